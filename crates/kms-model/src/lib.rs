@@ -1,0 +1,3 @@
+//! kms-model (in progress).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
