@@ -1,4 +1,188 @@
-//! Fuzz targets of kms-model.
+//! Fuzz targets of kms-model: one per validator, one per request body.
+//!
+//! Validator targets are differential: the `regex` crate, compiled from the
+//! same pattern constants, must agree with the hand-written validator on
+//! every input.
+
+use std::sync::LazyLock;
+
+use kms_model::{
+    Aad, CertificateName, CertificateScope, DatakeyLength, KeyId, KeystoreAlias, KeystoreRef,
+    KeystoreType, Operation, PemText, PinType, Sequence, decode_hex,
+};
+use regex::Regex;
 
 /// `(binary name, body)` for each kms-model target.
-pub const TARGETS: &[(&str, crate::FuzzFn)] = &[];
+pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
+    ("model_keystore_alias", model_keystore_alias),
+    ("model_key_id", model_key_id),
+    ("model_datakey_length", model_datakey_length),
+    ("model_sequence", model_sequence),
+    ("model_certificate_name", model_certificate_name),
+    ("model_hex", model_hex),
+    ("model_pem_text", model_pem_text),
+    ("model_small_fields", model_small_fields),
+    ("body_create_keystore", body_create_keystore),
+    ("body_create_pin", body_create_pin),
+    ("body_create_key", body_create_key),
+    ("body_create_datakey", body_create_datakey),
+    ("body_encrypt_datakey", body_encrypt_datakey),
+    ("body_decrypt_datakey", body_decrypt_datakey),
+    ("body_certificate_form", body_certificate_form),
+];
+
+#[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
+fn regex(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("pattern constants compile")
+}
+
+static ALIAS: LazyLock<Regex> = LazyLock::new(|| regex(kms_model::ALIAS_PATTERN));
+static KEY_ID: LazyLock<Regex> = LazyLock::new(|| regex(kms_model::KEY_ID_PATTERN));
+static CERT_NAME: LazyLock<Regex> = LazyLock::new(|| regex(kms_model::CERTIFICATE_NAME_PATTERN));
+
+fn text(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
+}
+
+/// `KeystoreAlias` against its regex.
+pub fn model_keystore_alias(data: &[u8]) {
+    if let Some(s) = text(data) {
+        assert_eq!(KeystoreAlias::parse(s).is_ok(), ALIAS.is_match(s), "{s:?}");
+    }
+}
+
+/// `KeyId` against its regex.
+pub fn model_key_id(data: &[u8]) {
+    if let Some(s) = text(data) {
+        assert_eq!(KeyId::parse(s).is_ok(), KEY_ID.is_match(s), "{s:?}");
+    }
+}
+
+/// `DatakeyLength` against an arithmetic reference, and the resolution rule.
+pub fn model_datakey_length(data: &[u8]) {
+    let Some(s) = text(data) else { return };
+    let reference = !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.parse::<u128>()
+            .is_ok_and(|v| (8..=8192).contains(&v) && v % 8 == 0);
+    let got = DatakeyLength::parse(s);
+    assert_eq!(got.is_ok(), reference, "{s:?}");
+    let (len, spec) = s.split_once('|').unwrap_or((s, ""));
+    let resolved = DatakeyLength::resolve(Some(len), Some(spec).filter(|x| !x.is_empty()));
+    if let Ok(r) = resolved {
+        assert_eq!(Ok(r), DatakeyLength::parse(len));
+    }
+    let _ = DatakeyLength::parse_bytes_field("datakey_plain_length", s);
+}
+
+/// `Sequence`: exactly 36 bytes.
+pub fn model_sequence(data: &[u8]) {
+    if let Some(s) = text(data) {
+        assert_eq!(Sequence::parse(s).is_ok(), s.len() == 36);
+    }
+}
+
+/// `CertificateName` against its regex.
+pub fn model_certificate_name(data: &[u8]) {
+    if let Some(s) = text(data) {
+        assert_eq!(
+            CertificateName::parse(s).is_ok(),
+            CERT_NAME.is_match(s),
+            "{s:?}"
+        );
+    }
+}
+
+/// Hex decoding: accepted exactly when even-length ASCII hex within the cap,
+/// and re-encoding gives the input back (modulo case).
+pub fn model_hex(data: &[u8]) {
+    let Some(s) = text(data) else { return };
+    let cap = 64;
+    let expected = !s.is_empty()
+        && s.len() % 2 == 0
+        && s.len() <= cap * 2
+        && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match decode_hex("cipher_text", s, cap) {
+        Ok(bytes) => {
+            assert!(expected, "{s:?}");
+            let again: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(again, s.to_ascii_lowercase());
+        }
+        Err(_) => assert!(!expected, "{s:?}"),
+    }
+}
+
+/// PEM text fields: non-blank and within the size cap.
+pub fn model_pem_text(data: &[u8]) {
+    if let Some(s) = text(data) {
+        let ok = PemText::parse_field("cert_content", s).is_ok();
+        assert_eq!(
+            ok,
+            !s.trim().is_empty() && s.len() <= kms_model::MAX_PEM_BYTES
+        );
+    }
+}
+
+/// The enumerated and bounded fields: pin_type, keystore_id, keystore_type,
+/// certificate scope and AAD. Each is tried on the input.
+pub fn model_small_fields(data: &[u8]) {
+    let Some(s) = text(data) else { return };
+    if let Ok(p) = PinType::parse(s) {
+        assert_eq!(p.as_str(), s);
+    }
+    if let Ok(r) = KeystoreRef::parse(s) {
+        assert_eq!(r.as_str(), s);
+    }
+    if let Ok(t) = KeystoreType::parse(s) {
+        assert!(["0", "1", "2", t.as_str()].contains(&s));
+    }
+    let (kind, id) = s.split_once('|').unwrap_or((s, ""));
+    let _ = CertificateScope::resolve(Some(kind), Some(id).filter(|x| !x.is_empty()));
+    assert_eq!(
+        Aad::parse_optional(Some(s)).is_ok(),
+        s.len() <= kms_model::MAX_AAD_BYTES
+    );
+}
+
+fn body(op: Operation, data: &[u8]) {
+    // Ok or a wire error, never a panic; an error must render.
+    if let Err(e) = op.validate_json(data) {
+        assert!(!e.to_json().is_empty());
+        assert!(e.status() >= 400);
+    }
+}
+
+/// create-keystore body.
+pub fn body_create_keystore(data: &[u8]) {
+    body(Operation::CreateKeystore, data);
+}
+
+/// create-pin body.
+pub fn body_create_pin(data: &[u8]) {
+    body(Operation::CreatePin, data);
+}
+
+/// create-key body.
+pub fn body_create_key(data: &[u8]) {
+    body(Operation::CreateKey, data);
+}
+
+/// create-datakey(-without-plaintext) body.
+pub fn body_create_datakey(data: &[u8]) {
+    body(Operation::CreateDatakeyWithoutPlaintext, data);
+}
+
+/// encrypt-datakey body.
+pub fn body_encrypt_datakey(data: &[u8]) {
+    body(Operation::EncryptDatakey, data);
+}
+
+/// decrypt-datakey body.
+pub fn body_decrypt_datakey(data: &[u8]) {
+    body(Operation::DecryptDatakey, data);
+}
+
+/// certificate form body.
+pub fn body_certificate_form(data: &[u8]) {
+    body(Operation::CreateCertificate, data);
+}

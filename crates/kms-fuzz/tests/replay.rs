@@ -4,6 +4,7 @@
 //! `kms_fuzz::targets()`, when a body has no declared binary, or when a
 //! target's corpus directory is missing or empty: a replay that silently
 //! finds nothing proves nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,8 +15,8 @@ fn fuzz_dir() -> PathBuf {
 
 /// The `name = "..."` of every `[[bin]]` in `fuzz/Cargo.toml`.
 fn declared_targets() -> BTreeSet<String> {
-    let manifest = std::fs::read_to_string(fuzz_dir().join("Cargo.toml"))
-        .expect("fuzz/Cargo.toml must exist");
+    let manifest =
+        std::fs::read_to_string(fuzz_dir().join("Cargo.toml")).expect("fuzz/Cargo.toml must exist");
     let mut names = BTreeSet::new();
     let mut in_bin = false;
     for line in manifest.lines().map(str::trim) {
@@ -35,11 +36,18 @@ fn every_declared_target_has_a_body_and_vice_versa() {
     let declared = declared_targets();
     let bodies: BTreeSet<String> = kms_fuzz::targets().map(|(n, _)| n.to_owned()).collect();
     assert!(!declared.is_empty(), "no [[bin]] in fuzz/Cargo.toml");
-    assert_eq!(declared, bodies, "fuzz/Cargo.toml and kms_fuzz::targets() disagree");
+    assert_eq!(
+        declared, bodies,
+        "fuzz/Cargo.toml and kms_fuzz::targets() disagree"
+    );
     for name in &declared {
         let src = fuzz_dir().join("fuzz_targets").join(format!("{name}.rs"));
         let text = std::fs::read_to_string(&src).expect("fuzz target source must exist");
-        assert!(text.contains(&format!("::{name}(data)")), "{} does not call its body", src.display());
+        assert!(
+            text.contains(&format!("::{name}(data)")),
+            "{} does not call its body",
+            src.display()
+        );
     }
 }
 

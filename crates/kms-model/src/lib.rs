@@ -1,3 +1,35 @@
-//! kms-model (in progress).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod domain;
+mod error;
+mod request;
+mod wire;
+
+pub use domain::{
+    ALIAS_PATTERN, Aad, CERTIFICATE_NAME_PATTERN, CLUSTER_ID_PATTERN, CertificateName,
+    CertificateScope, ClusterId, DatakeyLength, INSTANCE_ID_PATTERN, InstanceId, KEY_ID_PATTERN,
+    KeyAlias, KeyId, KeySpec, KeystoreAlias, KeystoreId, KeystoreRef, KeystoreType, MAX_AAD_BYTES,
+    MAX_PEM_BYTES, PemText, PinType, Sequence, decode_hex,
+};
+pub use error::{
+    ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
+    ValidationError,
+};
+pub use request::{
+    AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
+    CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
+    EncryptDatakeyRequest, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, Operation,
+    PresentedPin, decode_body,
+};
+pub use wire::{
+    CertificateBase, CertificateForm, CertificateRecord, CreateDatakeyRequestBody,
+    CreateDatakeyResponseBody, CreateDatakeyWithoutPlaintextResponseBody, CreateKeyRequestBody,
+    CreateKeyResponseBody, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody,
+    CreatePinRequestBody, CreatePinResponseBody, DecryptDatakeyRequestBody,
+    DecryptDatakeyResponseBody, EncryptDatakeyRequestBody, EncryptDatakeyResponseBody, KeyInfo,
+    KeystoreDetails, KeystoreInfo, KeystoreStateInfo, KeystoreStateResponseBody,
+    ListCertificatesV2ResponseBody, ListKeyStoresResponseBody, LooseString,
+    ShowKeyStoreResponseBody,
+};

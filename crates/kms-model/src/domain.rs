@@ -1,0 +1,785 @@
+//! Validated domain types. Each can only be built through its rule.
+//!
+//! The checks are written as branch-free folds over the bytes so that the
+//! compiler vectorises them; the first offending offset is only searched for
+//! once a value has been rejected. The `regex` crate is the oracle in the
+//! property tests (`tests/validators.rs`).
+
+use std::fmt;
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::error::{Result, Rule, ValidationError};
+
+/// Pattern of [`KeystoreAlias`] (and of a CMK's `key_alias`).
+pub const ALIAS_PATTERN: &str = "^[a-zA-Z0-9:/_-]{1,255}$";
+/// Pattern of [`KeyId`] and of dedicated keystore ids.
+pub const KEY_ID_PATTERN: &str = "^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$";
+/// Pattern of [`CertificateName`] (ASCII letters, plus the CJK unified
+/// ideographs U+4E00..=U+9FA5 that the SDK also allows).
+pub const CERTIFICATE_NAME_PATTERN: &str =
+    "^[a-zA-Z\u{4e00}-\u{9fa5}][a-zA-Z0-9_\u{4e00}-\u{9fa5}]{3,49}$";
+/// Pattern of a gateway `instance_id`.
+pub const INSTANCE_ID_PATTERN: &str = "^[a-zA-Z0-9_-]{1,64}$";
+/// Pattern of an HSM / CDMS cluster id.
+pub const CLUSTER_ID_PATTERN: &str = "^[a-zA-Z0-9_-]{1,64}$";
+
+/// Largest PEM text accepted in any field, in bytes.
+pub const MAX_PEM_BYTES: usize = 64 * 1024;
+/// Largest `additional_authenticated_data`, in bytes.
+pub const MAX_AAD_BYTES: usize = 128;
+
+#[inline]
+const fn is_alias_byte(b: u8) -> bool {
+    // '/' 0x2F through ':' 0x3A is "/0123456789:"
+    (b.wrapping_sub(b'/') < 12) | ((b | 0x20).wrapping_sub(b'a') < 26) | (b == b'_') | (b == b'-')
+}
+
+#[inline]
+const fn is_lower_alnum(b: u8) -> bool {
+    (b.wrapping_sub(b'0') < 10) | (b.wrapping_sub(b'a') < 26)
+}
+
+#[inline]
+const fn is_id_byte(b: u8) -> bool {
+    (b.wrapping_sub(b'0') < 10) | ((b | 0x20).wrapping_sub(b'a') < 26) | (b == b'_') | (b == b'-')
+}
+
+/// `true` when every byte satisfies `ok`; written as a fold so it vectorises.
+#[inline]
+fn all_bytes(bytes: &[u8], ok: impl Fn(u8) -> bool) -> bool {
+    bytes.iter().fold(true, |acc, &b| acc & ok(b))
+}
+
+fn first_bad(bytes: &[u8], ok: impl Fn(u8) -> bool) -> usize {
+    bytes.iter().position(|&b| !ok(b)).unwrap_or(bytes.len())
+}
+
+fn check_alias(field: &'static str, s: &str) -> Result<()> {
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return Err(ValidationError::new(field, Rule::Empty));
+    }
+    if !all_bytes(b, is_alias_byte) {
+        return Err(ValidationError::new(
+            field,
+            Rule::InvalidCharacter {
+                at: first_bad(b, is_alias_byte),
+                pattern: ALIAS_PATTERN,
+            },
+        ));
+    }
+    if b.len() > 255 {
+        return Err(ValidationError::new(field, Rule::TooLong { max: 255 }));
+    }
+    Ok(())
+}
+
+fn check_id(field: &'static str, s: &str, pattern: &'static str) -> Result<()> {
+    let b = s.as_bytes();
+    if b.is_empty() {
+        return Err(ValidationError::new(field, Rule::Empty));
+    }
+    if !all_bytes(b, is_id_byte) {
+        return Err(ValidationError::new(
+            field,
+            Rule::InvalidCharacter {
+                at: first_bad(b, is_id_byte),
+                pattern,
+            },
+        ));
+    }
+    if b.len() > 64 {
+        return Err(ValidationError::new(field, Rule::TooLong { max: 64 }));
+    }
+    Ok(())
+}
+
+/// The 8-4-4-4-12 lower-case id check, branch-free over a fixed 36 bytes.
+fn check_uuid_like(field: &'static str, s: &str) -> Result<()> {
+    let b = s.as_bytes();
+    let Ok(arr) = <&[u8; 36]>::try_from(b) else {
+        return Err(ValidationError::new(
+            field,
+            Rule::ExactLength { expected: 36 },
+        ));
+    };
+    let ok_at = |i: usize, c: u8| -> bool {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            c == b'-'
+        } else {
+            is_lower_alnum(c)
+        }
+    };
+    let good = arr
+        .iter()
+        .enumerate()
+        .fold(true, |acc, (i, &c)| acc & ok_at(i, c));
+    if good {
+        Ok(())
+    } else {
+        let at = arr
+            .iter()
+            .enumerate()
+            .position(|(i, &c)| !ok_at(i, c))
+            .unwrap_or(0);
+        Err(ValidationError::new(
+            field,
+            Rule::InvalidCharacter {
+                at,
+                pattern: KEY_ID_PATTERN,
+            },
+        ))
+    }
+}
+
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The validated text.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+string_newtype!(
+    /// A dedicated keystore's alias: `^[a-zA-Z0-9:/_-]{1,255}$`.
+    KeystoreAlias
+);
+
+impl KeystoreAlias {
+    /// Validates `keystore_alias`.
+    ///
+    /// # Errors
+    /// Empty, longer than 255 bytes, or a character outside the pattern.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_alias("keystore_alias", s)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+
+string_newtype!(
+    /// A CMK alias (`key_alias`): same language as [`KeystoreAlias`].
+    KeyAlias
+);
+
+impl KeyAlias {
+    /// Validates `key_alias`.
+    ///
+    /// # Errors
+    /// Empty, longer than 255 bytes, or a character outside the pattern.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_alias("key_alias", s)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+
+string_newtype!(
+    /// A CMK id: exactly the seed's
+    /// `^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$`.
+    KeyId
+);
+
+impl KeyId {
+    /// Validates `key_id`.
+    ///
+    /// # Errors
+    /// Not 36 bytes, or a byte that the pattern does not allow at its position.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_uuid_like("key_id", s)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    /// Builds a key id from a freshly generated value (an id generator's
+    /// output), checking it like any other.
+    ///
+    /// # Errors
+    /// As [`KeyId::parse`].
+    pub fn from_generated(s: String) -> Result<Self> {
+        check_uuid_like("key_id", &s)?;
+        Ok(Self(s))
+    }
+}
+
+string_newtype!(
+    /// A dedicated keystore's id, in the same 8-4-4-4-12 lower-case form as
+    /// [`KeyId`] (the ids this service issues).
+    KeystoreId
+);
+
+impl KeystoreId {
+    /// Validates a dedicated keystore id, reported as field `field`.
+    ///
+    /// # Errors
+    /// Not of the form of [`KEY_ID_PATTERN`].
+    pub fn parse_field(field: &'static str, s: &str) -> Result<Self> {
+        check_uuid_like(field, s)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+
+string_newtype!(
+    /// An HSM or CDMS cluster id: `^[a-zA-Z0-9_-]{1,64}$`.
+    ClusterId
+);
+
+impl ClusterId {
+    /// Validates a cluster id, reported as field `field`.
+    ///
+    /// # Errors
+    /// Empty, longer than 64 bytes, or a character outside the pattern.
+    pub fn parse_field(field: &'static str, s: &str) -> Result<Self> {
+        check_id(field, s, CLUSTER_ID_PATTERN)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+
+string_newtype!(
+    /// A gateway instance id: `^[a-zA-Z0-9_-]{1,64}$`.
+    InstanceId
+);
+
+impl InstanceId {
+    /// Validates `instance_id`.
+    ///
+    /// # Errors
+    /// Empty, longer than 64 bytes, or a character outside the pattern.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_id("instance_id", s, INSTANCE_ID_PATTERN)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+
+string_newtype!(
+    /// A request's `sequence`: exactly 36 bytes (any UTF-8 text).
+    Sequence
+);
+
+impl Sequence {
+    /// Validates `sequence`.
+    ///
+    /// # Errors
+    /// Not exactly 36 bytes.
+    pub fn parse(s: &str) -> Result<Self> {
+        if s.len() != 36 {
+            return Err(ValidationError::new(
+                "sequence",
+                Rule::ExactLength { expected: 36 },
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fa5}').contains(&c)
+}
+
+string_newtype!(
+    /// An APIG certificate name: 4 to 50 characters, first a letter, then
+    /// letters, digits and `_` ([`CERTIFICATE_NAME_PATTERN`]).
+    CertificateName
+);
+
+impl CertificateName {
+    /// Validates `name`.
+    ///
+    /// # Errors
+    /// Wrong length (in characters) or a character outside the pattern.
+    pub fn parse(s: &str) -> Result<Self> {
+        const F: &str = "name";
+        let bad = |at| {
+            ValidationError::new(
+                F,
+                Rule::InvalidCharacter {
+                    at,
+                    pattern: CERTIFICATE_NAME_PATTERN,
+                },
+            )
+        };
+        let mut count = 0usize;
+        for (at, c) in s.char_indices() {
+            let ok = if count == 0 {
+                c.is_ascii_alphabetic() || is_cjk(c)
+            } else {
+                c.is_ascii_alphanumeric() || c == '_' || is_cjk(c)
+            };
+            if !ok {
+                return Err(bad(at));
+            }
+            count += 1;
+            if count > 50 {
+                return Err(ValidationError::new(F, Rule::TooLong { max: 50 }));
+            }
+        }
+        if count < 4 {
+            return Err(ValidationError::new(F, Rule::TooShort { min: 4 }));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// `key_spec` of a DEK request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum KeySpec {
+    /// 128-bit AES key.
+    #[serde(rename = "AES_128")]
+    Aes128,
+    /// 256-bit AES key.
+    #[serde(rename = "AES_256")]
+    Aes256,
+}
+
+impl KeySpec {
+    /// Parses `AES_128` or `AES_256` (exact spelling).
+    ///
+    /// # Errors
+    /// Any other value.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "AES_128" => Ok(Self::Aes128),
+            "AES_256" => Ok(Self::Aes256),
+            _ => Err(ValidationError::new(
+                "key_spec",
+                Rule::NotOneOf("AES_128, AES_256"),
+            )),
+        }
+    }
+
+    /// The key size in bits.
+    #[must_use]
+    pub const fn bits(self) -> u16 {
+        match self {
+            Self::Aes128 => 128,
+            Self::Aes256 => 256,
+        }
+    }
+}
+
+/// A DEK length in bits: a multiple of 8 in `8..=8192`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct DatakeyLength(u16);
+
+impl DatakeyLength {
+    /// Smallest length, in bits.
+    pub const MIN_BITS: u16 = 8;
+    /// Largest length, in bits.
+    pub const MAX_BITS: u16 = 8192;
+    /// Length when neither `datakey_length` nor `key_spec` is given.
+    pub const DEFAULT: Self = Self(256);
+
+    /// Parses `datakey_length`: ASCII digits only (no sign, no spaces), a
+    /// multiple of 8 in `8..=8192`.
+    ///
+    /// # Errors
+    /// [`Rule::NotDigits`], [`Rule::OutOfRange`] or [`Rule::NotMultipleOf`].
+    pub fn parse(s: &str) -> Result<Self> {
+        Self::parse_field("datakey_length", s)
+    }
+
+    fn parse_field(field: &'static str, s: &str) -> Result<Self> {
+        let b = s.as_bytes();
+        if b.is_empty() || !all_bytes(b, |c| c.is_ascii_digit()) {
+            return Err(ValidationError::new(field, Rule::NotDigits));
+        }
+        let value = b.iter().fold(0u64, |acc, &c| {
+            acc.saturating_mul(10).saturating_add(u64::from(c - b'0'))
+        });
+        Self::from_bits_field(field, value)
+    }
+
+    /// Checks a length in bits given as a number.
+    ///
+    /// # Errors
+    /// [`Rule::OutOfRange`] or [`Rule::NotMultipleOf`].
+    pub fn from_bits(bits: u64) -> Result<Self> {
+        Self::from_bits_field("datakey_length", bits)
+    }
+
+    fn from_bits_field(field: &'static str, bits: u64) -> Result<Self> {
+        let (min, max) = (u64::from(Self::MIN_BITS), u64::from(Self::MAX_BITS));
+        if !(min..=max).contains(&bits) {
+            return Err(ValidationError::new(field, Rule::OutOfRange { min, max }));
+        }
+        if bits % 8 != 0 {
+            return Err(ValidationError::new(field, Rule::NotMultipleOf(8)));
+        }
+        // In range, so it fits.
+        Ok(Self(u16::try_from(bits).unwrap_or(Self::MAX_BITS)))
+    }
+
+    /// The resolution rule of the DEK routes: `datakey_length` wins over
+    /// `key_spec`; `key_spec` gives 128 or 256; neither gives 256. A given
+    /// `key_spec` is validated even when `datakey_length` wins.
+    ///
+    /// # Errors
+    /// An invalid `key_spec` or `datakey_length`.
+    pub fn resolve(datakey_length: Option<&str>, key_spec: Option<&str>) -> Result<Self> {
+        let spec = key_spec.map(KeySpec::parse).transpose()?;
+        match (datakey_length, spec) {
+            (Some(len), _) => Self::parse(len),
+            (None, Some(spec)) => Ok(Self(spec.bits())),
+            (None, None) => Ok(Self::DEFAULT),
+        }
+    }
+
+    /// Parses a byte count (`datakey_plain_length`, `datakey_cipher_length`)
+    /// into a length: digits only, `1..=1024` bytes.
+    ///
+    /// # Errors
+    /// [`Rule::NotDigits`] or [`Rule::OutOfRange`].
+    pub fn parse_bytes_field(field: &'static str, s: &str) -> Result<Self> {
+        let b = s.as_bytes();
+        if b.is_empty() || !all_bytes(b, |c| c.is_ascii_digit()) {
+            return Err(ValidationError::new(field, Rule::NotDigits));
+        }
+        let bytes = b.iter().fold(0u64, |acc, &c| {
+            acc.saturating_mul(10).saturating_add(u64::from(c - b'0'))
+        });
+        let max = u64::from(Self::MAX_BITS / 8);
+        if !(1..=max).contains(&bytes) {
+            return Err(ValidationError::new(
+                field,
+                Rule::OutOfRange { min: 1, max },
+            ));
+        }
+        Self::from_bits_field(field, bytes * 8)
+    }
+
+    /// Length in bits.
+    #[must_use]
+    pub const fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub const fn bytes(self) -> usize {
+        self.0 as usize / 8
+    }
+}
+
+/// `pin_type`: how a PIN is handed over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum PinType {
+    /// The PIN in clear (hex).
+    PlainText,
+    /// The PIN sealed by its keystore (the default).
+    #[default]
+    CipherText,
+}
+
+impl PinType {
+    /// Parses `PlainText` or `CipherText` (exact spelling).
+    ///
+    /// # Errors
+    /// Any other value.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "PlainText" => Ok(Self::PlainText),
+            "CipherText" => Ok(Self::CipherText),
+            _ => Err(ValidationError::new(
+                "pin_type",
+                Rule::NotOneOf("PlainText, CipherText"),
+            )),
+        }
+    }
+
+    /// The wire spelling.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PlainText => "PlainText",
+            Self::CipherText => "CipherText",
+        }
+    }
+}
+
+/// A keystore reference as `keystore_id` gives it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
+pub enum KeystoreRef {
+    /// `"0"`: the default KMS keystore.
+    Default,
+    /// `"1"`: the shared management-plane cluster.
+    SharedManagement,
+    /// `"2"`: the shared data-plane cluster.
+    SharedData,
+    /// A tenant's dedicated keystore.
+    Dedicated(KeystoreId),
+}
+
+impl KeystoreRef {
+    /// Parses `keystore_id`: `"0"`, `"1"`, `"2"`, or a dedicated keystore id.
+    ///
+    /// # Errors
+    /// Anything else.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "0" => Ok(Self::Default),
+            "1" => Ok(Self::SharedManagement),
+            "2" => Ok(Self::SharedData),
+            other => KeystoreId::parse_field("keystore_id", other).map(Self::Dedicated),
+        }
+    }
+
+    /// The wire form.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "0",
+            Self::SharedManagement => "1",
+            Self::SharedData => "2",
+            Self::Dedicated(id) => id.as_str(),
+        }
+    }
+}
+
+impl From<KeystoreRef> for String {
+    fn from(r: KeystoreRef) -> Self {
+        r.as_str().to_owned()
+    }
+}
+
+/// `keystore_type`: which kind of cluster backs a keystore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum KeystoreType {
+    /// `0` / `DEFAULT`: the original KMS cluster.
+    #[serde(rename = "DEFAULT")]
+    Default,
+    /// `1` / `DHSM`: a Dedicated HSM cluster.
+    #[serde(rename = "DHSM")]
+    Dhsm,
+    /// `2` / `CDMS`: a CDMS cluster.
+    #[serde(rename = "CDMS")]
+    Cdms,
+}
+
+impl KeystoreType {
+    /// Parses either spelling: `0|1|2` (reference page) or
+    /// `DEFAULT|DHSM|CDMS` (SDK).
+    ///
+    /// # Errors
+    /// Anything else.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "0" | "DEFAULT" => Ok(Self::Default),
+            "1" | "DHSM" => Ok(Self::Dhsm),
+            "2" | "CDMS" => Ok(Self::Cdms),
+            _ => Err(ValidationError::new(
+                "keystore_type",
+                Rule::NotOneOf("0, 1, 2, DEFAULT, DHSM, CDMS"),
+            )),
+        }
+    }
+
+    /// The SDK spelling, which responses echo.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Default => "DEFAULT",
+            Self::Dhsm => "DHSM",
+            Self::Cdms => "CDMS",
+        }
+    }
+}
+
+/// Where an APIG certificate applies.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CertificateScope {
+    /// `global`: every gateway of the project.
+    Global,
+    /// `instance`: one gateway.
+    Instance(InstanceId),
+}
+
+impl CertificateScope {
+    /// Resolves `type` (default `global`) and `instance_id` (required for
+    /// `instance`, ignored for `global`, as the service does).
+    ///
+    /// # Errors
+    /// An unknown `type`, a missing or malformed `instance_id`.
+    pub fn resolve(kind: Option<&str>, instance_id: Option<&str>) -> Result<Self> {
+        match kind.unwrap_or("global") {
+            "global" => Ok(Self::Global),
+            "instance" => match instance_id {
+                None => Err(ValidationError::missing("instance_id")),
+                Some(id) => InstanceId::parse(id).map(Self::Instance),
+            },
+            _ => Err(ValidationError::new(
+                "type",
+                Rule::NotOneOf("global, instance"),
+            )),
+        }
+    }
+
+    /// `global` or `instance`.
+    #[must_use]
+    pub const fn type_str(&self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Instance(_) => "instance",
+        }
+    }
+
+    /// The `instance_id` a record reports: `common` for global certificates.
+    #[must_use]
+    pub fn instance_id_str(&self) -> &str {
+        match self {
+            Self::Global => "common",
+            Self::Instance(id) => id.as_str(),
+        }
+    }
+}
+
+impl Serialize for CertificateScope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("CertificateScope", 2)?;
+        st.serialize_field("type", self.type_str())?;
+        st.serialize_field("instance_id", self.instance_id_str())?;
+        st.end()
+    }
+}
+
+string_newtype!(
+    /// `additional_authenticated_data`: at most 128 bytes, bound to the
+    /// ciphertext. An empty string is treated as absent (see
+    /// [`Aad::parse_optional`]).
+    Aad
+);
+
+impl Aad {
+    /// Validates a present, non-empty AAD.
+    ///
+    /// # Errors
+    /// Empty or longer than 128 bytes.
+    pub fn parse(s: &str) -> Result<Self> {
+        const F: &str = "additional_authenticated_data";
+        if s.is_empty() {
+            return Err(ValidationError::new(F, Rule::Empty));
+        }
+        if s.len() > MAX_AAD_BYTES {
+            return Err(ValidationError::new(
+                F,
+                Rule::TooLong { max: MAX_AAD_BYTES },
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// `None` and `""` both mean "no AAD"; anything else must be valid.
+    ///
+    /// # Errors
+    /// Longer than 128 bytes.
+    pub fn parse_optional(s: Option<&str>) -> Result<Option<Self>> {
+        match s {
+            None | Some("") => Ok(None),
+            Some(s) => Self::parse(s).map(Some),
+        }
+    }
+
+    /// The AAD bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// Decodes a hex field (either case, two digits per byte) of at most
+/// `max_bytes` bytes into a zeroized buffer.
+///
+/// # Errors
+/// Empty, odd length, a non-hex digit, or too long.
+pub fn decode_hex(field: &'static str, s: &str, max_bytes: usize) -> Result<Zeroizing<Vec<u8>>> {
+    if s.is_empty() {
+        return Err(ValidationError::new(field, Rule::Empty));
+    }
+    if s.len() > max_bytes.saturating_mul(2) {
+        return Err(ValidationError::new(
+            field,
+            Rule::TooLong {
+                max: max_bytes.saturating_mul(2),
+            },
+        ));
+    }
+    base16ct::mixed::decode_vec(s.as_bytes())
+        .map(Zeroizing::new)
+        .map_err(|_| ValidationError::new(field, Rule::NotHex))
+}
+
+/// PEM text from a request: non-empty, at most [`MAX_PEM_BYTES`]. Parsing
+/// the PEM is cert-parse's job; this only bounds what reaches it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PemText(Zeroizing<String>);
+
+impl PemText {
+    /// Validates a PEM field named `field`.
+    ///
+    /// # Errors
+    /// Empty (or only whitespace) or larger than [`MAX_PEM_BYTES`].
+    pub fn parse_field(field: &'static str, s: &str) -> Result<Self> {
+        if s.trim().is_empty() {
+            return Err(ValidationError::new(field, Rule::Empty));
+        }
+        if s.len() > MAX_PEM_BYTES {
+            return Err(ValidationError::new(
+                field,
+                Rule::TooLong { max: MAX_PEM_BYTES },
+            ));
+        }
+        Ok(Self(Zeroizing::new(s.to_owned())))
+    }
+
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Never true for a validated value; present for API symmetry.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for PemText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PemText({} bytes)", self.0.len())
+    }
+}

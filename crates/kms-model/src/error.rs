@@ -1,0 +1,438 @@
+//! Validation errors and the wire error catalogue.
+//!
+//! Two layers:
+//! - [`ValidationError`]: what a validator says, precisely: which field and
+//!   which rule. It is service-neutral.
+//! - [`ApiError`]: what goes on the wire. One [`ErrorCode`] fixes the HTTP
+//!   status, the `error_code` string and the stable part of `error_msg`;
+//!   KMS errors render nested (`{"error":{...}}`), APIG errors flat.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Result of a kms-model validator.
+pub type Result<T, E = ValidationError> = std::result::Result<T, E>;
+
+/// The rule a field broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// A mandatory field is absent (or JSON `null`).
+    Missing,
+    /// The body is not valid JSON, or not a JSON object.
+    InvalidJson(String),
+    /// A known field has the wrong JSON type.
+    WrongType(String),
+    /// The body exceeds the size limit, in bytes.
+    BodyTooLarge {
+        /// The limit.
+        max: usize,
+    },
+    /// The value is empty but must not be.
+    Empty,
+    /// Too short, in characters (bytes for ASCII-only fields).
+    TooShort {
+        /// Minimum length.
+        min: usize,
+    },
+    /// Too long, in characters (bytes for ASCII-only fields).
+    TooLong {
+        /// Maximum length.
+        max: usize,
+    },
+    /// The value must be exactly this many bytes long.
+    ExactLength {
+        /// Required length.
+        expected: usize,
+    },
+    /// A character outside the field's alphabet, at this byte offset.
+    InvalidCharacter {
+        /// Byte offset of the first offending character.
+        at: usize,
+        /// The pattern the field must match.
+        pattern: &'static str,
+    },
+    /// The value is not a string of ASCII digits.
+    NotDigits,
+    /// The number is outside the allowed range.
+    OutOfRange {
+        /// Smallest allowed value.
+        min: u64,
+        /// Largest allowed value.
+        max: u64,
+    },
+    /// The number must be a multiple of this.
+    NotMultipleOf(u64),
+    /// The value is not one of the allowed values.
+    NotOneOf(&'static str),
+    /// The value is not valid hexadecimal (odd length or a non-hex digit).
+    NotHex,
+    /// The field contradicts another field.
+    Inconsistent(&'static str),
+    /// The field is valid but not supported by this implementation.
+    Unsupported(&'static str),
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => f.write_str("is missing"),
+            Self::InvalidJson(why) => write!(f, "is not a valid JSON object ({why})"),
+            Self::WrongType(why) => write!(f, "has the wrong type ({why})"),
+            Self::BodyTooLarge { max } => write!(f, "exceeds {max} bytes"),
+            Self::Empty => f.write_str("must not be empty"),
+            Self::TooShort { min } => write!(f, "must be at least {min} characters long"),
+            Self::TooLong { max } => write!(f, "must be at most {max} characters long"),
+            Self::ExactLength { expected } => write!(f, "must be exactly {expected} bytes long"),
+            Self::InvalidCharacter { at, pattern } => {
+                write!(f, "must match {pattern} (invalid character at byte {at})")
+            }
+            Self::NotDigits => f.write_str("must be a string of ASCII digits"),
+            Self::OutOfRange { min, max } => write!(f, "must be between {min} and {max}"),
+            Self::NotMultipleOf(n) => write!(f, "must be a multiple of {n}"),
+            Self::NotOneOf(allowed) => write!(f, "must be one of {allowed}"),
+            Self::NotHex => f.write_str("must be hexadecimal, two digits per byte"),
+            Self::Inconsistent(why) => write!(f, "is inconsistent: {why}"),
+            Self::Unsupported(why) => write!(f, "is not supported: {why}"),
+        }
+    }
+}
+
+/// A request field broke a rule. Service-neutral: see
+/// [`ValidationError::to_kms`] and [`ValidationError::to_apig`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field} {rule}")]
+pub struct ValidationError {
+    /// The JSON field name (`body` for the request body as a whole).
+    pub field: Cow<'static, str>,
+    /// The rule it broke.
+    pub rule: Rule,
+}
+
+impl ValidationError {
+    /// A new error for a statically known field.
+    #[must_use]
+    pub const fn new(field: &'static str, rule: Rule) -> Self {
+        Self {
+            field: Cow::Borrowed(field),
+            rule,
+        }
+    }
+
+    /// Shorthand for [`Rule::Missing`].
+    #[must_use]
+    pub const fn missing(field: &'static str) -> Self {
+        Self::new(field, Rule::Missing)
+    }
+
+    /// The KMS wire error for this failure.
+    #[must_use]
+    pub fn to_kms(&self) -> ApiError {
+        let code = match (&*self.field, &self.rule) {
+            (_, Rule::InvalidJson(_)) => ErrorCode::KmsInvalidJson,
+            (_, Rule::BodyTooLarge { .. }) => ErrorCode::KmsRequestTooLong,
+            (_, Rule::Missing) => ErrorCode::KmsMissingParameter,
+            ("key_id", _) => ErrorCode::KmsInvalidKeyId,
+            ("sequence", _) => ErrorCode::KmsInvalidSequence,
+            ("datakey_length", Rule::OutOfRange { .. }) => ErrorCode::KmsDatakeyLengthOutOfRange,
+            ("datakey_length", Rule::NotMultipleOf(_)) => {
+                ErrorCode::KmsDatakeyLengthNotByteMultiple
+            }
+            ("key_spec", Rule::NotOneOf(_)) => ErrorCode::KmsInvalidKeySpec,
+            ("key_alias", _) => ErrorCode::KmsInvalidKeyAlias,
+            ("plain_text", Rule::ExactLength { .. }) => ErrorCode::KmsPlainTextLengthMismatch,
+            ("plain_text", _) => ErrorCode::KmsInvalidPlainText,
+            ("cipher_text", _) => ErrorCode::KmsInvalidCipherText,
+            _ => ErrorCode::KmsInvalidParameter,
+        };
+        ApiError::new(code, self.to_string())
+    }
+
+    /// The APIG wire error for this failure.
+    #[must_use]
+    pub fn to_apig(&self) -> ApiError {
+        match &self.rule {
+            Rule::InvalidJson(_) | Rule::BodyTooLarge { .. } => {
+                ApiError::new(ErrorCode::ApigParameterError, self.to_string())
+            }
+            Rule::Missing => ApiError::new(
+                ErrorCode::ApigParameterMissing,
+                format!("parameterName:{}", self.field),
+            ),
+            rule => ApiError::new(
+                ErrorCode::ApigInvalidParameterValue,
+                format!("parameterName:{}. The value {rule}", self.field),
+            ),
+        }
+    }
+}
+
+/// Which service's error shape an error uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// KMS: `{"error":{"error_code","error_msg"}}`.
+    Kms,
+    /// API Gateway: `{"error_code","error_msg"}`.
+    Apig,
+}
+
+macro_rules! catalogue {
+    ($( $(#[$doc:meta])* $variant:ident = ($status:literal, $code:literal, $svc:ident, $msg:literal, $published:literal), )*) => {
+        /// Every wire error this project emits: status, code and stable message.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in catalogue order (what `docs/errors.md` lists).
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
+
+            /// The HTTP status.
+            #[must_use]
+            pub const fn status(self) -> u16 {
+                match self { $( ErrorCode::$variant => $status, )* }
+            }
+
+            /// The `error_code` string, e.g. `KMS.0205`.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $code, )* }
+            }
+
+            /// Which service (and so which body shape) the code belongs to.
+            #[must_use]
+            pub const fn service(self) -> Service {
+                match self { $( ErrorCode::$variant => Service::$svc, )* }
+            }
+
+            /// The stable part of `error_msg`.
+            #[must_use]
+            pub const fn message(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $msg, )* }
+            }
+
+            /// Whether Huawei Cloud publishes this code (`false`: defined by
+            /// this project, outside the published ranges).
+            #[must_use]
+            pub const fn is_published(self) -> bool {
+                match self { $( ErrorCode::$variant => $published, )* }
+            }
+        }
+    };
+}
+
+catalogue! {
+    /// Malformed or unknown request URL.
+    KmsInvalidUrl = (400, "KMS.0201", Kms, "Invalid request URL", true),
+    /// Body is not valid JSON.
+    KmsInvalidJson = (400, "KMS.0202", Kms, "Invalid JSON format of the request message", true),
+    /// Body too large.
+    KmsRequestTooLong = (400, "KMS.0203", Kms, "The request message is too long", true),
+    /// A mandatory parameter is missing.
+    KmsMissingParameter = (400, "KMS.0204", Kms, "Parameters missing", true),
+    /// key_id malformed.
+    KmsInvalidKeyId = (400, "KMS.0205", Kms, "Invalid key ID", true),
+    /// sequence malformed.
+    KmsInvalidSequence = (400, "KMS.0206", Kms, "Invalid sequence", true),
+    /// The key does not exist (or belongs to another project).
+    KmsKeyNotFound = (404, "KMS.0207", Kms, "The key does not exist", true),
+    /// The key is disabled.
+    KmsKeyDisabled = (400, "KMS.0209", Kms, "The key is disabled", true),
+    /// The key is scheduled for deletion.
+    KmsKeyPendingDeletion = (400, "KMS.0210", Kms, "The key is scheduled for deletion", true),
+    /// HTTP method not supported on this route.
+    KmsMethodNotAllowed = (405, "KMS.0215", Kms, "The request method is not supported", true),
+    /// Token invalid or missing permission for the project.
+    KmsForbidden = (403, "KMS.0303", Kms, "No permission to access the project", true),
+    /// A parameter is invalid.
+    KmsInvalidParameter = (400, "KMS.0308", Kms, "Invalid parameter", true),
+    /// The keystore cannot serve this request.
+    KmsKeystoreNotSupported = (400, "KMS.0340", Kms, "The keystore is not supported", true),
+    /// key_alias malformed.
+    KmsInvalidKeyAlias = (400, "KMS.1101", Kms, "Invalid key_alias", true),
+    /// key_alias already used.
+    KmsDuplicateKeyAlias = (400, "KMS.1104", Kms, "The key alias already exists", true),
+    /// Key quota reached.
+    KmsTooManyKeys = (400, "KMS.1105", Kms, "The number of keys has reached the upper limit", true),
+    /// datakey_length outside 8..=8192.
+    KmsDatakeyLengthOutOfRange = (400, "KMS.1901", Kms, "datakey_length must be between 8 and 8192", true),
+    /// key_spec not AES_128 or AES_256.
+    KmsInvalidKeySpec = (400, "KMS.1902", Kms, "key_spec must be AES_128 or AES_256", true),
+    /// datakey_length not a multiple of 8.
+    KmsDatakeyLengthNotByteMultiple = (400, "KMS.1903", Kms, "datakey_length must be a multiple of 8", true),
+    /// plain_text malformed.
+    KmsInvalidPlainText = (400, "KMS.2101", Kms, "Invalid plain_text", true),
+    /// SHA-256 in plain_text does not match the DEK.
+    KmsDekHashMismatch = (400, "KMS.2103", Kms, "The hash of the data key does not match", true),
+    /// plain_text length is not datakey_plain_length + 32.
+    KmsPlainTextLengthMismatch = (400, "KMS.2104", Kms, "The length of plain_text does not match datakey_plain_length", true),
+    /// cipher_text malformed or does not decrypt.
+    KmsInvalidCipherText = (400, "KMS.2201", Kms, "Invalid cipher_text", true),
+    /// cipher_text holds a DEK of another length.
+    KmsCipherTextLengthMismatch = (400, "KMS.2204", Kms, "The length of cipher_text does not match datakey_cipher_length", true),
+    /// Internal error.
+    KmsInternal = (500, "KMS.0101", Kms, "Internal service error", true),
+    /// Missing or bad credentials.
+    KmsUnauthenticated = (401, "KMS.6401", Kms, "Authentication failed: missing or invalid credentials", false),
+    /// keystore_alias already used in the domain.
+    KmsKeystoreAliasTaken = (400, "KMS.6001", Kms, "The keystore alias already exists", false),
+    /// The HSM cluster is unknown or not the caller's.
+    KmsClusterNotFound = (404, "KMS.6002", Kms, "The HSM cluster does not exist", false),
+    /// The cluster already backs a keystore.
+    KmsClusterHasKeystore = (400, "KMS.6003", Kms, "The cluster already has a dedicated keystore", false),
+    /// hsm_ca_cert is not the cluster's CA certificate.
+    KmsCaCertMismatch = (400, "KMS.6004", Kms, "hsm_ca_cert does not match the cluster's CA certificate", false),
+    /// hsm_ca_cert is not a CA certificate.
+    KmsInvalidCaCert = (400, "KMS.6005", Kms, "hsm_ca_cert is not a valid CA certificate", false),
+    /// keystore_type does not match the cluster.
+    KmsKeystoreTypeMismatch = (400, "KMS.6006", Kms, "keystore_type does not match the cluster type", false),
+    /// The keystore does not exist (or is another domain's).
+    KmsKeystoreNotFound = (404, "KMS.6007", Kms, "The keystore does not exist", false),
+    /// The keystore is disabled.
+    KmsKeystoreDisabled = (400, "KMS.6008", Kms, "The keystore is disabled", false),
+    /// The keystore still holds keys.
+    KmsKeystoreHasKeys = (400, "KMS.6009", Kms, "The keystore still has keys", false),
+    /// The PIN is missing, malformed or does not verify.
+    KmsInvalidPin = (400, "KMS.6010", Kms, "Invalid PIN", false),
+    /// The HSM answered with something invalid.
+    KmsBadGateway = (502, "KMS.6502", Kms, "The HSM returned an invalid response", false),
+    /// The HSM did not answer in time.
+    KmsGatewayTimeout = (504, "KMS.6504", Kms, "The HSM timed out", false),
+    /// Request body is malformed.
+    ApigParameterError = (400, "APIG.2000", Apig, "Parameter error", true),
+    /// Mandatory parameter missing.
+    ApigParameterMissing = (400, "APIG.2001", Apig, "The request parameters must be specified", true),
+    /// Parameter value invalid.
+    ApigInvalidParameterValue = (400, "APIG.2012", Apig, "Invalid parameter value", true),
+    /// Certificate and private key do not match.
+    ApigCertKeyMismatch = (400, "APIG.2101", Apig, "The certificate does not match the private key", true),
+    /// Certificate expired or not yet valid.
+    ApigCertExpired = (400, "APIG.2102", Apig, "The certificate has expired or is not yet valid", true),
+    /// Chain does not link or does not verify.
+    ApigCertChainMismatch = (400, "APIG.2104", Apig, "The certificate chain does not match", true),
+    /// Encrypted private key.
+    ApigEncryptedKey = (400, "APIG.2105", Apig, "Encrypted private keys are not supported", true),
+    /// Certificate or key cannot be parsed.
+    ApigInvalidCertOrKey = (400, "APIG.2106", Apig, "Invalid certificate or private key", true),
+    /// Missing or bad credentials.
+    ApigIncorrectToken = (401, "APIG.1002", Apig, "Incorrect token or token resolution failed", true),
+    /// Project not the caller's.
+    ApigNoPermission = (403, "APIG.1005", Apig, "No permissions to request this method", true),
+    /// Gateway instance unknown.
+    ApigInstanceNotFound = (404, "APIG.3030", Apig, "The instance does not exist", true),
+    /// Certificate unknown.
+    ApigCertificateNotFound = (404, "APIG.3025", Apig, "The certificate does not exist", true),
+    /// Certificate name already used in the project and scope.
+    ApigCertificateNameTaken = (400, "APIG.7001", Apig, "The certificate name already exists", false),
+    /// Internal error.
+    ApigSystemError = (500, "APIG.9999", Apig, "System error", true),
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A wire error: a catalogue entry plus an optional detail.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{} {}: {}", self.code.status(), self.code.as_str(), self.error_msg())]
+pub struct ApiError {
+    code: ErrorCode,
+    detail: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a detail appended to the stable message.
+    #[must_use]
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let redundant = detail.is_empty() || detail == code.message();
+        Self {
+            code,
+            detail: (!redundant).then_some(detail),
+        }
+    }
+
+    /// An error with only the stable message.
+    #[must_use]
+    pub const fn bare(code: ErrorCode) -> Self {
+        Self { code, detail: None }
+    }
+
+    /// The catalogue entry.
+    #[must_use]
+    pub const fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The HTTP status.
+    #[must_use]
+    pub const fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    /// The `error_msg`: the stable message, then `: detail` if any.
+    #[must_use]
+    pub fn error_msg(&self) -> String {
+        match &self.detail {
+            // APIG's published form: `Invalid parameter value,parameterName:x. ...`
+            Some(d) if d.starts_with("parameterName:") => format!("{},{d}", self.code.message()),
+            Some(d) => format!("{}: {d}", self.code.message()),
+            None => self.code.message().to_owned(),
+        }
+    }
+
+    /// The response body in the service's shape.
+    #[must_use]
+    pub fn body(&self) -> ErrorBody {
+        let detail = ErrorDetail {
+            error_code: self.code.as_str().to_owned(),
+            error_msg: self.error_msg(),
+        };
+        match self.code.service() {
+            Service::Kms => ErrorBody::Kms(KmsErrorBody { error: detail }),
+            Service::Apig => ErrorBody::Apig(detail),
+        }
+    }
+
+    /// The response body serialised to JSON.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        // Serialising two owned strings cannot fail; fall back to a fixed
+        // body rather than panic if it ever did.
+        serde_json::to_string(&self.body()).unwrap_or_else(|_| {
+            String::from(r#"{"error_code":"APIG.9999","error_msg":"System error"}"#)
+        })
+    }
+}
+
+/// `error_code` and `error_msg`, as both services name them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// e.g. `KMS.0205`.
+    pub error_code: String,
+    /// Human-readable message.
+    pub error_msg: String,
+}
+
+/// KMS error body: `{"error":{"error_code","error_msg"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error body in either service's shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ErrorBody {
+    /// Nested KMS shape.
+    Kms(KmsErrorBody),
+    /// Flat APIG shape.
+    Apig(ErrorDetail),
+}

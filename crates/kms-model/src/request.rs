@@ -1,0 +1,746 @@
+//! Validated requests: a wire body after every rule has been applied.
+//!
+//! Each has `from_body` (from the serde type) and `from_json` (from the raw
+//! bytes, with the body size cap and field-naming JSON errors). Secrets
+//! (DEK plaintext, PINs, private keys) are held zeroized and never appear
+//! in `Debug` or in the normalised JSON.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+use crate::domain::{
+    Aad, CertificateName, CertificateScope, ClusterId, DatakeyLength, KeyAlias, KeyId,
+    KeystoreAlias, KeystoreRef, KeystoreType, PemText, PinType, Sequence, decode_hex,
+};
+use crate::error::{ApiError, Result, Rule, ValidationError};
+use crate::wire::{
+    CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreateKeyStoreRequestBody,
+    CreatePinRequestBody, DecryptDatakeyRequestBody, EncryptDatakeyRequestBody, LooseString,
+};
+
+/// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Largest `cipher_text` accepted, in bytes once decoded.
+pub const MAX_CIPHERTEXT_BYTES: usize = 4096;
+/// Largest PIN accepted, in bytes once decoded.
+pub const MAX_PIN_BYTES: usize = 1024;
+/// SHA-256 digest length appended to a DEK in `encrypt-datakey`.
+pub const DEK_DIGEST_BYTES: usize = 32;
+
+/// Decodes a JSON body into a wire type, naming the field on type errors.
+///
+/// # Errors
+/// Body too large, not JSON, not an object, a missing mandatory field, or a
+/// known field of the wrong type.
+pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ValidationError::new(
+            "body",
+            Rule::BodyTooLarge {
+                max: MAX_BODY_BYTES,
+            },
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        if inner.is_data() {
+            if let Some(field) = msg
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+            {
+                ValidationError {
+                    field: field.to_owned().into(),
+                    rule: Rule::Missing,
+                }
+            } else if path == "." {
+                ValidationError::new("body", Rule::InvalidJson(msg))
+            } else {
+                ValidationError {
+                    field: path.into(),
+                    rule: Rule::WrongType(strip_position(&msg)),
+                }
+            }
+        } else {
+            ValidationError::new("body", Rule::InvalidJson(msg))
+        }
+    })?;
+    de.end()
+        .map_err(|e| ValidationError::new("body", Rule::InvalidJson(e.to_string())))?;
+    Ok(value)
+}
+
+fn strip_position(msg: &str) -> String {
+    msg.split(" at line ").next().unwrap_or(msg).to_owned()
+}
+
+fn opt_str(v: &Option<String>) -> Option<&str> {
+    v.as_deref()
+}
+
+fn opt_loose(v: &Option<LooseString>) -> Option<&str> {
+    v.as_ref().map(LooseString::as_str)
+}
+
+fn opt_sequence(v: &Option<String>) -> Result<Option<Sequence>> {
+    v.as_deref().map(Sequence::parse).transpose()
+}
+
+// ---------------------------------------------------------------- keystores
+
+/// A validated create-keystore request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreateKeystoreRequest {
+    /// Alias.
+    pub keystore_alias: KeystoreAlias,
+    /// Type; absent on the wire means Dedicated HSM (the 2023 edition).
+    pub keystore_type: KeystoreType,
+    /// The cluster (from `cluster_id` or `hsm_cluster_id`, which must agree).
+    pub cluster_id: Option<ClusterId>,
+    /// The cluster's CA certificate, PEM.
+    #[serde(serialize_with = "ser_pem_len")]
+    pub hsm_ca_cert: Option<PemText>,
+}
+
+#[allow(clippy::ref_option)] // serde's serialize_with hands us `&Option<T>`
+fn ser_pem_len<S: serde::Serializer>(
+    v: &Option<PemText>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(p) => s.serialize_str(&format!("<PEM, {} bytes>", p.len())),
+        None => s.serialize_none(),
+    }
+}
+
+impl CreateKeystoreRequest {
+    /// Applies the rules of both editions:
+    /// - `keystore_type` absent means DHSM (the 2023 edition's only kind);
+    /// - DHSM needs a cluster, from `hsm_cluster_id` or `cluster_id`, and the
+    ///   two must agree when both are given; `hsm_ca_cert` is optional as in
+    ///   the 2025 edition, and validated when given;
+    /// - CDMS needs `cluster_id` and takes no `hsm_*` field;
+    /// - DEFAULT takes no `hsm_*` field and an optional `cluster_id`.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &CreateKeyStoreRequestBody) -> Result<Self> {
+        let keystore_alias = KeystoreAlias::parse(&b.keystore_alias)?;
+        let keystore_type = opt_loose(&b.keystore_type)
+            .map(KeystoreType::parse)
+            .transpose()?
+            .unwrap_or(KeystoreType::Dhsm);
+        let hsm_cluster = b
+            .hsm_cluster_id
+            .as_deref()
+            .map(|s| ClusterId::parse_field("hsm_cluster_id", s))
+            .transpose()?;
+        let cluster = b
+            .cluster_id
+            .as_deref()
+            .map(|s| ClusterId::parse_field("cluster_id", s))
+            .transpose()?;
+        let hsm_ca_cert = b
+            .hsm_ca_cert
+            .as_deref()
+            .map(|s| PemText::parse_field("hsm_ca_cert", s))
+            .transpose()?;
+        let cluster_id = match keystore_type {
+            KeystoreType::Dhsm => match (hsm_cluster, cluster) {
+                (Some(h), Some(c)) if h != c => {
+                    return Err(ValidationError::new(
+                        "cluster_id",
+                        Rule::Inconsistent("hsm_cluster_id and cluster_id differ"),
+                    ));
+                }
+                (Some(h), _) => Some(h),
+                (None, Some(c)) => Some(c),
+                (None, None) => return Err(ValidationError::missing("hsm_cluster_id")),
+            },
+            KeystoreType::Cdms | KeystoreType::Default => {
+                if hsm_cluster.is_some() {
+                    return Err(ValidationError::new(
+                        "hsm_cluster_id",
+                        Rule::Inconsistent("only a Dedicated HSM keystore has an HSM cluster"),
+                    ));
+                }
+                if hsm_ca_cert.is_some() {
+                    return Err(ValidationError::new(
+                        "hsm_ca_cert",
+                        Rule::Inconsistent(
+                            "only a Dedicated HSM keystore has an HSM CA certificate",
+                        ),
+                    ));
+                }
+                if keystore_type == KeystoreType::Cdms && cluster.is_none() {
+                    return Err(ValidationError::missing("cluster_id"));
+                }
+                cluster
+            }
+        };
+        Ok(Self {
+            keystore_alias,
+            keystore_type,
+            cluster_id,
+            hsm_ca_cert,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`CreateKeystoreRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+// ---------------------------------------------------------------- PINs
+
+/// A validated create-PIN request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreatePinRequest {
+    /// How to return the PIN.
+    pub pin_type: PinType,
+    /// The keystore that seals it; mandatory for `CipherText`.
+    pub keystore: Option<KeystoreRef>,
+}
+
+impl CreatePinRequest {
+    /// `pin_type` defaults to `CipherText`, which requires `keystore_id`.
+    ///
+    /// # Errors
+    /// Bad `pin_type` or `keystore_id`, or no `keystore_id` for a ciphertext PIN.
+    pub fn from_body(b: &CreatePinRequestBody) -> Result<Self> {
+        let pin_type = opt_str(&b.pin_type)
+            .map(PinType::parse)
+            .transpose()?
+            .unwrap_or_default();
+        let keystore = opt_loose(&b.keystore_id)
+            .map(KeystoreRef::parse)
+            .transpose()?;
+        if pin_type == PinType::CipherText && keystore.is_none() {
+            return Err(ValidationError::missing("keystore_id"));
+        }
+        Ok(Self { pin_type, keystore })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`CreatePinRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A PIN presented with a DEK request. The value is secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PresentedPin {
+    /// The decoded PIN bytes (plain) or sealed blob bytes (ciphertext).
+    pub bytes: Zeroizing<Vec<u8>>,
+    /// How it is presented.
+    pub pin_type: PinType,
+}
+
+impl fmt::Debug for PresentedPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PresentedPin({:?}, <redacted>)", self.pin_type)
+    }
+}
+
+impl Serialize for PresentedPin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("PresentedPin", 2)?;
+        st.serialize_field("pin", "<redacted>")?;
+        st.serialize_field("pin_type", &self.pin_type)?;
+        st.end()
+    }
+}
+
+fn presented_pin(pin: &Option<String>, pin_type: &Option<String>) -> Result<Option<PresentedPin>> {
+    let pin_type = opt_str(pin_type)
+        .map(PinType::parse)
+        .transpose()?
+        .unwrap_or_default();
+    pin.as_deref()
+        .map(|p| decode_hex("pin", p, MAX_PIN_BYTES).map(|bytes| PresentedPin { bytes, pin_type }))
+        .transpose()
+}
+
+// ---------------------------------------------------------------- CMKs
+
+/// A validated create-key request (AES-256 symmetric CMKs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreateKeyRequest {
+    /// Alias.
+    pub key_alias: KeyAlias,
+    /// Free-text description.
+    pub key_description: String,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+    /// Where the key lives.
+    pub keystore: KeystoreRef,
+}
+
+impl CreateKeyRequest {
+    /// Only what this implementation can honour is accepted: `key_spec`
+    /// `AES_256`, `key_usage` `ENCRYPT_DECRYPT`, `origin` `kms`.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &CreateKeyRequestBody) -> Result<Self> {
+        let key_alias = KeyAlias::parse(&b.key_alias)?;
+        if let Some(spec) = b.key_spec.as_deref() {
+            if spec != "AES_256" {
+                return Err(ValidationError::new(
+                    "key_spec",
+                    Rule::Unsupported("only AES_256 customer master keys"),
+                ));
+            }
+        }
+        if let Some(usage) = b.key_usage.as_deref() {
+            if usage != "ENCRYPT_DECRYPT" {
+                return Err(ValidationError::new(
+                    "key_usage",
+                    Rule::NotOneOf("ENCRYPT_DECRYPT"),
+                ));
+            }
+        }
+        if let Some(origin) = b.origin.as_deref() {
+            if origin != "kms" {
+                return Err(ValidationError::new(
+                    "origin",
+                    Rule::Unsupported("only origin kms"),
+                ));
+            }
+        }
+        let key_description = b.key_description.clone().unwrap_or_default();
+        if key_description.chars().count() > 255 {
+            return Err(ValidationError::new(
+                "key_description",
+                Rule::TooLong { max: 255 },
+            ));
+        }
+        let keystore = opt_loose(&b.keystore_id)
+            .map(KeystoreRef::parse)
+            .transpose()?
+            .unwrap_or(KeystoreRef::Default);
+        if matches!(
+            keystore,
+            KeystoreRef::SharedManagement | KeystoreRef::SharedData
+        ) {
+            return Err(ValidationError::new(
+                "keystore_id",
+                Rule::Unsupported("keys live in the default keystore \"0\" or a dedicated one"),
+            ));
+        }
+        Ok(Self {
+            key_alias,
+            key_description,
+            sequence: opt_sequence(&b.sequence)?,
+            keystore,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`CreateKeyRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+// ---------------------------------------------------------------- DEKs
+
+/// A validated create-datakey / create-datakey-without-plaintext request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreateDatakeyRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// Resolved DEK length.
+    pub datakey_length: DatakeyLength,
+    /// Bound context.
+    pub additional_authenticated_data: Option<Aad>,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+    /// A PIN, if presented.
+    pub pin: Option<PresentedPin>,
+}
+
+impl CreateDatakeyRequest {
+    /// Applies [`DatakeyLength::resolve`] and the field rules.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &CreateDatakeyRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+            datakey_length: DatakeyLength::resolve(
+                opt_loose(&b.datakey_length),
+                opt_str(&b.key_spec),
+            )?,
+            additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.additional_authenticated_data,
+            ))?,
+            sequence: opt_sequence(&b.sequence)?,
+            pin: presented_pin(&b.pin, &b.pin_type)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`CreateDatakeyRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated encrypt-datakey request. Holds the DEK: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct EncryptDatakeyRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// DEK followed by its SHA-256 (not yet checked: kms-crypto does).
+    #[serde(serialize_with = "ser_secret_len")]
+    pub plain_text: Zeroizing<Vec<u8>>,
+    /// The DEK length.
+    pub datakey_length: DatakeyLength,
+    /// Bound context.
+    pub additional_authenticated_data: Option<Aad>,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+    /// A PIN, if presented.
+    pub pin: Option<PresentedPin>,
+}
+
+fn ser_secret_len<S: serde::Serializer>(
+    v: &Zeroizing<Vec<u8>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("<redacted, {} bytes>", v.len()))
+}
+
+impl fmt::Debug for EncryptDatakeyRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptDatakeyRequest")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field("datakey_length", &self.datakey_length)
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("sequence", &self.sequence)
+            .field("pin", &self.pin)
+            .finish()
+    }
+}
+
+impl EncryptDatakeyRequest {
+    /// `plain_text` must be hex of exactly `datakey_plain_length + 32` bytes.
+    ///
+    /// # Errors
+    /// The first rule broken; a length mismatch is `plain_text`
+    /// [`Rule::ExactLength`] (KMS.2104).
+    pub fn from_body(b: &EncryptDatakeyRequestBody) -> Result<Self> {
+        let key_id = KeyId::parse(&b.key_id)?;
+        let datakey_length = DatakeyLength::parse_bytes_field(
+            "datakey_plain_length",
+            b.datakey_plain_length.as_str(),
+        )?;
+        let expected = datakey_length.bytes() + DEK_DIGEST_BYTES;
+        let plain_text = decode_hex(
+            "plain_text",
+            &b.plain_text,
+            DatakeyLength::MAX_BITS as usize / 8 + DEK_DIGEST_BYTES,
+        )?;
+        if plain_text.len() != expected {
+            return Err(ValidationError::new(
+                "plain_text",
+                Rule::ExactLength { expected },
+            ));
+        }
+        Ok(Self {
+            key_id,
+            plain_text,
+            datakey_length,
+            additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.additional_authenticated_data,
+            ))?,
+            sequence: opt_sequence(&b.sequence)?,
+            pin: presented_pin(&b.pin, &b.pin_type)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`EncryptDatakeyRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated decrypt-datakey request.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct DecryptDatakeyRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// The wrapped DEK.
+    #[serde(serialize_with = "ser_hex_upper")]
+    pub cipher_text: Vec<u8>,
+    /// The DEK length the caller expects.
+    pub datakey_length: DatakeyLength,
+    /// Bound context.
+    pub additional_authenticated_data: Option<Aad>,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+fn ser_hex_upper<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&base16ct::upper::encode_string(v))
+}
+
+impl fmt::Debug for DecryptDatakeyRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecryptDatakeyRequest")
+            .field("key_id", &self.key_id)
+            .field(
+                "cipher_text",
+                &format_args!("{} bytes", self.cipher_text.len()),
+            )
+            .field("datakey_length", &self.datakey_length)
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
+
+impl DecryptDatakeyRequest {
+    /// `cipher_text` must be hex; `datakey_cipher_length` a byte count.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &DecryptDatakeyRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+            cipher_text: decode_hex("cipher_text", &b.cipher_text, MAX_CIPHERTEXT_BYTES)?.to_vec(),
+            datakey_length: DatakeyLength::parse_bytes_field(
+                "datakey_cipher_length",
+                b.datakey_cipher_length.as_str(),
+            )?,
+            additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.additional_authenticated_data,
+            ))?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`DecryptDatakeyRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+// ---------------------------------------------------------------- APIG
+
+/// `algorithm_type` of a certificate form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum AlgorithmType {
+    /// RSA.
+    #[serde(rename = "RSA")]
+    Rsa,
+    /// ECDSA.
+    #[serde(rename = "ECC")]
+    Ecc,
+    /// SM2.
+    #[serde(rename = "SM2")]
+    Sm2,
+}
+
+impl AlgorithmType {
+    /// Parses `RSA | ECC | SM2`.
+    ///
+    /// # Errors
+    /// Anything else.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "RSA" => Ok(Self::Rsa),
+            "ECC" => Ok(Self::Ecc),
+            "SM2" => Ok(Self::Sm2),
+            _ => Err(ValidationError::new(
+                "algorithm_type",
+                Rule::NotOneOf("RSA, ECC, SM2"),
+            )),
+        }
+    }
+}
+
+/// A validated create/update certificate form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CertificateRequest {
+    /// Name.
+    pub name: CertificateName,
+    /// Scope (`type` and `instance_id`).
+    pub scope: CertificateScope,
+    /// Leaf then chain, PEM.
+    #[serde(serialize_with = "ser_pem")]
+    pub cert_content: PemText,
+    /// Private key, PEM (secret: never serialised).
+    #[serde(serialize_with = "ser_redacted_pem")]
+    pub private_key: PemText,
+    /// Trusted root CA, PEM.
+    #[serde(serialize_with = "ser_pem_len")]
+    pub trusted_root_ca: Option<PemText>,
+    /// Declared algorithm type.
+    pub algorithm_type: Option<AlgorithmType>,
+}
+
+fn ser_pem<S: serde::Serializer>(v: &PemText, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("<PEM, {} bytes>", v.len()))
+}
+
+fn ser_redacted_pem<S: serde::Serializer>(
+    v: &PemText,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("<redacted, {} bytes>", v.len()))
+}
+
+impl CertificateRequest {
+    /// Applies the field rules; certificate content is checked by cert-parse.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &CertificateForm) -> Result<Self> {
+        Ok(Self {
+            name: CertificateName::parse(&b.name)?,
+            scope: CertificateScope::resolve(opt_str(&b.r#type), opt_str(&b.instance_id))?,
+            cert_content: PemText::parse_field("cert_content", &b.cert_content)?,
+            private_key: PemText::parse_field("private_key", &b.private_key)?,
+            trusted_root_ca: match b.trusted_root_ca.as_deref() {
+                None | Some("") => None,
+                Some(s) => Some(PemText::parse_field("trusted_root_ca", s)?),
+            },
+            algorithm_type: opt_str(&b.algorithm_type)
+                .map(AlgorithmType::parse)
+                .transpose()?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`CertificateRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+// ---------------------------------------------------------------- operations
+
+/// Every operation whose request body kms-model validates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `POST /v1.0/{project_id}/keystores`.
+    CreateKeystore,
+    /// `POST /v1.0/{project_id}/kms/create-pin`.
+    CreatePin,
+    /// `POST /v1.0/{project_id}/kms/create-key`.
+    CreateKey,
+    /// `POST /v1.0/{project_id}/kms/create-datakey`.
+    CreateDatakey,
+    /// `POST /v1.0/{project_id}/kms/create-datakey-without-plaintext`.
+    CreateDatakeyWithoutPlaintext,
+    /// `POST /v1.0/{project_id}/kms/encrypt-datakey`.
+    EncryptDatakey,
+    /// `POST /v1.0/{project_id}/kms/decrypt-datakey`.
+    DecryptDatakey,
+    /// `POST /v2/{project_id}/apigw/certificates`.
+    CreateCertificate,
+    /// `PUT /v2/{project_id}/apigw/certificates/{certificate_id}`.
+    UpdateCertificate,
+}
+
+impl Operation {
+    /// Every operation, with its command-line name.
+    pub const ALL: &'static [(&'static str, Operation)] = &[
+        ("create-keystore", Self::CreateKeystore),
+        ("create-pin", Self::CreatePin),
+        ("create-key", Self::CreateKey),
+        ("create-datakey", Self::CreateDatakey),
+        (
+            "create-datakey-without-plaintext",
+            Self::CreateDatakeyWithoutPlaintext,
+        ),
+        ("encrypt-datakey", Self::EncryptDatakey),
+        ("decrypt-datakey", Self::DecryptDatakey),
+        ("create-certificate", Self::CreateCertificate),
+        ("update-certificate", Self::UpdateCertificate),
+    ];
+
+    /// Looks an operation up by its command-line name.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, op)| op)
+    }
+
+    /// Whether errors use the APIG shape.
+    #[must_use]
+    pub const fn is_apig(self) -> bool {
+        matches!(self, Self::CreateCertificate | Self::UpdateCertificate)
+    }
+
+    /// Validates a JSON body for this operation and returns the normalised
+    /// request as JSON (secrets redacted), or the wire error.
+    ///
+    /// # Errors
+    /// The operation's wire error (KMS or APIG shape).
+    pub fn validate_json(self, bytes: &[u8]) -> std::result::Result<serde_json::Value, ApiError> {
+        fn norm<T: Serialize>(r: Result<T>) -> Result<serde_json::Value> {
+            r.and_then(|v| {
+                serde_json::to_value(v)
+                    .map_err(|e| ValidationError::new("body", Rule::InvalidJson(e.to_string())))
+            })
+        }
+        let result = match self {
+            Self::CreateKeystore => norm(CreateKeystoreRequest::from_json(bytes)),
+            Self::CreatePin => norm(CreatePinRequest::from_json(bytes)),
+            Self::CreateKey => norm(CreateKeyRequest::from_json(bytes)),
+            Self::CreateDatakey | Self::CreateDatakeyWithoutPlaintext => {
+                norm(CreateDatakeyRequest::from_json(bytes))
+            }
+            Self::EncryptDatakey => norm(EncryptDatakeyRequest::from_json(bytes)),
+            Self::DecryptDatakey => norm(DecryptDatakeyRequest::from_json(bytes)),
+            Self::CreateCertificate | Self::UpdateCertificate => {
+                norm(CertificateRequest::from_json(bytes))
+            }
+        };
+        result.map_err(|e| {
+            if self.is_apig() {
+                e.to_apig()
+            } else {
+                e.to_kms()
+            }
+        })
+    }
+}

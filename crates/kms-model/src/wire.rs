@@ -1,0 +1,531 @@
+//! Request and response bodies exactly as they travel, named after the
+//! official SDK's models. Unknown request fields are ignored; every value a
+//! KMS request documents as a string also accepts a JSON integer (turned
+//! into its decimal text), as the contract asks.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A string field that also accepts a JSON integer (`"512"` or `512`).
+#[derive(Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct LooseString(pub String);
+
+impl LooseString {
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for LooseString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl From<&str> for LooseString {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+impl<'de> Deserialize<'de> for LooseString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = LooseString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an integer")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LooseString, E> {
+                Ok(LooseString(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<LooseString, E> {
+                Ok(LooseString(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LooseString, E> {
+                Ok(LooseString(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LooseString, E> {
+                Ok(LooseString(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn redacted<T>(v: &Option<T>) -> &'static str {
+    if v.is_some() { "<redacted>" } else { "None" }
+}
+
+// ---------------------------------------------------------------- keystores
+
+/// Body of `POST /v1.0/{project_id}/keystores` (both editions).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateKeyStoreRequestBody {
+    /// Mandatory alias.
+    pub keystore_alias: String,
+    /// Dedicated HSM cluster id (2023 edition: mandatory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hsm_cluster_id: Option<String>,
+    /// The cluster's CA certificate, PEM (2023 edition: mandatory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hsm_ca_cert: Option<String>,
+    /// Cluster id (2025 edition): the HSM or CDMS cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    /// `0|1|2` or `DEFAULT|DHSM|CDMS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keystore_type: Option<LooseString>,
+}
+
+/// `keystore` of the create-keystore response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeystoreInfo {
+    /// The new keystore's id.
+    pub keystore_id: String,
+    /// The owner's domain id.
+    pub domain_id: String,
+}
+
+/// Response of create keystore.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateKeyStoreResponseBody {
+    /// The keystore.
+    pub keystore: KeystoreInfo,
+}
+
+/// A keystore as list and show report it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeystoreDetails {
+    /// Id.
+    pub keystore_id: String,
+    /// Owner domain.
+    pub domain_id: String,
+    /// Alias.
+    pub keystore_alias: String,
+    /// `DEFAULT | DHSM | CDMS`.
+    pub keystore_type: String,
+    /// The HSM cluster (empty when none).
+    pub hsm_cluster_id: String,
+    /// The cluster (empty when none).
+    pub cluster_id: String,
+    /// Creation time, milliseconds since the epoch, as text.
+    pub create_time: String,
+}
+
+/// Response of list keystores.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKeyStoresResponseBody {
+    /// Number of keystores in all (not just this page).
+    pub total: u64,
+    /// This page.
+    pub keystores: Vec<KeystoreDetails>,
+}
+
+/// Response of show keystore.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowKeyStoreResponseBody {
+    /// The keystore.
+    pub keystore: KeystoreDetails,
+}
+
+/// `keystore` of the enable/disable responses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeystoreStateInfo {
+    /// Id.
+    pub keystore_id: String,
+    /// New state (`ENABLED`/`DISABLED`).
+    pub keystore_state: String,
+}
+
+/// Response of enable / disable keystore.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeystoreStateResponseBody {
+    /// The keystore.
+    pub keystore: KeystoreStateInfo,
+}
+
+// ---------------------------------------------------------------- PINs
+
+/// Body of `POST /v1.0/{project_id}/kms/create-pin`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatePinRequestBody {
+    /// `PlainText | CipherText`, default `CipherText`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_type: Option<String>,
+    /// `"1"`, `"2"` or a dedicated keystore id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keystore_id: Option<LooseString>,
+}
+
+/// Response of create PIN. The PIN is secret: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatePinResponseBody {
+    /// The PIN, hex (plain) or a sealed blob, hex.
+    pub pin: String,
+}
+
+impl fmt::Debug for CreatePinResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CreatePinResponseBody { pin: <redacted> }")
+    }
+}
+
+// ---------------------------------------------------------------- CMKs
+
+/// Body of `POST /v1.0/{project_id}/kms/create-key`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateKeyRequestBody {
+    /// Mandatory alias.
+    pub key_alias: String,
+    /// Default `AES_256`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    /// Default `ENCRYPT_DECRYPT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_usage: Option<String>,
+    /// Free text, at most 255 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_description: Option<String>,
+    /// `kms` (default) or `external`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Enterprise project (accepted, recorded nowhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_project_id: Option<String>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+    /// Keystore, default `"0"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keystore_id: Option<LooseString>,
+}
+
+/// `key_info` of the create-key response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyInfo {
+    /// The new key's id.
+    pub key_id: String,
+    /// Owner domain.
+    pub domain_id: String,
+    /// Region.
+    pub region_id: String,
+}
+
+/// Response of create key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateKeyResponseBody {
+    /// The key.
+    pub key_info: KeyInfo,
+}
+
+// ---------------------------------------------------------------- DEKs
+
+/// Body of both create-datakey routes.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateDatakeyRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// `AES_256 | AES_128`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    /// Bits, as a string; wins over `key_spec`; default 256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datakey_length: Option<LooseString>,
+    /// At most 128 bytes, bound to the ciphertext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_authenticated_data: Option<String>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+    /// A PIN (plain hex or sealed blob hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// `PlainText | CipherText`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_type: Option<String>,
+}
+
+impl fmt::Debug for CreateDatakeyRequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateDatakeyRequestBody")
+            .field("key_id", &self.key_id)
+            .field("key_spec", &self.key_spec)
+            .field("datakey_length", &self.datakey_length)
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("sequence", &self.sequence)
+            .field("pin", &redacted(&self.pin))
+            .field("pin_type", &self.pin_type)
+            .finish()
+    }
+}
+
+/// Response of create-datakey. Holds the plaintext DEK: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateDatakeyResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The DEK, hex.
+    pub plain_text: String,
+    /// The wrapped DEK, hex.
+    pub cipher_text: String,
+}
+
+impl fmt::Debug for CreateDatakeyResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateDatakeyResponseBody")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field("cipher_text", &self.cipher_text)
+            .finish()
+    }
+}
+
+/// Response of create-datakey-without-plaintext.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateDatakeyWithoutPlaintextResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The wrapped DEK, hex.
+    pub cipher_text: String,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/encrypt-datakey`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptDatakeyRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// Hex of the DEK followed by its SHA-256.
+    pub plain_text: String,
+    /// DEK length in bytes, as a string.
+    pub datakey_plain_length: LooseString,
+    /// At most 128 bytes, bound to the ciphertext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_authenticated_data: Option<String>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+    /// A PIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// `PlainText | CipherText`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_type: Option<String>,
+}
+
+impl fmt::Debug for EncryptDatakeyRequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptDatakeyRequestBody")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field("datakey_plain_length", &self.datakey_plain_length)
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("sequence", &self.sequence)
+            .field("pin", &redacted(&self.pin))
+            .field("pin_type", &self.pin_type)
+            .finish()
+    }
+}
+
+/// Response of encrypt-datakey.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptDatakeyResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The wrapped DEK, hex.
+    pub cipher_text: String,
+    /// DEK length in bytes, as a string.
+    pub datakey_length: String,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/decrypt-datakey`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecryptDatakeyRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The wrapped DEK, hex.
+    pub cipher_text: String,
+    /// The plaintext DEK's length in bytes, as a string.
+    pub datakey_cipher_length: LooseString,
+    /// The AAD given at wrap time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_authenticated_data: Option<String>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of decrypt-datakey. Holds the plaintext DEK: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecryptDatakeyResponseBody {
+    /// The DEK, hex.
+    pub data_key: String,
+    /// DEK length in bytes, as a string.
+    pub datakey_length: String,
+    /// SHA-256 of the DEK, hex.
+    pub datakey_dgst: String,
+}
+
+impl fmt::Debug for DecryptDatakeyResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecryptDatakeyResponseBody")
+            .field("data_key", &"<redacted>")
+            .field("datakey_length", &self.datakey_length)
+            .field("datakey_dgst", &self.datakey_dgst)
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------- APIG
+
+/// Body of create and update certificate (`CertificateForm`).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateForm {
+    /// 4-50 characters, starts with a letter.
+    pub name: String,
+    /// PEM, leaf first, then the chain.
+    pub cert_content: String,
+    /// PEM private key.
+    pub private_key: String,
+    /// `global` (default) or `instance`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Required when `type` is `instance`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    /// Trusted root CA, PEM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_root_ca: Option<String>,
+    /// `RSA | ECC | SM2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm_type: Option<String>,
+}
+
+impl fmt::Debug for CertificateForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertificateForm")
+            .field("name", &self.name)
+            .field(
+                "cert_content",
+                &format_args!("{} bytes", self.cert_content.len()),
+            )
+            .field("private_key", &"<redacted>")
+            .field("type", &self.r#type)
+            .field("instance_id", &self.instance_id)
+            .field(
+                "trusted_root_ca",
+                &self.trusted_root_ca.as_ref().map(String::len),
+            )
+            .field("algorithm_type", &self.algorithm_type)
+            .finish()
+    }
+}
+
+/// A certificate as create, show and update return it
+/// (`CreateCertificateV2Response`/`ShowDetailsOfCertificateV2Response`).
+/// Fields the seed example leaves out are optional so it round-trips.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateRecord {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `global | instance`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Gateway id, `common` for global certificates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    /// Owner project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    /// Subject CN.
+    pub common_name: String,
+    /// DNS names then IP addresses.
+    pub san: Vec<String>,
+    /// Certificate version, 1..=3.
+    pub version: u8,
+    /// Subject O.
+    pub organization: Vec<String>,
+    /// Subject OU.
+    pub organizational_unit: Vec<String>,
+    /// Subject L.
+    pub locality: Vec<String>,
+    /// Subject ST.
+    pub state: Vec<String>,
+    /// Subject C.
+    pub country: Vec<String>,
+    /// RFC 3339 UTC.
+    pub not_before: String,
+    /// RFC 3339 UTC.
+    pub not_after: String,
+    /// Decimal.
+    pub serial_number: String,
+    /// Issuer O.
+    pub issuer: Vec<String>,
+    /// Go's name, `0` when unknown.
+    pub signature_algorithm: String,
+    /// RFC 3339 UTC.
+    pub create_time: String,
+    /// RFC 3339 UTC.
+    pub update_time: String,
+    /// Whether a trusted root CA was bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_has_trusted_root_ca: Option<bool>,
+    /// `RSA | ECC | SM2 | Ed25519`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm_type: Option<String>,
+}
+
+/// A certificate as list reports it (`CertificateBase`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateBase {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `global | instance`.
+    #[serde(rename = "type")]
+    pub r#type: String,
+    /// Gateway id, `common` for global certificates.
+    pub instance_id: String,
+    /// Owner project.
+    pub project_id: String,
+    /// Subject CN.
+    pub common_name: String,
+    /// DNS names then IP addresses.
+    pub san: Vec<String>,
+    /// RFC 3339 UTC.
+    pub not_after: String,
+    /// Go's name.
+    pub signature_algorithm: String,
+    /// RFC 3339 UTC.
+    pub create_time: String,
+    /// RFC 3339 UTC.
+    pub update_time: String,
+    /// Whether a trusted root CA was bound.
+    pub is_has_trusted_root_ca: bool,
+    /// `RSA | ECC | SM2 | Ed25519`.
+    pub algorithm_type: String,
+}
+
+/// Response of list certificates.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListCertificatesV2ResponseBody {
+    /// Number of records in this page.
+    pub size: u64,
+    /// Number of matching records in all.
+    pub total: u64,
+    /// This page.
+    pub certs: Vec<CertificateBase>,
+}

@@ -1,0 +1,464 @@
+//! Request-level rules and their wire errors: status, code, message, shape.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use kms_model::{
+    ApiError, CreateDatakeyRequest, CreateKeyRequest, CreateKeystoreRequest, CreatePinRequest,
+    DecryptDatakeyRequest, EncryptDatakeyRequest, ErrorCode, KeystoreRef, KeystoreType,
+    MAX_BODY_BYTES, Operation, PinType, Rule, Service,
+};
+use serde_json::{Value, json};
+
+const KEY: &str = "0d0466b0-e727-4d9c-b35d-f84bb474a37f";
+
+fn err(op: Operation, body: &Value) -> ApiError {
+    op.validate_json(body.to_string().as_bytes()).unwrap_err()
+}
+
+fn ok(op: Operation, body: &Value) -> Value {
+    op.validate_json(body.to_string().as_bytes()).unwrap()
+}
+
+#[test]
+fn keystore_both_editions() {
+    // 2023 edition
+    let r = CreateKeystoreRequest::from_json(
+        json!({"keystore_alias":"ks1","hsm_cluster_id":"c1","hsm_ca_cert":"PEM"})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        (r.keystore_type, r.cluster_id.unwrap().as_str()),
+        (KeystoreType::Dhsm, "c1")
+    );
+    // 2025 edition, both spellings and a JSON number
+    for t in [json!("1"), json!("DHSM"), json!(1)] {
+        let r = CreateKeystoreRequest::from_json(
+            json!({"keystore_alias":"ks1","cluster_id":"c1","keystore_type":t})
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.keystore_type, r.cluster_id.unwrap().as_str()),
+            (KeystoreType::Dhsm, "c1")
+        );
+    }
+    for t in ["2", "CDMS"] {
+        let r = CreateKeystoreRequest::from_json(
+            json!({"keystore_alias":"ks1","cluster_id":"cdms-1","keystore_type":t})
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(r.keystore_type, KeystoreType::Cdms);
+    }
+    let r = CreateKeystoreRequest::from_json(br#"{"keystore_alias":"ks1","keystore_type":"0"}"#)
+        .unwrap();
+    assert_eq!(
+        (r.keystore_type, r.cluster_id),
+        (KeystoreType::Default, None)
+    );
+    // both ids, agreeing
+    assert!(CreateKeystoreRequest::from_json(
+        br#"{"keystore_alias":"ks1","hsm_cluster_id":"c1","cluster_id":"c1","keystore_type":"DHSM"}"#
+    )
+    .is_ok());
+}
+
+#[test]
+fn keystore_rule_violations() {
+    let op = Operation::CreateKeystore;
+    let e = err(
+        op,
+        &json!({"keystore_alias":"ks1","hsm_cluster_id":"c1","cluster_id":"c2"}),
+    );
+    assert_eq!(
+        (e.status(), e.code()),
+        (400, ErrorCode::KmsInvalidParameter)
+    );
+    assert!(
+        e.error_msg()
+            .contains("hsm_cluster_id and cluster_id differ"),
+        "{}",
+        e.error_msg()
+    );
+
+    let e = err(op, &json!({"keystore_alias":"ks1"}));
+    assert_eq!(e.code(), ErrorCode::KmsMissingParameter);
+    assert_eq!(
+        e.error_msg(),
+        "Parameters missing: hsm_cluster_id is missing"
+    );
+
+    let e = err(op, &json!({"hsm_cluster_id":"c1"}));
+    assert_eq!(e.code(), ErrorCode::KmsMissingParameter);
+    assert!(e.error_msg().contains("keystore_alias"));
+
+    let e = err(op, &json!({"keystore_alias":"ks 1","hsm_cluster_id":"c1"}));
+    assert_eq!(e.code(), ErrorCode::KmsInvalidParameter);
+    assert_eq!(
+        e.to_json(),
+        r#"{"error":{"error_code":"KMS.0308","error_msg":"Invalid parameter: keystore_alias must match ^[a-zA-Z0-9:/_-]{1,255}$ (invalid character at byte 2)"}}"#
+    );
+    assert!(
+        err(op, &json!({"keystore_alias":"ks1","keystore_type":"2"}))
+            .error_msg()
+            .contains("cluster_id is missing")
+    );
+    assert!(err(op, &json!({"keystore_alias":"ks1","keystore_type":"2","cluster_id":"x","hsm_cluster_id":"x"})).error_msg().contains("inconsistent"));
+    assert!(
+        err(
+            op,
+            &json!({"keystore_alias":"ks1","keystore_type":"0","hsm_ca_cert":"PEM"})
+        )
+        .error_msg()
+        .contains("hsm_ca_cert")
+    );
+    assert!(
+        err(
+            op,
+            &json!({"keystore_alias":"ks1","keystore_type":"9","cluster_id":"c"})
+        )
+        .error_msg()
+        .contains("keystore_type")
+    );
+    assert!(
+        err(
+            op,
+            &json!({"keystore_alias":"ks1","keystore_type":1.5,"cluster_id":"c"})
+        )
+        .error_msg()
+        .contains("keystore_type")
+    );
+    assert!(
+        err(
+            op,
+            &json!({"keystore_alias":"ks1","hsm_cluster_id":"c1","hsm_ca_cert":""})
+        )
+        .error_msg()
+        .contains("hsm_ca_cert must not be empty")
+    );
+}
+
+#[test]
+fn json_errors_name_the_field() {
+    let op = Operation::CreateDatakeyWithoutPlaintext;
+    let e = op.validate_json(b"{not json").unwrap_err();
+    assert_eq!((e.status(), e.code()), (400, ErrorCode::KmsInvalidJson));
+    let e = op.validate_json(b"[]").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KmsInvalidJson);
+    let e = op.validate_json(b"").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KmsInvalidJson);
+    let e = op
+        .validate_json(format!(r#"{{"key_id":"{KEY}"}} trailing"#).as_bytes())
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KmsInvalidJson);
+
+    let e = err(op, &json!({"key_id": 5}));
+    assert_eq!(e.code(), ErrorCode::KmsInvalidKeyId);
+    assert!(
+        e.error_msg()
+            .starts_with("Invalid key ID: key_id has the wrong type"),
+        "{}",
+        e.error_msg()
+    );
+    let e = err(
+        op,
+        &json!({"key_id": KEY, "additional_authenticated_data": ["x"]}),
+    );
+    assert!(
+        e.error_msg()
+            .contains("additional_authenticated_data has the wrong type"),
+        "{}",
+        e.error_msg()
+    );
+    let e = err(op, &json!({"key_id": KEY, "datakey_length": true}));
+    assert!(
+        e.error_msg().contains("datakey_length has the wrong type"),
+        "{}",
+        e.error_msg()
+    );
+    let e = err(op, &json!({}));
+    assert_eq!(e.code(), ErrorCode::KmsMissingParameter);
+    assert_eq!(e.error_msg(), "Parameters missing: key_id is missing");
+
+    let big = vec![b' '; MAX_BODY_BYTES + 1];
+    assert_eq!(
+        op.validate_json(&big).unwrap_err().code(),
+        ErrorCode::KmsRequestTooLong
+    );
+
+    // unknown fields are ignored; null is "absent"
+    ok(
+        op,
+        &json!({"key_id": KEY, "some_new_field": {"x": 1}, "key_spec": null}),
+    );
+}
+
+#[test]
+fn datakey_requests() {
+    let op = Operation::CreateDatakeyWithoutPlaintext;
+    let v = ok(op, &json!({"key_id": KEY, "datakey_length": 512}));
+    assert_eq!(v["datakey_length"], 512);
+    let v = ok(op, &json!({"key_id": KEY, "key_spec": "AES_128"}));
+    assert_eq!(v["datakey_length"], 128);
+    assert_eq!(
+        err(op, &json!({"key_id": KEY, "datakey_length": "8200"})).code(),
+        ErrorCode::KmsDatakeyLengthOutOfRange
+    );
+    assert_eq!(
+        err(op, &json!({"key_id": KEY, "datakey_length": "12"})).code(),
+        ErrorCode::KmsDatakeyLengthNotByteMultiple
+    );
+    assert_eq!(
+        err(op, &json!({"key_id": KEY, "datakey_length": "abc"})).code(),
+        ErrorCode::KmsInvalidParameter
+    );
+    assert_eq!(
+        err(op, &json!({"key_id": KEY, "datakey_length": -8})).code(),
+        ErrorCode::KmsInvalidParameter
+    );
+    assert_eq!(
+        err(op, &json!({"key_id": KEY, "key_spec": "AES_512"})).code(),
+        ErrorCode::KmsInvalidKeySpec
+    );
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": "0D0466B0-E727-4D9C-B35D-F84BB474A37F"})
+        )
+        .code(),
+        ErrorCode::KmsInvalidKeyId
+    );
+    assert_eq!(
+        err(op, &json!({"key_id": KEY, "sequence": "short"})).code(),
+        ErrorCode::KmsInvalidSequence
+    );
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": KEY, "additional_authenticated_data": "a".repeat(129)})
+        )
+        .code(),
+        ErrorCode::KmsInvalidParameter
+    );
+    assert_eq!(
+        err(op, &json!({"key_id": KEY, "pin": "xyz"})).code(),
+        ErrorCode::KmsInvalidParameter
+    );
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": KEY, "pin": "00", "pin_type": "Other"})
+        )
+        .code(),
+        ErrorCode::KmsInvalidParameter
+    );
+
+    let r = CreateDatakeyRequest::from_json(
+        json!({"key_id": KEY, "pin": "0A0b", "pin_type": "PlainText", "sequence": "919c82d4-8046-4722-9094-35c3c6524cff"}).to_string().as_bytes(),
+    )
+    .unwrap();
+    let pin = r.pin.unwrap();
+    assert_eq!(
+        (&pin.bytes[..], pin.pin_type),
+        (&[0x0a, 0x0b][..], PinType::PlainText)
+    );
+    assert_eq!(format!("{pin:?}"), "PresentedPin(PlainText, <redacted>)");
+    let v = ok(op, &json!({"key_id": KEY, "pin": "0A0B"}));
+    assert_eq!(v["pin"]["pin"], "<redacted>");
+}
+
+#[test]
+fn encrypt_and_decrypt_datakey_requests() {
+    let dek_and_hash = "AB".repeat(32 + 32);
+    let r = EncryptDatakeyRequest::from_json(
+        json!({"key_id": KEY, "plain_text": dek_and_hash, "datakey_plain_length": "32"})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!((r.plain_text.len(), r.datakey_length.bytes()), (64, 32));
+    assert!(
+        !format!("{r:?}").contains("AB"),
+        "Debug must not show the DEK"
+    );
+    let v = ok(
+        Operation::EncryptDatakey,
+        &json!({"key_id": KEY, "plain_text": dek_and_hash, "datakey_plain_length": 32}),
+    );
+    assert_eq!(v["plain_text"], "<redacted, 64 bytes>");
+
+    let op = Operation::EncryptDatakey;
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": KEY, "plain_text": dek_and_hash, "datakey_plain_length": "16"})
+        )
+        .code(),
+        ErrorCode::KmsPlainTextLengthMismatch
+    );
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": KEY, "plain_text": "XYZ", "datakey_plain_length": "16"})
+        )
+        .code(),
+        ErrorCode::KmsInvalidPlainText
+    );
+    assert_eq!(
+        err(op, &json!({"key_id": KEY, "plain_text": dek_and_hash})).code(),
+        ErrorCode::KmsMissingParameter
+    );
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": KEY, "plain_text": dek_and_hash, "datakey_plain_length": "0"})
+        )
+        .code(),
+        ErrorCode::KmsInvalidParameter
+    );
+
+    let r = DecryptDatakeyRequest::from_json(
+        json!({"key_id": KEY, "cipher_text": "00aaFF", "datakey_cipher_length": "32"})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(
+        (r.cipher_text, r.datakey_length.bytes()),
+        (vec![0, 0xaa, 0xff], 32)
+    );
+    let op = Operation::DecryptDatakey;
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": KEY, "cipher_text": "0", "datakey_cipher_length": "32"})
+        )
+        .code(),
+        ErrorCode::KmsInvalidCipherText
+    );
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": KEY, "cipher_text": "", "datakey_cipher_length": "32"})
+        )
+        .code(),
+        ErrorCode::KmsInvalidCipherText
+    );
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_id": KEY, "cipher_text": "00".repeat(5000), "datakey_cipher_length": "32"})
+        )
+        .code(),
+        ErrorCode::KmsInvalidCipherText
+    );
+}
+
+#[test]
+fn pin_and_key_requests() {
+    let r = CreatePinRequest::from_json(br#"{"keystore_id":"2"}"#).unwrap();
+    assert_eq!(
+        (r.pin_type, r.keystore),
+        (PinType::CipherText, Some(KeystoreRef::SharedData))
+    );
+    let r = CreatePinRequest::from_json(br#"{"pin_type":"PlainText"}"#).unwrap();
+    assert_eq!((r.pin_type, r.keystore), (PinType::PlainText, None));
+    let e = err(Operation::CreatePin, &json!({}));
+    assert_eq!(e.error_msg(), "Parameters missing: keystore_id is missing");
+    assert!(
+        err(Operation::CreatePin, &json!({"keystore_id":"7"}))
+            .error_msg()
+            .contains("keystore_id")
+    );
+    assert!(
+        CreatePinRequest::from_json(br#"{"keystore_id":1}"#).is_ok(),
+        "a number is accepted"
+    );
+
+    let r = CreateKeyRequest::from_json(br#"{"key_alias":"k1"}"#).unwrap();
+    assert_eq!(r.keystore, KeystoreRef::Default);
+    let op = Operation::CreateKey;
+    assert_eq!(
+        err(op, &json!({"key_alias":"k 1"})).code(),
+        ErrorCode::KmsInvalidKeyAlias
+    );
+    assert_eq!(
+        err(op, &json!({"key_alias":"k1","key_spec":"RSA_2048"})).code(),
+        ErrorCode::KmsInvalidParameter
+    );
+    assert_eq!(
+        err(op, &json!({"key_alias":"k1","keystore_id":"1"})).code(),
+        ErrorCode::KmsInvalidParameter
+    );
+    assert_eq!(
+        err(
+            op,
+            &json!({"key_alias":"k1","key_description":"d".repeat(256)})
+        )
+        .code(),
+        ErrorCode::KmsInvalidParameter
+    );
+}
+
+#[test]
+fn certificate_form_errors_are_flat_apig() {
+    let op = Operation::CreateCertificate;
+    let base = json!({"name":"cert_demo","cert_content":"PEM","private_key":"KEY"});
+    let v = ok(op, &base);
+    assert_eq!(
+        (
+            v["scope"]["type"].as_str(),
+            v["scope"]["instance_id"].as_str()
+        ),
+        (Some("global"), Some("common"))
+    );
+    assert_eq!(v["private_key"], "<redacted, 3 bytes>");
+
+    let mut bad = base.clone();
+    bad["name"] = json!("1cert");
+    let e = err(op, &bad);
+    assert_eq!(
+        (e.status(), e.code(), e.code().service()),
+        (400, ErrorCode::ApigInvalidParameterValue, Service::Apig)
+    );
+    assert_eq!(
+        e.to_json(),
+        r#"{"error_code":"APIG.2012","error_msg":"Invalid parameter value,parameterName:name. The value must match ^[a-zA-Z\u4e00-\u9fa5][a-zA-Z0-9_\u4e00-\u9fa5]{3,49}$ (invalid character at byte 0)"}"#
+            .replace("\\u4e00", "\u{4e00}")
+            .replace("\\u9fa5", "\u{9fa5}")
+    );
+    let mut inst = base.clone();
+    inst["type"] = json!("instance");
+    let e = err(op, &inst);
+    assert_eq!(e.code(), ErrorCode::ApigParameterMissing);
+    assert_eq!(
+        e.to_json(),
+        r#"{"error_code":"APIG.2001","error_msg":"The request parameters must be specified,parameterName:instance_id"}"#
+    );
+    let e = err(op, &json!({"name":"cert_demo","cert_content":"PEM"}));
+    assert_eq!(e.code(), ErrorCode::ApigParameterMissing);
+    assert!(e.error_msg().ends_with("parameterName:private_key"));
+    assert_eq!(
+        op.validate_json(b"{").unwrap_err().code(),
+        ErrorCode::ApigParameterError
+    );
+    let mut alg = base;
+    alg["algorithm_type"] = json!("DSA");
+    assert!(
+        err(op, &alg)
+            .error_msg()
+            .contains("parameterName:algorithm_type")
+    );
+}
+
+#[test]
+fn rule_display_is_stable() {
+    assert_eq!(
+        Rule::NotMultipleOf(8).to_string(),
+        "must be a multiple of 8"
+    );
+}
