@@ -1,0 +1,1 @@
+use cert_parse as _;

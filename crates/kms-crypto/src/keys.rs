@@ -1,0 +1,271 @@
+//! The key hierarchy: root keys (one per keystore) and master keys (CMKs).
+
+use core::fmt;
+
+use aes_kw::KwpAes256;
+use aes_kw::cipher::KeyInit;
+use hkdf::Hkdf;
+use hmac::Hmac;
+use rand_core::TryCryptoRng;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::format::{BlobKind, KEY_ID_LEN, SealingKey, key_id_bytes};
+use crate::rng;
+
+/// Length of root and master key material, in bytes (AES-256).
+pub const KEY_LEN: usize = 32;
+
+/// Length of a [`WrappedMasterKey`]: RFC 5649 wrap of `key id || version || key`.
+pub const WRAPPED_MASTER_KEY_LEN: usize = KEY_ID_LEN + 4 + KEY_LEN + 8;
+
+const PAYLOAD_LEN: usize = KEY_ID_LEN + 4 + KEY_LEN;
+
+const LABEL_ROOT_FROM_SECRET: &[u8] = b"kms-rs/v1/root-from-secret";
+const LABEL_ROOT_PIN_SEAL: &[u8] = b"kms-rs/v1/root/pin-seal";
+const LABEL_ROOT_PIN_VERIFIER: &[u8] = b"kms-rs/v1/root/pin-verifier";
+const LABEL_CMK_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/dek-wrap";
+
+/// One-block HKDF-Expand of a 32-byte key used as PRK (RFC 5869 section 3.3:
+/// the key is already uniformly random, so Extract is skipped).
+fn subkey(prk: &[u8; KEY_LEN], label: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    let err = |_| Error::InvalidKeyLength { expected: KEY_LEN, actual: prk.len() };
+    let kdf = Hkdf::<Sha256>::from_prk(prk).map_err(|_| err(()))?;
+    kdf.expand(label, &mut out[..]).map_err(|_| err(()))?;
+    Ok(out)
+}
+
+fn key_array(bytes: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+    let arr: [u8; KEY_LEN] = bytes
+        .try_into()
+        .map_err(|_| Error::InvalidKeyLength { expected: KEY_LEN, actual: bytes.len() })?;
+    Ok(Zeroizing::new(arr))
+}
+
+/// A keystore's root key: the AES-256 key-encryption key an HSM would hold.
+///
+/// It wraps master keys with AES-256-KWP (RFC 5649), seals PINs, and keys
+/// the plaintext-PIN verifier. The PIN keys are derived from it with
+/// HKDF-SHA256 under distinct labels, so no two purposes share a key.
+/// Zeroized on drop, not `Clone`, `Debug` shows nothing secret.
+pub struct RootKey {
+    #[cfg(feature = "hazmat")]
+    bytes: Zeroizing<[u8; KEY_LEN]>,
+    kwp: KwpAes256,
+    pub(crate) pin_seal: SealingKey,
+    pub(crate) pin_mac: Hmac<Sha256>,
+}
+
+impl fmt::Debug for RootKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RootKey(AES-256, redacted)")
+    }
+}
+
+impl RootKey {
+    /// Draws a fresh root key from the caller's CSPRNG.
+    ///
+    /// # Errors
+    /// [`Error::Entropy`] if the generator fails.
+    pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        rng::fill(rng, &mut bytes[..])?;
+        Self::from_array(bytes)
+    }
+
+    /// Loads root key material the caller already holds (32 bytes).
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyLength`] unless `bytes` is 32 bytes long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::from_array(key_array(bytes)?)
+    }
+
+    /// Derives a keystore's root key from a long-term secret (at least 32
+    /// uniformly random bytes, the embedding's "HSM secret") and the
+    /// keystore id: `HKDF-SHA256(salt = label, ikm = secret, info = u16 len || keystore id)`.
+    /// Nothing needs to be stored for such a root key.
+    ///
+    /// # Errors
+    /// [`Error::SecretTooShort`] if `secret` is under 32 bytes;
+    /// [`Error::InvalidKeystoreId`] if the keystore id is not 1..=64 printable ASCII bytes.
+    pub fn derive_from_secret(secret: &[u8], keystore_id: &str) -> Result<Self> {
+        if secret.len() < KEY_LEN {
+            return Err(Error::SecretTooShort);
+        }
+        let ks = crate::pin::check_keystore_id(keystore_id)?;
+        let len = u16::try_from(ks.len()).map_err(|_| Error::InvalidKeystoreId)?;
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        Hkdf::<Sha256>::new(Some(LABEL_ROOT_FROM_SECRET), secret)
+            .expand_multi_info(&[&len.to_be_bytes(), ks], &mut bytes[..])
+            .map_err(|_| Error::SecretTooShort)?;
+        Self::from_array(bytes)
+    }
+
+    fn from_array(bytes: Zeroizing<[u8; KEY_LEN]>) -> Result<Self> {
+        let kwp = KwpAes256::new_from_slice(&bytes[..])
+            .map_err(|_| Error::InvalidKeyLength { expected: KEY_LEN, actual: bytes.len() })?;
+        let seal_prk = subkey(&bytes, LABEL_ROOT_PIN_SEAL)?;
+        let pin_seal = SealingKey::new(&seal_prk, BlobKind::Pin, [0u8; KEY_ID_LEN], 0)?;
+        let mac_key = subkey(&bytes, LABEL_ROOT_PIN_VERIFIER)?;
+        let pin_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key[..])
+            .map_err(|_| Error::InvalidKeyLength { expected: KEY_LEN, actual: mac_key.len() })?;
+        Ok(Self {
+            #[cfg(feature = "hazmat")]
+            bytes,
+            kwp,
+            pin_seal,
+            pin_mac,
+        })
+    }
+
+    /// Wraps a master key for storage: AES-256-KWP (RFC 5649) of
+    /// `key id (36) || version (u32 BE) || key (32)`, so a wrapped key cannot
+    /// be swapped onto another key id or version in storage.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] only if the underlying wrap fails (it cannot for
+    /// these fixed lengths).
+    pub fn wrap_master_key(&self, key: &MasterKey) -> Result<WrappedMasterKey> {
+        let mut payload = Zeroizing::new([0u8; PAYLOAD_LEN]);
+        payload[..KEY_ID_LEN].copy_from_slice(&key.key_id);
+        payload[KEY_ID_LEN..KEY_ID_LEN + 4].copy_from_slice(&key.version.to_be_bytes());
+        payload[KEY_ID_LEN + 4..].copy_from_slice(&key.bytes[..]);
+        let mut out = [0u8; WRAPPED_MASTER_KEY_LEN];
+        self.kwp.wrap_key(&payload[..], &mut out).map_err(|_| Error::Rejected)?;
+        Ok(WrappedMasterKey(out))
+    }
+
+    /// Unwraps a stored master key and checks it belongs to `key_id` at `version`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyId`] if `key_id` is malformed; [`Error::Rejected`]
+    /// if the blob has the wrong length, fails the RFC 5649 integrity check
+    /// (wrong root key, tampering) or names another key id or version.
+    pub fn unwrap_master_key(&self, key_id: &str, version: u32, wrapped: &[u8]) -> Result<MasterKey> {
+        let id = key_id_bytes(key_id)?;
+        if wrapped.len() != WRAPPED_MASTER_KEY_LEN {
+            return Err(Error::Rejected);
+        }
+        let mut buf = Zeroizing::new([0u8; WRAPPED_MASTER_KEY_LEN]);
+        let payload = self.kwp.unwrap_key(wrapped, &mut buf[..]).map_err(|_| Error::Rejected)?;
+        if payload.len() != PAYLOAD_LEN {
+            return Err(Error::Rejected);
+        }
+        let id_ok = payload[..KEY_ID_LEN].ct_eq(&id);
+        let ver_ok = payload[KEY_ID_LEN..KEY_ID_LEN + 4].ct_eq(&version.to_be_bytes());
+        if !bool::from(id_ok & ver_ok) {
+            return Err(Error::Rejected);
+        }
+        let bytes = key_array(&payload[KEY_ID_LEN + 4..]).map_err(|_| Error::Rejected)?;
+        MasterKey::from_parts(id, version, bytes)
+    }
+
+    /// The raw root key bytes. Hazardous: only for moving keys into a real HSM or tests.
+    #[cfg(feature = "hazmat")]
+    pub fn expose_secret_bytes(&self) -> &[u8; KEY_LEN] {
+        &self.bytes
+    }
+}
+
+/// A master key (CMK) version: 32 bytes of AES-256 material, its 36-byte key
+/// id and its version number.
+///
+/// Stored only wrapped under a root key ([`RootKey::wrap_master_key`]).
+/// Wraps DEKs with AES-256-GCM under a key derived per wrap (see
+/// `docs/ciphertext-format.md`). Zeroized on drop, not `Clone`, `Debug`
+/// shows the key id and version only.
+pub struct MasterKey {
+    key_id: [u8; KEY_ID_LEN],
+    version: u32,
+    bytes: Zeroizing<[u8; KEY_LEN]>,
+    pub(crate) dek_seal: SealingKey,
+}
+
+impl fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MasterKey")
+            .field("key_id", &self.key_id())
+            .field("version", &self.version)
+            .field("material", &"redacted")
+            .finish()
+    }
+}
+
+impl MasterKey {
+    /// Draws a fresh master key version from the caller's CSPRNG.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyId`] unless `key_id` is 36 printable ASCII bytes;
+    /// [`Error::Entropy`] if the generator fails.
+    pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R, key_id: &str, version: u32) -> Result<Self> {
+        let id = key_id_bytes(key_id)?;
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        rng::fill(rng, &mut bytes[..])?;
+        Self::from_parts(id, version, bytes)
+    }
+
+    /// Loads master key material the caller already holds (for example
+    /// imported key material, origin `EXTERNAL`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyId`] or [`Error::InvalidKeyLength`].
+    pub fn from_bytes(key_id: &str, version: u32, bytes: &[u8]) -> Result<Self> {
+        let id = key_id_bytes(key_id)?;
+        Self::from_parts(id, version, key_array(bytes)?)
+    }
+
+    fn from_parts(key_id: [u8; KEY_ID_LEN], version: u32, bytes: Zeroizing<[u8; KEY_LEN]>) -> Result<Self> {
+        let prk = subkey(&bytes, LABEL_CMK_DEK_WRAP)?;
+        let dek_seal = SealingKey::new(&prk, BlobKind::DataKey, key_id, version)?;
+        Ok(Self { key_id, version, bytes, dek_seal })
+    }
+
+    /// The 36-byte key id.
+    pub fn key_id(&self) -> &str {
+        core::str::from_utf8(&self.key_id).unwrap_or_default()
+    }
+
+    /// The key version.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The raw master key bytes. Hazardous: only for export to a real HSM or tests.
+    #[cfg(feature = "hazmat")]
+    pub fn expose_secret_bytes(&self) -> &[u8; KEY_LEN] {
+        &self.bytes
+    }
+}
+
+/// A master key wrapped under a root key (AES-256-KWP, 80 bytes): the only
+/// form in which master key material is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WrappedMasterKey([u8; WRAPPED_MASTER_KEY_LEN]);
+
+impl fmt::Debug for WrappedMasterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WrappedMasterKey({})", self.to_hex())
+    }
+}
+
+impl WrappedMasterKey {
+    /// The wrapped bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Upper-case hex of the wrapped bytes.
+    pub fn to_hex(&self) -> String {
+        base16ct::upper::encode_string(&self.0)
+    }
+}
+
+impl AsRef<[u8]> for WrappedMasterKey {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}

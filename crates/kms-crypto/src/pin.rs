@@ -1,0 +1,182 @@
+//! PINs: generation, sealing under a keystore's root key, verification.
+
+use core::fmt;
+
+use hmac::Mac;
+use rand_core::TryCryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::format::{EncodedContext, NONCE_LEN, SALT_LEN, check_printable};
+use crate::keys::RootKey;
+use crate::{Ciphertext, hex, rng};
+
+/// Length of a PIN, in bytes (256 bits; 64 hex characters).
+pub const PIN_LEN: usize = 32;
+
+/// Length of a [`PinVerifier`], in bytes.
+pub const PIN_VERIFIER_LEN: usize = 32;
+
+const MAX_KEYSTORE_ID_LEN: usize = 64;
+
+pub(crate) fn check_keystore_id(keystore_id: &str) -> Result<&[u8]> {
+    let b = keystore_id.as_bytes();
+    if b.is_empty() || b.len() > MAX_KEYSTORE_ID_LEN || !check_printable(b) {
+        return Err(Error::InvalidKeystoreId);
+    }
+    Ok(b)
+}
+
+/// The context of a PIN blob: the keystore id, length-prefixed.
+fn pin_context(keystore_id: &str) -> Result<EncodedContext> {
+    EncodedContext::new(check_keystore_id(keystore_id)?, &[])
+}
+
+/// A PIN: 32 bytes from the CSPRNG. Zeroized on drop, not `Clone`, `Debug` redacted.
+pub struct Pin(Zeroizing<[u8; PIN_LEN]>);
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pin(redacted)")
+    }
+}
+
+impl Pin {
+    /// Draws a fresh PIN.
+    ///
+    /// # Errors
+    /// [`Error::Entropy`] if the generator fails.
+    pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+        let mut pin = Zeroizing::new([0u8; PIN_LEN]);
+        rng::fill(rng, &mut pin[..])?;
+        Ok(Self(pin))
+    }
+
+    /// Parses a plaintext PIN from hex (either case).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHex`] or [`Error::InvalidPinLength`].
+    pub fn from_hex(text: &str) -> Result<Self> {
+        let bytes = hex::decode(text)?;
+        let arr: [u8; PIN_LEN] = bytes[..]
+            .try_into()
+            .map_err(|_| Error::InvalidPinLength { expected: PIN_LEN })?;
+        Ok(Self(Zeroizing::new(arr)))
+    }
+
+    /// The plaintext PIN as upper-case hex (what create-pin returns for
+    /// `pin_type = PlainText`), zeroized on drop.
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(base16ct::upper::encode_string(&self.0[..]))
+    }
+
+    /// The PIN bytes.
+    pub fn expose_secret(&self) -> &[u8; PIN_LEN] {
+        &self.0
+    }
+}
+
+/// A keyed verifier of a plaintext PIN: `HMAC-SHA256(k, u16 len || keystore id || pin)`
+/// with `k` derived from the keystore's root key. Store this, never the PIN.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PinVerifier([u8; PIN_VERIFIER_LEN]);
+
+impl fmt::Debug for PinVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PinVerifier(..)")
+    }
+}
+
+impl PinVerifier {
+    /// The verifier bytes, for storage.
+    pub fn as_bytes(&self) -> &[u8; PIN_VERIFIER_LEN] {
+        &self.0
+    }
+
+    /// A stored verifier.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyLength`] unless 32 bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        bytes
+            .try_into()
+            .map(Self)
+            .map_err(|_| Error::InvalidKeyLength { expected: PIN_VERIFIER_LEN, actual: bytes.len() })
+    }
+}
+
+impl RootKey {
+    /// Seals a PIN under this (keystore's) root key, bound to the keystore
+    /// id: a v1 blob with the PIN algorithm id, which no DEK operation accepts.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeystoreId`] or [`Error::Entropy`].
+    pub fn seal_pin<R: TryCryptoRng + ?Sized>(&self, rng: &mut R, keystore_id: &str, pin: &Pin) -> Result<Ciphertext> {
+        let ctx = pin_context(keystore_id)?;
+        self.pin_seal
+            .seal(PIN_LEN, &ctx, |area| {
+                let (salt_nonce, pt) = area.split_at_mut(SALT_LEN + NONCE_LEN);
+                rng::fill(rng, salt_nonce)?;
+                pt.copy_from_slice(&pin.0[..]);
+                Ok(())
+            })
+
+    }
+
+    /// Opens a sealed PIN of keystore `keystore_id`.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for every failure (DEK blob, other keystore, other
+    /// root key, tampering, malformed blob).
+    pub fn open_pin(&self, keystore_id: &str, sealed: &[u8]) -> Result<Pin> {
+        let ctx = pin_context(keystore_id).map_err(|_| Error::Rejected)?;
+        let pt = self.pin_seal.open(sealed, &ctx)?;
+        let arr: [u8; PIN_LEN] = pt[..].try_into().map_err(|_| Error::Rejected)?;
+        Ok(Pin(Zeroizing::new(arr)))
+    }
+
+    /// Verifies a presented ciphertext PIN (hex, either case) against its keystore.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for every failure, bad hex included.
+    pub fn verify_sealed_pin(&self, keystore_id: &str, sealed_hex: &str) -> Result<()> {
+        let blob = hex::decode(sealed_hex).map_err(|_| Error::Rejected)?;
+        self.open_pin(keystore_id, &blob).map(drop)
+    }
+
+    /// Computes the keyed verifier of a plaintext PIN of keystore `keystore_id`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeystoreId`].
+    pub fn pin_verifier(&self, keystore_id: &str, pin: &Pin) -> Result<PinVerifier> {
+        let ks = check_keystore_id(keystore_id)?;
+        Ok(PinVerifier(self.pin_mac_of(ks, &pin.0[..])))
+    }
+
+    fn pin_mac_of(&self, ks: &[u8], pin: &[u8]) -> [u8; PIN_VERIFIER_LEN] {
+        let mut mac = self.pin_mac.clone();
+        // keystore ids are at most 64 bytes
+        let len = u16::try_from(ks.len()).unwrap_or(u16::MAX);
+        mac.update(&len.to_be_bytes());
+        mac.update(ks);
+        mac.update(pin);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Verifies a presented plaintext PIN (hex, either case) against a stored
+    /// verifier, in constant time.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for every failure, bad hex or length included.
+    pub fn verify_plain_pin(&self, keystore_id: &str, presented_hex: &str, verifier: &PinVerifier) -> Result<()> {
+        let ks = check_keystore_id(keystore_id).map_err(|_| Error::Rejected)?;
+        let pin = Pin::from_hex(presented_hex).map_err(|_| Error::Rejected)?;
+        let mac = Zeroizing::new(self.pin_mac_of(ks, &pin.0[..]));
+        if bool::from(mac.ct_eq(&verifier.0)) {
+            Ok(())
+        } else {
+            Err(Error::Rejected)
+        }
+    }
+}
