@@ -1,3 +1,5 @@
-//! kms-core: see the crate description; filled in by its issue.
+//! kms-core (in progress): ports first.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod ports;

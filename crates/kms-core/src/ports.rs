@@ -1,0 +1,589 @@
+//! The ports: everything kms-core needs from the outside world, as small
+//! object-safe `Send + Sync + Debug` traits passed in one [`Ports`] bundle.
+//!
+//! Store traits state their atomicity in their docs and return types: each
+//! `insert` is a single conditional write (an SQL adapter implements it with
+//! UNIQUE constraints in one transaction), so the core never checks-then-acts.
+
+use std::fmt;
+use std::sync::Arc;
+
+use kms_crypto::{Ciphertext, MasterKey, Pin, PinVerifier, WrappedMasterKey};
+use kms_model::{CertificateRecord, KeystoreType};
+
+/// Milliseconds since the Unix epoch, UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Whole seconds since the epoch (floor).
+    #[must_use]
+    pub const fn unix_seconds(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+}
+
+/// Who is calling: resolved by the host (signature, token) before the core.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Caller {
+    /// The account (domain).
+    pub domain_id: String,
+    /// The project the request is for.
+    pub project_id: String,
+}
+
+impl Caller {
+    /// A caller.
+    #[must_use]
+    pub fn new(domain_id: impl Into<String>, project_id: impl Into<String>) -> Self {
+        Self {
+            domain_id: domain_id.into(),
+            project_id: project_id.into(),
+        }
+    }
+}
+
+/// A storage or provider failure the core cannot interpret: reported as a
+/// 500 without detail on the wire, with the detail kept for logs.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("backend failure: {0}")]
+pub struct BackendError(pub String);
+
+/// Result of a port call.
+pub type PortResult<T> = Result<T, BackendError>;
+
+// ---------------------------------------------------------------- clock, entropy, ids
+
+/// The current time.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// Now.
+    fn now(&self) -> Timestamp;
+}
+
+/// The entropy source could not deliver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("entropy source failure")]
+pub struct EntropyError;
+
+/// A cryptographically secure random source. Implementations must be
+/// seeded from the operating system (or be a deterministic test double).
+pub trait Entropy: Send + Sync + fmt::Debug {
+    /// Fills `dst` with random bytes.
+    ///
+    /// # Errors
+    /// The source failed; the operation is aborted.
+    fn fill(&self, dst: &mut [u8]) -> Result<(), EntropyError>;
+}
+
+/// New resource ids (keystores, keys, certificates).
+pub trait IdGenerator: Send + Sync + fmt::Debug {
+    /// A fresh id of the form `^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$`.
+    ///
+    /// # Errors
+    /// The generator failed.
+    fn new_id(&self) -> PortResult<String>;
+}
+
+// ---------------------------------------------------------------- keystores
+
+/// Whether a keystore (or a key) may be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeystoreState {
+    /// Usable.
+    Enabled,
+    /// Keys cannot be used.
+    Disabled,
+}
+
+impl KeystoreState {
+    /// Wire spelling.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "ENABLED",
+            Self::Disabled => "DISABLED",
+        }
+    }
+}
+
+/// A dedicated keystore.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeystoreRecord {
+    /// Id (8-4-4-4-12).
+    pub keystore_id: String,
+    /// Owner.
+    pub domain_id: String,
+    /// Alias, unique within the domain.
+    pub alias: String,
+    /// Kind of cluster.
+    pub keystore_type: KeystoreType,
+    /// Backing cluster, unique across keystores when present.
+    pub cluster_id: Option<String>,
+    /// State.
+    pub state: KeystoreState,
+    /// Creation time.
+    pub create_time: Timestamp,
+}
+
+/// Why a keystore insert did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InsertKeystoreError {
+    /// `(domain_id, alias)` is taken.
+    #[error("alias taken")]
+    AliasTaken,
+    /// `cluster_id` already backs a keystore.
+    #[error("cluster taken")]
+    ClusterTaken,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// Outcome of a keystore delete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteKeystoreOutcome {
+    /// Deleted.
+    Deleted,
+    /// No such keystore in the domain.
+    NotFound,
+    /// The keystore still holds keys; nothing changed.
+    HasKeys,
+}
+
+/// Keystore storage.
+pub trait KeystoreStore: Send + Sync + fmt::Debug {
+    /// Inserts `record` **only if** its alias is free within its domain
+    /// **and** its cluster (when present) backs no keystore, atomically.
+    ///
+    /// # Errors
+    /// Which uniqueness rule failed, or a backend failure.
+    fn insert_keystore(&self, record: &KeystoreRecord) -> Result<(), InsertKeystoreError>;
+
+    /// The domain's keystore with this id.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_keystore(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+    ) -> PortResult<Option<KeystoreRecord>>;
+
+    /// A page of the domain's keystores, oldest first, and the total count.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn list_keystores(
+        &self,
+        domain_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<KeystoreRecord>)>;
+
+    /// Sets the state; `false` when there is no such keystore.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn set_keystore_state(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        state: KeystoreState,
+    ) -> PortResult<bool>;
+
+    /// Deletes the keystore **only if** no master key lives in it,
+    /// atomically with respect to [`MasterKeyStore::insert_key`] (an SQL
+    /// adapter uses a foreign key).
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn delete_keystore(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+    ) -> PortResult<DeleteKeystoreOutcome>;
+}
+
+// ---------------------------------------------------------------- clusters
+
+/// An HSM or CDMS cluster the host knows about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterInfo {
+    /// Id.
+    pub cluster_id: String,
+    /// Owning domain.
+    pub domain_id: String,
+    /// `Dhsm` or `Cdms`.
+    pub cluster_type: KeystoreType,
+    /// SHA-256 of the cluster's CA certificate (DER), when it has one.
+    pub ca_fingerprint: Option<[u8; 32]>,
+}
+
+/// Which clusters exist and who owns them.
+pub trait ClusterDirectory: Send + Sync + fmt::Debug {
+    /// The cluster with this id, whoever owns it.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_cluster(&self, cluster_id: &str) -> PortResult<Option<ClusterInfo>>;
+}
+
+// ---------------------------------------------------------------- master keys
+
+/// A CMK's lifecycle state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyState {
+    /// Usable.
+    Enabled,
+    /// Not usable; can be enabled again.
+    Disabled,
+    /// Scheduled for deletion.
+    PendingDeletion,
+}
+
+impl KeyState {
+    /// Huawei's numeric key_state: 2 enabled, 3 disabled, 4 pending deletion.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "2",
+            Self::Disabled => "3",
+            Self::PendingDeletion => "4",
+        }
+    }
+}
+
+/// A CMK's metadata (no key material).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Id (8-4-4-4-12).
+    pub key_id: String,
+    /// Owner domain.
+    pub domain_id: String,
+    /// Owner project: keys are invisible to other projects.
+    pub project_id: String,
+    /// Alias, unique within the project.
+    pub alias: String,
+    /// Description.
+    pub description: String,
+    /// `"0"` (default keystore) or a dedicated keystore id.
+    pub keystore_id: String,
+    /// State.
+    pub state: KeyState,
+    /// The version new DEKs are wrapped under.
+    pub current_version: u32,
+    /// Creation time.
+    pub create_time: Timestamp,
+    /// When a pending deletion takes effect.
+    pub deletion_time: Option<Timestamp>,
+}
+
+/// Why a key insert did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InsertKeyError {
+    /// `(project_id, alias)` is taken.
+    #[error("alias taken")]
+    AliasTaken,
+    /// The dedicated keystore was deleted meanwhile.
+    #[error("keystore gone")]
+    KeystoreGone,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// CMK storage. Holds key material **only wrapped** under a root key.
+pub trait MasterKeyStore: Send + Sync + fmt::Debug {
+    /// Inserts the key and its first wrapped version **only if** its alias is
+    /// free within the project and (for a dedicated keystore) the keystore
+    /// still exists, atomically.
+    ///
+    /// # Errors
+    /// Which rule failed, or a backend failure.
+    fn insert_key(
+        &self,
+        record: &KeyRecord,
+        material: &WrappedMasterKey,
+    ) -> Result<(), InsertKeyError>;
+
+    /// The project's key with this id (another project's key is `None`).
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<KeyRecord>>;
+
+    /// Wrapped material of one version of a key.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>>;
+
+    /// Sets a key's state; `false` when there is no such key in the project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn set_key_state(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        state: KeyState,
+        deletion_time: Option<Timestamp>,
+    ) -> PortResult<bool>;
+
+    /// Number of keys (any project) in a dedicated keystore.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64>;
+}
+
+// ---------------------------------------------------------------- root keys
+
+/// Why a root-key operation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RootKeyError {
+    /// Unwrap or verification failed (opaque, as kms-crypto reports it).
+    #[error("rejected")]
+    Rejected,
+    /// The HSM answered with something invalid (502).
+    #[error("HSM returned an invalid response")]
+    BadGateway,
+    /// The HSM did not answer in time (504).
+    #[error("HSM timed out")]
+    Timeout,
+    /// Any other failure.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// The keystores' root keys: wraps and unwraps CMK material, seals and
+/// verifies PINs. Root keys never leave the provider (an HSM, or the
+/// software provider in [`crate::memory`]). Keystore ids are `"0"` (the
+/// default keystore), `"1"`, `"2"` (the shared clusters) or a dedicated id.
+pub trait RootKeyProvider: Send + Sync + fmt::Debug {
+    /// Wraps a CMK under the keystore's root key (AES-256-KWP).
+    ///
+    /// # Errors
+    /// Provider failure.
+    fn wrap_master_key(
+        &self,
+        keystore_id: &str,
+        key: &MasterKey,
+    ) -> Result<WrappedMasterKey, RootKeyError>;
+
+    /// Unwraps a CMK version.
+    ///
+    /// # Errors
+    /// [`RootKeyError::Rejected`] when the material does not unwrap.
+    fn unwrap_master_key(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        version: u32,
+        wrapped: &[u8],
+    ) -> Result<MasterKey, RootKeyError>;
+
+    /// Seals a PIN under the keystore's root key.
+    ///
+    /// # Errors
+    /// Provider or entropy failure.
+    fn seal_pin(
+        &self,
+        keystore_id: &str,
+        entropy: &dyn Entropy,
+        pin: &Pin,
+    ) -> Result<Ciphertext, RootKeyError>;
+
+    /// Verifies a sealed PIN (hex) against the keystore.
+    ///
+    /// # Errors
+    /// [`RootKeyError::Rejected`] when it does not verify.
+    fn verify_sealed_pin(&self, keystore_id: &str, sealed: &[u8]) -> Result<(), RootKeyError>;
+
+    /// The keyed verifier of a plaintext PIN (what is stored instead of it).
+    ///
+    /// # Errors
+    /// Provider failure.
+    fn pin_verifier(&self, keystore_id: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError>;
+}
+
+// ---------------------------------------------------------------- PINs
+
+/// Verifiers of plaintext PINs (never the PINs).
+pub trait PinVerifierStore: Send + Sync + fmt::Debug {
+    /// Records a verifier for the domain and keystore.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn insert_pin_verifier(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        verifier: &PinVerifier,
+    ) -> PortResult<()>;
+
+    /// Whether this verifier was recorded for the domain and keystore.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn has_pin_verifier(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        verifier: &PinVerifier,
+    ) -> PortResult<bool>;
+}
+
+// ---------------------------------------------------------------- certificates
+
+/// A stored APIG certificate: the record the API returns plus the PEM
+/// material it was built from.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredCertificate {
+    /// The record (id, name, type, instance_id, project_id, fields, times).
+    pub record: CertificateRecord,
+    /// `cert_content` as uploaded.
+    pub cert_pem: String,
+    /// `private_key` as uploaded (secret).
+    pub key_pem: String,
+    /// `trusted_root_ca` as uploaded.
+    pub trusted_root_ca: Option<String>,
+}
+
+impl fmt::Debug for StoredCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredCertificate")
+            .field("record", &self.record)
+            .field("key_pem", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Filters of list certificates (all optional, exact match; `name` and
+/// `common_name` match by substring as the console does).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateFilter {
+    /// Substring of the name.
+    pub name: Option<String>,
+    /// Substring of the common name.
+    pub common_name: Option<String>,
+    /// Exact signature algorithm.
+    pub signature_algorithm: Option<String>,
+    /// `global` or `instance`.
+    pub r#type: Option<String>,
+    /// Exact instance id.
+    pub instance_id: Option<String>,
+    /// Exact algorithm type.
+    pub algorithm_type: Option<String>,
+}
+
+/// Outcome of a certificate write that must keep the name unique.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateWriteError {
+    /// `(project_id, type, instance_id, name)` is taken.
+    #[error("name taken")]
+    NameTaken,
+    /// No such certificate in the project (update only).
+    #[error("not found")]
+    NotFound,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+/// APIG certificate storage.
+pub trait CertificateStore: Send + Sync + fmt::Debug {
+    /// Inserts **only if** the name is free within the project and scope,
+    /// atomically.
+    ///
+    /// # Errors
+    /// [`CertificateWriteError::NameTaken`] or a backend failure.
+    fn insert_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError>;
+
+    /// The project's certificate with this id.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_certificate(&self, project_id: &str, id: &str) -> PortResult<Option<StoredCertificate>>;
+
+    /// A page of the project's certificates matching `filter`, oldest
+    /// first, and the number matching in all.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn list_certificates(
+        &self,
+        project_id: &str,
+        filter: &CertificateFilter,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<StoredCertificate>)>;
+
+    /// Replaces the certificate with the same id **only if** it exists in
+    /// the project and the (possibly new) name is free, atomically.
+    ///
+    /// # Errors
+    /// Not found, name taken, or a backend failure.
+    fn update_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError>;
+
+    /// Deletes; `false` when there is no such certificate in the project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn delete_certificate(&self, project_id: &str, id: &str) -> PortResult<bool>;
+}
+
+// ---------------------------------------------------------------- audit
+
+/// One audited action. Never holds a secret: no key, PIN, DEK or private key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// When.
+    pub time: Timestamp,
+    /// Who: the domain.
+    pub domain_id: String,
+    /// Who: the project.
+    pub project_id: String,
+    /// What, e.g. `create-datakey-without-plaintext`.
+    pub action: &'static str,
+    /// Which resource (key id, keystore id, certificate id), if any.
+    pub resource: Option<String>,
+    /// The request's `sequence`, when given.
+    pub sequence: Option<String>,
+    /// `None` on success, else the wire error code.
+    pub error_code: Option<&'static str>,
+}
+
+/// Where audit events go.
+pub trait AuditSink: Send + Sync + fmt::Debug {
+    /// Records an event. Must not fail the operation: a sink that cannot
+    /// write is expected to report that through its own channel.
+    fn record(&self, event: AuditEvent);
+}
+
+// ---------------------------------------------------------------- the bundle
+
+/// Every port the core uses, passed explicitly.
+#[derive(Clone, Debug)]
+pub struct Ports {
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness.
+    pub entropy: Arc<dyn Entropy>,
+    /// Ids.
+    pub ids: Arc<dyn IdGenerator>,
+    /// Keystores.
+    pub keystores: Arc<dyn KeystoreStore>,
+    /// CMKs (wrapped).
+    pub keys: Arc<dyn MasterKeyStore>,
+    /// HSM / CDMS clusters.
+    pub clusters: Arc<dyn ClusterDirectory>,
+    /// Root keys.
+    pub root_keys: Arc<dyn RootKeyProvider>,
+    /// Certificates.
+    pub certificates: Arc<dyn CertificateStore>,
+    /// PIN verifiers.
+    pub pins: Arc<dyn PinVerifierStore>,
+    /// Audit.
+    pub audit: Arc<dyn AuditSink>,
+}
