@@ -1,0 +1,25 @@
+//! Errors of opening a store. Errors of port calls are the ports' own
+//! types ([`kms_core::ports::BackendError`] and the insert outcomes).
+
+/// Opening or migrating the database failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// SQLite reported an error.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database was written by a newer version of this crate.
+    #[error("database schema version {found} is newer than the supported {supported}")]
+    SchemaTooNew {
+        /// `PRAGMA user_version` of the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A pragma did not take the value asked for.
+    #[error("sqlite refused pragma {0}")]
+    Pragma(&'static str),
+}
+
+/// Result of opening a store.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,104 @@
+//! Versioned migrations, tracked in `PRAGMA user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] moves the schema from version `i` to
+//! `i + 1` and runs in one transaction together with the version bump, so a
+//! crash mid-migration leaves the previous version intact.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the initial schema.
+    r"
+CREATE TABLE keystores (
+    keystore_id   TEXT PRIMARY KEY NOT NULL,
+    domain_id     TEXT NOT NULL,
+    alias         TEXT NOT NULL,
+    keystore_type TEXT NOT NULL,
+    -- At most one keystore per cluster (NULLs are distinct in SQLite).
+    cluster_id    TEXT UNIQUE,
+    state         TEXT NOT NULL CHECK (state IN ('ENABLED', 'DISABLED')),
+    create_time   INTEGER NOT NULL,
+    -- Keystore alias unique per domain.
+    CONSTRAINT keystore_alias UNIQUE (domain_id, alias)
+);
+
+CREATE TABLE keys (
+    key_id          TEXT PRIMARY KEY NOT NULL,
+    domain_id       TEXT NOT NULL,
+    project_id      TEXT NOT NULL,
+    alias           TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    keystore_id     TEXT NOT NULL,
+    -- Set only for a dedicated keystore: the foreign key makes a keystore
+    -- that holds keys undeletable, and a key in a deleted keystore
+    -- uninsertable, without any read-then-write in the adapter.
+    dedicated_keystore_id TEXT REFERENCES keystores (keystore_id) ON DELETE RESTRICT,
+    state           TEXT NOT NULL CHECK (state IN ('2', '3', '4')),
+    current_version INTEGER NOT NULL,
+    create_time     INTEGER NOT NULL,
+    deletion_time   INTEGER,
+    -- Key alias unique per project.
+    CONSTRAINT key_alias UNIQUE (project_id, alias)
+);
+CREATE INDEX keys_by_dedicated_keystore ON keys (dedicated_keystore_id)
+    WHERE dedicated_keystore_id IS NOT NULL;
+
+-- CMK versions, only ever wrapped under the keystore's root key.
+CREATE TABLE key_material (
+    key_id  TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    wrapped BLOB NOT NULL,
+    PRIMARY KEY (key_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE pin_verifiers (
+    domain_id   TEXT NOT NULL,
+    keystore_id TEXT NOT NULL,
+    verifier    BLOB NOT NULL,
+    PRIMARY KEY (domain_id, keystore_id, verifier)
+) WITHOUT ROWID;
+
+CREATE TABLE certificates (
+    id                  TEXT PRIMARY KEY NOT NULL,
+    project_id          TEXT NOT NULL,
+    scope_type          TEXT NOT NULL,
+    instance_id         TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    common_name         TEXT NOT NULL,
+    signature_algorithm TEXT NOT NULL,
+    algorithm_type      TEXT NOT NULL,
+    record_json         TEXT NOT NULL,
+    cert_pem            TEXT NOT NULL,
+    key_pem             TEXT NOT NULL,
+    trusted_root_ca     TEXT,
+    -- Certificate name unique per project and scope.
+    CONSTRAINT certificate_name UNIQUE (project_id, scope_type, instance_id, name)
+);
+",
+];
+
+/// Applies every migration the file has not seen yet.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let start = usize::try_from(found).unwrap_or(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(start) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        // `user_version` takes no bound parameter; the value is our own integer.
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}

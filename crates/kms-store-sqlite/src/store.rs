@@ -1,0 +1,768 @@
+//! [`SqliteStore`]: every store port of kms-core over one SQLite file.
+//!
+//! Writes go through one connection behind a mutex (SQLite has one writer
+//! anyway); reads go through a small pool of read-only connections, which in
+//! WAL mode never wait for the writer. Every atomic rule of the ports is a
+//! constraint of the schema, so each conditional insert is one statement (or
+//! one transaction) and a constraint violation is the "taken" answer.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use kms_core::ports::{
+    BackendError, CertificateFilter, CertificateStore, CertificateWriteError,
+    DeleteKeystoreOutcome, InsertKeyError, InsertKeystoreError, KeyRecord, KeyState,
+    KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortResult,
+    StoredCertificate, Timestamp,
+};
+use kms_crypto::{PinVerifier, WrappedMasterKey};
+use kms_model::{CertificateRecord, KeystoreType};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+
+use crate::error::Error;
+
+type Result<T, E = Error> = std::result::Result<T, E>;
+use crate::schema;
+
+/// The keystore ids that are not dedicated keystores: the default keystore
+/// and the two shared clusters. Keys in them carry no foreign key.
+const SHARED_KEYSTORES: [&str; 3] = ["0", "1", "2"];
+
+/// How to open a [`SqliteStore`].
+#[derive(Clone, Debug)]
+pub struct SqliteStoreOptions {
+    /// Read connections in the pool (at least 1).
+    pub readers: usize,
+    /// How long a connection waits for a lock before reporting a failure.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteStoreOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self {
+            readers: (cores * 2).clamp(2, 16),
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Every store port of kms-core over one SQLite database file. Cheap to
+/// clone (the connections are shared).
+///
+/// Durability: WAL with `synchronous=FULL`. A write returns only after its
+/// WAL frame is on disk, so an acknowledged key survives a power cut, not
+/// just a process crash. Writes are rare here (a CMK, a keystore, a
+/// certificate) while the hot path (DEK operations) only reads, so the fsync
+/// per commit costs little, and losing an acknowledged CMK would make every
+/// DEK wrapped under it undecryptable.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .field("readers", &self.inner.readers.len())
+            .finish()
+    }
+}
+
+fn backend(e: &rusqlite::Error) -> BackendError {
+    BackendError(format!("sqlite: {e}"))
+}
+
+/// Which constraint a failed statement violated, from SQLite's message
+/// (`UNIQUE constraint failed: keystores.domain_id, keystores.alias`).
+#[derive(Debug, PartialEq, Eq)]
+enum Violation {
+    Unique(String),
+    ForeignKey,
+}
+
+fn violation(e: &rusqlite::Error) -> Option<Violation> {
+    match e {
+        rusqlite::Error::SqliteFailure(err, msg) if err.code == ErrorCode::ConstraintViolation => {
+            let msg = msg.as_deref().unwrap_or("");
+            if let Some(cols) = msg.strip_prefix("UNIQUE constraint failed: ") {
+                Some(Violation::Unique(cols.to_owned()))
+            } else if msg.starts_with("FOREIGN KEY") {
+                Some(Violation::ForeignKey)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock cannot leave SQLite inconsistent (an
+    // open transaction is rolled back when its guard drops).
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn configure(conn: &Connection, busy: Duration) -> Result<()> {
+    conn.busy_timeout(busy)?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    if fk != 1 {
+        return Err(Error::Pragma("foreign_keys"));
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` with default
+    /// options, switches it to WAL and applies pending migrations.
+    ///
+    /// # Errors
+    /// The file cannot be opened, is not SQLite, or has a newer schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, &SqliteStoreOptions::default())
+    }
+
+    /// [`SqliteStore::open`] with explicit options.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`].
+    pub fn open_with(path: impl AsRef<Path>, options: &SqliteStoreOptions) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut writer = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Pragma("journal_mode"));
+        }
+        configure(&writer, options.busy_timeout)?;
+        schema::migrate(&mut writer)?;
+        let mut readers = Vec::with_capacity(options.readers.max(1));
+        for _ in 0..options.readers.max(1) {
+            let r = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            configure(&r, options.busy_timeout)?;
+            readers.push(Mutex::new(r));
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// The database file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The schema version of the open file.
+    ///
+    /// # Errors
+    /// SQLite failure.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))?)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        let readers = &self.inner.readers;
+        let n = readers.len();
+        let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % n.max(1);
+        for i in 0..n {
+            if let Ok(guard) = readers[(start + i) % n].try_lock() {
+                return f(&guard);
+            }
+        }
+        match readers.get(start) {
+            Some(m) => f(&lock(m)),
+            None => f(&lock(&self.inner.writer)),
+        }
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        f(&mut lock(&self.inner.writer))
+    }
+}
+
+// ---------------------------------------------------------------- keystores
+
+fn keystore_state(s: &str) -> PortResult<KeystoreState> {
+    match s {
+        "ENABLED" => Ok(KeystoreState::Enabled),
+        "DISABLED" => Ok(KeystoreState::Disabled),
+        other => Err(BackendError(format!(
+            "bad keystore state {other:?} in database"
+        ))),
+    }
+}
+
+type KeystoreRow = (String, String, String, String, Option<String>, String, i64);
+
+fn keystore_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeystoreRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn keystore_record(row: KeystoreRow) -> PortResult<KeystoreRecord> {
+    let (keystore_id, domain_id, alias, ty, cluster_id, state, create_time) = row;
+    Ok(KeystoreRecord {
+        keystore_id,
+        domain_id,
+        alias,
+        keystore_type: KeystoreType::parse(&ty)
+            .map_err(|_| BackendError(format!("bad keystore type {ty:?} in database")))?,
+        cluster_id,
+        state: keystore_state(&state)?,
+        create_time: Timestamp(create_time),
+    })
+}
+
+const KEYSTORE_COLUMNS: &str =
+    "keystore_id, domain_id, alias, keystore_type, cluster_id, state, create_time";
+
+impl KeystoreStore for SqliteStore {
+    fn insert_keystore(&self, record: &KeystoreRecord) -> Result<(), InsertKeystoreError> {
+        let res = self.write(|c| {
+            c.prepare_cached(
+                "INSERT INTO keystores (keystore_id, domain_id, alias, keystore_type, cluster_id, state, create_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                record.keystore_id,
+                record.domain_id,
+                record.alias,
+                record.keystore_type.as_str(),
+                record.cluster_id,
+                record.state.as_str(),
+                record.create_time.0,
+            ])
+        });
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) => match violation(&e) {
+                Some(Violation::Unique(cols)) if cols.contains("keystores.alias") => {
+                    Err(InsertKeystoreError::AliasTaken)
+                }
+                Some(Violation::Unique(cols)) if cols.contains("keystores.cluster_id") => {
+                    Err(InsertKeystoreError::ClusterTaken)
+                }
+                _ => Err(backend(&e).into()),
+            },
+        }
+    }
+
+    fn get_keystore(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+    ) -> PortResult<Option<KeystoreRecord>> {
+        let row = self
+            .read(|c| {
+                c.prepare_cached(&format!(
+                    "SELECT {KEYSTORE_COLUMNS} FROM keystores WHERE domain_id = ?1 AND keystore_id = ?2"
+                ))?
+                .query_row(params![domain_id, keystore_id], keystore_row)
+                .optional()
+            })
+            .map_err(|e| backend(&e))?;
+        row.map(keystore_record).transpose()
+    }
+
+    fn list_keystores(
+        &self,
+        domain_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<KeystoreRecord>)> {
+        let (total, rows) = self
+            .read(|c| {
+                let total: i64 = c
+                    .prepare_cached("SELECT COUNT(*) FROM keystores WHERE domain_id = ?1")?
+                    .query_row(params![domain_id], |r| r.get(0))?;
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {KEYSTORE_COLUMNS} FROM keystores WHERE domain_id = ?1
+                     ORDER BY create_time, rowid LIMIT ?2 OFFSET ?3"
+                ))?;
+                let rows = stmt
+                    .query_map(
+                        params![domain_id, to_i64(limit), to_i64(offset)],
+                        keystore_row,
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((total, rows))
+            })
+            .map_err(|e| backend(&e))?;
+        let records = rows
+            .into_iter()
+            .map(keystore_record)
+            .collect::<PortResult<Vec<_>>>()?;
+        Ok((to_u64(total), records))
+    }
+
+    fn set_keystore_state(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        state: KeystoreState,
+    ) -> PortResult<bool> {
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "UPDATE keystores SET state = ?3 WHERE domain_id = ?1 AND keystore_id = ?2",
+                )?
+                .execute(params![domain_id, keystore_id, state.as_str()])
+            })
+            .map_err(|e| backend(&e))?;
+        Ok(n > 0)
+    }
+
+    fn delete_keystore(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+    ) -> PortResult<DeleteKeystoreOutcome> {
+        let res = self.write(|c| {
+            c.prepare_cached("DELETE FROM keystores WHERE domain_id = ?1 AND keystore_id = ?2")?
+                .execute(params![domain_id, keystore_id])
+        });
+        match res {
+            Ok(0) => Ok(DeleteKeystoreOutcome::NotFound),
+            Ok(_) => Ok(DeleteKeystoreOutcome::Deleted),
+            Err(e) if violation(&e) == Some(Violation::ForeignKey) => {
+                Ok(DeleteKeystoreOutcome::HasKeys)
+            }
+            Err(e) => Err(backend(&e)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- master keys
+
+fn key_state(s: &str) -> PortResult<KeyState> {
+    match s {
+        "2" => Ok(KeyState::Enabled),
+        "3" => Ok(KeyState::Disabled),
+        "4" => Ok(KeyState::PendingDeletion),
+        other => Err(BackendError(format!("bad key state {other:?} in database"))),
+    }
+}
+
+type KeyRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+);
+
+impl MasterKeyStore for SqliteStore {
+    fn insert_key(
+        &self,
+        record: &KeyRecord,
+        material: &WrappedMasterKey,
+    ) -> Result<(), InsertKeyError> {
+        let dedicated = (!SHARED_KEYSTORES.contains(&record.keystore_id.as_str()))
+            .then_some(&record.keystore_id);
+        let res = self.write(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.prepare_cached(
+                "INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
+                                   dedicated_keystore_id, state, current_version, create_time, deletion_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                record.key_id,
+                record.domain_id,
+                record.project_id,
+                record.alias,
+                record.description,
+                record.keystore_id,
+                dedicated,
+                record.state.as_str(),
+                record.current_version,
+                record.create_time.0,
+                record.deletion_time.map(|t| t.0),
+            ])?;
+            tx.prepare_cached("INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)")?
+                .execute(params![record.key_id, record.current_version, material.as_bytes()])?;
+            tx.commit()
+        });
+        match res {
+            Ok(()) => Ok(()),
+            Err(e) => match violation(&e) {
+                Some(Violation::Unique(cols)) if cols.contains("keys.alias") => {
+                    Err(InsertKeyError::AliasTaken)
+                }
+                Some(Violation::ForeignKey) => Err(InsertKeyError::KeystoreGone),
+                _ => Err(backend(&e).into()),
+            },
+        }
+    }
+
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<KeyRecord>> {
+        let row: Option<KeyRow> = self
+            .read(|c| {
+                c.prepare_cached(
+                    "SELECT key_id, domain_id, project_id, alias, description, keystore_id, state,
+                            current_version, create_time, deletion_time
+                     FROM keys WHERE project_id = ?1 AND key_id = ?2",
+                )?
+                .query_row(params![project_id, key_id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(|e| backend(&e))?;
+        let Some((
+            key_id,
+            domain_id,
+            project_id,
+            alias,
+            description,
+            keystore_id,
+            state,
+            ver,
+            ct,
+            dt,
+        )) = row
+        else {
+            return Ok(None);
+        };
+        Ok(Some(KeyRecord {
+            key_id,
+            domain_id,
+            project_id,
+            alias,
+            description,
+            keystore_id,
+            state: key_state(&state)?,
+            current_version: u32::try_from(ver)
+                .map_err(|_| BackendError("bad key version in database".into()))?,
+            create_time: Timestamp(ct),
+            deletion_time: dt.map(Timestamp),
+        }))
+    }
+
+    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT wrapped FROM key_material WHERE key_id = ?1 AND version = ?2")?
+                .query_row(params![key_id, version], |r| r.get(0))
+                .optional()
+        })
+        .map_err(|e| backend(&e))
+    }
+
+    fn set_key_state(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        state: KeyState,
+        deletion_time: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "UPDATE keys SET state = ?3, deletion_time = ?4 WHERE project_id = ?1 AND key_id = ?2",
+                )?
+                .execute(params![project_id, key_id, state.as_str(), deletion_time.map(|t| t.0)])
+            })
+            .map_err(|e| backend(&e))?;
+        Ok(n > 0)
+    }
+
+    fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64> {
+        self.read(|c| {
+            c.prepare_cached("SELECT COUNT(*) FROM keys WHERE keystore_id = ?1")?
+                .query_row(params![keystore_id], |r| r.get::<_, i64>(0))
+        })
+        .map(to_u64)
+        .map_err(|e| backend(&e))
+    }
+}
+
+// ---------------------------------------------------------------- PIN verifiers
+
+impl PinVerifierStore for SqliteStore {
+    fn insert_pin_verifier(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        verifier: &PinVerifier,
+    ) -> PortResult<()> {
+        self.write(|c| {
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO pin_verifiers (domain_id, keystore_id, verifier) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![domain_id, keystore_id, verifier.as_bytes().as_slice()])
+        })
+        .map(|_| ())
+        .map_err(|e| backend(&e))
+    }
+
+    fn has_pin_verifier(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        verifier: &PinVerifier,
+    ) -> PortResult<bool> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM pin_verifiers
+                                WHERE domain_id = ?1 AND keystore_id = ?2 AND verifier = ?3)",
+            )?
+            .query_row(
+                params![domain_id, keystore_id, verifier.as_bytes().as_slice()],
+                |r| r.get::<_, bool>(0),
+            )
+        })
+        .map_err(|e| backend(&e))
+    }
+}
+
+// ---------------------------------------------------------------- certificates
+
+fn scope(record: &CertificateRecord) -> (&str, &str) {
+    let ty = record.r#type.as_deref().unwrap_or("global");
+    let instance = record.instance_id.as_deref().unwrap_or("common");
+    (ty, instance)
+}
+
+type CertRow = (String, String, String, Option<String>);
+
+fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn stored_certificate(row: CertRow) -> PortResult<StoredCertificate> {
+    let (json, cert_pem, key_pem, trusted_root_ca) = row;
+    let record: CertificateRecord = serde_json::from_str(&json)
+        .map_err(|e| BackendError(format!("bad certificate record in database: {e}")))?;
+    Ok(StoredCertificate {
+        record,
+        cert_pem,
+        key_pem,
+        trusted_root_ca,
+    })
+}
+
+fn cert_write_error(e: &rusqlite::Error) -> CertificateWriteError {
+    match violation(e) {
+        Some(Violation::Unique(cols)) if cols.contains("certificates.name") => {
+            CertificateWriteError::NameTaken
+        }
+        _ => backend(e).into(),
+    }
+}
+
+fn record_json(record: &CertificateRecord) -> Result<String, CertificateWriteError> {
+    serde_json::to_string(record)
+        .map_err(|e| BackendError(format!("cannot serialise certificate record: {e}")).into())
+}
+
+const CERT_FILTER: &str = "project_id = ?1
+    AND (?2 IS NULL OR instr(name, ?2) > 0)
+    AND (?3 IS NULL OR instr(common_name, ?3) > 0)
+    AND (?4 IS NULL OR signature_algorithm = ?4)
+    AND (?5 IS NULL OR scope_type = ?5)
+    AND (?6 IS NULL OR instance_id = ?6)
+    AND (?7 IS NULL OR algorithm_type = ?7)";
+
+impl CertificateStore for SqliteStore {
+    fn insert_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
+        let r = &cert.record;
+        let (ty, instance) = scope(r);
+        let json = record_json(r)?;
+        self.write(|c| {
+            c.prepare_cached(
+                "INSERT INTO certificates (id, project_id, scope_type, instance_id, name, common_name,
+                     signature_algorithm, algorithm_type, record_json, cert_pem, key_pem, trusted_root_ca)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                r.id,
+                r.project_id.as_deref().unwrap_or(""),
+                ty,
+                instance,
+                r.name,
+                r.common_name,
+                r.signature_algorithm,
+                r.algorithm_type.as_deref().unwrap_or(""),
+                json,
+                cert.cert_pem,
+                cert.key_pem,
+                cert.trusted_root_ca,
+            ])
+        })
+        .map(|_| ())
+        .map_err(|e| cert_write_error(&e))
+    }
+
+    fn get_certificate(&self, project_id: &str, id: &str) -> PortResult<Option<StoredCertificate>> {
+        let row = self
+            .read(|c| {
+                c.prepare_cached(
+                    "SELECT record_json, cert_pem, key_pem, trusted_root_ca FROM certificates
+                     WHERE project_id = ?1 AND id = ?2",
+                )?
+                .query_row(params![project_id, id], cert_row)
+                .optional()
+            })
+            .map_err(|e| backend(&e))?;
+        row.map(stored_certificate).transpose()
+    }
+
+    fn list_certificates(
+        &self,
+        project_id: &str,
+        filter: &CertificateFilter,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<StoredCertificate>)> {
+        let f = filter;
+        let (total, rows) = self
+            .read(|c| {
+                let p = params![
+                    project_id,
+                    f.name,
+                    f.common_name,
+                    f.signature_algorithm,
+                    f.r#type,
+                    f.instance_id,
+                    f.algorithm_type,
+                ];
+                let total: i64 = c
+                    .prepare_cached(&format!(
+                        "SELECT COUNT(*) FROM certificates WHERE {CERT_FILTER}"
+                    ))?
+                    .query_row(p, |r| r.get(0))?;
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT record_json, cert_pem, key_pem, trusted_root_ca FROM certificates
+                     WHERE {CERT_FILTER} ORDER BY rowid LIMIT ?8 OFFSET ?9"
+                ))?;
+                let rows = stmt
+                    .query_map(
+                        params![
+                            project_id,
+                            f.name,
+                            f.common_name,
+                            f.signature_algorithm,
+                            f.r#type,
+                            f.instance_id,
+                            f.algorithm_type,
+                            to_i64(limit),
+                            to_i64(offset),
+                        ],
+                        cert_row,
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((total, rows))
+            })
+            .map_err(|e| backend(&e))?;
+        let certs = rows
+            .into_iter()
+            .map(stored_certificate)
+            .collect::<PortResult<Vec<_>>>()?;
+        Ok((to_u64(total), certs))
+    }
+
+    fn update_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
+        let r = &cert.record;
+        let (ty, instance) = scope(r);
+        let json = record_json(r)?;
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "UPDATE certificates SET scope_type = ?3, instance_id = ?4, name = ?5,
+                         common_name = ?6, signature_algorithm = ?7, algorithm_type = ?8,
+                         record_json = ?9, cert_pem = ?10, key_pem = ?11, trusted_root_ca = ?12
+                     WHERE id = ?1 AND project_id = ?2",
+                )?
+                .execute(params![
+                    r.id,
+                    r.project_id.as_deref().unwrap_or(""),
+                    ty,
+                    instance,
+                    r.name,
+                    r.common_name,
+                    r.signature_algorithm,
+                    r.algorithm_type.as_deref().unwrap_or(""),
+                    json,
+                    cert.cert_pem,
+                    cert.key_pem,
+                    cert.trusted_root_ca,
+                ])
+            })
+            .map_err(|e| cert_write_error(&e))?;
+        if n == 0 {
+            Err(CertificateWriteError::NotFound)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn delete_certificate(&self, project_id: &str, id: &str) -> PortResult<bool> {
+        self.write(|c| {
+            c.prepare_cached("DELETE FROM certificates WHERE project_id = ?1 AND id = ?2")?
+                .execute(params![project_id, id])
+        })
+        .map(|n| n > 0)
+        .map_err(|e| backend(&e))
+    }
+}
