@@ -29,7 +29,8 @@ pub use wire::{
     CreateKeyResponseBody, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody,
     CreatePinRequestBody, CreatePinResponseBody, DecryptDatakeyRequestBody,
     DecryptDatakeyResponseBody, EncryptDatakeyRequestBody, EncryptDatakeyResponseBody, KeyInfo,
-    KeystoreDetails, KeystoreInfo, KeystoreStateInfo, KeystoreStateResponseBody,
-    ListCertificatesV2ResponseBody, ListKeyStoresResponseBody, LooseString,
-    ShowKeyStoreResponseBody,
+    KeyStateInfo, KeyStateResponseBody, KeystoreDetails, KeystoreInfo, KeystoreStateInfo,
+    KeystoreStateResponseBody, ListCertificatesV2ResponseBody, ListKeyStoresResponseBody,
+    LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
+    ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
 };

@@ -529,3 +529,52 @@ pub struct ListCertificatesV2ResponseBody {
     /// This page.
     pub certs: Vec<CertificateBase>,
 }
+
+// ---------------------------------------------------------------- CMK lifecycle
+
+/// Body of `POST /v1.0/{project_id}/kms/enable-key` and `/disable-key`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperateKeyRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// `key_info` of the enable/disable-key responses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyStateInfo {
+    /// The CMK.
+    pub key_id: String,
+    /// `2` enabled, `3` disabled, `4` pending deletion.
+    pub key_state: String,
+}
+
+/// Response of enable-key / disable-key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyStateResponseBody {
+    /// The key.
+    pub key_info: KeyStateInfo,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/schedule-key-deletion`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleKeyDeletionRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// Days until deletion, 7..=1096, as a string.
+    pub pending_days: LooseString,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of schedule-key-deletion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleKeyDeletionResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// `4`.
+    pub key_state: String,
+}

@@ -1,0 +1,620 @@
+//! In-memory adapters for every port: thread-safe, no I/O. For tests,
+//! examples, and hosts that want no durability (`kms-server --in-memory`).
+//!
+//! [`MemoryStore`] implements every store port over one lock, so each
+//! conditional write is atomic exactly as the port documents.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use kms_crypto::{Ciphertext, MasterKey, Pin, PinVerifier, RootKey, WrappedMasterKey};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use zeroize::Zeroizing;
+
+use crate::ports::{
+    AuditEvent, AuditSink, BackendError, CertificateFilter, CertificateStore,
+    CertificateWriteError, Clock, ClusterDirectory, ClusterInfo, DeleteKeystoreOutcome, Entropy,
+    EntropyError, IdGenerator, InsertKeyError, InsertKeystoreError, KeyRecord, KeyState,
+    KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortResult,
+    Ports, RootKeyError, RootKeyProvider, StoredCertificate, Timestamp,
+};
+
+fn poisoned<T>(_: T) -> BackendError {
+    BackendError("in-memory store lock poisoned".to_owned())
+}
+
+// ---------------------------------------------------------------- stores
+
+#[derive(Default)]
+struct State {
+    keystores: Vec<KeystoreRecord>,
+    keys: HashMap<String, KeyRecord>,
+    material: HashMap<(String, u32), Vec<u8>>,
+    certificates: Vec<StoredCertificate>,
+    pin_verifiers: HashSet<(String, String, [u8; 32])>,
+}
+
+/// Every store port in memory, behind one lock.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: RwLock<State>,
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MemoryStore")
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl KeystoreStore for MemoryStore {
+    fn insert_keystore(&self, record: &KeystoreRecord) -> Result<(), InsertKeystoreError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.keystores
+            .iter()
+            .any(|k| k.domain_id == record.domain_id && k.alias == record.alias)
+        {
+            return Err(InsertKeystoreError::AliasTaken);
+        }
+        if record.cluster_id.is_some()
+            && s.keystores
+                .iter()
+                .any(|k| k.cluster_id == record.cluster_id)
+        {
+            return Err(InsertKeystoreError::ClusterTaken);
+        }
+        s.keystores.push(record.clone());
+        Ok(())
+    }
+
+    fn get_keystore(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+    ) -> PortResult<Option<KeystoreRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.keystores
+            .iter()
+            .find(|k| k.domain_id == domain_id && k.keystore_id == keystore_id)
+            .cloned())
+    }
+
+    fn list_keystores(
+        &self,
+        domain_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<KeystoreRecord>)> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mine: Vec<&KeystoreRecord> = s
+            .keystores
+            .iter()
+            .filter(|k| k.domain_id == domain_id)
+            .collect();
+        let page = mine
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|k| (*k).clone())
+            .collect();
+        Ok((mine.len() as u64, page))
+    }
+
+    fn set_keystore_state(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        state: KeystoreState,
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        Ok(s.keystores
+            .iter_mut()
+            .find(|k| k.domain_id == domain_id && k.keystore_id == keystore_id)
+            .map(|k| k.state = state)
+            .is_some())
+    }
+
+    fn delete_keystore(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+    ) -> PortResult<DeleteKeystoreOutcome> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let Some(pos) = s
+            .keystores
+            .iter()
+            .position(|k| k.domain_id == domain_id && k.keystore_id == keystore_id)
+        else {
+            return Ok(DeleteKeystoreOutcome::NotFound);
+        };
+        if s.keys.values().any(|k| k.keystore_id == keystore_id) {
+            return Ok(DeleteKeystoreOutcome::HasKeys);
+        }
+        s.keystores.remove(pos);
+        Ok(DeleteKeystoreOutcome::Deleted)
+    }
+}
+
+impl MasterKeyStore for MemoryStore {
+    fn insert_key(
+        &self,
+        record: &KeyRecord,
+        material: &WrappedMasterKey,
+    ) -> Result<(), InsertKeyError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.keys
+            .values()
+            .any(|k| k.project_id == record.project_id && k.alias == record.alias)
+        {
+            return Err(InsertKeyError::AliasTaken);
+        }
+        let dedicated = !matches!(record.keystore_id.as_str(), "0" | "1" | "2");
+        if dedicated
+            && !s
+                .keystores
+                .iter()
+                .any(|k| k.keystore_id == record.keystore_id)
+        {
+            return Err(InsertKeyError::KeystoreGone);
+        }
+        s.material.insert(
+            (record.key_id.clone(), record.current_version),
+            material.as_bytes().to_vec(),
+        );
+        s.keys.insert(record.key_id.clone(), record.clone());
+        Ok(())
+    }
+
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<KeyRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.keys
+            .get(key_id)
+            .filter(|k| k.project_id == project_id)
+            .cloned())
+    }
+
+    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.material.get(&(key_id.to_owned(), version)).cloned())
+    }
+
+    fn set_key_state(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        state: KeyState,
+        deletion_time: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        Ok(s.keys
+            .get_mut(key_id)
+            .filter(|k| k.project_id == project_id)
+            .map(|k| {
+                k.state = state;
+                k.deletion_time = deletion_time;
+            })
+            .is_some())
+    }
+
+    fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.keys
+            .values()
+            .filter(|k| k.keystore_id == keystore_id)
+            .count() as u64)
+    }
+}
+
+fn same_scope(a: &StoredCertificate, b: &StoredCertificate) -> bool {
+    a.record.project_id == b.record.project_id
+        && a.record.r#type == b.record.r#type
+        && a.record.instance_id == b.record.instance_id
+        && a.record.name == b.record.name
+}
+
+fn matches(c: &StoredCertificate, f: &CertificateFilter) -> bool {
+    let r = &c.record;
+    f.name.as_ref().is_none_or(|n| r.name.contains(n.as_str()))
+        && f.common_name
+            .as_ref()
+            .is_none_or(|n| r.common_name.contains(n.as_str()))
+        && f.signature_algorithm
+            .as_ref()
+            .is_none_or(|v| &r.signature_algorithm == v)
+        && f.r#type
+            .as_ref()
+            .is_none_or(|v| r.r#type.as_ref() == Some(v))
+        && f.instance_id
+            .as_ref()
+            .is_none_or(|v| r.instance_id.as_ref() == Some(v))
+        && f.algorithm_type
+            .as_ref()
+            .is_none_or(|v| r.algorithm_type.as_ref() == Some(v))
+}
+
+impl CertificateStore for MemoryStore {
+    fn insert_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.certificates.iter().any(|c| same_scope(c, cert)) {
+            return Err(CertificateWriteError::NameTaken);
+        }
+        s.certificates.push(cert.clone());
+        Ok(())
+    }
+
+    fn get_certificate(&self, project_id: &str, id: &str) -> PortResult<Option<StoredCertificate>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.certificates
+            .iter()
+            .find(|c| c.record.id == id && c.record.project_id.as_deref() == Some(project_id))
+            .cloned())
+    }
+
+    fn list_certificates(
+        &self,
+        project_id: &str,
+        filter: &CertificateFilter,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<StoredCertificate>)> {
+        let s = self.state.read().map_err(poisoned)?;
+        let hits: Vec<&StoredCertificate> = s
+            .certificates
+            .iter()
+            .filter(|c| c.record.project_id.as_deref() == Some(project_id) && matches(c, filter))
+            .collect();
+        let page = hits
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|c| (*c).clone())
+            .collect();
+        Ok((hits.len() as u64, page))
+    }
+
+    fn update_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.certificates
+            .iter()
+            .any(|c| c.record.id != cert.record.id && same_scope(c, cert))
+        {
+            return Err(CertificateWriteError::NameTaken);
+        }
+        let slot = s
+            .certificates
+            .iter_mut()
+            .find(|c| {
+                c.record.id == cert.record.id && c.record.project_id == cert.record.project_id
+            })
+            .ok_or(CertificateWriteError::NotFound)?;
+        *slot = cert.clone();
+        Ok(())
+    }
+
+    fn delete_certificate(&self, project_id: &str, id: &str) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let before = s.certificates.len();
+        s.certificates
+            .retain(|c| !(c.record.id == id && c.record.project_id.as_deref() == Some(project_id)));
+        Ok(s.certificates.len() != before)
+    }
+}
+
+impl PinVerifierStore for MemoryStore {
+    fn insert_pin_verifier(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        verifier: &PinVerifier,
+    ) -> PortResult<()> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        s.pin_verifiers.insert((
+            domain_id.to_owned(),
+            keystore_id.to_owned(),
+            *verifier.as_bytes(),
+        ));
+        Ok(())
+    }
+
+    fn has_pin_verifier(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        verifier: &PinVerifier,
+    ) -> PortResult<bool> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.pin_verifiers.contains(&(
+            domain_id.to_owned(),
+            keystore_id.to_owned(),
+            *verifier.as_bytes(),
+        )))
+    }
+}
+
+// ---------------------------------------------------------------- clusters
+
+/// A fixed list of clusters.
+#[derive(Debug, Default, Clone)]
+pub struct StaticClusters(pub Vec<ClusterInfo>);
+
+impl ClusterDirectory for StaticClusters {
+    fn get_cluster(&self, cluster_id: &str) -> PortResult<Option<ClusterInfo>> {
+        Ok(self.0.iter().find(|c| c.cluster_id == cluster_id).cloned())
+    }
+}
+
+// ---------------------------------------------------------------- root keys
+
+/// Software root-key provider: every keystore's root key is derived from
+/// one 32-byte secret (HKDF inside kms-crypto), so nothing but that secret
+/// needs storing. Losing the secret loses every key.
+pub struct SoftwareRootKeys {
+    secret: Zeroizing<Vec<u8>>,
+    cache: RwLock<HashMap<String, Arc<RootKey>>>,
+}
+
+impl fmt::Debug for SoftwareRootKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SoftwareRootKeys(<redacted>)")
+    }
+}
+
+impl SoftwareRootKeys {
+    /// A provider over `secret` (at least 32 bytes).
+    ///
+    /// # Errors
+    /// The secret is shorter than 32 bytes.
+    pub fn new(secret: &[u8]) -> Result<Self, BackendError> {
+        if secret.len() < kms_crypto::KEY_LEN {
+            return Err(BackendError(
+                "root secret must be at least 32 bytes".to_owned(),
+            ));
+        }
+        Ok(Self {
+            secret: Zeroizing::new(secret.to_vec()),
+            cache: RwLock::new(HashMap::new()),
+        })
+    }
+
+    fn root(&self, keystore_id: &str) -> Result<Arc<RootKey>, RootKeyError> {
+        if let Some(k) = self
+            .cache
+            .read()
+            .map_err(|_| RootKeyError::Rejected)?
+            .get(keystore_id)
+        {
+            return Ok(Arc::clone(k));
+        }
+        let key = Arc::new(
+            RootKey::derive_from_secret(&self.secret, keystore_id)
+                .map_err(|_| RootKeyError::Rejected)?,
+        );
+        self.cache
+            .write()
+            .map_err(|_| RootKeyError::Rejected)?
+            .insert(keystore_id.to_owned(), Arc::clone(&key));
+        Ok(key)
+    }
+}
+
+struct EntropyRng<'a>(&'a dyn Entropy);
+
+impl rand_core::TryRng for EntropyRng<'_> {
+    type Error = EntropyError;
+    fn try_next_u32(&mut self) -> Result<u32, EntropyError> {
+        let mut b = [0u8; 4];
+        self.0.fill(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, EntropyError> {
+        let mut b = [0u8; 8];
+        self.0.fill(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), EntropyError> {
+        self.0.fill(dst)
+    }
+}
+
+impl rand_core::TryCryptoRng for EntropyRng<'_> {}
+
+impl RootKeyProvider for SoftwareRootKeys {
+    fn wrap_master_key(
+        &self,
+        keystore_id: &str,
+        key: &MasterKey,
+    ) -> Result<WrappedMasterKey, RootKeyError> {
+        self.root(keystore_id)?
+            .wrap_master_key(key)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn unwrap_master_key(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        version: u32,
+        wrapped: &[u8],
+    ) -> Result<MasterKey, RootKeyError> {
+        self.root(keystore_id)?
+            .unwrap_master_key(key_id, version, wrapped)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn seal_pin(
+        &self,
+        keystore_id: &str,
+        entropy: &dyn Entropy,
+        pin: &Pin,
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.root(keystore_id)?
+            .seal_pin(&mut EntropyRng(entropy), keystore_id, pin)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn verify_sealed_pin(&self, keystore_id: &str, sealed: &[u8]) -> Result<(), RootKeyError> {
+        self.root(keystore_id)?
+            .open_pin(keystore_id, sealed)
+            .map(drop)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn pin_verifier(&self, keystore_id: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError> {
+        self.root(keystore_id)?
+            .pin_verifier(keystore_id, pin)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+}
+
+// ---------------------------------------------------------------- entropy, ids, clock, audit
+
+/// ChaCha20 CSPRNG behind a lock. Seed it from the operating system in
+/// production (`getrandom`), or with a fixed seed for deterministic tests.
+pub struct ChaChaEntropy(Mutex<ChaCha20Rng>);
+
+impl fmt::Debug for ChaChaEntropy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChaChaEntropy(<redacted>)")
+    }
+}
+
+impl ChaChaEntropy {
+    /// A generator from a 32-byte seed.
+    #[must_use]
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        let seed = Zeroizing::new(seed);
+        Self(Mutex::new(ChaCha20Rng::from_seed(*seed)))
+    }
+}
+
+impl Entropy for ChaChaEntropy {
+    fn fill(&self, dst: &mut [u8]) -> Result<(), EntropyError> {
+        self.0.lock().map_err(|_| EntropyError)?.fill_bytes(dst);
+        Ok(())
+    }
+}
+
+/// Random 8-4-4-4-12 ids (UUID v4 layout) drawn from an [`Entropy`].
+#[derive(Debug)]
+pub struct RandomIds(pub Arc<dyn Entropy>);
+
+impl IdGenerator for RandomIds {
+    fn new_id(&self) -> PortResult<String> {
+        let mut b = [0u8; 16];
+        self.0
+            .fill(&mut b)
+            .map_err(|e| BackendError(e.to_string()))?;
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let h = base16ct::lower::encode_string(&b);
+        Ok(format!(
+            "{}-{}-{}-{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..]
+        ))
+    }
+}
+
+/// Sequential ids `00000000-0000-4000-8000-000000000001`, ... for tests.
+#[derive(Debug, Default)]
+pub struct SequentialIds(AtomicU64);
+
+impl IdGenerator for SequentialIds {
+    fn new_id(&self) -> PortResult<String> {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        Ok(format!("00000000-0000-4000-8000-{n:012x}"))
+    }
+}
+
+/// A clock tests move by hand.
+#[derive(Debug)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// A clock at `t`.
+    #[must_use]
+    pub fn new(t: Timestamp) -> Self {
+        Self(AtomicI64::new(t.0))
+    }
+
+    /// Moves the clock to `t`.
+    pub fn set(&self, t: Timestamp) {
+        self.0.store(t.0, Ordering::Relaxed);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// Keeps every audit event in memory.
+#[derive(Debug, Default)]
+pub struct VecAudit(Mutex<Vec<AuditEvent>>);
+
+impl VecAudit {
+    /// The events so far.
+    #[must_use]
+    pub fn events(&self) -> Vec<AuditEvent> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+impl AuditSink for VecAudit {
+    fn record(&self, event: AuditEvent) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(event);
+        }
+    }
+}
+
+/// Drops every audit event (benchmarks).
+#[derive(Debug, Default)]
+pub struct NullAudit;
+
+impl AuditSink for NullAudit {
+    fn record(&self, _event: AuditEvent) {}
+}
+
+/// A full in-memory bundle: one [`MemoryStore`] for every store port, a
+/// software root-key provider over `root_secret`, ChaCha20 entropy from
+/// `seed`, random ids, and the given clock, clusters and audit sink.
+///
+/// # Errors
+/// `root_secret` shorter than 32 bytes.
+pub fn ports(
+    root_secret: &[u8],
+    seed: [u8; 32],
+    clock: Arc<dyn Clock>,
+    clusters: Vec<ClusterInfo>,
+    audit: Arc<dyn AuditSink>,
+) -> Result<Ports, BackendError> {
+    let store = Arc::new(MemoryStore::new());
+    let entropy: Arc<dyn Entropy> = Arc::new(ChaChaEntropy::from_seed(seed));
+    Ok(Ports {
+        clock,
+        ids: Arc::new(RandomIds(Arc::clone(&entropy))),
+        entropy,
+        keystores: store.clone(),
+        keys: store.clone(),
+        clusters: Arc::new(StaticClusters(clusters)),
+        root_keys: Arc::new(SoftwareRootKeys::new(root_secret)?),
+        certificates: store.clone(),
+        pins: store,
+        audit,
+    })
+}
