@@ -1,0 +1,396 @@
+//! Configuration: a TOML file, overridden by command-line flags.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use kms_core::ports::{Caller, ClusterInfo};
+use kms_model::KeystoreType;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{AccessKey, Authenticator, Token};
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Name of the configuration file inside the data directory.
+pub const CONFIG_FILE: &str = "kms-server.toml";
+
+/// A configuration problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// Which file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML does not parse or has unknown fields.
+    #[error("{path}: {message}")]
+    Parse {
+        /// Which file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value is invalid.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// One AK/SK pair.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// Access key id.
+    pub access_key: String,
+    /// Secret key.
+    pub secret_key: String,
+    /// Account (domain) the key acts for.
+    pub domain_id: String,
+    /// Project the key acts for.
+    pub project_id: String,
+}
+
+impl fmt::Debug for CredentialConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialConfig")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"<redacted>")
+            .field("domain_id", &self.domain_id)
+            .field("project_id", &self.project_id)
+            .finish()
+    }
+}
+
+/// One static `X-Auth-Token`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// The token.
+    pub token: String,
+    /// Account (domain) the token acts for.
+    pub domain_id: String,
+    /// Project the token acts for.
+    pub project_id: String,
+}
+
+impl fmt::Debug for TokenConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenConfig")
+            .field("token", &"<redacted>")
+            .field("domain_id", &self.domain_id)
+            .field("project_id", &self.project_id)
+            .finish()
+    }
+}
+
+/// An HSM (or CDMS) cluster a tenant may build a dedicated keystore on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Cluster id (what `hsm_cluster_id` / `cluster_id` name).
+    pub id: String,
+    /// `DHSM` (or `1`) / `CDMS` (or `2`).
+    #[serde(rename = "type", default = "default_cluster_type")]
+    pub cluster_type: String,
+    /// Owning domain.
+    pub domain_id: String,
+    /// PEM file of the cluster's CA certificate (relative paths are
+    /// relative to the configuration file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+fn default_cluster_type() -> String {
+    "DHSM".to_owned()
+}
+
+/// The whole configuration file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Listen address.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Reported as `region_id`.
+    #[serde(default = "default_region")]
+    pub region_id: String,
+    /// Largest accepted request body, bytes.
+    #[serde(default = "default_body_limit")]
+    pub body_limit_bytes: usize,
+    /// Per-request timeout, milliseconds.
+    #[serde(default = "default_timeout")]
+    pub request_timeout_ms: u64,
+    /// AK/SK pairs.
+    #[serde(default)]
+    pub credentials: Vec<CredentialConfig>,
+    /// Static tokens.
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+    /// HSM clusters.
+    #[serde(default)]
+    pub clusters: Vec<ClusterConfig>,
+}
+
+fn default_listen() -> String {
+    DEFAULT_LISTEN.to_owned()
+}
+fn default_region() -> String {
+    kms_core::CoreConfig::default().region_id
+}
+fn default_body_limit() -> usize {
+    kms_model::MAX_BODY_BYTES
+}
+fn default_timeout() -> u64 {
+    10_000
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            region_id: default_region(),
+            body_limit_bytes: default_body_limit(),
+            request_timeout_ms: default_timeout(),
+            credentials: Vec::new(),
+            tokens: Vec::new(),
+            clusters: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Parses TOML text.
+    ///
+    /// # Errors
+    /// Not TOML, unknown fields, wrong types.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads a configuration file.
+    ///
+    /// # Errors
+    /// Unreadable or invalid file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// The listen address, parsed.
+    ///
+    /// # Errors
+    /// Not `ip:port`.
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.listen
+            .parse()
+            .map_err(|e| ConfigError::Invalid(format!("listen {:?}: {e}", self.listen)))
+    }
+
+    /// The credentials as an [`Authenticator`].
+    ///
+    /// # Errors
+    /// An empty or duplicate access key or token.
+    pub fn authenticator(&self) -> Result<Authenticator, ConfigError> {
+        let mut keys: Vec<AccessKey> = Vec::new();
+        for c in &self.credentials {
+            if c.access_key.is_empty() || c.secret_key.is_empty() {
+                return Err(ConfigError::Invalid(
+                    "empty access_key or secret_key".into(),
+                ));
+            }
+            if keys.iter().any(|k| k.access_key == c.access_key) {
+                return Err(ConfigError::Invalid(format!(
+                    "access key {} configured twice",
+                    c.access_key
+                )));
+            }
+            keys.push(AccessKey {
+                access_key: c.access_key.clone(),
+                secret_key: c.secret_key.clone(),
+                caller: Caller::new(&c.domain_id, &c.project_id),
+            });
+        }
+        let mut tokens: Vec<Token> = Vec::new();
+        for t in &self.tokens {
+            if t.token.len() < 16 {
+                return Err(ConfigError::Invalid(
+                    "tokens must be at least 16 characters".into(),
+                ));
+            }
+            if tokens.iter().any(|x| x.token == t.token) {
+                return Err(ConfigError::Invalid("a token is configured twice".into()));
+            }
+            tokens.push(Token {
+                token: t.token.clone(),
+                caller: Caller::new(&t.domain_id, &t.project_id),
+            });
+        }
+        Ok(Authenticator::new(keys, tokens))
+    }
+
+    /// The clusters as kms-core sees them; CA files are read relative to
+    /// `base` (the configuration file's directory).
+    ///
+    /// # Errors
+    /// Unknown type, unreadable or invalid CA certificate.
+    pub fn cluster_infos(&self, base: &Path) -> Result<Vec<ClusterInfo>, ConfigError> {
+        self.clusters
+            .iter()
+            .map(|c| {
+                let cluster_type = KeystoreType::parse(&c.cluster_type)
+                    .ok()
+                    .filter(|t| *t != KeystoreType::Default)
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(format!("cluster {}: type must be DHSM or CDMS", c.id))
+                    })?;
+                let ca_fingerprint = match &c.ca_cert {
+                    None => None,
+                    Some(p) => {
+                        let path = base.join(p);
+                        let pem = fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+                            path: path.clone(),
+                            source,
+                        })?;
+                        let ca = cert_parse::check_ca_certificate(&pem).map_err(|e| {
+                            ConfigError::Invalid(format!("{}: {e}", path.display()))
+                        })?;
+                        Some(ca.sha256_fingerprint())
+                    }
+                };
+                Ok(ClusterInfo {
+                    cluster_id: c.id.clone(),
+                    domain_id: c.domain_id.clone(),
+                    cluster_type,
+                    ca_fingerprint,
+                })
+            })
+            .collect()
+    }
+
+    /// A ready-to-use development configuration: one project, one AK/SK
+    /// pair and one token, all random.
+    ///
+    /// # Errors
+    /// The OS random source failed.
+    pub fn development() -> Result<Self, ConfigError> {
+        let domain_id = random_text(32, HEX)?;
+        let project_id = random_text(32, HEX)?;
+        Ok(Self {
+            credentials: vec![CredentialConfig {
+                access_key: random_text(20, UPPER_ALNUM)?,
+                secret_key: random_text(40, ALNUM)?,
+                domain_id: domain_id.clone(),
+                project_id: project_id.clone(),
+            }],
+            tokens: vec![TokenConfig {
+                token: random_text(48, ALNUM)?,
+                domain_id,
+                project_id,
+            }],
+            ..Self::default()
+        })
+    }
+
+    /// Writes the configuration to `path` with mode 0600 (it holds secrets),
+    /// failing if the file exists.
+    ///
+    /// # Errors
+    /// The file exists or cannot be written.
+    pub fn write_new(&self, path: &Path) -> Result<(), ConfigError> {
+        let text = toml::to_string_pretty(self)
+            .map_err(|e| ConfigError::Invalid(format!("cannot serialise config: {e}")))?;
+        let io = |source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut f = create_private(path).map_err(io)?;
+        f.write_all(b"# kms-server configuration (generated for development; holds secrets).\n")
+            .map_err(io)?;
+        f.write_all(text.as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)
+    }
+}
+
+/// Creates a new file readable and writable by the owner only.
+///
+/// # Errors
+/// The file exists or cannot be created.
+pub(crate) fn create_private(path: &Path) -> std::io::Result<fs::File> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path)
+}
+
+const HEX: &[u8] = b"0123456789abcdef";
+const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn random_text(len: usize, alphabet: &[u8]) -> Result<String, ConfigError> {
+    let mut out = String::with_capacity(len);
+    // Rejection sampling keeps the distribution uniform.
+    let limit = 256 - (256 % alphabet.len());
+    while out.len() < len {
+        let mut buf = [0u8; 64];
+        getrandom::fill(&mut buf)
+            .map_err(|e| ConfigError::Invalid(format!("OS random source failed: {e}")))?;
+        for b in buf {
+            if usize::from(b) < limit && out.len() < len {
+                out.push(char::from(alphabet[usize::from(b) % alphabet.len()]));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn development_config_round_trips_and_redacts() {
+        let c = Config::development().unwrap();
+        let text = toml::to_string_pretty(&c).unwrap();
+        let back = Config::from_toml(&text, Path::new("x")).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(c.listen, DEFAULT_LISTEN);
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains(&c.credentials[0].secret_key));
+        assert!(!dbg.contains(&c.tokens[0].token));
+        c.authenticator().unwrap();
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let err = Config::from_toml("lisen = \"x\"", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn short_tokens_and_duplicate_keys_are_rejected() {
+        let mut c = Config::development().unwrap();
+        c.tokens[0].token = "short".into();
+        assert!(c.authenticator().is_err());
+        let mut c = Config::development().unwrap();
+        let dup = c.credentials[0].clone();
+        c.credentials.push(dup);
+        assert!(c.authenticator().is_err());
+    }
+}

@@ -1,0 +1,614 @@
+//! The HTTP front: routes, authentication and tenancy, request ids, body
+//! limit, timeout, one log line per request.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, request::Parts};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kms_core::ports::{Caller, CertificateFilter};
+use kms_core::{CertificateQuery, Kms};
+use kms_model::{ApiError, ErrorCode, Rule, Service, ValidationError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{self, Authenticator, SignedRequest};
+
+/// The request id header.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<StateInner>,
+}
+
+struct StateInner {
+    kms: Arc<Kms>,
+    auth: Authenticator,
+    body_limit: usize,
+    timeout: Duration,
+    id_prefix: u64,
+    id_counter: AtomicU64,
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState")
+            .field("body_limit", &self.inner.body_limit)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over a service and credentials.
+    #[must_use]
+    pub fn new(kms: Arc<Kms>, auth: Authenticator, body_limit: usize, timeout: Duration) -> Self {
+        let mut seed = [0u8; 8];
+        // Request ids need uniqueness, not secrecy: a failed OS source only
+        // makes the prefix less random.
+        let _ = getrandom::fill(&mut seed);
+        Self {
+            inner: Arc::new(StateInner {
+                kms,
+                auth,
+                body_limit,
+                timeout,
+                id_prefix: u64::from_le_bytes(seed),
+                id_counter: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    fn next_request_id(&self) -> String {
+        let n = self.inner.id_counter.fetch_add(1, Ordering::Relaxed);
+        format!("{:016x}{n:016x}", self.inner.id_prefix)
+    }
+}
+
+/// The router with every route of the contract and all middleware.
+pub fn router(state: AppState) -> Router {
+    let kms = "/v1.0/{project_id}";
+    let apig = "/v2/{project_id}/apigw";
+    Router::new()
+        .route("/health", get(health))
+        .route(
+            &format!("{kms}/keystores"),
+            post(create_keystore).get(list_keystores),
+        )
+        .route(
+            &format!("{kms}/keystores/{{keystore_id}}"),
+            get(show_keystore).delete(delete_keystore),
+        )
+        .route(
+            &format!("{kms}/keystores/{{keystore_id}}/enable"),
+            post(enable_keystore),
+        )
+        .route(
+            &format!("{kms}/keystores/{{keystore_id}}/disable"),
+            post(disable_keystore),
+        )
+        .route(&format!("{kms}/kms/create-pin"), post(create_pin))
+        .route(&format!("{kms}/kms/create-key"), post(create_key))
+        .route(&format!("{kms}/kms/enable-key"), post(enable_key))
+        .route(&format!("{kms}/kms/disable-key"), post(disable_key))
+        .route(
+            &format!("{kms}/kms/schedule-key-deletion"),
+            post(schedule_key_deletion),
+        )
+        .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
+        .route(
+            &format!("{kms}/kms/create-datakey-without-plaintext"),
+            post(create_datakey_without_plaintext),
+        )
+        .route(&format!("{kms}/kms/encrypt-datakey"), post(encrypt_datakey))
+        .route(&format!("{kms}/kms/decrypt-datakey"), post(decrypt_datakey))
+        .route(
+            &format!("{apig}/certificates"),
+            post(create_certificate).get(list_certificates),
+        )
+        .route(
+            &format!("{apig}/certificates/{{certificate_id}}"),
+            get(show_certificate)
+                .put(update_certificate)
+                .delete(delete_certificate),
+        )
+        .route_layer(middleware::from_fn(record_route))
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), request_frame))
+        .with_state(state)
+}
+
+// ---------------------------------------------------------------- middleware
+
+#[derive(Clone)]
+struct RouteName(String);
+
+#[derive(Clone, Copy)]
+struct ErrorCodeName(&'static str);
+
+/// Inner layer (after routing): remembers the matched route for the log.
+async fn record_route(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let mut resp = next.run(req).await;
+    if let Some(r) = route {
+        resp.extensions_mut().insert(RouteName(r));
+    }
+    resp
+}
+
+fn valid_request_id(v: &HeaderValue) -> Option<&str> {
+    let s = v.to_str().ok()?;
+    (!s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic())).then_some(s)
+}
+
+/// Outer layer: request id, timeout, one log line.
+async fn request_frame(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(valid_request_id)
+        .map_or_else(|| state.next_request_id(), str::to_owned);
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        req.headers_mut().insert(REQUEST_ID, v);
+    }
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let service = service_of(&path);
+    let mut resp = match tokio::time::timeout(state.inner.timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => error_response(&ApiError::new(
+            internal_code(service),
+            "the request timed out",
+        )),
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert(REQUEST_ID, v);
+    }
+    let route = resp
+        .extensions()
+        .get::<RouteName>()
+        .map_or("-", |r| r.0.as_str());
+    let code = resp.extensions().get::<ErrorCodeName>().map_or("", |c| c.0);
+    let project = path_project(&path).unwrap_or("");
+    tracing::info!(
+        target: "kms_server::access",
+        %method,
+        route,
+        status = resp.status().as_u16(),
+        error_code = code,
+        latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX),
+        request_id = %request_id,
+        project,
+    );
+    resp
+}
+
+// ---------------------------------------------------------------- errors
+
+fn service_of(path: &str) -> Service {
+    if path.starts_with("/v2/") {
+        Service::Apig
+    } else {
+        Service::Kms
+    }
+}
+
+fn path_project(path: &str) -> Option<&str> {
+    let mut it = path.split('/').skip(1);
+    match it.next() {
+        Some("v1.0" | "v2") => it.next(),
+        _ => None,
+    }
+}
+
+fn internal_code(s: Service) -> ErrorCode {
+    match s {
+        Service::Kms => ErrorCode::KmsInternal,
+        Service::Apig => ErrorCode::ApigSystemError,
+    }
+}
+
+fn validation(s: Service, e: &ValidationError) -> ApiError {
+    match s {
+        Service::Kms => e.to_kms(),
+        Service::Apig => e.to_apig(),
+    }
+}
+
+/// The wire form of an error: its status and its body in the service's
+/// shape, with the code remembered for the access log.
+fn error_response(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (
+        status,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        e.to_json(),
+    )
+        .into_response();
+    resp.extensions_mut()
+        .insert(ErrorCodeName(e.code().as_str()));
+    resp
+}
+
+async fn unknown_route() -> Response {
+    error_response(&ApiError::bare(ErrorCode::KmsInvalidUrl))
+}
+
+async fn method_not_allowed() -> Response {
+    error_response(&ApiError::bare(ErrorCode::KmsMethodNotAllowed))
+}
+
+async fn health() -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        r#"{"status":"ok"}"#,
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------- the authenticated request
+
+struct View<'a> {
+    parts: &'a Parts,
+    body: &'a [u8],
+}
+
+impl SignedRequest for View<'_> {
+    fn method(&self) -> &str {
+        self.parts.method.as_str()
+    }
+    fn path(&self) -> &str {
+        self.parts.uri.path()
+    }
+    fn query(&self) -> &str {
+        self.parts.uri.query().unwrap_or("")
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        header(&self.parts.headers, name)
+    }
+    fn body(&self) -> &[u8] {
+        self.body
+    }
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// An authenticated request whose path project is the caller's: the
+/// caller, the body, the path parameters after the project, the query.
+struct Ctx {
+    state: AppState,
+    caller: Caller,
+    service: Service,
+    body: Bytes,
+    params: Vec<String>,
+    query: String,
+}
+
+struct Rejection(Response);
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl FromRequest<AppState> for Ctx {
+    type Rejection = Rejection;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let service = service_of(parts.uri.path());
+        let reject = |e: ApiError| Rejection(error_response(&e));
+        let too_long = || {
+            validation(
+                service,
+                &ValidationError::new(
+                    "body",
+                    Rule::BodyTooLarge {
+                        max: state.inner.body_limit,
+                    },
+                ),
+            )
+        };
+        let params: Vec<String> = match RawPathParams::from_request_parts(&mut parts, state).await {
+            Ok(p) => p
+                .iter()
+                .map(|(_, v)| String::from_utf8_lossy(&auth::percent_decode(v, false)).into_owned())
+                .collect(),
+            Err(_) => return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl))),
+        };
+        let declared = header(&parts.headers, CONTENT_LENGTH.as_str())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        if declared > u64::try_from(state.inner.body_limit).unwrap_or(u64::MAX) {
+            return Err(reject(too_long()));
+        }
+        let body = axum::body::to_bytes(body, state.inner.body_limit)
+            .await
+            .map_err(|_| reject(too_long()))?;
+        let view = View {
+            parts: &parts,
+            body: &body,
+        };
+        let caller = match state.inner.auth.authenticate(&view, now_unix()) {
+            Ok(c) => c.clone(),
+            Err(e) => {
+                tracing::debug!(target: "kms_server::auth", reason = %e, "authentication failed");
+                let code = match service {
+                    Service::Kms => ErrorCode::KmsUnauthenticated,
+                    Service::Apig => ErrorCode::ApigIncorrectToken,
+                };
+                return Err(reject(ApiError::bare(code)));
+            }
+        };
+        let Some((project, rest)) = params.split_first() else {
+            return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl)));
+        };
+        if *project != caller.project_id {
+            let code = match service {
+                Service::Kms => ErrorCode::KmsForbidden,
+                Service::Apig => ErrorCode::ApigNoPermission,
+            };
+            return Err(reject(ApiError::bare(code)));
+        }
+        Ok(Self {
+            state: state.clone(),
+            caller,
+            service,
+            body,
+            params: rest.to_vec(),
+            query: parts.uri.query().unwrap_or("").to_owned(),
+        })
+    }
+}
+
+impl Ctx {
+    fn decode<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        kms_model::decode_body(&self.body).map_err(|e| validation(self.service, &e))
+    }
+
+    fn param(&self, i: usize) -> String {
+        self.params.get(i).cloned().unwrap_or_default()
+    }
+
+    fn query_param(&self, name: &str) -> Option<String> {
+        self.query
+            .split('&')
+            .filter_map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (auth::percent_decode(k, true) == name.as_bytes())
+                    .then(|| String::from_utf8_lossy(&auth::percent_decode(v, true)).into_owned())
+            })
+            .next()
+    }
+
+    /// Runs `f` inline (fast, read-mostly operations).
+    fn now<R>(&self, f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError>) -> Result<R, ApiError> {
+        f(&self.state.inner.kms, &self.caller)
+    }
+
+    /// Runs `f` on the blocking pool (operations that write and so fsync).
+    async fn blocking<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
+    ) -> Result<R, ApiError> {
+        let kms = Arc::clone(&self.state.inner.kms);
+        let caller = self.caller.clone();
+        tokio::task::spawn_blocking(move || f(&kms, &caller))
+            .await
+            .unwrap_or_else(|_| Err(ApiError::bare(internal_code(self.service))))
+    }
+}
+
+fn json<R: Serialize>(service: Service, r: Result<R, ApiError>) -> Response {
+    match r.and_then(|v| serde_json::to_vec(&v).map_err(|_| ApiError::bare(internal_code(service))))
+    {
+        Ok(body) => (
+            StatusCode::OK,
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            Body::from(body),
+        )
+            .into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+fn empty(status: StatusCode, r: Result<(), ApiError>) -> Response {
+    match r {
+        Ok(()) => status.into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+// ---------------------------------------------------------------- KMS handlers
+
+macro_rules! body_or_reject {
+    ($ctx:expr, $ty:ty) => {
+        match $ctx.decode::<$ty>() {
+            Ok(b) => b,
+            Err(e) => return error_response(&e),
+        }
+    };
+}
+
+async fn create_keystore(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateKeyStoreRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.create_keystore(c, &body)).await,
+    )
+}
+
+async fn list_keystores(ctx: Ctx) -> Response {
+    let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
+    json(
+        ctx.service,
+        ctx.now(|k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref())),
+    )
+}
+
+async fn show_keystore(ctx: Ctx) -> Response {
+    let id = ctx.param(0);
+    json(ctx.service, ctx.now(|k, c| k.show_keystore(c, &id)))
+}
+
+async fn delete_keystore(ctx: Ctx) -> Response {
+    let id = ctx.param(0);
+    empty(
+        StatusCode::OK,
+        ctx.blocking(move |k, c| k.delete_keystore(c, &id)).await,
+    )
+}
+
+async fn enable_keystore(ctx: Ctx) -> Response {
+    let id = ctx.param(0);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.enable_keystore(c, &id)).await,
+    )
+}
+
+async fn disable_keystore(ctx: Ctx) -> Response {
+    let id = ctx.param(0);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.disable_keystore(c, &id)).await,
+    )
+}
+
+async fn create_pin(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreatePinRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.create_pin(c, &body)).await,
+    )
+}
+
+async fn create_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateKeyRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.create_key(c, &body)).await,
+    )
+}
+
+async fn enable_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.enable_key(c, &body)).await,
+    )
+}
+
+async fn disable_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.disable_key(c, &body)).await,
+    )
+}
+
+async fn schedule_key_deletion(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ScheduleKeyDeletionRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.schedule_key_deletion(c, &body))
+            .await,
+    )
+}
+
+async fn create_datakey(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.create_datakey(c, &body)))
+}
+
+async fn create_datakey_without_plaintext(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
+    json(
+        ctx.service,
+        ctx.now(|k, c| k.create_datakey_without_plaintext(c, &body)),
+    )
+}
+
+async fn encrypt_datakey(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::EncryptDatakeyRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.encrypt_datakey(c, &body)))
+}
+
+async fn decrypt_datakey(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::DecryptDatakeyRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.decrypt_datakey(c, &body)))
+}
+
+// ---------------------------------------------------------------- APIG handlers
+
+async fn create_certificate(ctx: Ctx) -> Response {
+    let form = body_or_reject!(ctx, kms_model::CertificateForm);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.create_certificate(c, &form))
+            .await,
+    )
+}
+
+async fn list_certificates(ctx: Ctx) -> Response {
+    let q = CertificateQuery {
+        offset: ctx.query_param("offset"),
+        limit: ctx.query_param("limit"),
+        filter: CertificateFilter {
+            name: ctx.query_param("name"),
+            common_name: ctx.query_param("common_name"),
+            signature_algorithm: ctx.query_param("signature_algorithm"),
+            r#type: ctx.query_param("type"),
+            instance_id: ctx.query_param("instance_id"),
+            algorithm_type: ctx.query_param("algorithm_type"),
+        },
+    };
+    json(ctx.service, ctx.now(|k, c| k.list_certificates(c, &q)))
+}
+
+async fn show_certificate(ctx: Ctx) -> Response {
+    let id = ctx.param(0);
+    json(ctx.service, ctx.now(|k, c| k.show_certificate(c, &id)))
+}
+
+async fn update_certificate(ctx: Ctx) -> Response {
+    let form = body_or_reject!(ctx, kms_model::CertificateForm);
+    let id = ctx.param(0);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.update_certificate(c, &id, &form))
+            .await,
+    )
+}
+
+async fn delete_certificate(ctx: Ctx) -> Response {
+    let id = ctx.param(0);
+    empty(
+        StatusCode::NO_CONTENT,
+        ctx.blocking(move |k, c| k.delete_certificate(c, &id)).await,
+    )
+}

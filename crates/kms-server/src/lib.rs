@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod adapters;
+mod auth;
+mod config;
+mod http;
+mod root;
+mod server;
+
+pub use adapters::{Storage, SystemClock, TracingAudit, ports};
+pub use auth::{
+    ALGORITHM, AccessKey, AuthError, Authenticator, MAX_CLOCK_SKEW_SECS, SignedRequest, Token,
+    authorization_header, canonical_request, format_sdk_date, parse_sdk_date, percent_decode,
+    signature,
+};
+pub use config::{
+    CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN, TokenConfig,
+};
+pub use http::{AppState, REQUEST_ID, router};
+pub use root::{
+    ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
+};
+pub use server::{
+    Cli, DATABASE_FILE, Prepared, StartError, prepare, print_first_start, run, shutdown_signal,
+};

@@ -1,0 +1,252 @@
+//! Startup: flags, configuration (generated on first start), root key,
+//! storage, listener, graceful shutdown.
+
+use std::fs;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use kms_core::{CoreConfig, Kms};
+use kms_store_sqlite::SqliteStore;
+
+use crate::adapters::{self, Storage};
+use crate::config::{CONFIG_FILE, Config};
+use crate::http::{AppState, router};
+use crate::root::{ROOT_KEY_ENV, RootSecret, RootSource};
+
+/// File name of the SQLite database inside the data directory.
+pub const DATABASE_FILE: &str = "kms.db";
+
+/// Command-line flags (each overrides the configuration file).
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "kms-server",
+    version,
+    about = "Local Huawei Cloud KMS and API Gateway certificate service"
+)]
+pub struct Cli {
+    /// Configuration file [default: <data-dir>/kms-server.toml, generated on first start].
+    #[arg(long, env = "KMS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory: database, root key, generated configuration.
+    #[arg(long, env = "KMS_DATA_DIR", default_value = "./kms-data")]
+    pub data_dir: PathBuf,
+    /// Listen address [default: 127.0.0.1:8080].
+    #[arg(long, env = "KMS_LISTEN")]
+    pub listen: Option<String>,
+    /// Keep everything in memory (nothing survives a restart).
+    #[arg(long)]
+    pub in_memory: bool,
+}
+
+/// A startup failure, reported on stderr with exit status 1.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Configuration.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// Root key.
+    #[error(transparent)]
+    RootKey(#[from] crate::root::RootKeyError),
+    /// Database.
+    #[error("database: {0}")]
+    Store(#[from] kms_store_sqlite::Error),
+    /// Ports.
+    #[error(transparent)]
+    Backend(#[from] kms_core::ports::BackendError),
+    /// Files, sockets.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+}
+
+/// A configured server, not yet listening.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The configuration in effect (after flags).
+    pub config: Config,
+    /// The router.
+    pub app: axum::Router,
+    /// Whether the configuration was generated now.
+    pub generated_config: Option<PathBuf>,
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StartError {
+    let context = context.into();
+    move |source| StartError::Io { context, source }
+}
+
+fn create_data_dir(dir: &Path) -> Result<(), StartError> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .map_err(io(format!("creating {}", dir.display())))
+}
+
+/// Reads flags and files and builds the router.
+///
+/// # Errors
+/// Any configuration, root-key or database problem.
+pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
+    create_data_dir(&cli.data_dir)?;
+    let (config_path, explicit) = match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (cli.data_dir.join(CONFIG_FILE), false),
+    };
+    let mut generated_config = None;
+    if !explicit && !config_path.exists() {
+        Config::development()?.write_new(&config_path)?;
+        generated_config = Some(config_path.clone());
+    }
+    let mut config = Config::load(&config_path)?;
+    if let Some(l) = &cli.listen {
+        config.listen.clone_from(l);
+    }
+    config.listen_addr()?;
+    let base = config_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let clusters = config.cluster_infos(&base)?;
+    let auth = config.authenticator()?;
+    if config.credentials.is_empty() && config.tokens.is_empty() {
+        tracing::warn!("no credentials configured: every request will get 401");
+    }
+
+    let env_key = std::env::var(ROOT_KEY_ENV).ok();
+    let (storage, secret, source) = if cli.in_memory {
+        let (secret, source) = match env_key.as_deref() {
+            Some(v) => (RootSecret::from_hex(v, ROOT_KEY_ENV)?, RootSource::Env),
+            None => (RootSecret::generate()?, RootSource::Ephemeral),
+        };
+        (Storage::Memory, secret, source)
+    } else {
+        let db = cli.data_dir.join(DATABASE_FILE);
+        let (secret, source) =
+            RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, Some(&db))?;
+        (Storage::Sqlite(SqliteStore::open(&db)?), secret, source)
+    };
+    match &source {
+        RootSource::Env => tracing::info!("root key from {ROOT_KEY_ENV}"),
+        RootSource::File(p) => tracing::info!(path = %p.display(), "root key loaded"),
+        RootSource::Generated(p) => tracing::warn!(
+            path = %p.display(),
+            "root key generated: back this file up; losing it loses every key"
+        ),
+        RootSource::Ephemeral => tracing::info!("in-memory mode: ephemeral root key"),
+    }
+    match &storage {
+        Storage::Sqlite(s) => tracing::info!(db = %s.path().display(), "SQLite storage"),
+        Storage::Memory => tracing::warn!("in-memory storage: nothing survives a restart"),
+    }
+    let ports = adapters::ports(storage, &secret, clusters)?;
+    drop(secret);
+    let kms = Arc::new(Kms::new(
+        ports,
+        CoreConfig {
+            region_id: config.region_id.clone(),
+        },
+    ));
+    let state = AppState::new(
+        kms,
+        auth,
+        config.body_limit_bytes,
+        Duration::from_millis(config.request_timeout_ms),
+    );
+    Ok(Prepared {
+        app: router(state),
+        config,
+        generated_config,
+    })
+}
+
+/// Prints, once, how to call a freshly generated development setup.
+pub fn print_first_start(config: &Config, path: &Path, addr: SocketAddr) {
+    let (Some(token), Some(cred)) = (config.tokens.first(), config.credentials.first()) else {
+        return;
+    };
+    let p = &token.project_id;
+    let url = format!("http://{addr}");
+    println!(
+        "\nkms-server: first start. A development configuration was written to {}\n\
+(it holds the credentials below; this message is printed only once).\n\n\
+  project_id: {p}\n  token:      {}\n  AK / SK:    {} / {}\n\n\
+Create a key and a data key with curl:\n\n\
+  curl -s -X POST {url}/v1.0/{p}/kms/create-key \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"key_alias\":\"demo-key\"}}'\n\n\
+  curl -s -X POST {url}/v1.0/{p}/kms/create-datakey-without-plaintext \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"key_id\":\"<key_id from above>\",\"datakey_length\":\"256\"}}'\n\n\
+Or with the official Python SDK (pip install huaweicloudsdkkms):\n\n\
+  from huaweicloudsdkcore.auth.credentials import BasicCredentials\n\
+  from huaweicloudsdkkms.v2 import KmsClient, CreateKeyRequest, CreateKeyRequestBody\n\
+  client = (KmsClient.new_builder()\n\
+            .with_credentials(BasicCredentials(\"{}\", \"{}\", \"{p}\"))\n\
+            .with_endpoints([\"{url}\"]).build())\n\
+  print(client.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias=\"sdk-key\"))))\n",
+        path.display(),
+        token.token,
+        cred.access_key,
+        cred.secret_key,
+        token.token,
+        token.token,
+        cred.access_key,
+        cred.secret_key,
+    );
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// Binds, prints the first-start help if the configuration was just
+/// generated, and serves until SIGINT/SIGTERM.
+///
+/// # Errors
+/// Cannot bind or the server fails.
+pub async fn run(cli: Cli) -> Result<(), StartError> {
+    let prepared = prepare(&cli)?;
+    let listener = tokio::net::TcpListener::bind(&prepared.config.listen)
+        .await
+        .map_err(io(format!("binding {}", prepared.config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(io("reading the bound address"))?;
+    if let Some(path) = &prepared.generated_config {
+        print_first_start(&prepared.config, path, addr);
+    }
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, prepared.app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(io("serving"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
