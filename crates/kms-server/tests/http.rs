@@ -1,0 +1,997 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//! In-process HTTP tests: every route, every error path, signing vectors.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode};
+use kms_core::ports::Caller;
+use kms_server::{AccessKey, AuthError, Authenticator, Cli, SignedRequest};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+const TOKEN: &str = "test-token-0123456789abcdef";
+const AK: &str = "TESTAK00000000000000";
+const SK: &str = "testsk000000000000000000000000000000000SK";
+const CLUSTER: &str = "hsm-cluster-1";
+const CLUSTER2: &str = "hsm-cluster-2";
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(data(name)).expect("test data file missing")
+}
+
+/// Writes a configuration into `dir` and returns the router.
+fn app_in(dir: &Path, in_memory: bool, body_limit: usize) -> Router {
+    let config = format!(
+        r#"
+body_limit_bytes = {body_limit}
+[[credentials]]
+access_key = "{AK}"
+secret_key = "{SK}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[tokens]]
+token = "{TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[clusters]]
+id = "{CLUSTER}"
+type = "DHSM"
+domain_id = "{DOMAIN}"
+ca_cert = "{}"
+[[clusters]]
+id = "{CLUSTER2}"
+type = "DHSM"
+domain_id = "{DOMAIN}"
+"#,
+        data("test-hsm-ca.pem").display()
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let cli = Cli {
+        config: Some(path),
+        data_dir: dir.join("data"),
+        listen: None,
+        in_memory,
+    };
+    kms_server::prepare(&cli).unwrap().app
+}
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    app: Router,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_in(dir.path(), false, kms_model::MAX_BODY_BYTES);
+    Harness { _dir: dir, app }
+}
+
+struct Reply {
+    status: StatusCode,
+    request_id: Option<String>,
+    body: Value,
+}
+
+impl Harness {
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let request_id = resp
+            .headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        Reply {
+            status,
+            request_id,
+            body,
+        }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("X-Auth-Token", TOKEN)
+            .header("Content-Type", "application/json");
+        if body.is_none() {
+            b = b.header("Content-Length", "0");
+        }
+        let body = body.map_or_else(Body::empty, |v| Body::from(v.to_string()));
+        self.send(b.body(body).unwrap()).await
+    }
+
+    async fn kms(&self, method: &str, route: &str, body: Option<Value>) -> Reply {
+        self.call(method, &format!("/v1.0/{PROJECT}{route}"), body)
+            .await
+    }
+
+    async fn apig(&self, method: &str, route: &str, body: Option<Value>) -> Reply {
+        self.call(method, &format!("/v2/{PROJECT}/apigw{route}"), body)
+            .await
+    }
+
+    async fn create_key(&self, alias: &str) -> String {
+        let r = self
+            .kms("POST", "/kms/create-key", Some(json!({"key_alias": alias})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["key_info"]["key_id"].as_str().unwrap().to_owned()
+    }
+}
+
+fn kms_code(r: &Reply) -> &str {
+    r.body["error"]["error_code"].as_str().unwrap_or("<none>")
+}
+
+fn apig_code(r: &Reply) -> &str {
+    r.body["error_code"].as_str().unwrap_or("<none>")
+}
+
+fn assert_kms_error(r: &Reply, status: u16, code: &str) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.body);
+    assert_eq!(kms_code(r), code, "{}", r.body);
+    assert!(
+        r.body["error"]["error_msg"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert!(r.request_id.is_some());
+}
+
+fn assert_apig_error(r: &Reply, status: u16, code: &str) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.body);
+    assert_eq!(apig_code(r), code, "{}", r.body);
+    assert!(r.body["error_msg"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        r.body.get("error").is_none(),
+        "APIG errors are flat: {}",
+        r.body
+    );
+}
+
+// ---------------------------------------------------------------- signing vectors
+
+struct VectorRequest {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl SignedRequest for VectorRequest {
+    fn method(&self) -> &str {
+        &self.method
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn query(&self) -> &str {
+        &self.query
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+fn vectors() -> (Value, Authenticator) {
+    let v: Value = serde_json::from_str(&read("sdk-signing-vectors.json")).unwrap();
+    let auth = Authenticator::new(
+        vec![AccessKey {
+            access_key: v["access_key"].as_str().unwrap().into(),
+            secret_key: v["secret_key"].as_str().unwrap().into(),
+            caller: Caller::new("dom", "0123456789abcdef0123456789abcdef"),
+        }],
+        vec![],
+    );
+    (v, auth)
+}
+
+fn vector_request(v: &Value) -> VectorRequest {
+    let mut headers: Vec<(String, String)> = v["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, x)| (k.clone(), x.as_str().unwrap().to_owned()))
+        .collect();
+    headers.push((
+        "Authorization".into(),
+        v["authorization"].as_str().unwrap().into(),
+    ));
+    VectorRequest {
+        method: v["method"].as_str().unwrap().into(),
+        path: v["path"].as_str().unwrap().into(),
+        query: v["query"].as_str().unwrap().into(),
+        headers,
+        body: v["body"].as_str().unwrap().as_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn every_sdk_signing_vector_verifies_and_any_change_is_rejected() {
+    let (all, auth) = vectors();
+    let list = all["vectors"].as_array().unwrap();
+    assert!(!list.is_empty());
+    for v in list {
+        let req = vector_request(v);
+        let now = kms_server::parse_sdk_date(req.header("X-Sdk-Date").unwrap()).unwrap();
+        assert_eq!(
+            auth.authenticate(&req, now).unwrap().project_id,
+            "0123456789abcdef0123456789abcdef"
+        );
+        // Within the window on either side, outside beyond 15 minutes.
+        assert!(auth.authenticate(&req, now + 15 * 60).is_ok());
+        assert!(auth.authenticate(&req, now - 15 * 60).is_ok());
+        assert_eq!(
+            auth.authenticate(&req, now + 15 * 60 + 1),
+            Err(AuthError::Expired)
+        );
+
+        let mut m = vector_request(v);
+        m.body.extend_from_slice(b" ");
+        assert_eq!(auth.authenticate(&m, now), Err(AuthError::BadSignature));
+        let mut m = vector_request(v);
+        m.path.push('x');
+        assert_eq!(auth.authenticate(&m, now), Err(AuthError::BadSignature));
+        let mut m = vector_request(v);
+        m.query.push_str("&x=1");
+        assert_eq!(auth.authenticate(&m, now), Err(AuthError::BadSignature));
+        let mut m = vector_request(v);
+        m.method = "PUT".into();
+        assert_eq!(auth.authenticate(&m, now), Err(AuthError::BadSignature));
+        for h in ["Host", "X-Project-Id", "Content-Type", "User-Agent"] {
+            let mut m = vector_request(v);
+            m.headers
+                .iter_mut()
+                .find(|(k, _)| k == h)
+                .unwrap()
+                .1
+                .push('1');
+            assert_eq!(
+                auth.authenticate(&m, now),
+                Err(AuthError::BadSignature),
+                "{h}"
+            );
+            let mut m = vector_request(v);
+            m.headers.retain(|(k, _)| k != h);
+            assert_eq!(
+                auth.authenticate(&m, now),
+                Err(AuthError::MissingSignedHeader),
+                "{h}"
+            );
+        }
+        let mut m = vector_request(v);
+        m.headers.retain(|(k, _)| k != "Authorization");
+        assert_eq!(auth.authenticate(&m, now), Err(AuthError::Missing));
+        let mut m = vector_request(v);
+        let a = &mut m
+            .headers
+            .iter_mut()
+            .find(|(k, _)| k == "Authorization")
+            .unwrap()
+            .1;
+        *a = a.replace("MYTESTAK", "OTHERAK0");
+        assert_eq!(
+            auth.authenticate(&m, now),
+            Err(AuthError::UnknownCredential)
+        );
+        let mut m = vector_request(v);
+        let a = &mut m
+            .headers
+            .iter_mut()
+            .find(|(k, _)| k == "Authorization")
+            .unwrap()
+            .1;
+        let last = a.pop().unwrap();
+        a.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(auth.authenticate(&m, now), Err(AuthError::BadSignature));
+        // Our signer reproduces the SDK's header byte for byte.
+        let mine = kms_server::authorization_header(
+            &req,
+            all["access_key"].as_str().unwrap(),
+            all["secret_key"].as_str().unwrap(),
+            &[
+                "content-type",
+                "host",
+                "user-agent",
+                "x-project-id",
+                "x-sdk-date",
+            ],
+        )
+        .unwrap();
+        assert_eq!(mine, v["authorization"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn malformed_authorization_headers_are_rejected() {
+    let (all, auth) = vectors();
+    let v = &all["vectors"][0];
+    let now = kms_server::parse_sdk_date("20240101T000000Z").unwrap();
+    for bad in [
+        "",
+        "SDK-HMAC-SHA256",
+        "SDK-HMAC-SHA1 Access=MYTESTAK0000000000AA, SignedHeaders=host, Signature=00",
+        "SDK-HMAC-SHA256 Access=MYTESTAK0000000000AA, SignedHeaders=host",
+        "SDK-HMAC-SHA256 Access=MYTESTAK0000000000AA, SignedHeaders=, Signature=0000000000000000000000000000000000000000000000000000000000000000",
+        "SDK-HMAC-SHA256 Access=MYTESTAK0000000000AA, SignedHeaders=host, Signature=short",
+    ] {
+        let mut m = vector_request(v);
+        m.headers
+            .iter_mut()
+            .find(|(k, _)| k == "Authorization")
+            .unwrap()
+            .1 = bad.into();
+        assert_eq!(
+            auth.authenticate(&m, now),
+            Err(AuthError::Malformed),
+            "{bad}"
+        );
+    }
+    let mut m = vector_request(v);
+    m.headers
+        .iter_mut()
+        .find(|(k, _)| k == "X-Sdk-Date")
+        .unwrap()
+        .1 = "yesterday".into();
+    assert!(auth.authenticate(&m, now).is_err());
+}
+
+// ---------------------------------------------------------------- auth over HTTP
+
+fn now_unix() -> i64 {
+    i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+fn signed_request(
+    method: &str,
+    path: &str,
+    body: &str,
+    date_offset: i64,
+    sk: &str,
+) -> Request<Body> {
+    let date = kms_server::format_sdk_date(now_unix() + date_offset);
+    let req = VectorRequest {
+        method: method.into(),
+        path: path.into(),
+        query: String::new(),
+        headers: vec![
+            (
+                "Content-Type".into(),
+                "application/json;charset=utf-8".into(),
+            ),
+            ("Host".into(), "127.0.0.1:8080".into()),
+            ("X-Project-Id".into(), PROJECT.into()),
+            ("X-Sdk-Date".into(), date.clone()),
+        ],
+        body: body.as_bytes().to_vec(),
+    };
+    let authz = kms_server::authorization_header(
+        &req,
+        AK,
+        sk,
+        &["content-type", "host", "x-project-id", "x-sdk-date"],
+    )
+    .unwrap();
+    let mut b = Request::builder().method(method).uri(path);
+    for (k, v) in &req.headers {
+        b = b.header(k, v);
+    }
+    b.header("Authorization", authz)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn signed_requests_are_accepted_and_bad_ones_get_401() {
+    let h = harness();
+    let path = format!("/v1.0/{PROJECT}/kms/create-key");
+    let body = r#"{"key_alias":"signed-key"}"#;
+    let r = h.send(signed_request("POST", &path, body, 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_info"]["domain_id"], DOMAIN);
+    let r = h
+        .send(signed_request("POST", &path, body, -16 * 60, SK))
+        .await;
+    assert_kms_error(&r, 401, "KMS.6401");
+    let r = h
+        .send(signed_request("POST", &path, body, 16 * 60, SK))
+        .await;
+    assert_kms_error(&r, 401, "KMS.6401");
+    let r = h
+        .send(signed_request("POST", &path, body, 0, "wrong-secret"))
+        .await;
+    assert_kms_error(&r, 401, "KMS.6401");
+    let apig = format!("/v2/{PROJECT}/apigw/certificates");
+    let r = h
+        .send(signed_request("GET", &apig, "", 0, "wrong-secret"))
+        .await;
+    assert_apig_error(&r, 401, "APIG.1002");
+    let r = h.send(signed_request("GET", &apig, "", 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn missing_or_unknown_credentials_get_401_in_the_service_shape() {
+    let h = harness();
+    let req = Request::post(format!("/v1.0/{PROJECT}/kms/create-key"))
+        .body(Body::from(r#"{"key_alias":"a"}"#))
+        .unwrap();
+    assert_kms_error(&h.send(req).await, 401, "KMS.6401");
+    let req = Request::post(format!("/v1.0/{PROJECT}/kms/create-key"))
+        .header("X-Auth-Token", "not-a-configured-token")
+        .body(Body::from(r#"{"key_alias":"a"}"#))
+        .unwrap();
+    assert_kms_error(&h.send(req).await, 401, "KMS.6401");
+    let req = Request::get(format!("/v2/{PROJECT}/apigw/certificates"))
+        .body(Body::empty())
+        .unwrap();
+    assert_apig_error(&h.send(req).await, 401, "APIG.1002");
+}
+
+#[tokio::test]
+async fn another_project_gets_403() {
+    let h = harness();
+    let other = "ffffffffffffffffffffffffffffffff";
+    let r = h
+        .call(
+            "POST",
+            &format!("/v1.0/{other}/kms/create-key"),
+            Some(json!({"key_alias":"a"})),
+        )
+        .await;
+    assert_kms_error(&r, 403, "KMS.0303");
+    let r = h
+        .call("GET", &format!("/v2/{other}/apigw/certificates"), None)
+        .await;
+    assert_apig_error(&r, 403, "APIG.1005");
+}
+
+// ---------------------------------------------------------------- framing
+
+#[tokio::test]
+async fn unknown_routes_and_methods() {
+    let h = harness();
+    assert_kms_error(
+        &h.kms("POST", "/kms/no-such-op", Some(json!({}))).await,
+        400,
+        "KMS.0201",
+    );
+    assert_kms_error(&h.call("GET", "/nothing/here", None).await, 400, "KMS.0201");
+    assert_kms_error(
+        &h.kms("GET", "/kms/create-key", None).await,
+        405,
+        "KMS.0215",
+    );
+    assert_kms_error(&h.kms("PUT", "/keystores", None).await, 405, "KMS.0215");
+    assert_kms_error(
+        &h.apig("PATCH", "/certificates", None).await,
+        405,
+        "KMS.0215",
+    );
+}
+
+#[tokio::test]
+async fn health_needs_no_credentials() {
+    let h = harness();
+    let r = h
+        .send(Request::get("/health").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "ok");
+    assert!(r.request_id.is_some());
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_or_generated() {
+    let h = harness();
+    let req = Request::get("/health")
+        .header("X-Request-Id", "client-chosen-id-42")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        h.send(req).await.request_id.as_deref(),
+        Some("client-chosen-id-42")
+    );
+    let a = h.kms("GET", "/keystores", None).await.request_id.unwrap();
+    let b = h.kms("GET", "/keystores", None).await.request_id.unwrap();
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 32);
+    // An unusable client id (spaces) is replaced.
+    let req = Request::get("/health")
+        .header("X-Request-Id", "has spaces")
+        .body(Body::empty())
+        .unwrap();
+    assert_ne!(h.send(req).await.request_id.as_deref(), Some("has spaces"));
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_0203() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness {
+        app: app_in(dir.path(), true, 1024),
+        _dir: dir,
+    };
+    let big = json!({"key_alias": "a".repeat(4096)});
+    assert_kms_error(
+        &h.kms("POST", "/kms/create-key", Some(big.clone())).await,
+        400,
+        "KMS.0203",
+    );
+    let r = h.apig("POST", "/certificates", Some(big)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(apig_code(&r).starts_with("APIG."), "{}", r.body);
+}
+
+#[tokio::test]
+async fn malformed_bodies() {
+    let h = harness();
+    let req = Request::post(format!("/v1.0/{PROJECT}/kms/create-key"))
+        .header("X-Auth-Token", TOKEN)
+        .body(Body::from("{not json"))
+        .unwrap();
+    assert_kms_error(&h.send(req).await, 400, "KMS.0202");
+    let r = h.kms("POST", "/kms/create-key", Some(json!({}))).await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    assert!(
+        r.body["error"]["error_msg"]
+            .as_str()
+            .unwrap()
+            .contains("key_alias")
+    );
+    let r = h
+        .kms("POST", "/kms/create-key", Some(json!({"key_alias": 5.5})))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = h
+        .apig("POST", "/certificates", Some(json!({"name": "abc_def"})))
+        .await;
+    assert_apig_error(&r, 400, "APIG.2001");
+}
+
+// ---------------------------------------------------------------- KMS routes
+
+#[tokio::test]
+async fn keystore_lifecycle() {
+    let h = harness();
+    let ca = read("test-hsm-ca.pem");
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(json!({"keystore_alias": "ks_one", "hsm_cluster_id": CLUSTER, "hsm_ca_cert": ca, "keystore_type": "DHSM"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ks = r.body["keystore"]["keystore_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(r.body["keystore"]["domain_id"], DOMAIN);
+    // Same alias, and the same cluster again.
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(json!({"keystore_alias": "ks_one", "hsm_cluster_id": CLUSTER2})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.6001");
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(json!({"keystore_alias": "ks_two", "hsm_cluster_id": CLUSTER, "keystore_type": "DHSM"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.6003");
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(json!({"keystore_alias": "ks_three", "hsm_cluster_id": "no-such-cluster", "keystore_type": "DHSM"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.6002");
+
+    let r = h.kms("GET", "/keystores?limit=10&offset=0", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 1);
+    assert_eq!(r.body["keystores"][0]["keystore_alias"], "ks_one");
+    let r = h.kms("GET", "/keystores?limit=abc", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = h.kms("GET", &format!("/keystores/{ks}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["keystore"]["hsm_cluster_id"], CLUSTER);
+    assert_eq!(r.body["keystore"]["keystore_type"], "DHSM");
+    let r = h
+        .kms(
+            "GET",
+            "/keystores/00000000-0000-4000-8000-000000000099",
+            None,
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.6007");
+
+    let r = h
+        .kms("POST", &format!("/keystores/{ks}/disable"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["keystore"]["keystore_state"], "DISABLED");
+    let r = h
+        .kms("POST", &format!("/keystores/{ks}/enable"), None)
+        .await;
+    assert_eq!(r.body["keystore"]["keystore_state"], "ENABLED");
+
+    // A key in it blocks deletion.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(json!({"key_alias": "in_ks", "keystore_id": ks})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h.kms("DELETE", &format!("/keystores/{ks}"), None).await;
+    assert_kms_error(&r, 400, "KMS.6009");
+
+    // An empty keystore deletes.
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(json!({"keystore_alias": "ks_empty", "hsm_cluster_id": CLUSTER2})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let empty = r.body["keystore"]["keystore_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = h.kms("DELETE", &format!("/keystores/{empty}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h.kms("DELETE", &format!("/keystores/{empty}"), None).await;
+    assert_kms_error(&r, 404, "KMS.6007");
+}
+
+#[tokio::test]
+async fn pins() {
+    let h = harness();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-pin",
+            Some(json!({"pin_type": "CipherText", "keystore_id": "1"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body["pin"].as_str().unwrap().is_empty());
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-pin",
+            Some(json!({"pin_type": "PlainText", "keystore_id": "2"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-pin",
+            Some(json!({"pin_type": "Other", "keystore_id": "1"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(kms_code(&r).starts_with("KMS."));
+}
+
+#[tokio::test]
+async fn keys_and_data_keys() {
+    let h = harness();
+    let key = h.create_key("dek_key").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(json!({"key_alias": "dek_key"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.1104");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(json!({"key_alias": "bad alias!"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.1101");
+
+    // create-datakey and decrypt it back.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey",
+            Some(json!({"key_id": key, "datakey_length": "512"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let plain = r.body["plain_text"].as_str().unwrap().to_owned();
+    let cipher = r.body["cipher_text"].as_str().unwrap().to_owned();
+    assert_eq!(plain.len(), 128);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": cipher, "datakey_cipher_length": "64"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body["data_key"].as_str().unwrap().to_uppercase(),
+        plain.to_uppercase()
+    );
+    assert_eq!(r.body["datakey_length"], "64");
+
+    // without plaintext, numbers accepted as strings.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey-without-plaintext",
+            Some(json!({"key_id": key, "datakey_length": 256})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.get("plain_text").is_none());
+    let wp = r.body["cipher_text"].as_str().unwrap().to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": wp, "datakey_cipher_length": "32"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let dek = r.body["data_key"].as_str().unwrap().to_owned();
+    let dgst = r.body["datakey_dgst"].as_str().unwrap().to_owned();
+
+    // encrypt-datakey: DEK followed by its SHA-256.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-datakey",
+            Some(json!({"key_id": key, "plain_text": format!("{dek}{dgst}"), "datakey_plain_length": "32"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["datakey_length"], "32");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-datakey",
+            Some(json!({"key_id": key, "plain_text": format!("{dek}{}", "00".repeat(32)), "datakey_plain_length": "32"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2103");
+
+    // Error paths.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey",
+            Some(json!({"key_id": "not-an-id"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey",
+            Some(json!({"key_id": key, "datakey_length": "9000"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.1901");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": "ABCD", "datakey_cipher_length": "32"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": wp, "datakey_cipher_length": "16"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+    // Lifecycle: disable blocks use, enable restores, deletion schedules.
+    let r = h
+        .kms("POST", "/kms/disable-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey-without-plaintext",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0209");
+    let r = h
+        .kms("POST", "/kms/enable-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/schedule-key-deletion",
+            Some(json!({"key_id": key, "pending_days": "7"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey-without-plaintext",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0210");
+}
+
+// ---------------------------------------------------------------- APIG routes
+
+#[tokio::test]
+async fn certificate_lifecycle() {
+    let h = harness();
+    let form = json!({
+        "name": "test_cert",
+        "cert_content": read("test-cert.pem"),
+        "private_key": read("test-cert-key.pem"),
+    });
+    let r = h.apig("POST", "/certificates", Some(form.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["common_name"], "test.example.com");
+    assert_eq!(r.body["signature_algorithm"], "SHA256-RSA");
+    assert_eq!(r.body["project_id"], PROJECT);
+    assert!(r.body["not_after"].as_str().unwrap().ends_with('Z'));
+
+    let r = h.apig("POST", "/certificates", Some(form.clone())).await;
+    assert_apig_error(&r, 400, "APIG.7001");
+    let mut mismatched = form.clone();
+    mismatched["name"] = json!("other_cert");
+    mismatched["cert_content"] = json!(read("test-hsm-ca.pem"));
+    let r = h.apig("POST", "/certificates", Some(mismatched)).await;
+    assert_apig_error(&r, 400, "APIG.2101");
+    let mut garbage = form.clone();
+    garbage["name"] = json!("garbage_cert");
+    garbage["cert_content"] = json!("not a pem");
+    let r = h.apig("POST", "/certificates", Some(garbage)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let mut badname = form.clone();
+    badname["name"] = json!("1x");
+    let r = h.apig("POST", "/certificates", Some(badname)).await;
+    assert_apig_error(&r, 400, "APIG.2012");
+
+    let r = h.apig("GET", &format!("/certificates/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["name"], "test_cert");
+    let r = h
+        .apig("GET", "/certificates?limit=10&offset=0&name=test", None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 1);
+    assert_eq!(r.body["certs"][0]["id"], id.as_str());
+    let r = h.apig("GET", "/certificates?name=nomatch", None).await;
+    assert_eq!(r.body["total"], 0);
+
+    let mut renamed = form.clone();
+    renamed["name"] = json!("renamed_cert");
+    let r = h
+        .apig("PUT", &format!("/certificates/{id}"), Some(renamed))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["name"], "renamed_cert");
+
+    let r = h.apig("DELETE", &format!("/certificates/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(r.body, Value::Null);
+    let r = h.apig("GET", &format!("/certificates/{id}"), None).await;
+    assert_apig_error(&r, 404, "APIG.3025");
+    let r = h.apig("DELETE", &format!("/certificates/{id}"), None).await;
+    assert_apig_error(&r, 404, "APIG.3025");
+    let r = h
+        .apig("PUT", &format!("/certificates/{id}"), Some(form))
+        .await;
+    assert_apig_error(&r, 404, "APIG.3025");
+}
+
+// ---------------------------------------------------------------- races, memory mode
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creates_with_one_alias_give_exactly_one_200() {
+    let h = std::sync::Arc::new(harness());
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let h = std::sync::Arc::clone(&h);
+        tasks.push(tokio::spawn(async move {
+            h.kms(
+                "POST",
+                "/kms/create-key",
+                Some(json!({"key_alias": "raced"})),
+            )
+            .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status == StatusCode::OK {
+            ok += 1;
+        } else {
+            assert_kms_error(&r, 400, "KMS.1104");
+        }
+    }
+    assert_eq!(ok, 1);
+}
+
+#[tokio::test]
+async fn in_memory_mode_serves_the_same_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness {
+        app: app_in(dir.path(), true, kms_model::MAX_BODY_BYTES),
+        _dir: dir,
+    };
+    let key = h.create_key("mem").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey-without-plaintext",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!h._dir.path().join("data").join("kms.db").exists());
+}
