@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Drives kms-server with the official Huawei Cloud Python SDKs.
+
+Usage: test_sdk.py <path to kms-server binary> <tests/data dir>
+
+Starts the server on a free port with a temporary data directory and a
+configuration holding one AK/SK pair and an HSM cluster (with the test CA),
+then calls it exactly as a user would: BasicCredentials (SDK-HMAC-SHA256
+signing) and with_endpoints. Every call must succeed; bad calls must raise
+the SDK's exceptions carrying our error codes. Exits non-zero on failure.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions import exceptions
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkkms.v2 import (
+    KmsClient,
+    CreateKeyStoreRequest,
+    CreateKeyStoreRequestBody,
+    ShowKeyStoreRequest,
+    ListKeyStoresRequest,
+    CreatePinRequest,
+    CreatePinRequestBody,
+    CreateKeyRequest,
+    CreateKeyRequestBody,
+    CreateDatakeyRequest,
+    CreateDatakeyRequestBody,
+    CreateDatakeyWithoutPlaintextRequest,
+    DecryptDatakeyRequest,
+    DecryptDatakeyRequestBody,
+    EncryptDatakeyRequest,
+    EncryptDatakeyRequestBody,
+)
+from huaweicloudsdkapig.v2 import (
+    ApigClient,
+    CertificateForm,
+    CreateCertificateV2Request,
+    ShowDetailsOfCertificateV2Request,
+    ListCertificatesV2Request,
+    DeleteCertificateV2Request,
+)
+
+PROJECT = "0123456789abcdef0123456789abcdef"
+DOMAIN = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"
+AK = "SDKTESTAK00000000000"
+SK = "sdktestsk00000000000000000000000000000SK"
+CLUSTER = "sdk-hsm-cluster"
+
+FAILURES = []
+PASSED = []
+
+
+def check(name):
+    def wrap(fn):
+        def run(*a, **kw):
+            try:
+                out = fn(*a, **kw)
+                PASSED.append(name)
+                print(f"ok   {name}")
+                return out
+            except Exception:  # noqa: BLE001 - report and continue
+                FAILURES.append(name)
+                print(f"FAIL {name}")
+                traceback.print_exc()
+                return None
+        return run
+    return wrap
+
+
+def expect_error(call, status, code):
+    try:
+        call()
+    except exceptions.ClientRequestException as e:
+        assert e.status_code == status, f"status {e.status_code} != {status}: {e}"
+        assert e.error_code == code, f"error_code {e.error_code} != {code}: {e}"
+        assert e.request_id, f"no request id: {e}"
+        return e
+    raise AssertionError(f"expected {code}, the call succeeded")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(binary, data_dir, tmp):
+    port = free_port()
+    ca = os.path.join(data_dir, "test-hsm-ca.pem")
+    config = os.path.join(tmp, "config.toml")
+    with open(config, "w") as f:
+        f.write(f'''listen = "127.0.0.1:{port}"
+[[credentials]]
+access_key = "{AK}"
+secret_key = "{SK}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[clusters]]
+id = "{CLUSTER}"
+type = "DHSM"
+domain_id = "{DOMAIN}"
+ca_cert = "{ca}"
+''')
+    log = open(os.path.join(tmp, "server.log"), "w")
+    proc = subprocess.Popen(
+        [binary, "--config", config, "--data-dir", os.path.join(tmp, "data")],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/health", timeout=1).read()
+            return proc, url
+        except Exception:  # noqa: BLE001 - not up yet
+            if proc.poll() is not None:
+                raise RuntimeError("server exited; see " + log.name)
+            time.sleep(0.1)
+    raise RuntimeError("server did not come up")
+
+
+def clients(url, project=PROJECT, sk=SK):
+    creds = BasicCredentials(AK, sk, project)
+    cfg = HttpConfig.get_default_config()
+    cfg.retry_times = 0
+    kms = KmsClient.new_builder().with_http_config(cfg).with_credentials(creds).with_endpoints([url]).build()
+    apig = ApigClient.new_builder().with_http_config(cfg).with_credentials(creds).with_endpoints([url]).build()
+    return kms, apig
+
+
+def main():
+    binary, data_dir = sys.argv[1], sys.argv[2]
+    read = lambda n: open(os.path.join(data_dir, n)).read()  # noqa: E731
+    tmp = tempfile.mkdtemp(prefix="kms-sdk-test-")
+    proc, url = start_server(binary, data_dir, tmp)
+    try:
+        kms, apig = clients(url)
+        state = {}
+
+        @check("create keystore (DHSM cluster + CA)")
+        def _():
+            r = kms.create_key_store(CreateKeyStoreRequest(body=CreateKeyStoreRequestBody(
+                keystore_alias="sdk_keystore", hsm_cluster_id=CLUSTER,
+                hsm_ca_cert=read("test-hsm-ca.pem"), keystore_type="DHSM")))
+            assert r.keystore.domain_id == DOMAIN, r
+            state["keystore"] = r.keystore.keystore_id
+            s = kms.show_key_store(ShowKeyStoreRequest(keystore_id=r.keystore.keystore_id))
+            assert s.keystore.keystore_alias == "sdk_keystore", s
+            lst = kms.list_key_stores(ListKeyStoresRequest(limit="10", offset="0"))
+            assert lst.total == 1, lst
+        _()
+
+        @check("create keystore with a taken alias raises KMS.6001")
+        def _():
+            expect_error(lambda: kms.create_key_store(CreateKeyStoreRequest(body=CreateKeyStoreRequestBody(
+                keystore_alias="sdk_keystore", hsm_cluster_id=CLUSTER, keystore_type="DHSM"))), 400, "KMS.6001")
+        _()
+
+        @check("create PIN")
+        def _():
+            r = kms.create_pin(CreatePinRequest(body=CreatePinRequestBody(pin_type="CipherText", keystore_id="1")))
+            assert r.pin, r
+        _()
+
+        @check("create key")
+        def _():
+            r = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="sdk_key")))
+            assert r.key_info.domain_id == DOMAIN, r
+            state["key"] = r.key_info.key_id
+        _()
+
+        @check("create key with a taken alias raises KMS.1104")
+        def _():
+            expect_error(lambda: kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="sdk_key"))),
+                         400, "KMS.1104")
+        _()
+
+        @check("create-datakey-without-plaintext then decrypt-datakey")
+        def _():
+            body = CreateDatakeyRequestBody(key_id=state["key"], datakey_length="256")
+            r = kms.create_datakey_without_plaintext(CreateDatakeyWithoutPlaintextRequest(body=body))
+            assert r.cipher_text, r
+            d = kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=state["key"], cipher_text=r.cipher_text, datakey_cipher_length="32")))
+            assert len(d.data_key) == 64 and d.datakey_length == "32", d
+            assert len(d.datakey_dgst) == 64, d
+        _()
+
+        @check("create-datakey, encrypt-datakey round trip")
+        def _():
+            r = kms.create_datakey(CreateDatakeyRequest(body=CreateDatakeyRequestBody(
+                key_id=state["key"], datakey_length="512")))
+            assert len(r.plain_text) == 128, r
+            import hashlib
+            dek = bytes.fromhex(r.plain_text)
+            e = kms.encrypt_datakey(EncryptDatakeyRequest(body=EncryptDatakeyRequestBody(
+                key_id=state["key"], plain_text=(dek + hashlib.sha256(dek).digest()).hex(),
+                datakey_plain_length="64")))
+            d = kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=state["key"], cipher_text=e.cipher_text, datakey_cipher_length="64")))
+            assert d.data_key.upper() == r.plain_text.upper(), d
+        _()
+
+        @check("decrypt with a malformed ciphertext raises KMS.2201")
+        def _():
+            expect_error(lambda: kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=state["key"], cipher_text="00FF", datakey_cipher_length="32"))), 400, "KMS.2201")
+        _()
+
+        @check("unknown key raises KMS.0207")
+        def _():
+            expect_error(lambda: kms.create_datakey_without_plaintext(CreateDatakeyWithoutPlaintextRequest(
+                body=CreateDatakeyRequestBody(key_id="00000000-0000-4000-8000-000000000099"))), 404, "KMS.0207")
+        _()
+
+        @check("create, show, list, delete certificate")
+        def _():
+            form = CertificateForm(name="sdk_cert", cert_content=read("test-cert.pem"),
+                                   private_key=read("test-cert-key.pem"))
+            c = apig.create_certificate_v2(CreateCertificateV2Request(body=form))
+            assert c.common_name == "test.example.com", c
+            assert c.signature_algorithm == "SHA256-RSA", c
+            s = apig.show_details_of_certificate_v2(ShowDetailsOfCertificateV2Request(certificate_id=c.id))
+            assert s.name == "sdk_cert" and s.not_after, s
+            lst = apig.list_certificates_v2(ListCertificatesV2Request(limit=10, offset=0, name="sdk"))
+            assert lst.total == 1 and lst.certs[0].id == c.id, lst
+            apig.delete_certificate_v2(DeleteCertificateV2Request(certificate_id=c.id))
+            expect_error(lambda: apig.show_details_of_certificate_v2(
+                ShowDetailsOfCertificateV2Request(certificate_id=c.id)), 404, "APIG.3025")
+        _()
+
+        @check("certificate with a mismatched key raises APIG.2101")
+        def _():
+            form = CertificateForm(name="bad_cert", cert_content=read("test-hsm-ca.pem"),
+                                   private_key=read("test-cert-key.pem"))
+            expect_error(lambda: apig.create_certificate_v2(CreateCertificateV2Request(body=form)), 400, "APIG.2101")
+        _()
+
+        @check("wrong secret key raises 401 (KMS.6401 / APIG.1002)")
+        def _():
+            bad_kms, bad_apig = clients(url, sk="wrong-secret-key-000000000000000000000000")
+            expect_error(lambda: bad_kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="x"))),
+                         401, "KMS.6401")
+            expect_error(lambda: bad_apig.list_certificates_v2(ListCertificatesV2Request()), 401, "APIG.1002")
+        _()
+
+        @check("another project raises 403 (KMS.0303)")
+        def _():
+            other_kms, _ = clients(url, project="ffffffffffffffffffffffffffffffff")
+            expect_error(lambda: other_kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="x"))),
+                         403, "KMS.0303")
+        _()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if FAILURES:
+            print("--- server log ---")
+            print(open(os.path.join(tmp, "server.log")).read()[-4000:])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"\n{len(PASSED)} passed, {len(FAILURES)} failed")
+    if FAILURES or not PASSED:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
