@@ -1,0 +1,343 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//! The real binary over TCP: persistence across restart, SIGKILL during a
+//! write burst, races on one alias, graceful shutdown.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+const TOKEN: &str = "process-test-token-0123456789";
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start(dir: &Path) -> Server {
+    let port = free_port();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"listen = "127.0.0.1:{port}"
+[[tokens]]
+token = "{TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[clusters]]
+id = "cluster-a"
+type = "DHSM"
+domain_id = "{DOMAIN}"
+"#
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_kms-server"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .env("RUST_LOG", "warn")
+        .env_remove("KMS_ROOT_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server { child, port };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if request(port, "GET", "/health", None).is_ok() {
+            return server;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server did not start");
+}
+
+/// One HTTP/1.1 request with `Connection: close`; returns status and body.
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Auth-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    let text = String::from_utf8_lossy(&out);
+    let (head, payload) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let status: u16 = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status"))?;
+    let value = if payload.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(payload).map_err(std::io::Error::other)?
+    };
+    Ok((status, value))
+}
+
+fn kms(port: u16, route: &str, body: Value) -> (u16, Value) {
+    request(
+        port,
+        "POST",
+        &format!("/v1.0/{PROJECT}{route}"),
+        Some(&body),
+    )
+    .unwrap()
+}
+
+fn terminate(mut server: Server) {
+    let pid = server.child.id().to_string();
+    // Graceful stop: SIGTERM to our own child, by pid.
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(st) = server.child.try_wait().unwrap() {
+            assert!(st.success(), "graceful shutdown exit status {st}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "server ignored SIGTERM");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn everything_survives_a_restart_and_old_ciphertexts_decrypt() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let p = server.port;
+    let (st, ks) = kms(
+        p,
+        "/keystores",
+        json!({"keystore_alias": "persist_ks", "hsm_cluster_id": "cluster-a"}),
+    );
+    assert_eq!(st, 200, "{ks}");
+    let ks_id = ks["keystore"]["keystore_id"].as_str().unwrap().to_owned();
+    let mut keys = Vec::new();
+    for (alias, keystore) in [("k_default", "0"), ("k_dedicated", ks_id.as_str())] {
+        let (st, k) = kms(
+            p,
+            "/kms/create-key",
+            json!({"key_alias": alias, "keystore_id": keystore}),
+        );
+        assert_eq!(st, 200, "{k}");
+        keys.push(k["key_info"]["key_id"].as_str().unwrap().to_owned());
+    }
+    let mut deks = Vec::new();
+    for key in &keys {
+        let (st, d) = kms(
+            p,
+            "/kms/create-datakey",
+            json!({"key_id": key, "datakey_length": "256"}),
+        );
+        assert_eq!(st, 200, "{d}");
+        deks.push((
+            key.clone(),
+            d["plain_text"].as_str().unwrap().to_owned(),
+            d["cipher_text"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let cert = json!({
+        "name": "persist_cert",
+        "cert_content": std::fs::read_to_string(data("test-cert.pem")).unwrap(),
+        "private_key": std::fs::read_to_string(data("test-cert-key.pem")).unwrap(),
+    });
+    let (st, c) = request(
+        p,
+        "POST",
+        &format!("/v2/{PROJECT}/apigw/certificates"),
+        Some(&cert),
+    )
+    .unwrap();
+    assert_eq!(st, 200, "{c}");
+    let cert_id = c["id"].as_str().unwrap().to_owned();
+    terminate(server);
+
+    // The root key file exists and is private.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("data/root.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let server = start(dir.path());
+    let p = server.port;
+    let (st, ks2) = request(
+        p,
+        "GET",
+        &format!("/v1.0/{PROJECT}/keystores/{ks_id}"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(st, 200, "{ks2}");
+    assert_eq!(ks2["keystore"]["keystore_alias"], "persist_ks");
+    for (key, plain, cipher) in &deks {
+        let (st, d) = kms(
+            p,
+            "/kms/decrypt-datakey",
+            json!({"key_id": key, "cipher_text": cipher, "datakey_cipher_length": "32"}),
+        );
+        assert_eq!(st, 200, "{d}");
+        assert_eq!(
+            d["data_key"].as_str().unwrap().to_uppercase(),
+            plain.to_uppercase()
+        );
+    }
+    let (st, dup) = kms(p, "/kms/create-key", json!({"key_alias": "k_default"}));
+    assert_eq!(
+        (st, dup["error"]["error_code"].as_str()),
+        (400, Some("KMS.1104"))
+    );
+    let (st, c2) = request(
+        p,
+        "GET",
+        &format!("/v2/{PROJECT}/apigw/certificates/{cert_id}"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(st, 200, "{c2}");
+    assert_eq!(c2["name"], "persist_cert");
+    terminate(server);
+}
+
+#[test]
+fn every_acknowledged_write_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let port = server.port;
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let acked = Arc::clone(&acked);
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || {
+                for i in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let body = json!({"key_alias": format!("burst_{w}_{i}")});
+                    match request(
+                        port,
+                        "POST",
+                        &format!("/v1.0/{PROJECT}/kms/create-key"),
+                        Some(&body),
+                    ) {
+                        Ok((200, v)) => acked
+                            .lock()
+                            .unwrap()
+                            .push(v["key_info"]["key_id"].as_str().unwrap().to_owned()),
+                        Ok((st, v)) => panic!("unexpected {st} {v}"),
+                        Err(_) => break, // the server died mid-request: not acknowledged
+                    }
+                }
+            })
+        })
+        .collect();
+    // Let the burst run, then SIGKILL mid-flight.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acked.lock().unwrap().len() < 40 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let mut server = server;
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    drop(server);
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 40, "burst too small: {}", acked.len());
+
+    let server = start(dir.path());
+    for key in &acked {
+        let (st, v) = kms(
+            server.port,
+            "/kms/create-datakey-without-plaintext",
+            json!({"key_id": key}),
+        );
+        assert_eq!(st, 200, "acknowledged key {key} lost after SIGKILL: {v}");
+    }
+    terminate(server);
+}
+
+#[test]
+fn concurrent_creates_over_tcp_give_exactly_one_200() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let port = server.port;
+    for (route, body) in [
+        ("/kms/create-key", json!({"key_alias": "tcp_race"})),
+        (
+            "/keystores",
+            json!({"keystore_alias": "tcp_race_ks", "hsm_cluster_id": "cluster-a"}),
+        ),
+    ] {
+        let barrier = Arc::new(Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let b = Arc::clone(&barrier);
+                let body = body.clone();
+                thread::spawn(move || {
+                    b.wait();
+                    kms(port, route, body)
+                })
+            })
+            .collect();
+        let results: Vec<(u16, Value)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let ok = results.iter().filter(|(s, _)| *s == 200).count();
+        assert_eq!(ok, 1, "{route}: {results:?}");
+        assert!(
+            results.iter().all(|(s, _)| *s == 200 || *s == 400),
+            "{results:?}"
+        );
+    }
+    terminate(server);
+}
