@@ -27,7 +27,7 @@ pub const DATABASE_FILE: &str = "kms.db";
     about = "Local Huawei Cloud KMS and API Gateway certificate service"
 )]
 pub struct Cli {
-    /// Configuration file [default: <data-dir>/kms-server.toml, generated on first start].
+    /// Configuration file [default: DATA_DIR/kms-server.toml, generated on first start].
     #[arg(long, env = "KMS_CONFIG")]
     pub config: Option<PathBuf>,
     /// Data directory: database, root key, generated configuration.
