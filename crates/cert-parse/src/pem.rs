@@ -65,7 +65,11 @@ pub(crate) fn normalize(input: &str) -> Cow<'_, str> {
         }
     }
     if s.contains('\\') {
-        Cow::Owned(s.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\r", "\n"))
+        Cow::Owned(
+            s.replace("\\r\\n", "\n")
+                .replace("\\n", "\n")
+                .replace("\\r", "\n"),
+        )
     } else {
         Cow::Borrowed(s)
     }
@@ -89,7 +93,10 @@ impl<'a> Iterator for Blocks<'a> {
         let result = (|| {
             let label_end = after.find(DASHES).ok_or(PemError::Framing)?;
             let label = &after[..label_end];
-            if label.is_empty() || label.len() > 64 || label.bytes().any(|b| !(0x20..0x7f).contains(&b)) {
+            if label.is_empty()
+                || label.len() > 64
+                || label.bytes().any(|b| !(0x20..0x7f).contains(&b))
+            {
                 return Err(PemError::Framing);
             }
             let body_and_rest = &after[label_end + DASHES.len()..];
@@ -150,7 +157,9 @@ impl Block<'_> {
         let payload = self.payload()?;
         let mut compact = Vec::with_capacity(payload.len());
         compact.extend(payload.bytes().filter(|b| !b.is_ascii_whitespace()));
-        data_encoding::BASE64.decode(&compact).map_err(|_| PemError::Base64)
+        data_encoding::BASE64
+            .decode(&compact)
+            .map_err(|_| PemError::Base64)
     }
 
     /// Decodes a secret body (private keys) in constant time, into buffers
@@ -160,7 +169,10 @@ impl Block<'_> {
         let mut compact = Zeroizing::new(Vec::with_capacity(payload.len()));
         compact.extend(payload.bytes().filter(|b| !b.is_ascii_whitespace()));
         let mut out = Zeroizing::new(vec![0u8; compact.len() / 4 * 3 + 3]);
-        let len = <base64ct::Base64 as base64ct::Encoding>::decode(compact.as_slice(), out.as_mut_slice())
+        let len = <base64ct::Base64 as base64ct::Encoding>::decode(
+            compact.as_slice(),
+            out.as_mut_slice(),
+        )
         .map_err(|_| PemError::Base64)?
         .len();
         out.truncate(len);
@@ -192,7 +204,10 @@ mod tests {
 
     #[test]
     fn framing_errors() {
-        assert_eq!(blocks("-----BEGIN X-----QUJD").next(), Some(Err(PemError::Framing)));
+        assert_eq!(
+            blocks("-----BEGIN X-----QUJD").next(),
+            Some(Err(PemError::Framing))
+        );
         assert_eq!(
             blocks("-----BEGIN X-----QUJD-----END Y-----").next(),
             Some(Err(PemError::Framing))
