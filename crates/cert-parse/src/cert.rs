@@ -315,15 +315,36 @@ fn parse_public_key(
 /// RFC 3339 UTC with second precision, e.g. `2031-08-16T06:36:13Z`.
 pub(crate) fn rfc3339(t: &ASN1Time) -> String {
     let dt = t.to_datetime();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    let mut out = String::with_capacity(20);
+    // UTCTime and GeneralizedTime carry four-digit years (0..=9999).
+    let year = u32::try_from(dt.year()).unwrap_or(0).min(9999);
+    push_digits(&mut out, year, 4);
+    out.push('-');
+    push_digits(&mut out, u32::from(u8::from(dt.month())), 2);
+    out.push('-');
+    push_digits(&mut out, u32::from(dt.day()), 2);
+    out.push('T');
+    push_digits(&mut out, u32::from(dt.hour()), 2);
+    out.push(':');
+    push_digits(&mut out, u32::from(dt.minute()), 2);
+    out.push(':');
+    push_digits(&mut out, u32::from(dt.second()), 2);
+    out.push('Z');
+    out
+}
+
+/// Appends `value` in decimal, zero-padded to `width` digits (at most 10).
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut v = value;
+    let mut i = buf.len();
+    while v > 0 && i > 0 {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    out.extend(buf[start..].iter().map(|&b| char::from(b)));
 }
 
 /// Two's-complement big-endian INTEGER content to decimal.
@@ -364,9 +385,9 @@ pub(crate) fn decimal_serial(bytes: &[u8]) -> String {
     match limbs.split_last() {
         None => out.push('0'),
         Some((top, lower)) => {
-            out.push_str(&top.to_string());
+            push_digits(&mut out, *top, 1);
             for limb in lower.iter().rev() {
-                out.push_str(&format!("{limb:09}"));
+                push_digits(&mut out, *limb, 9);
             }
         }
     }
@@ -501,6 +522,8 @@ mod tests {
     #[test]
     fn serials_in_decimal() {
         assert_eq!(decimal_serial(&[0]), "0");
+        assert_eq!(decimal_serial(&[0x3b, 0x9a, 0xca, 0x00]), "1000000000");
+        assert_eq!(decimal_serial(&[0x3b, 0x9a, 0xca, 0x01]), "1000000001");
         assert_eq!(decimal_serial(&[0x01, 0x00]), "256");
         assert_eq!(decimal_serial(&[0xff]), "-1");
         assert_eq!(decimal_serial(&[0x80]), "-128");

@@ -95,8 +95,11 @@ pub(crate) fn parse_string(tag: u8, value: &[u8]) -> Result<String, &'static str
     }
 }
 
+/// Bytes already checked to be ASCII.
 fn ascii(value: &[u8]) -> String {
-    value.iter().map(|&b| char::from(b)).collect()
+    core::str::from_utf8(value)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// Go's `parseName` followed by `pkix.Name.FillFromRDNSequence`.

@@ -75,6 +75,23 @@ pub(crate) fn normalize(input: &str) -> Cow<'_, str> {
     }
 }
 
+/// Copies the base64 text without the blanks at its line ends: one
+/// `memchr` pass and one `memcpy` per line. `out` must have the capacity
+/// of `payload`, so that it never reallocates (which would leave copies of
+/// a secret behind).
+fn compact_lines(payload: &str, out: &mut Vec<u8>) {
+    out.clear();
+    for line in payload.lines() {
+        out.extend_from_slice(line.trim_ascii().as_bytes());
+    }
+}
+
+/// Copies the base64 text without any whitespace (blanks inside lines too).
+fn compact_all(payload: &str, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(payload.bytes().filter(|b| !b.is_ascii_whitespace()));
+}
+
 /// Iterates over the blocks of a normalized text.
 pub(crate) struct Blocks<'a> {
     rest: &'a str,
@@ -156,7 +173,11 @@ impl Block<'_> {
     pub(crate) fn decode(&self) -> Result<Vec<u8>, PemError> {
         let payload = self.payload()?;
         let mut compact = Vec::with_capacity(payload.len());
-        compact.extend(payload.bytes().filter(|b| !b.is_ascii_whitespace()));
+        compact_lines(payload, &mut compact);
+        if let Ok(der) = data_encoding::BASE64.decode(&compact) {
+            return Ok(der);
+        }
+        compact_all(payload, &mut compact);
         data_encoding::BASE64
             .decode(&compact)
             .map_err(|_| PemError::Base64)
@@ -167,14 +188,18 @@ impl Block<'_> {
     pub(crate) fn decode_secret(&self) -> Result<Zeroizing<Vec<u8>>, PemError> {
         let payload = self.payload()?;
         let mut compact = Zeroizing::new(Vec::with_capacity(payload.len()));
-        compact.extend(payload.bytes().filter(|b| !b.is_ascii_whitespace()));
-        let mut out = Zeroizing::new(vec![0u8; compact.len() / 4 * 3 + 3]);
-        let len = <base64ct::Base64 as base64ct::Encoding>::decode(
-            compact.as_slice(),
-            out.as_mut_slice(),
-        )
-        .map_err(|_| PemError::Base64)?
-        .len();
+        let mut out = Zeroizing::new(vec![0u8; payload.len() / 4 * 3 + 3]);
+        let decode = |compact: &[u8], out: &mut [u8]| {
+            <base64ct::Base64 as base64ct::Encoding>::decode(compact, out).map(<[u8]>::len)
+        };
+        compact_lines(payload, &mut compact);
+        let len = match decode(&compact, &mut out) {
+            Ok(len) => len,
+            Err(_) => {
+                compact_all(payload, &mut compact);
+                decode(&compact, &mut out).map_err(|_| PemError::Base64)?
+            }
+        };
         out.truncate(len);
         Ok(out)
     }
@@ -223,5 +248,13 @@ mod tests {
         let text = "-----BEGIN X-----\r\nComment: hi\r\n\r\nQUJD\r\n-----END X-----";
         let b = blocks(text).next().unwrap().unwrap();
         assert_eq!(b.decode().unwrap(), b"ABC");
+    }
+
+    #[test]
+    fn blanks_inside_lines_are_skipped() {
+        let text = "-----BEGIN X-----\nQU JD\tRE\n VG\n-----END X-----";
+        let b = blocks(text).next().unwrap().unwrap();
+        assert_eq!(b.decode().unwrap(), b"ABCDEF");
+        assert_eq!(b.decode_secret().unwrap().as_slice(), b"ABCDEF");
     }
 }
