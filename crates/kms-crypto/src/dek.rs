@@ -114,7 +114,7 @@ impl<'a> DekContext<'a> {
         self.aad
     }
 
-    fn encode(&self) -> Result<EncodedContext> {
+    fn encode(&self) -> Result<EncodedContext<'a>> {
         EncodedContext::new(self.project_id.as_bytes(), self.aad)
     }
 }

@@ -213,35 +213,41 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
 }
 
 /// The caller's context, encoded unambiguously as
-/// `u16 len(a) || a || u16 len(b) || b` (both fields at most 128 bytes).
-pub(crate) struct EncodedContext {
-    buf: [u8; MAX_CTX_LEN],
-    len: usize,
+/// `u16 len(a) || a || u16 len(b) || b` (both fields at most 128 bytes),
+/// written straight into the AAD buffer after the header.
+#[derive(Clone, Copy)]
+pub(crate) struct EncodedContext<'a> {
+    a: &'a [u8],
+    b: &'a [u8],
 }
 
-impl EncodedContext {
-    /// Both fields must already be checked to be at most 128 bytes.
-    pub(crate) fn new(a: &[u8], b: &[u8]) -> Result<Self> {
+/// The AAD of a blob: the 88-byte header followed by the encoded context.
+type AadBuf = [u8; HEADER_LEN + MAX_CTX_LEN];
+
+impl<'a> EncodedContext<'a> {
+    pub(crate) fn new(a: &'a [u8], b: &'a [u8]) -> Result<Self> {
         if a.len() > MAX_CTX_FIELD || b.len() > MAX_CTX_FIELD {
             return Err(Error::AadTooLong {
                 len: a.len().max(b.len()),
             });
         }
-        let mut buf = [0u8; MAX_CTX_LEN];
+        Ok(Self { a, b })
+    }
+
+    /// Writes `header || context` into `buf`; returns the AAD.
+    fn aad<'b>(&self, header: &[u8], buf: &'b mut AadBuf) -> &'b [u8] {
         let mut len = 0;
-        for field in [a, b] {
-            let flen =
-                u16::try_from(field.len()).map_err(|_| Error::AadTooLong { len: field.len() })?;
-            buf[len..len + 2].copy_from_slice(&flen.to_be_bytes());
-            len += 2;
+        for field in [header, self.a, self.b] {
+            if len > 0 {
+                // Both context fields are at most 128 bytes (checked in `new`).
+                let flen = u16::try_from(field.len()).unwrap_or(u16::MAX);
+                buf[len..len + 2].copy_from_slice(&flen.to_be_bytes());
+                len += 2;
+            }
             buf[len..len + field.len()].copy_from_slice(field);
             len += field.len();
         }
-        Ok(Self { buf, len })
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &buf[..len]
     }
 }
 
@@ -293,7 +299,7 @@ impl SealingKey {
     pub(crate) fn seal<F>(
         &self,
         n: usize,
-        ctx: &EncodedContext,
+        ctx: &EncodedContext<'_>,
         fill: F,
     ) -> Result<crate::Ciphertext>
     where
@@ -316,11 +322,8 @@ impl SealingKey {
 
         let okm = self.derive(&out[..OFF_NONCE])?;
         let cipher = Aes256Gcm::new_from_slice(&okm[..32]).map_err(|_| Error::Rejected)?;
-        let mut aad = [0u8; HEADER_LEN + MAX_CTX_LEN];
-        let ctx = ctx.as_bytes();
-        aad[..HEADER_LEN].copy_from_slice(&out[..HEADER_LEN]);
-        aad[HEADER_LEN..HEADER_LEN + ctx.len()].copy_from_slice(ctx);
-        let aad = &aad[..HEADER_LEN + ctx.len()];
+        let mut aad_buf = [0u8; HEADER_LEN + MAX_CTX_LEN];
+        let aad = ctx.aad(&out[..HEADER_LEN], &mut aad_buf);
 
         let (head, body) = out.split_at_mut(HEADER_LEN);
         let nonce = Nonce::<Aes256Gcm>::try_from(&head[OFF_NONCE..HEADER_LEN])
@@ -345,7 +348,7 @@ impl SealingKey {
 
     /// Opens a blob of this key's kind, key id and version under `ctx`.
     /// Every failure is [`Error::Rejected`].
-    pub(crate) fn open(&self, blob: &[u8], ctx: &EncodedContext) -> Result<Zeroizing<Vec<u8>>> {
+    pub(crate) fn open(&self, blob: &[u8], ctx: &EncodedContext<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let header = parse_header(blob)?;
         if header.kind != self.kind
             || header.key_id != self.key_id
@@ -368,11 +371,8 @@ impl SealingKey {
         let commit_ok = okm[32..].ct_eq(commit);
 
         let cipher = Aes256Gcm::new_from_slice(&okm[..32]).map_err(|_| Error::Rejected)?;
-        let mut aad = [0u8; HEADER_LEN + MAX_CTX_LEN];
-        let ctx = ctx.as_bytes();
-        aad[..HEADER_LEN].copy_from_slice(head);
-        aad[HEADER_LEN..HEADER_LEN + ctx.len()].copy_from_slice(ctx);
-        let aad = &aad[..HEADER_LEN + ctx.len()];
+        let mut aad_buf = [0u8; HEADER_LEN + MAX_CTX_LEN];
+        let aad = ctx.aad(head, &mut aad_buf);
         let nonce = Nonce::<Aes256Gcm>::try_from(&head[OFF_NONCE..HEADER_LEN])
             .map_err(|_| Error::Rejected)?;
         let tag = Tag::try_from(tag).map_err(|_| Error::Rejected)?;

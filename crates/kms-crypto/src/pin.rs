@@ -29,7 +29,7 @@ pub(crate) fn check_keystore_id(keystore_id: &str) -> Result<&[u8]> {
 }
 
 /// The context of a PIN blob: the keystore id, length-prefixed.
-fn pin_context(keystore_id: &str) -> Result<EncodedContext> {
+fn pin_context(keystore_id: &str) -> Result<EncodedContext<'_>> {
     EncodedContext::new(check_keystore_id(keystore_id)?, &[])
 }
 
