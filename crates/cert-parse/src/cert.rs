@@ -119,13 +119,19 @@ pub(crate) fn parse(der_bytes: &[u8], index: usize) -> Result<Parsed<'_>> {
 
     // Raw walk for what Go compares byte for byte.
     let (cert, _) = der::expect(der_bytes, der::SEQUENCE).ok_or(bad("malformed certificate"))?;
-    let (tbs, rest) = der::expect(cert.value, der::SEQUENCE).ok_or(bad("malformed tbs certificate"))?;
-    let (outer_alg, _) = der::expect(rest, der::SEQUENCE).ok_or(bad("malformed signature algorithm"))?;
+    let (tbs, rest) =
+        der::expect(cert.value, der::SEQUENCE).ok_or(bad("malformed tbs certificate"))?;
+    let (outer_alg, _) =
+        der::expect(rest, der::SEQUENCE).ok_or(bad("malformed signature algorithm"))?;
     let (_, tbs_rest) = der::optional(tbs.value, 0xa0).ok_or(bad("malformed version"))?;
-    let (serial, tbs_rest) = der::expect(tbs_rest, der::INTEGER).ok_or(bad("malformed serial number"))?;
-    let (inner_alg, _) = der::expect(tbs_rest, der::SEQUENCE).ok_or(bad("malformed signature algorithm"))?;
+    let (serial, tbs_rest) =
+        der::expect(tbs_rest, der::INTEGER).ok_or(bad("malformed serial number"))?;
+    let (inner_alg, _) =
+        der::expect(tbs_rest, der::SEQUENCE).ok_or(bad("malformed signature algorithm"))?;
     if inner_alg.full != outer_alg.full {
-        return Err(bad("inner and outer signature algorithm identifiers don't match"));
+        return Err(bad(
+            "inner and outer signature algorithm identifiers don't match",
+        ));
     }
     if !der::valid_integer(serial.value) {
         return Err(bad("malformed serial number"));
@@ -136,8 +142,10 @@ pub(crate) fn parse(der_bytes: &[u8], index: usize) -> Result<Parsed<'_>> {
         return Err(bad("invalid version"));
     }
 
-    let subject = names::parse_name(x509.tbs_certificate.subject.as_raw(), Keep::Subject).map_err(bad)?;
-    let issuer = names::parse_name(x509.tbs_certificate.issuer.as_raw(), Keep::OrganizationOnly).map_err(bad)?;
+    let subject =
+        names::parse_name(x509.tbs_certificate.subject.as_raw(), Keep::Subject).map_err(bad)?;
+    let issuer = names::parse_name(x509.tbs_certificate.issuer.as_raw(), Keep::OrganizationOnly)
+        .map_err(bad)?;
 
     let mut san = Vec::new();
     let mut is_ca = false;
@@ -151,7 +159,8 @@ pub(crate) fn parse(der_bytes: &[u8], index: usize) -> Result<Parsed<'_>> {
             if oid == OID_SAN {
                 san = names::parse_san(ext.value).map_err(bad)?;
             } else if oid == OID_BASIC_CONSTRAINTS {
-                is_ca = parse_basic_constraints(ext.value).ok_or(bad("invalid basic constraints"))?;
+                is_ca =
+                    parse_basic_constraints(ext.value).ok_or(bad("invalid basic constraints"))?;
             }
         }
     }
@@ -180,7 +189,11 @@ pub(crate) fn parse(der_bytes: &[u8], index: usize) -> Result<Parsed<'_>> {
         sha256_fingerprint: Sha256::digest(der_bytes).into(),
         is_ca,
     };
-    Ok(Parsed { x509, info, public_key })
+    Ok(Parsed {
+        x509,
+        info,
+        public_key,
+    })
 }
 
 /// Go's `parseBasicConstraintsExtension`; returns cA.
@@ -214,9 +227,12 @@ const NULL_PARAMS: &[u8] = &[0x05, 0x00];
 
 /// Go's `parsePublicKey` checks for the algorithms Go knows, and the key
 /// material this crate compares with private keys.
-fn parse_public_key(spki: &[u8]) -> core::result::Result<(Option<PublicKey>, Option<AlgorithmType>), &'static str> {
+fn parse_public_key(
+    spki: &[u8],
+) -> core::result::Result<(Option<PublicKey>, Option<AlgorithmType>), &'static str> {
     let (seq, _) = der::expect(spki, der::SEQUENCE).ok_or("malformed public key info")?;
-    let (alg, rest) = der::expect(seq.value, der::SEQUENCE).ok_or("malformed public key algorithm")?;
+    let (alg, rest) =
+        der::expect(seq.value, der::SEQUENCE).ok_or("malformed public key algorithm")?;
     let (bits, _) = der::expect(rest, der::BIT_STRING).ok_or("malformed subjectPublicKey")?;
     if !der::valid_bit_string(bits.value) {
         return Err("malformed subjectPublicKey");
@@ -235,25 +251,45 @@ fn parse_public_key(spki: &[u8]) -> core::result::Result<(Option<PublicKey>, Opt
                 return Err("invalid RSA public exponent");
             }
             let n = der::positive_integer(n.value).ok_or("RSA modulus is not a positive number")?;
-            let e = der::positive_integer(e.value).ok_or("RSA public exponent is not a positive number")?;
-            Ok((Some(PublicKey::Rsa { n: n.to_vec(), e: e.to_vec() }), Some(AlgorithmType::Rsa)))
+            let e = der::positive_integer(e.value)
+                .ok_or("RSA public exponent is not a positive number")?;
+            Ok((
+                Some(PublicKey::Rsa {
+                    n: n.to_vec(),
+                    e: e.to_vec(),
+                }),
+                Some(AlgorithmType::Rsa),
+            ))
         }
         OID_EC => {
             let (curve_oid, _) = der::expect(params, der::OID).ok_or("invalid ECDSA parameters")?;
             let curve = Curve::from_oid(curve_oid.value).ok_or("unsupported elliptic curve")?;
-            let point = der::octet_aligned_bits(bits.value).ok_or("failed to unmarshal elliptic curve point")?;
+            let point = der::octet_aligned_bits(bits.value)
+                .ok_or("failed to unmarshal elliptic curve point")?;
             if point.first() != Some(&0x04) || !curve.is_valid_uncompressed_point(point) {
                 return Err("failed to unmarshal elliptic curve point");
             }
-            let family = if curve == Curve::Sm2 { AlgorithmType::Sm2 } else { AlgorithmType::Ecc };
-            Ok((Some(PublicKey::Ec { curve, point: point.to_vec() }), Some(family)))
+            let family = if curve == Curve::Sm2 {
+                AlgorithmType::Sm2
+            } else {
+                AlgorithmType::Ecc
+            };
+            Ok((
+                Some(PublicKey::Ec {
+                    curve,
+                    point: point.to_vec(),
+                }),
+                Some(family),
+            ))
         }
         OID_ED25519 | OID_X25519 => {
             if !params.is_empty() {
                 return Err("Ed25519/X25519 key encoded with illegal parameters");
             }
             let key = der::octet_aligned_bits(bits.value).ok_or("wrong Ed25519 public key size")?;
-            let key: [u8; 32] = key.try_into().map_err(|_| "wrong Ed25519/X25519 public key size")?;
+            let key: [u8; 32] = key
+                .try_into()
+                .map_err(|_| "wrong Ed25519/X25519 public key size")?;
             if oid.value == OID_X25519 {
                 Ok((None, None))
             } else {
@@ -279,15 +315,36 @@ fn parse_public_key(spki: &[u8]) -> core::result::Result<(Option<PublicKey>, Opt
 /// RFC 3339 UTC with second precision, e.g. `2031-08-16T06:36:13Z`.
 pub(crate) fn rfc3339(t: &ASN1Time) -> String {
     let dt = t.to_datetime();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    let mut out = String::with_capacity(20);
+    // UTCTime and GeneralizedTime carry four-digit years (0..=9999).
+    let year = u32::try_from(dt.year()).unwrap_or(0).min(9999);
+    push_digits(&mut out, year, 4);
+    out.push('-');
+    push_digits(&mut out, u32::from(u8::from(dt.month())), 2);
+    out.push('-');
+    push_digits(&mut out, u32::from(dt.day()), 2);
+    out.push('T');
+    push_digits(&mut out, u32::from(dt.hour()), 2);
+    out.push(':');
+    push_digits(&mut out, u32::from(dt.minute()), 2);
+    out.push(':');
+    push_digits(&mut out, u32::from(dt.second()), 2);
+    out.push('Z');
+    out
+}
+
+/// Appends `value` in decimal, zero-padded to `width` digits (at most 10).
+fn push_digits(out: &mut String, value: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut v = value;
+    let mut i = buf.len();
+    while v > 0 && i > 0 {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    out.extend(buf[start..].iter().map(|&b| char::from(b)));
 }
 
 /// Two's-complement big-endian INTEGER content to decimal.
@@ -328,9 +385,9 @@ pub(crate) fn decimal_serial(bytes: &[u8]) -> String {
     match limbs.split_last() {
         None => out.push('0'),
         Some((top, lower)) => {
-            out.push_str(&top.to_string());
+            push_digits(&mut out, *top, 1);
             for limb in lower.iter().rev() {
-                out.push_str(&format!("{limb:09}"));
+                push_digits(&mut out, *limb, 9);
             }
         }
     }
@@ -354,7 +411,11 @@ pub(crate) fn signature_algorithm_name(ai: &[u8]) -> &'static str {
     };
     let oid = oid.value;
     if oid == OID_ED25519 {
-        return if params.is_empty() { "Ed25519" } else { UNKNOWN };
+        return if params.is_empty() {
+            "Ed25519"
+        } else {
+            UNKNOWN
+        };
     }
     if oid == SHA1_RSA_OIW {
         return "SHA1-RSA";
@@ -422,7 +483,11 @@ fn pss_name(params: &[u8]) -> Option<&'static str> {
         }
         let first = *int.value.first()?;
         let init: i64 = if first & 0x80 != 0 { -1 } else { 0 };
-        Some(int.value.iter().fold(init, |acc, &b| (acc << 8) | i64::from(b)))
+        Some(
+            int.value
+                .iter()
+                .fold(init, |acc, &b| (acc << 8) | i64::from(b)),
+        )
     };
     let (hash_oid, hash_params) = algorithm_identifier(hash.value)?;
     let (mgf_oid, mgf_params) = algorithm_identifier(mgf.value)?;
@@ -457,10 +522,15 @@ mod tests {
     #[test]
     fn serials_in_decimal() {
         assert_eq!(decimal_serial(&[0]), "0");
+        assert_eq!(decimal_serial(&[0x3b, 0x9a, 0xca, 0x00]), "1000000000");
+        assert_eq!(decimal_serial(&[0x3b, 0x9a, 0xca, 0x01]), "1000000001");
         assert_eq!(decimal_serial(&[0x01, 0x00]), "256");
         assert_eq!(decimal_serial(&[0xff]), "-1");
         assert_eq!(decimal_serial(&[0x80]), "-128");
-        assert_eq!(decimal_serial(&(-18_008_675_309i64).to_be_bytes()[3..]), "-18008675309");
+        assert_eq!(
+            decimal_serial(&(-18_008_675_309i64).to_be_bytes()[3..]),
+            "-18008675309"
+        );
         assert_eq!(
             decimal_serial(&[0x3b, 0x9a, 0xca, 0x00, 0x3b, 0x9a, 0xca, 0x00]),
             (0x3b9a_ca00_3b9a_ca00u64).to_string()

@@ -69,17 +69,26 @@ impl CaCertificate {
 /// Decodes every `CERTIFICATE` block of a PEM text.
 fn decode_certificates(text: &str, what: &'static str) -> Result<Vec<Vec<u8>>> {
     if text.len() > MAX_CERT_PEM_BYTES {
-        return Err(Error::TooLarge { what, limit: MAX_CERT_PEM_BYTES });
+        return Err(Error::TooLarge {
+            what,
+            limit: MAX_CERT_PEM_BYTES,
+        });
     }
     let text = pem::normalize(text);
     let mut out = Vec::new();
     for (index, block) in pem::blocks(&text).enumerate() {
         let block = block.map_err(|e| Error::cert(index, e.reason()))?;
         if block.label != "CERTIFICATE" {
-            return Err(Error::cert(index, "unexpected PEM block (expected CERTIFICATE)"));
+            return Err(Error::cert(
+                index,
+                "unexpected PEM block (expected CERTIFICATE)",
+            ));
         }
         if index >= MAX_CHAIN_LEN {
-            return Err(Error::TooManyCertificates { what, limit: MAX_CHAIN_LEN });
+            return Err(Error::TooManyCertificates {
+                what,
+                limit: MAX_CHAIN_LEN,
+            });
         }
         out.push(block.decode().map_err(|e| Error::cert(index, e.reason()))?);
     }
@@ -106,19 +115,31 @@ pub fn parse_certificate_der(der: &[u8]) -> Result<CertificateInfo> {
 /// [`Error::TooManyCertificates`].
 pub fn parse_certificates(pem_text: &str) -> Result<Vec<CertificateInfo>> {
     let ders = decode_certificates(pem_text, "cert_content")?;
-    ders.iter().enumerate().map(|(i, d)| cert::parse(d, i).map(|p| p.info)).collect()
+    ders.iter()
+        .enumerate()
+        .map(|(i, d)| cert::parse(d, i).map(|p| p.info))
+        .collect()
 }
 
 fn parse_all(ders: &[Vec<u8>]) -> Result<Vec<Parsed<'_>>> {
-    ders.iter().enumerate().map(|(i, d)| cert::parse(d, i)).collect()
+    ders.iter()
+        .enumerate()
+        .map(|(i, d)| cert::parse(d, i))
+        .collect()
 }
 
 fn check_validity(info: &CertificateInfo, index: usize, at_unix: i64) -> Result<()> {
     if at_unix < info.not_before_unix {
-        return Err(Error::NotYetValid { index, not_before: info.not_before.clone() });
+        return Err(Error::NotYetValid {
+            index,
+            not_before: info.not_before.clone(),
+        });
     }
     if at_unix > info.not_after_unix {
-        return Err(Error::Expired { index, not_after: info.not_after.clone() });
+        return Err(Error::Expired {
+            index,
+            not_after: info.not_after.clone(),
+        });
     }
     Ok(())
 }
@@ -130,11 +151,18 @@ fn issued_by(child: &Parsed<'_>, parent: &Parsed<'_>) -> bool {
 }
 
 fn verify_signature(child: &X509Certificate<'_>, parent: &Parsed<'_>) -> bool {
-    if child.verify_signature(Some(parent.x509.public_key())).is_ok() {
+    if child
+        .verify_signature(Some(parent.x509.public_key()))
+        .is_ok()
+    {
         return true;
     }
     // ring has no P-521: verify ECDSA-SHA512 on P-521 with RustCrypto.
-    if let Some(PublicKey::Ec { curve: key::Curve::P521, point }) = &parent.public_key {
+    if let Some(PublicKey::Ec {
+        curve: key::Curve::P521,
+        point,
+    }) = &parent.public_key
+    {
         if cert::signature_algorithm_name(child.signature_algorithm_content()) == "ECDSA-SHA512" {
             use p521::ecdsa::signature::Verifier;
             let Ok(key) = p521::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
@@ -167,17 +195,29 @@ impl AlgorithmContent for X509Certificate<'_> {
 
 /// Validity of every certificate, then the links leaf → intermediates →
 /// trusted root.
-fn check_parsed_chain(chain: &[Parsed<'_>], trusted_root_ca: Option<&str>, at_unix: i64) -> Result<bool> {
+fn check_parsed_chain(
+    chain: &[Parsed<'_>],
+    trusted_root_ca: Option<&str>,
+    at_unix: i64,
+) -> Result<bool> {
     for (index, p) in chain.iter().enumerate() {
         check_validity(&p.info, index, at_unix)?;
     }
     for (index, pair) in chain.windows(2).enumerate() {
         if let [child, parent] = pair {
-            if child.x509.tbs_certificate.issuer.as_raw() != parent.x509.tbs_certificate.subject.as_raw() {
-                return Err(Error::chain(index, "issuer does not match the next certificate's subject"));
+            if child.x509.tbs_certificate.issuer.as_raw()
+                != parent.x509.tbs_certificate.subject.as_raw()
+            {
+                return Err(Error::chain(
+                    index,
+                    "issuer does not match the next certificate's subject",
+                ));
             }
             if !verify_signature(&child.x509, parent) {
-                return Err(Error::chain(index, "signature not verified by the next certificate"));
+                return Err(Error::chain(
+                    index,
+                    "signature not verified by the next certificate",
+                ));
             }
         }
     }
@@ -188,12 +228,17 @@ fn check_parsed_chain(chain: &[Parsed<'_>], trusted_root_ca: Option<&str>, at_un
     let root_ders = decode_certificates(roots_text, "trusted_root_ca")?;
     let roots = parse_all(&root_ders)?;
     let last_index = chain.len().saturating_sub(1);
-    let last = chain.last().ok_or(Error::cert(0, "no CERTIFICATE PEM block"))?;
+    let last = chain
+        .last()
+        .ok_or(Error::cert(0, "no CERTIFICATE PEM block"))?;
     let anchor = roots
         .iter()
         .find(|r| r.x509.as_raw() == last.x509.as_raw())
         .or_else(|| roots.iter().find(|r| issued_by(last, r)))
-        .ok_or(Error::chain(last_index, "chain does not lead to the trusted root"))?;
+        .ok_or(Error::chain(
+            last_index,
+            "chain does not lead to the trusted root",
+        ))?;
     check_validity(&anchor.info, chain.len(), at_unix)?;
     Ok(true)
 }
@@ -208,7 +253,11 @@ fn check_parsed_chain(chain: &[Parsed<'_>], trusted_root_ca: Option<&str>, at_un
 /// [`Error::InvalidCertificate`], [`Error::TooLarge`],
 /// [`Error::TooManyCertificates`] (APIG.2106); [`Error::Expired`],
 /// [`Error::NotYetValid`] (APIG.2102); [`Error::ChainNotMatched`] (APIG.2104).
-pub fn check_chain(cert_content: &str, trusted_root_ca: Option<&str>, at_unix: i64) -> Result<CertificateRecord> {
+pub fn check_chain(
+    cert_content: &str,
+    trusted_root_ca: Option<&str>,
+    at_unix: i64,
+) -> Result<CertificateRecord> {
     let ders = decode_certificates(cert_content, "cert_content")?;
     let chain = parse_all(&ders)?;
     let trusted = check_parsed_chain(&chain, trusted_root_ca, at_unix)?;
@@ -217,7 +266,10 @@ pub fn check_chain(cert_content: &str, trusted_root_ca: Option<&str>, at_unix: i
 
 fn record(chain: Vec<Parsed<'_>>, trusted: bool) -> Result<CertificateRecord> {
     let chain_len = chain.len();
-    let leaf = chain.into_iter().next().ok_or(Error::cert(0, "no CERTIFICATE PEM block"))?;
+    let leaf = chain
+        .into_iter()
+        .next()
+        .ok_or(Error::cert(0, "no CERTIFICATE PEM block"))?;
     Ok(CertificateRecord {
         algorithm_type: leaf.info.algorithm_type,
         leaf: leaf.info,
@@ -234,11 +286,16 @@ fn record(chain: Vec<Parsed<'_>>, trusted: bool) -> Result<CertificateRecord> {
 ///
 /// # Errors
 /// One [`Error`] per failed check; see [`Error::apig_code`].
-pub fn check_certificate(upload: &CertificateUpload<'_>, at_unix: i64) -> Result<CertificateRecord> {
+pub fn check_certificate(
+    upload: &CertificateUpload<'_>,
+    at_unix: i64,
+) -> Result<CertificateRecord> {
     let ders = decode_certificates(upload.cert_content, "cert_content")?;
     let chain = parse_all(&ders)?;
     let key = key::parse_private_key(upload.private_key)?;
-    let leaf = chain.first().ok_or(Error::cert(0, "no CERTIFICATE PEM block"))?;
+    let leaf = chain
+        .first()
+        .ok_or(Error::cert(0, "no CERTIFICATE PEM block"))?;
     match &leaf.public_key {
         Some(cert_key) if cert_key.matches(&key.public) => {}
         _ => return Err(Error::KeyMismatch),

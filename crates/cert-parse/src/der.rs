@@ -38,7 +38,9 @@ pub(crate) fn read(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
         if bytes.first() == Some(&0) {
             return None;
         }
-        let len = bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
         if len < 0x80 {
             return None;
         }
@@ -103,7 +105,8 @@ pub(crate) fn valid_bit_string(value: &[u8]) -> bool {
             if pad > 7 || (bits.is_empty() && pad != 0) {
                 return false;
             }
-            bits.last().is_none_or(|last| last & ((1u8 << pad) - 1) == 0)
+            bits.last()
+                .is_none_or(|last| last & ((1u8 << pad) - 1) == 0)
         }
     }
 }
@@ -118,7 +121,10 @@ mod tests {
         assert!(read(&[0x04, 0x80]).is_none());
         assert!(read(&[0x1f, 0x01, 0x00]).is_none());
         let (tlv, rest) = read(&[0x04, 0x02, 1, 2, 9]).unwrap();
-        assert_eq!((tlv.tag, tlv.value, tlv.full, rest), (4, &[1u8, 2][..], &[4u8, 2, 1, 2][..], &[9u8][..]));
+        assert_eq!(
+            (tlv.tag, tlv.value, tlv.full, rest),
+            (4, &[1u8, 2][..], &[4u8, 2, 1, 2][..], &[9u8][..])
+        );
     }
 
     #[test]

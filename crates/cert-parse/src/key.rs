@@ -54,7 +54,11 @@ impl Curve {
     }
 
     fn family(self) -> AlgorithmType {
-        if self == Self::Sm2 { AlgorithmType::Sm2 } else { AlgorithmType::Ecc }
+        if self == Self::Sm2 {
+            AlgorithmType::Sm2
+        } else {
+            AlgorithmType::Ecc
+        }
     }
 }
 
@@ -62,9 +66,15 @@ impl Curve {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PublicKey {
     /// Modulus and exponent, big-endian without leading zeros.
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// A SEC1-encoded point.
-    Ec { curve: Curve, point: Vec<u8> },
+    Ec {
+        curve: Curve,
+        point: Vec<u8>,
+    },
     Ed25519([u8; 32]),
 }
 
@@ -73,9 +83,18 @@ fn ec_points_equal(curve: Curve, a: &[u8], b: &[u8]) -> bool {
         matches!((a, b), (Ok(a), Ok(b)) if a == b)
     }
     match curve {
-        Curve::P256 => eq(p256::PublicKey::from_sec1_bytes(a), p256::PublicKey::from_sec1_bytes(b)),
-        Curve::P384 => eq(p384::PublicKey::from_sec1_bytes(a), p384::PublicKey::from_sec1_bytes(b)),
-        Curve::P521 => eq(p521::PublicKey::from_sec1_bytes(a), p521::PublicKey::from_sec1_bytes(b)),
+        Curve::P256 => eq(
+            p256::PublicKey::from_sec1_bytes(a),
+            p256::PublicKey::from_sec1_bytes(b),
+        ),
+        Curve::P384 => eq(
+            p384::PublicKey::from_sec1_bytes(a),
+            p384::PublicKey::from_sec1_bytes(b),
+        ),
+        Curve::P521 => eq(
+            p521::PublicKey::from_sec1_bytes(a),
+            p521::PublicKey::from_sec1_bytes(b),
+        ),
         Curve::P224 | Curve::Sm2 => a.len() == b.len() && bool::from(a.ct_eq(b)),
     }
 }
@@ -85,11 +104,20 @@ impl PublicKey {
     pub(crate) fn matches(&self, other: &Self) -> bool {
         match (self, other) {
             (Self::Rsa { n: n1, e: e1 }, Self::Rsa { n: n2, e: e2 }) => {
-                n1.len() == n2.len() && e1.len() == e2.len() && bool::from(n1.ct_eq(n2) & e1.ct_eq(e2))
+                n1.len() == n2.len()
+                    && e1.len() == e2.len()
+                    && bool::from(n1.ct_eq(n2) & e1.ct_eq(e2))
             }
-            (Self::Ec { curve: c1, point: p1 }, Self::Ec { curve: c2, point: p2 }) => {
-                c1 == c2 && ec_points_equal(*c1, p1, p2)
-            }
+            (
+                Self::Ec {
+                    curve: c1,
+                    point: p1,
+                },
+                Self::Ec {
+                    curve: c2,
+                    point: p2,
+                },
+            ) => c1 == c2 && ec_points_equal(*c1, p1, p2),
             (Self::Ed25519(a), Self::Ed25519(b)) => bool::from(a.ct_eq(b)),
             _ => false,
         }
@@ -158,7 +186,10 @@ pub const MAX_KEY_PEM_BYTES: usize = 16 * 1024;
 /// [`MAX_KEY_PEM_BYTES`]; otherwise [`Error::InvalidPrivateKey`].
 pub fn parse_private_key(pem_text: &str) -> Result<PrivateKey> {
     if pem_text.len() > MAX_KEY_PEM_BYTES {
-        return Err(Error::TooLarge { what: "private_key", limit: MAX_KEY_PEM_BYTES });
+        return Err(Error::TooLarge {
+            what: "private_key",
+            limit: MAX_KEY_PEM_BYTES,
+        });
     }
     let text = pem::normalize(pem_text);
     let mut found = None;
@@ -190,17 +221,25 @@ pub fn parse_private_key(pem_text: &str) -> Result<PrivateKey> {
         }
         KeyEncoding::Pkcs8 => pkcs8_public(&der_bytes)?,
     };
-    Ok(PrivateKey { algorithm_type, encoding, public })
+    Ok(PrivateKey {
+        algorithm_type,
+        encoding,
+        public,
+    })
 }
 
 fn rsa_public(der_bytes: &[u8]) -> Result<PublicKey> {
-    let key = pkcs1::RsaPrivateKeyRef::try_from(der_bytes).map_err(|_| Error::key("malformed PKCS#1 RSA key"))?;
+    let key = pkcs1::RsaPrivateKeyRef::try_from(der_bytes)
+        .map_err(|_| Error::key("malformed PKCS#1 RSA key"))?;
     let n = key.modulus.as_bytes();
     let e = key.public_exponent.as_bytes();
     if n.is_empty() || e.is_empty() || key.private_exponent.as_bytes().is_empty() {
         return Err(Error::key("malformed PKCS#1 RSA key"));
     }
-    Ok(PublicKey::Rsa { n: n.to_vec(), e: e.to_vec() })
+    Ok(PublicKey::Rsa {
+        n: n.to_vec(),
+        e: e.to_vec(),
+    })
 }
 
 const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -208,16 +247,21 @@ const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 fn pkcs8_public(der_bytes: &[u8]) -> Result<(AlgorithmType, PublicKey)> {
-    let info = pkcs8::PrivateKeyInfoRef::try_from(der_bytes).map_err(|_| Error::key("malformed PKCS#8 key"))?;
+    let info = pkcs8::PrivateKeyInfoRef::try_from(der_bytes)
+        .map_err(|_| Error::key("malformed PKCS#8 key"))?;
     let secret = info.private_key.as_bytes();
     match info.algorithm.oid.as_bytes() {
         OID_RSA => Ok((AlgorithmType::Rsa, rsa_public(secret)?)),
         OID_EC => {
-            let params = info.algorithm.parameters.ok_or(Error::key("EC key without curve"))?;
+            let params = info
+                .algorithm
+                .parameters
+                .ok_or(Error::key("EC key without curve"))?;
             if pkcs8::der::Tagged::tag(&params) != pkcs8::der::Tag::ObjectIdentifier {
                 return Err(Error::key("EC key with explicit curve parameters"));
             }
-            let curve = Curve::from_oid(params.value()).ok_or(Error::key("unsupported elliptic curve"))?;
+            let curve =
+                Curve::from_oid(params.value()).ok_or(Error::key("unsupported elliptic curve"))?;
             let (curve, public) = sec1_public(secret, Some(curve))?;
             Ok((curve.family(), public))
         }
@@ -225,17 +269,27 @@ fn pkcs8_public(der_bytes: &[u8]) -> Result<(AlgorithmType, PublicKey)> {
             if info.algorithm.parameters.is_some() {
                 return Err(Error::key("Ed25519 key with parameters"));
             }
-            let (seed, rest) = der::expect(secret, der::OCTET_STRING).ok_or(Error::key("malformed Ed25519 key"))?;
-            let seed: &[u8; 32] = seed.value.try_into().map_err(|_| Error::key("malformed Ed25519 key"))?;
+            let (seed, rest) = der::expect(secret, der::OCTET_STRING)
+                .ok_or(Error::key("malformed Ed25519 key"))?;
+            let seed: &[u8; 32] = seed
+                .value
+                .try_into()
+                .map_err(|_| Error::key("malformed Ed25519 key"))?;
             if !rest.is_empty() {
                 return Err(Error::key("malformed Ed25519 key"));
             }
             let seed = Zeroizing::new(*seed);
-            let derived = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+            let derived = ed25519_dalek::SigningKey::from_bytes(&seed)
+                .verifying_key()
+                .to_bytes();
             if let Some(embedded) = info.public_key {
-                let embedded = embedded.as_bytes().ok_or(Error::key("malformed Ed25519 public key"))?;
+                let embedded = embedded
+                    .as_bytes()
+                    .ok_or(Error::key("malformed Ed25519 public key"))?;
                 if embedded != derived {
-                    return Err(Error::key("embedded public key does not match the private key"));
+                    return Err(Error::key(
+                        "embedded public key does not match the private key",
+                    ));
                 }
             }
             Ok((AlgorithmType::Ed25519, PublicKey::Ed25519(derived)))
@@ -246,9 +300,12 @@ fn pkcs8_public(der_bytes: &[u8]) -> Result<(AlgorithmType, PublicKey)> {
 
 /// SEC1 `ECPrivateKey`; `outer` is the curve named by a PKCS#8 wrapper.
 fn sec1_public(der_bytes: &[u8], outer: Option<Curve>) -> Result<(Curve, PublicKey)> {
-    let key = sec1::EcPrivateKey::try_from(der_bytes).map_err(|_| Error::key("malformed SEC1 EC key"))?;
+    let key =
+        sec1::EcPrivateKey::try_from(der_bytes).map_err(|_| Error::key("malformed SEC1 EC key"))?;
     let inner = match key.parameters.and_then(|p| p.named_curve()) {
-        Some(oid) => Some(Curve::from_oid(oid.as_bytes()).ok_or(Error::key("unsupported elliptic curve"))?),
+        Some(oid) => {
+            Some(Curve::from_oid(oid.as_bytes()).ok_or(Error::key("unsupported elliptic curve"))?)
+        }
         None => None,
     };
     let curve = match (outer, inner) {
@@ -261,15 +318,35 @@ fn sec1_public(der_bytes: &[u8], outer: Option<Curve>) -> Result<(Curve, PublicK
     }
     let bad_scalar = |_| Error::key("invalid EC private scalar");
     let derived: Option<Vec<u8>> = match curve {
-        Curve::P256 => Some(p256::SecretKey::from_slice(key.private_key).map_err(bad_scalar)?.public_key().to_sec1_bytes().into()),
-        Curve::P384 => Some(p384::SecretKey::from_slice(key.private_key).map_err(bad_scalar)?.public_key().to_sec1_bytes().into()),
-        Curve::P521 => Some(p521::SecretKey::from_slice(key.private_key).map_err(bad_scalar)?.public_key().to_sec1_bytes().into()),
+        Curve::P256 => Some(
+            p256::SecretKey::from_slice(key.private_key)
+                .map_err(bad_scalar)?
+                .public_key()
+                .to_sec1_bytes()
+                .into(),
+        ),
+        Curve::P384 => Some(
+            p384::SecretKey::from_slice(key.private_key)
+                .map_err(bad_scalar)?
+                .public_key()
+                .to_sec1_bytes()
+                .into(),
+        ),
+        Curve::P521 => Some(
+            p521::SecretKey::from_slice(key.private_key)
+                .map_err(bad_scalar)?
+                .public_key()
+                .to_sec1_bytes()
+                .into(),
+        ),
         Curve::P224 | Curve::Sm2 => None,
     };
     let point = match (derived, key.public_key) {
         (Some(derived), Some(embedded)) => {
             if !ec_points_equal(curve, &derived, embedded) {
-                return Err(Error::key("embedded public key does not match the private key"));
+                return Err(Error::key(
+                    "embedded public key does not match the private key",
+                ));
             }
             derived
         }

@@ -32,7 +32,22 @@ const BMP_STRING: u8 = 0x1e;
 /// Go's `isPrintable`, including its tolerance of `*` and `&`.
 fn is_printable(b: u8) -> bool {
     b.is_ascii_alphanumeric()
-        || matches!(b, b' ' | b'\'' | b'(' | b')' | b'+' | b',' | b'-' | b'.' | b'/' | b':' | b'=' | b'?' | b'*' | b'&')
+        || matches!(
+            b,
+            b' ' | b'\''
+                | b'('
+                | b')'
+                | b'+'
+                | b','
+                | b'-'
+                | b'.'
+                | b'/'
+                | b':'
+                | b'='
+                | b'?'
+                | b'*'
+                | b'&'
+        )
 }
 
 /// Go's `parseASN1String`: the accepted string types and their checks.
@@ -47,14 +62,20 @@ pub(crate) fn parse_string(tag: u8, value: &[u8]) -> Result<String, &'static str
                 Err("invalid PrintableString")
             }
         }
-        UTF8_STRING => core::str::from_utf8(value).map(str::to_owned).map_err(|_| "invalid UTF-8 string"),
+        UTF8_STRING => core::str::from_utf8(value)
+            .map(str::to_owned)
+            .map_err(|_| "invalid UTF-8 string"),
         BMP_STRING => {
             if value.len() % 2 != 0 {
                 return Err("invalid BMPString");
             }
             let value = value.strip_suffix(&[0, 0]).unwrap_or(value);
-            let units = value.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
-            Ok(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)).collect())
+            let units = value
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]));
+            Ok(char::decode_utf16(units)
+                .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect())
         }
         IA5_STRING => {
             if value.is_ascii() {
@@ -74,8 +95,11 @@ pub(crate) fn parse_string(tag: u8, value: &[u8]) -> Result<String, &'static str
     }
 }
 
+/// Bytes already checked to be ASCII.
 fn ascii(value: &[u8]) -> String {
-    value.iter().map(|&b| char::from(b)).collect()
+    core::str::from_utf8(value)
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 /// Go's `parseName` followed by `pkix.Name.FillFromRDNSequence`.
@@ -89,13 +113,16 @@ pub(crate) fn parse_name(raw: &[u8], keep: Keep) -> Result<NameFields, &'static 
         rdns = rest;
         let mut atvs = set.value;
         while !atvs.is_empty() {
-            let (atv, rest) = der::expect(atvs, der::SEQUENCE).ok_or("invalid RDNSequence: invalid attribute")?;
+            let (atv, rest) =
+                der::expect(atvs, der::SEQUENCE).ok_or("invalid RDNSequence: invalid attribute")?;
             atvs = rest;
-            let (oid, rest) = der::expect(atv.value, der::OID).ok_or("invalid RDNSequence: invalid attribute type")?;
+            let (oid, rest) = der::expect(atv.value, der::OID)
+                .ok_or("invalid RDNSequence: invalid attribute type")?;
             if oid.value.is_empty() {
                 return Err("invalid RDNSequence: invalid attribute type");
             }
-            let (value, _) = der::read(rest).ok_or("invalid RDNSequence: failed to read attribute value")?;
+            let (value, _) =
+                der::read(rest).ok_or("invalid RDNSequence: failed to read attribute value")?;
             // Only attributes under 2.5.4 (encoded 0x55 0x04 n) are reported.
             let slot = match (keep, oid.value) {
                 (Keep::Subject, [0x55, 0x04, 3]) => None,
@@ -137,7 +164,8 @@ fn is_valid_string(tag: u8, value: &[u8]) -> bool {
 
 /// Go's `parseSANExtension`, keeping DNS names then IP addresses.
 pub(crate) fn parse_san(ext_value: &[u8]) -> Result<Vec<String>, &'static str> {
-    let (seq, _) = der::expect(ext_value, der::SEQUENCE).ok_or("invalid subject alternative names")?;
+    let (seq, _) =
+        der::expect(ext_value, der::SEQUENCE).ok_or("invalid subject alternative names")?;
     let mut dns = Vec::new();
     let mut ips = Vec::new();
     let mut rest = seq.value;
@@ -152,7 +180,9 @@ pub(crate) fn parse_san(ext_value: &[u8]) -> Result<Vec<String>, &'static str> {
                 }
                 dns.push(ascii(name.value));
             }
-            6 if !name.value.is_ascii() => return Err("SAN uniformResourceIdentifier is malformed"),
+            6 if !name.value.is_ascii() => {
+                return Err("SAN uniformResourceIdentifier is malformed");
+            }
             7 => ips.push(format_ip(name.value).ok_or("cannot parse IP address")?),
             _ => {}
         }
@@ -175,7 +205,10 @@ pub(crate) fn format_ip(bytes: &[u8]) -> Option<String> {
     if bytes.len() != 16 {
         return None;
     }
-    let groups: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+    let groups: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
     // Longest run of zero groups (at least two), the first one on ties.
     let (mut best_start, mut best_len) = (usize::MAX, 0usize);
     let mut i = 0;
@@ -217,12 +250,18 @@ mod tests {
     fn ip_formatting_matches_go() {
         let v6 = |s: &str| s.parse::<std::net::Ipv6Addr>().unwrap().octets();
         assert_eq!(format_ip(&[192, 0, 2, 1]).unwrap(), "192.0.2.1");
-        assert_eq!(format_ip(&v6("2001:db8:0:0:1:0:0:1")).unwrap(), "2001:db8::1:0:0:1");
+        assert_eq!(
+            format_ip(&v6("2001:db8:0:0:1:0:0:1")).unwrap(),
+            "2001:db8::1:0:0:1"
+        );
         assert_eq!(format_ip(&v6("::102:304")).unwrap(), "::102:304");
         assert_eq!(format_ip(&v6("::ffff:1.2.3.4")).unwrap(), "1.2.3.4");
         assert_eq!(format_ip(&v6("::")).unwrap(), "::");
         assert_eq!(format_ip(&v6("1::")).unwrap(), "1::");
-        assert_eq!(format_ip(&v6("1:0:1:0:1:0:1:0")).unwrap(), "1:0:1:0:1:0:1:0");
+        assert_eq!(
+            format_ip(&v6("1:0:1:0:1:0:1:0")).unwrap(),
+            "1:0:1:0:1:0:1:0"
+        );
         assert_eq!(format_ip(&[1, 2, 3]), None);
     }
 

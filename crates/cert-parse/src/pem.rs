@@ -65,10 +65,31 @@ pub(crate) fn normalize(input: &str) -> Cow<'_, str> {
         }
     }
     if s.contains('\\') {
-        Cow::Owned(s.replace("\\r\\n", "\n").replace("\\n", "\n").replace("\\r", "\n"))
+        Cow::Owned(
+            s.replace("\\r\\n", "\n")
+                .replace("\\n", "\n")
+                .replace("\\r", "\n"),
+        )
     } else {
         Cow::Borrowed(s)
     }
+}
+
+/// Copies the base64 text without the blanks at its line ends: one
+/// `memchr` pass and one `memcpy` per line. `out` must have the capacity
+/// of `payload`, so that it never reallocates (which would leave copies of
+/// a secret behind).
+fn compact_lines(payload: &str, out: &mut Vec<u8>) {
+    out.clear();
+    for line in payload.lines() {
+        out.extend_from_slice(line.trim_ascii().as_bytes());
+    }
+}
+
+/// Copies the base64 text without any whitespace (blanks inside lines too).
+fn compact_all(payload: &str, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(payload.bytes().filter(|b| !b.is_ascii_whitespace()));
 }
 
 /// Iterates over the blocks of a normalized text.
@@ -89,7 +110,10 @@ impl<'a> Iterator for Blocks<'a> {
         let result = (|| {
             let label_end = after.find(DASHES).ok_or(PemError::Framing)?;
             let label = &after[..label_end];
-            if label.is_empty() || label.len() > 64 || label.bytes().any(|b| !(0x20..0x7f).contains(&b)) {
+            if label.is_empty()
+                || label.len() > 64
+                || label.bytes().any(|b| !(0x20..0x7f).contains(&b))
+            {
                 return Err(PemError::Framing);
             }
             let body_and_rest = &after[label_end + DASHES.len()..];
@@ -149,8 +173,14 @@ impl Block<'_> {
     pub(crate) fn decode(&self) -> Result<Vec<u8>, PemError> {
         let payload = self.payload()?;
         let mut compact = Vec::with_capacity(payload.len());
-        compact.extend(payload.bytes().filter(|b| !b.is_ascii_whitespace()));
-        data_encoding::BASE64.decode(&compact).map_err(|_| PemError::Base64)
+        compact_lines(payload, &mut compact);
+        if let Ok(der) = data_encoding::BASE64.decode(&compact) {
+            return Ok(der);
+        }
+        compact_all(payload, &mut compact);
+        data_encoding::BASE64
+            .decode(&compact)
+            .map_err(|_| PemError::Base64)
     }
 
     /// Decodes a secret body (private keys) in constant time, into buffers
@@ -158,11 +188,18 @@ impl Block<'_> {
     pub(crate) fn decode_secret(&self) -> Result<Zeroizing<Vec<u8>>, PemError> {
         let payload = self.payload()?;
         let mut compact = Zeroizing::new(Vec::with_capacity(payload.len()));
-        compact.extend(payload.bytes().filter(|b| !b.is_ascii_whitespace()));
-        let mut out = Zeroizing::new(vec![0u8; compact.len() / 4 * 3 + 3]);
-        let len = <base64ct::Base64 as base64ct::Encoding>::decode(compact.as_slice(), out.as_mut_slice())
-        .map_err(|_| PemError::Base64)?
-        .len();
+        let mut out = Zeroizing::new(vec![0u8; payload.len() / 4 * 3 + 3]);
+        let decode = |compact: &[u8], out: &mut [u8]| {
+            <base64ct::Base64 as base64ct::Encoding>::decode(compact, out).map(<[u8]>::len)
+        };
+        compact_lines(payload, &mut compact);
+        let len = match decode(&compact, &mut out) {
+            Ok(len) => len,
+            Err(_) => {
+                compact_all(payload, &mut compact);
+                decode(&compact, &mut out).map_err(|_| PemError::Base64)?
+            }
+        };
         out.truncate(len);
         Ok(out)
     }
@@ -192,7 +229,10 @@ mod tests {
 
     #[test]
     fn framing_errors() {
-        assert_eq!(blocks("-----BEGIN X-----QUJD").next(), Some(Err(PemError::Framing)));
+        assert_eq!(
+            blocks("-----BEGIN X-----QUJD").next(),
+            Some(Err(PemError::Framing))
+        );
         assert_eq!(
             blocks("-----BEGIN X-----QUJD-----END Y-----").next(),
             Some(Err(PemError::Framing))
@@ -208,5 +248,13 @@ mod tests {
         let text = "-----BEGIN X-----\r\nComment: hi\r\n\r\nQUJD\r\n-----END X-----";
         let b = blocks(text).next().unwrap().unwrap();
         assert_eq!(b.decode().unwrap(), b"ABC");
+    }
+
+    #[test]
+    fn blanks_inside_lines_are_skipped() {
+        let text = "-----BEGIN X-----\nQU JD\tRE\n VG\n-----END X-----";
+        let b = blocks(text).next().unwrap().unwrap();
+        assert_eq!(b.decode().unwrap(), b"ABCDEF");
+        assert_eq!(b.decode_secret().unwrap().as_slice(), b"ABCDEF");
     }
 }

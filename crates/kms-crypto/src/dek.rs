@@ -8,7 +8,9 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::format::{EncodedContext, HEADER_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable};
+use crate::format::{
+    EncodedContext, HEADER_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable,
+};
 use crate::keys::MasterKey;
 use crate::{Ciphertext, rng};
 
@@ -44,7 +46,9 @@ impl DekLength {
         if bits % 8 != 0 {
             return Err(Error::DekLengthNotByteAligned { bits });
         }
-        u16::try_from(bits / 8).map(Self).map_err(|_| Error::DekLengthOutOfRange { bits })
+        u16::try_from(bits / 8)
+            .map(Self)
+            .map_err(|_| Error::DekLengthOutOfRange { bits })
     }
 
     /// From a length in bytes (1..=1024).
@@ -54,7 +58,9 @@ impl DekLength {
     pub fn from_bytes(bytes: usize) -> Result<Self> {
         match u16::try_from(bytes) {
             Ok(b) if (MIN_DEK_BYTES..=MAX_DEK_BYTES).contains(&bytes) => Ok(Self(b)),
-            _ => Err(Error::DekLengthOutOfRange { bits: (bytes as u64).saturating_mul(8) }),
+            _ => Err(Error::DekLengthOutOfRange {
+                bits: (bytes as u64).saturating_mul(8),
+            }),
         }
     }
 
@@ -108,7 +114,7 @@ impl<'a> DekContext<'a> {
         self.aad
     }
 
-    fn encode(&self) -> Result<EncodedContext> {
+    fn encode(&self) -> Result<EncodedContext<'a>> {
         EncodedContext::new(self.project_id.as_bytes(), self.aad)
     }
 }
@@ -143,7 +149,9 @@ impl Dek {
     /// bytes; [`Error::DigestMismatch`] if the digest is not the DEK's.
     pub fn from_bytes_with_digest(dek_and_digest: &[u8]) -> Result<Self> {
         let len = dek_and_digest.len();
-        let dek_len = len.checked_sub(DIGEST_LEN).ok_or(Error::InvalidDekPlaintextLength { len })?;
+        let dek_len = len
+            .checked_sub(DIGEST_LEN)
+            .ok_or(Error::InvalidDekPlaintextLength { len })?;
         let (dek, digest) = dek_and_digest.split_at(dek_len);
         if !(MIN_DEK_BYTES..=MAX_DEK_BYTES).contains(&dek_len) {
             return Err(Error::InvalidDekPlaintextLength { len: dek_len });
@@ -194,7 +202,6 @@ impl MasterKey {
         let ctx = ctx.encode()?;
         self.dek_seal
             .seal(length.bytes(), &ctx, |area| rng::fill(rng, area))
-
     }
 
     /// create-datakey: draws a DEK and returns it with its ciphertext.
@@ -221,16 +228,19 @@ impl MasterKey {
     ///
     /// # Errors
     /// [`Error::Entropy`] if the generator fails.
-    pub fn wrap_dek<R: TryCryptoRng + ?Sized>(&self, rng: &mut R, dek: &Dek, ctx: &DekContext<'_>) -> Result<Ciphertext> {
+    pub fn wrap_dek<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        dek: &Dek,
+        ctx: &DekContext<'_>,
+    ) -> Result<Ciphertext> {
         let ctx = ctx.encode()?;
-        self.dek_seal
-            .seal(dek.0.len(), &ctx, |area| {
-                let (salt_nonce, pt) = area.split_at_mut(SALT_LEN + NONCE_LEN);
-                rng::fill(rng, salt_nonce)?;
-                pt.copy_from_slice(&dek.0);
-                Ok(())
-            })
-
+        self.dek_seal.seal(dek.0.len(), &ctx, |area| {
+            let (salt_nonce, pt) = area.split_at_mut(SALT_LEN + NONCE_LEN);
+            rng::fill(rng, salt_nonce)?;
+            pt.copy_from_slice(&dek.0);
+            Ok(())
+        })
     }
 
     /// Wraps a DEK under caller-chosen salt and nonce. Hazardous: reusing a
@@ -248,14 +258,12 @@ impl MasterKey {
         ctx: &DekContext<'_>,
     ) -> Result<Ciphertext> {
         let ctx = ctx.encode()?;
-        self.dek_seal
-            .seal(dek.0.len(), &ctx, |area| {
-                area[..SALT_LEN].copy_from_slice(salt);
-                area[SALT_LEN..SALT_LEN + NONCE_LEN].copy_from_slice(nonce);
-                area[SALT_LEN + NONCE_LEN..].copy_from_slice(&dek.0);
-                Ok(())
-            })
-
+        self.dek_seal.seal(dek.0.len(), &ctx, |area| {
+            area[..SALT_LEN].copy_from_slice(salt);
+            area[SALT_LEN..SALT_LEN + NONCE_LEN].copy_from_slice(nonce);
+            area[SALT_LEN + NONCE_LEN..].copy_from_slice(&dek.0);
+            Ok(())
+        })
     }
 
     /// decrypt-datakey: unwraps a DEK blob made under this master key

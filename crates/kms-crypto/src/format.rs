@@ -16,8 +16,8 @@
 //! | 88+n      | 16   | GCM tag                                      |
 //! | 104+n     | 32   | key commitment                               |
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::aead::Nonce;
+use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Tag};
 use hkdf::Hkdf;
 use sha2::Sha256;
@@ -93,12 +93,23 @@ impl BlobKind {
 /// Use it to find the master key (and its version) a DEK ciphertext was made
 /// under before unwrapping it, and to check the plaintext length a caller
 /// claims. Reading a header proves nothing: only an unwrap authenticates it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct CiphertextHeader {
     kind: BlobKind,
     plaintext_len: usize,
     key_id: [u8; KEY_ID_LEN],
     key_version: u32,
+}
+
+impl core::fmt::Debug for CiphertextHeader {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CiphertextHeader")
+            .field("kind", &self.kind)
+            .field("plaintext_len", &self.plaintext_len)
+            .field("key_id", &self.key_id())
+            .field("key_version", &self.key_version)
+            .finish()
+    }
 }
 
 impl CiphertextHeader {
@@ -193,36 +204,50 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
     if !ids_ok {
         return None;
     }
-    Some(CiphertextHeader { kind, plaintext_len: n, key_id, key_version })
+    Some(CiphertextHeader {
+        kind,
+        plaintext_len: n,
+        key_id,
+        key_version,
+    })
 }
 
 /// The caller's context, encoded unambiguously as
-/// `u16 len(a) || a || u16 len(b) || b` (both fields at most 128 bytes).
-pub(crate) struct EncodedContext {
-    buf: [u8; MAX_CTX_LEN],
-    len: usize,
+/// `u16 len(a) || a || u16 len(b) || b` (both fields at most 128 bytes),
+/// written straight into the AAD buffer after the header.
+#[derive(Clone, Copy)]
+pub(crate) struct EncodedContext<'a> {
+    a: &'a [u8],
+    b: &'a [u8],
 }
 
-impl EncodedContext {
-    /// Both fields must already be checked to be at most 128 bytes.
-    pub(crate) fn new(a: &[u8], b: &[u8]) -> Result<Self> {
+/// The AAD of a blob: the 88-byte header followed by the encoded context.
+type AadBuf = [u8; HEADER_LEN + MAX_CTX_LEN];
+
+impl<'a> EncodedContext<'a> {
+    pub(crate) fn new(a: &'a [u8], b: &'a [u8]) -> Result<Self> {
         if a.len() > MAX_CTX_FIELD || b.len() > MAX_CTX_FIELD {
-            return Err(Error::AadTooLong { len: a.len().max(b.len()) });
+            return Err(Error::AadTooLong {
+                len: a.len().max(b.len()),
+            });
         }
-        let mut buf = [0u8; MAX_CTX_LEN];
+        Ok(Self { a, b })
+    }
+
+    /// Writes `header || context` into `buf`; returns the AAD.
+    fn aad<'b>(&self, header: &[u8], buf: &'b mut AadBuf) -> &'b [u8] {
         let mut len = 0;
-        for field in [a, b] {
-            let flen = u16::try_from(field.len()).map_err(|_| Error::AadTooLong { len: field.len() })?;
-            buf[len..len + 2].copy_from_slice(&flen.to_be_bytes());
-            len += 2;
+        for field in [header, self.a, self.b] {
+            if len > 0 {
+                // Both context fields are at most 128 bytes (checked in `new`).
+                let flen = u16::try_from(field.len()).unwrap_or(u16::MAX);
+                buf[len..len + 2].copy_from_slice(&flen.to_be_bytes());
+                len += 2;
+            }
             buf[len..len + field.len()].copy_from_slice(field);
             len += field.len();
         }
-        Ok(Self { buf, len })
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &buf[..len]
     }
 }
 
@@ -240,9 +265,22 @@ pub(crate) struct SealingKey {
 const OKM_LEN: usize = 32 + COMMIT_LEN;
 
 impl SealingKey {
-    pub(crate) fn new(prk: &[u8; 32], kind: BlobKind, key_id: [u8; KEY_ID_LEN], key_version: u32) -> Result<Self> {
-        let kdf = Hkdf::<Sha256>::from_prk(prk).map_err(|_| Error::InvalidKeyLength { expected: 32, actual: prk.len() })?;
-        Ok(Self { kdf, kind, key_id, key_version })
+    pub(crate) fn new(
+        prk: &[u8; 32],
+        kind: BlobKind,
+        key_id: [u8; KEY_ID_LEN],
+        key_version: u32,
+    ) -> Result<Self> {
+        let kdf = Hkdf::<Sha256>::from_prk(prk).map_err(|_| Error::InvalidKeyLength {
+            expected: 32,
+            actual: prk.len(),
+        })?;
+        Ok(Self {
+            kdf,
+            kind,
+            key_id,
+            key_version,
+        })
     }
 
     /// Per-wrap derivation: `HKDF-Expand(prk, label || blob[0..76], 64)`, i.e.
@@ -258,7 +296,12 @@ impl SealingKey {
     /// Seals an `n`-byte plaintext. `fill` receives `blob[44..88+n]` (salt,
     /// nonce, then the plaintext area) and must fill all of it: salt and
     /// nonce from the CSPRNG, the plaintext from wherever it comes.
-    pub(crate) fn seal<F>(&self, n: usize, ctx: &EncodedContext, fill: F) -> Result<crate::Ciphertext>
+    pub(crate) fn seal<F>(
+        &self,
+        n: usize,
+        ctx: &EncodedContext<'_>,
+        fill: F,
+    ) -> Result<crate::Ciphertext>
     where
         F: FnOnce(&mut [u8]) -> Result<()>,
     {
@@ -279,29 +322,38 @@ impl SealingKey {
 
         let okm = self.derive(&out[..OFF_NONCE])?;
         let cipher = Aes256Gcm::new_from_slice(&okm[..32]).map_err(|_| Error::Rejected)?;
-        let mut aad = [0u8; HEADER_LEN + MAX_CTX_LEN];
-        let ctx = ctx.as_bytes();
-        aad[..HEADER_LEN].copy_from_slice(&out[..HEADER_LEN]);
-        aad[HEADER_LEN..HEADER_LEN + ctx.len()].copy_from_slice(ctx);
-        let aad = &aad[..HEADER_LEN + ctx.len()];
+        let mut aad_buf = [0u8; HEADER_LEN + MAX_CTX_LEN];
+        let aad = ctx.aad(&out[..HEADER_LEN], &mut aad_buf);
 
         let (head, body) = out.split_at_mut(HEADER_LEN);
-        let nonce = Nonce::<Aes256Gcm>::try_from(&head[OFF_NONCE..HEADER_LEN]).map_err(|_| Error::Rejected)?;
+        let nonce = Nonce::<Aes256Gcm>::try_from(&head[OFF_NONCE..HEADER_LEN])
+            .map_err(|_| Error::Rejected)?;
         let (pt, trailer) = body.split_at_mut(n);
         let tag = cipher
             .encrypt_inout_detached(&nonce, aad, pt.into())
             .map_err(|_| Error::Rejected)?;
         trailer[..TAG_LEN].copy_from_slice(&tag);
         trailer[TAG_LEN..].copy_from_slice(&okm[32..]);
-        let header = CiphertextHeader { kind: self.kind, plaintext_len: n, key_id: self.key_id, key_version: self.key_version };
-        Ok(crate::Ciphertext::from_sealed(core::mem::take(&mut *out), header))
+        let header = CiphertextHeader {
+            kind: self.kind,
+            plaintext_len: n,
+            key_id: self.key_id,
+            key_version: self.key_version,
+        };
+        Ok(crate::Ciphertext::from_sealed(
+            core::mem::take(&mut *out),
+            header,
+        ))
     }
 
     /// Opens a blob of this key's kind, key id and version under `ctx`.
     /// Every failure is [`Error::Rejected`].
-    pub(crate) fn open(&self, blob: &[u8], ctx: &EncodedContext) -> Result<Zeroizing<Vec<u8>>> {
+    pub(crate) fn open(&self, blob: &[u8], ctx: &EncodedContext<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let header = parse_header(blob)?;
-        if header.kind != self.kind || header.key_id != self.key_id || header.key_version != self.key_version {
+        if header.kind != self.kind
+            || header.key_id != self.key_id
+            || header.key_version != self.key_version
+        {
             return Err(Error::Rejected);
         }
         let n = header.plaintext_len;
@@ -319,12 +371,10 @@ impl SealingKey {
         let commit_ok = okm[32..].ct_eq(commit);
 
         let cipher = Aes256Gcm::new_from_slice(&okm[..32]).map_err(|_| Error::Rejected)?;
-        let mut aad = [0u8; HEADER_LEN + MAX_CTX_LEN];
-        let ctx = ctx.as_bytes();
-        aad[..HEADER_LEN].copy_from_slice(head);
-        aad[HEADER_LEN..HEADER_LEN + ctx.len()].copy_from_slice(ctx);
-        let aad = &aad[..HEADER_LEN + ctx.len()];
-        let nonce = Nonce::<Aes256Gcm>::try_from(&head[OFF_NONCE..HEADER_LEN]).map_err(|_| Error::Rejected)?;
+        let mut aad_buf = [0u8; HEADER_LEN + MAX_CTX_LEN];
+        let aad = ctx.aad(head, &mut aad_buf);
+        let nonce = Nonce::<Aes256Gcm>::try_from(&head[OFF_NONCE..HEADER_LEN])
+            .map_err(|_| Error::Rejected)?;
         let tag = Tag::try_from(tag).map_err(|_| Error::Rejected)?;
         let mut pt = Zeroizing::new(ct.to_vec());
         let gcm_ok = cipher

@@ -32,16 +32,20 @@ const LABEL_CMK_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/dek-wrap";
 /// the key is already uniformly random, so Extract is skipped).
 fn subkey(prk: &[u8; KEY_LEN], label: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    let err = |_| Error::InvalidKeyLength { expected: KEY_LEN, actual: prk.len() };
+    let err = |_| Error::InvalidKeyLength {
+        expected: KEY_LEN,
+        actual: prk.len(),
+    };
     let kdf = Hkdf::<Sha256>::from_prk(prk).map_err(|_| err(()))?;
     kdf.expand(label, &mut out[..]).map_err(|_| err(()))?;
     Ok(out)
 }
 
 fn key_array(bytes: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
-    let arr: [u8; KEY_LEN] = bytes
-        .try_into()
-        .map_err(|_| Error::InvalidKeyLength { expected: KEY_LEN, actual: bytes.len() })?;
+    let arr: [u8; KEY_LEN] = bytes.try_into().map_err(|_| Error::InvalidKeyLength {
+        expected: KEY_LEN,
+        actual: bytes.len(),
+    })?;
     Ok(Zeroizing::new(arr))
 }
 
@@ -106,13 +110,19 @@ impl RootKey {
     }
 
     fn from_array(bytes: Zeroizing<[u8; KEY_LEN]>) -> Result<Self> {
-        let kwp = KwpAes256::new_from_slice(&bytes[..])
-            .map_err(|_| Error::InvalidKeyLength { expected: KEY_LEN, actual: bytes.len() })?;
+        let kwp = KwpAes256::new_from_slice(&bytes[..]).map_err(|_| Error::InvalidKeyLength {
+            expected: KEY_LEN,
+            actual: bytes.len(),
+        })?;
         let seal_prk = subkey(&bytes, LABEL_ROOT_PIN_SEAL)?;
         let pin_seal = SealingKey::new(&seal_prk, BlobKind::Pin, [0u8; KEY_ID_LEN], 0)?;
         let mac_key = subkey(&bytes, LABEL_ROOT_PIN_VERIFIER)?;
-        let pin_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key[..])
-            .map_err(|_| Error::InvalidKeyLength { expected: KEY_LEN, actual: mac_key.len() })?;
+        let pin_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key[..]).map_err(|_| {
+            Error::InvalidKeyLength {
+                expected: KEY_LEN,
+                actual: mac_key.len(),
+            }
+        })?;
         Ok(Self {
             #[cfg(feature = "hazmat")]
             bytes,
@@ -135,7 +145,9 @@ impl RootKey {
         payload[KEY_ID_LEN..KEY_ID_LEN + 4].copy_from_slice(&key.version.to_be_bytes());
         payload[KEY_ID_LEN + 4..].copy_from_slice(&key.bytes[..]);
         let mut out = [0u8; WRAPPED_MASTER_KEY_LEN];
-        self.kwp.wrap_key(&payload[..], &mut out).map_err(|_| Error::Rejected)?;
+        self.kwp
+            .wrap_key(&payload[..], &mut out)
+            .map_err(|_| Error::Rejected)?;
         Ok(WrappedMasterKey(out))
     }
 
@@ -145,13 +157,21 @@ impl RootKey {
     /// [`Error::InvalidKeyId`] if `key_id` is malformed; [`Error::Rejected`]
     /// if the blob has the wrong length, fails the RFC 5649 integrity check
     /// (wrong root key, tampering) or names another key id or version.
-    pub fn unwrap_master_key(&self, key_id: &str, version: u32, wrapped: &[u8]) -> Result<MasterKey> {
+    pub fn unwrap_master_key(
+        &self,
+        key_id: &str,
+        version: u32,
+        wrapped: &[u8],
+    ) -> Result<MasterKey> {
         let id = key_id_bytes(key_id)?;
         if wrapped.len() != WRAPPED_MASTER_KEY_LEN {
             return Err(Error::Rejected);
         }
         let mut buf = Zeroizing::new([0u8; WRAPPED_MASTER_KEY_LEN]);
-        let payload = self.kwp.unwrap_key(wrapped, &mut buf[..]).map_err(|_| Error::Rejected)?;
+        let payload = self
+            .kwp
+            .unwrap_key(wrapped, &mut buf[..])
+            .map_err(|_| Error::Rejected)?;
         if payload.len() != PAYLOAD_LEN {
             return Err(Error::Rejected);
         }
@@ -201,7 +221,11 @@ impl MasterKey {
     /// # Errors
     /// [`Error::InvalidKeyId`] unless `key_id` is 36 printable ASCII bytes;
     /// [`Error::Entropy`] if the generator fails.
-    pub fn generate<R: TryCryptoRng + ?Sized>(rng: &mut R, key_id: &str, version: u32) -> Result<Self> {
+    pub fn generate<R: TryCryptoRng + ?Sized>(
+        rng: &mut R,
+        key_id: &str,
+        version: u32,
+    ) -> Result<Self> {
         let id = key_id_bytes(key_id)?;
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         rng::fill(rng, &mut bytes[..])?;
@@ -218,10 +242,19 @@ impl MasterKey {
         Self::from_parts(id, version, key_array(bytes)?)
     }
 
-    fn from_parts(key_id: [u8; KEY_ID_LEN], version: u32, bytes: Zeroizing<[u8; KEY_LEN]>) -> Result<Self> {
+    fn from_parts(
+        key_id: [u8; KEY_ID_LEN],
+        version: u32,
+        bytes: Zeroizing<[u8; KEY_LEN]>,
+    ) -> Result<Self> {
         let prk = subkey(&bytes, LABEL_CMK_DEK_WRAP)?;
         let dek_seal = SealingKey::new(&prk, BlobKind::DataKey, key_id, version)?;
-        Ok(Self { key_id, version, bytes, dek_seal })
+        Ok(Self {
+            key_id,
+            version,
+            bytes,
+            dek_seal,
+        })
     }
 
     /// The 36-byte key id.

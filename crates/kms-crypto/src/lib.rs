@@ -50,7 +50,10 @@ impl Ciphertext {
     /// [`Error::Rejected`] if it is not a well-formed v1 blob.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let header = format::parse_header(bytes)?;
-        Ok(Self { bytes: bytes.to_vec(), header })
+        Ok(Self {
+            bytes: bytes.to_vec(),
+            header,
+        })
     }
 
     /// Decodes the wire form (hex, either case) and checks the structure.

@@ -29,7 +29,7 @@ pub(crate) fn check_keystore_id(keystore_id: &str) -> Result<&[u8]> {
 }
 
 /// The context of a PIN blob: the keystore id, length-prefixed.
-fn pin_context(keystore_id: &str) -> Result<EncodedContext> {
+fn pin_context(keystore_id: &str) -> Result<EncodedContext<'_>> {
     EncodedContext::new(check_keystore_id(keystore_id)?, &[])
 }
 
@@ -102,7 +102,10 @@ impl PinVerifier {
         bytes
             .try_into()
             .map(Self)
-            .map_err(|_| Error::InvalidKeyLength { expected: PIN_VERIFIER_LEN, actual: bytes.len() })
+            .map_err(|_| Error::InvalidKeyLength {
+                expected: PIN_VERIFIER_LEN,
+                actual: bytes.len(),
+            })
     }
 }
 
@@ -112,16 +115,19 @@ impl RootKey {
     ///
     /// # Errors
     /// [`Error::InvalidKeystoreId`] or [`Error::Entropy`].
-    pub fn seal_pin<R: TryCryptoRng + ?Sized>(&self, rng: &mut R, keystore_id: &str, pin: &Pin) -> Result<Ciphertext> {
+    pub fn seal_pin<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        keystore_id: &str,
+        pin: &Pin,
+    ) -> Result<Ciphertext> {
         let ctx = pin_context(keystore_id)?;
-        self.pin_seal
-            .seal(PIN_LEN, &ctx, |area| {
-                let (salt_nonce, pt) = area.split_at_mut(SALT_LEN + NONCE_LEN);
-                rng::fill(rng, salt_nonce)?;
-                pt.copy_from_slice(&pin.0[..]);
-                Ok(())
-            })
-
+        self.pin_seal.seal(PIN_LEN, &ctx, |area| {
+            let (salt_nonce, pt) = area.split_at_mut(SALT_LEN + NONCE_LEN);
+            rng::fill(rng, salt_nonce)?;
+            pt.copy_from_slice(&pin.0[..]);
+            Ok(())
+        })
     }
 
     /// Opens a sealed PIN of keystore `keystore_id`.
@@ -169,7 +175,12 @@ impl RootKey {
     ///
     /// # Errors
     /// [`Error::Rejected`] for every failure, bad hex or length included.
-    pub fn verify_plain_pin(&self, keystore_id: &str, presented_hex: &str, verifier: &PinVerifier) -> Result<()> {
+    pub fn verify_plain_pin(
+        &self,
+        keystore_id: &str,
+        presented_hex: &str,
+        verifier: &PinVerifier,
+    ) -> Result<()> {
         let ks = check_keystore_id(keystore_id).map_err(|_| Error::Rejected)?;
         let pin = Pin::from_hex(presented_hex).map_err(|_| Error::Rejected)?;
         let mac = Zeroizing::new(self.pin_mac_of(ks, &pin.0[..]));

@@ -64,24 +64,38 @@ fn every_expected_field_matches() {
     let mut checked = 0;
     for entry in &index.certificates {
         let pem = std::fs::read_to_string(dir.join(&entry.file)).unwrap();
-        let expected: Expected = serde_json::from_str(&read(&format!("x509/{}", entry.expected))).unwrap();
+        let expected: Expected =
+            serde_json::from_str(&read(&format!("x509/{}", entry.expected))).unwrap();
         match parse_certificates(&pem) {
             Ok(infos) => {
                 assert_eq!(infos.len(), 1, "{}", entry.file);
                 let got = actual(&infos[0]);
                 if got != expected {
-                    failures.push(format!("{}:\n  got      {got:?}\n  expected {expected:?}", entry.file));
+                    failures.push(format!(
+                        "{}:\n  got      {got:?}\n  expected {expected:?}",
+                        entry.file
+                    ));
                 }
                 // The fingerprint is SHA-256 of the DER, not of the PEM file
                 // (whose hash the index records).
                 assert_eq!(infos[0].sha256_fingerprint_hex().len(), 64);
-                assert_ne!(infos[0].sha256_fingerprint_hex(), entry.sha256, "{}", entry.file);
+                assert_ne!(
+                    infos[0].sha256_fingerprint_hex(),
+                    entry.sha256,
+                    "{}",
+                    entry.file
+                );
             }
             Err(e) => failures.push(format!("{}: {e}", entry.file)),
         }
         checked += 1;
     }
-    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert_eq!(checked, 77);
 }
 
@@ -116,7 +130,8 @@ fn malformed_inputs_follow_go_1_23() {
         } else {
             assert_eq!(go, "accepts");
             let infos = result.unwrap_or_else(|e| panic!("{file}: Go accepts, we refused: {e}"));
-            let expected: Expected = serde_json::from_value(input["go_fields(go1.23)"].clone()).unwrap();
+            let expected: Expected =
+                serde_json::from_value(input["go_fields(go1.23)"].clone()).unwrap();
             assert_eq!(actual(&infos[0]), expected, "{file}");
             accepted += 1;
         }
