@@ -276,6 +276,8 @@ catalogue! {
     KmsCipherTextLengthMismatch = (400, "KMS.2204", Kms, "The length of cipher_text does not match datakey_cipher_length", true),
     /// Internal error.
     KmsInternal = (500, "KMS.0101", Kms, "Internal service error", true),
+    /// The request did not complete within the server's time limit.
+    KmsRequestTimeout = (504, "KMS.6505", Kms, "The request timed out", false),
     /// Missing or bad credentials.
     KmsUnauthenticated = (401, "KMS.6401", Kms, "Authentication failed: missing or invalid credentials", false),
     /// keystore_alias already used in the domain.
@@ -330,6 +332,12 @@ catalogue! {
     ApigCertificateNameTaken = (400, "APIG.7001", Apig, "The certificate name already exists", false),
     /// Internal error.
     ApigSystemError = (500, "APIG.9999", Apig, "System error", true),
+    /// No such API route under `/v2/`.
+    ApigApiNotFound = (404, "APIG.7404", Apig, "The API does not exist", false),
+    /// HTTP method not supported on this route.
+    ApigMethodNotAllowed = (405, "APIG.7405", Apig, "The request method is not supported", false),
+    /// The request did not complete within the server's time limit.
+    ApigRequestTimeout = (504, "APIG.7504", Apig, "The request timed out", false),
 }
 
 impl fmt::Display for ErrorCode {

@@ -171,10 +171,10 @@ async fn request_frame(State(state): State<AppState>, mut req: Request, next: Ne
     let service = service_of(&path);
     let mut resp = match tokio::time::timeout(state.inner.timeout, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => error_response(&ApiError::new(
-            internal_code(service),
-            "the request timed out",
-        )),
+        Err(_) => error_response(&ApiError::bare(match service {
+            Service::Kms => ErrorCode::KmsRequestTimeout,
+            Service::Apig => ErrorCode::ApigRequestTimeout,
+        })),
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert(REQUEST_ID, v);
@@ -245,12 +245,18 @@ fn error_response(e: &ApiError) -> Response {
     resp
 }
 
-async fn unknown_route() -> Response {
-    error_response(&ApiError::bare(ErrorCode::KmsInvalidUrl))
+async fn unknown_route(uri: axum::http::Uri) -> Response {
+    error_response(&ApiError::bare(match service_of(uri.path()) {
+        Service::Kms => ErrorCode::KmsInvalidUrl,
+        Service::Apig => ErrorCode::ApigApiNotFound,
+    }))
 }
 
-async fn method_not_allowed() -> Response {
-    error_response(&ApiError::bare(ErrorCode::KmsMethodNotAllowed))
+async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    error_response(&ApiError::bare(match service_of(uri.path()) {
+        Service::Kms => ErrorCode::KmsMethodNotAllowed,
+        Service::Apig => ErrorCode::ApigMethodNotAllowed,
+    }))
 }
 
 async fn health() -> Response {

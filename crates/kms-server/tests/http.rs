@@ -494,10 +494,15 @@ async fn unknown_routes_and_methods() {
         "KMS.0215",
     );
     assert_kms_error(&h.kms("PUT", "/keystores", None).await, 405, "KMS.0215");
-    assert_kms_error(
+    assert_apig_error(
         &h.apig("PATCH", "/certificates", None).await,
         405,
-        "KMS.0215",
+        "APIG.7405",
+    );
+    assert_apig_error(
+        &h.apig("GET", "/no-such-resource", None).await,
+        404,
+        "APIG.7404",
     );
 }
 
