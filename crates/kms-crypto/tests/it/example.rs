@@ -174,3 +174,22 @@ fn format_document_shows_the_example() {
         "the document's example differs from tests/data/example-v1.hex"
     );
 }
+
+/// With caller-chosen salt and nonce (hazmat), wrapping the example's DEK
+/// reproduces the example blob exactly.
+#[cfg(feature = "hazmat")]
+#[test]
+fn hazmat_wrap_with_fixed_salt_and_nonce_reproduces_the_example() {
+    let mut rng = ChaCha20Rng::from_seed(SEED);
+    let key = MasterKey::generate(&mut rng, KEY_ID, KEY_VERSION).unwrap();
+    let mut draw = [0u8; 32 + 12 + 32];
+    rng.fill_bytes(&mut draw);
+    let salt: [u8; 32] = draw[..32].try_into().unwrap();
+    let nonce: [u8; 12] = draw[32..44].try_into().unwrap();
+    let dek = kms_crypto::Dek::from_bytes(&draw[44..]).unwrap();
+    let ctx = DekContext::new(PROJECT, AAD).unwrap();
+    let ct = key
+        .wrap_dek_with_salt_and_nonce(&salt, &nonce, &dek, &ctx)
+        .unwrap();
+    assert_eq!(ct.to_hex(), committed_hex());
+}
