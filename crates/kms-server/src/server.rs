@@ -95,6 +95,42 @@ fn create_data_dir(dir: &Path) -> Result<(), StartError> {
         .map_err(io(format!("creating {}", dir.display())))
 }
 
+/// File name of the development HSM cluster's CA certificate.
+pub(crate) const DEV_CA_FILE: &str = "hsm-ca.pem";
+/// Id of the development HSM cluster.
+pub(crate) const DEV_CLUSTER_ID: &str = "hsm_cluster_id";
+
+/// A development Dedicated HSM cluster, `hsm_cluster_id` as in the API's
+/// own example, with a freshly generated CA certificate written beside the
+/// configuration (its private key is discarded: nothing signs with it).
+fn dev_cluster(
+    config_path: &Path,
+    domain_id: String,
+) -> Result<crate::config::ClusterConfig, StartError> {
+    let dir = config_path.parent().unwrap_or_else(|| Path::new("."));
+    let ca_path = dir.join(DEV_CA_FILE);
+    let pem = (|| {
+        let key = rcgen::KeyPair::generate()?;
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "kms-server development HSM CA");
+        Ok::<_, rcgen::Error>(params.self_signed(&key)?.pem())
+    })()
+    .map_err(|e| StartError::Io {
+        context: "generating the development HSM CA".to_owned(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    fs::write(&ca_path, pem).map_err(io(format!("writing {}", ca_path.display())))?;
+    Ok(crate::config::ClusterConfig {
+        id: DEV_CLUSTER_ID.to_owned(),
+        cluster_type: "DHSM".to_owned(),
+        domain_id,
+        ca_cert: Some(PathBuf::from(DEV_CA_FILE)),
+    })
+}
+
 /// Reads flags and files and builds the router.
 ///
 /// # Errors
@@ -107,7 +143,11 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     };
     let mut generated_config = None;
     if !explicit && !config_path.exists() {
-        Config::development()?.write_new(&config_path)?;
+        let mut dev = Config::development()?;
+        if let Some(domain_id) = dev.tokens.first().map(|t| t.domain_id.clone()) {
+            dev.clusters.push(dev_cluster(&config_path, domain_id)?);
+        }
+        dev.write_new(&config_path)?;
         generated_config = Some(config_path.clone());
     }
     let mut config = Config::load(&config_path)?;
@@ -178,6 +218,12 @@ pub fn print_first_start(config: &Config, path: &Path, addr: SocketAddr) {
     };
     let p = &token.project_id;
     let url = format!("http://{addr}");
+    let ca = path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join(DEV_CA_FILE)
+        .display()
+        .to_string();
     println!(
         "\nkms-server: first start. A development configuration was written to {}\n\
 (it holds the credentials below; this message is printed only once).\n\n\
@@ -185,6 +231,8 @@ pub fn print_first_start(config: &Config, path: &Path, addr: SocketAddr) {
 Create a key and a data key with curl:\n\n\
   curl -s -X POST {url}/v1.0/{p}/kms/create-key \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"key_alias\":\"demo-key\"}}'\n\n\
   curl -s -X POST {url}/v1.0/{p}/kms/create-datakey-without-plaintext \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"key_id\":\"<key_id from above>\",\"datakey_length\":\"256\"}}'\n\n\
+Create a dedicated keystore on the development HSM cluster (its CA certificate is {ca}):\n\n\
+  curl -s -X POST {url}/v1.0/{p}/keystores \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d \"{{\\\"keystore_alias\\\":\\\"keystore_alia1\\\",\\\"hsm_cluster_id\\\":\\\"{DEV_CLUSTER_ID}\\\",\\\"hsm_ca_cert\\\":\\\"$(awk '{{printf \"%s\\\\n\", $0}}' {ca})\\\"}}\"\n\n\
 Or with the official Python SDK (pip install huaweicloudsdkkms):\n\n\
   from huaweicloudsdkcore.auth.credentials import BasicCredentials\n\
   from huaweicloudsdkkms.v2 import KmsClient, CreateKeyRequest, CreateKeyRequestBody\n\
@@ -196,6 +244,7 @@ Or with the official Python SDK (pip install huaweicloudsdkkms):\n\n\
         token.token,
         cred.access_key,
         cred.secret_key,
+        token.token,
         token.token,
         token.token,
         cred.access_key,
