@@ -17,9 +17,9 @@ use zeroize::Zeroizing;
 use crate::ports::{
     AuditEvent, AuditSink, BackendError, CertificateFilter, CertificateStore,
     CertificateWriteError, Clock, ClusterDirectory, ClusterInfo, DeleteKeystoreOutcome, Entropy,
-    EntropyError, IdGenerator, InsertKeyError, InsertKeystoreError, KeyRecord, KeyState,
-    KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortResult,
-    Ports, RootKeyError, RootKeyProvider, StoredCertificate, Timestamp,
+    EntropyError, EntropyRng, IdGenerator, InsertKeyError, InsertKeystoreError, KeyRecord,
+    KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
+    PortResult, Ports, RootKeyError, RootKeyProvider, StoredCertificate, Timestamp,
 };
 
 fn poisoned<T>(_: T) -> BackendError {
@@ -406,27 +406,6 @@ impl SoftwareRootKeys {
         Ok(key)
     }
 }
-
-struct EntropyRng<'a>(&'a dyn Entropy);
-
-impl rand_core::TryRng for EntropyRng<'_> {
-    type Error = EntropyError;
-    fn try_next_u32(&mut self) -> Result<u32, EntropyError> {
-        let mut b = [0u8; 4];
-        self.0.fill(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-    fn try_next_u64(&mut self) -> Result<u64, EntropyError> {
-        let mut b = [0u8; 8];
-        self.0.fill(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), EntropyError> {
-        self.0.fill(dst)
-    }
-}
-
-impl rand_core::TryCryptoRng for EntropyRng<'_> {}
 
 impl RootKeyProvider for SoftwareRootKeys {
     fn wrap_master_key(

@@ -75,6 +75,31 @@ pub trait Entropy: Send + Sync + fmt::Debug {
     fn fill(&self, dst: &mut [u8]) -> Result<(), EntropyError>;
 }
 
+/// Adapts the [`Entropy`] port to the `rand_core` traits kms-crypto takes.
+pub struct EntropyRng<'a>(pub &'a dyn Entropy);
+
+impl rand_core::TryRng for EntropyRng<'_> {
+    type Error = EntropyError;
+
+    fn try_next_u32(&mut self) -> Result<u32, EntropyError> {
+        let mut b = [0u8; 4];
+        self.0.fill(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, EntropyError> {
+        let mut b = [0u8; 8];
+        self.0.fill(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), EntropyError> {
+        self.0.fill(dst)
+    }
+}
+
+impl rand_core::TryCryptoRng for EntropyRng<'_> {}
+
 /// New resource ids (keystores, keys, certificates).
 pub trait IdGenerator: Send + Sync + fmt::Debug {
     /// A fresh id of the form `^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$`.

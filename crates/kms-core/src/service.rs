@@ -26,8 +26,8 @@ use kms_model::{
 
 use crate::ports::{
     AuditEvent, BackendError, Caller, CertificateFilter, CertificateWriteError,
-    DeleteKeystoreOutcome, Entropy, EntropyError, InsertKeyError, InsertKeystoreError, KeyRecord,
-    KeyState, KeystoreRecord, KeystoreState, Ports, RootKeyError, StoredCertificate, Timestamp,
+    DeleteKeystoreOutcome, EntropyRng, InsertKeyError, InsertKeystoreError, KeyRecord, KeyState,
+    KeystoreRecord, KeystoreState, Ports, RootKeyError, StoredCertificate, Timestamp,
 };
 use crate::time::rfc3339;
 
@@ -75,31 +75,6 @@ pub struct Kms {
     /// request. State checks still read the store every time.
     master_keys: RwLock<HashMap<(String, u32), Arc<MasterKey>>>,
 }
-
-/// Adapts the [`Entropy`] port to the `rand_core` traits kms-crypto takes.
-struct PortRng<'a>(&'a dyn Entropy);
-
-impl rand_core::TryRng for PortRng<'_> {
-    type Error = EntropyError;
-
-    fn try_next_u32(&mut self) -> Result<u32, EntropyError> {
-        let mut b = [0u8; 4];
-        self.0.fill(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, EntropyError> {
-        let mut b = [0u8; 8];
-        self.0.fill(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), EntropyError> {
-        self.0.fill(dst)
-    }
-}
-
-impl rand_core::TryCryptoRng for PortRng<'_> {}
 
 fn kms_internal(_e: impl std::fmt::Display) -> ApiError {
     // The detail may name storage internals: it is not put on the wire.
@@ -494,7 +469,7 @@ impl Kms {
             }
             let keystore_id = self.usable_keystore(caller, &keystore)?;
             let entropy = &*self.ports.entropy;
-            let pin = Pin::generate(&mut PortRng(entropy)).map_err(kms_internal)?;
+            let pin = Pin::generate(&mut EntropyRng(entropy)).map_err(kms_internal)?;
             let out = match req.pin_type {
                 PinType::CipherText => self
                     .ports
@@ -598,7 +573,7 @@ impl Kms {
         let req = CreateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
         let key_id = self.new_id().map_err(kms_internal)?;
-        let key = MasterKey::generate(&mut PortRng(&*self.ports.entropy), &key_id, 1)
+        let key = MasterKey::generate(&mut EntropyRng(&*self.ports.entropy), &key_id, 1)
             .map_err(kms_internal)?;
         let wrapped = self
             .ports
@@ -859,7 +834,7 @@ impl Kms {
         let ctx = DekContext::new(&caller.project_id, aad).map_err(kms_internal)?;
         let len =
             DekLength::from_bits(u64::from(req.datakey_length.bits())).map_err(kms_internal)?;
-        let mut rng = PortRng(&*self.ports.entropy);
+        let mut rng = EntropyRng(&*self.ports.entropy);
         if with_plaintext {
             let (dek, ct) = mk
                 .generate_dek_with_plaintext(&mut rng, len, &ctx)
@@ -957,7 +932,7 @@ impl Kms {
                     .map_or(&[][..], |a| a.as_bytes());
                 let ctx = DekContext::new(&caller.project_id, aad).map_err(kms_internal)?;
                 let ct = mk
-                    .wrap_dek(&mut PortRng(&*self.ports.entropy), &dek, &ctx)
+                    .wrap_dek(&mut EntropyRng(&*self.ports.entropy), &dek, &ctx)
                     .map_err(kms_internal)?;
                 Ok(EncryptDatakeyResponseBody {
                     key_id: req.key_id.as_str().to_owned(),
