@@ -15,7 +15,7 @@ use rand_core::{Rng, SeedableRng};
 use zeroize::Zeroizing;
 
 use crate::ports::{
-    AuditEvent, AuditSink, BackendError, CertificateFilter, CertificateStore,
+    AuditEvent, AuditRecord, AuditSink, BackendError, CertificateFilter, CertificateStore,
     CertificateWriteError, Clock, ClusterDirectory, ClusterInfo, DeleteKeystoreOutcome, Entropy,
     EntropyError, EntropyRng, IdGenerator, InsertKeyError, InsertKeystoreError, KeyRecord,
     KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
@@ -31,7 +31,7 @@ fn poisoned<T>(_: T) -> BackendError {
 #[derive(Default)]
 struct State {
     keystores: Vec<KeystoreRecord>,
-    keys: HashMap<String, KeyRecord>,
+    keys: HashMap<String, Arc<KeyRecord>>,
     material: HashMap<(String, u32), Vec<u8>>,
     certificates: Vec<StoredCertificate>,
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
@@ -171,11 +171,12 @@ impl MasterKeyStore for MemoryStore {
             (record.key_id.clone(), record.current_version),
             material.as_bytes().to_vec(),
         );
-        s.keys.insert(record.key_id.clone(), record.clone());
+        s.keys
+            .insert(record.key_id.clone(), Arc::new(record.clone()));
         Ok(())
     }
 
-    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<KeyRecord>> {
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
         let s = self.state.read().map_err(poisoned)?;
         Ok(s.keys
             .get(key_id)
@@ -200,6 +201,7 @@ impl MasterKeyStore for MemoryStore {
             .get_mut(key_id)
             .filter(|k| k.project_id == project_id)
             .map(|k| {
+                let k = Arc::make_mut(k);
                 k.state = state;
                 k.deletion_time = deletion_time;
             })
@@ -543,20 +545,20 @@ impl Clock for ManualClock {
 
 /// Keeps every audit event in memory.
 #[derive(Debug, Default)]
-pub struct VecAudit(Mutex<Vec<AuditEvent>>);
+pub struct VecAudit(Mutex<Vec<AuditRecord>>);
 
 impl VecAudit {
     /// The events so far.
     #[must_use]
-    pub fn events(&self) -> Vec<AuditEvent> {
+    pub fn events(&self) -> Vec<AuditRecord> {
         self.0.lock().map(|v| v.clone()).unwrap_or_default()
     }
 }
 
 impl AuditSink for VecAudit {
-    fn record(&self, event: AuditEvent) {
+    fn record(&self, event: &AuditEvent<'_>) {
         if let Ok(mut v) = self.0.lock() {
-            v.push(event);
+            v.push(event.into());
         }
     }
 }
@@ -566,7 +568,7 @@ impl AuditSink for VecAudit {
 pub struct NullAudit;
 
 impl AuditSink for NullAudit {
-    fn record(&self, _event: AuditEvent) {}
+    fn record(&self, _event: &AuditEvent<'_>) {}
 }
 
 /// A full in-memory bundle: one [`MemoryStore`] for every store port, a

@@ -73,7 +73,7 @@ pub struct Kms {
     config: CoreConfig,
     /// Unwrapped CMK versions, so the hot path does not unwrap (KWP) per
     /// request. State checks still read the store every time.
-    master_keys: RwLock<HashMap<(String, u32), Arc<MasterKey>>>,
+    master_keys: RwLock<HashMap<String, Vec<Arc<MasterKey>>>>,
 }
 
 fn kms_internal(_e: impl std::fmt::Display) -> ApiError {
@@ -185,13 +185,13 @@ impl Kms {
         sequence: Option<&str>,
         result: &Res<impl Sized>,
     ) {
-        self.ports.audit.record(AuditEvent {
+        self.ports.audit.record(&AuditEvent {
             time: self.ports.clock.now(),
-            domain_id: caller.domain_id.clone(),
-            project_id: caller.project_id.clone(),
+            domain_id: &caller.domain_id,
+            project_id: &caller.project_id,
             action,
-            resource: resource.map(str::to_owned),
-            sequence: sequence.map(str::to_owned),
+            resource,
+            sequence,
             error_code: result.as_ref().err().map(|e| e.code().as_str()),
         });
     }
@@ -616,19 +616,20 @@ impl Kms {
     }
 
     fn cache_master_key(&self, key: MasterKey) -> Arc<MasterKey> {
-        let entry = (key.key_id().to_owned(), key.version());
         let key = Arc::new(key);
         if let Ok(mut cache) = self.master_keys.write() {
             if cache.len() >= MAX_CACHED_MASTER_KEYS {
                 cache.clear();
             }
-            cache.insert(entry, Arc::clone(&key));
+            let versions = cache.entry(key.key_id().to_owned()).or_default();
+            versions.retain(|k| k.version() != key.version());
+            versions.push(Arc::clone(&key));
         }
         key
     }
 
     /// The key record of the caller's project, whatever its state.
-    fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<KeyRecord> {
+    fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
         self.ports
             .keys
             .get_key(&caller.project_id, key_id.as_str())
@@ -643,13 +644,18 @@ impl Kms {
         caller: &Caller,
         key_id: &KeyId,
         pin: Option<&PresentedPin>,
-    ) -> Res<KeyRecord> {
+    ) -> Res<Arc<KeyRecord>> {
         let key = self.find_key(caller, key_id)?;
         match key.state {
             KeyState::Enabled => {}
-            KeyState::Disabled => return Err(ApiError::new(ErrorCode::KmsKeyDisabled, key.key_id)),
+            KeyState::Disabled => {
+                return Err(ApiError::new(ErrorCode::KmsKeyDisabled, key.key_id.clone()));
+            }
             KeyState::PendingDeletion => {
-                return Err(ApiError::new(ErrorCode::KmsKeyPendingDeletion, key.key_id));
+                return Err(ApiError::new(
+                    ErrorCode::KmsKeyPendingDeletion,
+                    key.key_id.clone(),
+                ));
             }
         }
         if key.keystore_id != DEFAULT_KEYSTORE {
@@ -676,7 +682,10 @@ impl Kms {
 
     fn master_key(&self, key: &KeyRecord, version: u32) -> Res<Arc<MasterKey>> {
         if let Ok(cache) = self.master_keys.read() {
-            if let Some(k) = cache.get(&(key.key_id.clone(), version)) {
+            if let Some(k) = cache
+                .get(key.key_id.as_str())
+                .and_then(|v| v.iter().find(|k| k.version() == version))
+            {
                 return Ok(Arc::clone(k));
             }
         }
@@ -712,10 +721,16 @@ impl Kms {
             let key = self.find_key(caller, &id)?;
             match (key.state, to) {
                 (KeyState::PendingDeletion, KeyState::Enabled | KeyState::Disabled) => {
-                    return Err(ApiError::new(ErrorCode::KmsKeyPendingDeletion, key.key_id));
+                    return Err(ApiError::new(
+                        ErrorCode::KmsKeyPendingDeletion,
+                        key.key_id.clone(),
+                    ));
                 }
                 (KeyState::PendingDeletion, KeyState::PendingDeletion) => {
-                    return Err(ApiError::new(ErrorCode::KmsKeyPendingDeletion, key.key_id));
+                    return Err(ApiError::new(
+                        ErrorCode::KmsKeyPendingDeletion,
+                        key.key_id.clone(),
+                    ));
                 }
                 _ => {}
             }
@@ -729,12 +744,12 @@ impl Kms {
                 .set_key_state(&caller.project_id, &key.key_id, to, deletion)
                 .map_err(kms_internal)?
             {
-                return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id));
+                return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
             }
             Ok(KeyRecord {
                 state: to,
                 deletion_time: deletion,
-                ..key
+                ..(*key).clone()
             })
         })();
         self.audit(caller, action, Some(key_id), sequence, &result);

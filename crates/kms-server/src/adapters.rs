@@ -31,14 +31,14 @@ impl Clock for SystemClock {
 pub struct TracingAudit;
 
 impl AuditSink for TracingAudit {
-    fn record(&self, e: AuditEvent) {
+    fn record(&self, e: &AuditEvent<'_>) {
         tracing::info!(
             target: "kms_audit",
             action = e.action,
-            domain = %e.domain_id,
-            project = %e.project_id,
-            resource = e.resource.as_deref().unwrap_or(""),
-            sequence = e.sequence.as_deref().unwrap_or(""),
+            domain = e.domain_id,
+            project = e.project_id,
+            resource = e.resource.unwrap_or(""),
+            sequence = e.sequence.unwrap_or(""),
             error_code = e.error_code.unwrap_or(""),
             time_ms = e.time.0,
         );

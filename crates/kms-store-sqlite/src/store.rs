@@ -445,7 +445,7 @@ impl MasterKeyStore for SqliteStore {
         }
     }
 
-    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<KeyRecord>> {
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
         let row: Option<KeyRow> = self
             .read(|c| {
                 c.prepare_cached(
@@ -485,7 +485,7 @@ impl MasterKeyStore for SqliteStore {
         else {
             return Ok(None);
         };
-        Ok(Some(KeyRecord {
+        Ok(Some(Arc::new(KeyRecord {
             key_id,
             domain_id,
             project_id,
@@ -497,7 +497,7 @@ impl MasterKeyStore for SqliteStore {
                 .map_err(|_| BackendError("bad key version in database".into()))?,
             create_time: Timestamp(ct),
             deletion_time: dt.map(Timestamp),
-        }))
+        })))
     }
 
     fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {

@@ -277,7 +277,10 @@ fn key_round_trip_material_and_state() {
     let rec = key(&id(1), "proj", "k1", "0");
     let w = wrapped(&id(1));
     store.insert_key(&rec, &w).unwrap();
-    assert_eq!(store.get_key("proj", &id(1)).unwrap(), Some(rec));
+    assert_eq!(
+        store.get_key("proj", &id(1)).unwrap().as_deref(),
+        Some(&rec)
+    );
     assert_eq!(store.get_key("other", &id(1)).unwrap(), None);
     assert_eq!(
         store.get_key_material(&id(1), 1).unwrap().as_deref(),
