@@ -487,7 +487,7 @@ impl Kms {
                         .pins
                         .insert_pin_verifier(&caller.domain_id, &keystore_id, &verifier)
                         .map_err(kms_internal)?;
-                    pin.to_hex().to_uppercase()
+                    pin.to_hex().as_str().to_owned()
                 }
             };
             Ok(CreatePinResponseBody { pin: out })
@@ -907,7 +907,9 @@ impl Kms {
             .map_err(|e| e.to_kms())
             .and_then(|req| {
                 let (dek, ct) = self.new_dek(caller, &req, true)?;
-                let plain = dek.map(|d| d.to_hex().to_uppercase()).unwrap_or_default();
+                let plain = dek
+                    .map(|d| d.to_hex().as_str().to_owned())
+                    .unwrap_or_default();
                 Ok(CreateDatakeyResponseBody {
                     key_id: req.key_id.as_str().to_owned(),
                     plain_text: plain,
@@ -1007,7 +1009,7 @@ impl Kms {
                     .unwrap_dek(blob.as_bytes(), &ctx)
                     .map_err(|_| invalid())?;
                 Ok(DecryptDatakeyResponseBody {
-                    data_key: dek.to_hex().to_uppercase(),
+                    data_key: dek.to_hex().as_str().to_owned(),
                     datakey_length: dek.length().bytes().to_string(),
                     datakey_dgst: base16ct::upper::encode_string(&dek.sha256()),
                 })
