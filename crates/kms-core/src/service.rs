@@ -518,8 +518,7 @@ impl Kms {
                     Err(e) => return Err(root_key_error(e)),
                 },
                 PinType::PlainText => {
-                    let hex = zeroize::Zeroizing::new(base16ct::lower::encode_string(&pin.bytes));
-                    let Ok(p) = Pin::from_hex(&hex) else {
+                    let Ok(p) = Pin::from_bytes(&pin.bytes) else {
                         return Err(invalid());
                     };
                     let verifier = self
@@ -756,6 +755,29 @@ impl Kms {
         result
     }
 
+    fn switch_key(
+        &self,
+        caller: &Caller,
+        body: &OperateKeyRequestBody,
+        action: &'static str,
+        to: KeyState,
+    ) -> Res<KeyStateResponseBody> {
+        let k = self.set_key_state(
+            caller,
+            &body.key_id,
+            action,
+            body.sequence.as_deref(),
+            to,
+            None,
+        )?;
+        Ok(KeyStateResponseBody {
+            key_info: KeyStateInfo {
+                key_id: k.key_id,
+                key_state: k.state.as_str().to_owned(),
+            },
+        })
+    }
+
     /// `POST /v1.0/{project_id}/kms/enable-key`.
     ///
     /// # Errors
@@ -765,20 +787,7 @@ impl Kms {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Res<KeyStateResponseBody> {
-        let k = self.set_key_state(
-            caller,
-            &body.key_id,
-            "enable-key",
-            body.sequence.as_deref(),
-            KeyState::Enabled,
-            None,
-        )?;
-        Ok(KeyStateResponseBody {
-            key_info: KeyStateInfo {
-                key_id: k.key_id,
-                key_state: k.state.as_str().to_owned(),
-            },
-        })
+        self.switch_key(caller, body, "enable-key", KeyState::Enabled)
     }
 
     /// `POST /v1.0/{project_id}/kms/disable-key`.
@@ -790,20 +799,7 @@ impl Kms {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Res<KeyStateResponseBody> {
-        let k = self.set_key_state(
-            caller,
-            &body.key_id,
-            "disable-key",
-            body.sequence.as_deref(),
-            KeyState::Disabled,
-            None,
-        )?;
-        Ok(KeyStateResponseBody {
-            key_info: KeyStateInfo {
-                key_id: k.key_id,
-                key_state: k.state.as_str().to_owned(),
-            },
-        })
+        self.switch_key(caller, body, "disable-key", KeyState::Disabled)
     }
 
     /// `POST /v1.0/{project_id}/kms/schedule-key-deletion`: `pending_days`

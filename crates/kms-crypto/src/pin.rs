@@ -58,8 +58,16 @@ impl Pin {
     /// # Errors
     /// [`Error::InvalidHex`] or [`Error::InvalidPinLength`].
     pub fn from_hex(text: &str) -> Result<Self> {
-        let bytes = hex::decode(text)?;
-        let arr: [u8; PIN_LEN] = bytes[..]
+        Self::from_bytes(&hex::decode(text)?)
+    }
+
+    /// A plaintext PIN from its bytes (a PIN the caller presents, already
+    /// decoded from the wire).
+    ///
+    /// # Errors
+    /// [`Error::InvalidPinLength`] unless exactly [`PIN_LEN`] bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let arr: [u8; PIN_LEN] = bytes
             .try_into()
             .map_err(|_| Error::InvalidPinLength { expected: PIN_LEN })?;
         Ok(Self(Zeroizing::new(arr)))
