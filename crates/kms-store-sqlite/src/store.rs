@@ -624,6 +624,39 @@ const CERT_FILTER: &str = "project_id = ?1
     AND (?6 IS NULL OR instance_id = ?6)
     AND (?7 IS NULL OR algorithm_type = ?7)";
 
+/// Parameters `?1..=?12` of the certificate INSERT and UPDATE, in column
+/// order: id, project_id, scope_type, instance_id, name, common_name,
+/// signature_algorithm, algorithm_type, record_json, cert_pem, key_pem,
+/// trusted_root_ca.
+fn cert_params<'a>(
+    cert: &'a StoredCertificate,
+    ty: &'a &'a str,
+    instance: &'a &'a str,
+    json: &'a &'a str,
+) -> [&'a dyn rusqlite::ToSql; 12] {
+    let r = &cert.record;
+    let or_empty = |v: &'a Option<String>| -> &'a dyn rusqlite::ToSql {
+        match v {
+            Some(v) => v,
+            None => &"",
+        }
+    };
+    [
+        &r.id,
+        or_empty(&r.project_id),
+        ty,
+        instance,
+        &r.name,
+        &r.common_name,
+        &r.signature_algorithm,
+        or_empty(&r.algorithm_type),
+        json,
+        &cert.cert_pem,
+        &cert.key_pem,
+        &cert.trusted_root_ca,
+    ]
+}
+
 impl CertificateStore for SqliteStore {
     fn insert_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
         let r = &cert.record;
@@ -635,20 +668,7 @@ impl CertificateStore for SqliteStore {
                      signature_algorithm, algorithm_type, record_json, cert_pem, key_pem, trusted_root_ca)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
-            .execute(params![
-                r.id,
-                r.project_id.as_deref().unwrap_or(""),
-                ty,
-                instance,
-                r.name,
-                r.common_name,
-                r.signature_algorithm,
-                r.algorithm_type.as_deref().unwrap_or(""),
-                json,
-                cert.cert_pem,
-                cert.key_pem,
-                cert.trusted_root_ca,
-            ])
+            .execute(cert_params(cert, &ty, &instance, &json.as_str()))
         })
         .map(|_| ())
         .map_err(|e| cert_write_error(&e))
@@ -734,20 +754,7 @@ impl CertificateStore for SqliteStore {
                          record_json = ?9, cert_pem = ?10, key_pem = ?11, trusted_root_ca = ?12
                      WHERE id = ?1 AND project_id = ?2",
                 )?
-                .execute(params![
-                    r.id,
-                    r.project_id.as_deref().unwrap_or(""),
-                    ty,
-                    instance,
-                    r.name,
-                    r.common_name,
-                    r.signature_algorithm,
-                    r.algorithm_type.as_deref().unwrap_or(""),
-                    json,
-                    cert.cert_pem,
-                    cert.key_pem,
-                    cert.trusted_root_ca,
-                ])
+                .execute(cert_params(cert, &ty, &instance, &json.as_str()))
             })
             .map_err(|e| cert_write_error(&e))?;
         if n == 0 {
