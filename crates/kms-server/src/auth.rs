@@ -47,7 +47,19 @@ pub enum AuthError {
     /// The signature does not match.
     #[error("signature mismatch")]
     BadSignature,
+    /// `SignedHeaders` leaves out `host` or `x-sdk-date`, which the SDK
+    /// always signs: without them a signature could be replayed against
+    /// another server or with another date.
+    #[error("SignedHeaders must include host and x-sdk-date")]
+    RequiredHeaderNotSigned,
+    /// `X-Sdk-Content-Sha256` is not the SHA-256 of the body received
+    /// (`UNSIGNED-PAYLOAD` included): the body must always be signed.
+    #[error("X-Sdk-Content-Sha256 does not match the body")]
+    PayloadHashMismatch,
 }
+
+/// Headers every signature must cover.
+pub const REQUIRED_SIGNED_HEADERS: [&str; 2] = ["host", "x-sdk-date"];
 
 /// An AK/SK pair and the tenant it acts for.
 #[derive(Clone, PartialEq, Eq)]
@@ -212,6 +224,12 @@ fn parse_authorization(v: &str) -> Result<ParsedAuthorization<'_>, AuthError> {
     }
     signed_headers.sort();
     signed_headers.dedup();
+    if !REQUIRED_SIGNED_HEADERS
+        .iter()
+        .all(|r| signed_headers.iter().any(|h| h == r))
+    {
+        return Err(AuthError::RequiredHeaderNotSigned);
+    }
     Ok(ParsedAuthorization {
         access,
         signed_headers,
@@ -403,12 +421,31 @@ pub fn canonical_request(
     c.push('\n');
     c.push_str(&signed_headers.join(";"));
     c.push('\n');
-    match req.header("x-sdk-content-sha256") {
-        Some(h) => c.push_str(h),
-        None if req.body().is_empty() => c.push_str(EMPTY_SHA256),
-        None => c.push_str(&hex_lower(&Sha256::digest(req.body()))),
-    }
+    c.push_str(&payload_hash(req)?);
     Ok(c)
+}
+
+/// The payload hash that is signed: always the SHA-256 of the body
+/// received. The SDK may send it as `X-Sdk-Content-Sha256`; the header is
+/// then checked against the body, never trusted in its place, so a signed
+/// request cannot be replayed with another body (`UNSIGNED-PAYLOAD` is
+/// refused for the same reason).
+///
+/// # Errors
+/// [`AuthError::PayloadHashMismatch`] when the header is present and is not
+/// the body's hash.
+fn payload_hash(req: &impl SignedRequest) -> Result<String, AuthError> {
+    let actual = if req.body().is_empty() {
+        EMPTY_SHA256.to_owned()
+    } else {
+        hex_lower(&Sha256::digest(req.body()))
+    };
+    match req.header("x-sdk-content-sha256") {
+        // The signer hashed the header's literal text; it names this body.
+        Some(claimed) if claimed.trim().eq_ignore_ascii_case(&actual) => Ok(claimed.to_owned()),
+        Some(_) => Err(AuthError::PayloadHashMismatch),
+        None => Ok(actual),
+    }
 }
 
 /// The lower-case hex signature of `req` under `secret_key`.
@@ -493,6 +530,179 @@ mod tests {
         assert_eq!(percent_decode("%", false), b"%");
         assert_eq!(percent_decode("%4", false), b"%4");
         assert_eq!(percent_decode("%41", false), b"A");
+    }
+
+    struct Req {
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    }
+
+    impl SignedRequest for Req {
+        fn method(&self) -> &str {
+            "POST"
+        }
+        fn path(&self) -> &str {
+            "/v1.0/p/kms/decrypt-datakey"
+        }
+        fn query(&self) -> &str {
+            ""
+        }
+        fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+        fn body(&self) -> &[u8] {
+            &self.body
+        }
+    }
+
+    const NOW: i64 = 1_704_067_200;
+
+    fn auth() -> Authenticator {
+        Authenticator::new(
+            vec![AccessKey {
+                access_key: "AK".into(),
+                secret_key: "SK".into(),
+                caller: Caller::new("d", "p"),
+            }],
+            vec![],
+        )
+    }
+
+    /// A request signed over `signed`, with `extra` headers sent (and, when
+    /// named in `signed`, signed) too.
+    fn signed(body: &[u8], signed: &[&str], extra: &[(&'static str, &str)]) -> Req {
+        let mut req = Req {
+            headers: vec![
+                ("host", "127.0.0.1:8080".into()),
+                ("x-sdk-date", format_sdk_date(NOW)),
+                ("content-type", "application/json".into()),
+            ],
+            body: body.to_vec(),
+        };
+        for (k, v) in extra {
+            req.headers.push((k, (*v).to_owned()));
+        }
+        let a = authorization_header(&req, "AK", "SK", signed).unwrap();
+        req.headers.push(("authorization", a));
+        req
+    }
+
+    const ALL: &[&str] = &["content-type", "host", "x-sdk-date"];
+
+    #[test]
+    fn a_signed_body_cannot_be_swapped_with_a_claimed_hash() {
+        let original = br#"{"key_id":"a","cipher_text":"00"}"#;
+        let claimed = hex_lower(&Sha256::digest(original));
+        let req = signed(
+            original,
+            &["content-type", "host", "x-sdk-content-sha256", "x-sdk-date"],
+            &[("x-sdk-content-sha256", &claimed)],
+        );
+        assert_eq!(
+            auth().authenticate(&req, NOW).map(|c| &c.project_id),
+            Ok(&"p".to_owned())
+        );
+        // The replay: same headers (the claimed hash included), other body.
+        let replay = Req {
+            body: br#"{"key_id":"b","cipher_text":"11"}"#.to_vec(),
+            ..req
+        };
+        assert_eq!(
+            auth().authenticate(&replay, NOW),
+            Err(AuthError::PayloadHashMismatch)
+        );
+        // An upper-case claim that names the body is what the signer hashed.
+        let upper = claimed.to_ascii_uppercase();
+        let req = signed(original, ALL, &[("x-sdk-content-sha256", &upper)]);
+        assert!(auth().authenticate(&req, NOW).is_ok());
+    }
+
+    /// Signs `req` the way a client that trusts its own payload claim
+    /// would: the literal `payload` in place of the body's hash.
+    fn sign_with_payload_literal(req: &mut Req, payload: &str) {
+        let names = ["content-type", "host", "x-sdk-content-sha256", "x-sdk-date"];
+        let mut c = format!("POST\n{}\n\n", canonical_uri(req.path()));
+        for n in names {
+            c.push_str(&format!("{n}:{}\n", req.header(n).unwrap()));
+        }
+        c.push_str(&format!("\n{}\n{payload}", names.join(";")));
+        let sts = format!(
+            "{ALGORITHM}\n{}\n{}",
+            format_sdk_date(NOW),
+            hex_lower(&Sha256::digest(c.as_bytes()))
+        );
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"SK").unwrap();
+        mac.update(sts.as_bytes());
+        let sig = hex_lower(&mac.finalize().into_bytes());
+        req.headers.push((
+            "authorization",
+            format!(
+                "{ALGORITHM} Access=AK, SignedHeaders={}, Signature={sig}",
+                names.join(";")
+            ),
+        ));
+    }
+
+    #[test]
+    fn unsigned_payload_is_refused() {
+        for body in [&b"{}"[..], b""] {
+            let mut req = Req {
+                headers: vec![
+                    ("host", "127.0.0.1:8080".into()),
+                    ("x-sdk-date", format_sdk_date(NOW)),
+                    ("content-type", "application/json".into()),
+                    ("x-sdk-content-sha256", "UNSIGNED-PAYLOAD".into()),
+                ],
+                body: body.to_vec(),
+            };
+            sign_with_payload_literal(&mut req, "UNSIGNED-PAYLOAD");
+            assert_eq!(
+                auth().authenticate(&req, NOW),
+                Err(AuthError::PayloadHashMismatch)
+            );
+        }
+        // The same construction over the real hash is accepted, so the
+        // refusal above is about the claim, not the test's signer.
+        let mut req = Req {
+            headers: vec![
+                ("host", "127.0.0.1:8080".into()),
+                ("x-sdk-date", format_sdk_date(NOW)),
+                ("content-type", "application/json".into()),
+                ("x-sdk-content-sha256", EMPTY_SHA256.into()),
+            ],
+            body: Vec::new(),
+        };
+        sign_with_payload_literal(&mut req, EMPTY_SHA256);
+        assert!(auth().authenticate(&req, NOW).is_ok());
+    }
+
+    #[test]
+    fn host_and_date_must_be_signed() {
+        assert!(auth().authenticate(&signed(b"{}", ALL, &[]), NOW).is_ok());
+        for signed_set in [
+            &["content-type", "x-sdk-date"][..],
+            &["content-type", "host"][..],
+            &["content-type"][..],
+        ] {
+            let req = signed(b"{}", signed_set, &[]);
+            assert_eq!(
+                auth().authenticate(&req, NOW),
+                Err(AuthError::RequiredHeaderNotSigned),
+                "{signed_set:?}"
+            );
+        }
+        // Case and order of SignedHeaders do not matter.
+        let mut req = signed(b"{}", ALL, &[]);
+        let a = req.headers.pop().unwrap().1;
+        let a = a.replace(
+            "content-type;host;x-sdk-date",
+            "X-Sdk-Date;Host;Content-Type",
+        );
+        req.headers.push(("authorization", a));
+        assert!(auth().authenticate(&req, NOW).is_ok());
     }
 
     #[test]
