@@ -44,6 +44,27 @@ pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
             },
         ));
     }
+    // serde's derived structs also accept a JSON array as a positional
+    // struct; the contract's bodies are objects, so anything else is refused
+    // before serde sees it.
+    match bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(ValidationError::new(
+                "body",
+                Rule::InvalidJson("the body must be a JSON object".to_owned()),
+            ));
+        }
+        None => {
+            return Err(ValidationError::new(
+                "body",
+                Rule::InvalidJson("the body is empty".to_owned()),
+            ));
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

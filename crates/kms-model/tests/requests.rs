@@ -143,6 +143,54 @@ fn keystore_rule_violations() {
 }
 
 #[test]
+fn positional_arrays_and_other_non_objects_are_refused() {
+    // serde's derive accepts a JSON array as a positional struct; each of
+    // these fills every field of its body in declaration order.
+    let cases: [(Operation, String); 4] = [
+        (
+            Operation::CreateDatakeyWithoutPlaintext,
+            format!(r#"["{KEY}", "AES_256", "512", null, null]"#),
+        ),
+        (Operation::CreatePin, r#"["CipherText", "1"]"#.to_owned()),
+        (
+            Operation::CreateKeystore,
+            r#"["ks1", "c1", "ca", "c1", "DHSM"]"#.to_owned(),
+        ),
+        (
+            Operation::DecryptDatakey,
+            format!(r#"["{KEY}", "00", "64", null, null]"#),
+        ),
+    ];
+    for (op, body) in cases {
+        let e = op.validate_json(body.as_bytes()).unwrap_err();
+        assert_eq!(
+            (e.status(), e.code()),
+            (400, ErrorCode::KmsInvalidJson),
+            "{op:?}"
+        );
+        assert!(
+            e.error_msg().contains("must be a JSON object"),
+            "{}",
+            e.error_msg()
+        );
+    }
+    for body in [&b"  \n[]"[..], b"\"s\"", b"1", b"null", b"true", b"   "] {
+        let e = Operation::CreatePin.validate_json(body).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::KmsInvalidJson);
+        let e = Operation::CreateCertificate
+            .validate_json(body)
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::ApigParameterError, "{e:?}");
+    }
+    // Leading whitespace before an object is still JSON.
+    assert!(
+        Operation::CreatePin
+            .validate_json(b" \r\n\t{\"keystore_id\":\"1\"}")
+            .is_ok()
+    );
+}
+
+#[test]
 fn json_errors_name_the_field() {
     let op = Operation::CreateDatakeyWithoutPlaintext;
     let e = op.validate_json(b"{not json").unwrap_err();
