@@ -9,7 +9,9 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use kms_crypto::{Ciphertext, MasterKey, Pin, PinVerifier, RootKey, WrappedMasterKey};
+use kms_crypto::{
+    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, RootKey, WrappedMasterKey,
+};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zeroize::Zeroizing;
@@ -357,6 +359,9 @@ impl ClusterDirectory for StaticClusters {
 
 // ---------------------------------------------------------------- root keys
 
+/// The keystore whose root key seals certificate private keys: the default one.
+const PRIVATE_KEY_KEYSTORE: &str = "0";
+
 /// Software root-key provider: every keystore's root key is derived from
 /// one 32-byte secret (HKDF inside kms-crypto), so nothing but that secret
 /// needs storing. Losing the secret loses every key.
@@ -434,19 +439,40 @@ impl RootKeyProvider for SoftwareRootKeys {
 
     fn seal_pin(
         &self,
-        keystore_id: &str,
+        scope: &PinScope<'_>,
         entropy: &dyn Entropy,
         pin: &Pin,
     ) -> Result<Ciphertext, RootKeyError> {
-        self.root(keystore_id)?
-            .seal_pin(&mut EntropyRng(entropy), keystore_id, pin)
+        self.root(scope.keystore_id())?
+            .seal_pin(&mut EntropyRng(entropy), scope, pin)
             .map_err(|_| RootKeyError::Rejected)
     }
 
-    fn verify_sealed_pin(&self, keystore_id: &str, sealed: &[u8]) -> Result<(), RootKeyError> {
-        self.root(keystore_id)?
-            .open_pin(keystore_id, sealed)
+    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError> {
+        self.root(scope.keystore_id())?
+            .open_pin(scope, sealed)
             .map(drop)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn seal_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        entropy: &dyn Entropy,
+        private_key: &[u8],
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.root(PRIVATE_KEY_KEYSTORE)?
+            .seal_private_key(&mut EntropyRng(entropy), scope, private_key)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn open_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
+        self.root(PRIVATE_KEY_KEYSTORE)?
+            .open_private_key(scope, sealed)
             .map_err(|_| RootKeyError::Rejected)
     }
 

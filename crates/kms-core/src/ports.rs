@@ -8,8 +8,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-use kms_crypto::{Ciphertext, MasterKey, Pin, PinVerifier, WrappedMasterKey};
+use kms_crypto::{
+    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, WrappedMasterKey,
+};
 use kms_model::{CertificateRecord, KeystoreType};
+use zeroize::Zeroizing;
 
 /// Milliseconds since the Unix epoch, UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -410,22 +413,47 @@ pub trait RootKeyProvider: Send + Sync + fmt::Debug {
         wrapped: &[u8],
     ) -> Result<MasterKey, RootKeyError>;
 
-    /// Seals a PIN under the keystore's root key.
+    /// Seals a PIN under the root key of the scope's keystore, bound to the
+    /// keystore and the caller's domain.
     ///
     /// # Errors
     /// Provider or entropy failure.
     fn seal_pin(
         &self,
-        keystore_id: &str,
+        scope: &PinScope<'_>,
         entropy: &dyn Entropy,
         pin: &Pin,
     ) -> Result<Ciphertext, RootKeyError>;
 
-    /// Verifies a sealed PIN (hex) against the keystore.
+    /// Verifies a sealed PIN (its bytes) against its keystore and domain.
     ///
     /// # Errors
-    /// [`RootKeyError::Rejected`] when it does not verify.
-    fn verify_sealed_pin(&self, keystore_id: &str, sealed: &[u8]) -> Result<(), RootKeyError>;
+    /// [`RootKeyError::Rejected`] when it does not verify; any other variant
+    /// is a provider failure, never a wrong PIN.
+    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError>;
+
+    /// Seals a certificate's private key (PEM text) for storage, under the
+    /// default keystore's root key, bound to the project and certificate id.
+    ///
+    /// # Errors
+    /// Provider or entropy failure; a key over
+    /// [`kms_crypto::MAX_PRIVATE_KEY_BYTES`] is [`RootKeyError::Rejected`].
+    fn seal_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        entropy: &dyn Entropy,
+        private_key: &[u8],
+    ) -> Result<Ciphertext, RootKeyError>;
+
+    /// Opens a sealed private key.
+    ///
+    /// # Errors
+    /// [`RootKeyError::Rejected`] when it does not open in this scope.
+    fn open_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError>;
 
     /// The keyed verifier of a plaintext PIN (what is stored instead of it).
     ///

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use kms_crypto::{Ciphertext, DekContext, DekLength, MasterKey, Pin};
+use kms_crypto::{Ciphertext, DekContext, DekLength, MasterKey, Pin, PinScope};
 use kms_model::{
     ApiError, CertificateBase, CertificateForm, CertificateRecord, CertificateRequest,
     CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
@@ -474,7 +474,11 @@ impl Kms {
                 PinType::CipherText => self
                     .ports
                     .root_keys
-                    .seal_pin(&keystore_id, entropy, &pin)
+                    .seal_pin(
+                        &PinScope::new(&keystore_id, &caller.domain_id).map_err(kms_internal)?,
+                        entropy,
+                        &pin,
+                    )
                     .map_err(root_key_error)?
                     .to_hex(),
                 PinType::PlainText => {
@@ -511,7 +515,9 @@ impl Kms {
         let invalid = || ApiError::bare(ErrorCode::KmsInvalidPin);
         for ks in Self::pin_keystores(&key.keystore_id) {
             let ok = match pin.pin_type {
-                PinType::CipherText => match self.ports.root_keys.verify_sealed_pin(ks, &pin.bytes)
+                PinType::CipherText => match PinScope::new(ks, &caller.domain_id)
+                    .map_err(|_| RootKeyError::Rejected)
+                    .and_then(|scope| self.ports.root_keys.verify_sealed_pin(&scope, &pin.bytes))
                 {
                     Ok(()) => true,
                     Err(RootKeyError::Rejected) => false,

@@ -581,6 +581,33 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
             .create_datakey_without_plaintext(&a(), &with_pin(&default_key, &b_pin, "PlainText")),
         ErrorCode::KmsInvalidPin,
     );
+    // nor does its ciphertext PIN of a shared keystore, whose root key every
+    // domain shares: the PIN blob is bound to the domain that created it
+    for shared in ["1", "2"] {
+        let b_sealed = f
+            .kms
+            .create_pin(
+                &b(),
+                &CreatePinRequestBody {
+                    pin_type: None,
+                    keystore_id: Some(shared.into()),
+                },
+            )
+            .unwrap()
+            .pin;
+        assert_err(
+            f.kms.create_datakey_without_plaintext(
+                &a(),
+                &with_pin(&default_key, &b_sealed, "CipherText"),
+            ),
+            ErrorCode::KmsInvalidPin,
+        );
+        // while domain b's own key accepts it
+        let b_key = key(&f, &b(), &format!("b-key-{shared}"), None);
+        f.kms
+            .create_datakey_without_plaintext(&b(), &with_pin(&b_key, &b_sealed, "CipherText"))
+            .unwrap();
+    }
 }
 
 // ---------------------------------------------------------------- DEKs

@@ -30,6 +30,18 @@ pub enum Error {
     /// A project id is empty, longer than 128 bytes or not printable ASCII.
     #[error("project id must be 1..=128 printable ASCII bytes")]
     InvalidProjectId,
+    /// A domain id is empty, longer than 128 bytes or not printable ASCII.
+    #[error("domain id must be 1..=128 printable ASCII bytes")]
+    InvalidDomainId,
+    /// A certificate id is empty, longer than 128 bytes or not printable ASCII.
+    #[error("certificate id must be 1..=128 printable ASCII bytes")]
+    InvalidCertificateId,
+    /// A private key to seal is empty or longer than 32 KiB.
+    #[error("a sealed private key must be 1..=32768 bytes, not {len}")]
+    InvalidPrivateKeyLength {
+        /// Length of the rejected input, in bytes.
+        len: usize,
+    },
     /// The additional authenticated data is longer than 128 bytes.
     #[error("additional authenticated data is {len} bytes, at most 128 are allowed")]
     AadTooLong {

@@ -6,10 +6,10 @@
 //! | offset    | size | field                                        |
 //! |-----------|------|----------------------------------------------|
 //! | 0         | 1    | format version, `0x01`                       |
-//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x02` PIN) |
+//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key; `0x02` retired) |
 //! | 2         | 2    | plaintext length `n` in bytes                |
-//! | 4         | 36   | key id (ASCII; all zero in PIN blobs)        |
-//! | 40        | 4    | key version (zero in PIN blobs)              |
+//! | 4         | 36   | key id (ASCII; all zero in root-key blobs)   |
+//! | 40        | 4    | key version (zero in root-key blobs)         |
 //! | 44        | 32   | salt                                         |
 //! | 76        | 12   | nonce                                        |
 //! | 88        | n    | ciphertext                                   |
@@ -28,7 +28,11 @@ use crate::error::{Error, Result};
 
 pub(crate) const VERSION_V1: u8 = 0x01;
 pub(crate) const ALG_DEK: u8 = 0x01;
-pub(crate) const ALG_PIN: u8 = 0x02;
+/// `0x02` was the PIN blob bound to its keystore only; it is retired (a
+/// PIN of a shared keystore must also be bound to its domain) and refused.
+pub(crate) const ALG_PIN_RETIRED: u8 = 0x02;
+pub(crate) const ALG_PIN: u8 = 0x03;
+pub(crate) const ALG_PRIVATE_KEY: u8 = 0x04;
 
 pub(crate) const KEY_ID_LEN: usize = 36;
 pub(crate) const SALT_LEN: usize = 32;
@@ -48,7 +52,8 @@ pub(crate) const OVERHEAD: usize = HEADER_LEN + TAG_LEN + COMMIT_LEN; // 136
 
 /// HKDF info labels: one per purpose, so a DEK key can never equal a PIN key.
 pub(crate) const LABEL_DEK: &[u8] = b"kms-rs/v1/dek-wrap";
-pub(crate) const LABEL_PIN: &[u8] = b"kms-rs/v1/pin-seal";
+pub(crate) const LABEL_PIN: &[u8] = b"kms-rs/v1/pin-seal/domain";
+pub(crate) const LABEL_PRIVATE_KEY: &[u8] = b"kms-rs/v1/private-key-seal";
 
 /// Largest encoded context: two u16 length prefixes and two 128-byte fields.
 pub(crate) const MAX_CTX_FIELD: usize = 128;
@@ -60,8 +65,12 @@ const MAX_CTX_LEN: usize = 2 + MAX_CTX_FIELD + 2 + MAX_CTX_FIELD;
 pub enum BlobKind {
     /// A data-encryption key wrapped under a master key (algorithm id `0x01`).
     DataKey,
-    /// A PIN sealed under a keystore's root key (algorithm id `0x02`).
+    /// A PIN sealed under a keystore's root key, bound to the keystore and
+    /// the domain (algorithm id `0x03`).
     Pin,
+    /// A certificate's private key sealed under the default keystore's root
+    /// key, bound to the project and certificate id (algorithm id `0x04`).
+    PrivateKey,
 }
 
 impl BlobKind {
@@ -69,6 +78,7 @@ impl BlobKind {
         match self {
             BlobKind::DataKey => ALG_DEK,
             BlobKind::Pin => ALG_PIN,
+            BlobKind::PrivateKey => ALG_PRIVATE_KEY,
         }
     }
 
@@ -76,6 +86,7 @@ impl BlobKind {
         match self {
             BlobKind::DataKey => LABEL_DEK,
             BlobKind::Pin => LABEL_PIN,
+            BlobKind::PrivateKey => LABEL_PRIVATE_KEY,
         }
     }
 
@@ -84,6 +95,7 @@ impl BlobKind {
         match self {
             BlobKind::DataKey => (crate::dek::MIN_DEK_BYTES, crate::dek::MAX_DEK_BYTES),
             BlobKind::Pin => (crate::pin::PIN_LEN, crate::pin::PIN_LEN),
+            BlobKind::PrivateKey => (1, crate::sealed::MAX_PRIVATE_KEY_BYTES),
         }
     }
 }
@@ -135,15 +147,16 @@ impl CiphertextHeader {
         self.plaintext_len
     }
 
-    /// The master key id of a DEK blob; `None` for a PIN blob.
+    /// The master key id of a DEK blob; `None` for a root-key blob (PIN,
+    /// private key).
     pub fn key_id(&self) -> Option<&str> {
         match self.kind {
             BlobKind::DataKey => core::str::from_utf8(&self.key_id).ok(),
-            BlobKind::Pin => None,
+            BlobKind::Pin | BlobKind::PrivateKey => None,
         }
     }
 
-    /// The master key version of a DEK blob (zero in a PIN blob).
+    /// The master key version of a DEK blob (zero in a root-key blob).
     pub fn key_version(&self) -> u32 {
         self.key_version
     }
@@ -188,6 +201,8 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
     let kind = match *blob.get(1)? {
         ALG_DEK => BlobKind::DataKey,
         ALG_PIN => BlobKind::Pin,
+        ALG_PRIVATE_KEY => BlobKind::PrivateKey,
+        ALG_PIN_RETIRED => return None,
         _ => return None,
     };
     let n = usize::from(read_u16(blob, OFF_LEN)?);
@@ -199,7 +214,7 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
     let key_version = read_u32(blob, OFF_KEY_VERSION)?;
     let ids_ok = match kind {
         BlobKind::DataKey => check_printable(&key_id),
-        BlobKind::Pin => key_id.iter().all(|&b| b == 0) && key_version == 0,
+        BlobKind::Pin | BlobKind::PrivateKey => key_id.iter().all(|&b| b == 0) && key_version == 0,
     };
     if !ids_ok {
         return None;

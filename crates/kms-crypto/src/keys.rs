@@ -26,6 +26,7 @@ const PAYLOAD_LEN: usize = KEY_ID_LEN + 4 + KEY_LEN;
 const LABEL_ROOT_FROM_SECRET: &[u8] = b"kms-rs/v1/root-from-secret";
 const LABEL_ROOT_PIN_SEAL: &[u8] = b"kms-rs/v1/root/pin-seal";
 const LABEL_ROOT_PIN_VERIFIER: &[u8] = b"kms-rs/v1/root/pin-verifier";
+const LABEL_ROOT_PRIVATE_KEY_SEAL: &[u8] = b"kms-rs/v1/root/private-key-seal";
 const LABEL_CMK_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/dek-wrap";
 
 /// One-block HKDF-Expand of a 32-byte key used as PRK (RFC 5869 section 3.3:
@@ -51,8 +52,9 @@ fn key_array(bytes: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
 
 /// A keystore's root key: the AES-256 key-encryption key an HSM would hold.
 ///
-/// It wraps master keys with AES-256-KWP (RFC 5649), seals PINs, and keys
-/// the plaintext-PIN verifier. The PIN keys are derived from it with
+/// It wraps master keys with AES-256-KWP (RFC 5649), seals PINs and
+/// certificate private keys, and keys the plaintext-PIN verifier. The sealing
+/// and PIN keys are derived from it with
 /// HKDF-SHA256 under distinct labels, so no two purposes share a key.
 /// Zeroized on drop, not `Clone`, `Debug` shows nothing secret.
 pub struct RootKey {
@@ -61,6 +63,7 @@ pub struct RootKey {
     kwp: KwpAes256,
     pub(crate) pin_seal: SealingKey,
     pub(crate) pin_mac: Hmac<Sha256>,
+    pub(crate) private_key_seal: SealingKey,
 }
 
 impl fmt::Debug for RootKey {
@@ -123,12 +126,16 @@ impl RootKey {
                 actual: mac_key.len(),
             }
         })?;
+        let pk_prk = subkey(&bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
+        let private_key_seal =
+            SealingKey::new(&pk_prk, BlobKind::PrivateKey, [0u8; KEY_ID_LEN], 0)?;
         Ok(Self {
             #[cfg(feature = "hazmat")]
             bytes,
             kwp,
             pin_seal,
             pin_mac,
+            private_key_seal,
         })
     }
 

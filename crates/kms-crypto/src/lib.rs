@@ -9,6 +9,7 @@ pub mod hex;
 mod keys;
 mod pin;
 mod rng;
+mod sealed;
 
 use core::fmt;
 
@@ -16,13 +17,14 @@ pub use dek::{DIGEST_LEN, Dek, DekContext, DekLength};
 pub use error::{Error, Result};
 pub use format::{BlobKind, CiphertextHeader};
 pub use keys::{KEY_LEN, MasterKey, RootKey, WRAPPED_MASTER_KEY_LEN, WrappedMasterKey};
-pub use pin::{PIN_LEN, PIN_VERIFIER_LEN, Pin, PinVerifier};
+pub use pin::{PIN_LEN, PIN_VERIFIER_LEN, Pin, PinScope, PinVerifier};
+pub use sealed::{MAX_PRIVATE_KEY_BYTES, PrivateKeyScope};
 
 /// Bytes a v1 blob adds to its plaintext: 88-byte header, 16-byte tag,
 /// 32-byte commitment.
 pub const CIPHERTEXT_OVERHEAD: usize = format::OVERHEAD;
 
-/// A v1 blob (a wrapped DEK or a sealed PIN) whose structure has been
+/// A v1 blob (a wrapped DEK, a sealed PIN or a sealed private key) whose structure has been
 /// checked. Not secret: its wire form is [`Ciphertext::to_hex`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct Ciphertext {

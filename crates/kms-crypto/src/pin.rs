@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::format::{EncodedContext, NONCE_LEN, SALT_LEN, check_printable};
+use crate::format::{EncodedContext, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable};
 use crate::keys::RootKey;
 use crate::{Ciphertext, hex, rng};
 
@@ -28,9 +28,49 @@ pub(crate) fn check_keystore_id(keystore_id: &str) -> Result<&[u8]> {
     Ok(b)
 }
 
-/// The context of a PIN blob: the keystore id, length-prefixed.
-fn pin_context(keystore_id: &str) -> Result<EncodedContext<'_>> {
-    EncodedContext::new(check_keystore_id(keystore_id)?, &[])
+/// Whom a sealed PIN belongs to: the keystore it was issued for and the
+/// caller's domain (tenant account). Both are bound into the blob's
+/// authenticated context, so a PIN of a shared keystore (`"1"`, `"2"`),
+/// whose root key every tenant shares, verifies for its own domain only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PinScope<'a> {
+    keystore_id: &'a str,
+    domain_id: &'a str,
+}
+
+impl<'a> PinScope<'a> {
+    /// Checks and builds a scope.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeystoreId`] unless the keystore id is 1..=64
+    /// printable ASCII bytes; [`Error::InvalidDomainId`] unless the domain
+    /// id is 1..=128 printable ASCII bytes.
+    pub fn new(keystore_id: &'a str, domain_id: &'a str) -> Result<Self> {
+        check_keystore_id(keystore_id)?;
+        let d = domain_id.as_bytes();
+        if d.is_empty() || d.len() > MAX_CTX_FIELD || !check_printable(d) {
+            return Err(Error::InvalidDomainId);
+        }
+        Ok(Self {
+            keystore_id,
+            domain_id,
+        })
+    }
+
+    /// The keystore id.
+    pub fn keystore_id(&self) -> &'a str {
+        self.keystore_id
+    }
+
+    /// The domain id.
+    pub fn domain_id(&self) -> &'a str {
+        self.domain_id
+    }
+
+    /// The context of a PIN blob: `u16 len || keystore id || u16 len || domain id`.
+    fn context(&self) -> Result<EncodedContext<'a>> {
+        EncodedContext::new(self.keystore_id.as_bytes(), self.domain_id.as_bytes())
+    }
 }
 
 /// A PIN: 32 bytes from the CSPRNG. Zeroized on drop, not `Clone`, `Debug` redacted.
@@ -119,17 +159,18 @@ impl PinVerifier {
 
 impl RootKey {
     /// Seals a PIN under this (keystore's) root key, bound to the keystore
-    /// id: a v1 blob with the PIN algorithm id, which no DEK operation accepts.
+    /// and the domain: a v1 blob with the PIN algorithm id, which no DEK
+    /// operation accepts.
     ///
     /// # Errors
-    /// [`Error::InvalidKeystoreId`] or [`Error::Entropy`].
+    /// [`Error::Entropy`].
     pub fn seal_pin<R: TryCryptoRng + ?Sized>(
         &self,
         rng: &mut R,
-        keystore_id: &str,
+        scope: &PinScope<'_>,
         pin: &Pin,
     ) -> Result<Ciphertext> {
-        let ctx = pin_context(keystore_id)?;
+        let ctx = scope.context()?;
         self.pin_seal.seal(PIN_LEN, &ctx, |area| {
             let (salt_nonce, pt) = area.split_at_mut(SALT_LEN + NONCE_LEN);
             rng::fill(rng, salt_nonce)?;
@@ -138,25 +179,26 @@ impl RootKey {
         })
     }
 
-    /// Opens a sealed PIN of keystore `keystore_id`.
+    /// Opens a PIN sealed for `scope`.
     ///
     /// # Errors
     /// [`Error::Rejected`] for every failure (DEK blob, other keystore, other
-    /// root key, tampering, malformed blob).
-    pub fn open_pin(&self, keystore_id: &str, sealed: &[u8]) -> Result<Pin> {
-        let ctx = pin_context(keystore_id).map_err(|_| Error::Rejected)?;
+    /// domain, other root key, tampering, malformed or retired blob).
+    pub fn open_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<Pin> {
+        let ctx = scope.context().map_err(|_| Error::Rejected)?;
         let pt = self.pin_seal.open(sealed, &ctx)?;
         let arr: [u8; PIN_LEN] = pt[..].try_into().map_err(|_| Error::Rejected)?;
         Ok(Pin(Zeroizing::new(arr)))
     }
 
-    /// Verifies a presented ciphertext PIN (hex, either case) against its keystore.
+    /// Verifies a presented ciphertext PIN (hex, either case) against its
+    /// keystore and domain.
     ///
     /// # Errors
     /// [`Error::Rejected`] for every failure, bad hex included.
-    pub fn verify_sealed_pin(&self, keystore_id: &str, sealed_hex: &str) -> Result<()> {
+    pub fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed_hex: &str) -> Result<()> {
         let blob = hex::decode(sealed_hex).map_err(|_| Error::Rejected)?;
-        self.open_pin(keystore_id, &blob).map(drop)
+        self.open_pin(scope, &blob).map(drop)
     }
 
     /// Computes the keyed verifier of a plaintext PIN of keystore `keystore_id`.

@@ -1,11 +1,11 @@
 //! Fuzz targets of kms-crypto: the v1 ciphertext parser, and every unwrap
-//! path (DEK, PIN, wrapped master key) on arbitrary bytes.
+//! path (DEK, PIN, wrapped master key, sealed private key) on arbitrary bytes.
 
 use std::sync::OnceLock;
 
 use kms_crypto::{
     BlobKind, Ciphertext, CiphertextHeader, Dek, DekContext, DekLength, Error, MasterKey, Pin,
-    RootKey,
+    PinScope, PrivateKeyScope, RootKey,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -24,6 +24,24 @@ pub const PROJECT: &str = "0b8b7d5b2c0040a3a53e1d1e2c8c0a11";
 pub const AAD: &[u8] = b"fuzz";
 /// Keystore id of the fixed fuzzing PIN blobs.
 pub const KEYSTORE: &str = "keystore-fuzz";
+/// Domain id of the fixed fuzzing PIN blobs.
+pub const DOMAIN: &str = "domain-fuzz";
+/// Certificate id of the fixed fuzzing private-key blobs (project [`PROJECT`]).
+pub const CERTIFICATE: &str = "certificate-fuzz";
+
+fn pin_scope(keystore_id: &'static str, domain_id: &'static str) -> PinScope<'static> {
+    match PinScope::new(keystore_id, domain_id) {
+        Ok(s) => s,
+        Err(e) => panic!("fixed PIN scope is invalid: {e:?}"),
+    }
+}
+
+fn key_scope(project_id: &'static str, certificate_id: &'static str) -> PrivateKeyScope<'static> {
+    match PrivateKeyScope::new(project_id, certificate_id) {
+        Ok(s) => s,
+        Err(e) => panic!("fixed private-key scope is invalid: {e:?}"),
+    }
+}
 
 /// The fixed keys the unwrap target opens with (seeded, so committed seeds stay valid).
 pub struct Keys {
@@ -87,6 +105,11 @@ fn check_parse(data: &[u8]) {
                     assert_eq!(h.key_version(), 0);
                     assert_eq!(h.plaintext_len(), kms_crypto::PIN_LEN);
                 }
+                BlobKind::PrivateKey => {
+                    assert_eq!(h.key_id(), None);
+                    assert_eq!(h.key_version(), 0);
+                    assert!((1..=kms_crypto::MAX_PRIVATE_KEY_BYTES).contains(&h.plaintext_len()));
+                }
                 _ => panic!("unknown blob kind"),
             }
             // The wire form round-trips, in either case.
@@ -102,8 +125,9 @@ fn check_parse(data: &[u8]) {
 
 /// Runs arbitrary bytes through an unwrap path chosen by the first byte:
 /// `0` DEK blob, `1` sealed PIN, `2` wrapped master key, `3` hex text of a DEK
-/// blob, `4` encrypt-datakey input (DEK || SHA-256). A failure must be the
-/// opaque error (or, for 4, a typed input error); a success must be consistent.
+/// blob, `4` encrypt-datakey input (DEK || SHA-256), `5` sealed private key.
+/// A failure must be the opaque error (or, for 4, a typed input error); a
+/// success must be consistent.
 pub fn crypto_dek_unwrap(data: &[u8]) {
     let Some((&mode, body)) = data.split_first() else {
         return;
@@ -112,9 +136,9 @@ pub fn crypto_dek_unwrap(data: &[u8]) {
     let Ok(ctx) = DekContext::new(PROJECT, AAD) else {
         panic!("fixed context is valid");
     };
-    match mode % 5 {
+    match mode % 6 {
         0 => check_dek_unwrap(k, body, &ctx),
-        1 => match k.root.open_pin(KEYSTORE, body) {
+        1 => match k.root.open_pin(&pin_scope(KEYSTORE, DOMAIN), body) {
             Ok(pin) => {
                 assert_eq!(
                     CiphertextHeader::parse(body).map(|h| h.kind()),
@@ -129,7 +153,15 @@ pub fn crypto_dek_unwrap(data: &[u8]) {
                     Ok(())
                 );
                 assert_eq!(
-                    k.root.open_pin("other-keystore", body).err(),
+                    k.root
+                        .open_pin(&pin_scope("other-keystore", DOMAIN), body)
+                        .err(),
+                    Some(Error::Rejected)
+                );
+                assert_eq!(
+                    k.root
+                        .open_pin(&pin_scope(KEYSTORE, "other-domain"), body)
+                        .err(),
                     Some(Error::Rejected)
                 );
             }
@@ -152,6 +184,28 @@ pub fn crypto_dek_unwrap(data: &[u8]) {
                 }
             }
         }
+        5 => match k
+            .root
+            .open_private_key(&key_scope(PROJECT, CERTIFICATE), body)
+        {
+            Ok(pem) => {
+                assert_eq!(
+                    CiphertextHeader::parse(body).map(|h| (h.kind(), h.plaintext_len())),
+                    Ok((BlobKind::PrivateKey, pem.len()))
+                );
+                assert_eq!(
+                    k.root
+                        .open_private_key(&key_scope(PROJECT, "other-certificate"), body)
+                        .err(),
+                    Some(Error::Rejected)
+                );
+                assert_eq!(
+                    k.root.open_pin(&pin_scope(KEYSTORE, DOMAIN), body).err(),
+                    Some(Error::Rejected)
+                );
+            }
+            Err(e) => assert_eq!(e, Error::Rejected),
+        },
         _ => match Dek::from_bytes_with_digest(body) {
             Ok(dek) => {
                 assert_eq!(dek.expose_secret().len() + 32, body.len());
@@ -184,7 +238,16 @@ fn check_dek_unwrap(k: &Keys, body: &[u8], ctx: &DekContext<'_>) {
                     Some(Error::Rejected)
                 );
             }
-            assert_eq!(k.root.open_pin(KEYSTORE, body).err(), Some(Error::Rejected));
+            assert_eq!(
+                k.root.open_pin(&pin_scope(KEYSTORE, DOMAIN), body).err(),
+                Some(Error::Rejected)
+            );
+            assert_eq!(
+                k.root
+                    .open_private_key(&key_scope(PROJECT, CERTIFICATE), body)
+                    .err(),
+                Some(Error::Rejected)
+            );
         }
         Err(e) => assert_eq!(e, Error::Rejected),
     }
@@ -215,7 +278,16 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let pin = Pin::generate(&mut rng).expect("pin");
     let sealed = k
         .root
-        .seal_pin(&mut rng, KEYSTORE, &pin)
+        .seal_pin(&mut rng, &pin_scope(KEYSTORE, DOMAIN), &pin)
+        .expect("seal")
+        .into_bytes();
+    let sealed_key = k
+        .root
+        .seal_private_key(
+            &mut rng,
+            &key_scope(PROJECT, CERTIFICATE),
+            b"-----BEGIN PRIVATE KEY-----\nfuzz\n-----END PRIVATE KEY-----\n",
+        )
         .expect("seal")
         .into_bytes();
     let wrapped = k
@@ -330,6 +402,24 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         "dek-with-digest".into(),
         [&[4u8][..], &dek, &digest].concat(),
     ));
+    out.push((
+        "crypto_ciphertext_parse",
+        "private-key-valid".into(),
+        sealed_key.clone(),
+    ));
+    out.push((
+        "crypto_dek_unwrap",
+        "private-key-valid".into(),
+        [&[5u8][..], &sealed_key].concat(),
+    ));
+    out.push((
+        "crypto_dek_unwrap",
+        "private-key-as-pin".into(),
+        [&[1u8][..], &sealed_key].concat(),
+    ));
+    let mut retired = sealed.clone();
+    retired[1] = 0x02;
+    out.push(("crypto_ciphertext_parse", "pin-retired-alg".into(), retired));
     out.push(("crypto_dek_unwrap", "empty".into(), Vec::new()));
     out
 }

@@ -2,7 +2,8 @@
 
 use kms_crypto::{
     BlobKind, CIPHERTEXT_OVERHEAD, Ciphertext, CiphertextHeader, Dek, DekContext, DekLength, Error,
-    MasterKey, Pin, PinVerifier, RootKey, WRAPPED_MASTER_KEY_LEN,
+    MAX_PRIVATE_KEY_BYTES, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, RootKey,
+    WRAPPED_MASTER_KEY_LEN,
 };
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
@@ -23,6 +24,128 @@ fn cmk(seed: u64) -> MasterKey {
 
 fn ctx(aad: &[u8]) -> DekContext<'_> {
     DekContext::new(PROJECT, aad).unwrap()
+}
+
+const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+
+fn scope(keystore_id: &str) -> PinScope<'_> {
+    PinScope::new(keystore_id, DOMAIN).unwrap()
+}
+
+fn pk_scope<'a>(project: &'a str, certificate: &'a str) -> PrivateKeyScope<'a> {
+    PrivateKeyScope::new(project, certificate).unwrap()
+}
+
+#[test]
+fn retired_pin_blobs_are_refused() {
+    // Algorithm 0x02 bound a PIN to its keystore only; such blobs (whatever
+    // their content) are no longer well-formed.
+    let root = RootKey::generate(&mut rng(5)).unwrap();
+    let pin = Pin::generate(&mut rng(6)).unwrap();
+    let sealed = root.seal_pin(&mut rng(7), &scope("1"), &pin).unwrap();
+    assert_eq!(sealed.as_bytes()[1], 0x03);
+    let mut retired = sealed.as_bytes().to_vec();
+    retired[1] = 0x02;
+    assert_eq!(
+        CiphertextHeader::parse(&retired).unwrap_err(),
+        Error::Rejected
+    );
+    assert_eq!(
+        root.open_pin(&scope("1"), &retired).unwrap_err(),
+        Error::Rejected
+    );
+}
+
+#[test]
+fn private_keys_seal_bound_to_project_and_certificate() {
+    let root = RootKey::generate(&mut rng(8)).unwrap();
+    let pem = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
+    let s = pk_scope(PROJECT, "cert-1");
+    let sealed = root.seal_private_key(&mut rng(9), &s, pem).unwrap();
+    assert_eq!(sealed.header().kind(), BlobKind::PrivateKey);
+    assert_eq!(sealed.header().key_id(), None);
+    assert_eq!(sealed.header().plaintext_len(), pem.len());
+    assert_eq!(sealed.as_bytes().len(), CIPHERTEXT_OVERHEAD + pem.len());
+    assert_eq!(sealed.as_bytes()[..2], [0x01, 0x04]);
+    // The PEM text does not appear in the blob.
+    assert!(!sealed.as_bytes().windows(10).any(|w| w == &pem[..10]));
+    assert_eq!(
+        &root.open_private_key(&s, sealed.as_bytes()).unwrap()[..],
+        &pem[..]
+    );
+    let hex = sealed.to_hex();
+    assert_eq!(Ciphertext::from_hex(&hex).unwrap(), sealed);
+    // Another certificate, another project, another root, another purpose.
+    for other in [
+        pk_scope(PROJECT, "cert-2"),
+        pk_scope("other-project", "cert-1"),
+    ] {
+        assert_eq!(
+            root.open_private_key(&other, sealed.as_bytes())
+                .unwrap_err(),
+            Error::Rejected
+        );
+    }
+    let other_root = RootKey::generate(&mut rng(10)).unwrap();
+    assert_eq!(
+        other_root
+            .open_private_key(&s, sealed.as_bytes())
+            .unwrap_err(),
+        Error::Rejected
+    );
+    let pin = Pin::generate(&mut rng(11)).unwrap();
+    let pin_blob = root.seal_pin(&mut rng(12), &scope("1"), &pin).unwrap();
+    assert_eq!(
+        root.open_private_key(&s, pin_blob.as_bytes()).unwrap_err(),
+        Error::Rejected
+    );
+    assert_eq!(
+        root.open_pin(&scope("1"), sealed.as_bytes()).unwrap_err(),
+        Error::Rejected
+    );
+    for i in 0..sealed.as_bytes().len() * 8 {
+        let mut t = sealed.as_bytes().to_vec();
+        t[i / 8] ^= 1 << (i % 8);
+        assert_eq!(root.open_private_key(&s, &t).unwrap_err(), Error::Rejected);
+    }
+    for len in 0..sealed.as_bytes().len() {
+        assert_eq!(
+            root.open_private_key(&s, &sealed.as_bytes()[..len])
+                .unwrap_err(),
+            Error::Rejected
+        );
+    }
+    // Limits.
+    assert_eq!(
+        root.seal_private_key(&mut rng(1), &s, b"").unwrap_err(),
+        Error::InvalidPrivateKeyLength { len: 0 }
+    );
+    let big = vec![b'k'; MAX_PRIVATE_KEY_BYTES + 1];
+    assert_eq!(
+        root.seal_private_key(&mut rng(1), &s, &big).unwrap_err(),
+        Error::InvalidPrivateKeyLength {
+            len: MAX_PRIVATE_KEY_BYTES + 1
+        }
+    );
+    let max = root
+        .seal_private_key(&mut rng(1), &s, &big[..MAX_PRIVATE_KEY_BYTES])
+        .unwrap();
+    assert_eq!(
+        root.open_private_key(&s, max.as_bytes()).unwrap().len(),
+        MAX_PRIVATE_KEY_BYTES
+    );
+    assert_eq!(
+        PrivateKeyScope::new("", "c").unwrap_err(),
+        Error::InvalidProjectId
+    );
+    assert_eq!(
+        PrivateKeyScope::new("p", "").unwrap_err(),
+        Error::InvalidCertificateId
+    );
+    assert_eq!(
+        PrivateKeyScope::new("p", &"c".repeat(129)).unwrap_err(),
+        Error::InvalidCertificateId
+    );
 }
 
 #[test]
@@ -159,14 +282,16 @@ fn wrong_key_version_project_aad_and_kind_are_rejected() {
     }
     // a PIN blob is never a DEK blob, and vice versa
     let pin = Pin::generate(&mut rng(3)).unwrap();
-    let sealed = root.seal_pin(&mut rng(4), "keystore-1", &pin).unwrap();
+    let sealed = root
+        .seal_pin(&mut rng(4), &scope("keystore-1"), &pin)
+        .unwrap();
     assert_eq!(sealed.header().kind(), BlobKind::Pin);
     assert_eq!(
         key.unwrap_dek(sealed.as_bytes(), &good).unwrap_err(),
         Error::Rejected
     );
     assert_eq!(
-        root.open_pin("keystore-1", &blob).unwrap_err(),
+        root.open_pin(&scope("keystore-1"), &blob).unwrap_err(),
         Error::Rejected
     );
     // even with the kind byte rewritten, the other purpose's derivation rejects it
@@ -343,14 +468,19 @@ fn caller_mistakes_get_typed_errors() {
         Error::InvalidKeystoreId
     );
     assert_eq!(
-        root.seal_pin(
-            &mut rng(1),
-            &"k".repeat(65),
-            &Pin::generate(&mut rng(1)).unwrap()
-        )
-        .unwrap_err(),
+        PinScope::new(&"k".repeat(65), DOMAIN).unwrap_err(),
         Error::InvalidKeystoreId
     );
+    assert_eq!(PinScope::new("1", "").unwrap_err(), Error::InvalidDomainId);
+    assert_eq!(
+        PinScope::new("1", &"d".repeat(129)).unwrap_err(),
+        Error::InvalidDomainId
+    );
+    assert_eq!(
+        PinScope::new("1", "d d").unwrap_err(),
+        Error::InvalidDomainId
+    );
+    assert!(PinScope::new("1", &"d".repeat(128)).is_ok());
     assert_eq!(
         Pin::from_hex("00").unwrap_err(),
         Error::InvalidPinLength { expected: 32 }
@@ -417,7 +547,7 @@ fn entropy_failure_is_reported() {
     assert_eq!(Pin::generate(&mut Broken).unwrap_err(), Error::Entropy);
     let pin = Pin::generate(&mut rng(2)).unwrap();
     assert_eq!(
-        root.seal_pin(&mut Broken, "1", &pin).unwrap_err(),
+        root.seal_pin(&mut Broken, &scope("1"), &pin).unwrap_err(),
         Error::Entropy
     );
     // dyn generators work too (the shape kms-core's entropy port can take)
@@ -524,36 +654,43 @@ fn pins() {
     );
 
     // sealed
-    let sealed = root.seal_pin(&mut r, "keystore-1", &pin).unwrap();
+    let sealed = root.seal_pin(&mut r, &scope("keystore-1"), &pin).unwrap();
     assert_eq!(sealed.header().kind(), BlobKind::Pin);
     assert_eq!(sealed.header().key_id(), None);
     assert_eq!(
-        root.open_pin("keystore-1", sealed.as_bytes())
+        root.open_pin(&scope("keystore-1"), sealed.as_bytes())
             .unwrap()
             .expose_secret(),
         pin.expose_secret()
     );
-    root.verify_sealed_pin("keystore-1", &sealed.to_hex())
+    root.verify_sealed_pin(&scope("keystore-1"), &sealed.to_hex())
         .unwrap();
-    root.verify_sealed_pin("keystore-1", &sealed.to_hex().to_lowercase())
+    root.verify_sealed_pin(&scope("keystore-1"), &sealed.to_hex().to_lowercase())
         .unwrap();
     assert_eq!(
-        root.verify_sealed_pin("keystore-2", &sealed.to_hex())
+        root.verify_sealed_pin(&scope("keystore-2"), &sealed.to_hex())
             .unwrap_err(),
         Error::Rejected
     );
+    // The same keystore in another domain: a shared keystore's PIN does not
+    // travel between tenants.
     assert_eq!(
-        root.verify_sealed_pin("keystore-1", "not hex").unwrap_err(),
+        root.verify_sealed_pin(
+            &PinScope::new("keystore-1", "another-domain").unwrap(),
+            &sealed.to_hex()
+        )
+        .unwrap_err(),
         Error::Rejected
     );
     assert_eq!(
-        root.verify_sealed_pin("", &sealed.to_hex()).unwrap_err(),
+        root.verify_sealed_pin(&scope("keystore-1"), "not hex")
+            .unwrap_err(),
         Error::Rejected
     );
     let other_root = RootKey::generate(&mut rng(43)).unwrap();
     assert_eq!(
         other_root
-            .verify_sealed_pin("keystore-1", &sealed.to_hex())
+            .verify_sealed_pin(&scope("keystore-1"), &sealed.to_hex())
             .unwrap_err(),
         Error::Rejected
     );
@@ -561,13 +698,13 @@ fn pins() {
         let mut t = sealed.as_bytes().to_vec();
         t[i / 8] ^= 1 << (i % 8);
         assert_eq!(
-            root.open_pin("keystore-1", &t).unwrap_err(),
+            root.open_pin(&scope("keystore-1"), &t).unwrap_err(),
             Error::Rejected
         );
     }
     for len in 0..sealed.as_bytes().len() {
         assert_eq!(
-            root.open_pin("keystore-1", &sealed.as_bytes()[..len])
+            root.open_pin(&scope("keystore-1"), &sealed.as_bytes()[..len])
                 .unwrap_err(),
             Error::Rejected
         );
@@ -661,7 +798,8 @@ proptest! {
         let key = cmk(1);
         let root = RootKey::generate(&mut rng(2)).unwrap();
         prop_assert_eq!(key.unwrap_dek(&blob, &ctx(b"")).unwrap_err(), Error::Rejected);
-        prop_assert_eq!(root.open_pin("1", &blob).unwrap_err(), Error::Rejected);
+        prop_assert_eq!(root.open_pin(&scope("1"), &blob).unwrap_err(), Error::Rejected);
+        prop_assert_eq!(root.open_private_key(&pk_scope("p", "c"), &blob).unwrap_err(), Error::Rejected);
         prop_assert_eq!(root.unwrap_master_key(KEY_ID, 1, &blob).unwrap_err(), Error::Rejected);
         let _ = CiphertextHeader::parse(&blob);
     }
