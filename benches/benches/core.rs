@@ -9,8 +9,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kms_core::memory::{self, ManualClock, NullAudit};
+use kms_core::memory::{self, ManualClock};
 use kms_core::ports::{Caller, Timestamp};
+use kms_core::software::NullAudit;
 use kms_core::{CoreConfig, Kms};
 use kms_crypto::{DekContext, DekLength, MasterKey};
 use kms_model::{CreateDatakeyRequestBody, CreateKeyRequestBody};

@@ -2,10 +2,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cache;
 pub mod memory;
 pub mod ports;
 mod service;
+pub mod software;
 mod time;
 
-pub use service::{CertificateQuery, CoreConfig, DEFAULT_KEYSTORE, Kms, SHARED_KEYSTORES};
+pub use service::{CertificateQuery, CoreConfig, Kms};
 pub use time::rfc3339;

@@ -1,31 +1,32 @@
-//! In-memory adapters for every port: thread-safe, no I/O. For tests,
-//! examples, and hosts that want no durability (`kms-server --in-memory`).
+//! In-memory adapters: every store port, and the test doubles (a manual
+//! clock, sequential ids, an audit sink that keeps events). Thread-safe,
+//! no I/O. For tests, examples, and hosts that want no durability
+//! (`kms-server --in-memory`). The production adapters that are not stores
+//! (software root keys, entropy, random ids) are in [`crate::software`].
 //!
 //! [`MemoryStore`] implements every store port over one lock, so each
-//! conditional write is atomic exactly as the port documents.
+//! conditional write is atomic exactly as the port documents. A poisoned
+//! lock (a thread panicked mid-write) is reported as
+//! [`PortErrorKind::Poisoned`](crate::ports::PortErrorKind::Poisoned), never
+//! read as an answer.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use kms_crypto::{
-    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, RootKey, WrappedMasterKey,
-};
-use rand_chacha::ChaCha20Rng;
-use rand_core::{Rng, SeedableRng};
-use zeroize::Zeroizing;
+use kms_crypto::{PinVerifier, WrappedMasterKey};
 
 use crate::ports::{
-    AuditEvent, AuditRecord, AuditSink, BackendError, CertificateFilter, CertificateStore,
-    CertificateWriteError, Clock, ClusterDirectory, ClusterInfo, DeleteKeystoreOutcome, Entropy,
-    EntropyError, EntropyRng, IdGenerator, InsertKeyError, InsertKeystoreError, KeyRecord,
-    KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
-    PortResult, Ports, RootKeyError, RootKeyProvider, StoredCertificate, Timestamp,
+    AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
+    Clock, ClusterInfo, DeleteKeystoreOutcome, Entropy, IdGenerator, InsertKeyError,
+    InsertKeystoreError, KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore,
+    MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, StoredCertificate, Timestamp,
 };
+use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 
-fn poisoned<T>(_: T) -> BackendError {
-    BackendError("in-memory store lock poisoned".to_owned())
+fn poisoned<T>(_: T) -> PortError {
+    PortError::poisoned("in-memory store")
 }
 
 // ---------------------------------------------------------------- stores
@@ -345,196 +346,6 @@ impl PinVerifierStore for MemoryStore {
     }
 }
 
-// ---------------------------------------------------------------- clusters
-
-/// A fixed list of clusters.
-#[derive(Debug, Default, Clone)]
-pub struct StaticClusters(pub Vec<ClusterInfo>);
-
-impl ClusterDirectory for StaticClusters {
-    fn get_cluster(&self, cluster_id: &str) -> PortResult<Option<ClusterInfo>> {
-        Ok(self.0.iter().find(|c| c.cluster_id == cluster_id).cloned())
-    }
-}
-
-// ---------------------------------------------------------------- root keys
-
-/// The keystore whose root key seals certificate private keys: the default one.
-const PRIVATE_KEY_KEYSTORE: &str = "0";
-
-/// Software root-key provider: every keystore's root key is derived from
-/// one 32-byte secret (HKDF inside kms-crypto), so nothing but that secret
-/// needs storing. Losing the secret loses every key.
-pub struct SoftwareRootKeys {
-    secret: Zeroizing<Vec<u8>>,
-    cache: RwLock<HashMap<String, Arc<RootKey>>>,
-}
-
-impl fmt::Debug for SoftwareRootKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SoftwareRootKeys(<redacted>)")
-    }
-}
-
-impl SoftwareRootKeys {
-    /// A provider over `secret` (at least 32 bytes).
-    ///
-    /// # Errors
-    /// The secret is shorter than 32 bytes.
-    pub fn new(secret: &[u8]) -> Result<Self, BackendError> {
-        if secret.len() < kms_crypto::KEY_LEN {
-            return Err(BackendError(
-                "root secret must be at least 32 bytes".to_owned(),
-            ));
-        }
-        Ok(Self {
-            secret: Zeroizing::new(secret.to_vec()),
-            cache: RwLock::new(HashMap::new()),
-        })
-    }
-
-    fn root(&self, keystore_id: &str) -> Result<Arc<RootKey>, RootKeyError> {
-        if let Some(k) = self
-            .cache
-            .read()
-            .map_err(|_| RootKeyError::Rejected)?
-            .get(keystore_id)
-        {
-            return Ok(Arc::clone(k));
-        }
-        let key = Arc::new(
-            RootKey::derive_from_secret(&self.secret, keystore_id)
-                .map_err(|_| RootKeyError::Rejected)?,
-        );
-        self.cache
-            .write()
-            .map_err(|_| RootKeyError::Rejected)?
-            .insert(keystore_id.to_owned(), Arc::clone(&key));
-        Ok(key)
-    }
-}
-
-impl RootKeyProvider for SoftwareRootKeys {
-    fn wrap_master_key(
-        &self,
-        keystore_id: &str,
-        key: &MasterKey,
-    ) -> Result<WrappedMasterKey, RootKeyError> {
-        self.root(keystore_id)?
-            .wrap_master_key(key)
-            .map_err(|_| RootKeyError::Rejected)
-    }
-
-    fn unwrap_master_key(
-        &self,
-        keystore_id: &str,
-        key_id: &str,
-        version: u32,
-        wrapped: &[u8],
-    ) -> Result<MasterKey, RootKeyError> {
-        self.root(keystore_id)?
-            .unwrap_master_key(key_id, version, wrapped)
-            .map_err(|_| RootKeyError::Rejected)
-    }
-
-    fn seal_pin(
-        &self,
-        scope: &PinScope<'_>,
-        entropy: &dyn Entropy,
-        pin: &Pin,
-    ) -> Result<Ciphertext, RootKeyError> {
-        self.root(scope.keystore_id())?
-            .seal_pin(&mut EntropyRng(entropy), scope, pin)
-            .map_err(|_| RootKeyError::Rejected)
-    }
-
-    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError> {
-        self.root(scope.keystore_id())?
-            .open_pin(scope, sealed)
-            .map(drop)
-            .map_err(|_| RootKeyError::Rejected)
-    }
-
-    fn seal_private_key(
-        &self,
-        scope: &PrivateKeyScope<'_>,
-        entropy: &dyn Entropy,
-        private_key: &[u8],
-    ) -> Result<Ciphertext, RootKeyError> {
-        self.root(PRIVATE_KEY_KEYSTORE)?
-            .seal_private_key(&mut EntropyRng(entropy), scope, private_key)
-            .map_err(|_| RootKeyError::Rejected)
-    }
-
-    fn open_private_key(
-        &self,
-        scope: &PrivateKeyScope<'_>,
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
-        self.root(PRIVATE_KEY_KEYSTORE)?
-            .open_private_key(scope, sealed)
-            .map_err(|_| RootKeyError::Rejected)
-    }
-
-    fn pin_verifier(&self, keystore_id: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError> {
-        self.root(keystore_id)?
-            .pin_verifier(keystore_id, pin)
-            .map_err(|_| RootKeyError::Rejected)
-    }
-}
-
-// ---------------------------------------------------------------- entropy, ids, clock, audit
-
-/// ChaCha20 CSPRNG behind a lock. Seed it from the operating system in
-/// production (`getrandom`), or with a fixed seed for deterministic tests.
-pub struct ChaChaEntropy(Mutex<ChaCha20Rng>);
-
-impl fmt::Debug for ChaChaEntropy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ChaChaEntropy(<redacted>)")
-    }
-}
-
-impl ChaChaEntropy {
-    /// A generator from a 32-byte seed.
-    #[must_use]
-    pub fn from_seed(seed: [u8; 32]) -> Self {
-        let seed = Zeroizing::new(seed);
-        Self(Mutex::new(ChaCha20Rng::from_seed(*seed)))
-    }
-}
-
-impl Entropy for ChaChaEntropy {
-    fn fill(&self, dst: &mut [u8]) -> Result<(), EntropyError> {
-        self.0.lock().map_err(|_| EntropyError)?.fill_bytes(dst);
-        Ok(())
-    }
-}
-
-/// Random 8-4-4-4-12 ids (UUID v4 layout) drawn from an [`Entropy`].
-#[derive(Debug)]
-pub struct RandomIds(pub Arc<dyn Entropy>);
-
-impl IdGenerator for RandomIds {
-    fn new_id(&self) -> PortResult<String> {
-        let mut b = [0u8; 16];
-        self.0
-            .fill(&mut b)
-            .map_err(|e| BackendError(e.to_string()))?;
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        let h = base16ct::lower::encode_string(&b);
-        Ok(format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        ))
-    }
-}
-
 /// Sequential ids `00000000-0000-4000-8000-000000000001`, ... for tests.
 #[derive(Debug, Default)]
 pub struct SequentialIds(AtomicU64);
@@ -589,14 +400,6 @@ impl AuditSink for VecAudit {
     }
 }
 
-/// Drops every audit event (benchmarks).
-#[derive(Debug, Default)]
-pub struct NullAudit;
-
-impl AuditSink for NullAudit {
-    fn record(&self, _event: &AuditEvent<'_>) {}
-}
-
 /// A full in-memory bundle: one [`MemoryStore`] for every store port, a
 /// software root-key provider over `root_secret`, ChaCha20 entropy from
 /// `seed`, random ids, and the given clock, clusters and audit sink.
@@ -609,7 +412,7 @@ pub fn ports(
     clock: Arc<dyn Clock>,
     clusters: Vec<ClusterInfo>,
     audit: Arc<dyn AuditSink>,
-) -> Result<Ports, BackendError> {
+) -> Result<Ports, PortError> {
     let store = Arc::new(MemoryStore::new());
     let entropy: Arc<dyn Entropy> = Arc::new(ChaChaEntropy::from_seed(seed));
     Ok(Ports {

@@ -5,6 +5,7 @@
 //! `insert` is a single conditional write (an SQL adapter implements it with
 //! UNIQUE constraints in one transaction), so the core never checks-then-acts.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -46,14 +47,149 @@ impl Caller {
     }
 }
 
-/// A storage or provider failure the core cannot interpret: reported as a
-/// 500 without detail on the wire, with the detail kept for logs.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("backend failure: {0}")]
-pub struct BackendError(pub String);
+/// What kind of failure a port reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PortErrorKind {
+    /// The backend could not be reached or did not answer: I/O, a lost
+    /// connection, a database busy past its timeout, a device gone.
+    Unavailable,
+    /// Stored data breaks an invariant: a corrupt row, an unknown state, an
+    /// id of the wrong shape.
+    Corrupt,
+    /// A lock was poisoned by a thread that panicked while holding it. The
+    /// data behind it may be half-updated, so the port refuses to guess.
+    Poisoned,
+    /// The entropy source failed.
+    Entropy,
+    /// The adapter was set up wrongly (a short root secret, a bad path).
+    Config,
+    /// Anything else.
+    Other,
+}
+
+impl PortErrorKind {
+    /// A short lower-case name for logs.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unavailable => "unavailable",
+            Self::Corrupt => "corrupt data",
+            Self::Poisoned => "lock poisoned",
+            Self::Entropy => "entropy failure",
+            Self::Config => "misconfigured",
+            Self::Other => "failure",
+        }
+    }
+}
+
+/// A storage or provider failure the core cannot interpret. It reaches the
+/// wire as a bare 500 (KMS.0101 / APIG.9999, nothing from here in the
+/// message), and travels to the host as the [`kms_model::ApiError`]'s
+/// cause, which the host logs once with the request id. The source error
+/// (e.g. the SQLite error) is kept, not flattened into text.
+#[derive(Clone)]
+pub struct PortError {
+    kind: PortErrorKind,
+    context: Cow<'static, str>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl PortError {
+    /// A failure of `kind` while doing `context` (what the port was doing,
+    /// e.g. `"insert keystore"`; never a secret).
+    #[must_use]
+    pub fn new(kind: PortErrorKind, context: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            kind,
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// The same failure, caused by `source`.
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// [`PortErrorKind::Unavailable`] caused by `source`.
+    #[must_use]
+    pub fn unavailable(
+        context: impl Into<Cow<'static, str>>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::new(PortErrorKind::Unavailable, context).with_source(source)
+    }
+
+    /// [`PortErrorKind::Corrupt`].
+    #[must_use]
+    pub fn corrupt(context: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(PortErrorKind::Corrupt, context)
+    }
+
+    /// [`PortErrorKind::Poisoned`].
+    #[must_use]
+    pub fn poisoned(context: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(PortErrorKind::Poisoned, context)
+    }
+
+    /// The kind.
+    #[must_use]
+    pub const fn kind(&self) -> PortErrorKind {
+        self.kind
+    }
+
+    /// What the port was doing.
+    #[must_use]
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+}
+
+impl fmt::Debug for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PortError")
+            .field("kind", &self.kind)
+            .field("context", &self.context)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.context, self.kind.as_str())
+    }
+}
+
+impl std::error::Error for PortError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Equal when kind and context are; sources are not compared (they are
+/// for logs, and most error types are not `PartialEq`).
+impl PartialEq for PortError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.context == other.context
+    }
+}
+
+impl Eq for PortError {}
+
+impl From<EntropyError> for PortError {
+    fn from(e: EntropyError) -> Self {
+        Self::new(PortErrorKind::Entropy, "entropy source").with_source(e)
+    }
+}
 
 /// Result of a port call.
-pub type PortResult<T> = Result<T, BackendError>;
+pub type PortResult<T> = Result<T, PortError>;
 
 // ---------------------------------------------------------------- clock, entropy, ids
 
@@ -155,6 +291,7 @@ pub struct KeystoreRecord {
 
 /// Why a keystore insert did not happen.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InsertKeystoreError {
     /// `(domain_id, alias)` is taken.
     #[error("alias taken")]
@@ -164,7 +301,7 @@ pub enum InsertKeystoreError {
     ClusterTaken,
     /// Storage failure.
     #[error(transparent)]
-    Backend(#[from] BackendError),
+    Backend(#[from] PortError),
 }
 
 /// Outcome of a keystore delete.
@@ -308,6 +445,7 @@ pub struct KeyRecord {
 
 /// Why a key insert did not happen.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InsertKeyError {
     /// `(project_id, alias)` is taken.
     #[error("alias taken")]
@@ -317,7 +455,7 @@ pub enum InsertKeyError {
     KeystoreGone,
     /// Storage failure.
     #[error(transparent)]
-    Backend(#[from] BackendError),
+    Backend(#[from] PortError),
 }
 
 /// CMK storage. Holds key material **only wrapped** under a root key.
@@ -371,6 +509,7 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
 
 /// Why a root-key operation failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RootKeyError {
     /// Unwrap or verification failed (opaque, as kms-crypto reports it).
     #[error("rejected")]
@@ -383,12 +522,12 @@ pub enum RootKeyError {
     Timeout,
     /// Any other failure.
     #[error(transparent)]
-    Backend(#[from] BackendError),
+    Backend(#[from] PortError),
 }
 
 /// The keystores' root keys: wraps and unwraps CMK material, seals and
 /// verifies PINs. Root keys never leave the provider (an HSM, or the
-/// software provider in [`crate::memory`]). Keystore ids are `"0"` (the
+/// software provider in [`crate::software`]). Keystore ids are `"0"` (the
 /// default keystore), `"1"`, `"2"` (the shared clusters) or a dedicated id.
 pub trait RootKeyProvider: Send + Sync + fmt::Debug {
     /// Wraps a CMK under the keystore's root key (AES-256-KWP).
@@ -492,26 +631,20 @@ pub trait PinVerifierStore: Send + Sync + fmt::Debug {
 // ---------------------------------------------------------------- certificates
 
 /// A stored APIG certificate: the record the API returns plus the PEM
-/// material it was built from.
-#[derive(Clone, PartialEq, Eq)]
+/// material it was built from. The private key is never here in clear:
+/// only sealed under the root-key provider
+/// ([`RootKeyProvider::seal_private_key`]), bound to the project and the
+/// certificate id, so a store (its files, its backups) holds no usable key.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredCertificate {
     /// The record (id, name, type, instance_id, project_id, fields, times).
     pub record: CertificateRecord,
     /// `cert_content` as uploaded.
     pub cert_pem: String,
-    /// `private_key` as uploaded (secret).
-    pub key_pem: String,
+    /// `private_key`, sealed (a kms-crypto v1 blob, algorithm `0x04`).
+    pub sealed_private_key: Ciphertext,
     /// `trusted_root_ca` as uploaded.
     pub trusted_root_ca: Option<String>,
-}
-
-impl fmt::Debug for StoredCertificate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredCertificate")
-            .field("record", &self.record)
-            .field("key_pem", &"<redacted>")
-            .finish_non_exhaustive()
-    }
 }
 
 /// Filters of list certificates (all optional, exact match; `name` and
@@ -534,6 +667,7 @@ pub struct CertificateFilter {
 
 /// Outcome of a certificate write that must keep the name unique.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CertificateWriteError {
     /// `(project_id, type, instance_id, name)` is taken.
     #[error("name taken")]
@@ -543,7 +677,7 @@ pub enum CertificateWriteError {
     NotFound,
     /// Storage failure.
     #[error(transparent)]
-    Backend(#[from] BackendError),
+    Backend(#[from] PortError),
 }
 
 /// APIG certificate storage.

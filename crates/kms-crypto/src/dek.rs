@@ -75,6 +75,19 @@ impl DekLength {
     }
 }
 
+/// The model's validated `datakey_length` is a DEK length: both are 8..=8192
+/// bits in whole bytes, and the model's constructors enforce it, so the
+/// conversion cannot fail (checked for every length in the tests).
+#[cfg(feature = "kms-model")]
+impl From<kms_model::DatakeyLength> for DekLength {
+    fn from(l: kms_model::DatakeyLength) -> Self {
+        const _: () = assert!(
+            kms_model::DatakeyLength::MIN_BITS == 8 && kms_model::DatakeyLength::MAX_BITS == 8192
+        );
+        Self(l.bits() / 8)
+    }
+}
+
 /// The caller context a DEK ciphertext is bound to: the project id and the
 /// optional `additional_authenticated_data` (at most 128 bytes; absent and
 /// empty are the same).

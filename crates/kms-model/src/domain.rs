@@ -542,26 +542,45 @@ pub enum KeystoreRef {
 }
 
 impl KeystoreRef {
+    /// Id of the default KMS keystore.
+    pub const DEFAULT_ID: &'static str = "0";
+    /// Id of the shared management-plane cluster.
+    pub const SHARED_MANAGEMENT_ID: &'static str = "1";
+    /// Id of the shared data-plane cluster.
+    pub const SHARED_DATA_ID: &'static str = "2";
+    /// The two shared clusters, whose PINs authorise keys of the default keystore.
+    pub const SHARED: [Self; 2] = [Self::SharedManagement, Self::SharedData];
+
     /// Parses `keystore_id`: `"0"`, `"1"`, `"2"`, or a dedicated keystore id.
     ///
     /// # Errors
     /// Anything else.
     pub fn parse(s: &str) -> Result<Self> {
         match s {
-            "0" => Ok(Self::Default),
-            "1" => Ok(Self::SharedManagement),
-            "2" => Ok(Self::SharedData),
+            Self::DEFAULT_ID => Ok(Self::Default),
+            Self::SHARED_MANAGEMENT_ID => Ok(Self::SharedManagement),
+            Self::SHARED_DATA_ID => Ok(Self::SharedData),
             other => KeystoreId::parse_field("keystore_id", other).map(Self::Dedicated),
         }
+    }
+
+    /// Whether a stored keystore id names a tenant's dedicated keystore
+    /// (anything but the three built-in ids).
+    #[must_use]
+    pub fn is_dedicated_id(id: &str) -> bool {
+        !matches!(
+            id,
+            Self::DEFAULT_ID | Self::SHARED_MANAGEMENT_ID | Self::SHARED_DATA_ID
+        )
     }
 
     /// The wire form.
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Default => "0",
-            Self::SharedManagement => "1",
-            Self::SharedData => "2",
+            Self::Default => Self::DEFAULT_ID,
+            Self::SharedManagement => Self::SHARED_MANAGEMENT_ID,
+            Self::SharedData => Self::SHARED_DATA_ID,
             Self::Dedicated(id) => id.as_str(),
         }
     }

@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -346,13 +347,27 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// A wire error: a catalogue entry plus an optional detail.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// A wire error: a catalogue entry plus an optional detail, and, for
+/// failures behind the API (storage, HSM), the cause, which is for the
+/// host's logs and never rendered on the wire.
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{} {}: {}", self.code.status(), self.code.as_str(), self.error_msg())]
 pub struct ApiError {
     code: ErrorCode,
     detail: Option<String>,
+    #[source]
+    cause: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
+
+/// Equal when code and detail are: what the caller sees. Causes are not
+/// compared.
+impl PartialEq for ApiError {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && self.detail == other.detail
+    }
+}
+
+impl Eq for ApiError {}
 
 impl ApiError {
     /// An error with a detail appended to the stable message.
@@ -363,13 +378,37 @@ impl ApiError {
         Self {
             code,
             detail: (!redundant).then_some(detail),
+            cause: None,
         }
     }
 
     /// An error with only the stable message.
     #[must_use]
     pub const fn bare(code: ErrorCode) -> Self {
-        Self { code, detail: None }
+        Self {
+            code,
+            detail: None,
+            cause: None,
+        }
+    }
+
+    /// The same error, caused by `cause` (kept for logs, not on the wire).
+    #[must_use]
+    pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.cause = Some(Arc::new(cause));
+        self
+    }
+
+    /// What caused it behind the API, if known.
+    #[must_use]
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.cause.as_deref()
+    }
+
+    /// The cause, shared (a host can keep it past the error).
+    #[must_use]
+    pub fn shared_cause(&self) -> Option<Arc<dyn std::error::Error + Send + Sync + 'static>> {
+        self.cause.clone()
     }
 
     /// The catalogue entry.

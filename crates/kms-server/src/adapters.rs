@@ -4,10 +4,11 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use kms_core::memory::{ChaChaEntropy, MemoryStore, RandomIds, SoftwareRootKeys, StaticClusters};
+use kms_core::memory::MemoryStore;
 use kms_core::ports::{
-    AuditEvent, AuditSink, BackendError, Clock, ClusterInfo, Entropy, Ports, Timestamp,
+    AuditEvent, AuditSink, Clock, ClusterInfo, Entropy, PortError, PortErrorKind, Ports, Timestamp,
 };
+use kms_core::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 use kms_store_sqlite::SqliteStore;
 
 use crate::root::RootSecret;
@@ -45,10 +46,12 @@ impl AuditSink for TracingAudit {
     }
 }
 
-fn os_seeded_entropy() -> Result<Arc<dyn Entropy>, BackendError> {
+fn os_seeded_entropy() -> Result<Arc<dyn Entropy>, PortError> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(&mut seed[..])
-        .map_err(|e| BackendError(format!("OS random source failed: {e}")))?;
+    getrandom::fill(&mut seed[..]).map_err(|e| {
+        PortError::new(PortErrorKind::Entropy, "OS random source")
+            .with_source(std::io::Error::other(e.to_string()))
+    })?;
     Ok(Arc::new(ChaChaEntropy::from_seed(*seed)))
 }
 
@@ -71,7 +74,7 @@ pub fn ports(
     storage: Storage,
     secret: &RootSecret,
     clusters: Vec<ClusterInfo>,
-) -> Result<Ports, BackendError> {
+) -> Result<Ports, PortError> {
     let entropy = os_seeded_entropy()?;
     let root_keys = Arc::new(SoftwareRootKeys::new(secret.expose())?);
     let (keystores, keys, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>) = match storage {

@@ -137,6 +137,26 @@ struct RouteName(String);
 #[derive(Clone, Copy)]
 struct ErrorCodeName(&'static str);
 
+/// What caused an error behind the API (storage, root keys), logged once
+/// by [`request_frame`] with the request id; never on the wire.
+#[derive(Clone)]
+struct ErrorCause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+/// An error and its sources, `a: b: c`.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(e) = next {
+            write!(f, ": {e}")?;
+            next = e.source();
+        }
+        Ok(())
+    }
+}
+
 /// Inner layer (after routing): remembers the matched route for the log.
 async fn record_route(req: Request, next: Next) -> Response {
     let route = req
@@ -185,6 +205,17 @@ async fn request_frame(State(state): State<AppState>, mut req: Request, next: Ne
         .map_or("-", |r| r.0.as_str());
     let code = resp.extensions().get::<ErrorCodeName>().map_or("", |c| c.0);
     let project = path_project(&path).unwrap_or("");
+    if let Some(ErrorCause(cause)) = resp.extensions().get::<ErrorCause>() {
+        let cause: &(dyn std::error::Error + 'static) = &**cause;
+        tracing::error!(
+            target: "kms_server::backend",
+            request_id = %request_id,
+            route,
+            error_code = code,
+            cause = %Chain(cause),
+            "request failed behind the API",
+        );
+    }
     tracing::info!(
         target: "kms_server::access",
         %method,
@@ -242,6 +273,9 @@ fn error_response(e: &ApiError) -> Response {
         .into_response();
     resp.extensions_mut()
         .insert(ErrorCodeName(e.code().as_str()));
+    if let Some(cause) = e.shared_cause() {
+        resp.extensions_mut().insert(ErrorCause(cause));
+    }
     resp
 }
 
@@ -425,13 +459,14 @@ impl Ctx {
         let caller = self.caller.clone();
         tokio::task::spawn_blocking(move || f(&kms, &caller))
             .await
-            .unwrap_or_else(|_| Err(ApiError::bare(internal_code(self.service))))
+            .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
 }
 
 fn json<R: Serialize>(service: Service, r: Result<R, ApiError>) -> Response {
-    match r.and_then(|v| serde_json::to_vec(&v).map_err(|_| ApiError::bare(internal_code(service))))
-    {
+    match r.and_then(|v| {
+        serde_json::to_vec(&v).map_err(|e| ApiError::bare(internal_code(service)).with_cause(e))
+    }) {
         Ok(body) => (
             StatusCode::OK,
             [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],

@@ -56,7 +56,7 @@ pub enum StartError {
     Store(#[from] kms_store_sqlite::Error),
     /// Ports.
     #[error(transparent)]
-    Backend(#[from] kms_core::ports::BackendError),
+    Backend(#[from] kms_core::ports::PortError),
     /// Files, sockets.
     #[error("{context}: {source}")]
     Io {
@@ -177,6 +177,10 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, Some(&db))?;
         (Storage::Sqlite(SqliteStore::open(&db)?), secret, source)
     };
+    let legacy_store = match &storage {
+        Storage::Sqlite(s) => Some(s.clone()),
+        Storage::Memory => None,
+    };
     match &source {
         RootSource::Env => tracing::info!("root key from {ROOT_KEY_ENV}"),
         RootSource::File(p) => tracing::info!(path = %p.display(), "root key loaded"),
@@ -198,6 +202,19 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             region_id: config.region_id.clone(),
         },
     ));
+    if let Some(store) = legacy_store {
+        // Schema-1 databases stored certificate private keys in clear.
+        let sealed = store.seal_legacy_private_keys(|project, id, pem| {
+            kms.seal_certificate_private_key(project, id, pem)
+                .map(kms_crypto::Ciphertext::into_bytes)
+        })?;
+        if sealed > 0 {
+            tracing::warn!(
+                count = sealed,
+                "sealed certificate private keys that an earlier version stored in clear"
+            );
+        }
+    }
     let state = AppState::new(
         kms,
         auth,

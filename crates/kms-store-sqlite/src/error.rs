@@ -1,5 +1,5 @@
 //! Errors of opening a store. Errors of port calls are the ports' own
-//! types ([`kms_core::ports::BackendError`] and the insert outcomes).
+//! types ([`kms_core::ports::PortError`] and the insert outcomes).
 
 /// Opening or migrating the database failed.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,15 @@ pub enum Error {
     /// A pragma did not take the value asked for.
     #[error("sqlite refused pragma {0}")]
     Pragma(&'static str),
+    /// Sealing a legacy clear private key failed (nothing was changed).
+    #[error("sealing the private key of certificate {certificate_id} failed")]
+    Seal {
+        /// The certificate whose key did not seal.
+        certificate_id: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// Result of opening a store.

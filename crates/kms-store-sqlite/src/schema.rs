@@ -81,6 +81,13 @@ CREATE TABLE certificates (
     CONSTRAINT certificate_name UNIQUE (project_id, scope_type, instance_id, name)
 );
 ",
+    // 2: certificate private keys are stored sealed under the root key
+    // (kms-crypto blob, algorithm 0x04). `key_pem` keeps a schema-1 row's
+    // clear key only until the host seals it
+    // (`SqliteStore::seal_legacy_private_keys`); rows written since hold ''.
+    r"
+ALTER TABLE certificates ADD COLUMN sealed_private_key BLOB;
+",
 ];
 
 /// Applies every migration the file has not seen yet.

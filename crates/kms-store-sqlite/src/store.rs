@@ -13,23 +13,20 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use kms_core::ports::{
-    BackendError, CertificateFilter, CertificateStore, CertificateWriteError,
-    DeleteKeystoreOutcome, InsertKeyError, InsertKeystoreError, KeyRecord, KeyState,
-    KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortResult,
-    StoredCertificate, Timestamp,
+    CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
+    InsertKeyError, InsertKeystoreError, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
+    KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, StoredCertificate,
+    Timestamp,
 };
-use kms_crypto::{PinVerifier, WrappedMasterKey};
-use kms_model::{CertificateRecord, KeystoreType};
+use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
+use kms_model::{CertificateRecord, KeystoreRef, KeystoreType};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use zeroize::Zeroizing;
 
 use crate::error::Error;
 
 type Result<T, E = Error> = std::result::Result<T, E>;
 use crate::schema;
-
-/// The keystore ids that are not dedicated keystores: the default keystore
-/// and the two shared clusters. Keys in them carry no foreign key.
-const SHARED_KEYSTORES: [&str; 3] = ["0", "1", "2"];
 
 /// How to open a [`SqliteStore`].
 #[derive(Clone, Debug)]
@@ -80,9 +77,16 @@ impl fmt::Debug for SqliteStore {
     }
 }
 
-fn backend(e: &rusqlite::Error) -> BackendError {
-    BackendError(format!("sqlite: {e}"))
+/// A SQLite failure as the ports report it, with the SQLite error as source.
+fn backend(e: &rusqlite::Error) -> PortError {
+    // rusqlite::Error is not Clone; its text and code are what logs need.
+    PortError::unavailable("sqlite", SqliteFailure(e.to_string()))
 }
+
+/// The text of a rusqlite error, kept as a [`PortError`]'s source.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct SqliteFailure(String);
 
 /// Which constraint a failed statement violated, from SQLite's message
 /// (`UNIQUE constraint failed: keystores.domain_id, keystores.alias`).
@@ -118,6 +122,10 @@ fn configure(conn: &Connection, busy: Duration) -> Result<()> {
     conn.busy_timeout(busy)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Overwrite deleted content with zeros, so a replaced or deleted row
+    // (a legacy clear private key, a deleted certificate) does not linger
+    // in free pages of the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
     if fk != 1 {
         return Err(Error::Pragma("foreign_keys"));
@@ -187,6 +195,53 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// Seals every private key that schema 1 stored in clear: for each
+    /// such certificate, `seal(project_id, certificate_id, pem)` returns
+    /// the sealed blob (kms-core's `Kms::seal_certificate_private_key`),
+    /// which replaces the clear key in one transaction for all rows. The
+    /// WAL is then checkpointed and truncated, and `secure_delete` has
+    /// zeroed the freed cells, so no clear key remains in the files.
+    /// Returns how many keys were sealed (0 once done: run it at every
+    /// start).
+    ///
+    /// # Errors
+    /// SQLite failure, or [`Error::Seal`] when `seal` fails (nothing is
+    /// changed then).
+    pub fn seal_legacy_private_keys<E>(
+        &self,
+        mut seal: impl FnMut(&str, &str, &[u8]) -> std::result::Result<Vec<u8>, E>,
+    ) -> Result<usize>
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let mut conn = lock(&self.inner.writer);
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let legacy: Vec<(String, String, Zeroizing<String>)> = {
+            let mut stmt = tx.prepare(
+                "SELECT id, project_id, key_pem FROM certificates WHERE sealed_private_key IS NULL",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, Zeroizing::new(r.get::<_, String>(2)?)))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (id, project_id, pem) in &legacy {
+            let sealed = seal(project_id, id, pem.as_bytes()).map_err(|e| Error::Seal {
+                certificate_id: id.clone(),
+                source: Box::new(e),
+            })?;
+            tx.execute(
+                "UPDATE certificates SET sealed_private_key = ?1, key_pem = '' WHERE id = ?2",
+                params![sealed, id],
+            )?;
+        }
+        tx.commit()?;
+        if !legacy.is_empty() {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
+        Ok(legacy.len())
+    }
+
     /// The schema version of the open file.
     ///
     /// # Errors
@@ -224,7 +279,7 @@ fn keystore_state(s: &str) -> PortResult<KeystoreState> {
     match s {
         "ENABLED" => Ok(KeystoreState::Enabled),
         "DISABLED" => Ok(KeystoreState::Disabled),
-        other => Err(BackendError(format!(
+        other => Err(PortError::corrupt(format!(
             "bad keystore state {other:?} in database"
         ))),
     }
@@ -251,7 +306,7 @@ fn keystore_record(row: KeystoreRow) -> PortResult<KeystoreRecord> {
         domain_id,
         alias,
         keystore_type: KeystoreType::parse(&ty)
-            .map_err(|_| BackendError(format!("bad keystore type {ty:?} in database")))?,
+            .map_err(|_| PortError::corrupt(format!("bad keystore type {ty:?} in database")))?,
         cluster_id,
         state: keystore_state(&state)?,
         create_time: Timestamp(create_time),
@@ -384,7 +439,9 @@ fn key_state(s: &str) -> PortResult<KeyState> {
         "2" => Ok(KeyState::Enabled),
         "3" => Ok(KeyState::Disabled),
         "4" => Ok(KeyState::PendingDeletion),
-        other => Err(BackendError(format!("bad key state {other:?} in database"))),
+        other => Err(PortError::corrupt(format!(
+            "bad key state {other:?} in database"
+        ))),
     }
 }
 
@@ -407,8 +464,8 @@ impl MasterKeyStore for SqliteStore {
         record: &KeyRecord,
         material: &WrappedMasterKey,
     ) -> Result<(), InsertKeyError> {
-        let dedicated = (!SHARED_KEYSTORES.contains(&record.keystore_id.as_str()))
-            .then_some(&record.keystore_id);
+        let dedicated =
+            KeystoreRef::is_dedicated_id(&record.keystore_id).then_some(&record.keystore_id);
         let res = self.write(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.prepare_cached(
@@ -494,7 +551,7 @@ impl MasterKeyStore for SqliteStore {
             keystore_id,
             state: key_state(&state)?,
             current_version: u32::try_from(ver)
-                .map_err(|_| BackendError("bad key version in database".into()))?,
+                .map_err(|_| PortError::corrupt("bad key version in database"))?,
             create_time: Timestamp(ct),
             deletion_time: dt.map(Timestamp),
         })))
@@ -584,20 +641,26 @@ fn scope(record: &CertificateRecord) -> (&str, &str) {
     (ty, instance)
 }
 
-type CertRow = (String, String, String, Option<String>);
+type CertRow = (String, String, Option<Vec<u8>>, Option<String>);
 
 fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
 
 fn stored_certificate(row: CertRow) -> PortResult<StoredCertificate> {
-    let (json, cert_pem, key_pem, trusted_root_ca) = row;
+    let (json, cert_pem, sealed, trusted_root_ca) = row;
     let record: CertificateRecord = serde_json::from_str(&json)
-        .map_err(|e| BackendError(format!("bad certificate record in database: {e}")))?;
+        .map_err(|e| PortError::corrupt("bad certificate record in database").with_source(e))?;
+    // NULL only in a schema-1 row whose clear key was not sealed yet: the
+    // host runs `seal_legacy_private_keys` before serving.
+    let sealed = sealed
+        .ok_or_else(|| PortError::corrupt("certificate private key not sealed (legacy row)"))?;
+    let sealed_private_key = Ciphertext::from_bytes(&sealed)
+        .map_err(|e| PortError::corrupt("bad sealed private key in database").with_source(e))?;
     Ok(StoredCertificate {
         record,
         cert_pem,
-        key_pem,
+        sealed_private_key,
         trusted_root_ca,
     })
 }
@@ -612,8 +675,11 @@ fn cert_write_error(e: &rusqlite::Error) -> CertificateWriteError {
 }
 
 fn record_json(record: &CertificateRecord) -> Result<String, CertificateWriteError> {
-    serde_json::to_string(record)
-        .map_err(|e| BackendError(format!("cannot serialise certificate record: {e}")).into())
+    serde_json::to_string(record).map_err(|e| {
+        PortError::corrupt("cannot serialise certificate record")
+            .with_source(e)
+            .into()
+    })
 }
 
 const CERT_FILTER: &str = "project_id = ?1
@@ -626,13 +692,14 @@ const CERT_FILTER: &str = "project_id = ?1
 
 /// Parameters `?1..=?12` of the certificate INSERT and UPDATE, in column
 /// order: id, project_id, scope_type, instance_id, name, common_name,
-/// signature_algorithm, algorithm_type, record_json, cert_pem, key_pem,
-/// trusted_root_ca.
+/// signature_algorithm, algorithm_type, record_json, cert_pem,
+/// sealed_private_key, trusted_root_ca.
 fn cert_params<'a>(
     cert: &'a StoredCertificate,
     ty: &'a &'a str,
     instance: &'a &'a str,
     json: &'a &'a str,
+    sealed_key: &'a &'a [u8],
 ) -> [&'a dyn rusqlite::ToSql; 12] {
     let r = &cert.record;
     let or_empty = |v: &'a Option<String>| -> &'a dyn rusqlite::ToSql {
@@ -652,7 +719,7 @@ fn cert_params<'a>(
         or_empty(&r.algorithm_type),
         json,
         &cert.cert_pem,
-        &cert.key_pem,
+        sealed_key,
         &cert.trusted_root_ca,
     ]
 }
@@ -665,10 +732,17 @@ impl CertificateStore for SqliteStore {
         self.write(|c| {
             c.prepare_cached(
                 "INSERT INTO certificates (id, project_id, scope_type, instance_id, name, common_name,
-                     signature_algorithm, algorithm_type, record_json, cert_pem, key_pem, trusted_root_ca)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     signature_algorithm, algorithm_type, record_json, cert_pem, sealed_private_key,
+                     trusted_root_ca, key_pem)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '')",
             )?
-            .execute(cert_params(cert, &ty, &instance, &json.as_str()))
+            .execute(cert_params(
+                cert,
+                &ty,
+                &instance,
+                &json.as_str(),
+                &cert.sealed_private_key.as_bytes(),
+            ))
         })
         .map(|_| ())
         .map_err(|e| cert_write_error(&e))
@@ -678,7 +752,7 @@ impl CertificateStore for SqliteStore {
         let row = self
             .read(|c| {
                 c.prepare_cached(
-                    "SELECT record_json, cert_pem, key_pem, trusted_root_ca FROM certificates
+                    "SELECT record_json, cert_pem, sealed_private_key, trusted_root_ca FROM certificates
                      WHERE project_id = ?1 AND id = ?2",
                 )?
                 .query_row(params![project_id, id], cert_row)
@@ -713,7 +787,7 @@ impl CertificateStore for SqliteStore {
                     ))?
                     .query_row(p, |r| r.get(0))?;
                 let mut stmt = c.prepare_cached(&format!(
-                    "SELECT record_json, cert_pem, key_pem, trusted_root_ca FROM certificates
+                    "SELECT record_json, cert_pem, sealed_private_key, trusted_root_ca FROM certificates
                      WHERE {CERT_FILTER} ORDER BY rowid LIMIT ?8 OFFSET ?9"
                 ))?;
                 let rows = stmt
@@ -751,10 +825,17 @@ impl CertificateStore for SqliteStore {
                 c.prepare_cached(
                     "UPDATE certificates SET scope_type = ?3, instance_id = ?4, name = ?5,
                          common_name = ?6, signature_algorithm = ?7, algorithm_type = ?8,
-                         record_json = ?9, cert_pem = ?10, key_pem = ?11, trusted_root_ca = ?12
+                         record_json = ?9, cert_pem = ?10, sealed_private_key = ?11, trusted_root_ca = ?12,
+                         key_pem = ''
                      WHERE id = ?1 AND project_id = ?2",
                 )?
-                .execute(cert_params(cert, &ty, &instance, &json.as_str()))
+                .execute(cert_params(
+                cert,
+                &ty,
+                &instance,
+                &json.as_str(),
+                &cert.sealed_private_key.as_bytes(),
+            ))
             })
             .map_err(|e| cert_write_error(&e))?;
         if n == 0 {

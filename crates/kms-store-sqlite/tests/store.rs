@@ -67,9 +67,23 @@ fn cert(id: &str, project: &str, name: &str) -> StoredCertificate {
             ..CertificateRecord::default()
         },
         cert_pem: "-----BEGIN CERTIFICATE-----".into(),
-        key_pem: "-----BEGIN PRIVATE KEY-----".into(),
+        sealed_private_key: sealed_key(project, id),
         trusted_root_ca: None,
     }
+}
+
+/// A private key sealed the way kms-core seals it.
+fn sealed_key(project: &str, id: &str) -> kms_crypto::Ciphertext {
+    use kms_core::ports::RootKeyProvider;
+    let roots = kms_core::software::SoftwareRootKeys::new(&[7u8; 32]).unwrap();
+    let entropy = kms_core::software::ChaChaEntropy::from_seed([3u8; 32]);
+    roots
+        .seal_private_key(
+            &kms_crypto::PrivateKeyScope::new(project, id).unwrap(),
+            &entropy,
+            b"-----BEGIN PRIVATE KEY-----",
+        )
+        .unwrap()
 }
 
 fn id(n: usize) -> String {

@@ -1,0 +1,182 @@
+//! DEKs: create (with and without plaintext), encrypt, decrypt.
+
+use kms_crypto::{BlobKind, Ciphertext, Dek, DekLength};
+use kms_model::{
+    ApiError, CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
+    CreateDatakeyWithoutPlaintextResponseBody, DecryptDatakeyRequest, DecryptDatakeyRequestBody,
+    DecryptDatakeyResponseBody, EncryptDatakeyRequest, EncryptDatakeyRequestBody,
+    EncryptDatakeyResponseBody, ErrorCode,
+};
+
+use super::{Kms, Res, Resource, dek_context, kms_internal};
+use crate::ports::{Caller, EntropyRng};
+
+impl Kms {
+    /// A fresh DEK under the key's current version, wrapped; the plaintext
+    /// too when asked for.
+    fn new_dek(
+        &self,
+        caller: &Caller,
+        req: &CreateDatakeyRequest,
+        with_plaintext: bool,
+    ) -> Res<(Option<Dek>, Ciphertext)> {
+        let key = self.usable_key(caller, &req.key_id, req.pin.as_ref())?;
+        let mk = self.master_key(&key, key.current_version)?;
+        let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+            .map_err(kms_internal)?;
+        let len = DekLength::from(req.datakey_length);
+        let mut rng = EntropyRng(&*self.ports.entropy);
+        if with_plaintext {
+            let (dek, ct) = mk
+                .generate_dek_with_plaintext(&mut rng, len, &ctx)
+                .map_err(kms_internal)?;
+            Ok((Some(dek), ct))
+        } else {
+            let ct = mk.generate_dek(&mut rng, len, &ctx).map_err(kms_internal)?;
+            Ok((None, ct))
+        }
+    }
+
+    /// `POST /v1.0/{project_id}/kms/create-datakey-without-plaintext`: the
+    /// DEK is generated and wrapped inside kms-crypto; only its ciphertext
+    /// leaves.
+    ///
+    /// # Errors
+    /// Validation errors, unknown/disabled key or keystore, invalid PIN.
+    pub fn create_datakey_without_plaintext(
+        &self,
+        caller: &Caller,
+        body: &CreateDatakeyRequestBody,
+    ) -> Res<CreateDatakeyWithoutPlaintextResponseBody> {
+        self.audited(
+            caller,
+            "create-datakey-without-plaintext",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = CreateDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let (_, ct) = self.new_dek(caller, &req, false)?;
+                Ok(CreateDatakeyWithoutPlaintextResponseBody {
+                    key_id: req.key_id.as_str().to_owned(),
+                    cipher_text: ct.to_hex(),
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/create-datakey`: the DEK in hex and
+    /// wrapped.
+    ///
+    /// # Errors
+    /// As [`Kms::create_datakey_without_plaintext`].
+    pub fn create_datakey(
+        &self,
+        caller: &Caller,
+        body: &CreateDatakeyRequestBody,
+    ) -> Res<CreateDatakeyResponseBody> {
+        self.audited(
+            caller,
+            "create-datakey",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = CreateDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let (dek, ct) = self.new_dek(caller, &req, true)?;
+                let plain = dek
+                    .map(|d| d.to_hex().as_str().to_owned())
+                    .unwrap_or_default();
+                Ok(CreateDatakeyResponseBody {
+                    key_id: req.key_id.as_str().to_owned(),
+                    plain_text: plain,
+                    cipher_text: ct.to_hex(),
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/encrypt-datakey`: wraps the caller's DEK
+    /// after checking the SHA-256 that follows it.
+    ///
+    /// # Errors
+    /// Validation errors, digest mismatch (KMS.2103), key errors.
+    pub fn encrypt_datakey(
+        &self,
+        caller: &Caller,
+        body: &EncryptDatakeyRequestBody,
+    ) -> Res<EncryptDatakeyResponseBody> {
+        self.audited(
+            caller,
+            "encrypt-datakey",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = EncryptDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.usable_key(caller, &req.key_id, req.pin.as_ref())?;
+                let dek = Dek::from_bytes_with_digest(&req.plain_text)
+                    .map_err(|_| ApiError::bare(ErrorCode::KmsDekHashMismatch))?;
+                let mk = self.master_key(&key, key.current_version)?;
+                let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+                    .map_err(kms_internal)?;
+                let ct = mk
+                    .wrap_dek(&mut EntropyRng(&*self.ports.entropy), &dek, &ctx)
+                    .map_err(kms_internal)?;
+                Ok(EncryptDatakeyResponseBody {
+                    key_id: req.key_id.as_str().to_owned(),
+                    cipher_text: ct.to_hex(),
+                    datakey_length: req.datakey_length.bytes().to_string(),
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/decrypt-datakey`: unwraps with the key
+    /// version recorded in the ciphertext, so rotation keeps old
+    /// ciphertexts readable.
+    ///
+    /// # Errors
+    /// Validation errors, key errors, a ciphertext that does not belong to
+    /// the key or does not unwrap in this context (KMS.2201, opaque), a
+    /// length other than `datakey_cipher_length` (KMS.2204).
+    pub fn decrypt_datakey(
+        &self,
+        caller: &Caller,
+        body: &DecryptDatakeyRequestBody,
+    ) -> Res<DecryptDatakeyResponseBody> {
+        self.audited(
+            caller,
+            "decrypt-datakey",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = DecryptDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let invalid = || ApiError::bare(ErrorCode::KmsInvalidCipherText);
+                let key = self.usable_key(caller, &req.key_id, None)?;
+                let blob = Ciphertext::from_bytes(&req.cipher_text).map_err(|_| invalid())?;
+                let header = blob.header();
+                if header.kind() != BlobKind::DataKey
+                    || header.key_id() != Some(key.key_id.as_str())
+                {
+                    return Err(invalid());
+                }
+                if header.plaintext_len() != req.datakey_length.bytes() {
+                    return Err(ApiError::bare(ErrorCode::KmsCipherTextLengthMismatch));
+                }
+                let version = header.key_version();
+                if version == 0 || version > key.current_version {
+                    return Err(invalid());
+                }
+                let mk = self.master_key(&key, version)?;
+                let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+                    .map_err(|_| invalid())?;
+                let dek = mk
+                    .unwrap_dek(blob.as_bytes(), &ctx)
+                    .map_err(|_| invalid())?;
+                Ok(DecryptDatakeyResponseBody {
+                    data_key: dek.to_hex().as_str().to_owned(),
+                    datakey_length: dek.length().bytes().to_string(),
+                    datakey_dgst: base16ct::upper::encode_string(&dek.sha256()),
+                })
+            },
+        )
+    }
+}

@@ -1,0 +1,174 @@
+//! The operations: every route of the contract, as a method of [`Kms`],
+//! one file per resource family (keystores, PINs, keys, DEKs,
+//! certificates).
+//!
+//! Each method takes the caller (resolved by the host) and the wire body,
+//! validates it with kms-model, applies the business rules through the
+//! ports, and returns the wire response or the wire error. No I/O happens
+//! here; every effect goes through a port. Failures behind the API travel
+//! as the [`ApiError`]'s cause, for the host to log; they never reach the
+//! wire.
+
+use kms_crypto::DekContext;
+use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
+
+use crate::cache::MasterKeyCache;
+use crate::ports::{AuditEvent, Caller, CertificateFilter, PortError, Ports, RootKeyError};
+
+mod certificates;
+mod datakeys;
+mod keys;
+mod keystores;
+mod pins;
+
+/// Settings of the core that are not ports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoreConfig {
+    /// Reported as `region_id` by create-key.
+    pub region_id: String,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            region_id: "local-1".to_owned(),
+        }
+    }
+}
+
+/// Query of list certificates, as the query string gives it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateQuery {
+    /// Page start (default 0).
+    pub offset: Option<String>,
+    /// Page size (default 20, 1..=500).
+    pub limit: Option<String>,
+    /// Filters.
+    pub filter: CertificateFilter,
+}
+
+const MAX_CACHED_MASTER_KEYS: usize = 65_536;
+
+type Res<T> = Result<T, ApiError>;
+
+/// The service: every operation of the contract over the [`Ports`].
+#[derive(Debug)]
+pub struct Kms {
+    ports: Ports,
+    config: CoreConfig,
+    master_keys: MasterKeyCache,
+}
+
+/// KMS.0101 caused by `e` (kept for the host's log, not put on the wire).
+fn kms_internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    ApiError::bare(ErrorCode::KmsInternal).with_cause(e)
+}
+
+/// APIG.9999 caused by `e`.
+fn apig_internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    ApiError::bare(ErrorCode::ApigSystemError).with_cause(e)
+}
+
+fn root_key_error(e: RootKeyError) -> ApiError {
+    let code = match e {
+        RootKeyError::BadGateway => ErrorCode::KmsBadGateway,
+        RootKeyError::Timeout => ErrorCode::KmsGatewayTimeout,
+        _ => ErrorCode::KmsInternal,
+    };
+    ApiError::bare(code).with_cause(e)
+}
+
+/// Parses a paging parameter: digits only, within `min..=max`.
+fn page_param(
+    field: &'static str,
+    v: Option<&str>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ValidationError> {
+    let Some(s) = v else { return Ok(default) };
+    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationError::new(field, Rule::NotDigits));
+    }
+    let n: u64 = s
+        .parse()
+        .map_err(|_| ValidationError::new(field, Rule::NotDigits))?;
+    if !(min..=max).contains(&n) {
+        return Err(ValidationError::new(field, Rule::OutOfRange { min, max }));
+    }
+    Ok(n)
+}
+
+/// The DEK context of a request: the caller's project and the request's
+/// additional authenticated data (none: empty). The one place the two are
+/// put together, for wrap and unwrap alike.
+fn dek_context<'a>(
+    caller: &'a Caller,
+    aad: Option<&'a Aad>,
+) -> Result<DekContext<'a>, kms_crypto::Error> {
+    DekContext::new(&caller.project_id, aad.map_or(&[][..], Aad::as_bytes))
+}
+
+/// What an audited operation acted on.
+enum Resource<'a, T> {
+    /// Nothing named (create-pin).
+    None,
+    /// The resource the request names.
+    Named(&'a str),
+    /// The resource the operation created, read from its result.
+    Created(fn(&T) -> &str),
+}
+
+impl Kms {
+    /// A service over `ports`.
+    #[must_use]
+    pub fn new(ports: Ports, config: CoreConfig) -> Self {
+        Self {
+            ports,
+            config,
+            master_keys: MasterKeyCache::new(MAX_CACHED_MASTER_KEYS),
+        }
+    }
+
+    /// The ports (for hosts that need e.g. the clock).
+    #[must_use]
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    /// Runs `op` and records one audit event for it, success or failure.
+    fn audited<T>(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        resource: Resource<'_, T>,
+        sequence: Option<&str>,
+        op: impl FnOnce() -> Res<T>,
+    ) -> Res<T> {
+        let result = op();
+        let resource = match resource {
+            Resource::None => None,
+            Resource::Named(r) => Some(r),
+            Resource::Created(id_of) => result.as_ref().ok().map(id_of),
+        };
+        self.ports.audit.record(&AuditEvent {
+            time: self.ports.clock.now(),
+            domain_id: &caller.domain_id,
+            project_id: &caller.project_id,
+            action,
+            resource,
+            sequence,
+            error_code: result.as_ref().err().map(|e| e.code().as_str()),
+        });
+        result
+    }
+
+    /// A fresh id from the id port, checked to have the key-id shape.
+    fn new_id(&self) -> Result<String, PortError> {
+        let id = self.ports.ids.new_id()?;
+        KeyId::from_generated(id.clone()).map_err(|e| {
+            PortError::corrupt("id generator produced an id of the wrong shape").with_source(e)
+        })?;
+        Ok(id)
+    }
+}

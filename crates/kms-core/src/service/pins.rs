@@ -1,0 +1,120 @@
+//! PINs: create-pin, and the check of a PIN presented with a key.
+
+use kms_crypto::{Pin, PinScope};
+use kms_model::{
+    ApiError, CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, ErrorCode,
+    KeystoreRef, PinType, PresentedPin,
+};
+
+use super::{Kms, Res, Resource, kms_internal, root_key_error};
+use crate::ports::{Caller, EntropyRng, KeyRecord, RootKeyError};
+
+/// The scope of a PIN of `keystore_id` for the caller's domain.
+fn pin_scope<'a>(caller: &'a Caller, keystore_id: &'a str) -> Res<PinScope<'a>> {
+    PinScope::new(keystore_id, &caller.domain_id).map_err(kms_internal)
+}
+
+impl Kms {
+    /// `POST /v1.0/{project_id}/kms/create-pin`.
+    ///
+    /// A `CipherText` PIN is sealed by its keystore's root key, bound to
+    /// the keystore and the caller's domain; a `PlainText` PIN is returned
+    /// in hex and only its keyed verifier is stored, for the domain. The
+    /// keystore defaults to `"1"`; keystore `"0"` cannot hold PINs.
+    ///
+    /// # Errors
+    /// Validation errors, keystore `"0"` (KMS.0340), unknown or disabled
+    /// dedicated keystore (KMS.6007, KMS.6008).
+    pub fn create_pin(
+        &self,
+        caller: &Caller,
+        body: &CreatePinRequestBody,
+    ) -> Res<CreatePinResponseBody> {
+        self.audited(caller, "create-pin", Resource::None, None, || {
+            let req = CreatePinRequest::from_body(body).map_err(|e| e.to_kms())?;
+            let keystore = req.keystore.unwrap_or(KeystoreRef::SharedManagement);
+            if keystore == KeystoreRef::Default {
+                return Err(ApiError::new(
+                    ErrorCode::KmsKeystoreNotSupported,
+                    "keystore 0 does not hold PINs",
+                ));
+            }
+            let keystore_id = self.usable_keystore(caller, &keystore)?;
+            let entropy = &*self.ports.entropy;
+            let pin = Pin::generate(&mut EntropyRng(entropy)).map_err(kms_internal)?;
+            let out = match req.pin_type {
+                PinType::CipherText => self
+                    .ports
+                    .root_keys
+                    .seal_pin(&pin_scope(caller, &keystore_id)?, entropy, &pin)
+                    .map_err(root_key_error)?
+                    .to_hex(),
+                PinType::PlainText => {
+                    let verifier = self
+                        .ports
+                        .root_keys
+                        .pin_verifier(&keystore_id, &pin)
+                        .map_err(root_key_error)?;
+                    self.ports
+                        .pins
+                        .insert_pin_verifier(&caller.domain_id, &keystore_id, &verifier)
+                        .map_err(kms_internal)?;
+                    pin.to_hex().as_str().to_owned()
+                }
+            };
+            Ok(CreatePinResponseBody { pin: out })
+        })
+    }
+
+    /// Checks a PIN presented with `key`: it must have been issued to the
+    /// caller's domain for the key's dedicated keystore, or, for a key of
+    /// the default keystore, for one of the shared clusters.
+    ///
+    /// A PIN that does not verify is KMS.6010; a provider or storage
+    /// failure while checking is a 500 with its cause, never a wrong PIN.
+    pub(super) fn check_pin(
+        &self,
+        caller: &Caller,
+        key: &KeyRecord,
+        pin: &PresentedPin,
+    ) -> Res<()> {
+        let invalid = || ApiError::bare(ErrorCode::KmsInvalidPin);
+        let shared = KeystoreRef::SHARED.map(|k| k.as_str().to_owned());
+        let candidates: &[String] = if KeystoreRef::is_dedicated_id(&key.keystore_id) {
+            std::slice::from_ref(&key.keystore_id)
+        } else {
+            &shared
+        };
+        for ks in candidates {
+            let ok = match pin.pin_type {
+                PinType::CipherText => match self
+                    .ports
+                    .root_keys
+                    .verify_sealed_pin(&pin_scope(caller, ks)?, &pin.bytes)
+                {
+                    Ok(()) => true,
+                    Err(RootKeyError::Rejected) => false,
+                    Err(e) => return Err(root_key_error(e)),
+                },
+                PinType::PlainText => {
+                    let Ok(p) = Pin::from_bytes(&pin.bytes) else {
+                        return Err(invalid());
+                    };
+                    let verifier = self
+                        .ports
+                        .root_keys
+                        .pin_verifier(ks, &p)
+                        .map_err(root_key_error)?;
+                    self.ports
+                        .pins
+                        .has_pin_verifier(&caller.domain_id, ks, &verifier)
+                        .map_err(kms_internal)?
+                }
+            };
+            if ok {
+                return Ok(());
+            }
+        }
+        Err(invalid())
+    }
+}

@@ -1,0 +1,220 @@
+//! Production adapters that are not stores: software root keys, a
+//! CSPRNG entropy source, random ids, a static cluster directory and a
+//! null audit sink. No I/O: the host seeds the entropy from the operating
+//! system and hands over the root secret.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, RwLock};
+
+use kms_crypto::{
+    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, RootKey, WrappedMasterKey,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use zeroize::Zeroizing;
+
+use crate::ports::{
+    AuditEvent, AuditSink, ClusterDirectory, ClusterInfo, Entropy, EntropyError, EntropyRng,
+    IdGenerator, PortError, PortErrorKind, PortResult, RootKeyError, RootKeyProvider,
+};
+
+// ---------------------------------------------------------------- clusters
+
+/// A fixed list of clusters.
+#[derive(Debug, Default, Clone)]
+pub struct StaticClusters(pub Vec<ClusterInfo>);
+
+impl ClusterDirectory for StaticClusters {
+    fn get_cluster(&self, cluster_id: &str) -> PortResult<Option<ClusterInfo>> {
+        Ok(self.0.iter().find(|c| c.cluster_id == cluster_id).cloned())
+    }
+}
+
+// ---------------------------------------------------------------- root keys
+
+/// The keystore whose root key seals certificate private keys: the default one.
+const PRIVATE_KEY_KEYSTORE: &str = "0";
+
+/// Software root-key provider: every keystore's root key is derived from
+/// one 32-byte secret (HKDF inside kms-crypto), so nothing but that secret
+/// needs storing. Losing the secret loses every key.
+pub struct SoftwareRootKeys {
+    secret: Zeroizing<Vec<u8>>,
+    cache: RwLock<HashMap<String, Arc<RootKey>>>,
+}
+
+impl fmt::Debug for SoftwareRootKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SoftwareRootKeys(<redacted>)")
+    }
+}
+
+impl SoftwareRootKeys {
+    /// A provider over `secret` (at least 32 bytes).
+    ///
+    /// # Errors
+    /// The secret is shorter than 32 bytes.
+    pub fn new(secret: &[u8]) -> Result<Self, PortError> {
+        if secret.len() < kms_crypto::KEY_LEN {
+            return Err(PortError::new(
+                PortErrorKind::Config,
+                "root secret must be at least 32 bytes",
+            ));
+        }
+        Ok(Self {
+            secret: Zeroizing::new(secret.to_vec()),
+            cache: RwLock::new(HashMap::new()),
+        })
+    }
+
+    fn root(&self, keystore_id: &str) -> Result<Arc<RootKey>, RootKeyError> {
+        // A poisoned cache is a provider failure, never a failed
+        // verification (which callers read as a wrong PIN).
+        fn poisoned<T>(_: T) -> RootKeyError {
+            RootKeyError::Backend(PortError::poisoned("root key cache"))
+        }
+        if let Some(k) = self.cache.read().map_err(poisoned)?.get(keystore_id) {
+            return Ok(Arc::clone(k));
+        }
+        let key = Arc::new(
+            RootKey::derive_from_secret(&self.secret, keystore_id).map_err(|e| {
+                RootKeyError::Backend(
+                    PortError::new(PortErrorKind::Other, "derive root key").with_source(e),
+                )
+            })?,
+        );
+        self.cache
+            .write()
+            .map_err(poisoned)?
+            .insert(keystore_id.to_owned(), Arc::clone(&key));
+        Ok(key)
+    }
+}
+
+impl RootKeyProvider for SoftwareRootKeys {
+    fn wrap_master_key(
+        &self,
+        keystore_id: &str,
+        key: &MasterKey,
+    ) -> Result<WrappedMasterKey, RootKeyError> {
+        self.root(keystore_id)?
+            .wrap_master_key(key)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn unwrap_master_key(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        version: u32,
+        wrapped: &[u8],
+    ) -> Result<MasterKey, RootKeyError> {
+        self.root(keystore_id)?
+            .unwrap_master_key(key_id, version, wrapped)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn seal_pin(
+        &self,
+        scope: &PinScope<'_>,
+        entropy: &dyn Entropy,
+        pin: &Pin,
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.root(scope.keystore_id())?
+            .seal_pin(&mut EntropyRng(entropy), scope, pin)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError> {
+        self.root(scope.keystore_id())?
+            .open_pin(scope, sealed)
+            .map(drop)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn seal_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        entropy: &dyn Entropy,
+        private_key: &[u8],
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.root(PRIVATE_KEY_KEYSTORE)?
+            .seal_private_key(&mut EntropyRng(entropy), scope, private_key)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn open_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
+        self.root(PRIVATE_KEY_KEYSTORE)?
+            .open_private_key(scope, sealed)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn pin_verifier(&self, keystore_id: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError> {
+        self.root(keystore_id)?
+            .pin_verifier(keystore_id, pin)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+}
+
+// ---------------------------------------------------------------- entropy, ids, audit
+
+/// ChaCha20 CSPRNG behind a lock. Seed it from the operating system in
+/// production (`getrandom`), or with a fixed seed for deterministic tests.
+pub struct ChaChaEntropy(Mutex<ChaCha20Rng>);
+
+impl fmt::Debug for ChaChaEntropy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChaChaEntropy(<redacted>)")
+    }
+}
+
+impl ChaChaEntropy {
+    /// A generator from a 32-byte seed.
+    #[must_use]
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        let seed = Zeroizing::new(seed);
+        Self(Mutex::new(ChaCha20Rng::from_seed(*seed)))
+    }
+}
+
+impl Entropy for ChaChaEntropy {
+    fn fill(&self, dst: &mut [u8]) -> Result<(), EntropyError> {
+        self.0.lock().map_err(|_| EntropyError)?.fill_bytes(dst);
+        Ok(())
+    }
+}
+
+/// Random 8-4-4-4-12 ids (UUID v4 layout) drawn from an [`Entropy`].
+#[derive(Debug)]
+pub struct RandomIds(pub Arc<dyn Entropy>);
+
+impl IdGenerator for RandomIds {
+    fn new_id(&self) -> PortResult<String> {
+        let mut b = [0u8; 16];
+        self.0.fill(&mut b).map_err(PortError::from)?;
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let h = base16ct::lower::encode_string(&b);
+        Ok(format!(
+            "{}-{}-{}-{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..]
+        ))
+    }
+}
+
+/// Drops every audit event (benchmarks).
+#[derive(Debug, Default)]
+pub struct NullAudit;
+
+impl AuditSink for NullAudit {
+    fn record(&self, _event: &AuditEvent<'_>) {}
+}

@@ -1,0 +1,324 @@
+//! Failures behind the API keep their cause and their meaning, and secrets
+//! at rest stay sealed: a backend or provider failure is a 500 with a
+//! typed cause for the host (never a wrong-PIN answer, never text on the
+//! wire); a certificate's private key reaches the store only sealed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use kms_core::memory::{self, ManualClock, VecAudit};
+use kms_core::ports::{
+    Caller, CertificateStore, Entropy, KeyRecord, KeyState, MasterKeyStore, PortError,
+    PortErrorKind, PortResult, Ports, RootKeyError, RootKeyProvider, Timestamp,
+};
+use kms_core::{CoreConfig, Kms};
+use kms_crypto::{
+    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, WrappedMasterKey,
+};
+use kms_model::{
+    CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreatePinRequestBody,
+    ErrorCode,
+};
+use zeroize::Zeroizing;
+
+/// Delegates to the real provider, or fails as a poisoned provider would.
+#[derive(Debug)]
+struct FlakyRoots {
+    inner: Arc<dyn RootKeyProvider>,
+    broken: AtomicBool,
+}
+
+impl FlakyRoots {
+    fn check(&self) -> Result<(), RootKeyError> {
+        if self.broken.load(Ordering::SeqCst) {
+            Err(RootKeyError::Backend(PortError::poisoned("root key cache")))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl RootKeyProvider for FlakyRoots {
+    fn wrap_master_key(&self, ks: &str, key: &MasterKey) -> Result<WrappedMasterKey, RootKeyError> {
+        self.inner.wrap_master_key(ks, key)
+    }
+    fn unwrap_master_key(
+        &self,
+        ks: &str,
+        key_id: &str,
+        version: u32,
+        wrapped: &[u8],
+    ) -> Result<MasterKey, RootKeyError> {
+        self.inner.unwrap_master_key(ks, key_id, version, wrapped)
+    }
+    fn seal_pin(
+        &self,
+        scope: &PinScope<'_>,
+        entropy: &dyn Entropy,
+        pin: &Pin,
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.inner.seal_pin(scope, entropy, pin)
+    }
+    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError> {
+        self.check()?;
+        self.inner.verify_sealed_pin(scope, sealed)
+    }
+    fn pin_verifier(&self, ks: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError> {
+        self.check()?;
+        self.inner.pin_verifier(ks, pin)
+    }
+    fn seal_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        entropy: &dyn Entropy,
+        key: &[u8],
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.inner.seal_private_key(scope, entropy, key)
+    }
+    fn open_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
+        self.inner.open_private_key(scope, sealed)
+    }
+}
+
+/// Delegates to the real key store, or fails as a lost database would.
+#[derive(Debug)]
+struct FlakyKeys {
+    inner: Arc<dyn MasterKeyStore>,
+    broken: AtomicBool,
+}
+
+impl FlakyKeys {
+    fn check(&self) -> PortResult<()> {
+        if self.broken.load(Ordering::SeqCst) {
+            Err(PortError::unavailable(
+                "get key",
+                std::io::Error::other("disk I/O error at /var/lib/kms/kms.db"),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl MasterKeyStore for FlakyKeys {
+    fn insert_key(
+        &self,
+        record: &KeyRecord,
+        material: &WrappedMasterKey,
+    ) -> Result<(), kms_core::ports::InsertKeyError> {
+        self.inner.insert_key(record, material)
+    }
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
+        self.check()?;
+        self.inner.get_key(project_id, key_id)
+    }
+    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
+        self.inner.get_key_material(key_id, version)
+    }
+    fn set_key_state(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        state: KeyState,
+        deletion_time: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        self.inner
+            .set_key_state(project_id, key_id, state, deletion_time)
+    }
+    fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64> {
+        self.inner.count_keys_in_keystore(keystore_id)
+    }
+}
+
+struct Fixture {
+    kms: Kms,
+    roots: Arc<FlakyRoots>,
+    keys: Arc<FlakyKeys>,
+    certificates: Arc<dyn CertificateStore>,
+}
+
+fn fixture() -> Fixture {
+    let clock = Arc::new(ManualClock::new(Timestamp(1_767_225_600_000)));
+    let mut ports: Ports = memory::ports(
+        &[9u8; 32],
+        [3u8; 32],
+        clock,
+        vec![],
+        Arc::new(VecAudit::default()),
+    )
+    .unwrap();
+    let roots = Arc::new(FlakyRoots {
+        inner: Arc::clone(&ports.root_keys),
+        broken: AtomicBool::new(false),
+    });
+    let keys = Arc::new(FlakyKeys {
+        inner: Arc::clone(&ports.keys),
+        broken: AtomicBool::new(false),
+    });
+    ports.root_keys = roots.clone();
+    ports.keys = keys.clone();
+    let certificates = Arc::clone(&ports.certificates);
+    Fixture {
+        kms: Kms::new(ports, CoreConfig::default()),
+        roots,
+        keys,
+        certificates,
+    }
+}
+
+fn caller() -> Caller {
+    Caller::new("dom-a", "proj-a")
+}
+
+fn new_key(f: &Fixture) -> String {
+    f.kms
+        .create_key(
+            &caller(),
+            &CreateKeyRequestBody {
+                key_alias: "k1".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id
+}
+
+#[test]
+fn a_provider_failure_while_checking_a_pin_is_a_500_not_a_wrong_pin() {
+    let f = fixture();
+    let key_id = new_key(&f);
+    for pin_type in ["CipherText", "PlainText"] {
+        let pin = f
+            .kms
+            .create_pin(
+                &caller(),
+                &CreatePinRequestBody {
+                    pin_type: Some(pin_type.into()),
+                    keystore_id: Some("1".into()),
+                },
+            )
+            .unwrap()
+            .pin;
+        let body = CreateDatakeyRequestBody {
+            key_id: key_id.clone(),
+            pin: Some(pin),
+            pin_type: Some(pin_type.into()),
+            ..Default::default()
+        };
+        f.kms
+            .create_datakey_without_plaintext(&caller(), &body)
+            .unwrap();
+        f.roots.broken.store(true, Ordering::SeqCst);
+        let e = f
+            .kms
+            .create_datakey_without_plaintext(&caller(), &body)
+            .unwrap_err();
+        f.roots.broken.store(false, Ordering::SeqCst);
+        assert_eq!(
+            (e.status(), e.code()),
+            (500, ErrorCode::KmsInternal),
+            "{pin_type}"
+        );
+        let cause = e.cause().expect("the provider's failure is the cause");
+        assert!(cause.to_string().contains("poisoned"), "{cause}");
+        assert!(!e.error_msg().contains("poison"), "{}", e.error_msg());
+    }
+}
+
+#[test]
+fn a_storage_failure_keeps_its_source_for_the_host_and_off_the_wire() {
+    let f = fixture();
+    let key_id = new_key(&f);
+    f.keys.broken.store(true, Ordering::SeqCst);
+    let e = f
+        .kms
+        .create_datakey_without_plaintext(
+            &caller(),
+            &CreateDatakeyRequestBody {
+                key_id,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+    assert_eq!((e.status(), e.code()), (500, ErrorCode::KmsInternal));
+    // The chain: ApiError -> PortError (kind, context) -> the I/O error.
+    let port = e
+        .cause()
+        .and_then(|c| c.downcast_ref::<PortError>())
+        .expect("a PortError cause");
+    assert_eq!(port.kind(), PortErrorKind::Unavailable);
+    assert_eq!(port.context(), "get key");
+    let source = std::error::Error::source(port).expect("the I/O error");
+    assert!(source.to_string().contains("disk I/O error"));
+    let wire = e.to_json();
+    assert!(
+        !wire.contains("disk") && !wire.contains("/var/lib"),
+        "{wire}"
+    );
+    assert_eq!(e.error_msg(), ErrorCode::KmsInternal.message());
+}
+
+#[test]
+fn certificate_private_keys_are_stored_sealed_and_bound_to_the_certificate() {
+    let f = fixture();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["a.example.com".to_owned()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2024, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2031, 1, 1);
+    let cert = params.self_signed(&key).unwrap();
+    let key_pem = key.serialize_pem();
+    let rec = f
+        .kms
+        .create_certificate(
+            &caller(),
+            &CertificateForm {
+                name: "cert_one".into(),
+                cert_content: cert.pem(),
+                private_key: key_pem.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let stored = f
+        .certificates
+        .get_certificate("proj-a", &rec.id)
+        .unwrap()
+        .unwrap();
+    let blob = stored.sealed_private_key.as_bytes();
+    assert_eq!(
+        stored.sealed_private_key.header().kind(),
+        kms_crypto::BlobKind::PrivateKey
+    );
+    // Not the PEM, not any line of its base64 body.
+    for line in key_pem.lines().filter(|l| l.len() > 16) {
+        assert!(
+            !blob.windows(16).any(|w| w == &line.as_bytes()[..16]),
+            "{line}"
+        );
+    }
+    assert!(!format!("{stored:?}").contains("PRIVATE KEY"));
+    let opened = f.kms.certificate_private_key(&caller(), &rec.id).unwrap();
+    assert_eq!(&opened[..], key_pem.as_bytes());
+    // Another project does not see it; a blob moved onto another
+    // certificate id does not open.
+    let other = Caller::new("dom-a", "proj-b");
+    assert_eq!(
+        f.kms
+            .certificate_private_key(&other, &rec.id)
+            .unwrap_err()
+            .code(),
+        ErrorCode::ApigCertificateNotFound
+    );
+    let scope = PrivateKeyScope::new("proj-a", "another-certificate").unwrap();
+    let roots: &dyn RootKeyProvider = &*f.roots;
+    assert_eq!(
+        roots.open_private_key(&scope, blob).unwrap_err(),
+        RootKeyError::Rejected
+    );
+}
