@@ -40,6 +40,53 @@ pub enum ConfigError {
     /// A value is invalid.
     #[error("invalid configuration: {0}")]
     Invalid(String),
+    /// The file holds secrets but others may read or write it.
+    #[error(transparent)]
+    Insecure(#[from] InsecureFile),
+}
+
+/// A file holding secrets (the configuration's SK and tokens, the root
+/// key) that group or others may read or write. Refused, as OpenSSH refuses
+/// such a private key: the fix is `chmod 600 <file>`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path} holds secrets but its mode is {mode:04o}: group and others must have no access (chmod 600 {path})"
+)]
+pub struct InsecureFile {
+    /// Which file.
+    pub path: PathBuf,
+    /// Its permission bits.
+    pub mode: u32,
+}
+
+/// Reads a file that holds secrets, refusing it (on Unix) when group or
+/// others have any permission on it. The check is on the opened file, so
+/// it is the file that was read.
+///
+/// # Errors
+/// The file cannot be read, is not UTF-8, or is [`InsecureFile`].
+pub(crate) fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<String>, ConfigError> {
+    use std::io::Read;
+    let io = |source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = fs::File::open(path).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = f.metadata().map_err(io)?.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            return Err(InsecureFile {
+                path: path.to_path_buf(),
+                mode,
+            }
+            .into());
+        }
+    }
+    let mut text = zeroize::Zeroizing::new(String::new());
+    f.read_to_string(&mut text).map_err(io)?;
+    Ok(text)
 }
 
 /// One AK/SK pair.
@@ -181,10 +228,7 @@ impl Config {
     /// # Errors
     /// Unreadable or invalid file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_secret_file(path)?;
         Self::from_toml(&text, path)
     }
 
@@ -375,6 +419,23 @@ mod tests {
         assert!(!dbg.contains(&c.credentials[0].secret_key));
         assert!(!dbg.contains(&c.tokens[0].token));
         c.authenticator().unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_others_can_read_or_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        Config::development().unwrap().write_new(&path).unwrap();
+        Config::load(&path).unwrap();
+        for mode in [0o644, 0o660, 0o606] {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let err = Config::load(&path).unwrap_err();
+            assert!(matches!(err, ConfigError::Insecure(_)), "{mode:o}: {err}");
+        }
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
+        Config::load(&path).unwrap();
     }
 
     #[test]

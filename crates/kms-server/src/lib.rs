@@ -16,7 +16,8 @@ pub use auth::{
     percent_decode, signature,
 };
 pub use config::{
-    CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN, TokenConfig,
+    CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
+    InsecureFile, TokenConfig,
 };
 pub use http::{AppState, REQUEST_ID, router};
 pub use root::{

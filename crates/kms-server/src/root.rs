@@ -6,7 +6,6 @@
 //! keys derived from it.
 
 use std::fmt;
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -70,6 +69,9 @@ pub enum RootKeyError {
     /// The OS random source failed.
     #[error("OS random source failed")]
     Entropy,
+    /// The root key file is readable or writable by group or others.
+    #[error(transparent)]
+    Insecure(crate::config::InsecureFile),
 }
 
 impl RootSecret {
@@ -134,13 +136,15 @@ impl RootSecret {
             return Ok((Self::from_hex(v, ROOT_KEY_ENV)?, RootSource::Env));
         }
         let path = data_dir.join(ROOT_KEY_FILE);
-        match fs::read_to_string(&path) {
+        match crate::config::read_secret_file(&path) {
             Ok(text) => {
-                let s = Zeroizing::new(text);
-                let secret = Self::from_hex(&s, &path.display().to_string())?;
+                let secret = Self::from_hex(&text, &path.display().to_string())?;
                 Ok((secret, RootSource::File(path)))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(crate::config::ConfigError::Insecure(e)) => Err(RootKeyError::Insecure(e)),
+            Err(crate::config::ConfigError::Io { source: e, .. })
+                if e.kind() == std::io::ErrorKind::NotFound =>
+            {
                 if let Some(db) = db.filter(|d| d.exists()) {
                     return Err(RootKeyError::MissingForExistingData {
                         db: db.to_path_buf(),
@@ -159,7 +163,13 @@ impl RootSecret {
                 f.sync_all().map_err(io)?;
                 Ok((secret, RootSource::Generated(path)))
             }
-            Err(source) => Err(RootKeyError::Io { path, source }),
+            Err(crate::config::ConfigError::Io { source, .. }) => {
+                Err(RootKeyError::Io { path, source })
+            }
+            Err(e) => Err(RootKeyError::Io {
+                path,
+                source: std::io::Error::other(e.to_string()),
+            }),
         }
     }
 }
@@ -176,7 +186,29 @@ fn hex_digit(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use std::fs;
+
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_root_key_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (a, _) = RootSecret::load_or_create(None, dir.path(), None).unwrap();
+        let path = dir.path().join(ROOT_KEY_FILE);
+        for mode in [0o644, 0o640, 0o604, 0o620, 0o602] {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let err = RootSecret::load_or_create(None, dir.path(), None).unwrap_err();
+            assert!(matches!(err, RootKeyError::Insecure(_)), "{mode:o}: {err}");
+            assert!(err.to_string().contains("chmod 600"), "{err}");
+        }
+        for mode in [0o600, 0o400] {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+            let (b, _) = RootSecret::load_or_create(None, dir.path(), None).unwrap();
+            assert_eq!(a.expose(), b.expose());
+        }
+    }
 
     #[test]
     fn generated_file_is_private_and_reloads() {

@@ -30,6 +30,15 @@ fn read(name: &str) -> String {
     std::fs::read_to_string(data(name)).expect("test data file missing")
 }
 
+/// Makes a file holding secrets owner-only, as the server requires.
+fn private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
 /// Writes a configuration into `dir` and returns the router.
 fn app_in(dir: &Path, in_memory: bool, body_limit: usize) -> Router {
     let config = format!(
@@ -58,6 +67,7 @@ domain_id = "{DOMAIN}"
     );
     let path = dir.join("config.toml");
     std::fs::write(&path, config).unwrap();
+    private(&path);
     let cli = Cli {
         config: Some(path),
         data_dir: dir.join("data"),

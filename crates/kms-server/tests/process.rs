@@ -61,6 +61,12 @@ domain_id = "{DOMAIN}"
         ),
     )
     .unwrap();
+    #[cfg(unix)]
+    {
+        // The server refuses a configuration others can read (it holds secrets).
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let child = Command::new(env!("CARGO_BIN_EXE_kms-server"))
         .arg("--config")
         .arg(&config)

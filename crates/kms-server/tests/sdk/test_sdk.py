@@ -112,6 +112,7 @@ type = "DHSM"
 domain_id = "{DOMAIN}"
 ca_cert = "{ca}"
 ''')
+    os.chmod(config, 0o600)  # the server refuses a config others can read
     log = open(os.path.join(tmp, "server.log"), "w")
     proc = subprocess.Popen(
         [binary, "--config", config, "--data-dir", os.path.join(tmp, "data")],
