@@ -38,6 +38,11 @@ struct StateInner {
     timeout: Duration,
     id_prefix: u64,
     id_counter: AtomicU64,
+    /// Bounds the writes and certificate checks running on the blocking
+    /// pool at once. A request waits for a permit inside its timeout, so a
+    /// flood of expensive requests queues and times out instead of piling
+    /// up CPU work that outlives every deadline.
+    blocking: Arc<tokio::sync::Semaphore>,
 }
 
 impl fmt::Debug for AppState {
@@ -65,6 +70,25 @@ impl AppState {
                 timeout,
                 id_prefix: u64::from_le_bytes(seed),
                 id_counter: AtomicU64::new(0),
+                blocking: Arc::new(tokio::sync::Semaphore::new(default_blocking_limit())),
+            }),
+        }
+    }
+
+    /// The same state with at most `limit` (at least 1) blocking operations
+    /// at once (default: twice the cores).
+    #[must_use]
+    pub fn with_blocking_limit(self, limit: usize) -> Self {
+        let old = &self.inner;
+        Self {
+            inner: Arc::new(StateInner {
+                kms: Arc::clone(&old.kms),
+                auth: old.auth.clone(),
+                body_limit: old.body_limit,
+                timeout: old.timeout,
+                id_prefix: old.id_prefix,
+                id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
+                blocking: Arc::new(tokio::sync::Semaphore::new(limit.max(1))),
             }),
         }
     }
@@ -73,6 +97,10 @@ impl AppState {
         let n = self.inner.id_counter.fetch_add(1, Ordering::Relaxed);
         format!("{:016x}{n:016x}", self.inner.id_prefix)
     }
+}
+
+fn default_blocking_limit() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }
 
 /// The router with every route of the contract and all middleware.
@@ -457,9 +485,18 @@ impl Ctx {
     ) -> Result<R, ApiError> {
         let kms = Arc::clone(&self.state.inner.kms);
         let caller = self.caller.clone();
-        tokio::task::spawn_blocking(move || f(&kms, &caller))
+        // Waiting here counts against the request timeout; the permit then
+        // lives as long as the work, even past a timed-out response.
+        let permit = Arc::clone(&self.state.inner.blocking)
+            .acquire_owned()
             .await
-            .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
+            .map_err(|e| ApiError::bare(internal_code(self.service)).with_cause(e))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&kms, &caller)
+        })
+        .await
+        .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
 }
 

@@ -141,3 +141,131 @@ async fn a_backend_failure_is_a_bare_500_and_one_logged_cause_with_the_request_i
         "{line}"
     );
 }
+
+/// A certificate store on a disk that takes 1.5 s per write.
+#[derive(Debug)]
+struct SlowCertificates(Arc<dyn kms_core::ports::CertificateStore>);
+
+impl kms_core::ports::CertificateStore for SlowCertificates {
+    fn insert_certificate(
+        &self,
+        cert: &kms_core::ports::StoredCertificate,
+    ) -> Result<(), kms_core::ports::CertificateWriteError> {
+        std::thread::sleep(Duration::from_millis(1500));
+        self.0.insert_certificate(cert)
+    }
+    fn get_certificate(
+        &self,
+        project_id: &str,
+        id: &str,
+    ) -> PortResult<Option<kms_core::ports::StoredCertificate>> {
+        self.0.get_certificate(project_id, id)
+    }
+    fn list_certificates(
+        &self,
+        project_id: &str,
+        filter: &kms_core::ports::CertificateFilter,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<kms_core::ports::StoredCertificate>)> {
+        self.0.list_certificates(project_id, filter, offset, limit)
+    }
+    fn update_certificate(
+        &self,
+        cert: &kms_core::ports::StoredCertificate,
+    ) -> Result<(), kms_core::ports::CertificateWriteError> {
+        self.0.update_certificate(cert)
+    }
+    fn delete_certificate(&self, project_id: &str, id: &str) -> PortResult<bool> {
+        self.0.delete_certificate(project_id, id)
+    }
+}
+
+fn json_request(path: String, body: String) -> Request<Body> {
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("X-Auth-Token", TOKEN)
+        .header("Content-Type", "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn code_of(resp: axum::response::Response) -> (u16, String) {
+    let status = resp.status().as_u16();
+    let body = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let code = v["error"]["error_code"]
+        .as_str()
+        .or_else(|| v["error_code"].as_str())
+        .unwrap_or("")
+        .to_owned();
+    (status, code)
+}
+
+#[tokio::test]
+async fn blocking_work_is_bounded_and_waits_for_it_count_against_the_timeout() {
+    let mut ports = kms_core::memory::ports(
+        &[9u8; 32],
+        [3u8; 32],
+        Arc::new(kms_core::memory::ManualClock::new(Timestamp(
+            1_767_225_600_000,
+        ))),
+        vec![],
+        Arc::new(kms_core::software::NullAudit),
+    )
+    .unwrap();
+    ports.certificates = Arc::new(SlowCertificates(Arc::clone(&ports.certificates)));
+    let auth = Authenticator::new(
+        vec![],
+        vec![Token {
+            token: TOKEN.into(),
+            caller: Caller::new("dom", PROJECT),
+        }],
+    );
+    let app = router(
+        AppState::new(
+            Arc::new(Kms::new(ports, CoreConfig::default())),
+            auth,
+            kms_model::MAX_BODY_BYTES,
+            Duration::from_millis(300),
+        )
+        .with_blocking_limit(1),
+    );
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["a.example.com".to_owned()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2024, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2031, 1, 1);
+    let cert = params.self_signed(&key).unwrap();
+    let form = serde_json::json!({
+        "name": "cert_one",
+        "cert_content": cert.pem(),
+        "private_key": key.serialize_pem(),
+    })
+    .to_string();
+
+    // The slow write outlives its request: the caller gets the timeout.
+    let r = app
+        .clone()
+        .oneshot(json_request(
+            format!("/v2/{PROJECT}/apigw/certificates"),
+            form,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(code_of(r).await, (504, "APIG.7504".to_owned()));
+    // Its work still holds the only permit: a cheap write queues behind it
+    // and times out too, instead of adding CPU work past every deadline.
+    let create_key = || {
+        json_request(
+            format!("/v1.0/{PROJECT}/kms/create-key"),
+            r#"{"key_alias":"k1"}"#.to_owned(),
+        )
+    };
+    let r = app.clone().oneshot(create_key()).await.unwrap();
+    assert_eq!(code_of(r).await, (504, "KMS.6505".to_owned()));
+    // Once the slow write is done, the permit is back.
+    tokio::time::sleep(Duration::from_millis(1800)).await;
+    let r = app.clone().oneshot(create_key()).await.unwrap();
+    assert_eq!(code_of(r).await.0, 200);
+}
