@@ -206,7 +206,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         // Schema-1 databases stored certificate private keys in clear.
         let sealed = store.seal_legacy_private_keys(|project, id, pem| {
             kms.seal_certificate_private_key(project, id, pem)
-                .map(kms_crypto::Ciphertext::into_bytes)
+                .map(|sealed| sealed.into_bytes())
         })?;
         if sealed > 0 {
             tracing::warn!(
