@@ -11,6 +11,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use kms_core::ports::Caller;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 /// The signing algorithm name, the prefix of the `Authorization` header.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -61,13 +62,14 @@ pub enum AuthError {
 /// Headers every signature must cover.
 pub const REQUIRED_SIGNED_HEADERS: [&str; 2] = ["host", "x-sdk-date"];
 
-/// An AK/SK pair and the tenant it acts for.
-#[derive(Clone, PartialEq, Eq)]
+/// An AK/SK pair and the tenant it acts for. Not `Clone`: the secret key
+/// exists once, zeroized on drop.
+#[derive(PartialEq, Eq)]
 pub struct AccessKey {
     /// The access key id (public).
     pub access_key: String,
     /// The secret key (HMAC key: its UTF-8 bytes).
-    pub secret_key: String,
+    pub secret_key: Zeroizing<String>,
     /// Who the key acts as.
     pub caller: Caller,
 }
@@ -82,11 +84,11 @@ impl fmt::Debug for AccessKey {
     }
 }
 
-/// A static token and the tenant it acts for.
-#[derive(Clone, PartialEq, Eq)]
+/// A static token and the tenant it acts for. Not `Clone`, zeroized on drop.
+#[derive(PartialEq, Eq)]
 pub struct Token {
     /// The token (secret).
-    pub token: String,
+    pub token: Zeroizing<String>,
     /// Who the token acts as.
     pub caller: Caller,
 }
@@ -115,8 +117,8 @@ pub trait SignedRequest {
     fn body(&self) -> &[u8];
 }
 
-/// The configured credentials.
-#[derive(Clone, Debug, Default)]
+/// The configured credentials. Not `Clone`: share it behind an `Arc`.
+#[derive(Debug, Default)]
 pub struct Authenticator {
     keys: Vec<AccessKey>,
     tokens: Vec<Token>,
@@ -564,7 +566,7 @@ mod tests {
         Authenticator::new(
             vec![AccessKey {
                 access_key: "AK".into(),
-                secret_key: "SK".into(),
+                secret_key: Zeroizing::new("SK".into()),
                 caller: Caller::new("d", "p"),
             }],
             vec![],
@@ -709,11 +711,11 @@ mod tests {
     fn debug_redacts_secrets() {
         let k = AccessKey {
             access_key: "AK".into(),
-            secret_key: "very-secret".into(),
+            secret_key: Zeroizing::new("very-secret".into()),
             caller: Caller::new("d", "p"),
         };
         let t = Token {
-            token: "tok-secret".into(),
+            token: Zeroizing::new("tok-secret".into()),
             caller: Caller::new("d", "p"),
         };
         let dbg = format!("{k:?} {t:?}");

@@ -262,7 +262,7 @@ impl Config {
             }
             keys.push(AccessKey {
                 access_key: c.access_key.clone(),
-                secret_key: c.secret_key.clone(),
+                secret_key: zeroize::Zeroizing::new(c.secret_key.clone()),
                 caller: Caller::new(&c.domain_id, &c.project_id),
             });
         }
@@ -273,11 +273,11 @@ impl Config {
                     "tokens must be at least 16 characters".into(),
                 ));
             }
-            if tokens.iter().any(|x| x.token == t.token) {
+            if tokens.iter().any(|x| *x.token == t.token) {
                 return Err(ConfigError::Invalid("a token is configured twice".into()));
             }
             tokens.push(Token {
-                token: t.token.clone(),
+                token: zeroize::Zeroizing::new(t.token.clone()),
                 caller: Caller::new(&t.domain_id, &t.project_id),
             });
         }

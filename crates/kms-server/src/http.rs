@@ -33,7 +33,7 @@ pub struct AppState {
 
 struct StateInner {
     kms: Arc<Kms>,
-    auth: Authenticator,
+    auth: Arc<Authenticator>,
     body_limit: usize,
     timeout: Duration,
     id_prefix: u64,
@@ -65,7 +65,7 @@ impl AppState {
         Self {
             inner: Arc::new(StateInner {
                 kms,
-                auth,
+                auth: Arc::new(auth),
                 body_limit,
                 timeout,
                 id_prefix: u64::from_le_bytes(seed),
@@ -83,7 +83,7 @@ impl AppState {
         Self {
             inner: Arc::new(StateInner {
                 kms: Arc::clone(&old.kms),
-                auth: old.auth.clone(),
+                auth: Arc::clone(&old.auth),
                 body_limit: old.body_limit,
                 timeout: old.timeout,
                 id_prefix: old.id_prefix,

@@ -87,7 +87,7 @@ async fn a_backend_failure_is_a_bare_500_and_one_logged_cause_with_the_request_i
     let auth = Authenticator::new(
         vec![],
         vec![Token {
-            token: TOKEN.into(),
+            token: String::from(TOKEN).into(),
             caller: Caller::new("dom", PROJECT),
         }],
     );
@@ -219,7 +219,7 @@ async fn blocking_work_is_bounded_and_waits_for_it_count_against_the_timeout() {
     let auth = Authenticator::new(
         vec![],
         vec![Token {
-            token: TOKEN.into(),
+            token: String::from(TOKEN).into(),
             caller: Caller::new("dom", PROJECT),
         }],
     );

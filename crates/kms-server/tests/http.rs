@@ -213,7 +213,7 @@ fn vectors() -> (Value, Authenticator) {
     let auth = Authenticator::new(
         vec![AccessKey {
             access_key: v["access_key"].as_str().unwrap().into(),
-            secret_key: v["secret_key"].as_str().unwrap().into(),
+            secret_key: String::from(v["secret_key"].as_str().unwrap()).into(),
             caller: Caller::new("dom", "0123456789abcdef0123456789abcdef"),
         }],
         vec![],
