@@ -161,7 +161,7 @@ impl MasterKeyStore for MemoryStore {
         {
             return Err(InsertKeyError::AliasTaken);
         }
-        let dedicated = !matches!(record.keystore_id.as_str(), "0" | "1" | "2");
+        let dedicated = kms_model::KeystoreRef::is_dedicated_id(&record.keystore_id);
         if dedicated
             && !s
                 .keystores

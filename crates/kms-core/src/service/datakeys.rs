@@ -180,3 +180,26 @@ impl Kms {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use kms_crypto::DekLength;
+    use kms_model::DatakeyLength;
+
+    #[test]
+    fn every_valid_datakey_length_is_the_same_dek_length() {
+        let mut n = 0;
+        for bits in 0..=9000u64 {
+            match DatakeyLength::from_bits(bits) {
+                Ok(l) => {
+                    assert_eq!(DekLength::from(l), DekLength::from_bits(bits).unwrap());
+                    assert_eq!(DekLength::from(l).bytes(), l.bytes());
+                    n += 1;
+                }
+                Err(_) => assert!(DekLength::from_bits(bits).is_err(), "{bits}"),
+            }
+        }
+        assert_eq!(n, 1024);
+    }
+}
