@@ -136,6 +136,9 @@ pub(crate) fn parse(der_bytes: &[u8], index: usize) -> Result<Parsed<'_>> {
     if !der::valid_integer(serial.value) {
         return Err(bad("malformed serial number"));
     }
+    if serial.value.len() > MAX_SERIAL_OCTETS {
+        return Err(bad("serial number longer than 64 octets"));
+    }
 
     let version = x509.tbs_certificate.version.0;
     if version > 2 {
@@ -346,6 +349,14 @@ fn push_digits(out: &mut String, value: u32, width: usize) {
     let start = i.min(buf.len().saturating_sub(width));
     out.extend(buf[start..].iter().map(|&b| char::from(b)));
 }
+
+/// Longest serial number accepted, in content octets. RFC 5280 caps
+/// serials at 20 octets and asks relying parties to handle that much; real
+/// CAs exceed it (the shared corpus holds a 32-octet one) and Go's
+/// `ParseCertificate` sets no limit at all. 64 octets keeps every real
+/// certificate while bounding the decimal conversion below, which is
+/// quadratic in the length.
+pub const MAX_SERIAL_OCTETS: usize = 64;
 
 /// Two's-complement big-endian INTEGER content to decimal.
 pub(crate) fn decimal_serial(bytes: &[u8]) -> String {

@@ -85,25 +85,76 @@ pub enum Error {
     NotCaCertificate,
 }
 
+/// The API Gateway error an [`Error`] maps to: one published code, one
+/// stable message. Hosts match on this instead of on code strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApigErrorKind {
+    /// `APIG.2101`: the certificate does not match the private key.
+    KeyMismatch,
+    /// `APIG.2102`: the certificate has expired or is not yet valid.
+    Expired,
+    /// `APIG.2104`: the certificate chain does not match.
+    ChainMismatch,
+    /// `APIG.2105`: encrypted private keys are not supported.
+    EncryptedKey,
+    /// `APIG.2106`: invalid certificate or private key.
+    InvalidCertOrKey,
+}
+
+impl ApigErrorKind {
+    /// The published `error_code`, e.g. `"APIG.2101"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::KeyMismatch => "APIG.2101",
+            Self::Expired => "APIG.2102",
+            Self::ChainMismatch => "APIG.2104",
+            Self::EncryptedKey => "APIG.2105",
+            Self::InvalidCertOrKey => "APIG.2106",
+        }
+    }
+
+    /// The stable `error_msg`.
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::KeyMismatch => "The certificate does not match the private key",
+            Self::Expired => "The certificate has expired or is not yet valid",
+            Self::ChainMismatch => "The certificate chain does not match",
+            Self::EncryptedKey => "Encrypted private keys are not supported",
+            Self::InvalidCertOrKey => "Invalid certificate or private key",
+        }
+    }
+}
+
 impl Error {
-    /// The API Gateway `error_code` this error maps to, e.g. `"APIG.2106"`.
+    /// The API Gateway error this error maps to.
     ///
     /// [`Error::NotCaCertificate`] only arises from the keystore CA check,
     /// which is a KMS operation: callers there map it to their own code; the
-    /// APIG code given here (`APIG.2106`) is the closest gateway meaning.
+    /// kind given here ([`ApigErrorKind::InvalidCertOrKey`]) is the closest
+    /// gateway meaning.
     #[must_use]
-    pub fn apig_code(&self) -> &'static str {
+    pub fn kind(&self) -> ApigErrorKind {
         match self {
-            Self::KeyMismatch => "APIG.2101",
-            Self::Expired { .. } | Self::NotYetValid { .. } => "APIG.2102",
-            Self::ChainNotMatched { .. } => "APIG.2104",
-            Self::EncryptedPrivateKey => "APIG.2105",
+            Self::KeyMismatch => ApigErrorKind::KeyMismatch,
+            Self::Expired { .. } | Self::NotYetValid { .. } => ApigErrorKind::Expired,
+            Self::ChainNotMatched { .. } => ApigErrorKind::ChainMismatch,
+            Self::EncryptedPrivateKey => ApigErrorKind::EncryptedKey,
             Self::InvalidCertificate { .. }
             | Self::InvalidPrivateKey { .. }
             | Self::TooLarge { .. }
             | Self::TooManyCertificates { .. }
-            | Self::NotCaCertificate => "APIG.2106",
+            | Self::NotCaCertificate => ApigErrorKind::InvalidCertOrKey,
         }
+    }
+
+    /// The API Gateway `error_code` this error maps to, e.g. `"APIG.2106"`
+    /// (`self.kind().as_str()`).
+    #[must_use]
+    pub fn apig_code(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     /// The HTTP status of the mapped gateway error (always 400: every
@@ -117,13 +168,7 @@ impl Error {
     /// with the details carried by the variant).
     #[must_use]
     pub fn apig_message(&self) -> &'static str {
-        match self.apig_code() {
-            "APIG.2101" => "The certificate does not match the private key",
-            "APIG.2102" => "The certificate has expired or is not yet valid",
-            "APIG.2104" => "The certificate chain does not match",
-            "APIG.2105" => "Encrypted private keys are not supported",
-            _ => "Invalid certificate or private key",
-        }
+        self.kind().message()
     }
 
     pub(crate) fn cert(index: usize, reason: &'static str) -> Self {

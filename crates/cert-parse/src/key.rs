@@ -176,9 +176,11 @@ impl PrivateKey {
 pub const MAX_KEY_PEM_BYTES: usize = 16 * 1024;
 
 /// Parses a private key PEM: PKCS#1 `RSA PRIVATE KEY`, PKCS#8 `PRIVATE KEY`
-/// (RSA, EC P-256/P-384/P-521, Ed25519; SM2 and P-224 when the public key is
-/// embedded) or SEC1 `EC PRIVATE KEY` (an `EC PARAMETERS` block before it is
-/// skipped). The same input tolerance as certificates applies.
+/// (RSA, EC P-224/P-256/P-384/P-521/SM2, Ed25519) or SEC1 `EC PRIVATE KEY`
+/// (an `EC PARAMETERS` block before it is skipped), and validates it: RSA as
+/// Go's `rsa.PrivateKey.Validate`, EC and Ed25519 by deriving the public key
+/// from the private part (an embedded public key must agree). The same input
+/// tolerance as certificates applies.
 ///
 /// # Errors
 /// [`Error::EncryptedPrivateKey`] for `ENCRYPTED PRIVATE KEY` or a
@@ -228,6 +230,11 @@ pub fn parse_private_key(pem_text: &str) -> Result<PrivateKey> {
     })
 }
 
+/// Largest RSA modulus accepted in a private key, in bits. The 16 KiB PEM
+/// cap already bounds it near this size; naming it keeps the big-number
+/// work of the validation below bounded whatever the encoding.
+pub const MAX_RSA_MODULUS_BITS: usize = 16_384;
+
 fn rsa_public(der_bytes: &[u8]) -> Result<PublicKey> {
     let key = pkcs1::RsaPrivateKeyRef::try_from(der_bytes)
         .map_err(|_| Error::key("malformed PKCS#1 RSA key"))?;
@@ -236,10 +243,86 @@ fn rsa_public(der_bytes: &[u8]) -> Result<PublicKey> {
     if n.is_empty() || e.is_empty() || key.private_exponent.as_bytes().is_empty() {
         return Err(Error::key("malformed PKCS#1 RSA key"));
     }
+    validate_rsa(&key)?;
     Ok(PublicKey::Rsa {
         n: n.to_vec(),
         e: e.to_vec(),
     })
+}
+
+/// The checks of Go's `rsa.PrivateKey.Validate` (which
+/// `x509.ParsePKCS1PrivateKey` runs), so that a key whose `n` and `e` match
+/// the certificate but whose private part is not that key's (say
+/// `d = p = q = 1`) is refused: two primes (multi-prime keys are refused),
+/// `1 < e < 2^31`, each prime `> 1`, `p * q = n`, `d * e ≡ 1` modulo `p - 1`
+/// and `q - 1`, and the stored CRT values `dP = d mod (p - 1)`,
+/// `dQ = d mod (q - 1)`, `qInv * q ≡ 1 (mod p)` with `qInv < p`. Sizes are
+/// capped before any arithmetic. The arithmetic is `crypto-bigint`'s.
+fn validate_rsa(key: &pkcs1::RsaPrivateKeyRef<'_>) -> Result<()> {
+    use core::cmp::Ordering;
+    use crypto_bigint::{BoxedUint, ConcatenatingMul, NonZero};
+
+    if key.other_prime_infos.is_some() {
+        return Err(Error::key("multi-prime RSA keys are not supported"));
+    }
+    let max_bytes = MAX_RSA_MODULUS_BITS / 8;
+    let fields = [
+        key.modulus,
+        key.public_exponent,
+        key.private_exponent,
+        key.prime1,
+        key.prime2,
+        key.exponent1,
+        key.exponent2,
+        key.coefficient,
+    ];
+    if fields.iter().any(|f| f.as_bytes().len() > max_bytes) {
+        return Err(Error::key("RSA key larger than 16384 bits"));
+    }
+    // Every intermediate is private-key material: zeroized on drop.
+    let big =
+        |u: pkcs1::UintRef<'_>| Zeroizing::new(BoxedUint::from_be_slice_vartime(u.as_bytes()));
+    let eq = |a: &BoxedUint, b: &BoxedUint| a.cmp_vartime(b) == Ordering::Equal;
+    let gt = |a: &BoxedUint, b: &BoxedUint| a.cmp_vartime(b) == Ordering::Greater;
+    let one = BoxedUint::one();
+    let n = big(key.modulus);
+    let e = big(key.public_exponent);
+    let d = big(key.private_exponent);
+    let p = big(key.prime1);
+    let q = big(key.prime2);
+    if !gt(&e, &one) || e.bit_width_vartime() > 31 {
+        return Err(Error::key("RSA public exponent out of range"));
+    }
+    if !gt(&p, &one) || !gt(&q, &one) {
+        return Err(Error::key("RSA prime not greater than one"));
+    }
+    if !eq(&Zeroizing::new(p.concatenating_mul(&*q)), &n) {
+        return Err(Error::key("RSA primes do not multiply to the modulus"));
+    }
+    // p, q > 1, so p - 1 and q - 1 are non-zero.
+    let nonzero = |v: BoxedUint| {
+        Option::<NonZero<BoxedUint>>::from(NonZero::new(v))
+            .ok_or(Error::key("RSA prime not greater than one"))
+    };
+    let p1 = nonzero(p.wrapping_sub(&one))?;
+    let q1 = nonzero(q.wrapping_sub(&one))?;
+    let pnz = nonzero((*p).clone())?;
+    let de = Zeroizing::new(d.concatenating_mul(&*e));
+    if !eq(&Zeroizing::new(de.rem(&p1)), &one) || !eq(&Zeroizing::new(de.rem(&q1)), &one) {
+        return Err(Error::key(
+            "RSA private exponent does not invert the public exponent",
+        ));
+    }
+    let dp = big(key.exponent1);
+    let dq = big(key.exponent2);
+    if !eq(&dp, &Zeroizing::new(d.rem(&p1))) || !eq(&dq, &Zeroizing::new(d.rem(&q1))) {
+        return Err(Error::key("RSA CRT exponent does not match the key"));
+    }
+    let qinv = big(key.coefficient);
+    if !gt(&p, &qinv) || !eq(&Zeroizing::new(qinv.concatenating_mul(&*q).rem(&pnz)), &one) {
+        return Err(Error::key("RSA CRT coefficient does not match the key"));
+    }
+    Ok(())
 }
 
 const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -317,47 +400,43 @@ fn sec1_public(der_bytes: &[u8], outer: Option<Curve>) -> Result<(Curve, PublicK
         return Err(Error::key("EC private key has the wrong length"));
     }
     let bad_scalar = |_| Error::key("invalid EC private scalar");
-    let derived: Option<Vec<u8>> = match curve {
-        Curve::P256 => Some(
-            p256::SecretKey::from_slice(key.private_key)
-                .map_err(bad_scalar)?
-                .public_key()
-                .to_sec1_bytes()
-                .into(),
-        ),
-        Curve::P384 => Some(
-            p384::SecretKey::from_slice(key.private_key)
-                .map_err(bad_scalar)?
-                .public_key()
-                .to_sec1_bytes()
-                .into(),
-        ),
-        Curve::P521 => Some(
-            p521::SecretKey::from_slice(key.private_key)
-                .map_err(bad_scalar)?
-                .public_key()
-                .to_sec1_bytes()
-                .into(),
-        ),
-        Curve::P224 | Curve::Sm2 => None,
+    let derived: Vec<u8> = match curve {
+        Curve::P256 => p256::SecretKey::from_slice(key.private_key)
+            .map_err(bad_scalar)?
+            .public_key()
+            .to_sec1_bytes()
+            .into(),
+        Curve::P384 => p384::SecretKey::from_slice(key.private_key)
+            .map_err(bad_scalar)?
+            .public_key()
+            .to_sec1_bytes()
+            .into(),
+        Curve::P521 => p521::SecretKey::from_slice(key.private_key)
+            .map_err(bad_scalar)?
+            .public_key()
+            .to_sec1_bytes()
+            .into(),
+        Curve::P224 => p224::SecretKey::from_slice(key.private_key)
+            .map_err(bad_scalar)?
+            .public_key()
+            .to_sec1_bytes()
+            .into(),
+        Curve::Sm2 => sm2::SecretKey::from_slice(key.private_key)
+            .map_err(bad_scalar)?
+            .public_key()
+            .to_sec1_bytes()
+            .into(),
     };
-    let point = match (derived, key.public_key) {
-        (Some(derived), Some(embedded)) => {
-            if !ec_points_equal(curve, &derived, embedded) {
-                return Err(Error::key(
-                    "embedded public key does not match the private key",
-                ));
-            }
-            derived
+    // The public key is always the one the scalar gives (as Go's
+    // ParseECPrivateKey recomputes it); an embedded one must agree, so a key
+    // that carries the certificate's point over some other scalar is refused.
+    if let Some(embedded) = key.public_key {
+        if !ec_points_equal(curve, &derived, embedded) {
+            return Err(Error::key(
+                "embedded public key does not match the private key",
+            ));
         }
-        (Some(derived), None) => derived,
-        (None, Some(embedded)) => {
-            if !curve.is_valid_uncompressed_point(embedded) {
-                return Err(Error::key("invalid embedded EC public key"));
-            }
-            embedded.to_vec()
-        }
-        (None, None) => return Err(Error::key("SM2/P-224 private key without its public key")),
-    };
+    }
+    let point = derived;
     Ok((curve, PublicKey::Ec { curve, point }))
 }

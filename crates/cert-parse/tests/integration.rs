@@ -5,5 +5,6 @@
 mod integration {
     pub(crate) mod checks;
     pub(crate) mod common;
+    pub(crate) mod hardening;
     pub(crate) mod vectors;
 }

@@ -14,11 +14,13 @@ use crate::ports::{Caller, CertificateWriteError, StoredCertificate};
 use crate::time::rfc3339;
 
 fn cert_error(e: &cert_parse::Error) -> ApiError {
-    let code = match e.apig_code() {
-        "APIG.2101" => ErrorCode::ApigCertKeyMismatch,
-        "APIG.2102" => ErrorCode::ApigCertExpired,
-        "APIG.2104" => ErrorCode::ApigCertChainMismatch,
-        "APIG.2105" => ErrorCode::ApigEncryptedKey,
+    use cert_parse::ApigErrorKind as K;
+    let code = match e.kind() {
+        K::KeyMismatch => ErrorCode::ApigCertKeyMismatch,
+        K::Expired => ErrorCode::ApigCertExpired,
+        K::ChainMismatch => ErrorCode::ApigCertChainMismatch,
+        K::EncryptedKey => ErrorCode::ApigEncryptedKey,
+        // InvalidCertOrKey, and any kind a later cert-parse adds.
         _ => ErrorCode::ApigInvalidCertOrKey,
     };
     ApiError::new(code, e.to_string())

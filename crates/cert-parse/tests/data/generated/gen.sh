@@ -69,3 +69,13 @@ sign ec-p256-sec1.key "/CN=p256-under-p521.example.com" p521-root.crt ec-p521-se
 rm -f tmp.csr tmp.ext root.key intermediate.key foreign-root.key foreign-intermediate.key
 # Independent fingerprint oracle for the CA check.
 openssl x509 -in root.crt -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f' > root.crt.sha256
+
+# P-224 and SM2 keys: their public key is derived from the scalar, as for
+# the other curves (added after the set above; run these lines alone to
+# keep the rest).
+openssl ecparam -name secp224r1 -genkey -noout -out ec-p224-sec1.key
+openssl ec -in ec-p224-sec1.key -no_public -out ec-p224-sec1-nopub.key
+openssl ecparam -name secp224r1 -genkey -noout -out other-p224.key
+selfsign ec-p224-sec1.key "/C=CN/O=Example/CN=p224.example.com" ec-p224.crt sha256
+openssl genpkey -algorithm SM2 -out sm2-pkcs8.key
+openssl pkey -in sm2-pkcs8.key -pubout -outform DER | tail -c 65 | od -An -tx1 | tr -d ' \n' > sm2-pkcs8.pub.hex
