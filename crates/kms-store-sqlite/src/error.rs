@@ -16,6 +16,15 @@ pub enum Error {
         /// The newest version this build knows.
         supported: i64,
     },
+    /// The database file (or its `-wal`/`-shm`) could not be created or
+    /// made private.
+    #[error("{path}: {source}")]
+    Io {
+        /// Which file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A pragma did not take the value asked for.
     #[error("sqlite refused pragma {0}")]
     Pragma(&'static str),

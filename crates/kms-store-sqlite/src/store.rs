@@ -134,6 +134,38 @@ fn configure(conn: &Connection, busy: Duration) -> Result<()> {
     Ok(())
 }
 
+/// Makes `path` a file only its owner can read or write: created 0600 when
+/// missing, narrowed to 0600 when group or others had access (the file
+/// holds wrapped keys and sealed private keys; the owner loses nothing).
+fn private_file(path: &Path) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600);
+        let file = opts.open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mode = file.metadata().map_err(io)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(io)?;
+        }
+    }
+    #[cfg(not(unix))]
+    opts.open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(())
+}
+
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -158,6 +190,7 @@ impl SqliteStore {
     /// As [`SqliteStore::open`].
     pub fn open_with(path: impl AsRef<Path>, options: &SqliteStoreOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        private_file(&path)?;
         let mut writer = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -170,6 +203,16 @@ impl SqliteStore {
         }
         configure(&writer, options.busy_timeout)?;
         schema::migrate(&mut writer)?;
+        // SQLite creates `-wal` and `-shm` with the database file's mode;
+        // ones left by an earlier run are tightened too.
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            if side.exists() {
+                private_file(&side)?;
+            }
+        }
         let mut readers = Vec::with_capacity(options.readers.max(1));
         for _ in 0..options.readers.max(1) {
             let r = Connection::open_with_flags(

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
-//! A schema-1 database stored certificate private keys in clear: opening it
-//! migrates the schema, `seal_legacy_private_keys` seals every such key,
-//! and afterwards no clear key remains in the database or its WAL.
+//! Secrets at rest. A schema-1 database stored certificate private keys in
+//! clear: opening it migrates the schema, `seal_legacy_private_keys` seals
+//! every such key, and afterwards no clear key remains in the database or
+//! its WAL. The database files are owner-only whatever the directory.
 
 use kms_core::ports::{CertificateStore, RootKeyProvider};
 use kms_core::software::{ChaChaEntropy, SoftwareRootKeys};
@@ -142,4 +143,39 @@ fn a_failed_seal_changes_nothing() {
         })
         .unwrap();
     assert_eq!(n, 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn database_files_are_private_even_in_an_open_directory() {
+    use kms_core::ports::KeystoreStore;
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = dir.path().join("kms.db");
+    let store = SqliteStore::open(&db).unwrap();
+    // A write makes sure the WAL and the shared-memory index exist.
+    store.list_keystores("d", 0, 1).unwrap();
+    store
+        .insert_keystore(&kms_core::ports::KeystoreRecord {
+            keystore_id: "ks-1".into(),
+            domain_id: "d".into(),
+            alias: "a".into(),
+            keystore_type: kms_model::KeystoreType::Dhsm,
+            cluster_id: None,
+            state: kms_core::ports::KeystoreState::Enabled,
+            create_time: kms_core::ports::Timestamp(0),
+        })
+        .unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let p = dir.path().join(format!("kms.db{suffix}"));
+        assert!(p.exists(), "{}", p.display());
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    drop(store);
+    // A database an earlier version left world-readable is narrowed.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _store = SqliteStore::open(&db).unwrap();
+    assert_eq!(mode(&db), 0o600);
 }
