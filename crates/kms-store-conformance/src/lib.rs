@@ -1,8 +1,6 @@
 //! One conformance suite for every adapter of kms-core's store ports
-//! ([`KeystoreStore`](kms_core::ports::KeystoreStore),
-//! [`MasterKeyStore`](kms_core::ports::MasterKeyStore),
-//! [`CertificateStore`](kms_core::ports::CertificateStore),
-//! [`PinVerifierStore`](kms_core::ports::PinVerifierStore)): each rule the
+//! ([`KeystoreStore`], [`MasterKeyStore`], [`CertificateStore`],
+//! [`PinVerifierStore`]): each rule the
 //! ports' documentation states (round trips, uniqueness, atomic
 //! conditional writes under 8-thread races, tenancy, paging) is one case in
 //! [`cases`], and [`conformance_tests!`] turns them into one `#[test]` per
