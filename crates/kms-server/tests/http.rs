@@ -564,8 +564,14 @@ async fn oversized_bodies_get_0203() {
         "KMS.0203",
     );
     let r = h.apig("POST", "/certificates", Some(big)).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(apig_code(&r).starts_with("APIG."), "{}", r.body);
+    assert_apig_error(&r, 400, "APIG.2000");
+    assert!(
+        r.body["error_msg"]
+            .as_str()
+            .is_some_and(|m| m.contains("1024")),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
@@ -587,11 +593,20 @@ async fn malformed_bodies() {
     let r = h
         .kms("POST", "/kms/create-key", Some(json!({"key_alias": 5.5})))
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_kms_error(&r, 400, "KMS.1101");
     let r = h
         .apig("POST", "/certificates", Some(json!({"name": "abc_def"})))
         .await;
     assert_apig_error(&r, 400, "APIG.2001");
+    // A JSON array would fill the body struct positionally: refused.
+    let r = h
+        .kms("POST", "/kms/create-key", Some(json!(["positional_alias"])))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0202");
+    let r = h
+        .apig("POST", "/certificates", Some(json!(["name_x", "c", "k"])))
+        .await;
+    assert_apig_error(&r, 400, "APIG.2000");
 }
 
 // ---------------------------------------------------------------- KMS routes
@@ -726,8 +741,14 @@ async fn pins() {
             Some(json!({"pin_type": "Other", "keystore_id": "1"})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(kms_code(&r).starts_with("KMS."));
+    assert_kms_error(&r, 400, "KMS.0308");
+    assert!(
+        r.body["error"]["error_msg"]
+            .as_str()
+            .is_some_and(|m| m.contains("pin_type")),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
