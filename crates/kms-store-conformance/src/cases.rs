@@ -8,82 +8,13 @@ use std::thread;
 
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
-    InsertKeyError, InsertKeystoreError, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
-    KeystoreStore, MasterKeyStore, PinVerifierStore, RootKeyProvider, StoredCertificate, Timestamp,
+    InsertKeyError, InsertKeystoreError, KeyState, KeystoreState, KeystoreStore, MasterKeyStore,
+    PinVerifierStore, Timestamp,
 };
-use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
-use kms_model::{CertificateRecord, KeystoreType};
+use kms_crypto::{PIN_VERIFIER_LEN, PinVerifier, RootKey};
 
 use crate::StoreFactory;
-
-fn keystore(id: &str, domain: &str, alias: &str, cluster: Option<&str>) -> KeystoreRecord {
-    KeystoreRecord {
-        keystore_id: id.into(),
-        domain_id: domain.into(),
-        alias: alias.into(),
-        keystore_type: KeystoreType::Dhsm,
-        cluster_id: cluster.map(Into::into),
-        state: KeystoreState::Enabled,
-        create_time: Timestamp(1_700_000_000_000),
-    }
-}
-
-fn key(id: &str, project: &str, alias: &str, keystore_id: &str) -> KeyRecord {
-    KeyRecord {
-        key_id: id.into(),
-        domain_id: "dom".into(),
-        project_id: project.into(),
-        alias: alias.into(),
-        description: String::new(),
-        keystore_id: keystore_id.into(),
-        state: KeyState::Enabled,
-        current_version: 1,
-        create_time: Timestamp(1_700_000_000_000),
-        deletion_time: None,
-    }
-}
-
-fn wrapped(key_id: &str) -> WrappedMasterKey {
-    let root = RootKey::from_bytes(&[1u8; 32]).unwrap();
-    let mk = MasterKey::from_bytes(key_id, 1, &[7u8; 32]).unwrap();
-    root.wrap_master_key(&mk).unwrap()
-}
-
-fn cert(id: &str, project: &str, name: &str) -> StoredCertificate {
-    StoredCertificate {
-        record: CertificateRecord {
-            id: id.into(),
-            name: name.into(),
-            r#type: Some("global".into()),
-            instance_id: Some("common".into()),
-            project_id: Some(project.into()),
-            common_name: format!("{name}.example.com"),
-            signature_algorithm: "SHA256-RSA".into(),
-            algorithm_type: Some("RSA".into()),
-            ..CertificateRecord::default()
-        },
-        cert_pem: "-----BEGIN CERTIFICATE-----".into(),
-        sealed_private_key: sealed_key(project, id),
-        trusted_root_ca: None,
-    }
-}
-
-/// A private key sealed the way kms-core seals it.
-fn sealed_key(project: &str, id: &str) -> kms_crypto::Ciphertext {
-    let roots = kms_core::software::SoftwareRootKeys::new(&[7u8; 32]).unwrap();
-    let entropy = kms_core::software::ChaChaEntropy::from_seed([3u8; 32]);
-    roots
-        .seal_private_key(
-            &kms_crypto::PrivateKeyScope::new(project, id).unwrap(),
-            &entropy,
-            b"-----BEGIN PRIVATE KEY-----",
-        )
-        .unwrap()
-}
-
-fn id(n: usize) -> String {
-    format!("{n:08x}-0000-0000-0000-000000000000")
-}
+use crate::fixtures::{cert, id, key, keystore, wrapped};
 
 /// Runs `f(i)` on 8 threads released together; returns each thread's result.
 fn race<T: Send + 'static>(f: impl Fn(usize) -> T + Send + Sync + 'static) -> Vec<T> {

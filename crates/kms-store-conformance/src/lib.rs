@@ -27,6 +27,7 @@ use std::sync::Arc;
 use kms_core::ports::{CertificateStore, KeystoreStore, MasterKeyStore, PinVerifierStore};
 
 pub mod cases;
+pub mod fixtures;
 
 /// Every store port on one value, as both adapters provide them.
 pub trait Stores:

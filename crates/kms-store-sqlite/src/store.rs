@@ -733,6 +733,10 @@ const CERT_FILTER: &str = "project_id = ?1
     AND (?6 IS NULL OR instance_id = ?6)
     AND (?7 IS NULL OR algorithm_type = ?7)";
 
+fn sealed(cert: &StoredCertificate) -> &[u8] {
+    cert.sealed_private_key.as_bytes()
+}
+
 /// Parameters `?1..=?12` of the certificate INSERT and UPDATE, in column
 /// order: id, project_id, scope_type, instance_id, name, common_name,
 /// signature_algorithm, algorithm_type, record_json, cert_pem,
@@ -779,13 +783,7 @@ impl CertificateStore for SqliteStore {
                      trusted_root_ca, key_pem)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '')",
             )?
-            .execute(cert_params(
-                cert,
-                &ty,
-                &instance,
-                &json.as_str(),
-                &cert.sealed_private_key.as_bytes(),
-            ))
+            .execute(cert_params(cert, &ty, &instance, &json.as_str(), &sealed(cert)))
         })
         .map(|_| ())
         .map_err(|e| cert_write_error(&e))
@@ -872,13 +870,7 @@ impl CertificateStore for SqliteStore {
                          key_pem = ''
                      WHERE id = ?1 AND project_id = ?2",
                 )?
-                .execute(cert_params(
-                cert,
-                &ty,
-                &instance,
-                &json.as_str(),
-                &cert.sealed_private_key.as_bytes(),
-            ))
+                .execute(cert_params(cert, &ty, &instance, &json.as_str(), &sealed(cert)))
             })
             .map_err(|e| cert_write_error(&e))?;
         if n == 0 {

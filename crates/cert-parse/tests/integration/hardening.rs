@@ -106,6 +106,19 @@ fn pkcs8_pem(f: &Fields) -> String {
     pem("PRIVATE KEY", &tlv(0x30, &body))
 }
 
+/// `check_certificate` of a leaf and a key, a day into the leaf's validity.
+fn check_with(cert: &str, key: &str) -> Result<cert_parse::CertificateRecord, Error> {
+    let at = parse_certificates(cert).unwrap()[0].not_before_unix + 86_400;
+    check_certificate(
+        &CertificateUpload {
+            cert_content: cert,
+            private_key: key,
+            trusted_root_ca: None,
+        },
+        at,
+    )
+}
+
 fn reason(e: &Error) -> &'static str {
     match e {
         Error::InvalidPrivateKey { reason } => reason,
@@ -117,17 +130,7 @@ fn reason(e: &Error) -> &'static str {
 fn rsa_keys_are_validated_not_only_matched_on_n_and_e() {
     let good = fields_of(&read("generated/rsa-pkcs1.key"));
     let cert = read("generated/rsa.crt");
-    let at = parse_certificates(&cert).unwrap()[0].not_before_unix + 86_400;
-    let upload = |key: &str| {
-        check_certificate(
-            &CertificateUpload {
-                cert_content: &cert,
-                private_key: key,
-                trusted_root_ca: None,
-            },
-            at,
-        )
-    };
+    let upload = |key: &str| check_with(&cert, key);
     // The re-encoding itself is faithful: the untouched key still matches.
     upload(&pkcs1_pem(&good)).unwrap();
     upload(&pkcs8_pem(&good)).unwrap();
@@ -320,17 +323,7 @@ fn ec_keys_carry_the_point_their_scalar_gives() {
         ),
     ] {
         let cert = read(&format!("generated/{cert}"));
-        let at = parse_certificates(&cert).unwrap()[0].not_before_unix + 86_400;
-        let upload = |key: &str| {
-            check_certificate(
-                &CertificateUpload {
-                    cert_content: &cert,
-                    private_key: key,
-                    trusted_root_ca: None,
-                },
-                at,
-            )
-        };
+        let upload = |key: &str| check_with(&cert, key);
         let (scalar, point) = ec_parts(&read(&format!("generated/{key}")));
         let (other_scalar, _) = ec_parts(&read(&format!("generated/{other}")));
         // The real key, with and without its embedded point, matches.
