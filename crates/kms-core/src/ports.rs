@@ -4,6 +4,12 @@
 //! Store traits state their atomicity in their docs and return types: each
 //! `insert` is a single conditional write (an SQL adapter implements it with
 //! UNIQUE constraints in one transaction), so the core never checks-then-acts.
+//!
+//! A port reports a failure outside the request as a [`PortError`] (kind,
+//! context, source), never as an answer: a poisoned lock or a lost
+//! database is not "not found" and not "wrong PIN". The root-key provider's
+//! one answer-shaped failure is [`RootKeyError::Rejected`] (the material does
+//! not unwrap or verify); its other variants are provider failures.
 
 use std::borrow::Cow;
 use std::fmt;
