@@ -69,6 +69,80 @@ impl MasterKeyCache {
     }
 }
 
+/// Records read on the hot path (key records, dedicated keystores), so a
+/// DEK request does not read storage. Correct against this process's own
+/// writes at once: every write through the core invalidates its entry
+/// *after* the store write, and a lookup that raced with an invalidation
+/// does not put its (possibly older) result in the cache (an epoch counter
+/// bumped by every invalidation is read before the store read and checked
+/// under the write lock before the insert). Writes by another process are
+/// seen within `ttl_ms`, after which an entry is read again.
+#[derive(Debug)]
+pub(crate) struct RecordCache<V> {
+    entries: RwLock<HashMap<String, (Arc<V>, i64)>>,
+    epoch: std::sync::atomic::AtomicU64,
+    ttl_ms: i64,
+    max_entries: usize,
+}
+
+impl<V> RecordCache<V> {
+    /// A cache keeping entries `ttl_ms` (0: no caching), at most `max_entries`.
+    pub(crate) fn new(ttl_ms: i64, max_entries: usize) -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            epoch: std::sync::atomic::AtomicU64::new(0),
+            ttl_ms,
+            max_entries,
+        }
+    }
+
+    /// The entry for `key` if present and younger than the TTL at `now_ms`.
+    pub(crate) fn get(&self, key: &str, now_ms: i64) -> Option<Arc<V>> {
+        let map = self.entries.read().ok()?;
+        let (v, at) = map.get(key)?;
+        (now_ms.saturating_sub(*at) < self.ttl_ms && now_ms >= *at).then(|| Arc::clone(v))
+    }
+
+    /// The epoch to pass to [`RecordCache::insert`]: read it before reading
+    /// the store.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Caches `v`, read from the store after `seen_epoch` was taken, unless
+    /// an invalidation happened since (then the value may be older than it).
+    pub(crate) fn insert(&self, key: &str, v: Arc<V>, seen_epoch: u64, now_ms: i64) {
+        if self.ttl_ms <= 0 {
+            return;
+        }
+        let Ok(mut map) = self.entries.write() else {
+            return;
+        };
+        if self.epoch.load(std::sync::atomic::Ordering::SeqCst) != seen_epoch {
+            return;
+        }
+        if map.len() >= self.max_entries && !map.contains_key(key) {
+            map.clear();
+        }
+        map.insert(key.to_owned(), (v, now_ms));
+    }
+
+    /// Forgets `key`; call after the store write that changed it.
+    pub(crate) fn invalidate(&self, key: &str) {
+        let mut map = match self.entries.write() {
+            Ok(m) => m,
+            Err(poisoned) => {
+                let mut m = poisoned.into_inner();
+                m.clear();
+                self.entries.clear_poison();
+                m
+            }
+        };
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        map.remove(key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -109,6 +183,28 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert!(c.get(&id(9), 1).is_some());
         assert!(c.get(&id(0), 1).is_none());
+    }
+
+    #[test]
+    fn records_expire_and_invalidation_wins_over_a_racing_read() {
+        let c: RecordCache<u32> = RecordCache::new(1000, 16);
+        let e = c.epoch();
+        c.insert("k", Arc::new(1), e, 10_000);
+        assert_eq!(c.get("k", 10_500).as_deref(), Some(&1));
+        assert_eq!(c.get("k", 11_000), None, "expired at the TTL");
+        assert_eq!(c.get("k", 9_000), None, "a clock that went back is a miss");
+        // A read that started before an invalidation does not insert.
+        let before = c.epoch();
+        c.invalidate("k");
+        c.insert("k", Arc::new(2), before, 10_000);
+        assert_eq!(c.get("k", 10_000), None);
+        let after = c.epoch();
+        c.insert("k", Arc::new(3), after, 10_000);
+        assert_eq!(c.get("k", 10_000).as_deref(), Some(&3));
+        // TTL 0 caches nothing.
+        let off: RecordCache<u32> = RecordCache::new(0, 16);
+        off.insert("k", Arc::new(1), off.epoch(), 0);
+        assert_eq!(off.get("k", 0), None);
     }
 
     #[test]

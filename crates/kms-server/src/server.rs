@@ -200,6 +200,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         ports,
         CoreConfig {
             region_id: config.region_id.clone(),
+            ..CoreConfig::default()
         },
     ));
     if let Some(store) = legacy_store {

@@ -12,7 +12,8 @@ use kms_model::{
 
 use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
 use crate::ports::{
-    Caller, EntropyRng, InsertKeyError, KeyRecord, KeyState, KeystoreState, Timestamp,
+    Caller, EntropyRng, InsertKeyError, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
+    Timestamp,
 };
 
 impl Kms {
@@ -86,13 +87,55 @@ impl Kms {
         })
     }
 
-    /// The key record of the caller's project, whatever its state.
+    /// The key record of the caller's project, whatever its state: from
+    /// the record cache, else from storage (then cached).
     fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
-        self.ports
+        let not_found = || ApiError::new(ErrorCode::KmsKeyNotFound, key_id.as_str().to_owned());
+        let now = self.ports.clock.now().0;
+        if let Some(k) = self.key_records.get(key_id.as_str(), now) {
+            // Key ids are unique across projects: another project's key
+            // is one this caller cannot see.
+            return if k.project_id == caller.project_id {
+                Ok(k)
+            } else {
+                Err(not_found())
+            };
+        }
+        let epoch = self.key_records.epoch();
+        let key = self
+            .ports
             .keys
             .get_key(&caller.project_id, key_id.as_str())
             .map_err(kms_internal)?
-            .ok_or_else(|| ApiError::new(ErrorCode::KmsKeyNotFound, key_id.as_str().to_owned()))
+            .ok_or_else(not_found)?;
+        self.key_records
+            .insert(key_id.as_str(), Arc::clone(&key), epoch, now);
+        Ok(key)
+    }
+
+    /// The dedicated keystore a key lives in, from the record cache or
+    /// storage.
+    fn key_keystore(&self, key: &KeyRecord) -> Res<Arc<KeystoreRecord>> {
+        let not_found = || ApiError::new(ErrorCode::KmsKeystoreNotFound, key.keystore_id.clone());
+        let now = self.ports.clock.now().0;
+        if let Some(ks) = self.keystore_records.get(&key.keystore_id, now) {
+            return if ks.domain_id == key.domain_id {
+                Ok(ks)
+            } else {
+                Err(not_found())
+            };
+        }
+        let epoch = self.keystore_records.epoch();
+        let ks = Arc::new(
+            self.ports
+                .keystores
+                .get_keystore(&key.domain_id, &key.keystore_id)
+                .map_err(kms_internal)?
+                .ok_or_else(not_found)?,
+        );
+        self.keystore_records
+            .insert(&key.keystore_id, Arc::clone(&ks), epoch, now);
+        Ok(ks)
     }
 
     /// A key usable for cryptography: exists in the project, enabled, its
@@ -117,18 +160,11 @@ impl Kms {
             }
         }
         if KeystoreRef::is_dedicated_id(&key.keystore_id) {
-            let ks = self
-                .ports
-                .keystores
-                .get_keystore(&key.domain_id, &key.keystore_id)
-                .map_err(kms_internal)?
-                .ok_or_else(|| {
-                    ApiError::new(ErrorCode::KmsKeystoreNotFound, key.keystore_id.clone())
-                })?;
+            let ks = self.key_keystore(&key)?;
             if ks.state != KeystoreState::Enabled {
                 return Err(ApiError::new(
                     ErrorCode::KmsKeystoreDisabled,
-                    ks.keystore_id,
+                    ks.keystore_id.clone(),
                 ));
             }
         }
@@ -185,12 +221,14 @@ impl Kms {
                 let ms = i64::try_from(d).unwrap_or(0).saturating_mul(86_400_000);
                 Timestamp(self.ports.clock.now().0.saturating_add(ms))
             });
-            if !self
-                .ports
-                .keys
-                .set_key_state(&caller.project_id, &key.key_id, to, deletion)
-                .map_err(kms_internal)?
-            {
+            let written =
+                self.ports
+                    .keys
+                    .set_key_state(&caller.project_id, &key.key_id, to, deletion);
+            // After the write, whatever its outcome: no request that starts
+            // once this returns sees the old state.
+            self.key_records.invalidate(&key.key_id);
+            if !written.map_err(kms_internal)? {
                 return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
             }
             Ok(KeyRecord {

@@ -187,12 +187,12 @@ impl Kms {
             None,
             || {
                 let r = self.find_keystore(caller, keystore_id)?;
-                match self
+                let outcome = self
                     .ports
                     .keystores
-                    .delete_keystore(&caller.domain_id, &r.keystore_id)
-                    .map_err(kms_internal)?
-                {
+                    .delete_keystore(&caller.domain_id, &r.keystore_id);
+                self.keystore_records.invalidate(&r.keystore_id);
+                match outcome.map_err(kms_internal)? {
                     DeleteKeystoreOutcome::Deleted => Ok(()),
                     DeleteKeystoreOutcome::NotFound => Err(not_found(keystore_id)),
                     DeleteKeystoreOutcome::HasKeys => {
@@ -212,11 +212,12 @@ impl Kms {
     ) -> Res<KeystoreStateResponseBody> {
         self.audited(caller, action, Resource::Named(keystore_id), None, || {
             let r = self.find_keystore(caller, keystore_id)?;
-            let found = self
-                .ports
-                .keystores
-                .set_keystore_state(&caller.domain_id, &r.keystore_id, state)
-                .map_err(kms_internal)?;
+            let found =
+                self.ports
+                    .keystores
+                    .set_keystore_state(&caller.domain_id, &r.keystore_id, state);
+            self.keystore_records.invalidate(&r.keystore_id);
+            let found = found.map_err(kms_internal)?;
             if !found {
                 return Err(not_found(keystore_id));
             }

@@ -12,8 +12,11 @@
 use kms_crypto::DekContext;
 use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
 
-use crate::cache::MasterKeyCache;
-use crate::ports::{AuditEvent, Caller, CertificateFilter, PortError, Ports, RootKeyError};
+use crate::cache::{MasterKeyCache, RecordCache};
+use crate::ports::{
+    AuditEvent, Caller, CertificateFilter, KeyRecord, KeystoreRecord, PortError, Ports,
+    RootKeyError,
+};
 
 mod certificates;
 mod datakeys;
@@ -26,12 +29,19 @@ mod pins;
 pub struct CoreConfig {
     /// Reported as `region_id` by create-key.
     pub region_id: String,
+    /// How long key and keystore records read on the DEK path are reused
+    /// without reading storage, in milliseconds (0: read every time). This
+    /// process's own state changes are seen at once whatever the value;
+    /// changes written by another process sharing the store are seen
+    /// within this bound. Default 1000.
+    pub record_cache_ttl_ms: i64,
 }
 
 impl Default for CoreConfig {
     fn default() -> Self {
         Self {
             region_id: "local-1".to_owned(),
+            record_cache_ttl_ms: 1000,
         }
     }
 }
@@ -48,6 +58,7 @@ pub struct CertificateQuery {
 }
 
 const MAX_CACHED_MASTER_KEYS: usize = 65_536;
+const MAX_CACHED_RECORDS: usize = 65_536;
 
 type Res<T> = Result<T, ApiError>;
 
@@ -57,6 +68,8 @@ pub struct Kms {
     ports: Ports,
     config: CoreConfig,
     master_keys: MasterKeyCache,
+    key_records: RecordCache<KeyRecord>,
+    keystore_records: RecordCache<KeystoreRecord>,
 }
 
 /// KMS.0101 caused by `e` (kept for the host's log, not put on the wire).
@@ -123,10 +136,13 @@ impl Kms {
     /// A service over `ports`.
     #[must_use]
     pub fn new(ports: Ports, config: CoreConfig) -> Self {
+        let ttl = config.record_cache_ttl_ms;
         Self {
             ports,
             config,
             master_keys: MasterKeyCache::new(MAX_CACHED_MASTER_KEYS),
+            key_records: RecordCache::new(ttl, MAX_CACHED_RECORDS),
+            keystore_records: RecordCache::new(ttl, MAX_CACHED_RECORDS),
         }
     }
 

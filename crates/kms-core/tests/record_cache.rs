@@ -1,0 +1,192 @@
+//! The DEK path reads key and keystore records from a cache; a state change
+//! through the core is seen by every request that starts after it returns,
+//! even when a lookup raced with it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use kms_core::memory::{self, ManualClock, VecAudit};
+use kms_core::ports::{
+    Caller, InsertKeyError, KeyRecord, KeyState, MasterKeyStore, PortResult, Ports, Timestamp,
+};
+use kms_core::{CoreConfig, Kms};
+use kms_crypto::WrappedMasterKey;
+use kms_model::{CreateDatakeyRequestBody, CreateKeyRequestBody, ErrorCode, OperateKeyRequestBody};
+
+/// A key store that counts reads and can hold the first read after it has
+/// read the record, until told to go on.
+#[derive(Debug)]
+struct Gate {
+    inner: Arc<dyn MasterKeyStore>,
+    reads: AtomicUsize,
+    armed: AtomicBool,
+    read_done: Mutex<Option<mpsc::Sender<()>>>,
+    go: Mutex<Option<mpsc::Receiver<()>>>,
+}
+
+impl MasterKeyStore for Gate {
+    fn insert_key(&self, r: &KeyRecord, m: &WrappedMasterKey) -> Result<(), InsertKeyError> {
+        self.inner.insert_key(r, m)
+    }
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        let r = self.inner.get_key(project_id, key_id);
+        if self.armed.swap(false, Ordering::SeqCst) {
+            if let Some(tx) = self.read_done.lock().unwrap().take() {
+                tx.send(()).unwrap();
+            }
+            if let Some(rx) = self.go.lock().unwrap().take() {
+                rx.recv().unwrap();
+            }
+        }
+        r
+    }
+    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
+        self.inner.get_key_material(key_id, version)
+    }
+    fn set_key_state(
+        &self,
+        p: &str,
+        k: &str,
+        s: KeyState,
+        d: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        self.inner.set_key_state(p, k, s, d)
+    }
+    fn count_keys_in_keystore(&self, ks: &str) -> PortResult<u64> {
+        self.inner.count_keys_in_keystore(ks)
+    }
+}
+
+fn setup() -> (Arc<Kms>, Arc<Gate>, String) {
+    let mut ports: Ports = memory::ports(
+        &[9u8; 32],
+        [3u8; 32],
+        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
+        vec![],
+        Arc::new(VecAudit::default()),
+    )
+    .unwrap();
+    let gate = Arc::new(Gate {
+        inner: Arc::clone(&ports.keys),
+        reads: AtomicUsize::new(0),
+        armed: AtomicBool::new(false),
+        read_done: Mutex::new(None),
+        go: Mutex::new(None),
+    });
+    ports.keys = gate.clone();
+    let kms = Arc::new(Kms::new(ports, CoreConfig::default()));
+    let key_id = kms
+        .create_key(
+            &caller(),
+            &CreateKeyRequestBody {
+                key_alias: "k".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id;
+    (kms, gate, key_id)
+}
+
+fn caller() -> Caller {
+    Caller::new("dom", "proj")
+}
+
+fn dek(kms: &Kms, key_id: &str) -> Result<(), ErrorCode> {
+    kms.create_datakey_without_plaintext(
+        &caller(),
+        &CreateDatakeyRequestBody {
+            key_id: key_id.to_owned(),
+            ..Default::default()
+        },
+    )
+    .map(drop)
+    .map_err(|e| e.code())
+}
+
+fn switch(kms: &Kms, key_id: &str, enable: bool) {
+    let body = OperateKeyRequestBody {
+        key_id: key_id.to_owned(),
+        sequence: None,
+    };
+    if enable {
+        kms.enable_key(&caller(), &body).unwrap();
+    } else {
+        kms.disable_key(&caller(), &body).unwrap();
+    }
+}
+
+#[test]
+fn warm_dek_requests_do_not_read_the_store() {
+    let (kms, gate, key_id) = setup();
+    dek(&kms, &key_id).unwrap();
+    let before = gate.reads.load(Ordering::SeqCst);
+    for _ in 0..100 {
+        dek(&kms, &key_id).unwrap();
+    }
+    assert_eq!(gate.reads.load(Ordering::SeqCst), before);
+}
+
+#[test]
+fn a_lookup_that_raced_with_a_disable_does_not_cache_the_old_state() {
+    let (kms, gate, key_id) = setup();
+    let (done_tx, done_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel();
+    *gate.read_done.lock().unwrap() = Some(done_tx);
+    *gate.go.lock().unwrap() = Some(go_rx);
+    gate.armed.store(true, Ordering::SeqCst);
+    // A DEK request reads the key (enabled) and stalls before caching it.
+    let k = Arc::clone(&kms);
+    let id = key_id.clone();
+    let racer = std::thread::spawn(move || dek(&k, &id));
+    done_rx.recv().unwrap();
+    // Meanwhile the key is disabled.
+    switch(&kms, &key_id, false);
+    go_tx.send(()).unwrap();
+    // The stalled request read before the disable: it may succeed.
+    assert_eq!(racer.join().unwrap(), Ok(()));
+    // Every request from now on sees the disable.
+    for _ in 0..10 {
+        assert_eq!(dek(&kms, &key_id), Err(ErrorCode::KmsKeyDisabled));
+    }
+}
+
+#[test]
+fn state_changes_are_seen_at_once_under_concurrent_dek_requests() {
+    let (kms, _gate, key_id) = setup();
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (k, id, stop) = (Arc::clone(&kms), key_id.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let r = dek(&k, &id);
+                    assert!(
+                        matches!(r, Ok(()) | Err(ErrorCode::KmsKeyDisabled)),
+                        "{r:?}"
+                    );
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    for round in 0..200 {
+        let enable = round % 2 == 1;
+        switch(&kms, &key_id, enable);
+        let seen = dek(&kms, &key_id);
+        if enable {
+            assert_eq!(seen, Ok(()), "round {round}");
+        } else {
+            assert_eq!(seen, Err(ErrorCode::KmsKeyDisabled), "round {round}");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let total: u64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert!(total > 0);
+}
