@@ -29,6 +29,16 @@ fn poisoned<T>(_: T) -> PortError {
     PortError::poisoned("in-memory store")
 }
 
+/// An insert reusing an existing id: refused (as a primary key would),
+/// never an overwrite. Ids come fresh from the id port, so this is a
+/// failure of the caller, not an answer.
+fn id_taken(what: &'static str) -> PortError {
+    PortError::new(
+        crate::ports::PortErrorKind::Other,
+        format!("{what} id already exists"),
+    )
+}
+
 // ---------------------------------------------------------------- stores
 
 #[derive(Default)]
@@ -65,6 +75,12 @@ impl KeystoreStore for MemoryStore {
         let mut s = self.state.write().map_err(poisoned)?;
         if s.keystores
             .iter()
+            .any(|k| k.keystore_id == record.keystore_id)
+        {
+            return Err(id_taken("keystore").into());
+        }
+        if s.keystores
+            .iter()
             .any(|k| k.domain_id == record.domain_id && k.alias == record.alias)
         {
             return Err(InsertKeystoreError::AliasTaken);
@@ -99,11 +115,14 @@ impl KeystoreStore for MemoryStore {
         limit: u64,
     ) -> PortResult<(u64, Vec<KeystoreRecord>)> {
         let s = self.state.read().map_err(poisoned)?;
-        let mine: Vec<&KeystoreRecord> = s
+        // Oldest first, as the port says (a stable sort: ties keep their
+        // insertion order, as SQLite's `create_time, rowid`).
+        let mut mine: Vec<&KeystoreRecord> = s
             .keystores
             .iter()
             .filter(|k| k.domain_id == domain_id)
             .collect();
+        mine.sort_by_key(|k| k.create_time);
         let page = mine
             .iter()
             .skip(usize::try_from(offset).unwrap_or(usize::MAX))
@@ -155,6 +174,9 @@ impl MasterKeyStore for MemoryStore {
         material: &WrappedMasterKey,
     ) -> Result<(), InsertKeyError> {
         let mut s = self.state.write().map_err(poisoned)?;
+        if s.keys.contains_key(&record.key_id) {
+            return Err(id_taken("key").into());
+        }
         if s.keys
             .values()
             .any(|k| k.project_id == record.project_id && k.alias == record.alias)
@@ -250,6 +272,9 @@ fn matches(c: &StoredCertificate, f: &CertificateFilter) -> bool {
 impl CertificateStore for MemoryStore {
     fn insert_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
         let mut s = self.state.write().map_err(poisoned)?;
+        if s.certificates.iter().any(|c| c.record.id == cert.record.id) {
+            return Err(id_taken("certificate").into());
+        }
         if s.certificates.iter().any(|c| same_scope(c, cert)) {
             return Err(CertificateWriteError::NameTaken);
         }
@@ -289,6 +314,14 @@ impl CertificateStore for MemoryStore {
 
     fn update_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
         let mut s = self.state.write().map_err(poisoned)?;
+        // A missing certificate is not found, whatever its new name.
+        if !s
+            .certificates
+            .iter()
+            .any(|c| c.record.id == cert.record.id && c.record.project_id == cert.record.project_id)
+        {
+            return Err(CertificateWriteError::NotFound);
+        }
         if s.certificates
             .iter()
             .any(|c| c.record.id != cert.record.id && same_scope(c, cert))

@@ -659,7 +659,7 @@ async fn keystore_lifecycle() {
     assert_eq!(r.body["total"], 1);
     assert_eq!(r.body["keystores"][0]["keystore_alias"], "ks_one");
     let r = h.kms("GET", "/keystores?limit=abc", None).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_kms_error(&r, 400, "KMS.0308");
     let r = h.kms("GET", &format!("/keystores/{ks}"), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["keystore"]["hsm_cluster_id"], CLUSTER);
@@ -879,7 +879,7 @@ async fn keys_and_data_keys() {
             Some(json!({"key_id": key, "cipher_text": wp, "datakey_cipher_length": "16"})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_kms_error(&r, 400, "KMS.2204");
 
     // Lifecycle: disable blocks use, enable restores, deletion schedules.
     let r = h
@@ -945,7 +945,7 @@ async fn certificate_lifecycle() {
     garbage["name"] = json!("garbage_cert");
     garbage["cert_content"] = json!("not a pem");
     let r = h.apig("POST", "/certificates", Some(garbage)).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_apig_error(&r, 400, "APIG.2106");
     let mut badname = form.clone();
     badname["name"] = json!("1x");
     let r = h.apig("POST", "/certificates", Some(badname)).await;

@@ -1,30 +1,17 @@
-//! The port-conformance suite (kms-store-conformance) against SQLite: each
-//! case gets a new database file.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//! The port-conformance suite (kms-store-conformance) against SQLite
+//! stores, each in its own temporary directory.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use kms_store_conformance::{StoreSet, run_all};
 use kms_store_sqlite::SqliteStore;
 
-struct Sqlite {
-    dir: tempfile::TempDir,
-    n: AtomicUsize,
+fn sqlite() -> StoreSet {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("kms.db")).unwrap();
+    StoreSet::shared(store).with_guard(dir)
 }
 
-impl kms_store_conformance::StoreFactory for Sqlite {
-    type Store = SqliteStore;
-    fn make(&self) -> Arc<SqliteStore> {
-        let n = self.n.fetch_add(1, Ordering::Relaxed);
-        Arc::new(SqliteStore::open(self.dir.path().join(format!("kms-{n}.db"))).unwrap())
-    }
+#[test]
+fn sqlite_store_conforms() {
+    run_all(&sqlite);
 }
-
-fn sqlite() -> Sqlite {
-    Sqlite {
-        dir: tempfile::tempdir().unwrap(),
-        n: AtomicUsize::new(0),
-    }
-}
-
-kms_store_conformance::conformance_tests!(sqlite());

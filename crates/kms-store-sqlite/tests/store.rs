@@ -1,10 +1,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
-//! What only SQLite has: migrations, persistence across reopen, `Debug`.
-//! The ports' rules (round trips, uniqueness, races, tenancy) are the
-//! conformance suite in `tests/conformance.rs`.
+//! What only a file-backed store has: migrations, persistence across
+//! reopen, the `Debug` form. The port rules themselves (round trips, the
+//! atomic rules, races, tenancy) are in `conformance.rs`, shared with the
+//! in-memory store.
 
-use kms_core::ports::{CertificateStore, KeystoreStore, MasterKeyStore};
-use kms_store_conformance::fixtures::{cert, id, key, keystore, wrapped};
+use kms_core::ports::{
+    CertificateFilter, CertificateStore, KeystoreState, KeystoreStore, MasterKeyStore,
+    PinVerifierStore,
+};
+use kms_store_conformance::{DOMAIN, PROJECT, certificate, id, key, keystore, verifier, wrapped};
 use kms_store_sqlite::{SCHEMA_VERSION, SqliteStore};
 
 fn open() -> (tempfile::TempDir, SqliteStore) {
@@ -36,27 +40,48 @@ fn newer_schema_is_refused() {
 fn everything_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kms.db");
-    let w = wrapped(&id(2));
+    let ks = keystore(1, DOMAIN, "k", Some("c"));
+    let k = key(2, PROJECT, "a", &id(1));
+    let w = wrapped(&id(2), 1, 2);
+    let c = certificate(3, PROJECT, "name_x");
+    let v = verifier(4);
     {
         let store = SqliteStore::open(&path).unwrap();
-        store
-            .insert_keystore(&keystore(&id(1), "dom", "k", Some("c")))
-            .unwrap();
-        store
-            .insert_key(&key(&id(2), "proj", "a", &id(1)), &w)
-            .unwrap();
-        store
-            .insert_certificate(&cert(&id(3), "proj", "name_x"))
-            .unwrap();
+        store.insert_keystore(&ks).unwrap();
+        store.insert_key(&k, &w).unwrap();
+        store.insert_certificate(&c).unwrap();
+        store.insert_pin_verifier(DOMAIN, &id(1), &v).unwrap();
+        assert!(
+            store
+                .set_keystore_state(DOMAIN, &id(1), KeystoreState::Disabled)
+                .unwrap()
+        );
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert!(store.get_keystore("dom", &id(1)).unwrap().is_some());
-    assert!(store.get_key("proj", &id(2)).unwrap().is_some());
+    assert_eq!(
+        store.get_keystore(DOMAIN, &id(1)).unwrap(),
+        Some(kms_core::ports::KeystoreRecord {
+            state: KeystoreState::Disabled,
+            ..ks
+        })
+    );
+    assert_eq!(store.get_key(PROJECT, &id(2)).unwrap().as_deref(), Some(&k));
     assert_eq!(
         store.get_key_material(&id(2), 1).unwrap().as_deref(),
         Some(w.as_bytes())
     );
-    assert!(store.get_certificate("proj", &id(3)).unwrap().is_some());
+    assert_eq!(
+        store.get_certificate(PROJECT, &c.record.id).unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(
+        store
+            .list_certificates(PROJECT, &CertificateFilter::default(), 0, 10)
+            .unwrap(),
+        (1, vec![c])
+    );
+    assert!(store.has_pin_verifier(DOMAIN, &id(1), &v).unwrap());
+    assert_eq!(store.count_keys_in_keystore(&id(1)).unwrap(), 1);
 }
 
 #[test]
