@@ -6,9 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use kms_core::memory::MemoryStore;
 use kms_core::ports::{
-    AuditEvent, AuditSink, Clock, ClusterInfo, Entropy, PortError, PortErrorKind, Ports, Timestamp,
+    AuditEvent, AuditSink, Clock, ClusterInfo, Entropy, EntropyError, PortError, Ports, Timestamp,
 };
-use kms_core::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
+use kms_core::software::{RandomIds, SoftwareRootKeys, StaticClusters};
 use kms_store_sqlite::SqliteStore;
 
 use crate::root::RootSecret;
@@ -46,13 +46,24 @@ impl AuditSink for TracingAudit {
     }
 }
 
-fn os_seeded_entropy() -> Result<Arc<dyn Entropy>, PortError> {
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(&mut seed[..]).map_err(|e| {
-        PortError::new(PortErrorKind::Entropy, "OS random source")
-            .with_source(std::io::Error::other(e.to_string()))
-    })?;
-    Ok(Arc::new(ChaChaEntropy::from_seed(*seed)))
+/// The operating system's CSPRNG (`getrandom`), called for every draw: no
+/// lock shared by the workers (a ChaCha20 behind one mutex was a global
+/// lock on the DEK path) and nothing to reseed after a fork. A 76-byte draw
+/// (salt, nonce, 256-bit DEK) costs well under a microsecond.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsEntropy;
+
+impl Entropy for OsEntropy {
+    fn fill(&self, dst: &mut [u8]) -> Result<(), EntropyError> {
+        getrandom::fill(dst).map_err(|_| EntropyError)
+    }
+}
+
+fn os_entropy() -> Result<Arc<dyn Entropy>, PortError> {
+    // Fail at start, not on the first request, if the source is unusable.
+    let mut probe = [0u8; 16];
+    OsEntropy.fill(&mut probe).map_err(PortError::from)?;
+    Ok(Arc::new(OsEntropy))
 }
 
 /// Where keys, keystores, PIN verifiers and certificates live.
@@ -65,7 +76,7 @@ pub enum Storage {
 }
 
 /// Assembles the ports: the given storage, the software root-key provider
-/// over `secret`, ChaCha20 seeded from the OS, random ids, the system clock,
+/// over `secret`, the OS CSPRNG, random ids, the system clock,
 /// the configured clusters and the tracing audit sink.
 ///
 /// # Errors
@@ -75,7 +86,7 @@ pub fn ports(
     secret: &RootSecret,
     clusters: Vec<ClusterInfo>,
 ) -> Result<Ports, PortError> {
-    let entropy = os_seeded_entropy()?;
+    let entropy = os_entropy()?;
     let root_keys = Arc::new(SoftwareRootKeys::new(secret.expose())?);
     let (keystores, keys, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>) = match storage {
         Storage::Sqlite(s) => {

@@ -9,7 +9,7 @@ mod http;
 mod root;
 mod server;
 
-pub use adapters::{Storage, SystemClock, TracingAudit, ports};
+pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports};
 pub use auth::{
     ALGORITHM, AccessKey, AuthError, Authenticator, MAX_CLOCK_SKEW_SECS, REQUIRED_SIGNED_HEADERS,
     SignedRequest, Token, authorization_header, canonical_request, format_sdk_date, parse_sdk_date,

@@ -6,12 +6,20 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
     let cli = kms_server::Cli::parse();
+    // Log lines go through a channel to one writer thread, so a worker
+    // never waits on stdout. Not lossy: when the channel is full the worker
+    // waits rather than drop an access or audit line. The guard flushes
+    // what is queued when main returns.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_target(true)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(writer)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
