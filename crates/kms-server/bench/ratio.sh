@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The floor (a bare axum handler, bench/floor) and kms-server on its default
+# configuration (SQLite, info logs to a file), measured back to back with
+# the same wrk load, and the ratio of their req/s.
+# Usage: ratio.sh [duration] [connections] [threads]
+# Cases: floor; server create-datakey-without-plaintext with X-Auth-Token;
+# the same pre-signed with SDK-HMAC-SHA256 (replayed); decrypt-datakey.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../../.." && pwd)"
+target="${CARGO_TARGET_DIR:-$repo/target}"
+duration="${1:-15s}"; conns="${2:-16}"; threads="${3:-2}"
+(cd "$repo" && cargo build --locked --release -p kms-server -p kms-floor --bins --examples)
+dir="$(mktemp -d)"; pids=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
+trap cleanup EXIT
+project="0123456789abcdef0123456789abcdef"; token="ratio-test-token-0123456789abcdef"
+ak="RATIOAK0000000000000"; sk="ratio-sk-00000000000000000000000000000000"
+wait_port() { for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+load() { # name path body [token | date auth]
+  local out
+  out=$(KMS_PATH="$2" KMS_BODY="$3" KMS_TOKEN="${4:-}" KMS_SDK_DATE="${5:-}" KMS_AUTHORIZATION="${6:-}" \
+    wrk -t"$threads" -c"$conns" -d"$duration" -s "$here/request.lua" "http://127.0.0.1:$port" | grep '^RESULT')
+  echo "$1 $out"
+}
+path="/v1.0/$project/kms/create-datakey-without-plaintext"
+
+port=$((20000 + RANDOM % 20000))
+"$target/release/kms-floor" "127.0.0.1:$port" & pids+=($!)
+wait_port "$port"
+floor=$(load floor "$path" '{"key_id":"0d0466b0-e727-4d9c-b4dc-2a3fb0a2e1b6","datakey_length":"256"}')
+kill -TERM "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+
+port=$((20000 + RANDOM % 20000))
+cat > "$dir/config.toml" <<CONF
+listen = "127.0.0.1:$port"
+[[tokens]]
+token = "$token"
+domain_id = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"
+project_id = "$project"
+[[credentials]]
+access_key = "$ak"
+secret_key = "$sk"
+domain_id = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"
+project_id = "$project"
+CONF
+chmod 600 "$dir/config.toml"
+# Default configuration: SQLite storage, RUST_LOG unset (info), logs to a file.
+env -u RUST_LOG "$target/release/kms-server" --config "$dir/config.toml" --data-dir "$dir/data" \
+  > "$dir/server.log" 2>&1 & pids+=($!)
+wait_port "$port"
+api() { curl -sf -X POST "http://127.0.0.1:$port/v1.0/$project/kms/$1" -H "X-Auth-Token: $token" \
+  -H 'Content-Type: application/json' -d "$2"; }
+key=$(api create-key '{"key_alias":"ratio"}' | sed 's/.*"key_id":"\([^"]*\)".*/\1/')
+body="{\"key_id\":\"$key\",\"datakey_length\":\"256\"}"
+ct=$(api create-datakey-without-plaintext "$body" | sed 's/.*"cipher_text":"\([^"]*\)".*/\1/')
+token_run=$(load server-token "$path" "$body" "$token")
+signed=$("$target/release/examples/presign" POST "$path" "127.0.0.1:$port" "$body" "$ak" "$sk")
+signed_run=$(load server-signed "$path" "$body" "" "$(sed -n 1p <<<"$signed")" "$(sed -n 2p <<<"$signed")")
+dbody="{\"key_id\":\"$key\",\"cipher_text\":\"$ct\",\"datakey_cipher_length\":\"32\"}"
+decrypt_run=$(load server-decrypt "/v1.0/$project/kms/decrypt-datakey" "$dbody" "$token")
+lines=$(wc -l < "$dir/server.log")
+
+rps() { sed 's/.*rps=\([0-9]*\).*/\1/' <<<"$1"; }
+echo "$floor"; echo "$token_run"; echo "$signed_run"; echo "$decrypt_run"
+echo "server log lines written: $lines"
+f=$(rps "$floor")
+for r in "$token_run" "$signed_run" "$decrypt_run"; do
+  awk -v n="${r%% *}" -v s="$(rps "$r")" -v f="$f" 'BEGIN { printf "%s: %.3f of the floor (floor/server = %.2fx)\n", n, s / f, f / s }'
+done
