@@ -707,6 +707,37 @@ mod tests {
         assert!(auth().authenticate(&req, NOW).is_ok());
     }
 
+    proptest::proptest! {
+        /// Any header values and body: an answer, never a panic, and never
+        /// a success without the secret.
+        #[test]
+        fn arbitrary_requests_never_panic_nor_pass(
+            authorization in proptest::option::of(".{0,200}"),
+            date in proptest::option::of("[0-9TZ]{0,20}"),
+            claimed in proptest::option::of(".{0,80}"),
+            signed in "[a-z;-]{0,60}",
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let mut headers = vec![("host", "h".to_owned())];
+            if let Some(d) = date {
+                headers.push(("x-sdk-date", d));
+            }
+            if let Some(c) = claimed {
+                headers.push(("x-sdk-content-sha256", c));
+            }
+            let forged = format!(
+                "{ALGORITHM} Access=AK, SignedHeaders={signed}, Signature={}",
+                "0".repeat(64)
+            );
+            for a in [authorization, Some(forged)].into_iter().flatten() {
+                let mut h = headers.clone();
+                h.push(("authorization", a));
+                let req = Req { headers: h, body: body.clone() };
+                proptest::prop_assert!(auth().authenticate(&req, NOW).is_err());
+            }
+        }
+    }
+
     #[test]
     fn debug_redacts_secrets() {
         let k = AccessKey {
