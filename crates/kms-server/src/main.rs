@@ -10,9 +10,14 @@ fn main() -> std::process::ExitCode {
     // never waits on stdout. Not lossy: when the channel is full the worker
     // waits rather than drop an access or audit line. The guard flushes
     // what is queued when main returns.
+    // The writer thread buffers what it receives and flushes when the
+    // channel is empty: one write(2) per burst of lines, not one per line.
     let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
-        .finish(std::io::stdout());
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout(),
+        ));
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
