@@ -65,6 +65,11 @@ pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
             ));
         }
     }
+    // Fast path: a body that decodes needs no error path. Only a failure is
+    // decoded again, through serde_path_to_error, to name the field.
+    if let Ok(value) = serde_json::from_slice::<T>(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
