@@ -8,34 +8,6 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-struct Req {
-    method: String,
-    path: String,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-}
-
-impl kms_server::SignedRequest for Req {
-    fn method(&self) -> &str {
-        &self.method
-    }
-    fn path(&self) -> &str {
-        &self.path
-    }
-    fn query(&self) -> &str {
-        ""
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn body(&self) -> &[u8] {
-        &self.body
-    }
-}
-
 fn main() -> std::process::ExitCode {
     let a: Vec<String> = std::env::args().skip(1).collect();
     let [method, path, host, body, ak, sk] = a.as_slice() else {
@@ -46,13 +18,14 @@ fn main() -> std::process::ExitCode {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
     let date = kms_server::format_sdk_date(now);
-    let req = Req {
+    let req = kms_server::OwnedRequest {
         method: method.clone(),
         path: path.clone(),
+        query: String::new(),
         headers: vec![
-            ("content-type", "application/json".to_owned()),
-            ("host", host.clone()),
-            ("x-sdk-date", date.clone()),
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("host".to_owned(), host.clone()),
+            ("x-sdk-date".to_owned(), date.clone()),
         ],
         body: body.as_bytes().to_vec(),
     };

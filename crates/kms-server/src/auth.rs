@@ -117,6 +117,44 @@ pub trait SignedRequest {
     fn body(&self) -> &[u8];
 }
 
+/// A request held in owned parts, for clients and tools that sign or
+/// verify requests outside an HTTP stack (the `presign` example, tests).
+/// Header names match case-insensitively; the first of a name wins.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct OwnedRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The raw path.
+    pub path: String,
+    /// The raw query string without `?`.
+    pub query: String,
+    /// Header names and values, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl SignedRequest for OwnedRequest {
+    fn method(&self) -> &str {
+        &self.method
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn query(&self) -> &str {
+        &self.query
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
 /// The configured credentials. Not `Clone`: share it behind an `Arc`.
 #[derive(Debug, Default)]
 pub struct Authenticator {
@@ -534,29 +572,19 @@ mod tests {
         assert_eq!(percent_decode("%41", false), b"A");
     }
 
-    struct Req {
-        headers: Vec<(&'static str, String)>,
-        body: Vec<u8>,
-    }
+    type Req = OwnedRequest;
 
-    impl SignedRequest for Req {
-        fn method(&self) -> &str {
-            "POST"
-        }
-        fn path(&self) -> &str {
-            "/v1.0/p/kms/decrypt-datakey"
-        }
-        fn query(&self) -> &str {
-            ""
-        }
-        fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        }
-        fn body(&self) -> &[u8] {
-            &self.body
+    /// A POST to decrypt-datakey with these headers and body.
+    fn request(headers: Vec<(&str, String)>, body: &[u8]) -> Req {
+        OwnedRequest {
+            method: "POST".into(),
+            path: "/v1.0/p/kms/decrypt-datakey".into(),
+            query: String::new(),
+            headers: headers
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+            body: body.to_vec(),
         }
     }
 
@@ -576,19 +604,19 @@ mod tests {
     /// A request signed over `signed`, with `extra` headers sent (and, when
     /// named in `signed`, signed) too.
     fn signed(body: &[u8], signed: &[&str], extra: &[(&'static str, &str)]) -> Req {
-        let mut req = Req {
-            headers: vec![
+        let mut req = request(
+            vec![
                 ("host", "127.0.0.1:8080".into()),
                 ("x-sdk-date", format_sdk_date(NOW)),
                 ("content-type", "application/json".into()),
             ],
-            body: body.to_vec(),
-        };
+            body,
+        );
         for (k, v) in extra {
-            req.headers.push((k, (*v).to_owned()));
+            req.headers.push(((*k).to_owned(), (*v).to_owned()));
         }
         let a = authorization_header(&req, "AK", "SK", signed).unwrap();
-        req.headers.push(("authorization", a));
+        req.headers.push(("authorization".into(), a));
         req
     }
 
@@ -640,7 +668,7 @@ mod tests {
         mac.update(sts.as_bytes());
         let sig = hex_lower(&mac.finalize().into_bytes());
         req.headers.push((
-            "authorization",
+            "authorization".into(),
             format!(
                 "{ALGORITHM} Access=AK, SignedHeaders={}, Signature={sig}",
                 names.join(";")
@@ -651,15 +679,15 @@ mod tests {
     #[test]
     fn unsigned_payload_is_refused() {
         for body in [&b"{}"[..], b""] {
-            let mut req = Req {
-                headers: vec![
+            let mut req = request(
+                vec![
                     ("host", "127.0.0.1:8080".into()),
                     ("x-sdk-date", format_sdk_date(NOW)),
                     ("content-type", "application/json".into()),
                     ("x-sdk-content-sha256", "UNSIGNED-PAYLOAD".into()),
                 ],
-                body: body.to_vec(),
-            };
+                body,
+            );
             sign_with_payload_literal(&mut req, "UNSIGNED-PAYLOAD");
             assert_eq!(
                 auth().authenticate(&req, NOW),
@@ -668,15 +696,15 @@ mod tests {
         }
         // The same construction over the real hash is accepted, so the
         // refusal above is about the claim, not the test's signer.
-        let mut req = Req {
-            headers: vec![
+        let mut req = request(
+            vec![
                 ("host", "127.0.0.1:8080".into()),
                 ("x-sdk-date", format_sdk_date(NOW)),
                 ("content-type", "application/json".into()),
                 ("x-sdk-content-sha256", EMPTY_SHA256.into()),
             ],
-            body: Vec::new(),
-        };
+            b"",
+        );
         sign_with_payload_literal(&mut req, EMPTY_SHA256);
         assert!(auth().authenticate(&req, NOW).is_ok());
     }
@@ -703,7 +731,7 @@ mod tests {
             "content-type;host;x-sdk-date",
             "X-Sdk-Date;Host;Content-Type",
         );
-        req.headers.push(("authorization", a));
+        req.headers.push(("authorization".into(), a));
         assert!(auth().authenticate(&req, NOW).is_ok());
     }
 
@@ -732,7 +760,7 @@ mod tests {
             for a in [authorization, Some(forged)].into_iter().flatten() {
                 let mut h = headers.clone();
                 h.push(("authorization", a));
-                let req = Req { headers: h, body: body.clone() };
+                let req = request(h, &body);
                 proptest::prop_assert!(auth().authenticate(&req, NOW).is_err());
             }
         }

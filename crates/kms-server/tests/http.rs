@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use kms_core::ports::Caller;
-use kms_server::{AccessKey, AuthError, Authenticator, Cli, SignedRequest};
+use kms_server::{AccessKey, AuthError, Authenticator, Cli, OwnedRequest, SignedRequest};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -179,35 +179,6 @@ fn assert_apig_error(r: &Reply, status: u16, code: &str) {
 
 // ---------------------------------------------------------------- signing vectors
 
-struct VectorRequest {
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl SignedRequest for VectorRequest {
-    fn method(&self) -> &str {
-        &self.method
-    }
-    fn path(&self) -> &str {
-        &self.path
-    }
-    fn query(&self) -> &str {
-        &self.query
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn body(&self) -> &[u8] {
-        &self.body
-    }
-}
-
 fn vectors() -> (Value, Authenticator) {
     let v: Value = serde_json::from_str(&read("sdk-signing-vectors.json")).unwrap();
     let auth = Authenticator::new(
@@ -221,7 +192,7 @@ fn vectors() -> (Value, Authenticator) {
     (v, auth)
 }
 
-fn vector_request(v: &Value) -> VectorRequest {
+fn vector_request(v: &Value) -> OwnedRequest {
     let mut headers: Vec<(String, String)> = v["headers"]
         .as_object()
         .unwrap()
@@ -232,7 +203,7 @@ fn vector_request(v: &Value) -> VectorRequest {
         "Authorization".into(),
         v["authorization"].as_str().unwrap().into(),
     ));
-    VectorRequest {
+    OwnedRequest {
         method: v["method"].as_str().unwrap().into(),
         path: v["path"].as_str().unwrap().into(),
         query: v["query"].as_str().unwrap().into(),
@@ -391,7 +362,7 @@ fn signed_request(
     sk: &str,
 ) -> Request<Body> {
     let date = kms_server::format_sdk_date(now_unix() + date_offset);
-    let req = VectorRequest {
+    let req = OwnedRequest {
         method: method.into(),
         path: path.into(),
         query: String::new(),
