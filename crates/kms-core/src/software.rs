@@ -34,7 +34,7 @@ impl ClusterDirectory for StaticClusters {
 // ---------------------------------------------------------------- root keys
 
 /// The keystore whose root key seals certificate private keys: the default one.
-const PRIVATE_KEY_KEYSTORE: &str = "0";
+const PRIVATE_KEY_KEYSTORE: &str = kms_model::KeystoreRef::DEFAULT_ID;
 
 /// Software root-key provider: every keystore's root key is derived from
 /// one 32-byte secret (HKDF inside kms-crypto), so nothing but that secret

@@ -548,8 +548,9 @@ impl KeystoreRef {
     pub const SHARED_MANAGEMENT_ID: &'static str = "1";
     /// Id of the shared data-plane cluster.
     pub const SHARED_DATA_ID: &'static str = "2";
-    /// The two shared clusters, whose PINs authorise keys of the default keystore.
-    pub const SHARED: [Self; 2] = [Self::SharedManagement, Self::SharedData];
+    /// Ids of the two shared clusters, whose PINs authorise keys of the
+    /// default keystore.
+    pub const SHARED_IDS: [&'static str; 2] = [Self::SHARED_MANAGEMENT_ID, Self::SHARED_DATA_ID];
 
     /// Parses `keystore_id`: `"0"`, `"1"`, `"2"`, or a dedicated keystore id.
     ///

@@ -79,13 +79,13 @@ impl Kms {
         pin: &PresentedPin,
     ) -> Res<()> {
         let invalid = || ApiError::bare(ErrorCode::KmsInvalidPin);
-        let shared = KeystoreRef::SHARED.map(|k| k.as_str().to_owned());
-        let candidates: &[String] = if KeystoreRef::is_dedicated_id(&key.keystore_id) {
-            std::slice::from_ref(&key.keystore_id)
+        let dedicated = [key.keystore_id.as_str()];
+        let candidates: &[&str] = if KeystoreRef::is_dedicated_id(&key.keystore_id) {
+            &dedicated
         } else {
-            &shared
+            &KeystoreRef::SHARED_IDS
         };
-        for ks in candidates {
+        for &ks in candidates {
             let ok = match pin.pin_type {
                 PinType::CipherText => match self
                     .ports
