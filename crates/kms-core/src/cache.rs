@@ -2,9 +2,21 @@
 //! (AES-KWP under the root key) on every request.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, RwLockWriteGuard};
 
 use kms_crypto::MasterKey;
+
+/// The write guard of a cache map. If a writer panicked while holding it,
+/// the map is emptied rather than trusted half-updated (every entry can be
+/// read again from storage) and the lock is usable again.
+fn write_or_reset<K, V>(lock: &RwLock<HashMap<K, V>>) -> RwLockWriteGuard<'_, HashMap<K, V>> {
+    lock.write().unwrap_or_else(|poisoned| {
+        let mut m = poisoned.into_inner();
+        m.clear();
+        lock.clear_poison();
+        m
+    })
+}
 
 /// Unwrapped CMK versions by key id. Entries are `Arc<MasterKey>`: the key
 /// material is zeroized when the last user drops it. Bounded: when full it
@@ -42,17 +54,7 @@ impl MasterKeyCache {
     /// Caches `key` (replacing the same version) and returns it shared.
     pub(crate) fn insert(&self, key: MasterKey) -> Arc<MasterKey> {
         let key = Arc::new(key);
-        let mut map = match self.versions.write() {
-            Ok(m) => m,
-            Err(poisoned) => {
-                // A writer panicked: start from empty rather than trust a
-                // half-updated map.
-                let mut m = poisoned.into_inner();
-                m.clear();
-                self.versions.clear_poison();
-                m
-            }
-        };
+        let mut map = write_or_reset(&self.versions);
         if map.len() >= self.max_keys && !map.contains_key(key.key_id()) {
             map.clear();
         }
@@ -129,15 +131,7 @@ impl<V> RecordCache<V> {
 
     /// Forgets `key`; call after the store write that changed it.
     pub(crate) fn invalidate(&self, key: &str) {
-        let mut map = match self.entries.write() {
-            Ok(m) => m,
-            Err(poisoned) => {
-                let mut m = poisoned.into_inner();
-                m.clear();
-                self.entries.clear_poison();
-                m
-            }
-        };
+        let mut map = write_or_reset(&self.entries);
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         map.remove(key);
     }
