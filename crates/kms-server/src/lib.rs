@@ -6,6 +6,7 @@ mod adapters;
 mod auth;
 mod config;
 mod http;
+mod logging;
 mod root;
 mod server;
 
@@ -20,6 +21,7 @@ pub use config::{
     InsecureFile, TokenConfig,
 };
 pub use http::{AppState, REQUEST_ID, router};
+pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
 pub use root::{
     ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
 };

@@ -6,25 +6,27 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
     let cli = kms_server::Cli::parse();
-    // Log lines go through a channel to one writer thread, so a worker
-    // never waits on stdout. Not lossy: when the channel is full the worker
-    // waits rather than drop an access or audit line. The guard flushes
-    // what is queued when main returns.
-    // The writer thread buffers what it receives and flushes when the
-    // channel is empty: one write(2) per burst of lines, not one per line.
-    let (writer, _flush_on_exit) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stdout(),
-        ));
+    // Lines are appended to a buffer per thread and written by one writer
+    // thread every few milliseconds: a worker never waits on stdout nor
+    // wakes another thread to log, and no line is dropped (see
+    // `kms_server::LogPipe`). The guard writes what is buffered when main
+    // returns.
+    let (pipe, _flush_on_exit) = match kms_server::LogPipe::start(
+        std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()),
+        kms_server::LogPipe::DEFAULT_INTERVAL,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("kms-server: cannot start the log writer: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_target(true)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_writer(writer)
+        .event_format(kms_server::LineFormat)
+        .with_writer(pipe)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -513,6 +513,17 @@ async fn request_ids_are_echoed_or_generated() {
     let b = h.kms("GET", "/keystores", None).await.request_id.unwrap();
     assert_ne!(a, b);
     assert_eq!(a.len(), 32);
+    // The process's prefix, then a counter, in lower-case hex.
+    assert!(
+        a.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')),
+        "{a}"
+    );
+    assert_eq!(a[..16], b[..16]);
+    let (na, nb) = (
+        u64::from_str_radix(&a[16..], 16).unwrap(),
+        u64::from_str_radix(&b[16..], 16).unwrap(),
+    );
+    assert_eq!(nb, na + 1);
     // An unusable client id (spaces) is replaced.
     let req = Request::get("/health")
         .header("X-Request-Id", "has spaces")

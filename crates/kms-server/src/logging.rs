@@ -1,0 +1,573 @@
+//! Logging that costs a worker almost nothing: a cheap line format and a
+//! pipe of per-thread buffers drained by one writer thread.
+//!
+//! Measured on the DEK path (`docs/benchmarks-server.md`): with
+//! `tracing-subscriber`'s default format and `tracing-appender`'s
+//! non-blocking writer, the access and audit lines took about as much CPU
+//! as the rest of the request, mostly in `core::fmt` field formatting,
+//! timestamp formatting, a heap copy of every line and the writer thread's
+//! wake-ups (one futex wake and a cross-core reschedule per burst).
+//!
+//! - [`LineFormat`] writes the same text as `tracing-subscriber`'s full
+//!   format without colours (`2026-12-02T20:53:15.123456Z  INFO target:
+//!   message key="value" n=1`): the second-resolution part of the
+//!   timestamp is formatted once per second per thread, and string fields
+//!   of printable ASCII are written without going through `Debug`.
+//! - [`LogPipe`] is the `MakeWriter`: each thread appends its lines to a
+//!   buffer of its own (a mutex only that thread and the writer take, so
+//!   never contended between workers), and the writer thread swaps the
+//!   buffers out and writes them every [`LogPipe::DEFAULT_INTERVAL`]. No
+//!   line is dropped: a buffer that reaches [`LogPipe::HIGH_WATER`] bytes is
+//!   written by its own thread at once (the worker waits, as it did on the
+//!   old writer's full channel). Lines of one thread keep their order;
+//!   lines of different threads are interleaved by buffer, each line
+//!   whole, and carry their timestamps.
+//! - [`LogGuard`] writes what is buffered and stops the writer when
+//!   dropped (normal exit and signals both end `main`). A `SIGKILL` loses
+//!   at most the last interval's lines, as the channel of the old writer
+//!   lost what it held.
+
+use std::cell::{Cell, RefCell};
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields, MakeWriter};
+use tracing_subscriber::registry::LookupSpan;
+
+/// A poisoned log buffer still holds whole lines: keep using it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------- the pipe
+
+/// One thread's pending lines.
+#[derive(Default)]
+struct Slot(Mutex<Vec<u8>>);
+
+struct Shared {
+    id: u64,
+    /// Every thread's buffer; locked when a thread logs for the first time
+    /// and by the writer thread once per interval.
+    slots: Mutex<Vec<Arc<Slot>>>,
+    out: Mutex<Box<dyn Write + Send>>,
+    stop: Mutex<bool>,
+    wake: Condvar,
+}
+
+static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's buffer in each pipe it has written to (one in the
+    /// server; more only in tests).
+    static SLOTS: RefCell<Vec<(u64, Arc<Slot>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The non-blocking, non-lossy log writer (see the module docs).
+#[derive(Clone)]
+pub struct LogPipe {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for LogPipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogPipe").finish_non_exhaustive()
+    }
+}
+
+/// Flushes the pipe and stops its writer thread when dropped.
+#[must_use = "dropping the guard stops the writer thread"]
+pub struct LogGuard {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for LogGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogGuard").finish_non_exhaustive()
+    }
+}
+
+impl LogPipe {
+    /// How often the writer thread drains the buffers.
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(10);
+    /// A thread's buffer size at which the thread writes it out itself.
+    pub const HIGH_WATER: usize = 1 << 20;
+
+    /// A pipe into `out`, drained every `interval` by a new thread.
+    ///
+    /// # Errors
+    /// The writer thread could not be spawned.
+    pub fn start(
+        out: impl Write + Send + 'static,
+        interval: Duration,
+    ) -> io::Result<(Self, LogGuard)> {
+        let shared = Arc::new(Shared {
+            id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
+            slots: Mutex::new(Vec::new()),
+            out: Mutex::new(Box::new(out)),
+            stop: Mutex::new(false),
+            wake: Condvar::new(),
+        });
+        let for_thread = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("kms-log-writer".into())
+            .spawn(move || writer_loop(&for_thread, interval))?;
+        Ok((
+            Self {
+                shared: Arc::clone(&shared),
+            },
+            LogGuard {
+                shared,
+                thread: Some(thread),
+            },
+        ))
+    }
+
+    /// Appends whole lines to this thread's buffer.
+    pub fn append(&self, bytes: &[u8]) {
+        let id = self.shared.id;
+        let overflow = SLOTS.try_with(|slots| {
+            let mut slots = slots.borrow_mut();
+            let slot = if let Some((_, s)) = slots.iter().find(|(p, _)| *p == id) {
+                Arc::clone(s)
+            } else {
+                let s = Arc::new(Slot::default());
+                lock(&self.shared.slots).push(Arc::clone(&s));
+                slots.push((id, Arc::clone(&s)));
+                s
+            };
+            let mut buf = lock(&slot.0);
+            buf.extend_from_slice(bytes);
+            (buf.len() >= Self::HIGH_WATER).then(|| std::mem::take(&mut *buf))
+        });
+        match overflow {
+            Ok(None) => {}
+            Ok(Some(full)) => self.write_now(&full),
+            // This thread's locals are being torn down: write directly.
+            Err(_) => self.write_now(bytes),
+        }
+    }
+
+    fn write_now(&self, bytes: &[u8]) {
+        let mut out = lock(&self.shared.out);
+        // A log that cannot be written cannot report it either.
+        let _ = out.write_all(bytes);
+        let _ = out.flush();
+    }
+}
+
+fn writer_loop(shared: &Shared, interval: Duration) {
+    let mut spare = Vec::new();
+    loop {
+        let stopping = {
+            let stop = lock(&shared.stop);
+            let (stop, _) = shared
+                .wake
+                .wait_timeout_while(stop, interval, |s| !*s)
+                .unwrap_or_else(PoisonError::into_inner);
+            *stop
+        };
+        drain(shared, &mut spare);
+        if stopping {
+            return;
+        }
+    }
+}
+
+/// Writes every buffer out; forgets the buffers of threads that ended.
+fn drain(shared: &Shared, spare: &mut Vec<u8>) {
+    let slots: Vec<Arc<Slot>> = {
+        let mut registry = lock(&shared.slots);
+        let snapshot = registry.clone();
+        // A live thread's slot is held by the registry, the snapshot and
+        // the thread; one held by the first two only belongs to an ended
+        // thread: drained below for the last time, then forgotten.
+        registry.retain(|s| Arc::strong_count(s) > 2);
+        snapshot
+    };
+    let mut out = lock(&shared.out);
+    for slot in &slots {
+        {
+            let mut buf = lock(&slot.0);
+            if buf.is_empty() {
+                continue;
+            }
+            std::mem::swap(&mut *buf, spare);
+        }
+        let _ = out.write_all(spare);
+        spare.clear();
+    }
+    let _ = out.flush();
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        *lock(&self.shared.stop) = true;
+        self.shared.wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// What [`LogPipe`] gives `tracing-subscriber` for one event.
+#[derive(Debug)]
+pub struct PipeWriter<'a>(&'a LogPipe);
+
+impl Write for PipeWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.append(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for LogPipe {
+    type Writer = PipeWriter<'a>;
+    fn make_writer(&'a self) -> Self::Writer {
+        PipeWriter(self)
+    }
+}
+
+// ---------------------------------------------------------------- the format
+
+/// The full `tracing-subscriber` line without colours, written cheaply
+/// (see the module docs).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LineFormat;
+
+thread_local! {
+    /// The second the cached prefix is for, and `YYYY-MM-DDTHH:MM:SS`.
+    static SECOND: Cell<(i64, [u8; 19])> = const { Cell::new((i64::MIN, [0; 19])) };
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for `t` (UTC).
+fn write_timestamp(w: &mut impl fmt::Write, t: SystemTime) -> fmt::Result {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    let (cached, mut prefix) = SECOND.get();
+    if cached != secs {
+        let dt = time::OffsetDateTime::from_unix_timestamp(secs)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let mut s = String::with_capacity(19);
+        write!(
+            s,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            dt.year().clamp(0, 9999),
+            u8::from(dt.month()),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second()
+        )?;
+        if let Ok(p) = <[u8; 19]>::try_from(s.as_bytes()) {
+            prefix = p;
+            SECOND.set((secs, prefix));
+        }
+    }
+    w.write_str(std::str::from_utf8(&prefix).map_err(|_| fmt::Error)?)?;
+    write!(w, ".{:06}Z", d.subsec_micros())
+}
+
+const fn level_str(l: Level) -> &'static str {
+    match l {
+        Level::TRACE => "TRACE",
+        Level::DEBUG => "DEBUG",
+        Level::INFO => " INFO",
+        Level::WARN => " WARN",
+        Level::ERROR => "ERROR",
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for LineFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut w: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let meta = event.metadata();
+        write_timestamp(&mut w, SystemTime::now())?;
+        w.write_char(' ')?;
+        w.write_str(level_str(*meta.level()))?;
+        w.write_char(' ')?;
+        if let Some(scope) = ctx.event_scope() {
+            for span in scope.from_root() {
+                w.write_str(span.name())?;
+                let ext = span.extensions();
+                if let Some(fields) = ext.get::<FormattedFields<N>>() {
+                    if !fields.is_empty() {
+                        write!(w, "{{{fields}}}")?;
+                    }
+                }
+                w.write_char(':')?;
+            }
+            w.write_char(' ')?;
+        }
+        w.write_str(meta.target())?;
+        w.write_str(": ")?;
+        let mut v = Fields {
+            w: &mut w,
+            first: true,
+            result: Ok(()),
+        };
+        event.record(&mut v);
+        v.result?;
+        w.write_char('\n')
+    }
+}
+
+/// Writes `message` bare and every other field as `name=value`, strings
+/// quoted and escaped as `Debug` would.
+struct Fields<'a, 'w> {
+    w: &'a mut Writer<'w>,
+    first: bool,
+    result: fmt::Result,
+}
+
+impl Fields<'_, '_> {
+    fn sep(&mut self) -> fmt::Result {
+        if self.first {
+            self.first = false;
+            Ok(())
+        } else {
+            self.w.write_char(' ')
+        }
+    }
+
+    fn named(&mut self, field: &Field, value: impl FnOnce(&mut Writer<'_>) -> fmt::Result) {
+        if self.result.is_ok() {
+            self.result = self
+                .sep()
+                .and_then(|()| self.w.write_str(field.name()))
+                .and_then(|()| self.w.write_char('='))
+                .and_then(|()| value(self.w));
+        }
+    }
+}
+
+/// Printable ASCII that `Debug` would not escape.
+fn plain(s: &str) -> bool {
+    s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
+impl Visit for Fields<'_, '_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            if self.result.is_ok() {
+                self.result = self.sep().and_then(|()| self.w.write_str(value));
+            }
+            return;
+        }
+        self.named(field, |w| {
+            if plain(value) {
+                w.write_char('"')?;
+                w.write_str(value)?;
+                w.write_char('"')
+            } else {
+                write!(w, "{value:?}")
+            }
+        });
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.named(field, |w| write!(w, "{value}"));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.named(field, |w| write!(w, "{value}"));
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.named(field, |w| w.write_str(if value { "true" } else { "false" }));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            if self.result.is_ok() {
+                self.result = self.sep().and_then(|()| write!(self.w, "{value:?}"));
+            }
+            return;
+        }
+        self.named(field, |w| write!(w, "{value:?}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tracing_subscriber::fmt::MakeWriter;
+
+    /// A shared in-memory sink.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            lock(&self.0).extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn text(s: &Sink) -> String {
+        String::from_utf8(lock(&s.0).clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn every_line_of_every_thread_arrives_whole_and_in_thread_order() {
+        let sink = Sink::default();
+        let (pipe, guard) =
+            LogPipe::start(sink.clone(), Duration::from_millis(1)).expect("writer thread");
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let pipe = pipe.clone();
+                std::thread::spawn(move || {
+                    for i in 0..5_000 {
+                        let mut w = pipe.make_writer();
+                        w.write_all(format!("t{t} line {i:05} end\n").as_bytes())
+                            .expect("append");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("thread");
+        }
+        drop(guard);
+        let out = text(&sink);
+        let mut next = [0u32; 4];
+        let mut lines = 0;
+        for line in out.lines() {
+            let parts: Vec<&str> = line.split(' ').collect();
+            assert_eq!(parts.len(), 4, "a torn line: {line:?}");
+            assert_eq!(parts[3], "end");
+            let t: usize = parts[0][1..].parse().expect("thread number");
+            let i: u32 = parts[2].parse().expect("line number");
+            assert_eq!(i, next[t], "thread {t} out of order");
+            next[t] += 1;
+            lines += 1;
+        }
+        assert_eq!(lines, 20_000);
+        assert_eq!(next, [5_000; 4]);
+    }
+
+    #[test]
+    fn a_full_buffer_is_written_by_its_thread_at_once() {
+        let sink = Sink::default();
+        // An interval the test never reaches: only the high-water mark can
+        // have written these lines.
+        let (pipe, guard) =
+            LogPipe::start(sink.clone(), Duration::from_secs(3600)).expect("writer thread");
+        let mut line = [b'x'; 1024];
+        line[1023] = b'\n';
+        let mut n = 0;
+        while lock(&sink.0).is_empty() {
+            pipe.append(&line);
+            n += 1;
+            assert!(n <= LogPipe::HIGH_WATER / 1024 + 1, "never written");
+        }
+        assert_eq!(lock(&sink.0).len(), n * 1024);
+        drop(guard);
+    }
+
+    #[test]
+    fn lines_of_ended_threads_are_written_and_their_buffers_forgotten() {
+        let sink = Sink::default();
+        let (pipe, guard) =
+            LogPipe::start(sink.clone(), Duration::from_millis(1)).expect("writer thread");
+        for i in 0..50 {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || pipe.append(format!("short-lived {i}\n").as_bytes()))
+                .join()
+                .expect("thread");
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while text(&sink).lines().count() < 50 {
+            assert!(std::time::Instant::now() < deadline, "lines not written");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // Two more intervals: the ended threads' buffers are dropped.
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(lock(&pipe.shared.slots).len() <= 1);
+        drop(guard);
+    }
+
+    #[test]
+    fn format_matches_tracing_subscriber_full_format_without_colours() {
+        let ours = Sink::default();
+        let theirs = Sink::default();
+        let ours_w = ours.clone();
+        let theirs_w = theirs.clone();
+        let emit = || {
+            tracing::info!(
+                target: "kms_audit",
+                action = "create-datakey",
+                project = "p\"q\n",
+                code = "",
+                time_ms = 17_u64,
+                neg = -3_i64,
+                ok = true,
+                id = %"abc",
+                dbg = ?Some(1),
+            );
+            tracing::warn!(path = "/x", "no credentials: {} left", 0);
+        };
+        let sub = tracing_subscriber::fmt()
+            .event_format(LineFormat)
+            .with_writer(move || ours_w.clone())
+            .finish();
+        tracing::subscriber::with_default(sub, emit);
+        let sub = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || theirs_w.clone())
+            .finish();
+        tracing::subscriber::with_default(sub, emit);
+        // The timestamps differ; everything after them must not.
+        let strip = |s: String| -> Vec<String> {
+            s.lines()
+                .map(|l| l.split_once(' ').map_or(l, |(_, rest)| rest).to_owned())
+                .collect()
+        };
+        let (o, t) = (strip(text(&ours)), strip(text(&theirs)));
+        assert_eq!(o.len(), 2);
+        assert_eq!(o, t);
+        // And the timestamp has the same shape.
+        let ts = text(&ours);
+        let ts = ts.split(' ').next().unwrap_or_default();
+        assert_eq!(ts.len(), "2026-12-02T20:53:15.123456Z".len(), "{ts}");
+        assert!(ts.ends_with('Z') && ts.as_bytes()[10] == b'T', "{ts}");
+    }
+
+    #[test]
+    fn timestamps_are_utc_rfc3339_with_microseconds() {
+        let mut s = String::new();
+        let t = UNIX_EPOCH + Duration::new(1_764_708_795, 123_456_789);
+        write_timestamp(&mut s, t).expect("format");
+        assert_eq!(s, "2025-12-02T20:53:15.123456Z");
+        s.clear();
+        // The cached second is reused, the fraction is not.
+        write_timestamp(&mut s, t + Duration::from_micros(5)).expect("format");
+        assert_eq!(s, "2025-12-02T20:53:15.123461Z");
+        s.clear();
+        write_timestamp(&mut s, UNIX_EPOCH + Duration::from_secs(951_782_400)).expect("format");
+        assert_eq!(s, "2000-02-29T00:00:00.000000Z");
+    }
+}
