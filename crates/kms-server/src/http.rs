@@ -643,7 +643,12 @@ impl Ctx {
 
 fn json<R: Serialize>(service: Service, r: Result<R, ApiError>) -> Response {
     match r.and_then(|v| {
-        serde_json::to_vec(&v).map_err(|e| ApiError::bare(internal_code(service)).with_cause(e))
+        // Sized for the common answers (a 256-bit DEK's is 420 bytes) so
+        // the buffer is not regrown while serialising.
+        let mut body = Vec::with_capacity(512);
+        serde_json::to_writer(&mut body, &v)
+            .map(|()| body)
+            .map_err(|e| ApiError::bare(internal_code(service)).with_cause(e))
     }) {
         Ok(body) => (
             StatusCode::OK,

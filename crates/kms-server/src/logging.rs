@@ -276,7 +276,14 @@ fn write_timestamp(w: &mut impl fmt::Write, t: SystemTime) -> fmt::Result {
         }
     }
     w.write_str(std::str::from_utf8(&prefix).map_err(|_| fmt::Error)?)?;
-    write!(w, ".{:06}Z", d.subsec_micros())
+    let mut frac = *b".000000Z";
+    let mut micros = d.subsec_micros();
+    for digit in frac[1..7].iter_mut().rev() {
+        // `micros % 10` < 10.
+        *digit = b'0' + u8::try_from(micros % 10).unwrap_or(0);
+        micros /= 10;
+    }
+    w.write_str(std::str::from_utf8(&frac).map_err(|_| fmt::Error)?)
 }
 
 const fn level_str(l: Level) -> &'static str {
@@ -386,11 +393,11 @@ impl Visit for Fields<'_, '_> {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.named(field, |w| write!(w, "{value}"));
+        self.named(field, |w| w.write_str(itoa::Buffer::new().format(value)));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.named(field, |w| write!(w, "{value}"));
+        self.named(field, |w| w.write_str(itoa::Buffer::new().format(value)));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
