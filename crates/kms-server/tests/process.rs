@@ -43,6 +43,11 @@ fn free_port() -> u16 {
 }
 
 fn start(dir: &Path) -> Server {
+    start_logging(dir, None)
+}
+
+/// The server; with `log`, at the default level (info) into that file.
+fn start_logging(dir: &Path, log: Option<std::fs::File>) -> Server {
     let port = free_port();
     let config = dir.join("config.toml");
     std::fs::write(
@@ -67,17 +72,19 @@ domain_id = "{DOMAIN}"
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let child = Command::new(env!("CARGO_BIN_EXE_kms-server"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kms-server"));
+    command
         .arg("--config")
         .arg(&config)
         .arg("--data-dir")
         .arg(dir.join("data"))
-        .env("RUST_LOG", "warn")
         .env_remove("KMS_ROOT_KEY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    match log {
+        Some(file) => command.env_remove("RUST_LOG").stdout(file),
+        None => command.env("RUST_LOG", "warn").stdout(Stdio::null()),
+    };
+    let child = command.spawn().unwrap();
     let server = Server { child, port };
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
@@ -346,4 +353,81 @@ fn concurrent_creates_over_tcp_give_exactly_one_200() {
         );
     }
     terminate(server);
+}
+
+#[test]
+fn every_access_and_audit_line_is_written_by_a_graceful_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let server = start_logging(dir.path(), Some(std::fs::File::create(&log_path).unwrap()));
+    let p = server.port;
+    let (st, k) = kms(p, "/kms/create-key", json!({"key_alias": "logged"}));
+    assert_eq!(st, 200, "{k}");
+    let key = k["key_info"]["key_id"].as_str().unwrap().to_owned();
+    // 4 threads x 100 requests, one in five refused (a bad length).
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let key = key.clone();
+            thread::spawn(move || {
+                let mut ok = 0;
+                for i in 0..100 {
+                    let len = if (t + i) % 5 == 0 { "7" } else { "256" };
+                    let (st, _) = kms(
+                        p,
+                        "/kms/create-datakey-without-plaintext",
+                        json!({"key_id": key, "datakey_length": len}),
+                    );
+                    assert!(st == 200 || st == 400, "{st}");
+                    ok += usize::from(st == 200);
+                }
+                ok
+            })
+        })
+        .collect();
+    let ok: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(ok, 320);
+    // Stopped right after the last answer: the lines still buffered in the
+    // workers' buffers must be written on the way out.
+    terminate(server);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let route = "route=\"/v1.0/{project_id}/kms/create-datakey-without-plaintext\"";
+    let access: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" INFO kms_server::access: ") && l.contains(route))
+        .collect();
+    assert_eq!(access.len(), 400, "{log}");
+    assert_eq!(
+        access.iter().filter(|l| l.contains("status=200")).count(),
+        320
+    );
+    assert_eq!(
+        access
+            .iter()
+            .filter(|l| l.contains("status=400") && l.contains("error_code=\"KMS.1901\""))
+            .count(),
+        80,
+        "{log}"
+    );
+    let audit = log
+        .lines()
+        .filter(|l| {
+            l.contains(" INFO kms_audit: ")
+                && l.contains("action=\"create-datakey-without-plaintext\"")
+                && l.contains("error_code=\"\"")
+        })
+        .count();
+    assert_eq!(audit, 320);
+    // Every line whole: a timestamp, a level, a target.
+    for line in log.lines() {
+        let mut parts = line.splitn(3, ' ');
+        let ts = parts.next().unwrap();
+        assert!(ts.len() == 27 && ts.ends_with('Z'), "{line:?}");
+        let rest = parts.collect::<Vec<_>>().join(" ");
+        assert!(
+            ["INFO", "WARN", "ERROR", "DEBUG", "TRACE"]
+                .iter()
+                .any(|l| rest.trim_start().starts_with(l)),
+            "{line:?}"
+        );
+    }
 }
