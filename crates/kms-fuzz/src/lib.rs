@@ -12,6 +12,7 @@
 pub mod cert;
 pub mod crypto;
 pub mod model;
+pub mod server;
 
 /// The signature every fuzz target body has.
 pub type FuzzFn = fn(&[u8]);
@@ -22,5 +23,6 @@ pub fn targets() -> impl Iterator<Item = (&'static str, FuzzFn)> {
         .iter()
         .chain(crypto::TARGETS)
         .chain(cert::TARGETS)
+        .chain(server::TARGETS)
         .copied()
 }
