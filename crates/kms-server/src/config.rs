@@ -545,6 +545,77 @@ mod tests {
         assert!(err.to_string().contains("lisen"), "{err}");
     }
 
+    fn hsm_config(extra: &str) -> Config {
+        Config::from_toml(
+            &format!(
+                "[[clusters]]\nid = \"h1\"\ndomain_id = \"d\"\n\
+                 [[clusters]]\nid = \"c1\"\ntype = \"CDMS\"\ndomain_id = \"d\"\n{extra}"
+            ),
+            Path::new("c.toml"),
+        )
+        .unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hsm_clusters_read_their_pin_from_a_private_file_and_never_show_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pin = dir.path().join("pin");
+        fs::write(&pin, "s3cret-pin\n").unwrap();
+        fs::set_permissions(&pin, fs::Permissions::from_mode(0o600)).unwrap();
+        let c = hsm_config(
+            "[[hsm_clusters]]\nid = \"h1\"\nmodule = \"/m.so\"\ntoken_label = \"t\"\npin_file = \"pin\"\nsessions = 3\n",
+        );
+        let resolved = c.pkcs11_clusters(dir.path()).unwrap();
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(resolved[0].max_sessions, 3);
+        assert_eq!(resolved[0].token_label, "t");
+        let dbg = format!("{resolved:?}");
+        assert!(!dbg.contains("s3cret"), "{dbg}");
+        assert!(dbg.contains("<redacted>"), "{dbg}");
+        fs::set_permissions(&pin, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            c.pkcs11_clusters(dir.path()),
+            Err(ConfigError::Insecure(_))
+        ));
+    }
+
+    #[test]
+    fn hsm_clusters_must_back_one_dhsm_cluster_with_one_pin_source() {
+        let base = Path::new(".");
+        for (extra, needle) in [
+            (
+                "id = \"h1\"\nmodule = \"/m\"\ntoken_label = \"t\"\n",
+                "exactly one",
+            ),
+            (
+                "id = \"h1\"\nmodule = \"/m\"\ntoken_label = \"t\"\npin_env = \"A\"\npin_file = \"f\"\n",
+                "exactly one",
+            ),
+            (
+                "id = \"nope\"\nmodule = \"/m\"\ntoken_label = \"t\"\npin_env = \"A\"\n",
+                "DHSM",
+            ),
+            (
+                "id = \"c1\"\nmodule = \"/m\"\ntoken_label = \"t\"\npin_env = \"A\"\n",
+                "DHSM",
+            ),
+            (
+                "id = \"h1\"\nmodule = \"/m\"\ntoken_label = \"t\"\npin_env = \"KMS_TEST_SURELY_UNSET_PIN_VAR\"\n",
+                "not set",
+            ),
+        ] {
+            let c = hsm_config(&format!("[[hsm_clusters]]\n{extra}"));
+            let err = c.pkcs11_clusters(base).unwrap_err();
+            assert!(err.to_string().contains(needle), "{extra}: {err}");
+        }
+        // No HSM cluster: nothing changes, and the file round-trips without one.
+        let c = Config::default();
+        assert!(c.pkcs11_clusters(base).unwrap().is_empty());
+        assert!(!toml::to_string(&c).unwrap().contains("hsm_clusters"));
+    }
+
     #[test]
     fn short_tokens_and_duplicate_keys_are_rejected() {
         let mut c = Config::development().unwrap();
