@@ -46,6 +46,9 @@ pub const DEFAULT_MAX_SESSIONS: usize = 4;
 /// Default wait for a free session before giving up with
 /// [`RootKeyError::Timeout`].
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// After the token refused the PIN, how long calls fail at once instead of
+/// logging in again (a real HSM locks the user after a few wrong PINs).
+pub const LOGIN_BACKOFF: Duration = Duration::from_secs(60);
 
 /// One HSM cluster backed by a PKCS#11 token.
 #[derive(Clone, Debug)]
@@ -183,6 +186,8 @@ struct State {
     idle: Vec<Pooled>,
     generation: u64,
     in_use: usize,
+    /// When the token last refused the PIN.
+    login_refused: Option<Instant>,
 }
 
 /// One token: lazily connected, reconnected after it went away.
@@ -251,6 +256,7 @@ impl Pkcs11Token {
                 idle: Vec::new(),
                 generation: 0,
                 in_use: 0,
+                login_refused: None,
             }),
             freed: Condvar::new(),
             handles: RwLock::new(HashMap::new()),
@@ -328,6 +334,14 @@ impl Pkcs11Token {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
+        if st
+            .login_refused
+            .is_some_and(|t| t.elapsed() < LOGIN_BACKOFF)
+        {
+            return Err(unavailable_because(format!(
+                "the token refused the PIN less than {LOGIN_BACKOFF:?} ago; not retrying yet"
+            )));
+        }
         st.in_use += 1;
         // From here the lease gives the permit back on every path.
         let mut lease = Lease {
@@ -363,6 +377,19 @@ impl Pkcs11Token {
         match session.login(UserType::User, Some(&self.config.pin.auth_pin())) {
             Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
             Err(e) => {
+                if matches!(
+                    e,
+                    CkError::Pkcs11(
+                        RvError::PinIncorrect
+                            | RvError::PinInvalid
+                            | RvError::PinLenRange
+                            | RvError::PinExpired
+                            | RvError::PinLocked,
+                        _
+                    )
+                ) {
+                    lock(&self.state).login_refused = Some(Instant::now());
+                }
                 self.reset(conn.generation);
                 return Err(unavailable("log in to the token", e));
             }

@@ -325,10 +325,16 @@ fn an_unreachable_token_is_a_typed_error_and_recovers() {
     // A wrong PIN.
     let mut wrong = cluster("hsm-a", "kms-a");
     wrong.pin = HsmPin::new("0000");
-    assert_unavailable(
-        provider(vec![wrong]).provision_keystore(&record(KS, "hsm-a")),
-        "wrong PIN",
-    );
+    let wrong = provider(vec![wrong]);
+    assert_unavailable(wrong.provision_keystore(&record(KS, "hsm-a")), "wrong PIN");
+    // No second login with a refused PIN for a while (a real HSM would
+    // lock the user).
+    match wrong.provision_keystore(&record(KS, "hsm-a")) {
+        Err(RootKeyError::Unavailable(e)) => {
+            assert!(e.context().contains("refused the PIN"), "{e:?}")
+        }
+        other => panic!("{other:?}"),
+    }
 
     // A token that is not there yet, then appears: the provider recovers
     // on the next call, without a restart.
