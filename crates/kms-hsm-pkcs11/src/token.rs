@@ -233,14 +233,14 @@ impl Drop for Lease<'_> {
     fn drop(&mut self) {
         let mut st = lock(&self.token.state);
         st.in_use = st.in_use.saturating_sub(1);
-        if let Some(p) = self.pooled.take()
-            && self.keep
-            && p.generation == st.generation
-        {
+        let mut closing = self.pooled.take();
+        if let Some(p) = closing.take_if(|p| self.keep && p.generation == st.generation) {
             st.idle.push(p);
         }
         drop(st);
         self.token.freed.notify_one();
+        // A broken or stale session is closed (C_CloseSession) unlocked.
+        drop(closing);
     }
 }
 
