@@ -526,6 +526,11 @@ pub enum RootKeyError {
     /// The HSM did not answer in time (504).
     #[error("HSM timed out")]
     Timeout,
+    /// The HSM cannot be reached: its module does not load, its token is
+    /// absent, login is refused, a session broke (502). The provider
+    /// retries on the next call; the source says which.
+    #[error("HSM unavailable: {0}")]
+    Unavailable(PortError),
     /// Any other failure.
     #[error(transparent)]
     Backend(#[from] PortError),
@@ -605,6 +610,41 @@ pub trait RootKeyProvider: Send + Sync + fmt::Debug {
     /// # Errors
     /// Provider failure.
     fn pin_verifier(&self, keystore_id: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError>;
+
+    /// A dedicated keystore is being created (not yet stored): create or
+    /// bind its root key where its cluster keeps it (an HSM token). The
+    /// core stores the keystore only if this succeeds. The default (a
+    /// provider that derives root keys) does nothing.
+    ///
+    /// # Errors
+    /// Provider failure (e.g. [`RootKeyError::Unavailable`]).
+    fn provision_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        let _ = keystore;
+        Ok(())
+    }
+
+    /// The core read this dedicated keystore's record and may now use its
+    /// root key: tells a provider that routes by cluster where the root key
+    /// lives. Called on every read of the record from storage (cheap and
+    /// idempotent). The default does nothing.
+    ///
+    /// # Errors
+    /// Provider failure.
+    fn attach_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        let _ = keystore;
+        Ok(())
+    }
+
+    /// The dedicated keystore was deleted (it held no key): destroy its
+    /// root key where it is kept. Also called, best effort, when a
+    /// provisioned keystore could not be stored. The default does nothing.
+    ///
+    /// # Errors
+    /// Provider failure.
+    fn release_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        let _ = keystore;
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------- PINs

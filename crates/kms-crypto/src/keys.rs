@@ -23,6 +23,9 @@ pub const WRAPPED_MASTER_KEY_LEN: usize = KEY_ID_LEN + 4 + KEY_LEN + 8;
 
 const PAYLOAD_LEN: usize = KEY_ID_LEN + 4 + KEY_LEN;
 
+/// Length of a [`MasterKeyPayload`]: `key id (36) || version (u32 BE) || key (32)`.
+pub const MASTER_KEY_PAYLOAD_LEN: usize = PAYLOAD_LEN;
+
 const LABEL_ROOT_FROM_SECRET: &[u8] = b"kms-rs/v1/root-from-secret";
 const LABEL_ROOT_PIN_SEAL: &[u8] = b"kms-rs/v1/root/pin-seal";
 const LABEL_ROOT_PIN_VERIFIER: &[u8] = b"kms-rs/v1/root/pin-verifier";
@@ -147,13 +150,10 @@ impl RootKey {
     /// [`Error::Rejected`] only if the underlying wrap fails (it cannot for
     /// these fixed lengths).
     pub fn wrap_master_key(&self, key: &MasterKey) -> Result<WrappedMasterKey> {
-        let mut payload = Zeroizing::new([0u8; PAYLOAD_LEN]);
-        payload[..KEY_ID_LEN].copy_from_slice(&key.key_id);
-        payload[KEY_ID_LEN..KEY_ID_LEN + 4].copy_from_slice(&key.version.to_be_bytes());
-        payload[KEY_ID_LEN + 4..].copy_from_slice(&key.bytes[..]);
+        let payload = key.wrap_payload();
         let mut out = [0u8; WRAPPED_MASTER_KEY_LEN];
         self.kwp
-            .wrap_key(&payload[..], &mut out)
+            .wrap_key(&payload.expose_secret()[..], &mut out)
             .map_err(|_| Error::Rejected)?;
         Ok(WrappedMasterKey(out))
     }
@@ -170,7 +170,7 @@ impl RootKey {
         version: u32,
         wrapped: &[u8],
     ) -> Result<MasterKey> {
-        let id = key_id_bytes(key_id)?;
+        key_id_bytes(key_id)?;
         if wrapped.len() != WRAPPED_MASTER_KEY_LEN {
             return Err(Error::Rejected);
         }
@@ -179,16 +179,7 @@ impl RootKey {
             .kwp
             .unwrap_key(wrapped, &mut buf[..])
             .map_err(|_| Error::Rejected)?;
-        if payload.len() != PAYLOAD_LEN {
-            return Err(Error::Rejected);
-        }
-        let id_ok = payload[..KEY_ID_LEN].ct_eq(&id);
-        let ver_ok = payload[KEY_ID_LEN..KEY_ID_LEN + 4].ct_eq(&version.to_be_bytes());
-        if !bool::from(id_ok & ver_ok) {
-            return Err(Error::Rejected);
-        }
-        let bytes = key_array(&payload[KEY_ID_LEN + 4..]).map_err(|_| Error::Rejected)?;
-        MasterKey::from_parts(id, version, bytes)
+        MasterKey::from_wrap_payload(key_id, version, payload)
     }
 
     /// The raw root key bytes. Hazardous: only for moving keys into a real HSM or tests.
@@ -279,6 +270,55 @@ impl MasterKey {
     pub fn expose_secret_bytes(&self) -> &[u8; KEY_LEN] {
         &self.bytes
     }
+
+    /// The plaintext a root key wraps (RFC 5649): `key id || version || key`,
+    /// for a root key held outside this crate (an HSM) to wrap it exactly
+    /// as [`RootKey::wrap_master_key`] does.
+    pub fn wrap_payload(&self) -> MasterKeyPayload {
+        let mut payload = Zeroizing::new([0u8; PAYLOAD_LEN]);
+        payload[..KEY_ID_LEN].copy_from_slice(&self.key_id);
+        payload[KEY_ID_LEN..KEY_ID_LEN + 4].copy_from_slice(&self.version.to_be_bytes());
+        payload[KEY_ID_LEN + 4..].copy_from_slice(&self.bytes[..]);
+        MasterKeyPayload(payload)
+    }
+
+    /// The master key in a payload an external root key unwrapped, checked
+    /// (in constant time) to belong to `key_id` at `version`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyId`] if `key_id` is malformed; [`Error::Rejected`]
+    /// if the payload has the wrong length or names another key or version.
+    pub fn from_wrap_payload(key_id: &str, version: u32, payload: &[u8]) -> Result<Self> {
+        let id = key_id_bytes(key_id)?;
+        if payload.len() != PAYLOAD_LEN {
+            return Err(Error::Rejected);
+        }
+        let id_ok = payload[..KEY_ID_LEN].ct_eq(&id);
+        let ver_ok = payload[KEY_ID_LEN..KEY_ID_LEN + 4].ct_eq(&version.to_be_bytes());
+        if !bool::from(id_ok & ver_ok) {
+            return Err(Error::Rejected);
+        }
+        let bytes = key_array(&payload[KEY_ID_LEN + 4..]).map_err(|_| Error::Rejected)?;
+        Self::from_parts(id, version, bytes)
+    }
+}
+
+/// What a root key wraps for one master key version (see
+/// [`MasterKey::wrap_payload`]). Secret; zeroized on drop; `Debug` shows
+/// nothing.
+pub struct MasterKeyPayload(Zeroizing<[u8; PAYLOAD_LEN]>);
+
+impl fmt::Debug for MasterKeyPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKeyPayload(<redacted>)")
+    }
+}
+
+impl MasterKeyPayload {
+    /// The payload bytes, to hand to the external wrapper only.
+    pub fn expose_secret(&self) -> &[u8; MASTER_KEY_PAYLOAD_LEN] {
+        &self.0
+    }
 }
 
 /// A master key wrapped under a root key (AES-256-KWP, 80 bytes): the only
@@ -293,6 +333,15 @@ impl fmt::Debug for WrappedMasterKey {
 }
 
 impl WrappedMasterKey {
+    /// A wrapped key produced outside this crate (an HSM's RFC 5649 wrap
+    /// of a [`MasterKeyPayload`]).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] unless `bytes` is [`WRAPPED_MASTER_KEY_LEN`] long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        bytes.try_into().map(Self).map_err(|_| Error::Rejected)
+    }
+
     /// The wrapped bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0

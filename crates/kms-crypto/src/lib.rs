@@ -16,7 +16,10 @@ use core::fmt;
 pub use dek::{DIGEST_LEN, Dek, DekContext, DekLength};
 pub use error::{Error, Result};
 pub use format::{BlobKind, CiphertextHeader};
-pub use keys::{KEY_LEN, MasterKey, RootKey, WRAPPED_MASTER_KEY_LEN, WrappedMasterKey};
+pub use keys::{
+    KEY_LEN, MASTER_KEY_PAYLOAD_LEN, MasterKey, MasterKeyPayload, RootKey, WRAPPED_MASTER_KEY_LEN,
+    WrappedMasterKey,
+};
 pub use pin::{PIN_LEN, PIN_VERIFIER_LEN, Pin, PinScope, PinVerifier};
 pub use sealed::{MAX_PRIVATE_KEY_BYTES, PrivateKeyScope};
 

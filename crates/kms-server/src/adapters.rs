@@ -159,6 +159,48 @@ pub fn ports(
     })
 }
 
+/// Puts the PKCS#11 tokens of `hsm` in front of the ports' root-key
+/// provider: dedicated keystores on those clusters get their root keys on
+/// the tokens, every other keystore stays with the provider already there.
+/// Each token is probed once (a warning, not a failure, when it cannot be
+/// reached: the provider connects again on first use). No token: the ports
+/// are returned unchanged.
+///
+/// # Errors
+/// Two tokens for one cluster.
+pub fn with_hsm_clusters(
+    mut ports: Ports,
+    hsm: Vec<kms_hsm_pkcs11::Pkcs11ClusterConfig>,
+) -> Result<Ports, PortError> {
+    if hsm.is_empty() {
+        return Ok(ports);
+    }
+    let provider = kms_hsm_pkcs11::HsmRootKeys::new(Arc::clone(&ports.root_keys), hsm)?;
+    for id in provider.cluster_ids() {
+        let Some(token) = provider.token(id) else {
+            continue;
+        };
+        let c = token.config();
+        match token.check() {
+            Ok(()) => tracing::info!(
+                cluster = id,
+                module = %c.module.display(),
+                token = %c.token_label,
+                "HSM cluster on PKCS#11 token"
+            ),
+            Err(e) => tracing::warn!(
+                cluster = id,
+                module = %c.module.display(),
+                token = %c.token_label,
+                error = %e,
+                "HSM cluster unreachable now; its keystores answer KMS.6502 until it is"
+            ),
+        }
+    }
+    ports.root_keys = Arc::new(provider);
+    Ok(ports)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -157,6 +157,70 @@ fn default_cluster_type() -> String {
     "DHSM".to_owned()
 }
 
+/// The PKCS#11 token behind a configured `DHSM` cluster: dedicated
+/// keystores created on that cluster keep their root keys on the token.
+/// The PIN comes from an environment variable or a file (mode 0600), never
+/// from this file, and is never logged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HsmClusterConfig {
+    /// Id of the `[[clusters]]` entry (type `DHSM`) this token backs.
+    pub id: String,
+    /// Path of the PKCS#11 module (e.g. `/usr/lib/softhsm/libsofthsm2.so`).
+    pub module: PathBuf,
+    /// Label of the token.
+    pub token_label: String,
+    /// Environment variable holding the user PIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_env: Option<String>,
+    /// File holding the user PIN (relative to the configuration file;
+    /// refused unless only its owner can read it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_file: Option<PathBuf>,
+    /// Logged-in sessions kept open (default 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<usize>,
+}
+
+impl HsmClusterConfig {
+    /// The cluster as the PKCS#11 provider takes it, its PIN read from
+    /// `pin_env` or `pin_file` (relative to `base`).
+    ///
+    /// # Errors
+    /// Not exactly one of `pin_env` and `pin_file`, the variable unset,
+    /// the file unreadable or readable by others, an empty PIN.
+    pub fn resolve(&self, base: &Path) -> Result<kms_hsm_pkcs11::Pkcs11ClusterConfig, ConfigError> {
+        let invalid = |m: &str| ConfigError::Invalid(format!("hsm_clusters {}: {m}", self.id));
+        let pin = match (&self.pin_env, &self.pin_file) {
+            (Some(var), None) => {
+                let v = zeroize::Zeroizing::new(
+                    std::env::var(var)
+                        .map_err(|_| invalid(&format!("the PIN variable {var} is not set")))?,
+                );
+                kms_hsm_pkcs11::HsmPin::new(&v)
+            }
+            (None, Some(file)) => kms_hsm_pkcs11::HsmPin::new(&read_secret_file(&base.join(file))?),
+            _ => return Err(invalid("give exactly one of pin_env and pin_file")),
+        };
+        if self.token_label.is_empty() {
+            return Err(invalid("empty token_label"));
+        }
+        let mut c = kms_hsm_pkcs11::Pkcs11ClusterConfig::new(
+            &self.id,
+            base.join(&self.module),
+            &self.token_label,
+            pin,
+        );
+        if let Some(n) = self.sessions {
+            if n == 0 {
+                return Err(invalid("sessions must be at least 1"));
+            }
+            c.max_sessions = n;
+        }
+        Ok(c)
+    }
+}
+
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -182,6 +246,10 @@ pub struct Config {
     /// HSM clusters.
     #[serde(default)]
     pub clusters: Vec<ClusterConfig>,
+    /// PKCS#11 tokens behind some of the `DHSM` clusters (none: every root
+    /// key is a software key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hsm_clusters: Vec<HsmClusterConfig>,
 }
 
 fn default_listen() -> String {
@@ -207,6 +275,7 @@ impl Default for Config {
             credentials: Vec::new(),
             tokens: Vec::new(),
             clusters: Vec::new(),
+            hsm_clusters: Vec::new(),
         }
     }
 }
@@ -321,6 +390,38 @@ impl Config {
                 })
             })
             .collect()
+    }
+
+    /// The PKCS#11 tokens, PINs read; each must back a configured `DHSM`
+    /// cluster, once.
+    ///
+    /// # Errors
+    /// An unknown or non-DHSM cluster, a cluster backed twice, a PIN problem.
+    pub fn pkcs11_clusters(
+        &self,
+        base: &Path,
+    ) -> Result<Vec<kms_hsm_pkcs11::Pkcs11ClusterConfig>, ConfigError> {
+        let mut out: Vec<kms_hsm_pkcs11::Pkcs11ClusterConfig> = Vec::new();
+        for h in &self.hsm_clusters {
+            let dhsm = self.clusters.iter().any(|c| {
+                c.id == h.id
+                    && matches!(KeystoreType::parse(&c.cluster_type), Ok(KeystoreType::Dhsm))
+            });
+            if !dhsm {
+                return Err(ConfigError::Invalid(format!(
+                    "hsm_clusters {}: no [[clusters]] entry of type DHSM with this id",
+                    h.id
+                )));
+            }
+            if out.iter().any(|c| c.cluster_id == h.id) {
+                return Err(ConfigError::Invalid(format!(
+                    "hsm_clusters {}: configured twice",
+                    h.id
+                )));
+            }
+            out.push(h.resolve(base)?);
+        }
+        Ok(out)
     }
 
     /// A ready-to-use development configuration: one project, one AK/SK
@@ -442,6 +543,77 @@ mod tests {
     fn unknown_fields_are_rejected() {
         let err = Config::from_toml("lisen = \"x\"", Path::new("c.toml")).unwrap_err();
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    fn hsm_config(extra: &str) -> Config {
+        Config::from_toml(
+            &format!(
+                "[[clusters]]\nid = \"h1\"\ndomain_id = \"d\"\n\
+                 [[clusters]]\nid = \"c1\"\ntype = \"CDMS\"\ndomain_id = \"d\"\n{extra}"
+            ),
+            Path::new("c.toml"),
+        )
+        .unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn hsm_clusters_read_their_pin_from_a_private_file_and_never_show_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pin = dir.path().join("pin");
+        fs::write(&pin, "s3cret-pin\n").unwrap();
+        fs::set_permissions(&pin, fs::Permissions::from_mode(0o600)).unwrap();
+        let c = hsm_config(
+            "[[hsm_clusters]]\nid = \"h1\"\nmodule = \"/m.so\"\ntoken_label = \"t\"\npin_file = \"pin\"\nsessions = 3\n",
+        );
+        let resolved = c.pkcs11_clusters(dir.path()).unwrap();
+        assert_eq!(resolved.len(), 1);
+        assert_eq!(resolved[0].max_sessions, 3);
+        assert_eq!(resolved[0].token_label, "t");
+        let dbg = format!("{resolved:?}");
+        assert!(!dbg.contains("s3cret"), "{dbg}");
+        assert!(dbg.contains("<redacted>"), "{dbg}");
+        fs::set_permissions(&pin, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            c.pkcs11_clusters(dir.path()),
+            Err(ConfigError::Insecure(_))
+        ));
+    }
+
+    #[test]
+    fn hsm_clusters_must_back_one_dhsm_cluster_with_one_pin_source() {
+        let base = Path::new(".");
+        for (extra, needle) in [
+            (
+                "id = \"h1\"\nmodule = \"/m\"\ntoken_label = \"t\"\n",
+                "exactly one",
+            ),
+            (
+                "id = \"h1\"\nmodule = \"/m\"\ntoken_label = \"t\"\npin_env = \"A\"\npin_file = \"f\"\n",
+                "exactly one",
+            ),
+            (
+                "id = \"nope\"\nmodule = \"/m\"\ntoken_label = \"t\"\npin_env = \"A\"\n",
+                "DHSM",
+            ),
+            (
+                "id = \"c1\"\nmodule = \"/m\"\ntoken_label = \"t\"\npin_env = \"A\"\n",
+                "DHSM",
+            ),
+            (
+                "id = \"h1\"\nmodule = \"/m\"\ntoken_label = \"t\"\npin_env = \"KMS_TEST_SURELY_UNSET_PIN_VAR\"\n",
+                "not set",
+            ),
+        ] {
+            let c = hsm_config(&format!("[[hsm_clusters]]\n{extra}"));
+            let err = c.pkcs11_clusters(base).unwrap_err();
+            assert!(err.to_string().contains(needle), "{extra}: {err}");
+        }
+        // No HSM cluster: nothing changes, and the file round-trips without one.
+        let c = Config::default();
+        assert!(c.pkcs11_clusters(base).unwrap().is_empty());
+        assert!(!toml::to_string(&c).unwrap().contains("hsm_clusters"));
     }
 
     #[test]

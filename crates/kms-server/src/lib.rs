@@ -10,7 +10,7 @@ mod logging;
 mod root;
 mod server;
 
-pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports};
+pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports, with_hsm_clusters};
 pub use auth::{
     ALGORITHM, AccessKey, AuthError, Authenticator, MAX_CLOCK_SKEW_SECS, OwnedRequest,
     REQUIRED_SIGNED_HEADERS, SignedRequest, Token, authorization_header, canonical_request,
@@ -18,7 +18,7 @@ pub use auth::{
 };
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
-    InsecureFile, TokenConfig,
+    HsmClusterConfig, InsecureFile, TokenConfig,
 };
 pub use http::{AppState, REQUEST_ID, router};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};

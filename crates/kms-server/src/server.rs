@@ -159,6 +159,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let clusters = config.cluster_infos(&base)?;
+    let hsm_clusters = config.pkcs11_clusters(&base)?;
     let auth = config.authenticator()?;
     if config.credentials.is_empty() && config.tokens.is_empty() {
         tracing::warn!("no credentials configured: every request will get 401");
@@ -194,7 +195,8 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         Storage::Sqlite(s) => tracing::info!(db = %s.path().display(), "SQLite storage"),
         Storage::Memory => tracing::warn!("in-memory storage: nothing survives a restart"),
     }
-    let ports = adapters::ports(storage, &secret, clusters)?;
+    let ports =
+        adapters::with_hsm_clusters(adapters::ports(storage, &secret, clusters)?, hsm_clusters)?;
     drop(secret);
     let kms = Arc::new(Kms::new(
         ports,

@@ -133,6 +133,10 @@ impl Kms {
                 .map_err(kms_internal)?
                 .ok_or_else(not_found)?,
         );
+        self.ports
+            .root_keys
+            .attach_keystore(&ks)
+            .map_err(root_key_error)?;
         self.keystore_records
             .insert(&key.keystore_id, Arc::clone(&ks), epoch, now);
         Ok(ks)

@@ -6,7 +6,7 @@ use kms_model::{
     KeystoreStateResponseBody, KeystoreType, ListKeyStoresResponseBody, ShowKeyStoreResponseBody,
 };
 
-use super::{Kms, Res, Resource, kms_internal, page_param};
+use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
 use crate::ports::{
     Caller, DeleteKeystoreOutcome, InsertKeystoreError, KeystoreRecord, KeystoreState,
 };
@@ -106,7 +106,19 @@ impl Kms {
             state: KeystoreState::Enabled,
             create_time: self.ports.clock.now(),
         };
-        match self.ports.keystores.insert_keystore(&record) {
+        // The root key first (an HSM token key for a PKCS#11 cluster): a
+        // stored keystore always has one.
+        self.ports
+            .root_keys
+            .provision_keystore(&record)
+            .map_err(root_key_error)?;
+        let inserted = self.ports.keystores.insert_keystore(&record);
+        if inserted.is_err() {
+            // Nothing refers to the new root key: best effort, a leftover
+            // wraps nothing.
+            let _ = self.ports.root_keys.release_keystore(&record);
+        }
+        match inserted {
             Ok(()) => Ok(CreateKeyStoreResponseBody {
                 keystore: KeystoreInfo {
                     keystore_id: record.keystore_id,
@@ -129,11 +141,17 @@ impl Kms {
     pub(super) fn find_keystore(&self, caller: &Caller, keystore_id: &str) -> Res<KeystoreRecord> {
         let id = kms_model::KeystoreId::parse_field("keystore_id", keystore_id)
             .map_err(|e| e.to_kms())?;
-        self.ports
+        let r = self
+            .ports
             .keystores
             .get_keystore(&caller.domain_id, id.as_str())
             .map_err(kms_internal)?
-            .ok_or_else(|| not_found(keystore_id))
+            .ok_or_else(|| not_found(keystore_id))?;
+        self.ports
+            .root_keys
+            .attach_keystore(&r)
+            .map_err(root_key_error)?;
+        Ok(r)
     }
 
     /// `GET /v1.0/{project_id}/keystores?limit=&offset=`.
@@ -193,7 +211,13 @@ impl Kms {
                     .delete_keystore(&caller.domain_id, &r.keystore_id);
                 self.keystore_records.invalidate(&r.keystore_id);
                 match outcome.map_err(kms_internal)? {
-                    DeleteKeystoreOutcome::Deleted => Ok(()),
+                    // Its root key goes with it (it wrapped no key: a
+                    // keystore with keys is not deleted).
+                    DeleteKeystoreOutcome::Deleted => self
+                        .ports
+                        .root_keys
+                        .release_keystore(&r)
+                        .map_err(root_key_error),
                     DeleteKeystoreOutcome::NotFound => Err(not_found(keystore_id)),
                     DeleteKeystoreOutcome::HasKeys => {
                         Err(ApiError::bare(ErrorCode::KmsKeystoreHasKeys))

@@ -82,10 +82,14 @@ fn apig_internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError 
     ApiError::bare(ErrorCode::ApigSystemError).with_cause(e)
 }
 
+/// The wire error of a root-key failure: 502 KMS.6502 when the HSM is
+/// unreachable or answers nonsense, 504 KMS.6504 when it times out, else a
+/// bare 500; the failure travels as the cause.
 fn root_key_error(e: RootKeyError) -> ApiError {
     let code = match e {
         RootKeyError::BadGateway => ErrorCode::KmsBadGateway,
         RootKeyError::Timeout => ErrorCode::KmsGatewayTimeout,
+        RootKeyError::Unavailable(_) => ErrorCode::KmsBadGateway,
         _ => ErrorCode::KmsInternal,
     };
     ApiError::bare(code).with_cause(e)

@@ -57,6 +57,10 @@ AK = "SDKTESTAK00000000000"
 SK = "sdktestsk00000000000000000000000000000SK"
 CLUSTER = "sdk-hsm-cluster"
 
+SOFTHSM_CLUSTER = "sdk-softhsm-cluster"
+SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+SOFTHSM_PIN = "1234"
+
 FAILURES = []
 PASSED = []
 
@@ -95,8 +99,40 @@ def free_port():
         return s.getsockname()[1]
 
 
+def softhsm_setup(tmp):
+    """A SoftHSM2 token in tmp for a PKCS#11-backed cluster: (extra config,
+    extra environment), or None when SoftHSM2 is not installed (CI=true
+    installs it, so there that is a failure)."""
+    if not (os.path.exists(SOFTHSM_MODULE) and shutil.which("softhsm2-util")):
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("SoftHSM2 missing under CI=true")
+        print("SKIP PKCS#11 keystore checks: SoftHSM2 is not installed (apt-get install softhsm2)")
+        return None
+    tokens = os.path.join(tmp, "tokens")
+    os.makedirs(tokens)
+    conf = os.path.join(tmp, "softhsm2.conf")
+    with open(conf, "w") as f:
+        f.write(f"directories.tokendir = {tokens}\nlog.level = ERROR\n")
+    env = dict(os.environ, SOFTHSM2_CONF=conf, KMS_SDK_HSM_PIN=SOFTHSM_PIN)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "kms-sdk",
+                    "--pin", SOFTHSM_PIN, "--so-pin", "5678"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    extra = f'''[[clusters]]
+id = "{SOFTHSM_CLUSTER}"
+type = "DHSM"
+domain_id = "{DOMAIN}"
+[[hsm_clusters]]
+id = "{SOFTHSM_CLUSTER}"
+module = "{SOFTHSM_MODULE}"
+token_label = "kms-sdk"
+pin_env = "KMS_SDK_HSM_PIN"
+'''
+    return extra, env
+
+
 def start_server(binary, data_dir, tmp):
     port = free_port()
+    hsm = softhsm_setup(tmp)
     ca = os.path.join(data_dir, "test-hsm-ca.pem")
     config = os.path.join(tmp, "config.toml")
     with open(config, "w") as f:
@@ -112,11 +148,13 @@ type = "DHSM"
 domain_id = "{DOMAIN}"
 ca_cert = "{ca}"
 ''')
+        if hsm:
+            f.write(hsm[0])
     os.chmod(config, 0o600)  # the server refuses a config others can read
     log = open(os.path.join(tmp, "server.log"), "w")
     proc = subprocess.Popen(
         [binary, "--config", config, "--data-dir", os.path.join(tmp, "data")],
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log, stderr=subprocess.STDOUT, env=hsm[1] if hsm else None,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -211,6 +249,23 @@ def main():
                 key_id=state["key"], cipher_text=e.cipher_text, datakey_cipher_length="64")))
             assert d.data_key.upper() == r.plain_text.upper(), d
         _()
+
+        if os.path.exists(os.path.join(tmp, "softhsm2.conf")):
+            @check("dedicated keystore on a SoftHSM2 token: key, DEK round trip")
+            def _():
+                ks = kms.create_key_store(CreateKeyStoreRequest(body=CreateKeyStoreRequestBody(
+                    keystore_alias="sdk_softhsm_ks", hsm_cluster_id=SOFTHSM_CLUSTER, keystore_type="DHSM")))
+                k = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                    key_alias="sdk_hsm_key", keystore_id=ks.keystore.keystore_id)))
+                body = CreateDatakeyRequestBody(key_id=k.key_info.key_id, datakey_length="256")
+                r = kms.create_datakey_without_plaintext(CreateDatakeyWithoutPlaintextRequest(body=body))
+                d = kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                    key_id=k.key_info.key_id, cipher_text=r.cipher_text, datakey_cipher_length="32")))
+                assert len(d.data_key) == 64, d
+                p = kms.create_pin(CreatePinRequest(body=CreatePinRequestBody(
+                    pin_type="CipherText", keystore_id=ks.keystore.keystore_id)))
+                assert p.pin, p
+            _()
 
         @check("decrypt with a malformed ciphertext raises KMS.2201")
         def _():

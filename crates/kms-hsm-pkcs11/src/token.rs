@@ -1,0 +1,468 @@
+//! One PKCS#11 token: the module loaded lazily, the slot found by label, a
+//! small pool of logged-in R/W sessions, and the classification of
+//! PKCS#11 failures into what the core can act on.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as CkError, RvError};
+use cryptoki::object::ObjectHandle;
+use cryptoki::session::{Session, UserType};
+use cryptoki::slot::Slot;
+use cryptoki::types::AuthPin;
+use kms_core::ports::{PortError, PortErrorKind, RootKeyError};
+use zeroize::Zeroizing;
+
+/// The user PIN of a token. Zeroized on drop; `Debug` shows nothing; never
+/// logged.
+#[derive(Clone)]
+pub struct HsmPin(Zeroizing<String>);
+
+impl HsmPin {
+    /// A PIN from its text (surrounding whitespace, e.g. the newline of a
+    /// PIN file, is removed).
+    #[must_use]
+    pub fn new(pin: &str) -> Self {
+        Self(Zeroizing::new(pin.trim().to_owned()))
+    }
+
+    fn auth_pin(&self) -> AuthPin {
+        AuthPin::from(self.0.as_str().to_owned())
+    }
+}
+
+impl fmt::Debug for HsmPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HsmPin(<redacted>)")
+    }
+}
+
+/// Default number of pooled sessions per token.
+pub const DEFAULT_MAX_SESSIONS: usize = 4;
+/// Default wait for a free session before giving up with
+/// [`RootKeyError::Timeout`].
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// After the token refused the PIN, how long calls fail at once instead of
+/// logging in again (a real HSM locks the user after a few wrong PINs).
+pub const LOGIN_BACKOFF: Duration = Duration::from_secs(60);
+
+/// One HSM cluster backed by a PKCS#11 token.
+#[derive(Clone, Debug)]
+pub struct Pkcs11ClusterConfig {
+    /// The cluster id keystores name (`hsm_cluster_id`).
+    pub cluster_id: String,
+    /// Path of the PKCS#11 module (e.g. `/usr/lib/softhsm/libsofthsm2.so`).
+    pub module: PathBuf,
+    /// Label of the token (`CKA_LABEL` of the token info, trailing blanks
+    /// ignored).
+    pub token_label: String,
+    /// The token's user PIN.
+    pub pin: HsmPin,
+    /// Sessions kept open and logged in (at least 1).
+    pub max_sessions: usize,
+    /// How long a caller waits for a free session.
+    pub acquire_timeout: Duration,
+}
+
+impl Pkcs11ClusterConfig {
+    /// A cluster with the default pool size and wait.
+    #[must_use]
+    pub fn new(
+        cluster_id: impl Into<String>,
+        module: impl Into<PathBuf>,
+        token_label: impl Into<String>,
+        pin: HsmPin,
+    ) -> Self {
+        Self {
+            cluster_id: cluster_id.into(),
+            module: module.into(),
+            token_label: token_label.into(),
+            pin,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
+        }
+    }
+}
+
+/// A failure inside an operation on a session.
+#[derive(Debug)]
+pub(crate) enum OpError {
+    /// A PKCS#11 call failed.
+    Ck(&'static str, CkError),
+    /// The operation decided (e.g. the material was rejected).
+    Root(RootKeyError),
+}
+
+impl From<RootKeyError> for OpError {
+    fn from(e: RootKeyError) -> Self {
+        Self::Root(e)
+    }
+}
+
+/// What a failed PKCS#11 call means for the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Damage {
+    /// The session is fine; the answer was an error.
+    None,
+    /// This session is unusable: close it.
+    Session,
+    /// The token or module is gone: rescan and log in again.
+    Token,
+    /// A key handle is stale (the object was destroyed): look keys up again.
+    Handles,
+}
+
+fn damage(e: &CkError) -> Damage {
+    match e {
+        CkError::Pkcs11(rv, _) => match rv {
+            RvError::SessionHandleInvalid
+            | RvError::SessionClosed
+            | RvError::UserNotLoggedIn
+            | RvError::OperationActive => Damage::Session,
+            RvError::DeviceError
+            | RvError::DeviceMemory
+            | RvError::DeviceRemoved
+            | RvError::TokenNotPresent
+            | RvError::TokenNotRecognized
+            | RvError::SlotIdInvalid
+            | RvError::CryptokiNotInitialized
+            | RvError::GeneralError
+            | RvError::PinIncorrect
+            | RvError::PinInvalid
+            | RvError::PinLenRange
+            | RvError::PinExpired
+            | RvError::PinLocked
+            | RvError::UserPinNotInitialized => Damage::Token,
+            RvError::ObjectHandleInvalid
+            | RvError::KeyHandleInvalid
+            | RvError::WrappingKeyHandleInvalid
+            | RvError::UnwrappingKeyHandleInvalid => Damage::Handles,
+            _ => Damage::None,
+        },
+        CkError::LibraryLoading(_) | CkError::MissingSymbol(_) | CkError::NullFunctionPointer => {
+            Damage::Token
+        }
+        _ => Damage::None,
+    }
+}
+
+/// [`RootKeyError::Unavailable`] for a PKCS#11 failure while doing `context`.
+pub(crate) fn unavailable(context: &'static str, e: CkError) -> RootKeyError {
+    RootKeyError::Unavailable(PortError::unavailable(context, e))
+}
+
+/// [`RootKeyError::Unavailable`] without a PKCS#11 source.
+pub(crate) fn unavailable_because(context: impl Into<String>) -> RootKeyError {
+    RootKeyError::Unavailable(PortError::new(PortErrorKind::Unavailable, context.into()))
+}
+
+/// The loaded module and the token's slot.
+struct Connection {
+    ctx: Pkcs11,
+    slot: Slot,
+    generation: u64,
+}
+
+struct Pooled {
+    session: Session,
+    generation: u64,
+}
+
+/// Which key of a keystore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Purpose {
+    /// The AES-256 key that wraps the keystore's CMKs.
+    Wrap,
+    /// The HMAC key the keystore's PIN root is derived with.
+    Pin,
+}
+
+struct State {
+    connection: Option<Arc<Connection>>,
+    idle: Vec<Pooled>,
+    generation: u64,
+    in_use: usize,
+    /// When the token last refused the PIN.
+    login_refused: Option<Instant>,
+}
+
+/// One token: lazily connected, reconnected after it went away.
+pub struct Pkcs11Token {
+    config: Pkcs11ClusterConfig,
+    state: Mutex<State>,
+    freed: Condvar,
+    handles: RwLock<HashMap<(String, Purpose), (u64, ObjectHandle)>>,
+}
+
+impl fmt::Debug for Pkcs11Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pkcs11Token")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The state is a cache of connections: a panic while holding it leaves
+    // at worst a session to reopen, never wrong key material.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A checked-out session; goes back to the pool (or is closed) on drop.
+pub(crate) struct Lease<'a> {
+    token: &'a Pkcs11Token,
+    pooled: Option<Pooled>,
+    keep: bool,
+}
+
+impl Lease<'_> {
+    pub(crate) fn session(&self) -> Option<&Session> {
+        self.pooled.as_ref().map(|p| &p.session)
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.pooled.as_ref().map_or(0, |p| p.generation)
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        let mut st = lock(&self.token.state);
+        st.in_use = st.in_use.saturating_sub(1);
+        let mut closing = self.pooled.take();
+        if let Some(p) = closing.take_if(|p| self.keep && p.generation == st.generation) {
+            st.idle.push(p);
+        }
+        drop(st);
+        self.token.freed.notify_one();
+        // A broken or stale session is closed (C_CloseSession) unlocked.
+        drop(closing);
+    }
+}
+
+impl Pkcs11Token {
+    /// A token that is not touched until first used.
+    #[must_use]
+    pub fn new(mut config: Pkcs11ClusterConfig) -> Self {
+        config.max_sessions = config.max_sessions.max(1);
+        Self {
+            config,
+            state: Mutex::new(State {
+                connection: None,
+                idle: Vec::new(),
+                generation: 0,
+                in_use: 0,
+                login_refused: None,
+            }),
+            freed: Condvar::new(),
+            handles: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &Pkcs11ClusterConfig {
+        &self.config
+    }
+
+    /// Connects and logs in now (for a start-up check and log line).
+    ///
+    /// # Errors
+    /// [`RootKeyError::Unavailable`] naming why (module, token, login).
+    pub fn check(&self) -> Result<(), RootKeyError> {
+        self.run("check token", |_, _| Ok(()))
+    }
+
+    fn connect(&self, generation: u64) -> Result<Connection, RootKeyError> {
+        let ctx =
+            Pkcs11::new(&self.config.module).map_err(|e| unavailable("load PKCS#11 module", e))?;
+        match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+            Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+            Err(e) => return Err(unavailable("C_Initialize", e)),
+        }
+        let slots = ctx
+            .get_slots_with_token()
+            .map_err(|e| unavailable("list slots", e))?;
+        for slot in slots {
+            let Ok(info) = ctx.get_token_info(slot) else {
+                continue;
+            };
+            if info.token_initialized() && info.label().trim_end() == self.config.token_label {
+                return Ok(Connection {
+                    ctx,
+                    slot,
+                    generation,
+                });
+            }
+        }
+        Err(unavailable_because(format!(
+            "token {:?} not present",
+            self.config.token_label
+        )))
+    }
+
+    /// Forgets the connection and every pooled session of `generation`.
+    fn reset(&self, generation: u64) {
+        let mut st = lock(&self.state);
+        if st.generation == generation {
+            st.generation = generation.wrapping_add(1);
+            st.connection = None;
+            st.idle.clear();
+        }
+        drop(st);
+        if let Ok(mut h) = self.handles.write() {
+            h.retain(|_, (g, _)| *g != generation);
+        }
+    }
+
+    /// Checks out a logged-in session, opening one if none is idle.
+    fn lease(&self) -> Result<Lease<'_>, RootKeyError> {
+        let deadline = Instant::now() + self.config.acquire_timeout;
+        let mut st = lock(&self.state);
+        while st.in_use >= self.config.max_sessions {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(RootKeyError::Timeout);
+            }
+            st = self
+                .freed
+                .wait_timeout(st, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        if st
+            .login_refused
+            .is_some_and(|t| t.elapsed() < LOGIN_BACKOFF)
+        {
+            return Err(unavailable_because(format!(
+                "the token refused the PIN less than {LOGIN_BACKOFF:?} ago; not retrying yet"
+            )));
+        }
+        st.in_use += 1;
+        // From here the lease gives the permit back on every path.
+        let mut lease = Lease {
+            token: self,
+            pooled: None,
+            keep: true,
+        };
+        let generation = st.generation;
+        if let Some(p) = st.idle.pop() {
+            lease.pooled = Some(p);
+            return Ok(lease);
+        }
+        let conn = match &st.connection {
+            Some(c) => Ok(Arc::clone(c)),
+            None => self.connect(generation).map(|c| {
+                let c = Arc::new(c);
+                st.connection = Some(Arc::clone(&c));
+                c
+            }),
+        };
+        // Unlocked before the lease can be dropped (its drop locks).
+        drop(st);
+        let conn = conn?;
+        let session = match conn.ctx.open_rw_session(conn.slot) {
+            Ok(s) => s,
+            Err(e) => {
+                if damage(&e) != Damage::None {
+                    self.reset(conn.generation);
+                }
+                return Err(unavailable("open session", e));
+            }
+        };
+        match session.login(UserType::User, Some(&self.config.pin.auth_pin())) {
+            Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
+            Err(e) => {
+                if matches!(
+                    e,
+                    CkError::Pkcs11(
+                        RvError::PinIncorrect
+                            | RvError::PinInvalid
+                            | RvError::PinLenRange
+                            | RvError::PinExpired
+                            | RvError::PinLocked,
+                        _
+                    )
+                ) {
+                    lock(&self.state).login_refused = Some(Instant::now());
+                }
+                self.reset(conn.generation);
+                return Err(unavailable("log in to the token", e));
+            }
+        }
+        lease.pooled = Some(Pooled {
+            session,
+            generation: conn.generation,
+        });
+        Ok(lease)
+    }
+
+    /// Runs `op` on a pooled session. A failure that breaks the session or
+    /// the token is [`RootKeyError::Unavailable`] and makes the next call
+    /// reopen (and, for the token, rescan and log in again).
+    pub(crate) fn run<T>(
+        &self,
+        context: &'static str,
+        op: impl FnOnce(&Self, &Lease<'_>) -> Result<T, OpError>,
+    ) -> Result<T, RootKeyError> {
+        let mut lease = self.lease()?;
+        if lease.session().is_none() {
+            return Err(unavailable_because(context));
+        }
+        match op(self, &lease) {
+            Ok(v) => Ok(v),
+            Err(OpError::Root(e)) => Err(e),
+            Err(OpError::Ck(what, e)) => {
+                match damage(&e) {
+                    Damage::None => {}
+                    Damage::Session => lease.keep = false,
+                    Damage::Handles => {
+                        if let Ok(mut h) = self.handles.write() {
+                            h.clear();
+                        }
+                    }
+                    Damage::Token => {
+                        lease.keep = false;
+                        self.reset(lease.generation());
+                    }
+                }
+                Err(unavailable(what, e))
+            }
+        }
+    }
+
+    /// The cached handle of a keystore's key, valid for `generation`.
+    pub(crate) fn cached_handle(
+        &self,
+        keystore_id: &str,
+        purpose: Purpose,
+        generation: u64,
+    ) -> Option<ObjectHandle> {
+        let h = self.handles.read().ok()?;
+        h.get(&(keystore_id.to_owned(), purpose))
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, h)| *h)
+    }
+
+    pub(crate) fn cache_handle(
+        &self,
+        keystore_id: &str,
+        purpose: Purpose,
+        generation: u64,
+        handle: ObjectHandle,
+    ) {
+        if let Ok(mut h) = self.handles.write() {
+            h.insert((keystore_id.to_owned(), purpose), (generation, handle));
+        }
+    }
+
+    pub(crate) fn forget_handles(&self, keystore_id: &str) {
+        if let Ok(mut h) = self.handles.write() {
+            h.retain(|(ks, _), _| ks != keystore_id);
+        }
+    }
+}
