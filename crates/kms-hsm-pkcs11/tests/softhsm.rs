@@ -433,3 +433,14 @@ fn a_small_session_pool_serves_many_threads() {
         t.join().unwrap();
     }
 }
+
+#[test]
+fn the_pin_is_trimmed_and_never_shown() {
+    let c = Pkcs11ClusterConfig::new("c", "/m.so", "t", HsmPin::new(" 98765-secret\n"));
+    let dbg = format!("{c:?}");
+    assert!(!dbg.contains("98765"), "{dbg}");
+    assert!(dbg.contains("HsmPin(<redacted>)"), "{dbg}");
+    let fallback = Arc::new(SoftwareRootKeys::new(&[7u8; 32]).unwrap());
+    let dup = HsmRootKeys::new(fallback, vec![c.clone(), c]).unwrap_err();
+    assert!(dup.context().contains("twice"), "{dup:?}");
+}
