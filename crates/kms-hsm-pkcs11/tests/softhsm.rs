@@ -379,6 +379,26 @@ fn an_unreachable_token_is_a_typed_error_and_recovers() {
         "token key gone",
     );
     assert!(t0.elapsed() < Duration::from_secs(5));
+
+    // The token's files are deleted under the running provider.
+    p.provision_keystore(&record(KS2, "hsm-late")).unwrap();
+    let w2 = p.wrap_master_key(KS2, &mk).unwrap();
+    let conf = std::env::var("SOFTHSM2_CONF").unwrap();
+    let tokens = std::path::Path::new(&conf).parent().unwrap().join("tokens");
+    for entry in std::fs::read_dir(tokens).unwrap() {
+        std::fs::remove_dir_all(entry.unwrap().path()).unwrap();
+    }
+    let t0 = Instant::now();
+    assert_unavailable(
+        p.unwrap_master_key(KS2, KEY_ID, 1, w2.as_bytes()),
+        "token files deleted: unwrap",
+    );
+    assert_unavailable(p.wrap_master_key(KS2, &mk), "token files deleted: wrap");
+    assert_unavailable(
+        p.provision_keystore(&record(KS, "hsm-late")),
+        "token files deleted: provision",
+    );
+    assert!(t0.elapsed() < Duration::from_secs(5));
 }
 
 #[test]
