@@ -466,3 +466,54 @@ impl Pkcs11Token {
         }
     }
 }
+
+#[cfg(all(test, feature = "test-support"))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::softhsm::{self, USER_PIN};
+
+    #[test]
+    fn a_busy_pool_times_out_instead_of_hanging() {
+        let name = "token::tests::a_busy_pool_times_out_instead_of_hanging";
+        if !softhsm::in_child(name, &["kms-pool"]).unwrap() {
+            return;
+        }
+        let mut c = Pkcs11ClusterConfig::new(
+            "c",
+            softhsm::module().unwrap(),
+            "kms-pool",
+            HsmPin::new(USER_PIN),
+        );
+        c.max_sessions = 1;
+        c.acquire_timeout = Duration::from_millis(200);
+        let t = Arc::new(Pkcs11Token::new(c));
+        let (held, is_held) = mpsc::channel();
+        let (release, go) = mpsc::channel::<()>();
+        let holder = {
+            let t = Arc::clone(&t);
+            std::thread::spawn(move || {
+                t.run("hold the only session", |_, _| {
+                    held.send(())
+                        .map_err(|_| OpError::Root(RootKeyError::Timeout))?;
+                    go.recv()
+                        .map_err(|_| OpError::Root(RootKeyError::Timeout))?;
+                    Ok(())
+                })
+            })
+        };
+        is_held.recv().unwrap();
+        let t0 = Instant::now();
+        assert_eq!(t.check(), Err(RootKeyError::Timeout));
+        let waited = t0.elapsed();
+        assert!(waited >= Duration::from_millis(200), "{waited:?}");
+        assert!(waited < Duration::from_secs(3), "{waited:?}");
+        release.send(()).unwrap();
+        holder.join().unwrap().unwrap();
+        // The session went back to the pool and serves the next caller.
+        t.check().unwrap();
+        assert_eq!(lock(&t.state).idle.len(), 1);
+    }
+}

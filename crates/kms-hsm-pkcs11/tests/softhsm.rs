@@ -379,6 +379,26 @@ fn an_unreachable_token_is_a_typed_error_and_recovers() {
         "token key gone",
     );
     assert!(t0.elapsed() < Duration::from_secs(5));
+
+    // The token's files are deleted under the running provider.
+    p.provision_keystore(&record(KS2, "hsm-late")).unwrap();
+    let w2 = p.wrap_master_key(KS2, &mk).unwrap();
+    let conf = std::env::var("SOFTHSM2_CONF").unwrap();
+    let tokens = std::path::Path::new(&conf).parent().unwrap().join("tokens");
+    for entry in std::fs::read_dir(tokens).unwrap() {
+        std::fs::remove_dir_all(entry.unwrap().path()).unwrap();
+    }
+    let t0 = Instant::now();
+    assert_unavailable(
+        p.unwrap_master_key(KS2, KEY_ID, 1, w2.as_bytes()),
+        "token files deleted: unwrap",
+    );
+    assert_unavailable(p.wrap_master_key(KS2, &mk), "token files deleted: wrap");
+    assert_unavailable(
+        p.provision_keystore(&record(KS, "hsm-late")),
+        "token files deleted: provision",
+    );
+    assert!(t0.elapsed() < Duration::from_secs(5));
 }
 
 #[test]
@@ -432,4 +452,15 @@ fn a_small_session_pool_serves_many_threads() {
     for t in threads {
         t.join().unwrap();
     }
+}
+
+#[test]
+fn the_pin_is_trimmed_and_never_shown() {
+    let c = Pkcs11ClusterConfig::new("c", "/m.so", "t", HsmPin::new(" 98765-secret\n"));
+    let dbg = format!("{c:?}");
+    assert!(!dbg.contains("98765"), "{dbg}");
+    assert!(dbg.contains("HsmPin(<redacted>)"), "{dbg}");
+    let fallback = Arc::new(SoftwareRootKeys::new(&[7u8; 32]).unwrap());
+    let dup = HsmRootKeys::new(fallback, vec![c.clone(), c]).unwrap_err();
+    assert!(dup.context().contains("twice"), "{dup:?}");
 }

@@ -87,9 +87,8 @@ fn apig_internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError 
 /// bare 500; the failure travels as the cause.
 fn root_key_error(e: RootKeyError) -> ApiError {
     let code = match e {
-        RootKeyError::BadGateway => ErrorCode::KmsBadGateway,
+        RootKeyError::BadGateway | RootKeyError::Unavailable(_) => ErrorCode::KmsBadGateway,
         RootKeyError::Timeout => ErrorCode::KmsGatewayTimeout,
-        RootKeyError::Unavailable(_) => ErrorCode::KmsBadGateway,
         _ => ErrorCode::KmsInternal,
     };
     ApiError::bare(code).with_cause(e)
