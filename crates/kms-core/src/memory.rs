@@ -20,8 +20,9 @@ use kms_crypto::{PinVerifier, WrappedMasterKey};
 use crate::ports::{
     AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
     Clock, ClusterInfo, DeleteKeystoreOutcome, Entropy, IdGenerator, InsertKeyError,
-    InsertKeystoreError, KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore,
-    MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, StoredCertificate, Timestamp,
+    InsertKeystoreError, KeyListQuery, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
+    KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports,
+    StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
 use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 
@@ -240,6 +241,73 @@ impl MasterKeyStore for MemoryStore {
             .filter(|k| k.keystore_id == keystore_id)
             .count() as u64)
     }
+
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mut mine: Vec<&Arc<KeyRecord>> = s
+            .keys
+            .values()
+            .filter(|k| k.project_id == project_id)
+            .filter(|k| query.state.is_none_or(|st| k.state == st))
+            .filter(|k| !is_gone(k, query.live_at))
+            .collect();
+        mine.sort_by(|a, b| (a.create_time, &a.key_id).cmp(&(b.create_time, &b.key_id)));
+        let page = mine
+            .iter()
+            .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+            .map(|k| (***k).clone())
+            .collect();
+        Ok((mine.len() as u64, page))
+    }
+
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), UpdateKeyAliasError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.keys
+            .get(key_id)
+            .is_none_or(|k| k.project_id != project_id)
+        {
+            return Err(UpdateKeyAliasError::NotFound);
+        }
+        if s.keys
+            .values()
+            .any(|k| k.project_id == project_id && k.alias == alias && k.key_id != key_id)
+        {
+            return Err(UpdateKeyAliasError::AliasTaken);
+        }
+        if let Some(k) = s.keys.get_mut(key_id) {
+            Arc::make_mut(k).alias = alias.to_owned();
+        }
+        Ok(())
+    }
+
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        Ok(s.keys
+            .get_mut(key_id)
+            .filter(|k| k.project_id == project_id)
+            .map(|k| Arc::make_mut(k).description = description.to_owned())
+            .is_some())
+    }
+}
+
+/// A key pending deletion whose deletion time has come.
+fn is_gone(k: &KeyRecord, at: Timestamp) -> bool {
+    k.state == KeyState::PendingDeletion && k.deletion_time.is_some_and(|t| t <= at)
 }
 
 fn same_scope(a: &StoredCertificate, b: &StoredCertificate) -> bool {

@@ -464,6 +464,35 @@ pub enum InsertKeyError {
     Backend(#[from] PortError),
 }
 
+/// Why a key alias update did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateKeyAliasError {
+    /// Another key of the project has the alias.
+    #[error("alias taken")]
+    AliasTaken,
+    /// No such key in the project.
+    #[error("not found")]
+    NotFound,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+/// Filter and page of [`MasterKeyStore::list_keys`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyListQuery {
+    /// Only keys in this state.
+    pub state: Option<KeyState>,
+    /// Keys pending deletion whose `deletion_time` is at or before this
+    /// instant are gone and not listed (nor counted).
+    pub live_at: Timestamp,
+    /// Keys to skip.
+    pub offset: u64,
+    /// Keys to return at most.
+    pub limit: u64,
+}
+
 /// CMK storage. Holds key material **only wrapped** under a root key.
 pub trait MasterKeyStore: Send + Sync + fmt::Debug {
     /// Inserts the key and its first wrapped version **only if** its alias is
@@ -509,6 +538,42 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
     /// # Errors
     /// Backend failure.
     fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64>;
+
+    /// A page of the project's keys matching `query`, oldest first (by
+    /// `create_time`, then `key_id`), and the number matching in all.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)>;
+
+    /// Renames a key **only if** no other key of the project has `alias`,
+    /// atomically (an SQL adapter relies on its UNIQUE constraint).
+    /// Renaming a key to its own alias succeeds.
+    ///
+    /// # Errors
+    /// Alias taken, no such key in the project, or a backend failure.
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), UpdateKeyAliasError>;
+
+    /// Sets a key's description; `false` when there is no such key in the
+    /// project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool>;
 }
 
 // ---------------------------------------------------------------- root keys

@@ -133,6 +133,30 @@ impl MasterKeyStore for FlakyKeys {
     fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64> {
         self.inner.count_keys_in_keystore(keystore_id)
     }
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &kms_core::ports::KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        self.inner.list_keys(project_id, query)
+    }
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), kms_core::ports::UpdateKeyAliasError> {
+        self.inner.update_key_alias(project_id, key_id, alias)
+    }
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool> {
+        self.inner
+            .update_key_description(project_id, key_id, description)
+    }
 }
 
 struct Fixture {

@@ -29,6 +29,10 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_encrypt_datakey", body_encrypt_datakey),
     ("body_decrypt_datakey", body_decrypt_datakey),
     ("body_certificate_form", body_certificate_form),
+    ("body_operate_key", body_operate_key),
+    ("body_list_keys", body_list_keys),
+    ("body_update_key_alias", body_update_key_alias),
+    ("body_update_key_description", body_update_key_description),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -185,4 +189,24 @@ pub fn body_decrypt_datakey(data: &[u8]) {
 /// certificate form body.
 pub fn body_certificate_form(data: &[u8]) {
     body(Operation::CreateCertificate, data);
+}
+
+/// describe-key, enable/disable-key and cancel-key-deletion body (`OperateKeyRequestBody`).
+pub fn body_operate_key(data: &[u8]) {
+    body(Operation::DescribeKey, data);
+}
+
+/// list-keys body.
+pub fn body_list_keys(data: &[u8]) {
+    body(Operation::ListKeys, data);
+}
+
+/// update-key-alias body.
+pub fn body_update_key_alias(data: &[u8]) {
+    body(Operation::UpdateKeyAlias, data);
+}
+
+/// update-key-description body.
+pub fn body_update_key_description(data: &[u8]) {
+    body(Operation::UpdateKeyDescription, data);
 }

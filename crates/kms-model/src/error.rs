@@ -301,6 +301,8 @@ catalogue! {
     KmsKeystoreHasKeys = (400, "KMS.6009", Kms, "The keystore still has keys", false),
     /// The PIN is missing, malformed or does not verify.
     KmsInvalidPin = (400, "KMS.6010", Kms, "Invalid PIN", false),
+    /// cancel-key-deletion of a key that is not scheduled for deletion.
+    KmsKeyNotPendingDeletion = (400, "KMS.6011", Kms, "The key is not scheduled for deletion", false),
     /// The HSM answered with something invalid.
     KmsBadGateway = (502, "KMS.6502", Kms, "The HSM returned an invalid response", false),
     /// The HSM did not answer in time.

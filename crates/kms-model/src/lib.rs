@@ -20,8 +20,15 @@ pub use error::{
 pub use request::{
     AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
-    EncryptDatakeyRequest, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, Operation,
-    PresentedPin, decode_body,
+    EncryptDatakeyRequest, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES,
+    MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES, OperateKeyRequest, Operation,
+    PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest, decode_body,
+};
+pub use wire::{
+    CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails,
+    ListKeyDetailResponseBody, ListKeysRequestBody, ListKeysResponseBody,
+    UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequestBody,
+    UpdateKeyDescriptionResponseBody,
 };
 pub use wire::{
     CertificateBase, CertificateForm, CertificateRecord, CreateDatakeyRequestBody,

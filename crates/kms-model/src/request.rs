@@ -18,7 +18,9 @@ use crate::domain::{
 use crate::error::{ApiError, Result, Rule, ValidationError};
 use crate::wire::{
     CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreateKeyStoreRequestBody,
-    CreatePinRequestBody, DecryptDatakeyRequestBody, EncryptDatakeyRequestBody, LooseString,
+    CreatePinRequestBody, DecryptDatakeyRequestBody, EncryptDatakeyRequestBody,
+    ListKeysRequestBody, LooseString, OperateKeyRequestBody, UpdateKeyAliasRequestBody,
+    UpdateKeyDescriptionRequestBody,
 };
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
@@ -347,13 +349,7 @@ impl CreateKeyRequest {
                 ));
             }
         }
-        let key_description = b.key_description.clone().unwrap_or_default();
-        if key_description.chars().count() > 255 {
-            return Err(ValidationError::new(
-                "key_description",
-                Rule::TooLong { max: 255 },
-            ));
-        }
+        let key_description = key_description(b.key_description.as_deref().unwrap_or(""))?;
         let keystore = opt_loose(&b.keystore_id)
             .map(KeystoreRef::parse)
             .transpose()?
@@ -678,6 +674,240 @@ impl CertificateRequest {
     }
 }
 
+// ---------------------------------------------------------------- CMK management
+
+/// Largest `key_description`, in characters.
+pub const MAX_KEY_DESCRIPTION_CHARS: usize = 255;
+/// Largest list-keys page (`limit`).
+pub const MAX_LIST_KEYS_LIMIT: u64 = 1000;
+
+fn key_description(s: &str) -> Result<String> {
+    if s.chars().count() > MAX_KEY_DESCRIPTION_CHARS {
+        return Err(ValidationError::new(
+            "key_description",
+            Rule::TooLong {
+                max: MAX_KEY_DESCRIPTION_CHARS,
+            },
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// A validated body naming one key (`OperateKeyRequestBody`): describe-key,
+/// enable-key, disable-key, cancel-key-deletion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OperateKeyRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl OperateKeyRequest {
+    /// `key_id` must be a key id, `sequence` 36 bytes.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &OperateKeyRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`OperateKeyRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// The `key_spec` filter of list-keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum KeySpecFilter {
+    /// Only keys of this spec (the default is `AES_256`).
+    Only(&'static str),
+    /// `ALL`: every spec.
+    All,
+}
+
+impl KeySpecFilter {
+    /// The specs the SDK documents.
+    pub const SPECS: &'static [&'static str] = &[
+        "AES_256", "SM4", "RSA_2048", "RSA_3072", "RSA_4096", "EC_P256", "EC_P384", "SM2",
+    ];
+
+    /// Parses a documented spec or `ALL`.
+    ///
+    /// # Errors
+    /// Anything else (`key_spec`, KMS.0308).
+    pub fn parse(s: &str) -> Result<Self> {
+        if s == "ALL" {
+            return Ok(Self::All);
+        }
+        Self::SPECS
+            .iter()
+            .find(|&&spec| spec == s)
+            .map(|&spec| Self::Only(spec))
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "key_spec",
+                    Rule::Unsupported(
+                        "one of AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SM2, ALL",
+                    ),
+                )
+            })
+    }
+
+    /// Whether a key of `spec` passes the filter.
+    #[must_use]
+    pub fn matches(self, spec: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(s) => s == spec,
+        }
+    }
+}
+
+/// Parses a decimal number within `min..=max`, reported as `field`.
+fn decimal(field: &'static str, s: &str, min: u64, max: u64) -> Result<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationError::new(field, Rule::NotDigits));
+    }
+    let n: u64 = s
+        .parse()
+        .map_err(|_| ValidationError::new(field, Rule::NotDigits))?;
+    if !(min..=max).contains(&n) {
+        return Err(ValidationError::new(field, Rule::OutOfRange { min, max }));
+    }
+    Ok(n)
+}
+
+/// A validated list-keys request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListKeysRequest {
+    /// Page size, 1..=1000 (default 1000).
+    pub limit: u64,
+    /// Offset of the page (default 0): a previous `next_marker`.
+    pub marker: u64,
+    /// Only keys in this Huawei state (`1`..=`5`).
+    pub key_state: Option<u8>,
+    /// Only keys of this spec.
+    pub key_spec: KeySpecFilter,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl ListKeysRequest {
+    /// `limit` 1..=1000, `marker` a decimal offset, `key_state` `1`..=`5`,
+    /// `key_spec` one of [`KeySpecFilter::SPECS`] or `ALL` (default `AES_256`).
+    ///
+    /// # Errors
+    /// The first rule broken (KMS.0308, KMS.0206 for `sequence`).
+    pub fn from_body(b: &ListKeysRequestBody) -> Result<Self> {
+        let limit = opt_loose(&b.limit)
+            .map(|s| decimal("limit", s, 1, MAX_LIST_KEYS_LIMIT))
+            .transpose()?
+            .unwrap_or(MAX_LIST_KEYS_LIMIT);
+        let marker = opt_loose(&b.marker)
+            .filter(|s| !s.is_empty())
+            .map(|s| decimal("marker", s, 0, u64::from(u32::MAX)))
+            .transpose()?
+            .unwrap_or(0);
+        let key_state = opt_loose(&b.key_state)
+            .map(|s| decimal("key_state", s, 1, 5))
+            .transpose()?
+            .map(|n| u8::try_from(n).unwrap_or(0));
+        let key_spec = opt_str(&b.key_spec)
+            .map(KeySpecFilter::parse)
+            .transpose()?
+            .unwrap_or(KeySpecFilter::Only("AES_256"));
+        Ok(Self {
+            limit,
+            marker,
+            key_state,
+            key_spec,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`ListKeysRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated update-key-alias request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpdateKeyAliasRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// The new alias.
+    pub key_alias: KeyAlias,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl UpdateKeyAliasRequest {
+    /// `key_alias` follows the create-key rule (KMS.1101).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &UpdateKeyAliasRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+            key_alias: KeyAlias::parse(&b.key_alias)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`UpdateKeyAliasRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated update-key-description request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpdateKeyDescriptionRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// The new description (0..=255 characters).
+    pub key_description: String,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl UpdateKeyDescriptionRequest {
+    /// `key_description` at most 255 characters (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &UpdateKeyDescriptionRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+            key_description: key_description(&b.key_description)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`UpdateKeyDescriptionRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
 // ---------------------------------------------------------------- operations
 
 /// Every operation whose request body kms-model validates.
@@ -702,6 +932,16 @@ pub enum Operation {
     CreateCertificate,
     /// `PUT /v2/{project_id}/apigw/certificates/{certificate_id}`.
     UpdateCertificate,
+    /// `POST /v1.0/{project_id}/kms/describe-key` (and every route whose
+    /// body is `OperateKeyRequestBody`: enable-key, disable-key,
+    /// cancel-key-deletion).
+    DescribeKey,
+    /// `POST /v1.0/{project_id}/kms/list-keys`.
+    ListKeys,
+    /// `POST /v1.0/{project_id}/kms/update-key-alias`.
+    UpdateKeyAlias,
+    /// `POST /v1.0/{project_id}/kms/update-key-description`.
+    UpdateKeyDescription,
 }
 
 impl Operation {
@@ -719,6 +959,10 @@ impl Operation {
         ("decrypt-datakey", Self::DecryptDatakey),
         ("create-certificate", Self::CreateCertificate),
         ("update-certificate", Self::UpdateCertificate),
+        ("describe-key", Self::DescribeKey),
+        ("list-keys", Self::ListKeys),
+        ("update-key-alias", Self::UpdateKeyAlias),
+        ("update-key-description", Self::UpdateKeyDescription),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -760,6 +1004,10 @@ impl Operation {
             Self::CreateCertificate | Self::UpdateCertificate => {
                 norm(CertificateRequest::from_json(bytes))
             }
+            Self::DescribeKey => norm(OperateKeyRequest::from_json(bytes)),
+            Self::ListKeys => norm(ListKeysRequest::from_json(bytes)),
+            Self::UpdateKeyAlias => norm(UpdateKeyAliasRequest::from_json(bytes)),
+            Self::UpdateKeyDescription => norm(UpdateKeyDescriptionRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {

@@ -578,3 +578,154 @@ pub struct ScheduleKeyDeletionResponseBody {
     /// `4`.
     pub key_state: String,
 }
+
+/// A CMK as describe-key and list-keys report it (the SDK's `KeyDetails`).
+/// Every field is a string, times in milliseconds since the epoch as text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDetails {
+    /// The CMK.
+    pub key_id: String,
+    /// Owner domain.
+    pub domain_id: String,
+    /// Alias.
+    pub key_alias: String,
+    /// Region.
+    pub realm: String,
+    /// `AES_256`.
+    pub key_spec: String,
+    /// `ENCRYPT_DECRYPT`.
+    pub key_usage: String,
+    /// Description.
+    pub key_description: String,
+    /// Creation time.
+    pub creation_date: String,
+    /// When a pending deletion takes effect (empty when none).
+    pub scheduled_deletion_date: String,
+    /// `2` enabled, `3` disabled, `4` pending deletion.
+    pub key_state: String,
+    /// `1` for a default (service) key, `0` otherwise.
+    pub default_key_flag: String,
+    /// `1` for a customer key.
+    pub key_type: String,
+    /// Key material expiry (empty: never).
+    pub expiration_time: String,
+    /// `kms`.
+    pub origin: String,
+    /// `true` or `false`.
+    pub key_rotation_enabled: String,
+    /// Enterprise project, `0`.
+    pub sys_enterprise_project_id: String,
+    /// `0` (default keystore) or a dedicated keystore id.
+    pub keystore_id: String,
+}
+
+/// Response of `POST /v1.0/{project_id}/kms/describe-key`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKeyDetailResponseBody {
+    /// The key.
+    pub key_info: KeyDetails,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/list-keys`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKeysRequestBody {
+    /// Page size, as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LooseString>,
+    /// Where the page starts: a previous response's `next_marker`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<LooseString>,
+    /// Only keys in this state (`1`..`5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_state: Option<LooseString>,
+    /// Only keys of this spec (default `AES_256`; `ALL` for every spec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    /// Enterprise project (accepted, not filtered on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_project_id: Option<String>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of list-keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKeysResponseBody {
+    /// The ids of this page.
+    pub keys: Vec<String>,
+    /// The keys of this page.
+    pub key_details: Vec<KeyDetails>,
+    /// The `marker` of the next page (empty on the last page).
+    pub next_marker: String,
+    /// `true` when another page follows.
+    pub truncated: String,
+    /// Number of matching keys in all.
+    pub total: u64,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/update-key-alias`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyAliasRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The new alias.
+    pub key_alias: String,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// `key_info` of the update-key-alias response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAliasInfo {
+    /// The CMK.
+    pub key_id: String,
+    /// The new alias.
+    pub key_alias: String,
+}
+
+/// Response of update-key-alias.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyAliasResponseBody {
+    /// The key.
+    pub key_info: KeyAliasInfo,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/update-key-description`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyDescriptionRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The new description, at most 255 characters.
+    pub key_description: String,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// `key_info` of the update-key-description response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDescriptionInfo {
+    /// The CMK.
+    pub key_id: String,
+    /// The new description.
+    pub key_description: String,
+}
+
+/// Response of update-key-description.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyDescriptionResponseBody {
+    /// The key.
+    pub key_info: KeyDescriptionInfo,
+}
+
+/// Response of `POST /v1.0/{project_id}/kms/cancel-key-deletion` (the
+/// body is an [`OperateKeyRequestBody`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelKeyDeletionResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// `3`: a key whose deletion is cancelled is disabled.
+    pub key_state: String,
+}

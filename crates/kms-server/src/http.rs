@@ -133,6 +133,20 @@ pub fn router(state: AppState) -> Router {
             &format!("{kms}/kms/schedule-key-deletion"),
             post(schedule_key_deletion),
         )
+        .route(&format!("{kms}/kms/describe-key"), post(describe_key))
+        .route(&format!("{kms}/kms/list-keys"), post(list_keys))
+        .route(
+            &format!("{kms}/kms/update-key-alias"),
+            post(update_key_alias),
+        )
+        .route(
+            &format!("{kms}/kms/update-key-description"),
+            post(update_key_description),
+        )
+        .route(
+            &format!("{kms}/kms/cancel-key-deletion"),
+            post(cancel_key_deletion),
+        )
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
         .route(
             &format!("{kms}/kms/create-datakey-without-plaintext"),
@@ -614,6 +628,42 @@ async fn schedule_key_deletion(ctx: Ctx) -> Response {
     json(
         ctx.service,
         ctx.blocking(move |k, c| k.schedule_key_deletion(c, &body))
+            .await,
+    )
+}
+
+async fn describe_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.describe_key(c, &body)))
+}
+
+async fn list_keys(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.list_keys(c, &body)))
+}
+
+async fn update_key_alias(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdateKeyAliasRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.update_key_alias(c, &body)).await,
+    )
+}
+
+async fn update_key_description(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdateKeyDescriptionRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.update_key_description(c, &body))
+            .await,
+    )
+}
+
+async fn cancel_key_deletion(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.cancel_key_deletion(c, &body))
             .await,
     )
 }

@@ -49,6 +49,24 @@ impl MasterKeyStore for LostDisk {
     fn count_keys_in_keystore(&self, _: &str) -> PortResult<u64> {
         Ok(0)
     }
+    fn list_keys(
+        &self,
+        _: &str,
+        _: &kms_core::ports::KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        Ok((0, Vec::new()))
+    }
+    fn update_key_alias(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<(), kms_core::ports::UpdateKeyAliasError> {
+        Err(kms_core::ports::UpdateKeyAliasError::NotFound)
+    }
+    fn update_key_description(&self, _: &str, _: &str, _: &str) -> PortResult<bool> {
+        Ok(false)
+    }
 }
 
 #[derive(Clone, Default)]

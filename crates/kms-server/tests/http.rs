@@ -1002,3 +1002,184 @@ async fn in_memory_mode_serves_the_same_contract() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!h._dir.path().join("data").join("kms.db").exists());
 }
+
+#[tokio::test]
+async fn key_management_routes() {
+    let h = harness();
+    let key = h.create_key("managed").await;
+    let other = h.create_key("other").await;
+
+    // describe-key: the SDK's KeyDetails, every value a string.
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let info = &r.body["key_info"];
+    assert_eq!(info["key_id"], key.as_str());
+    assert_eq!(info["key_alias"], "managed");
+    assert_eq!(info["key_state"], "2");
+    assert_eq!(info["key_spec"], "AES_256");
+    assert_eq!(info["scheduled_deletion_date"], "");
+    assert!(
+        info["creation_date"]
+            .as_str()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+            > 0
+    );
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": "x"})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h.kms("POST", "/kms/describe-key", Some(json!({}))).await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/describe-key",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+
+    // list-keys: paging by marker.
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"limit": "1"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    assert_eq!(r.body["truncated"], "true");
+    assert_eq!(r.body["keys"], json!([key]));
+    assert_eq!(r.body["key_details"][0]["key_id"], key.as_str());
+    let marker = r.body["next_marker"].as_str().unwrap().to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/list-keys",
+            Some(json!({"limit": 1, "marker": marker})),
+        )
+        .await;
+    assert_eq!(r.body["keys"], json!([other]));
+    assert_eq!(r.body["truncated"], "false");
+    assert_eq!(r.body["next_marker"], "");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"limit": "abc"})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"key_state": "7"})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"sequence": "short"})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0206");
+
+    // update-key-alias / update-key-description.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "renamed"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"key_info": {"key_id": key, "key_alias": "renamed"}})
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "other"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.1104");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "no spaces"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.1101");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-description",
+            Some(json!({"key_id": key, "key_description": "described"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_info"]["key_description"], "described");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-description",
+            Some(json!({"key_id": key, "key_description": "d".repeat(256)})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.body["key_info"]["key_alias"], "renamed");
+    assert_eq!(r.body["key_info"]["key_description"], "described");
+
+    // cancel-key-deletion.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/cancel-key-deletion",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.6011");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/schedule-key-deletion",
+            Some(json!({"key_id": key, "pending_days": "7"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.body["key_info"]["key_state"], "4");
+    assert!(
+        !r.body["key_info"]["scheduled_deletion_date"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "late"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0210");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/cancel-key-deletion",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"key_id": key, "key_state": "3"}));
+    let r = h.kms("GET", "/kms/cancel-key-deletion", None).await;
+    assert_kms_error(&r, 405, "KMS.0215");
+}

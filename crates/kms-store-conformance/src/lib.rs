@@ -27,9 +27,9 @@ use std::thread;
 
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory, ClusterInfo,
-    DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyRecord, KeyState,
-    KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
-    StoredCertificate, Timestamp,
+    DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
+    KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
+    PinVerifierStore, StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
 use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
 use kms_model::{CertificateRecord, KeystoreType};
@@ -159,6 +159,10 @@ cases![
     race_certificate_name,
     race_certificate_rename,
     race_delete_keystore_against_key_insert,
+    key_list_filters_paging_and_expiry,
+    key_alias_update,
+    key_description_update,
+    race_key_alias_update,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics
@@ -1756,4 +1760,215 @@ pub fn id_generator_format_and_uniqueness(ids: &dyn IdGenerator) {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), n, "ids must be distinct");
+}
+
+// ---------------------------------------------------------------- key management
+
+fn key_ids(list: &[KeyRecord]) -> Vec<String> {
+    list.iter().map(|k| k.key_id.clone()).collect()
+}
+
+fn query(state: Option<KeyState>, live_at: i64, offset: u64, limit: u64) -> KeyListQuery {
+    KeyListQuery {
+        state,
+        live_at: Timestamp(live_at),
+        offset,
+        limit,
+    }
+}
+
+/// list_keys: the project's keys only, oldest first (create time, then
+/// key id), the state filter, offset and limit, the total of all matching
+/// keys, and keys pending deletion whose deletion time is at or before
+/// `live_at` neither listed nor counted (those later still are).
+pub fn key_list_filters_paging_and_expiry(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let t = 1_700_000_000_000;
+    // Inserted out of order; ids 3 and 4 share a create time.
+    for (n, ct) in [(4, t + 5), (1, t + 9), (3, t + 5), (2, t + 1)] {
+        let k = KeyRecord {
+            create_time: Timestamp(ct),
+            ..key(n, PROJECT, &format!("k{n}"), "0")
+        };
+        ok(s.keys.insert_key(&k, &wrapped(&id(n), 1, 1)), "insert");
+    }
+    ok(
+        s.keys
+            .insert_key(&key(9, OTHER_PROJECT, "other", "0"), &wrapped(&id(9), 1, 1)),
+        "insert other project",
+    );
+    let (total, page) = ok(s.keys.list_keys(PROJECT, &query(None, t, 0, 100)), "list");
+    assert_eq!(total, 4, "only the project's keys are counted");
+    assert_eq!(
+        key_ids(&page),
+        vec![id(2), id(3), id(4), id(1)],
+        "oldest first, ties by key id"
+    );
+    assert_eq!(
+        page[0],
+        KeyRecord {
+            create_time: Timestamp(t + 1),
+            ..key(2, PROJECT, "k2", "0")
+        },
+        "every field round-trips"
+    );
+    let (total, page) = ok(s.keys.list_keys(PROJECT, &query(None, t, 1, 2)), "page");
+    assert_eq!((total, key_ids(&page)), (4, vec![id(3), id(4)]));
+    let (_, page) = ok(
+        s.keys.list_keys(PROJECT, &query(None, t, 4, 2)),
+        "past the end",
+    );
+    assert!(page.is_empty());
+    ok(
+        s.keys
+            .set_key_state(PROJECT, &id(3), KeyState::Disabled, None),
+        "disable",
+    );
+    ok(
+        s.keys.set_key_state(
+            PROJECT,
+            &id(4),
+            KeyState::PendingDeletion,
+            Some(Timestamp(t + 100)),
+        ),
+        "schedule deletion",
+    );
+    let (total, page) = ok(
+        s.keys
+            .list_keys(PROJECT, &query(Some(KeyState::Disabled), t, 0, 100)),
+        "disabled",
+    );
+    assert_eq!((total, key_ids(&page)), (1, vec![id(3)]));
+    let (total, _) = ok(
+        s.keys.list_keys(
+            PROJECT,
+            &query(Some(KeyState::PendingDeletion), t + 99, 0, 100),
+        ),
+        "pending before its time",
+    );
+    assert_eq!(total, 1, "a key pending deletion is listed until its time");
+    for at in [t + 100, t + 101] {
+        let (total, page) = ok(s.keys.list_keys(PROJECT, &query(None, at, 0, 100)), "gone");
+        assert_eq!(
+            (total, key_ids(&page)),
+            (3, vec![id(2), id(3), id(1)]),
+            "a key whose deletion time has come is gone"
+        );
+    }
+    let (total, _) = ok(
+        s.keys.list_keys(OTHER_PROJECT, &query(None, t, 0, 100)),
+        "other project",
+    );
+    assert_eq!(total, 1);
+}
+
+/// update_key_alias: renames within the project, keeps every other field,
+/// refuses an alias another key of the project has (changing nothing),
+/// accepts the key's own alias and an alias taken in another project only,
+/// and is not-found for an unknown key or another project's key.
+pub fn key_alias_update(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "one", "0"), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(2, PROJECT, "two", "0"), &wrapped(&id(2), 1, 2)),
+        "insert",
+    );
+    ok(
+        s.keys.insert_key(
+            &key(3, OTHER_PROJECT, "elsewhere", "0"),
+            &wrapped(&id(3), 1, 3),
+        ),
+        "insert",
+    );
+    ok(s.keys.update_key_alias(PROJECT, &id(1), "uno"), "rename");
+    let got = ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"));
+    assert_eq!(*got, key(1, PROJECT, "uno", "0"), "only the alias changed");
+    assert_eq!(
+        s.keys.update_key_alias(PROJECT, &id(1), "two"),
+        Err(UpdateKeyAliasError::AliasTaken)
+    );
+    let got = ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"));
+    assert_eq!(got.alias, "uno", "a refused rename changes nothing");
+    ok(s.keys.update_key_alias(PROJECT, &id(1), "uno"), "own alias");
+    ok(
+        s.keys.update_key_alias(PROJECT, &id(1), "elsewhere"),
+        "an alias of another project is free",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(4, PROJECT, "uno", "0"), &wrapped(&id(4), 1, 4)),
+        "the old alias is free again",
+    );
+    assert_eq!(
+        s.keys.update_key_alias(PROJECT, &id(99), "x"),
+        Err(UpdateKeyAliasError::NotFound)
+    );
+    assert_eq!(
+        s.keys.update_key_alias(PROJECT, &id(3), "x"),
+        Err(UpdateKeyAliasError::NotFound),
+        "another project's key is not found"
+    );
+}
+
+/// update_key_description: sets the description only, within the project.
+pub fn key_description_update(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "one", "0"), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    assert!(ok(
+        s.keys
+            .update_key_description(PROJECT, &id(1), "new words \u{e9}"),
+        "describe"
+    ));
+    let got = ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"));
+    assert_eq!(
+        *got,
+        KeyRecord {
+            description: "new words \u{e9}".to_owned(),
+            ..key(1, PROJECT, "one", "0")
+        }
+    );
+    assert!(ok(
+        s.keys.update_key_description(PROJECT, &id(1), ""),
+        "empty"
+    ));
+    assert!(!ok(
+        s.keys.update_key_description(OTHER_PROJECT, &id(1), "x"),
+        "other project"
+    ));
+    assert!(!ok(
+        s.keys.update_key_description(PROJECT, &id(2), "x"),
+        "unknown"
+    ));
+}
+
+/// 8 threads rename 8 keys to one alias: exactly one wins.
+pub fn race_key_alias_update(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let keys = &*s.keys;
+    for i in 0..RACE_THREADS {
+        ok(
+            keys.insert_key(
+                &key(i, PROJECT, &format!("k{i}"), "0"),
+                &wrapped(&id(i), 1, 1),
+            ),
+            "insert",
+        );
+    }
+    let results = race(|i| keys.update_key_alias(PROJECT, &id(i), "same"));
+    one_winner(
+        &results,
+        &UpdateKeyAliasError::AliasTaken,
+        "key alias update",
+    );
+    let (_, all) = ok(keys.list_keys(PROJECT, &query(None, 0, 0, 100)), "list");
+    assert_eq!(all.iter().filter(|k| k.alias == "same").count(), 1);
 }

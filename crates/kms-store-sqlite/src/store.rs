@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
-    InsertKeyError, InsertKeystoreError, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
-    KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, StoredCertificate,
-    Timestamp,
+    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyRecord, KeyState, KeystoreRecord,
+    KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult,
+    StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
 use kms_model::{CertificateRecord, KeystoreRef, KeystoreType};
@@ -501,6 +501,41 @@ type KeyRow = (
     Option<i64>,
 );
 
+const KEY_COLUMNS: &str = "key_id, domain_id, project_id, alias, description, keystore_id, state,
+     current_version, create_time, deletion_time";
+
+fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
+    let (key_id, domain_id, project_id, alias, description, keystore_id, state, ver, ct, dt) = row;
+    Ok(KeyRecord {
+        key_id,
+        domain_id,
+        project_id,
+        alias,
+        description,
+        keystore_id,
+        state: key_state(&state)?,
+        current_version: u32::try_from(ver)
+            .map_err(|_| PortError::corrupt("bad key version in database"))?,
+        create_time: Timestamp(ct),
+        deletion_time: dt.map(Timestamp),
+    })
+}
+
 impl MasterKeyStore for SqliteStore {
     fn insert_key(
         &self,
@@ -548,56 +583,14 @@ impl MasterKeyStore for SqliteStore {
     fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
         let row: Option<KeyRow> = self
             .read(|c| {
-                c.prepare_cached(
-                    "SELECT key_id, domain_id, project_id, alias, description, keystore_id, state,
-                            current_version, create_time, deletion_time
-                     FROM keys WHERE project_id = ?1 AND key_id = ?2",
-                )?
-                .query_row(params![project_id, key_id], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                })
+                c.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE project_id = ?1 AND key_id = ?2"
+                ))?
+                .query_row(params![project_id, key_id], key_row)
                 .optional()
             })
             .map_err(|e| backend(&e))?;
-        let Some((
-            key_id,
-            domain_id,
-            project_id,
-            alias,
-            description,
-            keystore_id,
-            state,
-            ver,
-            ct,
-            dt,
-        )) = row
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Arc::new(KeyRecord {
-            key_id,
-            domain_id,
-            project_id,
-            alias,
-            description,
-            keystore_id,
-            state: key_state(&state)?,
-            current_version: u32::try_from(ver)
-                .map_err(|_| PortError::corrupt("bad key version in database"))?,
-            create_time: Timestamp(ct),
-            deletion_time: dt.map(Timestamp),
-        })))
+        row.map(|r| key_record(r).map(Arc::new)).transpose()
     }
 
     fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
@@ -634,6 +627,87 @@ impl MasterKeyStore for SqliteStore {
         })
         .map(to_u64)
         .map_err(|e| backend(&e))
+    }
+
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        // ?2: the state filter (NULL: any); ?3: the instant at which keys
+        // pending deletion with an earlier deletion time are gone.
+        const MATCH: &str = "project_id = ?1 AND (?2 IS NULL OR state = ?2)
+             AND NOT (state = '4' AND deletion_time IS NOT NULL AND deletion_time <= ?3)";
+        let state = query.state.map(KeyState::as_str);
+        let live_at = query.live_at.0;
+        let (total, rows) = self
+            .read(|c| {
+                let total: i64 = c
+                    .prepare_cached(&format!("SELECT COUNT(*) FROM keys WHERE {MATCH}"))?
+                    .query_row(params![project_id, state, live_at], |r| r.get(0))?;
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE {MATCH}
+                     ORDER BY create_time, key_id LIMIT ?4 OFFSET ?5"
+                ))?;
+                let rows = stmt
+                    .query_map(
+                        params![
+                            project_id,
+                            state,
+                            live_at,
+                            to_i64(query.limit),
+                            to_i64(query.offset)
+                        ],
+                        key_row,
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((total, rows))
+            })
+            .map_err(|e| backend(&e))?;
+        let records = rows
+            .into_iter()
+            .map(key_record)
+            .collect::<PortResult<Vec<_>>>()?;
+        Ok((to_u64(total), records))
+    }
+
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), UpdateKeyAliasError> {
+        let res = self.write(|c| {
+            c.prepare_cached("UPDATE keys SET alias = ?3 WHERE project_id = ?1 AND key_id = ?2")?
+                .execute(params![project_id, key_id, alias])
+        });
+        match res {
+            Ok(0) => Err(UpdateKeyAliasError::NotFound),
+            Ok(_) => Ok(()),
+            Err(e) => match violation(&e) {
+                Some(Violation::Unique(cols)) if cols.contains("keys.alias") => {
+                    Err(UpdateKeyAliasError::AliasTaken)
+                }
+                _ => Err(backend(&e).into()),
+            },
+        }
+    }
+
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool> {
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "UPDATE keys SET description = ?3 WHERE project_id = ?1 AND key_id = ?2",
+                )?
+                .execute(params![project_id, key_id, description])
+            })
+            .map_err(|e| backend(&e))?;
+        Ok(n > 0)
     }
 }
 

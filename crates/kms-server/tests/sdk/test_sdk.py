@@ -41,6 +41,17 @@ from huaweicloudsdkkms.v2 import (
     DecryptDatakeyRequestBody,
     EncryptDatakeyRequest,
     EncryptDatakeyRequestBody,
+    OperateKeyRequestBody,
+    ListKeyDetailRequest,
+    ListKeysRequest,
+    ListKeysRequestBody,
+    UpdateKeyAliasRequest,
+    UpdateKeyAliasRequestBody,
+    UpdateKeyDescriptionRequest,
+    UpdateKeyDescriptionRequestBody,
+    DeleteKeyRequest,
+    ScheduleKeyDeletionRequestBody,
+    CancelKeyDeletionRequest,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -222,6 +233,41 @@ def main():
         def _():
             expect_error(lambda: kms.create_datakey_without_plaintext(CreateDatakeyWithoutPlaintextRequest(
                 body=CreateDatakeyRequestBody(key_id="00000000-0000-4000-8000-000000000099"))), 404, "KMS.0207")
+        _()
+
+        @check("describe-key, list-keys, update alias and description")
+        def _():
+            d = kms.list_key_detail(ListKeyDetailRequest(body=OperateKeyRequestBody(key_id=state["key"])))
+            assert d.key_info.key_id == state["key"] and d.key_info.key_state == "2", d
+            assert d.key_info.key_alias == "sdk_key" and d.key_info.key_spec == "AES_256", d
+            second = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="sdk_key_2")))
+            page = kms.list_keys(ListKeysRequest(body=ListKeysRequestBody(limit="1")))
+            assert page.total == 2 and page.truncated == "true" and page.keys == [state["key"]], page
+            rest = kms.list_keys(ListKeysRequest(body=ListKeysRequestBody(limit="1", marker=page.next_marker)))
+            assert rest.keys == [second.key_info.key_id] and rest.truncated == "false", rest
+            assert rest.key_details[0].key_alias == "sdk_key_2", rest
+            a = kms.update_key_alias(UpdateKeyAliasRequest(body=UpdateKeyAliasRequestBody(
+                key_id=second.key_info.key_id, key_alias="sdk_key_renamed")))
+            assert a.key_info.key_alias == "sdk_key_renamed", a
+            expect_error(lambda: kms.update_key_alias(UpdateKeyAliasRequest(body=UpdateKeyAliasRequestBody(
+                key_id=second.key_info.key_id, key_alias="sdk_key"))), 400, "KMS.1104")
+            u = kms.update_key_description(UpdateKeyDescriptionRequest(body=UpdateKeyDescriptionRequestBody(
+                key_id=second.key_info.key_id, key_description="from the SDK")))
+            assert u.key_info.key_description == "from the SDK", u
+            state["second_key"] = second.key_info.key_id
+        _()
+
+        @check("schedule-key-deletion then cancel-key-deletion")
+        def _():
+            k = state["second_key"]
+            r = kms.delete_key(DeleteKeyRequest(body=ScheduleKeyDeletionRequestBody(key_id=k, pending_days="7")))
+            assert r.key_state == "4", r
+            d = kms.list_key_detail(ListKeyDetailRequest(body=OperateKeyRequestBody(key_id=k)))
+            assert d.key_info.key_state == "4" and d.key_info.scheduled_deletion_date, d
+            c = kms.cancel_key_deletion(CancelKeyDeletionRequest(body=OperateKeyRequestBody(key_id=k)))
+            assert c.key_state == "3", c
+            expect_error(lambda: kms.cancel_key_deletion(CancelKeyDeletionRequest(
+                body=OperateKeyRequestBody(key_id=k))), 400, "KMS.6011")
         _()
 
         @check("create, show, list, delete certificate")
