@@ -33,6 +33,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_list_keys", body_list_keys),
     ("body_update_key_alias", body_update_key_alias),
     ("body_update_key_description", body_update_key_description),
+    ("body_encrypt_data", body_encrypt_data),
+    ("body_decrypt_data", body_decrypt_data),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -209,4 +211,14 @@ pub fn body_update_key_alias(data: &[u8]) {
 /// update-key-description body.
 pub fn body_update_key_description(data: &[u8]) {
     body(Operation::UpdateKeyDescription, data);
+}
+
+/// encrypt-data body.
+pub fn body_encrypt_data(data: &[u8]) {
+    body(Operation::EncryptData, data);
+}
+
+/// decrypt-data body.
+pub fn body_decrypt_data(data: &[u8]) {
+    body(Operation::DecryptData, data);
 }

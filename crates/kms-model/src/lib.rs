@@ -24,6 +24,10 @@ pub use request::{
     MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES, OperateKeyRequest, Operation,
     PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest, decode_body,
 };
+pub use request::{
+    DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
+    MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
+};
 pub use wire::{
     CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails,
     ListKeyDetailResponseBody, ListKeysRequestBody, ListKeysResponseBody,
@@ -40,4 +44,8 @@ pub use wire::{
     KeystoreStateResponseBody, ListCertificatesV2ResponseBody, ListKeyStoresResponseBody,
     LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
     ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
+};
+pub use wire::{
+    DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
+    EncryptDataResponseBody,
 };

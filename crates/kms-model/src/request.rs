@@ -18,9 +18,9 @@ use crate::domain::{
 use crate::error::{ApiError, Result, Rule, ValidationError};
 use crate::wire::{
     CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreateKeyStoreRequestBody,
-    CreatePinRequestBody, DecryptDatakeyRequestBody, EncryptDatakeyRequestBody,
-    ListKeysRequestBody, LooseString, OperateKeyRequestBody, UpdateKeyAliasRequestBody,
-    UpdateKeyDescriptionRequestBody,
+    CreatePinRequestBody, DecryptDataRequestBody, DecryptDatakeyRequestBody,
+    EncryptDataRequestBody, EncryptDatakeyRequestBody, ListKeysRequestBody, LooseString,
+    OperateKeyRequestBody, UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
 };
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
@@ -908,6 +908,243 @@ impl UpdateKeyDescriptionRequest {
     }
 }
 
+// ---------------------------------------------------------------- data
+
+/// Largest `plain_text` of encrypt-data, in bytes.
+pub const MAX_DATA_PLAIN_TEXT_BYTES: usize = 4096;
+/// Largest `cipher_text` of decrypt-data, in base64 characters (the SDK's
+/// pattern `^[0-9a-zA-Z+/=]{128,5648}$`).
+pub const MAX_DATA_CIPHER_TEXT_CHARS: usize = 5648;
+/// Largest canonical `encryption_context`, in bytes.
+pub const MAX_ENCRYPTION_CONTEXT_BYTES: usize = 8192;
+
+/// A validated `encryption_context`: a JSON object of string values, held
+/// in its canonical form (keys sorted by their UTF-8 bytes, compact JSON,
+/// serde_json's escaping). An empty object is the same as none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct EncryptionContext(std::collections::BTreeMap<String, String>);
+
+impl EncryptionContext {
+    /// Validates an `encryption_context` object.
+    ///
+    /// # Errors
+    /// A value that is not a string, or a canonical form over 8192 bytes
+    /// (`encryption_context`, KMS.0308).
+    pub fn parse(map: &serde_json::Map<String, serde_json::Value>) -> Result<Self> {
+        let mut out = std::collections::BTreeMap::new();
+        for (k, v) in map {
+            let serde_json::Value::String(v) = v else {
+                return Err(ValidationError::new(
+                    "encryption_context",
+                    Rule::WrongType("every value must be a string".to_owned()),
+                ));
+            };
+            out.insert(k.clone(), v.clone());
+        }
+        let ctx = Self(out);
+        if ctx.canonical().len() > MAX_ENCRYPTION_CONTEXT_BYTES {
+            return Err(ValidationError::new(
+                "encryption_context",
+                Rule::TooLong {
+                    max: MAX_ENCRYPTION_CONTEXT_BYTES,
+                },
+            ));
+        }
+        Ok(ctx)
+    }
+
+    /// The canonical bytes bound to a ciphertext: empty for an empty
+    /// context, else the compact JSON object with sorted keys.
+    #[must_use]
+    pub fn canonical(&self) -> Vec<u8> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
+        // A map of strings always serialises.
+        serde_json::to_vec(&self.0).unwrap_or_default()
+    }
+}
+
+fn symmetric_default(v: &Option<String>) -> Result<()> {
+    match v.as_deref() {
+        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
+        Some("RSAES_OAEP_SHA_256" | "SM2_ENCRYPT") => Err(ValidationError::new(
+            "encryption_algorithm",
+            Rule::Unsupported("symmetric keys take SYMMETRIC_DEFAULT"),
+        )),
+        Some(_) => Err(ValidationError::new(
+            "encryption_algorithm",
+            Rule::NotOneOf("SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_256, SM2_ENCRYPT"),
+        )),
+    }
+}
+
+fn encryption_context(
+    v: &Option<serde_json::Map<String, serde_json::Value>>,
+) -> Result<EncryptionContext> {
+    v.as_ref()
+        .map(EncryptionContext::parse)
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// A validated encrypt-data request. Holds the data: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct EncryptDataRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// The data (UTF-8 bytes of `plain_text`).
+    #[serde(serialize_with = "ser_secret_len")]
+    pub plain_text: Zeroizing<Vec<u8>>,
+    /// Bound AAD.
+    pub additional_authenticated_data: Option<Aad>,
+    /// Bound context.
+    pub encryption_context: EncryptionContext,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl fmt::Debug for EncryptDataRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptDataRequest")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("encryption_context", &self.encryption_context)
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
+
+impl EncryptDataRequest {
+    /// `plain_text` 1..=4096 bytes (KMS.2101), `encryption_algorithm`
+    /// `SYMMETRIC_DEFAULT`, AAD at most 128 bytes, `encryption_context` an
+    /// object of strings.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &EncryptDataRequestBody) -> Result<Self> {
+        let key_id = KeyId::parse(&b.key_id)?;
+        let n = b.plain_text.len();
+        if n == 0 {
+            return Err(ValidationError::new("plain_text", Rule::Empty));
+        }
+        if n > MAX_DATA_PLAIN_TEXT_BYTES {
+            return Err(ValidationError::new(
+                "plain_text",
+                Rule::TooLong {
+                    max: MAX_DATA_PLAIN_TEXT_BYTES,
+                },
+            ));
+        }
+        symmetric_default(&b.encryption_algorithm)?;
+        Ok(Self {
+            key_id,
+            plain_text: Zeroizing::new(b.plain_text.as_bytes().to_vec()),
+            additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.additional_authenticated_data,
+            ))?,
+            encryption_context: encryption_context(&b.encryption_context)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`EncryptDataRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated decrypt-data request.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct DecryptDataRequest {
+    /// The data blob.
+    #[serde(serialize_with = "ser_hex_upper")]
+    pub cipher_text: Vec<u8>,
+    /// The CMK, when the caller names it.
+    pub key_id: Option<KeyId>,
+    /// Bound AAD.
+    pub additional_authenticated_data: Option<Aad>,
+    /// Bound context.
+    pub encryption_context: EncryptionContext,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl fmt::Debug for DecryptDataRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecryptDataRequest")
+            .field(
+                "cipher_text",
+                &format_args!("{} bytes", self.cipher_text.len()),
+            )
+            .field("key_id", &self.key_id)
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("encryption_context", &self.encryption_context)
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
+
+impl DecryptDataRequest {
+    /// `cipher_text` standard padded base64 of at most 5648 characters
+    /// (KMS.2201); `key_id` optional.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &DecryptDataRequestBody) -> Result<Self> {
+        use base64ct::Encoding as _;
+        if b.cipher_text.is_empty() {
+            return Err(ValidationError::new("cipher_text", Rule::Empty));
+        }
+        if b.cipher_text.len() > MAX_DATA_CIPHER_TEXT_CHARS {
+            return Err(ValidationError::new(
+                "cipher_text",
+                Rule::TooLong {
+                    max: MAX_DATA_CIPHER_TEXT_CHARS,
+                },
+            ));
+        }
+        let cipher_text = base64ct::Base64::decode_vec(&b.cipher_text).map_err(|_| {
+            ValidationError::new(
+                "cipher_text",
+                Rule::InvalidCharacter {
+                    at: 0,
+                    pattern: "standard base64 with padding",
+                },
+            )
+        })?;
+        symmetric_default(&b.encryption_algorithm)?;
+        Ok(Self {
+            cipher_text,
+            key_id: opt_str(&b.key_id).map(KeyId::parse).transpose()?,
+            additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.additional_authenticated_data,
+            ))?,
+            encryption_context: encryption_context(&b.encryption_context)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`DecryptDataRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
 // ---------------------------------------------------------------- operations
 
 /// Every operation whose request body kms-model validates.
@@ -942,6 +1179,10 @@ pub enum Operation {
     UpdateKeyAlias,
     /// `POST /v1.0/{project_id}/kms/update-key-description`.
     UpdateKeyDescription,
+    /// `POST /v1.0/{project_id}/kms/encrypt-data`.
+    EncryptData,
+    /// `POST /v1.0/{project_id}/kms/decrypt-data`.
+    DecryptData,
 }
 
 impl Operation {
@@ -963,6 +1204,8 @@ impl Operation {
         ("list-keys", Self::ListKeys),
         ("update-key-alias", Self::UpdateKeyAlias),
         ("update-key-description", Self::UpdateKeyDescription),
+        ("encrypt-data", Self::EncryptData),
+        ("decrypt-data", Self::DecryptData),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -1008,6 +1251,8 @@ impl Operation {
             Self::ListKeys => norm(ListKeysRequest::from_json(bytes)),
             Self::UpdateKeyAlias => norm(UpdateKeyAliasRequest::from_json(bytes)),
             Self::UpdateKeyDescription => norm(UpdateKeyDescriptionRequest::from_json(bytes)),
+            Self::EncryptData => norm(EncryptDataRequest::from_json(bytes)),
+            Self::DecryptData => norm(DecryptDataRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {

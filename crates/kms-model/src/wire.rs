@@ -729,3 +729,95 @@ pub struct CancelKeyDeletionResponseBody {
     /// `3`: a key whose deletion is cancelled is disabled.
     pub key_state: String,
 }
+
+// ---------------------------------------------------------------- data
+
+/// Body of `POST /v1.0/{project_id}/kms/encrypt-data`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptDataRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The data, 1..=4096 bytes of UTF-8.
+    pub plain_text: String,
+    /// `SYMMETRIC_DEFAULT` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_algorithm: Option<String>,
+    /// At most 128 bytes, bound to the ciphertext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_authenticated_data: Option<String>,
+    /// A JSON object of string values, bound to the ciphertext (the API
+    /// reference's `encryption_context`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_context: Option<serde_json::Map<String, serde_json::Value>>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+impl fmt::Debug for EncryptDataRequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptDataRequestBody")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field("encryption_algorithm", &self.encryption_algorithm)
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("encryption_context", &self.encryption_context)
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
+
+/// Response of encrypt-data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptDataResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The data blob, base64.
+    pub cipher_text: String,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/decrypt-data`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecryptDataRequestBody {
+    /// The data blob, base64 (it names its key and key version).
+    pub cipher_text: String,
+    /// `SYMMETRIC_DEFAULT` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_algorithm: Option<String>,
+    /// The CMK; optional, and when given it must be the blob's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The AAD given at encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_authenticated_data: Option<String>,
+    /// The encryption context given at encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_context: Option<serde_json::Map<String, serde_json::Value>>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of decrypt-data. Holds the plaintext: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecryptDataResponseBody {
+    /// The CMK the blob named.
+    pub key_id: String,
+    /// The data.
+    pub plain_text: String,
+    /// The data, base64.
+    pub plain_text_base64: String,
+}
+
+impl fmt::Debug for DecryptDataResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecryptDataResponseBody")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field("plain_text_base64", &"<redacted>")
+            .finish()
+    }
+}

@@ -147,6 +147,8 @@ pub fn router(state: AppState) -> Router {
             &format!("{kms}/kms/cancel-key-deletion"),
             post(cancel_key_deletion),
         )
+        .route(&format!("{kms}/kms/encrypt-data"), post(encrypt_data))
+        .route(&format!("{kms}/kms/decrypt-data"), post(decrypt_data))
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
         .route(
             &format!("{kms}/kms/create-datakey-without-plaintext"),
@@ -666,6 +668,16 @@ async fn cancel_key_deletion(ctx: Ctx) -> Response {
         ctx.blocking(move |k, c| k.cancel_key_deletion(c, &body))
             .await,
     )
+}
+
+async fn encrypt_data(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::EncryptDataRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.encrypt_data(c, &body)))
+}
+
+async fn decrypt_data(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::DecryptDataRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.decrypt_data(c, &body)))
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {

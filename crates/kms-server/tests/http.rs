@@ -1183,3 +1183,94 @@ async fn key_management_routes() {
     let r = h.kms("GET", "/kms/cancel-key-deletion", None).await;
     assert_kms_error(&r, 405, "KMS.0215");
 }
+
+#[tokio::test]
+async fn encrypt_and_decrypt_data() {
+    let h = harness();
+    let key = h.create_key("data_key").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({
+                "key_id": key,
+                "plain_text": "hello data",
+                "encryption_algorithm": "SYMMETRIC_DEFAULT",
+                "encryption_context": {"app": "vault"}
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_id"], key.as_str());
+    let ct = r.body["cipher_text"].as_str().unwrap().to_owned();
+    // Only the ciphertext (and the context) is needed to decrypt.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct, "encryption_context": {"app": "vault"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_id"], key.as_str());
+    assert_eq!(r.body["plain_text"], "hello data");
+    assert_eq!(r.body["plain_text_base64"], "aGVsbG8gZGF0YQ==");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": "@@@@"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+    let r = h.kms("POST", "/kms/decrypt-data", Some(json!({}))).await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "x".repeat(4097)})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2101");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "x", "encryption_context": "text"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "x", "encryption_algorithm": "RSAES_OAEP_SHA_256"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"plain_text": "x"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099", "plain_text": "x"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+}

@@ -19,6 +19,7 @@ use crate::ports::{
 };
 
 mod certificates;
+mod data;
 mod datakeys;
 mod keys;
 mod keystores;

@@ -52,6 +52,10 @@ from huaweicloudsdkkms.v2 import (
     DeleteKeyRequest,
     ScheduleKeyDeletionRequestBody,
     CancelKeyDeletionRequest,
+    EncryptDataRequest,
+    EncryptDataRequestBody,
+    DecryptDataRequest,
+    DecryptDataRequestBody,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -268,6 +272,25 @@ def main():
             assert c.key_state == "3", c
             expect_error(lambda: kms.cancel_key_deletion(CancelKeyDeletionRequest(
                 body=OperateKeyRequestBody(key_id=k))), 400, "KMS.6011")
+        _()
+
+        @check("encrypt-data then decrypt-data from cipher_text alone")
+        def _():
+            e = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=state["key"], plain_text="data from the SDK", encryption_algorithm="SYMMETRIC_DEFAULT")))
+            assert e.key_id == state["key"] and e.cipher_text, e
+            d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(cipher_text=e.cipher_text)))
+            assert d.plain_text == "data from the SDK" and d.key_id == state["key"], d
+            import base64
+            assert base64.b64decode(d.plain_text_base64) == b"data from the SDK", d
+            a = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=state["key"], plain_text="bound", additional_authenticated_data="ctx")))
+            expect_error(lambda: kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=a.cipher_text))), 400, "KMS.2201")
+            d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=a.cipher_text, additional_authenticated_data="ctx")))
+            assert d.plain_text == "bound", d
+            state["data_v1"] = e.cipher_text
         _()
 
         @check("create, show, list, delete certificate")
