@@ -21,7 +21,7 @@ use crate::ports::{
     AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
     Clock, ClusterInfo, DeleteKeystoreOutcome, Entropy, IdGenerator, InsertKeyError,
     InsertKeystoreError, KeyListQuery, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
-    KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports,
+    KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, RotateKeyError,
     StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
 use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
@@ -302,6 +302,80 @@ impl MasterKeyStore for MemoryStore {
             .filter(|k| k.project_id == project_id)
             .map(|k| Arc::make_mut(k).description = description.to_owned())
             .is_some())
+    }
+
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        self.set_rotation(project_id, key_id, enabled, interval_days)
+    }
+
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError> {
+        self.rotate(project_id, key_id, material, version, at)
+    }
+}
+
+impl MemoryStore {
+    fn set_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        Ok(s.keys
+            .get_mut(key_id)
+            .filter(|k| k.project_id == project_id)
+            .map(|k| {
+                let r = &mut Arc::make_mut(k).rotation;
+                if let Some(e) = enabled {
+                    r.enabled = e;
+                }
+                if let Some(d) = interval_days {
+                    r.interval_days = d;
+                }
+            })
+            .is_some())
+    }
+
+    fn rotate(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let Some(k) = s
+            .keys
+            .get_mut(key_id)
+            .filter(|k| k.project_id == project_id)
+        else {
+            return Err(RotateKeyError::NotFound);
+        };
+        if version == 0 || k.current_version != version - 1 {
+            return Err(RotateKeyError::VersionChanged);
+        }
+        let k = Arc::make_mut(k);
+        k.current_version = version;
+        k.rotation.last_rotation_time = Some(at);
+        k.rotation.rotations = k.rotation.rotations.saturating_add(1);
+        s.material
+            .insert((key_id.to_owned(), version), material.as_bytes().to_vec());
+        Ok(())
     }
 }
 

@@ -424,6 +424,35 @@ impl KeyState {
     }
 }
 
+/// A CMK's rotation policy and history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyRotation {
+    /// Whether rotation is enabled (`key_rotation_enabled`).
+    pub enabled: bool,
+    /// The rotation interval, in days (30..=365; default 365).
+    pub interval_days: u32,
+    /// When the key was last rotated.
+    pub last_rotation_time: Option<Timestamp>,
+    /// How many times the key was rotated.
+    pub rotations: u32,
+}
+
+impl KeyRotation {
+    /// The interval of a key that was never given one, in days.
+    pub const DEFAULT_INTERVAL_DAYS: u32 = 365;
+}
+
+impl Default for KeyRotation {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            interval_days: Self::DEFAULT_INTERVAL_DAYS,
+            last_rotation_time: None,
+            rotations: 0,
+        }
+    }
+}
+
 /// A CMK's metadata (no key material).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyRecord {
@@ -447,6 +476,8 @@ pub struct KeyRecord {
     pub create_time: Timestamp,
     /// When a pending deletion takes effect.
     pub deletion_time: Option<Timestamp>,
+    /// Rotation policy and history.
+    pub rotation: KeyRotation,
 }
 
 /// Why a key insert did not happen.
@@ -474,6 +505,22 @@ pub enum UpdateKeyAliasError {
     /// No such key in the project.
     #[error("not found")]
     NotFound,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+/// Why a key rotation did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RotateKeyError {
+    /// No such key in the project.
+    #[error("not found")]
+    NotFound,
+    /// The key's current version is no longer the one the rotation was
+    /// made from (another rotation won); nothing changed.
+    #[error("version changed")]
+    VersionChanged,
     /// Storage failure.
     #[error(transparent)]
     Backend(#[from] PortError),
@@ -574,6 +621,37 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         key_id: &str,
         description: &str,
     ) -> PortResult<bool>;
+
+    /// Sets a key's rotation flag (when `enabled` is given) and interval
+    /// (when `interval_days` is given), leaving its history alone; `false`
+    /// when there is no such key in the project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool>;
+
+    /// Rotates a key **only if** its current version is still
+    /// `material`'s version minus one, atomically: stores `material` as the
+    /// new version, makes it current, sets the last rotation time to `at`
+    /// and counts the rotation. Every earlier version's material stays.
+    ///
+    /// # Errors
+    /// No such key in the project, the version moved meanwhile (nothing
+    /// changed), or a backend failure.
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError>;
 }
 
 // ---------------------------------------------------------------- root keys

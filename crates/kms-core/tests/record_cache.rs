@@ -82,6 +82,27 @@ impl MasterKeyStore for Gate {
         self.inner
             .update_key_description(project_id, key_id, description)
     }
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        self.inner
+            .set_key_rotation(project_id, key_id, enabled, interval_days)
+    }
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), kms_core::ports::RotateKeyError> {
+        self.inner
+            .rotate_key(project_id, key_id, material, version, at)
+    }
 }
 
 fn setup() -> (Arc<Kms>, Arc<Gate>, String) {

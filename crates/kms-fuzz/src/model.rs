@@ -35,6 +35,11 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_update_key_description", body_update_key_description),
     ("body_encrypt_data", body_encrypt_data),
     ("body_decrypt_data", body_decrypt_data),
+    (
+        "body_update_key_rotation_interval",
+        body_update_key_rotation_interval,
+    ),
+    ("body_rotate_on_demand", body_rotate_on_demand),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -221,4 +226,14 @@ pub fn body_encrypt_data(data: &[u8]) {
 /// decrypt-data body.
 pub fn body_decrypt_data(data: &[u8]) {
     body(Operation::DecryptData, data);
+}
+
+/// update-key-rotation-interval body.
+pub fn body_update_key_rotation_interval(data: &[u8]) {
+    body(Operation::UpdateKeyRotationInterval, data);
+}
+
+/// rotate-on-demand body.
+pub fn body_rotate_on_demand(data: &[u8]) {
+    body(Operation::RotateOnDemand, data);
 }

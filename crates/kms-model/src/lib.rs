@@ -28,6 +28,7 @@ pub use request::{
     DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
     MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
 };
+pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
 pub use wire::{
     CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails,
     ListKeyDetailResponseBody, ListKeysRequestBody, ListKeysResponseBody,
@@ -48,4 +49,8 @@ pub use wire::{
 pub use wire::{
     DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
     EncryptDataResponseBody,
+};
+pub use wire::{
+    RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
+    UpdateKeyRotationIntervalRequestBody,
 };

@@ -20,7 +20,8 @@ use crate::wire::{
     CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreateKeyStoreRequestBody,
     CreatePinRequestBody, DecryptDataRequestBody, DecryptDatakeyRequestBody,
     EncryptDataRequestBody, EncryptDatakeyRequestBody, ListKeysRequestBody, LooseString,
-    OperateKeyRequestBody, UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
+    OperateKeyRequestBody, RotateOnDemandRequestBody, UpdateKeyAliasRequestBody,
+    UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody,
 };
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
@@ -1145,6 +1146,80 @@ impl DecryptDataRequest {
     }
 }
 
+// ---------------------------------------------------------------- rotation
+
+/// A validated update-key-rotation-interval request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpdateKeyRotationIntervalRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// Days, 30..=365.
+    pub rotation_interval: u32,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl UpdateKeyRotationIntervalRequest {
+    /// Smallest interval, in days.
+    pub const MIN_DAYS: u32 = 30;
+    /// Largest interval, in days.
+    pub const MAX_DAYS: u32 = 365;
+
+    /// `rotation_interval` 30..=365 (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &UpdateKeyRotationIntervalRequestBody) -> Result<Self> {
+        let key_id = KeyId::parse(&b.key_id)?;
+        let days = decimal(
+            "rotation_interval",
+            b.rotation_interval.as_str(),
+            u64::from(Self::MIN_DAYS),
+            u64::from(Self::MAX_DAYS),
+        )?;
+        Ok(Self {
+            key_id,
+            rotation_interval: u32::try_from(days).unwrap_or(Self::MAX_DAYS),
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`UpdateKeyRotationIntervalRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated rotate-on-demand request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RotateOnDemandRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+}
+
+impl RotateOnDemandRequest {
+    /// `key_id` must be a key id.
+    ///
+    /// # Errors
+    /// KMS.0205.
+    pub fn from_body(b: &RotateOnDemandRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`RotateOnDemandRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
 // ---------------------------------------------------------------- operations
 
 /// Every operation whose request body kms-model validates.
@@ -1183,6 +1258,10 @@ pub enum Operation {
     EncryptData,
     /// `POST /v1.0/{project_id}/kms/decrypt-data`.
     DecryptData,
+    /// `POST /v1.0/{project_id}/kms/update-key-rotation-interval`.
+    UpdateKeyRotationInterval,
+    /// `POST /v1.0/{project_id}/kms/rotate-on-demand`.
+    RotateOnDemand,
 }
 
 impl Operation {
@@ -1206,6 +1285,11 @@ impl Operation {
         ("update-key-description", Self::UpdateKeyDescription),
         ("encrypt-data", Self::EncryptData),
         ("decrypt-data", Self::DecryptData),
+        (
+            "update-key-rotation-interval",
+            Self::UpdateKeyRotationInterval,
+        ),
+        ("rotate-on-demand", Self::RotateOnDemand),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -1253,6 +1337,10 @@ impl Operation {
             Self::UpdateKeyDescription => norm(UpdateKeyDescriptionRequest::from_json(bytes)),
             Self::EncryptData => norm(EncryptDataRequest::from_json(bytes)),
             Self::DecryptData => norm(DecryptDataRequest::from_json(bytes)),
+            Self::UpdateKeyRotationInterval => {
+                norm(UpdateKeyRotationIntervalRequest::from_json(bytes))
+            }
+            Self::RotateOnDemand => norm(RotateOnDemandRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {

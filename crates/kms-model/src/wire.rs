@@ -821,3 +821,45 @@ impl fmt::Debug for DecryptDataResponseBody {
             .finish()
     }
 }
+
+// ---------------------------------------------------------------- rotation
+
+/// Body of `POST /v1.0/{project_id}/kms/update-key-rotation-interval`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyRotationIntervalRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// Days, 30..=365 (the SDK sends an integer; text is accepted too).
+    pub rotation_interval: LooseString,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/rotate-on-demand`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotateOnDemandRequestBody {
+    /// The CMK.
+    pub key_id: String,
+}
+
+/// Response of rotate-on-demand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotateOnDemandResponseBody {
+    /// The CMK.
+    pub key_id: String,
+}
+
+/// Response of `POST /v1.0/{project_id}/kms/get-key-rotation-status` (the
+/// body is an [`OperateKeyRequestBody`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowKeyRotationStatusResponseBody {
+    /// Whether rotation is enabled.
+    pub key_rotation_enabled: bool,
+    /// Days between rotations.
+    pub rotation_interval: u32,
+    /// Last rotation, milliseconds since the epoch as text (empty: never).
+    pub last_rotation_time: String,
+    /// Rotations so far.
+    pub number_of_rotations: u32,
+}

@@ -149,6 +149,26 @@ pub fn router(state: AppState) -> Router {
         )
         .route(&format!("{kms}/kms/encrypt-data"), post(encrypt_data))
         .route(&format!("{kms}/kms/decrypt-data"), post(decrypt_data))
+        .route(
+            &format!("{kms}/kms/enable-key-rotation"),
+            post(enable_key_rotation),
+        )
+        .route(
+            &format!("{kms}/kms/disable-key-rotation"),
+            post(disable_key_rotation),
+        )
+        .route(
+            &format!("{kms}/kms/get-key-rotation-status"),
+            post(get_key_rotation_status),
+        )
+        .route(
+            &format!("{kms}/kms/update-key-rotation-interval"),
+            post(update_key_rotation_interval),
+        )
+        .route(
+            &format!("{kms}/kms/rotate-on-demand"),
+            post(rotate_on_demand),
+        )
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
         .route(
             &format!("{kms}/kms/create-datakey-without-plaintext"),
@@ -678,6 +698,49 @@ async fn encrypt_data(ctx: Ctx) -> Response {
 async fn decrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDataRequestBody);
     json(ctx.service, ctx.now(|k, c| k.decrypt_data(c, &body)))
+}
+
+async fn enable_key_rotation(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    empty(
+        StatusCode::OK,
+        ctx.blocking(move |k, c| k.enable_key_rotation(c, &body))
+            .await,
+    )
+}
+
+async fn disable_key_rotation(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    empty(
+        StatusCode::OK,
+        ctx.blocking(move |k, c| k.disable_key_rotation(c, &body))
+            .await,
+    )
+}
+
+async fn get_key_rotation_status(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(
+        ctx.service,
+        ctx.now(|k, c| k.get_key_rotation_status(c, &body)),
+    )
+}
+
+async fn update_key_rotation_interval(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdateKeyRotationIntervalRequestBody);
+    empty(
+        StatusCode::OK,
+        ctx.blocking(move |k, c| k.update_key_rotation_interval(c, &body))
+            .await,
+    )
+}
+
+async fn rotate_on_demand(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::RotateOnDemandRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.rotate_on_demand(c, &body)).await,
+    )
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {

@@ -67,6 +67,25 @@ impl MasterKeyStore for LostDisk {
     fn update_key_description(&self, _: &str, _: &str, _: &str) -> PortResult<bool> {
         Ok(false)
     }
+    fn set_key_rotation(
+        &self,
+        _: &str,
+        _: &str,
+        _: Option<bool>,
+        _: Option<u32>,
+    ) -> PortResult<bool> {
+        Ok(false)
+    }
+    fn rotate_key(
+        &self,
+        _: &str,
+        _: &str,
+        _: &WrappedMasterKey,
+        _: u32,
+        _: Timestamp,
+    ) -> Result<(), kms_core::ports::RotateKeyError> {
+        Err(kms_core::ports::RotateKeyError::NotFound)
+    }
 }
 
 #[derive(Clone, Default)]

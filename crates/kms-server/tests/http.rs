@@ -1274,3 +1274,118 @@ async fn encrypt_and_decrypt_data() {
         .await;
     assert_kms_error(&r, 404, "KMS.0207");
 }
+
+#[tokio::test]
+async fn key_rotation_routes() {
+    let h = harness();
+    let key = h.create_key("rotating").await;
+    let before = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "v1 data"})),
+        )
+        .await
+        .body["cipher_text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key-rotation",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-rotation-interval",
+            Some(json!({"key_id": key, "rotation_interval": 90})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-rotation-interval",
+            Some(json!({"key_id": key, "rotation_interval": 7})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-rotation-interval",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/rotate-on-demand",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"key_id": key}));
+    let r = h
+        .kms(
+            "POST",
+            "/kms/get-key-rotation-status",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_rotation_enabled"], true);
+    assert_eq!(r.body["rotation_interval"], 90);
+    assert_eq!(r.body["number_of_rotations"], 1);
+    assert!(!r.body["last_rotation_time"].as_str().unwrap().is_empty());
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": before})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["plain_text"], "v1 data");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/disable-key-rotation",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/rotate-on-demand",
+            Some(json!({"key_id": "k"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/get-key-rotation-status",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+    let r = h
+        .kms("POST", "/kms/disable-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key-rotation",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0209");
+}

@@ -88,6 +88,15 @@ CREATE TABLE certificates (
     r"
 ALTER TABLE certificates ADD COLUMN sealed_private_key BLOB;
 ",
+    // 3: key rotation policy and history. Existing keys get rotation off,
+    // the default 365-day interval, no rotation yet.
+    r"
+ALTER TABLE keys ADD COLUMN rotation_enabled INTEGER NOT NULL DEFAULT 0
+    CHECK (rotation_enabled IN (0, 1));
+ALTER TABLE keys ADD COLUMN rotation_interval INTEGER NOT NULL DEFAULT 365;
+ALTER TABLE keys ADD COLUMN last_rotation_time INTEGER;
+ALTER TABLE keys ADD COLUMN number_of_rotations INTEGER NOT NULL DEFAULT 0;
+",
 ];
 
 /// Applies every migration the file has not seen yet.

@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
-    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyRecord, KeyState, KeystoreRecord,
-    KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult,
-    StoredCertificate, Timestamp, UpdateKeyAliasError,
+    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyRecord, KeyRotation, KeyState,
+    KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortError,
+    PortResult, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
 use kms_model::{CertificateRecord, KeystoreRef, KeystoreType};
@@ -489,38 +489,38 @@ fn key_state(s: &str) -> PortResult<KeyState> {
 }
 
 type KeyRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    Option<i64>,
+    (String, String, String, String, String, String, String),
+    (i64, i64, Option<i64>),
+    (bool, i64, Option<i64>, i64),
 );
 
 const KEY_COLUMNS: &str = "key_id, domain_id, project_id, alias, description, keystore_id, state,
-     current_version, create_time, deletion_time";
+     current_version, create_time, deletion_time,
+     rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations";
 
 fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
     Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
+        (
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ),
+        (r.get(7)?, r.get(8)?, r.get(9)?),
+        (r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?),
     ))
 }
 
 fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
-    let (key_id, domain_id, project_id, alias, description, keystore_id, state, ver, ct, dt) = row;
+    let (
+        (key_id, domain_id, project_id, alias, description, keystore_id, state),
+        (ver, ct, dt),
+        (rot_enabled, rot_interval, rot_last, rot_count),
+    ) = row;
+    let corrupt = |what: &'static str| PortError::corrupt(what);
     Ok(KeyRecord {
         key_id,
         domain_id,
@@ -533,6 +533,14 @@ fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
             .map_err(|_| PortError::corrupt("bad key version in database"))?,
         create_time: Timestamp(ct),
         deletion_time: dt.map(Timestamp),
+        rotation: KeyRotation {
+            enabled: rot_enabled,
+            interval_days: u32::try_from(rot_interval)
+                .map_err(|_| corrupt("bad rotation interval in database"))?,
+            last_rotation_time: rot_last.map(Timestamp),
+            rotations: u32::try_from(rot_count)
+                .map_err(|_| corrupt("bad rotation count in database"))?,
+        },
     })
 }
 
@@ -548,8 +556,9 @@ impl MasterKeyStore for SqliteStore {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.prepare_cached(
                 "INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
-                                   dedicated_keystore_id, state, current_version, create_time, deletion_time)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                   dedicated_keystore_id, state, current_version, create_time, deletion_time,
+                                   rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 record.key_id,
@@ -563,6 +572,10 @@ impl MasterKeyStore for SqliteStore {
                 record.current_version,
                 record.create_time.0,
                 record.deletion_time.map(|t| t.0),
+                record.rotation.enabled,
+                record.rotation.interval_days,
+                record.rotation.last_rotation_time.map(|t| t.0),
+                record.rotation.rotations,
             ])?;
             tx.prepare_cached("INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)")?
                 .execute(params![record.key_id, record.current_version, material.as_bytes()])?;
@@ -708,6 +721,74 @@ impl MasterKeyStore for SqliteStore {
             })
             .map_err(|e| backend(&e))?;
         Ok(n > 0)
+    }
+
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "UPDATE keys SET rotation_enabled = COALESCE(?3, rotation_enabled),
+                                     rotation_interval = COALESCE(?4, rotation_interval)
+                     WHERE project_id = ?1 AND key_id = ?2",
+                )?
+                .execute(params![project_id, key_id, enabled, interval_days])
+            })
+            .map_err(|e| backend(&e))?;
+        Ok(n > 0)
+    }
+
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError> {
+        let Some(previous) = version.checked_sub(1) else {
+            return Err(RotateKeyError::VersionChanged);
+        };
+        let res = self.write(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let n = tx
+                .prepare_cached(
+                    "UPDATE keys SET current_version = ?3, last_rotation_time = ?5,
+                                     number_of_rotations = number_of_rotations + 1
+                     WHERE project_id = ?1 AND key_id = ?2 AND current_version = ?4",
+                )?
+                .execute(params![project_id, key_id, version, previous, at.0])?;
+            if n == 0 {
+                let exists = tx
+                    .prepare_cached("SELECT 1 FROM keys WHERE project_id = ?1 AND key_id = ?2")?
+                    .query_row(params![project_id, key_id], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                return Ok(Some(exists));
+            }
+            tx.prepare_cached(
+                "INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![key_id, version, material.as_bytes()])?;
+            tx.commit()?;
+            Ok(None)
+        });
+        match res {
+            Ok(None) => Ok(()),
+            Ok(Some(true)) => Err(RotateKeyError::VersionChanged),
+            Ok(Some(false)) => Err(RotateKeyError::NotFound),
+            Err(e) => match violation(&e) {
+                // Material for that version exists already: another
+                // rotation got there.
+                Some(Violation::Unique(_)) => Err(RotateKeyError::VersionChanged),
+                _ => Err(backend(&e).into()),
+            },
+        }
     }
 }
 

@@ -16,8 +16,8 @@ use kms_model::{
 
 use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
 use crate::ports::{
-    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyRecord, KeyState, KeystoreRecord,
-    KeystoreState, Timestamp, UpdateKeyAliasError,
+    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyRecord, KeyRotation, KeyState,
+    KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
 };
 
 /// A key pending deletion whose deletion time has come: gone.
@@ -72,6 +72,7 @@ impl Kms {
             current_version: 1,
             create_time: self.ports.clock.now(),
             deletion_time: None,
+            rotation: KeyRotation::default(),
         };
         match self.ports.keys.insert_key(&record, &wrapped) {
             Ok(()) => {}
@@ -99,7 +100,7 @@ impl Kms {
     /// The key record of the caller's project, whatever its state, unless
     /// it is gone: a key pending deletion whose deletion time has come (by
     /// the clock port) does not exist any more (KMS.0207).
-    fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
+    pub(super) fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
         let now = self.ports.clock.now();
         let key = self.lookup_key(caller, key_id, now.0)?;
         if is_gone(&key, now) {
@@ -354,7 +355,7 @@ impl Kms {
             key_type: "1".to_owned(),
             expiration_time: String::new(),
             origin: "kms".to_owned(),
-            key_rotation_enabled: "false".to_owned(),
+            key_rotation_enabled: k.rotation.enabled.to_string(),
             sys_enterprise_project_id: "0".to_owned(),
             keystore_id: k.keystore_id.clone(),
         }

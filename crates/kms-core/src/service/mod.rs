@@ -24,6 +24,7 @@ mod datakeys;
 mod keys;
 mod keystores;
 mod pins;
+mod rotation;
 
 /// Settings of the core that are not ports.
 #[derive(Clone, Debug, PartialEq, Eq)]

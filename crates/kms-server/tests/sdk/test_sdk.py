@@ -56,6 +56,13 @@ from huaweicloudsdkkms.v2 import (
     EncryptDataRequestBody,
     DecryptDataRequest,
     DecryptDataRequestBody,
+    EnableKeyRotationRequest,
+    DisableKeyRotationRequest,
+    ShowKeyRotationStatusRequest,
+    UpdateKeyRotationIntervalRequest,
+    UpdateKeyRotationIntervalRequestBody,
+    RotateOnDemandRequest,
+    RotateOnDemandRequestBody,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -291,6 +298,37 @@ def main():
                 cipher_text=a.cipher_text, additional_authenticated_data="ctx")))
             assert d.plain_text == "bound", d
             state["data_v1"] = e.cipher_text
+        _()
+
+        @check("rotation round trip: encrypt-data and a DEK, rotate, decrypt old and new")
+        def _():
+            k = state["key"]
+            dek = kms.create_datakey(CreateDatakeyRequest(body=CreateDatakeyRequestBody(key_id=k, datakey_length="256")))
+            kms.enable_key_rotation(EnableKeyRotationRequest(body=OperateKeyRequestBody(key_id=k)))
+            kms.update_key_rotation_interval(UpdateKeyRotationIntervalRequest(
+                body=UpdateKeyRotationIntervalRequestBody(key_id=k, rotation_interval=30)))
+            r = kms.rotate_on_demand(RotateOnDemandRequest(body=RotateOnDemandRequestBody(key_id=k)))
+            assert r.key_id == k, r
+            s = kms.show_key_rotation_status(ShowKeyRotationStatusRequest(body=OperateKeyRequestBody(key_id=k)))
+            assert s.key_rotation_enabled is True and s.rotation_interval == 30, s
+            assert s.number_of_rotations == 1 and s.last_rotation_time, s
+            new = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(key_id=k, plain_text="after")))
+            import base64
+            v_old = int.from_bytes(base64.b64decode(state["data_v1"])[40:44], "big")
+            v_new = int.from_bytes(base64.b64decode(new.cipher_text)[40:44], "big")
+            assert (v_old, v_new) == (1, 2), (v_old, v_new)
+            old = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(cipher_text=state["data_v1"])))
+            assert old.plain_text == "data from the SDK", old
+            d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(cipher_text=new.cipher_text)))
+            assert d.plain_text == "after", d
+            o = kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=k, cipher_text=dek.cipher_text, datakey_cipher_length="32")))
+            assert o.data_key.upper() == dek.plain_text.upper(), o
+            kms.disable_key_rotation(DisableKeyRotationRequest(body=OperateKeyRequestBody(key_id=k)))
+            s = kms.show_key_rotation_status(ShowKeyRotationStatusRequest(body=OperateKeyRequestBody(key_id=k)))
+            assert s.key_rotation_enabled is False, s
+            expect_error(lambda: kms.update_key_rotation_interval(UpdateKeyRotationIntervalRequest(
+                body=UpdateKeyRotationIntervalRequestBody(key_id=k, rotation_interval=400))), 400, "KMS.0308")
         _()
 
         @check("create, show, list, delete certificate")
