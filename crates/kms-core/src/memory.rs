@@ -24,6 +24,7 @@ use crate::ports::{
     KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, RotateKeyError,
     StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
+use crate::ports::{KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 
 fn poisoned<T>(_: T) -> PortError {
@@ -46,6 +47,7 @@ fn id_taken(what: &'static str) -> PortError {
 struct State {
     keystores: Vec<KeystoreRecord>,
     keys: HashMap<String, Arc<KeyRecord>>,
+    tags: HashMap<String, std::collections::BTreeMap<String, String>>,
     material: HashMap<(String, u32), Vec<u8>>,
     certificates: Vec<StoredCertificate>,
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
@@ -379,6 +381,87 @@ impl MemoryStore {
     }
 }
 
+impl KeyTagStore for MemoryStore {
+    fn update_key_tags(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        upsert: &[KeyTag],
+        remove: &[String],
+        max_tags: usize,
+    ) -> Result<(), TagWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.keys
+            .get(key_id)
+            .is_none_or(|k| k.project_id != project_id)
+        {
+            return Err(TagWriteError::NotFound);
+        }
+        let mut tags = s.tags.get(key_id).cloned().unwrap_or_default();
+        for (k, v) in upsert {
+            tags.insert(k.clone(), v.clone());
+        }
+        for k in remove {
+            tags.remove(k);
+        }
+        if tags.len() > max_tags {
+            return Err(TagWriteError::TooMany);
+        }
+        s.tags.insert(key_id.to_owned(), tags);
+        Ok(())
+    }
+
+    fn get_key_tags(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<KeyTag>>> {
+        let s = self.state.read().map_err(poisoned)?;
+        if s.keys
+            .get(key_id)
+            .is_none_or(|k| k.project_id != project_id)
+        {
+            return Ok(None);
+        }
+        Ok(Some(tags_of(&s, key_id)))
+    }
+
+    fn list_keys_by_tags(
+        &self,
+        project_id: &str,
+        tags: &[TagFilter],
+        alias_contains: Option<&str>,
+        query: &KeyListQuery,
+    ) -> PortResult<TaggedKeys> {
+        let s = self.state.read().map_err(poisoned)?;
+        let empty = std::collections::BTreeMap::new();
+        let mut mine: Vec<&Arc<KeyRecord>> = s
+            .keys
+            .values()
+            .filter(|k| k.project_id == project_id && !is_gone(k, query.live_at))
+            .filter(|k| alias_contains.is_none_or(|a| k.alias.contains(a)))
+            .filter(|k| {
+                let have = s.tags.get(&k.key_id).unwrap_or(&empty);
+                tags.iter().all(|f| {
+                    have.get(&f.key)
+                        .is_some_and(|v| f.values.is_empty() || f.values.contains(v))
+                })
+            })
+            .collect();
+        mine.sort_by(|a, b| (a.create_time, &a.key_id).cmp(&(b.create_time, &b.key_id)));
+        let page = mine
+            .iter()
+            .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+            .map(|k| ((***k).clone(), tags_of(&s, &k.key_id)))
+            .collect();
+        Ok((mine.len() as u64, page))
+    }
+}
+
+fn tags_of(s: &State, key_id: &str) -> Vec<KeyTag> {
+    s.tags
+        .get(key_id)
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
 /// A key pending deletion whose deletion time has come.
 fn is_gone(k: &KeyRecord, at: Timestamp) -> bool {
     k.state == KeyState::PendingDeletion && k.deletion_time.is_some_and(|t| t <= at)
@@ -596,6 +679,7 @@ pub fn ports(
         entropy,
         keystores: store.clone(),
         keys: store.clone(),
+        key_tags: store.clone(),
         clusters: Arc::new(StaticClusters(clusters)),
         root_keys: Arc::new(SoftwareRootKeys::new(root_secret)?),
         certificates: store.clone(),

@@ -526,6 +526,37 @@ pub enum RotateKeyError {
     Backend(#[from] PortError),
 }
 
+/// A key's tag: key and value.
+pub type KeyTag = (String, String);
+
+/// A page of keys with their tags, and the number matching in all.
+pub type TaggedKeys = (u64, Vec<(KeyRecord, Vec<KeyTag>)>);
+
+/// Why a tag write did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TagWriteError {
+    /// No such key in the project.
+    #[error("not found")]
+    NotFound,
+    /// The key would have more tags than allowed; nothing changed.
+    #[error("too many tags")]
+    TooMany,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+/// A tag filter of [`KeyTagStore::list_keys_by_tags`]: the key must carry
+/// the tag `key`, with one of `values` (any value when empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagFilter {
+    /// The tag key.
+    pub key: String,
+    /// Accepted values (any when empty).
+    pub values: Vec<String>,
+}
+
 /// Filter and page of [`MasterKeyStore::list_keys`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeyListQuery {
@@ -652,6 +683,49 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         version: u32,
         at: Timestamp,
     ) -> Result<(), RotateKeyError>;
+}
+
+/// Tags of CMKs (at most a few per key, unique tag key per key).
+pub trait KeyTagStore: Send + Sync + fmt::Debug {
+    /// Applies `upsert` (each tag created, or its value replaced) then
+    /// removes the tag keys in `remove`, **only if** the key exists in the
+    /// project and ends with at most `max_tags` tags, atomically.
+    ///
+    /// # Errors
+    /// Not found, too many tags (nothing changed), or a backend failure.
+    fn update_key_tags(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        upsert: &[KeyTag],
+        remove: &[String],
+        max_tags: usize,
+    ) -> Result<(), TagWriteError>;
+
+    /// A key's tags, sorted by tag key; `None` when there is no such key in
+    /// the project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_key_tags(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<KeyTag>>>;
+
+    /// A page of the project's keys carrying every tag of `tags` (each with
+    /// one of its values, any value when none are listed) and, when
+    /// `alias_contains` is given, whose alias contains it; oldest first
+    /// (create time, then key id), each with its tags sorted by tag key,
+    /// and the number matching in all. Keys gone at `query.live_at` (see
+    /// [`KeyListQuery`]) are neither listed nor counted; `query.state` is
+    /// ignored.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn list_keys_by_tags(
+        &self,
+        project_id: &str,
+        tags: &[TagFilter],
+        alias_contains: Option<&str>,
+        query: &KeyListQuery,
+    ) -> PortResult<TaggedKeys>;
 }
 
 // ---------------------------------------------------------------- root keys
@@ -949,6 +1023,8 @@ pub struct Ports {
     pub keystores: Arc<dyn KeystoreStore>,
     /// CMKs (wrapped).
     pub keys: Arc<dyn MasterKeyStore>,
+    /// Tags of CMKs.
+    pub key_tags: Arc<dyn KeyTagStore>,
     /// HSM / CDMS clusters.
     pub clusters: Arc<dyn ClusterDirectory>,
     /// Root keys.

@@ -40,6 +40,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
         body_update_key_rotation_interval,
     ),
     ("body_rotate_on_demand", body_rotate_on_demand),
+    ("body_batch_kms_tags", body_batch_kms_tags),
+    ("body_list_kms_by_tags", body_list_kms_by_tags),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -236,4 +238,14 @@ pub fn body_update_key_rotation_interval(data: &[u8]) {
 /// rotate-on-demand body.
 pub fn body_rotate_on_demand(data: &[u8]) {
     body(Operation::RotateOnDemand, data);
+}
+
+/// tags/action body.
+pub fn body_batch_kms_tags(data: &[u8]) {
+    body(Operation::BatchKmsTags, data);
+}
+
+/// list-kms-by-tags body.
+pub fn body_list_kms_by_tags(data: &[u8]) {
+    body(Operation::ListKmsByTags, data);
 }

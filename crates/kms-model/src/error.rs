@@ -303,6 +303,8 @@ catalogue! {
     KmsInvalidPin = (400, "KMS.6010", Kms, "Invalid PIN", false),
     /// cancel-key-deletion of a key that is not scheduled for deletion.
     KmsKeyNotPendingDeletion = (400, "KMS.6011", Kms, "The key is not scheduled for deletion", false),
+    /// A key would carry more than 10 tags.
+    KmsTooManyTags = (400, "KMS.6012", Kms, "The number of tags of the key has reached the upper limit", false),
     /// The HSM answered with something invalid.
     KmsBadGateway = (502, "KMS.6502", Kms, "The HSM returned an invalid response", false),
     /// The HSM did not answer in time.

@@ -25,10 +25,18 @@ pub use request::{
     PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest, decode_body,
 };
 pub use request::{
+    BatchKmsTagsRequest, ListKmsByTagsRequest, MAX_TAGS_PER_KEY, TagAction, TagKey, TagListAction,
+    TagValue,
+};
+pub use request::{
     DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
     MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
 };
 pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
+pub use wire::{
+    ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
+    ListKmsByTagsResponseBody, ShowKmsTagsResponseBody, Tag, TagItem,
+};
 pub use wire::{
     CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails,
     ListKeyDetailResponseBody, ListKeysRequestBody, ListKeysResponseBody,

@@ -17,11 +17,12 @@ use crate::domain::{
 };
 use crate::error::{ApiError, Result, Rule, ValidationError};
 use crate::wire::{
-    CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreateKeyStoreRequestBody,
-    CreatePinRequestBody, DecryptDataRequestBody, DecryptDatakeyRequestBody,
-    EncryptDataRequestBody, EncryptDatakeyRequestBody, ListKeysRequestBody, LooseString,
-    OperateKeyRequestBody, RotateOnDemandRequestBody, UpdateKeyAliasRequestBody,
-    UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody,
+    BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
+    CreateKeyStoreRequestBody, CreatePinRequestBody, DecryptDataRequestBody,
+    DecryptDatakeyRequestBody, EncryptDataRequestBody, EncryptDatakeyRequestBody,
+    ListKeysRequestBody, ListKmsByTagsRequestBody, LooseString, OperateKeyRequestBody,
+    RotateOnDemandRequestBody, UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
+    UpdateKeyRotationIntervalRequestBody,
 };
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
@@ -1220,6 +1221,282 @@ impl RotateOnDemandRequest {
     }
 }
 
+// ---------------------------------------------------------------- tags
+
+/// Most tags a key carries.
+pub const MAX_TAGS_PER_KEY: usize = 10;
+
+fn check_tag_text(field: &'static str, s: &str, min: usize, max: usize) -> Result<()> {
+    let n = s.chars().count();
+    if n < min {
+        return Err(ValidationError::new(field, Rule::Empty));
+    }
+    if n > max {
+        return Err(ValidationError::new(field, Rule::TooLong { max }));
+    }
+    if let Some(at) = s
+        .bytes()
+        .position(|b| b < 0x20 || matches!(b, b'*' | b'<' | b'>' | b'\\' | b'='))
+    {
+        return Err(ValidationError::new(
+            field,
+            Rule::InvalidCharacter {
+                at,
+                pattern: "no control characters, '*', '<', '>', '\\', '='",
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// A tag key: 1..=36 characters, no control character, `*<>\=`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct TagKey(String);
+
+impl TagKey {
+    /// Validates a tag key (field `tags`, KMS.0308).
+    ///
+    /// # Errors
+    /// Empty, over 36 characters, or a forbidden character.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_tag_text("tags", s, 1, 36)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tag value: 0..=43 characters, no control character, `*<>\=`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct TagValue(String);
+
+impl TagValue {
+    /// Validates a tag value (field `tags`, KMS.0308).
+    ///
+    /// # Errors
+    /// Over 43 characters, or a forbidden character.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_tag_text("tags", s, 0, 43)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `action` of the tags/action route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum TagAction {
+    /// `create`: add the tags (a tag key already present gets the new value).
+    #[serde(rename = "create")]
+    Create,
+    /// `delete`: remove the tag keys (absent ones are ignored).
+    #[serde(rename = "delete")]
+    Delete,
+}
+
+/// A validated batch create/delete of a key's tags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BatchKmsTagsRequest {
+    /// Create or delete.
+    pub action: TagAction,
+    /// The tags (1..=10, tag keys unique).
+    pub tags: Vec<(TagKey, TagValue)>,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl BatchKmsTagsRequest {
+    /// `action` `create|delete`; 1..=10 tags with distinct valid keys and
+    /// valid values (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &BatchCreateKmsTagsRequestBody) -> Result<Self> {
+        let action = match b.action.as_str() {
+            "create" => TagAction::Create,
+            "delete" => TagAction::Delete,
+            _ => {
+                return Err(ValidationError::new(
+                    "action",
+                    Rule::NotOneOf("create, delete"),
+                ));
+            }
+        };
+        if b.tags.is_empty() {
+            return Err(ValidationError::new("tags", Rule::Empty));
+        }
+        if b.tags.len() > MAX_TAGS_PER_KEY {
+            return Err(ValidationError::new(
+                "tags",
+                Rule::OutOfRange {
+                    min: 1,
+                    max: MAX_TAGS_PER_KEY as u64,
+                },
+            ));
+        }
+        let mut tags: Vec<(TagKey, TagValue)> = Vec::with_capacity(b.tags.len());
+        for t in &b.tags {
+            let key = TagKey::parse(&t.key)?;
+            if tags.iter().any(|(k, _)| *k == key) {
+                return Err(ValidationError::new(
+                    "tags",
+                    Rule::Inconsistent("a tag key appears twice"),
+                ));
+            }
+            tags.push((key, TagValue::parse(&t.value)?));
+        }
+        Ok(Self {
+            action,
+            tags,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`BatchKmsTagsRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// `action` of list-kms-by-tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum TagListAction {
+    /// `filter`: a page of keys and the total.
+    #[serde(rename = "filter")]
+    Filter,
+    /// `count`: the total only.
+    #[serde(rename = "count")]
+    Count,
+}
+
+/// A validated list-kms-by-tags request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListKmsByTagsRequest {
+    /// Filter or count.
+    pub action: TagListAction,
+    /// Page size, 1..=1000 (default 10).
+    pub limit: u64,
+    /// Page start (default 0).
+    pub offset: u64,
+    /// Tags every key must carry (each with one of the values; any value
+    /// when none), at most 10, tag keys distinct.
+    pub tags: Vec<(TagKey, Vec<TagValue>)>,
+    /// The alias must contain this (`matches` with key `resource_name`).
+    pub resource_name: Option<String>,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl ListKmsByTagsRequest {
+    /// `action` `filter|count`, `limit` 1..=1000, `offset` a decimal, tags
+    /// as [`TagKey`] / [`TagValue`], `matches` only `resource_name` with a
+    /// 1..=255-character value (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &ListKmsByTagsRequestBody) -> Result<Self> {
+        let action = match b.action.as_str() {
+            "filter" => TagListAction::Filter,
+            "count" => TagListAction::Count,
+            _ => {
+                return Err(ValidationError::new(
+                    "action",
+                    Rule::NotOneOf("filter, count"),
+                ));
+            }
+        };
+        let limit = opt_loose(&b.limit)
+            .map(|s| decimal("limit", s, 1, MAX_LIST_KEYS_LIMIT))
+            .transpose()?
+            .unwrap_or(10);
+        let offset = opt_loose(&b.offset)
+            .map(|s| decimal("offset", s, 0, u64::from(u32::MAX)))
+            .transpose()?
+            .unwrap_or(0);
+        let given = b.tags.as_deref().unwrap_or_default();
+        if given.len() > MAX_TAGS_PER_KEY {
+            return Err(ValidationError::new(
+                "tags",
+                Rule::OutOfRange {
+                    min: 0,
+                    max: MAX_TAGS_PER_KEY as u64,
+                },
+            ));
+        }
+        let mut tags: Vec<(TagKey, Vec<TagValue>)> = Vec::with_capacity(given.len());
+        for t in given {
+            let key = TagKey::parse(&t.key)?;
+            if tags.iter().any(|(k, _)| *k == key) {
+                return Err(ValidationError::new(
+                    "tags",
+                    Rule::Inconsistent("a tag key appears twice"),
+                ));
+            }
+            if t.values.len() > MAX_TAGS_PER_KEY {
+                return Err(ValidationError::new(
+                    "tags",
+                    Rule::OutOfRange {
+                        min: 0,
+                        max: MAX_TAGS_PER_KEY as u64,
+                    },
+                ));
+            }
+            let values = t
+                .values
+                .iter()
+                .map(|v| TagValue::parse(v))
+                .collect::<Result<Vec<_>>>()?;
+            tags.push((key, values));
+        }
+        let mut resource_name = None;
+        for m in b.matches.as_deref().unwrap_or_default() {
+            if m.key != "resource_name" {
+                return Err(ValidationError::new(
+                    "matches",
+                    Rule::NotOneOf("resource_name"),
+                ));
+            }
+            let n = m.value.chars().count();
+            if n == 0 {
+                return Err(ValidationError::new("matches", Rule::Empty));
+            }
+            if n > 255 {
+                return Err(ValidationError::new("matches", Rule::TooLong { max: 255 }));
+            }
+            resource_name = Some(m.value.clone());
+        }
+        Ok(Self {
+            action,
+            limit,
+            offset,
+            tags,
+            resource_name,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`ListKmsByTagsRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
 // ---------------------------------------------------------------- operations
 
 /// Every operation whose request body kms-model validates.
@@ -1262,6 +1539,10 @@ pub enum Operation {
     UpdateKeyRotationInterval,
     /// `POST /v1.0/{project_id}/kms/rotate-on-demand`.
     RotateOnDemand,
+    /// `POST /v1.0/{project_id}/kms/{key_id}/tags/action`.
+    BatchKmsTags,
+    /// `POST /v1.0/{project_id}/kms/resource_instances/action`.
+    ListKmsByTags,
 }
 
 impl Operation {
@@ -1290,6 +1571,8 @@ impl Operation {
             Self::UpdateKeyRotationInterval,
         ),
         ("rotate-on-demand", Self::RotateOnDemand),
+        ("batch-kms-tags", Self::BatchKmsTags),
+        ("list-kms-by-tags", Self::ListKmsByTags),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -1341,6 +1624,8 @@ impl Operation {
                 norm(UpdateKeyRotationIntervalRequest::from_json(bytes))
             }
             Self::RotateOnDemand => norm(RotateOnDemandRequest::from_json(bytes)),
+            Self::BatchKmsTags => norm(BatchKmsTagsRequest::from_json(bytes)),
+            Self::ListKmsByTags => norm(ListKmsByTagsRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {

@@ -863,3 +863,91 @@ pub struct ShowKeyRotationStatusResponseBody {
     /// Rotations so far.
     pub number_of_rotations: u32,
 }
+
+// ---------------------------------------------------------------- tags
+
+/// A tag: key and value (the SDK's `TagItem`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagItem {
+    /// Tag key, 1..=36 characters.
+    pub key: String,
+    /// Tag value, 0..=43 characters (absent: empty).
+    #[serde(default)]
+    pub value: String,
+}
+
+/// A tag key with values (the SDK's `Tag`), as list-kms-by-tags filters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    /// Tag key.
+    pub key: String,
+    /// Accepted values (any value when empty).
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/{key_id}/tags/action`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchCreateKmsTagsRequestBody {
+    /// The tags to create or delete.
+    pub tags: Vec<TagItem>,
+    /// `create` or `delete`.
+    pub action: String,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of `GET /v1.0/{project_id}/kms/{key_id}/tags`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowKmsTagsResponseBody {
+    /// The key's tags, by tag key.
+    pub tags: Vec<TagItem>,
+    /// How many (`existTagsNum` on the wire, as the SDK names it).
+    #[serde(rename = "existTagsNum")]
+    pub exist_tags_num: u64,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/resource_instances/action`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKmsByTagsRequestBody {
+    /// Page size, 1..=1000 (default 10; unused by `count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LooseString>,
+    /// Page start (default 0; unused by `count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<LooseString>,
+    /// `filter` or `count`.
+    pub action: String,
+    /// Tags every key must carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    /// `resource_name` (the key alias) contains `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<Vec<TagItem>>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// A key as list-kms-by-tags reports it (the SDK's `ActionResources`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionResources {
+    /// The key id.
+    pub resource_id: String,
+    /// The key.
+    pub resource_detail: KeyDetails,
+    /// The key alias.
+    pub resource_name: String,
+    /// The key's tags.
+    pub tags: Vec<TagItem>,
+}
+
+/// Response of list-kms-by-tags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKmsByTagsResponseBody {
+    /// This page (empty for `count`).
+    pub resources: Vec<ActionResources>,
+    /// Number of matching keys in all.
+    pub total_count: u64,
+}

@@ -169,6 +169,15 @@ pub fn router(state: AppState) -> Router {
             &format!("{kms}/kms/rotate-on-demand"),
             post(rotate_on_demand),
         )
+        .route(
+            &format!("{kms}/kms/{{key_id}}/tags/action"),
+            post(batch_kms_tags),
+        )
+        .route(&format!("{kms}/kms/{{key_id}}/tags"), get(show_kms_tags))
+        .route(
+            &format!("{kms}/kms/resource_instances/action"),
+            post(list_kms_by_tags),
+        )
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
         .route(
             &format!("{kms}/kms/create-datakey-without-plaintext"),
@@ -741,6 +750,26 @@ async fn rotate_on_demand(ctx: Ctx) -> Response {
         ctx.service,
         ctx.blocking(move |k, c| k.rotate_on_demand(c, &body)).await,
     )
+}
+
+async fn batch_kms_tags(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::BatchCreateKmsTagsRequestBody);
+    let id = ctx.param(0);
+    empty(
+        StatusCode::NO_CONTENT,
+        ctx.blocking(move |k, c| k.batch_kms_tags(c, &id, &body))
+            .await,
+    )
+}
+
+async fn show_kms_tags(ctx: Ctx) -> Response {
+    let id = ctx.param(0);
+    json(ctx.service, ctx.now(|k, c| k.show_kms_tags(c, &id)))
+}
+
+async fn list_kms_by_tags(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ListKmsByTagsRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.list_kms_by_tags(c, &body)))
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {

@@ -1389,3 +1389,102 @@ async fn key_rotation_routes() {
         .await;
     assert_kms_error(&r, 400, "KMS.0209");
 }
+
+#[tokio::test]
+async fn tag_routes() {
+    let h = harness();
+    let key = h.create_key("tagged_app").await;
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "env", "value": "prod"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"tags": [{"key": "env", "value": "prod"}], "existTagsNum": 1})
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/resource_instances/action",
+            Some(json!({"action": "filter", "tags": [{"key": "env", "values": ["prod"]}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total_count"], 1);
+    assert_eq!(r.body["resources"][0]["resource_id"], key.as_str());
+    assert_eq!(r.body["resources"][0]["resource_name"], "tagged_app");
+    assert_eq!(r.body["resources"][0]["resource_detail"]["key_state"], "2");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/resource_instances/action",
+            Some(json!({"action": "count"})),
+        )
+        .await;
+    assert_eq!(r.body, json!({"resources": [], "total_count": 1}));
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "bad*key", "value": "v"}]})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"tags": []})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/not-a-key/tags/action",
+            Some(json!({"action": "create", "tags": [{"key": "a", "value": "b"}]})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h
+        .kms(
+            "GET",
+            "/kms/00000000-0000-4000-8000-000000000099/tags",
+            None,
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+    let tags: Vec<Value> = (0..11)
+        .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+        .collect();
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": tags[..9]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "delete", "tags": [{"key": "env"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "env", "value": "x"}, {"key": "extra", "value": "y"}]})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.6012");
+}

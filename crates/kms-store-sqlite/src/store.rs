@@ -18,6 +18,7 @@ use kms_core::ports::{
     KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortError,
     PortResult, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
+use kms_core::ports::{KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
 use kms_model::{CertificateRecord, KeystoreRef, KeystoreType};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
@@ -789,6 +790,141 @@ impl MasterKeyStore for SqliteStore {
                 _ => Err(backend(&e).into()),
             },
         }
+    }
+}
+
+// ---------------------------------------------------------------- key tags
+
+fn tags_of(c: &Connection, key_id: &str) -> rusqlite::Result<Vec<KeyTag>> {
+    c.prepare_cached("SELECT tag_key, tag_value FROM key_tags WHERE key_id = ?1 ORDER BY tag_key")?
+        .query_map(params![key_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+impl KeyTagStore for SqliteStore {
+    fn update_key_tags(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        upsert: &[KeyTag],
+        remove: &[String],
+        max_tags: usize,
+    ) -> Result<(), TagWriteError> {
+        let res = self.write(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM keys WHERE project_id = ?1 AND key_id = ?2")?
+                .query_row(params![project_id, key_id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if !exists {
+                return Ok(Err(TagWriteError::NotFound));
+            }
+            for (k, v) in upsert {
+                tx.prepare_cached(
+                    "INSERT INTO key_tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+                )?
+                .execute(params![key_id, k, v])?;
+            }
+            for k in remove {
+                tx.prepare_cached("DELETE FROM key_tags WHERE key_id = ?1 AND tag_key = ?2")?
+                    .execute(params![key_id, k])?;
+            }
+            let n: i64 = tx
+                .prepare_cached("SELECT COUNT(*) FROM key_tags WHERE key_id = ?1")?
+                .query_row(params![key_id], |r| r.get(0))?;
+            if to_u64(n) > u64::try_from(max_tags).unwrap_or(u64::MAX) {
+                // Dropping the transaction rolls every change back.
+                return Ok(Err(TagWriteError::TooMany));
+            }
+            tx.commit()?;
+            Ok(Ok(()))
+        });
+        res.map_err(|e| TagWriteError::Backend(backend(&e)))?
+    }
+
+    fn get_key_tags(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<KeyTag>>> {
+        self.read(|c| {
+            let exists = c
+                .prepare_cached("SELECT 1 FROM keys WHERE project_id = ?1 AND key_id = ?2")?
+                .query_row(params![project_id, key_id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if !exists {
+                return Ok(None);
+            }
+            tags_of(c, key_id).map(Some)
+        })
+        .map_err(|e| backend(&e))
+    }
+
+    fn list_keys_by_tags(
+        &self,
+        project_id: &str,
+        tags: &[TagFilter],
+        alias_contains: Option<&str>,
+        query: &KeyListQuery,
+    ) -> PortResult<TaggedKeys> {
+        use rusqlite::types::Value;
+        let mut cond = String::from(
+            "project_id = ?1
+             AND NOT (state = '4' AND deletion_time IS NOT NULL AND deletion_time <= ?2)",
+        );
+        let mut args: Vec<Value> = vec![
+            Value::Text(project_id.to_owned()),
+            Value::Integer(query.live_at.0),
+        ];
+        if let Some(a) = alias_contains {
+            // instr: a plain substring test, no LIKE wildcards to escape.
+            args.push(Value::Text(a.to_owned()));
+            cond.push_str(&format!(" AND instr(alias, ?{}) > 0", args.len()));
+        }
+        for f in tags {
+            args.push(Value::Text(f.key.clone()));
+            cond.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM key_tags t WHERE t.key_id = keys.key_id AND t.tag_key = ?{}",
+                args.len()
+            ));
+            if !f.values.is_empty() {
+                let mut marks = Vec::new();
+                for v in &f.values {
+                    args.push(Value::Text(v.clone()));
+                    marks.push(format!("?{}", args.len()));
+                }
+                cond.push_str(&format!(" AND t.tag_value IN ({})", marks.join(", ")));
+            }
+            cond.push(')');
+        }
+        let limit_at = args.len() + 1;
+        let res = self.read(|c| {
+            let total: i64 = c
+                .prepare(&format!("SELECT COUNT(*) FROM keys WHERE {cond}"))?
+                .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+            let mut page_args = args.clone();
+            page_args.push(Value::Integer(to_i64(query.limit)));
+            page_args.push(Value::Integer(to_i64(query.offset)));
+            let rows = c
+                .prepare(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE {cond}
+                     ORDER BY create_time, key_id LIMIT ?{limit_at} OFFSET ?{}",
+                    limit_at + 1
+                ))?
+                .query_map(rusqlite::params_from_iter(page_args.iter()), key_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let tags = tags_of(c, &row.0.0)?;
+                out.push((row, tags));
+            }
+            Ok((total, out))
+        });
+        let (total, rows) = res.map_err(|e| backend(&e))?;
+        let records = rows
+            .into_iter()
+            .map(|(row, tags)| key_record(row).map(|k| (k, tags)))
+            .collect::<PortResult<Vec<_>>>()?;
+        Ok((to_u64(total), records))
     }
 }
 

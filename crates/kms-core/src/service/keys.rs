@@ -339,7 +339,7 @@ impl Kms {
 
 impl Kms {
     /// A key as describe-key and list-keys report it.
-    fn key_details(&self, k: &KeyRecord) -> KeyDetails {
+    pub(super) fn key_details(&self, k: &KeyRecord) -> KeyDetails {
         KeyDetails {
             key_id: k.key_id.clone(),
             domain_id: k.domain_id.clone(),

@@ -25,6 +25,7 @@ mod keys;
 mod keystores;
 mod pins;
 mod rotation;
+mod tags;
 
 /// Settings of the core that are not ports.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -63,6 +63,13 @@ from huaweicloudsdkkms.v2 import (
     UpdateKeyRotationIntervalRequestBody,
     RotateOnDemandRequest,
     RotateOnDemandRequestBody,
+    BatchCreateKmsTagsRequest,
+    BatchCreateKmsTagsRequestBody,
+    TagItem,
+    Tag,
+    ShowKmsTagsRequest,
+    ListKmsByTagsRequest,
+    ListKmsByTagsRequestBody,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -329,6 +336,30 @@ def main():
             assert s.key_rotation_enabled is False, s
             expect_error(lambda: kms.update_key_rotation_interval(UpdateKeyRotationIntervalRequest(
                 body=UpdateKeyRotationIntervalRequestBody(key_id=k, rotation_interval=400))), 400, "KMS.0308")
+        _()
+
+        @check("tags: batch create and delete, show, list-kms-by-tags")
+        def _():
+            k = state["key"]
+            kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k, body=BatchCreateKmsTagsRequestBody(
+                action="create", tags=[TagItem(key="env", value="prod"), TagItem(key="team", value="sdk")])))
+            t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
+            assert t.exist_tags_num == 2 and [(x.key, x.value) for x in t.tags] == [("env", "prod"), ("team", "sdk")], t
+            r = kms.list_kms_by_tags(ListKmsByTagsRequest(resource_instances="resource_instances",
+                body=ListKmsByTagsRequestBody(action="filter", limit="10", offset="0",
+                                              tags=[Tag(key="env", values=["prod"])])))
+            assert r.total_count == 1 and r.resources[0].resource_id == k, r
+            assert r.resources[0].resource_detail.key_id == k and r.resources[0].resource_name == "sdk_key", r
+            c = kms.list_kms_by_tags(ListKmsByTagsRequest(resource_instances="resource_instances",
+                body=ListKmsByTagsRequestBody(action="count", tags=[Tag(key="team", values=[])])))
+            assert c.total_count == 1, c
+            kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k, body=BatchCreateKmsTagsRequestBody(
+                action="delete", tags=[TagItem(key="team", value="sdk")])))
+            t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
+            assert t.exist_tags_num == 1, t
+            expect_error(lambda: kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k,
+                body=BatchCreateKmsTagsRequestBody(action="create", tags=[TagItem(key="a=b", value="x")]))),
+                400, "KMS.0308")
         _()
 
         @check("create, show, list, delete certificate")
