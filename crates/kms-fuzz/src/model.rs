@@ -42,6 +42,7 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_rotate_on_demand", body_rotate_on_demand),
     ("body_batch_kms_tags", body_batch_kms_tags),
     ("body_list_kms_by_tags", body_list_kms_by_tags),
+    ("body_gen_random", body_gen_random),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -248,4 +249,9 @@ pub fn body_batch_kms_tags(data: &[u8]) {
 /// list-kms-by-tags body.
 pub fn body_list_kms_by_tags(data: &[u8]) {
     body(Operation::ListKmsByTags, data);
+}
+
+/// gen-random body.
+pub fn body_gen_random(data: &[u8]) {
+    body(Operation::GenRandom, data);
 }

@@ -17,6 +17,7 @@ pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
 };
+pub use request::GenRandomRequest;
 pub use request::{
     AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
@@ -54,6 +55,7 @@ pub use wire::{
     LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
     ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
 };
+pub use wire::{CreateRandomResponseBody, GenRandomRequestBody};
 pub use wire::{
     DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
     EncryptDataResponseBody,

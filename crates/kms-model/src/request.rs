@@ -20,9 +20,9 @@ use crate::wire::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
     CreateKeyStoreRequestBody, CreatePinRequestBody, DecryptDataRequestBody,
     DecryptDatakeyRequestBody, EncryptDataRequestBody, EncryptDatakeyRequestBody,
-    ListKeysRequestBody, ListKmsByTagsRequestBody, LooseString, OperateKeyRequestBody,
-    RotateOnDemandRequestBody, UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
-    UpdateKeyRotationIntervalRequestBody,
+    GenRandomRequestBody, ListKeysRequestBody, ListKmsByTagsRequestBody, LooseString,
+    OperateKeyRequestBody, RotateOnDemandRequestBody, UpdateKeyAliasRequestBody,
+    UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody,
 };
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
@@ -1497,6 +1497,43 @@ impl ListKmsByTagsRequest {
     }
 }
 
+// ---------------------------------------------------------------- random
+
+/// A validated gen-random request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GenRandomRequest {
+    /// How many random bytes (1..=1024).
+    pub bytes: usize,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl GenRandomRequest {
+    /// `random_data_length`: bits, 8..=8192, a multiple of 8 (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &GenRandomRequestBody) -> Result<Self> {
+        const F: &str = "random_data_length";
+        let bits = decimal(F, b.random_data_length.as_str(), 8, 8192)?;
+        if bits % 8 != 0 {
+            return Err(ValidationError::new(F, Rule::NotMultipleOf(8)));
+        }
+        Ok(Self {
+            bytes: usize::try_from(bits / 8).unwrap_or(1),
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`GenRandomRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
 // ---------------------------------------------------------------- operations
 
 /// Every operation whose request body kms-model validates.
@@ -1543,6 +1580,8 @@ pub enum Operation {
     BatchKmsTags,
     /// `POST /v1.0/{project_id}/kms/resource_instances/action`.
     ListKmsByTags,
+    /// `POST /v1.0/{project_id}/kms/gen-random`.
+    GenRandom,
 }
 
 impl Operation {
@@ -1573,6 +1612,7 @@ impl Operation {
         ("rotate-on-demand", Self::RotateOnDemand),
         ("batch-kms-tags", Self::BatchKmsTags),
         ("list-kms-by-tags", Self::ListKmsByTags),
+        ("gen-random", Self::GenRandom),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -1626,6 +1666,7 @@ impl Operation {
             Self::RotateOnDemand => norm(RotateOnDemandRequest::from_json(bytes)),
             Self::BatchKmsTags => norm(BatchKmsTagsRequest::from_json(bytes)),
             Self::ListKmsByTags => norm(ListKmsByTagsRequest::from_json(bytes)),
+            Self::GenRandom => norm(GenRandomRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {

@@ -951,3 +951,22 @@ pub struct ListKmsByTagsResponseBody {
     /// Number of matching keys in all.
     pub total_count: u64,
 }
+
+// ---------------------------------------------------------------- random
+
+/// Body of `POST /v1.0/{project_id}/kms/gen-random`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenRandomRequestBody {
+    /// Bits, 8..=8192, a multiple of 8, as a string.
+    pub random_data_length: LooseString,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of gen-random (the SDK's `CreateRandomResponse`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRandomResponseBody {
+    /// The random bytes, upper-case hex.
+    pub random_data: String,
+}

@@ -178,6 +178,7 @@ pub fn router(state: AppState) -> Router {
             &format!("{kms}/kms/resource_instances/action"),
             post(list_kms_by_tags),
         )
+        .route(&format!("{kms}/kms/gen-random"), post(gen_random))
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
         .route(
             &format!("{kms}/kms/create-datakey-without-plaintext"),
@@ -770,6 +771,11 @@ async fn show_kms_tags(ctx: Ctx) -> Response {
 async fn list_kms_by_tags(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ListKmsByTagsRequestBody);
     json(ctx.service, ctx.now(|k, c| k.list_kms_by_tags(c, &body)))
+}
+
+async fn gen_random(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.gen_random(c, &body)))
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {

@@ -1488,3 +1488,37 @@ async fn tag_routes() {
         .await;
     assert_kms_error(&r, 400, "KMS.6012");
 }
+
+#[tokio::test]
+async fn gen_random_route() {
+    let h = harness();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/gen-random",
+            Some(json!({"random_data_length": "512"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["random_data"].as_str().unwrap().len(), 128);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/gen-random",
+            Some(json!({"random_data_length": 64})),
+        )
+        .await;
+    assert_eq!(r.body["random_data"].as_str().unwrap().len(), 16);
+    for bad in [json!("9"), json!("16384"), json!("x")] {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/gen-random",
+                Some(json!({"random_data_length": bad})),
+            )
+            .await;
+        assert_kms_error(&r, 400, "KMS.0308");
+    }
+    let r = h.kms("POST", "/kms/gen-random", Some(json!({}))).await;
+    assert_kms_error(&r, 400, "KMS.0204");
+}

@@ -24,6 +24,7 @@ mod datakeys;
 mod keys;
 mod keystores;
 mod pins;
+mod random;
 mod rotation;
 mod tags;
 

@@ -70,6 +70,8 @@ from huaweicloudsdkkms.v2 import (
     ShowKmsTagsRequest,
     ListKmsByTagsRequest,
     ListKmsByTagsRequestBody,
+    CreateRandomRequest,
+    GenRandomRequestBody,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -360,6 +362,14 @@ def main():
             expect_error(lambda: kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k,
                 body=BatchCreateKmsTagsRequestBody(action="create", tags=[TagItem(key="a=b", value="x")]))),
                 400, "KMS.0308")
+        _()
+
+        @check("gen-random")
+        def _():
+            r = kms.create_random(CreateRandomRequest(body=GenRandomRequestBody(random_data_length="512")))
+            assert len(r.random_data) == 128 and bytes.fromhex(r.random_data), r
+            expect_error(lambda: kms.create_random(CreateRandomRequest(body=GenRandomRequestBody(
+                random_data_length="12"))), 400, "KMS.0308")
         _()
 
         @check("create, show, list, delete certificate")
