@@ -10,6 +10,7 @@ use kms_core::{CoreConfig, Kms};
 use kms_model::{
     ApiError, CreateDatakeyRequestBody, CreateKeyRequestBody, DecryptDataRequestBody,
     DecryptDatakeyRequestBody, EncryptDataRequestBody, ErrorCode, OperateKeyRequestBody,
+    ReEncryptRequestBody, RotateOnDemandRequestBody,
 };
 use serde_json::json;
 
@@ -223,4 +224,89 @@ fn bad_input_gets_the_exact_code() {
         ),
         ErrorCode::KmsInvalidCipherText,
     );
+}
+
+#[test]
+fn re_encrypt_moves_data_to_another_key_or_the_newest_version() {
+    let k = kms();
+    let src = create(&k, &a(), "source");
+    let dst = create(&k, &a(), "destination");
+    let e = k
+        .encrypt_data(
+            &a(),
+            &EncryptDataRequestBody {
+                key_id: src.clone(),
+                plain_text: "moved".into(),
+                additional_authenticated_data: Some("old".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let body = |dst: &str, src_aad: Option<&str>| ReEncryptRequestBody {
+        cipher_text: e.cipher_text.clone(),
+        source_additional_authenticated_data: src_aad.map(str::to_owned),
+        destination_key_id: dst.into(),
+        destination_additional_authenticated_data: Some("new".into()),
+        ..Default::default()
+    };
+    let r = k.re_encrypt(&a(), &body(&dst, Some("old"))).unwrap();
+    assert_eq!(
+        (r.key_id.as_str(), r.source_key_id.as_str()),
+        (dst.as_str(), src.as_str())
+    );
+    assert_eq!(r.destination_encryption_algorithm, "SYMMETRIC_DEFAULT");
+    let d = k
+        .decrypt_data(
+            &a(),
+            &DecryptDataRequestBody {
+                cipher_text: r.cipher_text.clone(),
+                additional_authenticated_data: Some("new".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (d.key_id.as_str(), d.plain_text.as_str()),
+        (dst.as_str(), "moved")
+    );
+    // The wrong source AAD, a named source key that is not the blob's.
+    assert_err(
+        k.re_encrypt(&a(), &body(&dst, None)),
+        ErrorCode::KmsInvalidCipherText,
+    );
+    assert_err(
+        k.re_encrypt(
+            &a(),
+            &ReEncryptRequestBody {
+                source_key_id: Some(dst.clone()),
+                ..body(&dst, Some("old"))
+            },
+        ),
+        ErrorCode::KmsInvalidCipherText,
+    );
+    assert_err(
+        k.re_encrypt(&a(), &body("bad", Some("old"))),
+        ErrorCode::KmsInvalidKeyId,
+    );
+    assert_err(
+        k.re_encrypt(
+            &a(),
+            &ReEncryptRequestBody {
+                datakey_cipher_length: Some("32".into()),
+                ..body(&dst, Some("old"))
+            },
+        ),
+        ErrorCode::KmsInvalidParameter,
+    );
+    // Same key after a rotation: the new blob names the new version.
+    k.rotate_on_demand(
+        &a(),
+        &RotateOnDemandRequestBody {
+            key_id: src.clone(),
+        },
+    )
+    .unwrap();
+    let r = k.re_encrypt(&a(), &body(&src, Some("old"))).unwrap();
+    let raw = base64ct::Base64::decode_vec(&r.cipher_text).unwrap();
+    assert_eq!(u32::from_be_bytes(raw[40..44].try_into().unwrap()), 2);
 }

@@ -43,6 +43,7 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_batch_kms_tags", body_batch_kms_tags),
     ("body_list_kms_by_tags", body_list_kms_by_tags),
     ("body_gen_random", body_gen_random),
+    ("body_re_encrypt", body_re_encrypt),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -254,4 +255,9 @@ pub fn body_list_kms_by_tags(data: &[u8]) {
 /// gen-random body.
 pub fn body_gen_random(data: &[u8]) {
     body(Operation::GenRandom, data);
+}
+
+/// re-encrypt body.
+pub fn body_re_encrypt(data: &[u8]) {
+    body(Operation::ReEncrypt, data);
 }

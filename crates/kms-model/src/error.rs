@@ -135,7 +135,7 @@ impl ValidationError {
             (_, Rule::InvalidJson(_)) => ErrorCode::KmsInvalidJson,
             (_, Rule::BodyTooLarge { .. }) => ErrorCode::KmsRequestTooLong,
             (_, Rule::Missing) => ErrorCode::KmsMissingParameter,
-            ("key_id", _) => ErrorCode::KmsInvalidKeyId,
+            ("key_id" | "source_key_id" | "destination_key_id", _) => ErrorCode::KmsInvalidKeyId,
             ("sequence", _) => ErrorCode::KmsInvalidSequence,
             ("datakey_length", Rule::OutOfRange { .. }) => ErrorCode::KmsDatakeyLengthOutOfRange,
             ("datakey_length", Rule::NotMultipleOf(_)) => {

@@ -18,6 +18,7 @@ pub use error::{
     ValidationError,
 };
 pub use request::GenRandomRequest;
+pub use request::ReEncryptRequest;
 pub use request::{
     AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
@@ -60,6 +61,7 @@ pub use wire::{
     DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
     EncryptDataResponseBody,
 };
+pub use wire::{ReEncryptRequestBody, ReEncryptResponseBody};
 pub use wire::{
     RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
     UpdateKeyRotationIntervalRequestBody,

@@ -21,8 +21,9 @@ use crate::wire::{
     CreateKeyStoreRequestBody, CreatePinRequestBody, DecryptDataRequestBody,
     DecryptDatakeyRequestBody, EncryptDataRequestBody, EncryptDatakeyRequestBody,
     GenRandomRequestBody, ListKeysRequestBody, ListKmsByTagsRequestBody, LooseString,
-    OperateKeyRequestBody, RotateOnDemandRequestBody, UpdateKeyAliasRequestBody,
-    UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody,
+    OperateKeyRequestBody, ReEncryptRequestBody, RotateOnDemandRequestBody,
+    UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
+    UpdateKeyRotationIntervalRequestBody,
 };
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
@@ -1105,27 +1106,7 @@ impl DecryptDataRequest {
     /// # Errors
     /// The first rule broken.
     pub fn from_body(b: &DecryptDataRequestBody) -> Result<Self> {
-        use base64ct::Encoding as _;
-        if b.cipher_text.is_empty() {
-            return Err(ValidationError::new("cipher_text", Rule::Empty));
-        }
-        if b.cipher_text.len() > MAX_DATA_CIPHER_TEXT_CHARS {
-            return Err(ValidationError::new(
-                "cipher_text",
-                Rule::TooLong {
-                    max: MAX_DATA_CIPHER_TEXT_CHARS,
-                },
-            ));
-        }
-        let cipher_text = base64ct::Base64::decode_vec(&b.cipher_text).map_err(|_| {
-            ValidationError::new(
-                "cipher_text",
-                Rule::InvalidCharacter {
-                    at: 0,
-                    pattern: "standard base64 with padding",
-                },
-            )
-        })?;
+        let cipher_text = data_cipher_text(&b.cipher_text)?;
         symmetric_default(&b.encryption_algorithm)?;
         Ok(Self {
             cipher_text,
@@ -1142,6 +1123,120 @@ impl DecryptDataRequest {
     ///
     /// # Errors
     /// As [`decode_body`] and [`DecryptDataRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated re-encrypt request (data ciphertexts).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct ReEncryptRequest {
+    /// The data blob to re-encrypt.
+    #[serde(serialize_with = "ser_hex_upper")]
+    pub cipher_text: Vec<u8>,
+    /// Its CMK, when the caller names it.
+    pub source_key_id: Option<KeyId>,
+    /// Its AAD.
+    pub source_additional_authenticated_data: Option<Aad>,
+    /// The CMK to encrypt under.
+    pub destination_key_id: KeyId,
+    /// The AAD of the new blob.
+    pub destination_additional_authenticated_data: Option<Aad>,
+}
+
+impl fmt::Debug for ReEncryptRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReEncryptRequest")
+            .field(
+                "cipher_text",
+                &format_args!("{} bytes", self.cipher_text.len()),
+            )
+            .field("source_key_id", &self.source_key_id)
+            .field(
+                "source_additional_authenticated_data",
+                &self.source_additional_authenticated_data,
+            )
+            .field("destination_key_id", &self.destination_key_id)
+            .field(
+                "destination_additional_authenticated_data",
+                &self.destination_additional_authenticated_data,
+            )
+            .finish()
+    }
+}
+
+/// Decodes a data blob's base64 `cipher_text` (at most 5648 characters).
+fn data_cipher_text(s: &str) -> Result<Vec<u8>> {
+    use base64ct::Encoding as _;
+    if s.is_empty() {
+        return Err(ValidationError::new("cipher_text", Rule::Empty));
+    }
+    if s.len() > MAX_DATA_CIPHER_TEXT_CHARS {
+        return Err(ValidationError::new(
+            "cipher_text",
+            Rule::TooLong {
+                max: MAX_DATA_CIPHER_TEXT_CHARS,
+            },
+        ));
+    }
+    base64ct::Base64::decode_vec(s).map_err(|_| {
+        ValidationError::new(
+            "cipher_text",
+            Rule::InvalidCharacter {
+                at: 0,
+                pattern: "standard base64 with padding",
+            },
+        )
+    })
+}
+
+impl ReEncryptRequest {
+    /// `cipher_text` as decrypt-data's (KMS.2201), key ids (KMS.0205), AADs
+    /// at most 128 bytes, algorithms `SYMMETRIC_DEFAULT`; a
+    /// `datakey_cipher_length` (DEK ciphertexts) is not supported (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &ReEncryptRequestBody) -> Result<Self> {
+        if b.datakey_cipher_length.is_some() {
+            return Err(ValidationError::new(
+                "datakey_cipher_length",
+                Rule::Unsupported("re-encrypt takes data ciphertexts (encrypt-data's) only"),
+            ));
+        }
+        let cipher_text = data_cipher_text(&b.cipher_text)?;
+        let source_key_id = opt_str(&b.source_key_id)
+            .map(|s| {
+                KeyId::parse(s).map_err(|e| ValidationError {
+                    field: "source_key_id".into(),
+                    ..e
+                })
+            })
+            .transpose()?;
+        let destination_key_id =
+            KeyId::parse(&b.destination_key_id).map_err(|e| ValidationError {
+                field: "destination_key_id".into(),
+                ..e
+            })?;
+        symmetric_default(&b.source_encryption_algorithm)?;
+        symmetric_default(&b.destination_encryption_algorithm)?;
+        Ok(Self {
+            cipher_text,
+            source_key_id,
+            source_additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.source_additional_authenticated_data,
+            ))?,
+            destination_key_id,
+            destination_additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.destination_additional_authenticated_data,
+            ))?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`ReEncryptRequest::from_body`].
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         Self::from_body(&decode_body(bytes)?)
     }
@@ -1582,6 +1677,8 @@ pub enum Operation {
     ListKmsByTags,
     /// `POST /v1.0/{project_id}/kms/gen-random`.
     GenRandom,
+    /// `POST /v1.0/{project_id}/kms/re-encrypt`.
+    ReEncrypt,
 }
 
 impl Operation {
@@ -1613,6 +1710,7 @@ impl Operation {
         ("batch-kms-tags", Self::BatchKmsTags),
         ("list-kms-by-tags", Self::ListKmsByTags),
         ("gen-random", Self::GenRandom),
+        ("re-encrypt", Self::ReEncrypt),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -1667,6 +1765,7 @@ impl Operation {
             Self::BatchKmsTags => norm(BatchKmsTagsRequest::from_json(bytes)),
             Self::ListKmsByTags => norm(ListKmsByTagsRequest::from_json(bytes)),
             Self::GenRandom => norm(GenRandomRequest::from_json(bytes)),
+            Self::ReEncrypt => norm(ReEncryptRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {

@@ -179,6 +179,7 @@ pub fn router(state: AppState) -> Router {
             post(list_kms_by_tags),
         )
         .route(&format!("{kms}/kms/gen-random"), post(gen_random))
+        .route(&format!("{kms}/kms/re-encrypt"), post(re_encrypt))
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
         .route(
             &format!("{kms}/kms/create-datakey-without-plaintext"),
@@ -776,6 +777,11 @@ async fn list_kms_by_tags(ctx: Ctx) -> Response {
 async fn gen_random(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
     json(ctx.service, ctx.now(|k, c| k.gen_random(c, &body)))
+}
+
+async fn re_encrypt(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ReEncryptRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.re_encrypt(c, &body)))
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {

@@ -1522,3 +1522,59 @@ async fn gen_random_route() {
     let r = h.kms("POST", "/kms/gen-random", Some(json!({}))).await;
     assert_kms_error(&r, 400, "KMS.0204");
 }
+
+#[tokio::test]
+async fn re_encrypt_route() {
+    let h = harness();
+    let a = h.create_key("re_src").await;
+    let b = h.create_key("re_dst").await;
+    let ct = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": a, "plain_text": "payload"})),
+        )
+        .await
+        .body["cipher_text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/re-encrypt",
+            Some(json!({"cipher_text": ct, "destination_key_id": b})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_id"], b.as_str());
+    assert_eq!(r.body["source_key_id"], a.as_str());
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": r.body["cipher_text"]})),
+        )
+        .await;
+    assert_eq!(r.body["plain_text"], "payload");
+    let r = h
+        .kms("POST", "/kms/re-encrypt", Some(json!({"cipher_text": ct})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/re-encrypt",
+            Some(json!({"cipher_text": ct, "destination_key_id": "nope"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/re-encrypt",
+            Some(json!({"cipher_text": "%%%", "destination_key_id": b})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+}

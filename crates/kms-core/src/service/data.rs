@@ -7,8 +7,9 @@ use kms_crypto::{BlobKind, Ciphertext, DataContext};
 use kms_model::{
     Aad, ApiError, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
     EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionContext,
-    ErrorCode, KeyId,
+    ErrorCode, KeyId, ReEncryptRequest, ReEncryptRequestBody, ReEncryptResponseBody,
 };
+use zeroize::Zeroizing;
 
 use super::{Kms, Res, Resource, kms_internal};
 use crate::ports::{Caller, EntropyRng};
@@ -47,20 +48,16 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = EncryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let key = self.usable_key(caller, &req.key_id, None)?;
-                let mk = self.master_key(&key, key.current_version)?;
-                let ctx = data_context(
+                let (key_id, cipher_text) = self.seal_data(
                     caller,
+                    &req.key_id,
+                    &req.plain_text,
                     req.additional_authenticated_data.as_ref(),
                     &req.encryption_context,
-                )
-                .map_err(kms_internal)?;
-                let ct = mk
-                    .encrypt_data(&mut EntropyRng(&*self.ports.entropy), &req.plain_text, &ctx)
-                    .map_err(kms_internal)?;
+                )?;
                 Ok(EncryptDataResponseBody {
-                    key_id: key.key_id.clone(),
-                    cipher_text: base64ct::Base64::encode_string(ct.as_bytes()),
+                    key_id,
+                    cipher_text,
                 })
             },
         )
@@ -90,38 +87,125 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = DecryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let invalid = || ApiError::bare(ErrorCode::KmsInvalidCipherText);
-                let blob = Ciphertext::from_bytes(&req.cipher_text).map_err(|_| invalid())?;
-                let header = blob.header();
-                if header.kind() != BlobKind::Data {
-                    return Err(invalid());
-                }
-                let key_id = header
-                    .key_id()
-                    .and_then(|id| KeyId::parse(id).ok())
-                    .ok_or_else(invalid)?;
-                if req.key_id.as_ref().is_some_and(|k| *k != key_id) {
-                    return Err(invalid());
-                }
-                let key = self.usable_key(caller, &key_id, None)?;
-                let version = header.key_version();
-                if version == 0 || version > key.current_version {
-                    return Err(invalid());
-                }
-                let mk = self.master_key(&key, version)?;
-                let ctx = data_context(
+                let (key_id, plain) = self.open_data(
                     caller,
+                    &req.cipher_text,
+                    req.key_id.as_ref(),
                     req.additional_authenticated_data.as_ref(),
                     &req.encryption_context,
-                )
-                .map_err(|_| invalid())?;
-                let plain = mk
-                    .decrypt_data(blob.as_bytes(), &ctx)
-                    .map_err(|_| invalid())?;
+                )?;
                 Ok(DecryptDataResponseBody {
-                    key_id: key.key_id.clone(),
+                    key_id,
                     plain_text: String::from_utf8_lossy(&plain).into_owned(),
                     plain_text_base64: base64ct::Base64::encode_string(&plain),
+                })
+            },
+        )
+    }
+}
+
+impl Kms {
+    /// Encrypts under the key's current version: the key id and the base64
+    /// blob.
+    fn seal_data(
+        &self,
+        caller: &Caller,
+        key_id: &KeyId,
+        plain: &[u8],
+        aad: Option<&Aad>,
+        ctx: &EncryptionContext,
+    ) -> Res<(String, String)> {
+        let key = self.usable_key(caller, key_id, None)?;
+        let mk = self.master_key(&key, key.current_version)?;
+        let ctx = data_context(caller, aad, ctx).map_err(kms_internal)?;
+        let ct = mk
+            .encrypt_data(&mut EntropyRng(&*self.ports.entropy), plain, &ctx)
+            .map_err(kms_internal)?;
+        Ok((
+            key.key_id.clone(),
+            base64ct::Base64::encode_string(ct.as_bytes()),
+        ))
+    }
+
+    /// Opens a data blob with the key and version it names (`expected`,
+    /// when given, must be that key): the key id and the plaintext.
+    fn open_data(
+        &self,
+        caller: &Caller,
+        raw: &[u8],
+        expected: Option<&KeyId>,
+        aad: Option<&Aad>,
+        ctx: &EncryptionContext,
+    ) -> Res<(String, Zeroizing<Vec<u8>>)> {
+        let invalid = || ApiError::bare(ErrorCode::KmsInvalidCipherText);
+        let blob = Ciphertext::from_bytes(raw).map_err(|_| invalid())?;
+        let header = blob.header();
+        if header.kind() != BlobKind::Data {
+            return Err(invalid());
+        }
+        let key_id = header
+            .key_id()
+            .and_then(|id| KeyId::parse(id).ok())
+            .ok_or_else(invalid)?;
+        if expected.is_some_and(|k| *k != key_id) {
+            return Err(invalid());
+        }
+        let key = self.usable_key(caller, &key_id, None)?;
+        let version = header.key_version();
+        if version == 0 || version > key.current_version {
+            return Err(invalid());
+        }
+        let mk = self.master_key(&key, version)?;
+        let ctx = data_context(caller, aad, ctx).map_err(|_| invalid())?;
+        let plain = mk
+            .decrypt_data(blob.as_bytes(), &ctx)
+            .map_err(|_| invalid())?;
+        Ok((key.key_id.clone(), plain))
+    }
+
+    /// `POST /v1.0/{project_id}/kms/re-encrypt`: opens a data ciphertext
+    /// (its key and version from the blob, as decrypt-data) and encrypts
+    /// the plaintext under the destination key's current version; the
+    /// plaintext never leaves the service. Re-encrypting under the same key
+    /// moves a ciphertext to the key's newest version.
+    ///
+    /// # Errors
+    /// As [`Kms::decrypt_data`] for the source, as [`Kms::encrypt_data`]
+    /// for the destination; `datakey_cipher_length` (DEK ciphertexts) is
+    /// not supported (KMS.0308).
+    pub fn re_encrypt(
+        &self,
+        caller: &Caller,
+        body: &ReEncryptRequestBody,
+    ) -> Res<ReEncryptResponseBody> {
+        self.audited(
+            caller,
+            "re-encrypt",
+            Resource::Named(&body.destination_key_id),
+            None,
+            || {
+                let req = ReEncryptRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let none = EncryptionContext::default();
+                let (source_key_id, plain) = self.open_data(
+                    caller,
+                    &req.cipher_text,
+                    req.source_key_id.as_ref(),
+                    req.source_additional_authenticated_data.as_ref(),
+                    &none,
+                )?;
+                let (key_id, cipher_text) = self.seal_data(
+                    caller,
+                    &req.destination_key_id,
+                    &plain,
+                    req.destination_additional_authenticated_data.as_ref(),
+                    &none,
+                )?;
+                Ok(ReEncryptResponseBody {
+                    key_id,
+                    source_key_id,
+                    source_encryption_algorithm: "SYMMETRIC_DEFAULT".to_owned(),
+                    destination_encryption_algorithm: "SYMMETRIC_DEFAULT".to_owned(),
+                    cipher_text,
                 })
             },
         )

@@ -72,6 +72,8 @@ from huaweicloudsdkkms.v2 import (
     ListKmsByTagsRequestBody,
     CreateRandomRequest,
     GenRandomRequestBody,
+    ReEncryptRequest,
+    ReEncryptRequestBody,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -370,6 +372,17 @@ def main():
             assert len(r.random_data) == 128 and bytes.fromhex(r.random_data), r
             expect_error(lambda: kms.create_random(CreateRandomRequest(body=GenRandomRequestBody(
                 random_data_length="12"))), 400, "KMS.0308")
+        _()
+
+        @check("re-encrypt a data ciphertext under another key")
+        def _():
+            dst = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="sdk_reencrypt"))).key_info.key_id
+            r = kms.re_encrypt(ReEncryptRequest(body=ReEncryptRequestBody(
+                cipher_text=state["data_v1"], destination_key_id=dst, destination_additional_authenticated_data="d")))
+            assert r.key_id == dst and r.source_key_id == state["key"], r
+            d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=r.cipher_text, additional_authenticated_data="d")))
+            assert d.plain_text == "data from the SDK" and d.key_id == dst, d
         _()
 
         @check("create, show, list, delete certificate")
