@@ -7,8 +7,8 @@ use kms_core::memory::{self, ManualClock, VecAudit};
 use kms_core::ports::{Caller, Timestamp};
 use kms_core::{CoreConfig, Kms};
 use kms_model::{
-    ApiError, BatchCreateKmsTagsRequestBody, CreateKeyRequestBody, ErrorCode,
-    ListKmsByTagsRequestBody, ScheduleKeyDeletionRequestBody, Tag, TagItem,
+    ApiError, BatchCreateKmsTagsRequestBody, CreateKeyRequestBody, CreateKmsTagRequestBody,
+    ErrorCode, ListKmsByTagsRequestBody, ScheduleKeyDeletionRequestBody, Tag, TagItem,
 };
 
 fn kms() -> Kms {
@@ -196,5 +196,47 @@ fn limits_and_errors() {
     assert_err(
         k.batch_kms_tags(&a(), &key, &action("delete", &[("k1", "")])),
         ErrorCode::KmsKeyPendingDeletion,
+    );
+}
+
+#[test]
+fn single_tag_create_and_delete() {
+    let k = kms();
+    let key = create(&k, "single");
+    let one = |key_s: &str, v: &str| CreateKmsTagRequestBody {
+        tag: TagItem {
+            key: key_s.into(),
+            value: v.into(),
+        },
+        sequence: None,
+    };
+    k.create_kms_tag(&a(), &key, &one("env", "prod")).unwrap();
+    k.create_kms_tag(&a(), &key, &one("env", "dev")).unwrap();
+    k.create_kms_tag(&a(), &key, &one("team", "")).unwrap();
+    assert_eq!(
+        k.show_kms_tags(&a(), &key).unwrap().tags,
+        items(&[("env", "dev"), ("team", "")])
+    );
+    k.delete_kms_tag(&a(), &key, "env").unwrap();
+    k.delete_kms_tag(&a(), &key, "absent").unwrap();
+    assert_eq!(
+        k.show_kms_tags(&a(), &key).unwrap().tags,
+        items(&[("team", "")])
+    );
+    assert_err(
+        k.create_kms_tag(&a(), &key, &one("", "v")),
+        ErrorCode::KmsInvalidParameter,
+    );
+    assert_err(
+        k.delete_kms_tag(&a(), &key, "a*b"),
+        ErrorCode::KmsInvalidParameter,
+    );
+    assert_err(
+        k.delete_kms_tag(&a(), "x", "env"),
+        ErrorCode::KmsInvalidKeyId,
+    );
+    assert_err(
+        k.create_kms_tag(&Caller::new("dom-b", "proj-b"), &key, &one("k", "v")),
+        ErrorCode::KmsKeyNotFound,
     );
 }

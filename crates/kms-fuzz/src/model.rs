@@ -44,6 +44,7 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_list_kms_by_tags", body_list_kms_by_tags),
     ("body_gen_random", body_gen_random),
     ("body_re_encrypt", body_re_encrypt),
+    ("body_create_kms_tag", body_create_kms_tag),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -260,4 +261,9 @@ pub fn body_gen_random(data: &[u8]) {
 /// re-encrypt body.
 pub fn body_re_encrypt(data: &[u8]) {
     body(Operation::ReEncrypt, data);
+}
+
+/// create-kms-tag body (one tag).
+pub fn body_create_kms_tag(data: &[u8]) {
+    body(Operation::CreateKmsTag, data);
 }

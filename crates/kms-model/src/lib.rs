@@ -17,6 +17,7 @@ pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
 };
+pub use request::CreateKmsTagRequest;
 pub use request::GenRandomRequest;
 pub use request::ReEncryptRequest;
 pub use request::{
@@ -35,6 +36,7 @@ pub use request::{
     MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
 };
 pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
+pub use wire::CreateKmsTagRequestBody;
 pub use wire::{
     ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
     ListKmsByTagsResponseBody, ShowKmsTagsResponseBody, Tag, TagItem,

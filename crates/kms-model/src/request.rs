@@ -18,10 +18,10 @@ use crate::domain::{
 use crate::error::{ApiError, Result, Rule, ValidationError};
 use crate::wire::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
-    CreateKeyStoreRequestBody, CreatePinRequestBody, DecryptDataRequestBody,
-    DecryptDatakeyRequestBody, EncryptDataRequestBody, EncryptDatakeyRequestBody,
-    GenRandomRequestBody, ListKeysRequestBody, ListKmsByTagsRequestBody, LooseString,
-    OperateKeyRequestBody, ReEncryptRequestBody, RotateOnDemandRequestBody,
+    CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
+    DecryptDataRequestBody, DecryptDatakeyRequestBody, EncryptDataRequestBody,
+    EncryptDatakeyRequestBody, GenRandomRequestBody, ListKeysRequestBody, ListKmsByTagsRequestBody,
+    LooseString, OperateKeyRequestBody, ReEncryptRequestBody, RotateOnDemandRequestBody,
     UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
     UpdateKeyRotationIntervalRequestBody,
 };
@@ -1466,6 +1466,39 @@ impl BatchKmsTagsRequest {
     }
 }
 
+/// A validated create-kms-tag request (one tag).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreateKmsTagRequest {
+    /// The tag key.
+    pub key: TagKey,
+    /// The tag value.
+    pub value: TagValue,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl CreateKmsTagRequest {
+    /// The tag as [`TagKey`] / [`TagValue`] (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &CreateKmsTagRequestBody) -> Result<Self> {
+        Ok(Self {
+            key: TagKey::parse(&b.tag.key)?,
+            value: TagValue::parse(&b.tag.value)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`CreateKmsTagRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
 /// `action` of list-kms-by-tags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum TagListAction {
@@ -1679,6 +1712,8 @@ pub enum Operation {
     GenRandom,
     /// `POST /v1.0/{project_id}/kms/re-encrypt`.
     ReEncrypt,
+    /// `POST /v1.0/{project_id}/kms/{key_id}/tags`.
+    CreateKmsTag,
 }
 
 impl Operation {
@@ -1711,6 +1746,7 @@ impl Operation {
         ("list-kms-by-tags", Self::ListKmsByTags),
         ("gen-random", Self::GenRandom),
         ("re-encrypt", Self::ReEncrypt),
+        ("create-kms-tag", Self::CreateKmsTag),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -1766,6 +1802,7 @@ impl Operation {
             Self::ListKmsByTags => norm(ListKmsByTagsRequest::from_json(bytes)),
             Self::GenRandom => norm(GenRandomRequest::from_json(bytes)),
             Self::ReEncrypt => norm(ReEncryptRequest::from_json(bytes)),
+            Self::CreateKmsTag => norm(CreateKmsTagRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {

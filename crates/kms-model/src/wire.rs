@@ -1013,3 +1013,13 @@ pub struct ReEncryptResponseBody {
     /// The new data ciphertext, base64.
     pub cipher_text: String,
 }
+
+/// Body of `POST /v1.0/{project_id}/kms/{key_id}/tags` (one tag).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateKmsTagRequestBody {
+    /// The tag.
+    pub tag: TagItem,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}

@@ -173,7 +173,14 @@ pub fn router(state: AppState) -> Router {
             &format!("{kms}/kms/{{key_id}}/tags/action"),
             post(batch_kms_tags),
         )
-        .route(&format!("{kms}/kms/{{key_id}}/tags"), get(show_kms_tags))
+        .route(
+            &format!("{kms}/kms/{{key_id}}/tags"),
+            get(show_kms_tags).post(create_kms_tag),
+        )
+        .route(
+            &format!("{kms}/kms/{{key_id}}/tags/{{key}}"),
+            axum::routing::delete(delete_kms_tag),
+        )
         .route(
             &format!("{kms}/kms/resource_instances/action"),
             post(list_kms_by_tags),
@@ -760,6 +767,25 @@ async fn batch_kms_tags(ctx: Ctx) -> Response {
     empty(
         StatusCode::NO_CONTENT,
         ctx.blocking(move |k, c| k.batch_kms_tags(c, &id, &body))
+            .await,
+    )
+}
+
+async fn create_kms_tag(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateKmsTagRequestBody);
+    let id = ctx.param(0);
+    empty(
+        StatusCode::NO_CONTENT,
+        ctx.blocking(move |k, c| k.create_kms_tag(c, &id, &body))
+            .await,
+    )
+}
+
+async fn delete_kms_tag(ctx: Ctx) -> Response {
+    let (id, tag) = (ctx.param(0), ctx.param(1));
+    empty(
+        StatusCode::NO_CONTENT,
+        ctx.blocking(move |k, c| k.delete_kms_tag(c, &id, &tag))
             .await,
     )
 }

@@ -1578,3 +1578,41 @@ async fn re_encrypt_route() {
         .await;
     assert_kms_error(&r, 400, "KMS.2201");
 }
+
+#[tokio::test]
+async fn single_tag_routes() {
+    let h = harness();
+    let key = h.create_key("single_tag").await;
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags"),
+            Some(json!({"tag": {"key": "env", "value": "prod"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags"),
+            Some(json!({"tag": {"key": "a b=c", "value": "x"}})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms("POST", &format!("/kms/{key}/tags"), Some(json!({})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h.kms("DELETE", &format!("/kms/{key}/tags/env"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
+    assert_eq!(r.body["existTagsNum"], 0);
+    let r = h
+        .kms(
+            "DELETE",
+            "/kms/00000000-0000-4000-8000-000000000099/tags/env",
+            None,
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+}

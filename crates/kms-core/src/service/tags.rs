@@ -1,9 +1,10 @@
 //! Tags of CMKs: batch create/delete, show, and list keys by tags.
 
 use kms_model::{
-    ActionResources, ApiError, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest, ErrorCode,
-    KeyId, ListKmsByTagsRequest, ListKmsByTagsRequestBody, ListKmsByTagsResponseBody,
-    MAX_TAGS_PER_KEY, ShowKmsTagsResponseBody, TagAction, TagItem, TagListAction,
+    ActionResources, ApiError, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest,
+    CreateKmsTagRequest, CreateKmsTagRequestBody, ErrorCode, KeyId, ListKmsByTagsRequest,
+    ListKmsByTagsRequestBody, ListKmsByTagsResponseBody, MAX_TAGS_PER_KEY, ShowKmsTagsResponseBody,
+    TagAction, TagItem, TagKey, TagListAction,
 };
 
 use super::{Kms, Res, Resource, kms_internal};
@@ -37,13 +38,6 @@ impl Kms {
             || {
                 let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
                 let req = BatchKmsTagsRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let key = self.find_key(caller, &id)?;
-                if key.state == KeyState::PendingDeletion {
-                    return Err(ApiError::new(
-                        ErrorCode::KmsKeyPendingDeletion,
-                        key.key_id.clone(),
-                    ));
-                }
                 let (upsert, remove): (Vec<KeyTag>, Vec<String>) = match req.action {
                     TagAction::Create => (
                         req.tags
@@ -60,24 +54,82 @@ impl Kms {
                             .collect(),
                     ),
                 };
-                match self.ports.key_tags.update_key_tags(
-                    &caller.project_id,
-                    &key.key_id,
-                    &upsert,
-                    &remove,
-                    MAX_TAGS_PER_KEY,
-                ) {
-                    Ok(()) => Ok(()),
-                    Err(TagWriteError::NotFound) => {
-                        Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()))
-                    }
-                    Err(TagWriteError::TooMany) => {
-                        Err(ApiError::new(ErrorCode::KmsTooManyTags, key.key_id.clone()))
-                    }
-                    Err(e) => Err(kms_internal(e)),
-                }
+                self.write_tags(caller, &id, &upsert, &remove)
             },
         )
+    }
+
+    /// The tag write every route shares: the key exists and is not pending
+    /// deletion, then one atomic store write with the 10-tag limit.
+    fn write_tags(
+        &self,
+        caller: &Caller,
+        id: &KeyId,
+        upsert: &[KeyTag],
+        remove: &[String],
+    ) -> Res<()> {
+        let key = self.find_key(caller, id)?;
+        if key.state == KeyState::PendingDeletion {
+            return Err(ApiError::new(
+                ErrorCode::KmsKeyPendingDeletion,
+                key.key_id.clone(),
+            ));
+        }
+        match self.ports.key_tags.update_key_tags(
+            &caller.project_id,
+            &key.key_id,
+            upsert,
+            remove,
+            MAX_TAGS_PER_KEY,
+        ) {
+            Ok(()) => Ok(()),
+            Err(TagWriteError::NotFound) => {
+                Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()))
+            }
+            Err(TagWriteError::TooMany) => {
+                Err(ApiError::new(ErrorCode::KmsTooManyTags, key.key_id.clone()))
+            }
+            Err(e) => Err(kms_internal(e)),
+        }
+    }
+
+    /// `POST /v1.0/{project_id}/kms/{key_id}/tags`: one tag (replacing the
+    /// value of its tag key if present).
+    ///
+    /// # Errors
+    /// As [`Kms::batch_kms_tags`].
+    pub fn create_kms_tag(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        body: &CreateKmsTagRequestBody,
+    ) -> Res<()> {
+        self.audited(
+            caller,
+            "create-kms-tag",
+            Resource::Named(key_id),
+            body.sequence.as_deref(),
+            || {
+                let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
+                let req = CreateKmsTagRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let tag = (req.key.as_str().to_owned(), req.value.as_str().to_owned());
+                self.write_tags(caller, &id, &[tag], &[])
+            },
+        )
+    }
+
+    /// `DELETE /v1.0/{project_id}/kms/{key_id}/tags/{key}`: removes one tag
+    /// key (absent: nothing to do).
+    ///
+    /// # Errors
+    /// Bad path `key_id` (KMS.0205) or tag key (KMS.0308), unknown key,
+    /// key pending deletion (KMS.0210).
+    pub fn delete_kms_tag(&self, caller: &Caller, key_id: &str, tag_key: &str) -> Res<()> {
+        self.audited(caller, "delete-tag", Resource::Named(key_id), None, || {
+            let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
+            let tag = TagKey::parse(tag_key).map_err(|e| e.to_kms())?;
+            self.write_tags(caller, &id, &[], &[tag.as_str().to_owned()])
+        })
     }
 
     /// `GET /v1.0/{project_id}/kms/{key_id}/tags`.

@@ -74,6 +74,9 @@ from huaweicloudsdkkms.v2 import (
     GenRandomRequestBody,
     ReEncryptRequest,
     ReEncryptRequestBody,
+    CreateKmsTagRequest,
+    CreateKmsTagRequestBody,
+    DeleteTagRequest,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -383,6 +386,18 @@ def main():
             d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
                 cipher_text=r.cipher_text, additional_authenticated_data="d")))
             assert d.plain_text == "data from the SDK" and d.key_id == dst, d
+        _()
+
+        @check("create-kms-tag and delete-tag (one tag)")
+        def _():
+            k = state["key"]
+            kms.create_kms_tag(CreateKmsTagRequest(key_id=k, body=CreateKmsTagRequestBody(
+                tag=TagItem(key="single", value="one"))))
+            t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
+            assert ("single", "one") in [(x.key, x.value) for x in t.tags], t
+            kms.delete_tag(DeleteTagRequest(key_id=k, key="single"))
+            t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
+            assert "single" not in [x.key for x in t.tags], t
         _()
 
         @check("create, show, list, delete certificate")
