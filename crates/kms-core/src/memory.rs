@@ -306,6 +306,22 @@ impl MasterKeyStore for MemoryStore {
             .is_some())
     }
 
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let gone: Vec<String> = s
+            .keys
+            .values()
+            .filter(|k| is_gone(k, at))
+            .map(|k| k.key_id.clone())
+            .collect();
+        for id in &gone {
+            s.keys.remove(id);
+            s.tags.remove(id);
+        }
+        s.material.retain(|(id, _), _| !gone.contains(id));
+        Ok(gone.len() as u64)
+    }
+
     fn set_key_rotation(
         &self,
         project_id: &str,

@@ -653,6 +653,15 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         description: &str,
     ) -> PortResult<bool>;
 
+    /// Deletes, with their material and tags, every key (any project)
+    /// pending deletion whose deletion time is at or before `at`: keys
+    /// already gone for the core, whose alias (and dedicated keystore) they
+    /// still hold in storage. Returns how many were deleted.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64>;
+
     /// Sets a key's rotation flag (when `enabled` is given) and interval
     /// (when `interval_days` is given), leaving its history alone; `false`
     /// when there is no such key in the project.

@@ -336,3 +336,44 @@ fn a_key_past_its_deletion_date_is_gone_and_cancel_restores_a_disabled_key() {
     );
     assert_eq!(pending.total, 0);
 }
+
+#[test]
+fn a_gone_key_frees_its_alias_for_create_and_rename() {
+    let f = fixture();
+    let k = create(&f, "reused");
+    let other = create(&f, "other");
+    schedule(&f, &k, "7");
+    assert_err(
+        f.kms.create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: "reused".into(),
+                ..Default::default()
+            },
+        ),
+        ErrorCode::KmsDuplicateKeyAlias,
+    );
+    f.clock.set(Timestamp(NOW + 7 * DAY));
+    let again = create(&f, "reused");
+    assert_ne!(again, k);
+    schedule(&f, &again, "7");
+    f.clock.set(Timestamp(NOW + 14 * DAY));
+    f.kms
+        .update_key_alias(
+            &a(),
+            &UpdateKeyAliasRequestBody {
+                key_id: other.clone(),
+                key_alias: "reused".into(),
+                sequence: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        f.kms
+            .describe_key(&a(), &op(&other))
+            .unwrap()
+            .key_info
+            .key_alias,
+        "reused"
+    );
+}

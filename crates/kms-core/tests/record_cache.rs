@@ -82,6 +82,9 @@ impl MasterKeyStore for Gate {
         self.inner
             .update_key_description(project_id, key_id, description)
     }
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
+        self.inner.purge_deleted_keys(at)
+    }
     fn set_key_rotation(
         &self,
         project_id: &str,

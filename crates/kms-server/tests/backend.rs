@@ -67,6 +67,9 @@ impl MasterKeyStore for LostDisk {
     fn update_key_description(&self, _: &str, _: &str, _: &str) -> PortResult<bool> {
         Ok(false)
     }
+    fn purge_deleted_keys(&self, _: Timestamp) -> PortResult<u64> {
+        Ok(0)
+    }
     fn set_key_rotation(
         &self,
         _: &str,

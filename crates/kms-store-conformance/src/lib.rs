@@ -179,6 +179,7 @@ cases![
     key_tags_update_and_get,
     key_tags_limit_is_atomic,
     list_keys_by_tags_filters,
+    purge_deleted_keys_frees_alias_and_keystore,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics
@@ -2356,4 +2357,75 @@ pub fn list_keys_by_tags_filters(new: &dyn Fn() -> StoreSet) {
         "after deletion time",
     );
     assert_eq!(total, 1, "a gone key is not listed");
+}
+
+/// purge_deleted_keys deletes exactly the keys pending deletion whose
+/// deletion time is at or before the instant (any project), with their
+/// material and tags, freeing their aliases and their dedicated keystore.
+pub fn purge_deleted_keys_frees_alias_and_keystore(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let t = 1_700_000_000_000;
+    ok(
+        s.keystores
+            .insert_keystore(&keystore(50, DOMAIN, "ks", None)),
+        "keystore",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "doomed", &id(50)), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(2, OTHER_PROJECT, "later", "0"), &wrapped(&id(2), 1, 2)),
+        "insert",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(3, PROJECT, "kept", "0"), &wrapped(&id(3), 1, 3)),
+        "insert",
+    );
+    ok(
+        s.key_tags
+            .update_key_tags(PROJECT, &id(1), &[tag("k", "v")], &[], 10),
+        "tag",
+    );
+    for (n, project, at) in [(1, PROJECT, t), (2, OTHER_PROJECT, t + 1)] {
+        ok(
+            s.keys.set_key_state(
+                project,
+                &id(n),
+                KeyState::PendingDeletion,
+                Some(Timestamp(at)),
+            ),
+            "schedule",
+        );
+    }
+    assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(t - 1)), "early"), 0);
+    assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(t)), "purge"), 1);
+    assert_eq!(ok(s.keys.get_key(PROJECT, &id(1)), "get"), None);
+    assert_eq!(ok(s.keys.get_key_material(&id(1), 1), "material"), None);
+    assert!(
+        ok(s.keys.get_key(OTHER_PROJECT, &id(2)), "get").is_some(),
+        "not yet due"
+    );
+    assert!(
+        ok(s.keys.get_key(PROJECT, &id(3)), "get").is_some(),
+        "not pending"
+    );
+    ok(
+        s.keys
+            .insert_key(&key(4, PROJECT, "doomed", "0"), &wrapped(&id(4), 1, 4)),
+        "the alias is free again",
+    );
+    assert_eq!(
+        ok(
+            s.keystores.delete_keystore(DOMAIN, &id(50)),
+            "delete keystore"
+        ),
+        DeleteKeystoreOutcome::Deleted,
+        "the keystore holds no key any more"
+    );
+    assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(t + 1)), "purge"), 1);
+    assert_eq!(ok(s.keys.get_key(OTHER_PROJECT, &id(2)), "get"), None);
 }

@@ -724,6 +724,20 @@ impl MasterKeyStore for SqliteStore {
         Ok(n > 0)
     }
 
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
+        // key_material and key_tags follow through ON DELETE CASCADE.
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "DELETE FROM keys WHERE state = '4'
+                     AND deletion_time IS NOT NULL AND deletion_time <= ?1",
+                )?
+                .execute(params![at.0])
+            })
+            .map_err(|e| backend(&e))?;
+        Ok(n as u64)
+    }
+
     fn set_key_rotation(
         &self,
         project_id: &str,

@@ -74,7 +74,12 @@ impl Kms {
             deletion_time: None,
             rotation: KeyRotation::default(),
         };
-        match self.ports.keys.insert_key(&record, &wrapped) {
+        let mut inserted = self.ports.keys.insert_key(&record, &wrapped);
+        if inserted == Err(InsertKeyError::AliasTaken) && self.purge_gone_keys()? {
+            // The alias may have been held by a key already gone.
+            inserted = self.ports.keys.insert_key(&record, &wrapped);
+        }
+        match inserted {
             Ok(()) => {}
             Err(InsertKeyError::AliasTaken) => {
                 return Err(ApiError::new(ErrorCode::KmsDuplicateKeyAlias, record.alias));
@@ -338,6 +343,19 @@ impl Kms {
 }
 
 impl Kms {
+    /// Deletes from storage the keys whose deletion time has come (they are
+    /// already gone for every operation) so their aliases and keystores
+    /// are free; `true` when any was deleted. Called lazily, when a write
+    /// meets a conflict such a key may cause.
+    pub(super) fn purge_gone_keys(&self) -> Res<bool> {
+        let n = self
+            .ports
+            .keys
+            .purge_deleted_keys(self.ports.clock.now())
+            .map_err(kms_internal)?;
+        Ok(n > 0)
+    }
+
     /// A key as describe-key and list-keys report it.
     pub(super) fn key_details(&self, k: &KeyRecord) -> KeyDetails {
         KeyDetails {
@@ -477,11 +495,17 @@ impl Kms {
             || {
                 let req = UpdateKeyAliasRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.editable_key(caller, &req.key_id)?;
-                let written = self.ports.keys.update_key_alias(
-                    &caller.project_id,
-                    &key.key_id,
-                    req.key_alias.as_str(),
-                );
+                let rename = || {
+                    self.ports.keys.update_key_alias(
+                        &caller.project_id,
+                        &key.key_id,
+                        req.key_alias.as_str(),
+                    )
+                };
+                let mut written = rename();
+                if written == Err(UpdateKeyAliasError::AliasTaken) && self.purge_gone_keys()? {
+                    written = rename();
+                }
                 self.key_records.invalidate(&key.key_id);
                 match written {
                     Ok(()) => {}
