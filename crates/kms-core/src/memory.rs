@@ -438,6 +438,29 @@ impl KeyTagStore for MemoryStore {
         Ok(Some(tags_of(&s, key_id)))
     }
 
+    fn list_project_tags(
+        &self,
+        project_id: &str,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<(String, Vec<String>)>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mut all: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            std::collections::BTreeMap::new();
+        for k in s
+            .keys
+            .values()
+            .filter(|k| k.project_id == project_id && !is_gone(k, live_at))
+        {
+            for (tk, tv) in s.tags.get(&k.key_id).into_iter().flatten() {
+                all.entry(tk.clone()).or_default().insert(tv.clone());
+            }
+        }
+        Ok(all
+            .into_iter()
+            .map(|(k, vs)| (k, vs.into_iter().collect()))
+            .collect())
+    }
+
     fn list_keys_by_tags(
         &self,
         project_id: &str,

@@ -718,6 +718,18 @@ pub trait KeyTagStore: Send + Sync + fmt::Debug {
     /// Backend failure.
     fn get_key_tags(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<KeyTag>>>;
 
+    /// Every tag key used on the project's keys (gone keys at `live_at`
+    /// excluded, see [`KeyListQuery`]), sorted, each with its distinct
+    /// values, sorted.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn list_project_tags(
+        &self,
+        project_id: &str,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<(String, Vec<String>)>>;
+
     /// A page of the project's keys carrying every tag of `tags` (each with
     /// one of its values, any value when none are listed) and, when
     /// `alias_contains` is given, whose alias contains it; oldest first

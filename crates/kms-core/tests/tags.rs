@@ -110,6 +110,26 @@ fn create_show_delete_and_list_by_tags() {
         "count",
     );
     assert_eq!((count.total_count, count.resources.len()), (2, 0));
+    let all = k.list_kms_tags(&a()).unwrap();
+    assert_eq!(
+        all.tags,
+        vec![
+            Tag {
+                key: "env".into(),
+                values: vec!["dev".into(), "prod".into()],
+            },
+            Tag {
+                key: "team".into(),
+                values: vec!["a".into()],
+            },
+        ]
+    );
+    assert!(
+        k.list_kms_tags(&Caller::new("dom-b", "proj-b"))
+            .unwrap()
+            .tags
+            .is_empty()
+    );
     k.batch_kms_tags(&a(), &one, &action("delete", &[("team", "")]))
         .unwrap();
     assert_eq!(

@@ -37,6 +37,7 @@ pub use request::{
 };
 pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
 pub use wire::CreateKmsTagRequestBody;
+pub use wire::ListKmsTagsResponseBody;
 pub use wire::{
     ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
     ListKmsByTagsResponseBody, ShowKmsTagsResponseBody, Tag, TagItem,

@@ -1023,3 +1023,11 @@ pub struct CreateKmsTagRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<String>,
 }
+
+/// Response of `GET /v1.0/{project_id}/kms/tags`: every tag key used in the
+/// project with its values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKmsTagsResponseBody {
+    /// The tags.
+    pub tags: Vec<Tag>,
+}

@@ -188,6 +188,7 @@ proptest! {
         round_trip(&list)?;
         round_trip(&ListKmsByTagsResponseBody { resources, total_count: n })?;
         round_trip(&CreateKmsTagRequestBody { tag: one, sequence })?;
+        round_trip(&ListKmsTagsResponseBody { tags: list.tags.clone().unwrap_or_default() })?;
     }
 
     #[test]

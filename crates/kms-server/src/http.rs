@@ -185,6 +185,7 @@ pub fn router(state: AppState) -> Router {
             &format!("{kms}/kms/resource_instances/action"),
             post(list_kms_by_tags),
         )
+        .route(&format!("{kms}/kms/tags"), get(list_kms_tags))
         .route(&format!("{kms}/kms/gen-random"), post(gen_random))
         .route(&format!("{kms}/kms/re-encrypt"), post(re_encrypt))
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
@@ -788,6 +789,10 @@ async fn delete_kms_tag(ctx: Ctx) -> Response {
         ctx.blocking(move |k, c| k.delete_kms_tag(c, &id, &tag))
             .await,
     )
+}
+
+async fn list_kms_tags(ctx: Ctx) -> Response {
+    json(ctx.service, ctx.now(|k, c| k.list_kms_tags(c)))
 }
 
 async fn show_kms_tags(ctx: Ctx) -> Response {

@@ -1609,6 +1609,17 @@ async fn single_tag_routes() {
     assert_eq!(r.body["existTagsNum"], 0);
     let r = h
         .kms(
+            "POST",
+            &format!("/kms/{key}/tags"),
+            Some(json!({"tag": {"key": "team", "value": "x"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", "/kms/tags", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"tags": [{"key": "team", "values": ["x"]}]}));
+    let r = h
+        .kms(
             "DELETE",
             "/kms/00000000-0000-4000-8000-000000000099/tags/env",
             None,

@@ -180,6 +180,7 @@ cases![
     key_tags_limit_is_atomic,
     list_keys_by_tags_filters,
     purge_deleted_keys_frees_alias_and_keystore,
+    list_project_tags_groups_values,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics
@@ -2428,4 +2429,65 @@ pub fn purge_deleted_keys_frees_alias_and_keystore(new: &dyn Fn() -> StoreSet) {
     );
     assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(t + 1)), "purge"), 1);
     assert_eq!(ok(s.keys.get_key(OTHER_PROJECT, &id(2)), "get"), None);
+}
+
+/// list_project_tags: the project's tag keys, sorted, each with its
+/// distinct values, sorted; other projects' and gone keys' tags excluded.
+pub fn list_project_tags_groups_values(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let t = 1_700_000_000_000;
+    for (n, project, tags) in [
+        (1, PROJECT, vec![tag("env", "prod"), tag("team", "a")]),
+        (2, PROJECT, vec![tag("env", "dev"), tag("team", "a")]),
+        (3, PROJECT, vec![tag("old", "x")]),
+        (4, OTHER_PROJECT, vec![tag("secret", "y")]),
+    ] {
+        ok(
+            s.keys.insert_key(
+                &key(n, project, &format!("k{n}"), "0"),
+                &wrapped(&id(n), 1, 1),
+            ),
+            "insert",
+        );
+        ok(
+            s.key_tags.update_key_tags(project, &id(n), &tags, &[], 10),
+            "tag",
+        );
+    }
+    ok(
+        s.keys.set_key_state(
+            PROJECT,
+            &id(3),
+            KeyState::PendingDeletion,
+            Some(Timestamp(t)),
+        ),
+        "schedule",
+    );
+    let strs = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        ok(
+            s.key_tags.list_project_tags(PROJECT, Timestamp(t - 1)),
+            "before"
+        ),
+        vec![
+            ("env".to_owned(), strs(&["dev", "prod"])),
+            ("old".to_owned(), strs(&["x"])),
+            ("team".to_owned(), strs(&["a"])),
+        ]
+    );
+    assert_eq!(
+        ok(s.key_tags.list_project_tags(PROJECT, Timestamp(t)), "after"),
+        vec![
+            ("env".to_owned(), strs(&["dev", "prod"])),
+            ("team".to_owned(), strs(&["a"])),
+        ],
+        "a gone key's tags are not listed"
+    );
+    assert_eq!(
+        ok(
+            s.key_tags.list_project_tags("nobody", Timestamp(t)),
+            "empty"
+        ),
+        vec![]
+    );
 }

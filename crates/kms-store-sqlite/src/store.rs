@@ -873,6 +873,37 @@ impl KeyTagStore for SqliteStore {
         .map_err(|e| backend(&e))
     }
 
+    fn list_project_tags(
+        &self,
+        project_id: &str,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<(String, Vec<String>)>> {
+        let rows: Vec<(String, String)> = self
+            .read(|c| {
+                c.prepare_cached(
+                    "SELECT DISTINCT t.tag_key, t.tag_value FROM key_tags t
+                     JOIN keys k ON k.key_id = t.key_id
+                     WHERE k.project_id = ?1
+                       AND NOT (k.state = '4' AND k.deletion_time IS NOT NULL
+                                AND k.deletion_time <= ?2)
+                     ORDER BY t.tag_key, t.tag_value",
+                )?
+                .query_map(params![project_id, live_at.0], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect()
+            })
+            .map_err(|e| backend(&e))?;
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for (k, v) in rows {
+            match out.last_mut() {
+                Some((last, values)) if *last == k => values.push(v),
+                _ => out.push((k, vec![v])),
+            }
+        }
+        Ok(out)
+    }
+
     fn list_keys_by_tags(
         &self,
         project_id: &str,

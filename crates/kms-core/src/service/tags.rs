@@ -1,10 +1,10 @@
-//! Tags of CMKs: batch create/delete, show, and list keys by tags.
+//! Tags of CMKs: batch and single create/delete, show, the project's tags, and list keys by tags.
 
 use kms_model::{
     ActionResources, ApiError, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest,
     CreateKmsTagRequest, CreateKmsTagRequestBody, ErrorCode, KeyId, ListKmsByTagsRequest,
-    ListKmsByTagsRequestBody, ListKmsByTagsResponseBody, MAX_TAGS_PER_KEY, ShowKmsTagsResponseBody,
-    TagAction, TagItem, TagKey, TagListAction,
+    ListKmsByTagsRequestBody, ListKmsByTagsResponseBody, ListKmsTagsResponseBody, MAX_TAGS_PER_KEY,
+    ShowKmsTagsResponseBody, Tag, TagAction, TagItem, TagKey, TagListAction,
 };
 
 use super::{Kms, Res, Resource, kms_internal};
@@ -157,6 +157,27 @@ impl Kms {
                 })
             },
         )
+    }
+
+    /// `GET /v1.0/{project_id}/kms/tags`: every tag key used on the
+    /// project's keys, with its values.
+    ///
+    /// # Errors
+    /// A storage failure (KMS.0101).
+    pub fn list_kms_tags(&self, caller: &Caller) -> Res<ListKmsTagsResponseBody> {
+        self.audited(caller, "list-kms-tags", Resource::None, None, || {
+            let tags = self
+                .ports
+                .key_tags
+                .list_project_tags(&caller.project_id, self.ports.clock.now())
+                .map_err(kms_internal)?;
+            Ok(ListKmsTagsResponseBody {
+                tags: tags
+                    .into_iter()
+                    .map(|(key, values)| Tag { key, values })
+                    .collect(),
+            })
+        })
     }
 
     /// `POST /v1.0/{project_id}/kms/resource_instances/action`: the

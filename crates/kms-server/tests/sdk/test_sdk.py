@@ -77,6 +77,7 @@ from huaweicloudsdkkms.v2 import (
     CreateKmsTagRequest,
     CreateKmsTagRequestBody,
     DeleteTagRequest,
+    ListKmsTagsRequest,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -395,6 +396,8 @@ def main():
                 tag=TagItem(key="single", value="one"))))
             t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
             assert ("single", "one") in [(x.key, x.value) for x in t.tags], t
+            lst = kms.list_kms_tags(ListKmsTagsRequest())
+            assert ("single", ["one"]) in [(x.key, x.values) for x in lst.tags], lst
             kms.delete_tag(DeleteTagRequest(key_id=k, key="single"))
             t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
             assert "single" not in [x.key for x in t.tags], t
