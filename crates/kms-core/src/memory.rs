@@ -20,9 +20,11 @@ use kms_crypto::{PinVerifier, WrappedMasterKey};
 use crate::ports::{
     AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
     Clock, ClusterInfo, DeleteKeystoreOutcome, Entropy, IdGenerator, InsertKeyError,
-    InsertKeystoreError, KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore,
-    MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, StoredCertificate, Timestamp,
+    InsertKeystoreError, KeyListQuery, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
+    KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, RotateKeyError,
+    StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
+use crate::ports::{KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 
 fn poisoned<T>(_: T) -> PortError {
@@ -45,6 +47,7 @@ fn id_taken(what: &'static str) -> PortError {
 struct State {
     keystores: Vec<KeystoreRecord>,
     keys: HashMap<String, Arc<KeyRecord>>,
+    tags: HashMap<String, std::collections::BTreeMap<String, String>>,
     material: HashMap<(String, u32), Vec<u8>>,
     certificates: Vec<StoredCertificate>,
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
@@ -240,6 +243,267 @@ impl MasterKeyStore for MemoryStore {
             .filter(|k| k.keystore_id == keystore_id)
             .count() as u64)
     }
+
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mut mine: Vec<&Arc<KeyRecord>> = s
+            .keys
+            .values()
+            .filter(|k| k.project_id == project_id)
+            .filter(|k| query.state.is_none_or(|st| k.state == st))
+            .filter(|k| !is_gone(k, query.live_at))
+            .collect();
+        mine.sort_by(|a, b| (a.create_time, &a.key_id).cmp(&(b.create_time, &b.key_id)));
+        let page = mine
+            .iter()
+            .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+            .map(|k| (***k).clone())
+            .collect();
+        Ok((mine.len() as u64, page))
+    }
+
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), UpdateKeyAliasError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.keys
+            .get(key_id)
+            .is_none_or(|k| k.project_id != project_id)
+        {
+            return Err(UpdateKeyAliasError::NotFound);
+        }
+        if s.keys
+            .values()
+            .any(|k| k.project_id == project_id && k.alias == alias && k.key_id != key_id)
+        {
+            return Err(UpdateKeyAliasError::AliasTaken);
+        }
+        if let Some(k) = s.keys.get_mut(key_id) {
+            Arc::make_mut(k).alias = alias.to_owned();
+        }
+        Ok(())
+    }
+
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        Ok(s.keys
+            .get_mut(key_id)
+            .filter(|k| k.project_id == project_id)
+            .map(|k| Arc::make_mut(k).description = description.to_owned())
+            .is_some())
+    }
+
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let gone: Vec<String> = s
+            .keys
+            .values()
+            .filter(|k| is_gone(k, at))
+            .map(|k| k.key_id.clone())
+            .collect();
+        for id in &gone {
+            s.keys.remove(id);
+            s.tags.remove(id);
+        }
+        s.material.retain(|(id, _), _| !gone.contains(id));
+        Ok(gone.len() as u64)
+    }
+
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        self.set_rotation(project_id, key_id, enabled, interval_days)
+    }
+
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError> {
+        self.rotate(project_id, key_id, material, version, at)
+    }
+}
+
+impl MemoryStore {
+    fn set_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        Ok(s.keys
+            .get_mut(key_id)
+            .filter(|k| k.project_id == project_id)
+            .map(|k| {
+                let r = &mut Arc::make_mut(k).rotation;
+                if let Some(e) = enabled {
+                    r.enabled = e;
+                }
+                if let Some(d) = interval_days {
+                    r.interval_days = d;
+                }
+            })
+            .is_some())
+    }
+
+    fn rotate(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let Some(k) = s
+            .keys
+            .get_mut(key_id)
+            .filter(|k| k.project_id == project_id)
+        else {
+            return Err(RotateKeyError::NotFound);
+        };
+        if version == 0 || k.current_version != version - 1 {
+            return Err(RotateKeyError::VersionChanged);
+        }
+        let k = Arc::make_mut(k);
+        k.current_version = version;
+        k.rotation.last_rotation_time = Some(at);
+        k.rotation.rotations = k.rotation.rotations.saturating_add(1);
+        s.material
+            .insert((key_id.to_owned(), version), material.as_bytes().to_vec());
+        Ok(())
+    }
+}
+
+impl KeyTagStore for MemoryStore {
+    fn update_key_tags(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        upsert: &[KeyTag],
+        remove: &[String],
+        max_tags: usize,
+    ) -> Result<(), TagWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.keys
+            .get(key_id)
+            .is_none_or(|k| k.project_id != project_id)
+        {
+            return Err(TagWriteError::NotFound);
+        }
+        let mut tags = s.tags.get(key_id).cloned().unwrap_or_default();
+        for (k, v) in upsert {
+            tags.insert(k.clone(), v.clone());
+        }
+        for k in remove {
+            tags.remove(k);
+        }
+        if tags.len() > max_tags {
+            return Err(TagWriteError::TooMany);
+        }
+        s.tags.insert(key_id.to_owned(), tags);
+        Ok(())
+    }
+
+    fn get_key_tags(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<KeyTag>>> {
+        let s = self.state.read().map_err(poisoned)?;
+        if s.keys
+            .get(key_id)
+            .is_none_or(|k| k.project_id != project_id)
+        {
+            return Ok(None);
+        }
+        Ok(Some(tags_of(&s, key_id)))
+    }
+
+    fn list_project_tags(
+        &self,
+        project_id: &str,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<(String, Vec<String>)>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mut all: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            std::collections::BTreeMap::new();
+        for k in s
+            .keys
+            .values()
+            .filter(|k| k.project_id == project_id && !is_gone(k, live_at))
+        {
+            for (tk, tv) in s.tags.get(&k.key_id).into_iter().flatten() {
+                all.entry(tk.clone()).or_default().insert(tv.clone());
+            }
+        }
+        Ok(all
+            .into_iter()
+            .map(|(k, vs)| (k, vs.into_iter().collect()))
+            .collect())
+    }
+
+    fn list_keys_by_tags(
+        &self,
+        project_id: &str,
+        tags: &[TagFilter],
+        alias_contains: Option<&str>,
+        query: &KeyListQuery,
+    ) -> PortResult<TaggedKeys> {
+        let s = self.state.read().map_err(poisoned)?;
+        let empty = std::collections::BTreeMap::new();
+        let mut mine: Vec<&Arc<KeyRecord>> = s
+            .keys
+            .values()
+            .filter(|k| k.project_id == project_id && !is_gone(k, query.live_at))
+            .filter(|k| alias_contains.is_none_or(|a| k.alias.contains(a)))
+            .filter(|k| {
+                let have = s.tags.get(&k.key_id).unwrap_or(&empty);
+                tags.iter().all(|f| {
+                    have.get(&f.key)
+                        .is_some_and(|v| f.values.is_empty() || f.values.contains(v))
+                })
+            })
+            .collect();
+        mine.sort_by(|a, b| (a.create_time, &a.key_id).cmp(&(b.create_time, &b.key_id)));
+        let page = mine
+            .iter()
+            .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+            .map(|k| ((***k).clone(), tags_of(&s, &k.key_id)))
+            .collect();
+        Ok((mine.len() as u64, page))
+    }
+}
+
+fn tags_of(s: &State, key_id: &str) -> Vec<KeyTag> {
+    s.tags
+        .get(key_id)
+        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// A key pending deletion whose deletion time has come.
+fn is_gone(k: &KeyRecord, at: Timestamp) -> bool {
+    k.state == KeyState::PendingDeletion && k.deletion_time.is_some_and(|t| t <= at)
 }
 
 fn same_scope(a: &StoredCertificate, b: &StoredCertificate) -> bool {
@@ -454,6 +718,7 @@ pub fn ports(
         entropy,
         keystores: store.clone(),
         keys: store.clone(),
+        key_tags: store.clone(),
         clusters: Arc::new(StaticClusters(clusters)),
         root_keys: Arc::new(SoftwareRootKeys::new(root_secret)?),
         certificates: store.clone(),

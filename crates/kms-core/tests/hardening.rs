@@ -133,6 +133,54 @@ impl MasterKeyStore for FlakyKeys {
     fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64> {
         self.inner.count_keys_in_keystore(keystore_id)
     }
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &kms_core::ports::KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        self.inner.list_keys(project_id, query)
+    }
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), kms_core::ports::UpdateKeyAliasError> {
+        self.inner.update_key_alias(project_id, key_id, alias)
+    }
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool> {
+        self.inner
+            .update_key_description(project_id, key_id, description)
+    }
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
+        self.inner.purge_deleted_keys(at)
+    }
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        self.inner
+            .set_key_rotation(project_id, key_id, enabled, interval_days)
+    }
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), kms_core::ports::RotateKeyError> {
+        self.inner
+            .rotate_key(project_id, key_id, material, version, at)
+    }
 }
 
 struct Fixture {

@@ -66,6 +66,12 @@ pub enum Error {
         /// Length of the rejected input, in bytes.
         len: usize,
     },
+    /// Data to encrypt is empty or longer than 4096 bytes.
+    #[error("data to encrypt must be 1..=4096 bytes (got {len})")]
+    InvalidDataLength {
+        /// Length of the rejected input, in bytes.
+        len: usize,
+    },
     /// The SHA-256 digest appended to a caller's DEK does not match the DEK.
     #[error("the SHA-256 digest does not match the data key")]
     DigestMismatch,

@@ -6,7 +6,7 @@
 //! | offset    | size | field                                        |
 //! |-----------|------|----------------------------------------------|
 //! | 0         | 1    | format version, `0x01`                       |
-//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key; `0x02` retired) |
+//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key, `0x05` data; `0x02` retired) |
 //! | 2         | 2    | plaintext length `n` in bytes                |
 //! | 4         | 36   | key id (ASCII; all zero in root-key blobs)   |
 //! | 40        | 4    | key version (zero in root-key blobs)         |
@@ -33,6 +33,7 @@ pub(crate) const ALG_DEK: u8 = 0x01;
 pub(crate) const ALG_PIN_RETIRED: u8 = 0x02;
 pub(crate) const ALG_PIN: u8 = 0x03;
 pub(crate) const ALG_PRIVATE_KEY: u8 = 0x04;
+pub(crate) const ALG_DATA: u8 = 0x05;
 
 pub(crate) const KEY_ID_LEN: usize = 36;
 pub(crate) const SALT_LEN: usize = 32;
@@ -54,6 +55,7 @@ pub(crate) const OVERHEAD: usize = HEADER_LEN + TAG_LEN + COMMIT_LEN; // 136
 pub(crate) const LABEL_DEK: &[u8] = b"kms-rs/v1/dek-wrap";
 pub(crate) const LABEL_PIN: &[u8] = b"kms-rs/v1/pin-seal/domain";
 pub(crate) const LABEL_PRIVATE_KEY: &[u8] = b"kms-rs/v1/private-key-seal";
+pub(crate) const LABEL_DATA: &[u8] = b"kms-rs/v1/data-encrypt";
 
 /// Largest encoded context: two u16 length prefixes and two 128-byte fields.
 pub(crate) const MAX_CTX_FIELD: usize = 128;
@@ -71,6 +73,10 @@ pub enum BlobKind {
     /// A certificate's private key sealed under the default keystore's root
     /// key, bound to the project and certificate id (algorithm id `0x04`).
     PrivateKey,
+    /// Caller data (encrypt-data, at most 4096 bytes) encrypted under a
+    /// master key, bound to the project and the request's context
+    /// (algorithm id `0x05`).
+    Data,
 }
 
 impl BlobKind {
@@ -79,6 +85,7 @@ impl BlobKind {
             BlobKind::DataKey => ALG_DEK,
             BlobKind::Pin => ALG_PIN,
             BlobKind::PrivateKey => ALG_PRIVATE_KEY,
+            BlobKind::Data => ALG_DATA,
         }
     }
 
@@ -87,6 +94,7 @@ impl BlobKind {
             BlobKind::DataKey => LABEL_DEK,
             BlobKind::Pin => LABEL_PIN,
             BlobKind::PrivateKey => LABEL_PRIVATE_KEY,
+            BlobKind::Data => LABEL_DATA,
         }
     }
 
@@ -96,6 +104,7 @@ impl BlobKind {
             BlobKind::DataKey => (crate::dek::MIN_DEK_BYTES, crate::dek::MAX_DEK_BYTES),
             BlobKind::Pin => (crate::pin::PIN_LEN, crate::pin::PIN_LEN),
             BlobKind::PrivateKey => (1, crate::sealed::MAX_PRIVATE_KEY_BYTES),
+            BlobKind::Data => (1, crate::data::MAX_DATA_BYTES),
         }
     }
 }
@@ -147,16 +156,16 @@ impl CiphertextHeader {
         self.plaintext_len
     }
 
-    /// The master key id of a DEK blob; `None` for a root-key blob (PIN,
-    /// private key).
+    /// The master key id of a DEK or data blob; `None` for a root-key blob
+    /// (PIN, private key).
     pub fn key_id(&self) -> Option<&str> {
         match self.kind {
-            BlobKind::DataKey => core::str::from_utf8(&self.key_id).ok(),
+            BlobKind::DataKey | BlobKind::Data => core::str::from_utf8(&self.key_id).ok(),
             BlobKind::Pin | BlobKind::PrivateKey => None,
         }
     }
 
-    /// The master key version of a DEK blob (zero in a root-key blob).
+    /// The master key version of a DEK or data blob (zero in a root-key blob).
     pub fn key_version(&self) -> u32 {
         self.key_version
     }
@@ -202,6 +211,7 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
         ALG_DEK => BlobKind::DataKey,
         ALG_PIN => BlobKind::Pin,
         ALG_PRIVATE_KEY => BlobKind::PrivateKey,
+        ALG_DATA => BlobKind::Data,
         ALG_PIN_RETIRED => return None,
         _ => return None,
     };
@@ -213,7 +223,7 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
     let key_id: [u8; KEY_ID_LEN] = blob.get(OFF_KEY_ID..OFF_KEY_VERSION)?.try_into().ok()?;
     let key_version = read_u32(blob, OFF_KEY_VERSION)?;
     let ids_ok = match kind {
-        BlobKind::DataKey => check_printable(&key_id),
+        BlobKind::DataKey | BlobKind::Data => check_printable(&key_id),
         BlobKind::Pin | BlobKind::PrivateKey => key_id.iter().all(|&b| b == 0) && key_version == 0,
     };
     if !ids_ok {

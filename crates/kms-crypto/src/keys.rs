@@ -31,6 +31,7 @@ const LABEL_ROOT_PIN_SEAL: &[u8] = b"kms-rs/v1/root/pin-seal";
 const LABEL_ROOT_PIN_VERIFIER: &[u8] = b"kms-rs/v1/root/pin-verifier";
 const LABEL_ROOT_PRIVATE_KEY_SEAL: &[u8] = b"kms-rs/v1/root/private-key-seal";
 const LABEL_CMK_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/dek-wrap";
+const LABEL_CMK_DATA_ENCRYPT: &[u8] = b"kms-rs/v1/cmk/data-encrypt";
 
 /// One-block HKDF-Expand of a 32-byte key used as PRK (RFC 5869 section 3.3:
 /// the key is already uniformly random, so Extract is skipped).
@@ -201,6 +202,7 @@ pub struct MasterKey {
     version: u32,
     bytes: Zeroizing<[u8; KEY_LEN]>,
     pub(crate) dek_seal: SealingKey,
+    pub(crate) data_seal: SealingKey,
 }
 
 impl fmt::Debug for MasterKey {
@@ -247,11 +249,14 @@ impl MasterKey {
     ) -> Result<Self> {
         let prk = subkey(&bytes, LABEL_CMK_DEK_WRAP)?;
         let dek_seal = SealingKey::new(&prk, BlobKind::DataKey, key_id, version)?;
+        let data_prk = subkey(&bytes, LABEL_CMK_DATA_ENCRYPT)?;
+        let data_seal = SealingKey::new(&data_prk, BlobKind::Data, key_id, version)?;
         Ok(Self {
             key_id,
             version,
             bytes,
             dek_seal,
+            data_seal,
         })
     }
 

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod data;
 mod dek;
 mod error;
 mod format;
@@ -13,6 +14,7 @@ mod sealed;
 
 use core::fmt;
 
+pub use data::{DataContext, MAX_DATA_BYTES};
 pub use dek::{DIGEST_LEN, Dek, DekContext, DekLength};
 pub use error::{Error, Result};
 pub use format::{BlobKind, CiphertextHeader};

@@ -4,8 +4,8 @@
 use std::sync::OnceLock;
 
 use kms_crypto::{
-    BlobKind, Ciphertext, CiphertextHeader, Dek, DekContext, DekLength, Error, MasterKey, Pin,
-    PinScope, PrivateKeyScope, RootKey,
+    BlobKind, Ciphertext, CiphertextHeader, DataContext, Dek, DekContext, DekLength, Error,
+    MasterKey, Pin, PinScope, PrivateKeyScope, RootKey,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -14,6 +14,7 @@ use rand_chacha::rand_core::SeedableRng;
 pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("crypto_ciphertext_parse", crypto_ciphertext_parse),
     ("crypto_dek_unwrap", crypto_dek_unwrap),
+    ("crypto_data_decrypt", crypto_data_decrypt),
 ];
 
 /// Key id of the fixed fuzzing master key.
@@ -422,4 +423,65 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     out.push(("crypto_ciphertext_parse", "pin-retired-alg".into(), retired));
     out.push(("crypto_dek_unwrap", "empty".into(), Vec::new()));
     out
+}
+
+/// Data blobs (algorithm `0x05`). First byte: mode. `0` opens the rest as a
+/// data blob under the fixed key and context: a success must be a data
+/// blob of that key that also opens through its parsed header, and nothing
+/// opens under another context. `1` encrypts the rest (when 1..=4096
+/// bytes) and must get it back, and only in the same context.
+pub fn crypto_data_decrypt(data: &[u8]) {
+    let Some((&mode, body)) = data.split_first() else {
+        return;
+    };
+    let k = keys();
+    let Ok(ctx) = DataContext::new(PROJECT, AAD, br#"{"fuzz":"yes"}"#) else {
+        panic!("fixed context is valid");
+    };
+    let Ok(other) = DataContext::new(PROJECT, AAD, b"") else {
+        panic!("fixed context is valid");
+    };
+    if mode % 2 == 0 {
+        if let Ok(pt) = k.master.decrypt_data(body, &ctx) {
+            let Ok(h) = CiphertextHeader::parse(body) else {
+                panic!("an opened blob parses");
+            };
+            assert_eq!(h.kind(), BlobKind::Data);
+            assert_eq!(h.key_id(), Some(KEY_ID));
+            assert_eq!(h.plaintext_len(), pt.len());
+            assert_eq!(
+                k.master.decrypt_data(body, &other).err(),
+                Some(Error::Rejected)
+            );
+        } else {
+            assert_eq!(
+                k.master.decrypt_data(body, &ctx).err(),
+                Some(Error::Rejected)
+            );
+        }
+        return;
+    }
+    let mut rng = ChaCha20Rng::from_seed([7u8; 32]);
+    match k.master.encrypt_data(&mut rng, body, &ctx) {
+        Ok(ct) => {
+            assert_eq!(ct.header().kind(), BlobKind::Data);
+            let Ok(back) = k.master.decrypt_data(ct.as_bytes(), &ctx) else {
+                panic!("a fresh data blob opens");
+            };
+            assert_eq!(&back[..], body);
+            assert_eq!(
+                k.master.decrypt_data(ct.as_bytes(), &other).err(),
+                Some(Error::Rejected)
+            );
+            let dek_ctx = DekContext::new(PROJECT, AAD);
+            let Ok(dek_ctx) = dek_ctx else {
+                panic!("fixed context is valid");
+            };
+            assert!(k.master.unwrap_dek(ct.as_bytes(), &dek_ctx).is_err());
+        }
+        Err(Error::InvalidDataLength { len }) => {
+            assert!(len == 0 || len > kms_crypto::MAX_DATA_BYTES);
+        }
+        Err(e) => panic!("unexpected error from encrypt_data: {e:?}"),
+    }
 }

@@ -29,6 +29,22 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_encrypt_datakey", body_encrypt_datakey),
     ("body_decrypt_datakey", body_decrypt_datakey),
     ("body_certificate_form", body_certificate_form),
+    ("body_operate_key", body_operate_key),
+    ("body_list_keys", body_list_keys),
+    ("body_update_key_alias", body_update_key_alias),
+    ("body_update_key_description", body_update_key_description),
+    ("body_encrypt_data", body_encrypt_data),
+    ("body_decrypt_data", body_decrypt_data),
+    (
+        "body_update_key_rotation_interval",
+        body_update_key_rotation_interval,
+    ),
+    ("body_rotate_on_demand", body_rotate_on_demand),
+    ("body_batch_kms_tags", body_batch_kms_tags),
+    ("body_list_kms_by_tags", body_list_kms_by_tags),
+    ("body_gen_random", body_gen_random),
+    ("body_re_encrypt", body_re_encrypt),
+    ("body_create_kms_tag", body_create_kms_tag),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -185,4 +201,69 @@ pub fn body_decrypt_datakey(data: &[u8]) {
 /// certificate form body.
 pub fn body_certificate_form(data: &[u8]) {
     body(Operation::CreateCertificate, data);
+}
+
+/// describe-key, enable/disable-key and cancel-key-deletion body (`OperateKeyRequestBody`).
+pub fn body_operate_key(data: &[u8]) {
+    body(Operation::DescribeKey, data);
+}
+
+/// list-keys body.
+pub fn body_list_keys(data: &[u8]) {
+    body(Operation::ListKeys, data);
+}
+
+/// update-key-alias body.
+pub fn body_update_key_alias(data: &[u8]) {
+    body(Operation::UpdateKeyAlias, data);
+}
+
+/// update-key-description body.
+pub fn body_update_key_description(data: &[u8]) {
+    body(Operation::UpdateKeyDescription, data);
+}
+
+/// encrypt-data body.
+pub fn body_encrypt_data(data: &[u8]) {
+    body(Operation::EncryptData, data);
+}
+
+/// decrypt-data body.
+pub fn body_decrypt_data(data: &[u8]) {
+    body(Operation::DecryptData, data);
+}
+
+/// update-key-rotation-interval body.
+pub fn body_update_key_rotation_interval(data: &[u8]) {
+    body(Operation::UpdateKeyRotationInterval, data);
+}
+
+/// rotate-on-demand body.
+pub fn body_rotate_on_demand(data: &[u8]) {
+    body(Operation::RotateOnDemand, data);
+}
+
+/// tags/action body.
+pub fn body_batch_kms_tags(data: &[u8]) {
+    body(Operation::BatchKmsTags, data);
+}
+
+/// list-kms-by-tags body.
+pub fn body_list_kms_by_tags(data: &[u8]) {
+    body(Operation::ListKmsByTags, data);
+}
+
+/// gen-random body.
+pub fn body_gen_random(data: &[u8]) {
+    body(Operation::GenRandom, data);
+}
+
+/// re-encrypt body.
+pub fn body_re_encrypt(data: &[u8]) {
+    body(Operation::ReEncrypt, data);
+}
+
+/// create-kms-tag body (one tag).
+pub fn body_create_kms_tag(data: &[u8]) {
+    body(Operation::CreateKmsTag, data);
 }

@@ -135,7 +135,7 @@ impl ValidationError {
             (_, Rule::InvalidJson(_)) => ErrorCode::KmsInvalidJson,
             (_, Rule::BodyTooLarge { .. }) => ErrorCode::KmsRequestTooLong,
             (_, Rule::Missing) => ErrorCode::KmsMissingParameter,
-            ("key_id", _) => ErrorCode::KmsInvalidKeyId,
+            ("key_id" | "source_key_id" | "destination_key_id", _) => ErrorCode::KmsInvalidKeyId,
             ("sequence", _) => ErrorCode::KmsInvalidSequence,
             ("datakey_length", Rule::OutOfRange { .. }) => ErrorCode::KmsDatakeyLengthOutOfRange,
             ("datakey_length", Rule::NotMultipleOf(_)) => {
@@ -301,6 +301,10 @@ catalogue! {
     KmsKeystoreHasKeys = (400, "KMS.6009", Kms, "The keystore still has keys", false),
     /// The PIN is missing, malformed or does not verify.
     KmsInvalidPin = (400, "KMS.6010", Kms, "Invalid PIN", false),
+    /// cancel-key-deletion of a key that is not scheduled for deletion.
+    KmsKeyNotPendingDeletion = (400, "KMS.6011", Kms, "The key is not scheduled for deletion", false),
+    /// A key would carry more than 10 tags.
+    KmsTooManyTags = (400, "KMS.6012", Kms, "The number of tags of the key has reached the upper limit", false),
     /// The HSM answered with something invalid.
     KmsBadGateway = (502, "KMS.6502", Kms, "The HSM returned an invalid response", false),
     /// The HSM did not answer in time.

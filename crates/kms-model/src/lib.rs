@@ -17,11 +17,36 @@ pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
 };
+pub use request::CreateKmsTagRequest;
+pub use request::GenRandomRequest;
+pub use request::ReEncryptRequest;
 pub use request::{
     AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
-    EncryptDatakeyRequest, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, Operation,
-    PresentedPin, decode_body,
+    EncryptDatakeyRequest, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES,
+    MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES, OperateKeyRequest, Operation,
+    PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest, decode_body,
+};
+pub use request::{
+    BatchKmsTagsRequest, ListKmsByTagsRequest, MAX_TAGS_PER_KEY, TagAction, TagKey, TagListAction,
+    TagValue,
+};
+pub use request::{
+    DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
+    MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
+};
+pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
+pub use wire::CreateKmsTagRequestBody;
+pub use wire::ListKmsTagsResponseBody;
+pub use wire::{
+    ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
+    ListKmsByTagsResponseBody, ShowKmsTagsResponseBody, Tag, TagItem,
+};
+pub use wire::{
+    CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails,
+    ListKeyDetailResponseBody, ListKeysRequestBody, ListKeysResponseBody,
+    UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequestBody,
+    UpdateKeyDescriptionResponseBody,
 };
 pub use wire::{
     CertificateBase, CertificateForm, CertificateRecord, CreateDatakeyRequestBody,
@@ -33,4 +58,14 @@ pub use wire::{
     KeystoreStateResponseBody, ListCertificatesV2ResponseBody, ListKeyStoresResponseBody,
     LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
     ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
+};
+pub use wire::{CreateRandomResponseBody, GenRandomRequestBody};
+pub use wire::{
+    DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
+    EncryptDataResponseBody,
+};
+pub use wire::{ReEncryptRequestBody, ReEncryptResponseBody};
+pub use wire::{
+    RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
+    UpdateKeyRotationIntervalRequestBody,
 };

@@ -17,8 +17,13 @@ use crate::domain::{
 };
 use crate::error::{ApiError, Result, Rule, ValidationError};
 use crate::wire::{
-    CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreateKeyStoreRequestBody,
-    CreatePinRequestBody, DecryptDatakeyRequestBody, EncryptDatakeyRequestBody, LooseString,
+    BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
+    CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
+    DecryptDataRequestBody, DecryptDatakeyRequestBody, EncryptDataRequestBody,
+    EncryptDatakeyRequestBody, GenRandomRequestBody, ListKeysRequestBody, ListKmsByTagsRequestBody,
+    LooseString, OperateKeyRequestBody, ReEncryptRequestBody, RotateOnDemandRequestBody,
+    UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
+    UpdateKeyRotationIntervalRequestBody,
 };
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
@@ -347,13 +352,7 @@ impl CreateKeyRequest {
                 ));
             }
         }
-        let key_description = b.key_description.clone().unwrap_or_default();
-        if key_description.chars().count() > 255 {
-            return Err(ValidationError::new(
-                "key_description",
-                Rule::TooLong { max: 255 },
-            ));
-        }
+        let key_description = key_description(b.key_description.as_deref().unwrap_or(""))?;
         let keystore = opt_loose(&b.keystore_id)
             .map(KeystoreRef::parse)
             .transpose()?
@@ -678,6 +677,991 @@ impl CertificateRequest {
     }
 }
 
+// ---------------------------------------------------------------- CMK management
+
+/// Largest `key_description`, in characters.
+pub const MAX_KEY_DESCRIPTION_CHARS: usize = 255;
+/// Largest list-keys page (`limit`).
+pub const MAX_LIST_KEYS_LIMIT: u64 = 1000;
+
+fn key_description(s: &str) -> Result<String> {
+    if s.chars().count() > MAX_KEY_DESCRIPTION_CHARS {
+        return Err(ValidationError::new(
+            "key_description",
+            Rule::TooLong {
+                max: MAX_KEY_DESCRIPTION_CHARS,
+            },
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// A validated body naming one key (`OperateKeyRequestBody`): describe-key,
+/// enable-key, disable-key, cancel-key-deletion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OperateKeyRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl OperateKeyRequest {
+    /// `key_id` must be a key id, `sequence` 36 bytes.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &OperateKeyRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`OperateKeyRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// The `key_spec` filter of list-keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum KeySpecFilter {
+    /// Only keys of this spec (the default is `AES_256`).
+    Only(&'static str),
+    /// `ALL`: every spec.
+    All,
+}
+
+impl KeySpecFilter {
+    /// The specs the SDK documents.
+    pub const SPECS: &'static [&'static str] = &[
+        "AES_256", "SM4", "RSA_2048", "RSA_3072", "RSA_4096", "EC_P256", "EC_P384", "SM2",
+    ];
+
+    /// Parses a documented spec or `ALL`.
+    ///
+    /// # Errors
+    /// Anything else (`key_spec`, KMS.0308).
+    pub fn parse(s: &str) -> Result<Self> {
+        if s == "ALL" {
+            return Ok(Self::All);
+        }
+        Self::SPECS
+            .iter()
+            .find(|&&spec| spec == s)
+            .map(|&spec| Self::Only(spec))
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "key_spec",
+                    Rule::Unsupported(
+                        "one of AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SM2, ALL",
+                    ),
+                )
+            })
+    }
+
+    /// Whether a key of `spec` passes the filter.
+    #[must_use]
+    pub fn matches(self, spec: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(s) => s == spec,
+        }
+    }
+}
+
+/// Parses a decimal number within `min..=max`, reported as `field`.
+fn decimal(field: &'static str, s: &str, min: u64, max: u64) -> Result<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationError::new(field, Rule::NotDigits));
+    }
+    let n: u64 = s
+        .parse()
+        .map_err(|_| ValidationError::new(field, Rule::NotDigits))?;
+    if !(min..=max).contains(&n) {
+        return Err(ValidationError::new(field, Rule::OutOfRange { min, max }));
+    }
+    Ok(n)
+}
+
+/// A validated list-keys request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListKeysRequest {
+    /// Page size, 1..=1000 (default 1000).
+    pub limit: u64,
+    /// Offset of the page (default 0): a previous `next_marker`.
+    pub marker: u64,
+    /// Only keys in this Huawei state (`1`..=`5`).
+    pub key_state: Option<u8>,
+    /// Only keys of this spec.
+    pub key_spec: KeySpecFilter,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl ListKeysRequest {
+    /// `limit` 1..=1000, `marker` a decimal offset, `key_state` `1`..=`5`,
+    /// `key_spec` one of [`KeySpecFilter::SPECS`] or `ALL` (default `AES_256`).
+    ///
+    /// # Errors
+    /// The first rule broken (KMS.0308, KMS.0206 for `sequence`).
+    pub fn from_body(b: &ListKeysRequestBody) -> Result<Self> {
+        let limit = opt_loose(&b.limit)
+            .map(|s| decimal("limit", s, 1, MAX_LIST_KEYS_LIMIT))
+            .transpose()?
+            .unwrap_or(MAX_LIST_KEYS_LIMIT);
+        let marker = opt_loose(&b.marker)
+            .filter(|s| !s.is_empty())
+            .map(|s| decimal("marker", s, 0, u64::from(u32::MAX)))
+            .transpose()?
+            .unwrap_or(0);
+        let key_state = opt_loose(&b.key_state)
+            .map(|s| decimal("key_state", s, 1, 5))
+            .transpose()?
+            .map(|n| u8::try_from(n).unwrap_or(0));
+        let key_spec = opt_str(&b.key_spec)
+            .map(KeySpecFilter::parse)
+            .transpose()?
+            .unwrap_or(KeySpecFilter::Only("AES_256"));
+        Ok(Self {
+            limit,
+            marker,
+            key_state,
+            key_spec,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`ListKeysRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated update-key-alias request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpdateKeyAliasRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// The new alias.
+    pub key_alias: KeyAlias,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl UpdateKeyAliasRequest {
+    /// `key_alias` follows the create-key rule (KMS.1101).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &UpdateKeyAliasRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+            key_alias: KeyAlias::parse(&b.key_alias)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`UpdateKeyAliasRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated update-key-description request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpdateKeyDescriptionRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// The new description (0..=255 characters).
+    pub key_description: String,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl UpdateKeyDescriptionRequest {
+    /// `key_description` at most 255 characters (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &UpdateKeyDescriptionRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+            key_description: key_description(&b.key_description)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`UpdateKeyDescriptionRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+// ---------------------------------------------------------------- data
+
+/// Largest `plain_text` of encrypt-data, in bytes.
+pub const MAX_DATA_PLAIN_TEXT_BYTES: usize = 4096;
+/// Largest `cipher_text` of decrypt-data, in base64 characters (the SDK's
+/// pattern `^[0-9a-zA-Z+/=]{128,5648}$`).
+pub const MAX_DATA_CIPHER_TEXT_CHARS: usize = 5648;
+/// Largest canonical `encryption_context`, in bytes.
+pub const MAX_ENCRYPTION_CONTEXT_BYTES: usize = 8192;
+
+/// A validated `encryption_context`: a JSON object of string values, held
+/// in its canonical form (keys sorted by their UTF-8 bytes, compact JSON,
+/// serde_json's escaping). An empty object is the same as none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct EncryptionContext(std::collections::BTreeMap<String, String>);
+
+impl EncryptionContext {
+    /// Validates an `encryption_context` object.
+    ///
+    /// # Errors
+    /// A value that is not a string, or a canonical form over 8192 bytes
+    /// (`encryption_context`, KMS.0308).
+    pub fn parse(map: &serde_json::Map<String, serde_json::Value>) -> Result<Self> {
+        let mut out = std::collections::BTreeMap::new();
+        for (k, v) in map {
+            let serde_json::Value::String(v) = v else {
+                return Err(ValidationError::new(
+                    "encryption_context",
+                    Rule::WrongType("every value must be a string".to_owned()),
+                ));
+            };
+            out.insert(k.clone(), v.clone());
+        }
+        let ctx = Self(out);
+        if ctx.canonical().len() > MAX_ENCRYPTION_CONTEXT_BYTES {
+            return Err(ValidationError::new(
+                "encryption_context",
+                Rule::TooLong {
+                    max: MAX_ENCRYPTION_CONTEXT_BYTES,
+                },
+            ));
+        }
+        Ok(ctx)
+    }
+
+    /// The canonical bytes bound to a ciphertext: empty for an empty
+    /// context, else the compact JSON object with sorted keys.
+    #[must_use]
+    pub fn canonical(&self) -> Vec<u8> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
+        // A map of strings always serialises.
+        serde_json::to_vec(&self.0).unwrap_or_default()
+    }
+}
+
+fn symmetric_default(v: &Option<String>) -> Result<()> {
+    match v.as_deref() {
+        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
+        Some("RSAES_OAEP_SHA_256" | "SM2_ENCRYPT") => Err(ValidationError::new(
+            "encryption_algorithm",
+            Rule::Unsupported("symmetric keys take SYMMETRIC_DEFAULT"),
+        )),
+        Some(_) => Err(ValidationError::new(
+            "encryption_algorithm",
+            Rule::NotOneOf("SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_256, SM2_ENCRYPT"),
+        )),
+    }
+}
+
+fn encryption_context(
+    v: &Option<serde_json::Map<String, serde_json::Value>>,
+) -> Result<EncryptionContext> {
+    v.as_ref()
+        .map(EncryptionContext::parse)
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// A validated encrypt-data request. Holds the data: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct EncryptDataRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// The data (UTF-8 bytes of `plain_text`).
+    #[serde(serialize_with = "ser_secret_len")]
+    pub plain_text: Zeroizing<Vec<u8>>,
+    /// Bound AAD.
+    pub additional_authenticated_data: Option<Aad>,
+    /// Bound context.
+    pub encryption_context: EncryptionContext,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl fmt::Debug for EncryptDataRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptDataRequest")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("encryption_context", &self.encryption_context)
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
+
+impl EncryptDataRequest {
+    /// `plain_text` 1..=4096 bytes (KMS.2101), `encryption_algorithm`
+    /// `SYMMETRIC_DEFAULT`, AAD at most 128 bytes, `encryption_context` an
+    /// object of strings.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &EncryptDataRequestBody) -> Result<Self> {
+        let key_id = KeyId::parse(&b.key_id)?;
+        let n = b.plain_text.len();
+        if n == 0 {
+            return Err(ValidationError::new("plain_text", Rule::Empty));
+        }
+        if n > MAX_DATA_PLAIN_TEXT_BYTES {
+            return Err(ValidationError::new(
+                "plain_text",
+                Rule::TooLong {
+                    max: MAX_DATA_PLAIN_TEXT_BYTES,
+                },
+            ));
+        }
+        symmetric_default(&b.encryption_algorithm)?;
+        Ok(Self {
+            key_id,
+            plain_text: Zeroizing::new(b.plain_text.as_bytes().to_vec()),
+            additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.additional_authenticated_data,
+            ))?,
+            encryption_context: encryption_context(&b.encryption_context)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`EncryptDataRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated decrypt-data request.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct DecryptDataRequest {
+    /// The data blob.
+    #[serde(serialize_with = "ser_hex_upper")]
+    pub cipher_text: Vec<u8>,
+    /// The CMK, when the caller names it.
+    pub key_id: Option<KeyId>,
+    /// Bound AAD.
+    pub additional_authenticated_data: Option<Aad>,
+    /// Bound context.
+    pub encryption_context: EncryptionContext,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl fmt::Debug for DecryptDataRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecryptDataRequest")
+            .field(
+                "cipher_text",
+                &format_args!("{} bytes", self.cipher_text.len()),
+            )
+            .field("key_id", &self.key_id)
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("encryption_context", &self.encryption_context)
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
+
+impl DecryptDataRequest {
+    /// `cipher_text` standard padded base64 of at most 5648 characters
+    /// (KMS.2201); `key_id` optional.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &DecryptDataRequestBody) -> Result<Self> {
+        let cipher_text = data_cipher_text(&b.cipher_text)?;
+        symmetric_default(&b.encryption_algorithm)?;
+        Ok(Self {
+            cipher_text,
+            key_id: opt_str(&b.key_id).map(KeyId::parse).transpose()?,
+            additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.additional_authenticated_data,
+            ))?,
+            encryption_context: encryption_context(&b.encryption_context)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`DecryptDataRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated re-encrypt request (data ciphertexts).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct ReEncryptRequest {
+    /// The data blob to re-encrypt.
+    #[serde(serialize_with = "ser_hex_upper")]
+    pub cipher_text: Vec<u8>,
+    /// Its CMK, when the caller names it.
+    pub source_key_id: Option<KeyId>,
+    /// Its AAD.
+    pub source_additional_authenticated_data: Option<Aad>,
+    /// The CMK to encrypt under.
+    pub destination_key_id: KeyId,
+    /// The AAD of the new blob.
+    pub destination_additional_authenticated_data: Option<Aad>,
+}
+
+impl fmt::Debug for ReEncryptRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReEncryptRequest")
+            .field(
+                "cipher_text",
+                &format_args!("{} bytes", self.cipher_text.len()),
+            )
+            .field("source_key_id", &self.source_key_id)
+            .field(
+                "source_additional_authenticated_data",
+                &self.source_additional_authenticated_data,
+            )
+            .field("destination_key_id", &self.destination_key_id)
+            .field(
+                "destination_additional_authenticated_data",
+                &self.destination_additional_authenticated_data,
+            )
+            .finish()
+    }
+}
+
+/// Decodes a data blob's base64 `cipher_text` (at most 5648 characters).
+fn data_cipher_text(s: &str) -> Result<Vec<u8>> {
+    use base64ct::Encoding as _;
+    if s.is_empty() {
+        return Err(ValidationError::new("cipher_text", Rule::Empty));
+    }
+    if s.len() > MAX_DATA_CIPHER_TEXT_CHARS {
+        return Err(ValidationError::new(
+            "cipher_text",
+            Rule::TooLong {
+                max: MAX_DATA_CIPHER_TEXT_CHARS,
+            },
+        ));
+    }
+    base64ct::Base64::decode_vec(s).map_err(|_| {
+        ValidationError::new(
+            "cipher_text",
+            Rule::InvalidCharacter {
+                at: 0,
+                pattern: "standard base64 with padding",
+            },
+        )
+    })
+}
+
+impl ReEncryptRequest {
+    /// `cipher_text` as decrypt-data's (KMS.2201), key ids (KMS.0205), AADs
+    /// at most 128 bytes, algorithms `SYMMETRIC_DEFAULT`; a
+    /// `datakey_cipher_length` (DEK ciphertexts) is not supported (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &ReEncryptRequestBody) -> Result<Self> {
+        if b.datakey_cipher_length.is_some() {
+            return Err(ValidationError::new(
+                "datakey_cipher_length",
+                Rule::Unsupported("re-encrypt takes data ciphertexts (encrypt-data's) only"),
+            ));
+        }
+        let cipher_text = data_cipher_text(&b.cipher_text)?;
+        let source_key_id = opt_str(&b.source_key_id)
+            .map(|s| {
+                KeyId::parse(s).map_err(|e| ValidationError {
+                    field: "source_key_id".into(),
+                    ..e
+                })
+            })
+            .transpose()?;
+        let destination_key_id =
+            KeyId::parse(&b.destination_key_id).map_err(|e| ValidationError {
+                field: "destination_key_id".into(),
+                ..e
+            })?;
+        symmetric_default(&b.source_encryption_algorithm)?;
+        symmetric_default(&b.destination_encryption_algorithm)?;
+        Ok(Self {
+            cipher_text,
+            source_key_id,
+            source_additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.source_additional_authenticated_data,
+            ))?,
+            destination_key_id,
+            destination_additional_authenticated_data: Aad::parse_optional(opt_str(
+                &b.destination_additional_authenticated_data,
+            ))?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`ReEncryptRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+// ---------------------------------------------------------------- rotation
+
+/// A validated update-key-rotation-interval request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpdateKeyRotationIntervalRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// Days, 30..=365.
+    pub rotation_interval: u32,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl UpdateKeyRotationIntervalRequest {
+    /// Smallest interval, in days.
+    pub const MIN_DAYS: u32 = 30;
+    /// Largest interval, in days.
+    pub const MAX_DAYS: u32 = 365;
+
+    /// `rotation_interval` 30..=365 (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &UpdateKeyRotationIntervalRequestBody) -> Result<Self> {
+        let key_id = KeyId::parse(&b.key_id)?;
+        let days = decimal(
+            "rotation_interval",
+            b.rotation_interval.as_str(),
+            u64::from(Self::MIN_DAYS),
+            u64::from(Self::MAX_DAYS),
+        )?;
+        Ok(Self {
+            key_id,
+            rotation_interval: u32::try_from(days).unwrap_or(Self::MAX_DAYS),
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`UpdateKeyRotationIntervalRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated rotate-on-demand request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RotateOnDemandRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+}
+
+impl RotateOnDemandRequest {
+    /// `key_id` must be a key id.
+    ///
+    /// # Errors
+    /// KMS.0205.
+    pub fn from_body(b: &RotateOnDemandRequestBody) -> Result<Self> {
+        Ok(Self {
+            key_id: KeyId::parse(&b.key_id)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`RotateOnDemandRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+// ---------------------------------------------------------------- tags
+
+/// Most tags a key carries.
+pub const MAX_TAGS_PER_KEY: usize = 10;
+
+fn check_tag_text(field: &'static str, s: &str, min: usize, max: usize) -> Result<()> {
+    let n = s.chars().count();
+    if n < min {
+        return Err(ValidationError::new(field, Rule::Empty));
+    }
+    if n > max {
+        return Err(ValidationError::new(field, Rule::TooLong { max }));
+    }
+    if let Some(at) = s
+        .bytes()
+        .position(|b| b < 0x20 || matches!(b, b'*' | b'<' | b'>' | b'\\' | b'='))
+    {
+        return Err(ValidationError::new(
+            field,
+            Rule::InvalidCharacter {
+                at,
+                pattern: "no control characters, '*', '<', '>', '\\', '='",
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// A tag key: 1..=36 characters, no control character, `*<>\=`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct TagKey(String);
+
+impl TagKey {
+    /// Validates a tag key (field `tags`, KMS.0308).
+    ///
+    /// # Errors
+    /// Empty, over 36 characters, or a forbidden character.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_tag_text("tags", s, 1, 36)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A tag value: 0..=43 characters, no control character, `*<>\=`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct TagValue(String);
+
+impl TagValue {
+    /// Validates a tag value (field `tags`, KMS.0308).
+    ///
+    /// # Errors
+    /// Over 43 characters, or a forbidden character.
+    pub fn parse(s: &str) -> Result<Self> {
+        check_tag_text("tags", s, 0, 43)?;
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `action` of the tags/action route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum TagAction {
+    /// `create`: add the tags (a tag key already present gets the new value).
+    #[serde(rename = "create")]
+    Create,
+    /// `delete`: remove the tag keys (absent ones are ignored).
+    #[serde(rename = "delete")]
+    Delete,
+}
+
+/// A validated batch create/delete of a key's tags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BatchKmsTagsRequest {
+    /// Create or delete.
+    pub action: TagAction,
+    /// The tags (1..=10, tag keys unique).
+    pub tags: Vec<(TagKey, TagValue)>,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl BatchKmsTagsRequest {
+    /// `action` `create|delete`; 1..=10 tags with distinct valid keys and
+    /// valid values (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &BatchCreateKmsTagsRequestBody) -> Result<Self> {
+        let action = match b.action.as_str() {
+            "create" => TagAction::Create,
+            "delete" => TagAction::Delete,
+            _ => {
+                return Err(ValidationError::new(
+                    "action",
+                    Rule::NotOneOf("create, delete"),
+                ));
+            }
+        };
+        if b.tags.is_empty() {
+            return Err(ValidationError::new("tags", Rule::Empty));
+        }
+        if b.tags.len() > MAX_TAGS_PER_KEY {
+            return Err(ValidationError::new(
+                "tags",
+                Rule::OutOfRange {
+                    min: 1,
+                    max: MAX_TAGS_PER_KEY as u64,
+                },
+            ));
+        }
+        let mut tags: Vec<(TagKey, TagValue)> = Vec::with_capacity(b.tags.len());
+        for t in &b.tags {
+            let key = TagKey::parse(&t.key)?;
+            if tags.iter().any(|(k, _)| *k == key) {
+                return Err(ValidationError::new(
+                    "tags",
+                    Rule::Inconsistent("a tag key appears twice"),
+                ));
+            }
+            tags.push((key, TagValue::parse(&t.value)?));
+        }
+        Ok(Self {
+            action,
+            tags,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`BatchKmsTagsRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated create-kms-tag request (one tag).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CreateKmsTagRequest {
+    /// The tag key.
+    pub key: TagKey,
+    /// The tag value.
+    pub value: TagValue,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl CreateKmsTagRequest {
+    /// The tag as [`TagKey`] / [`TagValue`] (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &CreateKmsTagRequestBody) -> Result<Self> {
+        Ok(Self {
+            key: TagKey::parse(&b.tag.key)?,
+            value: TagValue::parse(&b.tag.value)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`CreateKmsTagRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// `action` of list-kms-by-tags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum TagListAction {
+    /// `filter`: a page of keys and the total.
+    #[serde(rename = "filter")]
+    Filter,
+    /// `count`: the total only.
+    #[serde(rename = "count")]
+    Count,
+}
+
+/// A validated list-kms-by-tags request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ListKmsByTagsRequest {
+    /// Filter or count.
+    pub action: TagListAction,
+    /// Page size, 1..=1000 (default 10).
+    pub limit: u64,
+    /// Page start (default 0).
+    pub offset: u64,
+    /// Tags every key must carry (each with one of the values; any value
+    /// when none), at most 10, tag keys distinct.
+    pub tags: Vec<(TagKey, Vec<TagValue>)>,
+    /// The alias must contain this (`matches` with key `resource_name`).
+    pub resource_name: Option<String>,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl ListKmsByTagsRequest {
+    /// `action` `filter|count`, `limit` 1..=1000, `offset` a decimal, tags
+    /// as [`TagKey`] / [`TagValue`], `matches` only `resource_name` with a
+    /// 1..=255-character value (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &ListKmsByTagsRequestBody) -> Result<Self> {
+        let action = match b.action.as_str() {
+            "filter" => TagListAction::Filter,
+            "count" => TagListAction::Count,
+            _ => {
+                return Err(ValidationError::new(
+                    "action",
+                    Rule::NotOneOf("filter, count"),
+                ));
+            }
+        };
+        let limit = opt_loose(&b.limit)
+            .map(|s| decimal("limit", s, 1, MAX_LIST_KEYS_LIMIT))
+            .transpose()?
+            .unwrap_or(10);
+        let offset = opt_loose(&b.offset)
+            .map(|s| decimal("offset", s, 0, u64::from(u32::MAX)))
+            .transpose()?
+            .unwrap_or(0);
+        let given = b.tags.as_deref().unwrap_or_default();
+        if given.len() > MAX_TAGS_PER_KEY {
+            return Err(ValidationError::new(
+                "tags",
+                Rule::OutOfRange {
+                    min: 0,
+                    max: MAX_TAGS_PER_KEY as u64,
+                },
+            ));
+        }
+        let mut tags: Vec<(TagKey, Vec<TagValue>)> = Vec::with_capacity(given.len());
+        for t in given {
+            let key = TagKey::parse(&t.key)?;
+            if tags.iter().any(|(k, _)| *k == key) {
+                return Err(ValidationError::new(
+                    "tags",
+                    Rule::Inconsistent("a tag key appears twice"),
+                ));
+            }
+            if t.values.len() > MAX_TAGS_PER_KEY {
+                return Err(ValidationError::new(
+                    "tags",
+                    Rule::OutOfRange {
+                        min: 0,
+                        max: MAX_TAGS_PER_KEY as u64,
+                    },
+                ));
+            }
+            let values = t
+                .values
+                .iter()
+                .map(|v| TagValue::parse(v))
+                .collect::<Result<Vec<_>>>()?;
+            tags.push((key, values));
+        }
+        let mut resource_name = None;
+        for m in b.matches.as_deref().unwrap_or_default() {
+            if m.key != "resource_name" {
+                return Err(ValidationError::new(
+                    "matches",
+                    Rule::NotOneOf("resource_name"),
+                ));
+            }
+            let n = m.value.chars().count();
+            if n == 0 {
+                return Err(ValidationError::new("matches", Rule::Empty));
+            }
+            if n > 255 {
+                return Err(ValidationError::new("matches", Rule::TooLong { max: 255 }));
+            }
+            resource_name = Some(m.value.clone());
+        }
+        Ok(Self {
+            action,
+            limit,
+            offset,
+            tags,
+            resource_name,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`ListKmsByTagsRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+// ---------------------------------------------------------------- random
+
+/// A validated gen-random request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GenRandomRequest {
+    /// How many random bytes (1..=1024).
+    pub bytes: usize,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl GenRandomRequest {
+    /// `random_data_length`: bits, 8..=8192, a multiple of 8 (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &GenRandomRequestBody) -> Result<Self> {
+        const F: &str = "random_data_length";
+        let bits = decimal(F, b.random_data_length.as_str(), 8, 8192)?;
+        if bits % 8 != 0 {
+            return Err(ValidationError::new(F, Rule::NotMultipleOf(8)));
+        }
+        Ok(Self {
+            bytes: usize::try_from(bits / 8).unwrap_or(1),
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`GenRandomRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
 // ---------------------------------------------------------------- operations
 
 /// Every operation whose request body kms-model validates.
@@ -702,6 +1686,34 @@ pub enum Operation {
     CreateCertificate,
     /// `PUT /v2/{project_id}/apigw/certificates/{certificate_id}`.
     UpdateCertificate,
+    /// `POST /v1.0/{project_id}/kms/describe-key` (and every route whose
+    /// body is `OperateKeyRequestBody`: enable-key, disable-key,
+    /// cancel-key-deletion).
+    DescribeKey,
+    /// `POST /v1.0/{project_id}/kms/list-keys`.
+    ListKeys,
+    /// `POST /v1.0/{project_id}/kms/update-key-alias`.
+    UpdateKeyAlias,
+    /// `POST /v1.0/{project_id}/kms/update-key-description`.
+    UpdateKeyDescription,
+    /// `POST /v1.0/{project_id}/kms/encrypt-data`.
+    EncryptData,
+    /// `POST /v1.0/{project_id}/kms/decrypt-data`.
+    DecryptData,
+    /// `POST /v1.0/{project_id}/kms/update-key-rotation-interval`.
+    UpdateKeyRotationInterval,
+    /// `POST /v1.0/{project_id}/kms/rotate-on-demand`.
+    RotateOnDemand,
+    /// `POST /v1.0/{project_id}/kms/{key_id}/tags/action`.
+    BatchKmsTags,
+    /// `POST /v1.0/{project_id}/kms/resource_instances/action`.
+    ListKmsByTags,
+    /// `POST /v1.0/{project_id}/kms/gen-random`.
+    GenRandom,
+    /// `POST /v1.0/{project_id}/kms/re-encrypt`.
+    ReEncrypt,
+    /// `POST /v1.0/{project_id}/kms/{key_id}/tags`.
+    CreateKmsTag,
 }
 
 impl Operation {
@@ -719,6 +1731,22 @@ impl Operation {
         ("decrypt-datakey", Self::DecryptDatakey),
         ("create-certificate", Self::CreateCertificate),
         ("update-certificate", Self::UpdateCertificate),
+        ("describe-key", Self::DescribeKey),
+        ("list-keys", Self::ListKeys),
+        ("update-key-alias", Self::UpdateKeyAlias),
+        ("update-key-description", Self::UpdateKeyDescription),
+        ("encrypt-data", Self::EncryptData),
+        ("decrypt-data", Self::DecryptData),
+        (
+            "update-key-rotation-interval",
+            Self::UpdateKeyRotationInterval,
+        ),
+        ("rotate-on-demand", Self::RotateOnDemand),
+        ("batch-kms-tags", Self::BatchKmsTags),
+        ("list-kms-by-tags", Self::ListKmsByTags),
+        ("gen-random", Self::GenRandom),
+        ("re-encrypt", Self::ReEncrypt),
+        ("create-kms-tag", Self::CreateKmsTag),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -760,6 +1788,21 @@ impl Operation {
             Self::CreateCertificate | Self::UpdateCertificate => {
                 norm(CertificateRequest::from_json(bytes))
             }
+            Self::DescribeKey => norm(OperateKeyRequest::from_json(bytes)),
+            Self::ListKeys => norm(ListKeysRequest::from_json(bytes)),
+            Self::UpdateKeyAlias => norm(UpdateKeyAliasRequest::from_json(bytes)),
+            Self::UpdateKeyDescription => norm(UpdateKeyDescriptionRequest::from_json(bytes)),
+            Self::EncryptData => norm(EncryptDataRequest::from_json(bytes)),
+            Self::DecryptData => norm(DecryptDataRequest::from_json(bytes)),
+            Self::UpdateKeyRotationInterval => {
+                norm(UpdateKeyRotationIntervalRequest::from_json(bytes))
+            }
+            Self::RotateOnDemand => norm(RotateOnDemandRequest::from_json(bytes)),
+            Self::BatchKmsTags => norm(BatchKmsTagsRequest::from_json(bytes)),
+            Self::ListKmsByTags => norm(ListKmsByTagsRequest::from_json(bytes)),
+            Self::GenRandom => norm(GenRandomRequest::from_json(bytes)),
+            Self::ReEncrypt => norm(ReEncryptRequest::from_json(bytes)),
+            Self::CreateKmsTag => norm(CreateKmsTagRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {

@@ -578,3 +578,456 @@ pub struct ScheduleKeyDeletionResponseBody {
     /// `4`.
     pub key_state: String,
 }
+
+/// A CMK as describe-key and list-keys report it (the SDK's `KeyDetails`).
+/// Every field is a string, times in milliseconds since the epoch as text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDetails {
+    /// The CMK.
+    pub key_id: String,
+    /// Owner domain.
+    pub domain_id: String,
+    /// Alias.
+    pub key_alias: String,
+    /// Region.
+    pub realm: String,
+    /// `AES_256`.
+    pub key_spec: String,
+    /// `ENCRYPT_DECRYPT`.
+    pub key_usage: String,
+    /// Description.
+    pub key_description: String,
+    /// Creation time.
+    pub creation_date: String,
+    /// When a pending deletion takes effect (empty when none).
+    pub scheduled_deletion_date: String,
+    /// `2` enabled, `3` disabled, `4` pending deletion.
+    pub key_state: String,
+    /// `1` for a default (service) key, `0` otherwise.
+    pub default_key_flag: String,
+    /// `1` for a customer key.
+    pub key_type: String,
+    /// Key material expiry (empty: never).
+    pub expiration_time: String,
+    /// `kms`.
+    pub origin: String,
+    /// `true` or `false`.
+    pub key_rotation_enabled: String,
+    /// Enterprise project, `0`.
+    pub sys_enterprise_project_id: String,
+    /// `0` (default keystore) or a dedicated keystore id.
+    pub keystore_id: String,
+}
+
+/// Response of `POST /v1.0/{project_id}/kms/describe-key`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKeyDetailResponseBody {
+    /// The key.
+    pub key_info: KeyDetails,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/list-keys`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKeysRequestBody {
+    /// Page size, as a string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LooseString>,
+    /// Where the page starts: a previous response's `next_marker`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<LooseString>,
+    /// Only keys in this state (`1`..`5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_state: Option<LooseString>,
+    /// Only keys of this spec (default `AES_256`; `ALL` for every spec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    /// Enterprise project (accepted, not filtered on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_project_id: Option<String>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of list-keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKeysResponseBody {
+    /// The ids of this page.
+    pub keys: Vec<String>,
+    /// The keys of this page.
+    pub key_details: Vec<KeyDetails>,
+    /// The `marker` of the next page (empty on the last page).
+    pub next_marker: String,
+    /// `true` when another page follows.
+    pub truncated: String,
+    /// Number of matching keys in all.
+    pub total: u64,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/update-key-alias`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyAliasRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The new alias.
+    pub key_alias: String,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// `key_info` of the update-key-alias response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAliasInfo {
+    /// The CMK.
+    pub key_id: String,
+    /// The new alias.
+    pub key_alias: String,
+}
+
+/// Response of update-key-alias.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyAliasResponseBody {
+    /// The key.
+    pub key_info: KeyAliasInfo,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/update-key-description`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyDescriptionRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The new description, at most 255 characters.
+    pub key_description: String,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// `key_info` of the update-key-description response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDescriptionInfo {
+    /// The CMK.
+    pub key_id: String,
+    /// The new description.
+    pub key_description: String,
+}
+
+/// Response of update-key-description.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyDescriptionResponseBody {
+    /// The key.
+    pub key_info: KeyDescriptionInfo,
+}
+
+/// Response of `POST /v1.0/{project_id}/kms/cancel-key-deletion` (the
+/// body is an [`OperateKeyRequestBody`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelKeyDeletionResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// `3`: a key whose deletion is cancelled is disabled.
+    pub key_state: String,
+}
+
+// ---------------------------------------------------------------- data
+
+/// Body of `POST /v1.0/{project_id}/kms/encrypt-data`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptDataRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The data, 1..=4096 bytes of UTF-8.
+    pub plain_text: String,
+    /// `SYMMETRIC_DEFAULT` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_algorithm: Option<String>,
+    /// At most 128 bytes, bound to the ciphertext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_authenticated_data: Option<String>,
+    /// A JSON object of string values, bound to the ciphertext (the API
+    /// reference's `encryption_context`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_context: Option<serde_json::Map<String, serde_json::Value>>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+impl fmt::Debug for EncryptDataRequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EncryptDataRequestBody")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field("encryption_algorithm", &self.encryption_algorithm)
+            .field(
+                "additional_authenticated_data",
+                &self.additional_authenticated_data,
+            )
+            .field("encryption_context", &self.encryption_context)
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
+
+/// Response of encrypt-data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncryptDataResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The data blob, base64.
+    pub cipher_text: String,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/decrypt-data`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecryptDataRequestBody {
+    /// The data blob, base64 (it names its key and key version).
+    pub cipher_text: String,
+    /// `SYMMETRIC_DEFAULT` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_algorithm: Option<String>,
+    /// The CMK; optional, and when given it must be the blob's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The AAD given at encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_authenticated_data: Option<String>,
+    /// The encryption context given at encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_context: Option<serde_json::Map<String, serde_json::Value>>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of decrypt-data. Holds the plaintext: `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecryptDataResponseBody {
+    /// The CMK the blob named.
+    pub key_id: String,
+    /// The data.
+    pub plain_text: String,
+    /// The data, base64.
+    pub plain_text_base64: String,
+}
+
+impl fmt::Debug for DecryptDataResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecryptDataResponseBody")
+            .field("key_id", &self.key_id)
+            .field("plain_text", &"<redacted>")
+            .field("plain_text_base64", &"<redacted>")
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------- rotation
+
+/// Body of `POST /v1.0/{project_id}/kms/update-key-rotation-interval`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateKeyRotationIntervalRequestBody {
+    /// The CMK.
+    pub key_id: String,
+    /// Days, 30..=365 (the SDK sends an integer; text is accepted too).
+    pub rotation_interval: LooseString,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/rotate-on-demand`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotateOnDemandRequestBody {
+    /// The CMK.
+    pub key_id: String,
+}
+
+/// Response of rotate-on-demand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotateOnDemandResponseBody {
+    /// The CMK.
+    pub key_id: String,
+}
+
+/// Response of `POST /v1.0/{project_id}/kms/get-key-rotation-status` (the
+/// body is an [`OperateKeyRequestBody`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowKeyRotationStatusResponseBody {
+    /// Whether rotation is enabled.
+    pub key_rotation_enabled: bool,
+    /// Days between rotations.
+    pub rotation_interval: u32,
+    /// Last rotation, milliseconds since the epoch as text (empty: never).
+    pub last_rotation_time: String,
+    /// Rotations so far.
+    pub number_of_rotations: u32,
+}
+
+// ---------------------------------------------------------------- tags
+
+/// A tag: key and value (the SDK's `TagItem`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagItem {
+    /// Tag key, 1..=36 characters.
+    pub key: String,
+    /// Tag value, 0..=43 characters (absent: empty).
+    #[serde(default)]
+    pub value: String,
+}
+
+/// A tag key with values (the SDK's `Tag`), as list-kms-by-tags filters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    /// Tag key.
+    pub key: String,
+    /// Accepted values (any value when empty).
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/{key_id}/tags/action`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchCreateKmsTagsRequestBody {
+    /// The tags to create or delete.
+    pub tags: Vec<TagItem>,
+    /// `create` or `delete`.
+    pub action: String,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of `GET /v1.0/{project_id}/kms/{key_id}/tags`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowKmsTagsResponseBody {
+    /// The key's tags, by tag key.
+    pub tags: Vec<TagItem>,
+    /// How many (`existTagsNum` on the wire, as the SDK names it).
+    #[serde(rename = "existTagsNum")]
+    pub exist_tags_num: u64,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/resource_instances/action`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKmsByTagsRequestBody {
+    /// Page size, 1..=1000 (default 10; unused by `count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<LooseString>,
+    /// Page start (default 0; unused by `count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<LooseString>,
+    /// `filter` or `count`.
+    pub action: String,
+    /// Tags every key must carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    /// `resource_name` (the key alias) contains `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matches: Option<Vec<TagItem>>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// A key as list-kms-by-tags reports it (the SDK's `ActionResources`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionResources {
+    /// The key id.
+    pub resource_id: String,
+    /// The key.
+    pub resource_detail: KeyDetails,
+    /// The key alias.
+    pub resource_name: String,
+    /// The key's tags.
+    pub tags: Vec<TagItem>,
+}
+
+/// Response of list-kms-by-tags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKmsByTagsResponseBody {
+    /// This page (empty for `count`).
+    pub resources: Vec<ActionResources>,
+    /// Number of matching keys in all.
+    pub total_count: u64,
+}
+
+// ---------------------------------------------------------------- random
+
+/// Body of `POST /v1.0/{project_id}/kms/gen-random`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenRandomRequestBody {
+    /// Bits, 8..=8192, a multiple of 8, as a string.
+    pub random_data_length: LooseString,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of gen-random (the SDK's `CreateRandomResponse`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRandomResponseBody {
+    /// The random bytes, upper-case hex.
+    pub random_data: String,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/re-encrypt`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReEncryptRequestBody {
+    /// The CMK of `cipher_text`; optional, and when given it must be the
+    /// blob's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_key_id: Option<String>,
+    /// The AAD `cipher_text` was made with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_additional_authenticated_data: Option<String>,
+    /// `SYMMETRIC_DEFAULT` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_encryption_algorithm: Option<String>,
+    /// The CMK to encrypt under.
+    pub destination_key_id: String,
+    /// The AAD to bind the new ciphertext to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_additional_authenticated_data: Option<String>,
+    /// `SYMMETRIC_DEFAULT` (default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_encryption_algorithm: Option<String>,
+    /// For a DEK ciphertext (not supported: data ciphertexts only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datakey_cipher_length: Option<LooseString>,
+    /// A data ciphertext (encrypt-data's `cipher_text`, base64).
+    pub cipher_text: String,
+}
+
+/// Response of re-encrypt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReEncryptResponseBody {
+    /// The CMK of the new ciphertext.
+    pub key_id: String,
+    /// The CMK of the old ciphertext.
+    pub source_key_id: String,
+    /// `SYMMETRIC_DEFAULT`.
+    pub source_encryption_algorithm: String,
+    /// `SYMMETRIC_DEFAULT`.
+    pub destination_encryption_algorithm: String,
+    /// The new data ciphertext, base64.
+    pub cipher_text: String,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/{key_id}/tags` (one tag).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateKmsTagRequestBody {
+    /// The tag.
+    pub tag: TagItem,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of `GET /v1.0/{project_id}/kms/tags`: every tag key used in the
+/// project with its values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListKmsTagsResponseBody {
+    /// The tags.
+    pub tags: Vec<Tag>,
+}

@@ -125,32 +125,36 @@ pub fn ports(
 ) -> Result<Ports, PortError> {
     let entropy = os_entropy()?;
     let root_keys = Arc::new(SoftwareRootKeys::new(secret.expose())?);
-    let (keystores, keys, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>) = match storage {
-        Storage::Sqlite(s) => {
-            let s = Arc::new(s);
-            (
-                s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,
-                s.clone() as Arc<dyn kms_core::ports::MasterKeyStore>,
-                s.clone() as Arc<dyn kms_core::ports::CertificateStore>,
-                s as Arc<dyn kms_core::ports::PinVerifierStore>,
-            )
-        }
-        Storage::Memory => {
-            let s = Arc::new(MemoryStore::new());
-            (
-                s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,
-                s.clone() as Arc<dyn kms_core::ports::MasterKeyStore>,
-                s.clone() as Arc<dyn kms_core::ports::CertificateStore>,
-                s as Arc<dyn kms_core::ports::PinVerifierStore>,
-            )
-        }
-    };
+    let (keystores, keys, key_tags, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>, Arc<_>) =
+        match storage {
+            Storage::Sqlite(s) => {
+                let s = Arc::new(s);
+                (
+                    s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,
+                    s.clone() as Arc<dyn kms_core::ports::MasterKeyStore>,
+                    s.clone() as Arc<dyn kms_core::ports::KeyTagStore>,
+                    s.clone() as Arc<dyn kms_core::ports::CertificateStore>,
+                    s as Arc<dyn kms_core::ports::PinVerifierStore>,
+                )
+            }
+            Storage::Memory => {
+                let s = Arc::new(MemoryStore::new());
+                (
+                    s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,
+                    s.clone() as Arc<dyn kms_core::ports::MasterKeyStore>,
+                    s.clone() as Arc<dyn kms_core::ports::KeyTagStore>,
+                    s.clone() as Arc<dyn kms_core::ports::CertificateStore>,
+                    s as Arc<dyn kms_core::ports::PinVerifierStore>,
+                )
+            }
+        };
     Ok(Ports {
         clock: Arc::new(SystemClock),
         ids: Arc::new(RandomIds(Arc::clone(&entropy))),
         entropy,
         keystores,
         keys,
+        key_tags,
         clusters: Arc::new(StaticClusters(clusters)),
         root_keys,
         certificates,

@@ -146,6 +146,61 @@ pub fn router(state: AppState) -> Router {
             &format!("{kms}/kms/schedule-key-deletion"),
             post(schedule_key_deletion),
         )
+        .route(&format!("{kms}/kms/describe-key"), post(describe_key))
+        .route(&format!("{kms}/kms/list-keys"), post(list_keys))
+        .route(
+            &format!("{kms}/kms/update-key-alias"),
+            post(update_key_alias),
+        )
+        .route(
+            &format!("{kms}/kms/update-key-description"),
+            post(update_key_description),
+        )
+        .route(
+            &format!("{kms}/kms/cancel-key-deletion"),
+            post(cancel_key_deletion),
+        )
+        .route(&format!("{kms}/kms/encrypt-data"), post(encrypt_data))
+        .route(&format!("{kms}/kms/decrypt-data"), post(decrypt_data))
+        .route(
+            &format!("{kms}/kms/enable-key-rotation"),
+            post(enable_key_rotation),
+        )
+        .route(
+            &format!("{kms}/kms/disable-key-rotation"),
+            post(disable_key_rotation),
+        )
+        .route(
+            &format!("{kms}/kms/get-key-rotation-status"),
+            post(get_key_rotation_status),
+        )
+        .route(
+            &format!("{kms}/kms/update-key-rotation-interval"),
+            post(update_key_rotation_interval),
+        )
+        .route(
+            &format!("{kms}/kms/rotate-on-demand"),
+            post(rotate_on_demand),
+        )
+        .route(
+            &format!("{kms}/kms/{{key_id}}/tags/action"),
+            post(batch_kms_tags),
+        )
+        .route(
+            &format!("{kms}/kms/{{key_id}}/tags"),
+            get(show_kms_tags).post(create_kms_tag),
+        )
+        .route(
+            &format!("{kms}/kms/{{key_id}}/tags/{{key}}"),
+            axum::routing::delete(delete_kms_tag),
+        )
+        .route(
+            &format!("{kms}/kms/resource_instances/action"),
+            post(list_kms_by_tags),
+        )
+        .route(&format!("{kms}/kms/tags"), get(list_kms_tags))
+        .route(&format!("{kms}/kms/gen-random"), post(gen_random))
+        .route(&format!("{kms}/kms/re-encrypt"), post(re_encrypt))
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
         .route(
             &format!("{kms}/kms/create-datakey-without-plaintext"),
@@ -762,6 +817,148 @@ async fn schedule_key_deletion(ctx: Ctx) -> Response {
         ctx.blocking(move |k, c| k.schedule_key_deletion(c, &body))
             .await,
     )
+}
+
+async fn describe_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.describe_key(c, &body)))
+}
+
+async fn list_keys(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.list_keys(c, &body)))
+}
+
+async fn update_key_alias(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdateKeyAliasRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.update_key_alias(c, &body)).await,
+    )
+}
+
+async fn update_key_description(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdateKeyDescriptionRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.update_key_description(c, &body))
+            .await,
+    )
+}
+
+async fn cancel_key_deletion(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.cancel_key_deletion(c, &body))
+            .await,
+    )
+}
+
+async fn encrypt_data(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::EncryptDataRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.encrypt_data(c, &body)))
+}
+
+async fn decrypt_data(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::DecryptDataRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.decrypt_data(c, &body)))
+}
+
+async fn enable_key_rotation(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    empty(
+        StatusCode::OK,
+        ctx.blocking(move |k, c| k.enable_key_rotation(c, &body))
+            .await,
+    )
+}
+
+async fn disable_key_rotation(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    empty(
+        StatusCode::OK,
+        ctx.blocking(move |k, c| k.disable_key_rotation(c, &body))
+            .await,
+    )
+}
+
+async fn get_key_rotation_status(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(
+        ctx.service,
+        ctx.now(|k, c| k.get_key_rotation_status(c, &body)),
+    )
+}
+
+async fn update_key_rotation_interval(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdateKeyRotationIntervalRequestBody);
+    empty(
+        StatusCode::OK,
+        ctx.blocking(move |k, c| k.update_key_rotation_interval(c, &body))
+            .await,
+    )
+}
+
+async fn rotate_on_demand(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::RotateOnDemandRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.rotate_on_demand(c, &body)).await,
+    )
+}
+
+async fn batch_kms_tags(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::BatchCreateKmsTagsRequestBody);
+    let id = ctx.param(0);
+    empty(
+        StatusCode::NO_CONTENT,
+        ctx.blocking(move |k, c| k.batch_kms_tags(c, &id, &body))
+            .await,
+    )
+}
+
+async fn create_kms_tag(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateKmsTagRequestBody);
+    let id = ctx.param(0);
+    empty(
+        StatusCode::NO_CONTENT,
+        ctx.blocking(move |k, c| k.create_kms_tag(c, &id, &body))
+            .await,
+    )
+}
+
+async fn delete_kms_tag(ctx: Ctx) -> Response {
+    let (id, tag) = (ctx.param(0), ctx.param(1));
+    empty(
+        StatusCode::NO_CONTENT,
+        ctx.blocking(move |k, c| k.delete_kms_tag(c, &id, &tag))
+            .await,
+    )
+}
+
+async fn list_kms_tags(ctx: Ctx) -> Response {
+    json(ctx.service, ctx.now(|k, c| k.list_kms_tags(c)))
+}
+
+async fn show_kms_tags(ctx: Ctx) -> Response {
+    let id = ctx.param(0);
+    json(ctx.service, ctx.now(|k, c| k.show_kms_tags(c, &id)))
+}
+
+async fn list_kms_by_tags(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ListKmsByTagsRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.list_kms_by_tags(c, &body)))
+}
+
+async fn gen_random(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.gen_random(c, &body)))
+}
+
+async fn re_encrypt(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ReEncryptRequestBody);
+    json(ctx.service, ctx.now(|k, c| k.re_encrypt(c, &body)))
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {

@@ -49,6 +49,46 @@ impl MasterKeyStore for LostDisk {
     fn count_keys_in_keystore(&self, _: &str) -> PortResult<u64> {
         Ok(0)
     }
+    fn list_keys(
+        &self,
+        _: &str,
+        _: &kms_core::ports::KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        Ok((0, Vec::new()))
+    }
+    fn update_key_alias(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<(), kms_core::ports::UpdateKeyAliasError> {
+        Err(kms_core::ports::UpdateKeyAliasError::NotFound)
+    }
+    fn update_key_description(&self, _: &str, _: &str, _: &str) -> PortResult<bool> {
+        Ok(false)
+    }
+    fn purge_deleted_keys(&self, _: Timestamp) -> PortResult<u64> {
+        Ok(0)
+    }
+    fn set_key_rotation(
+        &self,
+        _: &str,
+        _: &str,
+        _: Option<bool>,
+        _: Option<u32>,
+    ) -> PortResult<bool> {
+        Ok(false)
+    }
+    fn rotate_key(
+        &self,
+        _: &str,
+        _: &str,
+        _: &WrappedMasterKey,
+        _: u32,
+        _: Timestamp,
+    ) -> Result<(), kms_core::ports::RotateKeyError> {
+        Err(kms_core::ports::RotateKeyError::NotFound)
+    }
 }
 
 #[derive(Clone, Default)]

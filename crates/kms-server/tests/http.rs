@@ -1013,3 +1013,628 @@ async fn in_memory_mode_serves_the_same_contract() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!h._dir.path().join("data").join("kms.db").exists());
 }
+
+#[tokio::test]
+async fn key_management_routes() {
+    let h = harness();
+    let key = h.create_key("managed").await;
+    let other = h.create_key("other").await;
+
+    // describe-key: the SDK's KeyDetails, every value a string.
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let info = &r.body["key_info"];
+    assert_eq!(info["key_id"], key.as_str());
+    assert_eq!(info["key_alias"], "managed");
+    assert_eq!(info["key_state"], "2");
+    assert_eq!(info["key_spec"], "AES_256");
+    assert_eq!(info["scheduled_deletion_date"], "");
+    assert!(
+        info["creation_date"]
+            .as_str()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+            > 0
+    );
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": "x"})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h.kms("POST", "/kms/describe-key", Some(json!({}))).await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/describe-key",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+
+    // list-keys: paging by marker.
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"limit": "1"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    assert_eq!(r.body["truncated"], "true");
+    assert_eq!(r.body["keys"], json!([key]));
+    assert_eq!(r.body["key_details"][0]["key_id"], key.as_str());
+    let marker = r.body["next_marker"].as_str().unwrap().to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/list-keys",
+            Some(json!({"limit": 1, "marker": marker})),
+        )
+        .await;
+    assert_eq!(r.body["keys"], json!([other]));
+    assert_eq!(r.body["truncated"], "false");
+    assert_eq!(r.body["next_marker"], "");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"limit": "abc"})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"key_state": "7"})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"sequence": "short"})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0206");
+
+    // update-key-alias / update-key-description.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "renamed"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"key_info": {"key_id": key, "key_alias": "renamed"}})
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "other"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.1104");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "no spaces"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.1101");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-description",
+            Some(json!({"key_id": key, "key_description": "described"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_info"]["key_description"], "described");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-description",
+            Some(json!({"key_id": key, "key_description": "d".repeat(256)})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.body["key_info"]["key_alias"], "renamed");
+    assert_eq!(r.body["key_info"]["key_description"], "described");
+
+    // cancel-key-deletion.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/cancel-key-deletion",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.6011");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/schedule-key-deletion",
+            Some(json!({"key_id": key, "pending_days": "7"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.body["key_info"]["key_state"], "4");
+    assert!(
+        !r.body["key_info"]["scheduled_deletion_date"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "late"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0210");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/cancel-key-deletion",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"key_id": key, "key_state": "3"}));
+    let r = h.kms("GET", "/kms/cancel-key-deletion", None).await;
+    assert_kms_error(&r, 405, "KMS.0215");
+}
+
+#[tokio::test]
+async fn encrypt_and_decrypt_data() {
+    let h = harness();
+    let key = h.create_key("data_key").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({
+                "key_id": key,
+                "plain_text": "hello data",
+                "encryption_algorithm": "SYMMETRIC_DEFAULT",
+                "encryption_context": {"app": "vault"}
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_id"], key.as_str());
+    let ct = r.body["cipher_text"].as_str().unwrap().to_owned();
+    // Only the ciphertext (and the context) is needed to decrypt.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct, "encryption_context": {"app": "vault"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_id"], key.as_str());
+    assert_eq!(r.body["plain_text"], "hello data");
+    assert_eq!(r.body["plain_text_base64"], "aGVsbG8gZGF0YQ==");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": "@@@@"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+    let r = h.kms("POST", "/kms/decrypt-data", Some(json!({}))).await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "x".repeat(4097)})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2101");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "x", "encryption_context": "text"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "x", "encryption_algorithm": "RSAES_OAEP_SHA_256"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"plain_text": "x"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099", "plain_text": "x"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+}
+
+#[tokio::test]
+async fn key_rotation_routes() {
+    let h = harness();
+    let key = h.create_key("rotating").await;
+    let before = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "v1 data"})),
+        )
+        .await
+        .body["cipher_text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key-rotation",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-rotation-interval",
+            Some(json!({"key_id": key, "rotation_interval": 90})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-rotation-interval",
+            Some(json!({"key_id": key, "rotation_interval": 7})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/update-key-rotation-interval",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/rotate-on-demand",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"key_id": key}));
+    let r = h
+        .kms(
+            "POST",
+            "/kms/get-key-rotation-status",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_rotation_enabled"], true);
+    assert_eq!(r.body["rotation_interval"], 90);
+    assert_eq!(r.body["number_of_rotations"], 1);
+    assert!(!r.body["last_rotation_time"].as_str().unwrap().is_empty());
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": before})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["plain_text"], "v1 data");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/disable-key-rotation",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/rotate-on-demand",
+            Some(json!({"key_id": "k"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/get-key-rotation-status",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+    let r = h
+        .kms("POST", "/kms/disable-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key-rotation",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0209");
+}
+
+#[tokio::test]
+async fn tag_routes() {
+    let h = harness();
+    let key = h.create_key("tagged_app").await;
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "env", "value": "prod"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"tags": [{"key": "env", "value": "prod"}], "existTagsNum": 1})
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/resource_instances/action",
+            Some(json!({"action": "filter", "tags": [{"key": "env", "values": ["prod"]}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total_count"], 1);
+    assert_eq!(r.body["resources"][0]["resource_id"], key.as_str());
+    assert_eq!(r.body["resources"][0]["resource_name"], "tagged_app");
+    assert_eq!(r.body["resources"][0]["resource_detail"]["key_state"], "2");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/resource_instances/action",
+            Some(json!({"action": "count"})),
+        )
+        .await;
+    assert_eq!(r.body, json!({"resources": [], "total_count": 1}));
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "bad*key", "value": "v"}]})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"tags": []})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/not-a-key/tags/action",
+            Some(json!({"action": "create", "tags": [{"key": "a", "value": "b"}]})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h
+        .kms(
+            "GET",
+            "/kms/00000000-0000-4000-8000-000000000099/tags",
+            None,
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+    let tags: Vec<Value> = (0..11)
+        .map(|i| json!({"key": format!("k{i}"), "value": "v"}))
+        .collect();
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": tags[..9]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "delete", "tags": [{"key": "env"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "env", "value": "x"}, {"key": "extra", "value": "y"}]})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.6012");
+}
+
+#[tokio::test]
+async fn gen_random_route() {
+    let h = harness();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/gen-random",
+            Some(json!({"random_data_length": "512"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["random_data"].as_str().unwrap().len(), 128);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/gen-random",
+            Some(json!({"random_data_length": 64})),
+        )
+        .await;
+    assert_eq!(r.body["random_data"].as_str().unwrap().len(), 16);
+    for bad in [json!("9"), json!("16384"), json!("x")] {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/gen-random",
+                Some(json!({"random_data_length": bad})),
+            )
+            .await;
+        assert_kms_error(&r, 400, "KMS.0308");
+    }
+    let r = h.kms("POST", "/kms/gen-random", Some(json!({}))).await;
+    assert_kms_error(&r, 400, "KMS.0204");
+}
+
+#[tokio::test]
+async fn re_encrypt_route() {
+    let h = harness();
+    let a = h.create_key("re_src").await;
+    let b = h.create_key("re_dst").await;
+    let ct = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": a, "plain_text": "payload"})),
+        )
+        .await
+        .body["cipher_text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/re-encrypt",
+            Some(json!({"cipher_text": ct, "destination_key_id": b})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_id"], b.as_str());
+    assert_eq!(r.body["source_key_id"], a.as_str());
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": r.body["cipher_text"]})),
+        )
+        .await;
+    assert_eq!(r.body["plain_text"], "payload");
+    let r = h
+        .kms("POST", "/kms/re-encrypt", Some(json!({"cipher_text": ct})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/re-encrypt",
+            Some(json!({"cipher_text": ct, "destination_key_id": "nope"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0205");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/re-encrypt",
+            Some(json!({"cipher_text": "%%%", "destination_key_id": b})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+}
+
+#[tokio::test]
+async fn single_tag_routes() {
+    let h = harness();
+    let key = h.create_key("single_tag").await;
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags"),
+            Some(json!({"tag": {"key": "env", "value": "prod"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags"),
+            Some(json!({"tag": {"key": "a b=c", "value": "x"}})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+    let r = h
+        .kms("POST", &format!("/kms/{key}/tags"), Some(json!({})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0204");
+    let r = h.kms("DELETE", &format!("/kms/{key}/tags/env"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
+    assert_eq!(r.body["existTagsNum"], 0);
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags"),
+            Some(json!({"tag": {"key": "team", "value": "x"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", "/kms/tags", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"tags": [{"key": "team", "values": ["x"]}]}));
+    let r = h
+        .kms(
+            "DELETE",
+            "/kms/00000000-0000-4000-8000-000000000099/tags/env",
+            None,
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+}

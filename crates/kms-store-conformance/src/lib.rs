@@ -27,10 +27,11 @@ use std::thread;
 
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory, ClusterInfo,
-    DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyRecord, KeyState,
-    KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
-    StoredCertificate, Timestamp,
+    DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
+    KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
+    PinVerifierStore, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
+use kms_core::ports::{KeyTagStore, TagFilter, TagWriteError};
 use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
 use kms_model::{CertificateRecord, KeystoreType};
 
@@ -44,6 +45,8 @@ pub struct StoreSet {
     pub keystores: Arc<dyn KeystoreStore>,
     /// CMKs and their wrapped material.
     pub keys: Arc<dyn MasterKeyStore>,
+    /// Tags of CMKs (a view of the same storage as `keys`).
+    pub key_tags: Arc<dyn KeyTagStore>,
     /// PIN verifiers.
     pub pins: Arc<dyn PinVerifierStore>,
     /// APIG certificates.
@@ -56,6 +59,7 @@ impl fmt::Debug for StoreSet {
         f.debug_struct("StoreSet")
             .field("keystores", &self.keystores)
             .field("keys", &self.keys)
+            .field("key_tags", &self.key_tags)
             .field("pins", &self.pins)
             .field("certificates", &self.certificates)
             .finish_non_exhaustive()
@@ -67,12 +71,18 @@ impl StoreSet {
     #[must_use]
     pub fn shared<S>(store: S) -> Self
     where
-        S: KeystoreStore + MasterKeyStore + PinVerifierStore + CertificateStore + 'static,
+        S: KeystoreStore
+            + MasterKeyStore
+            + KeyTagStore
+            + PinVerifierStore
+            + CertificateStore
+            + 'static,
     {
         let store = Arc::new(store);
         Self {
             keystores: store.clone(),
             keys: store.clone(),
+            key_tags: store.clone(),
             pins: store.clone(),
             certificates: store,
             guard: None,
@@ -159,6 +169,18 @@ cases![
     race_certificate_name,
     race_certificate_rename,
     race_delete_keystore_against_key_insert,
+    key_list_filters_paging_and_expiry,
+    key_alias_update,
+    key_description_update,
+    race_key_alias_update,
+    key_rotation_policy,
+    key_rotation_versions,
+    race_rotate_key,
+    key_tags_update_and_get,
+    key_tags_limit_is_atomic,
+    list_keys_by_tags_filters,
+    purge_deleted_keys_frees_alias_and_keystore,
+    list_project_tags_groups_values,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics
@@ -263,6 +285,7 @@ pub fn key(n: usize, project: &str, alias: &str, keystore_id: &str) -> KeyRecord
         current_version: 1,
         create_time: Timestamp(1_700_000_000_000 + i64::try_from(n).unwrap_or(0)),
         deletion_time: None,
+        rotation: KeyRotation::default(),
     }
 }
 
@@ -1756,4 +1779,715 @@ pub fn id_generator_format_and_uniqueness(ids: &dyn IdGenerator) {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), n, "ids must be distinct");
+}
+
+// ---------------------------------------------------------------- key management
+
+fn key_ids(list: &[KeyRecord]) -> Vec<String> {
+    list.iter().map(|k| k.key_id.clone()).collect()
+}
+
+fn query(state: Option<KeyState>, live_at: i64, offset: u64, limit: u64) -> KeyListQuery {
+    KeyListQuery {
+        state,
+        live_at: Timestamp(live_at),
+        offset,
+        limit,
+    }
+}
+
+/// list_keys: the project's keys only, oldest first (create time, then
+/// key id), the state filter, offset and limit, the total of all matching
+/// keys, and keys pending deletion whose deletion time is at or before
+/// `live_at` neither listed nor counted (those later still are).
+pub fn key_list_filters_paging_and_expiry(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let t = 1_700_000_000_000;
+    // Inserted out of order; ids 3 and 4 share a create time.
+    for (n, ct) in [(4, t + 5), (1, t + 9), (3, t + 5), (2, t + 1)] {
+        let k = KeyRecord {
+            create_time: Timestamp(ct),
+            ..key(n, PROJECT, &format!("k{n}"), "0")
+        };
+        ok(s.keys.insert_key(&k, &wrapped(&id(n), 1, 1)), "insert");
+    }
+    ok(
+        s.keys
+            .insert_key(&key(9, OTHER_PROJECT, "other", "0"), &wrapped(&id(9), 1, 1)),
+        "insert other project",
+    );
+    let (total, page) = ok(s.keys.list_keys(PROJECT, &query(None, t, 0, 100)), "list");
+    assert_eq!(total, 4, "only the project's keys are counted");
+    assert_eq!(
+        key_ids(&page),
+        vec![id(2), id(3), id(4), id(1)],
+        "oldest first, ties by key id"
+    );
+    assert_eq!(
+        page[0],
+        KeyRecord {
+            create_time: Timestamp(t + 1),
+            ..key(2, PROJECT, "k2", "0")
+        },
+        "every field round-trips"
+    );
+    let (total, page) = ok(s.keys.list_keys(PROJECT, &query(None, t, 1, 2)), "page");
+    assert_eq!((total, key_ids(&page)), (4, vec![id(3), id(4)]));
+    let (_, page) = ok(
+        s.keys.list_keys(PROJECT, &query(None, t, 4, 2)),
+        "past the end",
+    );
+    assert!(page.is_empty());
+    ok(
+        s.keys
+            .set_key_state(PROJECT, &id(3), KeyState::Disabled, None),
+        "disable",
+    );
+    ok(
+        s.keys.set_key_state(
+            PROJECT,
+            &id(4),
+            KeyState::PendingDeletion,
+            Some(Timestamp(t + 100)),
+        ),
+        "schedule deletion",
+    );
+    let (total, page) = ok(
+        s.keys
+            .list_keys(PROJECT, &query(Some(KeyState::Disabled), t, 0, 100)),
+        "disabled",
+    );
+    assert_eq!((total, key_ids(&page)), (1, vec![id(3)]));
+    let (total, _) = ok(
+        s.keys.list_keys(
+            PROJECT,
+            &query(Some(KeyState::PendingDeletion), t + 99, 0, 100),
+        ),
+        "pending before its time",
+    );
+    assert_eq!(total, 1, "a key pending deletion is listed until its time");
+    for at in [t + 100, t + 101] {
+        let (total, page) = ok(s.keys.list_keys(PROJECT, &query(None, at, 0, 100)), "gone");
+        assert_eq!(
+            (total, key_ids(&page)),
+            (3, vec![id(2), id(3), id(1)]),
+            "a key whose deletion time has come is gone"
+        );
+    }
+    let (total, _) = ok(
+        s.keys.list_keys(OTHER_PROJECT, &query(None, t, 0, 100)),
+        "other project",
+    );
+    assert_eq!(total, 1);
+}
+
+/// update_key_alias: renames within the project, keeps every other field,
+/// refuses an alias another key of the project has (changing nothing),
+/// accepts the key's own alias and an alias taken in another project only,
+/// and is not-found for an unknown key or another project's key.
+pub fn key_alias_update(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "one", "0"), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(2, PROJECT, "two", "0"), &wrapped(&id(2), 1, 2)),
+        "insert",
+    );
+    ok(
+        s.keys.insert_key(
+            &key(3, OTHER_PROJECT, "elsewhere", "0"),
+            &wrapped(&id(3), 1, 3),
+        ),
+        "insert",
+    );
+    ok(s.keys.update_key_alias(PROJECT, &id(1), "uno"), "rename");
+    let got = ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"));
+    assert_eq!(*got, key(1, PROJECT, "uno", "0"), "only the alias changed");
+    assert_eq!(
+        s.keys.update_key_alias(PROJECT, &id(1), "two"),
+        Err(UpdateKeyAliasError::AliasTaken)
+    );
+    let got = ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"));
+    assert_eq!(got.alias, "uno", "a refused rename changes nothing");
+    ok(s.keys.update_key_alias(PROJECT, &id(1), "uno"), "own alias");
+    ok(
+        s.keys.update_key_alias(PROJECT, &id(1), "elsewhere"),
+        "an alias of another project is free",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(4, PROJECT, "uno", "0"), &wrapped(&id(4), 1, 4)),
+        "the old alias is free again",
+    );
+    assert_eq!(
+        s.keys.update_key_alias(PROJECT, &id(99), "x"),
+        Err(UpdateKeyAliasError::NotFound)
+    );
+    assert_eq!(
+        s.keys.update_key_alias(PROJECT, &id(3), "x"),
+        Err(UpdateKeyAliasError::NotFound),
+        "another project's key is not found"
+    );
+}
+
+/// update_key_description: sets the description only, within the project.
+pub fn key_description_update(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "one", "0"), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    assert!(ok(
+        s.keys
+            .update_key_description(PROJECT, &id(1), "new words \u{e9}"),
+        "describe"
+    ));
+    let got = ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"));
+    assert_eq!(
+        *got,
+        KeyRecord {
+            description: "new words \u{e9}".to_owned(),
+            ..key(1, PROJECT, "one", "0")
+        }
+    );
+    assert!(ok(
+        s.keys.update_key_description(PROJECT, &id(1), ""),
+        "empty"
+    ));
+    assert!(!ok(
+        s.keys.update_key_description(OTHER_PROJECT, &id(1), "x"),
+        "other project"
+    ));
+    assert!(!ok(
+        s.keys.update_key_description(PROJECT, &id(2), "x"),
+        "unknown"
+    ));
+}
+
+/// 8 threads rename 8 keys to one alias: exactly one wins.
+pub fn race_key_alias_update(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let keys = &*s.keys;
+    for i in 0..RACE_THREADS {
+        ok(
+            keys.insert_key(
+                &key(i, PROJECT, &format!("k{i}"), "0"),
+                &wrapped(&id(i), 1, 1),
+            ),
+            "insert",
+        );
+    }
+    let results = race(|i| keys.update_key_alias(PROJECT, &id(i), "same"));
+    one_winner(
+        &results,
+        &UpdateKeyAliasError::AliasTaken,
+        "key alias update",
+    );
+    let (_, all) = ok(keys.list_keys(PROJECT, &query(None, 0, 0, 100)), "list");
+    assert_eq!(all.iter().filter(|k| k.alias == "same").count(), 1);
+}
+
+// ---------------------------------------------------------------- rotation
+
+/// A key is inserted with its rotation record as given (round trip), and
+/// set_key_rotation changes the flag and the interval independently,
+/// within the project only.
+pub fn key_rotation_policy(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let rec = KeyRecord {
+        rotation: KeyRotation {
+            enabled: true,
+            interval_days: 90,
+            last_rotation_time: Some(Timestamp(1_700_000_000_123)),
+            rotations: 4,
+        },
+        current_version: 5,
+        ..key(1, PROJECT, "a", "0")
+    };
+    ok(s.keys.insert_key(&rec, &wrapped(&id(1), 5, 1)), "insert");
+    let got = |s: &StoreSet| {
+        ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"))
+    };
+    assert_eq!(*got(&s), rec, "the rotation record round-trips");
+    assert!(ok(
+        s.keys.set_key_rotation(PROJECT, &id(1), Some(false), None),
+        "disable"
+    ));
+    assert_eq!(
+        got(&s).rotation,
+        KeyRotation {
+            enabled: false,
+            ..rec.rotation
+        }
+    );
+    assert!(ok(
+        s.keys.set_key_rotation(PROJECT, &id(1), None, Some(30)),
+        "interval"
+    ));
+    assert_eq!(
+        got(&s).rotation,
+        KeyRotation {
+            enabled: false,
+            interval_days: 30,
+            ..rec.rotation
+        }
+    );
+    assert!(ok(
+        s.keys
+            .set_key_rotation(PROJECT, &id(1), Some(true), Some(365)),
+        "both"
+    ));
+    assert_eq!(
+        got(&s).rotation,
+        KeyRotation {
+            enabled: true,
+            interval_days: 365,
+            ..rec.rotation
+        }
+    );
+    assert!(!ok(
+        s.keys
+            .set_key_rotation(OTHER_PROJECT, &id(1), Some(false), None),
+        "other project"
+    ));
+    assert!(!ok(
+        s.keys.set_key_rotation(PROJECT, &id(2), Some(false), None),
+        "unknown"
+    ));
+    let (_, listed) = ok(s.keys.list_keys(PROJECT, &query(None, 0, 0, 10)), "list");
+    assert_eq!(
+        listed[0].rotation,
+        got(&s).rotation,
+        "list reads the rotation too"
+    );
+}
+
+/// rotate_key stores the new version's material, makes it current, stamps
+/// the time and counts; every older version's material stays; a rotation
+/// from a version that is no longer current changes nothing; an unknown
+/// key or another project's key is not found.
+pub fn key_rotation_versions(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let w1 = wrapped(&id(1), 1, 1);
+    let w2 = wrapped(&id(1), 2, 2);
+    let w3 = wrapped(&id(1), 3, 3);
+    ok(s.keys.insert_key(&key(1, PROJECT, "a", "0"), &w1), "insert");
+    ok(
+        s.keys
+            .rotate_key(PROJECT, &id(1), &w2, 2, Timestamp(1_700_000_001_000)),
+        "rotate to 2",
+    );
+    let k = ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("gone"));
+    assert_eq!(k.current_version, 2);
+    assert_eq!(k.rotation.rotations, 1);
+    assert_eq!(
+        k.rotation.last_rotation_time,
+        Some(Timestamp(1_700_000_001_000))
+    );
+    assert_eq!(
+        s.keys
+            .rotate_key(PROJECT, &id(1), &wrapped(&id(1), 2, 9), 2, Timestamp(1)),
+        Err(RotateKeyError::VersionChanged),
+        "a rotation from version 1 again"
+    );
+    assert_eq!(
+        s.keys.rotate_key(PROJECT, &id(1), &w3, 4, Timestamp(1)),
+        Err(RotateKeyError::VersionChanged),
+        "a version that skips one"
+    );
+    ok(
+        s.keys
+            .rotate_key(PROJECT, &id(1), &w3, 3, Timestamp(1_700_000_002_000)),
+        "rotate to 3",
+    );
+    for (v, w) in [(1, &w1), (2, &w2), (3, &w3)] {
+        assert_eq!(
+            ok(s.keys.get_key_material(&id(1), v), "material").as_deref(),
+            Some(w.as_bytes()),
+            "version {v} kept byte for byte"
+        );
+    }
+    let k = ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("gone"));
+    assert_eq!((k.current_version, k.rotation.rotations), (3, 2));
+    assert_eq!(
+        s.keys
+            .rotate_key(OTHER_PROJECT, &id(1), &w3, 4, Timestamp(1)),
+        Err(RotateKeyError::NotFound)
+    );
+    assert_eq!(
+        s.keys.rotate_key(PROJECT, &id(7), &w3, 2, Timestamp(1)),
+        Err(RotateKeyError::NotFound)
+    );
+    assert_eq!(ok(s.keys.get_key_material(&id(1), 4), "material"), None);
+}
+
+/// 8 threads rotate one key from version 1: exactly one new version.
+pub fn race_rotate_key(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let keys = &*s.keys;
+    ok(
+        keys.insert_key(&key(1, PROJECT, "a", "0"), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    let results = race(|i| {
+        let seed = u8::try_from(i).unwrap_or(0).wrapping_add(10);
+        keys.rotate_key(PROJECT, &id(1), &wrapped(&id(1), 2, seed), 2, Timestamp(1))
+    });
+    one_winner(&results, &RotateKeyError::VersionChanged, "key rotation");
+    let k = ok(keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("gone"));
+    assert_eq!((k.current_version, k.rotation.rotations), (2, 1));
+    let winner = results.iter().position(Result::is_ok).unwrap_or(0);
+    let seed = u8::try_from(winner).unwrap_or(0).wrapping_add(10);
+    assert_eq!(
+        ok(keys.get_key_material(&id(1), 2), "material").as_deref(),
+        Some(wrapped(&id(1), 2, seed).as_bytes()),
+        "the winner's material is the stored version 2"
+    );
+}
+
+// ---------------------------------------------------------------- tags
+
+fn tag(k: &str, v: &str) -> (String, String) {
+    (k.to_owned(), v.to_owned())
+}
+
+/// update_key_tags creates, replaces (same tag key) and removes tags
+/// (absent ones ignored); get_key_tags returns them sorted by tag key;
+/// both are confined to the project; a key with no tags has an empty list.
+pub fn key_tags_update_and_get(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "a", "0"), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    assert_eq!(
+        ok(s.key_tags.get_key_tags(PROJECT, &id(1)), "get"),
+        Some(vec![])
+    );
+    ok(
+        s.key_tags.update_key_tags(
+            PROJECT,
+            &id(1),
+            &[tag("team", "x"), tag("env", "prod"), tag("empty", "")],
+            &[],
+            10,
+        ),
+        "create",
+    );
+    assert_eq!(
+        ok(s.key_tags.get_key_tags(PROJECT, &id(1)), "get"),
+        Some(vec![tag("empty", ""), tag("env", "prod"), tag("team", "x")])
+    );
+    ok(
+        s.key_tags.update_key_tags(
+            PROJECT,
+            &id(1),
+            &[tag("env", "dev")],
+            &["team".to_owned(), "absent".to_owned()],
+            10,
+        ),
+        "replace and remove",
+    );
+    assert_eq!(
+        ok(s.key_tags.get_key_tags(PROJECT, &id(1)), "get"),
+        Some(vec![tag("empty", ""), tag("env", "dev")])
+    );
+    assert_eq!(
+        ok(s.key_tags.get_key_tags(OTHER_PROJECT, &id(1)), "get"),
+        None
+    );
+    assert_eq!(ok(s.key_tags.get_key_tags(PROJECT, &id(2)), "get"), None);
+    assert_eq!(
+        s.key_tags
+            .update_key_tags(OTHER_PROJECT, &id(1), &[tag("k", "v")], &[], 10),
+        Err(TagWriteError::NotFound)
+    );
+    assert_eq!(
+        s.key_tags
+            .update_key_tags(PROJECT, &id(2), &[tag("k", "v")], &[], 10),
+        Err(TagWriteError::NotFound)
+    );
+}
+
+/// A write that would leave more than `max_tags` tags changes nothing;
+/// replacing values at the limit is fine.
+pub fn key_tags_limit_is_atomic(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "a", "0"), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    let three = [tag("a", "1"), tag("b", "2"), tag("c", "3")];
+    ok(
+        s.key_tags.update_key_tags(PROJECT, &id(1), &three, &[], 3),
+        "at the limit",
+    );
+    assert_eq!(
+        s.key_tags
+            .update_key_tags(PROJECT, &id(1), &[tag("a", "9"), tag("d", "4")], &[], 3),
+        Err(TagWriteError::TooMany)
+    );
+    assert_eq!(
+        ok(s.key_tags.get_key_tags(PROJECT, &id(1)), "get"),
+        Some(three.to_vec()),
+        "a refused write changes nothing, not even the replaced value"
+    );
+    ok(
+        s.key_tags
+            .update_key_tags(PROJECT, &id(1), &[tag("a", "9")], &[], 3),
+        "replacing at the limit",
+    );
+    ok(
+        s.key_tags
+            .update_key_tags(PROJECT, &id(1), &[tag("d", "4")], &["b".to_owned()], 3),
+        "adding one while removing one",
+    );
+    assert_eq!(
+        ok(s.key_tags.get_key_tags(PROJECT, &id(1)), "get"),
+        Some(vec![tag("a", "9"), tag("c", "3"), tag("d", "4")])
+    );
+}
+
+/// list_keys_by_tags: every filter must match (AND), a filter's values
+/// are alternatives (OR), no values means any value; the alias substring;
+/// oldest first with each key's tags; paging and total; the project only;
+/// keys gone at `live_at` excluded.
+pub fn list_keys_by_tags_filters(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let t = 1_700_000_000_000;
+    for (n, alias, tags) in [
+        (1, "app-one", vec![tag("env", "prod"), tag("team", "a")]),
+        (2, "app-two", vec![tag("env", "dev"), tag("team", "a")]),
+        (3, "db", vec![tag("env", "prod")]),
+        (4, "app-three", vec![]),
+    ] {
+        ok(
+            s.keys
+                .insert_key(&key(n, PROJECT, alias, "0"), &wrapped(&id(n), 1, 1)),
+            "insert",
+        );
+        ok(
+            s.key_tags.update_key_tags(PROJECT, &id(n), &tags, &[], 10),
+            "tag",
+        );
+    }
+    ok(
+        s.keys
+            .insert_key(&key(9, OTHER_PROJECT, "app-x", "0"), &wrapped(&id(9), 1, 1)),
+        "insert other",
+    );
+    ok(
+        s.key_tags
+            .update_key_tags(OTHER_PROJECT, &id(9), &[tag("env", "prod")], &[], 10),
+        "tag other",
+    );
+    let f = |k: &str, vs: &[&str]| TagFilter {
+        key: k.to_owned(),
+        values: vs.iter().map(|v| (*v).to_owned()).collect(),
+    };
+    let run = |tags: &[TagFilter], alias: Option<&str>, offset: u64, limit: u64| {
+        let (total, page) = ok(
+            s.key_tags
+                .list_keys_by_tags(PROJECT, tags, alias, &query(None, t, offset, limit)),
+            "list by tags",
+        );
+        (
+            total,
+            page.iter()
+                .map(|(k, _)| k.key_id.clone())
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        run(&[], None, 0, 100),
+        (4, vec![id(1), id(2), id(3), id(4)])
+    );
+    assert_eq!(
+        run(&[f("env", &["prod"])], None, 0, 100),
+        (2, vec![id(1), id(3)])
+    );
+    assert_eq!(
+        run(&[f("env", &["prod", "dev"])], None, 0, 100),
+        (3, vec![id(1), id(2), id(3)])
+    );
+    assert_eq!(
+        run(&[f("team", &[])], None, 0, 100),
+        (2, vec![id(1), id(2)])
+    );
+    assert_eq!(
+        run(&[f("env", &["prod"]), f("team", &[])], None, 0, 100),
+        (1, vec![id(1)])
+    );
+    assert_eq!(run(&[f("env", &["none"])], None, 0, 100), (0, vec![]));
+    assert_eq!(
+        run(&[], Some("app"), 0, 100),
+        (3, vec![id(1), id(2), id(4)])
+    );
+    assert_eq!(run(&[], Some("%"), 0, 100), (0, vec![]), "no wildcard");
+    assert_eq!(run(&[], None, 1, 2), (4, vec![id(2), id(3)]));
+    let (_, page) = ok(
+        s.key_tags
+            .list_keys_by_tags(PROJECT, &[f("env", &["prod"])], None, &query(None, t, 0, 1)),
+        "page",
+    );
+    assert_eq!(page[0].0, key(1, PROJECT, "app-one", "0"));
+    assert_eq!(page[0].1, vec![tag("env", "prod"), tag("team", "a")]);
+    ok(
+        s.keys.set_key_state(
+            PROJECT,
+            &id(1),
+            KeyState::PendingDeletion,
+            Some(Timestamp(t + 10)),
+        ),
+        "schedule",
+    );
+    let (total, _) = ok(
+        s.key_tags.list_keys_by_tags(
+            PROJECT,
+            &[f("env", &["prod"])],
+            None,
+            &query(None, t + 10, 0, 100),
+        ),
+        "after deletion time",
+    );
+    assert_eq!(total, 1, "a gone key is not listed");
+}
+
+/// purge_deleted_keys deletes exactly the keys pending deletion whose
+/// deletion time is at or before the instant (any project), with their
+/// material and tags, freeing their aliases and their dedicated keystore.
+pub fn purge_deleted_keys_frees_alias_and_keystore(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let t = 1_700_000_000_000;
+    ok(
+        s.keystores
+            .insert_keystore(&keystore(50, DOMAIN, "ks", None)),
+        "keystore",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "doomed", &id(50)), &wrapped(&id(1), 1, 1)),
+        "insert",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(2, OTHER_PROJECT, "later", "0"), &wrapped(&id(2), 1, 2)),
+        "insert",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(3, PROJECT, "kept", "0"), &wrapped(&id(3), 1, 3)),
+        "insert",
+    );
+    ok(
+        s.key_tags
+            .update_key_tags(PROJECT, &id(1), &[tag("k", "v")], &[], 10),
+        "tag",
+    );
+    for (n, project, at) in [(1, PROJECT, t), (2, OTHER_PROJECT, t + 1)] {
+        ok(
+            s.keys.set_key_state(
+                project,
+                &id(n),
+                KeyState::PendingDeletion,
+                Some(Timestamp(at)),
+            ),
+            "schedule",
+        );
+    }
+    assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(t - 1)), "early"), 0);
+    assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(t)), "purge"), 1);
+    assert_eq!(ok(s.keys.get_key(PROJECT, &id(1)), "get"), None);
+    assert_eq!(ok(s.keys.get_key_material(&id(1), 1), "material"), None);
+    assert!(
+        ok(s.keys.get_key(OTHER_PROJECT, &id(2)), "get").is_some(),
+        "not yet due"
+    );
+    assert!(
+        ok(s.keys.get_key(PROJECT, &id(3)), "get").is_some(),
+        "not pending"
+    );
+    ok(
+        s.keys
+            .insert_key(&key(4, PROJECT, "doomed", "0"), &wrapped(&id(4), 1, 4)),
+        "the alias is free again",
+    );
+    assert_eq!(
+        ok(
+            s.keystores.delete_keystore(DOMAIN, &id(50)),
+            "delete keystore"
+        ),
+        DeleteKeystoreOutcome::Deleted,
+        "the keystore holds no key any more"
+    );
+    assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(t + 1)), "purge"), 1);
+    assert_eq!(ok(s.keys.get_key(OTHER_PROJECT, &id(2)), "get"), None);
+}
+
+/// list_project_tags: the project's tag keys, sorted, each with its
+/// distinct values, sorted; other projects' and gone keys' tags excluded.
+pub fn list_project_tags_groups_values(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let t = 1_700_000_000_000;
+    for (n, project, tags) in [
+        (1, PROJECT, vec![tag("env", "prod"), tag("team", "a")]),
+        (2, PROJECT, vec![tag("env", "dev"), tag("team", "a")]),
+        (3, PROJECT, vec![tag("old", "x")]),
+        (4, OTHER_PROJECT, vec![tag("secret", "y")]),
+    ] {
+        ok(
+            s.keys.insert_key(
+                &key(n, project, &format!("k{n}"), "0"),
+                &wrapped(&id(n), 1, 1),
+            ),
+            "insert",
+        );
+        ok(
+            s.key_tags.update_key_tags(project, &id(n), &tags, &[], 10),
+            "tag",
+        );
+    }
+    ok(
+        s.keys.set_key_state(
+            PROJECT,
+            &id(3),
+            KeyState::PendingDeletion,
+            Some(Timestamp(t)),
+        ),
+        "schedule",
+    );
+    let strs = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        ok(
+            s.key_tags.list_project_tags(PROJECT, Timestamp(t - 1)),
+            "before"
+        ),
+        vec![
+            ("env".to_owned(), strs(&["dev", "prod"])),
+            ("old".to_owned(), strs(&["x"])),
+            ("team".to_owned(), strs(&["a"])),
+        ]
+    );
+    assert_eq!(
+        ok(s.key_tags.list_project_tags(PROJECT, Timestamp(t)), "after"),
+        vec![
+            ("env".to_owned(), strs(&["dev", "prod"])),
+            ("team".to_owned(), strs(&["a"])),
+        ],
+        "a gone key's tags are not listed"
+    );
+    assert_eq!(
+        ok(
+            s.key_tags.list_project_tags("nobody", Timestamp(t)),
+            "empty"
+        ),
+        vec![]
+    );
 }

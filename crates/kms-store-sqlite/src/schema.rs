@@ -88,6 +88,25 @@ CREATE TABLE certificates (
     r"
 ALTER TABLE certificates ADD COLUMN sealed_private_key BLOB;
 ",
+    // 3: key rotation policy and history. Existing keys get rotation off,
+    // the default 365-day interval, no rotation yet.
+    r"
+ALTER TABLE keys ADD COLUMN rotation_enabled INTEGER NOT NULL DEFAULT 0
+    CHECK (rotation_enabled IN (0, 1));
+ALTER TABLE keys ADD COLUMN rotation_interval INTEGER NOT NULL DEFAULT 365;
+ALTER TABLE keys ADD COLUMN last_rotation_time INTEGER;
+ALTER TABLE keys ADD COLUMN number_of_rotations INTEGER NOT NULL DEFAULT 0;
+",
+    // 4: tags of keys, one value per tag key and key.
+    r"
+CREATE TABLE key_tags (
+    key_id    TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+    tag_key   TEXT NOT NULL,
+    tag_value TEXT NOT NULL,
+    PRIMARY KEY (key_id, tag_key)
+) WITHOUT ROWID;
+CREATE INDEX key_tags_by_tag ON key_tags (tag_key, tag_value);
+",
 ];
 
 /// Applies every migration the file has not seen yet.

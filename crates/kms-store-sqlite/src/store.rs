@@ -14,10 +14,11 @@ use std::time::Duration;
 
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
-    InsertKeyError, InsertKeystoreError, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
-    KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, StoredCertificate,
-    Timestamp,
+    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyRecord, KeyRotation, KeyState,
+    KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortError,
+    PortResult, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
+use kms_core::ports::{KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
 use kms_model::{CertificateRecord, KeystoreRef, KeystoreType};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
@@ -489,17 +490,60 @@ fn key_state(s: &str) -> PortResult<KeyState> {
 }
 
 type KeyRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    Option<i64>,
+    (String, String, String, String, String, String, String),
+    (i64, i64, Option<i64>),
+    (bool, i64, Option<i64>, i64),
 );
+
+const KEY_COLUMNS: &str = "key_id, domain_id, project_id, alias, description, keystore_id, state,
+     current_version, create_time, deletion_time,
+     rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations";
+
+fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok((
+        (
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ),
+        (r.get(7)?, r.get(8)?, r.get(9)?),
+        (r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?),
+    ))
+}
+
+fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
+    let (
+        (key_id, domain_id, project_id, alias, description, keystore_id, state),
+        (ver, ct, dt),
+        (rot_enabled, rot_interval, rot_last, rot_count),
+    ) = row;
+    let corrupt = |what: &'static str| PortError::corrupt(what);
+    Ok(KeyRecord {
+        key_id,
+        domain_id,
+        project_id,
+        alias,
+        description,
+        keystore_id,
+        state: key_state(&state)?,
+        current_version: u32::try_from(ver)
+            .map_err(|_| PortError::corrupt("bad key version in database"))?,
+        create_time: Timestamp(ct),
+        deletion_time: dt.map(Timestamp),
+        rotation: KeyRotation {
+            enabled: rot_enabled,
+            interval_days: u32::try_from(rot_interval)
+                .map_err(|_| corrupt("bad rotation interval in database"))?,
+            last_rotation_time: rot_last.map(Timestamp),
+            rotations: u32::try_from(rot_count)
+                .map_err(|_| corrupt("bad rotation count in database"))?,
+        },
+    })
+}
 
 impl MasterKeyStore for SqliteStore {
     fn insert_key(
@@ -513,8 +557,9 @@ impl MasterKeyStore for SqliteStore {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.prepare_cached(
                 "INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
-                                   dedicated_keystore_id, state, current_version, create_time, deletion_time)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                   dedicated_keystore_id, state, current_version, create_time, deletion_time,
+                                   rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 record.key_id,
@@ -528,6 +573,10 @@ impl MasterKeyStore for SqliteStore {
                 record.current_version,
                 record.create_time.0,
                 record.deletion_time.map(|t| t.0),
+                record.rotation.enabled,
+                record.rotation.interval_days,
+                record.rotation.last_rotation_time.map(|t| t.0),
+                record.rotation.rotations,
             ])?;
             tx.prepare_cached("INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)")?
                 .execute(params![record.key_id, record.current_version, material.as_bytes()])?;
@@ -548,56 +597,14 @@ impl MasterKeyStore for SqliteStore {
     fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
         let row: Option<KeyRow> = self
             .read(|c| {
-                c.prepare_cached(
-                    "SELECT key_id, domain_id, project_id, alias, description, keystore_id, state,
-                            current_version, create_time, deletion_time
-                     FROM keys WHERE project_id = ?1 AND key_id = ?2",
-                )?
-                .query_row(params![project_id, key_id], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                    ))
-                })
+                c.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE project_id = ?1 AND key_id = ?2"
+                ))?
+                .query_row(params![project_id, key_id], key_row)
                 .optional()
             })
             .map_err(|e| backend(&e))?;
-        let Some((
-            key_id,
-            domain_id,
-            project_id,
-            alias,
-            description,
-            keystore_id,
-            state,
-            ver,
-            ct,
-            dt,
-        )) = row
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Arc::new(KeyRecord {
-            key_id,
-            domain_id,
-            project_id,
-            alias,
-            description,
-            keystore_id,
-            state: key_state(&state)?,
-            current_version: u32::try_from(ver)
-                .map_err(|_| PortError::corrupt("bad key version in database"))?,
-            create_time: Timestamp(ct),
-            deletion_time: dt.map(Timestamp),
-        })))
+        row.map(|r| key_record(r).map(Arc::new)).transpose()
     }
 
     fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
@@ -634,6 +641,335 @@ impl MasterKeyStore for SqliteStore {
         })
         .map(to_u64)
         .map_err(|e| backend(&e))
+    }
+
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        // ?2: the state filter (NULL: any); ?3: the instant at which keys
+        // pending deletion with an earlier deletion time are gone.
+        const MATCH: &str = "project_id = ?1 AND (?2 IS NULL OR state = ?2)
+             AND NOT (state = '4' AND deletion_time IS NOT NULL AND deletion_time <= ?3)";
+        let state = query.state.map(KeyState::as_str);
+        let live_at = query.live_at.0;
+        let (total, rows) = self
+            .read(|c| {
+                let total: i64 = c
+                    .prepare_cached(&format!("SELECT COUNT(*) FROM keys WHERE {MATCH}"))?
+                    .query_row(params![project_id, state, live_at], |r| r.get(0))?;
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE {MATCH}
+                     ORDER BY create_time, key_id LIMIT ?4 OFFSET ?5"
+                ))?;
+                let rows = stmt
+                    .query_map(
+                        params![
+                            project_id,
+                            state,
+                            live_at,
+                            to_i64(query.limit),
+                            to_i64(query.offset)
+                        ],
+                        key_row,
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((total, rows))
+            })
+            .map_err(|e| backend(&e))?;
+        let records = rows
+            .into_iter()
+            .map(key_record)
+            .collect::<PortResult<Vec<_>>>()?;
+        Ok((to_u64(total), records))
+    }
+
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), UpdateKeyAliasError> {
+        let res = self.write(|c| {
+            c.prepare_cached("UPDATE keys SET alias = ?3 WHERE project_id = ?1 AND key_id = ?2")?
+                .execute(params![project_id, key_id, alias])
+        });
+        match res {
+            Ok(0) => Err(UpdateKeyAliasError::NotFound),
+            Ok(_) => Ok(()),
+            Err(e) => match violation(&e) {
+                Some(Violation::Unique(cols)) if cols.contains("keys.alias") => {
+                    Err(UpdateKeyAliasError::AliasTaken)
+                }
+                _ => Err(backend(&e).into()),
+            },
+        }
+    }
+
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool> {
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "UPDATE keys SET description = ?3 WHERE project_id = ?1 AND key_id = ?2",
+                )?
+                .execute(params![project_id, key_id, description])
+            })
+            .map_err(|e| backend(&e))?;
+        Ok(n > 0)
+    }
+
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
+        // key_material and key_tags follow through ON DELETE CASCADE.
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "DELETE FROM keys WHERE state = '4'
+                     AND deletion_time IS NOT NULL AND deletion_time <= ?1",
+                )?
+                .execute(params![at.0])
+            })
+            .map_err(|e| backend(&e))?;
+        Ok(n as u64)
+    }
+
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        let n = self
+            .write(|c| {
+                c.prepare_cached(
+                    "UPDATE keys SET rotation_enabled = COALESCE(?3, rotation_enabled),
+                                     rotation_interval = COALESCE(?4, rotation_interval)
+                     WHERE project_id = ?1 AND key_id = ?2",
+                )?
+                .execute(params![project_id, key_id, enabled, interval_days])
+            })
+            .map_err(|e| backend(&e))?;
+        Ok(n > 0)
+    }
+
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError> {
+        let Some(previous) = version.checked_sub(1) else {
+            return Err(RotateKeyError::VersionChanged);
+        };
+        let res = self.write(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let n = tx
+                .prepare_cached(
+                    "UPDATE keys SET current_version = ?3, last_rotation_time = ?5,
+                                     number_of_rotations = number_of_rotations + 1
+                     WHERE project_id = ?1 AND key_id = ?2 AND current_version = ?4",
+                )?
+                .execute(params![project_id, key_id, version, previous, at.0])?;
+            if n == 0 {
+                let exists = tx
+                    .prepare_cached("SELECT 1 FROM keys WHERE project_id = ?1 AND key_id = ?2")?
+                    .query_row(params![project_id, key_id], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                return Ok(Some(exists));
+            }
+            tx.prepare_cached(
+                "INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![key_id, version, material.as_bytes()])?;
+            tx.commit()?;
+            Ok(None)
+        });
+        match res {
+            Ok(None) => Ok(()),
+            Ok(Some(true)) => Err(RotateKeyError::VersionChanged),
+            Ok(Some(false)) => Err(RotateKeyError::NotFound),
+            Err(e) => match violation(&e) {
+                // Material for that version exists already: another
+                // rotation got there.
+                Some(Violation::Unique(_)) => Err(RotateKeyError::VersionChanged),
+                _ => Err(backend(&e).into()),
+            },
+        }
+    }
+}
+
+// ---------------------------------------------------------------- key tags
+
+fn tags_of(c: &Connection, key_id: &str) -> rusqlite::Result<Vec<KeyTag>> {
+    c.prepare_cached("SELECT tag_key, tag_value FROM key_tags WHERE key_id = ?1 ORDER BY tag_key")?
+        .query_map(params![key_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+impl KeyTagStore for SqliteStore {
+    fn update_key_tags(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        upsert: &[KeyTag],
+        remove: &[String],
+        max_tags: usize,
+    ) -> Result<(), TagWriteError> {
+        let res = self.write(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM keys WHERE project_id = ?1 AND key_id = ?2")?
+                .query_row(params![project_id, key_id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if !exists {
+                return Ok(Err(TagWriteError::NotFound));
+            }
+            for (k, v) in upsert {
+                tx.prepare_cached(
+                    "INSERT INTO key_tags (key_id, tag_key, tag_value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+                )?
+                .execute(params![key_id, k, v])?;
+            }
+            for k in remove {
+                tx.prepare_cached("DELETE FROM key_tags WHERE key_id = ?1 AND tag_key = ?2")?
+                    .execute(params![key_id, k])?;
+            }
+            let n: i64 = tx
+                .prepare_cached("SELECT COUNT(*) FROM key_tags WHERE key_id = ?1")?
+                .query_row(params![key_id], |r| r.get(0))?;
+            if to_u64(n) > u64::try_from(max_tags).unwrap_or(u64::MAX) {
+                // Dropping the transaction rolls every change back.
+                return Ok(Err(TagWriteError::TooMany));
+            }
+            tx.commit()?;
+            Ok(Ok(()))
+        });
+        res.map_err(|e| TagWriteError::Backend(backend(&e)))?
+    }
+
+    fn get_key_tags(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<KeyTag>>> {
+        self.read(|c| {
+            let exists = c
+                .prepare_cached("SELECT 1 FROM keys WHERE project_id = ?1 AND key_id = ?2")?
+                .query_row(params![project_id, key_id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if !exists {
+                return Ok(None);
+            }
+            tags_of(c, key_id).map(Some)
+        })
+        .map_err(|e| backend(&e))
+    }
+
+    fn list_project_tags(
+        &self,
+        project_id: &str,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<(String, Vec<String>)>> {
+        let rows: Vec<(String, String)> = self
+            .read(|c| {
+                c.prepare_cached(
+                    "SELECT DISTINCT t.tag_key, t.tag_value FROM key_tags t
+                     JOIN keys k ON k.key_id = t.key_id
+                     WHERE k.project_id = ?1
+                       AND NOT (k.state = '4' AND k.deletion_time IS NOT NULL
+                                AND k.deletion_time <= ?2)
+                     ORDER BY t.tag_key, t.tag_value",
+                )?
+                .query_map(params![project_id, live_at.0], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect()
+            })
+            .map_err(|e| backend(&e))?;
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for (k, v) in rows {
+            match out.last_mut() {
+                Some((last, values)) if *last == k => values.push(v),
+                _ => out.push((k, vec![v])),
+            }
+        }
+        Ok(out)
+    }
+
+    fn list_keys_by_tags(
+        &self,
+        project_id: &str,
+        tags: &[TagFilter],
+        alias_contains: Option<&str>,
+        query: &KeyListQuery,
+    ) -> PortResult<TaggedKeys> {
+        use rusqlite::types::Value;
+        let mut cond = String::from(
+            "project_id = ?1
+             AND NOT (state = '4' AND deletion_time IS NOT NULL AND deletion_time <= ?2)",
+        );
+        let mut args: Vec<Value> = vec![
+            Value::Text(project_id.to_owned()),
+            Value::Integer(query.live_at.0),
+        ];
+        if let Some(a) = alias_contains {
+            // instr: a plain substring test, no LIKE wildcards to escape.
+            args.push(Value::Text(a.to_owned()));
+            cond.push_str(&format!(" AND instr(alias, ?{}) > 0", args.len()));
+        }
+        for f in tags {
+            args.push(Value::Text(f.key.clone()));
+            cond.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM key_tags t WHERE t.key_id = keys.key_id AND t.tag_key = ?{}",
+                args.len()
+            ));
+            if !f.values.is_empty() {
+                let mut marks = Vec::new();
+                for v in &f.values {
+                    args.push(Value::Text(v.clone()));
+                    marks.push(format!("?{}", args.len()));
+                }
+                cond.push_str(&format!(" AND t.tag_value IN ({})", marks.join(", ")));
+            }
+            cond.push(')');
+        }
+        let limit_at = args.len() + 1;
+        let res = self.read(|c| {
+            let total: i64 = c
+                .prepare(&format!("SELECT COUNT(*) FROM keys WHERE {cond}"))?
+                .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+            let mut page_args = args.clone();
+            page_args.push(Value::Integer(to_i64(query.limit)));
+            page_args.push(Value::Integer(to_i64(query.offset)));
+            let rows = c
+                .prepare(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE {cond}
+                     ORDER BY create_time, key_id LIMIT ?{limit_at} OFFSET ?{}",
+                    limit_at + 1
+                ))?
+                .query_map(rusqlite::params_from_iter(page_args.iter()), key_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let tags = tags_of(c, &row.0.0)?;
+                out.push((row, tags));
+            }
+            Ok((total, out))
+        });
+        let (total, rows) = res.map_err(|e| backend(&e))?;
+        let records = rows
+            .into_iter()
+            .map(|(row, tags)| key_record(row).map(|k| (k, tags)))
+            .collect::<PortResult<Vec<_>>>()?;
+        Ok((to_u64(total), records))
     }
 }
 

@@ -21,6 +21,14 @@ CREATE TABLE certificates (
     signature_algorithm TEXT NOT NULL, algorithm_type TEXT NOT NULL, record_json TEXT NOT NULL,
     cert_pem TEXT NOT NULL, key_pem TEXT NOT NULL, trusted_root_ca TEXT,
     CONSTRAINT certificate_name UNIQUE (project_id, scope_type, instance_id, name)
+);
+-- Later migrations alter the keys table too: its schema-1 form.
+CREATE TABLE keys (
+    key_id TEXT PRIMARY KEY NOT NULL, domain_id TEXT NOT NULL, project_id TEXT NOT NULL,
+    alias TEXT NOT NULL, description TEXT NOT NULL, keystore_id TEXT NOT NULL,
+    dedicated_keystore_id TEXT, state TEXT NOT NULL, current_version INTEGER NOT NULL,
+    create_time INTEGER NOT NULL, deletion_time INTEGER,
+    CONSTRAINT key_alias UNIQUE (project_id, alias)
 );";
 
 fn record_json(id: &str, name: &str) -> String {

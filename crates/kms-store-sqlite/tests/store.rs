@@ -93,3 +93,45 @@ fn debug_shows_no_content() {
         "{dbg}"
     );
 }
+
+/// Schema 3 adds the rotation columns, schema 4 the key tags: a schema-2
+/// file (the columns and table dropped, the version set back) opens,
+/// migrates, keeps its keys and reads them with rotation off, the default
+/// interval, no history and no tags.
+#[test]
+fn a_schema_2_database_migrates_to_key_rotation() {
+    use kms_core::ports::KeyRotation;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kms.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .insert_key(&key(1, PROJECT, "old", "0"), &wrapped(&id(1), 1, 1))
+            .unwrap();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE key_tags;
+         ALTER TABLE keys DROP COLUMN rotation_enabled;
+         ALTER TABLE keys DROP COLUMN rotation_interval;
+         ALTER TABLE keys DROP COLUMN last_rotation_time;
+         ALTER TABLE keys DROP COLUMN number_of_rotations;
+         PRAGMA user_version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 4);
+    let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
+    assert_eq!(*k, key(1, PROJECT, "old", "0"));
+    assert_eq!(k.rotation, KeyRotation::default());
+    assert_eq!(
+        kms_core::ports::KeyTagStore::get_key_tags(&store, PROJECT, &id(1)).unwrap(),
+        Some(vec![])
+    );
+    assert_eq!(
+        store.get_key_material(&id(1), 1).unwrap().as_deref(),
+        Some(wrapped(&id(1), 1, 1).as_bytes())
+    );
+}

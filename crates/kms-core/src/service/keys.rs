@@ -5,16 +5,25 @@ use std::sync::Arc;
 
 use kms_crypto::MasterKey;
 use kms_model::{
-    ApiError, CreateKeyRequest, CreateKeyRequestBody, CreateKeyResponseBody, ErrorCode, KeyId,
-    KeyInfo, KeyStateInfo, KeyStateResponseBody, KeystoreRef, OperateKeyRequestBody, PresentedPin,
-    ScheduleKeyDeletionRequestBody, ScheduleKeyDeletionResponseBody,
+    ApiError, CancelKeyDeletionResponseBody, CreateKeyRequest, CreateKeyRequestBody,
+    CreateKeyResponseBody, ErrorCode, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyId, KeyInfo,
+    KeyStateInfo, KeyStateResponseBody, KeystoreRef, ListKeyDetailResponseBody, ListKeysRequest,
+    ListKeysRequestBody, ListKeysResponseBody, OperateKeyRequest, OperateKeyRequestBody,
+    PresentedPin, ScheduleKeyDeletionRequestBody, ScheduleKeyDeletionResponseBody,
+    UpdateKeyAliasRequest, UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody,
+    UpdateKeyDescriptionRequest, UpdateKeyDescriptionRequestBody, UpdateKeyDescriptionResponseBody,
 };
 
 use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
 use crate::ports::{
-    Caller, EntropyRng, InsertKeyError, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
-    Timestamp,
+    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyRecord, KeyRotation, KeyState,
+    KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
 };
+
+/// A key pending deletion whose deletion time has come: gone.
+pub(super) fn is_gone(k: &KeyRecord, now: Timestamp) -> bool {
+    k.state == KeyState::PendingDeletion && k.deletion_time.is_some_and(|t| t <= now)
+}
 
 impl Kms {
     /// `POST /v1.0/{project_id}/kms/create-key`: an AES-256 CMK, its
@@ -63,8 +72,14 @@ impl Kms {
             current_version: 1,
             create_time: self.ports.clock.now(),
             deletion_time: None,
+            rotation: KeyRotation::default(),
         };
-        match self.ports.keys.insert_key(&record, &wrapped) {
+        let mut inserted = self.ports.keys.insert_key(&record, &wrapped);
+        if inserted == Err(InsertKeyError::AliasTaken) && self.purge_gone_keys()? {
+            // The alias may have been held by a key already gone.
+            inserted = self.ports.keys.insert_key(&record, &wrapped);
+        }
+        match inserted {
             Ok(()) => {}
             Err(InsertKeyError::AliasTaken) => {
                 return Err(ApiError::new(ErrorCode::KmsDuplicateKeyAlias, record.alias));
@@ -87,11 +102,25 @@ impl Kms {
         })
     }
 
+    /// The key record of the caller's project, whatever its state, unless
+    /// it is gone: a key pending deletion whose deletion time has come (by
+    /// the clock port) does not exist any more (KMS.0207).
+    pub(super) fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
+        let now = self.ports.clock.now();
+        let key = self.lookup_key(caller, key_id, now.0)?;
+        if is_gone(&key, now) {
+            return Err(ApiError::new(
+                ErrorCode::KmsKeyNotFound,
+                key_id.as_str().to_owned(),
+            ));
+        }
+        Ok(key)
+    }
+
     /// The key record of the caller's project, whatever its state: from
     /// the record cache, else from storage (then cached).
-    fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
+    fn lookup_key(&self, caller: &Caller, key_id: &KeyId, now: i64) -> Res<Arc<KeyRecord>> {
         let not_found = || ApiError::new(ErrorCode::KmsKeyNotFound, key_id.as_str().to_owned());
-        let now = self.ports.clock.now().0;
         if let Some(k) = self.key_records.get(key_id.as_str(), now) {
             // Key ids are unique across projects: another project's key
             // is one this caller cannot see.
@@ -314,5 +343,274 @@ impl Kms {
             key_id: k.key_id,
             key_state: k.state.as_str().to_owned(),
         })
+    }
+}
+
+impl Kms {
+    /// Deletes from storage the keys whose deletion time has come (they are
+    /// already gone for every operation) so their aliases and keystores
+    /// are free; `true` when any was deleted. Called lazily, when a write
+    /// meets a conflict such a key may cause.
+    pub(super) fn purge_gone_keys(&self) -> Res<bool> {
+        let n = self
+            .ports
+            .keys
+            .purge_deleted_keys(self.ports.clock.now())
+            .map_err(kms_internal)?;
+        Ok(n > 0)
+    }
+
+    /// A key as describe-key and list-keys report it.
+    pub(super) fn key_details(&self, k: &KeyRecord) -> KeyDetails {
+        KeyDetails {
+            key_id: k.key_id.clone(),
+            domain_id: k.domain_id.clone(),
+            key_alias: k.alias.clone(),
+            realm: self.config.region_id.clone(),
+            key_spec: "AES_256".to_owned(),
+            key_usage: "ENCRYPT_DECRYPT".to_owned(),
+            key_description: k.description.clone(),
+            creation_date: k.create_time.0.to_string(),
+            scheduled_deletion_date: k.deletion_time.map(|t| t.0.to_string()).unwrap_or_default(),
+            key_state: k.state.as_str().to_owned(),
+            default_key_flag: "0".to_owned(),
+            key_type: "1".to_owned(),
+            expiration_time: String::new(),
+            origin: "kms".to_owned(),
+            key_rotation_enabled: k.rotation.enabled.to_string(),
+            sys_enterprise_project_id: "0".to_owned(),
+            keystore_id: k.keystore_id.clone(),
+        }
+    }
+
+    /// `POST /v1.0/{project_id}/kms/describe-key`: the key in any state
+    /// (until its deletion time has come).
+    ///
+    /// # Errors
+    /// Bad `key_id` (KMS.0205), unknown key (KMS.0207).
+    pub fn describe_key(
+        &self,
+        caller: &Caller,
+        body: &OperateKeyRequestBody,
+    ) -> Res<ListKeyDetailResponseBody> {
+        self.audited(
+            caller,
+            "describe-key",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.find_key(caller, &req.key_id)?;
+                Ok(ListKeyDetailResponseBody {
+                    key_info: self.key_details(&key),
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/list-keys`: the project's keys, oldest
+    /// first, `marker` being the offset of the page. Keys whose deletion
+    /// time has come are not listed.
+    ///
+    /// # Errors
+    /// Bad `limit`, `marker`, `key_state` or `key_spec` (KMS.0308).
+    pub fn list_keys(
+        &self,
+        caller: &Caller,
+        body: &ListKeysRequestBody,
+    ) -> Res<ListKeysResponseBody> {
+        self.audited(
+            caller,
+            "list-keys",
+            Resource::None,
+            body.sequence.as_deref(),
+            || {
+                let req = ListKeysRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let state = match req.key_state {
+                    Some(2) => Some(Some(KeyState::Enabled)),
+                    Some(3) => Some(Some(KeyState::Disabled)),
+                    Some(4) => Some(Some(KeyState::PendingDeletion)),
+                    // "1" (to be activated) and "5" (waiting for import):
+                    // no key of this service is ever in them.
+                    Some(_) => None,
+                    None => Some(None),
+                };
+                let (total, page) = match state {
+                    Some(state) if req.key_spec.matches("AES_256") => self
+                        .ports
+                        .keys
+                        .list_keys(
+                            &caller.project_id,
+                            &KeyListQuery {
+                                state,
+                                live_at: self.ports.clock.now(),
+                                offset: req.marker,
+                                limit: req.limit,
+                            },
+                        )
+                        .map_err(kms_internal)?,
+                    _ => (0, Vec::new()),
+                };
+                let end = req.marker.saturating_add(page.len() as u64);
+                let truncated = end < total;
+                Ok(ListKeysResponseBody {
+                    keys: page.iter().map(|k| k.key_id.clone()).collect(),
+                    key_details: page.iter().map(|k| self.key_details(k)).collect(),
+                    next_marker: if truncated {
+                        end.to_string()
+                    } else {
+                        String::new()
+                    },
+                    truncated: truncated.to_string(),
+                    total,
+                })
+            },
+        )
+    }
+
+    /// A key that may be renamed or re-described: exists, not pending
+    /// deletion.
+    fn editable_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
+        let key = self.find_key(caller, key_id)?;
+        if key.state == KeyState::PendingDeletion {
+            return Err(ApiError::new(
+                ErrorCode::KmsKeyPendingDeletion,
+                key.key_id.clone(),
+            ));
+        }
+        Ok(key)
+    }
+
+    /// `POST /v1.0/{project_id}/kms/update-key-alias`.
+    ///
+    /// # Errors
+    /// Bad `key_id` or `key_alias` (KMS.0205, KMS.1101), unknown key,
+    /// key pending deletion (KMS.0210), alias taken (KMS.1104).
+    pub fn update_key_alias(
+        &self,
+        caller: &Caller,
+        body: &UpdateKeyAliasRequestBody,
+    ) -> Res<UpdateKeyAliasResponseBody> {
+        self.audited(
+            caller,
+            "update-key-alias",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = UpdateKeyAliasRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.editable_key(caller, &req.key_id)?;
+                let rename = || {
+                    self.ports.keys.update_key_alias(
+                        &caller.project_id,
+                        &key.key_id,
+                        req.key_alias.as_str(),
+                    )
+                };
+                let mut written = rename();
+                if written == Err(UpdateKeyAliasError::AliasTaken) && self.purge_gone_keys()? {
+                    written = rename();
+                }
+                self.key_records.invalidate(&key.key_id);
+                match written {
+                    Ok(()) => {}
+                    Err(UpdateKeyAliasError::AliasTaken) => {
+                        return Err(ApiError::new(
+                            ErrorCode::KmsDuplicateKeyAlias,
+                            req.key_alias.as_str().to_owned(),
+                        ));
+                    }
+                    Err(UpdateKeyAliasError::NotFound) => {
+                        return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                    }
+                    Err(e) => return Err(kms_internal(e)),
+                }
+                Ok(UpdateKeyAliasResponseBody {
+                    key_info: KeyAliasInfo {
+                        key_id: key.key_id.clone(),
+                        key_alias: req.key_alias.as_str().to_owned(),
+                    },
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/update-key-description`.
+    ///
+    /// # Errors
+    /// Bad `key_id` (KMS.0205), description over 255 characters (KMS.0308),
+    /// unknown key, key pending deletion (KMS.0210).
+    pub fn update_key_description(
+        &self,
+        caller: &Caller,
+        body: &UpdateKeyDescriptionRequestBody,
+    ) -> Res<UpdateKeyDescriptionResponseBody> {
+        self.audited(
+            caller,
+            "update-key-description",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = UpdateKeyDescriptionRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.editable_key(caller, &req.key_id)?;
+                let written = self.ports.keys.update_key_description(
+                    &caller.project_id,
+                    &key.key_id,
+                    &req.key_description,
+                );
+                self.key_records.invalidate(&key.key_id);
+                if !written.map_err(kms_internal)? {
+                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                }
+                Ok(UpdateKeyDescriptionResponseBody {
+                    key_info: KeyDescriptionInfo {
+                        key_id: key.key_id.clone(),
+                        key_description: req.key_description,
+                    },
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/cancel-key-deletion`: a key pending
+    /// deletion (whose deletion time has not come) becomes disabled (`3`).
+    ///
+    /// # Errors
+    /// Bad `key_id` (KMS.0205), unknown or already deleted key (KMS.0207),
+    /// key not pending deletion (KMS.6011).
+    pub fn cancel_key_deletion(
+        &self,
+        caller: &Caller,
+        body: &OperateKeyRequestBody,
+    ) -> Res<CancelKeyDeletionResponseBody> {
+        self.audited(
+            caller,
+            "cancel-key-deletion",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.find_key(caller, &req.key_id)?;
+                if key.state != KeyState::PendingDeletion {
+                    return Err(ApiError::new(
+                        ErrorCode::KmsKeyNotPendingDeletion,
+                        key.key_id.clone(),
+                    ));
+                }
+                let written = self.ports.keys.set_key_state(
+                    &caller.project_id,
+                    &key.key_id,
+                    KeyState::Disabled,
+                    None,
+                );
+                self.key_records.invalidate(&key.key_id);
+                if !written.map_err(kms_internal)? {
+                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                }
+                Ok(CancelKeyDeletionResponseBody {
+                    key_id: key.key_id.clone(),
+                    key_state: KeyState::Disabled.as_str().to_owned(),
+                })
+            },
+        )
     }
 }

@@ -205,10 +205,16 @@ impl Kms {
             None,
             || {
                 let r = self.find_keystore(caller, keystore_id)?;
-                let outcome = self
-                    .ports
-                    .keystores
-                    .delete_keystore(&caller.domain_id, &r.keystore_id);
+                let delete = || {
+                    self.ports
+                        .keystores
+                        .delete_keystore(&caller.domain_id, &r.keystore_id)
+                };
+                let mut outcome = delete();
+                if outcome == Ok(DeleteKeystoreOutcome::HasKeys) && self.purge_gone_keys()? {
+                    // The keys left may all be gone already.
+                    outcome = delete();
+                }
                 self.keystore_records.invalidate(&r.keystore_id);
                 match outcome.map_err(kms_internal)? {
                     // Its root key goes with it (it wrapped no key: a

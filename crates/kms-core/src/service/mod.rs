@@ -19,10 +19,14 @@ use crate::ports::{
 };
 
 mod certificates;
+mod data;
 mod datakeys;
 mod keys;
 mod keystores;
 mod pins;
+mod random;
+mod rotation;
+mod tags;
 
 /// Settings of the core that are not ports.
 #[derive(Clone, Debug, PartialEq, Eq)]

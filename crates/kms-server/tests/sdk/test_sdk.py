@@ -41,6 +41,43 @@ from huaweicloudsdkkms.v2 import (
     DecryptDatakeyRequestBody,
     EncryptDatakeyRequest,
     EncryptDatakeyRequestBody,
+    OperateKeyRequestBody,
+    ListKeyDetailRequest,
+    ListKeysRequest,
+    ListKeysRequestBody,
+    UpdateKeyAliasRequest,
+    UpdateKeyAliasRequestBody,
+    UpdateKeyDescriptionRequest,
+    UpdateKeyDescriptionRequestBody,
+    DeleteKeyRequest,
+    ScheduleKeyDeletionRequestBody,
+    CancelKeyDeletionRequest,
+    EncryptDataRequest,
+    EncryptDataRequestBody,
+    DecryptDataRequest,
+    DecryptDataRequestBody,
+    EnableKeyRotationRequest,
+    DisableKeyRotationRequest,
+    ShowKeyRotationStatusRequest,
+    UpdateKeyRotationIntervalRequest,
+    UpdateKeyRotationIntervalRequestBody,
+    RotateOnDemandRequest,
+    RotateOnDemandRequestBody,
+    BatchCreateKmsTagsRequest,
+    BatchCreateKmsTagsRequestBody,
+    TagItem,
+    Tag,
+    ShowKmsTagsRequest,
+    ListKmsByTagsRequest,
+    ListKmsByTagsRequestBody,
+    CreateRandomRequest,
+    GenRandomRequestBody,
+    ReEncryptRequest,
+    ReEncryptRequestBody,
+    CreateKmsTagRequest,
+    CreateKmsTagRequestBody,
+    DeleteTagRequest,
+    ListKmsTagsRequest,
 )
 from huaweicloudsdkapig.v2 import (
     ApigClient,
@@ -277,6 +314,148 @@ def main():
         def _():
             expect_error(lambda: kms.create_datakey_without_plaintext(CreateDatakeyWithoutPlaintextRequest(
                 body=CreateDatakeyRequestBody(key_id="00000000-0000-4000-8000-000000000099"))), 404, "KMS.0207")
+        _()
+
+        @check("describe-key, list-keys, update alias and description")
+        def _():
+            d = kms.list_key_detail(ListKeyDetailRequest(body=OperateKeyRequestBody(key_id=state["key"])))
+            assert d.key_info.key_id == state["key"] and d.key_info.key_state == "2", d
+            assert d.key_info.key_alias == "sdk_key" and d.key_info.key_spec == "AES_256", d
+            second = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="sdk_key_2")))
+            page = kms.list_keys(ListKeysRequest(body=ListKeysRequestBody(limit="1")))
+            assert page.total == 2 and page.truncated == "true" and page.keys == [state["key"]], page
+            rest = kms.list_keys(ListKeysRequest(body=ListKeysRequestBody(limit="1", marker=page.next_marker)))
+            assert rest.keys == [second.key_info.key_id] and rest.truncated == "false", rest
+            assert rest.key_details[0].key_alias == "sdk_key_2", rest
+            a = kms.update_key_alias(UpdateKeyAliasRequest(body=UpdateKeyAliasRequestBody(
+                key_id=second.key_info.key_id, key_alias="sdk_key_renamed")))
+            assert a.key_info.key_alias == "sdk_key_renamed", a
+            expect_error(lambda: kms.update_key_alias(UpdateKeyAliasRequest(body=UpdateKeyAliasRequestBody(
+                key_id=second.key_info.key_id, key_alias="sdk_key"))), 400, "KMS.1104")
+            u = kms.update_key_description(UpdateKeyDescriptionRequest(body=UpdateKeyDescriptionRequestBody(
+                key_id=second.key_info.key_id, key_description="from the SDK")))
+            assert u.key_info.key_description == "from the SDK", u
+            state["second_key"] = second.key_info.key_id
+        _()
+
+        @check("schedule-key-deletion then cancel-key-deletion")
+        def _():
+            k = state["second_key"]
+            r = kms.delete_key(DeleteKeyRequest(body=ScheduleKeyDeletionRequestBody(key_id=k, pending_days="7")))
+            assert r.key_state == "4", r
+            d = kms.list_key_detail(ListKeyDetailRequest(body=OperateKeyRequestBody(key_id=k)))
+            assert d.key_info.key_state == "4" and d.key_info.scheduled_deletion_date, d
+            c = kms.cancel_key_deletion(CancelKeyDeletionRequest(body=OperateKeyRequestBody(key_id=k)))
+            assert c.key_state == "3", c
+            expect_error(lambda: kms.cancel_key_deletion(CancelKeyDeletionRequest(
+                body=OperateKeyRequestBody(key_id=k))), 400, "KMS.6011")
+        _()
+
+        @check("encrypt-data then decrypt-data from cipher_text alone")
+        def _():
+            e = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=state["key"], plain_text="data from the SDK", encryption_algorithm="SYMMETRIC_DEFAULT")))
+            assert e.key_id == state["key"] and e.cipher_text, e
+            d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(cipher_text=e.cipher_text)))
+            assert d.plain_text == "data from the SDK" and d.key_id == state["key"], d
+            import base64
+            assert base64.b64decode(d.plain_text_base64) == b"data from the SDK", d
+            a = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=state["key"], plain_text="bound", additional_authenticated_data="ctx")))
+            expect_error(lambda: kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=a.cipher_text))), 400, "KMS.2201")
+            d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=a.cipher_text, additional_authenticated_data="ctx")))
+            assert d.plain_text == "bound", d
+            state["data_v1"] = e.cipher_text
+        _()
+
+        @check("rotation round trip: encrypt-data and a DEK, rotate, decrypt old and new")
+        def _():
+            k = state["key"]
+            dek = kms.create_datakey(CreateDatakeyRequest(body=CreateDatakeyRequestBody(key_id=k, datakey_length="256")))
+            kms.enable_key_rotation(EnableKeyRotationRequest(body=OperateKeyRequestBody(key_id=k)))
+            kms.update_key_rotation_interval(UpdateKeyRotationIntervalRequest(
+                body=UpdateKeyRotationIntervalRequestBody(key_id=k, rotation_interval=30)))
+            r = kms.rotate_on_demand(RotateOnDemandRequest(body=RotateOnDemandRequestBody(key_id=k)))
+            assert r.key_id == k, r
+            s = kms.show_key_rotation_status(ShowKeyRotationStatusRequest(body=OperateKeyRequestBody(key_id=k)))
+            assert s.key_rotation_enabled is True and s.rotation_interval == 30, s
+            assert s.number_of_rotations == 1 and s.last_rotation_time, s
+            new = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(key_id=k, plain_text="after")))
+            import base64
+            v_old = int.from_bytes(base64.b64decode(state["data_v1"])[40:44], "big")
+            v_new = int.from_bytes(base64.b64decode(new.cipher_text)[40:44], "big")
+            assert (v_old, v_new) == (1, 2), (v_old, v_new)
+            old = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(cipher_text=state["data_v1"])))
+            assert old.plain_text == "data from the SDK", old
+            d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(cipher_text=new.cipher_text)))
+            assert d.plain_text == "after", d
+            o = kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=k, cipher_text=dek.cipher_text, datakey_cipher_length="32")))
+            assert o.data_key.upper() == dek.plain_text.upper(), o
+            kms.disable_key_rotation(DisableKeyRotationRequest(body=OperateKeyRequestBody(key_id=k)))
+            s = kms.show_key_rotation_status(ShowKeyRotationStatusRequest(body=OperateKeyRequestBody(key_id=k)))
+            assert s.key_rotation_enabled is False, s
+            expect_error(lambda: kms.update_key_rotation_interval(UpdateKeyRotationIntervalRequest(
+                body=UpdateKeyRotationIntervalRequestBody(key_id=k, rotation_interval=400))), 400, "KMS.0308")
+        _()
+
+        @check("tags: batch create and delete, show, list-kms-by-tags")
+        def _():
+            k = state["key"]
+            kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k, body=BatchCreateKmsTagsRequestBody(
+                action="create", tags=[TagItem(key="env", value="prod"), TagItem(key="team", value="sdk")])))
+            t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
+            assert t.exist_tags_num == 2 and [(x.key, x.value) for x in t.tags] == [("env", "prod"), ("team", "sdk")], t
+            r = kms.list_kms_by_tags(ListKmsByTagsRequest(resource_instances="resource_instances",
+                body=ListKmsByTagsRequestBody(action="filter", limit="10", offset="0",
+                                              tags=[Tag(key="env", values=["prod"])])))
+            assert r.total_count == 1 and r.resources[0].resource_id == k, r
+            assert r.resources[0].resource_detail.key_id == k and r.resources[0].resource_name == "sdk_key", r
+            c = kms.list_kms_by_tags(ListKmsByTagsRequest(resource_instances="resource_instances",
+                body=ListKmsByTagsRequestBody(action="count", tags=[Tag(key="team", values=[])])))
+            assert c.total_count == 1, c
+            kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k, body=BatchCreateKmsTagsRequestBody(
+                action="delete", tags=[TagItem(key="team", value="sdk")])))
+            t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
+            assert t.exist_tags_num == 1, t
+            expect_error(lambda: kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k,
+                body=BatchCreateKmsTagsRequestBody(action="create", tags=[TagItem(key="a=b", value="x")]))),
+                400, "KMS.0308")
+        _()
+
+        @check("gen-random")
+        def _():
+            r = kms.create_random(CreateRandomRequest(body=GenRandomRequestBody(random_data_length="512")))
+            assert len(r.random_data) == 128 and bytes.fromhex(r.random_data), r
+            expect_error(lambda: kms.create_random(CreateRandomRequest(body=GenRandomRequestBody(
+                random_data_length="12"))), 400, "KMS.0308")
+        _()
+
+        @check("re-encrypt a data ciphertext under another key")
+        def _():
+            dst = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="sdk_reencrypt"))).key_info.key_id
+            r = kms.re_encrypt(ReEncryptRequest(body=ReEncryptRequestBody(
+                cipher_text=state["data_v1"], destination_key_id=dst, destination_additional_authenticated_data="d")))
+            assert r.key_id == dst and r.source_key_id == state["key"], r
+            d = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=r.cipher_text, additional_authenticated_data="d")))
+            assert d.plain_text == "data from the SDK" and d.key_id == dst, d
+        _()
+
+        @check("create-kms-tag and delete-tag (one tag)")
+        def _():
+            k = state["key"]
+            kms.create_kms_tag(CreateKmsTagRequest(key_id=k, body=CreateKmsTagRequestBody(
+                tag=TagItem(key="single", value="one"))))
+            t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
+            assert ("single", "one") in [(x.key, x.value) for x in t.tags], t
+            lst = kms.list_kms_tags(ListKmsTagsRequest())
+            assert ("single", ["one"]) in [(x.key, x.values) for x in lst.tags], lst
+            kms.delete_tag(DeleteTagRequest(key_id=k, key="single"))
+            t = kms.show_kms_tags(ShowKmsTagsRequest(key_id=k))
+            assert "single" not in [x.key for x in t.tags], t
         _()
 
         @check("create, show, list, delete certificate")

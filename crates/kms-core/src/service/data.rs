@@ -1,0 +1,213 @@
+//! Data: encrypt-data and decrypt-data (up to 4096 bytes under a CMK, the
+//! ciphertext a base64 kms-crypto data blob that names its key and key
+//! version, so decrypt-data needs nothing but `cipher_text`).
+
+use base64ct::Encoding as _;
+use kms_crypto::{BlobKind, Ciphertext, DataContext};
+use kms_model::{
+    Aad, ApiError, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
+    EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionContext,
+    ErrorCode, KeyId, ReEncryptRequest, ReEncryptRequestBody, ReEncryptResponseBody,
+};
+use zeroize::Zeroizing;
+
+use super::{Kms, Res, Resource, kms_internal};
+use crate::ports::{Caller, EntropyRng};
+
+/// The context a data blob is bound to: the caller's project, the request's
+/// AAD and canonical encryption context. The one place they are put
+/// together, for encryption and decryption alike.
+fn data_context<'a>(
+    caller: &'a Caller,
+    aad: Option<&Aad>,
+    ctx: &EncryptionContext,
+) -> Result<DataContext<'a>, kms_crypto::Error> {
+    DataContext::new(
+        &caller.project_id,
+        aad.map_or(&[][..], Aad::as_bytes),
+        &ctx.canonical(),
+    )
+}
+
+impl Kms {
+    /// `POST /v1.0/{project_id}/kms/encrypt-data`: encrypts the data under
+    /// the key's current version.
+    ///
+    /// # Errors
+    /// Validation errors (KMS.0205, KMS.2101, KMS.0308), unknown, disabled
+    /// or pending-deletion key, disabled keystore.
+    pub fn encrypt_data(
+        &self,
+        caller: &Caller,
+        body: &EncryptDataRequestBody,
+    ) -> Res<EncryptDataResponseBody> {
+        self.audited(
+            caller,
+            "encrypt-data",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = EncryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let (key_id, cipher_text) = self.seal_data(
+                    caller,
+                    &req.key_id,
+                    &req.plain_text,
+                    req.additional_authenticated_data.as_ref(),
+                    &req.encryption_context,
+                )?;
+                Ok(EncryptDataResponseBody {
+                    key_id,
+                    cipher_text,
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/decrypt-data`: the key and key version
+    /// come from the blob, so old ciphertexts keep decrypting after a
+    /// rotation; `key_id`, when given, must be the blob's.
+    ///
+    /// # Errors
+    /// Validation errors; a blob that is malformed, not a data blob, of
+    /// another key or version, or that does not open in this context
+    /// (KMS.2201, opaque); unknown, disabled or pending-deletion key.
+    pub fn decrypt_data(
+        &self,
+        caller: &Caller,
+        body: &DecryptDataRequestBody,
+    ) -> Res<DecryptDataResponseBody> {
+        // The resource is the key the request names, if any; the blob's
+        // key is only known once decoded.
+        self.audited(
+            caller,
+            "decrypt-data",
+            body.key_id
+                .as_deref()
+                .map_or(Resource::None, Resource::Named),
+            body.sequence.as_deref(),
+            || {
+                let req = DecryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let (key_id, plain) = self.open_data(
+                    caller,
+                    &req.cipher_text,
+                    req.key_id.as_ref(),
+                    req.additional_authenticated_data.as_ref(),
+                    &req.encryption_context,
+                )?;
+                Ok(DecryptDataResponseBody {
+                    key_id,
+                    plain_text: String::from_utf8_lossy(&plain).into_owned(),
+                    plain_text_base64: base64ct::Base64::encode_string(&plain),
+                })
+            },
+        )
+    }
+}
+
+impl Kms {
+    /// Encrypts under the key's current version: the key id and the base64
+    /// blob.
+    fn seal_data(
+        &self,
+        caller: &Caller,
+        key_id: &KeyId,
+        plain: &[u8],
+        aad: Option<&Aad>,
+        ctx: &EncryptionContext,
+    ) -> Res<(String, String)> {
+        let key = self.usable_key(caller, key_id, None)?;
+        let mk = self.master_key(&key, key.current_version)?;
+        let ctx = data_context(caller, aad, ctx).map_err(kms_internal)?;
+        let ct = mk
+            .encrypt_data(&mut EntropyRng(&*self.ports.entropy), plain, &ctx)
+            .map_err(kms_internal)?;
+        Ok((
+            key.key_id.clone(),
+            base64ct::Base64::encode_string(ct.as_bytes()),
+        ))
+    }
+
+    /// Opens a data blob with the key and version it names (`expected`,
+    /// when given, must be that key): the key id and the plaintext.
+    fn open_data(
+        &self,
+        caller: &Caller,
+        raw: &[u8],
+        expected: Option<&KeyId>,
+        aad: Option<&Aad>,
+        ctx: &EncryptionContext,
+    ) -> Res<(String, Zeroizing<Vec<u8>>)> {
+        let invalid = || ApiError::bare(ErrorCode::KmsInvalidCipherText);
+        let blob = Ciphertext::from_bytes(raw).map_err(|_| invalid())?;
+        let header = blob.header();
+        if header.kind() != BlobKind::Data {
+            return Err(invalid());
+        }
+        let key_id = header
+            .key_id()
+            .and_then(|id| KeyId::parse(id).ok())
+            .ok_or_else(invalid)?;
+        if expected.is_some_and(|k| *k != key_id) {
+            return Err(invalid());
+        }
+        let key = self.usable_key(caller, &key_id, None)?;
+        let version = header.key_version();
+        if version == 0 || version > key.current_version {
+            return Err(invalid());
+        }
+        let mk = self.master_key(&key, version)?;
+        let ctx = data_context(caller, aad, ctx).map_err(|_| invalid())?;
+        let plain = mk
+            .decrypt_data(blob.as_bytes(), &ctx)
+            .map_err(|_| invalid())?;
+        Ok((key.key_id.clone(), plain))
+    }
+
+    /// `POST /v1.0/{project_id}/kms/re-encrypt`: opens a data ciphertext
+    /// (its key and version from the blob, as decrypt-data) and encrypts
+    /// the plaintext under the destination key's current version; the
+    /// plaintext never leaves the service. Re-encrypting under the same key
+    /// moves a ciphertext to the key's newest version.
+    ///
+    /// # Errors
+    /// As [`Kms::decrypt_data`] for the source, as [`Kms::encrypt_data`]
+    /// for the destination; `datakey_cipher_length` (DEK ciphertexts) is
+    /// not supported (KMS.0308).
+    pub fn re_encrypt(
+        &self,
+        caller: &Caller,
+        body: &ReEncryptRequestBody,
+    ) -> Res<ReEncryptResponseBody> {
+        self.audited(
+            caller,
+            "re-encrypt",
+            Resource::Named(&body.destination_key_id),
+            None,
+            || {
+                let req = ReEncryptRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let none = EncryptionContext::default();
+                let (source_key_id, plain) = self.open_data(
+                    caller,
+                    &req.cipher_text,
+                    req.source_key_id.as_ref(),
+                    req.source_additional_authenticated_data.as_ref(),
+                    &none,
+                )?;
+                let (key_id, cipher_text) = self.seal_data(
+                    caller,
+                    &req.destination_key_id,
+                    &plain,
+                    req.destination_additional_authenticated_data.as_ref(),
+                    &none,
+                )?;
+                Ok(ReEncryptResponseBody {
+                    key_id,
+                    source_key_id,
+                    source_encryption_algorithm: "SYMMETRIC_DEFAULT".to_owned(),
+                    destination_encryption_algorithm: "SYMMETRIC_DEFAULT".to_owned(),
+                    cipher_text,
+                })
+            },
+        )
+    }
+}

@@ -1,0 +1,208 @@
+//! CMK rotation: the policy (enable, disable, interval), its status, and
+//! rotation on demand. A rotation adds a master-key version and makes it
+//! current; every earlier version stays stored, so DEK and data
+//! ciphertexts made before keep decrypting (they name their version).
+
+use kms_crypto::MasterKey;
+use kms_model::{
+    ApiError, ErrorCode, KeyId, OperateKeyRequest, OperateKeyRequestBody, RotateOnDemandRequest,
+    RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
+    UpdateKeyRotationIntervalRequest, UpdateKeyRotationIntervalRequestBody,
+};
+
+use super::{Kms, Res, Resource, kms_internal, root_key_error};
+use crate::ports::{Caller, EntropyRng, KeyState, RotateKeyError};
+
+impl Kms {
+    /// A key whose rotation may be changed: exists, enabled (KMS.0209
+    /// disabled, KMS.0210 pending deletion).
+    fn rotatable_key(
+        &self,
+        caller: &Caller,
+        key_id: &KeyId,
+    ) -> Res<std::sync::Arc<crate::ports::KeyRecord>> {
+        let key = self.find_key(caller, key_id)?;
+        match key.state {
+            KeyState::Enabled => Ok(key),
+            KeyState::Disabled => Err(ApiError::new(ErrorCode::KmsKeyDisabled, key.key_id.clone())),
+            KeyState::PendingDeletion => Err(ApiError::new(
+                ErrorCode::KmsKeyPendingDeletion,
+                key.key_id.clone(),
+            )),
+        }
+    }
+
+    fn set_rotation(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        body: &OperateKeyRequestBody,
+        enabled: bool,
+    ) -> Res<()> {
+        self.audited(
+            caller,
+            action,
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.rotatable_key(caller, &req.key_id)?;
+                let written = self.ports.keys.set_key_rotation(
+                    &caller.project_id,
+                    &key.key_id,
+                    Some(enabled),
+                    None,
+                );
+                self.key_records.invalidate(&key.key_id);
+                if !written.map_err(kms_internal)? {
+                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/enable-key-rotation` (empty response).
+    ///
+    /// # Errors
+    /// Bad `key_id`, unknown, disabled or pending-deletion key.
+    pub fn enable_key_rotation(&self, caller: &Caller, body: &OperateKeyRequestBody) -> Res<()> {
+        self.set_rotation(caller, "enable-key-rotation", body, true)
+    }
+
+    /// `POST /v1.0/{project_id}/kms/disable-key-rotation` (empty response).
+    ///
+    /// # Errors
+    /// As [`Kms::enable_key_rotation`].
+    pub fn disable_key_rotation(&self, caller: &Caller, body: &OperateKeyRequestBody) -> Res<()> {
+        self.set_rotation(caller, "disable-key-rotation", body, false)
+    }
+
+    /// `POST /v1.0/{project_id}/kms/update-key-rotation-interval` (empty
+    /// response): 30..=365 days.
+    ///
+    /// # Errors
+    /// Bad `key_id` or `rotation_interval` (KMS.0308), unknown, disabled or
+    /// pending-deletion key.
+    pub fn update_key_rotation_interval(
+        &self,
+        caller: &Caller,
+        body: &UpdateKeyRotationIntervalRequestBody,
+    ) -> Res<()> {
+        self.audited(
+            caller,
+            "update-key-rotation-interval",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req =
+                    UpdateKeyRotationIntervalRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.rotatable_key(caller, &req.key_id)?;
+                let written = self.ports.keys.set_key_rotation(
+                    &caller.project_id,
+                    &key.key_id,
+                    None,
+                    Some(req.rotation_interval),
+                );
+                self.key_records.invalidate(&key.key_id);
+                if !written.map_err(kms_internal)? {
+                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                }
+                Ok(())
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/get-key-rotation-status`.
+    ///
+    /// # Errors
+    /// Bad `key_id`, unknown key.
+    pub fn get_key_rotation_status(
+        &self,
+        caller: &Caller,
+        body: &OperateKeyRequestBody,
+    ) -> Res<ShowKeyRotationStatusResponseBody> {
+        self.audited(
+            caller,
+            "get-key-rotation-status",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.find_key(caller, &req.key_id)?;
+                let r = key.rotation;
+                Ok(ShowKeyRotationStatusResponseBody {
+                    key_rotation_enabled: r.enabled,
+                    rotation_interval: r.interval_days,
+                    last_rotation_time: r
+                        .last_rotation_time
+                        .map(|t| t.0.to_string())
+                        .unwrap_or_default(),
+                    number_of_rotations: r.rotations,
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/rotate-on-demand`: a new master-key
+    /// version, generated here, wrapped under the keystore's root key and
+    /// made current; new DEKs and data use it, old ciphertexts keep their
+    /// version.
+    ///
+    /// # Errors
+    /// Bad `key_id`, unknown, disabled or pending-deletion key, a disabled
+    /// keystore. Two rotations racing from the same version make one new
+    /// version: the loser's material is dropped and it answers as the
+    /// winner does (the key was rotated).
+    pub fn rotate_on_demand(
+        &self,
+        caller: &Caller,
+        body: &RotateOnDemandRequestBody,
+    ) -> Res<RotateOnDemandResponseBody> {
+        self.audited(
+            caller,
+            "rotate-on-demand",
+            Resource::Named(&body.key_id),
+            None,
+            || {
+                let req = RotateOnDemandRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key = self.usable_key(caller, &req.key_id, None)?;
+                let version = key.current_version.checked_add(1).ok_or_else(|| {
+                    ApiError::new(ErrorCode::KmsInvalidParameter, "no key version left")
+                })?;
+                let mk = MasterKey::generate(
+                    &mut EntropyRng(&*self.ports.entropy),
+                    &key.key_id,
+                    version,
+                )
+                .map_err(kms_internal)?;
+                let wrapped = self
+                    .ports
+                    .root_keys
+                    .wrap_master_key(&key.keystore_id, &mk)
+                    .map_err(root_key_error)?;
+                let written = self.ports.keys.rotate_key(
+                    &caller.project_id,
+                    &key.key_id,
+                    &wrapped,
+                    version,
+                    self.ports.clock.now(),
+                );
+                self.key_records.invalidate(&key.key_id);
+                match written {
+                    Ok(()) => {
+                        self.master_keys.insert(mk);
+                    }
+                    Err(RotateKeyError::VersionChanged) => {}
+                    Err(RotateKeyError::NotFound) => {
+                        return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                    }
+                    Err(e) => return Err(kms_internal(e)),
+                }
+                Ok(RotateOnDemandResponseBody {
+                    key_id: key.key_id.clone(),
+                })
+            },
+        )
+    }
+}

@@ -1,0 +1,379 @@
+//! CMK management through the core with in-memory adapters and a manual
+//! clock: describe-key, list-keys, update alias and description,
+//! cancel-key-deletion, and the deletion window evaluated against the clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use kms_core::memory::{self, ManualClock, VecAudit};
+use kms_core::ports::{Caller, Timestamp};
+use kms_core::{CoreConfig, Kms};
+use kms_model::{
+    ApiError, CreateDatakeyRequestBody, CreateKeyRequestBody, ErrorCode, ListKeysRequestBody,
+    LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody, UpdateKeyAliasRequestBody,
+    UpdateKeyDescriptionRequestBody,
+};
+
+const NOW: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+const DAY: i64 = 86_400_000;
+
+struct Fixture {
+    kms: Kms,
+    clock: Arc<ManualClock>,
+}
+
+fn fixture() -> Fixture {
+    let clock = Arc::new(ManualClock::new(Timestamp(NOW)));
+    let ports = memory::ports(
+        &[9u8; 32],
+        [3u8; 32],
+        clock.clone(),
+        vec![],
+        Arc::new(VecAudit::default()),
+    )
+    .unwrap();
+    Fixture {
+        kms: Kms::new(ports, CoreConfig::default()),
+        clock,
+    }
+}
+
+fn a() -> Caller {
+    Caller::new("dom-a", "proj-a")
+}
+
+fn b() -> Caller {
+    Caller::new("dom-b", "proj-b")
+}
+
+fn assert_err<T: std::fmt::Debug>(r: Result<T, ApiError>, code: ErrorCode) {
+    let e = r.expect_err("expected an error");
+    assert_eq!(e.code(), code, "{e}");
+}
+
+fn create(f: &Fixture, alias: &str) -> String {
+    f.kms
+        .create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                key_description: Some(format!("{alias} description")),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id
+}
+
+fn op(key_id: &str) -> OperateKeyRequestBody {
+    OperateKeyRequestBody {
+        key_id: key_id.into(),
+        sequence: None,
+    }
+}
+
+fn schedule(f: &Fixture, key_id: &str, days: &str) {
+    f.kms
+        .schedule_key_deletion(
+            &a(),
+            &ScheduleKeyDeletionRequestBody {
+                key_id: key_id.into(),
+                pending_days: days.into(),
+                sequence: None,
+            },
+        )
+        .unwrap();
+}
+
+fn list(f: &Fixture, body: ListKeysRequestBody) -> kms_model::ListKeysResponseBody {
+    f.kms.list_keys(&a(), &body).unwrap()
+}
+
+#[test]
+fn describe_key_reports_every_field_as_the_sdk_reads_it() {
+    let f = fixture();
+    let k = create(&f, "described");
+    let d = f.kms.describe_key(&a(), &op(&k)).unwrap().key_info;
+    assert_eq!(d.key_id, k);
+    assert_eq!(d.domain_id, "dom-a");
+    assert_eq!(d.key_alias, "described");
+    assert_eq!(d.key_description, "described description");
+    assert_eq!(d.key_state, "2");
+    assert_eq!(d.key_spec, "AES_256");
+    assert_eq!(d.key_usage, "ENCRYPT_DECRYPT");
+    assert_eq!(d.origin, "kms");
+    assert_eq!(d.creation_date, NOW.to_string());
+    assert_eq!(d.scheduled_deletion_date, "");
+    assert_eq!(d.keystore_id, "0");
+    assert_eq!(d.realm, "local-1");
+    // Another project's key does not exist; a malformed id is KMS.0205.
+    assert_err(f.kms.describe_key(&b(), &op(&k)), ErrorCode::KmsKeyNotFound);
+    assert_err(
+        f.kms.describe_key(&a(), &op("nope")),
+        ErrorCode::KmsInvalidKeyId,
+    );
+}
+
+#[test]
+fn list_keys_pages_with_marker_and_filters_by_state_and_spec() {
+    let f = fixture();
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        f.clock.set(Timestamp(NOW + n));
+        ids.push(create(&f, &format!("k{n}")));
+    }
+    f.kms.disable_key(&a(), &op(&ids[1])).unwrap();
+    let page = list(
+        &f,
+        ListKeysRequestBody {
+            limit: Some("2".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(page.keys, ids[..2]);
+    assert_eq!(page.total, 5);
+    assert_eq!(page.truncated, "true");
+    assert_eq!(page.next_marker, "2");
+    assert_eq!(page.key_details[1].key_state, "3");
+    let last = list(
+        &f,
+        ListKeysRequestBody {
+            limit: Some(LooseString::from("2")),
+            marker: Some(LooseString::from("4")),
+            ..Default::default()
+        },
+    );
+    assert_eq!(last.keys, ids[4..]);
+    assert_eq!(last.truncated, "false");
+    assert_eq!(last.next_marker, "");
+    let disabled = list(
+        &f,
+        ListKeysRequestBody {
+            key_state: Some("3".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(disabled.keys, vec![ids[1].clone()]);
+    assert_eq!(disabled.total, 1);
+    for (spec, n) in [("ALL", 5), ("AES_256", 5), ("RSA_2048", 0)] {
+        let r = list(
+            &f,
+            ListKeysRequestBody {
+                key_spec: Some(spec.into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(r.total, n, "{spec}");
+    }
+    for bad in [
+        ListKeysRequestBody {
+            limit: Some("0".into()),
+            ..Default::default()
+        },
+        ListKeysRequestBody {
+            limit: Some("1001".into()),
+            ..Default::default()
+        },
+        ListKeysRequestBody {
+            marker: Some("-1".into()),
+            ..Default::default()
+        },
+        ListKeysRequestBody {
+            key_state: Some("6".into()),
+            ..Default::default()
+        },
+        ListKeysRequestBody {
+            key_spec: Some("AES_128".into()),
+            ..Default::default()
+        },
+    ] {
+        assert_err(f.kms.list_keys(&a(), &bad), ErrorCode::KmsInvalidParameter);
+    }
+    assert_eq!(
+        f.kms
+            .list_keys(&b(), &ListKeysRequestBody::default())
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+#[test]
+fn alias_and_description_updates() {
+    let f = fixture();
+    let k = create(&f, "first");
+    create(&f, "taken");
+    let r = f
+        .kms
+        .update_key_alias(
+            &a(),
+            &UpdateKeyAliasRequestBody {
+                key_id: k.clone(),
+                key_alias: "renamed".into(),
+                sequence: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(r.key_info.key_alias, "renamed");
+    assert_eq!(
+        f.kms
+            .describe_key(&a(), &op(&k))
+            .unwrap()
+            .key_info
+            .key_alias,
+        "renamed",
+        "the record cache is invalidated"
+    );
+    let rename = |alias: &str| UpdateKeyAliasRequestBody {
+        key_id: k.clone(),
+        key_alias: alias.into(),
+        sequence: None,
+    };
+    assert_err(
+        f.kms.update_key_alias(&a(), &rename("taken")),
+        ErrorCode::KmsDuplicateKeyAlias,
+    );
+    assert_err(
+        f.kms.update_key_alias(&a(), &rename("bad alias")),
+        ErrorCode::KmsInvalidKeyAlias,
+    );
+    f.kms.update_key_alias(&a(), &rename("renamed")).unwrap();
+    let describe = |d: &str| UpdateKeyDescriptionRequestBody {
+        key_id: k.clone(),
+        key_description: d.into(),
+        sequence: None,
+    };
+    f.kms
+        .update_key_description(&a(), &describe("new text"))
+        .unwrap();
+    assert_eq!(
+        f.kms
+            .describe_key(&a(), &op(&k))
+            .unwrap()
+            .key_info
+            .key_description,
+        "new text"
+    );
+    assert_err(
+        f.kms
+            .update_key_description(&a(), &describe(&"x".repeat(256))),
+        ErrorCode::KmsInvalidParameter,
+    );
+    schedule(&f, &k, "7");
+    assert_err(
+        f.kms.update_key_description(&a(), &describe("late")),
+        ErrorCode::KmsKeyPendingDeletion,
+    );
+    assert_err(
+        f.kms.update_key_alias(&a(), &rename("late")),
+        ErrorCode::KmsKeyPendingDeletion,
+    );
+}
+
+#[test]
+fn a_key_past_its_deletion_date_is_gone_and_cancel_restores_a_disabled_key() {
+    let f = fixture();
+    let k = create(&f, "doomed");
+    let keep = create(&f, "kept");
+    assert_err(
+        f.kms.cancel_key_deletion(&a(), &op(&k)),
+        ErrorCode::KmsKeyNotPendingDeletion,
+    );
+    schedule(&f, &k, "7");
+    let d = f.kms.describe_key(&a(), &op(&k)).unwrap().key_info;
+    assert_eq!(d.key_state, "4");
+    assert_eq!(d.scheduled_deletion_date, (NOW + 7 * DAY).to_string());
+    // Cancel within the window: disabled, usable again once enabled.
+    let c = f.kms.cancel_key_deletion(&a(), &op(&k)).unwrap();
+    assert_eq!(c.key_state, "3");
+    assert_eq!(
+        f.kms
+            .describe_key(&a(), &op(&k))
+            .unwrap()
+            .key_info
+            .key_state,
+        "3"
+    );
+    f.kms.enable_key(&a(), &op(&k)).unwrap();
+    let dek = CreateDatakeyRequestBody {
+        key_id: k.clone(),
+        ..Default::default()
+    };
+    f.kms.create_datakey_without_plaintext(&a(), &dek).unwrap();
+    // Schedule again and let the clock pass the date: gone everywhere.
+    schedule(&f, &k, "7");
+    f.clock.set(Timestamp(NOW + 7 * DAY - 1));
+    assert_eq!(
+        f.kms
+            .describe_key(&a(), &op(&k))
+            .unwrap()
+            .key_info
+            .key_state,
+        "4"
+    );
+    assert_eq!(list(&f, ListKeysRequestBody::default()).total, 2);
+    f.clock.set(Timestamp(NOW + 7 * DAY));
+    assert_err(f.kms.describe_key(&a(), &op(&k)), ErrorCode::KmsKeyNotFound);
+    assert_err(
+        f.kms.cancel_key_deletion(&a(), &op(&k)),
+        ErrorCode::KmsKeyNotFound,
+    );
+    assert_err(f.kms.enable_key(&a(), &op(&k)), ErrorCode::KmsKeyNotFound);
+    assert_err(
+        f.kms.create_datakey_without_plaintext(&a(), &dek),
+        ErrorCode::KmsKeyNotFound,
+    );
+    let all = list(&f, ListKeysRequestBody::default());
+    assert_eq!(all.keys, vec![keep]);
+    assert_eq!(all.total, 1);
+    let pending = list(
+        &f,
+        ListKeysRequestBody {
+            key_state: Some("4".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(pending.total, 0);
+}
+
+#[test]
+fn a_gone_key_frees_its_alias_for_create_and_rename() {
+    let f = fixture();
+    let k = create(&f, "reused");
+    let other = create(&f, "other");
+    schedule(&f, &k, "7");
+    assert_err(
+        f.kms.create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: "reused".into(),
+                ..Default::default()
+            },
+        ),
+        ErrorCode::KmsDuplicateKeyAlias,
+    );
+    f.clock.set(Timestamp(NOW + 7 * DAY));
+    let again = create(&f, "reused");
+    assert_ne!(again, k);
+    schedule(&f, &again, "7");
+    f.clock.set(Timestamp(NOW + 14 * DAY));
+    f.kms
+        .update_key_alias(
+            &a(),
+            &UpdateKeyAliasRequestBody {
+                key_id: other.clone(),
+                key_alias: "reused".into(),
+                sequence: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        f.kms
+            .describe_key(&a(), &op(&other))
+            .unwrap()
+            .key_info
+            .key_alias,
+        "reused"
+    );
+}

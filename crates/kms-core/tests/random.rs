@@ -1,0 +1,56 @@
+//! gen-random through the core.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use kms_core::memory::{self, ManualClock, VecAudit};
+use kms_core::ports::{Caller, Timestamp};
+use kms_core::{CoreConfig, Kms};
+use kms_model::{ErrorCode, GenRandomRequestBody};
+
+#[test]
+fn random_data_of_every_length_and_exact_codes() {
+    let ports = memory::ports(
+        &[9u8; 32],
+        [3u8; 32],
+        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
+        vec![],
+        Arc::new(VecAudit::default()),
+    )
+    .unwrap();
+    let k = Kms::new(ports, CoreConfig::default());
+    let a = Caller::new("dom-a", "proj-a");
+    let body = |bits: &str| GenRandomRequestBody {
+        random_data_length: bits.into(),
+        sequence: None,
+    };
+    let mut seen = std::collections::HashSet::new();
+    for bits in [8u32, 16, 512, 8192] {
+        let r = k.gen_random(&a, &body(&bits.to_string())).unwrap();
+        assert_eq!(
+            r.random_data.len(),
+            bits as usize / 4,
+            "two hex digits per byte"
+        );
+        assert!(
+            r.random_data
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase())
+        );
+        assert!(seen.insert(r.random_data), "fresh bytes every call");
+    }
+    for bad in ["0", "7", "12", "8200", "abc", "", "-8"] {
+        let e = k.gen_random(&a, &body(bad)).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{bad}: {e}");
+    }
+    let e = k
+        .gen_random(
+            &a,
+            &GenRandomRequestBody {
+                random_data_length: "64".into(),
+                sequence: Some("short".into()),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KmsInvalidSequence);
+}

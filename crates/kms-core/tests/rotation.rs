@@ -1,0 +1,232 @@
+//! Key rotation through the core: policy, status, rotate-on-demand, and
+//! old DEK and data ciphertexts decrypting after rotation while new ones
+//! use the new version.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use base64ct::Encoding as _;
+use kms_core::memory::{self, ManualClock, VecAudit};
+use kms_core::ports::{Caller, Timestamp};
+use kms_core::{CoreConfig, Kms};
+use kms_model::{
+    ApiError, CreateDatakeyRequestBody, CreateKeyRequestBody, DecryptDataRequestBody,
+    DecryptDatakeyRequestBody, EncryptDataRequestBody, ErrorCode, LooseString,
+    OperateKeyRequestBody, RotateOnDemandRequestBody, ScheduleKeyDeletionRequestBody,
+    UpdateKeyRotationIntervalRequestBody,
+};
+
+const NOW: i64 = 1_767_225_600_000;
+
+fn setup() -> (Kms, Arc<ManualClock>, String) {
+    let clock = Arc::new(ManualClock::new(Timestamp(NOW)));
+    let ports = memory::ports(
+        &[9u8; 32],
+        [3u8; 32],
+        clock.clone(),
+        vec![],
+        Arc::new(VecAudit::default()),
+    )
+    .unwrap();
+    let kms = Kms::new(ports, CoreConfig::default());
+    let key = kms
+        .create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: "rotated".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id;
+    (kms, clock, key)
+}
+
+fn a() -> Caller {
+    Caller::new("dom-a", "proj-a")
+}
+
+fn op(key_id: &str) -> OperateKeyRequestBody {
+    OperateKeyRequestBody {
+        key_id: key_id.into(),
+        sequence: None,
+    }
+}
+
+fn assert_err<T: std::fmt::Debug>(r: Result<T, ApiError>, code: ErrorCode) {
+    let e = r.expect_err("expected an error");
+    assert_eq!(e.code(), code, "{e}");
+}
+
+fn rotate(k: &Kms, key: &str) {
+    let r = k
+        .rotate_on_demand(&a(), &RotateOnDemandRequestBody { key_id: key.into() })
+        .unwrap();
+    assert_eq!(r.key_id, key);
+}
+
+fn dek(k: &Kms, key: &str) -> (String, String) {
+    let r = k
+        .create_datakey(
+            &a(),
+            &CreateDatakeyRequestBody {
+                key_id: key.into(),
+                additional_authenticated_data: Some("aad".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    (r.plain_text, r.cipher_text)
+}
+
+fn undek(k: &Kms, key: &str, ct: &str) -> String {
+    k.decrypt_datakey(
+        &a(),
+        &DecryptDatakeyRequestBody {
+            key_id: key.into(),
+            cipher_text: ct.into(),
+            datakey_cipher_length: "32".into(),
+            additional_authenticated_data: Some("aad".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .data_key
+}
+
+fn data(k: &Kms, key: &str, text: &str) -> String {
+    k.encrypt_data(
+        &a(),
+        &EncryptDataRequestBody {
+            key_id: key.into(),
+            plain_text: text.into(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .cipher_text
+}
+
+fn undata(k: &Kms, ct: &str) -> String {
+    k.decrypt_data(
+        &a(),
+        &DecryptDataRequestBody {
+            cipher_text: ct.into(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .plain_text
+}
+
+/// The key version a ciphertext names (bytes 40..44 of the blob).
+fn version_of(raw: &[u8]) -> u32 {
+    u32::from_be_bytes(raw[40..44].try_into().unwrap())
+}
+
+#[test]
+fn old_ciphertexts_decrypt_after_rotation_and_new_ones_use_the_new_version() {
+    let (k, clock, key) = setup();
+    let (p1, c1) = dek(&k, &key);
+    let d1 = data(&k, &key, "before");
+    clock.set(Timestamp(NOW + 5_000));
+    rotate(&k, &key);
+    let (p2, c2) = dek(&k, &key);
+    let d2 = data(&k, &key, "after");
+    assert_eq!(version_of(&base16ct::mixed::decode_vec(&c1).unwrap()), 1);
+    assert_eq!(version_of(&base16ct::mixed::decode_vec(&c2).unwrap()), 2);
+    assert_eq!(version_of(&base64ct::Base64::decode_vec(&d1).unwrap()), 1);
+    assert_eq!(version_of(&base64ct::Base64::decode_vec(&d2).unwrap()), 2);
+    assert_eq!(undek(&k, &key, &c1), p1);
+    assert_eq!(undek(&k, &key, &c2), p2);
+    assert_eq!(undata(&k, &d1), "before");
+    assert_eq!(undata(&k, &d2), "after");
+    rotate(&k, &key);
+    assert_eq!(undata(&k, &d1), "before");
+    assert_eq!(undek(&k, &key, &c2), p2);
+    let s = k.get_key_rotation_status(&a(), &op(&key)).unwrap();
+    assert_eq!(s.number_of_rotations, 2);
+    assert_eq!(s.last_rotation_time, (NOW + 5_000).to_string());
+    assert!(!s.key_rotation_enabled);
+    assert_eq!(s.rotation_interval, 365);
+}
+
+#[test]
+fn policy_enable_disable_and_interval() {
+    let (k, _clock, key) = setup();
+    let status = |k: &Kms| k.get_key_rotation_status(&a(), &op(&key)).unwrap();
+    assert_eq!(status(&k).last_rotation_time, "");
+    k.enable_key_rotation(&a(), &op(&key)).unwrap();
+    assert!(
+        status(&k).key_rotation_enabled,
+        "the record cache is invalidated"
+    );
+    assert_eq!(
+        k.describe_key(&a(), &op(&key))
+            .unwrap()
+            .key_info
+            .key_rotation_enabled,
+        "true"
+    );
+    let interval = |v: &str| UpdateKeyRotationIntervalRequestBody {
+        key_id: key.clone(),
+        rotation_interval: LooseString::from(v),
+        sequence: None,
+    };
+    k.update_key_rotation_interval(&a(), &interval("30"))
+        .unwrap();
+    assert_eq!(status(&k).rotation_interval, 30);
+    for bad in ["29", "366", "x", ""] {
+        assert_err(
+            k.update_key_rotation_interval(&a(), &interval(bad)),
+            ErrorCode::KmsInvalidParameter,
+        );
+    }
+    k.disable_key_rotation(&a(), &op(&key)).unwrap();
+    let s = status(&k);
+    assert!(!s.key_rotation_enabled);
+    assert_eq!(s.rotation_interval, 30, "the interval survives disabling");
+    // Only an enabled key's rotation changes.
+    k.disable_key(&a(), &op(&key)).unwrap();
+    assert_err(
+        k.enable_key_rotation(&a(), &op(&key)),
+        ErrorCode::KmsKeyDisabled,
+    );
+    assert_err(
+        k.rotate_on_demand(
+            &a(),
+            &RotateOnDemandRequestBody {
+                key_id: key.clone(),
+            },
+        ),
+        ErrorCode::KmsKeyDisabled,
+    );
+    k.enable_key(&a(), &op(&key)).unwrap();
+    k.schedule_key_deletion(
+        &a(),
+        &ScheduleKeyDeletionRequestBody {
+            key_id: key.clone(),
+            pending_days: "7".into(),
+            sequence: None,
+        },
+    )
+    .unwrap();
+    assert_err(
+        k.update_key_rotation_interval(&a(), &interval("90")),
+        ErrorCode::KmsKeyPendingDeletion,
+    );
+    assert_err(
+        k.get_key_rotation_status(&a(), &op("bad")),
+        ErrorCode::KmsInvalidKeyId,
+    );
+    assert_err(
+        k.rotate_on_demand(
+            &Caller::new("dom-b", "proj-b"),
+            &RotateOnDemandRequestBody {
+                key_id: key.clone(),
+            },
+        ),
+        ErrorCode::KmsKeyNotFound,
+    );
+}

@@ -1,0 +1,262 @@
+//! Tags of CMKs through the core with in-memory adapters.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use kms_core::memory::{self, ManualClock, VecAudit};
+use kms_core::ports::{Caller, Timestamp};
+use kms_core::{CoreConfig, Kms};
+use kms_model::{
+    ApiError, BatchCreateKmsTagsRequestBody, CreateKeyRequestBody, CreateKmsTagRequestBody,
+    ErrorCode, ListKmsByTagsRequestBody, ScheduleKeyDeletionRequestBody, Tag, TagItem,
+};
+
+fn kms() -> Kms {
+    let ports = memory::ports(
+        &[9u8; 32],
+        [3u8; 32],
+        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
+        vec![],
+        Arc::new(VecAudit::default()),
+    )
+    .unwrap();
+    Kms::new(ports, CoreConfig::default())
+}
+
+fn a() -> Caller {
+    Caller::new("dom-a", "proj-a")
+}
+
+fn create(k: &Kms, alias: &str) -> String {
+    k.create_key(
+        &a(),
+        &CreateKeyRequestBody {
+            key_alias: alias.into(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .key_info
+    .key_id
+}
+
+fn assert_err<T: std::fmt::Debug>(r: Result<T, ApiError>, code: ErrorCode) {
+    let e = r.expect_err("expected an error");
+    assert_eq!(e.code(), code, "{e}");
+}
+
+fn items(pairs: &[(&str, &str)]) -> Vec<TagItem> {
+    pairs
+        .iter()
+        .map(|(k, v)| TagItem {
+            key: (*k).into(),
+            value: (*v).into(),
+        })
+        .collect()
+}
+
+fn action(action: &str, pairs: &[(&str, &str)]) -> BatchCreateKmsTagsRequestBody {
+    BatchCreateKmsTagsRequestBody {
+        tags: items(pairs),
+        action: action.into(),
+        sequence: None,
+    }
+}
+
+#[test]
+fn create_show_delete_and_list_by_tags() {
+    let k = kms();
+    let one = create(&k, "app-one");
+    let two = create(&k, "app-two");
+    k.batch_kms_tags(
+        &a(),
+        &one,
+        &action("create", &[("env", "prod"), ("team", "a")]),
+    )
+    .unwrap();
+    k.batch_kms_tags(&a(), &two, &action("create", &[("env", "dev")]))
+        .unwrap();
+    let shown = k.show_kms_tags(&a(), &one).unwrap();
+    assert_eq!(shown.tags, items(&[("env", "prod"), ("team", "a")]));
+    assert_eq!(shown.exist_tags_num, 2);
+    let by = |tags: Vec<Tag>, act: &str| {
+        k.list_kms_by_tags(
+            &a(),
+            &ListKmsByTagsRequestBody {
+                action: act.into(),
+                tags: Some(tags),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let prod = by(
+        vec![Tag {
+            key: "env".into(),
+            values: vec!["prod".into()],
+        }],
+        "filter",
+    );
+    assert_eq!(prod.total_count, 1);
+    assert_eq!(prod.resources[0].resource_id, one);
+    assert_eq!(prod.resources[0].resource_name, "app-one");
+    assert_eq!(prod.resources[0].resource_detail.key_id, one);
+    assert_eq!(prod.resources[0].tags, shown.tags);
+    let count = by(
+        vec![Tag {
+            key: "env".into(),
+            values: vec![],
+        }],
+        "count",
+    );
+    assert_eq!((count.total_count, count.resources.len()), (2, 0));
+    let all = k.list_kms_tags(&a()).unwrap();
+    assert_eq!(
+        all.tags,
+        vec![
+            Tag {
+                key: "env".into(),
+                values: vec!["dev".into(), "prod".into()],
+            },
+            Tag {
+                key: "team".into(),
+                values: vec!["a".into()],
+            },
+        ]
+    );
+    assert!(
+        k.list_kms_tags(&Caller::new("dom-b", "proj-b"))
+            .unwrap()
+            .tags
+            .is_empty()
+    );
+    k.batch_kms_tags(&a(), &one, &action("delete", &[("team", "")]))
+        .unwrap();
+    assert_eq!(
+        k.show_kms_tags(&a(), &one).unwrap().tags,
+        items(&[("env", "prod")])
+    );
+}
+
+#[test]
+fn limits_and_errors() {
+    let k = kms();
+    let key = create(&k, "limited");
+    let ten: Vec<(String, String)> = (0..10).map(|i| (format!("k{i}"), "v".into())).collect();
+    let ten_refs: Vec<(&str, &str)> = ten.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    k.batch_kms_tags(&a(), &key, &action("create", &ten_refs))
+        .unwrap();
+    assert_err(
+        k.batch_kms_tags(&a(), &key, &action("create", &[("eleventh", "v")])),
+        ErrorCode::KmsTooManyTags,
+    );
+    for bad in [
+        action("replace", &[("a", "b")]),
+        action("create", &[]),
+        action("create", &[("", "v")]),
+        action("create", &[("a=b", "v")]),
+        action("create", &[(&"k".repeat(37), "v")]),
+        action("create", &[("k", &"v".repeat(44))]),
+        action("create", &[("dup", "1"), ("dup", "2")]),
+    ] {
+        assert_err(
+            k.batch_kms_tags(&a(), &key, &bad),
+            ErrorCode::KmsInvalidParameter,
+        );
+    }
+    assert_err(
+        k.batch_kms_tags(&a(), "bad-id", &action("create", &[("a", "b")])),
+        ErrorCode::KmsInvalidKeyId,
+    );
+    assert_err(
+        k.show_kms_tags(&Caller::new("dom-b", "proj-b"), &key),
+        ErrorCode::KmsKeyNotFound,
+    );
+    for bad in [
+        ListKmsByTagsRequestBody {
+            action: "sum".into(),
+            ..Default::default()
+        },
+        ListKmsByTagsRequestBody {
+            action: "filter".into(),
+            limit: Some("0".into()),
+            ..Default::default()
+        },
+        ListKmsByTagsRequestBody {
+            action: "filter".into(),
+            matches: Some(items(&[("resource_id", "x")])),
+            ..Default::default()
+        },
+    ] {
+        assert_err(
+            k.list_kms_by_tags(&a(), &bad),
+            ErrorCode::KmsInvalidParameter,
+        );
+    }
+    let r = k
+        .list_kms_by_tags(
+            &a(),
+            &ListKmsByTagsRequestBody {
+                action: "filter".into(),
+                matches: Some(items(&[("resource_name", "limit")])),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(r.total_count, 1);
+    k.schedule_key_deletion(
+        &a(),
+        &ScheduleKeyDeletionRequestBody {
+            key_id: key.clone(),
+            pending_days: "7".into(),
+            sequence: None,
+        },
+    )
+    .unwrap();
+    assert_err(
+        k.batch_kms_tags(&a(), &key, &action("delete", &[("k1", "")])),
+        ErrorCode::KmsKeyPendingDeletion,
+    );
+}
+
+#[test]
+fn single_tag_create_and_delete() {
+    let k = kms();
+    let key = create(&k, "single");
+    let one = |key_s: &str, v: &str| CreateKmsTagRequestBody {
+        tag: TagItem {
+            key: key_s.into(),
+            value: v.into(),
+        },
+        sequence: None,
+    };
+    k.create_kms_tag(&a(), &key, &one("env", "prod")).unwrap();
+    k.create_kms_tag(&a(), &key, &one("env", "dev")).unwrap();
+    k.create_kms_tag(&a(), &key, &one("team", "")).unwrap();
+    assert_eq!(
+        k.show_kms_tags(&a(), &key).unwrap().tags,
+        items(&[("env", "dev"), ("team", "")])
+    );
+    k.delete_kms_tag(&a(), &key, "env").unwrap();
+    k.delete_kms_tag(&a(), &key, "absent").unwrap();
+    assert_eq!(
+        k.show_kms_tags(&a(), &key).unwrap().tags,
+        items(&[("team", "")])
+    );
+    assert_err(
+        k.create_kms_tag(&a(), &key, &one("", "v")),
+        ErrorCode::KmsInvalidParameter,
+    );
+    assert_err(
+        k.delete_kms_tag(&a(), &key, "a*b"),
+        ErrorCode::KmsInvalidParameter,
+    );
+    assert_err(
+        k.delete_kms_tag(&a(), "x", "env"),
+        ErrorCode::KmsInvalidKeyId,
+    );
+    assert_err(
+        k.create_kms_tag(&Caller::new("dom-b", "proj-b"), &key, &one("k", "v")),
+        ErrorCode::KmsKeyNotFound,
+    );
+}
