@@ -185,15 +185,14 @@ impl SigningAlgorithm {
     /// P-384 (the curve's own strength, as AWS and Huawei KMS pair them).
     #[must_use]
     pub const fn fits(self, spec: SigningKeySpec) -> bool {
-        match (self, spec) {
+        matches!(
+            (self, spec),
             (
                 Self::RsaPss(_) | Self::RsaPkcs1v15(_),
                 SigningKeySpec::Rsa2048 | SigningKeySpec::Rsa3072 | SigningKeySpec::Rsa4096,
-            ) => true,
-            (Self::Ecdsa(HashAlg::Sha256), SigningKeySpec::EcP256)
-            | (Self::Ecdsa(HashAlg::Sha384), SigningKeySpec::EcP384) => true,
-            _ => false,
-        }
+            ) | (Self::Ecdsa(HashAlg::Sha256), SigningKeySpec::EcP256)
+                | (Self::Ecdsa(HashAlg::Sha384), SigningKeySpec::EcP384)
+        )
     }
 }
 

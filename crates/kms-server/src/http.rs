@@ -200,6 +200,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(&format!("{kms}/kms/tags"), get(list_kms_tags))
         .route(&format!("{kms}/kms/gen-random"), post(gen_random))
+        .route(&format!("{kms}/kms/sign"), post(sign))
+        .route(&format!("{kms}/kms/verify"), post(validate_signature))
+        .route(&format!("{kms}/kms/get-publickey"), post(get_public_key))
         .route(&format!("{kms}/kms/re-encrypt"), post(re_encrypt))
         .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
         .route(
@@ -954,6 +957,33 @@ async fn list_kms_by_tags(ctx: Ctx) -> Response {
 async fn gen_random(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
     json(ctx.service, ctx.now(|k, c| k.gen_random(c, &body)))
+}
+
+// Key-pair operations open (and RSA ones compute with) a private key:
+// milliseconds, so on the blocking pool rather than a worker.
+async fn sign(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::SignRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.sign(c, &body)).await,
+    )
+}
+
+async fn validate_signature(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::VerifyRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.validate_signature(c, &body))
+            .await,
+    )
+}
+
+async fn get_public_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    json(
+        ctx.service,
+        ctx.blocking(move |k, c| k.get_public_key(c, &body)).await,
+    )
 }
 
 async fn re_encrypt(ctx: Ctx) -> Response {

@@ -116,16 +116,26 @@ fn a_schema_2_database_migrates_to_key_rotation() {
          ALTER TABLE keys DROP COLUMN rotation_interval;
          ALTER TABLE keys DROP COLUMN last_rotation_time;
          ALTER TABLE keys DROP COLUMN number_of_rotations;
+         ALTER TABLE keys DROP COLUMN key_spec;
+         ALTER TABLE keys DROP COLUMN key_usage;
          PRAGMA user_version = 2;",
     )
     .unwrap();
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());
+    // Schema 5: a key from before key pairs is AES_256 ENCRYPT_DECRYPT.
+    assert_eq!(
+        (k.spec, k.usage),
+        (
+            kms_model::CmkSpec::Aes256,
+            kms_model::KeyUsage::EncryptDecrypt
+        )
+    );
     assert_eq!(
         kms_core::ports::KeyTagStore::get_key_tags(&store, PROJECT, &id(1)).unwrap(),
         Some(vec![])
