@@ -6,11 +6,11 @@
 #[non_exhaustive]
 pub enum Error {
     /// PostgreSQL (or the connection to it) reported an error.
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", crate::store::describe(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// No connection could be taken from the pool (PostgreSQL unreachable,
     /// refused the login, or did not answer in time).
-    #[error("postgres connection: {0}")]
+    #[error("postgres connection: {}", crate::store::describe_pool(.0))]
     Pool(#[from] deadpool_postgres::PoolError),
     /// The database was written by a newer version of this crate.
     #[error("database schema version {found} is newer than the supported {supported}")]

@@ -178,7 +178,7 @@ impl Fail {
 
 /// An error with its causes (tokio-postgres puts the useful part, e.g.
 /// "Connection refused", in the source).
-fn describe(e: &dyn std::error::Error) -> String {
+pub(crate) fn describe(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -192,7 +192,7 @@ fn describe(e: &dyn std::error::Error) -> String {
     text
 }
 
-fn describe_pool(e: &PoolError) -> String {
+pub(crate) fn describe_pool(e: &PoolError) -> String {
     match e {
         PoolError::Backend(e) => describe(e),
         other => describe(other),
