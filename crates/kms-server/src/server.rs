@@ -204,9 +204,12 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         if env_key.is_none() && !key_file.exists() {
             return Err(StartError::SharedRootKeyMissing(key_file));
         }
-        let (secret, source) =
-            RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
-        (Storage::Postgres(PostgresStore::connect(url)?), secret, source)
+        let (secret, source) = RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
+        (
+            Storage::Postgres(PostgresStore::connect(url)?),
+            secret,
+            source,
+        )
     } else {
         let db = cli.data_dir.join(DATABASE_FILE);
         let (secret, source) =

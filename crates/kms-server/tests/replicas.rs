@@ -293,10 +293,10 @@ fn killing_a_replica_mid_burst_loses_no_acknowledged_write() {
                         &format!("/v1.0/{PROJECT}/kms/create-key"),
                         Some(&body),
                     ) {
-                        Ok((200, v)) => acked.lock().unwrap().push((
-                            port,
-                            v["key_info"]["key_id"].as_str().unwrap().to_owned(),
-                        )),
+                        Ok((200, v)) => acked
+                            .lock()
+                            .unwrap()
+                            .push((port, v["key_info"]["key_id"].as_str().unwrap().to_owned())),
                         Ok((st, v)) => panic!("unexpected {st} {v}"),
                         // A died mid-request: not acknowledged; stop this writer.
                         Err(_) => break,
@@ -306,7 +306,13 @@ fn killing_a_replica_mid_burst_loses_no_acknowledged_write() {
         })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while acked.lock().unwrap().iter().filter(|(p, _)| *p == pa).count() < 40
+    while acked
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| *p == pa)
+        .count()
+        < 40
         && Instant::now() < deadline
     {
         thread::sleep(Duration::from_millis(5));
@@ -335,7 +341,12 @@ fn killing_a_replica_mid_burst_loses_no_acknowledged_write() {
     let a2 = replica(dir.path(), "a2", &pg.url());
     let (st, v) = kms(a2.port, "/kms/list-keys", &json!({ "limit": "1000" }));
     assert_eq!(st, 200, "{v}");
-    assert_eq!(v["total"].as_u64(), Some(acked.len() as u64), "{}", v["total"]);
+    assert_eq!(
+        v["total"].as_u64(),
+        Some(acked.len() as u64),
+        "{}",
+        v["total"]
+    );
 }
 
 #[test]
@@ -478,7 +489,10 @@ fn key_disabled_or_deleted_on_a_is_refused_on_b_within_the_bound() {
         );
         // No request sent to B later than the bound after A's
         // acknowledgement was served.
-        assert!(served < BOUND, "{action}: B served the key {served:?} after A's change");
+        assert!(
+            served < BOUND,
+            "{action}: B served the key {served:?} after A's change"
+        );
         // And past the bound, every request on B is refused.
         thread::sleep(BOUND.saturating_sub(t0.elapsed()));
         for _ in 0..5 {

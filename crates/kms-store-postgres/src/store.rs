@@ -162,7 +162,10 @@ impl Fail {
             }
             Self::Pool(e) => PortError::unavailable(
                 context,
-                PgFailure(format!("no connection to PostgreSQL: {}", describe_pool(&e))),
+                PgFailure(format!(
+                    "no connection to PostgreSQL: {}",
+                    describe_pool(&e)
+                )),
             ),
             Self::Timeout(d) => PortError::unavailable(
                 context,
@@ -319,7 +322,9 @@ impl PostgresStore {
             .map_err(|e| Error::Config(format!("connection pool: {e}")))?;
         let schema_name = options.schema.clone();
         let migrate_pool = pool.clone();
-        let limit = options.operation_timeout.saturating_add(options.connect_timeout);
+        let limit = options
+            .operation_timeout
+            .saturating_add(options.connect_timeout);
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         handle.spawn(async move {
             let out = tokio::time::timeout(limit, async move {
@@ -628,7 +633,10 @@ async fn lock_key(
     let stmt = tx
         .prepare_cached("SELECT 1 FROM keys WHERE project_id = $1 AND key_id = $2 FOR UPDATE")
         .await?;
-    Ok(tx.query_opt(&stmt, &[&project_id, &key_id]).await?.is_some())
+    Ok(tx
+        .query_opt(&stmt, &[&project_id, &key_id])
+        .await?
+        .is_some())
 }
 
 impl MasterKeyStore for PostgresStore {
@@ -709,7 +717,9 @@ impl MasterKeyStore for PostgresStore {
                 Ok(c.query_opt(&stmt, &[&p, &k]).await?)
             })
             .map_err(|e| e.port("postgres: get key"))?;
-        row.as_ref().map(|r| key_record(r).map(Arc::new)).transpose()
+        row.as_ref()
+            .map(|r| key_record(r).map(Arc::new))
+            .transpose()
     }
 
     fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
@@ -805,7 +815,10 @@ impl MasterKeyStore for PostgresStore {
                 Ok((total, rows))
             })
             .map_err(|e| e.port("postgres: list keys"))?;
-        let records = rows.iter().map(key_record).collect::<PortResult<Vec<_>>>()?;
+        let records = rows
+            .iter()
+            .map(key_record)
+            .collect::<PortResult<Vec<_>>>()?;
         Ok((to_u64(total), records))
     }
 
@@ -969,7 +982,9 @@ impl MasterKeyStore for PostgresStore {
 
 async fn tags_of<C: deadpool_postgres::GenericClient>(c: &C, key_id: &str) -> Call<Vec<KeyTag>> {
     let stmt = c
-        .prepare_cached("SELECT tag_key, tag_value FROM key_tags WHERE key_id = $1 ORDER BY tag_key")
+        .prepare_cached(
+            "SELECT tag_key, tag_value FROM key_tags WHERE key_id = $1 ORDER BY tag_key",
+        )
         .await?;
     let rows = c.query(&stmt, &[&key_id]).await?;
     let mut out = Vec::with_capacity(rows.len());
@@ -1145,10 +1160,8 @@ impl KeyTagStore for PostgresStore {
                     .read_only(true)
                     .start()
                     .await?;
-                let params: Vec<&(dyn ToSql + Sync)> = args
-                    .iter()
-                    .map(|b| &**b as &(dyn ToSql + Sync))
-                    .collect();
+                let params: Vec<&(dyn ToSql + Sync)> =
+                    args.iter().map(|b| &**b as &(dyn ToSql + Sync)).collect();
                 let total: i64 = tx.query_one(&count_sql, &params).await?.try_get(0)?;
                 let mut page_params = params.clone();
                 page_params.push(&limit);
@@ -1215,7 +1228,9 @@ impl PinVerifierStore for PostgresStore {
                                     WHERE domain_id = $1 AND keystore_id = $2 AND verifier = $3)",
                 )
                 .await?;
-            Ok(c.query_one(&stmt, &[&d, &k, &v]).await?.try_get::<_, bool>(0)?)
+            Ok(c.query_one(&stmt, &[&d, &k, &v])
+                .await?
+                .try_get::<_, bool>(0)?)
         })
         .map_err(|e| e.port("postgres: has PIN verifier"))
     }
