@@ -167,6 +167,9 @@ fn create_key(port: u16, alias: &str) -> String {
     v["key_info"]["key_id"].as_str().unwrap().to_owned()
 }
 
+/// What replica A and replica B answered in one race trial.
+type TrialResult = [Option<(u16, Value)>; 2];
+
 #[test]
 fn alias_race_across_replicas_has_one_winner_in_each_of_1000_trials() {
     let Some((_dir, _pg, a, b)) = setup("alias_race_across_replicas") else {
@@ -174,8 +177,7 @@ fn alias_race_across_replicas_has_one_winner_in_each_of_1000_trials() {
     };
     const TRIALS: usize = 1000;
     const PAIRS: usize = 8;
-    let results: Arc<Mutex<Vec<[Option<(u16, Value)>; 2]>>> =
-        Arc::new(Mutex::new(vec![[None, None]; TRIALS]));
+    let results: Arc<Mutex<Vec<TrialResult>>> = Arc::new(Mutex::new(vec![[None, None]; TRIALS]));
     let t = Instant::now();
     thread::scope(|s| {
         for pair in 0..PAIRS {
