@@ -72,6 +72,24 @@ pub enum Error {
         /// Length of the rejected input, in bytes.
         len: usize,
     },
+    /// The signing algorithm does not fit the key spec (an ECDSA algorithm
+    /// with an RSA key, SHA-512 with a P-256 key, ...).
+    #[error("the signing algorithm does not fit the key spec")]
+    AlgorithmMismatch,
+    /// A digest to sign or verify is not as long as the algorithm's hash.
+    #[error("the digest must be {expected} bytes for this algorithm (got {len})")]
+    InvalidDigestLength {
+        /// The hash's length, in bytes.
+        expected: usize,
+        /// Length of the rejected digest, in bytes.
+        len: usize,
+    },
+    /// A raw message to sign or verify is empty or longer than 4096 bytes.
+    #[error("a raw message must be 1..=4096 bytes (got {len})")]
+    InvalidMessageLength {
+        /// Length of the rejected message, in bytes.
+        len: usize,
+    },
     /// The SHA-256 digest appended to a caller's DEK does not match the DEK.
     #[error("the SHA-256 digest does not match the data key")]
     DigestMismatch,

@@ -6,7 +6,7 @@
 //! | offset    | size | field                                        |
 //! |-----------|------|----------------------------------------------|
 //! | 0         | 1    | format version, `0x01`                       |
-//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key, `0x05` data; `0x02` retired) |
+//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key, `0x05` data, `0x06` CMK signing key; `0x02` retired) |
 //! | 2         | 2    | plaintext length `n` in bytes                |
 //! | 4         | 36   | key id (ASCII; all zero in root-key blobs)   |
 //! | 40        | 4    | key version (zero in root-key blobs)         |
@@ -34,6 +34,7 @@ pub(crate) const ALG_PIN_RETIRED: u8 = 0x02;
 pub(crate) const ALG_PIN: u8 = 0x03;
 pub(crate) const ALG_PRIVATE_KEY: u8 = 0x04;
 pub(crate) const ALG_DATA: u8 = 0x05;
+pub(crate) const ALG_SIGNING_KEY: u8 = 0x06;
 
 pub(crate) const KEY_ID_LEN: usize = 36;
 pub(crate) const SALT_LEN: usize = 32;
@@ -56,6 +57,7 @@ pub(crate) const LABEL_DEK: &[u8] = b"kms-rs/v1/dek-wrap";
 pub(crate) const LABEL_PIN: &[u8] = b"kms-rs/v1/pin-seal/domain";
 pub(crate) const LABEL_PRIVATE_KEY: &[u8] = b"kms-rs/v1/private-key-seal";
 pub(crate) const LABEL_DATA: &[u8] = b"kms-rs/v1/data-encrypt";
+pub(crate) const LABEL_SIGNING_KEY: &[u8] = b"kms-rs/v1/signing-key-seal";
 
 /// Largest encoded context: two u16 length prefixes and two 128-byte fields.
 pub(crate) const MAX_CTX_FIELD: usize = 128;
@@ -77,6 +79,10 @@ pub enum BlobKind {
     /// master key, bound to the project and the request's context
     /// (algorithm id `0x05`).
     Data,
+    /// An asymmetric CMK's private key (PKCS#8 DER) sealed under its
+    /// keystore's root key, bound to the key id (in the header) and the key
+    /// spec (algorithm id `0x06`).
+    SigningKey,
 }
 
 impl BlobKind {
@@ -86,6 +92,7 @@ impl BlobKind {
             BlobKind::Pin => ALG_PIN,
             BlobKind::PrivateKey => ALG_PRIVATE_KEY,
             BlobKind::Data => ALG_DATA,
+            BlobKind::SigningKey => ALG_SIGNING_KEY,
         }
     }
 
@@ -95,6 +102,7 @@ impl BlobKind {
             BlobKind::Pin => LABEL_PIN,
             BlobKind::PrivateKey => LABEL_PRIVATE_KEY,
             BlobKind::Data => LABEL_DATA,
+            BlobKind::SigningKey => LABEL_SIGNING_KEY,
         }
     }
 
@@ -105,6 +113,7 @@ impl BlobKind {
             BlobKind::Pin => (crate::pin::PIN_LEN, crate::pin::PIN_LEN),
             BlobKind::PrivateKey => (1, crate::sealed::MAX_PRIVATE_KEY_BYTES),
             BlobKind::Data => (1, crate::data::MAX_DATA_BYTES),
+            BlobKind::SigningKey => (1, crate::sealed::MAX_PRIVATE_KEY_BYTES),
         }
     }
 }
@@ -156,11 +165,13 @@ impl CiphertextHeader {
         self.plaintext_len
     }
 
-    /// The master key id of a DEK or data blob; `None` for a root-key blob
-    /// (PIN, private key).
+    /// The master key id of a DEK or data blob, or the CMK of a sealed
+    /// signing key; `None` for a PIN or certificate private-key blob.
     pub fn key_id(&self) -> Option<&str> {
         match self.kind {
-            BlobKind::DataKey | BlobKind::Data => core::str::from_utf8(&self.key_id).ok(),
+            BlobKind::DataKey | BlobKind::Data | BlobKind::SigningKey => {
+                core::str::from_utf8(&self.key_id).ok()
+            }
             BlobKind::Pin | BlobKind::PrivateKey => None,
         }
     }
@@ -212,6 +223,7 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
         ALG_PIN => BlobKind::Pin,
         ALG_PRIVATE_KEY => BlobKind::PrivateKey,
         ALG_DATA => BlobKind::Data,
+        ALG_SIGNING_KEY => BlobKind::SigningKey,
         ALG_PIN_RETIRED => return None,
         _ => return None,
     };
@@ -224,6 +236,7 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
     let key_version = read_u32(blob, OFF_KEY_VERSION)?;
     let ids_ok = match kind {
         BlobKind::DataKey | BlobKind::Data => check_printable(&key_id),
+        BlobKind::SigningKey => check_printable(&key_id) && key_version == 1,
         BlobKind::Pin | BlobKind::PrivateKey => key_id.iter().all(|&b| b == 0) && key_version == 0,
     };
     if !ids_ok {

@@ -12,7 +12,9 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::format::{BlobKind, KEY_ID_LEN, SealingKey, key_id_bytes};
+use crate::format::{
+    BlobKind, EncodedContext, KEY_ID_LEN, NONCE_LEN, SALT_LEN, SealingKey, key_id_bytes,
+};
 use crate::rng;
 
 /// Length of root and master key material, in bytes (AES-256).
@@ -30,6 +32,7 @@ const LABEL_ROOT_FROM_SECRET: &[u8] = b"kms-rs/v1/root-from-secret";
 const LABEL_ROOT_PIN_SEAL: &[u8] = b"kms-rs/v1/root/pin-seal";
 const LABEL_ROOT_PIN_VERIFIER: &[u8] = b"kms-rs/v1/root/pin-verifier";
 const LABEL_ROOT_PRIVATE_KEY_SEAL: &[u8] = b"kms-rs/v1/root/private-key-seal";
+const LABEL_ROOT_SIGNING_KEY_SEAL: &[u8] = b"kms-rs/v1/root/signing-key-seal";
 const LABEL_CMK_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/dek-wrap";
 const LABEL_CMK_DATA_ENCRYPT: &[u8] = b"kms-rs/v1/cmk/data-encrypt";
 
@@ -68,6 +71,9 @@ pub struct RootKey {
     pub(crate) pin_seal: SealingKey,
     pub(crate) pin_mac: Hmac<Sha256>,
     pub(crate) private_key_seal: SealingKey,
+    /// HKDF PRK of the CMK signing-key seal; the sealing key is built per
+    /// key, since the blob header names the CMK.
+    signing_key_prk: Zeroizing<[u8; KEY_LEN]>,
 }
 
 impl fmt::Debug for RootKey {
@@ -133,6 +139,7 @@ impl RootKey {
         let pk_prk = subkey(&bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
         let private_key_seal =
             SealingKey::new(&pk_prk, BlobKind::PrivateKey, [0u8; KEY_ID_LEN], 0)?;
+        let signing_key_prk = subkey(&bytes, LABEL_ROOT_SIGNING_KEY_SEAL)?;
         Ok(Self {
             #[cfg(feature = "hazmat")]
             bytes,
@@ -140,7 +147,55 @@ impl RootKey {
             pin_seal,
             pin_mac,
             private_key_seal,
+            signing_key_prk,
         })
+    }
+
+    /// Seals an asymmetric CMK's private key (PKCS#8 DER) for storage: a v1
+    /// blob with algorithm id `0x06` whose header names the CMK (`key_id`,
+    /// version 1) and whose context is the key spec, so the blob opens only
+    /// for that key and spec.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyId`] unless `key_id` is 36 printable ASCII bytes;
+    /// [`Error::Entropy`].
+    pub fn seal_signing_key<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        key_id: &str,
+        key: &crate::SigningKey,
+    ) -> Result<crate::Ciphertext> {
+        let seal = self.signing_key_seal(key_id)?;
+        let der = key.to_pkcs8_der()?;
+        let ctx = EncodedContext::new(key.spec().name().as_bytes(), b"")?;
+        seal.seal(der.len(), &ctx, |area| {
+            let (salt_nonce, pt) = area.split_at_mut(SALT_LEN + NONCE_LEN);
+            crate::rng::fill(rng, salt_nonce)?;
+            pt.copy_from_slice(&der);
+            Ok(())
+        })
+    }
+
+    /// Opens a CMK private key sealed by [`RootKey::seal_signing_key`].
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for every failure (another key id or spec,
+    /// another root key, tampering, a malformed blob or key).
+    pub fn open_signing_key(
+        &self,
+        key_id: &str,
+        spec: crate::SigningKeySpec,
+        sealed: &[u8],
+    ) -> Result<crate::SigningKey> {
+        let seal = self.signing_key_seal(key_id).map_err(|_| Error::Rejected)?;
+        let ctx = EncodedContext::new(spec.name().as_bytes(), b"")?;
+        let der = seal.open(sealed, &ctx)?;
+        crate::SigningKey::from_pkcs8_der(spec, &der)
+    }
+
+    fn signing_key_seal(&self, key_id: &str) -> Result<SealingKey> {
+        let id = key_id_bytes(key_id)?;
+        SealingKey::new(&self.signing_key_prk, BlobKind::SigningKey, id, 1)
     }
 
     /// Wraps a master key for storage: AES-256-KWP (RFC 5649) of

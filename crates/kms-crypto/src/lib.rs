@@ -11,6 +11,7 @@ mod keys;
 mod pin;
 mod rng;
 mod sealed;
+mod signing;
 
 use core::fmt;
 
@@ -24,6 +25,10 @@ pub use keys::{
 };
 pub use pin::{PIN_LEN, PIN_VERIFIER_LEN, Pin, PinScope, PinVerifier};
 pub use sealed::{MAX_PRIVATE_KEY_BYTES, PrivateKeyScope};
+pub use signing::{
+    HashAlg, MAX_SIGNATURE_BYTES, MAX_SIGNED_MESSAGE_BYTES, Message, PublicKey, SigningAlgorithm,
+    SigningKey, SigningKeySpec,
+};
 
 /// Bytes a v1 blob adds to its plaintext: 88-byte header, 16-byte tag,
 /// 32-byte commitment.

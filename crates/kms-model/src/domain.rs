@@ -807,3 +807,238 @@ impl fmt::Debug for PemText {
         write!(f, "PemText({} bytes)", self.0.len())
     }
 }
+
+/// A CMK's `key_spec`: what this implementation creates. The SDK documents
+/// more (`SM4`, `SM2`, `SECP256K1`, `ED25519`, `HMAC_*`); those are refused
+/// as unsupported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum CmkSpec {
+    /// Symmetric AES-256 (the default).
+    #[serde(rename = "AES_256")]
+    Aes256,
+    /// RSA, 2048-bit.
+    #[serde(rename = "RSA_2048")]
+    Rsa2048,
+    /// RSA, 3072-bit.
+    #[serde(rename = "RSA_3072")]
+    Rsa3072,
+    /// RSA, 4096-bit.
+    #[serde(rename = "RSA_4096")]
+    Rsa4096,
+    /// ECDSA on NIST P-256.
+    #[serde(rename = "EC_P256")]
+    EcP256,
+    /// ECDSA on NIST P-384.
+    #[serde(rename = "EC_P384")]
+    EcP384,
+}
+
+impl CmkSpec {
+    /// Every spec served.
+    pub const ALL: [Self; 6] = [
+        Self::Aes256,
+        Self::Rsa2048,
+        Self::Rsa3072,
+        Self::Rsa4096,
+        Self::EcP256,
+        Self::EcP384,
+    ];
+
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Aes256 => "AES_256",
+            Self::Rsa2048 => "RSA_2048",
+            Self::Rsa3072 => "RSA_3072",
+            Self::Rsa4096 => "RSA_4096",
+            Self::EcP256 => "EC_P256",
+            Self::EcP384 => "EC_P384",
+        }
+    }
+
+    /// Parses a `key_spec` (exact spelling).
+    ///
+    /// # Errors
+    /// A spec the SDK documents but this implementation does not create is
+    /// [`Rule::Unsupported`]; anything else [`Rule::NotOneOf`].
+    pub fn parse(s: &str) -> Result<Self> {
+        if let Some(spec) = Self::ALL.into_iter().find(|spec| spec.as_str() == s) {
+            return Ok(spec);
+        }
+        const DOCUMENTED: &[&str] = &[
+            "SM4",
+            "SM2",
+            "SECP256K1",
+            "ED25519",
+            "HMAC_256",
+            "HMAC_384",
+            "HMAC_512",
+            "HMAC_SM3",
+        ];
+        let rule = if DOCUMENTED.contains(&s) {
+            Rule::Unsupported(
+                "this KMS creates AES_256, RSA_2048, RSA_3072, RSA_4096, EC_P256 and EC_P384 keys",
+            )
+        } else {
+            Rule::NotOneOf("AES_256, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384")
+        };
+        Err(ValidationError::new("key_spec", rule))
+    }
+
+    /// Whether the key is a key pair (RSA, EC).
+    #[must_use]
+    pub const fn is_asymmetric(self) -> bool {
+        !matches!(self, Self::Aes256)
+    }
+}
+
+/// A CMK's `key_usage`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum KeyUsage {
+    /// Encrypts and decrypts (symmetric keys).
+    #[serde(rename = "ENCRYPT_DECRYPT")]
+    EncryptDecrypt,
+    /// Signs and verifies (asymmetric keys).
+    #[serde(rename = "SIGN_VERIFY")]
+    SignVerify,
+}
+
+impl KeyUsage {
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::EncryptDecrypt => "ENCRYPT_DECRYPT",
+            Self::SignVerify => "SIGN_VERIFY",
+        }
+    }
+
+    /// Parses a `key_usage` (exact spelling).
+    ///
+    /// # Errors
+    /// [`Rule::NotOneOf`].
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "ENCRYPT_DECRYPT" => Ok(Self::EncryptDecrypt),
+            "SIGN_VERIFY" => Ok(Self::SignVerify),
+            _ => Err(ValidationError::new(
+                "key_usage",
+                Rule::NotOneOf("ENCRYPT_DECRYPT, SIGN_VERIFY"),
+            )),
+        }
+    }
+}
+
+/// A `signing_algorithm` of sign / validate-signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[allow(missing_docs)]
+pub enum SigningAlgorithm {
+    #[serde(rename = "RSASSA_PSS_SHA_256")]
+    RsaPssSha256,
+    #[serde(rename = "RSASSA_PSS_SHA_384")]
+    RsaPssSha384,
+    #[serde(rename = "RSASSA_PSS_SHA_512")]
+    RsaPssSha512,
+    #[serde(rename = "RSASSA_PKCS1_V1_5_SHA_256")]
+    RsaPkcs1Sha256,
+    #[serde(rename = "RSASSA_PKCS1_V1_5_SHA_384")]
+    RsaPkcs1Sha384,
+    #[serde(rename = "RSASSA_PKCS1_V1_5_SHA_512")]
+    RsaPkcs1Sha512,
+    #[serde(rename = "ECDSA_SHA_256")]
+    EcdsaSha256,
+    #[serde(rename = "ECDSA_SHA_384")]
+    EcdsaSha384,
+    #[serde(rename = "ECDSA_SHA_512")]
+    EcdsaSha512,
+}
+
+impl SigningAlgorithm {
+    /// Every algorithm served.
+    pub const ALL: [Self; 9] = [
+        Self::RsaPssSha256,
+        Self::RsaPssSha384,
+        Self::RsaPssSha512,
+        Self::RsaPkcs1Sha256,
+        Self::RsaPkcs1Sha384,
+        Self::RsaPkcs1Sha512,
+        Self::EcdsaSha256,
+        Self::EcdsaSha384,
+        Self::EcdsaSha512,
+    ];
+
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RsaPssSha256 => "RSASSA_PSS_SHA_256",
+            Self::RsaPssSha384 => "RSASSA_PSS_SHA_384",
+            Self::RsaPssSha512 => "RSASSA_PSS_SHA_512",
+            Self::RsaPkcs1Sha256 => "RSASSA_PKCS1_V1_5_SHA_256",
+            Self::RsaPkcs1Sha384 => "RSASSA_PKCS1_V1_5_SHA_384",
+            Self::RsaPkcs1Sha512 => "RSASSA_PKCS1_V1_5_SHA_512",
+            Self::EcdsaSha256 => "ECDSA_SHA_256",
+            Self::EcdsaSha384 => "ECDSA_SHA_384",
+            Self::EcdsaSha512 => "ECDSA_SHA_512",
+        }
+    }
+
+    /// Length of the algorithm's digest, in bytes.
+    #[must_use]
+    pub const fn digest_len(self) -> usize {
+        match self {
+            Self::RsaPssSha256 | Self::RsaPkcs1Sha256 | Self::EcdsaSha256 => 32,
+            Self::RsaPssSha384 | Self::RsaPkcs1Sha384 | Self::EcdsaSha384 => 48,
+            Self::RsaPssSha512 | Self::RsaPkcs1Sha512 | Self::EcdsaSha512 => 64,
+        }
+    }
+
+    /// Parses a `signing_algorithm` (exact spelling).
+    ///
+    /// # Errors
+    /// `SM2DSA_SM3` and the Ed25519 algorithms (documented, not served) are
+    /// [`Rule::Unsupported`]; anything else [`Rule::NotOneOf`].
+    pub fn parse(s: &str) -> Result<Self> {
+        if let Some(a) = Self::ALL.into_iter().find(|a| a.as_str() == s) {
+            return Ok(a);
+        }
+        let rule = if matches!(s, "SM2DSA_SM3" | "ED25519_SHA_512" | "ED25519_PH_SHA_512") {
+            Rule::Unsupported("no SM2 or Ed25519 keys are served")
+        } else {
+            Rule::NotOneOf(
+                "RSASSA_PSS_SHA_256/384/512, RSASSA_PKCS1_V1_5_SHA_256/384/512, ECDSA_SHA_256/384/512",
+            )
+        };
+        Err(ValidationError::new("signing_algorithm", rule))
+    }
+}
+
+/// `message_type` of sign / validate-signature.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum MessageType {
+    /// `message` is a digest of the algorithm's hash (the default).
+    #[default]
+    #[serde(rename = "DIGEST")]
+    Digest,
+    /// `message` is the message itself.
+    #[serde(rename = "RAW")]
+    Raw,
+}
+
+impl MessageType {
+    /// Parses a `message_type` (exact spelling).
+    ///
+    /// # Errors
+    /// [`Rule::NotOneOf`].
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "DIGEST" => Ok(Self::Digest),
+            "RAW" => Ok(Self::Raw),
+            _ => Err(ValidationError::new(
+                "message_type",
+                Rule::NotOneOf("DIGEST, RAW"),
+            )),
+        }
+    }
+}

@@ -37,6 +37,12 @@ pub use request::{
 };
 pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
 pub use wire::CreateKmsTagRequestBody;
+pub use wire::{
+    ShowPublicKeyResponseBody, SignRequestBody, SignResponseBody, ValidateSignatureResponseBody,
+    VerifyRequestBody,
+};
+pub use request::{MAX_SIGNATURE_BYTES, MAX_SIGN_MESSAGE_BYTES, SignRequest, ValidateSignatureRequest};
+pub use domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
 pub use wire::ListKmsTagsResponseBody;
 pub use wire::{
     ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,

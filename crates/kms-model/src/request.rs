@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
+use crate::domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
 use crate::domain::{
     Aad, CertificateName, CertificateScope, ClusterId, DatakeyLength, KeyAlias, KeyId,
     KeystoreAlias, KeystoreRef, KeystoreType, PemText, PinType, Sequence, decode_hex,
@@ -25,6 +26,7 @@ use crate::wire::{
     UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
     UpdateKeyRotationIntervalRequestBody,
 };
+use crate::wire::{SignRequestBody, VerifyRequestBody};
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -307,11 +309,17 @@ fn presented_pin(pin: &Option<String>, pin_type: &Option<String>) -> Result<Opti
 
 // ---------------------------------------------------------------- CMKs
 
-/// A validated create-key request (AES-256 symmetric CMKs).
+/// A validated create-key request: AES-256 symmetric CMKs, and RSA / EC
+/// key pairs that sign and verify.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CreateKeyRequest {
     /// Alias.
     pub key_alias: KeyAlias,
+    /// Key spec (default `AES_256`).
+    pub key_spec: CmkSpec,
+    /// Key usage (default `ENCRYPT_DECRYPT` for AES, `SIGN_VERIFY` for key
+    /// pairs).
+    pub key_usage: KeyUsage,
     /// Free-text description.
     pub key_description: String,
     /// Request serial number.
@@ -322,27 +330,47 @@ pub struct CreateKeyRequest {
 
 impl CreateKeyRequest {
     /// Only what this implementation can honour is accepted: `key_spec`
-    /// `AES_256`, `key_usage` `ENCRYPT_DECRYPT`, `origin` `kms`.
+    /// `AES_256` with `key_usage` `ENCRYPT_DECRYPT`; `RSA_2048`, `RSA_3072`,
+    /// `RSA_4096`, `EC_P256`, `EC_P384` with `SIGN_VERIFY`; `origin` `kms`.
     ///
     /// # Errors
     /// The first rule broken.
     pub fn from_body(b: &CreateKeyRequestBody) -> Result<Self> {
         let key_alias = KeyAlias::parse(&b.key_alias)?;
-        if let Some(spec) = b.key_spec.as_deref() {
-            if spec != "AES_256" {
-                return Err(ValidationError::new(
-                    "key_spec",
-                    Rule::Unsupported("only AES_256 customer master keys"),
-                ));
-            }
-        }
-        if let Some(usage) = b.key_usage.as_deref() {
-            if usage != "ENCRYPT_DECRYPT" {
+        let key_spec = opt_str(&b.key_spec)
+            .map(CmkSpec::parse)
+            .transpose()?
+            .unwrap_or(CmkSpec::Aes256);
+        let default_usage = if key_spec.is_asymmetric() {
+            KeyUsage::SignVerify
+        } else {
+            KeyUsage::EncryptDecrypt
+        };
+        let key_usage = opt_str(&b.key_usage)
+            .map(KeyUsage::parse)
+            .transpose()?
+            .unwrap_or(default_usage);
+        match (key_spec, key_usage) {
+            (CmkSpec::Aes256, KeyUsage::EncryptDecrypt) => {}
+            (CmkSpec::Aes256, KeyUsage::SignVerify) => {
                 return Err(ValidationError::new(
                     "key_usage",
-                    Rule::NotOneOf("ENCRYPT_DECRYPT"),
+                    Rule::Inconsistent("an AES_256 key encrypts and decrypts (ENCRYPT_DECRYPT)"),
                 ));
             }
+            (CmkSpec::EcP256 | CmkSpec::EcP384, KeyUsage::EncryptDecrypt) => {
+                return Err(ValidationError::new(
+                    "key_usage",
+                    Rule::Inconsistent("an EC key signs and verifies (SIGN_VERIFY)"),
+                ));
+            }
+            (_, KeyUsage::EncryptDecrypt) => {
+                return Err(ValidationError::new(
+                    "key_usage",
+                    Rule::Unsupported("RSA keys are served for SIGN_VERIFY only"),
+                ));
+            }
+            (_, KeyUsage::SignVerify) => {}
         }
         if let Some(origin) = b.origin.as_deref() {
             if origin != "kms" {
@@ -368,6 +396,8 @@ impl CreateKeyRequest {
         }
         Ok(Self {
             key_alias,
+            key_spec,
+            key_usage,
             key_description,
             sequence: opt_sequence(&b.sequence)?,
             keystore,
@@ -1811,5 +1841,165 @@ impl Operation {
                 e.to_kms()
             }
         })
+    }
+}
+
+// ---------------------------------------------------------------- sign / verify
+
+/// The largest `message` of sign / verify, in bytes once decoded.
+pub const MAX_SIGN_MESSAGE_BYTES: usize = 4096;
+
+/// The largest `signature` of verify, in bytes once decoded (an RSA-4096
+/// signature is 512 bytes).
+pub const MAX_SIGNATURE_BYTES: usize = 512;
+
+/// Decodes a standard padded base64 field of 1..=`max` bytes.
+fn base64_field(field: &'static str, s: &str, max: usize) -> Result<Vec<u8>> {
+    use base64ct::Encoding as _;
+    if s.is_empty() {
+        return Err(ValidationError::new(field, Rule::Empty));
+    }
+    // 4 characters per 3 bytes, padded.
+    let max_chars = max.div_ceil(3) * 4;
+    if s.len() > max_chars {
+        return Err(ValidationError::new(field, Rule::TooLong { max: max_chars }));
+    }
+    let bytes = base64ct::Base64::decode_vec(s).map_err(|_| {
+        ValidationError::new(
+            field,
+            Rule::InvalidCharacter {
+                at: 0,
+                pattern: "standard base64 with padding",
+            },
+        )
+    })?;
+    if bytes.is_empty() {
+        return Err(ValidationError::new(field, Rule::Empty));
+    }
+    if bytes.len() > max {
+        return Err(ValidationError::new(field, Rule::OutOfRange { min: 1, max: max as u64 }));
+    }
+    Ok(bytes)
+}
+
+/// The message of sign / verify: 1..=4096 bytes, and a digest exactly as
+/// long as the algorithm's hash.
+fn sign_message(
+    message: &str,
+    alg: SigningAlgorithm,
+    message_type: MessageType,
+) -> Result<Vec<u8>> {
+    let bytes = base64_field("message", message, MAX_SIGN_MESSAGE_BYTES)?;
+    if message_type == MessageType::Digest && bytes.len() != alg.digest_len() {
+        return Err(ValidationError::new(
+            "message",
+            Rule::ExactLength {
+                expected: alg.digest_len(),
+            },
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A validated sign request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignRequest {
+    /// The asymmetric CMK.
+    pub key_id: KeyId,
+    /// The digest or message (decoded).
+    pub message: Vec<u8>,
+    /// The algorithm.
+    pub signing_algorithm: SigningAlgorithm,
+    /// Digest or raw message.
+    pub message_type: MessageType,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl SignRequest {
+    /// `key_id` a key id (KMS.0205); `signing_algorithm` one of the served
+    /// algorithms; `message_type` `DIGEST` (default) or `RAW`; `message`
+    /// standard base64 of 1..=4096 bytes, exactly the hash's length for a
+    /// digest (KMS.0308).
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &SignRequestBody) -> Result<Self> {
+        let key_id = KeyId::parse(&b.key_id)?;
+        if b.signing_algorithm.is_empty() {
+            return Err(ValidationError::missing("signing_algorithm"));
+        }
+        let signing_algorithm = SigningAlgorithm::parse(&b.signing_algorithm)?;
+        let message_type = opt_str(&b.message_type)
+            .map(MessageType::parse)
+            .transpose()?
+            .unwrap_or_default();
+        Ok(Self {
+            key_id,
+            message: sign_message(&b.message, signing_algorithm, message_type)?,
+            signing_algorithm,
+            message_type,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`SignRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A validated verify (validate-signature) request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ValidateSignatureRequest {
+    /// The asymmetric CMK.
+    pub key_id: KeyId,
+    /// The digest or message (decoded).
+    pub message: Vec<u8>,
+    /// The signature (decoded).
+    pub signature: Vec<u8>,
+    /// The algorithm.
+    pub signing_algorithm: SigningAlgorithm,
+    /// Digest or raw message.
+    pub message_type: MessageType,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl ValidateSignatureRequest {
+    /// As [`SignRequest::from_body`], and `signature` standard base64 of
+    /// 1..=512 bytes.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &VerifyRequestBody) -> Result<Self> {
+        let key_id = KeyId::parse(&b.key_id)?;
+        if b.signing_algorithm.is_empty() {
+            return Err(ValidationError::missing("signing_algorithm"));
+        }
+        let signing_algorithm = SigningAlgorithm::parse(&b.signing_algorithm)?;
+        let message_type = opt_str(&b.message_type)
+            .map(MessageType::parse)
+            .transpose()?
+            .unwrap_or_default();
+        Ok(Self {
+            key_id,
+            message: sign_message(&b.message, signing_algorithm, message_type)?,
+            signature: base64_field("signature", &b.signature, MAX_SIGNATURE_BYTES)?,
+            signing_algorithm,
+            message_type,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`ValidateSignatureRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
     }
 }

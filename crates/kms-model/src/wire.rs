@@ -1031,3 +1031,69 @@ pub struct ListKmsTagsResponseBody {
     /// The tags.
     pub tags: Vec<Tag>,
 }
+
+// ---------------------------------------------------------------- sign / verify
+
+/// Body of `POST /v1.0/{project_id}/kms/sign`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignRequestBody {
+    /// The asymmetric CMK.
+    pub key_id: String,
+    /// The digest or message to sign, standard base64.
+    pub message: String,
+    /// `RSASSA_PSS_SHA_256`, `ECDSA_SHA_256`, ...
+    pub signing_algorithm: String,
+    /// `DIGEST` (default) or `RAW`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_type: Option<String>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of sign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The signature, standard base64.
+    pub signature: String,
+}
+
+/// Body of `POST /v1.0/{project_id}/kms/verify` (the SDK's
+/// `validate_signature`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyRequestBody {
+    /// The asymmetric CMK.
+    pub key_id: String,
+    /// The digest or message that was signed, standard base64.
+    pub message: String,
+    /// The signature to check, standard base64.
+    pub signature: String,
+    /// `RSASSA_PSS_SHA_256`, `ECDSA_SHA_256`, ...
+    pub signing_algorithm: String,
+    /// `DIGEST` (default) or `RAW`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_type: Option<String>,
+    /// 36-byte request serial number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+}
+
+/// Response of verify (the SDK's `ValidateSignatureResponse`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidateSignatureResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// `"true"` or `"false"`.
+    pub signature_valid: String,
+}
+
+/// Response of get-publickey (the SDK's `ShowPublicKeyResponse`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShowPublicKeyResponseBody {
+    /// The CMK.
+    pub key_id: String,
+    /// The public key, PEM (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo).
+    pub public_key: String,
+}

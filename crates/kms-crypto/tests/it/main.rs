@@ -5,6 +5,7 @@
 mod data;
 mod engine;
 mod example;
+mod signing;
 mod vectors;
 
 use std::path::PathBuf;
