@@ -24,7 +24,7 @@ use crate::ports::{
     KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, RotateKeyError,
     StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
-use crate::ports::{KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
+use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 
 fn poisoned<T>(_: T) -> PortError {
@@ -174,7 +174,7 @@ impl MasterKeyStore for MemoryStore {
     fn insert_key(
         &self,
         record: &KeyRecord,
-        material: &WrappedMasterKey,
+        material: &KeyMaterial,
     ) -> Result<(), InsertKeyError> {
         let mut s = self.state.write().map_err(poisoned)?;
         if s.keys.contains_key(&record.key_id) {
@@ -255,6 +255,7 @@ impl MasterKeyStore for MemoryStore {
             .values()
             .filter(|k| k.project_id == project_id)
             .filter(|k| query.state.is_none_or(|st| k.state == st))
+            .filter(|k| query.spec.is_none_or(|sp| k.spec == sp))
             .filter(|k| !is_gone(k, query.live_at))
             .collect();
         mine.sort_by(|a, b| (a.create_time, &a.key_id).cmp(&(b.create_time, &b.key_id)));

@@ -16,9 +16,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use kms_crypto::{
-    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, WrappedMasterKey,
+    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, SigningKey, SigningKeySpec,
+    WrappedMasterKey,
 };
-use kms_model::{CertificateRecord, KeystoreType};
+use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreType};
 use zeroize::Zeroizing;
 
 /// Milliseconds since the Unix epoch, UTC.
@@ -478,6 +479,37 @@ pub struct KeyRecord {
     pub deletion_time: Option<Timestamp>,
     /// Rotation policy and history.
     pub rotation: KeyRotation,
+    /// Key spec: `AES_256`, or a key pair (`RSA_2048`, `EC_P256`, ...).
+    pub spec: CmkSpec,
+    /// Key usage: `ENCRYPT_DECRYPT` (AES) or `SIGN_VERIFY` (key pairs).
+    pub usage: KeyUsage,
+}
+
+/// A CMK's first stored material (version 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyMaterial {
+    /// A symmetric key wrapped under its keystore's root key (80 bytes).
+    Wrapped(WrappedMasterKey),
+    /// A key pair's private key sealed under its keystore's root key (a
+    /// kms-crypto blob of algorithm `0x06`, naming the key).
+    SealedKeyPair(Ciphertext),
+}
+
+impl KeyMaterial {
+    /// The bytes a store keeps.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Wrapped(w) => w.as_bytes(),
+            Self::SealedKeyPair(c) => c.as_bytes(),
+        }
+    }
+}
+
+impl From<WrappedMasterKey> for KeyMaterial {
+    fn from(w: WrappedMasterKey) -> Self {
+        Self::Wrapped(w)
+    }
 }
 
 /// Why a key insert did not happen.
@@ -565,6 +597,8 @@ pub struct KeyListQuery {
     /// Keys pending deletion whose `deletion_time` is at or before this
     /// instant are gone and not listed (nor counted).
     pub live_at: Timestamp,
+    /// Only keys of this spec.
+    pub spec: Option<CmkSpec>,
     /// Keys to skip.
     pub offset: u64,
     /// Keys to return at most.
@@ -573,17 +607,15 @@ pub struct KeyListQuery {
 
 /// CMK storage. Holds key material **only wrapped** under a root key.
 pub trait MasterKeyStore: Send + Sync + fmt::Debug {
-    /// Inserts the key and its first wrapped version **only if** its alias is
-    /// free within the project and (for a dedicated keystore) the keystore
-    /// still exists, atomically.
+    /// Inserts the key and its first version's material (what
+    /// [`MasterKeyStore::get_key_material`] returns for version 1) **only
+    /// if** its alias is free within the project and (for a dedicated
+    /// keystore) the keystore still exists, atomically.
     ///
     /// # Errors
     /// Which rule failed, or a backend failure.
-    fn insert_key(
-        &self,
-        record: &KeyRecord,
-        material: &WrappedMasterKey,
-    ) -> Result<(), InsertKeyError>;
+    fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial)
+    -> Result<(), InsertKeyError>;
 
     /// The project's key with this id (another project's key is `None`).
     /// Shared (`Arc`) so an in-memory or caching adapter hands it out
@@ -769,6 +801,9 @@ pub enum RootKeyError {
     /// retries on the next call; the source says which.
     #[error("HSM unavailable: {0}")]
     Unavailable(PortError),
+    /// The keystore cannot do this (a key pair in an HSM-backed keystore).
+    #[error("not supported by this keystore: {0}")]
+    Unsupported(&'static str),
     /// Any other failure.
     #[error(transparent)]
     Backend(#[from] PortError),
@@ -842,6 +877,39 @@ pub trait RootKeyProvider: Send + Sync + fmt::Debug {
         scope: &PrivateKeyScope<'_>,
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, RootKeyError>;
+
+    /// Seals a key pair's private key under the keystore's root key, bound
+    /// to the key id and spec (blob `0x06`).
+    ///
+    /// # Errors
+    /// [`RootKeyError::Unsupported`] by default: a provider that keeps no
+    /// key pairs (an HSM-backed keystore) refuses them.
+    fn seal_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        entropy: &dyn Entropy,
+        key: &SigningKey,
+    ) -> Result<Ciphertext, RootKeyError> {
+        let _ = (keystore_id, key_id, entropy, key);
+        Err(RootKeyError::Unsupported("key pairs"))
+    }
+
+    /// Opens a key pair sealed by [`RootKeyProvider::seal_key_pair`].
+    ///
+    /// # Errors
+    /// [`RootKeyError::Rejected`] when it does not open for this key and
+    /// spec; [`RootKeyError::Unsupported`] by default.
+    fn open_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        spec: SigningKeySpec,
+        sealed: &[u8],
+    ) -> Result<SigningKey, RootKeyError> {
+        let _ = (keystore_id, key_id, spec, sealed);
+        Err(RootKeyError::Unsupported("key pairs"))
+    }
 
     /// The keyed verifier of a plaintext PIN (what is stored instead of it).
     ///

@@ -8,7 +8,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 
 use kms_crypto::{
-    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, RootKey, WrappedMasterKey,
+    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, RootKey, SigningKey,
+    SigningKeySpec, WrappedMasterKey,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
@@ -151,6 +152,30 @@ impl RootKeyProvider for SoftwareRootKeys {
     ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
         self.root(PRIVATE_KEY_KEYSTORE)?
             .open_private_key(scope, sealed)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn seal_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        entropy: &dyn Entropy,
+        key: &SigningKey,
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.root(keystore_id)?
+            .seal_signing_key(&mut EntropyRng(entropy), key_id, key)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn open_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        spec: SigningKeySpec,
+        sealed: &[u8],
+    ) -> Result<SigningKey, RootKeyError> {
+        self.root(keystore_id)?
+            .open_signing_key(key_id, spec, sealed)
             .map_err(|_| RootKeyError::Rejected)
     }
 

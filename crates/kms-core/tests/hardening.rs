@@ -109,7 +109,7 @@ impl MasterKeyStore for FlakyKeys {
     fn insert_key(
         &self,
         record: &KeyRecord,
-        material: &WrappedMasterKey,
+        material: &kms_core::ports::KeyMaterial,
     ) -> Result<(), kms_core::ports::InsertKeyError> {
         self.inner.insert_key(record, material)
     }

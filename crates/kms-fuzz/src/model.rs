@@ -45,6 +45,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_gen_random", body_gen_random),
     ("body_re_encrypt", body_re_encrypt),
     ("body_create_kms_tag", body_create_kms_tag),
+    ("body_sign", body_sign),
+    ("body_validate_signature", body_validate_signature),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -266,4 +268,14 @@ pub fn body_re_encrypt(data: &[u8]) {
 /// create-kms-tag body (one tag).
 pub fn body_create_kms_tag(data: &[u8]) {
     body(Operation::CreateKmsTag, data);
+}
+
+/// sign body.
+pub fn body_sign(data: &[u8]) {
+    body(Operation::Sign, data);
+}
+
+/// verify (validate-signature) body.
+pub fn body_validate_signature(data: &[u8]) {
+    body(Operation::ValidateSignature, data);
 }

@@ -559,6 +559,40 @@ impl RootKeyProvider for HsmRootKeys {
         }
     }
 
+    fn seal_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        entropy: &dyn Entropy,
+        key: &kms_crypto::SigningKey,
+    ) -> Result<Ciphertext, RootKeyError> {
+        match self.route(keystore_id)? {
+            Route::Fallback => self
+                .fallback
+                .seal_key_pair(keystore_id, key_id, entropy, key),
+            Route::Token(_) => Err(RootKeyError::Unsupported(
+                "key pairs are not kept in an HSM-backed keystore",
+            )),
+        }
+    }
+
+    fn open_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        spec: kms_crypto::SigningKeySpec,
+        sealed: &[u8],
+    ) -> Result<kms_crypto::SigningKey, RootKeyError> {
+        match self.route(keystore_id)? {
+            Route::Fallback => self
+                .fallback
+                .open_key_pair(keystore_id, key_id, spec, sealed),
+            Route::Token(_) => Err(RootKeyError::Unsupported(
+                "key pairs are not kept in an HSM-backed keystore",
+            )),
+        }
+    }
+
     fn provision_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
         match self.route_of_record(keystore) {
             Route::Fallback => self.fallback.provision_keystore(keystore)?,

@@ -1744,6 +1744,10 @@ pub enum Operation {
     ReEncrypt,
     /// `POST /v1.0/{project_id}/kms/{key_id}/tags`.
     CreateKmsTag,
+    /// `POST /v1.0/{project_id}/kms/sign`.
+    Sign,
+    /// `POST /v1.0/{project_id}/kms/verify`.
+    ValidateSignature,
 }
 
 impl Operation {
@@ -1777,6 +1781,8 @@ impl Operation {
         ("gen-random", Self::GenRandom),
         ("re-encrypt", Self::ReEncrypt),
         ("create-kms-tag", Self::CreateKmsTag),
+        ("sign", Self::Sign),
+        ("validate-signature", Self::ValidateSignature),
     ];
 
     /// Looks an operation up by its command-line name.
@@ -1833,6 +1839,8 @@ impl Operation {
             Self::GenRandom => norm(GenRandomRequest::from_json(bytes)),
             Self::ReEncrypt => norm(ReEncryptRequest::from_json(bytes)),
             Self::CreateKmsTag => norm(CreateKmsTagRequest::from_json(bytes)),
+            Self::Sign => norm(SignRequest::from_json(bytes)),
+            Self::ValidateSignature => norm(ValidateSignatureRequest::from_json(bytes)),
         };
         result.map_err(|e| {
             if self.is_apig() {
@@ -1852,6 +1860,14 @@ pub const MAX_SIGN_MESSAGE_BYTES: usize = 4096;
 /// The largest `signature` of verify, in bytes once decoded (an RSA-4096
 /// signature is 512 bytes).
 pub const MAX_SIGNATURE_BYTES: usize = 512;
+
+fn ser_base64<S: serde::Serializer>(
+    bytes: &[u8],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use base64ct::Encoding as _;
+    s.serialize_str(&base64ct::Base64::encode_string(bytes))
+}
 
 /// Decodes a standard padded base64 field of 1..=`max` bytes.
 fn base64_field(field: &'static str, s: &str, max: usize) -> Result<Vec<u8>> {
@@ -1906,7 +1922,8 @@ fn sign_message(
 pub struct SignRequest {
     /// The asymmetric CMK.
     pub key_id: KeyId,
-    /// The digest or message (decoded).
+    /// The digest or message (decoded; shown as base64).
+    #[serde(serialize_with = "ser_base64")]
     pub message: Vec<u8>,
     /// The algorithm.
     pub signing_algorithm: SigningAlgorithm,
@@ -1957,9 +1974,11 @@ impl SignRequest {
 pub struct ValidateSignatureRequest {
     /// The asymmetric CMK.
     pub key_id: KeyId,
-    /// The digest or message (decoded).
+    /// The digest or message (decoded; shown as base64).
+    #[serde(serialize_with = "ser_base64")]
     pub message: Vec<u8>,
-    /// The signature (decoded).
+    /// The signature (decoded; shown as base64).
+    #[serde(serialize_with = "ser_base64")]
     pub signature: Vec<u8>,
     /// The algorithm.
     pub signing_algorithm: SigningAlgorithm,

@@ -7,6 +7,9 @@ use kms_model::{
     DecryptDatakeyRequest, EncryptDatakeyRequest, ErrorCode, KeystoreRef, KeystoreType,
     MAX_BODY_BYTES, Operation, PinType, Rule, Service,
 };
+use kms_model::{
+    CmkSpec, KeyUsage, MessageType, SignRequest, SigningAlgorithm, ValidateSignatureRequest,
+};
 use serde_json::{Value, json};
 
 const KEY: &str = "0d0466b0-e727-4d9c-b35d-f84bb474a37f";
@@ -435,9 +438,36 @@ fn pin_and_key_requests() {
         ErrorCode::KmsInvalidKeyAlias
     );
     assert_eq!(
-        err(op, &json!({"key_alias":"k1","key_spec":"RSA_2048"})).code(),
-        ErrorCode::KmsInvalidParameter
+        (r.key_spec, r.key_usage),
+        (CmkSpec::Aes256, KeyUsage::EncryptDecrypt)
     );
+    // Key pairs sign and verify: that is their default usage.
+    for (spec, want) in [
+        ("RSA_2048", CmkSpec::Rsa2048),
+        ("RSA_3072", CmkSpec::Rsa3072),
+        ("RSA_4096", CmkSpec::Rsa4096),
+        ("EC_P256", CmkSpec::EcP256),
+        ("EC_P384", CmkSpec::EcP384),
+    ] {
+        let body = json!({"key_alias":"k1","key_spec":spec});
+        let r = CreateKeyRequest::from_json(body.to_string().as_bytes()).unwrap();
+        assert_eq!((r.key_spec, r.key_usage), (want, KeyUsage::SignVerify));
+        let body = json!({"key_alias":"k1","key_spec":spec,"key_usage":"SIGN_VERIFY"});
+        assert!(CreateKeyRequest::from_json(body.to_string().as_bytes()).is_ok());
+        // Asymmetric encryption is not served; EC keys never encrypt.
+        let body = json!({"key_alias":"k1","key_spec":spec,"key_usage":"ENCRYPT_DECRYPT"});
+        assert_eq!(err(op, &body).code(), ErrorCode::KmsInvalidParameter, "{spec}");
+    }
+    for (body, code) in [
+        (json!({"key_alias":"k1","key_usage":"SIGN_VERIFY"}), ErrorCode::KmsInvalidParameter),
+        (json!({"key_alias":"k1","key_spec":"SM2"}), ErrorCode::KmsInvalidParameter),
+        (json!({"key_alias":"k1","key_spec":"HMAC_256"}), ErrorCode::KmsInvalidParameter),
+        (json!({"key_alias":"k1","key_spec":"RSA_1024"}), ErrorCode::KmsInvalidKeySpec),
+        (json!({"key_alias":"k1","key_spec":""}), ErrorCode::KmsInvalidKeySpec),
+        (json!({"key_alias":"k1","key_usage":"SIGN"}), ErrorCode::KmsInvalidParameter),
+    ] {
+        assert_eq!(err(op, &body).code(), code, "{body}");
+    }
     assert_eq!(
         err(op, &json!({"key_alias":"k1","keystore_id":"1"})).code(),
         ErrorCode::KmsInvalidParameter
@@ -509,4 +539,70 @@ fn rule_display_is_stable() {
         Rule::NotMultipleOf(8).to_string(),
         "must be a multiple of 8"
     );
+}
+
+#[test]
+fn sign_and_verify_bodies() {
+    use base64ct::{Base64, Encoding};
+    let b64 = |n: usize| Base64::encode_string(&vec![7u8; n]);
+    let sign = |v: &Value| SignRequest::from_json(v.to_string().as_bytes());
+    let verify = |v: &Value| ValidateSignatureRequest::from_json(v.to_string().as_bytes());
+
+    // A digest must be exactly as long as the algorithm's hash.
+    for (alg, len) in [
+        ("RSASSA_PSS_SHA_256", 32),
+        ("RSASSA_PKCS1_V1_5_SHA_384", 48),
+        ("ECDSA_SHA_512", 64),
+    ] {
+        let r = sign(&json!({"key_id":KEY,"message":b64(len),"signing_algorithm":alg})).unwrap();
+        assert_eq!(r.message_type, MessageType::Digest, "DIGEST is the default");
+        assert_eq!(r.message.len(), len);
+        assert_eq!(r.signing_algorithm.as_str(), alg);
+        let e = sign(&json!({"key_id":KEY,"message":b64(len + 1),"signing_algorithm":alg}))
+            .unwrap_err()
+            .to_kms();
+        assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{alg}");
+    }
+    // A raw message: 1..=4096 bytes.
+    let raw = |n: usize| json!({"key_id":KEY,"message":b64(n),"signing_algorithm":"ECDSA_SHA_256","message_type":"RAW"});
+    assert_eq!(sign(&raw(4096)).unwrap().message.len(), 4096);
+    assert_eq!(sign(&raw(1)).unwrap().message_type, MessageType::Raw);
+    assert_eq!(sign(&raw(4097)).unwrap_err().to_kms().code(), ErrorCode::KmsInvalidParameter);
+
+    let base = json!({"key_id":KEY,"message":b64(32),"signing_algorithm":"ECDSA_SHA_256"});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (body, code) in [
+        (with("key_id", json!("nope")), ErrorCode::KmsInvalidKeyId),
+        (with("message", json!("")), ErrorCode::KmsInvalidParameter),
+        (with("message", json!("not base64!")), ErrorCode::KmsInvalidParameter),
+        (with("signing_algorithm", json!("")), ErrorCode::KmsMissingParameter),
+        (with("signing_algorithm", json!("SM2DSA_SM3")), ErrorCode::KmsInvalidParameter),
+        (with("signing_algorithm", json!("ECDSA")), ErrorCode::KmsInvalidParameter),
+        (with("message_type", json!("HEX")), ErrorCode::KmsInvalidParameter),
+        (with("sequence", json!("short")), ErrorCode::KmsInvalidSequence),
+        (json!({"key_id":KEY,"message":b64(32)}), ErrorCode::KmsMissingParameter),
+    ] {
+        assert_eq!(sign(&body).unwrap_err().to_kms().code(), code, "{body}");
+    }
+    assert_eq!(
+        SigningAlgorithm::parse("ED25519_SHA_512").unwrap_err().rule,
+        Rule::Unsupported("no SM2 or Ed25519 keys are served")
+    );
+
+    // verify: the same rules, and a signature of 1..=512 bytes.
+    let v = |sig: Value| {
+        let mut b = base.clone();
+        b["signature"] = sig;
+        verify(&b)
+    };
+    assert_eq!(v(json!(b64(512))).unwrap().signature.len(), 512);
+    assert_eq!(v(json!(b64(71))).unwrap().signing_algorithm, SigningAlgorithm::EcdsaSha256);
+    for sig in [json!(b64(513)), json!(""), json!("***")] {
+        assert_eq!(v(sig).unwrap_err().to_kms().code(), ErrorCode::KmsInvalidParameter);
+    }
+    assert_eq!(verify(&base).unwrap_err().to_kms().code(), ErrorCode::KmsMissingParameter);
 }

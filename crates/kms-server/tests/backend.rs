@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::body::{Body, to_bytes};
 use axum::http::Request;
 use kms_core::ports::{
-    Caller, InsertKeyError, KeyRecord, KeyState, MasterKeyStore, PortError, PortResult, Timestamp,
+    Caller, InsertKeyError, KeyMaterial, KeyRecord, KeyState, MasterKeyStore, PortError, PortResult, Timestamp,
 };
 use kms_core::{CoreConfig, Kms};
 use kms_crypto::WrappedMasterKey;
@@ -25,7 +25,7 @@ const TOKEN: &str = "test-token-0123456789abcdef";
 struct LostDisk;
 
 impl MasterKeyStore for LostDisk {
-    fn insert_key(&self, _: &KeyRecord, _: &WrappedMasterKey) -> Result<(), InsertKeyError> {
+    fn insert_key(&self, _: &KeyRecord, _: &KeyMaterial) -> Result<(), InsertKeyError> {
         Ok(())
     }
     fn get_key(&self, _: &str, _: &str) -> PortResult<Option<Arc<KeyRecord>>> {

@@ -28,12 +28,13 @@ use std::thread;
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory, ClusterInfo,
     DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
-    KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
+    KeyMaterial, KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
     PinVerifierStore, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
 use kms_core::ports::{KeyTagStore, TagFilter, TagWriteError};
 use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
-use kms_model::{CertificateRecord, KeystoreType};
+use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreType};
+use rand_chacha::rand_core::SeedableRng;
 
 // ---------------------------------------------------------------- the store set
 
@@ -146,6 +147,7 @@ cases![
     insert_key_needs_existing_dedicated_keystore,
     count_keys_in_keystore_counts_every_project,
     key_round_trip,
+    key_pair_round_trip_and_spec_filter,
     key_not_found,
     key_material_per_version,
     key_alias_unique_per_project,
@@ -286,6 +288,8 @@ pub fn key(n: usize, project: &str, alias: &str, keystore_id: &str) -> KeyRecord
         create_time: Timestamp(1_700_000_000_000 + i64::try_from(n).unwrap_or(0)),
         deletion_time: None,
         rotation: KeyRotation::default(),
+        spec: CmkSpec::Aes256,
+        usage: KeyUsage::EncryptDecrypt,
     }
 }
 
@@ -731,7 +735,7 @@ pub fn delete_keystore_outcomes(new: &dyn Fn() -> StoreSet) {
     );
     let k = key(3, OTHER_PROJECT, "k", &id(2));
     ok(
-        s.keys.insert_key(&k, &wrapped(&id(3), 1, 3)),
+        s.keys.insert_key(&k, &KeyMaterial::from(wrapped(&id(3), 1, 3))),
         "key in the keystore",
     );
     assert_eq!(
@@ -753,7 +757,7 @@ pub fn insert_key_needs_existing_dedicated_keystore(new: &dyn Fn() -> StoreSet) 
     let s = new();
     assert_eq!(
         s.keys
-            .insert_key(&key(1, PROJECT, "a", &id(99)), &wrapped(&id(1), 1, 1)),
+            .insert_key(&key(1, PROJECT, "a", &id(99)), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         Err(InsertKeyError::KeystoreGone),
         "unknown dedicated keystore"
     );
@@ -763,7 +767,7 @@ pub fn insert_key_needs_existing_dedicated_keystore(new: &dyn Fn() -> StoreSet) 
         ok(
             s.keys.insert_key(
                 &key(n, PROJECT, &format!("shared-{shared}"), shared),
-                &wrapped(&id(n), 1, 1),
+                &KeyMaterial::from(wrapped(&id(n), 1, 1)),
             ),
             "keys in the default and shared keystores need no keystore record",
         );
@@ -779,7 +783,7 @@ pub fn insert_key_needs_existing_dedicated_keystore(new: &dyn Fn() -> StoreSet) 
     );
     assert_eq!(
         s.keys
-            .insert_key(&key(6, PROJECT, "b", &id(5)), &wrapped(&id(6), 1, 1)),
+            .insert_key(&key(6, PROJECT, "b", &id(5)), &KeyMaterial::from(wrapped(&id(6), 1, 1))),
         Err(InsertKeyError::KeystoreGone),
         "deleted dedicated keystore"
     );
@@ -802,14 +806,14 @@ pub fn count_keys_in_keystore_counts_every_project(new: &dyn Fn() -> StoreSet) {
         ok(
             s.keys.insert_key(
                 &key(n, project, &format!("k{n}"), &id(ks)),
-                &wrapped(&id(n), 1, 1),
+                &KeyMaterial::from(wrapped(&id(n), 1, 1)),
             ),
             "key",
         );
     }
     ok(
         s.keys
-            .insert_key(&key(13, PROJECT, "k13", "0"), &wrapped(&id(13), 1, 1)),
+            .insert_key(&key(13, PROJECT, "k13", "0"), &KeyMaterial::from(wrapped(&id(13), 1, 1))),
         "key",
     );
     assert_eq!(ok(s.keys.count_keys_in_keystore(&id(1)), "count"), 2);
@@ -850,7 +854,7 @@ pub fn key_round_trip(new: &dyn Fn() -> StoreSet) {
     for r in &records {
         ok(
             s.keys
-                .insert_key(r, &wrapped(&r.key_id, r.current_version, 9)),
+                .insert_key(r, &KeyMaterial::from(wrapped(&r.key_id, r.current_version, 9))),
             "insert key",
         );
     }
@@ -861,6 +865,74 @@ pub fn key_round_trip(new: &dyn Fn() -> StoreSet) {
             "get_key must return every field as inserted"
         );
     }
+}
+
+/// A key pair: its spec and usage round-trip, its version-1 material is the
+/// variable-length sealed private key, byte for byte, and list_keys filters
+/// by spec.
+pub fn key_pair_round_trip_and_spec_filter(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let aes = key(1, PROJECT, "aes", "0");
+    ok(
+        s.keys
+            .insert_key(&aes, &KeyMaterial::from(wrapped(&aes.key_id, 1, 1))),
+        "insert aes",
+    );
+    let mut pairs = Vec::new();
+    for (n, spec) in [(2, CmkSpec::Rsa2048), (3, CmkSpec::EcP256), (4, CmkSpec::Rsa2048)] {
+        let k = KeyRecord {
+            spec,
+            usage: KeyUsage::SignVerify,
+            ..key(n, PROJECT, &format!("pair-{n}"), "0")
+        };
+        // A real sealed private key (about 1.3 KiB for RSA-2048).
+        let pair = kms_crypto::SigningKey::generate(
+            match spec {
+                CmkSpec::EcP256 => kms_crypto::SigningKeySpec::EcP256,
+                _ => kms_crypto::SigningKeySpec::Rsa2048,
+            },
+            &mut rand_chacha::ChaCha20Rng::from_seed([n as u8; 32]),
+        )
+        .unwrap_or_else(|e| panic!("key pair: {e}"));
+        let root = RootKey::from_bytes(&[1u8; 32]).unwrap_or_else(|e| panic!("root key: {e}"));
+        let sealed = root
+            .seal_signing_key(
+                &mut rand_chacha::ChaCha20Rng::from_seed([0; 32]),
+                &k.key_id,
+                &pair,
+            )
+            .unwrap_or_else(|e| panic!("seal: {e}"));
+        ok(
+            s.keys
+                .insert_key(&k, &KeyMaterial::SealedKeyPair(sealed.clone())),
+            "insert key pair",
+        );
+        assert_eq!(
+            ok(s.keys.get_key(PROJECT, &k.key_id), "get").as_deref(),
+            Some(&k),
+            "a key pair's spec and usage must round-trip"
+        );
+        assert_eq!(
+            ok(s.keys.get_key_material(&k.key_id, 1), "material").as_deref(),
+            Some(sealed.as_bytes()),
+            "a key pair's sealed private key must round-trip byte for byte"
+        );
+        pairs.push(k.key_id);
+    }
+    let only = |spec| {
+        let q = KeyListQuery {
+            spec,
+            ..query(None, 0, 0, 100)
+        };
+        let (total, page) = ok(s.keys.list_keys(PROJECT, &q), "list");
+        assert_eq!(total, page.len() as u64, "total of a spec filter");
+        key_ids(&page)
+    };
+    assert_eq!(only(None).len(), 4, "no spec filter: every key");
+    assert_eq!(only(Some(CmkSpec::Aes256)), vec![aes.key_id.clone()], "AES_256 only");
+    assert_eq!(only(Some(CmkSpec::Rsa2048)), vec![pairs[0].clone(), pairs[2].clone()], "RSA_2048 only");
+    assert_eq!(only(Some(CmkSpec::EcP256)), vec![pairs[1].clone()], "EC_P256 only");
+    assert!(only(Some(CmkSpec::Rsa4096)).is_empty(), "no RSA_4096 key");
 }
 
 /// Unknown keys: `None`, no material, `false`.
@@ -889,9 +961,9 @@ pub fn key_material_per_version(new: &dyn Fn() -> StoreSet) {
     };
     let wa = wrapped(&id(1), 3, 1);
     let wb = wrapped(&id(2), 1, 2);
-    ok(s.keys.insert_key(&a, &wa), "insert a");
+    ok(s.keys.insert_key(&a, &KeyMaterial::from(wa.clone())), "insert a");
     ok(
-        s.keys.insert_key(&key(2, PROJECT, "b", "0"), &wb),
+        s.keys.insert_key(&key(2, PROJECT, "b", "0"), &KeyMaterial::from(wb.clone())),
         "insert b",
     );
     assert_eq!(
@@ -929,12 +1001,12 @@ pub fn key_alias_unique_per_project(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
         s.keys
-            .insert_key(&key(1, PROJECT, "alias", "0"), &wrapped(&id(1), 1, 1)),
+            .insert_key(&key(1, PROJECT, "alias", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         "first",
     );
     assert_eq!(
         s.keys
-            .insert_key(&key(2, PROJECT, "alias", "1"), &wrapped(&id(2), 1, 2)),
+            .insert_key(&key(2, PROJECT, "alias", "1"), &KeyMaterial::from(wrapped(&id(2), 1, 2))),
         Err(InsertKeyError::AliasTaken),
         "same alias, same project, other keystore"
     );
@@ -950,7 +1022,7 @@ pub fn key_alias_unique_per_project(new: &dyn Fn() -> StoreSet) {
                 domain_id: OTHER_DOMAIN.to_owned(),
                 ..key(3, OTHER_PROJECT, "alias", "0")
             },
-            &wrapped(&id(3), 1, 3),
+            &KeyMaterial::from(wrapped(&id(3), 1, 3)),
         ),
         "the same alias in another project is free",
     );
@@ -962,12 +1034,12 @@ pub fn key_insert_breaking_both_rules_inserts_nothing(new: &dyn Fn() -> StoreSet
     let s = new();
     ok(
         s.keys
-            .insert_key(&key(1, PROJECT, "alias", "0"), &wrapped(&id(1), 1, 1)),
+            .insert_key(&key(1, PROJECT, "alias", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         "first",
     );
     let r = s
         .keys
-        .insert_key(&key(2, PROJECT, "alias", &id(99)), &wrapped(&id(2), 1, 2));
+        .insert_key(&key(2, PROJECT, "alias", &id(99)), &KeyMaterial::from(wrapped(&id(2), 1, 2)));
     assert!(
         matches!(
             r,
@@ -985,7 +1057,7 @@ pub fn key_insert_breaking_both_rules_inserts_nothing(new: &dyn Fn() -> StoreSet
 pub fn key_state_transitions(new: &dyn Fn() -> StoreSet) {
     let s = new();
     let rec = key(1, PROJECT, "a", "0");
-    ok(s.keys.insert_key(&rec, &wrapped(&id(1), 1, 1)), "insert");
+    ok(s.keys.insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 1, 1))), "insert");
     for (state, deletion) in [
         (KeyState::Disabled, None),
         (
@@ -1020,7 +1092,7 @@ pub fn key_state_transitions(new: &dyn Fn() -> StoreSet) {
 pub fn key_tenancy(new: &dyn Fn() -> StoreSet) {
     let s = new();
     let rec = key(1, PROJECT, "a", "0");
-    ok(s.keys.insert_key(&rec, &wrapped(&id(1), 1, 1)), "insert");
+    ok(s.keys.insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 1, 1))), "insert");
     assert_eq!(
         ok(s.keys.get_key(OTHER_PROJECT, &id(1)), "get"),
         None,
@@ -1550,10 +1622,10 @@ pub fn existing_id_is_never_overwritten(new: &dyn Fn() -> StoreSet) {
 
     let k = key(2, PROJECT, "first", "0");
     let w = wrapped(&id(2), 1, 1);
-    ok(s.keys.insert_key(&k, &w), "key");
+    ok(s.keys.insert_key(&k, &KeyMaterial::from(w.clone())), "key");
     let again = s
         .keys
-        .insert_key(&key(2, PROJECT, "second", "0"), &wrapped(&id(2), 1, 2));
+        .insert_key(&key(2, PROJECT, "second", "0"), &KeyMaterial::from(wrapped(&id(2), 1, 2)));
     assert!(again.is_err(), "a key with an existing id must be refused");
     assert_eq!(
         ok(s.keys.get_key(PROJECT, &id(2)), "get").as_deref(),
@@ -1617,7 +1689,7 @@ pub fn race_keystore_cluster(new: &dyn Fn() -> StoreSet) {
 pub fn race_key_alias(new: &dyn Fn() -> StoreSet) {
     let s = new();
     let keys = &*s.keys;
-    let results = race(|i| keys.insert_key(&key(i, PROJECT, "same", "0"), &wrapped(&id(i), 1, 1)));
+    let results = race(|i| keys.insert_key(&key(i, PROJECT, "same", "0"), &KeyMaterial::from(wrapped(&id(i), 1, 1))));
     one_winner(&results, &InsertKeyError::AliasTaken, "key alias");
     for (i, r) in results.iter().enumerate() {
         let stored = ok(keys.get_key(PROJECT, &id(i)), "get").is_some();
@@ -1694,7 +1766,7 @@ pub fn race_delete_keystore_against_key_insert(new: &dyn Fn() -> StoreSet) {
             } else {
                 Ok(s.keys.insert_key(
                     &key(i, PROJECT, &format!("a{i}"), &ks_id),
-                    &wrapped(&id(i), 1, 1),
+                    &KeyMaterial::from(wrapped(&id(i), 1, 1)),
                 ))
             }
         });
@@ -1790,6 +1862,7 @@ fn key_ids(list: &[KeyRecord]) -> Vec<String> {
 fn query(state: Option<KeyState>, live_at: i64, offset: u64, limit: u64) -> KeyListQuery {
     KeyListQuery {
         state,
+        spec: None,
         live_at: Timestamp(live_at),
         offset,
         limit,
@@ -1809,11 +1882,11 @@ pub fn key_list_filters_paging_and_expiry(new: &dyn Fn() -> StoreSet) {
             create_time: Timestamp(ct),
             ..key(n, PROJECT, &format!("k{n}"), "0")
         };
-        ok(s.keys.insert_key(&k, &wrapped(&id(n), 1, 1)), "insert");
+        ok(s.keys.insert_key(&k, &KeyMaterial::from(wrapped(&id(n), 1, 1))), "insert");
     }
     ok(
         s.keys
-            .insert_key(&key(9, OTHER_PROJECT, "other", "0"), &wrapped(&id(9), 1, 1)),
+            .insert_key(&key(9, OTHER_PROJECT, "other", "0"), &KeyMaterial::from(wrapped(&id(9), 1, 1))),
         "insert other project",
     );
     let (total, page) = ok(s.keys.list_keys(PROJECT, &query(None, t, 0, 100)), "list");
@@ -1889,18 +1962,18 @@ pub fn key_alias_update(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
         s.keys
-            .insert_key(&key(1, PROJECT, "one", "0"), &wrapped(&id(1), 1, 1)),
+            .insert_key(&key(1, PROJECT, "one", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         "insert",
     );
     ok(
         s.keys
-            .insert_key(&key(2, PROJECT, "two", "0"), &wrapped(&id(2), 1, 2)),
+            .insert_key(&key(2, PROJECT, "two", "0"), &KeyMaterial::from(wrapped(&id(2), 1, 2))),
         "insert",
     );
     ok(
         s.keys.insert_key(
             &key(3, OTHER_PROJECT, "elsewhere", "0"),
-            &wrapped(&id(3), 1, 3),
+            &KeyMaterial::from(wrapped(&id(3), 1, 3)),
         ),
         "insert",
     );
@@ -1920,7 +1993,7 @@ pub fn key_alias_update(new: &dyn Fn() -> StoreSet) {
     );
     ok(
         s.keys
-            .insert_key(&key(4, PROJECT, "uno", "0"), &wrapped(&id(4), 1, 4)),
+            .insert_key(&key(4, PROJECT, "uno", "0"), &KeyMaterial::from(wrapped(&id(4), 1, 4))),
         "the old alias is free again",
     );
     assert_eq!(
@@ -1939,7 +2012,7 @@ pub fn key_description_update(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
         s.keys
-            .insert_key(&key(1, PROJECT, "one", "0"), &wrapped(&id(1), 1, 1)),
+            .insert_key(&key(1, PROJECT, "one", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         "insert",
     );
     assert!(ok(
@@ -1977,7 +2050,7 @@ pub fn race_key_alias_update(new: &dyn Fn() -> StoreSet) {
         ok(
             keys.insert_key(
                 &key(i, PROJECT, &format!("k{i}"), "0"),
-                &wrapped(&id(i), 1, 1),
+                &KeyMaterial::from(wrapped(&id(i), 1, 1)),
             ),
             "insert",
         );
@@ -2009,7 +2082,7 @@ pub fn key_rotation_policy(new: &dyn Fn() -> StoreSet) {
         current_version: 5,
         ..key(1, PROJECT, "a", "0")
     };
-    ok(s.keys.insert_key(&rec, &wrapped(&id(1), 5, 1)), "insert");
+    ok(s.keys.insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 5, 1))), "insert");
     let got = |s: &StoreSet| {
         ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"))
     };
@@ -2076,7 +2149,7 @@ pub fn key_rotation_versions(new: &dyn Fn() -> StoreSet) {
     let w1 = wrapped(&id(1), 1, 1);
     let w2 = wrapped(&id(1), 2, 2);
     let w3 = wrapped(&id(1), 3, 3);
-    ok(s.keys.insert_key(&key(1, PROJECT, "a", "0"), &w1), "insert");
+    ok(s.keys.insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(w1.clone())), "insert");
     ok(
         s.keys
             .rotate_key(PROJECT, &id(1), &w2, 2, Timestamp(1_700_000_001_000)),
@@ -2131,7 +2204,7 @@ pub fn race_rotate_key(new: &dyn Fn() -> StoreSet) {
     let s = new();
     let keys = &*s.keys;
     ok(
-        keys.insert_key(&key(1, PROJECT, "a", "0"), &wrapped(&id(1), 1, 1)),
+        keys.insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         "insert",
     );
     let results = race(|i| {
@@ -2163,7 +2236,7 @@ pub fn key_tags_update_and_get(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
         s.keys
-            .insert_key(&key(1, PROJECT, "a", "0"), &wrapped(&id(1), 1, 1)),
+            .insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         "insert",
     );
     assert_eq!(
@@ -2221,7 +2294,7 @@ pub fn key_tags_limit_is_atomic(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
         s.keys
-            .insert_key(&key(1, PROJECT, "a", "0"), &wrapped(&id(1), 1, 1)),
+            .insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         "insert",
     );
     let three = [tag("a", "1"), tag("b", "2"), tag("c", "3")];
@@ -2270,7 +2343,7 @@ pub fn list_keys_by_tags_filters(new: &dyn Fn() -> StoreSet) {
     ] {
         ok(
             s.keys
-                .insert_key(&key(n, PROJECT, alias, "0"), &wrapped(&id(n), 1, 1)),
+                .insert_key(&key(n, PROJECT, alias, "0"), &KeyMaterial::from(wrapped(&id(n), 1, 1))),
             "insert",
         );
         ok(
@@ -2280,7 +2353,7 @@ pub fn list_keys_by_tags_filters(new: &dyn Fn() -> StoreSet) {
     }
     ok(
         s.keys
-            .insert_key(&key(9, OTHER_PROJECT, "app-x", "0"), &wrapped(&id(9), 1, 1)),
+            .insert_key(&key(9, OTHER_PROJECT, "app-x", "0"), &KeyMaterial::from(wrapped(&id(9), 1, 1))),
         "insert other",
     );
     ok(
@@ -2373,17 +2446,17 @@ pub fn purge_deleted_keys_frees_alias_and_keystore(new: &dyn Fn() -> StoreSet) {
     );
     ok(
         s.keys
-            .insert_key(&key(1, PROJECT, "doomed", &id(50)), &wrapped(&id(1), 1, 1)),
+            .insert_key(&key(1, PROJECT, "doomed", &id(50)), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
         "insert",
     );
     ok(
         s.keys
-            .insert_key(&key(2, OTHER_PROJECT, "later", "0"), &wrapped(&id(2), 1, 2)),
+            .insert_key(&key(2, OTHER_PROJECT, "later", "0"), &KeyMaterial::from(wrapped(&id(2), 1, 2))),
         "insert",
     );
     ok(
         s.keys
-            .insert_key(&key(3, PROJECT, "kept", "0"), &wrapped(&id(3), 1, 3)),
+            .insert_key(&key(3, PROJECT, "kept", "0"), &KeyMaterial::from(wrapped(&id(3), 1, 3))),
         "insert",
     );
     ok(
@@ -2416,7 +2489,7 @@ pub fn purge_deleted_keys_frees_alias_and_keystore(new: &dyn Fn() -> StoreSet) {
     );
     ok(
         s.keys
-            .insert_key(&key(4, PROJECT, "doomed", "0"), &wrapped(&id(4), 1, 4)),
+            .insert_key(&key(4, PROJECT, "doomed", "0"), &KeyMaterial::from(wrapped(&id(4), 1, 4))),
         "the alias is free again",
     );
     assert_eq!(
@@ -2445,7 +2518,7 @@ pub fn list_project_tags_groups_values(new: &dyn Fn() -> StoreSet) {
         ok(
             s.keys.insert_key(
                 &key(n, project, &format!("k{n}"), "0"),
-                &wrapped(&id(n), 1, 1),
+                &KeyMaterial::from(wrapped(&id(n), 1, 1)),
             ),
             "insert",
         );

@@ -107,6 +107,14 @@ CREATE TABLE key_tags (
 ) WITHOUT ROWID;
 CREATE INDEX key_tags_by_tag ON key_tags (tag_key, tag_value);
 ",
+    // 5: key pairs. Existing keys are AES_256 ENCRYPT_DECRYPT; a key pair's
+    // version-1 `key_material.wrapped` holds its sealed private key
+    // (kms-crypto blob 0x06) instead of an RFC 5649 wrap.
+    r"
+ALTER TABLE keys ADD COLUMN key_spec TEXT NOT NULL DEFAULT 'AES_256';
+ALTER TABLE keys ADD COLUMN key_usage TEXT NOT NULL DEFAULT 'ENCRYPT_DECRYPT'
+    CHECK (key_usage IN ('ENCRYPT_DECRYPT', 'SIGN_VERIFY'));
+",
 ];
 
 /// Applies every migration the file has not seen yet.

@@ -18,9 +18,9 @@ use kms_core::ports::{
     KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortError,
     PortResult, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
-use kms_core::ports::{KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
+use kms_core::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
-use kms_model::{CertificateRecord, KeystoreRef, KeystoreType};
+use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreRef, KeystoreType};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use zeroize::Zeroizing;
 
@@ -493,11 +493,13 @@ type KeyRow = (
     (String, String, String, String, String, String, String),
     (i64, i64, Option<i64>),
     (bool, i64, Option<i64>, i64),
+    (String, String),
 );
 
 const KEY_COLUMNS: &str = "key_id, domain_id, project_id, alias, description, keystore_id, state,
      current_version, create_time, deletion_time,
-     rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations";
+     rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
+     key_spec, key_usage";
 
 fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
     Ok((
@@ -512,6 +514,7 @@ fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
         ),
         (r.get(7)?, r.get(8)?, r.get(9)?),
         (r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?),
+        (r.get(14)?, r.get(15)?),
     ))
 }
 
@@ -520,6 +523,7 @@ fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
         (key_id, domain_id, project_id, alias, description, keystore_id, state),
         (ver, ct, dt),
         (rot_enabled, rot_interval, rot_last, rot_count),
+        (spec, usage),
     ) = row;
     let corrupt = |what: &'static str| PortError::corrupt(what);
     Ok(KeyRecord {
@@ -542,6 +546,8 @@ fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
             rotations: u32::try_from(rot_count)
                 .map_err(|_| corrupt("bad rotation count in database"))?,
         },
+        spec: CmkSpec::parse(&spec).map_err(|_| corrupt("bad key spec in database"))?,
+        usage: KeyUsage::parse(&usage).map_err(|_| corrupt("bad key usage in database"))?,
     })
 }
 
@@ -549,7 +555,7 @@ impl MasterKeyStore for SqliteStore {
     fn insert_key(
         &self,
         record: &KeyRecord,
-        material: &WrappedMasterKey,
+        material: &KeyMaterial,
     ) -> Result<(), InsertKeyError> {
         let dedicated =
             KeystoreRef::is_dedicated_id(&record.keystore_id).then_some(&record.keystore_id);
@@ -558,8 +564,9 @@ impl MasterKeyStore for SqliteStore {
             tx.prepare_cached(
                 "INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
                                    dedicated_keystore_id, state, current_version, create_time, deletion_time,
-                                   rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                   rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
+                                   key_spec, key_usage)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 record.key_id,
@@ -577,6 +584,8 @@ impl MasterKeyStore for SqliteStore {
                 record.rotation.interval_days,
                 record.rotation.last_rotation_time.map(|t| t.0),
                 record.rotation.rotations,
+                record.spec.as_str(),
+                record.usage.as_str(),
             ])?;
             tx.prepare_cached("INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)")?
                 .execute(params![record.key_id, record.current_version, material.as_bytes()])?;
@@ -649,19 +658,22 @@ impl MasterKeyStore for SqliteStore {
         query: &KeyListQuery,
     ) -> PortResult<(u64, Vec<KeyRecord>)> {
         // ?2: the state filter (NULL: any); ?3: the instant at which keys
-        // pending deletion with an earlier deletion time are gone.
+        // pending deletion with an earlier deletion time are gone; ?4: the
+        // spec filter (NULL: any).
         const MATCH: &str = "project_id = ?1 AND (?2 IS NULL OR state = ?2)
-             AND NOT (state = '4' AND deletion_time IS NOT NULL AND deletion_time <= ?3)";
+             AND NOT (state = '4' AND deletion_time IS NOT NULL AND deletion_time <= ?3)
+             AND (?4 IS NULL OR key_spec = ?4)";
         let state = query.state.map(KeyState::as_str);
+        let spec = query.spec.map(CmkSpec::as_str);
         let live_at = query.live_at.0;
         let (total, rows) = self
             .read(|c| {
                 let total: i64 = c
                     .prepare_cached(&format!("SELECT COUNT(*) FROM keys WHERE {MATCH}"))?
-                    .query_row(params![project_id, state, live_at], |r| r.get(0))?;
+                    .query_row(params![project_id, state, live_at, spec], |r| r.get(0))?;
                 let mut stmt = c.prepare_cached(&format!(
                     "SELECT {KEY_COLUMNS} FROM keys WHERE {MATCH}
-                     ORDER BY create_time, key_id LIMIT ?4 OFFSET ?5"
+                     ORDER BY create_time, key_id LIMIT ?5 OFFSET ?6"
                 ))?;
                 let rows = stmt
                     .query_map(
@@ -669,6 +681,7 @@ impl MasterKeyStore for SqliteStore {
                             project_id,
                             state,
                             live_at,
+                            spec,
                             to_i64(query.limit),
                             to_i64(query.offset)
                         ],

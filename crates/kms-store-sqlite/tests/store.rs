@@ -48,7 +48,7 @@ fn everything_survives_reopen() {
     {
         let store = SqliteStore::open(&path).unwrap();
         store.insert_keystore(&ks).unwrap();
-        store.insert_key(&k, &w).unwrap();
+        store.insert_key(&k, &w.clone().into()).unwrap();
         store.insert_certificate(&c).unwrap();
         store.insert_pin_verifier(DOMAIN, &id(1), &v).unwrap();
         assert!(
@@ -106,7 +106,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     {
         let store = SqliteStore::open(&path).unwrap();
         store
-            .insert_key(&key(1, PROJECT, "old", "0"), &wrapped(&id(1), 1, 1))
+            .insert_key(&key(1, PROJECT, "old", "0"), &wrapped(&id(1), 1, 1).into())
             .unwrap();
     }
     let conn = rusqlite::Connection::open(&path).unwrap();

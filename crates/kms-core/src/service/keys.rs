@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use kms_crypto::MasterKey;
+use kms_crypto::{MasterKey, SigningKey, SigningKeySpec};
 use kms_model::{
-    ApiError, CancelKeyDeletionResponseBody, CreateKeyRequest, CreateKeyRequestBody,
+    ApiError, CancelKeyDeletionResponseBody, CmkSpec, KeySpecFilter, KeyUsage, CreateKeyRequest, CreateKeyRequestBody,
     CreateKeyResponseBody, ErrorCode, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyId, KeyInfo,
     KeyStateInfo, KeyStateResponseBody, KeystoreRef, ListKeyDetailResponseBody, ListKeysRequest,
     ListKeysRequestBody, ListKeysResponseBody, OperateKeyRequest, OperateKeyRequestBody,
@@ -16,9 +16,21 @@ use kms_model::{
 
 use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
 use crate::ports::{
-    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyRecord, KeyRotation, KeyState,
+    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyRecord, KeyRotation, KeyState,
     KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
 };
+
+/// The kms-crypto spec of a key pair; `None` for a symmetric key.
+pub(super) fn signing_spec(spec: CmkSpec) -> Option<SigningKeySpec> {
+    match spec {
+        CmkSpec::Aes256 => None,
+        CmkSpec::Rsa2048 => Some(SigningKeySpec::Rsa2048),
+        CmkSpec::Rsa3072 => Some(SigningKeySpec::Rsa3072),
+        CmkSpec::Rsa4096 => Some(SigningKeySpec::Rsa4096),
+        CmkSpec::EcP256 => Some(SigningKeySpec::EcP256),
+        CmkSpec::EcP384 => Some(SigningKeySpec::EcP384),
+    }
+}
 
 /// A key pending deletion whose deletion time has come: gone.
 pub(super) fn is_gone(k: &KeyRecord, now: Timestamp) -> bool {
@@ -54,13 +66,30 @@ impl Kms {
         let req = CreateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
         let key_id = self.new_id().map_err(kms_internal)?;
-        let key = MasterKey::generate(&mut EntropyRng(&*self.ports.entropy), &key_id, 1)
-            .map_err(kms_internal)?;
-        let wrapped = self
-            .ports
-            .root_keys
-            .wrap_master_key(&keystore_id, &key)
-            .map_err(root_key_error)?;
+        // A symmetric key is kept (and cached) as its unwrapped material; a
+        // key pair only sealed, opened per use.
+        let (material, master) = match signing_spec(req.key_spec) {
+            None => {
+                let key = MasterKey::generate(&mut EntropyRng(&*self.ports.entropy), &key_id, 1)
+                    .map_err(kms_internal)?;
+                let wrapped = self
+                    .ports
+                    .root_keys
+                    .wrap_master_key(&keystore_id, &key)
+                    .map_err(root_key_error)?;
+                (KeyMaterial::Wrapped(wrapped), Some(key))
+            }
+            Some(spec) => {
+                let pair = SigningKey::generate(spec, &mut EntropyRng(&*self.ports.entropy))
+                    .map_err(kms_internal)?;
+                let sealed = self
+                    .ports
+                    .root_keys
+                    .seal_key_pair(&keystore_id, &key_id, &*self.ports.entropy, &pair)
+                    .map_err(root_key_error)?;
+                (KeyMaterial::SealedKeyPair(sealed), None)
+            }
+        };
         let record = KeyRecord {
             key_id: key_id.clone(),
             domain_id: caller.domain_id.clone(),
@@ -73,11 +102,13 @@ impl Kms {
             create_time: self.ports.clock.now(),
             deletion_time: None,
             rotation: KeyRotation::default(),
+            spec: req.key_spec,
+            usage: req.key_usage,
         };
-        let mut inserted = self.ports.keys.insert_key(&record, &wrapped);
+        let mut inserted = self.ports.keys.insert_key(&record, &material);
         if inserted == Err(InsertKeyError::AliasTaken) && self.purge_gone_keys()? {
             // The alias may have been held by a key already gone.
-            inserted = self.ports.keys.insert_key(&record, &wrapped);
+            inserted = self.ports.keys.insert_key(&record, &material);
         }
         match inserted {
             Ok(()) => {}
@@ -92,7 +123,9 @@ impl Kms {
             }
             Err(e) => return Err(kms_internal(e)),
         }
-        self.master_keys.insert(key);
+        if let Some(key) = master {
+            self.master_keys.insert(key);
+        }
         Ok(CreateKeyResponseBody {
             key_info: KeyInfo {
                 key_id,
@@ -171,15 +204,40 @@ impl Kms {
         Ok(ks)
     }
 
-    /// A key usable for cryptography: exists in the project, enabled, its
-    /// keystore enabled, the PIN (if presented) verified.
+    /// A symmetric key usable for encryption: see
+    /// [`Kms::usable_key_for`].
     pub(super) fn usable_key(
         &self,
         caller: &Caller,
         key_id: &KeyId,
         pin: Option<&PresentedPin>,
     ) -> Res<Arc<KeyRecord>> {
+        self.usable_key_for(caller, key_id, pin, KeyUsage::EncryptDecrypt)
+    }
+
+    /// A key usable for cryptography: exists in the project, has `usage`
+    /// (else KMS.0308), enabled, its keystore enabled, the PIN (if
+    /// presented) verified.
+    pub(super) fn usable_key_for(
+        &self,
+        caller: &Caller,
+        key_id: &KeyId,
+        pin: Option<&PresentedPin>,
+        usage: KeyUsage,
+    ) -> Res<Arc<KeyRecord>> {
         let key = self.find_key(caller, key_id)?;
+        if key.usage != usage {
+            return Err(ApiError::new(
+                ErrorCode::KmsInvalidParameter,
+                format!(
+                    "key {} is a {} key for {}, not {}",
+                    key.key_id,
+                    key.spec.as_str(),
+                    key.usage.as_str(),
+                    usage.as_str()
+                ),
+            ));
+        }
         match key.state {
             KeyState::Enabled => {}
             KeyState::Disabled => {
@@ -367,8 +425,8 @@ impl Kms {
             domain_id: k.domain_id.clone(),
             key_alias: k.alias.clone(),
             realm: self.config.region_id.clone(),
-            key_spec: "AES_256".to_owned(),
-            key_usage: "ENCRYPT_DECRYPT".to_owned(),
+            key_spec: k.spec.as_str().to_owned(),
+            key_usage: k.usage.as_str().to_owned(),
             key_description: k.description.clone(),
             creation_date: k.create_time.0.to_string(),
             scheduled_deletion_date: k.deletion_time.map(|t| t.0.to_string()).unwrap_or_default(),
@@ -435,14 +493,21 @@ impl Kms {
                     Some(_) => None,
                     None => Some(None),
                 };
-                let (total, page) = match state {
-                    Some(state) if req.key_spec.matches("AES_256") => self
+                // `ALL`: any spec; a documented spec this service never
+                // creates (SM4, SM2): no key.
+                let spec = match req.key_spec {
+                    KeySpecFilter::All => Some(None),
+                    KeySpecFilter::Only(name) => CmkSpec::parse(name).ok().map(Some),
+                };
+                let (total, page) = match (state, spec) {
+                    (Some(state), Some(spec)) => self
                         .ports
                         .keys
                         .list_keys(
                             &caller.project_id,
                             &KeyListQuery {
                                 state,
+                                spec,
                                 live_at: self.ports.clock.now(),
                                 offset: req.marker,
                                 limit: req.limit,

@@ -26,6 +26,7 @@ mod keystores;
 mod pins;
 mod random;
 mod rotation;
+mod signing;
 mod tags;
 
 /// Settings of the core that are not ports.
@@ -93,6 +94,9 @@ fn root_key_error(e: RootKeyError) -> ApiError {
     let code = match e {
         RootKeyError::BadGateway | RootKeyError::Unavailable(_) => ErrorCode::KmsBadGateway,
         RootKeyError::Timeout => ErrorCode::KmsGatewayTimeout,
+        RootKeyError::Unsupported(why) => {
+            return ApiError::new(ErrorCode::KmsKeystoreNotSupported, why);
+        }
         _ => ErrorCode::KmsInternal,
     };
     ApiError::bare(code).with_cause(e)

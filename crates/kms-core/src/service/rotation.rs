@@ -14,14 +14,25 @@ use super::{Kms, Res, Resource, kms_internal, root_key_error};
 use crate::ports::{Caller, EntropyRng, KeyState, RotateKeyError};
 
 impl Kms {
-    /// A key whose rotation may be changed: exists, enabled (KMS.0209
-    /// disabled, KMS.0210 pending deletion).
+    /// A key whose rotation may be changed: exists, symmetric (a key pair
+    /// does not rotate: KMS.0308), enabled (KMS.0209 disabled, KMS.0210
+    /// pending deletion).
     fn rotatable_key(
         &self,
         caller: &Caller,
         key_id: &KeyId,
     ) -> Res<std::sync::Arc<crate::ports::KeyRecord>> {
         let key = self.find_key(caller, key_id)?;
+        if key.spec.is_asymmetric() {
+            return Err(ApiError::new(
+                ErrorCode::KmsInvalidParameter,
+                format!(
+                    "key {} is a {} key pair: only AES_256 keys rotate",
+                    key.key_id,
+                    key.spec.as_str()
+                ),
+            ));
+        }
         match key.state {
             KeyState::Enabled => Ok(key),
             KeyState::Disabled => Err(ApiError::new(ErrorCode::KmsKeyDisabled, key.key_id.clone())),

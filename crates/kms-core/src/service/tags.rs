@@ -220,6 +220,7 @@ impl Kms {
                         req.resource_name.as_deref(),
                         &KeyListQuery {
                             state: None,
+                            spec: None,
                             live_at: self.ports.clock.now(),
                             offset,
                             limit,

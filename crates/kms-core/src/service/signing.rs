@@ -1,0 +1,177 @@
+//! Key pairs: sign, verify (validate-signature) and get-publickey.
+
+use base64ct::Encoding as _;
+use kms_crypto::{Message, SigningAlgorithm as Alg, SigningKey};
+use kms_model::{
+    ApiError, ErrorCode, KeyUsage, MessageType, OperateKeyRequest, OperateKeyRequestBody,
+    ShowPublicKeyResponseBody, SignRequest, SignRequestBody, SignResponseBody, SigningAlgorithm,
+    ValidateSignatureRequest, ValidateSignatureResponseBody, VerifyRequestBody,
+};
+
+use super::keys::signing_spec;
+use super::{Kms, Res, Resource, kms_internal, root_key_error};
+use crate::ports::{Caller, EntropyRng, KeyRecord};
+
+/// The kms-crypto algorithm of a wire algorithm.
+fn crypto_alg(a: SigningAlgorithm) -> Alg {
+    use kms_crypto::HashAlg::{Sha256, Sha384, Sha512};
+    match a {
+        SigningAlgorithm::RsaPssSha256 => Alg::RsaPss(Sha256),
+        SigningAlgorithm::RsaPssSha384 => Alg::RsaPss(Sha384),
+        SigningAlgorithm::RsaPssSha512 => Alg::RsaPss(Sha512),
+        SigningAlgorithm::RsaPkcs1Sha256 => Alg::RsaPkcs1v15(Sha256),
+        SigningAlgorithm::RsaPkcs1Sha384 => Alg::RsaPkcs1v15(Sha384),
+        SigningAlgorithm::RsaPkcs1Sha512 => Alg::RsaPkcs1v15(Sha512),
+        SigningAlgorithm::EcdsaSha256 => Alg::Ecdsa(Sha256),
+        SigningAlgorithm::EcdsaSha384 => Alg::Ecdsa(Sha384),
+        SigningAlgorithm::EcdsaSha512 => Alg::Ecdsa(Sha512),
+    }
+}
+
+fn message(t: MessageType, m: &[u8]) -> Message<'_> {
+    match t {
+        MessageType::Digest => Message::Digest(m),
+        MessageType::Raw => Message::Raw(m),
+    }
+}
+
+/// A caller mistake kms-crypto reports (the request model checks the same
+/// rules first, so these are the algorithm-to-spec pairing).
+fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> ApiError {
+    match e {
+        kms_crypto::Error::AlgorithmMismatch => ApiError::new(
+            ErrorCode::KmsInvalidParameter,
+            format!(
+                "signing_algorithm {} does not fit a {} key",
+                alg.as_str(),
+                key.spec.as_str()
+            ),
+        ),
+        kms_crypto::Error::InvalidDigestLength { .. }
+        | kms_crypto::Error::InvalidMessageLength { .. } => {
+            ApiError::new(ErrorCode::KmsInvalidParameter, format!("message: {e}"))
+        }
+        e => kms_internal(e),
+    }
+}
+
+impl Kms {
+    /// The private key of a key pair, opened through the root-key provider.
+    fn key_pair(&self, key: &KeyRecord) -> Res<SigningKey> {
+        let spec = signing_spec(key.spec).ok_or_else(|| {
+            ApiError::new(ErrorCode::KmsInvalidParameter, "not a key pair")
+        })?;
+        let sealed = self
+            .ports
+            .keys
+            .get_key_material(&key.key_id, 1)
+            .map_err(kms_internal)?
+            .ok_or_else(|| ApiError::new(ErrorCode::KmsInternal, "key pair material missing"))?;
+        self.ports
+            .root_keys
+            .open_key_pair(&key.keystore_id, &key.key_id, spec, &sealed)
+            .map_err(root_key_error)
+    }
+
+    /// `POST /v1.0/{project_id}/kms/sign`: signs a digest or a message
+    /// with an enabled key pair (`SIGN_VERIFY`).
+    ///
+    /// # Errors
+    /// Validation errors; unknown (KMS.0207), disabled (KMS.0209) or
+    /// pending-deletion (KMS.0210) key; a symmetric key, or an algorithm
+    /// that does not fit the key (KMS.0308).
+    pub fn sign(&self, caller: &Caller, body: &SignRequestBody) -> Res<SignResponseBody> {
+        self.audited(
+            caller,
+            "sign",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = SignRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key =
+                    self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                let pair = self.key_pair(&key)?;
+                let sig = pair
+                    .sign(
+                        crypto_alg(req.signing_algorithm),
+                        message(req.message_type, &req.message),
+                        &mut EntropyRng(&*self.ports.entropy),
+                    )
+                    .map_err(|e| sign_error(&key, req.signing_algorithm, e))?;
+                Ok(SignResponseBody {
+                    key_id: key.key_id.clone(),
+                    signature: base64ct::Base64::encode_string(&sig),
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/verify` (the SDK's
+    /// `validate_signature`): `signature_valid` `"true"` or `"false"`.
+    ///
+    /// # Errors
+    /// As [`Kms::sign`]. A signature that does not verify is not an error.
+    pub fn validate_signature(
+        &self,
+        caller: &Caller,
+        body: &VerifyRequestBody,
+    ) -> Res<ValidateSignatureResponseBody> {
+        self.audited(
+            caller,
+            "validate-signature",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = ValidateSignatureRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key =
+                    self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                let pair = self.key_pair(&key)?;
+                let valid = pair
+                    .public_key()
+                    .verify(
+                        crypto_alg(req.signing_algorithm),
+                        message(req.message_type, &req.message),
+                        &req.signature,
+                    )
+                    .map_err(|e| sign_error(&key, req.signing_algorithm, e))?;
+                Ok(ValidateSignatureResponseBody {
+                    key_id: key.key_id.clone(),
+                    signature_valid: valid.to_string(),
+                })
+            },
+        )
+    }
+
+    /// `POST /v1.0/{project_id}/kms/get-publickey`: the public key of an
+    /// enabled key pair, PEM SubjectPublicKeyInfo.
+    ///
+    /// # Errors
+    /// Bad `key_id`; unknown, disabled or pending-deletion key; a
+    /// symmetric key (KMS.0308).
+    pub fn get_public_key(
+        &self,
+        caller: &Caller,
+        body: &OperateKeyRequestBody,
+    ) -> Res<ShowPublicKeyResponseBody> {
+        self.audited(
+            caller,
+            "get-publickey",
+            Resource::Named(&body.key_id),
+            body.sequence.as_deref(),
+            || {
+                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let key =
+                    self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                let pem = self
+                    .key_pair(&key)?
+                    .public_key()
+                    .to_pem()
+                    .map_err(kms_internal)?;
+                Ok(ShowPublicKeyResponseBody {
+                    key_id: key.key_id.clone(),
+                    public_key: pem,
+                })
+            },
+        )
+    }
+}
