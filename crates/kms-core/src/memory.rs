@@ -171,11 +171,7 @@ impl KeystoreStore for MemoryStore {
 }
 
 impl MasterKeyStore for MemoryStore {
-    fn insert_key(
-        &self,
-        record: &KeyRecord,
-        material: &KeyMaterial,
-    ) -> Result<(), InsertKeyError> {
+    fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial) -> Result<(), InsertKeyError> {
         let mut s = self.state.write().map_err(poisoned)?;
         if s.keys.contains_key(&record.key_id) {
             return Err(id_taken("key").into());

@@ -614,8 +614,7 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
     ///
     /// # Errors
     /// Which rule failed, or a backend failure.
-    fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial)
-    -> Result<(), InsertKeyError>;
+    fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial) -> Result<(), InsertKeyError>;
 
     /// The project's key with this id (another project's key is `None`).
     /// Shared (`Arc`) so an in-memory or caching adapter hands it out

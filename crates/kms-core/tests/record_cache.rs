@@ -27,7 +27,11 @@ struct Gate {
 }
 
 impl MasterKeyStore for Gate {
-    fn insert_key(&self, r: &KeyRecord, m: &kms_core::ports::KeyMaterial) -> Result<(), InsertKeyError> {
+    fn insert_key(
+        &self,
+        r: &KeyRecord,
+        m: &kms_core::ports::KeyMaterial,
+    ) -> Result<(), InsertKeyError> {
         self.inner.insert_key(r, m)
     }
     fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {

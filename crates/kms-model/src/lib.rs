@@ -13,6 +13,7 @@ pub use domain::{
     KeyAlias, KeyId, KeySpec, KeystoreAlias, KeystoreId, KeystoreRef, KeystoreType, MAX_AAD_BYTES,
     MAX_PEM_BYTES, PemText, PinType, Sequence, decode_hex,
 };
+pub use domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
 pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
@@ -35,14 +36,11 @@ pub use request::{
     DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
     MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
 };
+pub use request::{
+    MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, SignRequest, ValidateSignatureRequest,
+};
 pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
 pub use wire::CreateKmsTagRequestBody;
-pub use wire::{
-    ShowPublicKeyResponseBody, SignRequestBody, SignResponseBody, ValidateSignatureResponseBody,
-    VerifyRequestBody,
-};
-pub use request::{MAX_SIGNATURE_BYTES, MAX_SIGN_MESSAGE_BYTES, SignRequest, ValidateSignatureRequest};
-pub use domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
 pub use wire::ListKmsTagsResponseBody;
 pub use wire::{
     ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
@@ -74,4 +72,8 @@ pub use wire::{ReEncryptRequestBody, ReEncryptResponseBody};
 pub use wire::{
     RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
     UpdateKeyRotationIntervalRequestBody,
+};
+pub use wire::{
+    ShowPublicKeyResponseBody, SignRequestBody, SignResponseBody, ValidateSignatureResponseBody,
+    VerifyRequestBody,
 };

@@ -11,11 +11,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-use crate::domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
 use crate::domain::{
     Aad, CertificateName, CertificateScope, ClusterId, DatakeyLength, KeyAlias, KeyId,
     KeystoreAlias, KeystoreRef, KeystoreType, PemText, PinType, Sequence, decode_hex,
 };
+use crate::domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
 use crate::error::{ApiError, Result, Rule, ValidationError};
 use crate::wire::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
@@ -1861,10 +1861,7 @@ pub const MAX_SIGN_MESSAGE_BYTES: usize = 4096;
 /// signature is 512 bytes).
 pub const MAX_SIGNATURE_BYTES: usize = 512;
 
-fn ser_base64<S: serde::Serializer>(
-    bytes: &[u8],
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
+fn ser_base64<S: serde::Serializer>(bytes: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
     use base64ct::Encoding as _;
     s.serialize_str(&base64ct::Base64::encode_string(bytes))
 }
@@ -1878,7 +1875,10 @@ fn base64_field(field: &'static str, s: &str, max: usize) -> Result<Vec<u8>> {
     // 4 characters per 3 bytes, padded.
     let max_chars = max.div_ceil(3) * 4;
     if s.len() > max_chars {
-        return Err(ValidationError::new(field, Rule::TooLong { max: max_chars }));
+        return Err(ValidationError::new(
+            field,
+            Rule::TooLong { max: max_chars },
+        ));
     }
     let bytes = base64ct::Base64::decode_vec(s).map_err(|_| {
         ValidationError::new(
@@ -1893,7 +1893,13 @@ fn base64_field(field: &'static str, s: &str, max: usize) -> Result<Vec<u8>> {
         return Err(ValidationError::new(field, Rule::Empty));
     }
     if bytes.len() > max {
-        return Err(ValidationError::new(field, Rule::OutOfRange { min: 1, max: max as u64 }));
+        return Err(ValidationError::new(
+            field,
+            Rule::OutOfRange {
+                min: 1,
+                max: max as u64,
+            },
+        ));
     }
     Ok(bytes)
 }

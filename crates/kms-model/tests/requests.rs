@@ -456,15 +456,37 @@ fn pin_and_key_requests() {
         assert!(CreateKeyRequest::from_json(body.to_string().as_bytes()).is_ok());
         // Asymmetric encryption is not served; EC keys never encrypt.
         let body = json!({"key_alias":"k1","key_spec":spec,"key_usage":"ENCRYPT_DECRYPT"});
-        assert_eq!(err(op, &body).code(), ErrorCode::KmsInvalidParameter, "{spec}");
+        assert_eq!(
+            err(op, &body).code(),
+            ErrorCode::KmsInvalidParameter,
+            "{spec}"
+        );
     }
     for (body, code) in [
-        (json!({"key_alias":"k1","key_usage":"SIGN_VERIFY"}), ErrorCode::KmsInvalidParameter),
-        (json!({"key_alias":"k1","key_spec":"SM2"}), ErrorCode::KmsInvalidParameter),
-        (json!({"key_alias":"k1","key_spec":"HMAC_256"}), ErrorCode::KmsInvalidParameter),
-        (json!({"key_alias":"k1","key_spec":"RSA_1024"}), ErrorCode::KmsInvalidKeySpec),
-        (json!({"key_alias":"k1","key_spec":""}), ErrorCode::KmsInvalidKeySpec),
-        (json!({"key_alias":"k1","key_usage":"SIGN"}), ErrorCode::KmsInvalidParameter),
+        (
+            json!({"key_alias":"k1","key_usage":"SIGN_VERIFY"}),
+            ErrorCode::KmsInvalidParameter,
+        ),
+        (
+            json!({"key_alias":"k1","key_spec":"SM2"}),
+            ErrorCode::KmsInvalidParameter,
+        ),
+        (
+            json!({"key_alias":"k1","key_spec":"HMAC_256"}),
+            ErrorCode::KmsInvalidParameter,
+        ),
+        (
+            json!({"key_alias":"k1","key_spec":"RSA_1024"}),
+            ErrorCode::KmsInvalidKeySpec,
+        ),
+        (
+            json!({"key_alias":"k1","key_spec":""}),
+            ErrorCode::KmsInvalidKeySpec,
+        ),
+        (
+            json!({"key_alias":"k1","key_usage":"SIGN"}),
+            ErrorCode::KmsInvalidParameter,
+        ),
     ] {
         assert_eq!(err(op, &body).code(), code, "{body}");
     }
@@ -567,7 +589,10 @@ fn sign_and_verify_bodies() {
     let raw = |n: usize| json!({"key_id":KEY,"message":b64(n),"signing_algorithm":"ECDSA_SHA_256","message_type":"RAW"});
     assert_eq!(sign(&raw(4096)).unwrap().message.len(), 4096);
     assert_eq!(sign(&raw(1)).unwrap().message_type, MessageType::Raw);
-    assert_eq!(sign(&raw(4097)).unwrap_err().to_kms().code(), ErrorCode::KmsInvalidParameter);
+    assert_eq!(
+        sign(&raw(4097)).unwrap_err().to_kms().code(),
+        ErrorCode::KmsInvalidParameter
+    );
 
     let base = json!({"key_id":KEY,"message":b64(32),"signing_algorithm":"ECDSA_SHA_256"});
     let with = |k: &str, v: Value| {
@@ -578,13 +603,34 @@ fn sign_and_verify_bodies() {
     for (body, code) in [
         (with("key_id", json!("nope")), ErrorCode::KmsInvalidKeyId),
         (with("message", json!("")), ErrorCode::KmsInvalidParameter),
-        (with("message", json!("not base64!")), ErrorCode::KmsInvalidParameter),
-        (with("signing_algorithm", json!("")), ErrorCode::KmsMissingParameter),
-        (with("signing_algorithm", json!("SM2DSA_SM3")), ErrorCode::KmsInvalidParameter),
-        (with("signing_algorithm", json!("ECDSA")), ErrorCode::KmsInvalidParameter),
-        (with("message_type", json!("HEX")), ErrorCode::KmsInvalidParameter),
-        (with("sequence", json!("short")), ErrorCode::KmsInvalidSequence),
-        (json!({"key_id":KEY,"message":b64(32)}), ErrorCode::KmsMissingParameter),
+        (
+            with("message", json!("not base64!")),
+            ErrorCode::KmsInvalidParameter,
+        ),
+        (
+            with("signing_algorithm", json!("")),
+            ErrorCode::KmsMissingParameter,
+        ),
+        (
+            with("signing_algorithm", json!("SM2DSA_SM3")),
+            ErrorCode::KmsInvalidParameter,
+        ),
+        (
+            with("signing_algorithm", json!("ECDSA")),
+            ErrorCode::KmsInvalidParameter,
+        ),
+        (
+            with("message_type", json!("HEX")),
+            ErrorCode::KmsInvalidParameter,
+        ),
+        (
+            with("sequence", json!("short")),
+            ErrorCode::KmsInvalidSequence,
+        ),
+        (
+            json!({"key_id":KEY,"message":b64(32)}),
+            ErrorCode::KmsMissingParameter,
+        ),
     ] {
         assert_eq!(sign(&body).unwrap_err().to_kms().code(), code, "{body}");
     }
@@ -600,9 +646,18 @@ fn sign_and_verify_bodies() {
         verify(&b)
     };
     assert_eq!(v(json!(b64(512))).unwrap().signature.len(), 512);
-    assert_eq!(v(json!(b64(71))).unwrap().signing_algorithm, SigningAlgorithm::EcdsaSha256);
+    assert_eq!(
+        v(json!(b64(71))).unwrap().signing_algorithm,
+        SigningAlgorithm::EcdsaSha256
+    );
     for sig in [json!(b64(513)), json!(""), json!("***")] {
-        assert_eq!(v(sig).unwrap_err().to_kms().code(), ErrorCode::KmsInvalidParameter);
+        assert_eq!(
+            v(sig).unwrap_err().to_kms().code(),
+            ErrorCode::KmsInvalidParameter
+        );
     }
-    assert_eq!(verify(&base).unwrap_err().to_kms().code(), ErrorCode::KmsMissingParameter);
+    assert_eq!(
+        verify(&base).unwrap_err().to_kms().code(),
+        ErrorCode::KmsMissingParameter
+    );
 }

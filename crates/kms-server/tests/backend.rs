@@ -10,7 +10,8 @@ use std::time::Duration;
 use axum::body::{Body, to_bytes};
 use axum::http::Request;
 use kms_core::ports::{
-    Caller, InsertKeyError, KeyMaterial, KeyRecord, KeyState, MasterKeyStore, PortError, PortResult, Timestamp,
+    Caller, InsertKeyError, KeyMaterial, KeyRecord, KeyState, MasterKeyStore, PortError,
+    PortResult, Timestamp,
 };
 use kms_core::{CoreConfig, Kms};
 use kms_crypto::WrappedMasterKey;

@@ -28,8 +28,9 @@ use std::thread;
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory, ClusterInfo,
     DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
-    KeyMaterial, KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
-    PinVerifierStore, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
+    KeyMaterial, KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState, KeystoreStore,
+    MasterKeyStore, PinVerifierStore, RotateKeyError, StoredCertificate, Timestamp,
+    UpdateKeyAliasError,
 };
 use kms_core::ports::{KeyTagStore, TagFilter, TagWriteError};
 use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
@@ -735,7 +736,8 @@ pub fn delete_keystore_outcomes(new: &dyn Fn() -> StoreSet) {
     );
     let k = key(3, OTHER_PROJECT, "k", &id(2));
     ok(
-        s.keys.insert_key(&k, &KeyMaterial::from(wrapped(&id(3), 1, 3))),
+        s.keys
+            .insert_key(&k, &KeyMaterial::from(wrapped(&id(3), 1, 3))),
         "key in the keystore",
     );
     assert_eq!(
@@ -756,8 +758,10 @@ pub fn delete_keystore_outcomes(new: &dyn Fn() -> StoreSet) {
 pub fn insert_key_needs_existing_dedicated_keystore(new: &dyn Fn() -> StoreSet) {
     let s = new();
     assert_eq!(
-        s.keys
-            .insert_key(&key(1, PROJECT, "a", &id(99)), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        s.keys.insert_key(
+            &key(1, PROJECT, "a", &id(99)),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1))
+        ),
         Err(InsertKeyError::KeystoreGone),
         "unknown dedicated keystore"
     );
@@ -782,8 +786,10 @@ pub fn insert_key_needs_existing_dedicated_keystore(new: &dyn Fn() -> StoreSet) 
         DeleteKeystoreOutcome::Deleted
     );
     assert_eq!(
-        s.keys
-            .insert_key(&key(6, PROJECT, "b", &id(5)), &KeyMaterial::from(wrapped(&id(6), 1, 1))),
+        s.keys.insert_key(
+            &key(6, PROJECT, "b", &id(5)),
+            &KeyMaterial::from(wrapped(&id(6), 1, 1))
+        ),
         Err(InsertKeyError::KeystoreGone),
         "deleted dedicated keystore"
     );
@@ -812,8 +818,10 @@ pub fn count_keys_in_keystore_counts_every_project(new: &dyn Fn() -> StoreSet) {
         );
     }
     ok(
-        s.keys
-            .insert_key(&key(13, PROJECT, "k13", "0"), &KeyMaterial::from(wrapped(&id(13), 1, 1))),
+        s.keys.insert_key(
+            &key(13, PROJECT, "k13", "0"),
+            &KeyMaterial::from(wrapped(&id(13), 1, 1)),
+        ),
         "key",
     );
     assert_eq!(ok(s.keys.count_keys_in_keystore(&id(1)), "count"), 2);
@@ -853,8 +861,10 @@ pub fn key_round_trip(new: &dyn Fn() -> StoreSet) {
     ];
     for r in &records {
         ok(
-            s.keys
-                .insert_key(r, &KeyMaterial::from(wrapped(&r.key_id, r.current_version, 9))),
+            s.keys.insert_key(
+                r,
+                &KeyMaterial::from(wrapped(&r.key_id, r.current_version, 9)),
+            ),
             "insert key",
         );
     }
@@ -879,7 +889,11 @@ pub fn key_pair_round_trip_and_spec_filter(new: &dyn Fn() -> StoreSet) {
         "insert aes",
     );
     let mut pairs = Vec::new();
-    for (n, spec) in [(2, CmkSpec::Rsa2048), (3, CmkSpec::EcP256), (4, CmkSpec::Rsa2048)] {
+    for (n, spec) in [
+        (2, CmkSpec::Rsa2048),
+        (3, CmkSpec::EcP256),
+        (4, CmkSpec::Rsa2048),
+    ] {
         let k = KeyRecord {
             spec,
             usage: KeyUsage::SignVerify,
@@ -929,9 +943,21 @@ pub fn key_pair_round_trip_and_spec_filter(new: &dyn Fn() -> StoreSet) {
         key_ids(&page)
     };
     assert_eq!(only(None).len(), 4, "no spec filter: every key");
-    assert_eq!(only(Some(CmkSpec::Aes256)), vec![aes.key_id.clone()], "AES_256 only");
-    assert_eq!(only(Some(CmkSpec::Rsa2048)), vec![pairs[0].clone(), pairs[2].clone()], "RSA_2048 only");
-    assert_eq!(only(Some(CmkSpec::EcP256)), vec![pairs[1].clone()], "EC_P256 only");
+    assert_eq!(
+        only(Some(CmkSpec::Aes256)),
+        vec![aes.key_id.clone()],
+        "AES_256 only"
+    );
+    assert_eq!(
+        only(Some(CmkSpec::Rsa2048)),
+        vec![pairs[0].clone(), pairs[2].clone()],
+        "RSA_2048 only"
+    );
+    assert_eq!(
+        only(Some(CmkSpec::EcP256)),
+        vec![pairs[1].clone()],
+        "EC_P256 only"
+    );
     assert!(only(Some(CmkSpec::Rsa4096)).is_empty(), "no RSA_4096 key");
 }
 
@@ -961,9 +987,13 @@ pub fn key_material_per_version(new: &dyn Fn() -> StoreSet) {
     };
     let wa = wrapped(&id(1), 3, 1);
     let wb = wrapped(&id(2), 1, 2);
-    ok(s.keys.insert_key(&a, &KeyMaterial::from(wa.clone())), "insert a");
     ok(
-        s.keys.insert_key(&key(2, PROJECT, "b", "0"), &KeyMaterial::from(wb.clone())),
+        s.keys.insert_key(&a, &KeyMaterial::from(wa.clone())),
+        "insert a",
+    );
+    ok(
+        s.keys
+            .insert_key(&key(2, PROJECT, "b", "0"), &KeyMaterial::from(wb.clone())),
         "insert b",
     );
     assert_eq!(
@@ -1000,13 +1030,17 @@ pub fn key_material_per_version(new: &dyn Fn() -> StoreSet) {
 pub fn key_alias_unique_per_project(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
-        s.keys
-            .insert_key(&key(1, PROJECT, "alias", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        s.keys.insert_key(
+            &key(1, PROJECT, "alias", "0"),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1)),
+        ),
         "first",
     );
     assert_eq!(
-        s.keys
-            .insert_key(&key(2, PROJECT, "alias", "1"), &KeyMaterial::from(wrapped(&id(2), 1, 2))),
+        s.keys.insert_key(
+            &key(2, PROJECT, "alias", "1"),
+            &KeyMaterial::from(wrapped(&id(2), 1, 2))
+        ),
         Err(InsertKeyError::AliasTaken),
         "same alias, same project, other keystore"
     );
@@ -1033,13 +1067,16 @@ pub fn key_alias_unique_per_project(new: &dyn Fn() -> StoreSet) {
 pub fn key_insert_breaking_both_rules_inserts_nothing(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
-        s.keys
-            .insert_key(&key(1, PROJECT, "alias", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        s.keys.insert_key(
+            &key(1, PROJECT, "alias", "0"),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1)),
+        ),
         "first",
     );
-    let r = s
-        .keys
-        .insert_key(&key(2, PROJECT, "alias", &id(99)), &KeyMaterial::from(wrapped(&id(2), 1, 2)));
+    let r = s.keys.insert_key(
+        &key(2, PROJECT, "alias", &id(99)),
+        &KeyMaterial::from(wrapped(&id(2), 1, 2)),
+    );
     assert!(
         matches!(
             r,
@@ -1057,7 +1094,11 @@ pub fn key_insert_breaking_both_rules_inserts_nothing(new: &dyn Fn() -> StoreSet
 pub fn key_state_transitions(new: &dyn Fn() -> StoreSet) {
     let s = new();
     let rec = key(1, PROJECT, "a", "0");
-    ok(s.keys.insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 1, 1))), "insert");
+    ok(
+        s.keys
+            .insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        "insert",
+    );
     for (state, deletion) in [
         (KeyState::Disabled, None),
         (
@@ -1092,7 +1133,11 @@ pub fn key_state_transitions(new: &dyn Fn() -> StoreSet) {
 pub fn key_tenancy(new: &dyn Fn() -> StoreSet) {
     let s = new();
     let rec = key(1, PROJECT, "a", "0");
-    ok(s.keys.insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 1, 1))), "insert");
+    ok(
+        s.keys
+            .insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        "insert",
+    );
     assert_eq!(
         ok(s.keys.get_key(OTHER_PROJECT, &id(1)), "get"),
         None,
@@ -1623,9 +1668,10 @@ pub fn existing_id_is_never_overwritten(new: &dyn Fn() -> StoreSet) {
     let k = key(2, PROJECT, "first", "0");
     let w = wrapped(&id(2), 1, 1);
     ok(s.keys.insert_key(&k, &KeyMaterial::from(w.clone())), "key");
-    let again = s
-        .keys
-        .insert_key(&key(2, PROJECT, "second", "0"), &KeyMaterial::from(wrapped(&id(2), 1, 2)));
+    let again = s.keys.insert_key(
+        &key(2, PROJECT, "second", "0"),
+        &KeyMaterial::from(wrapped(&id(2), 1, 2)),
+    );
     assert!(again.is_err(), "a key with an existing id must be refused");
     assert_eq!(
         ok(s.keys.get_key(PROJECT, &id(2)), "get").as_deref(),
@@ -1689,7 +1735,12 @@ pub fn race_keystore_cluster(new: &dyn Fn() -> StoreSet) {
 pub fn race_key_alias(new: &dyn Fn() -> StoreSet) {
     let s = new();
     let keys = &*s.keys;
-    let results = race(|i| keys.insert_key(&key(i, PROJECT, "same", "0"), &KeyMaterial::from(wrapped(&id(i), 1, 1))));
+    let results = race(|i| {
+        keys.insert_key(
+            &key(i, PROJECT, "same", "0"),
+            &KeyMaterial::from(wrapped(&id(i), 1, 1)),
+        )
+    });
     one_winner(&results, &InsertKeyError::AliasTaken, "key alias");
     for (i, r) in results.iter().enumerate() {
         let stored = ok(keys.get_key(PROJECT, &id(i)), "get").is_some();
@@ -1882,11 +1933,17 @@ pub fn key_list_filters_paging_and_expiry(new: &dyn Fn() -> StoreSet) {
             create_time: Timestamp(ct),
             ..key(n, PROJECT, &format!("k{n}"), "0")
         };
-        ok(s.keys.insert_key(&k, &KeyMaterial::from(wrapped(&id(n), 1, 1))), "insert");
+        ok(
+            s.keys
+                .insert_key(&k, &KeyMaterial::from(wrapped(&id(n), 1, 1))),
+            "insert",
+        );
     }
     ok(
-        s.keys
-            .insert_key(&key(9, OTHER_PROJECT, "other", "0"), &KeyMaterial::from(wrapped(&id(9), 1, 1))),
+        s.keys.insert_key(
+            &key(9, OTHER_PROJECT, "other", "0"),
+            &KeyMaterial::from(wrapped(&id(9), 1, 1)),
+        ),
         "insert other project",
     );
     let (total, page) = ok(s.keys.list_keys(PROJECT, &query(None, t, 0, 100)), "list");
@@ -1961,13 +2018,17 @@ pub fn key_list_filters_paging_and_expiry(new: &dyn Fn() -> StoreSet) {
 pub fn key_alias_update(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
-        s.keys
-            .insert_key(&key(1, PROJECT, "one", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        s.keys.insert_key(
+            &key(1, PROJECT, "one", "0"),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1)),
+        ),
         "insert",
     );
     ok(
-        s.keys
-            .insert_key(&key(2, PROJECT, "two", "0"), &KeyMaterial::from(wrapped(&id(2), 1, 2))),
+        s.keys.insert_key(
+            &key(2, PROJECT, "two", "0"),
+            &KeyMaterial::from(wrapped(&id(2), 1, 2)),
+        ),
         "insert",
     );
     ok(
@@ -1992,8 +2053,10 @@ pub fn key_alias_update(new: &dyn Fn() -> StoreSet) {
         "an alias of another project is free",
     );
     ok(
-        s.keys
-            .insert_key(&key(4, PROJECT, "uno", "0"), &KeyMaterial::from(wrapped(&id(4), 1, 4))),
+        s.keys.insert_key(
+            &key(4, PROJECT, "uno", "0"),
+            &KeyMaterial::from(wrapped(&id(4), 1, 4)),
+        ),
         "the old alias is free again",
     );
     assert_eq!(
@@ -2011,8 +2074,10 @@ pub fn key_alias_update(new: &dyn Fn() -> StoreSet) {
 pub fn key_description_update(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
-        s.keys
-            .insert_key(&key(1, PROJECT, "one", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        s.keys.insert_key(
+            &key(1, PROJECT, "one", "0"),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1)),
+        ),
         "insert",
     );
     assert!(ok(
@@ -2082,7 +2147,11 @@ pub fn key_rotation_policy(new: &dyn Fn() -> StoreSet) {
         current_version: 5,
         ..key(1, PROJECT, "a", "0")
     };
-    ok(s.keys.insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 5, 1))), "insert");
+    ok(
+        s.keys
+            .insert_key(&rec, &KeyMaterial::from(wrapped(&id(1), 5, 1))),
+        "insert",
+    );
     let got = |s: &StoreSet| {
         ok(s.keys.get_key(PROJECT, &id(1)), "get").unwrap_or_else(|| panic!("key 1 gone"))
     };
@@ -2149,7 +2218,11 @@ pub fn key_rotation_versions(new: &dyn Fn() -> StoreSet) {
     let w1 = wrapped(&id(1), 1, 1);
     let w2 = wrapped(&id(1), 2, 2);
     let w3 = wrapped(&id(1), 3, 3);
-    ok(s.keys.insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(w1.clone())), "insert");
+    ok(
+        s.keys
+            .insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(w1.clone())),
+        "insert",
+    );
     ok(
         s.keys
             .rotate_key(PROJECT, &id(1), &w2, 2, Timestamp(1_700_000_001_000)),
@@ -2204,7 +2277,10 @@ pub fn race_rotate_key(new: &dyn Fn() -> StoreSet) {
     let s = new();
     let keys = &*s.keys;
     ok(
-        keys.insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        keys.insert_key(
+            &key(1, PROJECT, "a", "0"),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1)),
+        ),
         "insert",
     );
     let results = race(|i| {
@@ -2235,8 +2311,10 @@ fn tag(k: &str, v: &str) -> (String, String) {
 pub fn key_tags_update_and_get(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
-        s.keys
-            .insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        s.keys.insert_key(
+            &key(1, PROJECT, "a", "0"),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1)),
+        ),
         "insert",
     );
     assert_eq!(
@@ -2293,8 +2371,10 @@ pub fn key_tags_update_and_get(new: &dyn Fn() -> StoreSet) {
 pub fn key_tags_limit_is_atomic(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
-        s.keys
-            .insert_key(&key(1, PROJECT, "a", "0"), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        s.keys.insert_key(
+            &key(1, PROJECT, "a", "0"),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1)),
+        ),
         "insert",
     );
     let three = [tag("a", "1"), tag("b", "2"), tag("c", "3")];
@@ -2342,8 +2422,10 @@ pub fn list_keys_by_tags_filters(new: &dyn Fn() -> StoreSet) {
         (4, "app-three", vec![]),
     ] {
         ok(
-            s.keys
-                .insert_key(&key(n, PROJECT, alias, "0"), &KeyMaterial::from(wrapped(&id(n), 1, 1))),
+            s.keys.insert_key(
+                &key(n, PROJECT, alias, "0"),
+                &KeyMaterial::from(wrapped(&id(n), 1, 1)),
+            ),
             "insert",
         );
         ok(
@@ -2352,8 +2434,10 @@ pub fn list_keys_by_tags_filters(new: &dyn Fn() -> StoreSet) {
         );
     }
     ok(
-        s.keys
-            .insert_key(&key(9, OTHER_PROJECT, "app-x", "0"), &KeyMaterial::from(wrapped(&id(9), 1, 1))),
+        s.keys.insert_key(
+            &key(9, OTHER_PROJECT, "app-x", "0"),
+            &KeyMaterial::from(wrapped(&id(9), 1, 1)),
+        ),
         "insert other",
     );
     ok(
@@ -2445,18 +2529,24 @@ pub fn purge_deleted_keys_frees_alias_and_keystore(new: &dyn Fn() -> StoreSet) {
         "keystore",
     );
     ok(
-        s.keys
-            .insert_key(&key(1, PROJECT, "doomed", &id(50)), &KeyMaterial::from(wrapped(&id(1), 1, 1))),
+        s.keys.insert_key(
+            &key(1, PROJECT, "doomed", &id(50)),
+            &KeyMaterial::from(wrapped(&id(1), 1, 1)),
+        ),
         "insert",
     );
     ok(
-        s.keys
-            .insert_key(&key(2, OTHER_PROJECT, "later", "0"), &KeyMaterial::from(wrapped(&id(2), 1, 2))),
+        s.keys.insert_key(
+            &key(2, OTHER_PROJECT, "later", "0"),
+            &KeyMaterial::from(wrapped(&id(2), 1, 2)),
+        ),
         "insert",
     );
     ok(
-        s.keys
-            .insert_key(&key(3, PROJECT, "kept", "0"), &KeyMaterial::from(wrapped(&id(3), 1, 3))),
+        s.keys.insert_key(
+            &key(3, PROJECT, "kept", "0"),
+            &KeyMaterial::from(wrapped(&id(3), 1, 3)),
+        ),
         "insert",
     );
     ok(
@@ -2488,8 +2578,10 @@ pub fn purge_deleted_keys_frees_alias_and_keystore(new: &dyn Fn() -> StoreSet) {
         "not pending"
     );
     ok(
-        s.keys
-            .insert_key(&key(4, PROJECT, "doomed", "0"), &KeyMaterial::from(wrapped(&id(4), 1, 4))),
+        s.keys.insert_key(
+            &key(4, PROJECT, "doomed", "0"),
+            &KeyMaterial::from(wrapped(&id(4), 1, 4)),
+        ),
         "the alias is free again",
     );
     assert_eq!(

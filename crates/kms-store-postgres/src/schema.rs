@@ -107,6 +107,15 @@ CREATE TABLE key_tags (
 );
 CREATE INDEX key_tags_by_tag ON key_tags (tag_key, tag_value);
 ",
+    // 2: key pairs (SQLite's version 5). Existing keys are AES_256
+    // ENCRYPT_DECRYPT; a key pair's version-1 `key_material.wrapped` holds
+    // its sealed private key (kms-crypto blob 0x06) instead of an RFC 5649
+    // wrap.
+    r"
+ALTER TABLE keys ADD COLUMN key_spec TEXT NOT NULL DEFAULT 'AES_256';
+ALTER TABLE keys ADD COLUMN key_usage TEXT NOT NULL DEFAULT 'ENCRYPT_DECRYPT'
+    CHECK (key_usage IN ('ENCRYPT_DECRYPT', 'SIGN_VERIFY'));
+",
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

@@ -21,13 +21,13 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
-    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyRecord, KeyRotation, KeyState, KeyTag,
-    KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
-    PortError, PortErrorKind, PortResult, RotateKeyError, StoredCertificate, TagFilter,
-    TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
+    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyRotation,
+    KeyState, KeyTag, KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
+    PinVerifierStore, PortError, PortErrorKind, PortResult, RotateKeyError, StoredCertificate,
+    TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
 };
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
-use kms_model::{CertificateRecord, KeystoreRef, KeystoreType};
+use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreRef, KeystoreType};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
@@ -587,13 +587,16 @@ fn key_state(s: &str) -> PortResult<KeyState> {
 
 const KEY_COLUMNS: &str = "key_id, domain_id, project_id, alias, description, keystore_id, state,
      current_version, create_time, deletion_time,
-     rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations";
+     rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
+     key_spec, key_usage";
 
 fn key_record(r: &Row) -> PortResult<KeyRecord> {
     let state: String = r.try_get(6).map_err(corrupt_row)?;
     let ver: i64 = r.try_get(7).map_err(corrupt_row)?;
     let interval: i64 = r.try_get(11).map_err(corrupt_row)?;
     let rotations: i64 = r.try_get(13).map_err(corrupt_row)?;
+    let spec: String = r.try_get(14).map_err(corrupt_row)?;
+    let usage: String = r.try_get(15).map_err(corrupt_row)?;
     Ok(KeyRecord {
         key_id: r.try_get(0).map_err(corrupt_row)?,
         domain_id: r.try_get(1).map_err(corrupt_row)?,
@@ -620,6 +623,9 @@ fn key_record(r: &Row) -> PortResult<KeyRecord> {
             rotations: u32::try_from(rotations)
                 .map_err(|_| PortError::corrupt("bad rotation count in database"))?,
         },
+        spec: CmkSpec::parse(&spec).map_err(|_| PortError::corrupt("bad key spec in database"))?,
+        usage: KeyUsage::parse(&usage)
+            .map_err(|_| PortError::corrupt("bad key usage in database"))?,
     })
 }
 
@@ -640,11 +646,7 @@ async fn lock_key(
 }
 
 impl MasterKeyStore for PostgresStore {
-    fn insert_key(
-        &self,
-        record: &KeyRecord,
-        material: &WrappedMasterKey,
-    ) -> Result<(), InsertKeyError> {
+    fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial) -> Result<(), InsertKeyError> {
         let pool = self.pool();
         let r = record.clone();
         let wrapped = material.as_bytes().to_vec();
@@ -656,8 +658,9 @@ impl MasterKeyStore for PostgresStore {
                 .prepare_cached(
                     "INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
                                        dedicated_keystore_id, state, current_version, create_time, deletion_time,
-                                       rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                                       rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
+                                       key_spec, key_usage)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                 )
                 .await?;
             tx.execute(
@@ -678,6 +681,8 @@ impl MasterKeyStore for PostgresStore {
                     &i64::from(r.rotation.interval_days),
                     &r.rotation.last_rotation_time.map(|t| t.0),
                     &i64::from(r.rotation.rotations),
+                    &r.spec.as_str(),
+                    &r.usage.as_str(),
                 ],
             )
             .await?;
@@ -785,12 +790,15 @@ impl MasterKeyStore for PostgresStore {
         query: &KeyListQuery,
     ) -> PortResult<(u64, Vec<KeyRecord>)> {
         // $2: the state filter (NULL: any); $3: the instant at which keys
-        // pending deletion with an earlier deletion time are gone.
+        // pending deletion with an earlier deletion time are gone; $4: the
+        // spec filter (NULL: any).
         const MATCH: &str = "project_id = $1 AND ($2::text IS NULL OR state = $2::text)
-             AND NOT (state = '4' AND deletion_time IS NOT NULL AND deletion_time <= $3)";
+             AND NOT (state = '4' AND deletion_time IS NOT NULL AND deletion_time <= $3)
+             AND ($4::text IS NULL OR key_spec = $4::text)";
         let pool = self.pool();
         let p = project_id.to_owned();
         let state = query.state.map(KeyState::as_str);
+        let spec = query.spec.map(|s| s.as_str().to_owned());
         let live_at = query.live_at.0;
         let (limit, offset) = (to_i64(query.limit), to_i64(query.offset));
         let (total, rows) = self
@@ -800,17 +808,17 @@ impl MasterKeyStore for PostgresStore {
                     .prepare_cached(&format!("SELECT COUNT(*) FROM keys WHERE {MATCH}"))
                     .await?;
                 let total: i64 = c
-                    .query_one(&count, &[&p, &state, &live_at])
+                    .query_one(&count, &[&p, &state, &live_at, &spec])
                     .await?
                     .try_get(0)?;
                 let page = c
                     .prepare_cached(&format!(
                         "SELECT {KEY_COLUMNS} FROM keys WHERE {MATCH}
-                         ORDER BY create_time, key_id LIMIT $4 OFFSET $5"
+                         ORDER BY create_time, key_id LIMIT $5 OFFSET $6"
                     ))
                     .await?;
                 let rows = c
-                    .query(&page, &[&p, &state, &live_at, &limit, &offset])
+                    .query(&page, &[&p, &state, &live_at, &spec, &limit, &offset])
                     .await?;
                 Ok((total, rows))
             })

@@ -35,7 +35,7 @@ fn works_from_inside_a_tokio_runtime() {
     };
     let s = store(&cluster, "in_runtime");
     let k = key(1, PROJECT, "alias-1", "0");
-    s.insert_key(&k, &wrapped(&k.key_id, 1, 7)).unwrap();
+    s.insert_key(&k, &wrapped(&k.key_id, 1, 7).into()).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -138,6 +138,52 @@ fn concurrent_migration_is_serialised() {
     assert!(stores[7].get_keystore("domain", &id(1)).unwrap().is_some());
 }
 
+/// Runs `sql` on the cluster with `search_path` set to `schema` (psql may
+/// not be installed).
+fn execute_in(cluster: &PgCluster, schema: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut cfg: tokio_postgres::Config = cluster.url().parse().unwrap();
+        cfg.options(format!("-c search_path={schema}"));
+        let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        client.batch_execute(sql).await.unwrap();
+    });
+}
+
+/// A schema-1 database (before key pairs) is migrated on open: its keys
+/// read as AES_256 ENCRYPT_DECRYPT, its material unchanged.
+#[test]
+fn schema_1_database_is_migrated_and_its_keys_kept() {
+    let Some(cluster) = cluster_or_skip("schema_1_database_is_migrated").unwrap() else {
+        return;
+    };
+    let s = store(&cluster, "from_v1");
+    let k = key(1, PROJECT, "old", "0");
+    s.insert_key(&k, &wrapped(&k.key_id, 1, 3).into()).unwrap();
+    drop(s);
+    // Back to schema 1 as an earlier build left it.
+    execute_in(
+        &cluster,
+        "from_v1",
+        "ALTER TABLE keys DROP COLUMN key_spec, DROP COLUMN key_usage;
+         UPDATE kms_schema_version SET version = 1;",
+    );
+    let s = store(&cluster, "from_v1");
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    let got = s.get_key(PROJECT, &id(1)).unwrap().unwrap();
+    assert_eq!(*got, k);
+    assert_eq!(got.spec.as_str(), "AES_256");
+    assert_eq!(got.usage.as_str(), "ENCRYPT_DECRYPT");
+    assert_eq!(
+        s.get_key_material(&id(1), 1).unwrap(),
+        Some(wrapped(&k.key_id, 1, 3).as_bytes().to_vec())
+    );
+}
+
 /// A database written by a newer build is refused, not downgraded.
 #[test]
 fn newer_schema_is_refused() {
@@ -146,23 +192,13 @@ fn newer_schema_is_refused() {
     };
     let s = store(&cluster, "too_new");
     let k = key(1, PROJECT, "a", "0");
-    s.insert_key(&k, &wrapped(&k.key_id, 1, 1)).unwrap();
-    // Bump the version behind the store's back, through the store's own
-    // connection options (psql may not be installed).
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut cfg: tokio_postgres::Config = cluster.url().parse().unwrap();
-        cfg.options("-c search_path=too_new");
-        let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
-        tokio::spawn(conn);
-        client
-            .execute("UPDATE kms_schema_version SET version = version + 1", &[])
-            .await
-            .unwrap();
-    });
+    s.insert_key(&k, &wrapped(&k.key_id, 1, 1).into()).unwrap();
+    // Bump the version behind the store's back.
+    execute_in(
+        &cluster,
+        "too_new",
+        "UPDATE kms_schema_version SET version = version + 1",
+    );
     match PostgresStore::connect_with(&cluster.url(), &options("too_new")) {
         Err(Error::SchemaTooNew { found, supported }) => {
             assert_eq!((found, supported), (SCHEMA_VERSION + 1, SCHEMA_VERSION));

@@ -552,11 +552,7 @@ fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
 }
 
 impl MasterKeyStore for SqliteStore {
-    fn insert_key(
-        &self,
-        record: &KeyRecord,
-        material: &KeyMaterial,
-    ) -> Result<(), InsertKeyError> {
+    fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial) -> Result<(), InsertKeyError> {
         let dedicated =
             KeystoreRef::is_dedicated_id(&record.keystore_id).then_some(&record.keystore_id);
         let res = self.write(|c| {

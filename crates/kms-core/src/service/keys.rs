@@ -5,19 +5,20 @@ use std::sync::Arc;
 
 use kms_crypto::{MasterKey, SigningKey, SigningKeySpec};
 use kms_model::{
-    ApiError, CancelKeyDeletionResponseBody, CmkSpec, KeySpecFilter, KeyUsage, CreateKeyRequest, CreateKeyRequestBody,
+    ApiError, CancelKeyDeletionResponseBody, CmkSpec, CreateKeyRequest, CreateKeyRequestBody,
     CreateKeyResponseBody, ErrorCode, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyId, KeyInfo,
-    KeyStateInfo, KeyStateResponseBody, KeystoreRef, ListKeyDetailResponseBody, ListKeysRequest,
-    ListKeysRequestBody, ListKeysResponseBody, OperateKeyRequest, OperateKeyRequestBody,
-    PresentedPin, ScheduleKeyDeletionRequestBody, ScheduleKeyDeletionResponseBody,
-    UpdateKeyAliasRequest, UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody,
-    UpdateKeyDescriptionRequest, UpdateKeyDescriptionRequestBody, UpdateKeyDescriptionResponseBody,
+    KeySpecFilter, KeyStateInfo, KeyStateResponseBody, KeyUsage, KeystoreRef,
+    ListKeyDetailResponseBody, ListKeysRequest, ListKeysRequestBody, ListKeysResponseBody,
+    OperateKeyRequest, OperateKeyRequestBody, PresentedPin, ScheduleKeyDeletionRequestBody,
+    ScheduleKeyDeletionResponseBody, UpdateKeyAliasRequest, UpdateKeyAliasRequestBody,
+    UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequest, UpdateKeyDescriptionRequestBody,
+    UpdateKeyDescriptionResponseBody,
 };
 
 use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
 use crate::ports::{
-    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyRecord, KeyRotation, KeyState,
-    KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
+    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyRecord, KeyRotation,
+    KeyState, KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
 };
 
 /// The kms-crypto spec of a key pair; `None` for a symmetric key.

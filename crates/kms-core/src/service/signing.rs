@@ -58,9 +58,8 @@ fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> A
 impl Kms {
     /// The private key of a key pair, opened through the root-key provider.
     fn key_pair(&self, key: &KeyRecord) -> Res<SigningKey> {
-        let spec = signing_spec(key.spec).ok_or_else(|| {
-            ApiError::new(ErrorCode::KmsInvalidParameter, "not a key pair")
-        })?;
+        let spec = signing_spec(key.spec)
+            .ok_or_else(|| ApiError::new(ErrorCode::KmsInvalidParameter, "not a key pair"))?;
         let sealed = self
             .ports
             .keys
@@ -88,8 +87,7 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = SignRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let key =
-                    self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
                 let pair = self.key_pair(&key)?;
                 let sig = pair
                     .sign(
@@ -123,8 +121,7 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = ValidateSignatureRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let key =
-                    self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
                 let pair = self.key_pair(&key)?;
                 let valid = pair
                     .public_key()
@@ -160,8 +157,7 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let key =
-                    self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
                 let pem = self
                     .key_pair(&key)?
                     .public_key()
