@@ -339,16 +339,24 @@ fn killing_a_replica_mid_burst_loses_no_acknowledged_write() {
         );
         assert_eq!(st, 200, "acknowledged key {key} lost: {v}");
     }
-    // A replacement for A sees them too.
+    // A replacement for A sees them too. A write committed by A but not
+    // acknowledged (killed between commit and response) may exist as well:
+    // at most one per writer that was talking to A.
     let a2 = replica(dir.path(), "a2", &pg.url());
     let (st, v) = kms(a2.port, "/kms/list-keys", &json!({ "limit": "1000" }));
     assert_eq!(st, 200, "{v}");
-    assert_eq!(
-        v["total"].as_u64(),
-        Some(acked.len() as u64),
-        "{}",
-        v["total"]
+    let total = v["total"].as_u64().unwrap();
+    let acked_n = acked.len() as u64;
+    assert!(
+        (acked_n..=acked_n + 2).contains(&total),
+        "{total} keys stored, {acked_n} acknowledged"
     );
+    if total > acked_n {
+        eprintln!(
+            "{} committed but unacknowledged write(s) (A killed mid-request)",
+            total - acked_n
+        );
+    }
 }
 
 #[test]
