@@ -4,8 +4,9 @@
 //! across replicas has one winner in each of 1,000 trials; DEKs made on A
 //! decrypt on B; killing a replica mid-burst loses no acknowledged write;
 //! a PostgreSQL restart is survived, with clear errors meanwhile; a key
-//! disabled or scheduled for deletion on A is refused on B within the
-//! documented bound (1 s, the record cache TTL).
+//! disabled or scheduled for deletion on A is refused on B, and a key
+//! rotated on A is used at its new version by B, within the documented
+//! bound (1 s, the record cache TTL).
 //!
 //! Without PostgreSQL installed the tests skip loudly, except under
 //! `CI=true`, where they fail.
@@ -460,7 +461,7 @@ fn poll_b_until_refused(b: u16, key: &str, code: &str, t0: Instant) -> (Duration
 }
 
 #[test]
-fn key_disabled_or_deleted_on_a_is_refused_on_b_within_the_bound() {
+fn key_disabled_deleted_or_rotated_on_a_is_seen_on_b_within_the_bound() {
     let Some((_dir, _pg, a, b)) = setup("coherence_bound") else {
         return;
     };
@@ -514,4 +515,65 @@ fn key_disabled_or_deleted_on_a_is_refused_on_b_within_the_bound() {
             assert_eq!((st, error_code(&v)), (400, Some(code)), "{v}");
         }
     }
+
+    // Rotated on A: B wraps new DEKs under the new version within the
+    // bound, and DEKs of the old version still decrypt on B.
+    let key = create_key(a.port, "coherent_rotation");
+    let old = dek_on(b.port, &key);
+    assert_eq!(dek_version(&old), 1);
+    let (st, v) = kms(a.port, "/kms/rotate-on-demand", &json!({ "key_id": key }));
+    assert_eq!(st, 200, "{v}");
+    let t0 = Instant::now();
+    assert_eq!(
+        dek_version(&dek_on(a.port, &key)),
+        2,
+        "A uses its rotation at once"
+    );
+    let mut last_old = Duration::ZERO;
+    loop {
+        let sent = t0.elapsed();
+        let version = dek_version(&dek_on(b.port, &key));
+        if version == 2 {
+            break;
+        }
+        assert_eq!(version, 1);
+        last_old = sent;
+        assert!(sent < BOUND * 3, "B still on version 1 {sent:?} after");
+        thread::sleep(Duration::from_millis(10));
+    }
+    eprintln!(
+        "rotate-on-demand: B last used version 1 for a request sent {last_old:?} after A acknowledged"
+    );
+    assert!(
+        last_old < BOUND,
+        "B used the old version {last_old:?} after A's rotation"
+    );
+    let (st, p) = kms(
+        b.port,
+        "/kms/decrypt-datakey",
+        &json!({ "key_id": key, "cipher_text": old["cipher_text"], "datakey_cipher_length": "32" }),
+    );
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(
+        p["data_key"].as_str().unwrap().to_uppercase(),
+        old["plain_text"].as_str().unwrap().to_uppercase()
+    );
+}
+
+/// A 256-bit DEK made on `port` under `key` (plaintext and ciphertext).
+fn dek_on(port: u16, key: &str) -> Value {
+    let (st, d) = kms(
+        port,
+        "/kms/create-datakey",
+        &json!({ "key_id": key, "datakey_length": "256" }),
+    );
+    assert_eq!(st, 200, "{d}");
+    d
+}
+
+/// The master-key version a DEK ciphertext names (bytes 40..44 of the
+/// blob, big-endian; see docs/ciphertext-format.md).
+fn dek_version(dek: &Value) -> u32 {
+    let hex = dek["cipher_text"].as_str().unwrap();
+    u32::from_str_radix(&hex[80..88], 16).unwrap()
 }
