@@ -101,8 +101,17 @@ impl PgCluster {
     /// # Errors
     /// A binary fails (its output is in the error), or no port is free.
     pub fn start(bin: &Path) -> io::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("kms-pg-").tempdir()?;
-        let run_as = if is_root() {
+        let root = is_root();
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("kms-pg-");
+        // As root, the server's user must reach the directory: /tmp is
+        // world-traversable, a root-only $TMPDIR may not be.
+        let dir = if root {
+            builder.tempdir_in("/tmp")?
+        } else {
+            builder.tempdir()?
+        };
+        let run_as = if root {
             let user = ["postgres", "nobody"]
                 .into_iter()
                 .find(|u| ids_of(u).is_some())
