@@ -48,6 +48,22 @@ pub struct Cli {
     pub database: Option<String>,
 }
 
+/// A keyed fingerprint of the root key (HMAC-SHA256 under it of a fixed
+/// label), recorded in a shared database so replicas with different root
+/// keys are caught at start. Reveals nothing about the key.
+fn root_key_fingerprint(secret: &RootSecret) -> Result<[u8; 32], StartError> {
+    use hmac::{KeyInit, Mac};
+    let mut mac =
+        <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.expose()).map_err(|e| {
+            StartError::Io {
+                context: "root key fingerprint".to_owned(),
+                source: std::io::Error::other(e.to_string()),
+            }
+        })?;
+    mac.update(b"kms-server root key fingerprint v1");
+    Ok(mac.finalize().into_bytes().into())
+}
+
 /// Whether `url` names a PostgreSQL database.
 fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -78,6 +94,13 @@ pub enum StartError {
          (64 hex digits) or put it in {0} (it is never generated in this mode)"
     )]
     SharedRootKeyMissing(PathBuf),
+    /// The database was set up by replicas with another root key.
+    #[error(
+        "--database postgres://...: this root key is not the one the database's other \
+         replicas use (fingerprint mismatch); start every replica with the same KMS_ROOT_KEY \
+         or root.key"
+    )]
+    RootKeyMismatch,
     /// Ports.
     #[error(transparent)]
     Backend(#[from] kms_core::ports::PortError),
@@ -205,11 +228,11 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             return Err(StartError::SharedRootKeyMissing(key_file));
         }
         let (secret, source) = RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
-        (
-            Storage::Postgres(PostgresStore::connect(url)?),
-            secret,
-            source,
-        )
+        let store = PostgresStore::connect(url)?;
+        if !store.check_root_key_fingerprint(&root_key_fingerprint(&secret)?)? {
+            return Err(StartError::RootKeyMismatch);
+        }
+        (Storage::Postgres(store), secret, source)
     } else {
         let db = cli.data_dir.join(DATABASE_FILE);
         let (secret, source) =

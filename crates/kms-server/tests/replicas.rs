@@ -240,9 +240,28 @@ fn alias_race_across_replicas_has_one_winner_in_each_of_1000_trials() {
 
 #[test]
 fn data_keys_made_on_one_replica_decrypt_on_the_other() {
-    let Some((_dir, _pg, a, b)) = setup("data_keys_across_replicas") else {
+    let Some((dir, pg, a, b)) = setup("data_keys_across_replicas") else {
         return;
     };
+    // A replica given another root key is refused at start (it could
+    // unwrap none of the keys).
+    let home = dir.path().join("wrong-key");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kms-server"))
+        .arg("--data-dir")
+        .arg(home.join("data"))
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .env("KMS_DATABASE_URL", pg.url())
+        .env("KMS_ROOT_KEY", "11".repeat(32))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("root key") && stderr.contains("mismatch"),
+        "{stderr}"
+    );
     let key = create_key(a.port, "shared_key");
     for (from, to) in [(&a, &b), (&b, &a)] {
         for _ in 0..10 {

@@ -116,6 +116,15 @@ ALTER TABLE keys ADD COLUMN key_spec TEXT NOT NULL DEFAULT 'AES_256';
 ALTER TABLE keys ADD COLUMN key_usage TEXT NOT NULL DEFAULT 'ENCRYPT_DECRYPT'
     CHECK (key_usage IN ('ENCRYPT_DECRYPT', 'SIGN_VERIFY'));
 ",
+    // 3: the fingerprint of the root key the replicas share (a keyed hash
+    // the host computes; never the key), recorded by the first replica, so
+    // a replica started with another root key is refused at start.
+    r"
+CREATE TABLE root_key_fingerprint (
+    singleton   BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+    fingerprint BYTEA NOT NULL
+);
+",
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

@@ -370,6 +370,35 @@ impl PostgresStore {
         .map_err(|e| e.port("postgres: schema version"))
     }
 
+    /// Records `fingerprint` (a keyed hash of the root key, computed by
+    /// the host; never the key) if the database has none yet, and tells
+    /// whether the recorded one is `fingerprint`: `false` means this
+    /// process was given another root key than the replicas before it, and
+    /// must not serve (every key would fail to unwrap). Atomic: of two
+    /// replicas starting at once with different keys, one is refused.
+    ///
+    /// # Errors
+    /// The database cannot be reached.
+    pub fn check_root_key_fingerprint(&self, fingerprint: &[u8]) -> PortResult<bool> {
+        let pool = self.pool();
+        let fp = fingerprint.to_vec();
+        self.call(async move {
+            let c = pool.get().await?;
+            c.execute(
+                "INSERT INTO root_key_fingerprint (singleton, fingerprint) VALUES (TRUE, $1)
+                 ON CONFLICT (singleton) DO NOTHING",
+                &[&fp],
+            )
+            .await?;
+            let row = c
+                .query_one("SELECT fingerprint FROM root_key_fingerprint", &[])
+                .await?;
+            let stored: Vec<u8> = row.try_get(0)?;
+            Ok(stored == fp)
+        })
+        .map_err(|e| e.port("postgres: root key fingerprint"))
+    }
+
     fn pool(&self) -> Pool {
         self.inner.pool.clone()
     }

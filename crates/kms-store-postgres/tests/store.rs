@@ -170,6 +170,7 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
         &cluster,
         "from_v1",
         "ALTER TABLE keys DROP COLUMN key_spec, DROP COLUMN key_usage;
+         DROP TABLE root_key_fingerprint;
          UPDATE kms_schema_version SET version = 1;",
     );
     let s = store(&cluster, "from_v1");
@@ -242,4 +243,19 @@ fn unreachable_database_fails_promptly() {
     .unwrap_err();
     assert!(matches!(e, Error::Pool(_)), "{e:?}");
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+/// The first fingerprint recorded wins; the same one matches again,
+/// another one does not.
+#[test]
+fn root_key_fingerprint_is_recorded_once() {
+    let Some(cluster) = cluster_or_skip("root_key_fingerprint_is_recorded_once").unwrap() else {
+        return;
+    };
+    let s = store(&cluster, "fingerprint");
+    assert!(s.check_root_key_fingerprint(&[1; 32]).unwrap());
+    assert!(s.check_root_key_fingerprint(&[1; 32]).unwrap());
+    let other = store(&cluster, "fingerprint");
+    assert!(!other.check_root_key_fingerprint(&[2; 32]).unwrap());
+    assert!(other.check_root_key_fingerprint(&[1; 32]).unwrap());
 }
