@@ -1,5 +1,6 @@
 //! The host's side of kms-core's ports: the real clock, OS-seeded entropy,
-//! the audit log, and assembling the port bundle for SQLite or memory.
+//! the audit log, and assembling the port bundle for SQLite, PostgreSQL or
+//! memory.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -9,6 +10,7 @@ use kms_core::ports::{
     AuditEvent, AuditSink, Clock, ClusterInfo, Entropy, EntropyError, PortError, Ports, Timestamp,
 };
 use kms_core::software::{RandomIds, SoftwareRootKeys, StaticClusters};
+use kms_store_postgres::PostgresStore;
 use kms_store_sqlite::SqliteStore;
 
 use crate::root::RootSecret;
@@ -108,6 +110,8 @@ fn os_entropy() -> Result<Arc<dyn Entropy>, PortError> {
 pub enum Storage {
     /// Durable SQLite.
     Sqlite(SqliteStore),
+    /// PostgreSQL (`--database postgres://...`), shared by replicas.
+    Postgres(PostgresStore),
     /// Process memory (`--in-memory`).
     Memory,
 }
@@ -128,6 +132,16 @@ pub fn ports(
     let (keystores, keys, key_tags, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>, Arc<_>) =
         match storage {
             Storage::Sqlite(s) => {
+                let s = Arc::new(s);
+                (
+                    s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,
+                    s.clone() as Arc<dyn kms_core::ports::MasterKeyStore>,
+                    s.clone() as Arc<dyn kms_core::ports::KeyTagStore>,
+                    s.clone() as Arc<dyn kms_core::ports::CertificateStore>,
+                    s as Arc<dyn kms_core::ports::PinVerifierStore>,
+                )
+            }
+            Storage::Postgres(s) => {
                 let s = Arc::new(s);
                 (
                     s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,

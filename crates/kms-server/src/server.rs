@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use kms_core::{CoreConfig, Kms};
+use kms_store_postgres::PostgresStore;
 use kms_store_sqlite::SqliteStore;
 
 use crate::adapters::{self, Storage};
@@ -37,8 +38,35 @@ pub struct Cli {
     #[arg(long, env = "KMS_LISTEN")]
     pub listen: Option<String>,
     /// Keep everything in memory (nothing survives a restart).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "database")]
     pub in_memory: bool,
+    /// Store everything in PostgreSQL (`postgres://user:password@host:port/db`)
+    /// instead of DATA_DIR/kms.db, so several replicas can share it. The
+    /// replicas must share the root key: KMS_ROOT_KEY or DATA_DIR/root.key
+    /// is required (never generated) with this flag.
+    #[arg(long, env = "KMS_DATABASE_URL", hide_env_values = true)]
+    pub database: Option<String>,
+}
+
+/// A keyed fingerprint of the root key (HMAC-SHA256 under it of a fixed
+/// label), recorded in a shared database so replicas with different root
+/// keys are caught at start. Reveals nothing about the key.
+fn root_key_fingerprint(secret: &RootSecret) -> Result<[u8; 32], StartError> {
+    use hmac::{KeyInit, Mac};
+    let mut mac =
+        <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.expose()).map_err(|e| {
+            StartError::Io {
+                context: "root key fingerprint".to_owned(),
+                source: std::io::Error::other(e.to_string()),
+            }
+        })?;
+    mac.update(b"kms-server root key fingerprint v1");
+    Ok(mac.finalize().into_bytes().into())
+}
+
+/// Whether `url` names a PostgreSQL database.
+fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// A startup failure, reported on stderr with exit status 1.
@@ -54,6 +82,25 @@ pub enum StartError {
     /// Database.
     #[error("database: {0}")]
     Store(#[from] kms_store_sqlite::Error),
+    /// PostgreSQL database.
+    #[error("database: {0}")]
+    Postgres(#[from] kms_store_postgres::Error),
+    /// `--database` is not a PostgreSQL URL.
+    #[error("--database: expected a postgres:// or postgresql:// URL")]
+    DatabaseUrl,
+    /// `--database` without a root key shared by the replicas.
+    #[error(
+        "--database postgres://...: the replicas must share one root key; set KMS_ROOT_KEY \
+         (64 hex digits) or put it in {0} (it is never generated in this mode)"
+    )]
+    SharedRootKeyMissing(PathBuf),
+    /// The database was set up by replicas with another root key.
+    #[error(
+        "--database postgres://...: this root key is not the one the database's other \
+         replicas use (fingerprint mismatch); start every replica with the same KMS_ROOT_KEY \
+         or root.key"
+    )]
+    RootKeyMismatch,
     /// Ports.
     #[error(transparent)]
     Backend(#[from] kms_core::ports::PortError),
@@ -172,6 +219,20 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             None => (RootSecret::generate()?, RootSource::Ephemeral),
         };
         (Storage::Memory, secret, source)
+    } else if let Some(url) = &cli.database {
+        if !is_postgres_url(url) {
+            return Err(StartError::DatabaseUrl);
+        }
+        let key_file = cli.data_dir.join(crate::root::ROOT_KEY_FILE);
+        if env_key.is_none() && !key_file.exists() {
+            return Err(StartError::SharedRootKeyMissing(key_file));
+        }
+        let (secret, source) = RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
+        let store = PostgresStore::connect(url)?;
+        if !store.check_root_key_fingerprint(&root_key_fingerprint(&secret)?)? {
+            return Err(StartError::RootKeyMismatch);
+        }
+        (Storage::Postgres(store), secret, source)
     } else {
         let db = cli.data_dir.join(DATABASE_FILE);
         let (secret, source) =
@@ -180,7 +241,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     };
     let legacy_store = match &storage {
         Storage::Sqlite(s) => Some(s.clone()),
-        Storage::Memory => None,
+        Storage::Postgres(_) | Storage::Memory => None,
     };
     match &source {
         RootSource::Env => tracing::info!("root key from {ROOT_KEY_ENV}"),
@@ -193,6 +254,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     }
     match &storage {
         Storage::Sqlite(s) => tracing::info!(db = %s.path().display(), "SQLite storage"),
+        Storage::Postgres(s) => tracing::info!(db = s.target(), "PostgreSQL storage"),
         Storage::Memory => tracing::warn!("in-memory storage: nothing survives a restart"),
     }
     let ports =

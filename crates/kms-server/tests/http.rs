@@ -73,6 +73,7 @@ domain_id = "{DOMAIN}"
         data_dir: dir.join("data"),
         listen: None,
         in_memory,
+        database: None,
     };
     kms_server::prepare(&cli).unwrap().app
 }

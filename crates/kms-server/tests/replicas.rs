@@ -1,0 +1,598 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//! Two kms-server replicas (the real binary) on one real PostgreSQL
+//! (initdb into a temporary directory, loopback port): an alias race
+//! across replicas has one winner in each of 1,000 trials; DEKs made on A
+//! decrypt on B; killing a replica mid-burst loses no acknowledged write;
+//! a PostgreSQL restart is survived, with clear errors meanwhile; a key
+//! disabled or scheduled for deletion on A is refused on B, and a key
+//! rotated on A is used at its new version by B, within the documented
+//! bound (1 s, the record cache TTL).
+//!
+//! Without PostgreSQL installed the tests skip loudly, except under
+//! `CI=true`, where they fail.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use kms_store_postgres::testing::{PgCluster, cluster_or_skip};
+use serde_json::{Value, json};
+
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+const TOKEN: &str = "replica-test-token-0123456789";
+/// The root key both replicas share (test value).
+const ROOT_KEY: &str = "6b6d732d7265706c6963612d746573742d726f6f742d6b65792d303132333435";
+/// The coherence bound the README states: kms-core's record cache TTL.
+const BOUND: Duration = Duration::from_millis(1000);
+
+struct Replica {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A replica on `database`, with its own data directory under `dir`.
+fn replica(dir: &Path, name: &str, database: &str) -> Replica {
+    let port = free_port();
+    let home = dir.join(name);
+    std::fs::create_dir_all(&home).unwrap();
+    let config = home.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"listen = "127.0.0.1:{port}"
+[[tokens]]
+token = "{TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+"#
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let log = home.join("stdout.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_kms-server"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(home.join("data"))
+        .env("KMS_DATABASE_URL", database)
+        .env("KMS_ROOT_KEY", ROOT_KEY)
+        .env("RUST_LOG", "info")
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(home.join("stderr.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut r = Replica { child, port, log };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if request(port, "GET", "/health", None).is_ok() {
+            return r;
+        }
+        if let Some(st) = r.child.try_wait().unwrap() {
+            panic!(
+                "replica {name} exited with {st}: {}",
+                std::fs::read_to_string(home.join("stderr.log")).unwrap_or_default()
+            );
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    let _ = r.child.kill();
+    panic!("replica {name} did not start");
+}
+
+/// A PostgreSQL cluster and two replicas A and B on it (or `None`: skip).
+fn setup(test: &str) -> Option<(tempfile::TempDir, PgCluster, Replica, Replica)> {
+    let cluster = cluster_or_skip(test).unwrap()?;
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.url();
+    // Started together: the schema is migrated once, under the advisory lock.
+    let (a, b) = thread::scope(|s| {
+        let a = s.spawn(|| replica(dir.path(), "a", &url));
+        let b = s.spawn(|| replica(dir.path(), "b", &url));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    Some((dir, cluster, a, b))
+}
+
+/// One HTTP/1.1 request with `Connection: close`; returns status and body.
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Auth-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    let text = String::from_utf8_lossy(&out);
+    let (head, payload) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let status: u16 = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status"))?;
+    let value = if payload.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(payload).map_err(std::io::Error::other)?
+    };
+    Ok((status, value))
+}
+
+fn kms(port: u16, route: &str, body: &Value) -> (u16, Value) {
+    request(port, "POST", &format!("/v1.0/{PROJECT}{route}"), Some(body)).unwrap()
+}
+
+fn error_code(v: &Value) -> Option<&str> {
+    v["error"]["error_code"].as_str()
+}
+
+fn create_key(port: u16, alias: &str) -> String {
+    let (st, v) = kms(port, "/kms/create-key", &json!({ "key_alias": alias }));
+    assert_eq!(st, 200, "{v}");
+    v["key_info"]["key_id"].as_str().unwrap().to_owned()
+}
+
+/// What replica A and replica B answered in one race trial.
+type TrialResult = [Option<(u16, Value)>; 2];
+
+#[test]
+fn alias_race_across_replicas_has_one_winner_in_each_of_1000_trials() {
+    let Some((_dir, _pg, a, b)) = setup("alias_race_across_replicas") else {
+        return;
+    };
+    const TRIALS: usize = 1000;
+    const PAIRS: usize = 8;
+    let results: Arc<Mutex<Vec<TrialResult>>> = Arc::new(Mutex::new(vec![[None, None]; TRIALS]));
+    let t = Instant::now();
+    thread::scope(|s| {
+        for pair in 0..PAIRS {
+            let barrier = Arc::new(Barrier::new(2));
+            for (side, port) in [(0, a.port), (1, b.port)] {
+                let barrier = Arc::clone(&barrier);
+                let results = Arc::clone(&results);
+                s.spawn(move || {
+                    for trial in (pair..TRIALS).step_by(PAIRS) {
+                        // Both sides send the same alias at the same moment,
+                        // one to each replica.
+                        barrier.wait();
+                        let out = kms(
+                            port,
+                            "/kms/create-key",
+                            &json!({ "key_alias": format!("race_{trial}") }),
+                        );
+                        results.lock().unwrap()[trial][side] = Some(out);
+                    }
+                });
+            }
+        }
+    });
+    let elapsed = t.elapsed();
+    let results = results.lock().unwrap();
+    let mut wins = [0usize; 2];
+    for (trial, pair) in results.iter().enumerate() {
+        let [Some(ra), Some(rb)] = pair else {
+            panic!("trial {trial} incomplete")
+        };
+        let ok: Vec<usize> = [ra, rb]
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.0 == 200)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(ok.len(), 1, "trial {trial}: {ra:?} / {rb:?}");
+        wins[ok[0]] += 1;
+        let loser = if ok[0] == 0 { rb } else { ra };
+        assert_eq!(
+            (loser.0, error_code(&loser.1)),
+            (400, Some("KMS.1104")),
+            "trial {trial}: the loser must see the alias taken: {loser:?}"
+        );
+    }
+    eprintln!(
+        "{TRIALS} trials in {elapsed:?}: replica A won {}, replica B won {}",
+        wins[0], wins[1]
+    );
+    // Both replicas won some: the race was real, not one side always first.
+    assert!(wins[0] > 0 && wins[1] > 0, "wins {wins:?}");
+    // Exactly one key per alias in the shared database, seen from both.
+    for port in [a.port, b.port] {
+        let (st, v) = kms(port, "/kms/list-keys", &json!({ "limit": "1000" }));
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["total"].as_u64(), Some(TRIALS as u64), "{}", v["total"]);
+    }
+}
+
+#[test]
+fn data_keys_made_on_one_replica_decrypt_on_the_other() {
+    let Some((dir, pg, a, b)) = setup("data_keys_across_replicas") else {
+        return;
+    };
+    // A replica given another root key is refused at start (it could
+    // unwrap none of the keys).
+    let home = dir.path().join("wrong-key");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kms-server"))
+        .arg("--data-dir")
+        .arg(home.join("data"))
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .env("KMS_DATABASE_URL", pg.url())
+        .env("KMS_ROOT_KEY", "11".repeat(32))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("root key") && stderr.contains("mismatch"),
+        "{stderr}"
+    );
+    let key = create_key(a.port, "shared_key");
+    for (from, to) in [(&a, &b), (&b, &a)] {
+        for _ in 0..10 {
+            let (st, d) = kms(
+                from.port,
+                "/kms/create-datakey",
+                &json!({ "key_id": key, "datakey_length": "256" }),
+            );
+            assert_eq!(st, 200, "{d}");
+            let (st, p) = kms(
+                to.port,
+                "/kms/decrypt-datakey",
+                &json!({
+                    "key_id": key,
+                    "cipher_text": d["cipher_text"],
+                    "datakey_cipher_length": "32",
+                }),
+            );
+            assert_eq!(st, 200, "{p}");
+            assert_eq!(
+                p["data_key"].as_str().unwrap().to_uppercase(),
+                d["plain_text"].as_str().unwrap().to_uppercase()
+            );
+        }
+    }
+}
+
+#[test]
+fn killing_a_replica_mid_burst_loses_no_acknowledged_write() {
+    let Some((dir, pg, a, b)) = setup("killing_a_replica_mid_burst") else {
+        return;
+    };
+    let acked: Arc<Mutex<Vec<(u16, String)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (pa, pb) = (a.port, b.port);
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let acked = Arc::clone(&acked);
+            let stop = Arc::clone(&stop);
+            // Writers 0 and 1 write through A (killed), 2 and 3 through B.
+            let port = if w < 2 { pa } else { pb };
+            thread::spawn(move || {
+                for i in 0.. {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let body = json!({ "key_alias": format!("burst_{w}_{i}") });
+                    match request(
+                        port,
+                        "POST",
+                        &format!("/v1.0/{PROJECT}/kms/create-key"),
+                        Some(&body),
+                    ) {
+                        Ok((200, v)) => acked
+                            .lock()
+                            .unwrap()
+                            .push((port, v["key_info"]["key_id"].as_str().unwrap().to_owned())),
+                        Ok((st, v)) => panic!("unexpected {st} {v}"),
+                        // A died mid-request: not acknowledged; stop this writer.
+                        Err(_) => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acked
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| *p == pa)
+        .count()
+        < 40
+        && Instant::now() < deadline
+    {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let mut a = a;
+    a.child.kill().unwrap(); // SIGKILL, mid-burst
+    a.child.wait().unwrap();
+    // B keeps serving while A is gone.
+    thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let through_a = acked.iter().filter(|(p, _)| *p == pa).count();
+    assert!(through_a >= 40, "burst through A too small: {through_a}");
+    for (_, key) in &acked {
+        let (st, v) = kms(
+            b.port,
+            "/kms/create-datakey-without-plaintext",
+            &json!({ "key_id": key }),
+        );
+        assert_eq!(st, 200, "acknowledged key {key} lost: {v}");
+    }
+    // A replacement for A sees them too. A write committed by A but not
+    // acknowledged (killed between commit and response) may exist as well:
+    // at most one per writer that was talking to A.
+    let a2 = replica(dir.path(), "a2", &pg.url());
+    let (st, v) = kms(a2.port, "/kms/list-keys", &json!({ "limit": "1000" }));
+    assert_eq!(st, 200, "{v}");
+    let total = v["total"].as_u64().unwrap();
+    let acked_n = acked.len() as u64;
+    assert!(
+        (acked_n..=acked_n + 2).contains(&total),
+        "{total} keys stored, {acked_n} acknowledged"
+    );
+    if total > acked_n {
+        eprintln!(
+            "{} committed but unacknowledged write(s) (A killed mid-request)",
+            total - acked_n
+        );
+    }
+}
+
+#[test]
+fn postgres_restart_is_survived_with_clear_errors_meanwhile() {
+    let Some((_dir, pg, a, b)) = setup("postgres_restart") else {
+        return;
+    };
+    let key = create_key(a.port, "before_restart");
+    let (st, d) = kms(
+        a.port,
+        "/kms/create-datakey",
+        &json!({ "key_id": key, "datakey_length": "256" }),
+    );
+    assert_eq!(st, 200, "{d}");
+
+    pg.stop().unwrap();
+    // Writes fail with the catalogue's internal error, promptly (no hang),
+    // on both replicas.
+    for r in [&a, &b] {
+        let t = Instant::now();
+        let (st, v) = kms(r.port, "/kms/create-key", &json!({ "key_alias": "during" }));
+        assert_eq!((st, error_code(&v)), (500, Some("KMS.0101")), "{v}");
+        assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    }
+    // The log says what is wrong (and never the database URL's secrets;
+    // this URL has none).
+    thread::sleep(Duration::from_millis(200));
+    let log = std::fs::read_to_string(&a.log).unwrap();
+    let line = log
+        .lines()
+        .rev()
+        .find(|l| l.contains("postgres: insert key"))
+        .unwrap_or_else(|| panic!("no postgres error in the log:\n{log}"));
+    assert!(line.contains("unavailable"), "{line}");
+    eprintln!("log while PostgreSQL is down: {line}");
+
+    pg.resume().unwrap();
+    // Service resumes by itself; nothing written before is lost.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let after = loop {
+        let (st, v) = kms(a.port, "/kms/create-key", &json!({ "key_alias": "after" }));
+        if st == 200 {
+            break v["key_info"]["key_id"].as_str().unwrap().to_owned();
+        }
+        assert_eq!((st, error_code(&v)), (500, Some("KMS.0101")), "{v}");
+        assert!(Instant::now() < deadline, "no recovery after restart");
+        thread::sleep(Duration::from_millis(100));
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (st, p) = kms(
+            b.port,
+            "/kms/decrypt-datakey",
+            &json!({
+                "key_id": key,
+                "cipher_text": d["cipher_text"],
+                "datakey_cipher_length": "32",
+            }),
+        );
+        if st == 200 {
+            assert_eq!(
+                p["data_key"].as_str().unwrap().to_uppercase(),
+                d["plain_text"].as_str().unwrap().to_uppercase()
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "B did not recover: {st} {p}");
+        thread::sleep(Duration::from_millis(100));
+    }
+    let (st, v) = kms(
+        b.port,
+        "/kms/create-datakey-without-plaintext",
+        &json!({ "key_id": after }),
+    );
+    assert_eq!(st, 200, "{v}");
+}
+
+/// Polls B with a DEK request from `t0` until it is refused with `code`.
+/// Returns when (after `t0`) the last request B still served was sent, and
+/// when the first refused one was.
+fn poll_b_until_refused(b: u16, key: &str, code: &str, t0: Instant) -> (Duration, Duration) {
+    let mut last_served = Duration::ZERO;
+    loop {
+        let sent = t0.elapsed();
+        let (st, v) = kms(
+            b,
+            "/kms/create-datakey-without-plaintext",
+            &json!({ "key_id": key }),
+        );
+        if st != 200 {
+            assert_eq!((st, error_code(&v)), (400, Some(code)), "{v}");
+            return (last_served, sent);
+        }
+        last_served = sent;
+        assert!(
+            sent < BOUND * 3,
+            "still served on B {sent:?} after the change on A"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn key_disabled_deleted_or_rotated_on_a_is_seen_on_b_within_the_bound() {
+    let Some((_dir, _pg, a, b)) = setup("coherence_bound") else {
+        return;
+    };
+    for (action, body, code) in [
+        ("/kms/disable-key", json!({}), "KMS.0209"),
+        (
+            "/kms/schedule-key-deletion",
+            json!({ "pending_days": "7" }),
+            "KMS.0210",
+        ),
+    ] {
+        let key = create_key(a.port, &format!("coherent_{}", &action[5..]));
+        // B has the key's record cached (a DEK request just succeeded).
+        let (st, v) = kms(
+            b.port,
+            "/kms/create-datakey-without-plaintext",
+            &json!({ "key_id": key }),
+        );
+        assert_eq!(st, 200, "{v}");
+        let mut body = body.clone();
+        body["key_id"] = json!(key);
+        let (st, v) = kms(a.port, action, &body);
+        assert_eq!(st, 200, "{action}: {v}");
+        let t0 = Instant::now();
+        // A refuses at once (its own write invalidates its cache).
+        let (st, v) = kms(
+            a.port,
+            "/kms/create-datakey-without-plaintext",
+            &json!({ "key_id": key }),
+        );
+        assert_eq!((st, error_code(&v)), (400, Some(code)), "{v}");
+        let (served, refused) = poll_b_until_refused(b.port, &key, code, t0);
+        eprintln!(
+            "{action}: B last served a request sent {served:?} after A acknowledged, \
+             refused from one sent {refused:?} after (bound {BOUND:?})"
+        );
+        // No request sent to B later than the bound after A's
+        // acknowledgement was served.
+        assert!(
+            served < BOUND,
+            "{action}: B served the key {served:?} after A's change"
+        );
+        // And past the bound, every request on B is refused.
+        thread::sleep(BOUND.saturating_sub(t0.elapsed()));
+        for _ in 0..5 {
+            let (st, v) = kms(
+                b.port,
+                "/kms/create-datakey-without-plaintext",
+                &json!({ "key_id": key }),
+            );
+            assert_eq!((st, error_code(&v)), (400, Some(code)), "{v}");
+        }
+    }
+
+    // Rotated on A: B wraps new DEKs under the new version within the
+    // bound, and DEKs of the old version still decrypt on B.
+    let key = create_key(a.port, "coherent_rotation");
+    let old = dek_on(b.port, &key);
+    assert_eq!(dek_version(&old), 1);
+    let (st, v) = kms(a.port, "/kms/rotate-on-demand", &json!({ "key_id": key }));
+    assert_eq!(st, 200, "{v}");
+    let t0 = Instant::now();
+    assert_eq!(
+        dek_version(&dek_on(a.port, &key)),
+        2,
+        "A uses its rotation at once"
+    );
+    let mut last_old = Duration::ZERO;
+    loop {
+        let sent = t0.elapsed();
+        let version = dek_version(&dek_on(b.port, &key));
+        if version == 2 {
+            break;
+        }
+        assert_eq!(version, 1);
+        last_old = sent;
+        assert!(sent < BOUND * 3, "B still on version 1 {sent:?} after");
+        thread::sleep(Duration::from_millis(10));
+    }
+    eprintln!(
+        "rotate-on-demand: B last used version 1 for a request sent {last_old:?} after A acknowledged"
+    );
+    assert!(
+        last_old < BOUND,
+        "B used the old version {last_old:?} after A's rotation"
+    );
+    let (st, p) = kms(
+        b.port,
+        "/kms/decrypt-datakey",
+        &json!({ "key_id": key, "cipher_text": old["cipher_text"], "datakey_cipher_length": "32" }),
+    );
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(
+        p["data_key"].as_str().unwrap().to_uppercase(),
+        old["plain_text"].as_str().unwrap().to_uppercase()
+    );
+}
+
+/// A 256-bit DEK made on `port` under `key` (plaintext and ciphertext).
+fn dek_on(port: u16, key: &str) -> Value {
+    let (st, d) = kms(
+        port,
+        "/kms/create-datakey",
+        &json!({ "key_id": key, "datakey_length": "256" }),
+    );
+    assert_eq!(st, 200, "{d}");
+    d
+}
+
+/// The master-key version a DEK ciphertext names (bytes 40..44 of the
+/// blob, big-endian; see docs/ciphertext-format.md).
+fn dek_version(dek: &Value) -> u32 {
+    let hex = dek["cipher_text"].as_str().unwrap();
+    u32::from_str_radix(&hex[80..88], 16).unwrap()
+}

@@ -1,0 +1,256 @@
+//! A throwaway PostgreSQL cluster for tests: `initdb` into a temporary
+//! directory, `pg_ctl start` on a free loopback port with trust
+//! authentication, stopped (immediately) and removed on drop.
+//!
+//! The binaries are found on `PATH`, else in the newest
+//! `/usr/lib/postgresql/*/bin` (Debian's layout), or in `$KMS_PG_BIN`.
+//! `initdb` refuses to run as root: as root, the cluster runs as the
+//! `postgres` user (else `nobody`) through `runuser`, and its directory is
+//! handed to that user.
+
+use std::io;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The PostgreSQL server binaries' directory, if any is installed.
+#[must_use]
+pub fn find_bin_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("KMS_PG_BIN") {
+        let dir = PathBuf::from(dir);
+        return dir.join("initdb").is_file().then_some(dir);
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
+                return Some(dir);
+            }
+        }
+    }
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version: u32 = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
+}
+
+/// A running (or stopped) throwaway cluster. Connect with [`PgCluster::url`].
+#[derive(Debug)]
+pub struct PgCluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    /// `Some(user)` when running as root: the cluster runs as `user`.
+    run_as: Option<String>,
+}
+
+/// The superuser `initdb` creates (trust authentication, no password).
+pub const USER: &str = "kms";
+
+fn is_root() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // /proc/self belongs to the process's effective user.
+        std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+/// `(uid, gid)` of `user` from /etc/passwd.
+fn ids_of(user: &str) -> Option<(u32, u32)> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut f = line.split(':');
+        (f.next()? == user).then_some(())?;
+        let _ = f.next()?;
+        Some((f.next()?.parse().ok()?, f.next()?.parse().ok()?))
+    })
+}
+
+fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn check(what: &str, out: &Output) -> io::Result<()> {
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "{what} failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )))
+    }
+}
+
+impl PgCluster {
+    /// Creates and starts a cluster with the binaries of `bin`
+    /// ([`find_bin_dir`]).
+    ///
+    /// # Errors
+    /// A binary fails (its output is in the error), or no port is free.
+    pub fn start(bin: &Path) -> io::Result<Self> {
+        let root = is_root();
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("kms-pg-");
+        // As root, the server's user must reach the directory: /tmp is
+        // world-traversable, a root-only $TMPDIR may not be.
+        let dir = if root {
+            builder.tempdir_in("/tmp")?
+        } else {
+            builder.tempdir()?
+        };
+        let run_as = if root {
+            let user = ["postgres", "nobody"]
+                .into_iter()
+                .find(|u| ids_of(u).is_some())
+                .ok_or_else(|| io::Error::other("running as root and no postgres/nobody user"))?;
+            #[cfg(unix)]
+            {
+                let (uid, gid) = ids_of(user).unwrap_or((65534, 65534));
+                std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))?;
+            }
+            Some(user.to_owned())
+        } else {
+            None
+        };
+        let cluster = Self {
+            dir,
+            bin: bin.to_path_buf(),
+            port: free_port()?,
+            run_as,
+        };
+        let out = cluster
+            .command("initdb")
+            .arg("-D")
+            .arg(cluster.data())
+            .args(["-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync"])
+            .arg("--no-instructions")
+            .output()?;
+        check("initdb", &out)?;
+        cluster.resume()?;
+        Ok(cluster)
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The server log (for diagnostics).
+    #[must_use]
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("postgres.log")
+    }
+
+    fn command(&self, tool: &str) -> Command {
+        let exe = self.bin.join(tool);
+        match &self.run_as {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        }
+    }
+
+    /// The loopback port it listens on.
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `postgres://kms@127.0.0.1:<port>/postgres`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        self.url_for("postgres")
+    }
+
+    /// The URL of another database of the cluster.
+    #[must_use]
+    pub fn url_for(&self, database: &str) -> String {
+        format!("postgres://{USER}@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Stops the server (fast shutdown: sessions are terminated, committed
+    /// data is kept).
+    ///
+    /// # Errors
+    /// `pg_ctl stop` failed.
+    pub fn stop(&self) -> io::Result<()> {
+        let out = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "fast", "-w", "stop"])
+            .output()?;
+        check("pg_ctl stop", &out)
+    }
+
+    /// Starts the (stopped) server again on the same port.
+    ///
+    /// # Errors
+    /// `pg_ctl start` failed.
+    pub fn resume(&self) -> io::Result<()> {
+        // Only TCP on loopback: no Unix socket (its directory would need
+        // to be writable by the server's user).
+        let opts = format!(
+            "-p {} -h 127.0.0.1 -k '' -c max_connections=400 -c fsync=off",
+            self.port
+        );
+        let out = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .arg("-l")
+            .arg(self.log_path())
+            .args(["-w", "-t", "60", "-o", &opts, "start"])
+            .output()?;
+        check("pg_ctl start", &out)
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+/// A started cluster for the test `test`, or `Ok(None)` (after saying so on
+/// stderr) when PostgreSQL is not installed. Under `CI=true` a missing
+/// PostgreSQL is an error instead: CI installs it, so a skip there would
+/// hide a broken setup.
+///
+/// # Errors
+/// PostgreSQL is missing under `CI=true`, or the cluster does not start.
+pub fn cluster_or_skip(test: &str) -> io::Result<Option<PgCluster>> {
+    match find_bin_dir() {
+        Some(bin) => PgCluster::start(&bin).map(Some),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => Err(io::Error::other(format!(
+            "{test}: PostgreSQL binaries (initdb, pg_ctl) not found and CI=true: install postgresql"
+        ))),
+        None => {
+            eprintln!(
+                "SKIPPED {test}: PostgreSQL binaries (initdb, pg_ctl) not found on PATH, in \
+                 /usr/lib/postgresql/*/bin or $KMS_PG_BIN; install postgresql to run it"
+            );
+            Ok(None)
+        }
+    }
+}
