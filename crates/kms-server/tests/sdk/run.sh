@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Official-SDK test: builds kms-server, installs huaweicloudsdkkms and
-# huaweicloudsdkapig from PyPI into a virtualenv, and runs test_sdk.py
-# against a server it starts on a free port. Exits non-zero on failure.
+# Official-SDK test: builds kms-server, installs huaweicloudsdkkms,
+# huaweicloudsdkapig and cryptography (to check signatures independently)
+# from PyPI into a virtualenv, and runs test_sdk.py against a server it
+# starts on a free port. Exits non-zero on failure.
 #
 # Environment:
 #   CARGO_TARGET_DIR  cargo's target directory (default: <repo>/target)
@@ -27,6 +28,6 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    'huaweicloudsdkkms>=3.1,<4' 'huaweicloudsdkapig>=3.1,<4'
+    'huaweicloudsdkkms>=3.1,<4' 'huaweicloudsdkapig>=3.1,<4' 'cryptography>=42'
 
 exec "$venv/bin/python" "$here/test_sdk.py" "$binary" "$here/../data"
