@@ -1923,6 +1923,27 @@ fn sign_message(
     Ok(bytes)
 }
 
+/// The fields sign and verify share, in the order they are checked:
+/// `key_id`, `signing_algorithm`, `message_type`, then `message`.
+fn signed_fields(
+    key_id: &str,
+    signing_algorithm: &str,
+    message_type: &Option<String>,
+    message: &str,
+) -> Result<(KeyId, SigningAlgorithm, MessageType, Vec<u8>)> {
+    let key_id = KeyId::parse(key_id)?;
+    if signing_algorithm.is_empty() {
+        return Err(ValidationError::missing("signing_algorithm"));
+    }
+    let alg = SigningAlgorithm::parse(signing_algorithm)?;
+    let message_type = opt_str(message_type)
+        .map(MessageType::parse)
+        .transpose()?
+        .unwrap_or_default();
+    let message = sign_message(message, alg, message_type)?;
+    Ok((key_id, alg, message_type, message))
+}
+
 /// A validated sign request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SignRequest {
@@ -1948,18 +1969,11 @@ impl SignRequest {
     /// # Errors
     /// The first rule broken.
     pub fn from_body(b: &SignRequestBody) -> Result<Self> {
-        let key_id = KeyId::parse(&b.key_id)?;
-        if b.signing_algorithm.is_empty() {
-            return Err(ValidationError::missing("signing_algorithm"));
-        }
-        let signing_algorithm = SigningAlgorithm::parse(&b.signing_algorithm)?;
-        let message_type = opt_str(&b.message_type)
-            .map(MessageType::parse)
-            .transpose()?
-            .unwrap_or_default();
+        let (key_id, signing_algorithm, message_type, message) =
+            signed_fields(&b.key_id, &b.signing_algorithm, &b.message_type, &b.message)?;
         Ok(Self {
             key_id,
-            message: sign_message(&b.message, signing_algorithm, message_type)?,
+            message,
             signing_algorithm,
             message_type,
             sequence: opt_sequence(&b.sequence)?,
@@ -2001,18 +2015,11 @@ impl ValidateSignatureRequest {
     /// # Errors
     /// The first rule broken.
     pub fn from_body(b: &VerifyRequestBody) -> Result<Self> {
-        let key_id = KeyId::parse(&b.key_id)?;
-        if b.signing_algorithm.is_empty() {
-            return Err(ValidationError::missing("signing_algorithm"));
-        }
-        let signing_algorithm = SigningAlgorithm::parse(&b.signing_algorithm)?;
-        let message_type = opt_str(&b.message_type)
-            .map(MessageType::parse)
-            .transpose()?
-            .unwrap_or_default();
+        let (key_id, signing_algorithm, message_type, message) =
+            signed_fields(&b.key_id, &b.signing_algorithm, &b.message_type, &b.message)?;
         Ok(Self {
             key_id,
-            message: sign_message(&b.message, signing_algorithm, message_type)?,
+            message,
             signature: base64_field("signature", &b.signature, MAX_SIGNATURE_BYTES)?,
             signing_algorithm,
             message_type,
