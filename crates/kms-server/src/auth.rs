@@ -6,6 +6,7 @@
 //! fixed `X-Sdk-Date` can be checked.
 
 use std::fmt;
+use std::sync::Arc;
 
 use hmac::{Hmac, KeyInit, Mac};
 use kms_core::ports::Caller;
@@ -158,15 +159,33 @@ impl SignedRequest for OwnedRequest {
 /// The configured credentials. Not `Clone`: share it behind an `Arc`.
 #[derive(Debug, Default)]
 pub struct Authenticator {
-    keys: Vec<AccessKey>,
-    tokens: Vec<Token>,
+    /// Each credential with its caller shared, so a request takes the
+    /// caller by a reference count instead of copying its strings.
+    keys: Vec<(AccessKey, Arc<Caller>)>,
+    tokens: Vec<(Token, Arc<Caller>)>,
 }
 
 impl Authenticator {
     /// An authenticator over these credentials.
     #[must_use]
     pub fn new(keys: Vec<AccessKey>, tokens: Vec<Token>) -> Self {
-        Self { keys, tokens }
+        let share = |c: &Caller| Arc::new(c.clone());
+        Self {
+            keys: keys
+                .into_iter()
+                .map(|k| {
+                    let c = share(&k.caller);
+                    (k, c)
+                })
+                .collect(),
+            tokens: tokens
+                .into_iter()
+                .map(|t| {
+                    let c = share(&t.caller);
+                    (t, c)
+                })
+                .collect(),
+        }
     }
 
     /// Authenticates a request at time `now_unix` (seconds): `X-Auth-Token`
@@ -178,7 +197,7 @@ impl Authenticator {
         &self,
         req: &impl SignedRequest,
         now_unix: i64,
-    ) -> Result<&Caller, AuthError> {
+    ) -> Result<&Arc<Caller>, AuthError> {
         if let Some(token) = req.header("x-auth-token") {
             return self.token(token);
         }
@@ -188,13 +207,13 @@ impl Authenticator {
         }
     }
 
-    fn token(&self, presented: &str) -> Result<&Caller, AuthError> {
+    fn token(&self, presented: &str) -> Result<&Arc<Caller>, AuthError> {
         // Compare against every token so timing does not reveal which
         // prefix matched or how many tokens exist before the match.
         let mut found = None;
-        for t in &self.tokens {
+        for (t, caller) in &self.tokens {
             if bool::from(t.token.as_bytes().ct_eq(presented.as_bytes())) {
-                found = Some(&t.caller);
+                found = Some(caller);
             }
         }
         found.ok_or(AuthError::UnknownCredential)
@@ -205,12 +224,12 @@ impl Authenticator {
         req: &impl SignedRequest,
         authorization: &str,
         now_unix: i64,
-    ) -> Result<&Caller, AuthError> {
+    ) -> Result<&Arc<Caller>, AuthError> {
         let parsed = parse_authorization(authorization)?;
-        let key = self
+        let (key, caller) = self
             .keys
             .iter()
-            .find(|k| k.access_key == parsed.access)
+            .find(|(k, _)| k.access_key == parsed.access)
             .ok_or(AuthError::UnknownCredential)?;
         let date = req.header("x-sdk-date").ok_or(AuthError::BadDate)?;
         let signed_at = parse_sdk_date(date).ok_or(AuthError::BadDate)?;
@@ -220,7 +239,7 @@ impl Authenticator {
         let expected = signature(req, &parsed.signed_headers, date, &key.secret_key)?;
         let presented = parsed.signature.to_ascii_lowercase();
         if bool::from(expected.as_bytes().ct_eq(presented.as_bytes())) {
-            Ok(&key.caller)
+            Ok(caller)
         } else {
             Err(AuthError::BadSignature)
         }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, Request};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, request::Parts};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kms_core::ports::{Caller, CertificateFilter};
@@ -28,6 +28,13 @@ use crate::auth::{self, Authenticator, SignedRequest};
 
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
+
+// Header names as values: a lookup by `&str` parses and lower-cases the
+// name on every call.
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static(REQUEST_ID);
+const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+const X_SDK_DATE: HeaderName = HeaderName::from_static("x-sdk-date");
+const X_SDK_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-sdk-content-sha256");
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -371,11 +378,11 @@ where
 
     fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
-        let request_id = match req.headers().get(REQUEST_ID) {
+        let request_id = match req.headers().get(&REQUEST_ID_HEADER) {
             Some(v) if valid_request_id(v) => v.clone(),
             _ => {
                 let v = self.state.next_request_id();
-                req.headers_mut().insert(REQUEST_ID, v.clone());
+                req.headers_mut().insert(REQUEST_ID_HEADER, v.clone());
                 v
             }
         };
@@ -451,7 +458,7 @@ where
             request_id = %request_id,
             project,
         );
-        resp.headers_mut().insert(REQUEST_ID, p.request_id);
+        resp.headers_mut().insert(REQUEST_ID_HEADER, p.request_id);
         Poll::Ready(Ok(resp))
     }
 }
@@ -467,11 +474,10 @@ fn service_of(path: &str) -> Service {
 }
 
 fn path_project(path: &str) -> Option<&str> {
-    let mut it = path.split('/').skip(1);
-    match it.next() {
-        Some("v1.0" | "v2") => it.next(),
-        _ => None,
-    }
+    let rest = path
+        .strip_prefix("/v1.0/")
+        .or_else(|| path.strip_prefix("/v2/"))?;
+    Some(rest.split_once('/').map_or(rest, |(project, _)| project))
 }
 
 fn internal_code(s: Service) -> ErrorCode {
@@ -546,15 +552,23 @@ impl SignedRequest for View<'_> {
         self.parts.uri.query().unwrap_or("")
     }
     fn header(&self, name: &str) -> Option<&str> {
-        header(&self.parts.headers, name)
+        let h = &self.parts.headers;
+        // The names the verifier asks for on every request, looked up
+        // without parsing them again.
+        match name {
+            "x-auth-token" => h.get(&X_AUTH_TOKEN),
+            "authorization" => h.get(AUTHORIZATION),
+            "x-sdk-date" => h.get(&X_SDK_DATE),
+            "x-sdk-content-sha256" => h.get(&X_SDK_CONTENT_SHA256),
+            "host" => h.get(HOST),
+            "content-type" => h.get(CONTENT_TYPE),
+            _ => h.get(name),
+        }
+        .and_then(|v| v.to_str().ok())
     }
     fn body(&self) -> &[u8] {
         self.body
     }
-}
-
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name).and_then(|v| v.to_str().ok())
 }
 
 fn now_unix() -> i64 {
@@ -567,7 +581,7 @@ fn now_unix() -> i64 {
 /// caller, the body, the path parameters after the project, the query.
 struct Ctx {
     state: AppState,
-    caller: Caller,
+    caller: Arc<Caller>,
     service: Service,
     body: Bytes,
     params: Vec<String>,
@@ -600,14 +614,14 @@ impl FromRequest<AppState> for Ctx {
                 ),
             )
         };
-        let params: Vec<String> = match RawPathParams::from_request_parts(&mut parts, state).await {
-            Ok(p) => p
-                .iter()
-                .map(|(_, v)| String::from_utf8_lossy(&auth::percent_decode(v, false)).into_owned())
-                .collect(),
+        let raw = match RawPathParams::from_request_parts(&mut parts, state).await {
+            Ok(p) => p,
             Err(_) => return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl))),
         };
-        let declared = header(&parts.headers, CONTENT_LENGTH.as_str())
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0);
         if declared > u64::try_from(state.inner.body_limit).unwrap_or(u64::MAX) {
@@ -621,7 +635,7 @@ impl FromRequest<AppState> for Ctx {
             body: &body,
         };
         let caller = match state.inner.auth.authenticate(&view, now_unix()) {
-            Ok(c) => c.clone(),
+            Ok(c) => Arc::clone(c),
             Err(e) => {
                 tracing::debug!(target: "kms_server::auth", reason = %e, "authentication failed");
                 let code = match service {
@@ -631,24 +645,40 @@ impl FromRequest<AppState> for Ctx {
                 return Err(reject(ApiError::bare(code)));
             }
         };
-        let Some((project, rest)) = params.split_first() else {
+        // The first path parameter is the project; most routes have no
+        // other, and a parameter without `%` is used as it is.
+        let mut values = raw.iter().map(|(_, v)| v);
+        let Some(project) = values.next() else {
             return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl)));
         };
-        if *project != caller.project_id {
+        if *path_param(project) != *caller.project_id {
             let code = match service {
                 Service::Kms => ErrorCode::KmsForbidden,
                 Service::Apig => ErrorCode::ApigNoPermission,
             };
             return Err(reject(ApiError::bare(code)));
         }
+        let params = values.map(|v| path_param(v).into_owned()).collect();
         Ok(Self {
             state: state.clone(),
             caller,
             service,
             body,
-            params: rest.to_vec(),
+            params,
             query: parts.uri.query().unwrap_or("").to_owned(),
         })
+    }
+}
+
+/// A path parameter, percent-decoded (lossily: the store's rules reject
+/// what is not UTF-8).
+fn path_param(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.contains('%') {
+        std::borrow::Cow::Owned(
+            String::from_utf8_lossy(&auth::percent_decode(raw, false)).into_owned(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(raw)
     }
 }
 
@@ -683,7 +713,7 @@ impl Ctx {
         f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
     ) -> Result<R, ApiError> {
         let kms = Arc::clone(&self.state.inner.kms);
-        let caller = self.caller.clone();
+        let caller = Arc::clone(&self.caller);
         // Waiting here counts against the request timeout; the permit then
         // lives as long as the work, even past a timed-out response.
         let permit = Arc::clone(&self.state.inner.blocking)
