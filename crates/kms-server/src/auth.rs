@@ -5,6 +5,7 @@
 //! The verifier takes "now" as a parameter so that signed vectors with a
 //! fixed `X-Sdk-Date` can be checked.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -236,9 +237,13 @@ impl Authenticator {
         if (now_unix - signed_at).abs() > MAX_CLOCK_SKEW_SECS {
             return Err(AuthError::Expired);
         }
-        let expected = signature(req, &parsed.signed_headers, date, &key.secret_key)?;
-        let presented = parsed.signature.to_ascii_lowercase();
-        if bool::from(expected.as_bytes().ct_eq(presented.as_bytes())) {
+        let expected = signature_tag(req, &parsed.signed_headers, date, &key.secret_key)?;
+        // Hex of either case, decoded in constant time; `parse_authorization`
+        // checked it is 64 characters.
+        let mut presented = [0u8; 32];
+        let decoded = base16ct::mixed::decode(parsed.signature, &mut presented)
+            .map_err(|_| AuthError::BadSignature)?;
+        if bool::from(expected.as_slice().ct_eq(decoded)) {
             Ok(caller)
         } else {
             Err(AuthError::BadSignature)
@@ -248,7 +253,7 @@ impl Authenticator {
 
 struct ParsedAuthorization<'a> {
     access: &'a str,
-    signed_headers: Vec<String>,
+    signed_headers: Vec<Cow<'a, str>>,
     signature: &'a str,
 }
 
@@ -274,11 +279,18 @@ fn parse_authorization(v: &str) -> Result<ParsedAuthorization<'_>, AuthError> {
     if access.is_empty() || signed.is_empty() || signature.len() != 64 {
         return Err(AuthError::Malformed);
     }
-    let mut signed_headers: Vec<String> = signed
+    let mut signed_headers: Vec<Cow<'_, str>> = signed
         .split(';')
-        .map(|h| h.trim().to_ascii_lowercase())
+        .map(|h| {
+            let h = h.trim();
+            if h.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(h.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(h)
+            }
+        })
         .collect();
-    if signed_headers.iter().any(String::is_empty) {
+    if signed_headers.iter().any(|h| h.is_empty()) {
         return Err(AuthError::Malformed);
     }
     signed_headers.sort();
@@ -399,7 +411,7 @@ pub fn percent_decode(s: &str, plus: bool) -> Vec<u8> {
 fn encode_unreserved(bytes: &[u8], out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &c in bytes {
-        if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') {
+        if unreserved(c) {
             out.push(char::from(c));
         } else {
             out.push('%');
@@ -409,20 +421,37 @@ fn encode_unreserved(bytes: &[u8], out: &mut String) {
     }
 }
 
-fn canonical_uri(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 1);
+/// Whether `b` is kept as it is by [`encode_unreserved`].
+const fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// Writes the canonical URI of `path`: each segment percent-decoded and
+/// re-encoded, with a trailing `/`.
+fn write_canonical_uri(path: &str, out: &mut impl Sink) {
+    let b = path.as_bytes();
+    if b.iter().all(|&c| unreserved(c) || c == b'/') {
+        // Decoding and re-encoding leave such a path as it is (every API
+        // path the SDK sends): no copy.
+        out.put(path);
+        if b.last() != Some(&b'/') {
+            out.put("/");
+        }
+        return;
+    }
+    let mut s = String::with_capacity(path.len() + 1);
     let mut first = true;
     for seg in path.split('/') {
         if !first {
-            out.push('/');
+            s.push('/');
         }
         first = false;
-        encode_unreserved(&percent_decode(seg, false), &mut out);
+        encode_unreserved(&percent_decode(seg, false), &mut s);
     }
-    if !out.ends_with('/') {
-        out.push('/');
+    if !s.ends_with('/') {
+        s.push('/');
     }
-    out
+    out.put(&s);
 }
 
 fn canonical_query(query: &str) -> String {
@@ -450,32 +479,70 @@ fn canonical_query(query: &str) -> String {
     out
 }
 
+/// Where a canonical request is written: a `String` (tools, tests) or,
+/// when verifying, straight into its SHA-256 without being assembled.
+trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, s: &str) {
+        self.update(s.as_bytes());
+    }
+}
+
+/// Writes the canonical request of SDK-HMAC-SHA256 (see `contract.md`).
+fn write_canonical_request<H: AsRef<str>>(
+    req: &impl SignedRequest,
+    signed_headers: &[H],
+    out: &mut impl Sink,
+) -> Result<(), AuthError> {
+    out.put(req.method());
+    out.put("\n");
+    write_canonical_uri(req.path(), out);
+    out.put("\n");
+    let query = req.query();
+    if !query.is_empty() {
+        out.put(&canonical_query(query));
+    }
+    out.put("\n");
+    for name in signed_headers {
+        let name = name.as_ref();
+        let value = req.header(name).ok_or(AuthError::MissingSignedHeader)?;
+        out.put(name);
+        out.put(":");
+        out.put(value.trim());
+        out.put("\n");
+    }
+    out.put("\n");
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.put(";");
+        }
+        out.put(name.as_ref());
+    }
+    out.put("\n");
+    let mut hex = [0u8; 64];
+    out.put(payload_hash(req, &mut hex)?);
+    Ok(())
+}
+
 /// The canonical request of SDK-HMAC-SHA256 (see `contract.md`).
 ///
 /// # Errors
 /// [`AuthError::MissingSignedHeader`] when a signed header is absent.
-pub fn canonical_request(
+pub fn canonical_request<H: AsRef<str>>(
     req: &impl SignedRequest,
-    signed_headers: &[String],
+    signed_headers: &[H],
 ) -> Result<String, AuthError> {
     let mut c = String::with_capacity(512);
-    c.push_str(req.method());
-    c.push('\n');
-    c.push_str(&canonical_uri(req.path()));
-    c.push('\n');
-    c.push_str(&canonical_query(req.query()));
-    c.push('\n');
-    for name in signed_headers {
-        let value = req.header(name).ok_or(AuthError::MissingSignedHeader)?;
-        c.push_str(name);
-        c.push(':');
-        c.push_str(value.trim());
-        c.push('\n');
-    }
-    c.push('\n');
-    c.push_str(&signed_headers.join(";"));
-    c.push('\n');
-    c.push_str(&payload_hash(req)?);
+    write_canonical_request(req, signed_headers, &mut c)?;
     Ok(c)
 }
 
@@ -483,44 +550,67 @@ pub fn canonical_request(
 /// received. The SDK may send it as `X-Sdk-Content-Sha256`; the header is
 /// then checked against the body, never trusted in its place, so a signed
 /// request cannot be replayed with another body (`UNSIGNED-PAYLOAD` is
-/// refused for the same reason).
+/// refused for the same reason). `buf` holds the hex when it is computed.
 ///
 /// # Errors
 /// [`AuthError::PayloadHashMismatch`] when the header is present and is not
 /// the body's hash.
-fn payload_hash(req: &impl SignedRequest) -> Result<String, AuthError> {
-    let actual = if req.body().is_empty() {
-        EMPTY_SHA256.to_owned()
+fn payload_hash<'r>(
+    req: &'r impl SignedRequest,
+    buf: &'r mut [u8; 64],
+) -> Result<&'r str, AuthError> {
+    let actual: &str = if req.body().is_empty() {
+        EMPTY_SHA256
     } else {
-        hex_lower(&Sha256::digest(req.body()))
+        base16ct::lower::encode_str(&Sha256::digest(req.body()), buf)
+            .map_err(|_| AuthError::Malformed)?
     };
     match req.header("x-sdk-content-sha256") {
         // The signer hashed the header's literal text; it names this body.
-        Some(claimed) if claimed.trim().eq_ignore_ascii_case(&actual) => Ok(claimed.to_owned()),
+        Some(claimed) if claimed.trim().eq_ignore_ascii_case(actual) => Ok(claimed),
         Some(_) => Err(AuthError::PayloadHashMismatch),
         None => Ok(actual),
     }
+}
+
+/// The HMAC-SHA256 tag of `req` under `secret_key`: the canonical request
+/// is hashed as it is written, the string to sign is fed to the MAC in
+/// pieces.
+fn signature_tag<H: AsRef<str>>(
+    req: &impl SignedRequest,
+    signed_headers: &[H],
+    sdk_date: &str,
+    secret_key: &str,
+) -> Result<[u8; 32], AuthError> {
+    let mut hash = Sha256::new();
+    write_canonical_request(req, signed_headers, &mut hash)?;
+    let mut hex = [0u8; 64];
+    let canonical_hex = base16ct::lower::encode_str(&hash.finalize(), &mut hex)
+        .map_err(|_| AuthError::Malformed)?;
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret_key.as_bytes())
+        .map_err(|_| AuthError::Malformed)?;
+    for piece in [ALGORITHM, "\n", sdk_date, "\n", canonical_hex] {
+        mac.update(piece.as_bytes());
+    }
+    Ok(mac.finalize().into_bytes().into())
 }
 
 /// The lower-case hex signature of `req` under `secret_key`.
 ///
 /// # Errors
 /// [`AuthError::MissingSignedHeader`] when a signed header is absent.
-pub fn signature(
+pub fn signature<H: AsRef<str>>(
     req: &impl SignedRequest,
-    signed_headers: &[String],
+    signed_headers: &[H],
     sdk_date: &str,
     secret_key: &str,
 ) -> Result<String, AuthError> {
-    let canonical = canonical_request(req, signed_headers)?;
-    let string_to_sign = format!(
-        "{ALGORITHM}\n{sdk_date}\n{}",
-        hex_lower(&Sha256::digest(canonical.as_bytes()))
-    );
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret_key.as_bytes())
-        .map_err(|_| AuthError::Malformed)?;
-    mac.update(string_to_sign.as_bytes());
-    Ok(hex_lower(&mac.finalize().into_bytes()))
+    Ok(hex_lower(&signature_tag(
+        req,
+        signed_headers,
+        sdk_date,
+        secret_key,
+    )?))
 }
 
 /// Builds the `Authorization` header value for `req` (test clients and
@@ -569,6 +659,56 @@ mod tests {
         ] {
             assert_eq!(parse_sdk_date(bad), None, "{bad}");
         }
+    }
+
+    fn canonical_uri(path: &str) -> String {
+        let mut s = String::new();
+        write_canonical_uri(path, &mut s);
+        s
+    }
+
+    /// The decode-and-re-encode definition, segment by segment, without
+    /// the fast path for paths that need no encoding.
+    fn canonical_uri_by_definition(path: &str) -> String {
+        let mut s = String::new();
+        for (i, seg) in path.split('/').enumerate() {
+            if i > 0 {
+                s.push('/');
+            }
+            encode_unreserved(&percent_decode(seg, false), &mut s);
+        }
+        if !s.ends_with('/') {
+            s.push('/');
+        }
+        s
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_uri_fast_path_matches_the_definition(
+            path in "(/|[a-zA-Z0-9._~-]|%[0-9a-fA-F]{0,2}|[ :+@]){0,40}"
+        ) {
+            proptest::prop_assert_eq!(canonical_uri(&path), canonical_uri_by_definition(&path));
+        }
+    }
+
+    #[test]
+    fn streamed_signature_matches_the_assembled_canonical_request() {
+        let body = br#"{"key_id":"k"}"#;
+        let req = signed(body, ALL, &[]);
+        let names: Vec<String> = ALL.iter().map(|h| (*h).to_owned()).collect();
+        let date = req.header("x-sdk-date").unwrap();
+        let canonical = canonical_request(&req, &names).unwrap();
+        let string_to_sign = format!(
+            "{ALGORITHM}\n{date}\n{}",
+            hex_lower(&Sha256::digest(canonical.as_bytes()))
+        );
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(b"SK").unwrap();
+        mac.update(string_to_sign.as_bytes());
+        assert_eq!(
+            signature(&req, &names, date, "SK").unwrap(),
+            hex_lower(&mac.finalize().into_bytes())
+        );
     }
 
     #[test]
