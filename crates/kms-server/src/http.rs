@@ -376,15 +376,13 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut req: Request) -> Self::Future {
+    fn call(&mut self, req: Request) -> Self::Future {
         let start = Instant::now();
         let request_id = match req.headers().get(&REQUEST_ID_HEADER) {
             Some(v) if valid_request_id(v) => v.clone(),
-            _ => {
-                let v = self.state.next_request_id();
-                req.headers_mut().insert(REQUEST_ID_HEADER, v.clone());
-                v
-            }
+            // Only the response carries a generated id: nothing behind the
+            // frame reads it from the request.
+            _ => self.state.next_request_id(),
         };
         let pending = Pending {
             start,

@@ -27,7 +27,7 @@
 //!   at most the last interval's lines, as the channel of the old writer
 //!   lost what it held.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -136,15 +136,15 @@ impl LogPipe {
         let id = self.shared.id;
         let overflow = SLOTS.try_with(|slots| {
             let mut slots = slots.borrow_mut();
-            let slot = if let Some((_, s)) = slots.iter().find(|(p, _)| *p == id) {
-                Arc::clone(s)
+            let at = if let Some(at) = slots.iter().position(|(p, _)| *p == id) {
+                at
             } else {
                 let s = Arc::new(Slot::default());
                 lock(&self.shared.slots).push(Arc::clone(&s));
-                slots.push((id, Arc::clone(&s)));
-                s
+                slots.push((id, s));
+                slots.len() - 1
             };
-            let mut buf = lock(&slot.0);
+            let mut buf = lock(&slots[at].1.0);
             buf.extend_from_slice(bytes);
             (buf.len() >= Self::HIGH_WATER).then(|| std::mem::take(&mut *buf))
         });
@@ -248,42 +248,51 @@ pub struct LineFormat;
 
 thread_local! {
     /// The second the cached prefix is for, and `YYYY-MM-DDTHH:MM:SS`.
-    static SECOND: Cell<(i64, [u8; 19])> = const { Cell::new((i64::MIN, [0; 19])) };
+    static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for `t` (UTC).
-fn write_timestamp(w: &mut impl fmt::Write, t: SystemTime) -> fmt::Result {
+fn write_timestamp(line: &mut String, t: SystemTime) {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
-    let (cached, mut prefix) = SECOND.get();
-    if cached != secs {
-        let dt = time::OffsetDateTime::from_unix_timestamp(secs)
-            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let mut s = String::with_capacity(19);
-        write!(
-            s,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            dt.year().clamp(0, 9999),
-            u8::from(dt.month()),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        )?;
-        if let Ok(p) = <[u8; 19]>::try_from(s.as_bytes()) {
-            prefix = p;
-            SECOND.set((secs, prefix));
+    let cached = SECOND.try_with(|cell| {
+        let Ok(mut c) = cell.try_borrow_mut() else {
+            return false;
+        };
+        if c.0 != secs {
+            c.1.clear();
+            write_second(&mut c.1, secs);
+            c.0 = secs;
         }
+        line.push_str(&c.1);
+        true
+    });
+    if cached != Ok(true) {
+        write_second(line, secs);
     }
-    w.write_str(std::str::from_utf8(&prefix).map_err(|_| fmt::Error)?)?;
-    let mut frac = *b".000000Z";
-    let mut micros = d.subsec_micros();
-    for digit in frac[1..7].iter_mut().rev() {
-        // `micros % 10` < 10.
-        *digit = b'0' + u8::try_from(micros % 10).unwrap_or(0);
-        micros /= 10;
-    }
-    w.write_str(std::str::from_utf8(&frac).map_err(|_| fmt::Error)?)
+    // `1_000_000 + micros` has seven digits: drop the leading 1.
+    let mut digits = itoa::Buffer::new();
+    let frac = digits.format(1_000_000 + d.subsec_micros());
+    line.push('.');
+    line.push_str(frac.get(1..).unwrap_or("000000"));
+    line.push('Z');
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of Unix second `secs` (UTC).
+fn write_second(out: &mut String, secs: i64) {
+    let dt =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    // Writing to a `String` does not fail.
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        dt.year().clamp(0, 9999),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    );
 }
 
 const fn level_str(l: Level) -> &'static str {
@@ -342,7 +351,7 @@ where
     N: for<'a> FormatFields<'a> + 'static,
 {
     let meta = event.metadata();
-    write_timestamp(line, SystemTime::now())?;
+    write_timestamp(line, SystemTime::now());
     line.push(' ');
     line.push_str(level_str(*meta.level()));
     line.push(' ');
@@ -611,14 +620,14 @@ mod tests {
     fn timestamps_are_utc_rfc3339_with_microseconds() {
         let mut s = String::new();
         let t = UNIX_EPOCH + Duration::new(1_764_708_795, 123_456_789);
-        write_timestamp(&mut s, t).expect("format");
+        write_timestamp(&mut s, t);
         assert_eq!(s, "2025-12-02T20:53:15.123456Z");
         s.clear();
         // The cached second is reused, the fraction is not.
-        write_timestamp(&mut s, t + Duration::from_micros(5)).expect("format");
+        write_timestamp(&mut s, t + Duration::from_micros(5));
         assert_eq!(s, "2025-12-02T20:53:15.123461Z");
         s.clear();
-        write_timestamp(&mut s, UNIX_EPOCH + Duration::from_secs(951_782_400)).expect("format");
+        write_timestamp(&mut s, UNIX_EPOCH + Duration::from_secs(951_782_400));
         assert_eq!(s, "2000-02-29T00:00:00.000000Z");
     }
 }
