@@ -2,14 +2,18 @@
 # The floor (a bare axum handler, bench/floor) and kms-server on its default
 # configuration (SQLite, info logs to a file), measured back to back with
 # the same wrk load, and the ratio of their req/s.
-# Usage: ratio.sh [duration] [connections] [threads]
+# Usage: ratio.sh [duration] [connections] [threads] [rounds]
 # Cases: floor; server create-datakey-without-plaintext with X-Auth-Token;
 # the same pre-signed with SDK-HMAC-SHA256 (replayed); decrypt-datakey.
+# Both servers stay up and the cases are interleaved, `rounds` times
+# (default 3): each server case is divided by the floor run just before it,
+# and the median of those ratios is printed, so that a slow spell of a
+# shared machine moves floor and server alike instead of one of them.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-duration="${1:-15s}"; conns="${2:-16}"; threads="${3:-2}"
+duration="${1:-15s}"; conns="${2:-16}"; threads="${3:-2}"; rounds="${4:-3}"
 (cd "$repo" && cargo build --locked --release -p kms-server -p kms-floor --bins --examples)
 dir="$(mktemp -d)"; pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
@@ -25,13 +29,13 @@ load() { # name path body [token | date auth]
 }
 path="/v1.0/$project/kms/create-datakey-without-plaintext"
 
-port=$((20000 + RANDOM % 20000))
-"$target/release/kms-floor" "127.0.0.1:$port" & pids+=($!)
-wait_port "$port"
-floor=$(load floor "$path" '{"key_id":"0d0466b0-e727-4d9c-b4dc-2a3fb0a2e1b6","datakey_length":"256"}')
-kill -TERM "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+fport=$((20000 + RANDOM % 20000))
+"$target/release/kms-floor" "127.0.0.1:$fport" & pids+=($!)
+port=$fport wait_port "$fport"
+floor_body='{"key_id":"0d0466b0-e727-4d9c-b4dc-2a3fb0a2e1b6","datakey_length":"256"}'
 
 port=$((20000 + RANDOM % 20000))
+while [ "$port" = "$fport" ]; do port=$((20000 + RANDOM % 20000)); done
 cat > "$dir/config.toml" <<CONF
 listen = "127.0.0.1:$port"
 [[tokens]]
@@ -54,17 +58,30 @@ api() { curl -sf -X POST "http://127.0.0.1:$port/v1.0/$project/kms/$1" -H "X-Aut
 key=$(api create-key '{"key_alias":"ratio"}' | sed 's/.*"key_id":"\([^"]*\)".*/\1/')
 body="{\"key_id\":\"$key\",\"datakey_length\":\"256\"}"
 ct=$(api create-datakey-without-plaintext "$body" | sed 's/.*"cipher_text":"\([^"]*\)".*/\1/')
-token_run=$(load server-token "$path" "$body" "$token")
 signed=$("$target/release/examples/presign" POST "$path" "127.0.0.1:$port" "$body" "$ak" "$sk")
-signed_run=$(load server-signed "$path" "$body" "" "$(sed -n 1p <<<"$signed")" "$(sed -n 2p <<<"$signed")")
 dbody="{\"key_id\":\"$key\",\"cipher_text\":\"$ct\",\"datakey_cipher_length\":\"32\"}"
-decrypt_run=$(load server-decrypt "/v1.0/$project/kms/decrypt-datakey" "$dbody" "$token")
-lines=$(wc -l < "$dir/server.log")
-
+sport=$port
+floor_run() { port=$fport load floor "$path" "$floor_body"; }
+case_run() {
+  case "$1" in
+    token) port=$sport load server-token "$path" "$body" "$token" ;;
+    signed) port=$sport load server-signed "$path" "$body" "" "$(sed -n 1p <<<"$signed")" "$(sed -n 2p <<<"$signed")" ;;
+    decrypt) port=$sport load server-decrypt "/v1.0/$project/kms/decrypt-datakey" "$dbody" "$token" ;;
+  esac
+}
 rps() { sed 's/.*rps=\([0-9]*\).*/\1/' <<<"$1"; }
-echo "$floor"; echo "$token_run"; echo "$signed_run"; echo "$decrypt_run"
+results="$dir/ratios"; : > "$results"
+for round in $(seq "$rounds"); do
+  for c in token signed decrypt; do
+    f=$(floor_run); r=$(case_run "$c")
+    echo "round $round: $f"; echo "round $round: $r"
+    awk -v n="$c" -v s="$(rps "$r")" -v f="$(rps "$f")" 'BEGIN { printf "%s %.4f\n", n, f / s }' >> "$results"
+  done
+done
+lines=$(wc -l < "$dir/server.log")
 echo "server log lines written: $lines"
-f=$(rps "$floor")
-for r in "$token_run" "$signed_run" "$decrypt_run"; do
-  awk -v n="${r%% *}" -v s="$(rps "$r")" -v f="$f" 'BEGIN { printf "%s: %.3f of the floor (floor/server = %.2fx)\n", n, s / f, f / s }'
+for c in token signed decrypt; do
+  grep "^$c " "$results" | sort -k2 -n | awk -v n="$c" '{ v[NR] = $2 } END {
+    m = v[int((NR + 1) / 2)]; printf "%s: floor/server median %.2fx (runs:", n, m
+    for (i = 1; i <= NR; i++) printf " %.2f", v[i]; printf ")\n" }'
 done
