@@ -14,18 +14,26 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 duration="${1:-15s}"; conns="${2:-16}"; threads="${3:-2}"; rounds="${4:-3}"
-(cd "$repo" && cargo build --locked --release -p kms-server -p kms-floor --bins --examples)
+# FLOOR_FEATURES=mimalloc builds the floor on kms-server's allocator.
+(cd "$repo" && cargo build --locked --release -p kms-server --bins --examples \
+  && cargo build --locked --release -p kms-floor ${FLOOR_FEATURES:+--features "$FLOOR_FEATURES"})
 dir="$(mktemp -d)"; pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
 project="0123456789abcdef0123456789abcdef"; token="ratio-test-token-0123456789abcdef"
 ak="RATIOAK0000000000000"; sk="ratio-sk-00000000000000000000000000000000"
 wait_port() { for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# The share of the machine's CPU time the hypervisor took (steal) while a
+# run lasted: on a shared virtual machine a run with much steal is noise.
+steal_ticks() { awk '/^cpu /{ print $9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
 load() { # name path body [token | date auth]
-  local out
+  local out s0 s1
+  s0=$(steal_ticks)
   out=$(KMS_PATH="$2" KMS_BODY="$3" KMS_TOKEN="${4:-}" KMS_SDK_DATE="${5:-}" KMS_AUTHORIZATION="${6:-}" \
     wrk -t"$threads" -c"$conns" -d"$duration" -s "$here/request.lua" "http://127.0.0.1:$port" | grep '^RESULT')
-  echo "$1 $out"
+  s1=$(steal_ticks)
+  echo "$1 $out $(awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    t = y[2] - x[2]; printf "steal=%.0f%%", t > 0 ? 100 * (y[1] - x[1]) / t : 0 }')"
 }
 path="/v1.0/$project/kms/create-datakey-without-plaintext"
 

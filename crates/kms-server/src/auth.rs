@@ -264,7 +264,7 @@ fn parse_authorization(v: &str) -> Result<ParsedAuthorization<'_>, AuthError> {
         .ok_or(AuthError::Malformed)?;
     let (mut access, mut signed, mut sig) = (None, None, None);
     for part in rest.split(',') {
-        let part = part.trim();
+        let part = part.trim_ascii();
         if let Some(x) = part.strip_prefix("Access=") {
             access = Some(x);
         } else if let Some(x) = part.strip_prefix("SignedHeaders=") {
@@ -282,7 +282,7 @@ fn parse_authorization(v: &str) -> Result<ParsedAuthorization<'_>, AuthError> {
     let mut signed_headers: Vec<Cow<'_, str>> = signed
         .split(';')
         .map(|h| {
-            let h = h.trim();
+            let h = h.trim_ascii();
             if h.bytes().any(|b| b.is_ascii_uppercase()) {
                 Cow::Owned(h.to_ascii_lowercase())
             } else {

@@ -4,6 +4,12 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+// mimalloc instead of the C library's allocator: a request makes a few
+// dozen small allocations (hyper, axum, serde), and with glibc's malloc
+// they took ~8 % of the server's CPU (docs/benchmarks-server.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = kms_server::Cli::parse();
     // Lines are appended to a buffer per thread and written by one writer

@@ -12,6 +12,10 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::post;
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 async fn handler(body: Bytes) -> impl IntoResponse {
     match serde_json::from_slice::<kms_model::CreateDatakeyRequestBody>(&body) {
         Ok(req) => {
