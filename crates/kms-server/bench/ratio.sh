@@ -33,7 +33,7 @@ load() { # name path body [token | date auth]
     wrk -t"$threads" -c"$conns" -d"$duration" -s "$here/request.lua" "http://127.0.0.1:$port" | grep '^RESULT')
   s1=$(steal_ticks)
   echo "$1 $out $(awk -v a="$s0" -v b="$s1" 'BEGIN { split(a, x, " "); split(b, y, " ");
-    t = y[2] - x[2]; printf "steal=%.0f%%", t > 0 ? 100 * (y[1] - x[1]) / t : 0 }')"
+    t = y[2] - x[2]; printf "steal=%.0f%%", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }')"
 }
 path="/v1.0/$project/kms/create-datakey-without-plaintext"
 

@@ -228,7 +228,6 @@ pub fn router(state: AppState) -> Router {
                 .put(update_certificate)
                 .delete(delete_certificate),
         )
-        .route_layer(RecordRouteLayer)
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(FrameLayer {
@@ -239,13 +238,28 @@ pub fn router(state: AppState) -> Router {
 
 // ---------------------------------------------------------------- middleware
 
-// Two hand-written tower services rather than `middleware::from_fn`: each
-// `from_fn` layer clones and boxes the inner service and boxes its future
-// on every request, which showed up on the DEK path's profile.
+// A hand-written tower service rather than `middleware::from_fn`, which
+// clones and boxes the inner service and boxes its future on every
+// request; and no layer after routing (`route_layer` adds another boxed
+// service and future per request): the matched route comes back through
+// a slot the frame puts in the request.
 
-/// The matched route, for the access line.
-#[derive(Clone)]
-struct RouteName(MatchedPath);
+/// Where the route matched for a request is left for the access line:
+/// [`Frame`] puts an empty slot in the request, and [`record_route`] (the
+/// `Ctx` extractor of every API route, and `health`) fills it.
+#[derive(Clone, Default)]
+struct RouteSlot(Arc<std::sync::OnceLock<MatchedPath>>);
+
+/// Fills the request's [`RouteSlot`] with the route the router matched.
+fn record_route(extensions: &axum::http::Extensions) {
+    if let (Some(slot), Some(path)) = (
+        extensions.get::<RouteSlot>(),
+        extensions.get::<MatchedPath>(),
+    ) {
+        // Set once per request; a second set would only repeat it.
+        let _ = slot.0.set(path.clone());
+    }
+}
 
 #[derive(Clone, Copy)]
 struct ErrorCodeName(&'static str);
@@ -267,65 +281,6 @@ impl fmt::Display for Chain<'_> {
             next = e.source();
         }
         Ok(())
-    }
-}
-
-/// Inner layer (after routing): remembers the matched route for the log.
-#[derive(Clone, Copy)]
-struct RecordRouteLayer;
-
-impl<S> Layer<S> for RecordRouteLayer {
-    type Service = RecordRoute<S>;
-    fn layer(&self, inner: S) -> Self::Service {
-        RecordRoute(inner)
-    }
-}
-
-#[derive(Clone)]
-struct RecordRoute<S>(S);
-
-impl<S> TowerService<Request> for RecordRoute<S>
-where
-    S: TowerService<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = RecordRouteFuture<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let route = req.extensions().get::<MatchedPath>().cloned();
-        RecordRouteFuture {
-            inner: self.0.call(req),
-            route,
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    struct RecordRouteFuture<F> {
-        #[pin]
-        inner: F,
-        route: Option<MatchedPath>,
-    }
-}
-
-impl<F, E> Future for RecordRouteFuture<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut resp = ready!(this.inner.poll(cx))?;
-        if let Some(r) = this.route.take() {
-            resp.extensions_mut().insert(RouteName(r));
-        }
-        Poll::Ready(Ok(resp))
     }
 }
 
@@ -359,6 +314,7 @@ struct Frame<S> {
 /// What the access line needs once the response is there.
 struct Pending {
     start: Instant,
+    route: RouteSlot,
     request_id: HeaderValue,
     method: Method,
     uri: Uri,
@@ -376,8 +332,10 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
+    fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
+        let route = RouteSlot::default();
+        req.extensions_mut().insert(route.clone());
         let request_id = match req.headers().get(&REQUEST_ID_HEADER) {
             Some(v) if valid_request_id(v) => v.clone(),
             // Only the response carries a generated id: nothing behind the
@@ -386,6 +344,7 @@ where
         };
         let pending = Pending {
             start,
+            route,
             request_id,
             method: req.method().clone(),
             uri: req.uri().clone(),
@@ -429,10 +388,7 @@ where
         };
         // Validated (incoming) or generated: printable ASCII either way.
         let request_id = p.request_id.to_str().unwrap_or("-");
-        let route = resp
-            .extensions()
-            .get::<RouteName>()
-            .map_or("-", |r| r.0.as_str());
+        let route = p.route.0.get().map_or("-", MatchedPath::as_str);
         let code = resp.extensions().get::<ErrorCodeName>().map_or("", |c| c.0);
         let project = path_project(path).unwrap_or("");
         if let Some(ErrorCause(cause)) = resp.extensions().get::<ErrorCause>() {
@@ -524,7 +480,8 @@ async fn method_not_allowed(uri: axum::http::Uri) -> Response {
     }))
 }
 
-async fn health() -> Response {
+async fn health(req: Request) -> Response {
+    record_route(req.extensions());
     (
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
         r#"{"status":"ok"}"#,
@@ -599,6 +556,7 @@ impl FromRequest<AppState> for Ctx {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
+        record_route(&parts.extensions);
         let service = service_of(parts.uri.path());
         let reject = |e: ApiError| Rejection(error_response(&e));
         let too_long = || {

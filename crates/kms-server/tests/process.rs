@@ -386,6 +386,17 @@ fn every_access_and_audit_line_is_written_by_a_graceful_stop() {
         .collect();
     let ok: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
     assert_eq!(ok, 320);
+    // The matched route is logged for a request refused before the
+    // handler (another tenant's project) and for health; an unknown route
+    // has none.
+    let other = "/v1.0/ffffffffffffffffffffffffffffffff/kms/create-datakey-without-plaintext";
+    let (st, _) = request(p, "POST", other, Some(&json!({"key_id": key}))).unwrap();
+    assert_eq!(st, 403);
+    assert_eq!(request(p, "GET", "/health", None).unwrap().0, 200);
+    let unknown = format!("/v1.0/{PROJECT}/kms/no-such-operation");
+    // KMS answers an unknown URL with 400 KMS.0101 (invalid URL).
+    let (st, body) = request(p, "POST", &unknown, Some(&json!({}))).unwrap();
+    assert_eq!(st, 400, "{body}");
     // Stopped right after the last answer: the lines still buffered in the
     // workers' buffers must be written on the way out.
     terminate(server);
@@ -395,11 +406,26 @@ fn every_access_and_audit_line_is_written_by_a_graceful_stop() {
         .lines()
         .filter(|l| l.contains(" INFO kms_server::access: ") && l.contains(route))
         .collect();
-    assert_eq!(access.len(), 400, "{log}");
+    assert_eq!(access.len(), 401, "{log}");
     assert_eq!(
         access.iter().filter(|l| l.contains("status=200")).count(),
         320
     );
+    assert_eq!(
+        access
+            .iter()
+            .filter(|l| l.contains("status=403")
+                && l.contains("project=\"ffffffffffffffffffffffffffffffff\""))
+            .count(),
+        1,
+        "{log}"
+    );
+    let line_with = |needle: &str| {
+        log.lines()
+            .any(|l| l.contains(" INFO kms_server::access: ") && l.contains(needle))
+    };
+    assert!(line_with("route=\"/health\" status=200"), "{log}");
+    assert!(line_with("route=\"-\" status=400"), "{log}");
     assert_eq!(
         access
             .iter()
