@@ -590,7 +590,7 @@ impl FromRequest<AppState> for Ctx {
             parts: &parts,
             body: &body,
         };
-        let caller = match state.inner.auth.authenticate(&view, now_unix()) {
+        let caller = match state.inner.auth.authenticate_with_clock(&view, now_unix) {
             Ok(c) => Arc::clone(c),
             Err(e) => {
                 tracing::debug!(target: "kms_server::auth", reason = %e, "authentication failed");
