@@ -305,6 +305,9 @@ const fn level_str(l: Level) -> &'static str {
     }
 }
 
+/// The largest line buffer a thread keeps between lines.
+const LINE_KEEP: usize = 16 * 1024;
+
 thread_local! {
     /// The line being formatted on this thread, reused from line to line.
     static LINE: RefCell<String> = const { RefCell::new(String::new()) };
@@ -325,19 +328,26 @@ where
         // pushes) and handed to the writer once: every piece written
         // through `Writer` is a dynamic call, and a line has about eighty
         // pieces. A line formatted while another is (a `Debug` impl that
-        // logs) gets a buffer of its own.
-        LINE.with(|cell| match cell.try_borrow_mut() {
+        // logs), or on a thread whose locals are being torn down, gets a
+        // buffer of its own.
+        let fresh = |w: &mut Writer<'_>| {
+            let mut line = String::with_capacity(256);
+            format_line(ctx, event, &mut line).and_then(|()| w.write_str(&line))
+        };
+        LINE.try_with(|cell| match cell.try_borrow_mut() {
             Ok(mut line) => {
                 line.clear();
-                let r = format_line(ctx, event, &mut line);
-                r.and_then(|()| w.write_str(&line))
+                let r = format_line(ctx, event, &mut line).and_then(|()| w.write_str(&line));
+                // One huge line (a long error chain) does not pin its
+                // buffer's size for the thread's life.
+                if line.capacity() > LINE_KEEP {
+                    *line = String::new();
+                }
+                r
             }
-            Err(_) => {
-                let mut line = String::with_capacity(256);
-                let r = format_line(ctx, event, &mut line);
-                r.and_then(|()| w.write_str(&line))
-            }
+            Err(_) => fresh(&mut w),
         })
+        .unwrap_or_else(|_| fresh(&mut w))
     }
 }
 
@@ -570,6 +580,16 @@ mod tests {
         drop(guard);
     }
 
+    /// Logs a line of its own when formatted.
+    struct LogsWhileFormatted;
+
+    impl fmt::Debug for LogsWhileFormatted {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            tracing::info!(inner = true);
+            f.write_str("outer")
+        }
+    }
+
     #[test]
     fn format_matches_tracing_subscriber_full_format_without_colours() {
         let ours = Sink::default();
@@ -589,6 +609,12 @@ mod tests {
                 dbg = ?Some(1),
             );
             tracing::warn!(path = "/x", "no credentials: {} left", 0);
+            // A line longer than the kept buffer, then a field whose
+            // `Debug` logs while its own line is being formatted (tracing
+            // drops such a nested event, for both formats alike).
+            tracing::info!(big = %"y".repeat(LINE_KEEP + 100));
+            tracing::info!(nested = ?LogsWhileFormatted);
+            tracing::info!(after = 1_u64);
         };
         let sub = tracing_subscriber::fmt()
             .event_format(LineFormat)
@@ -607,7 +633,7 @@ mod tests {
                 .collect()
         };
         let (o, t) = (strip(text(&ours)), strip(text(&theirs)));
-        assert_eq!(o.len(), 2);
+        assert_eq!(o.len(), 5);
         assert_eq!(o, t);
         // And the timestamp has the same shape.
         let ts = text(&ours);
