@@ -158,32 +158,81 @@ impl SignedRequest for OwnedRequest {
 }
 
 /// The configured credentials. Not `Clone`: share it behind an `Arc`.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Authenticator {
-    /// Each credential with its caller shared, so a request takes the
-    /// caller by a reference count instead of copying its strings.
-    keys: Vec<(AccessKey, Arc<Caller>)>,
-    tokens: Vec<(Token, Arc<Caller>)>,
+    keys: Vec<KeyEntry>,
+    tokens: Vec<TokenEntry>,
+}
+
+/// An access key as the verifier keeps it: the HMAC keyed once with the
+/// secret key (its inner and outer padded states), cloned per request, so
+/// a signature does not hash the key's two padding blocks again. The keyed
+/// state stands for the secret key and is zeroized on drop (`hmac`'s
+/// `zeroize` feature); the secret key's text is not kept.
+struct KeyEntry {
+    access_key: String,
+    mac: Hmac<Sha256>,
+    /// Shared, so a request takes the caller by a reference count instead
+    /// of copying its strings.
+    caller: Arc<Caller>,
+}
+
+struct TokenEntry {
+    token: Zeroizing<String>,
+    caller: Arc<Caller>,
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field(
+                "access_keys",
+                &self
+                    .keys
+                    .iter()
+                    .map(|k| (&k.access_key, &*k.caller))
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "tokens",
+                &self
+                    .tokens
+                    .iter()
+                    .map(|t| ("<redacted>", &*t.caller))
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// The HMAC-SHA256 keyed with `secret_key`'s UTF-8 bytes.
+fn keyed_mac(secret_key: &str) -> Result<Hmac<Sha256>, AuthError> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(secret_key.as_bytes())
+        .map_err(|_| AuthError::Malformed)
 }
 
 impl Authenticator {
     /// An authenticator over these credentials.
     #[must_use]
     pub fn new(keys: Vec<AccessKey>, tokens: Vec<Token>) -> Self {
-        let share = |c: &Caller| Arc::new(c.clone());
         Self {
+            // HMAC takes a key of any length (a long one is hashed first);
+            // a key it refused would fail closed, as an unknown access key.
             keys: keys
                 .into_iter()
-                .map(|k| {
-                    let c = share(&k.caller);
-                    (k, c)
+                .filter_map(|k| {
+                    Some(KeyEntry {
+                        mac: keyed_mac(&k.secret_key).ok()?,
+                        access_key: k.access_key,
+                        caller: Arc::new(k.caller),
+                    })
                 })
                 .collect(),
             tokens: tokens
                 .into_iter()
-                .map(|t| {
-                    let c = share(&t.caller);
-                    (t, c)
+                .map(|t| TokenEntry {
+                    token: t.token,
+                    caller: Arc::new(t.caller),
                 })
                 .collect(),
         }
@@ -225,9 +274,9 @@ impl Authenticator {
         // Compare against every token so timing does not reveal which
         // prefix matched or how many tokens exist before the match.
         let mut found = None;
-        for (t, caller) in &self.tokens {
+        for t in &self.tokens {
             if bool::from(t.token.as_bytes().ct_eq(presented.as_bytes())) {
-                found = Some(caller);
+                found = Some(&t.caller);
             }
         }
         found.ok_or(AuthError::UnknownCredential)
@@ -240,24 +289,24 @@ impl Authenticator {
         now_unix: impl FnOnce() -> i64,
     ) -> Result<&Arc<Caller>, AuthError> {
         let parsed = parse_authorization(authorization)?;
-        let (key, caller) = self
+        let key = self
             .keys
             .iter()
-            .find(|(k, _)| k.access_key == parsed.access)
+            .find(|k| k.access_key == parsed.access)
             .ok_or(AuthError::UnknownCredential)?;
         let date = req.header("x-sdk-date").ok_or(AuthError::BadDate)?;
         let signed_at = parse_sdk_date(date).ok_or(AuthError::BadDate)?;
         if (now_unix() - signed_at).abs() > MAX_CLOCK_SKEW_SECS {
             return Err(AuthError::Expired);
         }
-        let expected = signature_tag(req, &parsed.signed_headers, date, &key.secret_key)?;
+        let expected = signature_tag(req, &parsed.signed_headers, date, key.mac.clone())?;
         // Hex of either case, decoded in constant time; `parse_authorization`
         // checked it is 64 characters.
         let mut presented = [0u8; 32];
         let decoded = base16ct::mixed::decode(parsed.signature, &mut presented)
             .map_err(|_| AuthError::BadSignature)?;
         if bool::from(expected.as_slice().ct_eq(decoded)) {
-            Ok(caller)
+            Ok(&key.caller)
         } else {
             Err(AuthError::BadSignature)
         }
@@ -586,21 +635,19 @@ fn payload_hash<'r>(
     }
 }
 
-/// The HMAC-SHA256 tag of `req` under `secret_key`: the canonical request
-/// is hashed as it is written, the string to sign is fed to the MAC in
-/// pieces.
+/// The HMAC-SHA256 tag of `req` under `mac` (keyed with the secret key):
+/// the canonical request is hashed as it is written, the string to sign is
+/// fed to the MAC in pieces.
 fn signature_tag<H: AsRef<str>>(
     req: &impl SignedRequest,
     signed_headers: &[H],
     sdk_date: &str,
-    secret_key: &str,
+    mut mac: Hmac<Sha256>,
 ) -> Result<[u8; 32], AuthError> {
     let mut hash = Sha256::new();
     write_canonical_request(req, signed_headers, &mut hash)?;
     let mut hex = [0u8; 64];
     let canonical_hex = base16ct::lower::encode_str(&hash.finalize(), &mut hex)
-        .map_err(|_| AuthError::Malformed)?;
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret_key.as_bytes())
         .map_err(|_| AuthError::Malformed)?;
     for piece in [ALGORITHM, "\n", sdk_date, "\n", canonical_hex] {
         mac.update(piece.as_bytes());
@@ -622,7 +669,7 @@ pub fn signature<H: AsRef<str>>(
         req,
         signed_headers,
         sdk_date,
-        secret_key,
+        keyed_mac(secret_key)?,
     )?))
 }
 
@@ -978,5 +1025,16 @@ mod tests {
             "{dbg}"
         );
         assert!(dbg.contains("<redacted>"));
+        // The authenticator names its access keys and callers, never a
+        // secret nor the keyed MAC state.
+        let dbg = format!("{:?}", Authenticator::new(vec![k], vec![t]));
+        assert!(
+            !dbg.contains("very-secret") && !dbg.contains("tok-secret") && !dbg.contains("Hmac"),
+            "{dbg}"
+        );
+        assert!(
+            dbg.contains("\"AK\"") && dbg.contains("<redacted>"),
+            "{dbg}"
+        );
     }
 }
