@@ -6,9 +6,15 @@
 # Cases: floor; server create-datakey-without-plaintext with X-Auth-Token;
 # the same pre-signed with SDK-HMAC-SHA256 (replayed); decrypt-datakey.
 # Both servers stay up and the cases are interleaved, `rounds` times
-# (default 3): each server case is divided by the floor run just before it,
-# and the median of those ratios is printed, so that a slow spell of a
-# shared machine moves floor and server alike instead of one of them.
+# (default 3): each server run is bracketed by a floor run just before and
+# one just after it and divided by their mean, and the median of those
+# ratios is printed, so that a slow spell of a shared machine moves floor
+# and server alike instead of one of them. The ratio of the median floor
+# and server req/s over all runs is printed too.
+# FLOOR_REQUEST=same sends the floor the case's request headers as well
+# (X-Auth-Token, or X-Sdk-Date and Authorization), which it ignores: the
+# floor then also pays hyper's and the kernel's cost of the same request
+# bytes. Default: the floor gets Content-Type only.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
@@ -69,7 +75,13 @@ ct=$(api create-datakey-without-plaintext "$body" | sed 's/.*"cipher_text":"\([^
 signed=$("$target/release/examples/presign" POST "$path" "127.0.0.1:$port" "$body" "$ak" "$sk")
 dbody="{\"key_id\":\"$key\",\"cipher_text\":\"$ct\",\"datakey_cipher_length\":\"32\"}"
 sport=$port
-floor_run() { port=$fport load floor "$path" "$floor_body"; }
+floor_run() { # case: the floor run bracketing that case
+  if [ "${FLOOR_REQUEST:-}" != same ]; then port=$fport load floor "$path" "$floor_body"; return; fi
+  case "$1" in
+    signed) port=$fport load floor "$path" "$floor_body" "" "$(sed -n 1p <<<"$signed")" "$(sed -n 2p <<<"$signed")" ;;
+    *) port=$fport load floor "$path" "$floor_body" "$token" ;;
+  esac
+}
 case_run() {
   case "$1" in
     token) port=$sport load server-token "$path" "$body" "$token" ;;
@@ -81,15 +93,20 @@ rps() { sed 's/.*rps=\([0-9]*\).*/\1/' <<<"$1"; }
 results="$dir/ratios"; : > "$results"
 for round in $(seq "$rounds"); do
   for c in token signed decrypt; do
-    f=$(floor_run); r=$(case_run "$c")
-    echo "round $round: $f"; echo "round $round: $r"
-    awk -v n="$c" -v s="$(rps "$r")" -v f="$(rps "$f")" 'BEGIN { printf "%s %.4f\n", n, f / s }' >> "$results"
+    f0=$(floor_run "$c"); r=$(case_run "$c"); f1=$(floor_run "$c")
+    for x in "$f0" "$r" "$f1"; do echo "round $round: $x"; done
+    awk -v n="$c" -v s="$(rps "$r")" -v a="$(rps "$f0")" -v b="$(rps "$f1")" \
+      'BEGIN { printf "%s %.4f %d %d %d\n", n, (a + b) / 2 / s, s, a, b }' >> "$results"
   done
 done
 lines=$(wc -l < "$dir/server.log")
-echo "server log lines written: $lines"
+echo "server log lines written: $lines${FLOOR_REQUEST:+ (FLOOR_REQUEST=$FLOOR_REQUEST)}"
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 for c in token signed decrypt; do
   grep "^$c " "$results" | sort -k2 -n | awk -v n="$c" '{ v[NR] = $2 } END {
     m = v[int((NR + 1) / 2)]; printf "%s: floor/server median %.2fx (runs:", n, m
-    for (i = 1; i <= NR; i++) printf " %.2f", v[i]; printf ")\n" }'
+    for (i = 1; i <= NR; i++) printf " %.2f", v[i]; printf ")" }'
+  fm=$(grep "^$c " "$results" | awk '{ print $4; print $5 }' | median)
+  sm=$(grep "^$c " "$results" | awk '{ print $3 }' | median)
+  awk -v f="$fm" -v s="$sm" 'BEGIN { printf "; median req/s floor %d, server %d: %.2fx\n", f, s, f / s }'
 done
