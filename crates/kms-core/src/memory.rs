@@ -694,6 +694,22 @@ impl AuditSink for VecAudit {
     }
 }
 
+/// [`ports`] as most tests start from them: a fixed 32-byte root secret,
+/// ChaCha20 entropy from `seed`, a [`ManualClock`] at
+/// 2026-01-01T00:00:00Z, no HSM clusters and a [`VecAudit`].
+///
+/// # Errors
+/// None in practice (the root secret is 32 bytes); [`ports`]'s otherwise.
+pub fn test_ports(seed: [u8; 32]) -> Result<Ports, PortError> {
+    ports(
+        &[9u8; 32],
+        seed,
+        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
+        vec![],
+        Arc::new(VecAudit::default()),
+    )
+}
+
 /// A full in-memory bundle: one [`MemoryStore`] for every store port, a
 /// software root-key provider over `root_secret`, ChaCha20 entropy from
 /// `seed`, random ids, and the given clock, clusters and audit sink.

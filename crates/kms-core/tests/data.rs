@@ -1,11 +1,9 @@
 //! encrypt-data / decrypt-data through the core with in-memory adapters.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::Arc;
-
 use base64ct::Encoding as _;
-use kms_core::memory::{self, ManualClock, VecAudit};
-use kms_core::ports::{Caller, Timestamp};
+use kms_core::memory::{self};
+use kms_core::ports::Caller;
 use kms_core::{CoreConfig, Kms};
 use kms_model::{
     ApiError, CreateDatakeyRequestBody, CreateKeyRequestBody, DecryptDataRequestBody,
@@ -15,14 +13,7 @@ use kms_model::{
 use serde_json::json;
 
 fn kms() -> Kms {
-    let ports = memory::ports(
-        &[9u8; 32],
-        [3u8; 32],
-        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
-        vec![],
-        Arc::new(VecAudit::default()),
-    )
-    .unwrap();
+    let ports = memory::test_ports([3u8; 32]).unwrap();
     Kms::new(ports, CoreConfig::default())
 }
 

@@ -3,11 +3,9 @@
 //! keys apart (usage, rotation, state).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::Arc;
-
 use base64ct::{Base64, Encoding};
-use kms_core::memory::{self, ManualClock, VecAudit};
-use kms_core::ports::{Caller, Timestamp};
+use kms_core::memory::{self};
+use kms_core::ports::Caller;
 use kms_core::{CoreConfig, Kms};
 use kms_model::{
     CreateKeyRequestBody, EncryptDataRequestBody, ErrorCode, ListKeysRequestBody,
@@ -15,14 +13,7 @@ use kms_model::{
 };
 
 fn kms() -> Kms {
-    let ports = memory::ports(
-        &[9u8; 32],
-        [4u8; 32],
-        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
-        vec![],
-        Arc::new(VecAudit::default()),
-    )
-    .unwrap();
+    let ports = memory::test_ports([4u8; 32]).unwrap();
     Kms::new(ports, CoreConfig::default())
 }
 

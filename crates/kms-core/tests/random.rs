@@ -1,23 +1,14 @@
 //! gen-random through the core.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::Arc;
-
-use kms_core::memory::{self, ManualClock, VecAudit};
-use kms_core::ports::{Caller, Timestamp};
+use kms_core::memory::{self};
+use kms_core::ports::Caller;
 use kms_core::{CoreConfig, Kms};
 use kms_model::{ErrorCode, GenRandomRequestBody};
 
 #[test]
 fn random_data_of_every_length_and_exact_codes() {
-    let ports = memory::ports(
-        &[9u8; 32],
-        [3u8; 32],
-        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
-        vec![],
-        Arc::new(VecAudit::default()),
-    )
-    .unwrap();
+    let ports = memory::test_ports([3u8; 32]).unwrap();
     let k = Kms::new(ports, CoreConfig::default());
     let a = Caller::new("dom-a", "proj-a");
     let body = |bits: &str| GenRandomRequestBody {

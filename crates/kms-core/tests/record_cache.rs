@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use kms_core::memory::{self, ManualClock, VecAudit};
+use kms_core::memory::{self};
 use kms_core::ports::{
     Caller, InsertKeyError, KeyRecord, KeyState, MasterKeyStore, PortResult, Ports, Timestamp,
 };
@@ -113,14 +113,7 @@ impl MasterKeyStore for Gate {
 }
 
 fn setup() -> (Arc<Kms>, Arc<Gate>, String) {
-    let mut ports: Ports = memory::ports(
-        &[9u8; 32],
-        [3u8; 32],
-        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
-        vec![],
-        Arc::new(VecAudit::default()),
-    )
-    .unwrap();
+    let mut ports: Ports = memory::test_ports([3u8; 32]).unwrap();
     let gate = Arc::new(Gate {
         inner: Arc::clone(&ports.keys),
         reads: AtomicUsize::new(0),
