@@ -685,6 +685,36 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// A handler's answer: `f` run on this worker ([`Ctx::now`]), its
+    /// result as JSON.
+    fn json_now<R: Serialize>(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError>,
+    ) -> Response {
+        json(self.service, self.now(f))
+    }
+
+    /// A handler's answer: `f` run on the blocking pool
+    /// ([`Ctx::blocking`]), its result as JSON.
+    async fn json_blocking<R: Serialize + Send + 'static>(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
+    ) -> Response {
+        json(self.service, self.blocking(f).await)
+    }
+
+    /// A handler's answer: `f` run on the blocking pool, `status` with no
+    /// body when it succeeds.
+    async fn empty_blocking(
+        &self,
+        status: StatusCode,
+        f: impl FnOnce(&Kms, &Caller) -> Result<(), ApiError> + Send + 'static,
+    ) -> Response {
+        empty(status, self.blocking(f).await)
+    }
+}
+
 fn json<R: Serialize>(service: Service, r: Result<R, ApiError>) -> Response {
     match r.and_then(|v| {
         // Sized for the common answers (a 256-bit DEK's is 420 bytes) so
@@ -724,291 +754,228 @@ macro_rules! body_or_reject {
 
 async fn create_keystore(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateKeyStoreRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.create_keystore(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.create_keystore(c, &body))
+        .await
 }
 
 async fn list_keystores(ctx: Ctx) -> Response {
     let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
-    json(
-        ctx.service,
-        ctx.now(|k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref())),
-    )
+    ctx.json_now(|k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref()))
 }
 
 async fn show_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    json(ctx.service, ctx.now(|k, c| k.show_keystore(c, &id)))
+    ctx.json_now(|k, c| k.show_keystore(c, &id))
 }
 
 async fn delete_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    empty(
-        StatusCode::OK,
-        ctx.blocking(move |k, c| k.delete_keystore(c, &id)).await,
-    )
+    ctx.empty_blocking(StatusCode::OK, move |k, c| k.delete_keystore(c, &id))
+        .await
 }
 
 async fn enable_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.enable_keystore(c, &id)).await,
-    )
+    ctx.json_blocking(move |k, c| k.enable_keystore(c, &id))
+        .await
 }
 
 async fn disable_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.disable_keystore(c, &id)).await,
-    )
+    ctx.json_blocking(move |k, c| k.disable_keystore(c, &id))
+        .await
 }
 
 async fn create_pin(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreatePinRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.create_pin(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.create_pin(c, &body)).await
 }
 
 async fn create_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateKeyRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.create_key(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.create_key(c, &body)).await
 }
 
 async fn enable_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.enable_key(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.enable_key(c, &body)).await
 }
 
 async fn disable_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.disable_key(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.disable_key(c, &body)).await
 }
 
 async fn schedule_key_deletion(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ScheduleKeyDeletionRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.schedule_key_deletion(c, &body))
-            .await,
-    )
+    ctx.json_blocking(move |k, c| k.schedule_key_deletion(c, &body))
+        .await
 }
 
 async fn describe_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.describe_key(c, &body)))
+    ctx.json_now(|k, c| k.describe_key(c, &body))
 }
 
 async fn list_keys(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.list_keys(c, &body)))
+    ctx.json_now(|k, c| k.list_keys(c, &body))
 }
 
 async fn update_key_alias(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::UpdateKeyAliasRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.update_key_alias(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.update_key_alias(c, &body))
+        .await
 }
 
 async fn update_key_description(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::UpdateKeyDescriptionRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.update_key_description(c, &body))
-            .await,
-    )
+    ctx.json_blocking(move |k, c| k.update_key_description(c, &body))
+        .await
 }
 
 async fn cancel_key_deletion(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.cancel_key_deletion(c, &body))
-            .await,
-    )
+    ctx.json_blocking(move |k, c| k.cancel_key_deletion(c, &body))
+        .await
 }
 
 async fn encrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDataRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.encrypt_data(c, &body)))
+    ctx.json_now(|k, c| k.encrypt_data(c, &body))
 }
 
 async fn decrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDataRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.decrypt_data(c, &body)))
+    ctx.json_now(|k, c| k.decrypt_data(c, &body))
 }
 
 async fn enable_key_rotation(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    empty(
-        StatusCode::OK,
-        ctx.blocking(move |k, c| k.enable_key_rotation(c, &body))
-            .await,
-    )
+    ctx.empty_blocking(StatusCode::OK, move |k, c| k.enable_key_rotation(c, &body))
+        .await
 }
 
 async fn disable_key_rotation(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    empty(
-        StatusCode::OK,
-        ctx.blocking(move |k, c| k.disable_key_rotation(c, &body))
-            .await,
-    )
+    ctx.empty_blocking(StatusCode::OK, move |k, c| k.disable_key_rotation(c, &body))
+        .await
 }
 
 async fn get_key_rotation_status(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    json(
-        ctx.service,
-        ctx.now(|k, c| k.get_key_rotation_status(c, &body)),
-    )
+    ctx.json_now(|k, c| k.get_key_rotation_status(c, &body))
 }
 
 async fn update_key_rotation_interval(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::UpdateKeyRotationIntervalRequestBody);
-    empty(
-        StatusCode::OK,
-        ctx.blocking(move |k, c| k.update_key_rotation_interval(c, &body))
-            .await,
-    )
+    ctx.empty_blocking(StatusCode::OK, move |k, c| {
+        k.update_key_rotation_interval(c, &body)
+    })
+    .await
 }
 
 async fn rotate_on_demand(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::RotateOnDemandRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.rotate_on_demand(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.rotate_on_demand(c, &body))
+        .await
 }
 
 async fn batch_kms_tags(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::BatchCreateKmsTagsRequestBody);
     let id = ctx.param(0);
-    empty(
-        StatusCode::NO_CONTENT,
-        ctx.blocking(move |k, c| k.batch_kms_tags(c, &id, &body))
-            .await,
-    )
+    ctx.empty_blocking(StatusCode::NO_CONTENT, move |k, c| {
+        k.batch_kms_tags(c, &id, &body)
+    })
+    .await
 }
 
 async fn create_kms_tag(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateKmsTagRequestBody);
     let id = ctx.param(0);
-    empty(
-        StatusCode::NO_CONTENT,
-        ctx.blocking(move |k, c| k.create_kms_tag(c, &id, &body))
-            .await,
-    )
+    ctx.empty_blocking(StatusCode::NO_CONTENT, move |k, c| {
+        k.create_kms_tag(c, &id, &body)
+    })
+    .await
 }
 
 async fn delete_kms_tag(ctx: Ctx) -> Response {
     let (id, tag) = (ctx.param(0), ctx.param(1));
-    empty(
-        StatusCode::NO_CONTENT,
-        ctx.blocking(move |k, c| k.delete_kms_tag(c, &id, &tag))
-            .await,
-    )
+    ctx.empty_blocking(StatusCode::NO_CONTENT, move |k, c| {
+        k.delete_kms_tag(c, &id, &tag)
+    })
+    .await
 }
 
 async fn list_kms_tags(ctx: Ctx) -> Response {
-    json(ctx.service, ctx.now(|k, c| k.list_kms_tags(c)))
+    ctx.json_now(|k, c| k.list_kms_tags(c))
 }
 
 async fn show_kms_tags(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    json(ctx.service, ctx.now(|k, c| k.show_kms_tags(c, &id)))
+    ctx.json_now(|k, c| k.show_kms_tags(c, &id))
 }
 
 async fn list_kms_by_tags(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ListKmsByTagsRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.list_kms_by_tags(c, &body)))
+    ctx.json_now(|k, c| k.list_kms_by_tags(c, &body))
 }
 
 async fn gen_random(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.gen_random(c, &body)))
+    ctx.json_now(|k, c| k.gen_random(c, &body))
 }
 
 // Key-pair operations open (and RSA ones compute with) a private key:
 // milliseconds, so on the blocking pool rather than a worker.
 async fn sign(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::SignRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.sign(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.sign(c, &body)).await
 }
 
 async fn validate_signature(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::VerifyRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.validate_signature(c, &body))
-            .await,
-    )
+    ctx.json_blocking(move |k, c| k.validate_signature(c, &body))
+        .await
 }
 
 async fn get_public_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.get_public_key(c, &body)).await,
-    )
+    ctx.json_blocking(move |k, c| k.get_public_key(c, &body))
+        .await
 }
 
 async fn re_encrypt(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ReEncryptRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.re_encrypt(c, &body)))
+    ctx.json_now(|k, c| k.re_encrypt(c, &body))
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.create_datakey(c, &body)))
+    ctx.json_now(|k, c| k.create_datakey(c, &body))
 }
 
 async fn create_datakey_without_plaintext(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    json(
-        ctx.service,
-        ctx.now(|k, c| k.create_datakey_without_plaintext(c, &body)),
-    )
+    ctx.json_now(|k, c| k.create_datakey_without_plaintext(c, &body))
 }
 
 async fn encrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDatakeyRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.encrypt_datakey(c, &body)))
+    ctx.json_now(|k, c| k.encrypt_datakey(c, &body))
 }
 
 async fn decrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDatakeyRequestBody);
-    json(ctx.service, ctx.now(|k, c| k.decrypt_datakey(c, &body)))
+    ctx.json_now(|k, c| k.decrypt_datakey(c, &body))
 }
 
 // ---------------------------------------------------------------- APIG handlers
 
 async fn create_certificate(ctx: Ctx) -> Response {
     let form = body_or_reject!(ctx, kms_model::CertificateForm);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.create_certificate(c, &form))
-            .await,
-    )
+    ctx.json_blocking(move |k, c| k.create_certificate(c, &form))
+        .await
 }
 
 async fn list_certificates(ctx: Ctx) -> Response {
@@ -1024,28 +991,25 @@ async fn list_certificates(ctx: Ctx) -> Response {
             algorithm_type: ctx.query_param("algorithm_type"),
         },
     };
-    json(ctx.service, ctx.now(|k, c| k.list_certificates(c, &q)))
+    ctx.json_now(|k, c| k.list_certificates(c, &q))
 }
 
 async fn show_certificate(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    json(ctx.service, ctx.now(|k, c| k.show_certificate(c, &id)))
+    ctx.json_now(|k, c| k.show_certificate(c, &id))
 }
 
 async fn update_certificate(ctx: Ctx) -> Response {
     let form = body_or_reject!(ctx, kms_model::CertificateForm);
     let id = ctx.param(0);
-    json(
-        ctx.service,
-        ctx.blocking(move |k, c| k.update_certificate(c, &id, &form))
-            .await,
-    )
+    ctx.json_blocking(move |k, c| k.update_certificate(c, &id, &form))
+        .await
 }
 
 async fn delete_certificate(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    empty(
-        StatusCode::NO_CONTENT,
-        ctx.blocking(move |k, c| k.delete_certificate(c, &id)).await,
-    )
+    ctx.empty_blocking(StatusCode::NO_CONTENT, move |k, c| {
+        k.delete_certificate(c, &id)
+    })
+    .await
 }
