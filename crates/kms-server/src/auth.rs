@@ -167,8 +167,9 @@ pub struct Authenticator {
 /// An access key as the verifier keeps it: the HMAC keyed once with the
 /// secret key (its inner and outer padded states), cloned per request, so
 /// a signature does not hash the key's two padding blocks again. The keyed
-/// state stands for the secret key and is zeroized on drop (`hmac`'s
-/// `zeroize` feature); the secret key's text is not kept.
+/// state stands for the secret key and is wiped on drop, as is each
+/// per-request clone (checked at build time below); the secret key's text
+/// is not kept.
 struct KeyEntry {
     access_key: String,
     mac: Hmac<Sha256>,
@@ -176,6 +177,17 @@ struct KeyEntry {
     /// of copying its strings.
     caller: Arc<Caller>,
 }
+
+// The keyed HMAC stands in for the secret key. `Hmac` does not declare
+// `ZeroizeOnDrop` itself, but all it holds does: its inner and outer
+// SHA-256 states and its block buffer (`sha2`'s and `hmac`'s `zeroize`
+// features). The build fails if either stops wiping itself on drop.
+const _: () = {
+    use hmac::digest::zeroize::ZeroizeOnDrop;
+    const fn zeroized_on_drop<T: ZeroizeOnDrop + ?Sized>() {}
+    zeroized_on_drop::<<Sha256 as hmac::EagerHash>::Core>();
+    zeroized_on_drop::<hmac::digest::block_api::Buffer<hmac::block_api::HmacCore<Sha256>>>();
+};
 
 struct TokenEntry {
     token: Zeroizing<String>,
