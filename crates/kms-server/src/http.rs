@@ -683,9 +683,7 @@ impl Ctx {
         .await
         .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
-}
 
-impl Ctx {
     /// A handler's answer: `f` run on this worker ([`Ctx::now`]), its
     /// result as JSON.
     fn json_now<R: Serialize>(
