@@ -1021,6 +1021,48 @@ mod tests {
     }
 
     #[test]
+    fn keyed_once_verifies_secret_keys_of_every_length() {
+        // HMAC pads a key up to 64 bytes and hashes a longer one first:
+        // the HMAC the authenticator keys once must agree with one keyed
+        // per signature on both sides of that boundary, and refuse the
+        // signature of any other key.
+        for len in [1, 32, 63, 64, 65, 200] {
+            let sk = "k".repeat(len);
+            let a = Authenticator::new(
+                vec![AccessKey {
+                    access_key: "AK".into(),
+                    secret_key: Zeroizing::new(sk.clone()),
+                    caller: Caller::new("d", "p"),
+                }],
+                vec![],
+            );
+            let mut req = request(
+                vec![
+                    ("host", "127.0.0.1:8080".into()),
+                    ("x-sdk-date", format_sdk_date(NOW)),
+                    ("content-type", "application/json".into()),
+                ],
+                b"{}",
+            );
+            let good = authorization_header(&req, "AK", &sk, ALL).unwrap();
+            let other = authorization_header(&req, "AK", &format!("{sk}x"), ALL).unwrap();
+            req.headers.push(("authorization".into(), other));
+            assert_eq!(
+                a.authenticate(&req, NOW).unwrap_err(),
+                AuthError::BadSignature,
+                "{len}"
+            );
+            req.headers.pop();
+            req.headers.push(("authorization".into(), good));
+            assert_eq!(
+                **a.authenticate(&req, NOW).unwrap(),
+                Caller::new("d", "p"),
+                "{len}"
+            );
+        }
+    }
+
+    #[test]
     fn debug_redacts_secrets() {
         let k = AccessKey {
             access_key: "AK".into(),
