@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use base64ct::{Base64, Encoding};
-use kms_core::memory::{self};
+use kms_core::memory;
 use kms_core::ports::Caller;
 use kms_core::{CoreConfig, Kms};
 use kms_model::{

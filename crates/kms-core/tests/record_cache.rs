@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use kms_core::memory::{self};
+use kms_core::memory;
 use kms_core::ports::{
     Caller, InsertKeyError, KeyRecord, KeyState, MasterKeyStore, PortResult, Ports, Timestamp,
 };

@@ -1,7 +1,7 @@
 //! Tags of CMKs through the core with in-memory adapters.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use kms_core::memory::{self};
+use kms_core::memory;
 use kms_core::ports::Caller;
 use kms_core::{CoreConfig, Kms};
 use kms_model::{
