@@ -817,19 +817,36 @@ mod tests {
     const NOW: i64 = 1_704_067_200;
 
     fn auth() -> Authenticator {
+        auth_with("SK", &[])
+    }
+
+    /// Access key `AK` with secret key `sk`, and `tokens`, all acting for
+    /// `Caller::new("d", "p")`.
+    fn auth_with(sk: &str, tokens: &[&str]) -> Authenticator {
         Authenticator::new(
             vec![AccessKey {
                 access_key: "AK".into(),
-                secret_key: Zeroizing::new("SK".into()),
+                secret_key: Zeroizing::new(sk.into()),
                 caller: Caller::new("d", "p"),
             }],
-            vec![],
+            tokens
+                .iter()
+                .map(|t| Token {
+                    token: Zeroizing::new((*t).into()),
+                    caller: Caller::new("d", "p"),
+                })
+                .collect(),
         )
     }
 
     /// A request signed over `signed`, with `extra` headers sent (and, when
     /// named in `signed`, signed) too.
     fn signed(body: &[u8], signed: &[&str], extra: &[(&'static str, &str)]) -> Req {
+        signed_by("SK", body, signed, extra)
+    }
+
+    /// [`signed`] under secret key `sk`.
+    fn signed_by(sk: &str, body: &[u8], signed: &[&str], extra: &[(&'static str, &str)]) -> Req {
         let mut req = request(
             vec![
                 ("host", "127.0.0.1:8080".into()),
@@ -841,7 +858,7 @@ mod tests {
         for (k, v) in extra {
             req.headers.push(((*k).to_owned(), (*v).to_owned()));
         }
-        let a = authorization_header(&req, "AK", "SK", signed).unwrap();
+        let a = authorization_header(&req, "AK", sk, signed).unwrap();
         req.headers.push(("authorization".into(), a));
         req
     }
@@ -994,17 +1011,7 @@ mod tests {
 
     #[test]
     fn the_clock_is_read_for_signatures_only() {
-        let a = Authenticator::new(
-            vec![AccessKey {
-                access_key: "AK".into(),
-                secret_key: Zeroizing::new("SK".into()),
-                caller: Caller::new("d", "p"),
-            }],
-            vec![Token {
-                token: Zeroizing::new("T0K3N".into()),
-                caller: Caller::new("d", "p"),
-            }],
-        );
+        let a = auth_with("SK", &["T0K3N"]);
         let reads = std::cell::Cell::new(0);
         let clock = || {
             reads.set(reads.get() + 1);
@@ -1028,34 +1035,16 @@ mod tests {
         // signature of any other key.
         for len in [1, 32, 63, 64, 65, 200] {
             let sk = "k".repeat(len);
-            let a = Authenticator::new(
-                vec![AccessKey {
-                    access_key: "AK".into(),
-                    secret_key: Zeroizing::new(sk.clone()),
-                    caller: Caller::new("d", "p"),
-                }],
-                vec![],
-            );
-            let mut req = request(
-                vec![
-                    ("host", "127.0.0.1:8080".into()),
-                    ("x-sdk-date", format_sdk_date(NOW)),
-                    ("content-type", "application/json".into()),
-                ],
-                b"{}",
-            );
-            let good = authorization_header(&req, "AK", &sk, ALL).unwrap();
-            let other = authorization_header(&req, "AK", &format!("{sk}x"), ALL).unwrap();
-            req.headers.push(("authorization".into(), other));
+            let a = auth_with(&sk, &[]);
+            let other = signed_by(&format!("{sk}x"), b"{}", ALL, &[]);
             assert_eq!(
-                a.authenticate(&req, NOW).unwrap_err(),
+                a.authenticate(&other, NOW).unwrap_err(),
                 AuthError::BadSignature,
                 "{len}"
             );
-            req.headers.pop();
-            req.headers.push(("authorization".into(), good));
+            let good = signed_by(&sk, b"{}", ALL, &[]);
             assert_eq!(
-                **a.authenticate(&req, NOW).unwrap(),
+                **a.authenticate(&good, NOW).unwrap(),
                 Caller::new("d", "p"),
                 "{len}"
             );
