@@ -658,11 +658,6 @@ impl Ctx {
             .next()
     }
 
-    /// Runs `f` inline (fast, read-mostly operations).
-    fn now<R>(&self, f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError>) -> Result<R, ApiError> {
-        f(&self.state.inner.kms, &self.caller)
-    }
-
     /// Runs `f` on the blocking pool (operations that write and so fsync).
     async fn blocking<R: Send + 'static>(
         &self,
@@ -684,13 +679,13 @@ impl Ctx {
         .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
 
-    /// A handler's answer: `f` run on this worker ([`Ctx::now`]), its
-    /// result as JSON.
+    /// A handler's answer: `f` run inline on this worker (fast,
+    /// read-mostly operations), its result as JSON.
     fn json_now<R: Serialize>(
         &self,
         f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError>,
     ) -> Response {
-        json(self.service, self.now(f))
+        json(self.service, f(&self.state.inner.kms, &self.caller))
     }
 
     /// A handler's answer: `f` run on the blocking pool
