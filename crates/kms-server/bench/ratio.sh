@@ -75,18 +75,19 @@ ct=$(api create-datakey-without-plaintext "$body" | sed 's/.*"cipher_text":"\([^
 signed=$("$target/release/examples/presign" POST "$path" "127.0.0.1:$port" "$body" "$ak" "$sk")
 dbody="{\"key_id\":\"$key\",\"cipher_text\":\"$ct\",\"datakey_cipher_length\":\"32\"}"
 sport=$port
+# A case's auth arguments to `load`: the token, or none and the signed
+# request's X-Sdk-Date and Authorization.
+auth_of() { if [ "$1" = signed ]; then auth=("" "$(sed -n 1p <<<"$signed")" "$(sed -n 2p <<<"$signed")"); else auth=("$token"); fi; }
 floor_run() { # case: the floor run bracketing that case
-  if [ "${FLOOR_REQUEST:-}" != same ]; then port=$fport load floor "$path" "$floor_body"; return; fi
-  case "$1" in
-    signed) port=$fport load floor "$path" "$floor_body" "" "$(sed -n 1p <<<"$signed")" "$(sed -n 2p <<<"$signed")" ;;
-    *) port=$fport load floor "$path" "$floor_body" "$token" ;;
-  esac
+  auth=()
+  if [ "${FLOOR_REQUEST:-}" = same ]; then auth_of "$1"; fi
+  port=$fport load floor "$path" "$floor_body" "${auth[@]}"
 }
 case_run() {
+  auth_of "$1"
   case "$1" in
-    token) port=$sport load server-token "$path" "$body" "$token" ;;
-    signed) port=$sport load server-signed "$path" "$body" "" "$(sed -n 1p <<<"$signed")" "$(sed -n 2p <<<"$signed")" ;;
-    decrypt) port=$sport load server-decrypt "/v1.0/$project/kms/decrypt-datakey" "$dbody" "$token" ;;
+    token|signed) port=$sport load "server-$1" "$path" "$body" "${auth[@]}" ;;
+    decrypt) port=$sport load server-decrypt "/v1.0/$project/kms/decrypt-datakey" "$dbody" "${auth[@]}" ;;
   esac
 }
 rps() { sed 's/.*rps=\([0-9]*\).*/\1/' <<<"$1"; }
