@@ -94,7 +94,8 @@ fn bench(c: &mut Criterion) {
             let mut hex = [0u8; 64];
             let hex = base16ct::lower::encode(&hash, &mut hex).unwrap();
             let mut mac = keyed.clone();
-            for piece in [b"SDK-HMAC-SHA256\n".as_slice(), DATE.as_bytes(), b"\n", hex] {
+            let algorithm = kms_server::ALGORITHM.as_bytes();
+            for piece in [algorithm, b"\n", DATE.as_bytes(), b"\n", hex] {
                 mac.update(piece);
             }
             (body, mac.finalize().into_bytes())
