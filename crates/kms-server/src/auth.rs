@@ -15,6 +15,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::iam::IssuedTokens;
+
 /// The signing algorithm name, the prefix of the `Authorization` header.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
@@ -162,6 +164,9 @@ impl SignedRequest for OwnedRequest {
 pub struct Authenticator {
     keys: Vec<KeyEntry>,
     tokens: Vec<TokenEntry>,
+    /// Tokens the IAM front issued (`POST /v3/auth/tokens`), consulted
+    /// after the configured ones by [`Self::authenticate_caller`].
+    issued: Option<Arc<IssuedTokens>>,
 }
 
 /// An access key as the verifier keeps it: the HMAC keyed once with the
@@ -247,6 +252,37 @@ impl Authenticator {
                     caller: Arc::new(t.caller),
                 })
                 .collect(),
+            issued: None,
+        }
+    }
+
+    /// The same credentials, and also the project-scoped tokens `issued`
+    /// holds while they live (see [`Self::authenticate_caller`]).
+    #[must_use]
+    pub fn with_issued_tokens(mut self, issued: Arc<IssuedTokens>) -> Self {
+        self.issued = Some(issued);
+        self
+    }
+
+    /// [`Self::authenticate_with_clock`], then, for an `X-Auth-Token` that
+    /// is not a configured one, the tokens issued by the IAM front. The
+    /// caller is owned: an issued token can expire or be evicted while the
+    /// request runs.
+    ///
+    /// # Errors
+    /// Why the request is not authenticated.
+    pub fn authenticate_caller(
+        &self,
+        req: &impl SignedRequest,
+        now_unix: impl FnOnce() -> i64,
+    ) -> Result<Arc<Caller>, AuthError> {
+        match self.authenticate_with_clock(req, now_unix) {
+            Ok(caller) => Ok(Arc::clone(caller)),
+            Err(AuthError::UnknownCredential) => req
+                .header("x-auth-token")
+                .and_then(|t| self.issued.as_ref()?.caller(t))
+                .ok_or(AuthError::UnknownCredential),
+            Err(e) => Err(e),
         }
     }
 

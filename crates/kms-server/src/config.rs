@@ -101,6 +101,16 @@ pub struct CredentialConfig {
     pub domain_id: String,
     /// Project the key acts for.
     pub project_id: String,
+    /// The project's name as the IAM front reports it (`GET
+    /// /v3/projects?name=`); default: a name given to the same project
+    /// elsewhere in this file, else `region_id` (a region's own project is
+    /// named after the region, and clients look it up by that name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// The account's name as the IAM front reports it; default: a name
+    /// given to the same domain elsewhere in this file, else its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
 }
 
 impl fmt::Debug for CredentialConfig {
@@ -110,6 +120,8 @@ impl fmt::Debug for CredentialConfig {
             .field("secret_key", &"<redacted>")
             .field("domain_id", &self.domain_id)
             .field("project_id", &self.project_id)
+            .field("project_name", &self.project_name)
+            .field("domain_name", &self.domain_name)
             .finish()
     }
 }
@@ -124,6 +136,14 @@ pub struct TokenConfig {
     pub domain_id: String,
     /// Project the token acts for.
     pub project_id: String,
+    /// The project's name as the IAM front reports it (as for
+    /// [`CredentialConfig::project_name`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_name: Option<String>,
+    /// The account's name as the IAM front reports it (as for
+    /// [`CredentialConfig::domain_name`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_name: Option<String>,
 }
 
 impl fmt::Debug for TokenConfig {
@@ -132,8 +152,56 @@ impl fmt::Debug for TokenConfig {
             .field("token", &"<redacted>")
             .field("domain_id", &self.domain_id)
             .field("project_id", &self.project_id)
+            .field("project_name", &self.project_name)
+            .field("domain_name", &self.domain_name)
             .finish()
     }
+}
+
+/// A user of the IAM front: logs in with a password (`POST
+/// /v3/auth/tokens`) for a token scoped to one of its projects or to its
+/// account. The password is stored only as an Argon2id hash
+/// (`kms-server hash-password` makes one).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// User name (unique within its domain).
+    pub name: String,
+    /// User id (unique).
+    pub id: String,
+    /// Account (domain) id.
+    pub domain_id: String,
+    /// Account (domain) name.
+    pub domain_name: String,
+    /// The password's Argon2 hash, a PHC string (`$argon2id$v=19$...`).
+    pub password_hash: String,
+    /// The projects the user may scope a token to (in its domain).
+    #[serde(default)]
+    pub projects: Vec<UserProjectConfig>,
+}
+
+impl fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserConfig")
+            .field("name", &self.name)
+            .field("id", &self.id)
+            .field("domain_id", &self.domain_id)
+            .field("domain_name", &self.domain_name)
+            .field("password_hash", &"<redacted>")
+            .field("projects", &self.projects)
+            .finish()
+    }
+}
+
+/// A project a [`UserConfig`] may scope to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserProjectConfig {
+    /// Project id (what KMS paths carry: `/v1.0/{project_id}/...`).
+    pub id: String,
+    /// Project name; default as for [`CredentialConfig::project_name`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// An HSM (or CDMS) cluster a tenant may build a dedicated keystore on.
@@ -250,6 +318,18 @@ pub struct Config {
     /// key is a software key).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hsm_clusters: Vec<HsmClusterConfig>,
+    /// The base URL clients reach this server at, as the IAM front's
+    /// catalog and version links give it (default `http://<listen>`; set
+    /// it when listening on `0.0.0.0` or behind a proxy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_url: Option<String>,
+    /// Lifetime of the tokens the IAM front issues, seconds (default
+    /// 86400, as Huawei IAM's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_lifetime_secs: Option<u64>,
+    /// Users of the IAM front (password login).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserConfig>,
 }
 
 fn default_listen() -> String {
@@ -276,6 +356,9 @@ impl Default for Config {
             tokens: Vec::new(),
             clusters: Vec::new(),
             hsm_clusters: Vec::new(),
+            external_url: None,
+            token_lifetime_secs: None,
+            users: Vec::new(),
         }
     }
 }
@@ -438,11 +521,15 @@ impl Config {
                 secret_key: random_text(40, ALNUM)?,
                 domain_id: domain_id.clone(),
                 project_id: project_id.clone(),
+                project_name: None,
+                domain_name: None,
             }],
             tokens: vec![TokenConfig {
                 token: random_text(48, ALNUM)?,
                 domain_id,
                 project_id,
+                project_name: None,
+                domain_name: None,
             }],
             ..Self::default()
         })

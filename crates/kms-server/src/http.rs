@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use tower::{Layer, Service as TowerService};
 
 use crate::auth::{self, Authenticator, SignedRequest};
+use crate::iam::Iam;
 
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -54,6 +55,9 @@ struct StateInner {
     /// flood of expensive requests queues and times out instead of piling
     /// up CPU work that outlives every deadline.
     blocking: Arc<tokio::sync::Semaphore>,
+    /// The Keystone (IAM) front, when configured: its routes are served
+    /// beside the API's.
+    iam: Option<Arc<Iam>>,
 }
 
 impl fmt::Debug for AppState {
@@ -82,6 +86,7 @@ impl AppState {
                 id_prefix: u64::from_le_bytes(seed),
                 id_counter: AtomicU64::new(0),
                 blocking: Arc::new(tokio::sync::Semaphore::new(default_blocking_limit())),
+                iam: None,
             }),
         }
     }
@@ -100,8 +105,54 @@ impl AppState {
                 id_prefix: old.id_prefix,
                 id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
                 blocking: Arc::new(tokio::sync::Semaphore::new(limit.max(1))),
+                iam: old.iam.clone(),
             }),
         }
+    }
+
+    /// The same state serving the Keystone (IAM) front `iam` too.
+    #[must_use]
+    pub fn with_iam(self, iam: Iam) -> Self {
+        let old = &self.inner;
+        Self {
+            inner: Arc::new(StateInner {
+                kms: Arc::clone(&old.kms),
+                auth: Arc::clone(&old.auth),
+                body_limit: old.body_limit,
+                timeout: old.timeout,
+                id_prefix: old.id_prefix,
+                id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
+                blocking: Arc::clone(&old.blocking),
+                iam: Some(Arc::new(iam)),
+            }),
+        }
+    }
+
+    pub(crate) fn iam(&self) -> Option<&Arc<Iam>> {
+        self.inner.iam.as_ref()
+    }
+
+    pub(crate) fn authenticator(&self) -> &Authenticator {
+        &self.inner.auth
+    }
+
+    pub(crate) fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    /// Runs `f` on the blocking pool once one of its bounded slots is free.
+    /// Waiting counts against the request timeout; the slot is then held
+    /// as long as the work, even past a timed-out response.
+    pub(crate) async fn run_blocking<R: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, BlockingFailed> {
+        let permit = Arc::clone(&self.inner.blocking).acquire_owned().await?;
+        Ok(tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await?)
     }
 
     /// 32 lower-case hex digits: the process's random prefix, then a
@@ -119,6 +170,17 @@ impl AppState {
     }
 }
 
+/// Why work sent to the blocking pool did not complete.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BlockingFailed {
+    /// The pool's semaphore was closed.
+    #[error(transparent)]
+    Closed(#[from] tokio::sync::AcquireError),
+    /// The task panicked or was cancelled.
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
+}
+
 fn default_blocking_limit() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }
@@ -127,8 +189,13 @@ fn default_blocking_limit() -> usize {
 pub fn router(state: AppState) -> Router {
     let kms = "/v1.0/{project_id}";
     let apig = "/v2/{project_id}/apigw";
+    let iam = match state.iam() {
+        Some(_) => crate::iam::routes(),
+        None => Router::new(),
+    };
     Router::new()
         .route("/health", get(health))
+        .merge(iam)
         .route(
             &format!("{kms}/keystores"),
             post(create_keystore).get(list_keystores),
@@ -251,7 +318,7 @@ pub fn router(state: AppState) -> Router {
 struct RouteSlot(Arc<std::sync::OnceLock<MatchedPath>>);
 
 /// Fills the request's [`RouteSlot`] with the route the router matched.
-fn record_route(extensions: &axum::http::Extensions) {
+pub(crate) fn record_route(extensions: &axum::http::Extensions) {
     if let (Some(slot), Some(path)) = (
         extensions.get::<RouteSlot>(),
         extensions.get::<MatchedPath>(),
@@ -491,9 +558,10 @@ async fn health(req: Request) -> Response {
 
 // ---------------------------------------------------------------- the authenticated request
 
-struct View<'a> {
-    parts: &'a Parts,
-    body: &'a [u8],
+/// A received request as the verifier reads it.
+pub(crate) struct View<'a> {
+    pub(crate) parts: &'a Parts,
+    pub(crate) body: &'a [u8],
 }
 
 impl SignedRequest for View<'_> {
@@ -526,7 +594,7 @@ impl SignedRequest for View<'_> {
     }
 }
 
-fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -590,8 +658,8 @@ impl FromRequest<AppState> for Ctx {
             parts: &parts,
             body: &body,
         };
-        let caller = match state.inner.auth.authenticate_with_clock(&view, now_unix) {
-            Ok(c) => Arc::clone(c),
+        let caller = match state.inner.auth.authenticate_caller(&view, now_unix) {
+            Ok(c) => c,
             Err(e) => {
                 tracing::debug!(target: "kms_server::auth", reason = %e, "authentication failed");
                 let code = match service {
@@ -626,6 +694,19 @@ impl FromRequest<AppState> for Ctx {
     }
 }
 
+/// The first value of `name` in a raw query string, percent-decoded (`+`
+/// as a space; lossily: the store's rules reject what is not UTF-8).
+pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (auth::percent_decode(k, true) == name.as_bytes())
+                .then(|| String::from_utf8_lossy(&auth::percent_decode(v, true)).into_owned())
+        })
+        .next()
+}
+
 /// A path parameter, percent-decoded (lossily: the store's rules reject
 /// what is not UTF-8).
 fn path_param(raw: &str) -> std::borrow::Cow<'_, str> {
@@ -648,14 +729,7 @@ impl Ctx {
     }
 
     fn query_param(&self, name: &str) -> Option<String> {
-        self.query
-            .split('&')
-            .filter_map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (auth::percent_decode(k, true) == name.as_bytes())
-                    .then(|| String::from_utf8_lossy(&auth::percent_decode(v, true)).into_owned())
-            })
-            .next()
+        query_value(&self.query, name)
     }
 
     /// Runs `f` on the blocking pool (operations that write and so fsync).
@@ -665,18 +739,10 @@ impl Ctx {
     ) -> Result<R, ApiError> {
         let kms = Arc::clone(&self.state.inner.kms);
         let caller = Arc::clone(&self.caller);
-        // Waiting here counts against the request timeout; the permit then
-        // lives as long as the work, even past a timed-out response.
-        let permit = Arc::clone(&self.state.inner.blocking)
-            .acquire_owned()
+        self.state
+            .run_blocking(move || f(&kms, &caller))
             .await
-            .map_err(|e| ApiError::bare(internal_code(self.service)).with_cause(e))?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            f(&kms, &caller)
-        })
-        .await
-        .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
+            .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
 
     /// A handler's answer: `f` run inline on this worker (fast,

@@ -6,6 +6,7 @@ mod adapters;
 mod auth;
 mod config;
 mod http;
+mod iam;
 mod logging;
 mod root;
 mod server;
@@ -18,13 +19,15 @@ pub use auth::{
 };
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
-    HsmClusterConfig, InsecureFile, TokenConfig,
+    HsmClusterConfig, InsecureFile, TokenConfig, UserConfig, UserProjectConfig,
 };
 pub use http::{AppState, REQUEST_ID, router};
+pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
 pub use root::{
     ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
 };
 pub use server::{
-    Cli, DATABASE_FILE, Prepared, StartError, prepare, print_first_start, run, shutdown_signal,
+    Cli, Command, DATABASE_FILE, Prepared, StartError, prepare, print_first_start, run,
+    shutdown_signal,
 };

@@ -15,6 +15,7 @@ use kms_store_sqlite::SqliteStore;
 use crate::adapters::{self, Storage};
 use crate::config::{CONFIG_FILE, Config};
 use crate::http::{AppState, router};
+use crate::iam::{Iam, IssuedTokens};
 use crate::root::{ROOT_KEY_ENV, RootSecret, RootSource};
 
 /// File name of the SQLite database inside the data directory.
@@ -46,6 +47,19 @@ pub struct Cli {
     /// is required (never generated) with this flag.
     #[arg(long, env = "KMS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// A subcommand instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What `kms-server` can do besides serving.
+#[derive(Clone, Debug, clap::Subcommand)]
+#[non_exhaustive]
+pub enum Command {
+    /// Reads a password on stdin (up to the end; one trailing line break is
+    /// dropped) and prints its Argon2id hash for a `[[users]]` entry's
+    /// `password_hash`.
+    HashPassword,
 }
 
 /// A keyed fingerprint of the root key (HMAC-SHA256 under it of a fixed
@@ -207,7 +221,13 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
-    let auth = config.authenticator()?;
+    // Tokens issued by the IAM front: the API accepts the project-scoped
+    // ones as it accepts configured tokens.
+    let issued = Arc::new(IssuedTokens::default());
+    let auth = config
+        .authenticator()?
+        .with_issued_tokens(Arc::clone(&issued));
+    let iam = Iam::from_config(&config, issued)?;
     if config.credentials.is_empty() && config.tokens.is_empty() {
         tracing::warn!("no credentials configured: every request will get 401");
     }
@@ -285,7 +305,8 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         auth,
         config.body_limit_bytes,
         Duration::from_millis(config.request_timeout_ms),
-    );
+    )
+    .with_iam(iam);
     Ok(Prepared {
         app: router(state),
         config,
@@ -363,6 +384,12 @@ pub async fn shutdown_signal() {
 /// # Errors
 /// Cannot bind or the server fails.
 pub async fn run(cli: Cli) -> Result<(), StartError> {
+    if let Some(Command::HashPassword) = cli.command {
+        let password = crate::iam::Password::read_from(std::io::stdin().lock())
+            .map_err(io("reading the password from stdin"))?;
+        println!("{}", crate::iam::hash_password(&password)?);
+        return Ok(());
+    }
     let prepared = prepare(&cli)?;
     let listener = tokio::net::TcpListener::bind(&prepared.config.listen)
         .await

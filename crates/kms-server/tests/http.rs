@@ -74,6 +74,7 @@ domain_id = "{DOMAIN}"
         listen: None,
         in_memory,
         database: None,
+        command: None,
     };
     kms_server::prepare(&cli).unwrap().app
 }
