@@ -1640,3 +1640,735 @@ async fn single_tag_routes() {
         .await;
     assert_kms_error(&r, 404, "KMS.0207");
 }
+
+// ---------------------------------------------------------------- IAM (Keystone v3) front
+
+const REGION: &str = "cn-north-4";
+const EXTERNAL: &str = "http://kms.test:8080";
+const PROJECT2: &str = "22222222222222222222222222222222";
+const USER_ID: &str = "u0u0u0u0u0u0u0u0u0u0u0u0u0u0u0u0";
+const PASSWORD: &str = "alice's password";
+
+const UNAUTHORIZED: &str = r#"{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}"#;
+
+/// A server with the IAM front: the usual AK/SK and token (project
+/// `PROJECT`, named after the region by default), a user `alice` of domain
+/// `acme` (= `DOMAIN`) who may scope to `PROJECT` and `PROJECT2`, a user
+/// `mallory` of another domain, and `extra` configuration.
+fn iam_harness(extra: &str) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let alice = kms_server::hash_password(&kms_server::Password::new(PASSWORD.into())).unwrap();
+    let mallory = kms_server::hash_password(&kms_server::Password::new("m".into())).unwrap();
+    let config = format!(
+        r#"
+region_id = "{REGION}"
+external_url = "{EXTERNAL}/"
+{extra}
+[[credentials]]
+access_key = "{AK}"
+secret_key = "{SK}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[tokens]]
+token = "{TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[users]]
+name = "alice"
+id = "{USER_ID}"
+domain_id = "{DOMAIN}"
+domain_name = "acme"
+password_hash = "{alice}"
+projects = [{{ id = "{PROJECT}" }}, {{ id = "{PROJECT2}", name = "{REGION}_dev" }}]
+[[users]]
+name = "mallory"
+id = "mallory-id"
+domain_id = "other-domain"
+domain_name = "evil"
+password_hash = "{mallory}"
+projects = [{{ id = "mallory-project" }}]
+"#
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    private(&path);
+    let cli = Cli {
+        config: Some(path),
+        data_dir: dir.path().join("data"),
+        listen: None,
+        in_memory: true,
+        database: None,
+        command: None,
+    };
+    let app = kms_server::prepare(&cli).unwrap().app;
+    Harness { _dir: dir, app }
+}
+
+/// A response with its headers and raw body.
+struct Exchange {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    raw: String,
+    body: Value,
+}
+
+impl Exchange {
+    fn subject_token(&self) -> Option<&str> {
+        self.headers
+            .get("x-subject-token")
+            .map(|v| v.to_str().unwrap())
+    }
+}
+
+impl Harness {
+    async fn exchange(&self, req: Request<Body>) -> Exchange {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+        let raw = String::from_utf8(bytes.to_vec()).unwrap();
+        let body = if raw.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&raw).unwrap()
+        };
+        Exchange {
+            status,
+            headers,
+            raw,
+            body,
+        }
+    }
+
+    /// `POST /v3/auth/tokens` with `body`.
+    async fn login(&self, body: Value) -> Exchange {
+        self.exchange(
+            Request::post("/v3/auth/tokens")
+                .header("Content-Type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A token of alice's scoped to `scope`.
+    async fn alice_token(&self, scope: Value) -> String {
+        let r = self.login(password_login("alice", PASSWORD, scope)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.raw);
+        r.subject_token().unwrap().to_owned()
+    }
+
+    /// A request to `path` with `X-Auth-Token: token`.
+    async fn with_token(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Exchange {
+        let b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("X-Auth-Token", token)
+            .header("Content-Type", "application/json");
+        let body = body.map_or_else(Body::empty, |v| Body::from(v.to_string()));
+        self.exchange(b.body(body).unwrap()).await
+    }
+}
+
+/// Keystone's password login for `name` in domain `acme`.
+fn password_login(name: &str, password: &str, scope: Value) -> Value {
+    json!({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": name, "password": password, "domain": {"name": "acme"}}}},
+        "scope": scope}})
+}
+
+/// A `GET` of `path?query` signed with AK/SK over host and x-sdk-date,
+/// as golangsdk's signer sends it.
+fn signed_get(path: &str, query: &str, sk: &str) -> Request<Body> {
+    let req = OwnedRequest {
+        method: "GET".into(),
+        path: path.into(),
+        query: query.into(),
+        headers: vec![
+            ("Host".into(), "kms.test:8080".into()),
+            ("X-Sdk-Date".into(), kms_server::format_sdk_date(now_unix())),
+        ],
+        body: Vec::new(),
+    };
+    let authz = kms_server::authorization_header(&req, AK, sk, &["host", "x-sdk-date"]).unwrap();
+    let uri = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    let mut b = Request::get(uri);
+    for (k, v) in &req.headers {
+        b = b.header(k, v);
+    }
+    b.header("Authorization", authz)
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// A `POST` of `body` to `path` signed with AK/SK (content-type, host,
+/// x-project-id, x-sdk-date), as a KMS client sends it.
+fn signed_post(path: &str, body: &Value) -> Request<Body> {
+    let body = body.to_string();
+    let req = OwnedRequest {
+        method: "POST".into(),
+        path: path.into(),
+        query: String::new(),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Host".into(), "kms.test:8080".into()),
+            ("X-Project-Id".into(), PROJECT.into()),
+            ("X-Sdk-Date".into(), kms_server::format_sdk_date(now_unix())),
+        ],
+        body: body.clone().into_bytes(),
+    };
+    let authz = kms_server::authorization_header(
+        &req,
+        AK,
+        SK,
+        &["content-type", "host", "x-project-id", "x-sdk-date"],
+    )
+    .unwrap();
+    let mut b = Request::post(path);
+    for (k, v) in &req.headers {
+        b = b.header(k, v);
+    }
+    b.header("Authorization", authz)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// Seconds between two Keystone timestamps.
+fn seconds_between(from: &Value, to: &Value) -> i64 {
+    let unix = |v: &Value| {
+        let s = v.as_str().unwrap();
+        let d = s.get(..19).unwrap().replace(['-', ':'], "");
+        assert!(s.ends_with('Z') && s.len() == 27, "{s}");
+        kms_server::parse_sdk_date(&format!("{d}Z")).unwrap()
+    };
+    unix(to) - unix(from)
+}
+
+#[tokio::test]
+async fn iam_version_discovery_needs_no_credentials() {
+    let h = iam_harness("");
+    // What golangsdk's ChooseVersion reads: GET <base>, 200 or 300,
+    // versions.values[].{id, status, links[rel=self].href}.
+    let r = h
+        .exchange(Request::get("/").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::MULTIPLE_CHOICES, "{}", r.raw);
+    let v = &r.body["versions"]["values"][0];
+    assert_eq!(v["id"], "v3.0");
+    assert_eq!(v["status"], "stable");
+    assert_eq!(v["links"][0]["rel"], "self");
+    assert_eq!(v["links"][0]["href"], format!("{EXTERNAL}/v3/"));
+    assert!(r.headers.get("x-request-id").is_some());
+    for path in ["/v3", "/v3/"] {
+        let r = h
+            .exchange(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.raw);
+        assert_eq!(r.body["version"]["id"], "v3.0");
+        assert_eq!(r.body["version"]["status"], "stable");
+        assert_eq!(
+            r.body["version"]["links"],
+            json!([{"rel": "self", "href": format!("{EXTERNAL}/v3/")}])
+        );
+    }
+    // Another Keystone route: Keystone's 404.
+    let r = h
+        .exchange(Request::get("/v3/users").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.body["error"]["code"], 404);
+    assert_eq!(r.body["error"]["title"], "Not Found");
+    // The API's own routes are untouched.
+    let r = h
+        .send(Request::get("/health").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn iam_password_tokens_by_project_name_id_or_domain() {
+    let h = iam_harness("");
+    // Name + domain name, scoped to a project by name (+ domain).
+    let r = h
+        .login(password_login(
+            "alice",
+            PASSWORD,
+            json!({"project": {"name": REGION, "domain": {"name": "acme"}}}),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.raw);
+    let token = r.subject_token().unwrap();
+    assert_eq!(token.len(), 64);
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    let t = &r.body["token"];
+    assert_eq!(t["methods"], json!(["password"]));
+    assert_eq!(
+        t["project"],
+        json!({"domain": {"id": DOMAIN, "name": "acme"}, "id": PROJECT, "name": REGION})
+    );
+    assert!(t.get("domain").is_none());
+    assert_eq!(t["user"]["id"], USER_ID);
+    assert_eq!(t["user"]["name"], "alice");
+    assert_eq!(t["user"]["domain"], json!({"id": DOMAIN, "name": "acme"}));
+    assert_eq!(t["roles"][0]["name"], "te_admin");
+    assert_eq!(seconds_between(&t["issued_at"], &t["expires_at"]), 86_400);
+    let kms: Vec<&Value> = t["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "kms")
+        .collect();
+    assert_eq!(kms.len(), 1);
+    assert_eq!(
+        kms[0]["endpoints"],
+        json!([{
+            "id": kms[0]["endpoints"][0]["id"],
+            "interface": "public",
+            "region": REGION,
+            "region_id": REGION,
+            "url": format!("{EXTERNAL}/v1.0"),
+        }])
+    );
+    // The token is not logged nor echoed in the body.
+    assert!(!r.raw.contains(token));
+
+    // User id, scoped to a project by id; no catalog when asked.
+    let r = h
+        .exchange(
+            Request::post("/v3/auth/tokens?nocatalog=true")
+                .body(Body::from(
+                    json!({"auth": {
+                        "identity": {"methods": ["password"],
+                            "password": {"user": {"id": USER_ID, "password": PASSWORD}}},
+                        "scope": {"project": {"id": PROJECT2}}}})
+                    .to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.raw);
+    assert_eq!(r.body["token"]["project"]["id"], PROJECT2);
+    assert_eq!(r.body["token"]["project"]["name"], format!("{REGION}_dev"));
+    assert!(r.body["token"].get("catalog").is_none());
+
+    // Scoped to the domain (Terraform's second client): no project.
+    let r = h
+        .login(password_login(
+            "alice",
+            PASSWORD,
+            json!({"domain": {"name": "acme"}}),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.raw);
+    assert_eq!(
+        r.body["token"]["domain"],
+        json!({"id": DOMAIN, "name": "acme"})
+    );
+    assert!(r.body["token"].get("project").is_none());
+}
+
+#[tokio::test]
+async fn iam_bad_logins_get_keystones_401_or_400() {
+    let h = iam_harness("");
+    let project = json!({"project": {"name": REGION}});
+    let wrong = h
+        .login(password_login("alice", "not it", project.clone()))
+        .await;
+    let unknown = h
+        .login(password_login("nobody", PASSWORD, project.clone()))
+        .await;
+    // Another domain's user with the right password, named in acme.
+    let elsewhere = h.login(password_login("mallory", "m", project)).await;
+    // A project alice may not scope to (mallory's), or a domain not hers.
+    let foreign = h
+        .login(password_login(
+            "alice",
+            PASSWORD,
+            json!({"project": {"id": "mallory-project"}}),
+        ))
+        .await;
+    let foreign_domain = h
+        .login(password_login(
+            "alice",
+            PASSWORD,
+            json!({"domain": {"id": "other-domain"}}),
+        ))
+        .await;
+    for r in [&wrong, &unknown, &elsewhere, &foreign, &foreign_domain] {
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.raw);
+        assert_eq!(r.raw, UNAUTHORIZED);
+        assert!(r.subject_token().is_none());
+        assert_eq!(
+            r.headers.get("www-authenticate").unwrap(),
+            &format!("Keystone uri=\"{EXTERNAL}\"")
+        );
+    }
+    // Malformed: 400 in Keystone's shape.
+    for body in [
+        "{not json".to_owned(),
+        json!({"auth": {"identity": {"methods": ["password"]}}}).to_string(),
+        json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "alice", "password": PASSWORD, "domain": {"name": "acme"}}}}}})
+        .to_string(),
+    ] {
+        let r = h
+            .exchange(
+                Request::post("/v3/auth/tokens")
+                    .body(Body::from(body.clone()))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.raw);
+        assert_eq!(r.body["error"]["code"], 400);
+        assert_eq!(r.body["error"]["title"], "Bad Request");
+    }
+    // A token login with a token this front never issued.
+    let r = h
+        .login(json!({"auth": {
+            "identity": {"methods": ["token"], "token": {"id": TOKEN}},
+            "scope": {"project": {"id": PROJECT}}}}))
+        .await;
+    assert_eq!(r.raw, UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn iam_tokens_work_on_their_project_only() {
+    let h = iam_harness("");
+    let key = h.create_key("iam-key").await;
+    let token = h.alice_token(json!({"project": {"id": PROJECT}})).await;
+    let describe = format!("/v1.0/{PROJECT}/kms/describe-key");
+    let r = h
+        .with_token("POST", &describe, &token, Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    assert_eq!(r.body["key_info"]["key_id"], key.as_str());
+    let r = h
+        .with_token(
+            "POST",
+            &format!("/v1.0/{PROJECT}/kms/encrypt-data"),
+            &token,
+            Some(json!({"key_id": key, "plain_text": "aGVsbG8="})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    // Another project, even one alice may scope to: 403, as today.
+    let r = h
+        .with_token(
+            "POST",
+            &format!("/v1.0/{PROJECT2}/kms/describe-key"),
+            &token,
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.raw);
+    assert_eq!(r.body["error"]["error_code"], "KMS.0303");
+    // A domain-scoped token acts in no project.
+    let domain_token = h.alice_token(json!({"domain": {"id": DOMAIN}})).await;
+    let r = h
+        .with_token(
+            "POST",
+            &describe,
+            &domain_token,
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.raw);
+    assert_eq!(r.body["error"]["error_code"], "KMS.6401");
+    // Re-scoped with the token method: the other project, same expiry.
+    let first = h
+        .login(password_login(
+            "alice",
+            PASSWORD,
+            json!({"project": {"id": PROJECT}}),
+        ))
+        .await;
+    let r = h
+        .login(json!({"auth": {
+            "identity": {"methods": ["token"],
+                "token": {"id": first.subject_token().unwrap()}},
+            "scope": {"project": {"name": format!("{REGION}_dev"),
+                "domain": {"id": DOMAIN}}}}}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.raw);
+    assert_eq!(r.body["token"]["methods"], json!(["token"]));
+    assert_eq!(
+        r.body["token"]["expires_at"],
+        first.body["token"]["expires_at"]
+    );
+    let rescoped = r.subject_token().unwrap();
+    assert_ne!(rescoped, first.subject_token().unwrap());
+    let r = h
+        .with_token(
+            "POST",
+            &format!("/v1.0/{PROJECT2}/kms/create-key"),
+            rescoped,
+            Some(json!({"key_alias": "dev-key"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+}
+
+#[tokio::test]
+async fn iam_tokens_expire() {
+    let h = iam_harness("token_lifetime_secs = 1");
+    let key = h.create_key("short-lived").await;
+    let r = h
+        .login(password_login(
+            "alice",
+            PASSWORD,
+            json!({"project": {"id": PROJECT}}),
+        ))
+        .await;
+    assert_eq!(
+        seconds_between(
+            &r.body["token"]["issued_at"],
+            &r.body["token"]["expires_at"]
+        ),
+        1
+    );
+    let token = r.subject_token().unwrap().to_owned();
+    let describe = format!("/v1.0/{PROJECT}/kms/describe-key");
+    let live = h
+        .with_token("POST", &describe, &token, Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(live.status, StatusCode::OK, "{}", live.raw);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = h
+        .with_token("POST", &describe, &token, Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.raw);
+    assert_eq!(r.body["error"]["error_code"], "KMS.6401");
+    let r = h.with_token("GET", "/v3/auth/projects", &token, None).await;
+    assert_eq!(r.raw, UNAUTHORIZED);
+    // Nor can it be re-scoped.
+    let r = h
+        .login(json!({"auth": {
+            "identity": {"methods": ["token"], "token": {"id": token}},
+            "scope": {"project": {"id": PROJECT}}}}))
+        .await;
+    assert_eq!(r.raw, UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn iam_listings_with_aksk_or_tokens() {
+    let h = iam_harness("");
+    // AK/SK: the credential's project, found by its name (the region).
+    let r = h
+        .exchange(signed_get("/v3/projects", &format!("name={REGION}"), SK))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    assert_eq!(
+        r.body,
+        json!({
+            "projects": [{
+                "id": PROJECT, "name": REGION, "domain_id": DOMAIN,
+                "parent_id": DOMAIN, "is_domain": false, "enabled": true,
+                "description": "",
+                "links": {"self": format!("{EXTERNAL}/v3/projects/{PROJECT}")},
+            }],
+            "links": {"self": format!("{EXTERNAL}/v3/projects"), "previous": null, "next": null},
+        })
+    );
+    let r = h
+        .exchange(signed_get(
+            "/v3/projects",
+            &format!("domain_id={DOMAIN}&name={REGION}"),
+            SK,
+        ))
+        .await;
+    assert_eq!(r.body["projects"][0]["id"], PROJECT);
+    for query in ["name=nowhere", "domain_id=other-domain"] {
+        let r = h.exchange(signed_get("/v3/projects", query, SK)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body["projects"], json!([]), "{query}");
+    }
+    let r = h.exchange(signed_get("/v3/auth/catalog", "", SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    let types: Vec<&str> = r.body["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["identity", "kms", "apig"]);
+    assert_eq!(r.body["links"]["next"], Value::Null);
+    let r = h.exchange(signed_get("/v3/auth/domains", "", SK)).await;
+    assert_eq!(r.body["domains"][0]["id"], DOMAIN);
+    assert_eq!(r.body["domains"][0]["name"], "acme");
+    assert_eq!(r.body["domains"].as_array().unwrap().len(), 1);
+    // A bad signature or no credentials: Keystone's 401.
+    for req in [
+        signed_get("/v3/projects", "name=cn-north-4", "wrong-secret"),
+        signed_get("/v3/auth/catalog", "", "wrong-secret"),
+        Request::get("/v3/auth/domains")
+            .body(Body::empty())
+            .unwrap(),
+    ] {
+        let r = h.exchange(req).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.raw, UNAUTHORIZED);
+    }
+    // A configured token lists its project; alice's token her projects.
+    let r = h.with_token("GET", "/v3/auth/projects", TOKEN, None).await;
+    assert_eq!(r.body["projects"].as_array().unwrap().len(), 1);
+    let token = h.alice_token(json!({"domain": {"name": "acme"}})).await;
+    let r = h.with_token("GET", "/v3/auth/projects", &token, None).await;
+    let ids: Vec<&str> = r.body["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [PROJECT, PROJECT2]);
+    let r = h
+        .with_token(
+            "GET",
+            &format!("/v3/projects?name={REGION}_dev"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(r.body["projects"][0]["id"], PROJECT2);
+}
+
+#[tokio::test]
+async fn iam_token_validation_and_revocation() {
+    let h = iam_harness("");
+    let subject = h.alice_token(json!({"project": {"id": PROJECT}})).await;
+    let check = |method: &str, by: &str, subject: &str| {
+        Request::builder()
+            .method(method)
+            .uri("/v3/auth/tokens")
+            .header("X-Auth-Token", by)
+            .header("X-Subject-Token", subject)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // By itself, or by the domain's configured token.
+    for by in [subject.as_str(), TOKEN] {
+        let r = h.exchange(check("GET", by, &subject)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+        assert_eq!(r.subject_token(), Some(subject.as_str()));
+        assert_eq!(r.body["token"]["project"]["id"], PROJECT);
+    }
+    let r = h.exchange(check("HEAD", TOKEN, &subject)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Another domain's caller does not see it.
+    let mallory = h
+        .login(json!({"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "id": "mallory-id", "password": "m"}}},
+            "scope": {"domain": {"name": "evil"}}}}))
+        .await;
+    let mallory = mallory.subject_token().unwrap();
+    let r = h.exchange(check("GET", mallory, &subject)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h.exchange(check("DELETE", mallory, &subject)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Revoked: 204, then gone everywhere.
+    let r = h.exchange(check("DELETE", TOKEN, &subject)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.raw);
+    let r = h.exchange(check("GET", TOKEN, &subject)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = h
+        .with_token(
+            "POST",
+            &format!("/v1.0/{PROJECT}/kms/list-keys"),
+            &subject,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+/// What the Vault/OpenBao `huaweicloudkms` seal does (go-kms-wrapping over
+/// golangsdk), by AK/SK only: discover the v3 endpoint, find the project
+/// by name, read the KMS endpoint from the catalog, then describe the key,
+/// encrypt and decrypt (with the ciphertext alone).
+#[tokio::test]
+async fn iam_keystone_flow_like_the_vault_seal() {
+    let h = iam_harness("");
+    let key = h.create_key("vault-seal").await;
+    let local = |url: &str| url.strip_prefix(EXTERNAL).unwrap().to_owned();
+
+    // 1. ChooseVersion on a versionless identity endpoint.
+    let r = h
+        .exchange(Request::get("/").body(Body::empty()).unwrap())
+        .await;
+    let v3 = r.body["versions"]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"].as_str().unwrap().contains("v3") && v["status"] == "stable")
+        .unwrap()["links"][0]["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(v3.ends_with("/v3/"));
+    // 2. getProjectID: GET v3/projects?name=<project>, the first one.
+    let r = h
+        .exchange(signed_get(
+            &format!("{}projects", local(&v3)),
+            &format!("name={REGION}"),
+            SK,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    let project_id = r.body["projects"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(project_id, PROJECT);
+    // 3. catalog.List, then V3EndpointURL(type kms, public, region).
+    let r = h
+        .exchange(signed_get(&format!("{}auth/catalog", local(&v3)), "", SK))
+        .await;
+    let endpoints: Vec<String> = r.body["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "kms")
+        .flat_map(|e| e["endpoints"].as_array().unwrap().iter())
+        .filter(|e| e["interface"] == "public" && e["region"] == REGION)
+        .map(|e| e["url"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(endpoints.len(), 1, "exactly one, or golangsdk refuses");
+    // golangsdk normalises the URL with a trailing `/` and appends
+    // `<project_id>/kms/<action>`.
+    let kms = format!("{}/{project_id}/kms", local(&endpoints[0]));
+    // 4. describe-key, encrypt-data, decrypt-data (cipher_text only).
+    let r = h
+        .exchange(signed_post(
+            &format!("{kms}/describe-key"),
+            &json!({"key_id": key}),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    assert_eq!(r.body["key_info"]["key_id"], key.as_str());
+    let plain = "c2VhbCB3cmFwcGluZyBrZXk=";
+    let r = h
+        .exchange(signed_post(
+            &format!("{kms}/encrypt-data"),
+            &json!({"key_id": key, "plain_text": plain}),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    assert_eq!(r.body["key_id"], key.as_str());
+    let ct = r.body["cipher_text"].as_str().unwrap().to_owned();
+    let r = h
+        .exchange(signed_post(
+            &format!("{kms}/decrypt-data"),
+            &json!({"cipher_text": ct}),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    assert_eq!(r.body["plain_text"], plain);
+}
