@@ -2065,6 +2065,63 @@ mod tests {
     }
 
     #[test]
+    fn the_api_accepts_live_project_tokens_after_the_configured_ones() {
+        use crate::auth::{AuthError, Authenticator, OwnedRequest, Token};
+        let iam = iam(&config());
+        let issued = Arc::new(IssuedTokens::default());
+        let auth = Authenticator::new(
+            vec![],
+            vec![Token {
+                token: Zeroizing::new("configured-token-0123".into()),
+                caller: Caller::new("d1", "p1"),
+            }],
+        )
+        .with_issued_tokens(Arc::clone(&issued));
+        let with = |headers: &[(&str, &str)]| OwnedRequest {
+            method: "POST".into(),
+            path: "/v1.0/p2/kms/list-keys".into(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..OwnedRequest::default()
+        };
+        let project = issued
+            .issue(session(&iam, Some("p2"), now_ms(), u64::MAX))
+            .unwrap();
+        let expired = issued
+            .issue(session(&iam, Some("p2"), 0, now_ms() - 1))
+            .unwrap();
+        let domain = issued
+            .issue(session(&iam, None, now_ms(), u64::MAX))
+            .unwrap();
+        let caller = |t: &str| auth.authenticate_caller(&with(&[("X-Auth-Token", t)]), || 0);
+        assert_eq!(*caller(&project).unwrap(), Caller::new("d1", "p2"));
+        assert_eq!(
+            *caller("configured-token-0123").unwrap(),
+            Caller::new("d1", "p1")
+        );
+        for refused in [expired.as_str(), domain.as_str(), "not-a-token"] {
+            assert_eq!(caller(refused), Err(AuthError::UnknownCredential));
+        }
+        // Nothing else changes: no credentials, a malformed signature.
+        assert_eq!(
+            auth.authenticate_caller(&with(&[]), || 0),
+            Err(AuthError::Missing)
+        );
+        assert_eq!(
+            auth.authenticate_caller(&with(&[("Authorization", "Basic x")]), || 0),
+            Err(AuthError::Malformed)
+        );
+        // Without the store, an issued token is unknown.
+        let plain = Authenticator::new(vec![], vec![]);
+        assert_eq!(
+            plain.authenticate_caller(&with(&[("X-Auth-Token", &project)]), || 0),
+            Err(AuthError::UnknownCredential)
+        );
+    }
+
+    #[test]
     fn timestamps_are_keystones() {
         assert_eq!(keystone_time(0), "1970-01-01T00:00:00.000000Z");
         assert_eq!(
