@@ -535,6 +535,33 @@ impl Config {
         })
     }
 
+    /// Adds a development IAM user, `kms-dev` of domain `kms-dev` (the
+    /// first AK/SK's domain), who may scope to that AK/SK's project, with a
+    /// random password: returned, to be shown once (only its hash is kept).
+    ///
+    /// # Errors
+    /// No AK/SK to take the domain from, or the OS random source failed.
+    pub fn add_development_user(&mut self) -> Result<crate::iam::Password, ConfigError> {
+        let Some(c) = self.credentials.first() else {
+            return Err(ConfigError::Invalid(
+                "a development user needs an AK/SK's domain".into(),
+            ));
+        };
+        let password = crate::iam::Password::new(random_text(24, ALNUM)?);
+        self.users.push(UserConfig {
+            name: DEV_USER.to_owned(),
+            id: random_text(32, HEX)?,
+            domain_id: c.domain_id.clone(),
+            domain_name: DEV_USER.to_owned(),
+            password_hash: crate::iam::hash_password(&password)?,
+            projects: vec![UserProjectConfig {
+                id: c.project_id.clone(),
+                name: None,
+            }],
+        });
+        Ok(password)
+    }
+
     /// Writes the configuration to `path` with mode 0600 (it holds secrets),
     /// failing if the file exists.
     ///
@@ -569,6 +596,9 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<fs::File> {
     }
     opts.open(path)
 }
+
+/// Name of the development IAM user, and of its domain.
+pub(crate) const DEV_USER: &str = "kms-dev";
 
 const HEX: &[u8] = b"0123456789abcdef";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -607,6 +637,24 @@ mod tests {
         assert!(!dbg.contains(&c.credentials[0].secret_key));
         assert!(!dbg.contains(&c.tokens[0].token));
         c.authenticator().unwrap();
+    }
+
+    #[test]
+    fn the_development_user_logs_in_with_the_password_shown_once() {
+        let mut c = Config::development().unwrap();
+        let password = c.add_development_user().unwrap();
+        assert_eq!(password.expose().len(), 24);
+        let text = toml::to_string_pretty(&c).unwrap();
+        assert!(!text.contains(password.expose()));
+        assert!(text.contains("$argon2id$"));
+        let back = Config::from_toml(&text, Path::new("x")).unwrap();
+        assert_eq!(back, c);
+        let user = &back.users[0];
+        assert_eq!(user.domain_id, c.credentials[0].domain_id);
+        assert_eq!(user.projects[0].id, c.credentials[0].project_id);
+        assert!(!format!("{c:?}").contains("$argon2"));
+        crate::iam::Iam::from_config(&back, std::sync::Arc::default()).unwrap();
+        assert!(Config::default().add_development_user().is_err());
     }
 
     #[cfg(unix)]

@@ -137,6 +137,8 @@ pub struct Prepared {
     pub app: axum::Router,
     /// Whether the configuration was generated now.
     pub generated_config: Option<PathBuf>,
+    /// The generated development user's password, to show once.
+    pub development_password: Option<crate::iam::Password>,
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StartError {
@@ -203,11 +205,13 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         None => (cli.data_dir.join(CONFIG_FILE), false),
     };
     let mut generated_config = None;
+    let mut development_password = None;
     if !explicit && !config_path.exists() {
         let mut dev = Config::development()?;
         if let Some(domain_id) = dev.tokens.first().map(|t| t.domain_id.clone()) {
             dev.clusters.push(dev_cluster(&config_path, domain_id)?);
         }
+        development_password = Some(dev.add_development_user()?);
         dev.write_new(&config_path)?;
         generated_config = Some(config_path.clone());
     }
@@ -311,11 +315,18 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         app: router(state),
         config,
         generated_config,
+        development_password,
     })
 }
 
-/// Prints, once, how to call a freshly generated development setup.
-pub fn print_first_start(config: &Config, path: &Path, addr: SocketAddr) {
+/// Prints, once, how to call a freshly generated development setup (and
+/// log in as its development user, given its password).
+pub fn print_first_start(
+    config: &Config,
+    path: &Path,
+    addr: SocketAddr,
+    password: Option<&crate::iam::Password>,
+) {
     let (Some(token), Some(cred)) = (config.tokens.first(), config.credentials.first()) else {
         return;
     };
@@ -353,6 +364,21 @@ Or with the official Python SDK (pip install huaweicloudsdkkms):\n\n\
         cred.access_key,
         cred.secret_key,
     );
+    if let Some(password) = password {
+        let user = crate::config::DEV_USER;
+        let region = &config.region_id;
+        println!(
+            "\nOr log in to the IAM (Keystone v3) front, as Terraform's huaweicloud provider or \
+an OpenStack client does (auth_url {url}/v3, user {user}, domain {user}, project {region}):\n\n\
+  password:   {}\n\n\
+  curl -si -X POST {url}/v3/auth/tokens -H 'Content-Type: application/json' \\\n    \
+-d '{{\"auth\":{{\"identity\":{{\"methods\":[\"password\"],\"password\":{{\"user\":{{\"name\":\"{user}\",\
+\"password\":\"{}\",\"domain\":{{\"name\":\"{user}\"}}}}}}}},\"scope\":{{\"project\":{{\"name\":\"{region}\"}}}}}}}}'\n\n\
+The token is the X-Subject-Token response header; use it as X-Auth-Token under /v1.0/{p}/.\n",
+            password.expose(),
+            password.expose(),
+        );
+    }
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.
@@ -398,7 +424,12 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         .local_addr()
         .map_err(io("reading the bound address"))?;
     if let Some(path) = &prepared.generated_config {
-        print_first_start(&prepared.config, path, addr);
+        print_first_start(
+            &prepared.config,
+            path,
+            addr,
+            prepared.development_password.as_ref(),
+        );
     }
     tracing::info!(%addr, "listening");
     axum::serve(listener, prepared.app)

@@ -48,6 +48,11 @@ fn start(dir: &Path) -> Server {
 
 /// The server; with `log`, at the default level (info) into that file.
 fn start_logging(dir: &Path, log: Option<std::fs::File>) -> Server {
+    start_with(dir, log, "")
+}
+
+/// [`start_logging`] with `extra` appended to the configuration.
+fn start_with(dir: &Path, log: Option<std::fs::File>, extra: &str) -> Server {
     let port = free_port();
     let config = dir.join("config.toml");
     std::fs::write(
@@ -62,6 +67,7 @@ project_id = "{PROJECT}"
 id = "cluster-a"
 type = "DHSM"
 domain_id = "{DOMAIN}"
+{extra}
 "#
         ),
     )
@@ -456,4 +462,93 @@ fn every_access_and_audit_line_is_written_by_a_graceful_stop() {
             "{line:?}"
         );
     }
+}
+
+/// One raw HTTP/1.1 exchange (`Connection: close`): status line and
+/// headers, and body.
+fn raw_exchange(port: u16, request: &str) -> (String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    (head.to_owned(), body.to_owned())
+}
+
+#[test]
+fn hash_password_makes_a_user_who_logs_in_until_a_restart() {
+    let hash = |stdin: &[u8]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kms-server"))
+            .arg("hash-password")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = hash(b"s3cret pw\n");
+    assert!(out.status.success(), "{out:?}");
+    let phc = String::from_utf8(out.stdout).unwrap().trim_end().to_owned();
+    assert!(phc.starts_with("$argon2id$v=19$"), "{phc}");
+    assert!(!phc.contains("s3cret"));
+    let empty = hash(b"");
+    assert!(!empty.status.success());
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("empty password"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let user = format!(
+        r#"[[users]]
+name = "ops"
+id = "ops-id"
+domain_id = "{DOMAIN}"
+domain_name = "acme"
+password_hash = "{phc}"
+projects = [{{ id = "{PROJECT}", name = "local-1" }}]"#
+    );
+    let login = |port: u16, password: &str| {
+        let body = json!({"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "ops", "password": password, "domain": {"name": "acme"}}}},
+            "scope": {"project": {"name": "local-1"}}}})
+        .to_string();
+        raw_exchange(
+            port,
+            &format!(
+                "POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    let with_token = |port: u16, token: &str| {
+        let body = r#"{"limit":"10"}"#;
+        raw_exchange(
+            port,
+            &format!(
+                "POST /v1.0/{PROJECT}/kms/list-keys HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+        .0
+    };
+    let server = start_with(dir.path(), None, &user);
+    let (head, body) = login(server.port, "wrong");
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    assert!(body.contains("requires authentication"), "{body}");
+    let (head, _) = login(server.port, "s3cret pw");
+    assert!(head.starts_with("HTTP/1.1 201"), "{head}");
+    let token = head
+        .lines()
+        .find_map(|l| l.strip_prefix("x-subject-token: "))
+        .unwrap()
+        .to_owned();
+    assert!(with_token(server.port, &token).starts_with("HTTP/1.1 200"));
+    // Issued tokens live in memory only: a restart forgets them.
+    terminate(server);
+    let server = start_with(dir.path(), None, &user);
+    assert!(with_token(server.port, &token).starts_with("HTTP/1.1 401"));
+    let (head, _) = login(server.port, "s3cret pw");
+    assert!(head.starts_with("HTTP/1.1 201"), "{head}");
 }
