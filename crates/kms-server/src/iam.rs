@@ -1761,7 +1761,8 @@ mod tests {
 
     #[test]
     fn inconsistent_directories_are_refused() {
-        let cases: [(&str, fn(&mut Config)); 7] = [
+        type Breakage = fn(&mut Config);
+        let cases: [(&str, Breakage); 7] = [
             ("named both", |c| {
                 c.credentials[0].project_name = Some("x".into());
                 c.users[0].projects[0].name = Some("y".into());
