@@ -276,18 +276,8 @@ impl Directory {
             if domains.iter().any(|d| d.id == *id) {
                 continue;
             }
-            let mut name: Option<&str> = None;
-            for (_, n) in domain_names.iter().filter(|(i, _)| i == id) {
-                match (name, n) {
-                    (Some(a), Some(b)) if a != *b => {
-                        return Err(invalid(format!(
-                            "domain {id} is named both {a:?} and {b:?}"
-                        )));
-                    }
-                    (None, Some(b)) => name = Some(b),
-                    _ => {}
-                }
-            }
+            let names = domain_names.iter().filter(|(i, _)| i == id);
+            let name = agreed_name("domain", id, names.map(|(_, n)| *n))?;
             domains.push(Arc::new(Domain {
                 id: (*id).to_owned(),
                 name: name.unwrap_or(id).to_owned(),
@@ -300,23 +290,13 @@ impl Directory {
             if projects.iter().any(|p| p.id == *id) {
                 continue;
             }
-            let mut name: Option<&str> = None;
-            for (_, d, n) in project_names.iter().filter(|(i, _, _)| i == id) {
-                if d != domain_id {
-                    return Err(invalid(format!(
-                        "project {id} is in both domain {domain_id} and domain {d}"
-                    )));
-                }
-                match (name, n) {
-                    (Some(a), Some(b)) if a != *b => {
-                        return Err(invalid(format!(
-                            "project {id} is named both {a:?} and {b:?}"
-                        )));
-                    }
-                    (None, Some(b)) => name = Some(b),
-                    _ => {}
-                }
+            let entries = || project_names.iter().filter(|(i, _, _)| i == id);
+            if let Some((_, d, _)) = entries().find(|(_, d, _)| d != domain_id) {
+                return Err(invalid(format!(
+                    "project {id} is in both domain {domain_id} and domain {d}"
+                )));
             }
+            let name = agreed_name("project", id, entries().map(|(_, _, n)| *n))?;
             let Some(domain) = domain(domain_id) else {
                 return Err(invalid(format!("project {id}: no domain {domain_id}")));
             };
@@ -342,8 +322,13 @@ impl Directory {
         let mut users: Vec<Arc<User>> = Vec::new();
         for u in &config.users {
             let what = |m: &str| invalid(format!("users {:?}: {m}", u.name));
-            if u.name.is_empty() || u.id.is_empty() || u.domain_id.is_empty() {
-                return Err(what("name, id and domain_id must not be empty"));
+            if [&u.name, &u.id, &u.domain_id, &u.domain_name]
+                .iter()
+                .any(|v| v.is_empty())
+            {
+                return Err(what(
+                    "name, id, domain_id and domain_name must not be empty",
+                ));
             }
             if users.iter().any(|x| x.id == u.id) {
                 return Err(what(&format!("user id {} configured twice", u.id)));
@@ -403,6 +388,27 @@ impl Directory {
             (None, None) => None,
         }
     }
+}
+
+/// The one name that the `names` given (`None`: none) agree on, for the
+/// `what` of this `id`.
+fn agreed_name<'a>(
+    what: &str,
+    id: &str,
+    names: impl Iterator<Item = Option<&'a str>>,
+) -> Result<Option<&'a str>, ConfigError> {
+    let mut agreed: Option<&str> = None;
+    for name in names.flatten() {
+        match agreed {
+            Some(a) if a != name => {
+                return Err(ConfigError::Invalid(format!(
+                    "{what} {id} is named both {a:?} and {name:?}"
+                )));
+            }
+            _ => agreed = Some(name),
+        }
+    }
+    Ok(agreed)
 }
 
 /// Whether `r` (an id or a name) names `d`.
