@@ -57,10 +57,10 @@ pub use wire::{
     CreateDatakeyResponseBody, CreateDatakeyWithoutPlaintextResponseBody, CreateKeyRequestBody,
     CreateKeyResponseBody, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody,
     CreatePinRequestBody, CreatePinResponseBody, DecryptDatakeyRequestBody,
-    DecryptDatakeyResponseBody, EncryptDatakeyRequestBody, EncryptDatakeyResponseBody, KeyInfo,
-    KeyStateInfo, KeyStateResponseBody, KeystoreDetails, KeystoreInfo, KeystoreStateInfo,
-    KeystoreStateResponseBody, ListCertificatesV2ResponseBody, ListKeyStoresResponseBody,
-    LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
+    DecryptDatakeyResponseBody, EmptyResponseBody, EncryptDatakeyRequestBody,
+    EncryptDatakeyResponseBody, KeyInfo, KeyStateInfo, KeyStateResponseBody, KeystoreDetails,
+    KeystoreInfo, KeystoreStateInfo, KeystoreStateResponseBody, ListCertificatesV2ResponseBody,
+    ListKeyStoresResponseBody, LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
     ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
 };
 pub use wire::{CreateRandomResponseBody, GenRandomRequestBody};

@@ -126,6 +126,16 @@ pub struct ListKeyStoresResponseBody {
     pub keystores: Vec<KeystoreDetails>,
 }
 
+/// The body of a 200 whose SDK response model has no field: `{}`. Delete
+/// keystore, enable-key-rotation, disable-key-rotation and
+/// update-key-rotation-interval answer it (the SDK's
+/// `DeleteKeyStoreResponse`, `EnableKeyRotationResponse`,
+/// `DisableKeyRotationResponse`, `UpdateKeyRotationIntervalResponse`):
+/// Terraform's provider decodes every 200 body as JSON, and an empty body
+/// fails it with EOF.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmptyResponseBody {}
+
 /// Response of show keystore.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShowKeyStoreResponseBody {

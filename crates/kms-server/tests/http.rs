@@ -92,6 +92,9 @@ fn harness() -> Harness {
 struct Reply {
     status: StatusCode,
     request_id: Option<String>,
+    content_type: Option<String>,
+    /// The body as sent.
+    raw: Vec<u8>,
     body: Value,
 }
 
@@ -103,6 +106,10 @@ impl Harness {
             .headers()
             .get("x-request-id")
             .map(|v| v.to_str().unwrap().to_owned());
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
         let body = if bytes.is_empty() {
             Value::Null
@@ -112,6 +119,8 @@ impl Harness {
         Reply {
             status,
             request_id,
+            content_type,
+            raw: bytes.to_vec(),
             body,
         }
     }
@@ -154,6 +163,14 @@ fn kms_code(r: &Reply) -> &str {
 
 fn apig_code(r: &Reply) -> &str {
     r.body["error_code"].as_str().unwrap_or("<none>")
+}
+
+/// A 200 whose SDK model has no field: the JSON body `{}`, never an empty
+/// body (Terraform's provider decodes every 200 body as JSON).
+fn assert_empty_json_200(r: &Reply) {
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.raw, b"{}", "{}", String::from_utf8_lossy(&r.raw));
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
 }
 
 fn assert_kms_error(r: &Reply, status: u16, code: &str) {
@@ -692,7 +709,7 @@ async fn keystore_lifecycle() {
         .unwrap()
         .to_owned();
     let r = h.kms("DELETE", &format!("/keystores/{empty}"), None).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h.kms("DELETE", &format!("/keystores/{empty}"), None).await;
     assert_kms_error(&r, 404, "KMS.6007");
 }
@@ -1309,7 +1326,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1317,7 +1334,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key, "rotation_interval": 90})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1371,7 +1388,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1638,4 +1655,59 @@ async fn single_tag_routes() {
         )
         .await;
     assert_kms_error(&r, 404, "KMS.0207");
+}
+
+// ---------------------------------------------------------------- inputs real tools send
+//
+// docs/errors.md, "Inputs real tools send": each test names the tool whose
+// request it replays.
+
+#[tokio::test]
+async fn terraform_decodes_every_200_body_as_json() {
+    // chnsz/golangsdk provider_client.go decodes a 200 body into the
+    // caller's JSONResponse (rotation.Enable/Disable/Update pass one): an
+    // empty body is EOF. Every operation whose SDK response model has no
+    // field answers `{}`; the documented 204s keep no body (golangsdk does
+    // not decode a 204).
+    let h = harness();
+    let key = h.create_key("tf_rotation").await;
+    for (route, body) in [
+        ("/kms/enable-key-rotation", json!({"key_id": key})),
+        (
+            "/kms/update-key-rotation-interval",
+            json!({"key_id": key, "rotation_interval": 30}),
+        ),
+        ("/kms/disable-key-rotation", json!({"key_id": key})),
+    ] {
+        assert_empty_json_200(&h.kms("POST", route, Some(body)).await);
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(json!({"keystore_alias": "tf_keystore", "hsm_cluster_id": CLUSTER})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ks = r.body["keystore"]["keystore_id"].as_str().unwrap();
+    assert_empty_json_200(&h.kms("DELETE", &format!("/keystores/{ks}"), None).await);
+    // Errors keep their error body.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key-rotation",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+    // 204 stays 204 with no body.
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "env", "value": "tf"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(r.raw.is_empty());
 }
