@@ -661,3 +661,47 @@ fn sign_and_verify_bodies() {
         ErrorCode::KmsMissingParameter
     );
 }
+
+// ---------------------------------------------------------------- inputs real tools send
+//
+// Each rule below is documented in docs/errors.md ("Inputs real tools
+// send") with the tool's source it comes from.
+
+#[test]
+fn cloud_custodian_sends_sequence_as_uuid4_hex() {
+    // tools/c7n_huaweicloud/c7n_huaweicloud/resources/kms.py:
+    // `OperateKeyRequestBody(key_id=..., sequence=uuid.uuid4().hex)` on
+    // enable-key, disable-key, enable/disable-key-rotation and describe-key.
+    let hex = "3f2c9a0e8d4b4f6e9a1b2c3d4e5f6a7b";
+    for op in [Operation::DescribeKey, Operation::CreateDatakey] {
+        let v = ok(op, &json!({"key_id": KEY, "sequence": hex}));
+        assert_eq!(v["sequence"], hex, "kept as sent");
+    }
+    // Upper case and the documented 36-byte form still pass.
+    ok(
+        Operation::DescribeKey,
+        &json!({"key_id": KEY, "sequence": hex.to_uppercase()}),
+    );
+    ok(
+        Operation::DescribeKey,
+        &json!({"key_id": KEY, "sequence": "919c82d4-8046-4722-9094-35c3c6524cff"}),
+    );
+    // 32 characters that are not hex, and other lengths, are still KMS.0206.
+    for bad in [
+        "g".repeat(32),
+        hex[..31].to_owned(),
+        format!("{hex}0"),
+        String::new(),
+    ] {
+        let e = err(
+            Operation::DescribeKey,
+            &json!({"key_id": KEY, "sequence": bad}),
+        );
+        assert_eq!(e.code(), ErrorCode::KmsInvalidSequence, "{bad:?}");
+        assert!(
+            e.error_msg().contains("32 hexadecimal digits"),
+            "{}",
+            e.error_msg()
+        );
+    }
+}

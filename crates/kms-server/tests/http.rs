@@ -1663,6 +1663,45 @@ async fn single_tag_routes() {
 // request it replays.
 
 #[tokio::test]
+async fn cloud_custodian_sends_sequence_as_uuid4_hex() {
+    // resources/kms.py: enable_key / disable_key / enable_key_rotation /
+    // disable_key_rotation, each `sequence=uuid.uuid4().hex`.
+    let h = harness();
+    let key = h.create_key("custodian_seq").await;
+    let seq = "c0ffee00c0ffee00c0ffee00c0ffee00";
+    for (route, state) in [("/kms/disable-key", "3"), ("/kms/enable-key", "2")] {
+        let r = h
+            .kms("POST", route, Some(json!({"key_id": key, "sequence": seq})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{route}: {}", r.body);
+        assert_eq!(r.body["key_info"]["key_state"], state);
+    }
+    for route in ["/kms/enable-key-rotation", "/kms/disable-key-rotation"] {
+        let r = h
+            .kms("POST", route, Some(json!({"key_id": key, "sequence": seq})))
+            .await;
+        assert_empty_json_200(&r);
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/kms/describe-key",
+            Some(json!({"key_id": key, "sequence": seq})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // 32 characters that are not hex are still KMS.0206.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key",
+            Some(json!({"key_id": key, "sequence": "z".repeat(32)})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0206");
+}
+
+#[tokio::test]
 async fn terraform_decodes_every_200_body_as_json() {
     // chnsz/golangsdk provider_client.go decodes a 200 body into the
     // caller's JSONResponse (rotation.Enable/Disable/Update pass one): an
