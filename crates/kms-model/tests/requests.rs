@@ -705,3 +705,79 @@ fn cloud_custodian_sends_sequence_as_uuid4_hex() {
         );
     }
 }
+
+#[test]
+fn cloud_custodian_posts_list_keys_with_no_body() {
+    // kms.py `Kms.get_api_resources`: `client.list_keys(ListKeysRequest())`
+    // with no body, so the Python SDK sends none: it is `{}`.
+    for body in [&b""[..], b" \r\n\t"] {
+        let v = Operation::ListKeys.validate_json(body).unwrap();
+        assert_eq!(v, Operation::ListKeys.validate_json(b"{}").unwrap());
+        assert_eq!(v["limit"], 1000);
+        assert_eq!(v["key_spec"], json!({"Only": "AES_256"}));
+    }
+    let parsed: kms_model::ListKeysRequestBody = kms_model::decode_optional_body(b"").unwrap();
+    assert_eq!(parsed, kms_model::ListKeysRequestBody::default());
+    // Only list-keys takes an absent body; elsewhere it is still KMS.0202.
+    assert_eq!(
+        Operation::DescribeKey
+            .validate_json(b"")
+            .unwrap_err()
+            .code(),
+        ErrorCode::KmsInvalidJson
+    );
+    // A body that is there is decoded as before.
+    assert_eq!(
+        Operation::ListKeys.validate_json(b"[]").unwrap_err().code(),
+        ErrorCode::KmsInvalidJson
+    );
+    let big = vec![b' '; MAX_BODY_BYTES + 1];
+    assert_eq!(
+        Operation::ListKeys.validate_json(&big).unwrap_err().code(),
+        ErrorCode::KmsRequestTooLong
+    );
+}
+
+#[test]
+fn terraform_kms_keys_data_source_sends_limit_2000_as_an_integer() {
+    // huaweicloud/services/dew/data_source_huaweicloud_kms_keys.go
+    // `buildlistKeysBody`: `"limit": 2000`, a JSON integer; the page is
+    // capped at 1000 and `next_marker` leads on.
+    let v = ok(Operation::ListKeys, &json!({"limit": 2000}));
+    assert_eq!(v["limit"], 1000);
+    for (limit, served) in [
+        (json!(1), 1),
+        (json!("1000"), 1000),
+        (json!(1001), 1000),
+        (json!("99999999999999999999999"), 1000),
+    ] {
+        assert_eq!(
+            ok(Operation::ListKeys, &json!({ "limit": limit }))["limit"],
+            served,
+            "{limit}"
+        );
+    }
+    for bad in [
+        json!(0),
+        json!("0"),
+        json!(-1),
+        json!("ten"),
+        json!(2.5),
+        json!(""),
+    ] {
+        assert_eq!(
+            err(Operation::ListKeys, &json!({ "limit": bad })).code(),
+            ErrorCode::KmsInvalidParameter,
+            "{bad}"
+        );
+    }
+    // list-kms-by-tags documents 1..=1000 and keeps refusing more.
+    assert_eq!(
+        err(
+            Operation::ListKmsByTags,
+            &json!({"action": "filter", "limit": 2000})
+        )
+        .code(),
+        ErrorCode::KmsInvalidParameter
+    );
+}

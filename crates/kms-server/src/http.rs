@@ -643,6 +643,12 @@ impl Ctx {
         kms_model::decode_body(&self.body).map_err(|e| validation(self.service, &e))
     }
 
+    /// As [`Ctx::decode`], an empty body being `{}`
+    /// ([`kms_model::decode_optional_body`]).
+    fn decode_optional<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        kms_model::decode_optional_body(&self.body).map_err(|e| validation(self.service, &e))
+    }
+
     fn param(&self, i: usize) -> String {
         self.params.get(i).cloned().unwrap_or_default()
     }
@@ -755,6 +761,13 @@ macro_rules! body_or_reject {
             Err(e) => return error_response(&e),
         }
     };
+    // An operation whose body may be absent: no body is `{}`.
+    ($ctx:expr, $ty:ty, optional) => {
+        match $ctx.decode_optional::<$ty>() {
+            Ok(b) => b,
+            Err(e) => return error_response(&e),
+        }
+    };
 }
 
 async fn create_keystore(ctx: Ctx) -> Response {
@@ -823,7 +836,8 @@ async fn describe_key(ctx: Ctx) -> Response {
 }
 
 async fn list_keys(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody);
+    // Cloud Custodian's Huawei provider sends list-keys with no body.
+    let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody, optional);
     ctx.json_now(|k, c| k.list_keys(c, &body))
 }
 

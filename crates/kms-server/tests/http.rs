@@ -1662,6 +1662,48 @@ async fn single_tag_routes() {
 // docs/errors.md, "Inputs real tools send": each test names the tool whose
 // request it replays.
 
+/// A list of ids, sorted (keys made within one millisecond list in id
+/// order).
+fn sorted_ids(v: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn cloud_custodian_lists_keys_with_no_body() {
+    // c7n_huaweicloud resources/kms.py: `client.list_keys(ListKeysRequest())`,
+    // signed by the Python SDK over an empty body.
+    let h = harness();
+    let a = h.create_key("custodian_a").await;
+    let b = h.create_key("custodian_b").await;
+    let path = format!("/v1.0/{PROJECT}/kms/list-keys");
+    let r = h.send(signed_request("POST", &path, "", 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    assert_eq!(sorted_ids(&r.body["keys"]), sorted_ids(&json!([a, b])));
+    assert_eq!(r.body["next_marker"], "");
+    // With a token, with and without a Content-Length.
+    let r = h.kms("POST", "/kms/list-keys", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    let req = Request::post(&path)
+        .header("X-Auth-Token", TOKEN)
+        .body(Body::empty())
+        .unwrap();
+    let r = h.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    // Only list-keys: a route with a mandatory field still wants a body.
+    let r = h.kms("POST", "/kms/describe-key", None).await;
+    assert_kms_error(&r, 400, "KMS.0202");
+}
+
 #[tokio::test]
 async fn cloud_custodian_sends_sequence_as_uuid4_hex() {
     // resources/kms.py: enable_key / disable_key / enable_key_rotation /
@@ -1699,6 +1741,33 @@ async fn cloud_custodian_sends_sequence_as_uuid4_hex() {
         )
         .await;
     assert_kms_error(&r, 400, "KMS.0206");
+}
+
+#[tokio::test]
+async fn terraform_kms_keys_data_source_sends_limit_2000() {
+    // data_source_huaweicloud_kms_keys.go: `"limit": 2000` (a JSON
+    // integer), then it follows `next_marker` until it is empty.
+    let h = harness();
+    let keys = [
+        h.create_key("tf_one").await,
+        h.create_key("tf_two").await,
+        h.create_key("tf_three").await,
+    ];
+    let r = h
+        .kms(
+            "POST",
+            "/kms/list-keys",
+            Some(json!({"limit": 2000, "key_state": "2"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(sorted_ids(&r.body["keys"]), sorted_ids(&json!(keys)));
+    assert_eq!(r.body["truncated"], "false");
+    assert_eq!(r.body["next_marker"], "");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"limit": 0})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
 }
 
 #[tokio::test]
