@@ -572,8 +572,13 @@ pub struct DecryptDatakeyRequest {
     /// The wrapped DEK.
     #[serde(serialize_with = "ser_hex_upper")]
     pub cipher_text: Vec<u8>,
-    /// The DEK length the caller expects.
-    pub datakey_length: DatakeyLength,
+    /// `datakey_cipher_length`: the largest DEK, in bytes, the caller
+    /// accepts. The DEK's own length is the one the ciphertext carries
+    /// (authenticated with it); a DEK longer than this is KMS.2204, a
+    /// shorter one is answered. Huawei's Java encryption SDK sends `"32"`
+    /// for its 16-byte AES_128 and SM4 DEKs too, and the API reference once
+    /// gave `"64"` as the value to send.
+    pub max_datakey_length: DatakeyLength,
     /// Bound context.
     pub additional_authenticated_data: Option<Aad>,
     /// Request serial number.
@@ -592,7 +597,7 @@ impl fmt::Debug for DecryptDatakeyRequest {
                 "cipher_text",
                 &format_args!("{} bytes", self.cipher_text.len()),
             )
-            .field("datakey_length", &self.datakey_length)
+            .field("max_datakey_length", &self.max_datakey_length)
             .field(
                 "additional_authenticated_data",
                 &self.additional_authenticated_data,
@@ -603,7 +608,8 @@ impl fmt::Debug for DecryptDatakeyRequest {
 }
 
 impl DecryptDatakeyRequest {
-    /// `cipher_text` must be hex; `datakey_cipher_length` a byte count.
+    /// `cipher_text` must be hex; `datakey_cipher_length` a byte count
+    /// (1..=1024), the largest DEK accepted.
     ///
     /// # Errors
     /// The first rule broken.
@@ -611,7 +617,7 @@ impl DecryptDatakeyRequest {
         Ok(Self {
             key_id: KeyId::parse(&b.key_id)?,
             cipher_text: decode_hex("cipher_text", &b.cipher_text, MAX_CIPHERTEXT_BYTES)?.to_vec(),
-            datakey_length: DatakeyLength::parse_bytes_field(
+            max_datakey_length: DatakeyLength::parse_bytes_field(
                 "datakey_cipher_length",
                 b.datakey_cipher_length.as_str(),
             )?,

@@ -379,7 +379,7 @@ fn encrypt_and_decrypt_datakey_requests() {
     )
     .unwrap();
     assert_eq!(
-        (r.cipher_text, r.datakey_length.bytes()),
+        (r.cipher_text, r.max_datakey_length.bytes()),
         (vec![0, 0xaa, 0xff], 32)
     );
     let op = Operation::DecryptDatakey;
@@ -780,4 +780,30 @@ fn terraform_kms_keys_data_source_sends_limit_2000_as_an_integer() {
         .code(),
         ErrorCode::KmsInvalidParameter
     );
+}
+
+#[test]
+fn java_encryption_sdk_sends_datakey_cipher_length_32_for_16_byte_deks() {
+    // huaweicloud-encryption-sdk-java KMSKeyring.realDecrypt:
+    // `.withDatakeyCipherLength("32")` whatever the suite (AES_128 and
+    // SM4 DEKs are 16 bytes): the length is a bound, checked by kms-core
+    // against the length the ciphertext carries.
+    let r = DecryptDatakeyRequest::from_json(
+        json!({"key_id": KEY, "cipher_text": "00aa", "datakey_cipher_length": "32"})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(r.max_datakey_length.bytes(), 32);
+    for bad in ["0", "1025", "x"] {
+        assert_eq!(
+            err(
+                Operation::DecryptDatakey,
+                &json!({"key_id": KEY, "cipher_text": "00aa", "datakey_cipher_length": bad})
+            )
+            .code(),
+            ErrorCode::KmsInvalidParameter,
+            "{bad}"
+        );
+    }
 }

@@ -1819,3 +1819,39 @@ async fn terraform_decodes_every_200_body_as_json() {
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert!(r.raw.is_empty());
 }
+
+#[tokio::test]
+async fn java_encryption_sdk_decrypts_an_aes_128_dek_with_length_32() {
+    // huaweicloud-encryption-sdk-java: KmsDataKeyGenerate asks create-datakey
+    // for `datakey_length` 128 (AES_128, SM4), KMSKeyring.realDecrypt sends
+    // `datakey_cipher_length: "32"`.
+    let h = harness();
+    let key = h.create_key("java_sdk").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey",
+            Some(json!({"key_id": key, "key_spec": "AES_128", "datakey_length": "128"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (plain, ct) = (r.body["plain_text"].clone(), r.body["cipher_text"].clone());
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": ct, "datakey_cipher_length": "32"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["data_key"], plain);
+    assert_eq!(r.body["datakey_length"], "16");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": ct, "datakey_cipher_length": "8"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2204");
+}
