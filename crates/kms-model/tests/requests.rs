@@ -807,3 +807,63 @@ fn java_encryption_sdk_sends_datakey_cipher_length_32_for_16_byte_deks() {
         );
     }
 }
+
+#[test]
+fn golangsdk_sends_encryption_context_as_a_json_string() {
+    // huaweicloud/golangsdk openstack/kms/v1/crypto (EncryptDataOpts,
+    // DecryptDataOpts: `EncryptionContext string`): the string holds the
+    // object, and binds exactly what the object binds.
+    let object = json!({"b": "2", "a": "1"});
+    for op in [Operation::EncryptData, Operation::DecryptData] {
+        let base = match op {
+            Operation::EncryptData => json!({"key_id": KEY, "plain_text": "x"}),
+            _ => json!({"cipher_text": "A".repeat(128)}),
+        };
+        let with = |ctx: Value| {
+            let mut b = base.clone();
+            b["encryption_context"] = ctx;
+            b
+        };
+        let as_object = ok(op, &with(object.clone()));
+        let as_string = ok(op, &with(json!(object.to_string())));
+        assert_eq!(as_string, as_object, "{op:?}");
+        assert_eq!(as_object["encryption_context"], json!({"a": "1", "b": "2"}));
+        // An empty string is no context, as null and {} are.
+        let none = ok(op, &base);
+        assert_eq!(ok(op, &with(json!(""))), none);
+        assert_eq!(ok(op, &with(json!({}))), none);
+        assert_eq!(ok(op, &with(Value::Null)), none);
+        // A string that is not a JSON object, and any other type: KMS.0308
+        // naming the field.
+        for bad in [
+            json!("purpose=test"),
+            json!("[\"a\"]"),
+            json!("\"{}\""),
+            json!("{\"a\": 1}"),
+            json!(["a"]),
+            json!(5),
+        ] {
+            let e = err(op, &with(bad.clone()));
+            assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{op:?} {bad}");
+            assert!(
+                e.error_msg().contains("encryption_context"),
+                "{}",
+                e.error_msg()
+            );
+        }
+    }
+}
+
+#[test]
+fn terraform_kms_data_key_source_sends_encryption_context_to_create_datakey() {
+    // huaweicloud/services/dew/data_source_huaweicloud_kms_data_key.go sends
+    // `keys.DataEncryptOpts{EncryptionContext: <string>}` to create-datakey,
+    // whose body (the SDK's CreateDatakeyRequestBody) has no such field:
+    // ignored like any unknown field, whatever its shape.
+    for ctx in [json!("{\"k\":\"v\"}"), json!("not json"), json!({"k": "v"})] {
+        ok(
+            Operation::CreateDatakey,
+            &json!({"key_id": KEY, "datakey_length": "256", "encryption_context": ctx}),
+        );
+    }
+}

@@ -1855,3 +1855,48 @@ async fn java_encryption_sdk_decrypts_an_aes_128_dek_with_length_32() {
         .await;
     assert_kms_error(&r, 400, "KMS.2204");
 }
+
+#[tokio::test]
+async fn golangsdk_sends_encryption_context_as_a_json_string() {
+    // huaweicloud/golangsdk openstack/kms/v1/crypto: EncryptDataOpts and
+    // DecryptDataOpts carry `EncryptionContext string`. The string and the
+    // object bind the same context, either way round.
+    let h = harness();
+    let key = h.create_key("golangsdk").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "secret", "encryption_context": "{\"app\":\"tf\"}"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ct = r.body["cipher_text"].clone();
+    for ctx in [json!({"app": "tf"}), json!("{\"app\": \"tf\"}")] {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/decrypt-data",
+                Some(json!({"cipher_text": ct, "encryption_context": ctx})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["plain_text"], "secret");
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct, "encryption_context": "{\"app\":\"other\"}"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct, "encryption_context": "app=tf"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+}
