@@ -92,6 +92,9 @@ fn harness() -> Harness {
 struct Reply {
     status: StatusCode,
     request_id: Option<String>,
+    content_type: Option<String>,
+    /// The body as sent.
+    raw: Vec<u8>,
     body: Value,
 }
 
@@ -103,6 +106,10 @@ impl Harness {
             .headers()
             .get("x-request-id")
             .map(|v| v.to_str().unwrap().to_owned());
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
         let body = if bytes.is_empty() {
             Value::Null
@@ -112,6 +119,8 @@ impl Harness {
         Reply {
             status,
             request_id,
+            content_type,
+            raw: bytes.to_vec(),
             body,
         }
     }
@@ -154,6 +163,14 @@ fn kms_code(r: &Reply) -> &str {
 
 fn apig_code(r: &Reply) -> &str {
     r.body["error_code"].as_str().unwrap_or("<none>")
+}
+
+/// A 200 whose SDK model has no field: the JSON body `{}`, never an empty
+/// body (Terraform's provider decodes every 200 body as JSON).
+fn assert_empty_json_200(r: &Reply) {
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.raw, b"{}", "{}", String::from_utf8_lossy(&r.raw));
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
 }
 
 fn assert_kms_error(r: &Reply, status: u16, code: &str) {
@@ -692,7 +709,7 @@ async fn keystore_lifecycle() {
         .unwrap()
         .to_owned();
     let r = h.kms("DELETE", &format!("/keystores/{empty}"), None).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h.kms("DELETE", &format!("/keystores/{empty}"), None).await;
     assert_kms_error(&r, 404, "KMS.6007");
 }
@@ -1309,7 +1326,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1317,7 +1334,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key, "rotation_interval": 90})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1371,7 +1388,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1784,4 +1801,248 @@ async fn go_sdk_terraform_and_legacy_signers_get_in_without_signing_host() {
             .await;
         assert_kms_error(&r, 401, "KMS.6401");
     }
+}
+
+// ---------------------------------------------------------------- inputs real tools send
+//
+// docs/errors.md, "Inputs real tools send": each test names the tool whose
+// request it replays.
+
+/// A list of ids, sorted (keys made within one millisecond list in id
+/// order).
+fn sorted_ids(v: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn cloud_custodian_lists_keys_with_no_body() {
+    // c7n_huaweicloud resources/kms.py: `client.list_keys(ListKeysRequest())`,
+    // signed by the Python SDK over an empty body.
+    let h = harness();
+    let a = h.create_key("custodian_a").await;
+    let b = h.create_key("custodian_b").await;
+    let path = format!("/v1.0/{PROJECT}/kms/list-keys");
+    let r = h.send(signed_request("POST", &path, "", 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    assert_eq!(sorted_ids(&r.body["keys"]), sorted_ids(&json!([a, b])));
+    assert_eq!(r.body["next_marker"], "");
+    // With a token, with and without a Content-Length.
+    let r = h.kms("POST", "/kms/list-keys", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    let req = Request::post(&path)
+        .header("X-Auth-Token", TOKEN)
+        .body(Body::empty())
+        .unwrap();
+    let r = h.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    // Only list-keys: a route with a mandatory field still wants a body.
+    let r = h.kms("POST", "/kms/describe-key", None).await;
+    assert_kms_error(&r, 400, "KMS.0202");
+}
+
+#[tokio::test]
+async fn cloud_custodian_sends_sequence_as_uuid4_hex() {
+    // resources/kms.py: enable_key / disable_key / enable_key_rotation /
+    // disable_key_rotation, each `sequence=uuid.uuid4().hex`.
+    let h = harness();
+    let key = h.create_key("custodian_seq").await;
+    let seq = "c0ffee00c0ffee00c0ffee00c0ffee00";
+    for (route, state) in [("/kms/disable-key", "3"), ("/kms/enable-key", "2")] {
+        let r = h
+            .kms("POST", route, Some(json!({"key_id": key, "sequence": seq})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{route}: {}", r.body);
+        assert_eq!(r.body["key_info"]["key_state"], state);
+    }
+    for route in ["/kms/enable-key-rotation", "/kms/disable-key-rotation"] {
+        let r = h
+            .kms("POST", route, Some(json!({"key_id": key, "sequence": seq})))
+            .await;
+        assert_empty_json_200(&r);
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/kms/describe-key",
+            Some(json!({"key_id": key, "sequence": seq})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // 32 characters that are not hex are still KMS.0206.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key",
+            Some(json!({"key_id": key, "sequence": "z".repeat(32)})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0206");
+}
+
+#[tokio::test]
+async fn terraform_kms_keys_data_source_sends_limit_2000() {
+    // data_source_huaweicloud_kms_keys.go: `"limit": 2000` (a JSON
+    // integer), then it follows `next_marker` until it is empty.
+    let h = harness();
+    let keys = [
+        h.create_key("tf_one").await,
+        h.create_key("tf_two").await,
+        h.create_key("tf_three").await,
+    ];
+    let r = h
+        .kms(
+            "POST",
+            "/kms/list-keys",
+            Some(json!({"limit": 2000, "key_state": "2"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(sorted_ids(&r.body["keys"]), sorted_ids(&json!(keys)));
+    assert_eq!(r.body["truncated"], "false");
+    assert_eq!(r.body["next_marker"], "");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"limit": 0})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+}
+
+#[tokio::test]
+async fn terraform_decodes_every_200_body_as_json() {
+    // chnsz/golangsdk provider_client.go decodes a 200 body into the
+    // caller's JSONResponse (rotation.Enable/Disable/Update pass one): an
+    // empty body is EOF. Every operation whose SDK response model has no
+    // field answers `{}`; the documented 204s keep no body (golangsdk does
+    // not decode a 204).
+    let h = harness();
+    let key = h.create_key("tf_rotation").await;
+    for (route, body) in [
+        ("/kms/enable-key-rotation", json!({"key_id": key})),
+        (
+            "/kms/update-key-rotation-interval",
+            json!({"key_id": key, "rotation_interval": 30}),
+        ),
+        ("/kms/disable-key-rotation", json!({"key_id": key})),
+    ] {
+        assert_empty_json_200(&h.kms("POST", route, Some(body)).await);
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(json!({"keystore_alias": "tf_keystore", "hsm_cluster_id": CLUSTER})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ks = r.body["keystore"]["keystore_id"].as_str().unwrap();
+    assert_empty_json_200(&h.kms("DELETE", &format!("/keystores/{ks}"), None).await);
+    // Errors keep their error body.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key-rotation",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+    // 204 stays 204 with no body.
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "env", "value": "tf"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(r.raw.is_empty());
+}
+
+#[tokio::test]
+async fn java_encryption_sdk_decrypts_an_aes_128_dek_with_length_32() {
+    // huaweicloud-encryption-sdk-java: KmsDataKeyGenerate asks create-datakey
+    // for `datakey_length` 128 (AES_128, SM4), KMSKeyring.realDecrypt sends
+    // `datakey_cipher_length: "32"`.
+    let h = harness();
+    let key = h.create_key("java_sdk").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey",
+            Some(json!({"key_id": key, "key_spec": "AES_128", "datakey_length": "128"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (plain, ct) = (r.body["plain_text"].clone(), r.body["cipher_text"].clone());
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": ct, "datakey_cipher_length": "32"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["data_key"], plain);
+    assert_eq!(r.body["datakey_length"], "16");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": ct, "datakey_cipher_length": "8"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2204");
+}
+
+#[tokio::test]
+async fn golangsdk_sends_encryption_context_as_a_json_string() {
+    // huaweicloud/golangsdk openstack/kms/v1/crypto: EncryptDataOpts and
+    // DecryptDataOpts carry `EncryptionContext string`. The string and the
+    // object bind the same context, either way round.
+    let h = harness();
+    let key = h.create_key("golangsdk").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "secret", "encryption_context": "{\"app\":\"tf\"}"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ct = r.body["cipher_text"].clone();
+    for ctx in [json!({"app": "tf"}), json!("{\"app\": \"tf\"}")] {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/decrypt-data",
+                Some(json!({"cipher_text": ct, "encryption_context": ctx})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["plain_text"], "secret");
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct, "encryption_context": "{\"app\":\"other\"}"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct, "encryption_context": "app=tf"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
 }
