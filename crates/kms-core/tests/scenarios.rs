@@ -771,6 +771,95 @@ fn create_datakey_encrypt_and_decrypt() {
     );
 }
 
+/// Huawei's Java encryption SDK (`KMSKeyring.realDecrypt`) sends
+/// `datakey_cipher_length: "32"` whatever its suite; its AES_128 and SM4
+/// DEKs are 16 bytes, made by create-datakey (`datakey_length` 128) or
+/// locally and wrapped by encrypt-datakey (`datakey_plain_length` "16").
+/// The declared length is a bound: the 16-byte DEK comes back with its own
+/// length, still only under its key, project and AAD.
+#[test]
+fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
+    let f = fixture();
+    let k = key(&f, &a(), "k1", None);
+    let other = key(&f, &a(), "k2", None);
+    let made = f
+        .kms
+        .create_datakey(&a(), &dek_body(&k, "128", None))
+        .unwrap();
+    let dek = [0x5au8; 16];
+    let mut plain = dek.to_vec();
+    plain.extend_from_slice(&Sha256::digest(dek));
+    let wrapped = f
+        .kms
+        .encrypt_datakey(
+            &a(),
+            &EncryptDatakeyRequestBody {
+                key_id: k.clone(),
+                plain_text: base16ct::lower::encode_string(&plain),
+                datakey_plain_length: "16".into(),
+                additional_authenticated_data: Some("ctx".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    for (ct, expected, aad) in [
+        (&made.cipher_text, made.plain_text.clone(), None),
+        (
+            &wrapped.cipher_text,
+            base16ct::upper::encode_string(&dek),
+            Some("ctx"),
+        ),
+    ] {
+        let back = f
+            .kms
+            .decrypt_datakey(&a(), &decrypt_body(&k, ct, 32, aad))
+            .unwrap();
+        assert_eq!(back.data_key, expected);
+        assert_eq!(back.datakey_length, "16");
+        let bytes = base16ct::mixed::decode_vec(&back.data_key).unwrap();
+        assert_eq!(
+            back.datakey_dgst,
+            base16ct::upper::encode_string(&Sha256::digest(&bytes))
+        );
+        // The largest bound, and the exact length, answer the same.
+        for bound in [16, 1024] {
+            let again = f
+                .kms
+                .decrypt_datakey(&a(), &decrypt_body(&k, ct, bound, aad))
+                .unwrap();
+            assert_eq!(again.data_key, expected);
+        }
+        // Below the DEK's length is still KMS.2204.
+        assert_err(
+            f.kms.decrypt_datakey(&a(), &decrypt_body(&k, ct, 15, aad)),
+            ErrorCode::KmsCipherTextLengthMismatch,
+        );
+        // The bound changes nothing else: wrong AAD or key is KMS.2201.
+        assert_err(
+            f.kms
+                .decrypt_datakey(&a(), &decrypt_body(&k, ct, 32, Some("other"))),
+            ErrorCode::KmsInvalidCipherText,
+        );
+        assert_err(
+            f.kms
+                .decrypt_datakey(&a(), &decrypt_body(&other, ct, 32, aad)),
+            ErrorCode::KmsInvalidCipherText,
+        );
+    }
+    // A blob whose length field is rewritten does not open under any bound:
+    // the length is authenticated with the blob.
+    let mut forged = base16ct::mixed::decode_vec(&made.cipher_text).unwrap();
+    forged[3] = 15;
+    forged.truncate(forged.len() - 1);
+    assert_err(
+        f.kms.decrypt_datakey(
+            &a(),
+            &decrypt_body(&k, &base16ct::upper::encode_string(&forged), 32, None),
+        ),
+        ErrorCode::KmsInvalidCipherText,
+    );
+}
+
 #[test]
 fn key_states_gate_use() {
     let f = fixture();

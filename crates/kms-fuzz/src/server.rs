@@ -34,8 +34,9 @@ fn authenticator() -> Authenticator {
 /// An arbitrary request never panics and never authenticates (the fuzzer
 /// cannot compute the HMAC; a token passes only if it is the configured
 /// one); the same method, path, query and body signed with the real key by
-/// `authorization_header` always authenticate (canonicalisation agrees
-/// with itself on any input).
+/// `authorization_header` and by `legacy_authorization_header` always
+/// authenticate (each scheme's canonicalisation agrees with itself on any
+/// input).
 pub fn server_auth_request(data: &[u8]) {
     let mut parts = data.splitn(8, |b| *b == 0);
     let mut text = || String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
@@ -79,11 +80,22 @@ pub fn server_auth_request(data: &[u8]) {
         ],
         body,
     };
+    let unsigned = signed.clone();
     if let Ok(header) = kms_server::authorization_header(&signed, AK, SK, &["host", "x-sdk-date"]) {
         signed.headers.push(("authorization".to_owned(), header));
         assert!(
             auth.authenticate(&signed, NOW).is_ok(),
             "a correctly signed request was refused"
+        );
+    }
+    let mut legacy = unsigned;
+    if let Ok(header) =
+        kms_server::legacy_authorization_header(&legacy, AK, SK, "", "", &["host", "x-sdk-date"])
+    {
+        legacy.headers.push(("authorization".to_owned(), header));
+        assert!(
+            auth.authenticate(&legacy, NOW).is_ok(),
+            "a correctly signed legacy request was refused"
         );
     }
 }
@@ -102,5 +114,6 @@ mod tests {
             b"POST\0/v1.0/p/kms/create-key\0\0\0\0\0fuzz-token-0123456789abcdeF\0{}",
         );
         server_auth_request(b"GET\0/a%2Fb/\xff\0x=1&y=%zz\0SDK-HMAC-SHA256 Access=FUZZAK00000000000000, SignedHeaders=host;x-sdk-date, Signature=00\x0020261202T000000Z\0\0\0body");
+        server_auth_request(b"GET\0/a%2Fb/\xff\0X=1&x=2&x=%zz\0SDK-HMAC-SHA256 Credential=FUZZAK00000000000000/20261202///sdk_request, SignedHeaders=host;x-sdk-date, Signature=00\x0020261202T000000Z\0\0\0body");
     }
 }

@@ -282,20 +282,30 @@ impl InstanceId {
 }
 
 string_newtype!(
-    /// A request's `sequence`: exactly 36 bytes (any UTF-8 text).
+    /// A request's `sequence`: exactly 36 bytes (any UTF-8 text; the API
+    /// reference's "36-byte serial number", a hyphenated UUID in its
+    /// example), or exactly 32 ASCII hexadecimal digits (the same UUID
+    /// without hyphens, Python's `uuid4().hex`, which Cloud Custodian's
+    /// Huawei provider sends). Kept as sent.
     Sequence
 );
 
+/// What `sequence` accepts, as [`Rule::NotOneOf`] words it.
+const SEQUENCE_FORMS: &str = "36 bytes (a UUID such as 919c82d4-8046-4722-9094-35c3c6524cff) or 32 hexadecimal digits (a UUID without hyphens)";
+
 impl Sequence {
-    /// Validates `sequence`.
+    /// Validates `sequence`: 36 bytes, or 32 hexadecimal digits (either
+    /// case).
     ///
     /// # Errors
-    /// Not exactly 36 bytes.
+    /// Any other value ([`Rule::NotOneOf`], KMS.0206).
     pub fn parse(s: &str) -> Result<Self> {
-        if s.len() != 36 {
+        let b = s.as_bytes();
+        let simple_uuid = b.len() == 32 && all_bytes(b, |c| c.is_ascii_hexdigit());
+        if b.len() != 36 && !simple_uuid {
             return Err(ValidationError::new(
                 "sequence",
-                Rule::ExactLength { expected: 36 },
+                Rule::NotOneOf(SEQUENCE_FORMS),
             ));
         }
         Ok(Self(s.to_owned()))

@@ -27,6 +27,7 @@ pub use request::{
     EncryptDatakeyRequest, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES,
     MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES, OperateKeyRequest, Operation,
     PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest, decode_body,
+    decode_optional_body,
 };
 pub use request::{
     BatchKmsTagsRequest, ListKmsByTagsRequest, MAX_TAGS_PER_KEY, TagAction, TagKey, TagListAction,
@@ -57,10 +58,10 @@ pub use wire::{
     CreateDatakeyResponseBody, CreateDatakeyWithoutPlaintextResponseBody, CreateKeyRequestBody,
     CreateKeyResponseBody, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody,
     CreatePinRequestBody, CreatePinResponseBody, DecryptDatakeyRequestBody,
-    DecryptDatakeyResponseBody, EncryptDatakeyRequestBody, EncryptDatakeyResponseBody, KeyInfo,
-    KeyStateInfo, KeyStateResponseBody, KeystoreDetails, KeystoreInfo, KeystoreStateInfo,
-    KeystoreStateResponseBody, ListCertificatesV2ResponseBody, ListKeyStoresResponseBody,
-    LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
+    DecryptDatakeyResponseBody, EmptyResponseBody, EncryptDatakeyRequestBody,
+    EncryptDatakeyResponseBody, KeyInfo, KeyStateInfo, KeyStateResponseBody, KeystoreDetails,
+    KeystoreInfo, KeystoreStateInfo, KeystoreStateResponseBody, ListCertificatesV2ResponseBody,
+    ListKeyStoresResponseBody, LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
     ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
 };
 pub use wire::{CreateRandomResponseBody, GenRandomRequestBody};

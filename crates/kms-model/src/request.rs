@@ -108,6 +108,25 @@ pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     Ok(value)
 }
 
+/// Decodes the body of an operation whose every field is optional
+/// (list-keys): an empty or all-whitespace body is the empty object `{}`;
+/// anything else is decoded as [`decode_body`] decodes it. Cloud
+/// Custodian's Huawei provider POSTs list-keys with no body at all (its
+/// `ListKeysRequest()` has no `body`, and the Python SDK then sends none).
+///
+/// # Errors
+/// As [`decode_body`] for a body that is not empty.
+pub fn decode_optional_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    if bytes.len() <= MAX_BODY_BYTES
+        && bytes
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        return decode_body(b"{}");
+    }
+    decode_body(bytes)
+}
+
 fn strip_position(msg: &str) -> String {
     msg.split(" at line ").next().unwrap_or(msg).to_owned()
 }
@@ -553,8 +572,13 @@ pub struct DecryptDatakeyRequest {
     /// The wrapped DEK.
     #[serde(serialize_with = "ser_hex_upper")]
     pub cipher_text: Vec<u8>,
-    /// The DEK length the caller expects.
-    pub datakey_length: DatakeyLength,
+    /// `datakey_cipher_length`: the largest DEK, in bytes, the caller
+    /// accepts. The DEK's own length is the one the ciphertext carries
+    /// (authenticated with it); a DEK longer than this is KMS.2204, a
+    /// shorter one is answered. Huawei's Java encryption SDK sends `"32"`
+    /// for its 16-byte AES_128 and SM4 DEKs too, and the API reference once
+    /// gave `"64"` as the value to send.
+    pub max_datakey_length: DatakeyLength,
     /// Bound context.
     pub additional_authenticated_data: Option<Aad>,
     /// Request serial number.
@@ -573,7 +597,7 @@ impl fmt::Debug for DecryptDatakeyRequest {
                 "cipher_text",
                 &format_args!("{} bytes", self.cipher_text.len()),
             )
-            .field("datakey_length", &self.datakey_length)
+            .field("max_datakey_length", &self.max_datakey_length)
             .field(
                 "additional_authenticated_data",
                 &self.additional_authenticated_data,
@@ -584,7 +608,8 @@ impl fmt::Debug for DecryptDatakeyRequest {
 }
 
 impl DecryptDatakeyRequest {
-    /// `cipher_text` must be hex; `datakey_cipher_length` a byte count.
+    /// `cipher_text` must be hex; `datakey_cipher_length` a byte count
+    /// (1..=1024), the largest DEK accepted.
     ///
     /// # Errors
     /// The first rule broken.
@@ -592,7 +617,7 @@ impl DecryptDatakeyRequest {
         Ok(Self {
             key_id: KeyId::parse(&b.key_id)?,
             cipher_text: decode_hex("cipher_text", &b.cipher_text, MAX_CIPHERTEXT_BYTES)?.to_vec(),
-            datakey_length: DatakeyLength::parse_bytes_field(
+            max_datakey_length: DatakeyLength::parse_bytes_field(
                 "datakey_cipher_length",
                 b.datakey_cipher_length.as_str(),
             )?,
@@ -711,7 +736,7 @@ impl CertificateRequest {
 
 /// Largest `key_description`, in characters.
 pub const MAX_KEY_DESCRIPTION_CHARS: usize = 255;
-/// Largest list-keys page (`limit`).
+/// Largest list-keys page: a larger `limit` is served as this many keys.
 pub const MAX_LIST_KEYS_LIMIT: u64 = 1000;
 
 fn key_description(s: &str) -> Result<String> {
@@ -818,10 +843,33 @@ fn decimal(field: &'static str, s: &str, min: u64, max: u64) -> Result<u64> {
     Ok(n)
 }
 
+/// The `limit` of list-keys: a positive decimal (a JSON integer arrives
+/// as its text through [`LooseString`]). The API reference bounds it only
+/// by "the maximum number of keys", and Terraform's `huaweicloud_kms_keys`
+/// data source sends `"limit": 2000`, so a limit above
+/// [`MAX_LIST_KEYS_LIMIT`] is served as that: the page is at most 1000
+/// keys, and `truncated` / `next_marker` lead to the rest.
+fn list_keys_limit(s: &str) -> Result<u64> {
+    let b = s.as_bytes();
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return Err(ValidationError::new("limit", Rule::NotDigits));
+    }
+    let n = b.iter().fold(0u64, |acc, &c| {
+        acc.saturating_mul(10).saturating_add(u64::from(c - b'0'))
+    });
+    if n == 0 {
+        return Err(ValidationError::new(
+            "limit",
+            Rule::NotOneOf("the positive integers (above 1000, a page of 1000)"),
+        ));
+    }
+    Ok(n.min(MAX_LIST_KEYS_LIMIT))
+}
+
 /// A validated list-keys request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ListKeysRequest {
-    /// Page size, 1..=1000 (default 1000).
+    /// Page size, 1..=1000 (default 1000; a larger `limit` is 1000).
     pub limit: u64,
     /// Offset of the page (default 0): a previous `next_marker`.
     pub marker: u64,
@@ -834,14 +882,15 @@ pub struct ListKeysRequest {
 }
 
 impl ListKeysRequest {
-    /// `limit` 1..=1000, `marker` a decimal offset, `key_state` `1`..=`5`,
-    /// `key_spec` one of [`KeySpecFilter::SPECS`] or `ALL` (default `AES_256`).
+    /// `limit` a positive decimal (above 1000 served as 1000), `marker` a
+    /// decimal offset, `key_state` `1`..=`5`, `key_spec` one of
+    /// [`KeySpecFilter::SPECS`] or `ALL` (default `AES_256`).
     ///
     /// # Errors
     /// The first rule broken (KMS.0308, KMS.0206 for `sequence`).
     pub fn from_body(b: &ListKeysRequestBody) -> Result<Self> {
         let limit = opt_loose(&b.limit)
-            .map(|s| decimal("limit", s, 1, MAX_LIST_KEYS_LIMIT))
+            .map(list_keys_limit)
             .transpose()?
             .unwrap_or(MAX_LIST_KEYS_LIMIT);
         let marker = opt_loose(&b.marker)
@@ -866,12 +915,13 @@ impl ListKeysRequest {
         })
     }
 
-    /// Decodes and validates a JSON body.
+    /// Decodes and validates a JSON body; an empty body is `{}`
+    /// ([`decode_optional_body`]).
     ///
     /// # Errors
-    /// As [`decode_body`] and [`ListKeysRequest::from_body`].
+    /// As [`decode_optional_body`] and [`ListKeysRequest::from_body`].
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        Self::from_body(&decode_body(bytes)?)
+        Self::from_body(&decode_optional_body(bytes)?)
     }
 }
 

@@ -57,6 +57,48 @@ impl<'de> Deserialize<'de> for LooseString {
     }
 }
 
+/// A JSON object, as `encryption_context` carries it.
+type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+/// `encryption_context`: a JSON object, or a JSON string holding one (the
+/// old golangsdk's `EncryptionContext string`, which Terraform's
+/// `huaweicloud_kms_data_key` data source passes through as written). The
+/// string is parsed once: `"{\"a\":\"1\"}"` is the object `{"a":"1"}` and
+/// binds the same bytes. An empty string is no context, like `null` and
+/// `{}`; any other string, and any other JSON type, is a wrong type
+/// (KMS.0308).
+fn object_or_json_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<JsonObject>, D::Error> {
+    struct V;
+    const WANT: &str = "a JSON object, or a string holding a JSON object";
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<JsonObject>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(WANT)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            JsonObject::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            if v.is_empty() {
+                return Ok(None);
+            }
+            serde_json::from_str::<JsonObject>(v)
+                .map(Some)
+                .map_err(|_| E::custom(format_args!("expected {WANT}")))
+        }
+    }
+    d.deserialize_any(V)
+}
+
 fn redacted<T>(v: &Option<T>) -> &'static str {
     if v.is_some() { "<redacted>" } else { "None" }
 }
@@ -125,6 +167,16 @@ pub struct ListKeyStoresResponseBody {
     /// This page.
     pub keystores: Vec<KeystoreDetails>,
 }
+
+/// The body of a 200 whose SDK response model has no field: `{}`. Delete
+/// keystore, enable-key-rotation, disable-key-rotation and
+/// update-key-rotation-interval answer it (the SDK's
+/// `DeleteKeyStoreResponse`, `EnableKeyRotationResponse`,
+/// `DisableKeyRotationResponse`, `UpdateKeyRotationIntervalResponse`):
+/// Terraform's provider decodes every 200 body as JSON, and an empty body
+/// fails it with EOF.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmptyResponseBody {}
 
 /// Response of show keystore.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -746,8 +798,13 @@ pub struct EncryptDataRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_authenticated_data: Option<String>,
     /// A JSON object of string values, bound to the ciphertext (the API
-    /// reference's `encryption_context`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// reference's `encryption_context`); a JSON string holding such an
+    /// object is accepted too (the old golangsdk sends one).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "object_or_json_string"
+    )]
     pub encryption_context: Option<serde_json::Map<String, serde_json::Value>>,
     /// 36-byte request serial number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -793,8 +850,13 @@ pub struct DecryptDataRequestBody {
     /// The AAD given at encryption.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_authenticated_data: Option<String>,
-    /// The encryption context given at encryption.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The encryption context given at encryption (an object, or a JSON
+    /// string holding one, as for encrypt-data).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "object_or_json_string"
+    )]
     pub encryption_context: Option<serde_json::Map<String, serde_json::Value>>,
     /// 36-byte request serial number.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -379,7 +379,7 @@ fn encrypt_and_decrypt_datakey_requests() {
     )
     .unwrap();
     assert_eq!(
-        (r.cipher_text, r.datakey_length.bytes()),
+        (r.cipher_text, r.max_datakey_length.bytes()),
         (vec![0, 0xaa, 0xff], 32)
     );
     let op = Operation::DecryptDatakey;
@@ -660,4 +660,210 @@ fn sign_and_verify_bodies() {
         verify(&base).unwrap_err().to_kms().code(),
         ErrorCode::KmsMissingParameter
     );
+}
+
+// ---------------------------------------------------------------- inputs real tools send
+//
+// Each rule below is documented in docs/errors.md ("Inputs real tools
+// send") with the tool's source it comes from.
+
+#[test]
+fn cloud_custodian_sends_sequence_as_uuid4_hex() {
+    // tools/c7n_huaweicloud/c7n_huaweicloud/resources/kms.py:
+    // `OperateKeyRequestBody(key_id=..., sequence=uuid.uuid4().hex)` on
+    // enable-key, disable-key, enable/disable-key-rotation and describe-key.
+    let hex = "3f2c9a0e8d4b4f6e9a1b2c3d4e5f6a7b";
+    for op in [Operation::DescribeKey, Operation::CreateDatakey] {
+        let v = ok(op, &json!({"key_id": KEY, "sequence": hex}));
+        assert_eq!(v["sequence"], hex, "kept as sent");
+    }
+    // Upper case and the documented 36-byte form still pass.
+    ok(
+        Operation::DescribeKey,
+        &json!({"key_id": KEY, "sequence": hex.to_uppercase()}),
+    );
+    ok(
+        Operation::DescribeKey,
+        &json!({"key_id": KEY, "sequence": "919c82d4-8046-4722-9094-35c3c6524cff"}),
+    );
+    // 32 characters that are not hex, and other lengths, are still KMS.0206.
+    for bad in [
+        "g".repeat(32),
+        hex[..31].to_owned(),
+        format!("{hex}0"),
+        String::new(),
+    ] {
+        let e = err(
+            Operation::DescribeKey,
+            &json!({"key_id": KEY, "sequence": bad}),
+        );
+        assert_eq!(e.code(), ErrorCode::KmsInvalidSequence, "{bad:?}");
+        assert!(
+            e.error_msg().contains("32 hexadecimal digits"),
+            "{}",
+            e.error_msg()
+        );
+    }
+}
+
+#[test]
+fn cloud_custodian_posts_list_keys_with_no_body() {
+    // kms.py `Kms.get_api_resources`: `client.list_keys(ListKeysRequest())`
+    // with no body, so the Python SDK sends none: it is `{}`.
+    for body in [&b""[..], b" \r\n\t"] {
+        let v = Operation::ListKeys.validate_json(body).unwrap();
+        assert_eq!(v, Operation::ListKeys.validate_json(b"{}").unwrap());
+        assert_eq!(v["limit"], 1000);
+        assert_eq!(v["key_spec"], json!({"Only": "AES_256"}));
+    }
+    let parsed: kms_model::ListKeysRequestBody = kms_model::decode_optional_body(b"").unwrap();
+    assert_eq!(parsed, kms_model::ListKeysRequestBody::default());
+    // Only list-keys takes an absent body; elsewhere it is still KMS.0202.
+    assert_eq!(
+        Operation::DescribeKey
+            .validate_json(b"")
+            .unwrap_err()
+            .code(),
+        ErrorCode::KmsInvalidJson
+    );
+    // A body that is there is decoded as before.
+    assert_eq!(
+        Operation::ListKeys.validate_json(b"[]").unwrap_err().code(),
+        ErrorCode::KmsInvalidJson
+    );
+    let big = vec![b' '; MAX_BODY_BYTES + 1];
+    assert_eq!(
+        Operation::ListKeys.validate_json(&big).unwrap_err().code(),
+        ErrorCode::KmsRequestTooLong
+    );
+}
+
+#[test]
+fn terraform_kms_keys_data_source_sends_limit_2000_as_an_integer() {
+    // huaweicloud/services/dew/data_source_huaweicloud_kms_keys.go
+    // `buildlistKeysBody`: `"limit": 2000`, a JSON integer; the page is
+    // capped at 1000 and `next_marker` leads on.
+    let v = ok(Operation::ListKeys, &json!({"limit": 2000}));
+    assert_eq!(v["limit"], 1000);
+    for (limit, served) in [
+        (json!(1), 1),
+        (json!("1000"), 1000),
+        (json!(1001), 1000),
+        (json!("99999999999999999999999"), 1000),
+    ] {
+        assert_eq!(
+            ok(Operation::ListKeys, &json!({ "limit": limit }))["limit"],
+            served,
+            "{limit}"
+        );
+    }
+    for bad in [
+        json!(0),
+        json!("0"),
+        json!(-1),
+        json!("ten"),
+        json!(2.5),
+        json!(""),
+    ] {
+        assert_eq!(
+            err(Operation::ListKeys, &json!({ "limit": bad })).code(),
+            ErrorCode::KmsInvalidParameter,
+            "{bad}"
+        );
+    }
+    // list-kms-by-tags documents 1..=1000 and keeps refusing more.
+    assert_eq!(
+        err(
+            Operation::ListKmsByTags,
+            &json!({"action": "filter", "limit": 2000})
+        )
+        .code(),
+        ErrorCode::KmsInvalidParameter
+    );
+}
+
+#[test]
+fn java_encryption_sdk_sends_datakey_cipher_length_32_for_16_byte_deks() {
+    // huaweicloud-encryption-sdk-java KMSKeyring.realDecrypt:
+    // `.withDatakeyCipherLength("32")` whatever the suite (AES_128 and
+    // SM4 DEKs are 16 bytes): the length is a bound, checked by kms-core
+    // against the length the ciphertext carries.
+    let r = DecryptDatakeyRequest::from_json(
+        json!({"key_id": KEY, "cipher_text": "00aa", "datakey_cipher_length": "32"})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(r.max_datakey_length.bytes(), 32);
+    for bad in ["0", "1025", "x"] {
+        assert_eq!(
+            err(
+                Operation::DecryptDatakey,
+                &json!({"key_id": KEY, "cipher_text": "00aa", "datakey_cipher_length": bad})
+            )
+            .code(),
+            ErrorCode::KmsInvalidParameter,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn golangsdk_sends_encryption_context_as_a_json_string() {
+    // huaweicloud/golangsdk openstack/kms/v1/crypto (EncryptDataOpts,
+    // DecryptDataOpts: `EncryptionContext string`): the string holds the
+    // object, and binds exactly what the object binds.
+    let object = json!({"b": "2", "a": "1"});
+    for op in [Operation::EncryptData, Operation::DecryptData] {
+        let base = match op {
+            Operation::EncryptData => json!({"key_id": KEY, "plain_text": "x"}),
+            _ => json!({"cipher_text": "A".repeat(128)}),
+        };
+        let with = |ctx: Value| {
+            let mut b = base.clone();
+            b["encryption_context"] = ctx;
+            b
+        };
+        let as_object = ok(op, &with(object.clone()));
+        let as_string = ok(op, &with(json!(object.to_string())));
+        assert_eq!(as_string, as_object, "{op:?}");
+        assert_eq!(as_object["encryption_context"], json!({"a": "1", "b": "2"}));
+        // An empty string is no context, as null and {} are.
+        let none = ok(op, &base);
+        assert_eq!(ok(op, &with(json!(""))), none);
+        assert_eq!(ok(op, &with(json!({}))), none);
+        assert_eq!(ok(op, &with(Value::Null)), none);
+        // A string that is not a JSON object, and any other type: KMS.0308
+        // naming the field.
+        for bad in [
+            json!("purpose=test"),
+            json!("[\"a\"]"),
+            json!("\"{}\""),
+            json!("{\"a\": 1}"),
+            json!(["a"]),
+            json!(5),
+        ] {
+            let e = err(op, &with(bad.clone()));
+            assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{op:?} {bad}");
+            assert!(
+                e.error_msg().contains("encryption_context"),
+                "{}",
+                e.error_msg()
+            );
+        }
+    }
+}
+
+#[test]
+fn terraform_kms_data_key_source_sends_encryption_context_to_create_datakey() {
+    // huaweicloud/services/dew/data_source_huaweicloud_kms_data_key.go sends
+    // `keys.DataEncryptOpts{EncryptionContext: <string>}` to create-datakey,
+    // whose body (the SDK's CreateDatakeyRequestBody) has no such field:
+    // ignored like any unknown field, whatever its shape.
+    for ctx in [json!("{\"k\":\"v\"}"), json!("not json"), json!({"k": "v"})] {
+        ok(
+            Operation::CreateDatakey,
+            &json!({"key_id": KEY, "datakey_length": "256", "encryption_context": ctx}),
+        );
+    }
 }

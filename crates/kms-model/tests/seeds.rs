@@ -61,13 +61,23 @@ fn json_objects(text: &str) -> Vec<Value> {
     found
 }
 
+/// The committed copies are checked against the seed pages where those
+/// exist (beside the repository, as on the team's machines and in CI); a
+/// user's clone has no `../shared`, and the committed copies stand alone
+/// there: one line says the check was skipped.
 #[test]
 fn committed_examples_are_verbatim_and_complete() {
     let committed = committed();
+    let shared = shared_seeds();
+    if !shared.is_dir() {
+        println!(
+            "skipped: {} is absent (no ../shared beside this clone); the committed seed examples are checked by the other tests",
+            shared.display()
+        );
+        return;
+    }
     let mut seen = 0;
-    for entry in
-        std::fs::read_dir(shared_seeds()).expect("../shared/seeds must exist beside the repository")
-    {
+    for entry in std::fs::read_dir(&shared).expect("../shared/seeds is readable") {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         if !name.ends_with(".txt") {

@@ -92,8 +92,9 @@ proptest! {
     }
 
     #[test]
-    fn sequence_is_exactly_36_bytes(s in ".{0,40}") {
-        prop_assert_eq!(Sequence::parse(&s).is_ok(), s.len() == 36);
+    fn sequence_is_36_bytes_or_32_hex_digits(s in ".{0,40}|[0-9a-fA-F]{30,34}") {
+        let simple_uuid = s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        prop_assert_eq!(Sequence::parse(&s).is_ok(), s.len() == 36 || simple_uuid);
     }
 
     #[test]
@@ -240,6 +241,10 @@ fn datakey_length_boundaries_and_resolution() {
 fn sequence_pin_type_keystore_ref_and_type() {
     assert!(Sequence::parse(&"x".repeat(36)).is_ok());
     assert!(Sequence::parse(&"x".repeat(35)).is_err());
+    // Cloud Custodian's `uuid.uuid4().hex`: 32 hex digits, no hyphens.
+    assert!(Sequence::parse("919c82d4804647229094").is_err());
+    assert!(Sequence::parse("919c82d480464722909435c3c6524cff").is_ok());
+    assert!(Sequence::parse(&"x".repeat(32)).is_err());
     assert!(
         Sequence::parse(&"é".repeat(18)).is_ok(),
         "36 bytes, 18 characters"

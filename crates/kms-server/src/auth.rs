@@ -1,6 +1,20 @@
-//! Authentication: SDK-HMAC-SHA256 request signatures (what the official
-//! Huawei Cloud SDKs send with `BasicCredentials`) and `X-Auth-Token`
+//! Authentication: SDK-HMAC-SHA256 request signatures and `X-Auth-Token`
 //! tokens, both resolved against the server's configured credentials.
+//!
+//! Two signature schemes share the algorithm name and are told apart by
+//! the `Authorization` header's first field:
+//! - `Access=<AK>`: what the official SDKs v3 send (Python, Go, Node,
+//!   Java) and Terraform's provider; the HMAC is keyed with the SK itself.
+//! - `Credential=<AK>/<yyyymmdd>/<region>/<service>/sdk_request`: the
+//!   legacy scheme of golangsdk's `signer_helper.go` (the Vault/OpenBao
+//!   `huaweicloudkms` seal) and huaweicloud-sdk-python 1.x: SigV4-style,
+//!   the HMAC key derived from `"SDK"+SK` over the credential scope, which
+//!   the string to sign repeats.
+//!
+//! Both need `x-sdk-date` signed and neither needs `host` (the Go SDK and
+//! Terraform never sign it; `docs/threat-model.md` says what that means).
+//! Both bind the body the same way and end in the same constant-time
+//! compare.
 //!
 //! The verifier takes "now" as a parameter so that signed vectors with a
 //! fixed `X-Sdk-Date` can be checked.
@@ -52,19 +66,26 @@ pub enum AuthError {
     /// The signature does not match.
     #[error("signature mismatch")]
     BadSignature,
-    /// `SignedHeaders` leaves out `host` or `x-sdk-date`, which the SDK
-    /// always signs: without them a signature could be replayed against
-    /// another server or with another date.
-    #[error("SignedHeaders must include host and x-sdk-date")]
+    /// `SignedHeaders` leaves out `x-sdk-date`, which every official signer
+    /// signs: without it a signature could be replayed with another date.
+    #[error("SignedHeaders must include x-sdk-date")]
     RequiredHeaderNotSigned,
     /// `X-Sdk-Content-Sha256` is not the SHA-256 of the body received
     /// (`UNSIGNED-PAYLOAD` included): the body must always be signed.
     #[error("X-Sdk-Content-Sha256 does not match the body")]
     PayloadHashMismatch,
+    /// A legacy `Credential=` scope that is malformed or whose date is not
+    /// the date of `X-Sdk-Date`.
+    #[error("credential scope malformed or not of X-Sdk-Date's day")]
+    BadCredentialScope,
 }
 
-/// Headers every signature must cover.
-pub const REQUIRED_SIGNED_HEADERS: [&str; 2] = ["host", "x-sdk-date"];
+/// Headers every signature must cover. Not `host`: the Go SDK v3 and
+/// Terraform's provider never sign it, and the real gateway accepts them.
+pub const REQUIRED_SIGNED_HEADERS: [&str; 1] = ["x-sdk-date"];
+
+/// The last field of a legacy credential scope.
+pub const LEGACY_SCOPE_TERMINATOR: &str = "sdk_request";
 
 /// An AK/SK pair and the tenant it acts for. Not `Clone`: the secret key
 /// exists once, zeroized on drop.
@@ -178,6 +199,9 @@ pub struct Authenticator {
 struct KeyEntry {
     access_key: String,
     mac: Hmac<Sha256>,
+    /// The HMAC keyed with `"SDK"+SK`, the root of the legacy scheme's
+    /// derived keys.
+    legacy_mac: Hmac<Sha256>,
     /// Shared, so a request takes the caller by a reference count instead
     /// of copying its strings.
     caller: Arc<Caller>,
@@ -238,8 +262,12 @@ impl Authenticator {
             keys: keys
                 .into_iter()
                 .filter_map(|k| {
+                    let mut legacy_key = Zeroizing::new(Vec::with_capacity(3 + k.secret_key.len()));
+                    legacy_key.extend_from_slice(b"SDK");
+                    legacy_key.extend_from_slice(k.secret_key.as_bytes());
                     Some(KeyEntry {
                         mac: keyed_mac(&k.secret_key).ok()?,
+                        legacy_mac: <Hmac<Sha256> as KeyInit>::new_from_slice(&legacy_key).ok()?,
                         access_key: k.access_key,
                         caller: Arc::new(k.caller),
                     })
@@ -347,7 +375,23 @@ impl Authenticator {
         if (now_unix() - signed_at).abs() > MAX_CLOCK_SKEW_SECS {
             return Err(AuthError::Expired);
         }
-        let expected = signature_tag(req, &parsed.signed_headers, date, key.mac.clone())?;
+        let expected = match &parsed.scheme {
+            Scheme::Access => signature_tag(req, &parsed.signed_headers, date, key.mac.clone())?,
+            Scheme::Credential(scope) => {
+                // The scope's day is the signature's day (SigV4's rule): a
+                // key derived for one day signs nothing dated another.
+                if date.get(..8) != Some(scope.date) {
+                    return Err(AuthError::BadCredentialScope);
+                }
+                legacy_signature_tag(
+                    req,
+                    &parsed.signed_headers,
+                    date,
+                    scope,
+                    key.legacy_mac.clone(),
+                )?
+            }
+        };
         // Hex of either case, decoded in constant time; `parse_authorization`
         // checked it is 64 characters.
         let mut presented = [0u8; 32];
@@ -363,8 +407,59 @@ impl Authenticator {
 
 struct ParsedAuthorization<'a> {
     access: &'a str,
+    scheme: Scheme<'a>,
     signed_headers: Vec<Cow<'a, str>>,
     signature: &'a str,
+}
+
+/// Which of the two SDK-HMAC-SHA256 schemes a header uses.
+enum Scheme<'a> {
+    /// `Access=<AK>`: the HMAC keyed with the SK.
+    Access,
+    /// `Credential=<AK>/<scope>`: the legacy derived-key scheme.
+    Credential(CredentialScope<'a>),
+}
+
+/// The legacy scheme's credential scope,
+/// `<yyyymmdd>/<region>/<service>/sdk_request` (region and service may be
+/// empty: the 2021 golangsdk leaves both empty).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CredentialScope<'a> {
+    /// The signing day, `yyyymmdd`.
+    pub date: &'a str,
+    /// The region the key was derived for (may be empty).
+    pub region: &'a str,
+    /// The service the key was derived for (may be empty).
+    pub service: &'a str,
+}
+
+/// Splits `<AK>/<yyyymmdd>/<region>/<service>/sdk_request`.
+fn parse_credential(v: &str) -> Result<(&str, CredentialScope<'_>), AuthError> {
+    let mut it = v.split('/');
+    let (Some(access), Some(date), Some(region), Some(service), Some(end), None) = (
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+    ) else {
+        return Err(AuthError::BadCredentialScope);
+    };
+    if end != LEGACY_SCOPE_TERMINATOR
+        || date.len() != 8
+        || !date.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(AuthError::BadCredentialScope);
+    }
+    Ok((
+        access,
+        CredentialScope {
+            date,
+            region,
+            service,
+        },
+    ))
 }
 
 fn parse_authorization(v: &str) -> Result<ParsedAuthorization<'_>, AuthError> {
@@ -372,18 +467,29 @@ fn parse_authorization(v: &str) -> Result<ParsedAuthorization<'_>, AuthError> {
         .strip_prefix(ALGORITHM)
         .and_then(|r| r.strip_prefix(' '))
         .ok_or(AuthError::Malformed)?;
-    let (mut access, mut signed, mut sig) = (None, None, None);
+    let (mut access, mut credential, mut signed, mut sig) = (None, None, None, None);
     for part in rest.split(',') {
         let part = part.trim_ascii();
         if let Some(x) = part.strip_prefix("Access=") {
             access = Some(x);
+        } else if let Some(x) = part.strip_prefix("Credential=") {
+            credential = Some(x);
         } else if let Some(x) = part.strip_prefix("SignedHeaders=") {
             signed = Some(x);
         } else if let Some(x) = part.strip_prefix("Signature=") {
             sig = Some(x);
         }
     }
-    let (Some(access), Some(signed), Some(signature)) = (access, signed, sig) else {
+    let (access, scheme) = match (access, credential) {
+        (Some(a), None) => (a, Scheme::Access),
+        (None, Some(c)) => {
+            let (a, scope) = parse_credential(c)?;
+            (a, Scheme::Credential(scope))
+        }
+        // Neither, or both (which one would be meant is not ours to guess).
+        _ => return Err(AuthError::Malformed),
+    };
+    let (Some(signed), Some(signature)) = (signed, sig) else {
         return Err(AuthError::Malformed);
     };
     if access.is_empty() || signed.is_empty() || signature.len() != 64 {
@@ -413,6 +519,7 @@ fn parse_authorization(v: &str) -> Result<ParsedAuthorization<'_>, AuthError> {
     }
     Ok(ParsedAuthorization {
         access,
+        scheme,
         signed_headers,
         signature,
     })
@@ -564,6 +671,97 @@ fn write_canonical_uri(path: &str, out: &mut impl Sink) {
     out.put(&s);
 }
 
+/// Writes the legacy scheme's canonical URI (golangsdk `signer_helper.go`):
+/// the whole path percent-decoded, a leading and a trailing `/` added, then
+/// encoded keeping `/` and `A-Za-z0-9-_.~`. It differs from
+/// [`write_canonical_uri`] only for an encoded `/` inside a segment.
+fn write_legacy_canonical_uri(path: &str, out: &mut impl Sink) {
+    let decoded = percent_decode(path, false);
+    let mut s = String::with_capacity(decoded.len() + 2);
+    if decoded.first() != Some(&b'/') {
+        s.push('/');
+    }
+    for chunk in decoded.split(|&b| b == b'/').enumerate() {
+        if chunk.0 > 0 {
+            s.push('/');
+        }
+        encode_unreserved(chunk.1, &mut s);
+    }
+    if !s.ends_with('/') {
+        s.push('/');
+    }
+    out.put(&s);
+}
+
+/// The legacy scheme's canonical query (golangsdk `encodeQueryString`): the
+/// first value of each distinct (decoded) name, names encoded then sorted
+/// without regard to case, `name=value` joined by `&`.
+fn legacy_canonical_query(query: &str) -> String {
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for p in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        let k = percent_decode(k, true);
+        if !pairs.iter().any(|(seen, _)| *seen == k) {
+            pairs.push((k, percent_decode(v, true)));
+        }
+    }
+    let mut encoded: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| {
+            let (mut ek, mut ev) = (String::new(), String::new());
+            encode_unreserved(k, &mut ek);
+            encode_unreserved(v, &mut ev);
+            (ek, ev)
+        })
+        .collect();
+    encoded.sort_by_cached_key(|(k, _)| k.to_ascii_lowercase());
+    let mut out = String::new();
+    for (i, (k, v)) in encoded.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
+}
+
+/// Writes a header value as the legacy signer does: runs of white space
+/// collapsed to one space (the value arrives trimmed: HTTP strips the
+/// white space around a field value).
+fn write_collapsed(value: &str, out: &mut impl Sink) {
+    let value = value.trim_ascii();
+    if !value.bytes().any(|b| b.is_ascii_whitespace() && b != b' ') && !value.contains("  ") {
+        out.put(value);
+        return;
+    }
+    let mut s = String::with_capacity(value.len());
+    let mut in_space = false;
+    for c in value.chars() {
+        // Go's RE2 `\s`: tab, newline, form feed, carriage return, space.
+        if matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r') {
+            if !in_space {
+                s.push(' ');
+            }
+            in_space = true;
+        } else {
+            s.push(c);
+            in_space = false;
+        }
+    }
+    out.put(&s);
+}
+
+/// The canonicalisation rules of a scheme.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Canon {
+    /// The SDKs v3 (`Access=`).
+    Sdk,
+    /// golangsdk's `signer_helper.go` (`Credential=`).
+    Legacy,
+}
+
 fn canonical_query(query: &str) -> String {
     if query.is_empty() {
         return String::new();
@@ -607,19 +805,27 @@ impl Sink for Sha256 {
     }
 }
 
-/// Writes the canonical request of SDK-HMAC-SHA256 (see `contract.md`).
+/// Writes the canonical request of SDK-HMAC-SHA256 (see `contract.md`)
+/// under `canon`'s rules for the URI, the query and header values.
 fn write_canonical_request<H: AsRef<str>>(
     req: &impl SignedRequest,
     signed_headers: &[H],
+    canon: Canon,
     out: &mut impl Sink,
 ) -> Result<(), AuthError> {
     out.put(req.method());
     out.put("\n");
-    write_canonical_uri(req.path(), out);
+    match canon {
+        Canon::Sdk => write_canonical_uri(req.path(), out),
+        Canon::Legacy => write_legacy_canonical_uri(req.path(), out),
+    }
     out.put("\n");
     let query = req.query();
     if !query.is_empty() {
-        out.put(&canonical_query(query));
+        out.put(&match canon {
+            Canon::Sdk => canonical_query(query),
+            Canon::Legacy => legacy_canonical_query(query),
+        });
     }
     out.put("\n");
     for name in signed_headers {
@@ -627,7 +833,10 @@ fn write_canonical_request<H: AsRef<str>>(
         let value = req.header(name).ok_or(AuthError::MissingSignedHeader)?;
         out.put(name);
         out.put(":");
-        out.put(value.trim());
+        match canon {
+            Canon::Sdk => out.put(value.trim()),
+            Canon::Legacy => write_collapsed(value, out),
+        }
         out.put("\n");
     }
     out.put("\n");
@@ -652,7 +861,7 @@ pub fn canonical_request<H: AsRef<str>>(
     signed_headers: &[H],
 ) -> Result<String, AuthError> {
     let mut c = String::with_capacity(512);
-    write_canonical_request(req, signed_headers, &mut c)?;
+    write_canonical_request(req, signed_headers, Canon::Sdk, &mut c)?;
     Ok(c)
 }
 
@@ -693,11 +902,66 @@ fn signature_tag<H: AsRef<str>>(
     mut mac: Hmac<Sha256>,
 ) -> Result<[u8; 32], AuthError> {
     let mut hash = Sha256::new();
-    write_canonical_request(req, signed_headers, &mut hash)?;
+    write_canonical_request(req, signed_headers, Canon::Sdk, &mut hash)?;
     let mut hex = [0u8; 64];
     let canonical_hex = base16ct::lower::encode_str(&hash.finalize(), &mut hex)
         .map_err(|_| AuthError::Malformed)?;
     for piece in [ALGORITHM, "\n", sdk_date, "\n", canonical_hex] {
+        mac.update(piece.as_bytes());
+    }
+    Ok(mac.finalize().into_bytes().into())
+}
+
+/// One step of the legacy key derivation: HMAC-SHA256 of `data` under
+/// `mac`'s key, kept in a buffer wiped on drop.
+fn derive_step(mac: Hmac<Sha256>, data: &str) -> Zeroizing<[u8; 32]> {
+    let mut mac = mac;
+    mac.update(data.as_bytes());
+    Zeroizing::new(mac.finalize().into_bytes().into())
+}
+
+/// The HMAC keyed with a derived key (32 bytes: HMAC takes any length).
+fn mac_over(key: &[u8; 32]) -> Result<Hmac<Sha256>, AuthError> {
+    <Hmac<Sha256> as KeyInit>::new_from_slice(key).map_err(|_| AuthError::Malformed)
+}
+
+/// The legacy scheme's tag of `req`: the signing key derived from
+/// `sdk_mac` (keyed with `"SDK"+SK`) over the scope's date, region,
+/// service and `sdk_request`; the string to sign is `SDK-HMAC-SHA256`, the
+/// date-time, the scope and the hex SHA-256 of the canonical request, one
+/// a line.
+fn legacy_signature_tag<H: AsRef<str>>(
+    req: &impl SignedRequest,
+    signed_headers: &[H],
+    sdk_date: &str,
+    scope: &CredentialScope<'_>,
+    sdk_mac: Hmac<Sha256>,
+) -> Result<[u8; 32], AuthError> {
+    let k_date = derive_step(sdk_mac, scope.date);
+    let k_region = derive_step(mac_over(&k_date)?, scope.region);
+    let k_service = derive_step(mac_over(&k_region)?, scope.service);
+    let k_signing = derive_step(mac_over(&k_service)?, LEGACY_SCOPE_TERMINATOR);
+    let mut hash = Sha256::new();
+    write_canonical_request(req, signed_headers, Canon::Legacy, &mut hash)?;
+    let mut hex = [0u8; 64];
+    let canonical_hex = base16ct::lower::encode_str(&hash.finalize(), &mut hex)
+        .map_err(|_| AuthError::Malformed)?;
+    let mut mac = mac_over(&k_signing)?;
+    for piece in [
+        ALGORITHM,
+        "\n",
+        sdk_date,
+        "\n",
+        scope.date,
+        "/",
+        scope.region,
+        "/",
+        scope.service,
+        "/",
+        LEGACY_SCOPE_TERMINATOR,
+        "\n",
+        canonical_hex,
+    ] {
         mac.update(piece.as_bytes());
     }
     Ok(mac.finalize().into_bytes().into())
@@ -743,6 +1007,52 @@ pub fn authorization_header(
     Ok(format!(
         "{ALGORITHM} Access={access_key}, SignedHeaders={}, Signature={sig}",
         names.join(";")
+    ))
+}
+
+/// Builds a legacy `Credential=` `Authorization` header value for `req`
+/// (test clients and tools), as golangsdk's `signer_helper.go` signs:
+/// the key derived for `X-Sdk-Date`'s day, `region` and `service` (both
+/// empty for the 2021 golangsdk), signing `signed_headers` (lower case).
+///
+/// # Errors
+/// A signed header is missing, `X-Sdk-Date` is absent or malformed, or the
+/// region or service holds a `/`.
+pub fn legacy_authorization_header(
+    req: &impl SignedRequest,
+    access_key: &str,
+    secret_key: &str,
+    region: &str,
+    service: &str,
+    signed_headers: &[&str],
+) -> Result<String, AuthError> {
+    let mut names: Vec<String> = signed_headers
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    let date = req.header("x-sdk-date").ok_or(AuthError::BadDate)?;
+    parse_sdk_date(date).ok_or(AuthError::BadDate)?;
+    let day = date.get(..8).ok_or(AuthError::BadDate)?;
+    if region.contains('/') || service.contains('/') {
+        return Err(AuthError::BadCredentialScope);
+    }
+    let scope = CredentialScope {
+        date: day,
+        region,
+        service,
+    };
+    let mut key = Zeroizing::new(Vec::with_capacity(3 + secret_key.len()));
+    key.extend_from_slice(b"SDK");
+    key.extend_from_slice(secret_key.as_bytes());
+    let sdk_mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&key).map_err(|_| AuthError::Malformed)?;
+    let tag = legacy_signature_tag(req, &names, date, &scope, sdk_mac)?;
+    Ok(format!(
+        "{ALGORITHM} Credential={access_key}/{day}/{region}/{service}/{LEGACY_SCOPE_TERMINATOR}, SignedHeaders={}, Signature={}",
+        names.join(";"),
+        hex_lower(&tag)
     ))
 }
 
@@ -989,13 +1299,16 @@ mod tests {
     }
 
     #[test]
-    fn host_and_date_must_be_signed() {
+    fn the_date_must_be_signed_and_host_need_not_be() {
         assert!(auth().authenticate(&signed(b"{}", ALL, &[]), NOW).is_ok());
-        for signed_set in [
-            &["content-type", "x-sdk-date"][..],
-            &["content-type", "host"][..],
-            &["content-type"][..],
-        ] {
+        // The Go SDK v3 and Terraform's provider never sign host; the real
+        // gateway accepts them.
+        assert!(
+            auth()
+                .authenticate(&signed(b"{}", &["content-type", "x-sdk-date"], &[]), NOW)
+                .is_ok()
+        );
+        for signed_set in [&["content-type", "host"][..], &["content-type"][..]] {
             let req = signed(b"{}", signed_set, &[]);
             assert_eq!(
                 auth().authenticate(&req, NOW),
@@ -1012,6 +1325,294 @@ mod tests {
         );
         req.headers.push(("authorization".into(), a));
         assert!(auth().authenticate(&req, NOW).is_ok());
+    }
+
+    /// What the Go SDK v3 (`core/auth/signer`, as sops and sigstore use
+    /// it) sends: only its own header map signed, `Content-Type` with a
+    /// charset and unsigned, a body ending in the JSON encoder's newline.
+    #[test]
+    fn go_sdk_v3_signature_without_host_is_accepted() {
+        let body = b"{\"key_id\":\"k\",\"datakey_length\":\"256\"}\n";
+        let mut req = request(
+            vec![
+                ("host", "127.0.0.1:8080".into()),
+                ("user-agent", "huaweicloud-usdk-go/3.0".into()),
+                ("x-project-id", "p".into()),
+                ("x-sdk-date", format_sdk_date(NOW)),
+                ("content-type", "application/json;charset=UTF-8".into()),
+            ],
+            body,
+        );
+        let a = authorization_header(
+            &req,
+            "AK",
+            "SK",
+            &["user-agent", "x-project-id", "x-sdk-date"],
+        )
+        .unwrap();
+        assert!(
+            a.contains("SignedHeaders=user-agent;x-project-id;x-sdk-date,"),
+            "{a}"
+        );
+        req.headers.push(("authorization".into(), a));
+        assert!(auth().authenticate(&req, NOW).is_ok());
+        // The body is still bound: one byte more is refused.
+        let mut tampered = req.clone();
+        tampered.body.push(b' ');
+        assert_eq!(
+            auth().authenticate(&tampered, NOW),
+            Err(AuthError::BadSignature)
+        );
+        // And so is the project header it signed.
+        let mut other = req;
+        other.headers[2].1 = "q".into();
+        assert_eq!(
+            auth().authenticate(&other, NOW),
+            Err(AuthError::BadSignature)
+        );
+    }
+
+    /// Terraform's provider (chnsz/golangsdk, `Access=` form) signs
+    /// `accept;content-type;user-agent;x-sdk-date`.
+    #[test]
+    fn terraform_provider_signature_without_host_is_accepted() {
+        let req = signed(
+            b"{}",
+            &["accept", "content-type", "user-agent", "x-sdk-date"],
+            &[
+                ("accept", "application/json"),
+                ("user-agent", "terraform-provider-huaweicloud"),
+            ],
+        );
+        assert!(auth().authenticate(&req, NOW).is_ok());
+    }
+
+    /// The legacy scheme computed by assembling its strings, as
+    /// golangsdk's `signer_helper.go` does, independently of the streamed
+    /// verifier: derived key, scope line, canonical request.
+    #[allow(clippy::too_many_arguments)]
+    fn legacy_reference(
+        method: &str,
+        canonical_uri: &str,
+        canonical_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        date: &str,
+        region: &str,
+        service: &str,
+        sk: &str,
+    ) -> String {
+        let hmac = |key: &[u8], data: &str| -> Vec<u8> {
+            let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();
+            m.update(data.as_bytes());
+            m.finalize().into_bytes().to_vec()
+        };
+        let mut canonical = format!("{method}\n{canonical_uri}\n{canonical_query}\n");
+        for (k, v) in headers {
+            canonical.push_str(&format!("{k}:{v}\n"));
+        }
+        let names: Vec<&str> = headers.iter().map(|(k, _)| *k).collect();
+        canonical.push_str(&format!(
+            "\n{}\n{}",
+            names.join(";"),
+            hex_lower(&Sha256::digest(body))
+        ));
+        let day = &date[..8];
+        let scope = format!("{day}/{region}/{service}/sdk_request");
+        let sts = format!(
+            "SDK-HMAC-SHA256\n{date}\n{scope}\n{}",
+            hex_lower(&Sha256::digest(canonical.as_bytes()))
+        );
+        let k = hmac(format!("SDK{sk}").as_bytes(), day);
+        let k = hmac(&k, region);
+        let k = hmac(&k, service);
+        let k = hmac(&k, "sdk_request");
+        hex_lower(&hmac(&k, &sts))
+    }
+
+    #[test]
+    fn legacy_signature_matches_the_assembled_reference() {
+        let date = format_sdk_date(NOW);
+        let body = br#"{"key_id":"k","cipher_text":"00"}"#;
+        for (region, service) in [("", ""), ("cn-north-4", "kms")] {
+            let mut req = request(
+                vec![
+                    ("host", "127.0.0.1:8080".into()),
+                    ("x-sdk-date", date.clone()),
+                    ("content-type", "application/json".into()),
+                    ("user-agent", "golangsdk  \t 2021".into()),
+                ],
+                body,
+            );
+            req.query = "Name=a+b&limit=10&name=x&limit=20".into();
+            let a = legacy_authorization_header(
+                &req,
+                "AK",
+                "SK",
+                region,
+                service,
+                &["content-type", "host", "user-agent", "x-sdk-date"],
+            )
+            .unwrap();
+            let reference = legacy_reference(
+                "POST",
+                "/v1.0/p/kms/decrypt-datakey/",
+                // First value per name, names sorted without regard to case.
+                "limit=10&Name=a%20b&name=x",
+                &[
+                    ("content-type", "application/json"),
+                    ("host", "127.0.0.1:8080"),
+                    ("user-agent", "golangsdk 2021"),
+                    ("x-sdk-date", &date),
+                ],
+                body,
+                &date,
+                region,
+                service,
+                "SK",
+            );
+            assert_eq!(
+                a,
+                format!(
+                    "SDK-HMAC-SHA256 Credential=AK/{}/{region}/{service}/sdk_request, \
+                     SignedHeaders=content-type;host;user-agent;x-sdk-date, Signature={reference}",
+                    &date[..8]
+                )
+            );
+            req.headers.push(("authorization".into(), a));
+            assert_eq!(
+                **auth().authenticate(&req, NOW).unwrap(),
+                Caller::new("d", "p"),
+                "{region}/{service}"
+            );
+        }
+    }
+
+    /// A legacy-signed request, region and service empty as the 2021
+    /// golangsdk signs.
+    fn legacy_signed(body: &[u8], signed: &[&str], date: &str) -> Req {
+        let mut req = request(
+            vec![
+                ("host", "127.0.0.1:8080".into()),
+                ("x-sdk-date", date.into()),
+                ("content-type", "application/json".into()),
+            ],
+            body,
+        );
+        let a = legacy_authorization_header(&req, "AK", "SK", "", "", signed).unwrap();
+        req.headers.push(("authorization".into(), a));
+        req
+    }
+
+    #[test]
+    fn legacy_signatures_are_held_to_the_same_rules() {
+        let date = format_sdk_date(NOW);
+        let good = legacy_signed(b"{}", ALL, &date);
+        assert!(auth().authenticate(&good, NOW).is_ok());
+        // The body is bound, a claimed hash included.
+        let mut swapped = good.clone();
+        swapped.body = b"{\"a\":1}".to_vec();
+        assert_eq!(
+            auth().authenticate(&swapped, NOW),
+            Err(AuthError::BadSignature)
+        );
+        let mut claimed = swapped.clone();
+        claimed
+            .headers
+            .push(("x-sdk-content-sha256".into(), "UNSIGNED-PAYLOAD".into()));
+        assert_eq!(
+            auth().authenticate(&claimed, NOW),
+            Err(AuthError::PayloadHashMismatch)
+        );
+        // The same 15-minute window.
+        assert_eq!(
+            auth().authenticate(&good, NOW + MAX_CLOCK_SKEW_SECS + 1),
+            Err(AuthError::Expired)
+        );
+        // The date must be signed.
+        let unsigned_date = legacy_signed(b"{}", &["content-type", "host"], &date);
+        assert_eq!(
+            auth().authenticate(&unsigned_date, NOW),
+            Err(AuthError::RequiredHeaderNotSigned)
+        );
+        // Another secret key's signature.
+        let a = auth_with("SK2", &[]);
+        assert_eq!(a.authenticate(&good, NOW), Err(AuthError::BadSignature));
+        // A scope of another day than X-Sdk-Date.
+        let mut other_day = good.clone();
+        let h = other_day.headers.pop().unwrap().1;
+        other_day.headers.push((
+            "authorization".into(),
+            h.replace(&format!("/{}/", &date[..8]), "/20231231/"),
+        ));
+        assert_eq!(
+            auth().authenticate(&other_day, NOW),
+            Err(AuthError::BadCredentialScope)
+        );
+        // A scope signed for one region is not valid for another.
+        let mut other_region = good;
+        let h = other_region.headers.pop().unwrap().1;
+        other_region
+            .headers
+            .push(("authorization".into(), h.replace("///", "/cn-north-4//")));
+        assert_eq!(
+            auth().authenticate(&other_region, NOW),
+            Err(AuthError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn malformed_credential_scopes_are_refused() {
+        let sig = "0".repeat(64);
+        for credential in [
+            "AK",
+            "AK/20240101",
+            "AK/20240101///",
+            "AK/20240101///sdk_requests",
+            "AK/2024010a///sdk_request",
+            "AK/2024010///sdk_request",
+            "AK/20240101////sdk_request",
+        ] {
+            let h = format!(
+                "{ALGORITHM} Credential={credential}, SignedHeaders=x-sdk-date, Signature={sig}"
+            );
+            let req = request(
+                vec![("x-sdk-date", format_sdk_date(NOW)), ("authorization", h)],
+                b"",
+            );
+            assert_eq!(
+                auth().authenticate(&req, NOW),
+                Err(AuthError::BadCredentialScope),
+                "{credential}"
+            );
+        }
+        // Both forms at once, or neither: malformed.
+        for h in [
+            format!(
+                "{ALGORITHM} Access=AK, Credential=AK/20240101///sdk_request, SignedHeaders=x-sdk-date, Signature={sig}"
+            ),
+            format!("{ALGORITHM} SignedHeaders=x-sdk-date, Signature={sig}"),
+        ] {
+            let req = request(
+                vec![("x-sdk-date", format_sdk_date(NOW)), ("authorization", h)],
+                b"",
+            );
+            assert_eq!(auth().authenticate(&req, NOW), Err(AuthError::Malformed));
+        }
+    }
+
+    #[test]
+    fn legacy_canonical_uri_decodes_the_whole_path() {
+        let uri = |p: &str| {
+            let mut s = String::new();
+            write_legacy_canonical_uri(p, &mut s);
+            s
+        };
+        assert_eq!(uri("/v1.0/p/kms/describe-key"), "/v1.0/p/kms/describe-key/");
+        assert_eq!(uri("/a%2Fb/c:d"), "/a/b/c%3Ad/");
+        assert_eq!(uri(""), "/");
+        assert_eq!(uri("/"), "/");
+        assert_eq!(legacy_canonical_query("b=2&A=1&a=3"), "A=1&a=3&b=2");
     }
 
     proptest::proptest! {
@@ -1036,7 +1637,11 @@ mod tests {
                 "{ALGORITHM} Access=AK, SignedHeaders={signed}, Signature={}",
                 "0".repeat(64)
             );
-            for a in [authorization, Some(forged)].into_iter().flatten() {
+            let forged_legacy = format!(
+                "{ALGORITHM} Credential=AK/20240101///sdk_request, SignedHeaders={signed}, Signature={}",
+                "0".repeat(64)
+            );
+            for a in [authorization, Some(forged), Some(forged_legacy)].into_iter().flatten() {
                 let mut h = headers.clone();
                 h.push(("authorization", a));
                 let req = request(h, &body);

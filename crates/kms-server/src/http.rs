@@ -724,6 +724,12 @@ impl Ctx {
         kms_model::decode_body(&self.body).map_err(|e| validation(self.service, &e))
     }
 
+    /// As [`Ctx::decode`], an empty body being `{}`
+    /// ([`kms_model::decode_optional_body`]).
+    fn decode_optional<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        kms_model::decode_optional_body(&self.body).map_err(|e| validation(self.service, &e))
+    }
+
     fn param(&self, i: usize) -> String {
         self.params.get(i).cloned().unwrap_or_default()
     }
@@ -763,14 +769,26 @@ impl Ctx {
         json(self.service, self.blocking(f).await)
     }
 
-    /// A handler's answer: `f` run on the blocking pool, `status` with no
-    /// body when it succeeds.
-    async fn empty_blocking(
+    /// A handler's answer: `f` run on the blocking pool, 204 with no body
+    /// when it succeeds. Only for operations documented 204: an operation
+    /// that answers 200 answers a JSON body, `{}` when its SDK model has no
+    /// field ([`Ctx::empty_json_blocking`]), since Terraform's provider
+    /// decodes every 200 body as JSON.
+    async fn no_content_blocking(
         &self,
-        status: StatusCode,
         f: impl FnOnce(&Kms, &Caller) -> Result<(), ApiError> + Send + 'static,
     ) -> Response {
-        empty(status, self.blocking(f).await)
+        no_content(self.blocking(f).await)
+    }
+
+    /// A handler's answer: `f` run on the blocking pool, 200 with the JSON
+    /// body `{}` ([`kms_model::EmptyResponseBody`]) when it succeeds.
+    async fn empty_json_blocking(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<(), ApiError> + Send + 'static,
+    ) -> Response {
+        self.json_blocking(move |k, c| f(k, c).map(|()| kms_model::EmptyResponseBody {}))
+            .await
     }
 }
 
@@ -793,9 +811,9 @@ fn json<R: Serialize>(service: Service, r: Result<R, ApiError>) -> Response {
     }
 }
 
-fn empty(status: StatusCode, r: Result<(), ApiError>) -> Response {
+fn no_content(r: Result<(), ApiError>) -> Response {
     match r {
-        Ok(()) => status.into_response(),
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => error_response(&e),
     }
 }
@@ -805,6 +823,13 @@ fn empty(status: StatusCode, r: Result<(), ApiError>) -> Response {
 macro_rules! body_or_reject {
     ($ctx:expr, $ty:ty) => {
         match $ctx.decode::<$ty>() {
+            Ok(b) => b,
+            Err(e) => return error_response(&e),
+        }
+    };
+    // An operation whose body may be absent: no body is `{}`.
+    ($ctx:expr, $ty:ty, optional) => {
+        match $ctx.decode_optional::<$ty>() {
             Ok(b) => b,
             Err(e) => return error_response(&e),
         }
@@ -829,7 +854,7 @@ async fn show_keystore(ctx: Ctx) -> Response {
 
 async fn delete_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.empty_blocking(StatusCode::OK, move |k, c| k.delete_keystore(c, &id))
+    ctx.empty_json_blocking(move |k, c| k.delete_keystore(c, &id))
         .await
 }
 
@@ -877,7 +902,8 @@ async fn describe_key(ctx: Ctx) -> Response {
 }
 
 async fn list_keys(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody);
+    // Cloud Custodian's Huawei provider sends list-keys with no body.
+    let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody, optional);
     ctx.json_now(|k, c| k.list_keys(c, &body))
 }
 
@@ -911,13 +937,13 @@ async fn decrypt_data(ctx: Ctx) -> Response {
 
 async fn enable_key_rotation(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.empty_blocking(StatusCode::OK, move |k, c| k.enable_key_rotation(c, &body))
+    ctx.empty_json_blocking(move |k, c| k.enable_key_rotation(c, &body))
         .await
 }
 
 async fn disable_key_rotation(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.empty_blocking(StatusCode::OK, move |k, c| k.disable_key_rotation(c, &body))
+    ctx.empty_json_blocking(move |k, c| k.disable_key_rotation(c, &body))
         .await
 }
 
@@ -928,10 +954,8 @@ async fn get_key_rotation_status(ctx: Ctx) -> Response {
 
 async fn update_key_rotation_interval(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::UpdateKeyRotationIntervalRequestBody);
-    ctx.empty_blocking(StatusCode::OK, move |k, c| {
-        k.update_key_rotation_interval(c, &body)
-    })
-    .await
+    ctx.empty_json_blocking(move |k, c| k.update_key_rotation_interval(c, &body))
+        .await
 }
 
 async fn rotate_on_demand(ctx: Ctx) -> Response {
@@ -943,27 +967,21 @@ async fn rotate_on_demand(ctx: Ctx) -> Response {
 async fn batch_kms_tags(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::BatchCreateKmsTagsRequestBody);
     let id = ctx.param(0);
-    ctx.empty_blocking(StatusCode::NO_CONTENT, move |k, c| {
-        k.batch_kms_tags(c, &id, &body)
-    })
-    .await
+    ctx.no_content_blocking(move |k, c| k.batch_kms_tags(c, &id, &body))
+        .await
 }
 
 async fn create_kms_tag(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateKmsTagRequestBody);
     let id = ctx.param(0);
-    ctx.empty_blocking(StatusCode::NO_CONTENT, move |k, c| {
-        k.create_kms_tag(c, &id, &body)
-    })
-    .await
+    ctx.no_content_blocking(move |k, c| k.create_kms_tag(c, &id, &body))
+        .await
 }
 
 async fn delete_kms_tag(ctx: Ctx) -> Response {
     let (id, tag) = (ctx.param(0), ctx.param(1));
-    ctx.empty_blocking(StatusCode::NO_CONTENT, move |k, c| {
-        k.delete_kms_tag(c, &id, &tag)
-    })
-    .await
+    ctx.no_content_blocking(move |k, c| k.delete_kms_tag(c, &id, &tag))
+        .await
 }
 
 async fn list_kms_tags(ctx: Ctx) -> Response {
@@ -1067,8 +1085,6 @@ async fn update_certificate(ctx: Ctx) -> Response {
 
 async fn delete_certificate(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.empty_blocking(StatusCode::NO_CONTENT, move |k, c| {
-        k.delete_certificate(c, &id)
-    })
-    .await
+    ctx.no_content_blocking(move |k, c| k.delete_certificate(c, &id))
+        .await
 }

@@ -93,6 +93,9 @@ fn harness() -> Harness {
 struct Reply {
     status: StatusCode,
     request_id: Option<String>,
+    content_type: Option<String>,
+    /// The body as sent.
+    raw: Vec<u8>,
     body: Value,
 }
 
@@ -104,6 +107,10 @@ impl Harness {
             .headers()
             .get("x-request-id")
             .map(|v| v.to_str().unwrap().to_owned());
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned());
         let bytes = to_bytes(resp.into_body(), usize::MAX).await.unwrap();
         let body = if bytes.is_empty() {
             Value::Null
@@ -113,6 +120,8 @@ impl Harness {
         Reply {
             status,
             request_id,
+            content_type,
+            raw: bytes.to_vec(),
             body,
         }
     }
@@ -155,6 +164,14 @@ fn kms_code(r: &Reply) -> &str {
 
 fn apig_code(r: &Reply) -> &str {
     r.body["error_code"].as_str().unwrap_or("<none>")
+}
+
+/// A 200 whose SDK model has no field: the JSON body `{}`, never an empty
+/// body (Terraform's provider decodes every 200 body as JSON).
+fn assert_empty_json_200(r: &Reply) {
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.raw, b"{}", "{}", String::from_utf8_lossy(&r.raw));
+    assert_eq!(r.content_type.as_deref(), Some("application/json"));
 }
 
 fn assert_kms_error(r: &Reply, status: u16, code: &str) {
@@ -693,7 +710,7 @@ async fn keystore_lifecycle() {
         .unwrap()
         .to_owned();
     let r = h.kms("DELETE", &format!("/keystores/{empty}"), None).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h.kms("DELETE", &format!("/keystores/{empty}"), None).await;
     assert_kms_error(&r, 404, "KMS.6007");
 }
@@ -1310,7 +1327,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1318,7 +1335,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key, "rotation_interval": 90})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1372,7 +1389,7 @@ async fn key_rotation_routes() {
             Some(json!({"key_id": key})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_empty_json_200(&r);
     let r = h
         .kms(
             "POST",
@@ -1639,6 +1656,396 @@ async fn single_tag_routes() {
         )
         .await;
     assert_kms_error(&r, 404, "KMS.0207");
+}
+
+/// How a test client signs: the SDKs' `Access=` form over the given
+/// headers, or the legacy `Credential=` form with a region and service.
+#[derive(Clone, Copy)]
+enum Signer<'a> {
+    Access(&'a [&'a str]),
+    Legacy {
+        region: &'a str,
+        service: &'a str,
+        signed: &'a [&'a str],
+    },
+}
+
+/// A request signed by `signer` now, with the headers a Go client sends
+/// (no `Host` header is added to the wire request by the test: the router
+/// sees the one given here, as it would from Go's net/http).
+fn signed_by(signer: Signer<'_>, method: &str, path_and_query: &str, body: &str) -> Request<Body> {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let req = OwnedRequest {
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        headers: vec![
+            (
+                "Content-Type".into(),
+                "application/json;charset=UTF-8".into(),
+            ),
+            ("Host".into(), "127.0.0.1:8080".into()),
+            ("User-Agent".into(), "huaweicloud-usdk-go/3.0".into()),
+            ("X-Project-Id".into(), PROJECT.into()),
+            ("X-Sdk-Date".into(), kms_server::format_sdk_date(now_unix())),
+        ],
+        body: body.as_bytes().to_vec(),
+    };
+    let authz = match signer {
+        Signer::Access(signed) => kms_server::authorization_header(&req, AK, SK, signed),
+        Signer::Legacy {
+            region,
+            service,
+            signed,
+        } => kms_server::legacy_authorization_header(&req, AK, SK, region, service, signed),
+    }
+    .unwrap();
+    let mut b = Request::builder().method(method).uri(path_and_query);
+    for (k, v) in &req.headers {
+        b = b.header(k, v);
+    }
+    b.header("Authorization", authz)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+/// The Go SDK v3 (sops, sigstore) signs `user-agent;x-project-id;x-sdk-date`
+/// and a body ending in a newline; Terraform's provider signs
+/// `accept;content-type;user-agent;x-sdk-date` (here without `accept`,
+/// which the test client does not send); the legacy golangsdk signer (the
+/// Vault/OpenBao seal) signs every header it set, with an empty region and
+/// service, or a named one. Each creates a key, encrypts and decrypts with
+/// only `cipher_text`, and describes the key, over HTTP.
+#[tokio::test]
+async fn go_sdk_terraform_and_legacy_signers_get_in_without_signing_host() {
+    let h = harness();
+    let signers = [
+        Signer::Access(&["user-agent", "x-project-id", "x-sdk-date"]),
+        Signer::Access(&["content-type", "user-agent", "x-sdk-date"]),
+        Signer::Legacy {
+            region: "",
+            service: "",
+            signed: &[
+                "content-type",
+                "host",
+                "user-agent",
+                "x-project-id",
+                "x-sdk-date",
+            ],
+        },
+        Signer::Legacy {
+            region: "cn-north-4",
+            service: "kms",
+            signed: &["content-type", "host", "x-sdk-date"],
+        },
+    ];
+    for (i, signer) in signers.into_iter().enumerate() {
+        let kms = |route: &str| format!("/v1.0/{PROJECT}/kms/{route}");
+        let body = format!("{{\"key_alias\":\"go-signer-{i}\"}}\n");
+        let r = h
+            .send(signed_by(signer, "POST", &kms("create-key"), &body))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "signer {i}: {}", r.body);
+        let key_id = r.body["key_info"]["key_id"].as_str().unwrap().to_owned();
+        let body = json!({"key_id": key_id, "plain_text": "hello, go"}).to_string();
+        let r = h
+            .send(signed_by(signer, "POST", &kms("encrypt-data"), &body))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "signer {i}: {}", r.body);
+        let cipher = r.body["cipher_text"].as_str().unwrap().to_owned();
+        let body = json!({"cipher_text": cipher}).to_string();
+        let r = h
+            .send(signed_by(signer, "POST", &kms("decrypt-data"), &body))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "signer {i}: {}", r.body);
+        assert_eq!(r.body["plain_text"], "hello, go");
+        let body = json!({"key_id": key_id}).to_string();
+        let r = h
+            .send(signed_by(signer, "POST", &kms("describe-key"), &body))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "signer {i}: {}", r.body);
+        assert_eq!(r.body["key_info"]["key_alias"], format!("go-signer-{i}"));
+        // A GET with a query string.
+        let r = h
+            .send(signed_by(
+                signer,
+                "GET",
+                &format!("/v1.0/{PROJECT}/keystores?limit=10&offset=0"),
+                "",
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "signer {i}: {}", r.body);
+        // Another project in the path: 403, as for every signer.
+        let other = "/v1.0/ffffffffffffffffffffffffffffffff/kms/describe-key";
+        let r = h.send(signed_by(signer, "POST", other, &body)).await;
+        assert_kms_error(&r, 403, "KMS.0303");
+        // Without the date signed: 401.
+        let unsigned_date = match signer {
+            Signer::Access(_) => Signer::Access(&["user-agent", "x-project-id"]),
+            Signer::Legacy {
+                region, service, ..
+            } => Signer::Legacy {
+                region,
+                service,
+                signed: &["content-type", "host"],
+            },
+        };
+        let r = h
+            .send(signed_by(
+                unsigned_date,
+                "POST",
+                &kms("describe-key"),
+                &body,
+            ))
+            .await;
+        assert_kms_error(&r, 401, "KMS.6401");
+    }
+}
+
+// ---------------------------------------------------------------- inputs real tools send
+//
+// docs/errors.md, "Inputs real tools send": each test names the tool whose
+// request it replays.
+
+/// A list of ids, sorted (keys made within one millisecond list in id
+/// order).
+fn sorted_ids(v: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn cloud_custodian_lists_keys_with_no_body() {
+    // c7n_huaweicloud resources/kms.py: `client.list_keys(ListKeysRequest())`,
+    // signed by the Python SDK over an empty body.
+    let h = harness();
+    let a = h.create_key("custodian_a").await;
+    let b = h.create_key("custodian_b").await;
+    let path = format!("/v1.0/{PROJECT}/kms/list-keys");
+    let r = h.send(signed_request("POST", &path, "", 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    assert_eq!(sorted_ids(&r.body["keys"]), sorted_ids(&json!([a, b])));
+    assert_eq!(r.body["next_marker"], "");
+    // With a token, with and without a Content-Length.
+    let r = h.kms("POST", "/kms/list-keys", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    let req = Request::post(&path)
+        .header("X-Auth-Token", TOKEN)
+        .body(Body::empty())
+        .unwrap();
+    let r = h.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["total"], 2);
+    // Only list-keys: a route with a mandatory field still wants a body.
+    let r = h.kms("POST", "/kms/describe-key", None).await;
+    assert_kms_error(&r, 400, "KMS.0202");
+}
+
+#[tokio::test]
+async fn cloud_custodian_sends_sequence_as_uuid4_hex() {
+    // resources/kms.py: enable_key / disable_key / enable_key_rotation /
+    // disable_key_rotation, each `sequence=uuid.uuid4().hex`.
+    let h = harness();
+    let key = h.create_key("custodian_seq").await;
+    let seq = "c0ffee00c0ffee00c0ffee00c0ffee00";
+    for (route, state) in [("/kms/disable-key", "3"), ("/kms/enable-key", "2")] {
+        let r = h
+            .kms("POST", route, Some(json!({"key_id": key, "sequence": seq})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{route}: {}", r.body);
+        assert_eq!(r.body["key_info"]["key_state"], state);
+    }
+    for route in ["/kms/enable-key-rotation", "/kms/disable-key-rotation"] {
+        let r = h
+            .kms("POST", route, Some(json!({"key_id": key, "sequence": seq})))
+            .await;
+        assert_empty_json_200(&r);
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/kms/describe-key",
+            Some(json!({"key_id": key, "sequence": seq})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // 32 characters that are not hex are still KMS.0206.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key",
+            Some(json!({"key_id": key, "sequence": "z".repeat(32)})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0206");
+}
+
+#[tokio::test]
+async fn terraform_kms_keys_data_source_sends_limit_2000() {
+    // data_source_huaweicloud_kms_keys.go: `"limit": 2000` (a JSON
+    // integer), then it follows `next_marker` until it is empty.
+    let h = harness();
+    let keys = [
+        h.create_key("tf_one").await,
+        h.create_key("tf_two").await,
+        h.create_key("tf_three").await,
+    ];
+    let r = h
+        .kms(
+            "POST",
+            "/kms/list-keys",
+            Some(json!({"limit": 2000, "key_state": "2"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(sorted_ids(&r.body["keys"]), sorted_ids(&json!(keys)));
+    assert_eq!(r.body["truncated"], "false");
+    assert_eq!(r.body["next_marker"], "");
+    let r = h
+        .kms("POST", "/kms/list-keys", Some(json!({"limit": 0})))
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
+}
+
+#[tokio::test]
+async fn terraform_decodes_every_200_body_as_json() {
+    // chnsz/golangsdk provider_client.go decodes a 200 body into the
+    // caller's JSONResponse (rotation.Enable/Disable/Update pass one): an
+    // empty body is EOF. Every operation whose SDK response model has no
+    // field answers `{}`; the documented 204s keep no body (golangsdk does
+    // not decode a 204).
+    let h = harness();
+    let key = h.create_key("tf_rotation").await;
+    for (route, body) in [
+        ("/kms/enable-key-rotation", json!({"key_id": key})),
+        (
+            "/kms/update-key-rotation-interval",
+            json!({"key_id": key, "rotation_interval": 30}),
+        ),
+        ("/kms/disable-key-rotation", json!({"key_id": key})),
+    ] {
+        assert_empty_json_200(&h.kms("POST", route, Some(body)).await);
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(json!({"keystore_alias": "tf_keystore", "hsm_cluster_id": CLUSTER})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ks = r.body["keystore"]["keystore_id"].as_str().unwrap();
+    assert_empty_json_200(&h.kms("DELETE", &format!("/keystores/{ks}"), None).await);
+    // Errors keep their error body.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/enable-key-rotation",
+            Some(json!({"key_id": "00000000-0000-4000-8000-000000000099"})),
+        )
+        .await;
+    assert_kms_error(&r, 404, "KMS.0207");
+    // 204 stays 204 with no body.
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "env", "value": "tf"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(r.raw.is_empty());
+}
+
+#[tokio::test]
+async fn java_encryption_sdk_decrypts_an_aes_128_dek_with_length_32() {
+    // huaweicloud-encryption-sdk-java: KmsDataKeyGenerate asks create-datakey
+    // for `datakey_length` 128 (AES_128, SM4), KMSKeyring.realDecrypt sends
+    // `datakey_cipher_length: "32"`.
+    let h = harness();
+    let key = h.create_key("java_sdk").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-datakey",
+            Some(json!({"key_id": key, "key_spec": "AES_128", "datakey_length": "128"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (plain, ct) = (r.body["plain_text"].clone(), r.body["cipher_text"].clone());
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": ct, "datakey_cipher_length": "32"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["data_key"], plain);
+    assert_eq!(r.body["datakey_length"], "16");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": ct, "datakey_cipher_length": "8"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2204");
+}
+
+#[tokio::test]
+async fn golangsdk_sends_encryption_context_as_a_json_string() {
+    // huaweicloud/golangsdk openstack/kms/v1/crypto: EncryptDataOpts and
+    // DecryptDataOpts carry `EncryptionContext string`. The string and the
+    // object bind the same context, either way round.
+    let h = harness();
+    let key = h.create_key("golangsdk").await;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "secret", "encryption_context": "{\"app\":\"tf\"}"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ct = r.body["cipher_text"].clone();
+    for ctx in [json!({"app": "tf"}), json!("{\"app\": \"tf\"}")] {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/decrypt-data",
+                Some(json!({"cipher_text": ct, "encryption_context": ctx})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["plain_text"], "secret");
+    }
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct, "encryption_context": "{\"app\":\"other\"}"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.2201");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/decrypt-data",
+            Some(json!({"cipher_text": ct, "encryption_context": "app=tf"})),
+        )
+        .await;
+    assert_kms_error(&r, 400, "KMS.0308");
 }
 
 // ---------------------------------------------------------------- IAM (Keystone v3) front

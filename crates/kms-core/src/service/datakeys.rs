@@ -135,8 +135,9 @@ impl Kms {
     ///
     /// # Errors
     /// Validation errors, key errors, a ciphertext that does not belong to
-    /// the key or does not unwrap in this context (KMS.2201, opaque), a
-    /// length other than `datakey_cipher_length` (KMS.2204).
+    /// the key or does not unwrap in this context (KMS.2201, opaque), a DEK
+    /// longer than `datakey_cipher_length` (KMS.2204; a shorter one is
+    /// answered with its own length).
     pub fn decrypt_datakey(
         &self,
         caller: &Caller,
@@ -158,7 +159,12 @@ impl Kms {
                 {
                     return Err(invalid());
                 }
-                if header.plaintext_len() != req.datakey_length.bytes() {
+                // `datakey_cipher_length` bounds the DEK rather than
+                // naming its length: the length is the blob's own, bound
+                // into its AEAD. Huawei's Java encryption SDK sends "32"
+                // for its 16-byte DEKs (docs/errors.md, "Inputs real tools
+                // send").
+                if header.plaintext_len() > req.max_datakey_length.bytes() {
                     return Err(ApiError::bare(ErrorCode::KmsCipherTextLengthMismatch));
                 }
                 let version = header.key_version();
