@@ -232,7 +232,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .authenticator()?
         .with_issued_tokens(Arc::clone(&issued));
     let iam = Iam::from_config(&config, issued)?;
-    if config.credentials.is_empty() && config.tokens.is_empty() {
+    if config.credentials.is_empty() && config.tokens.is_empty() && config.users.is_empty() {
         tracing::warn!("no credentials configured: every request will get 401");
     }
 
