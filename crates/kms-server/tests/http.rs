@@ -2699,8 +2699,18 @@ async fn iam_token_validation_and_revocation() {
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
+/// How the 2021 golangsdk under the Vault/OpenBao seal signs: the legacy
+/// `Credential=` scheme, region and service empty.
+const SEAL: Signer<'static> = Signer::Legacy {
+    region: "",
+    service: "",
+    signed: &["content-type", "host", "x-sdk-date"],
+};
+
 /// What the Vault/OpenBao `huaweicloudkms` seal does (go-kms-wrapping over
-/// golangsdk), by AK/SK only: discover the v3 endpoint, find the project
+/// golangsdk), by AK/SK only, signed with the legacy `Credential=` scheme
+/// (over TCP: tests/process.rs
+/// `the_vault_seal_flow_over_tcp_with_the_legacy_signer`): discover the v3 endpoint, find the project
 /// by name, read the KMS endpoint from the catalog, then describe the key,
 /// encrypt and decrypt (with the ciphertext alone).
 #[tokio::test]
@@ -2725,10 +2735,11 @@ async fn iam_keystone_flow_like_the_vault_seal() {
     assert!(v3.ends_with("/v3/"));
     // 2. getProjectID: GET v3/projects?name=<project>, the first one.
     let r = h
-        .exchange(signed_get(
-            &format!("{}projects", local(&v3)),
-            &format!("name={REGION}"),
-            SK,
+        .exchange(signed_by(
+            SEAL,
+            "GET",
+            &format!("{}projects?name={REGION}", local(&v3)),
+            "",
         ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
@@ -2736,7 +2747,12 @@ async fn iam_keystone_flow_like_the_vault_seal() {
     assert_eq!(project_id, PROJECT);
     // 3. catalog.List, then V3EndpointURL(type kms, public, region).
     let r = h
-        .exchange(signed_get(&format!("{}auth/catalog", local(&v3)), "", SK))
+        .exchange(signed_by(
+            SEAL,
+            "GET",
+            &format!("{}auth/catalog", local(&v3)),
+            "",
+        ))
         .await;
     let endpoints: Vec<String> = r.body["catalog"]
         .as_array()
@@ -2753,27 +2769,33 @@ async fn iam_keystone_flow_like_the_vault_seal() {
     let kms = format!("{}/{project_id}/kms", local(&endpoints[0]));
     // 4. describe-key, encrypt-data, decrypt-data (cipher_text only).
     let r = h
-        .exchange(signed_post(
+        .exchange(signed_by(
+            SEAL,
+            "POST",
             &format!("{kms}/describe-key"),
-            &json!({"key_id": key}),
+            &json!({"key_id": key}).to_string(),
         ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
     assert_eq!(r.body["key_info"]["key_id"], key.as_str());
     let plain = "c2VhbCB3cmFwcGluZyBrZXk=";
     let r = h
-        .exchange(signed_post(
+        .exchange(signed_by(
+            SEAL,
+            "POST",
             &format!("{kms}/encrypt-data"),
-            &json!({"key_id": key, "plain_text": plain}),
+            &json!({"key_id": key, "plain_text": plain}).to_string(),
         ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
     assert_eq!(r.body["key_id"], key.as_str());
     let ct = r.body["cipher_text"].as_str().unwrap().to_owned();
     let r = h
-        .exchange(signed_post(
+        .exchange(signed_by(
+            SEAL,
+            "POST",
             &format!("{kms}/decrypt-data"),
-            &json!({"cipher_text": ct}),
+            &json!({"cipher_text": ct}).to_string(),
         ))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.raw);

@@ -552,3 +552,170 @@ projects = [{{ id = "{PROJECT}", name = "local-1" }}]"#
     let (head, _) = login(server.port, "s3cret pw");
     assert!(head.starts_with("HTTP/1.1 201"), "{head}");
 }
+
+/// One request over TCP signed with the legacy `Credential=` scheme as
+/// the 2021 golangsdk (the Vault/OpenBao `huaweicloudkms` seal) signs it:
+/// region and service empty, every header it sets signed (Host with the
+/// port, Content-Type, X-Sdk-Date), no `Connection` header signed.
+fn legacy_exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &str,
+) -> (String, Value) {
+    const AK: &str = "PROCESSAK00000000000";
+    const SK: &str = "processsk0000000000000000000000000000000SK";
+    let host = format!("127.0.0.1:{port}");
+    let date = kms_server::format_sdk_date(
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .unwrap(),
+    );
+    let req = kms_server::OwnedRequest {
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Host".into(), host.clone()),
+            ("X-Sdk-Date".into(), date.clone()),
+        ],
+        body: body.as_bytes().to_vec(),
+    };
+    let authorization = kms_server::legacy_authorization_header(
+        &req,
+        AK,
+        SK,
+        "",
+        "",
+        &["content-type", "host", "x-sdk-date"],
+    )
+    .unwrap();
+    let target = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    let (head, payload) = raw_exchange(
+        port,
+        &format!(
+            "{method} {target} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-Sdk-Date: {date}\r\nAuthorization: {authorization}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    let value = if payload.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&payload).unwrap_or(Value::String(payload))
+    };
+    (head, value)
+}
+
+/// The Vault/OpenBao seal's whole flow against the real binary over TCP,
+/// signed with the legacy `Credential=` scheme only: discover the identity
+/// version, find the project by name, read the KMS endpoint from the
+/// catalog, then describe-key, encrypt-data and decrypt-data with only
+/// `cipher_text`. The same flow in-process: tests/http.rs
+/// `iam_keystone_flow_like_the_vault_seal`.
+#[test]
+fn the_vault_seal_flow_over_tcp_with_the_legacy_signer() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = format!(
+        r#"[[credentials]]
+access_key = "PROCESSAK00000000000"
+secret_key = "processsk0000000000000000000000000000000SK"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}""#
+    );
+    let server = start_with(dir.path(), None, &credentials);
+    let port = server.port;
+    // The key the seal is configured with.
+    let (status, created) = kms(port, "/kms/create-key", json!({"key_alias": "vault-seal"}));
+    assert_eq!(status, 200, "{created}");
+    let key = created["key_info"]["key_id"].as_str().unwrap().to_owned();
+
+    // 1. Version discovery on the versionless identity endpoint.
+    let (head, versions) = raw_exchange(
+        port,
+        "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 300"), "{head}");
+    let versions: Value = serde_json::from_str(&versions).unwrap();
+    let v3 = versions["versions"]["values"][0]["links"][0]["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let v3_path = format!("/{}", v3.splitn(4, '/').nth(3).unwrap());
+    assert_eq!(v3_path, "/v3/");
+    // 2. The project by name (the region's name, as the seal asks; the
+    // default region is `local-1`).
+    let (head, projects) = legacy_exchange(
+        port,
+        "GET",
+        &format!("{v3_path}projects"),
+        "name=local-1",
+        "",
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head} {projects}");
+    let project = projects["projects"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(project, PROJECT);
+    // 3. The catalog: the one public kms endpoint of the region.
+    let (head, catalog) = legacy_exchange(port, "GET", &format!("{v3_path}auth/catalog"), "", "");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head} {catalog}");
+    let urls: Vec<&str> = catalog["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "kms")
+        .flat_map(|e| e["endpoints"].as_array().unwrap())
+        .filter(|e| e["interface"] == "public" && e["region"] == "local-1")
+        .map(|e| e["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls.len(), 1, "{catalog}");
+    let base = urls[0].trim_end_matches('/');
+    assert!(
+        base.starts_with(&format!("http://127.0.0.1:{port}")),
+        "{base}"
+    );
+    let kms_path = format!(
+        "/{}/{project}/kms",
+        base.splitn(4, '/').nth(3).unwrap_or_default()
+    );
+    // 4. describe-key, encrypt-data, decrypt-data with the ciphertext alone.
+    let call = |action: &str, body: Value| {
+        let (head, v) = legacy_exchange(
+            port,
+            "POST",
+            &format!("{kms_path}/{action}"),
+            "",
+            &body.to_string(),
+        );
+        assert!(head.starts_with("HTTP/1.1 200"), "{action}: {head} {v}");
+        v
+    };
+    let described = call("describe-key", json!({"key_id": key}));
+    assert_eq!(described["key_info"]["key_alias"], "vault-seal");
+    let plain = "c2VhbCB3cmFwcGluZyBrZXk=";
+    let sealed = call("encrypt-data", json!({"key_id": key, "plain_text": plain}));
+    let opened = call(
+        "decrypt-data",
+        json!({"cipher_text": sealed["cipher_text"]}),
+    );
+    assert_eq!(opened["plain_text"], plain);
+    // A signature under another secret key is refused over the wire too.
+    let (head, _) = raw_exchange(
+        port,
+        &format!(
+            "GET /v3/auth/catalog HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Sdk-Date: {}\r\nAuthorization: SDK-HMAC-SHA256 Credential=PROCESSAK00000000000/20240101///sdk_request, SignedHeaders=host;x-sdk-date, Signature={}\r\nConnection: close\r\n\r\n",
+            kms_server::format_sdk_date(0),
+            "0".repeat(64)
+        ),
+    );
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    terminate(server);
+}
