@@ -2219,38 +2219,6 @@ fn signed_get(path: &str, query: &str, sk: &str) -> Request<Body> {
         .unwrap()
 }
 
-/// A `POST` of `body` to `path` signed with AK/SK (content-type, host,
-/// x-project-id, x-sdk-date), as a KMS client sends it.
-fn signed_post(path: &str, body: &Value) -> Request<Body> {
-    let body = body.to_string();
-    let req = OwnedRequest {
-        method: "POST".into(),
-        path: path.into(),
-        query: String::new(),
-        headers: vec![
-            ("Content-Type".into(), "application/json".into()),
-            ("Host".into(), "kms.test:8080".into()),
-            ("X-Project-Id".into(), PROJECT.into()),
-            ("X-Sdk-Date".into(), kms_server::format_sdk_date(now_unix())),
-        ],
-        body: body.clone().into_bytes(),
-    };
-    let authz = kms_server::authorization_header(
-        &req,
-        AK,
-        SK,
-        &["content-type", "host", "x-project-id", "x-sdk-date"],
-    )
-    .unwrap();
-    let mut b = Request::post(path);
-    for (k, v) in &req.headers {
-        b = b.header(k, v);
-    }
-    b.header("Authorization", authz)
-        .body(Body::from(body))
-        .unwrap()
-}
-
 /// Seconds between two Keystone timestamps.
 fn seconds_between(from: &Value, to: &Value) -> i64 {
     let unix = |v: &Value| {
