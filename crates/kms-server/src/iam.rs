@@ -546,12 +546,8 @@ impl IssuedTokens {
     fn issue(&self, session: Arc<Session>) -> Result<Zeroizing<String>, getrandom::Error> {
         let mut raw = Zeroizing::new([0u8; TOKEN_BYTES]);
         getrandom::fill(&mut *raw)?;
-        let mut hex = Zeroizing::new([0u8; 2 * TOKEN_BYTES]);
-        let token = Zeroizing::new(
-            base16ct::lower::encode_str(&*raw, &mut *hex)
-                .unwrap_or_default()
-                .to_owned(),
-        );
+        // Infallible (no buffer to be too small): a token is never empty.
+        let token = Zeroizing::new(base16ct::lower::encode_string(&*raw));
         let now = session.issued_at_ms;
         let key = digest(&token);
         let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
