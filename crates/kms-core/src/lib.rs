@@ -9,5 +9,6 @@ mod service;
 pub mod software;
 mod time;
 
+pub use cache::{CacheCount, CacheStats};
 pub use service::{CertificateQuery, CoreConfig, Kms};
 pub use time::rfc3339;

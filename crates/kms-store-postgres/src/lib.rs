@@ -6,7 +6,8 @@ mod error;
 mod schema;
 mod store;
 pub mod testing;
+mod tls;
 
 pub use error::{Error, Result};
 pub use schema::SCHEMA_VERSION;
-pub use store::{PostgresStore, PostgresStoreOptions};
+pub use store::{PostgresStore, PostgresStoreOptions, failure_count};

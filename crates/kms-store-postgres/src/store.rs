@@ -53,6 +53,12 @@ pub struct PostgresStoreOptions {
     /// missing and put first on the connections' `search_path`; `None`
     /// uses the database's default search path (normally `public`).
     pub schema: Option<String>,
+    /// PEM file of the CA that signed the server's certificate: connect
+    /// over TLS (rustls) and verify the certificate's chain and host name,
+    /// as libpq's `sslmode=verify-full` does. `None`: the URL's
+    /// `sslrootcert` if it has one, else no TLS unless the URL's `sslmode`
+    /// asks for it (then opening fails: TLS is never used unverified).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for PostgresStoreOptions {
@@ -63,6 +69,7 @@ impl Default for PostgresStoreOptions {
             connect_timeout: Duration::from_secs(5),
             operation_timeout: Duration::from_secs(10),
             schema: None,
+            ca_file: None,
         }
     }
 }
@@ -120,6 +127,18 @@ impl From<PoolError> for Fail {
     }
 }
 
+/// Failed port calls ([`Fail::port`]) of every store of this process.
+static FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many port calls of the PostgreSQL stores of this process failed (a
+/// refused or lost connection, a pool or operation timeout, a server error
+/// that is not a constraint's answer) since it started; for a host's
+/// metrics.
+#[must_use]
+pub fn failure_count() -> u64 {
+    FAILURES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The text of a failure, kept as a [`PortError`]'s source.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -144,6 +163,7 @@ impl Fail {
     /// timeout, a server shutting down are [`PortErrorKind::Unavailable`];
     /// any other server error is [`PortErrorKind::Other`].
     fn port(self, context: &'static str) -> PortError {
+        FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match self {
             Self::Pg(e) => {
                 let unavailable = e.is_closed()
@@ -288,9 +308,17 @@ impl PostgresStore {
     /// # Errors
     /// As [`PostgresStore::connect`], or an invalid schema name.
     pub fn connect_with(url: &str, options: &PostgresStoreOptions) -> Result<Self> {
+        let (url, url_tls) = crate::tls::split_url(url);
+        let tls = crate::tls::connector(
+            url_tls.mode.as_deref(),
+            options.ca_file.as_deref().or(url_tls.root_cert.as_deref()),
+        )?;
         // Never echo the URL: it may carry a password.
-        let mut config = tokio_postgres::Config::from_str(url)
+        let mut config = tokio_postgres::Config::from_str(&url)
             .map_err(|e| Error::Config(format!("invalid PostgreSQL URL: {e}")))?;
+        if tls.is_some() {
+            config.ssl_mode(tokio_postgres::config::SslMode::Require);
+        }
         if let Some(schema) = &options.schema {
             if !schema::valid_schema_name(schema) {
                 return Err(Error::Config(format!(
@@ -305,13 +333,13 @@ impl PostgresStore {
         config.application_name("kms-store-postgres");
         let target = target_of(&config);
         let (handle, stop) = start_runtime(options.io_threads)?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls {
+            Some(tls) => Manager::from_config(config, tls, manager_config),
+            None => Manager::from_config(config, NoTls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
             .runtime(Runtime::Tokio1)

@@ -198,6 +198,51 @@ impl PgCluster {
         check("pg_ctl stop", &out)
     }
 
+    /// Turns TLS on with this certificate chain and key (PEM), then
+    /// restarts the server. With `require`, connections without TLS are
+    /// refused (`pg_hba.conf` then has only `hostssl` lines), so a
+    /// connection that succeeds is encrypted.
+    ///
+    /// # Errors
+    /// A file cannot be written or the server does not restart.
+    pub fn enable_tls(&self, cert_pem: &str, key_pem: &str, require: bool) -> io::Result<()> {
+        use std::io::Write;
+        self.stop()?;
+        let data = self.data();
+        // The server checks that only its user can read its key.
+        let key = data.join("server.key");
+        let _ = std::fs::remove_file(&key);
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        opts.open(&key)?.write_all(key_pem.as_bytes())?;
+        let cert = data.join("server.crt");
+        std::fs::write(&cert, cert_pem)?;
+        #[cfg(unix)]
+        if let Some((uid, gid)) = self.run_as.as_deref().and_then(ids_of) {
+            std::os::unix::fs::chown(&key, Some(uid), Some(gid))?;
+            std::os::unix::fs::chown(&cert, Some(uid), Some(gid))?;
+        }
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.conf"))?
+            .write_all(
+                b"\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n",
+            )?;
+        if require {
+            // Rewritten in place: the file keeps its owner.
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "hostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
+            )?;
+        }
+        self.resume()
+    }
+
     /// Starts the (stopped) server again on the same port.
     ///
     /// # Errors

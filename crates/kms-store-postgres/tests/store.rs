@@ -18,6 +18,7 @@ fn options(schema: &str) -> PostgresStoreOptions {
         operation_timeout: Duration::from_secs(3),
         connect_timeout: Duration::from_secs(2),
         schema: Some(schema.to_owned()),
+        ca_file: None,
     }
 }
 

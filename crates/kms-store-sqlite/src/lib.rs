@@ -8,4 +8,4 @@ mod store;
 
 pub use error::{Error, Result};
 pub use schema::SCHEMA_VERSION;
-pub use store::{SqliteStore, SqliteStoreOptions};
+pub use store::{SqliteStore, SqliteStoreOptions, failure_count};

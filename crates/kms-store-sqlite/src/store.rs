@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -78,8 +78,21 @@ impl fmt::Debug for SqliteStore {
     }
 }
 
+/// SQLite failures ([`backend`]) of every store of this process.
+static FAILURES: AtomicU64 = AtomicU64::new(0);
+
+/// How many SQLite calls of the stores of this process failed (what the
+/// ports report as [`kms_core::ports::PortErrorKind::Unavailable`]: I/O, a
+/// busy database past its timeout, a failed statement) since it started;
+/// for a host's metrics.
+#[must_use]
+pub fn failure_count() -> u64 {
+    FAILURES.load(Ordering::Relaxed)
+}
+
 /// A SQLite failure as the ports report it, with the SQLite error as source.
 fn backend(e: &rusqlite::Error) -> PortError {
+    FAILURES.fetch_add(1, Ordering::Relaxed);
     // rusqlite::Error is not Clone; its text and code are what logs need.
     PortError::unavailable("sqlite", SqliteFailure(e.to_string()))
 }

@@ -163,6 +163,17 @@ impl Kms {
         &self.ports
     }
 
+    /// Hits and misses of the caches on the DEK path since the service was
+    /// made (for a host's metrics).
+    #[must_use]
+    pub fn cache_stats(&self) -> crate::CacheStats {
+        crate::CacheStats {
+            master_keys: self.master_keys.count(),
+            key_records: self.key_records.count(),
+            keystore_records: self.keystore_records.count(),
+        }
+    }
+
     /// Runs `op` and records one audit event for it, success or failure.
     fn audited<T>(
         &self,
