@@ -275,7 +275,12 @@ fn wrap_on_token(
     let wrapped = s.wrap_key(&wrap_mechanism(), kek, obj);
     let _ = s.destroy_object(obj);
     let wrapped = ck("wrap master key", wrapped)?;
-    WrappedMasterKey::from_bytes(&wrapped).map_err(|_| OpError::Root(RootKeyError::BadGateway))
+    WrappedMasterKey::from_bytes(&wrapped).map_err(|_| {
+        OpError::Root(crate::token::counted(
+            &crate::token::BAD_RESPONSES,
+            RootKeyError::BadGateway,
+        ))
+    })
 }
 
 fn unwrap_on_token(
@@ -346,8 +351,12 @@ fn pin_root_on_token(
         "derive PIN root",
         s.sign(&Mechanism::Sha256Hmac, key, &data),
     )?);
-    RootKey::derive_from_secret(&secret, keystore_id)
-        .map_err(|_| OpError::Root(RootKeyError::BadGateway))
+    RootKey::derive_from_secret(&secret, keystore_id).map_err(|_| {
+        OpError::Root(crate::token::counted(
+            &crate::token::BAD_RESPONSES,
+            RootKeyError::BadGateway,
+        ))
+    })
 }
 
 fn release_on_token(

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -150,14 +151,55 @@ fn damage(e: &CkError) -> Damage {
     }
 }
 
+/// HSM failures of every token of this process since it started, by
+/// kind ([`failure_counts`]); for a host's metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HsmFailures {
+    /// [`RootKeyError::Unavailable`]: the module, the token, a login or a
+    /// session failed.
+    pub unavailable: u64,
+    /// [`RootKeyError::Timeout`]: no session was free in time.
+    pub timeouts: u64,
+    /// [`RootKeyError::BadGateway`]: the token answered something invalid.
+    pub bad_responses: u64,
+}
+
+/// The counters behind [`failure_counts`].
+pub(crate) static UNAVAILABLE: AtomicU64 = AtomicU64::new(0);
+pub(crate) static TIMEOUTS: AtomicU64 = AtomicU64::new(0);
+pub(crate) static BAD_RESPONSES: AtomicU64 = AtomicU64::new(0);
+
+/// The HSM failures of this process so far.
+#[must_use]
+pub fn failure_counts() -> HsmFailures {
+    HsmFailures {
+        unavailable: UNAVAILABLE.load(AtomicOrdering::Relaxed),
+        timeouts: TIMEOUTS.load(AtomicOrdering::Relaxed),
+        bad_responses: BAD_RESPONSES.load(AtomicOrdering::Relaxed),
+    }
+}
+
+/// Counts one failure of `counter` and passes `e` on.
+pub(crate) fn counted(counter: &AtomicU64, e: RootKeyError) -> RootKeyError {
+    counter.fetch_add(1, AtomicOrdering::Relaxed);
+    e
+}
+
 /// [`RootKeyError::Unavailable`] for a PKCS#11 failure while doing `context`.
 pub(crate) fn unavailable(context: &'static str, e: CkError) -> RootKeyError {
-    RootKeyError::Unavailable(PortError::unavailable(context, e))
+    counted(
+        &UNAVAILABLE,
+        RootKeyError::Unavailable(PortError::unavailable(context, e)),
+    )
 }
 
 /// [`RootKeyError::Unavailable`] without a PKCS#11 source.
 pub(crate) fn unavailable_because(context: impl Into<String>) -> RootKeyError {
-    RootKeyError::Unavailable(PortError::new(PortErrorKind::Unavailable, context.into()))
+    counted(
+        &UNAVAILABLE,
+        RootKeyError::Unavailable(PortError::new(PortErrorKind::Unavailable, context.into())),
+    )
 }
 
 /// The loaded module and the token's slot.
@@ -326,7 +368,7 @@ impl Pkcs11Token {
         while st.in_use >= self.config.max_sessions {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(RootKeyError::Timeout);
+                return Err(counted(&TIMEOUTS, RootKeyError::Timeout));
             }
             st = self
                 .freed

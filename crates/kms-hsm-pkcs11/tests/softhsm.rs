@@ -308,6 +308,7 @@ fn an_unreachable_token_is_a_typed_error_and_recovers() {
         return;
     }
     let mk = master_key(4);
+    let failures_before = kms_hsm_pkcs11::failure_counts();
     // A module that is not there.
     let mut missing = cluster("hsm-x", "kms-a");
     missing.module = "/nonexistent/libpkcs11.so".into();
@@ -399,6 +400,13 @@ fn an_unreachable_token_is_a_typed_error_and_recovers() {
         "token files deleted: provision",
     );
     assert!(t0.elapsed() < Duration::from_secs(5));
+    // Every Unavailable answer above was counted (the host's metrics).
+    let failures = kms_hsm_pkcs11::failure_counts();
+    assert!(
+        failures.unavailable >= failures_before.unavailable + 10,
+        "{failures_before:?} -> {failures:?}"
+    );
+    assert_eq!(failures.timeouts, failures_before.timeouts);
 }
 
 #[test]
