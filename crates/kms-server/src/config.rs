@@ -89,6 +89,31 @@ pub(crate) fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<String>
     Ok(text)
 }
 
+/// A secret string of the configuration, kept out of `Debug` output.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(String);
+
+impl SecretText {
+    /// Wraps `text`.
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The secret itself.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// One AK/SK pair.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -330,6 +355,21 @@ pub struct Config {
     /// Users of the IAM front (password login).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserConfig>,
+    /// PEM certificate chain (leaf first) the listener serves: with
+    /// `tls_key`, it speaks HTTPS only (TLS 1.2 and 1.3; HTTP/2 or
+    /// HTTP/1.1 by ALPN). Relative to the configuration file; both files
+    /// are read again on SIGHUP. `--tls-cert` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`'s leaf (PKCS#8, PKCS#1 or SEC1),
+    /// refused unless only its owner may read it (mode 0600 or 0400).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// A token (at least 16 characters) `GET /metrics` requires, as
+    /// `Authorization: Bearer <token>`. Unset: `/metrics` answers whoever
+    /// reaches the listener.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_token: Option<SecretText>,
 }
 
 fn default_listen() -> String {
@@ -359,6 +399,9 @@ impl Default for Config {
             external_url: None,
             token_lifetime_secs: None,
             users: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            metrics_token: None,
         }
     }
 }
@@ -382,6 +425,57 @@ impl Config {
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = read_secret_file(path)?;
         Self::from_toml(&text, path)
+    }
+
+    /// The TLS files, relative to `base` (the configuration file's
+    /// directory); `None` without TLS.
+    ///
+    /// # Errors
+    /// Only one of `tls_cert` and `tls_key`.
+    pub fn tls_files(&self, base: &Path) -> Result<Option<crate::tls::TlsFiles>, ConfigError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Ok(Some(crate::tls::TlsFiles {
+                cert: base.join(cert),
+                key: base.join(key),
+            })),
+            _ => Err(ConfigError::Invalid(
+                "tls_cert and tls_key go together: give both or neither".into(),
+            )),
+        }
+    }
+
+    /// The `/metrics` bearer token, checked.
+    ///
+    /// # Errors
+    /// A token shorter than 16 characters.
+    pub(crate) fn metrics_token(&self) -> Result<Option<zeroize::Zeroizing<String>>, ConfigError> {
+        match &self.metrics_token {
+            None => Ok(None),
+            Some(t) if t.expose().len() < 16 => Err(ConfigError::Invalid(
+                "metrics_token must be at least 16 characters".into(),
+            )),
+            Some(t) => Ok(Some(zeroize::Zeroizing::new(t.expose().to_owned()))),
+        }
+    }
+
+    /// Every project a configured credential, token or user acts for,
+    /// sorted, once each.
+    pub(crate) fn project_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .credentials
+            .iter()
+            .map(|c| c.project_id.clone())
+            .chain(self.tokens.iter().map(|t| t.project_id.clone()))
+            .chain(
+                self.users
+                    .iter()
+                    .flat_map(|u| u.projects.iter().map(|p| p.id.clone())),
+            )
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// The listen address, parsed.
@@ -637,6 +731,29 @@ mod tests {
         assert!(!dbg.contains(&c.credentials[0].secret_key));
         assert!(!dbg.contains(&c.tokens[0].token));
         c.authenticator().unwrap();
+    }
+
+    #[test]
+    fn tls_files_go_together_and_the_metrics_token_is_redacted() {
+        let base = Path::new("/etc/kms");
+        let c = Config::from_toml(
+            "tls_cert = \"cert.pem\"\ntls_key = \"/keys/key.pem\"\nmetrics_token = \"scrape-0123456789abcdef\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        let files = c.tls_files(base).unwrap().unwrap();
+        assert_eq!(files.cert, Path::new("/etc/kms/cert.pem"));
+        assert_eq!(files.key, Path::new("/keys/key.pem"));
+        assert!(!format!("{c:?}").contains("scrape-0123456789abcdef"));
+        assert_eq!(
+            c.metrics_token().unwrap().unwrap().as_str(),
+            "scrape-0123456789abcdef"
+        );
+        let only_cert = Config::from_toml("tls_cert = \"c.pem\"\n", Path::new("c.toml")).unwrap();
+        assert!(only_cert.tls_files(base).is_err());
+        let short = Config::from_toml("metrics_token = \"short\"\n", Path::new("c.toml")).unwrap();
+        assert!(short.metrics_token().is_err());
+        assert!(Config::default().tls_files(base).unwrap().is_none());
     }
 
     #[test]

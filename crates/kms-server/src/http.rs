@@ -26,6 +26,7 @@ use tower::{Layer, Service as TowerService};
 
 use crate::auth::{self, Authenticator, SignedRequest};
 use crate::iam::Iam;
+use crate::metrics::Metrics;
 
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -58,6 +59,8 @@ struct StateInner {
     /// The Keystone (IAM) front, when configured: its routes are served
     /// beside the API's.
     iam: Option<Arc<Iam>>,
+    /// What `GET /metrics` reports.
+    metrics: Arc<Metrics>,
 }
 
 impl fmt::Debug for AppState {
@@ -87,6 +90,7 @@ impl AppState {
                 id_counter: AtomicU64::new(0),
                 blocking: Arc::new(tokio::sync::Semaphore::new(default_blocking_limit())),
                 iam: None,
+                metrics: Arc::new(Metrics::default()),
             }),
         }
     }
@@ -106,6 +110,7 @@ impl AppState {
                 id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
                 blocking: Arc::new(tokio::sync::Semaphore::new(limit.max(1))),
                 iam: old.iam.clone(),
+                metrics: Arc::clone(&old.metrics),
             }),
         }
     }
@@ -124,6 +129,27 @@ impl AppState {
                 id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
                 blocking: Arc::clone(&old.blocking),
                 iam: Some(Arc::new(iam)),
+                metrics: Arc::clone(&old.metrics),
+            }),
+        }
+    }
+
+    /// The same state counting into `metrics` (and serving them on `GET
+    /// /metrics`).
+    #[must_use]
+    pub(crate) fn with_metrics(self, metrics: Arc<Metrics>) -> Self {
+        let old = &self.inner;
+        Self {
+            inner: Arc::new(StateInner {
+                kms: Arc::clone(&old.kms),
+                auth: Arc::clone(&old.auth),
+                body_limit: old.body_limit,
+                timeout: old.timeout,
+                id_prefix: old.id_prefix,
+                id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
+                blocking: Arc::clone(&old.blocking),
+                iam: old.iam.clone(),
+                metrics,
             }),
         }
     }
@@ -147,9 +173,17 @@ impl AppState {
         &self,
         f: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, BlockingFailed> {
-        let permit = Arc::clone(&self.inner.blocking).acquire_owned().await?;
+        let asked = Instant::now();
+        let slots = &self.inner.blocking;
+        let (permit, queued) = match Arc::clone(slots).try_acquire_owned() {
+            Ok(p) => (p, false),
+            // Every slot taken (or the pool closed: acquiring says so).
+            Err(_) => (Arc::clone(slots).acquire_owned().await?, true),
+        };
+        let metrics = Arc::clone(&self.inner.metrics);
         Ok(tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            metrics.record_blocking(queued, asked.elapsed());
             f()
         })
         .await?)
@@ -195,6 +229,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .merge(iam)
         .route(
             &format!("{kms}/keystores"),
@@ -328,8 +363,9 @@ pub(crate) fn record_route(extensions: &axum::http::Extensions) {
     }
 }
 
+/// The error code of an error answer, for the access line and the metrics.
 #[derive(Clone, Copy)]
-struct ErrorCodeName(&'static str);
+struct ErrorCodeName(ErrorCode);
 
 /// What caused an error behind the API (storage, root keys), logged once
 /// by [`Frame`] with the request id; never on the wire.
@@ -378,8 +414,9 @@ struct Frame<S> {
     state: AppState,
 }
 
-/// What the access line needs once the response is there.
+/// What the access line and the metrics need once the response is there.
 struct Pending {
+    metrics: Arc<Metrics>,
     start: Instant,
     route: RouteSlot,
     request_id: HeaderValue,
@@ -410,6 +447,7 @@ where
             _ => self.state.next_request_id(),
         };
         let pending = Pending {
+            metrics: Arc::clone(&self.state.inner.metrics),
             start,
             route,
             request_id,
@@ -456,7 +494,16 @@ where
         // Validated (incoming) or generated: printable ASCII either way.
         let request_id = p.request_id.to_str().unwrap_or("-");
         let route = p.route.0.get().map_or("-", MatchedPath::as_str);
-        let code = resp.extensions().get::<ErrorCodeName>().map_or("", |c| c.0);
+        let error_code = resp.extensions().get::<ErrorCodeName>().map(|c| c.0);
+        let code = error_code.map_or("", ErrorCode::as_str);
+        let elapsed = p.start.elapsed();
+        p.metrics.record_request(
+            &p.method,
+            p.route.0.get().map(MatchedPath::as_str),
+            resp.status().as_u16(),
+            error_code,
+            elapsed,
+        );
         let project = path_project(path).unwrap_or("");
         if let Some(ErrorCause(cause)) = resp.extensions().get::<ErrorCause>() {
             let cause: &(dyn std::error::Error + 'static) = &**cause;
@@ -475,7 +522,7 @@ where
             route,
             status = resp.status().as_u16(),
             error_code = code,
-            latency_us = u64::try_from(p.start.elapsed().as_micros()).unwrap_or(u64::MAX),
+            latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
             request_id = %request_id,
             project,
         );
@@ -525,8 +572,7 @@ fn error_response(e: &ApiError) -> Response {
         e.to_json(),
     )
         .into_response();
-    resp.extensions_mut()
-        .insert(ErrorCodeName(e.code().as_str()));
+    resp.extensions_mut().insert(ErrorCodeName(e.code()));
     if let Some(cause) = e.shared_cause() {
         resp.extensions_mut().insert(ErrorCause(cause));
     }
@@ -545,6 +591,49 @@ async fn method_not_allowed(uri: axum::http::Uri) -> Response {
         Service::Kms => ErrorCode::KmsMethodNotAllowed,
         Service::Apig => ErrorCode::ApigMethodNotAllowed,
     }))
+}
+
+/// `GET /metrics`: the Prometheus text format; with a `metrics_token`
+/// configured, only for `Authorization: Bearer <token>`.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    record_route(req.extensions());
+    let metrics = &state.inner.metrics;
+    if !metrics.authorized(req.headers()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(
+                axum::http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
+            )],
+            "unauthorized\n",
+        )
+            .into_response();
+    }
+    let _one_at_a_time = metrics.scrape_slot().await;
+    let (metrics, kms) = (Arc::clone(metrics), Arc::clone(&state.inner.kms));
+    // Counting keys reads storage: off the workers, outside the bounded
+    // pool of the API's operations (whose waits it would skew).
+    match tokio::task::spawn_blocking(move || metrics.render(&kms)).await {
+        Ok(Ok(text)) => (
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
+            )],
+            text,
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(target: "kms_server::metrics", error = %e, "encoding /metrics failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Err(e) => {
+            tracing::error!(target: "kms_server::metrics", error = %e, "encoding /metrics failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 async fn health(req: Request) -> Response {

@@ -649,6 +649,7 @@ impl Iam {
         let directory = Directory::from_config(config)?;
         let external_url = match &config.external_url {
             Some(u) => u.trim_end_matches('/').to_owned(),
+            None if config.tls_cert.is_some() => format!("https://{}", config.listen),
             None => format!("http://{}", config.listen),
         };
         let rest = external_url

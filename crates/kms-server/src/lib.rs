@@ -8,8 +8,11 @@ mod config;
 mod http;
 mod iam;
 mod logging;
+mod metrics;
 mod root;
+mod serve;
 mod server;
+mod tls;
 
 pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports, with_hsm_clusters};
 pub use auth::{
@@ -20,7 +23,7 @@ pub use auth::{
 };
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
-    HsmClusterConfig, InsecureFile, TokenConfig, UserConfig, UserProjectConfig,
+    HsmClusterConfig, InsecureFile, SecretText, TokenConfig, UserConfig, UserProjectConfig,
 };
 pub use http::{AppState, REQUEST_ID, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
@@ -32,3 +35,4 @@ pub use server::{
     Cli, Command, DATABASE_FILE, Prepared, StartError, prepare, print_first_start, run,
     shutdown_signal,
 };
+pub use tls::{TlsError, TlsFiles};

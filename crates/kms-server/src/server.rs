@@ -9,14 +9,16 @@ use std::time::Duration;
 
 use clap::Parser;
 use kms_core::{CoreConfig, Kms};
-use kms_store_postgres::PostgresStore;
+use kms_store_postgres::{PostgresStore, PostgresStoreOptions};
 use kms_store_sqlite::SqliteStore;
 
 use crate::adapters::{self, Storage};
 use crate::config::{CONFIG_FILE, Config};
 use crate::http::{AppState, router};
 use crate::iam::{Iam, IssuedTokens};
+use crate::metrics::{Metrics, MetricsSettings};
 use crate::root::{ROOT_KEY_ENV, RootSecret, RootSource};
+use crate::tls::{ReloadableTls, TlsFiles};
 
 /// File name of the SQLite database inside the data directory.
 pub const DATABASE_FILE: &str = "kms.db";
@@ -47,6 +49,20 @@ pub struct Cli {
     /// is required (never generated) with this flag.
     #[arg(long, env = "KMS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// PEM file of the CA that signed PostgreSQL's certificate: connect to
+    /// --database over TLS and verify the certificate, chain and host name
+    /// (sslmode=verify-full). The URL may say the same with
+    /// `?sslmode=verify-full&sslrootcert=FILE`.
+    #[arg(long, env = "KMS_DATABASE_CA", requires = "database")]
+    pub database_ca: Option<PathBuf>,
+    /// PEM certificate chain to serve over TLS, with --tls-key: the
+    /// listener then speaks HTTPS only. Both files are read again on
+    /// SIGHUP [config: tls_cert].
+    #[arg(long, env = "KMS_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert (mode 0600 or 0400) [config: tls_key].
+    #[arg(long, env = "KMS_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// A subcommand instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -118,6 +134,9 @@ pub enum StartError {
     /// Ports.
     #[error(transparent)]
     Backend(#[from] kms_core::ports::PortError),
+    /// The TLS certificate or key.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// Files, sockets.
     #[error("{context}: {source}")]
     Io {
@@ -139,6 +158,8 @@ pub struct Prepared {
     pub generated_config: Option<PathBuf>,
     /// The generated development user's password, to show once.
     pub development_password: Option<crate::iam::Password>,
+    /// The certificate the listener serves, when it speaks TLS.
+    tls: Option<Arc<ReloadableTls>>,
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StartError {
@@ -223,6 +244,22 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     let base = config_path
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    // TLS: the flags' files (relative to the working directory), else the
+    // configuration's (relative to its file). The configuration in effect
+    // names the files used, so that what derives from it (the IAM front's
+    // default https:// URL) sees TLS.
+    let tls_files = match (&cli.tls_cert, &cli.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => config.tls_files(&base)?,
+    };
+    if let Some(f) = &tls_files {
+        config.tls_cert = Some(f.cert.clone());
+        config.tls_key = Some(f.key.clone());
+    }
+    let metrics_token = config.metrics_token()?;
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
     // Tokens issued by the IAM front: the API accepts the project-scoped
@@ -252,7 +289,13 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             return Err(StartError::SharedRootKeyMissing(key_file));
         }
         let (secret, source) = RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
-        let store = PostgresStore::connect(url)?;
+        let store = PostgresStore::connect_with(
+            url,
+            &PostgresStoreOptions {
+                ca_file: cli.database_ca.clone(),
+                ..PostgresStoreOptions::default()
+            },
+        )?;
         if !store.check_root_key_fingerprint(&root_key_fingerprint(&secret)?)? {
             return Err(StartError::RootKeyMismatch);
         }
@@ -281,6 +324,22 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         Storage::Postgres(s) => tracing::info!(db = s.target(), "PostgreSQL storage"),
         Storage::Memory => tracing::warn!("in-memory storage: nothing survives a restart"),
     }
+    let database: Option<(&'static str, fn() -> u64)> = match &storage {
+        Storage::Sqlite(_) => Some(("sqlite", kms_store_sqlite::failure_count)),
+        Storage::Postgres(_) => Some(("postgres", kms_store_postgres::failure_count)),
+        Storage::Memory => None,
+    };
+    let metrics = Arc::new(Metrics::new(MetricsSettings {
+        token: metrics_token,
+        projects: config.project_ids(),
+        database,
+        hsm: !hsm_clusters.is_empty(),
+        tls: tls_files.is_some(),
+    }));
+    let tls = match tls_files {
+        Some(files) => Some(Arc::new(ReloadableTls::load(files, Arc::clone(&metrics))?)),
+        None => None,
+    };
     let ports =
         adapters::with_hsm_clusters(adapters::ports(storage, &secret, clusters)?, hsm_clusters)?;
     drop(secret);
@@ -310,12 +369,14 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         config.body_limit_bytes,
         Duration::from_millis(config.request_timeout_ms),
     )
-    .with_iam(iam);
+    .with_iam(iam)
+    .with_metrics(metrics);
     Ok(Prepared {
         app: router(state),
         config,
         generated_config,
         development_password,
+        tls,
     })
 }
 
@@ -331,7 +392,12 @@ pub fn print_first_start(
         return;
     };
     let p = &token.project_id;
-    let url = format!("http://{addr}");
+    let scheme = if config.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let url = format!("{scheme}://{addr}");
     let ca = path
         .parent()
         .unwrap_or_else(|| Path::new("."))
@@ -431,11 +497,19 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
             prepared.development_password.as_ref(),
         );
     }
-    tracing::info!(%addr, "listening");
-    axum::serve(listener, prepared.app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(io("serving"))?;
+    if let Some(tls) = &prepared.tls {
+        crate::tls::reload_on_sighup(Arc::clone(tls))
+            .map_err(io("installing the SIGHUP handler"))?;
+    }
+    tracing::info!(%addr, tls = prepared.tls.is_some(), "listening");
+    crate::serve::serve(
+        listener,
+        prepared.app,
+        prepared.tls,
+        &crate::serve::ConnectionPolicy::default(),
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -74,6 +74,9 @@ domain_id = "{DOMAIN}"
         listen: None,
         in_memory,
         database: None,
+        database_ca: None,
+        tls_cert: None,
+        tls_key: None,
         command: None,
     };
     kms_server::prepare(&cli).unwrap().app
@@ -2105,6 +2108,9 @@ projects = [{{ id = "mallory-project" }}]
         listen: None,
         in_memory: true,
         database: None,
+        database_ca: None,
+        tls_cert: None,
+        tls_key: None,
         command: None,
     };
     let app = kms_server::prepare(&cli).unwrap().app;
