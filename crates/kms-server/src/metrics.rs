@@ -644,7 +644,7 @@ mod tests {
         assert_eq!(count, 3);
         assert!((sum - 0.00609).abs() < 1e-9, "{sum}");
         assert_eq!(buckets[0], (0.0001, 1));
-        assert_eq!(buckets[4], (0.005, 2));
+        assert_eq!(buckets[5], (0.005, 2));
         // A status outside the list is `other`; a latency past the last
         // bound is in +Inf.
         let get = &m.unmatched.methods[0];

@@ -259,6 +259,11 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         config.tls_cert = Some(f.cert.clone());
         config.tls_key = Some(f.key.clone());
     }
+    // Loaded now, so that bad files stop the start before anything else.
+    let tls_config = tls_files
+        .as_ref()
+        .map(crate::tls::server_config)
+        .transpose()?;
     let metrics_token = config.metrics_token()?;
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
@@ -336,10 +341,9 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         hsm: !hsm_clusters.is_empty(),
         tls: tls_files.is_some(),
     }));
-    let tls = match tls_files {
-        Some(files) => Some(Arc::new(ReloadableTls::load(files, Arc::clone(&metrics))?)),
-        None => None,
-    };
+    let tls = tls_files
+        .zip(tls_config)
+        .map(|(files, config)| Arc::new(ReloadableTls::new(files, config, Arc::clone(&metrics))));
     let ports =
         adapters::with_hsm_clusters(adapters::ports(storage, &secret, clusters)?, hsm_clusters)?;
     drop(secret);

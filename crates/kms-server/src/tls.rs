@@ -65,7 +65,16 @@ pub(crate) fn server_config(files: &TlsFiles) -> Result<ServerConfig, TlsError> 
     // The key is a secret: refused, as the configuration is, when group
     // or others may read it.
     let pem = crate::config::read_secret_file(&files.key).map_err(|e| match e {
-        crate::config::ConfigError::Insecure(insecure) => file_error(&files.key, insecure),
+        crate::config::ConfigError::Insecure(insecure) => file_error(
+            &files.key,
+            format_args!(
+                "a private key, but its mode is {:04o}: group and others must have no access \
+                 (chmod 600 {})",
+                insecure.mode,
+                insecure.path.display()
+            ),
+        ),
+        crate::config::ConfigError::Io { source, .. } => file_error(&files.key, source),
         other => file_error(&files.key, other),
     })?;
     let key = PrivateKeyDer::from_pem_slice(pem.as_bytes())
@@ -98,17 +107,14 @@ impl fmt::Debug for ReloadableTls {
 }
 
 impl ReloadableTls {
-    /// Loads `files`.
-    ///
-    /// # Errors
-    /// See [`TlsError`].
-    pub(crate) fn load(files: TlsFiles, metrics: Arc<Metrics>) -> Result<Self, TlsError> {
-        let config = server_config(&files)?;
-        Ok(Self {
+    /// Serves `config`, loaded from `files` ([`server_config`]), until a
+    /// reload.
+    pub(crate) fn new(files: TlsFiles, config: ServerConfig, metrics: Arc<Metrics>) -> Self {
+        Self {
             files,
             current: RwLock::new(Arc::new(config)),
             metrics,
-        })
+        }
     }
 
     /// The configuration to accept a connection with.

@@ -53,12 +53,18 @@ fn start_logging(dir: &Path, log: Option<std::fs::File>) -> Server {
 
 /// [`start_logging`] with `extra` appended to the configuration.
 fn start_with(dir: &Path, log: Option<std::fs::File>, extra: &str) -> Server {
+    start_with_top(dir, log, "", extra)
+}
+
+/// [`start_with`], with `top` (top-level keys) put before the first table.
+fn start_with_top(dir: &Path, log: Option<std::fs::File>, top: &str, extra: &str) -> Server {
     let port = free_port();
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
         format!(
             r#"listen = "127.0.0.1:{port}"
+{top}
 [[tokens]]
 token = "{TOKEN}"
 domain_id = "{DOMAIN}"
@@ -717,5 +723,179 @@ project_id = "{PROJECT}""#
         ),
     );
     assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    terminate(server);
+}
+
+/// The value of the sample `name{labels}` in a Prometheus text scrape.
+fn sample(scrape: &str, series: &str) -> Option<f64> {
+    scrape.lines().find_map(|l| {
+        let (name, value) = l.rsplit_once(' ')?;
+        (name == series).then(|| value.parse().ok())?
+    })
+}
+
+/// `GET /metrics` against the real binary: exact counts of requests by
+/// operation and status, errors by code, latency histograms, cache
+/// lookups, blocking-pool operations and keys by state, behind the
+/// configured bearer token.
+#[test]
+fn metrics_count_requests_errors_caches_and_keys_by_state() {
+    const SCRAPE_TOKEN: &str = "scrape-token-0123456789abcdef";
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with_top(
+        dir.path(),
+        None,
+        &format!("metrics_token = \"{SCRAPE_TOKEN}\""),
+        "",
+    );
+    let p = server.port;
+    let mut keys = Vec::new();
+    for alias in ["m_enabled", "m_disabled", "m_deleted"] {
+        let (st, k) = kms(p, "/kms/create-key", json!({"key_alias": alias}));
+        assert_eq!(st, 200, "{k}");
+        keys.push(k["key_info"]["key_id"].as_str().unwrap().to_owned());
+    }
+    let (st, v) = kms(p, "/kms/disable-key", json!({"key_id": keys[1]}));
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = kms(
+        p,
+        "/kms/schedule-key-deletion",
+        json!({"key_id": keys[2], "pending_days": "7"}),
+    );
+    assert_eq!(st, 200, "{v}");
+    for _ in 0..3 {
+        let (st, v) = kms(
+            p,
+            "/kms/create-datakey-without-plaintext",
+            json!({"key_id": keys[0], "datakey_length": "256"}),
+        );
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, v) = kms(
+        p,
+        "/kms/create-datakey-without-plaintext",
+        json!({"key_id": keys[0], "datakey_length": "7"}),
+    );
+    assert_eq!(st, 400, "{v}");
+    let bad_length = v["error"]["error_code"].as_str().unwrap().to_owned();
+    let (st, v) = kms(p, "/kms/no-such-operation", json!({}));
+    assert_eq!(st, 400, "{v}");
+    let bad_url = v["error"]["error_code"].as_str().unwrap().to_owned();
+
+    let scrape = |authorization: &str| {
+        raw_exchange(
+            p,
+            &format!(
+                "GET /metrics HTTP/1.1\r\nHost: x\r\n{authorization}Connection: close\r\n\r\n"
+            ),
+        )
+    };
+    let (head, _) = scrape("");
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    let (head, _) = scrape("Authorization: Bearer not-the-scrape-token-000000\r\n");
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    let (head, text) = scrape(&format!("Authorization: Bearer {SCRAPE_TOKEN}\r\n"));
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: text/plain; version=0.0.4"),
+        "{head}"
+    );
+    let at = |series: &str| sample(&text, series).unwrap_or_else(|| panic!("{series}\n{text}"));
+    let requests = |op: &str, method: &str, status: u16| {
+        at(&format!(
+            "kms_http_requests_total{{method=\"{method}\",operation=\"{op}\",status=\"{status}\"}}"
+        ))
+    };
+    let dek = "/v1.0/{project_id}/kms/create-datakey-without-plaintext";
+    assert_eq!(
+        requests("/v1.0/{project_id}/kms/create-key", "POST", 200),
+        3.0
+    );
+    assert_eq!(
+        requests("/v1.0/{project_id}/kms/disable-key", "POST", 200),
+        1.0
+    );
+    assert_eq!(requests(dek, "POST", 200), 3.0);
+    assert_eq!(requests(dek, "POST", 400), 1.0);
+    assert_eq!(requests("unmatched", "POST", 400), 1.0);
+    assert_eq!(requests("/health", "GET", 200), 1.0, "the start-up probe");
+    // The scrapes refused above; this one is counted once answered.
+    assert_eq!(requests("/metrics", "GET", 401), 2.0);
+    assert_eq!(
+        sample(
+            &text,
+            "kms_http_requests_total{method=\"GET\",operation=\"/metrics\",status=\"200\"}"
+        ),
+        None
+    );
+    assert_eq!(
+        at(&format!("kms_http_errors_total{{code=\"{bad_length}\"}}")),
+        1.0
+    );
+    assert_eq!(
+        at(&format!("kms_http_errors_total{{code=\"{bad_url}\"}}")),
+        1.0
+    );
+    let dek_latency = format!("{{method=\"POST\",operation=\"{dek}\"}}");
+    assert_eq!(
+        at(&format!(
+            "kms_http_request_duration_seconds_count{dek_latency}"
+        )),
+        4.0
+    );
+    assert_eq!(
+        at(&format!(
+            "kms_http_request_duration_seconds_bucket{{method=\"POST\",operation=\"{dek}\",le=\"+Inf\"}}"
+        )),
+        4.0
+    );
+    assert!(
+        at(&format!(
+            "kms_http_request_duration_seconds_sum{dek_latency}"
+        )) > 0.0
+    );
+    // Each DEK unwraps no key: create-key cached the material. Key
+    // records are looked up by disable, schedule and each DEK; whether a
+    // lookup hits depends on the record cache's 1 s lifetime.
+    assert_eq!(at("kms_cache_hits_total{cache=\"master_key\"}"), 3.0);
+    assert_eq!(at("kms_cache_misses_total{cache=\"master_key\"}"), 0.0);
+    let records = at("kms_cache_hits_total{cache=\"key_record\"}")
+        + at("kms_cache_misses_total{cache=\"key_record\"}");
+    assert_eq!(records, 5.0);
+    assert!(at("kms_cache_misses_total{cache=\"key_record\"}") >= 3.0);
+    assert_eq!(at("kms_cache_misses_total{cache=\"keystore_record\"}"), 0.0);
+    // Writes ran on the blocking pool: 3 creates, disable, schedule.
+    assert_eq!(at("kms_blocking_wait_seconds_count"), 5.0);
+    assert_eq!(at("kms_blocking_waits_total"), 0.0);
+    assert_eq!(at("kms_database_failures_total{database=\"sqlite\"}"), 0.0);
+    for (state, n) in [
+        ("enabled", 1.0),
+        ("disabled", 1.0),
+        ("pending_deletion", 1.0),
+    ] {
+        assert_eq!(
+            at(&format!(
+                "kms_keys{{project=\"{PROJECT}\",state=\"{state}\"}}"
+            )),
+            n,
+            "{state}"
+        );
+    }
+    // Bounded labels: no key id appears anywhere.
+    for key in &keys {
+        assert!(!text.contains(key.as_str()), "{key}");
+    }
+    // No HSM cluster and no TLS here: no such series.
+    assert!(!text.contains("kms_hsm_failures"));
+    assert!(!text.contains("kms_tls_"));
+    let (_, text) = scrape(&format!("Authorization: Bearer {SCRAPE_TOKEN}\r\n"));
+    assert_eq!(
+        sample(
+            &text,
+            "kms_http_requests_total{method=\"GET\",operation=\"/metrics\",status=\"200\"}"
+        ),
+        Some(1.0)
+    );
     terminate(server);
 }

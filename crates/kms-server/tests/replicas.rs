@@ -54,6 +54,11 @@ fn free_port() -> u16 {
 
 /// A replica on `database`, with its own data directory under `dir`.
 fn replica(dir: &Path, name: &str, database: &str) -> Replica {
+    replica_with(dir, name, database, &[])
+}
+
+/// [`replica`] with more command-line arguments.
+fn replica_with(dir: &Path, name: &str, database: &str, args: &[&std::ffi::OsStr]) -> Replica {
     let port = free_port();
     let home = dir.join(name);
     std::fs::create_dir_all(&home).unwrap();
@@ -81,6 +86,7 @@ project_id = "{PROJECT}"
         .arg(&config)
         .arg("--data-dir")
         .arg(home.join("data"))
+        .args(args)
         .env("KMS_DATABASE_URL", database)
         .env("KMS_ROOT_KEY", ROOT_KEY)
         .env("RUST_LOG", "info")
@@ -595,4 +601,85 @@ fn dek_on(port: u16, key: &str) -> Value {
 fn dek_version(dek: &Value) -> u32 {
     let hex = dek["cipher_text"].as_str().unwrap();
     u32::from_str_radix(&hex[80..88], 16).unwrap()
+}
+
+/// A CA's PEM, and a certificate for 127.0.0.1 it signed with its key.
+fn postgres_tls_files() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&key, &rcgen::Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    (ca_pem, cert.pem(), key.serialize_pem())
+}
+
+/// kms-server on a PostgreSQL that accepts TLS connections only: it
+/// connects with the CA that signed the server's certificate (as
+/// `sslrootcert` in the URL, or `--database-ca` / `KMS_DATABASE_CA`), and
+/// refuses to start with another CA or without one.
+#[test]
+fn a_replica_reaches_postgresql_over_tls_verified_against_its_ca() {
+    let Some(cluster) = cluster_or_skip("postgresql_over_tls").unwrap() else {
+        return;
+    };
+    let (ca, cert, key) = postgres_tls_files();
+    cluster.enable_tls(&cert, &key, true).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("pg-ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let other_ca_file = dir.path().join("other-ca.pem");
+    std::fs::write(&other_ca_file, postgres_tls_files().0).unwrap();
+
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        cluster.url(),
+        ca_file.display()
+    );
+    let a = replica(dir.path(), "a", &url);
+    let key_id = create_key(a.port, "over_tls");
+    let (st, d) = kms(
+        a.port,
+        "/kms/create-datakey",
+        &json!({ "key_id": key_id, "datakey_length": "256" }),
+    );
+    assert_eq!(st, 200, "{d}");
+
+    let start = |name: &str, ca: Option<&Path>| {
+        let home = dir.path().join(name);
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kms-server"));
+        c.arg("--data-dir")
+            .arg(home.join("data"))
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg("--database")
+            .arg(cluster.url())
+            .env("KMS_ROOT_KEY", ROOT_KEY)
+            .env_remove("KMS_DATABASE_CA");
+        if let Some(ca) = ca {
+            c.arg("--database-ca").arg(ca);
+        }
+        c
+    };
+    // Another CA: the server's certificate is not trusted.
+    let out = start("other-ca", Some(&other_ca_file)).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+    // No CA: a plain connection, which this server refuses.
+    let out = start("no-ca", None).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    // The right CA through the flag: the key made through A is there.
+    let b = replica_with(
+        dir.path(),
+        "b",
+        &cluster.url(),
+        &["--database-ca".as_ref(), ca_file.as_os_str()],
+    );
+    let (st, v) = kms(b.port, "/kms/describe-key", &json!({ "key_id": key_id }));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["key_info"]["key_alias"], "over_tls");
 }

@@ -222,6 +222,140 @@ def clients(url, project=PROJECT, sk=SK):
     return kms, apig
 
 
+def make_tls_files(tmp):
+    """A CA and a server certificate for 127.0.0.1 and localhost that it
+    signed, made with cryptography: (ca.pem, cert.pem, key.pem) paths, the
+    key readable by its owner only (the server refuses it otherwise)."""
+    import datetime
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = lambda cn: x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])  # noqa: E731
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("kms-rs SDK test CA"))
+          .issuer_name(name("kms-rs SDK test CA")).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False,
+                                       data_encipherment=False, key_agreement=False,
+                                       encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1"))
+            .issuer_name(ca.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([
+                x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+                critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    paths = [os.path.join(tmp, n) for n in ("ca.pem", "cert.pem", "key.pem")]
+    with open(paths[0], "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths[1], "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths[2], "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    os.chmod(paths[2], 0o600)
+    return paths
+
+
+def sdk_over_https(binary):
+    """The SDK over https: kms-server with --tls-cert/--tls-key, the SDK
+    verifying the server's certificate against the CA (HttpConfig's
+    ssl_ca_cert), verification on as by default."""
+    import ssl
+    tmp = tempfile.mkdtemp(prefix="kms-sdk-tls-")
+    ca, cert, key = make_tls_files(tmp)
+    port = free_port()
+    config = os.path.join(tmp, "config.toml")
+    with open(config, "w") as f:
+        f.write(f'''listen = "127.0.0.1:{port}"
+[[credentials]]
+access_key = "{AK}"
+secret_key = "{SK}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+''')
+    os.chmod(config, 0o600)
+    log = open(os.path.join(tmp, "server.log"), "w")
+    proc = subprocess.Popen(
+        [binary, "--config", config, "--data-dir", os.path.join(tmp, "data"),
+         "--tls-cert", cert, "--tls-key", key],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"https://127.0.0.1:{port}"
+    failed_before = len(FAILURES)
+    try:
+        context = ssl.create_default_context(cafile=ca)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url + "/health", timeout=1, context=context).read()
+                break
+            except Exception:  # noqa: BLE001 - not up yet
+                if proc.poll() is not None:
+                    raise RuntimeError("TLS server exited; see " + log.name)
+                time.sleep(0.1)
+
+        def client(ca_file):
+            cfg = HttpConfig.get_default_config()
+            cfg.retry_times = 0
+            if ca_file:
+                cfg.ssl_ca_cert = ca_file
+            assert not cfg.ignore_ssl_verification
+            creds = BasicCredentials(AK, SK, PROJECT)
+            return (KmsClient.new_builder().with_http_config(cfg).with_credentials(creds)
+                    .with_endpoints([url]).build())
+
+        @check("over https (ssl_ca_cert = the CA): create key, DEK round trip, list keys")
+        def _():
+            kms = client(ca)
+            k = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="tls_key"))).key_info
+            r = kms.create_datakey(CreateDatakeyRequest(body=CreateDatakeyRequestBody(
+                key_id=k.key_id, datakey_length="256")))
+            d = kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=k.key_id, cipher_text=r.cipher_text, datakey_cipher_length="32")))
+            assert d.data_key.upper() == r.plain_text.upper(), d
+            assert k.key_id in kms.list_keys(ListKeysRequest()).keys
+        _()
+
+        @check("over https without the CA: the certificate is refused, nothing is sent")
+        def _():
+            try:
+                client(None).create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="never")))
+            except exceptions.SslHandShakeException as e:
+                assert "certificate" in str(e).lower(), e
+            else:
+                raise AssertionError("an unverified server was trusted")
+            listed = client(ca).list_keys(ListKeysRequest())
+            assert len(listed.keys) == 1, listed
+        _()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if len(FAILURES) > failed_before:
+            print("--- TLS server log ---")
+            print(open(os.path.join(tmp, "server.log")).read()[-4000:])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     binary, data_dir = sys.argv[1], sys.argv[2]
     read = lambda n: open(os.path.join(data_dir, n)).read()  # noqa: E731
@@ -610,6 +744,8 @@ def main():
             print("--- server log ---")
             print(open(os.path.join(tmp, "server.log")).read()[-4000:])
         shutil.rmtree(tmp, ignore_errors=True)
+
+    sdk_over_https(binary)
 
     print(f"\n{len(PASSED)} passed, {len(FAILURES)} failed")
     if FAILURES or not PASSED:
