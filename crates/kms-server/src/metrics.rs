@@ -54,6 +54,10 @@ const UNMATCHED: &str = "unmatched";
 /// The operation label of the row operations share once the table is full.
 const OVERFLOW: &str = "other";
 
+/// A database's name (the `database` label) and how to read its failure
+/// count.
+pub(crate) type DatabaseFailures = (&'static str, fn() -> u64);
+
 /// What `/metrics` needs from the configuration.
 #[derive(Clone, Default)]
 pub(crate) struct MetricsSettings {
@@ -62,7 +66,7 @@ pub(crate) struct MetricsSettings {
     /// The projects whose keys are counted by state (the configured ones).
     pub(crate) projects: Vec<String>,
     /// The database whose failures are reported, and how to read them.
-    pub(crate) database: Option<(&'static str, fn() -> u64)>,
+    pub(crate) database: Option<DatabaseFailures>,
     /// Whether HSM (PKCS#11) clusters are configured: their failures are
     /// reported then.
     pub(crate) hsm: bool,

@@ -329,7 +329,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         Storage::Postgres(s) => tracing::info!(db = s.target(), "PostgreSQL storage"),
         Storage::Memory => tracing::warn!("in-memory storage: nothing survives a restart"),
     }
-    let database: Option<(&'static str, fn() -> u64)> = match &storage {
+    let database: Option<crate::metrics::DatabaseFailures> = match &storage {
         Storage::Sqlite(_) => Some(("sqlite", kms_store_sqlite::failure_count)),
         Storage::Postgres(_) => Some(("postgres", kms_store_postgres::failure_count)),
         Storage::Memory => None,

@@ -71,8 +71,7 @@ fn connects_over_tls_only_to_the_certificate_the_ca_signed_for_that_host() {
 
     let fails = |url: &str, ca: Option<&Path>| {
         PostgresStore::connect_with(url, &options(ca))
-            .err()
-            .expect("connected")
+            .expect_err("connected")
             .to_string()
     };
     // Without TLS: refused by the server (no hostssl-less entry).
