@@ -1440,6 +1440,17 @@ struct PageLinks<'a> {
     next: Option<&'static str>,
 }
 
+impl<'a> PageLinks<'a> {
+    /// The links of a list that is one whole page: itself only.
+    fn single_page(this: &'a str) -> Self {
+        Self {
+            this,
+            previous: None,
+            next: None,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct SelfLink {
     #[serde(rename = "self")]
@@ -1485,11 +1496,7 @@ fn project_list(iam: &Iam, projects: &[&Arc<Project>], self_href: &str) -> Respo
         StatusCode::OK,
         &Projects {
             projects,
-            links: PageLinks {
-                this: self_href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(self_href),
         },
     )
 }
@@ -1569,11 +1576,7 @@ async fn auth_domains(State(state): State<AppState>, req: Request) -> Response {
         StatusCode::OK,
         &Domains {
             domains,
-            links: PageLinks {
-                this: &href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(&href),
         },
     )
 }
@@ -1594,11 +1597,7 @@ async fn auth_catalog(State(state): State<AppState>, req: Request) -> Response {
         StatusCode::OK,
         &Catalog {
             catalog: &iam.catalog,
-            links: PageLinks {
-                this: &href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(&href),
         },
     )
 }
