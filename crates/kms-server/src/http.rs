@@ -665,20 +665,21 @@ impl FromRequest<AppState> for Ctx {
                 return Err(reject(ApiError::bare(code)));
             }
         };
-        // The first path parameter is the project; most routes have no
-        // other, and a parameter without `%` is used as it is.
+        // The first path parameter is the project. The router has already
+        // percent-decoded every parameter (once: a tag key `%41` arrives as
+        // `%2541` and is `%41`, never `A`).
         let mut values = raw.iter().map(|(_, v)| v);
         let Some(project) = values.next() else {
             return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl)));
         };
-        if *path_param(project) != *caller.project_id {
+        if project != caller.project_id {
             let code = match service {
                 Service::Kms => ErrorCode::KmsForbidden,
                 Service::Apig => ErrorCode::ApigNoPermission,
             };
             return Err(reject(ApiError::bare(code)));
         }
-        let params = values.map(|v| path_param(v).into_owned()).collect();
+        let params = values.map(str::to_owned).collect();
         Ok(Self {
             state: state.clone(),
             caller,
@@ -701,18 +702,6 @@ pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
                 .then(|| String::from_utf8_lossy(&auth::percent_decode(v, true)).into_owned())
         })
         .next()
-}
-
-/// A path parameter, percent-decoded (lossily: the store's rules reject
-/// what is not UTF-8).
-fn path_param(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.contains('%') {
-        std::borrow::Cow::Owned(
-            String::from_utf8_lossy(&auth::percent_decode(raw, false)).into_owned(),
-        )
-    } else {
-        std::borrow::Cow::Borrowed(raw)
-    }
 }
 
 impl Ctx {

@@ -2763,3 +2763,43 @@ async fn iam_keystone_flow_like_the_vault_seal() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
     assert_eq!(r.body["plain_text"], plain);
 }
+
+/// A path parameter is percent-decoded once, by the router: the official
+/// SDK's `delete_tag(key="%41")` sends `/tags/%2541` and deletes the tag
+/// `%41`, never the tag `A` (it decoded twice before).
+#[tokio::test]
+async fn path_parameters_are_percent_decoded_once() {
+    let h = harness();
+    let key = h.create_key("decoded_once").await;
+    for tag in ["%41", "A"] {
+        let r = h
+            .kms(
+                "POST",
+                &format!("/kms/{key}/tags"),
+                Some(json!({"tag": {"key": tag, "value": "v"}})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{tag}: {}", r.body);
+    }
+    let keys = |r: &Reply| -> Vec<String> {
+        let mut k: Vec<String> = r.body["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["key"].as_str().unwrap().to_owned())
+            .collect();
+        k.sort();
+        k
+    };
+    let r = h
+        .kms("DELETE", &format!("/kms/{key}/tags/%2541"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
+    assert_eq!(keys(&r), ["A"], "{}", r.body);
+    // `%41` in the URL is `A`.
+    let r = h.kms("DELETE", &format!("/kms/{key}/tags/%41"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
+    assert!(keys(&r).is_empty(), "{}", r.body);
+}
