@@ -347,9 +347,16 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
+/// A client's `X-Request-Id` is echoed and logged only if it is 1..=128
+/// characters of `A-Za-z0-9` and `-_.:/+=` (UUIDs, hex, base64 ids): a
+/// quote, a space or a control character could otherwise split or forge
+/// the access line's fields. Anything else is replaced by a generated id.
 fn valid_request_id(v: &HeaderValue) -> bool {
     let b = v.as_bytes();
-    !b.is_empty() && b.len() <= 128 && b.iter().all(u8::is_ascii_graphic)
+    !b.is_empty()
+        && b.len() <= 128
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.:/+=".contains(c))
 }
 
 /// Outer layer: request id, timeout, one access line.

@@ -549,12 +549,29 @@ async fn request_ids_are_echoed_or_generated() {
         u64::from_str_radix(&b[16..], 16).unwrap(),
     );
     assert_eq!(nb, na + 1);
-    // An unusable client id (spaces) is replaced.
+    // An unusable client id (spaces, a quote that would swallow the access
+    // line's next field, another character outside the safe alphabet, too
+    // long) is replaced.
+    for bad in [
+        "has spaces".to_owned(),
+        "\"x project=other".to_owned(),
+        "id;drop".to_owned(),
+        "a".repeat(129),
+    ] {
+        let req = Request::get("/health")
+            .header("X-Request-Id", bad.as_str())
+            .body(Body::empty())
+            .unwrap();
+        let echoed = h.send(req).await.request_id.unwrap();
+        assert_ne!(echoed, bad);
+        assert_eq!(echoed.len(), 32, "{echoed}");
+    }
+    let uuid = "0b6c5e1e-1f0a-4c2e-9a55-3d1c2b4a5e6f";
     let req = Request::get("/health")
-        .header("X-Request-Id", "has spaces")
+        .header("X-Request-Id", uuid)
         .body(Body::empty())
         .unwrap();
-    assert_ne!(h.send(req).await.request_id.as_deref(), Some("has spaces"));
+    assert_eq!(h.send(req).await.request_id.as_deref(), Some(uuid));
 }
 
 #[tokio::test]
