@@ -123,17 +123,29 @@ impl AppState {
         })
     }
 
-    /// `wanted` bytes (at most the whole budget) of the budget for
-    /// unauthenticated bodies, held until the permit drops.
-    async fn unauthenticated_budget(
+    /// The part of the budget for unauthenticated bodies that `body` may
+    /// take, held until the permit drops: its length as HTTP declares it
+    /// (none for a request without a body), else the body limit; at most
+    /// the whole budget.
+    pub(crate) fn unauthenticated_budget(
         &self,
-        wanted: u64,
-    ) -> Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError> {
+        body: &Body,
+    ) -> impl Future<Output = Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError>>
+    + Send
+    + 'static {
         let cap = self.inner.unauthenticated_bytes;
-        let n = usize::try_from(wanted).unwrap_or(cap).min(cap);
-        Arc::clone(&self.inner.unauthenticated)
-            .acquire_many_owned(u32::try_from(n).unwrap_or(u32::MAX))
-            .await
+        let n = axum::body::HttpBody::size_hint(body)
+            .upper()
+            .and_then(|b| usize::try_from(b).ok())
+            .unwrap_or(self.inner.body_limit)
+            .min(self.inner.body_limit)
+            .min(cap);
+        let budget = Arc::clone(&self.inner.unauthenticated);
+        async move {
+            budget
+                .acquire_many_owned(u32::try_from(n).unwrap_or(u32::MAX))
+                .await
+        }
     }
 
     /// The same state serving the Keystone (IAM) front `iam` too.
@@ -733,15 +745,10 @@ impl FromRequest<AppState> for Ctx {
             }
             Precheck::Signature => {
                 // The body decides: it is buffered within the budget all
-                // unauthenticated bodies share (the declared length, else
-                // the limit), waited for inside the request timeout.
-                let wanted = if declared > 0 {
-                    declared
-                } else {
-                    u64::try_from(state.inner.body_limit).unwrap_or(u64::MAX)
-                };
+                // unauthenticated bodies share, waited for inside the
+                // request timeout.
                 let _budget = state
-                    .unauthenticated_budget(wanted)
+                    .unauthenticated_budget(&body)
                     .await
                     .map_err(|e| reject(ApiError::bare(internal_code(service)).with_cause(e)))?;
                 let body = axum::body::to_bytes(body, state.inner.body_limit)
