@@ -14,7 +14,7 @@ mod server;
 pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports, with_hsm_clusters};
 pub use auth::{
     ALGORITHM, AccessKey, AuthError, Authenticator, CredentialScope, LEGACY_SCOPE_TERMINATOR,
-    MAX_CLOCK_SKEW_SECS, OwnedRequest, REQUIRED_SIGNED_HEADERS, SignedRequest, Token,
+    MAX_CLOCK_SKEW_SECS, OwnedRequest, Precheck, REQUIRED_SIGNED_HEADERS, SignedRequest, Token,
     authorization_header, canonical_request, format_sdk_date, legacy_authorization_header,
     parse_sdk_date, percent_decode, signature,
 };
