@@ -9,6 +9,7 @@ mod http;
 mod iam;
 mod logging;
 mod root;
+mod seed;
 mod server;
 
 pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports, with_hsm_clusters};
@@ -20,8 +21,9 @@ pub use auth::{
 };
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
-    HsmClusterConfig, InsecureFile, TokenConfig, UserConfig, UserProjectConfig,
+    HsmClusterConfig, InsecureFile, SeedConfig, TokenConfig, UserConfig, UserProjectConfig,
 };
+pub use seed::{SeedFile, SeedFileError, SeedSummary};
 pub use http::{AppState, REQUEST_ID, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
