@@ -361,7 +361,8 @@ pub struct Config {
     pub token_lifetime_secs: Option<u64>,
     /// Users of the IAM front (password login).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub users: Vec<UserConfig>,    /// The seed file applied at start (keys, keystores, certificates with
+    pub users: Vec<UserConfig>,
+    /// The seed file applied at start (keys, keystores, certificates with
     /// fixed ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<SeedConfig>,

@@ -23,13 +23,13 @@ pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
     HsmClusterConfig, InsecureFile, SeedConfig, TokenConfig, UserConfig, UserProjectConfig,
 };
-pub use seed::{SeedFile, SeedFileError, SeedSummary};
 pub use http::{AppState, REQUEST_ID, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
 pub use root::{
     ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
 };
+pub use seed::{SeedFile, SeedFileError, SeedSummary};
 pub use server::{
     Cli, Command, DATABASE_FILE, Prepared, StartError, prepare, print_first_start, run,
     shutdown_signal,

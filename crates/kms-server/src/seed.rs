@@ -205,10 +205,9 @@ pub struct SeedSummary {
 fn line_col(text: &str, at: usize) -> (usize, usize) {
     let before = text.get(..at).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |nl| before[nl + 1..].chars().count())
-        + 1;
+    let col = before.rfind('\n').map_or(before.chars().count(), |nl| {
+        before[nl + 1..].chars().count()
+    }) + 1;
     (line, col)
 }
 
@@ -381,9 +380,7 @@ impl SeedFile {
                         cluster_id: ks.cluster_id.clone(),
                         keystore_type: ks.keystore_type.as_deref().map(LooseString::from),
                     },
-                    enabled: ks
-                        .keystore_state
-                        .map(|s| s == KeystoreStateWord::Enabled),
+                    enabled: ks.keystore_state.map(|s| s == KeystoreStateWord::Enabled),
                 };
                 let outcome = kms
                     .seed_keystore(&caller, &seed)

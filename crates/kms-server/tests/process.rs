@@ -876,9 +876,7 @@ fn seeded_keys_have_fixed_ids_survive_restarts_and_a_conflict_stops_the_start() 
     let log = std::fs::read_to_string(&log_path).unwrap();
     let unchanged = log
         .lines()
-        .filter(|l| {
-            l.contains(" INFO kms_audit: ") && l.contains("action=\"seed-key-unchanged\"")
-        })
+        .filter(|l| l.contains(" INFO kms_audit: ") && l.contains("action=\"seed-key-unchanged\""))
         .count();
     assert_eq!(unchanged, 2, "{log}");
     assert!(log.contains("created=0 unchanged=2"), "{log}");
@@ -909,7 +907,10 @@ fn seeded_keys_have_fixed_ids_survive_restarts_and_a_conflict_stops_the_start() 
     // to the working directory, `[seed] path` to the configuration.)
     let invalid = write_seed(dir.path(), "invalid.toml", "bad alias!", 0o600);
     let err = start_refused(dir.path(), "", &["--seed", invalid.to_str().unwrap()]);
-    assert!(err.contains("KMS.1101") && err.contains("key_alias"), "{err}");
+    assert!(
+        err.contains("KMS.1101") && err.contains("key_alias"),
+        "{err}"
+    );
     // Key material in a file others may read: refused.
     #[cfg(unix)]
     {
