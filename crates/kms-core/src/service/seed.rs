@@ -430,7 +430,7 @@ impl Kms {
             // Another process seeding the same file may have won the race:
             // then the key is there, and compared like any existing key.
             return match self.existing_key(caller, &plan.id)? {
-                Some(k) if k.key_id == key_id => {
+                Some(k) => {
                     let plan = Self::plan_key(seed)?;
                     self.compare_key(caller, &k, &plan)?;
                     Ok(SeedOutcome::Unchanged)
