@@ -852,9 +852,28 @@ async fn open(state: &AppState, req: Request) -> Result<(Arc<Iam>, Parts, Bytes)
         return Err(Failure::NotFound.response(None));
     };
     let (parts, body) = req.into_parts();
+    // Nothing is authenticated yet (a login's password is in its body):
+    // the body is buffered within the budget all unauthenticated bodies
+    // share.
+    let Ok(_budget) = state.unauthenticated_budget(&body).await else {
+        return Err(Failure::Internal.response(Some(&iam)));
+    };
     match axum::body::to_bytes(body, state.body_limit()).await {
         Ok(body) => Ok((iam, parts, body)),
         Err(_) => Err(Failure::TooLarge.response(Some(&iam))),
+    }
+}
+
+/// [`open`], then [`identify`]: the front, the request's parts and who
+/// calls, or the answer that refuses the call.
+async fn open_as_caller(
+    state: &AppState,
+    req: Request,
+) -> Result<(Arc<Iam>, Parts, Principal), Response> {
+    let (iam, parts, body) = open(state, req).await?;
+    match identify(state, &iam, &parts, &body) {
+        Ok(principal) => Ok((iam, parts, principal)),
+        Err(f) => Err(f.response(Some(&iam))),
     }
 }
 
@@ -1387,13 +1406,9 @@ fn subject(iam: &Iam, principal: &Principal, parts: &Parts) -> Option<(String, A
 /// `GET /v3/auth/tokens` (and `HEAD`): validates `X-Subject-Token` for a
 /// caller of the same domain; 200 with the token's body, else 404.
 async fn validate_token(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, parts, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     match subject(&iam, &principal, &parts) {
         Some((token, session)) => token_response(
@@ -1409,13 +1424,9 @@ async fn validate_token(State(state): State<AppState>, req: Request) -> Response
 
 /// `DELETE /v3/auth/tokens`: revokes `X-Subject-Token` (same rule); 204.
 async fn revoke_token(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, parts, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     match subject(&iam, &principal, &parts) {
         Some((token, _)) if iam.issued.revoke(&token, now_ms()) => {
@@ -1433,6 +1444,17 @@ struct PageLinks<'a> {
     this: &'a str,
     previous: Option<&'static str>,
     next: Option<&'static str>,
+}
+
+impl<'a> PageLinks<'a> {
+    /// The links of a list that is one whole page: itself only.
+    fn single_page(this: &'a str) -> Self {
+        Self {
+            this,
+            previous: None,
+            next: None,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -1480,11 +1502,7 @@ fn project_list(iam: &Iam, projects: &[&Arc<Project>], self_href: &str) -> Respo
         StatusCode::OK,
         &Projects {
             projects,
-            links: PageLinks {
-                this: self_href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(self_href),
         },
     )
 }
@@ -1492,13 +1510,9 @@ fn project_list(iam: &Iam, projects: &[&Arc<Project>], self_href: &str) -> Respo
 /// `GET /v3/projects`: the caller's projects, filtered by `name`,
 /// `domain_id`, `parent_id`, `enabled` (other filters are ignored).
 async fn list_projects(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, parts, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     let query = parts.uri.query().unwrap_or("");
     let name = query_value(query, "name");
@@ -1523,13 +1537,9 @@ async fn list_projects(State(state): State<AppState>, req: Request) -> Response 
 
 /// `GET /v3/auth/projects`: the projects the caller may scope to.
 async fn auth_projects(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, _, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     let href = format!("{}/v3/auth/projects", iam.external_url);
     project_list(&iam, &principal.projects(&iam), &href)
@@ -1537,13 +1547,9 @@ async fn auth_projects(State(state): State<AppState>, req: Request) -> Response 
 
 /// `GET /v3/auth/domains`: the caller's account.
 async fn auth_domains(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, _, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     #[derive(Serialize)]
     struct DomainListView<'a> {
@@ -1576,24 +1582,17 @@ async fn auth_domains(State(state): State<AppState>, req: Request) -> Response {
         StatusCode::OK,
         &Domains {
             domains,
-            links: PageLinks {
-                this: &href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(&href),
         },
     )
 }
 
 /// `GET /v3/auth/catalog`: the services and their public endpoint.
 async fn auth_catalog(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, _, _) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(f) = identify(&state, &iam, &parts, &body) {
-        return f.response(Some(&iam));
-    }
     #[derive(Serialize)]
     struct Catalog<'a> {
         catalog: &'a [CatalogEntry],
@@ -1604,11 +1603,7 @@ async fn auth_catalog(State(state): State<AppState>, req: Request) -> Response {
         StatusCode::OK,
         &Catalog {
             catalog: &iam.catalog,
-            links: PageLinks {
-                this: &href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(&href),
         },
     )
 }
