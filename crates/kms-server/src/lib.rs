@@ -9,6 +9,7 @@ mod http;
 mod iam;
 mod logging;
 mod root;
+mod seed;
 mod server;
 
 pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports, with_hsm_clusters};
@@ -20,7 +21,7 @@ pub use auth::{
 };
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
-    HsmClusterConfig, InsecureFile, TokenConfig, UserConfig, UserProjectConfig,
+    HsmClusterConfig, InsecureFile, SeedConfig, TokenConfig, UserConfig, UserProjectConfig,
 };
 pub use http::{AppState, REQUEST_ID, UNAUTHENTICATED_BODY_BYTES, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
@@ -28,6 +29,7 @@ pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
 pub use root::{
     ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
 };
+pub use seed::{SeedFile, SeedFileError, SeedSummary};
 pub use server::{
     Cli, Command, DATABASE_FILE, Prepared, StartError, prepare, print_first_start, run,
     shutdown_signal,

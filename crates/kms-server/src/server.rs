@@ -47,6 +47,11 @@ pub struct Cli {
     /// is required (never generated) with this flag.
     #[arg(long, env = "KMS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// Seed file (TOML) applied at start: keys, keystores and certificates
+    /// with fixed ids, created if absent, checked if present (overrides
+    /// `[seed] path` of the configuration).
+    #[arg(long, env = "KMS_SEED")]
+    pub seed: Option<PathBuf>,
     /// A subcommand instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -115,6 +120,9 @@ pub enum StartError {
          or root.key"
     )]
     RootKeyMismatch,
+    /// The seed file.
+    #[error(transparent)]
+    Seed(#[from] crate::seed::SeedFileError),
     /// Ports.
     #[error(transparent)]
     Backend(#[from] kms_core::ports::PortError),
@@ -225,6 +233,15 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
+    // The seed file is read (and refused if malformed) before storage is
+    // touched, and applied once the core is up.
+    let seed = match (&cli.seed, &config.seed) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(s)) => Some(base.join(&s.path)),
+        (None, None) => None,
+    }
+    .map(|path| crate::seed::SeedFile::load(&path).map(|seed| (path, seed)))
+    .transpose()?;
     // Tokens issued by the IAM front: the API accepts the project-scoped
     // ones as it accepts configured tokens.
     let issued = Arc::new(IssuedTokens::default());
@@ -303,6 +320,9 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
                 "sealed certificate private keys that an earlier version stored in clear"
             );
         }
+    }
+    if let Some((path, seed)) = &seed {
+        seed.apply(&kms, &config, path)?;
     }
     let state = AppState::new(
         kms,
