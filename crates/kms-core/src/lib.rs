@@ -11,4 +11,8 @@ mod time;
 
 pub use cache::{CacheCount, CacheStats};
 pub use service::{CertificateQuery, CoreConfig, Kms};
+pub use service::{
+    ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
+    SeedOutcome,
+};
 pub use time::rfc3339;

@@ -853,6 +853,12 @@ async fn open(state: &AppState, req: Request) -> Result<(Arc<Iam>, Parts, Bytes)
         return Err(Failure::NotFound.response(None));
     };
     let (parts, body) = req.into_parts();
+    // Nothing is authenticated yet (a login's password is in its body):
+    // the body is buffered within the budget all unauthenticated bodies
+    // share.
+    let Ok(_budget) = state.unauthenticated_budget(&body).await else {
+        return Err(Failure::Internal.response(Some(&iam)));
+    };
     match axum::body::to_bytes(body, state.body_limit()).await {
         Ok(body) => Ok((iam, parts, body)),
         Err(_) => Err(Failure::TooLarge.response(Some(&iam))),
@@ -1441,6 +1447,17 @@ struct PageLinks<'a> {
     next: Option<&'static str>,
 }
 
+impl<'a> PageLinks<'a> {
+    /// The links of a list that is one whole page: itself only.
+    fn single_page(this: &'a str) -> Self {
+        Self {
+            this,
+            previous: None,
+            next: None,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct SelfLink {
     #[serde(rename = "self")]
@@ -1486,11 +1503,7 @@ fn project_list(iam: &Iam, projects: &[&Arc<Project>], self_href: &str) -> Respo
         StatusCode::OK,
         &Projects {
             projects,
-            links: PageLinks {
-                this: self_href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(self_href),
         },
     )
 }
@@ -1570,11 +1583,7 @@ async fn auth_domains(State(state): State<AppState>, req: Request) -> Response {
         StatusCode::OK,
         &Domains {
             domains,
-            links: PageLinks {
-                this: &href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(&href),
         },
     )
 }
@@ -1595,11 +1604,7 @@ async fn auth_catalog(State(state): State<AppState>, req: Request) -> Response {
         StatusCode::OK,
         &Catalog {
             catalog: &iam.catalog,
-            links: PageLinks {
-                this: &href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(&href),
         },
     )
 }
