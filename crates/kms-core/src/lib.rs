@@ -9,5 +9,7 @@ mod service;
 pub mod software;
 mod time;
 
-pub use service::{CertificateQuery, CoreConfig, Kms};
+pub use service::{
+    CertificateQuery, CoreConfig, Kms, RootRotation, RootRotationError, RootRotationReport,
+};
 pub use time::rfc3339;

@@ -10,6 +10,8 @@
 //! wire.
 
 use kms_crypto::DekContext;
+pub use root_rotation::{RootRotation, RootRotationError, RootRotationReport};
+
 use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
 
 use crate::cache::{MasterKeyCache, RecordCache};
@@ -25,6 +27,7 @@ mod keys;
 mod keystores;
 mod pins;
 mod random;
+mod root_rotation;
 mod rotation;
 mod signing;
 mod tags;
