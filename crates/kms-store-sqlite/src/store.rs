@@ -79,7 +79,7 @@ impl fmt::Debug for SqliteStore {
 }
 
 /// A SQLite failure as the ports report it, with the SQLite error as source.
-fn backend(e: &rusqlite::Error) -> PortError {
+pub(crate) fn backend(e: &rusqlite::Error) -> PortError {
     // rusqlite::Error is not Clone; its text and code are what logs need.
     PortError::unavailable("sqlite", SqliteFailure(e.to_string()))
 }
@@ -294,7 +294,7 @@ impl SqliteStore {
         Ok(self.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))?)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
         let readers = &self.inner.readers;
         let n = readers.len();
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % n.max(1);
@@ -309,7 +309,7 @@ impl SqliteStore {
         }
     }
 
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
@@ -329,9 +329,9 @@ fn keystore_state(s: &str) -> PortResult<KeystoreState> {
     }
 }
 
-type KeystoreRow = (String, String, String, String, Option<String>, String, i64);
+pub(crate) type KeystoreRow = (String, String, String, String, Option<String>, String, i64);
 
-fn keystore_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeystoreRow> {
+pub(crate) fn keystore_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeystoreRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -343,7 +343,7 @@ fn keystore_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeystoreRow> {
     ))
 }
 
-fn keystore_record(row: KeystoreRow) -> PortResult<KeystoreRecord> {
+pub(crate) fn keystore_record(row: KeystoreRow) -> PortResult<KeystoreRecord> {
     let (keystore_id, domain_id, alias, ty, cluster_id, state, create_time) = row;
     Ok(KeystoreRecord {
         keystore_id,
@@ -357,7 +357,7 @@ fn keystore_record(row: KeystoreRow) -> PortResult<KeystoreRecord> {
     })
 }
 
-const KEYSTORE_COLUMNS: &str =
+pub(crate) const KEYSTORE_COLUMNS: &str =
     "keystore_id, domain_id, alias, keystore_type, cluster_id, state, create_time";
 
 impl KeystoreStore for SqliteStore {
