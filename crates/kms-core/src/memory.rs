@@ -739,6 +739,14 @@ impl RootRotationStore for MemoryStore {
     }
 
     fn store_rewrapped(&self, generation: u32, rows: &[Rewrapped]) -> PortResult<usize> {
+        // Parsed before anything is written: a batch is all or nothing.
+        for r in rows {
+            if let RootBoundItem::CertificatePrivateKey { .. } = r.item {
+                kms_crypto::Ciphertext::from_bytes(&r.new).map_err(|e| {
+                    PortError::corrupt("re-sealed certificate private key").with_source(e)
+                })?;
+            }
+        }
         let mut s = self.state.write().map_err(poisoned)?;
         let mut written = 0;
         for r in rows {
