@@ -11,5 +11,6 @@ mod time;
 
 pub use service::{
     CertificateQuery, CoreConfig, Kms, RootRotation, RootRotationError, RootRotationReport,
+    root_key_opens_stored_rows,
 };
 pub use time::rfc3339;

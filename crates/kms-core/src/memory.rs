@@ -24,11 +24,11 @@ use crate::ports::{
     KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, RotateKeyError,
     StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
-use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use crate::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState,
     RootRotationStore, RootRotationTarget,
 };
+use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 
 fn poisoned<T>(_: T) -> PortError {
@@ -672,7 +672,13 @@ impl State {
         let mut certs: Vec<_> = self
             .certificates
             .iter()
-            .filter(|c| self.certificate_marks.get(&c.record.id).copied().unwrap_or(0) != generation)
+            .filter(|c| {
+                self.certificate_marks
+                    .get(&c.record.id)
+                    .copied()
+                    .unwrap_or(0)
+                    != generation
+            })
             .map(|c| RootBoundRow {
                 item: RootBoundItem::CertificatePrivateKey {
                     project_id: c.record.project_id.clone().unwrap_or_default(),
@@ -771,7 +777,8 @@ impl RootRotationStore for MemoryStore {
                         continue;
                     };
                     c.sealed_private_key = sealed;
-                    s.certificate_marks.insert(certificate_id.clone(), generation);
+                    s.certificate_marks
+                        .insert(certificate_id.clone(), generation);
                     written += 1;
                 }
             }

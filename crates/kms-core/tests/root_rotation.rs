@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use base64ct::{Base64, Encoding};
 use kms_core::memory::{ManualClock, MemoryStore, VecAudit};
 use kms_core::ports::{
-    CarriedPinKeys, Caller, ClusterInfo, KeystoreRecord, PortError, PortErrorKind, PortResult,
+    Caller, CarriedPinKeys, ClusterInfo, KeystoreRecord, PortError, PortErrorKind, PortResult,
     Ports, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundRow, RootKeyProvider, RootKeyState,
     RootRotationStore, RootRotationTarget, Timestamp,
 };
@@ -171,7 +171,10 @@ fn make_everything(k: &Kms) -> Made {
         .keystore
         .keystore_id;
     let mut deks = Vec::new();
-    for (i, keystore) in [None, None, None, Some(ks.as_str())].into_iter().enumerate() {
+    for (i, keystore) in [None, None, None, Some(ks.as_str())]
+        .into_iter()
+        .enumerate()
+    {
         let key = create_key(k, &format!("aes_{i}"), None, keystore);
         let d = k
             .create_datakey(
@@ -356,7 +359,9 @@ fn a_rotation_cut_short_resumes_and_every_key_works_under_the_new_root_only() {
         Err(RootRotationError::OtherRotationUnderWay)
     ));
 
-    let report = rotation(&store, &*old, &new, &entropy, FP_NEW).run(|_| {}).unwrap();
+    let report = rotation(&store, &*old, &new, &entropy, FP_NEW)
+        .run(|_| {})
+        .unwrap();
     assert!(report.resumed);
     assert!(report.moved > 0);
     assert_eq!(report.generation, 1);
@@ -364,7 +369,12 @@ fn a_rotation_cut_short_resumes_and_every_key_works_under_the_new_root_only() {
     assert_eq!(state.fingerprint, Some(FP_NEW));
     assert_eq!(state.rotation, None);
     // Idempotent once done.
-    assert!(rotation(&store, &*old, &new, &entropy, FP_NEW).run(|_| {}).unwrap().already_done);
+    assert!(
+        rotation(&store, &*old, &new, &entropy, FP_NEW)
+            .run(|_| {})
+            .unwrap()
+            .already_done
+    );
 
     let new_kms = kms(&store, provider(&NEW, &store));
     everything_works(&new_kms, &made);

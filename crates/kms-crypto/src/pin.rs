@@ -325,7 +325,9 @@ impl RootKey {
     fn pin_keys_payload(keystore_id: &str, keys: &PinKeys) -> Result<Zeroizing<Vec<u8>>> {
         let ks = check_keystore_id(keystore_id)?;
         let len = u16::try_from(ks.len()).map_err(|_| Error::InvalidKeystoreId)?;
-        let mut p = Zeroizing::new(Vec::with_capacity(PIN_KEYS_TAG.len() + 2 + ks.len() + PIN_KEYS_LEN));
+        let mut p = Zeroizing::new(Vec::with_capacity(
+            PIN_KEYS_TAG.len() + 2 + ks.len() + PIN_KEYS_LEN,
+        ));
         p.extend_from_slice(PIN_KEYS_TAG);
         p.extend_from_slice(&len.to_be_bytes());
         p.extend_from_slice(ks);

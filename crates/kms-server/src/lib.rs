@@ -8,10 +8,13 @@ mod config;
 mod http;
 mod iam;
 mod logging;
+mod ops;
 mod root;
 mod server;
 
-pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports, with_hsm_clusters};
+pub use adapters::{
+    OsEntropy, Storage, SystemClock, TracingAudit, ports, ports_with, with_hsm_clusters,
+};
 pub use auth::{
     ALGORITHM, AccessKey, AuthError, Authenticator, CredentialScope, LEGACY_SCOPE_TERMINATOR,
     MAX_CLOCK_SKEW_SECS, OwnedRequest, REQUIRED_SIGNED_HEADERS, SignedRequest, Token,
@@ -25,6 +28,7 @@ pub use config::{
 pub use http::{AppState, REQUEST_ID, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
+pub use ops::PREVIOUS_ROOT_KEY_ENV;
 pub use root::{
     ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
 };

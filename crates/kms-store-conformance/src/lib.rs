@@ -26,6 +26,10 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use kms_core::ports::{
+    CarriedPinKeys, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState,
+    RootRotationStore, RootRotationTarget,
+};
+use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory, ClusterInfo,
     DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
     KeyMaterial, KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState, KeystoreStore,
@@ -33,10 +37,6 @@ use kms_core::ports::{
     UpdateKeyAliasError,
 };
 use kms_core::ports::{KeyTagStore, TagFilter, TagWriteError};
-use kms_core::ports::{
-    CarriedPinKeys, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState,
-    RootRotationStore, RootRotationTarget,
-};
 use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
 use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreType};
 use rand_chacha::rand_core::SeedableRng;
@@ -2776,7 +2776,8 @@ fn target_b() -> RootRotationTarget {
 fn populate(set: &RotationSet) {
     let s = &set.stores;
     ok(
-        s.keystores.insert_keystore(&keystore(1, DOMAIN, "ks", None)),
+        s.keystores
+            .insert_keystore(&keystore(1, DOMAIN, "ks", None)),
         "insert keystore",
     );
     ok(
@@ -2848,7 +2849,11 @@ pub fn root_fingerprint_recorded_once(new: &dyn Fn() -> RotationSet) {
         "a new store records no root key"
     );
     let s = ok(r.record_root_fingerprint(&FP_A), "record A");
-    assert_eq!(s.fingerprint, Some(FP_A), "the first fingerprint is recorded");
+    assert_eq!(
+        s.fingerprint,
+        Some(FP_A),
+        "the first fingerprint is recorded"
+    );
     let s = ok(r.record_root_fingerprint(&FP_B), "record B");
     assert_eq!(s.fingerprint, Some(FP_A), "a recorded fingerprint is kept");
     assert_eq!(s.generation, 0);
@@ -2923,7 +2928,11 @@ pub fn root_rotation_moves_rows_by_batch_and_finishes(new: &dyn Fn() -> Rotation
     ok(r.record_root_fingerprint(&FP_A), "record A");
     assert!(ok(r.begin_root_rotation(&FP_A, &target_b(), &[]), "begin"));
     let all = all_unmoved(&set, 1);
-    assert_eq!(all.len(), 4, "three key versions and one certificate: {all:?}");
+    assert_eq!(
+        all.len(),
+        4,
+        "three key versions and one certificate: {all:?}"
+    );
     assert!(all.iter().any(|row| row.item
         == RootBoundItem::KeyMaterial {
             key_id: id(11),

@@ -156,6 +156,47 @@ pub fn backup(db: &Path, out: &Path) -> Result<BackupInfo> {
     result
 }
 
+/// Opens `db` exclusively for an instant, to be refused if another
+/// connection (a running server) has it open.
+fn lock_exclusively(db: &Path) -> Result<Connection> {
+    let c = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // No waiting: a lock held elsewhere means a server has it open.
+    c.busy_timeout(Duration::ZERO)?;
+    c.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    // The first write transaction takes the exclusive lock, which the
+    // connection keeps until it closes (locking_mode EXCLUSIVE).
+    c.execute_batch("BEGIN EXCLUSIVE")
+        .map_err(|e| in_use(e, db))?;
+    Ok(c)
+}
+
+fn in_use(e: rusqlite::Error, db: &Path) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Error::InUse {
+                path: db.to_path_buf(),
+            }
+        }
+        _ => Error::Sqlite(e),
+    }
+}
+
+/// Fails with [`Error::InUse`] if another connection (a running server)
+/// has the database at `db` open. A check, not a lock: an operator
+/// command that must not run beside a server calls it before opening the
+/// store.
+///
+/// # Errors
+/// [`Error::InUse`]; SQLite failures.
+pub fn ensure_not_in_use(db: &Path) -> Result<()> {
+    let c = lock_exclusively(db)?;
+    c.execute_batch("COMMIT").map_err(|e| in_use(e, db))?;
+    c.close().map_err(|(_, e)| Error::Sqlite(e))
+}
+
 /// What [`restore`] found in place of the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Replaced {
@@ -212,24 +253,8 @@ pub fn restore(from: &Path, db: &Path, force: bool) -> Result<(BackupInfo, Repla
         }
         create_private(db)?;
     }
-    let mut to = Connection::open_with_flags(
-        db,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    // No waiting: a lock held elsewhere means a server has it open.
-    to.busy_timeout(Duration::ZERO)?;
-    to.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-    let in_use = |e: rusqlite::Error| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            Error::InUse {
-                path: db.to_path_buf(),
-            }
-        }
-        _ => Error::Sqlite(e),
-    };
-    // The first write transaction takes the exclusive lock, which this
-    // connection keeps until it closes (locking_mode EXCLUSIVE).
-    to.execute_batch("BEGIN EXCLUSIVE").map_err(in_use)?;
+    let mut to = lock_exclusively(db)?;
+    let in_use = |e| in_use(e, db);
     let replaced = if existed {
         let found = change_counter(&to).map_err(in_use)?;
         Replaced::Database {

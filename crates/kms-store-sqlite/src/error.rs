@@ -29,9 +29,7 @@ pub enum Error {
     #[error("sqlite refused pragma {0}")]
     Pragma(&'static str),
     /// Another connection (a running server) has the database open.
-    #[error(
-        "{path} is in use (is kms-server running on it?): stop it first"
-    )]
+    #[error("{path} is in use (is kms-server running on it?): stop it first")]
     InUse {
         /// The database.
         path: std::path::PathBuf,

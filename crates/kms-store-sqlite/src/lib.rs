@@ -8,7 +8,7 @@ mod rotation;
 mod schema;
 mod store;
 
-pub use backup::{BackupInfo, Replaced, backup, restore};
+pub use backup::{BackupInfo, Replaced, backup, ensure_not_in_use, restore};
 pub use error::{Error, Result};
 pub use schema::SCHEMA_VERSION;
 pub use store::{SqliteStore, SqliteStoreOptions};

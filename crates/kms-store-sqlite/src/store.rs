@@ -294,7 +294,10 @@ impl SqliteStore {
         Ok(self.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))?)
     }
 
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
         let readers = &self.inner.readers;
         let n = readers.len();
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % n.max(1);

@@ -10,7 +10,9 @@
 //! wire.
 
 use kms_crypto::DekContext;
-pub use root_rotation::{RootRotation, RootRotationError, RootRotationReport};
+pub use root_rotation::{
+    RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
+};
 
 use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
 

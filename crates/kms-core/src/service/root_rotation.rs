@@ -28,9 +28,7 @@ pub enum RootRotationError {
     NotCurrentRoot,
     /// A rotation to another new root key is under way: finish that one
     /// first (rerun it with its new key).
-    #[error(
-        "a rotation to another root key is under way; rerun it with that new key to finish it"
-    )]
+    #[error("a rotation to another root key is under way; rerun it with that new key to finish it")]
     OtherRotationUnderWay,
     /// A row opens under neither root key.
     #[error("{0} opens under neither the current nor the new root key")]
@@ -301,6 +299,52 @@ impl RootRotation<'_> {
             old: row.bytes,
             new,
         })
+    }
+}
+
+/// Whether `provider` opens what the store holds, tried on the first
+/// root-bound row it lists (a CMK version, a key pair, a certificate's
+/// private key): `None` when it holds none. A host checks this before it
+/// records a root key's fingerprint for a database that has none yet, so a
+/// wrong key is refused rather than recorded.
+///
+/// # Errors
+/// Storage or provider failures (never a row that does not open: that is
+/// `Some(false)`).
+pub fn root_key_opens_stored_rows(
+    store: &dyn RootRotationStore,
+    provider: &dyn RootKeyProvider,
+) -> Result<Option<bool>, RootRotationError> {
+    // No row is ever marked with generation u32::MAX: this lists from the start.
+    let Some(row) = store.unmoved_root_bound(u32::MAX, 1)?.into_iter().next() else {
+        return Ok(None);
+    };
+    let opened = match &row.item {
+        RootBoundItem::KeyMaterial {
+            key_id,
+            version,
+            keystore_id,
+            spec,
+        } => match signing_spec(*spec) {
+            Some(spec) => provider
+                .open_key_pair(keystore_id, key_id, spec, &row.bytes)
+                .map(drop),
+            None => provider
+                .unwrap_master_key(keystore_id, key_id, *version, &row.bytes)
+                .map(drop),
+        },
+        RootBoundItem::CertificatePrivateKey {
+            project_id,
+            certificate_id,
+        } => match PrivateKeyScope::new(project_id, certificate_id) {
+            Ok(scope) => provider.open_private_key(&scope, &row.bytes).map(drop),
+            Err(_) => Err(RootKeyError::Rejected),
+        },
+    };
+    match opened {
+        Ok(()) => Ok(Some(true)),
+        Err(RootKeyError::Rejected | RootKeyError::Unsupported(_)) => Ok(Some(false)),
+        Err(e) => Err(e.into()),
     }
 }
 
