@@ -167,6 +167,26 @@ fn private_file(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Narrows an existing file to its owner, by path (chmod, no open).
+fn narrow_by_path(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(io)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -205,13 +225,18 @@ impl SqliteStore {
         configure(&writer, options.busy_timeout)?;
         schema::migrate(&mut writer)?;
         // SQLite creates `-wal` and `-shm` with the database file's mode;
-        // ones left by an earlier run are tightened too.
+        // ones left by an earlier run are tightened too, by path: opening
+        // and closing them here would drop the POSIX locks this process's
+        // connection holds on them (they are per process, released by any
+        // close), and another process opening the database (a backup)
+        // would then take itself for the first and truncate the `-shm`
+        // this process has mapped (SIGBUS).
         for suffix in ["-wal", "-shm"] {
             let mut side = path.clone().into_os_string();
             side.push(suffix);
             let side = PathBuf::from(side);
             if side.exists() {
-                private_file(&side)?;
+                narrow_by_path(&side)?;
             }
         }
         let mut readers = Vec::with_capacity(options.readers.max(1));
