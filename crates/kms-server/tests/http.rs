@@ -74,6 +74,7 @@ domain_id = "{DOMAIN}"
         listen: None,
         in_memory,
         database: None,
+        previous_root_key: None,
         command: None,
     };
     kms_server::prepare(&cli).unwrap().app
@@ -2105,6 +2106,7 @@ projects = [{{ id = "mallory-project" }}]
         listen: None,
         in_memory: true,
         database: None,
+        previous_root_key: None,
         command: None,
     };
     let app = kms_server::prepare(&cli).unwrap().app;
