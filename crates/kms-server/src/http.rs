@@ -95,36 +95,32 @@ impl AppState {
     /// at once (default: twice the cores).
     #[must_use]
     pub fn with_blocking_limit(self, limit: usize) -> Self {
-        let old = &self.inner;
-        Self {
-            inner: Arc::new(StateInner {
-                kms: Arc::clone(&old.kms),
-                auth: Arc::clone(&old.auth),
-                body_limit: old.body_limit,
-                timeout: old.timeout,
-                id_prefix: old.id_prefix,
-                id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
-                blocking: Arc::new(tokio::sync::Semaphore::new(limit.max(1))),
-                iam: old.iam.clone(),
-            }),
-        }
+        self.edited(|s| s.blocking = Arc::new(tokio::sync::Semaphore::new(limit.max(1))))
     }
 
     /// The same state serving the Keystone (IAM) front `iam` too.
     #[must_use]
     pub fn with_iam(self, iam: Iam) -> Self {
+        self.edited(|s| s.iam = Some(Arc::new(iam)))
+    }
+
+    /// A copy of the state (the request counter carried on) with `edit`
+    /// applied.
+    fn edited(&self, edit: impl FnOnce(&mut StateInner)) -> Self {
         let old = &self.inner;
+        let mut inner = StateInner {
+            kms: Arc::clone(&old.kms),
+            auth: Arc::clone(&old.auth),
+            body_limit: old.body_limit,
+            timeout: old.timeout,
+            id_prefix: old.id_prefix,
+            id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
+            blocking: Arc::clone(&old.blocking),
+            iam: old.iam.clone(),
+        };
+        edit(&mut inner);
         Self {
-            inner: Arc::new(StateInner {
-                kms: Arc::clone(&old.kms),
-                auth: Arc::clone(&old.auth),
-                body_limit: old.body_limit,
-                timeout: old.timeout,
-                id_prefix: old.id_prefix,
-                id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
-                blocking: Arc::clone(&old.blocking),
-                iam: Some(Arc::new(iam)),
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -351,9 +347,16 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
+/// A client's `X-Request-Id` is echoed and logged only if it is 1..=128
+/// characters of `A-Za-z0-9` and `-_.:/+=` (UUIDs, hex, base64 ids): a
+/// quote, a space or a control character could otherwise split or forge
+/// the access line's fields. Anything else is replaced by a generated id.
 fn valid_request_id(v: &HeaderValue) -> bool {
     let b = v.as_bytes();
-    !b.is_empty() && b.len() <= 128 && b.iter().all(u8::is_ascii_graphic)
+    !b.is_empty()
+        && b.len() <= 128
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.:/+=".contains(c))
 }
 
 /// Outer layer: request id, timeout, one access line.
@@ -669,20 +672,21 @@ impl FromRequest<AppState> for Ctx {
                 return Err(reject(ApiError::bare(code)));
             }
         };
-        // The first path parameter is the project; most routes have no
-        // other, and a parameter without `%` is used as it is.
+        // The first path parameter is the project. The router has already
+        // percent-decoded every parameter (once: a tag key `%41` arrives as
+        // `%2541` and is `%41`, never `A`).
         let mut values = raw.iter().map(|(_, v)| v);
         let Some(project) = values.next() else {
             return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl)));
         };
-        if *path_param(project) != *caller.project_id {
+        if project != caller.project_id {
             let code = match service {
                 Service::Kms => ErrorCode::KmsForbidden,
                 Service::Apig => ErrorCode::ApigNoPermission,
             };
             return Err(reject(ApiError::bare(code)));
         }
-        let params = values.map(|v| path_param(v).into_owned()).collect();
+        let params = values.map(str::to_owned).collect();
         Ok(Self {
             state: state.clone(),
             caller,
@@ -705,18 +709,6 @@ pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
                 .then(|| String::from_utf8_lossy(&auth::percent_decode(v, true)).into_owned())
         })
         .next()
-}
-
-/// A path parameter, percent-decoded (lossily: the store's rules reject
-/// what is not UTF-8).
-fn path_param(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.contains('%') {
-        std::borrow::Cow::Owned(
-            String::from_utf8_lossy(&auth::percent_decode(raw, false)).into_owned(),
-        )
-    } else {
-        std::borrow::Cow::Borrowed(raw)
-    }
 }
 
 impl Ctx {
