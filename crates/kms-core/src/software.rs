@@ -72,7 +72,10 @@ impl SoftwareRootKeys {
 
     /// This provider with the PIN keys a root-key rotation carried over
     /// (wrapped under this provider's root keys): the keystores they name
-    /// keep the PIN keys of the root key they had before.
+    /// keep the PIN keys of the root key they had before. The store's
+    /// carried PIN keys are under the recorded root key, or, once a
+    /// rotation has begun, under its new root key: give them to that
+    /// provider, and none to the old one.
     ///
     /// # Errors
     /// [`RootKeyError::Rejected`] when one does not unwrap (they were
@@ -231,9 +234,10 @@ impl RootKeyProvider for SoftwareRootKeys {
 /// under either root key, so what is opened is tried under the new one,
 /// then the old one; everything sealed or wrapped now is under the new one.
 /// PIN operations use the new provider only: a rotation carries the PIN
-/// keys over before it moves any row (see
-/// [`crate::RootRotation`]), so the new provider, given them, verifies
-/// every PIN the old one did.
+/// keys over before it moves any row (see [`crate::RootRotation`]), so the
+/// new provider, given them
+/// ([`SoftwareRootKeys::with_carried_pin_keys`]), verifies every PIN the
+/// old one did; the old provider needs none.
 #[derive(Debug)]
 pub struct RotatingRootKeys {
     new: Arc<dyn RootKeyProvider>,

@@ -147,6 +147,13 @@ pub(crate) fn rotate_root(
     // before this one begins (once begun, the store's carried keys are
     // under the new root key, and the old provider needs none).
     let mut old = SoftwareRootKeys::new(old_secret.expose())?;
+    // A database that records no root key yet: the current key must open
+    // what it holds before the rotation records it (as a start does).
+    if state.fingerprint.is_none()
+        && root_key_opens_stored_rows(&store, &old).map_err(rotation_error)? == Some(false)
+    {
+        return Err(StartError::RootKeyMismatchSqlite);
+    }
     if state.rotation.is_none() && state.fingerprint != Some(new_fp) {
         old = old
             .with_carried_pin_keys(&store.carried_pin_keys()?)
