@@ -24,14 +24,13 @@ fn sqlite_only(cli: &Cli, what: &'static str) -> Result<PathBuf, StartError> {
     if cli.database.is_some() {
         return Err(StartError::SqliteOnly {
             what,
-            hint: "for PostgreSQL use its own tools (pg_dump / pg_restore); root-key rotation \
-                   is not available on PostgreSQL",
+            hint: "for PostgreSQL use its own tools (pg_dump / pg_restore)",
         });
     }
     if cli.in_memory {
         return Err(StartError::SqliteOnly {
             what,
-            hint: "--in-memory keeps nothing to back up or rotate",
+            hint: "--in-memory keeps nothing to back up, restore or rotate",
         });
     }
     Ok(cli.data_dir.join(DATABASE_FILE))
@@ -96,24 +95,56 @@ fn rotation_error(e: RootRotationError) -> StartError {
     StartError::Rotation(e.to_string())
 }
 
-fn current_secret(cli: &Cli, db: &Path) -> Result<RootSecret, StartError> {
+fn current_secret(cli: &Cli, db: Option<&Path>) -> Result<RootSecret, StartError> {
     let env_key = std::env::var(ROOT_KEY_ENV).ok();
     let key_file = cli.data_dir.join(crate::root::ROOT_KEY_FILE);
     if env_key.is_none() && !key_file.exists() {
-        return Err(StartError::RootKey(
-            crate::root::RootKeyError::MissingForExistingData {
+        return Err(match db {
+            Some(db) => StartError::RootKey(crate::root::RootKeyError::MissingForExistingData {
                 db: db.to_path_buf(),
                 key: key_file,
-            },
-        ));
+            }),
+            None => StartError::SharedRootKeyMissing(key_file),
+        });
     }
-    Ok(RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, Some(db))?.0)
+    Ok(RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, db)?.0)
+}
+
+/// The database a rotation works on: SQLite (refused while a server has it
+/// open) or PostgreSQL (nothing can tell whether replicas run: they must
+/// be stopped).
+fn rotation_store(cli: &Cli) -> Result<(Arc<dyn RootRotationStore>, RootSecret), StartError> {
+    if cli.in_memory {
+        return Err(StartError::SqliteOnly {
+            what: "rotate-root",
+            hint: "--in-memory keeps nothing to rotate",
+        });
+    }
+    if let Some(url) = &cli.database {
+        if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            return Err(StartError::DatabaseUrl);
+        }
+        let secret = current_secret(cli, None)?;
+        let store = kms_store_postgres::PostgresStore::connect(url)?;
+        return Ok((Arc::new(store), secret));
+    }
+    let db = cli.data_dir.join(DATABASE_FILE);
+    if !db.exists() {
+        return Err(StartError::Io {
+            context: format!("rotate-root: {}", db.display()),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database here"),
+        });
+    }
+    let secret = current_secret(cli, Some(&db))?;
+    kms_store_sqlite::ensure_not_in_use(&db).map_err(store_error)?;
+    Ok((Arc::new(SqliteStore::open(&db)?), secret))
 }
 
 /// `kms-server rotate-root --new-key FILE`: re-wraps every CMK version,
 /// key pair and certificate private key under the new root key, carries
 /// the PIN keys over, then records the new root key. Refuses to run while
-/// a server has the database open; rerun after a crash, it resumes.
+/// a server has a SQLite database open (PostgreSQL replicas must be
+/// stopped by the operator); rerun after a crash, it resumes.
 ///
 /// # Errors
 /// A server running on the database, a wrong current or new key, a
@@ -124,15 +155,9 @@ pub(crate) fn rotate_root(
     batch_size: usize,
     pause: Duration,
 ) -> Result<(), StartError> {
-    let db = sqlite_only(cli, "rotate-root")?;
-    if !db.exists() {
-        return Err(StartError::Io {
-            context: format!("rotate-root: {}", db.display()),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no database here"),
-        });
-    }
-    let old_secret = current_secret(cli, &db)?;
     let new_secret = RootSecret::from_file(new_key)?;
+    let (store, old_secret) = rotation_store(cli)?;
+    let store = &*store;
     let old_fp = root_key_fingerprint(&old_secret)?;
     let new_fp = root_key_fingerprint(&new_secret)?;
     if old_fp == new_fp {
@@ -140,31 +165,29 @@ pub(crate) fn rotate_root(
             "the new root key is the current one".to_owned(),
         ));
     }
-    kms_store_sqlite::ensure_not_in_use(&db).map_err(store_error)?;
-    let store = SqliteStore::open(&db)?;
     let state = store.root_key_state()?;
-    // The old provider carries the PIN keys of an earlier rotation only
-    // before this one begins (once begun, the store's carried keys are
-    // under the new root key, and the old provider needs none).
     let mut old = SoftwareRootKeys::new(old_secret.expose())?;
     // A database that records no root key yet: the current key must open
     // what it holds before the rotation records it (as a start does).
     if state.fingerprint.is_none()
-        && root_key_opens_stored_rows(&store, &old).map_err(rotation_error)? == Some(false)
+        && root_key_opens_stored_rows(store, &old).map_err(rotation_error)? == Some(false)
     {
-        return Err(StartError::RootKeyMismatchSqlite);
+        return Err(StartError::RootKeyNotRecorded);
     }
+    // The old provider carries the PIN keys of an earlier rotation only
+    // before this one begins (once begun, the store's carried keys are
+    // under the new root key, and the old provider needs none).
     if state.rotation.is_none() && state.fingerprint != Some(new_fp) {
         old = old
             .with_carried_pin_keys(&store.carried_pin_keys()?)
-            .map_err(|_| StartError::RootKeyMismatchSqlite)?;
+            .map_err(|_| StartError::RootKeyNotRecorded)?;
     }
     let new = SoftwareRootKeys::new(new_secret.expose())?;
     drop((old_secret, new_secret));
-    let untouched = hsm_keystores(cli, &store)?;
+    let untouched = hsm_keystores(cli, store)?;
     let entropy = crate::adapters::OsEntropy;
     let report = RootRotation {
-        store: &store,
+        store,
         old: &old,
         new: &new,
         entropy: &entropy,
@@ -208,7 +231,7 @@ pub(crate) fn rotate_root(
 
 /// Dedicated keystores whose root key is on a PKCS#11 token: a rotation of
 /// the software root key leaves them alone.
-fn hsm_keystores(cli: &Cli, store: &SqliteStore) -> Result<HashSet<String>, StartError> {
+fn hsm_keystores(cli: &Cli, store: &dyn RootRotationStore) -> Result<HashSet<String>, StartError> {
     let (config_path, explicit) = match &cli.config {
         Some(p) => (p.clone(), true),
         None => (cli.data_dir.join(crate::config::CONFIG_FILE), false),
@@ -236,16 +259,16 @@ fn hsm_keystores(cli: &Cli, store: &SqliteStore) -> Result<HashSet<String>, Star
         .collect())
 }
 
-/// The root-key provider of a SQLite start: checks the root key against
+/// The root-key provider of a start on a database (SQLite, PostgreSQL): checks the root key against
 /// the one the database records (recording it when none is, after
 /// checking it opens what is stored), and, while a rotation is under way,
 /// serves with both keys (`previous`: the one the rotation started from).
 ///
 /// # Errors
-/// [`StartError::RootKeyMismatchSqlite`], [`StartError::RotationUnderWay`],
+/// [`StartError::RootKeyNotRecorded`], [`StartError::RotationUnderWay`],
 /// storage failures.
-pub(crate) fn sqlite_root_keys(
-    store: &SqliteStore,
+pub(crate) fn stored_root_keys(
+    store: &dyn RootRotationStore,
     secret: &RootSecret,
     previous: Option<&RootSecret>,
     probe: bool,
@@ -257,7 +280,7 @@ pub(crate) fn sqlite_root_keys(
         if probe {
             let opens = root_key_opens_stored_rows(store, &provider()?).map_err(rotation_error)?;
             if opens == Some(false) {
-                return Err(StartError::RootKeyMismatchSqlite);
+                return Err(StartError::RootKeyNotRecorded);
             }
         }
         state = store.record_root_fingerprint(&fp)?;
@@ -267,9 +290,9 @@ pub(crate) fn sqlite_root_keys(
         None if state.fingerprint == Some(fp) => Ok(Arc::new(
             provider()?
                 .with_carried_pin_keys(&carried)
-                .map_err(|_| StartError::RootKeyMismatchSqlite)?,
+                .map_err(|_| StartError::RootKeyNotRecorded)?,
         )),
-        None => Err(StartError::RootKeyMismatchSqlite),
+        None => Err(StartError::RootKeyNotRecorded),
         Some(target) => {
             let previous = previous.filter(|p| {
                 state.fingerprint.is_some() && root_key_fingerprint(p).ok() == state.fingerprint
@@ -279,7 +302,7 @@ pub(crate) fn sqlite_root_keys(
             };
             let new = provider()?
                 .with_carried_pin_keys(&carried)
-                .map_err(|_| StartError::RootKeyMismatchSqlite)?;
+                .map_err(|_| StartError::RootKeyNotRecorded)?;
             let old = SoftwareRootKeys::new(previous.expose())?;
             tracing::warn!(
                 "a root-key rotation is under way: serving with both root keys; finish it with \

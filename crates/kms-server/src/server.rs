@@ -160,7 +160,7 @@ pub enum StartError {
         "this root key is not the one the database was written under (fingerprint mismatch, or \
          it does not open the stored keys); after `rotate-root`, start with the new root key"
     )]
-    RootKeyMismatchSqlite,
+    RootKeyNotRecorded,
     /// A root-key rotation was begun and not finished.
     #[error(
         "a root-key rotation is under way: finish it with `kms-server rotate-root --new-key FILE` \
@@ -317,7 +317,12 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         }
         let (secret, source) = RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
         let store = PostgresStore::connect(url)?;
-        if !store.check_root_key_fingerprint(&root_key_fingerprint(&secret)?)? {
+        // Under way, a root-key rotation is checked with both keys below.
+        if kms_core::ports::RootRotationStore::root_key_state(&store)?
+            .rotation
+            .is_none()
+            && !store.check_root_key_fingerprint(&root_key_fingerprint(&secret)?)?
+        {
             return Err(StartError::RootKeyMismatch);
         }
         (Storage::Postgres(store), secret, source)
@@ -332,13 +337,11 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .as_deref()
         .map(RootSecret::from_file)
         .transpose()?;
+    let probe = hsm_clusters.is_empty();
     let root_keys: Arc<dyn kms_core::ports::RootKeyProvider> = match &storage {
-        Storage::Sqlite(s) => {
-            crate::ops::sqlite_root_keys(s, &secret, previous.as_ref(), hsm_clusters.is_empty())?
-        }
-        Storage::Postgres(_) | Storage::Memory => {
-            Arc::new(kms_core::software::SoftwareRootKeys::new(secret.expose())?)
-        }
+        Storage::Sqlite(s) => crate::ops::stored_root_keys(s, &secret, previous.as_ref(), probe)?,
+        Storage::Postgres(s) => crate::ops::stored_root_keys(s, &secret, previous.as_ref(), probe)?,
+        Storage::Memory => Arc::new(kms_core::software::SoftwareRootKeys::new(secret.expose())?),
     };
     drop(previous);
     let legacy_store = match &storage {

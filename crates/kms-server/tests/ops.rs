@@ -634,3 +634,53 @@ fn rotate_root_killed_midway_resumes_and_every_key_works_under_the_new_root_only
         &made.cert_id
     ));
 }
+
+#[test]
+fn rotate_root_on_postgresql_moves_every_key() {
+    let Some(cluster) =
+        kms_store_postgres::testing::cluster_or_skip("rotate_root_on_postgresql_moves_every_key")
+            .unwrap()
+    else {
+        return;
+    };
+    let url = cluster.url();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = d.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let root_file = data.join("root.key");
+    key_file(&root_file, &"3c".repeat(32));
+    let server = start(d, &["--database", &url]);
+    let made = make_everything(server.port);
+    stop(server);
+
+    let new_file = d.join("new.key");
+    key_file(&new_file, &"7e".repeat(32));
+    let args = [
+        "--database",
+        &url,
+        "rotate-root",
+        "--new-key",
+        new_file.to_str().unwrap(),
+        "--batch-size",
+        "3",
+    ];
+    let out = run(d, &args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("rotate-root: done"),
+        "{}",
+        text(&out)
+    );
+    let err = refused_start(d, &["--database", &url]);
+    assert!(err.contains("not the one"), "{err}");
+    key_file(&root_file, &"7e".repeat(32));
+    let server = start(d, &["--database", &url]);
+    everything_works(server.port, &made);
+    stop(server);
+}
