@@ -30,7 +30,7 @@ fn sqlite_only(cli: &Cli, what: &'static str) -> Result<PathBuf, StartError> {
     if cli.in_memory {
         return Err(StartError::SqliteOnly {
             what,
-            hint: "--in-memory keeps nothing to back up, restore or rotate",
+            hint: "--in-memory keeps nothing to back up or restore",
         });
     }
     Ok(cli.data_dir.join(DATABASE_FILE))
@@ -115,10 +115,9 @@ fn current_secret(cli: &Cli, db: Option<&Path>) -> Result<RootSecret, StartError
 /// be stopped).
 fn rotation_store(cli: &Cli) -> Result<(Arc<dyn RootRotationStore>, RootSecret), StartError> {
     if cli.in_memory {
-        return Err(StartError::SqliteOnly {
-            what: "rotate-root",
-            hint: "--in-memory keeps nothing to rotate",
-        });
+        return Err(StartError::Rotation(
+            "--in-memory keeps nothing to rotate".to_owned(),
+        ));
     }
     if let Some(url) = &cli.database {
         if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
