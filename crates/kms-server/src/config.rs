@@ -305,6 +305,11 @@ pub struct Config {
     /// Per-request timeout, milliseconds.
     #[serde(default = "default_timeout")]
     pub request_timeout_ms: u64,
+    /// Bytes of request bodies buffered at once, over all connections, for
+    /// requests not yet authenticated (signed requests, whose signature
+    /// covers the body; default 16 MiB, at least `body_limit_bytes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unauthenticated_body_bytes: Option<usize>,
     /// AK/SK pairs.
     #[serde(default)]
     pub credentials: Vec<CredentialConfig>,
@@ -352,6 +357,7 @@ impl Default for Config {
             region_id: default_region(),
             body_limit_bytes: default_body_limit(),
             request_timeout_ms: default_timeout(),
+            unauthenticated_body_bytes: None,
             credentials: Vec::new(),
             tokens: Vec::new(),
             clusters: Vec::new(),

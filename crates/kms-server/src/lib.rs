@@ -25,7 +25,7 @@ pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
     HsmClusterConfig, InsecureFile, TokenConfig, UserConfig, UserProjectConfig,
 };
-pub use http::{AppState, REQUEST_ID, router};
+pub use http::{AppState, REQUEST_ID, UNAUTHENTICATED_BODY_BYTES, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
 pub use ops::PREVIOUS_ROOT_KEY_ENV;

@@ -394,6 +394,10 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         Duration::from_millis(config.request_timeout_ms),
     )
     .with_iam(iam);
+    let state = match config.unauthenticated_body_bytes {
+        Some(bytes) => state.with_unauthenticated_body_budget(bytes),
+        None => state,
+    };
     Ok(Prepared {
         app: router(state),
         config,

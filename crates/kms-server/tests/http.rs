@@ -2822,3 +2822,155 @@ async fn path_parameters_are_percent_decoded_once() {
     let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
     assert!(keys(&r).is_empty(), "{}", r.body);
 }
+
+/// A body that never arrives: the connection stays open and silent.
+fn stalled_body() -> Body {
+    Body::from_stream(futures_util::stream::pending::<
+        Result<Vec<u8>, std::io::Error>,
+    >())
+}
+
+/// A request to describe-key whose body never arrives, with `headers`.
+fn stalled(headers: &[(&str, String)]) -> Request<Body> {
+    let mut b = Request::post(format!("/v1.0/{PROJECT}/kms/describe-key"))
+        .header("Content-Type", "application/json");
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
+        b = b.header("Content-Length", "100");
+    }
+    for (k, v) in headers {
+        b = b.header(*k, v);
+    }
+    b.body(stalled_body()).unwrap()
+}
+
+/// Credentials are checked before the body is read wherever the scheme
+/// allows: a wrong token, an unknown access key, an expired date or an
+/// unsigned date are refused at once, while the body has not come (it
+/// never does here).
+#[tokio::test]
+async fn bad_credentials_are_refused_before_the_body_is_read() {
+    let h = harness();
+    let date = kms_server::format_sdk_date(now_unix());
+    let old = kms_server::format_sdk_date(now_unix() - 3600);
+    let sig = "0".repeat(64);
+    for headers in [
+        vec![("X-Auth-Token", format!("{TOKEN}x"))],
+        vec![
+            ("X-Sdk-Date", date.clone()),
+            (
+                "Authorization",
+                format!(
+                    "SDK-HMAC-SHA256 Access=NOSUCHAK, SignedHeaders=x-sdk-date, Signature={sig}"
+                ),
+            ),
+        ],
+        vec![
+            ("X-Sdk-Date", old),
+            (
+                "Authorization",
+                format!("SDK-HMAC-SHA256 Access={AK}, SignedHeaders=x-sdk-date, Signature={sig}"),
+            ),
+        ],
+        vec![
+            ("X-Sdk-Date", date.clone()),
+            (
+                "Authorization",
+                format!("SDK-HMAC-SHA256 Access={AK}, SignedHeaders=host, Signature={sig}"),
+            ),
+        ],
+        vec![],
+    ] {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), h.send(stalled(&headers)))
+            .await
+            .unwrap_or_else(|_| panic!("waited for the body of {headers:?}"));
+        assert_kms_error(&r, 401, "KMS.6401");
+    }
+}
+
+/// Bodies of requests not yet authenticated (a signature is verified over
+/// its body) share one budget: while a stalled request under a known
+/// access key holds it, another signed request waits (inside its request
+/// timeout) instead of the server buffering without bound; once the
+/// stalled one goes, it is served. A token's request is authenticated
+/// before its body and does not wait for the budget.
+#[tokio::test]
+async fn unauthenticated_bodies_share_one_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"
+body_limit_bytes = 1024
+request_timeout_ms = 5000
+unauthenticated_body_bytes = 1024
+[[credentials]]
+access_key = "{AK}"
+secret_key = "{SK}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[tokens]]
+token = "{TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+"#
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    private(&path);
+    let cli = Cli {
+        config: Some(path),
+        data_dir: dir.path().join("data"),
+        listen: None,
+        in_memory: true,
+        database: None,
+        previous_root_key: None,
+        command: None,
+    };
+    let app = kms_server::prepare(&cli).unwrap().app;
+    let h = Harness { _dir: dir, app };
+    let key = h.create_key("budget").await;
+    // A signed request (a known access key, a fresh date) whose 1 KiB body
+    // never comes: it holds the whole budget.
+    let date = kms_server::format_sdk_date(now_unix());
+    let hold = stalled(&[
+        ("X-Sdk-Date", date),
+        (
+            "Authorization",
+            format!(
+                "SDK-HMAC-SHA256 Access={AK}, SignedHeaders=x-sdk-date, Signature={}",
+                "0".repeat(64)
+            ),
+        ),
+        ("Content-Length", "1024".into()),
+    ]);
+    let app = h.app.clone();
+    let holder = tokio::spawn(async move { app.oneshot(hold).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let body = json!({"key_id": key}).to_string();
+    let signer = Signer::Access(&["content-type", "x-sdk-date"]);
+    let describe = || {
+        signed_by(
+            signer,
+            "POST",
+            &format!("/v1.0/{PROJECT}/kms/describe-key"),
+            &body,
+        )
+    };
+    // While it holds the budget, another signed request waits for it.
+    let waited =
+        tokio::time::timeout(std::time::Duration::from_millis(500), h.send(describe())).await;
+    assert!(waited.is_err(), "served while the budget was held");
+    // A token needs no budget.
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The stalled request goes (its client hangs up): the budget is back.
+    holder.abort();
+    let _ = holder.await;
+    let r = tokio::time::timeout(std::time::Duration::from_secs(5), h.send(describe()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

@@ -155,15 +155,16 @@ impl Kms {
     /// the record cache, else from storage (then cached).
     fn lookup_key(&self, caller: &Caller, key_id: &KeyId, now: i64) -> Res<Arc<KeyRecord>> {
         let not_found = || ApiError::new(ErrorCode::KmsKeyNotFound, key_id.as_str().to_owned());
-        if let Some(k) = self.key_records.get(key_id.as_str(), now) {
-            // Key ids are unique across projects: another project's key
-            // is one this caller cannot see.
-            return if k.project_id == caller.project_id {
-                Ok(k)
-            } else {
-                Err(not_found())
-            };
+        if let Some(k) = self.key_records.get(key_id.as_str(), now)
+            && k.project_id == caller.project_id
+        {
+            return Ok(k);
         }
+        // A miss, or another project's key (key ids are unique across
+        // projects: one this caller cannot see). The latter pays the same
+        // storage read as an unknown id, which finds nothing in the
+        // caller's project: a cached hit must not answer another tenant
+        // faster than a miss (a timing oracle on which ids are in use).
         let epoch = self.key_records.epoch();
         let key = self
             .ports
