@@ -87,8 +87,8 @@ pub enum Command {
     /// Re-wraps every CMK, key pair and certificate private key under a new
     /// root key (the current one is KMS_ROOT_KEY or DATA_DIR/root.key), in
     /// one transaction per batch, carrying the PIN keys over; then records
-    /// the new root key. The server must be stopped; rerun after a crash,
-    /// it resumes.
+    /// the new root key. SQLite, or PostgreSQL with --database. The server
+    /// must be stopped (every replica); rerun after a crash, it resumes.
     RotateRoot {
         /// File of the new root key (64 hex digits, mode 0600).
         #[arg(long)]
