@@ -9,8 +9,12 @@ mod service;
 pub mod software;
 mod time;
 
+pub use service::{CertificateQuery, CoreConfig, Kms};
 pub use service::{
-    CertificateQuery, CoreConfig, Kms, RootRotation, RootRotationError, RootRotationReport,
-    root_key_opens_stored_rows,
+    ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
+    SeedOutcome,
+};
+pub use service::{
+    RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
 };
 pub use time::rfc3339;

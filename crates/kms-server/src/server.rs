@@ -52,6 +52,11 @@ pub struct Cli {
     /// serves with both keys, KMS_ROOT_KEY / DATA_DIR/root.key being the new one.
     #[arg(long, env = crate::ops::PREVIOUS_ROOT_KEY_ENV)]
     pub previous_root_key: Option<PathBuf>,
+    /// Seed file (TOML) applied at start: keys, keystores and certificates
+    /// with fixed ids, created if absent, checked if present (overrides
+    /// `[seed] path` of the configuration).
+    #[arg(long, env = "KMS_SEED")]
+    pub seed: Option<PathBuf>,
     /// A subcommand instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -179,6 +184,9 @@ pub enum StartError {
         /// What to do instead.
         hint: &'static str,
     },
+    /// The seed file.
+    #[error(transparent)]
+    Seed(#[from] crate::seed::SeedFileError),
     /// Ports.
     #[error(transparent)]
     Backend(#[from] kms_core::ports::PortError),
@@ -289,6 +297,15 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
+    // The seed file is read (and refused if malformed) before storage is
+    // touched, and applied once the core is up.
+    let seed = match (&cli.seed, &config.seed) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(s)) => Some(base.join(&s.path)),
+        (None, None) => None,
+    }
+    .map(|path| crate::seed::SeedFile::load(&path).map(|seed| (path, seed)))
+    .transpose()?;
     // Tokens issued by the IAM front: the API accepts the project-scoped
     // ones as it accepts configured tokens.
     let issued = Arc::new(IssuedTokens::default());
@@ -386,6 +403,9 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
                 "sealed certificate private keys that an earlier version stored in clear"
             );
         }
+    }
+    if let Some((path, seed)) = &seed {
+        seed.apply(&kms, &config, path)?;
     }
     let state = AppState::new(
         kms,

@@ -41,6 +41,17 @@ fn private(path: &Path) {
 
 /// Writes a configuration into `dir` and returns the router.
 fn app_in(dir: &Path, in_memory: bool, body_limit: usize) -> Router {
+    prepare_in(dir, in_memory, body_limit, None).unwrap().app
+}
+
+/// Writes a configuration into `dir` and prepares the server, seeded from
+/// `seed` if given.
+fn prepare_in(
+    dir: &Path,
+    in_memory: bool,
+    body_limit: usize,
+    seed: Option<PathBuf>,
+) -> Result<kms_server::Prepared, kms_server::StartError> {
     let config = format!(
         r#"
 body_limit_bytes = {body_limit}
@@ -75,9 +86,10 @@ domain_id = "{DOMAIN}"
         in_memory,
         database: None,
         previous_root_key: None,
+        seed,
         command: None,
     };
-    kms_server::prepare(&cli).unwrap().app
+    kms_server::prepare(&cli)
 }
 
 struct Harness {
@@ -2124,6 +2136,7 @@ projects = [{{ id = "mallory-project" }}]
         in_memory: true,
         database: None,
         previous_root_key: None,
+        seed: None,
         command: None,
     };
     let app = kms_server::prepare(&cli).unwrap().app;
@@ -2783,6 +2796,126 @@ async fn iam_keystone_flow_like_the_vault_seal() {
     assert_eq!(r.body["plain_text"], plain);
 }
 
+const SEED_KEYSTORE: &str = "5eed0000-0000-4000-8000-0000000000c5";
+const SEED_KEY: &str = "5eed0000-0000-4000-8000-000000000001";
+const SEED_CERT: &str = "5eed00000000400080000000000000ce";
+
+/// A seed file in `dir` naming its PEM files relatively, as a CI job
+/// would keep them beside it.
+fn write_seed_file(dir: &Path, keystore_alias: &str) -> PathBuf {
+    std::fs::copy(data("test-hsm-ca.pem"), dir.join("ca.pem")).unwrap();
+    std::fs::copy(data("test-cert.pem"), dir.join("cert.pem")).unwrap();
+    std::fs::copy(data("test-cert-key.pem"), dir.join("cert-key.pem")).unwrap();
+    private(&dir.join("cert-key.pem"));
+    let path = dir.join("seed.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"[[projects]]
+project_id = "{PROJECT}"
+
+[[projects.keystores]]
+keystore_id = "{SEED_KEYSTORE}"
+keystore_alias = "{keystore_alias}"
+hsm_cluster_id = "{CLUSTER}"
+hsm_ca_cert_file = "ca.pem"
+
+[[projects.keys]]
+key_id = "{SEED_KEY}"
+key_alias = "in-seeded-store"
+keystore_id = "{SEED_KEYSTORE}"
+tags = {{ env = "ci" }}
+
+[[projects.certificates]]
+id = "{SEED_CERT}"
+name = "seeded_cert"
+cert_file = "cert.pem"
+private_key_file = "cert-key.pem"
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_seed_file_creates_keystores_keys_and_certificates_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed_dir = dir.path().join("seed");
+    std::fs::create_dir(&seed_dir).unwrap();
+    let seed = write_seed_file(&seed_dir, "seeded_store");
+    let app = prepare_in(
+        dir.path(),
+        false,
+        kms_model::MAX_BODY_BYTES,
+        Some(seed.clone()),
+    )
+    .unwrap()
+    .app;
+    let h = Harness {
+        _dir: tempfile::tempdir().unwrap(),
+        app,
+    };
+    let r = h
+        .kms("GET", &format!("/keystores/{SEED_KEYSTORE}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["keystore"]["keystore_alias"], "seeded_store");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/describe-key",
+            Some(json!({"key_id": SEED_KEY})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_info"]["keystore_id"], SEED_KEYSTORE);
+    let r = h.kms("GET", &format!("/kms/{SEED_KEY}/tags"), None).await;
+    assert_eq!(r.body["tags"], json!([{"key": "env", "value": "ci"}]));
+    let r = h
+        .apig("GET", &format!("/certificates/{SEED_CERT}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["name"], "seeded_cert");
+    assert_eq!(r.body["common_name"], "test.example.com");
+    drop(h);
+
+    // The same file again over the same data: nothing changes.
+    prepare_in(
+        dir.path(),
+        false,
+        kms_model::MAX_BODY_BYTES,
+        Some(seed.clone()),
+    )
+    .unwrap();
+    // A renamed keystore conflicts, named with its field.
+    let renamed = write_seed_file(&seed_dir, "other_store");
+    let err = prepare_in(dir.path(), false, kms_model::MAX_BODY_BYTES, Some(renamed))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("projects[0].keystores[0]")
+            && err.contains(SEED_KEYSTORE)
+            && err.contains("keystore_alias is seeded_store, the entry says other_store"),
+        "{err}"
+    );
+    // A certificate private key others may read is refused.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let seed = write_seed_file(&seed_dir, "seeded_store");
+        let key = seed_dir.join("cert-key.pem");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = prepare_in(dir.path(), true, kms_model::MAX_BODY_BYTES, Some(seed))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cert-key.pem") && err.contains("chmod 600"),
+            "{err}"
+        );
+    }
+}
+
 /// A path parameter is percent-decoded once, by the router: the official
 /// SDK's `delete_tag(key="%41")` sends `/tags/%2541` and deletes the tag
 /// `%41`, never the tag `A` (it decoded twice before).
@@ -2925,6 +3058,7 @@ project_id = "{PROJECT}"
         in_memory: true,
         database: None,
         previous_root_key: None,
+        seed: None,
         command: None,
     };
     let app = kms_server::prepare(&cli).unwrap().app;

@@ -33,6 +33,11 @@ pub(super) fn signing_spec(spec: CmkSpec) -> Option<SigningKeySpec> {
     }
 }
 
+/// `pending_days` of a deletion: 7..=1096 days (KMS.0308).
+pub(super) fn pending_days(text: &str) -> Res<u64> {
+    page_param("pending_days", Some(text), 7, 7, 1096).map_err(|e| e.to_kms())
+}
+
 /// A key pending deletion whose deletion time has come: gone.
 pub(super) fn is_gone(k: &KeyRecord, now: Timestamp) -> bool {
     k.state == KeyState::PendingDeletion && k.deletion_time.is_some_and(|t| t <= now)
@@ -67,30 +72,8 @@ impl Kms {
         let req = CreateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
         let key_id = self.new_id().map_err(kms_internal)?;
-        // A symmetric key is kept (and cached) as its unwrapped material; a
-        // key pair only sealed, opened per use.
-        let (material, master) = match signing_spec(req.key_spec) {
-            None => {
-                let key = MasterKey::generate(&mut EntropyRng(&*self.ports.entropy), &key_id, 1)
-                    .map_err(kms_internal)?;
-                let wrapped = self
-                    .ports
-                    .root_keys
-                    .wrap_master_key(&keystore_id, &key)
-                    .map_err(root_key_error)?;
-                (KeyMaterial::Wrapped(wrapped), Some(key))
-            }
-            Some(spec) => {
-                let pair = SigningKey::generate(spec, &mut EntropyRng(&*self.ports.entropy))
-                    .map_err(kms_internal)?;
-                let sealed = self
-                    .ports
-                    .root_keys
-                    .seal_key_pair(&keystore_id, &key_id, &*self.ports.entropy, &pair)
-                    .map_err(root_key_error)?;
-                (KeyMaterial::SealedKeyPair(sealed), None)
-            }
-        };
+        let (material, master) =
+            self.new_key_material(&keystore_id, &key_id, req.key_spec, None)?;
         let record = KeyRecord {
             key_id: key_id.clone(),
             domain_id: caller.domain_id.clone(),
@@ -106,27 +89,7 @@ impl Kms {
             spec: req.key_spec,
             usage: req.key_usage,
         };
-        let mut inserted = self.ports.keys.insert_key(&record, &material);
-        if inserted == Err(InsertKeyError::AliasTaken) && self.purge_gone_keys()? {
-            // The alias may have been held by a key already gone.
-            inserted = self.ports.keys.insert_key(&record, &material);
-        }
-        match inserted {
-            Ok(()) => {}
-            Err(InsertKeyError::AliasTaken) => {
-                return Err(ApiError::new(ErrorCode::KmsDuplicateKeyAlias, record.alias));
-            }
-            Err(InsertKeyError::KeystoreGone) => {
-                return Err(ApiError::new(
-                    ErrorCode::KmsKeystoreNotFound,
-                    record.keystore_id,
-                ));
-            }
-            Err(e) => return Err(kms_internal(e)),
-        }
-        if let Some(key) = master {
-            self.master_keys.insert(key);
-        }
+        self.insert_new_key(&record, &material, master)?;
         Ok(CreateKeyResponseBody {
             key_info: KeyInfo {
                 key_id,
@@ -134,6 +97,88 @@ impl Kms {
                 region_id: self.config.region_id.clone(),
             },
         })
+    }
+
+    /// Version 1 of a new key's material, stored form first: a symmetric
+    /// key is `given` (imported material) or generated here, and wrapped
+    /// under the keystore's root key; a key pair is generated and sealed.
+    /// A symmetric key is also returned unwrapped, for the cache.
+    pub(super) fn new_key_material(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        spec: CmkSpec,
+        given: Option<MasterKey>,
+    ) -> Res<(KeyMaterial, Option<MasterKey>)> {
+        // A symmetric key is kept (and cached) as its unwrapped material; a
+        // key pair only sealed, opened per use.
+        match signing_spec(spec) {
+            None => {
+                let key = match given {
+                    Some(key) => key,
+                    None => MasterKey::generate(&mut EntropyRng(&*self.ports.entropy), key_id, 1)
+                        .map_err(kms_internal)?,
+                };
+                let wrapped = self
+                    .ports
+                    .root_keys
+                    .wrap_master_key(keystore_id, &key)
+                    .map_err(root_key_error)?;
+                Ok((KeyMaterial::Wrapped(wrapped), Some(key)))
+            }
+            Some(spec) => {
+                let pair = SigningKey::generate(spec, &mut EntropyRng(&*self.ports.entropy))
+                    .map_err(kms_internal)?;
+                let sealed = self
+                    .ports
+                    .root_keys
+                    .seal_key_pair(keystore_id, key_id, &*self.ports.entropy, &pair)
+                    .map_err(root_key_error)?;
+                Ok((KeyMaterial::SealedKeyPair(sealed), None))
+            }
+        }
+    }
+
+    /// Stores a new key (purging gone keys once if its alias is taken) and
+    /// caches its unwrapped material.
+    pub(super) fn insert_new_key(
+        &self,
+        record: &KeyRecord,
+        material: &KeyMaterial,
+        master: Option<MasterKey>,
+    ) -> Res<()> {
+        let mut inserted = self.ports.keys.insert_key(record, material);
+        if inserted == Err(InsertKeyError::AliasTaken) && self.purge_gone_keys()? {
+            // The alias may have been held by a key already gone.
+            inserted = self.ports.keys.insert_key(record, material);
+        }
+        self.key_records.invalidate(&record.key_id);
+        match inserted {
+            Ok(()) => {}
+            Err(InsertKeyError::AliasTaken) => {
+                return Err(ApiError::new(
+                    ErrorCode::KmsDuplicateKeyAlias,
+                    record.alias.clone(),
+                ));
+            }
+            Err(InsertKeyError::KeystoreGone) => {
+                return Err(ApiError::new(
+                    ErrorCode::KmsKeystoreNotFound,
+                    record.keystore_id.clone(),
+                ));
+            }
+            Err(e) => return Err(kms_internal(e)),
+        }
+        if let Some(key) = master {
+            self.master_keys.insert(key);
+        }
+        Ok(())
+    }
+
+    /// When a deletion scheduled now for `days` days takes effect.
+    pub(super) fn deletion_time(&self, days: u64) -> Timestamp {
+        let ms = i64::try_from(days).unwrap_or(0).saturating_mul(86_400_000);
+        Timestamp(self.ports.clock.now().0.saturating_add(ms))
     }
 
     /// The key record of the caller's project, whatever its state, unless
@@ -310,10 +355,7 @@ impl Kms {
                     key.key_id.clone(),
                 ));
             }
-            let deletion = days.map(|d| {
-                let ms = i64::try_from(d).unwrap_or(0).saturating_mul(86_400_000);
-                Timestamp(self.ports.clock.now().0.saturating_add(ms))
-            });
+            let deletion = days.map(|d| self.deletion_time(d));
             let written =
                 self.ports
                     .keys
@@ -389,8 +431,7 @@ impl Kms {
         caller: &Caller,
         body: &ScheduleKeyDeletionRequestBody,
     ) -> Res<ScheduleKeyDeletionResponseBody> {
-        let days = page_param("pending_days", Some(body.pending_days.as_str()), 7, 7, 1096)
-            .map_err(|e| e.to_kms())?;
+        let days = pending_days(body.pending_days.as_str())?;
         let k = self.set_key_state(
             caller,
             &body.key_id,

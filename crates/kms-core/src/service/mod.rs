@@ -17,9 +17,14 @@ pub use root_rotation::{
 use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
 
 use crate::cache::{MasterKeyCache, RecordCache};
+
 use crate::ports::{
     AuditEvent, Caller, CertificateFilter, KeyRecord, KeystoreRecord, PortError, Ports,
     RootKeyError,
+};
+pub use seed::{
+    ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
+    SeedOutcome,
 };
 
 mod certificates;
@@ -31,6 +36,7 @@ mod pins;
 mod random;
 mod root_rotation;
 mod rotation;
+mod seed;
 mod signing;
 mod tags;
 
