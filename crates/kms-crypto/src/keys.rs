@@ -67,10 +67,14 @@ fn key_array(bytes: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
 pub struct RootKey {
     #[cfg(feature = "hazmat")]
     bytes: Zeroizing<[u8; KEY_LEN]>,
-    kwp: KwpAes256,
+    pub(crate) kwp: KwpAes256,
     pub(crate) pin_seal: SealingKey,
     pub(crate) pin_mac: Hmac<Sha256>,
     pub(crate) private_key_seal: SealingKey,
+    /// The PIN keys in effect (seal PRK || verifier MAC key): derived from
+    /// this root key, or carried over from a root key it replaced
+    /// ([`RootKey::with_pin_keys`]).
+    pub(crate) pin_keys: crate::pin::PinKeys,
     /// HKDF PRK of the CMK signing-key seal; the sealing key is built per
     /// key, since the blob header names the CMK.
     signing_key_prk: Zeroizing<[u8; KEY_LEN]>,
@@ -128,14 +132,9 @@ impl RootKey {
             actual: bytes.len(),
         })?;
         let seal_prk = subkey(&bytes, LABEL_ROOT_PIN_SEAL)?;
-        let pin_seal = SealingKey::new(&seal_prk, BlobKind::Pin, [0u8; KEY_ID_LEN], 0)?;
         let mac_key = subkey(&bytes, LABEL_ROOT_PIN_VERIFIER)?;
-        let pin_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key[..]).map_err(|_| {
-            Error::InvalidKeyLength {
-                expected: KEY_LEN,
-                actual: mac_key.len(),
-            }
-        })?;
+        let pin_keys = crate::pin::PinKeys::from_parts(&seal_prk, &mac_key);
+        let (pin_seal, pin_mac) = pin_keys.keys()?;
         let pk_prk = subkey(&bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
         let private_key_seal =
             SealingKey::new(&pk_prk, BlobKind::PrivateKey, [0u8; KEY_ID_LEN], 0)?;
@@ -147,6 +146,7 @@ impl RootKey {
             pin_seal,
             pin_mac,
             private_key_seal,
+            pin_keys,
             signing_key_prk,
         })
     }

@@ -127,8 +127,25 @@ pub fn ports(
     secret: &RootSecret,
     clusters: Vec<ClusterInfo>,
 ) -> Result<Ports, PortError> {
+    ports_with(
+        storage,
+        Arc::new(SoftwareRootKeys::new(secret.expose())?),
+        clusters,
+    )
+}
+
+/// [`ports`] with a root-key provider built by the caller (the software
+/// one with the PIN keys a root-key rotation carried, or both root keys
+/// while a rotation is under way).
+///
+/// # Errors
+/// The OS random source failed.
+pub fn ports_with(
+    storage: Storage,
+    root_keys: Arc<dyn kms_core::ports::RootKeyProvider>,
+    clusters: Vec<ClusterInfo>,
+) -> Result<Ports, PortError> {
     let entropy = os_entropy()?;
-    let root_keys = Arc::new(SoftwareRootKeys::new(secret.expose())?);
     let (keystores, keys, key_tags, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>, Arc<_>) =
         match storage {
             Storage::Sqlite(s) => {

@@ -9,13 +9,16 @@ mod http;
 mod iam;
 mod logging;
 mod metrics;
+mod ops;
 mod root;
 mod seed;
 mod serve;
 mod server;
 mod tls;
 
-pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports, with_hsm_clusters};
+pub use adapters::{
+    OsEntropy, Storage, SystemClock, TracingAudit, ports, ports_with, with_hsm_clusters,
+};
 pub use auth::{
     ALGORITHM, AccessKey, AuthError, Authenticator, CredentialScope, LEGACY_SCOPE_TERMINATOR,
     MAX_CLOCK_SKEW_SECS, OwnedRequest, Precheck, REQUIRED_SIGNED_HEADERS, SignedRequest, Token,
@@ -30,6 +33,7 @@ pub use config::{
 pub use http::{AppState, REQUEST_ID, UNAUTHENTICATED_BODY_BYTES, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
+pub use ops::PREVIOUS_ROOT_KEY_ENV;
 pub use root::{
     ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
 };

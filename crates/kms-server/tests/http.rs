@@ -88,6 +88,7 @@ domain_id = "{DOMAIN}"
         database_ca: None,
         tls_cert: None,
         tls_key: None,
+        previous_root_key: None,
         seed,
         command: None,
     };
@@ -2140,6 +2141,7 @@ projects = [{{ id = "mallory-project" }}]
         database_ca: None,
         tls_cert: None,
         tls_key: None,
+        previous_root_key: None,
         seed: None,
         command: None,
     };
@@ -3064,6 +3066,7 @@ project_id = "{PROJECT}"
         database_ca: None,
         tls_cert: None,
         tls_key: None,
+        previous_root_key: None,
         seed: None,
         command: None,
     };
