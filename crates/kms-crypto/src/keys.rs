@@ -13,7 +13,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::format::{
-    BlobKind, EncodedContext, KEY_ID_LEN, NONCE_LEN, SALT_LEN, SealingKey, key_id_bytes,
+    BlobKind, CipherSuite, EncodedContext, KEY_ID_LEN, Kdf, NONCE_LEN, SALT_LEN, SealingKey,
+    key_id_bytes,
 };
 use crate::rng;
 
@@ -35,17 +36,28 @@ const LABEL_ROOT_PRIVATE_KEY_SEAL: &[u8] = b"kms-rs/v1/root/private-key-seal";
 const LABEL_ROOT_SIGNING_KEY_SEAL: &[u8] = b"kms-rs/v1/root/signing-key-seal";
 const LABEL_CMK_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/dek-wrap";
 const LABEL_CMK_DATA_ENCRYPT: &[u8] = b"kms-rs/v1/cmk/data-encrypt";
+const LABEL_CMK_SM4_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/sm4/dek-wrap";
+const LABEL_CMK_SM4_DATA_ENCRYPT: &[u8] = b"kms-rs/v1/cmk/sm4/data-encrypt";
 
 /// One-block HKDF-Expand of a 32-byte key used as PRK (RFC 5869 section 3.3:
 /// the key is already uniformly random, so Extract is skipped).
 fn subkey(prk: &[u8; KEY_LEN], label: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+    suite_subkey(CipherSuite::Aes256Gcm, prk, label)
+}
+
+/// [`subkey`] with the suite's HKDF: HKDF-SHA256, or HKDF-SM3 for SM4.
+fn suite_subkey(
+    suite: CipherSuite,
+    prk: &[u8; KEY_LEN],
+    label: &[u8],
+) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    let err = |_| Error::InvalidKeyLength {
-        expected: KEY_LEN,
-        actual: prk.len(),
-    };
-    let kdf = Hkdf::<Sha256>::from_prk(prk).map_err(|_| err(()))?;
-    kdf.expand(label, &mut out[..]).map_err(|_| err(()))?;
+    Kdf::from_prk(suite, prk)?
+        .expand_multi_info(&[label], &mut out[..])
+        .map_err(|_| Error::InvalidKeyLength {
+            expected: KEY_LEN,
+            actual: prk.len(),
+        })?;
     Ok(out)
 }
 
@@ -245,16 +257,21 @@ impl RootKey {
     }
 }
 
-/// A master key (CMK) version: 32 bytes of AES-256 material, its 36-byte key
-/// id and its version number.
+/// A master key (CMK) version: 32 bytes of secret material, its 36-byte key
+/// id, its version number and its cipher suite.
 ///
 /// Stored only wrapped under a root key ([`RootKey::wrap_master_key`]).
-/// Wraps DEKs with AES-256-GCM under a key derived per wrap (see
-/// `docs/ciphertext-format.md`). Zeroized on drop, not `Clone`, `Debug`
-/// shows the key id and version only.
+/// An AES key ([`CipherSuite::Aes256Gcm`], the default) wraps DEKs with
+/// AES-256-GCM under a key derived per wrap with HKDF-SHA256; an SM4 key
+/// ([`CipherSuite::Sm4Gcm`], `key_spec` SM4) with SM4-GCM under a key
+/// derived per wrap with HKDF-SM3, so its blobs use only SM primitives (see
+/// `docs/ciphertext-format.md`). The suite is not in the stored material:
+/// the key record's spec names it ([`MasterKey::into_suite`]). Zeroized on
+/// drop, not `Clone`, `Debug` shows the key id, version and suite only.
 pub struct MasterKey {
     key_id: [u8; KEY_ID_LEN],
     version: u32,
+    suite: CipherSuite,
     bytes: Zeroizing<[u8; KEY_LEN]>,
     pub(crate) dek_seal: SealingKey,
     pub(crate) data_seal: SealingKey,
@@ -265,6 +282,7 @@ impl fmt::Debug for MasterKey {
         f.debug_struct("MasterKey")
             .field("key_id", &self.key_id())
             .field("version", &self.version)
+            .field("suite", &self.suite)
             .field("material", &"redacted")
             .finish()
     }
@@ -284,7 +302,39 @@ impl MasterKey {
         let id = key_id_bytes(key_id)?;
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         rng::fill(rng, &mut bytes[..])?;
-        Self::from_parts(id, version, bytes)
+        Self::from_parts(id, version, CipherSuite::Aes256Gcm, bytes)
+    }
+
+    /// Draws a fresh master key version of `suite` (an SM4 key for
+    /// [`CipherSuite::Sm4Gcm`]).
+    ///
+    /// # Errors
+    /// As [`MasterKey::generate`].
+    pub fn generate_with_suite<R: TryCryptoRng + ?Sized>(
+        suite: CipherSuite,
+        rng: &mut R,
+        key_id: &str,
+        version: u32,
+    ) -> Result<Self> {
+        Self::generate(rng, key_id, version)?.into_suite(suite)
+    }
+
+    /// The same key material and version used with `suite`: the per-purpose
+    /// keys are derived again with that suite's KDF and labels.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyLength`] only if a derivation fails (it does not).
+    pub fn into_suite(self, suite: CipherSuite) -> Result<Self> {
+        if suite == self.suite {
+            return Ok(self);
+        }
+        let bytes = Zeroizing::new(*self.bytes);
+        Self::from_parts(self.key_id, self.version, suite, bytes)
+    }
+
+    /// The cipher suite of this key's blobs.
+    pub fn suite(&self) -> CipherSuite {
+        self.suite
     }
 
     /// Loads master key material the caller already holds (for example
@@ -294,21 +344,27 @@ impl MasterKey {
     /// [`Error::InvalidKeyId`] or [`Error::InvalidKeyLength`].
     pub fn from_bytes(key_id: &str, version: u32, bytes: &[u8]) -> Result<Self> {
         let id = key_id_bytes(key_id)?;
-        Self::from_parts(id, version, key_array(bytes)?)
+        Self::from_parts(id, version, CipherSuite::Aes256Gcm, key_array(bytes)?)
     }
 
     fn from_parts(
         key_id: [u8; KEY_ID_LEN],
         version: u32,
+        suite: CipherSuite,
         bytes: Zeroizing<[u8; KEY_LEN]>,
     ) -> Result<Self> {
-        let prk = subkey(&bytes, LABEL_CMK_DEK_WRAP)?;
-        let dek_seal = SealingKey::new(&prk, BlobKind::DataKey, key_id, version)?;
-        let data_prk = subkey(&bytes, LABEL_CMK_DATA_ENCRYPT)?;
-        let data_seal = SealingKey::new(&data_prk, BlobKind::Data, key_id, version)?;
+        let (dek_label, data_label) = match suite {
+            CipherSuite::Aes256Gcm => (LABEL_CMK_DEK_WRAP, LABEL_CMK_DATA_ENCRYPT),
+            CipherSuite::Sm4Gcm => (LABEL_CMK_SM4_DEK_WRAP, LABEL_CMK_SM4_DATA_ENCRYPT),
+        };
+        let prk = suite_subkey(suite, &bytes, dek_label)?;
+        let dek_seal = SealingKey::with_suite(&prk, BlobKind::DataKey, suite, key_id, version)?;
+        let data_prk = suite_subkey(suite, &bytes, data_label)?;
+        let data_seal = SealingKey::with_suite(&data_prk, BlobKind::Data, suite, key_id, version)?;
         Ok(Self {
             key_id,
             version,
+            suite,
             bytes,
             dek_seal,
             data_seal,
@@ -359,7 +415,7 @@ impl MasterKey {
             return Err(Error::Rejected);
         }
         let bytes = key_array(&payload[KEY_ID_LEN + 4..]).map_err(|_| Error::Rejected)?;
-        Self::from_parts(id, version, bytes)
+        Self::from_parts(id, version, CipherSuite::Aes256Gcm, bytes)
     }
 }
 
