@@ -6,6 +6,7 @@ mod data;
 mod engine;
 mod example;
 mod signing;
+mod sm;
 mod vectors;
 
 use std::path::PathBuf;
