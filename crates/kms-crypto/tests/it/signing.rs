@@ -142,6 +142,8 @@ fn public_keys_are_pem_spki_of_the_right_size() {
             SigningKeySpec::Rsa4096 => 550,
             SigningKeySpec::EcP256 => 91,
             SigningKeySpec::EcP384 => 120,
+            // id-ecPublicKey, the SM2 curve OID, a 65-byte point.
+            SigningKeySpec::Sm2 => 91,
             _ => unreachable!(),
         };
         assert_eq!(der.len(), expected, "{spec:?}");
