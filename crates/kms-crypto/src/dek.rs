@@ -172,10 +172,7 @@ impl Dek {
     ///
     /// # Errors
     /// As [`Dek::from_bytes_with_digest`].
-    pub fn from_bytes_with_suite_digest(
-        suite: CipherSuite,
-        dek_and_digest: &[u8],
-    ) -> Result<Self> {
+    pub fn from_bytes_with_suite_digest(suite: CipherSuite, dek_and_digest: &[u8]) -> Result<Self> {
         let len = dek_and_digest.len();
         let dek_len = len
             .checked_sub(DIGEST_LEN)

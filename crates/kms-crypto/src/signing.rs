@@ -451,8 +451,8 @@ impl SigningKey {
                 Ok(sig.to_der().as_bytes().to_vec())
             }
             (Secret::Sm2(k), SigningAlgorithm::Sm2Dsa) => {
-                use sm2::dsa::signature::hazmat::RandomizedPrehashSigner;
                 use sm2::dsa::signature::RandomizedSigner;
+                use sm2::dsa::signature::hazmat::RandomizedPrehashSigner;
                 let signer = sm2_signer(k)?;
                 // A digest is `e` itself; a raw message is hashed with Z_A
                 // by the crate (steps A1-A2).

@@ -1342,8 +1342,14 @@ impl ReEncryptRequest {
                 ..e
             })?;
         for (field, v) in [
-            ("source_encryption_algorithm", &b.source_encryption_algorithm),
-            ("destination_encryption_algorithm", &b.destination_encryption_algorithm),
+            (
+                "source_encryption_algorithm",
+                &b.source_encryption_algorithm,
+            ),
+            (
+                "destination_encryption_algorithm",
+                &b.destination_encryption_algorithm,
+            ),
         ] {
             if encryption_algorithm(v)? != EncryptionAlgorithm::SymmetricDefault {
                 return Err(ValidationError::new(

@@ -6,8 +6,9 @@ use base64ct::Encoding as _;
 use kms_crypto::{BlobKind, Ciphertext, DataContext};
 use kms_model::{
     Aad, ApiError, CmkSpec, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
-    EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm, EncryptionContext,
-    ErrorCode, KeyId, ReEncryptRequest, ReEncryptRequestBody, ReEncryptResponseBody,
+    EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm,
+    EncryptionContext, ErrorCode, KeyId, ReEncryptRequest, ReEncryptRequestBody,
+    ReEncryptResponseBody,
 };
 use zeroize::Zeroizing;
 
@@ -129,11 +130,11 @@ impl Kms {
                     (key.key_id.clone(), plain)
                 } else {
                     self.open_data(
-                    caller,
-                    &req.cipher_text,
-                    req.key_id.as_ref(),
-                    req.additional_authenticated_data.as_ref(),
-                    &req.encryption_context,
+                        caller,
+                        &req.cipher_text,
+                        req.key_id.as_ref(),
+                        req.additional_authenticated_data.as_ref(),
+                        &req.encryption_context,
                     )?
                 };
                 Ok(DecryptDataResponseBody {

@@ -111,7 +111,10 @@ fn sm4_keys_round_trip_deks_and_data() {
     assert_eq!(ct.as_bytes()[..2], [0x01, 0x08]);
     assert_eq!(ct.header().kind(), BlobKind::Data);
     assert_eq!(ct.header().suite(), CipherSuite::Sm4Gcm);
-    assert_eq!(&mk.decrypt_data(ct.as_bytes(), &dctx).unwrap()[..], b"hello sm4");
+    assert_eq!(
+        &mk.decrypt_data(ct.as_bytes(), &dctx).unwrap()[..],
+        b"hello sm4"
+    );
 }
 
 /// Every single-byte change of one SM4 DEK blob (each byte XORed with
@@ -166,27 +169,51 @@ fn sm4_and_aes_blobs_cannot_be_confused() {
     // after the header differs too.
     assert_eq!(a.as_bytes()[..1], s.as_bytes()[..1]);
     assert_ne!(a.as_bytes()[88..], s.as_bytes()[88..]);
-    assert_eq!(sm4.unwrap_dek(a.as_bytes(), &ctx(b"")).unwrap_err(), Error::Rejected);
-    assert_eq!(aes.unwrap_dek(s.as_bytes(), &ctx(b"")).unwrap_err(), Error::Rejected);
+    assert_eq!(
+        sm4.unwrap_dek(a.as_bytes(), &ctx(b"")).unwrap_err(),
+        Error::Rejected
+    );
+    assert_eq!(
+        aes.unwrap_dek(s.as_bytes(), &ctx(b"")).unwrap_err(),
+        Error::Rejected
+    );
     let mut relabelled = s.as_bytes().to_vec();
     relabelled[1] = 0x01;
     assert_eq!(
         CiphertextHeader::parse(&relabelled).unwrap().suite(),
         CipherSuite::Aes256Gcm
     );
-    assert_eq!(aes.unwrap_dek(&relabelled, &ctx(b"")).unwrap_err(), Error::Rejected);
-    assert_eq!(sm4.unwrap_dek(&relabelled, &ctx(b"")).unwrap_err(), Error::Rejected);
+    assert_eq!(
+        aes.unwrap_dek(&relabelled, &ctx(b"")).unwrap_err(),
+        Error::Rejected
+    );
+    assert_eq!(
+        sm4.unwrap_dek(&relabelled, &ctx(b"")).unwrap_err(),
+        Error::Rejected
+    );
     let mut relabelled = a.as_bytes().to_vec();
     relabelled[1] = 0x07;
-    assert_eq!(aes.unwrap_dek(&relabelled, &ctx(b"")).unwrap_err(), Error::Rejected);
-    assert_eq!(sm4.unwrap_dek(&relabelled, &ctx(b"")).unwrap_err(), Error::Rejected);
+    assert_eq!(
+        aes.unwrap_dek(&relabelled, &ctx(b"")).unwrap_err(),
+        Error::Rejected
+    );
+    assert_eq!(
+        sm4.unwrap_dek(&relabelled, &ctx(b"")).unwrap_err(),
+        Error::Rejected
+    );
     // Data and DEK blobs of the SM4 suite do not cross either.
     let dctx = DataContext::new(PROJECT, b"", b"").unwrap();
     let d = sm4.encrypt_data(&mut rng(6), &[7u8; 32], &dctx).unwrap();
     let mut as_dek = d.as_bytes().to_vec();
     as_dek[1] = 0x07;
-    assert_eq!(sm4.unwrap_dek(&as_dek, &ctx(b"")).unwrap_err(), Error::Rejected);
-    assert_eq!(aes.decrypt_data(d.as_bytes(), &dctx).unwrap_err(), Error::Rejected);
+    assert_eq!(
+        sm4.unwrap_dek(&as_dek, &ctx(b"")).unwrap_err(),
+        Error::Rejected
+    );
+    assert_eq!(
+        aes.decrypt_data(d.as_bytes(), &dctx).unwrap_err(),
+        Error::Rejected
+    );
     // Unknown ids next to the new ones stay refused.
     for id in [0x00u8, 0x02, 0x09, 0x0a, 0xff] {
         let mut b = s.as_bytes().to_vec();
@@ -256,7 +283,8 @@ fn generate_example() -> Ciphertext {
     let key =
         MasterKey::generate_with_suite(CipherSuite::Sm4Gcm, &mut rng, KEY_ID, EX_VERSION).unwrap();
     let ctx = DekContext::new(PROJECT, EX_AAD).unwrap();
-    key.generate_dek(&mut rng, DekLength::AES_128, &ctx).unwrap()
+    key.generate_dek(&mut rng, DekLength::AES_128, &ctx)
+        .unwrap()
 }
 
 fn committed_sm4_hex() -> String {
@@ -287,8 +315,18 @@ fn sm4_example_decodes_and_recomputes_from_the_document() {
         off += size;
     }
     assert_eq!(off, blob.len());
-    let [version, algorithm, length, key_id, key_version, salt, nonce, ciphertext, tag, commitment] =
-        f[..]
+    let [
+        version,
+        algorithm,
+        length,
+        key_id,
+        key_version,
+        salt,
+        nonce,
+        ciphertext,
+        tag,
+        commitment,
+    ] = f[..]
     else {
         panic!("ten fields");
     };
@@ -448,8 +486,16 @@ fn sm2_gmt_0003_example_verifies() {
     let sig = der_sig(&unhex(GMT_R), &unhex(GMT_S));
     let alg = SigningAlgorithm::Sm2Dsa;
     assert!(public.verify(alg, Message::Digest(&e), &sig).unwrap());
-    assert!(public.verify(alg, Message::Raw(b"message digest"), &sig).unwrap());
-    assert!(!public.verify(alg, Message::Raw(b"message digesT"), &sig).unwrap());
+    assert!(
+        public
+            .verify(alg, Message::Raw(b"message digest"), &sig)
+            .unwrap()
+    );
+    assert!(
+        !public
+            .verify(alg, Message::Raw(b"message digesT"), &sig)
+            .unwrap()
+    );
     // DIGEST means e, not SM3(M): the plain hash of the message does not
     // verify.
     let plain = Sm3::digest(b"message digest");
@@ -483,15 +529,20 @@ fn sm2_sign_digest_and_raw_agree() {
     }
     // Length and pairing rules.
     assert_eq!(
-        key.sign(alg, Message::Digest(&e[..31]), &mut rng(1)).unwrap_err(),
+        key.sign(alg, Message::Digest(&e[..31]), &mut rng(1))
+            .unwrap_err(),
         Error::InvalidDigestLength {
             expected: 32,
             len: 31
         }
     );
     assert_eq!(
-        key.sign(SigningAlgorithm::Ecdsa(kms_crypto::HashAlg::Sha256), Message::Digest(&e), &mut rng(1))
-            .unwrap_err(),
+        key.sign(
+            SigningAlgorithm::Ecdsa(kms_crypto::HashAlg::Sha256),
+            Message::Digest(&e),
+            &mut rng(1)
+        )
+        .unwrap_err(),
         Error::AlgorithmMismatch
     );
     let ec = SigningKey::generate(SigningKeySpec::EcP256, &mut rng(2)).unwrap();
