@@ -985,6 +985,17 @@ pub fn signature<H: AsRef<str>>(
     )?))
 }
 
+/// Header names as a signer lists them: lower case, sorted, once each.
+fn sorted_names(signed_headers: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = signed_headers
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Builds the `Authorization` header value for `req` (test clients and
 /// tools), signing `signed_headers` (lower case).
 ///
@@ -996,12 +1007,7 @@ pub fn authorization_header(
     secret_key: &str,
     signed_headers: &[&str],
 ) -> Result<String, AuthError> {
-    let mut names: Vec<String> = signed_headers
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    names.sort();
-    names.dedup();
+    let names = sorted_names(signed_headers);
     let date = req.header("x-sdk-date").ok_or(AuthError::BadDate)?;
     let sig = signature(req, &names, date, secret_key)?;
     Ok(format!(
@@ -1026,12 +1032,7 @@ pub fn legacy_authorization_header(
     service: &str,
     signed_headers: &[&str],
 ) -> Result<String, AuthError> {
-    let mut names: Vec<String> = signed_headers
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    names.sort();
-    names.dedup();
+    let names = sorted_names(signed_headers);
     let date = req.header("x-sdk-date").ok_or(AuthError::BadDate)?;
     parse_sdk_date(date).ok_or(AuthError::BadDate)?;
     let day = date.get(..8).ok_or(AuthError::BadDate)?;

@@ -95,36 +95,32 @@ impl AppState {
     /// at once (default: twice the cores).
     #[must_use]
     pub fn with_blocking_limit(self, limit: usize) -> Self {
-        let old = &self.inner;
-        Self {
-            inner: Arc::new(StateInner {
-                kms: Arc::clone(&old.kms),
-                auth: Arc::clone(&old.auth),
-                body_limit: old.body_limit,
-                timeout: old.timeout,
-                id_prefix: old.id_prefix,
-                id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
-                blocking: Arc::new(tokio::sync::Semaphore::new(limit.max(1))),
-                iam: old.iam.clone(),
-            }),
-        }
+        self.edited(|s| s.blocking = Arc::new(tokio::sync::Semaphore::new(limit.max(1))))
     }
 
     /// The same state serving the Keystone (IAM) front `iam` too.
     #[must_use]
     pub fn with_iam(self, iam: Iam) -> Self {
+        self.edited(|s| s.iam = Some(Arc::new(iam)))
+    }
+
+    /// A copy of the state (the request counter carried on) with `edit`
+    /// applied.
+    fn edited(&self, edit: impl FnOnce(&mut StateInner)) -> Self {
         let old = &self.inner;
+        let mut inner = StateInner {
+            kms: Arc::clone(&old.kms),
+            auth: Arc::clone(&old.auth),
+            body_limit: old.body_limit,
+            timeout: old.timeout,
+            id_prefix: old.id_prefix,
+            id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
+            blocking: Arc::clone(&old.blocking),
+            iam: old.iam.clone(),
+        };
+        edit(&mut inner);
         Self {
-            inner: Arc::new(StateInner {
-                kms: Arc::clone(&old.kms),
-                auth: Arc::clone(&old.auth),
-                body_limit: old.body_limit,
-                timeout: old.timeout,
-                id_prefix: old.id_prefix,
-                id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
-                blocking: Arc::clone(&old.blocking),
-                iam: Some(Arc::new(iam)),
-            }),
+            inner: Arc::new(inner),
         }
     }
 

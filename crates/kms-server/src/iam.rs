@@ -858,6 +858,19 @@ async fn open(state: &AppState, req: Request) -> Result<(Arc<Iam>, Parts, Bytes)
     }
 }
 
+/// [`open`], then [`identify`]: the front, the request's parts and who
+/// calls, or the answer that refuses the call.
+async fn open_as_caller(
+    state: &AppState,
+    req: Request,
+) -> Result<(Arc<Iam>, Parts, Principal), Response> {
+    let (iam, parts, body) = open(state, req).await?;
+    match identify(state, &iam, &parts, &body) {
+        Ok(principal) => Ok((iam, parts, principal)),
+        Err(f) => Err(f.response(Some(&iam))),
+    }
+}
+
 /// Who is calling an IAM route.
 enum Principal {
     /// A token this front issued.
@@ -1387,13 +1400,9 @@ fn subject(iam: &Iam, principal: &Principal, parts: &Parts) -> Option<(String, A
 /// `GET /v3/auth/tokens` (and `HEAD`): validates `X-Subject-Token` for a
 /// caller of the same domain; 200 with the token's body, else 404.
 async fn validate_token(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, parts, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     match subject(&iam, &principal, &parts) {
         Some((token, session)) => token_response(
@@ -1409,13 +1418,9 @@ async fn validate_token(State(state): State<AppState>, req: Request) -> Response
 
 /// `DELETE /v3/auth/tokens`: revokes `X-Subject-Token` (same rule); 204.
 async fn revoke_token(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, parts, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     match subject(&iam, &principal, &parts) {
         Some((token, _)) if iam.issued.revoke(&token, now_ms()) => {
@@ -1433,6 +1438,17 @@ struct PageLinks<'a> {
     this: &'a str,
     previous: Option<&'static str>,
     next: Option<&'static str>,
+}
+
+impl<'a> PageLinks<'a> {
+    /// The links of a list that is one whole page: itself only.
+    fn single_page(this: &'a str) -> Self {
+        Self {
+            this,
+            previous: None,
+            next: None,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -1480,11 +1496,7 @@ fn project_list(iam: &Iam, projects: &[&Arc<Project>], self_href: &str) -> Respo
         StatusCode::OK,
         &Projects {
             projects,
-            links: PageLinks {
-                this: self_href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(self_href),
         },
     )
 }
@@ -1492,13 +1504,9 @@ fn project_list(iam: &Iam, projects: &[&Arc<Project>], self_href: &str) -> Respo
 /// `GET /v3/projects`: the caller's projects, filtered by `name`,
 /// `domain_id`, `parent_id`, `enabled` (other filters are ignored).
 async fn list_projects(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, parts, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     let query = parts.uri.query().unwrap_or("");
     let name = query_value(query, "name");
@@ -1523,13 +1531,9 @@ async fn list_projects(State(state): State<AppState>, req: Request) -> Response 
 
 /// `GET /v3/auth/projects`: the projects the caller may scope to.
 async fn auth_projects(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, _, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     let href = format!("{}/v3/auth/projects", iam.external_url);
     project_list(&iam, &principal.projects(&iam), &href)
@@ -1537,13 +1541,9 @@ async fn auth_projects(State(state): State<AppState>, req: Request) -> Response 
 
 /// `GET /v3/auth/domains`: the caller's account.
 async fn auth_domains(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, _, principal) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let principal = match identify(&state, &iam, &parts, &body) {
-        Ok(p) => p,
-        Err(f) => return f.response(Some(&iam)),
     };
     #[derive(Serialize)]
     struct DomainListView<'a> {
@@ -1576,24 +1576,17 @@ async fn auth_domains(State(state): State<AppState>, req: Request) -> Response {
         StatusCode::OK,
         &Domains {
             domains,
-            links: PageLinks {
-                this: &href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(&href),
         },
     )
 }
 
 /// `GET /v3/auth/catalog`: the services and their public endpoint.
 async fn auth_catalog(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
+    let (iam, _, _) = match open_as_caller(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Err(f) = identify(&state, &iam, &parts, &body) {
-        return f.response(Some(&iam));
-    }
     #[derive(Serialize)]
     struct Catalog<'a> {
         catalog: &'a [CatalogEntry],
@@ -1604,11 +1597,7 @@ async fn auth_catalog(State(state): State<AppState>, req: Request) -> Response {
         StatusCode::OK,
         &Catalog {
             catalog: &iam.catalog,
-            links: PageLinks {
-                this: &href,
-                previous: None,
-                next: None,
-            },
+            links: PageLinks::single_page(&href),
         },
     )
 }

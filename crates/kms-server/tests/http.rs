@@ -403,12 +403,18 @@ fn signed_request(
         &["content-type", "host", "x-project-id", "x-sdk-date"],
     )
     .unwrap();
-    let mut b = Request::builder().method(method).uri(path);
+    with_authorization(&req, path, authz)
+}
+
+/// `req` as an HTTP request to `uri` (path and query) with its headers and
+/// body, and `Authorization: authz`.
+fn with_authorization(req: &OwnedRequest, uri: &str, authz: String) -> Request<Body> {
+    let mut b = Request::builder().method(req.method.as_str()).uri(uri);
     for (k, v) in &req.headers {
         b = b.header(k, v);
     }
     b.header("Authorization", authz)
-        .body(Body::from(body.to_owned()))
+        .body(Body::from(req.body.clone()))
         .unwrap()
 }
 
@@ -1702,13 +1708,7 @@ fn signed_by(signer: Signer<'_>, method: &str, path_and_query: &str, body: &str)
         } => kms_server::legacy_authorization_header(&req, AK, SK, region, service, signed),
     }
     .unwrap();
-    let mut b = Request::builder().method(method).uri(path_and_query);
-    for (k, v) in &req.headers {
-        b = b.header(k, v);
-    }
-    b.header("Authorization", authz)
-        .body(Body::from(body.to_owned()))
-        .unwrap()
+    with_authorization(&req, path_and_query, authz)
 }
 
 /// The Go SDK v3 (sops, sigstore) signs `user-agent;x-project-id;x-sdk-date`
@@ -2210,13 +2210,7 @@ fn signed_get(path: &str, query: &str, sk: &str) -> Request<Body> {
     } else {
         format!("{path}?{query}")
     };
-    let mut b = Request::get(uri);
-    for (k, v) in &req.headers {
-        b = b.header(k, v);
-    }
-    b.header("Authorization", authz)
-        .body(Body::empty())
-        .unwrap()
+    with_authorization(&req, &uri, authz)
 }
 
 /// Seconds between two Keystone timestamps.
