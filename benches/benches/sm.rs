@@ -13,8 +13,8 @@
 
 use std::hint::black_box;
 
-use aes_gcm::aes::Aes256;
 use aes_gcm::aead::KeyInit;
+use aes_gcm::aes::Aes256;
 use aes_gcm::aes::cipher::BlockCipherEncrypt;
 use criterion::{Criterion, criterion_group, criterion_main};
 use kms_crypto::{
@@ -79,21 +79,32 @@ fn sign(c: &mut Criterion) {
         })
     });
     let sig = sm2
-        .sign(SigningAlgorithm::Sm2Dsa, Message::Digest(&digest), &mut rng())
+        .sign(
+            SigningAlgorithm::Sm2Dsa,
+            Message::Digest(&digest),
+            &mut rng(),
+        )
         .unwrap();
     let public = sm2.public_key();
     g.bench_function("sm2dsa_sm3_verify", |b| {
         b.iter(|| {
             assert!(
                 public
-                    .verify(SigningAlgorithm::Sm2Dsa, Message::Digest(&digest), black_box(&sig))
+                    .verify(
+                        SigningAlgorithm::Sm2Dsa,
+                        Message::Digest(&digest),
+                        black_box(&sig)
+                    )
                     .unwrap()
             )
         })
     });
     let alg = SigningAlgorithm::Ecdsa(HashAlg::Sha256);
     g.bench_function("ecdsa_p256_sign", |b| {
-        b.iter(|| ec.sign(alg, Message::Digest(black_box(&digest)), &mut r).unwrap())
+        b.iter(|| {
+            ec.sign(alg, Message::Digest(black_box(&digest)), &mut r)
+                .unwrap()
+        })
     });
     g.finish();
 }

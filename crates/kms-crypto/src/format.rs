@@ -6,7 +6,7 @@
 //! | offset    | size | field                                        |
 //! |-----------|------|----------------------------------------------|
 //! | 0         | 1    | format version, `0x01`                       |
-//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key, `0x05` data, `0x06` CMK signing key, `0x07` SM4 DEK, `0x08` SM4 data; `0x02` retired) |
+//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key, `0x05` data, `0x06` CMK signing key; SM4 suite: `0x07` DEK, `0x08` data, `0x09` PIN, `0x0A` private key, `0x0B` signing key; `0x02` retired) |
 //! | 2         | 2    | plaintext length `n` in bytes                |
 //! | 4         | 36   | key id (ASCII; all zero in root-key blobs)   |
 //! | 40        | 4    | key version (zero in root-key blobs)         |
@@ -41,6 +41,12 @@ pub(crate) const ALG_SIGNING_KEY: u8 = 0x06;
 pub(crate) const ALG_DEK_SM4: u8 = 0x07;
 /// Data encrypted under an SM4 master key: HKDF-SM3, SM4-GCM.
 pub(crate) const ALG_DATA_SM4: u8 = 0x08;
+/// A PIN sealed under a national (SM) root key.
+pub(crate) const ALG_PIN_SM4: u8 = 0x09;
+/// A certificate private key sealed under a national (SM) root key.
+pub(crate) const ALG_PRIVATE_KEY_SM4: u8 = 0x0A;
+/// A key pair's private key sealed under a national (SM) root key.
+pub(crate) const ALG_SIGNING_KEY_SM4: u8 = 0x0B;
 
 /// GCM over the SM4 block cipher (the generic GCM of `aes-gcm`), 96-bit
 /// nonce, 128-bit tag.
@@ -70,6 +76,9 @@ pub(crate) const LABEL_DATA: &[u8] = b"kms-rs/v1/data-encrypt";
 pub(crate) const LABEL_SIGNING_KEY: &[u8] = b"kms-rs/v1/signing-key-seal";
 pub(crate) const LABEL_DEK_SM4: &[u8] = b"kms-rs/v1/sm4/dek-wrap";
 pub(crate) const LABEL_DATA_SM4: &[u8] = b"kms-rs/v1/sm4/data-encrypt";
+pub(crate) const LABEL_PIN_SM4: &[u8] = b"kms-rs/v1/sm4/pin-seal/domain";
+pub(crate) const LABEL_PRIVATE_KEY_SM4: &[u8] = b"kms-rs/v1/sm4/private-key-seal";
+pub(crate) const LABEL_SIGNING_KEY_SM4: &[u8] = b"kms-rs/v1/sm4/signing-key-seal";
 
 /// The primitives of a blob: its key derivation and its AEAD. Part of the
 /// algorithm id, which is authenticated (it is in the AAD and in the
@@ -132,9 +141,9 @@ impl BlobKind {
             (BlobKind::SigningKey, CipherSuite::Aes256Gcm) => Some(ALG_SIGNING_KEY),
             (BlobKind::DataKey, CipherSuite::Sm4Gcm) => Some(ALG_DEK_SM4),
             (BlobKind::Data, CipherSuite::Sm4Gcm) => Some(ALG_DATA_SM4),
-            (BlobKind::Pin | BlobKind::PrivateKey | BlobKind::SigningKey, CipherSuite::Sm4Gcm) => {
-                None
-            }
+            (BlobKind::Pin, CipherSuite::Sm4Gcm) => Some(ALG_PIN_SM4),
+            (BlobKind::PrivateKey, CipherSuite::Sm4Gcm) => Some(ALG_PRIVATE_KEY_SM4),
+            (BlobKind::SigningKey, CipherSuite::Sm4Gcm) => Some(ALG_SIGNING_KEY_SM4),
         }
     }
 
@@ -149,6 +158,9 @@ impl BlobKind {
             ALG_SIGNING_KEY => (BlobKind::SigningKey, CipherSuite::Aes256Gcm),
             ALG_DEK_SM4 => (BlobKind::DataKey, CipherSuite::Sm4Gcm),
             ALG_DATA_SM4 => (BlobKind::Data, CipherSuite::Sm4Gcm),
+            ALG_PIN_SM4 => (BlobKind::Pin, CipherSuite::Sm4Gcm),
+            ALG_PRIVATE_KEY_SM4 => (BlobKind::PrivateKey, CipherSuite::Sm4Gcm),
+            ALG_SIGNING_KEY_SM4 => (BlobKind::SigningKey, CipherSuite::Sm4Gcm),
             ALG_PIN_RETIRED => return None,
             _ => return None,
         })
@@ -158,6 +170,9 @@ impl BlobKind {
         match (self, suite) {
             (BlobKind::DataKey, CipherSuite::Sm4Gcm) => LABEL_DEK_SM4,
             (BlobKind::Data, CipherSuite::Sm4Gcm) => LABEL_DATA_SM4,
+            (BlobKind::Pin, CipherSuite::Sm4Gcm) => LABEL_PIN_SM4,
+            (BlobKind::PrivateKey, CipherSuite::Sm4Gcm) => LABEL_PRIVATE_KEY_SM4,
+            (BlobKind::SigningKey, CipherSuite::Sm4Gcm) => LABEL_SIGNING_KEY_SM4,
             (BlobKind::DataKey, _) => LABEL_DEK,
             (BlobKind::Pin, _) => LABEL_PIN,
             (BlobKind::PrivateKey, _) => LABEL_PRIVATE_KEY,
@@ -398,15 +413,6 @@ pub(crate) struct SealingKey {
 const OKM_LEN: usize = 32 + COMMIT_LEN;
 
 impl SealingKey {
-    pub(crate) fn new(
-        prk: &[u8; 32],
-        kind: BlobKind,
-        key_id: [u8; KEY_ID_LEN],
-        key_version: u32,
-    ) -> Result<Self> {
-        Self::with_suite(prk, kind, CipherSuite::Aes256Gcm, key_id, key_version)
-    }
-
     pub(crate) fn with_suite(
         prk: &[u8; 32],
         kind: BlobKind,

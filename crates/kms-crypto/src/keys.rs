@@ -2,12 +2,13 @@
 
 use core::fmt;
 
-use aes_kw::KwpAes256;
 use aes_kw::cipher::KeyInit;
+use aes_kw::{AesKwp, KwpAes256};
 use hkdf::Hkdf;
 use hmac::Hmac;
 use rand_core::TryCryptoRng;
 use sha2::Sha256;
+use sm3::Sm3;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -30,6 +31,8 @@ const PAYLOAD_LEN: usize = KEY_ID_LEN + 4 + KEY_LEN;
 pub const MASTER_KEY_PAYLOAD_LEN: usize = PAYLOAD_LEN;
 
 const LABEL_ROOT_FROM_SECRET: &[u8] = b"kms-rs/v1/root-from-secret";
+const LABEL_SM_ROOT_FROM_SECRET: &[u8] = b"kms-rs/v1/sm/root-from-secret";
+const LABEL_SM_ROOT_KWP: &[u8] = b"kms-rs/v1/sm/root/kwp-sm4";
 const LABEL_ROOT_PIN_SEAL: &[u8] = b"kms-rs/v1/root/pin-seal";
 const LABEL_ROOT_PIN_VERIFIER: &[u8] = b"kms-rs/v1/root/pin-verifier";
 const LABEL_ROOT_PRIVATE_KEY_SEAL: &[u8] = b"kms-rs/v1/root/private-key-seal";
@@ -40,12 +43,8 @@ const LABEL_CMK_SM4_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/sm4/dek-wrap";
 const LABEL_CMK_SM4_DATA_ENCRYPT: &[u8] = b"kms-rs/v1/cmk/sm4/data-encrypt";
 
 /// One-block HKDF-Expand of a 32-byte key used as PRK (RFC 5869 section 3.3:
-/// the key is already uniformly random, so Extract is skipped).
-fn subkey(prk: &[u8; KEY_LEN], label: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
-    suite_subkey(CipherSuite::Aes256Gcm, prk, label)
-}
-
-/// [`subkey`] with the suite's HKDF: HKDF-SHA256, or HKDF-SM3 for SM4.
+/// the key is already uniformly random, so Extract is skipped), with the
+/// suite's HKDF: HKDF-SHA256, or HKDF-SM3 for SM4.
 fn suite_subkey(
     suite: CipherSuite,
     prk: &[u8; KEY_LEN],
@@ -69,19 +68,55 @@ fn key_array(bytes: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     Ok(Zeroizing::new(arr))
 }
 
-/// A keystore's root key: the AES-256 key-encryption key an HSM would hold.
+/// The key wrap of a root key: RFC 5649 KWP over AES-256, or over SM4.
+enum Kwp {
+    Aes256(KwpAes256),
+    Sm4(AesKwp<sm4::Sm4>),
+}
+
+/// The PIN verifier's MAC: HMAC-SHA256, or HMAC-SM3 under a national root.
+#[derive(Clone)]
+pub(crate) enum PinMac {
+    Sha256(Hmac<Sha256>),
+    Sm3(Hmac<Sm3>),
+}
+
+impl PinMac {
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        use hmac::Mac;
+        match self {
+            Self::Sha256(m) => {
+                let mut m = m.clone();
+                parts.iter().for_each(|p| m.update(p));
+                m.finalize().into_bytes().into()
+            }
+            Self::Sm3(m) => {
+                let mut m = m.clone();
+                parts.iter().for_each(|p| m.update(p));
+                m.finalize().into_bytes().into()
+            }
+        }
+    }
+}
+
+/// A keystore's root key: the key-encryption key an HSM would hold.
 ///
-/// It wraps master keys with AES-256-KWP (RFC 5649), seals PINs and
-/// certificate private keys, and keys the plaintext-PIN verifier. The sealing
-/// and PIN keys are derived from it with
-/// HKDF-SHA256 under distinct labels, so no two purposes share a key.
+/// An AES root ([`CipherSuite::Aes256Gcm`], the default) wraps master keys
+/// with AES-256-KWP (RFC 5649), seals PINs, certificate private keys and key
+/// pairs with the AES suite, and keys the plaintext-PIN verifier with
+/// HMAC-SHA256; the sealing and PIN keys are derived from it with
+/// HKDF-SHA256 under distinct labels, so no two purposes share a key. A
+/// national root ([`CipherSuite::Sm4Gcm`], [`RootKey::derive_national_from_secret`])
+/// does the same with SM primitives only: KWP over SM4 (a 128-bit SM4 KEK
+/// derived with HKDF-SM3), SM4-suite blobs, HMAC-SM3.
 /// Zeroized on drop, not `Clone`, `Debug` shows nothing secret.
 pub struct RootKey {
     #[cfg(feature = "hazmat")]
     bytes: Zeroizing<[u8; KEY_LEN]>,
-    kwp: KwpAes256,
+    suite: CipherSuite,
+    kwp: Kwp,
     pub(crate) pin_seal: SealingKey,
-    pub(crate) pin_mac: Hmac<Sha256>,
+    pub(crate) pin_mac: PinMac,
     pub(crate) private_key_seal: SealingKey,
     /// HKDF PRK of the CMK signing-key seal; the sealing key is built per
     /// key, since the blob header names the CMK.
@@ -90,7 +125,10 @@ pub struct RootKey {
 
 impl fmt::Debug for RootKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RootKey(AES-256, redacted)")
+        f.write_str(match self.suite {
+            CipherSuite::Aes256Gcm => "RootKey(AES-256, redacted)",
+            CipherSuite::Sm4Gcm => "RootKey(SM4, redacted)",
+        })
     }
 }
 
@@ -134,27 +172,85 @@ impl RootKey {
         Self::from_array(bytes)
     }
 
+    /// A national (SM) root key for a keystore, derived from a long-term
+    /// secret as [`RootKey::derive_from_secret`] does but with HKDF-SM3 and
+    /// its own salt (`"kms-rs/v1/sm/root-from-secret"`), so the AES and the
+    /// national root of one keystore id are unrelated keys.
+    ///
+    /// # Errors
+    /// As [`RootKey::derive_from_secret`].
+    pub fn derive_national_from_secret(secret: &[u8], keystore_id: &str) -> Result<Self> {
+        if secret.len() < KEY_LEN {
+            return Err(Error::SecretTooShort);
+        }
+        let ks = crate::pin::check_keystore_id(keystore_id)?;
+        let len = u16::try_from(ks.len()).map_err(|_| Error::InvalidKeystoreId)?;
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        Hkdf::<Sm3>::new(Some(LABEL_SM_ROOT_FROM_SECRET), secret)
+            .expand_multi_info(&[&len.to_be_bytes(), ks], &mut bytes[..])
+            .map_err(|_| Error::SecretTooShort)?;
+        Self::from_array_with_suite(CipherSuite::Sm4Gcm, bytes)
+    }
+
+    /// Draws a fresh root key of `suite` (a national root for
+    /// [`CipherSuite::Sm4Gcm`]).
+    ///
+    /// # Errors
+    /// [`Error::Entropy`] if the generator fails.
+    pub fn generate_with_suite<R: TryCryptoRng + ?Sized>(
+        suite: CipherSuite,
+        rng: &mut R,
+    ) -> Result<Self> {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        rng::fill(rng, &mut bytes[..])?;
+        Self::from_array_with_suite(suite, bytes)
+    }
+
+    /// The suite of this root's wraps and blobs.
+    pub fn suite(&self) -> CipherSuite {
+        self.suite
+    }
+
     fn from_array(bytes: Zeroizing<[u8; KEY_LEN]>) -> Result<Self> {
-        let kwp = KwpAes256::new_from_slice(&bytes[..]).map_err(|_| Error::InvalidKeyLength {
+        Self::from_array_with_suite(CipherSuite::Aes256Gcm, bytes)
+    }
+
+    fn from_array_with_suite(suite: CipherSuite, bytes: Zeroizing<[u8; KEY_LEN]>) -> Result<Self> {
+        let len_err = |actual| Error::InvalidKeyLength {
             expected: KEY_LEN,
-            actual: bytes.len(),
-        })?;
-        let seal_prk = subkey(&bytes, LABEL_ROOT_PIN_SEAL)?;
-        let pin_seal = SealingKey::new(&seal_prk, BlobKind::Pin, [0u8; KEY_ID_LEN], 0)?;
-        let mac_key = subkey(&bytes, LABEL_ROOT_PIN_VERIFIER)?;
-        let pin_mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key[..]).map_err(|_| {
-            Error::InvalidKeyLength {
-                expected: KEY_LEN,
-                actual: mac_key.len(),
+            actual,
+        };
+        let kwp = match suite {
+            CipherSuite::Aes256Gcm => Kwp::Aes256(
+                KwpAes256::new_from_slice(&bytes[..]).map_err(|_| len_err(bytes.len()))?,
+            ),
+            CipherSuite::Sm4Gcm => {
+                let kek = suite_subkey(suite, &bytes, LABEL_SM_ROOT_KWP)?;
+                Kwp::Sm4(AesKwp::<sm4::Sm4>::new_from_slice(&kek[..16]).map_err(|_| len_err(16))?)
             }
-        })?;
-        let pk_prk = subkey(&bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
+        };
+        let none = [0u8; KEY_ID_LEN];
+        let seal_prk = suite_subkey(suite, &bytes, LABEL_ROOT_PIN_SEAL)?;
+        let pin_seal = SealingKey::with_suite(&seal_prk, BlobKind::Pin, suite, none, 0)?;
+        let mac_key = suite_subkey(suite, &bytes, LABEL_ROOT_PIN_VERIFIER)?;
+        let pin_mac = match suite {
+            CipherSuite::Aes256Gcm => PinMac::Sha256(
+                <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key[..])
+                    .map_err(|_| len_err(mac_key.len()))?,
+            ),
+            CipherSuite::Sm4Gcm => PinMac::Sm3(
+                <Hmac<Sm3> as KeyInit>::new_from_slice(&mac_key[..])
+                    .map_err(|_| len_err(mac_key.len()))?,
+            ),
+        };
+        let pk_prk = suite_subkey(suite, &bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
         let private_key_seal =
-            SealingKey::new(&pk_prk, BlobKind::PrivateKey, [0u8; KEY_ID_LEN], 0)?;
-        let signing_key_prk = subkey(&bytes, LABEL_ROOT_SIGNING_KEY_SEAL)?;
+            SealingKey::with_suite(&pk_prk, BlobKind::PrivateKey, suite, none, 0)?;
+        let signing_key_prk = suite_subkey(suite, &bytes, LABEL_ROOT_SIGNING_KEY_SEAL)?;
         Ok(Self {
             #[cfg(feature = "hazmat")]
             bytes,
+            suite,
             kwp,
             pin_seal,
             pin_mac,
@@ -207,7 +303,13 @@ impl RootKey {
 
     fn signing_key_seal(&self, key_id: &str) -> Result<SealingKey> {
         let id = key_id_bytes(key_id)?;
-        SealingKey::new(&self.signing_key_prk, BlobKind::SigningKey, id, 1)
+        SealingKey::with_suite(
+            &self.signing_key_prk,
+            BlobKind::SigningKey,
+            self.suite,
+            id,
+            1,
+        )
     }
 
     /// Wraps a master key for storage: AES-256-KWP (RFC 5649) of
@@ -220,9 +322,11 @@ impl RootKey {
     pub fn wrap_master_key(&self, key: &MasterKey) -> Result<WrappedMasterKey> {
         let payload = key.wrap_payload();
         let mut out = [0u8; WRAPPED_MASTER_KEY_LEN];
-        self.kwp
-            .wrap_key(&payload.expose_secret()[..], &mut out)
-            .map_err(|_| Error::Rejected)?;
+        match &self.kwp {
+            Kwp::Aes256(k) => k.wrap_key(&payload.expose_secret()[..], &mut out).map(drop),
+            Kwp::Sm4(k) => k.wrap_key(&payload.expose_secret()[..], &mut out).map(drop),
+        }
+        .map_err(|_| Error::Rejected)?;
         Ok(WrappedMasterKey(out))
     }
 
@@ -243,10 +347,11 @@ impl RootKey {
             return Err(Error::Rejected);
         }
         let mut buf = Zeroizing::new([0u8; WRAPPED_MASTER_KEY_LEN]);
-        let payload = self
-            .kwp
-            .unwrap_key(wrapped, &mut buf[..])
-            .map_err(|_| Error::Rejected)?;
+        let payload = match &self.kwp {
+            Kwp::Aes256(k) => k.unwrap_key(wrapped, &mut buf[..]),
+            Kwp::Sm4(k) => k.unwrap_key(wrapped, &mut buf[..]),
+        }
+        .map_err(|_| Error::Rejected)?;
         MasterKey::from_wrap_payload(key_id, version, payload)
     }
 

@@ -2,7 +2,6 @@
 
 use core::fmt;
 
-use hmac::Mac;
 use rand_core::TryCryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -211,13 +210,9 @@ impl RootKey {
     }
 
     fn pin_mac_of(&self, ks: &[u8], pin: &[u8]) -> [u8; PIN_VERIFIER_LEN] {
-        let mut mac = self.pin_mac.clone();
         // keystore ids are at most 64 bytes
         let len = u16::try_from(ks.len()).unwrap_or(u16::MAX);
-        mac.update(&len.to_be_bytes());
-        mac.update(ks);
-        mac.update(pin);
-        mac.finalize().into_bytes().into()
+        self.pin_mac.mac(&[&len.to_be_bytes(), ks, pin])
     }
 
     /// Verifies a presented plaintext PIN (hex, either case) against a stored

@@ -215,7 +215,7 @@ fn sm4_and_aes_blobs_cannot_be_confused() {
         Error::Rejected
     );
     // Unknown ids next to the new ones stay refused.
-    for id in [0x00u8, 0x02, 0x09, 0x0a, 0xff] {
+    for id in [0x00u8, 0x02, 0x0c, 0x10, 0xff] {
         let mut b = s.as_bytes().to_vec();
         b[1] = id;
         assert_eq!(CiphertextHeader::parse(&b).unwrap_err(), Error::Rejected);
@@ -645,4 +645,131 @@ proptest::proptest! {
         let key = gmt_key();
         let _ = key.decrypt_sm2(&bytes);
     }
+}
+
+// ------------------------------------------------------------ the national root
+
+const SECRET: [u8; 32] = [0x33; 32];
+
+/// A national root wraps master keys with RFC 5649 KWP over SM4, under the
+/// documented KEK: `HKDF-SM3-Expand(root, "kms-rs/v1/sm/root/kwp-sm4",
+/// 32)[..16]`, `root = HKDF-SM3(salt "kms-rs/v1/sm/root-from-secret",
+/// secret, u16 len || keystore id)`; recomputed here with `hkdf`, `sm3`
+/// and `aes-kw`'s KWP over `sm4`.
+#[test]
+fn national_root_wraps_master_keys_with_kwp_over_sm4() {
+    use aes_kw::cipher::KeyInit as _;
+    let root = RootKey::derive_national_from_secret(&SECRET, "0").unwrap();
+    assert_eq!(root.suite(), CipherSuite::Sm4Gcm);
+    assert_eq!(format!("{root:?}"), "RootKey(SM4, redacted)");
+    let mk = sm4_cmk(40);
+    let wrapped = root.wrap_master_key(&mk).unwrap();
+    assert_eq!(wrapped.as_bytes().len(), 80);
+
+    let mut rk = [0u8; 32];
+    Hkdf::<Sm3>::new(Some(b"kms-rs/v1/sm/root-from-secret"), &SECRET)
+        .expand_multi_info(&[&1u16.to_be_bytes(), b"0"], &mut rk)
+        .unwrap();
+    let mut kek = [0u8; 32];
+    Hkdf::<Sm3>::from_prk(&rk)
+        .unwrap()
+        .expand(b"kms-rs/v1/sm/root/kwp-sm4", &mut kek)
+        .unwrap();
+    let kwp = aes_kw::AesKwp::<sm4::Sm4>::new_from_slice(&kek[..16]).unwrap();
+    let mut buf = [0u8; 80];
+    let payload = kwp.unwrap_key(wrapped.as_bytes(), &mut buf).unwrap();
+    assert_eq!(&payload[..36], KEY_ID.as_bytes());
+    assert_eq!(&payload[36..40], 1u32.to_be_bytes());
+
+    let back = root
+        .unwrap_master_key(KEY_ID, 1, wrapped.as_bytes())
+        .unwrap();
+    let back = back.into_suite(CipherSuite::Sm4Gcm).unwrap();
+    let ct = mk
+        .generate_dek(&mut rng(41), DekLength::AES_128, &ctx(b""))
+        .unwrap();
+    assert!(back.unwrap_dek(ct.as_bytes(), &ctx(b"")).is_ok());
+    // The AES root of the same keystore and secret is another key.
+    let aes_root = RootKey::derive_from_secret(&SECRET, "0").unwrap();
+    assert_eq!(
+        aes_root
+            .unwrap_master_key(KEY_ID, 1, wrapped.as_bytes())
+            .unwrap_err(),
+        Error::Rejected
+    );
+    let aes_wrapped = aes_root.wrap_master_key(&mk).unwrap();
+    assert_eq!(
+        root.unwrap_master_key(KEY_ID, 1, aes_wrapped.as_bytes())
+            .unwrap_err(),
+        Error::Rejected
+    );
+    for i in 0..80 {
+        let mut b = wrapped.as_bytes().to_vec();
+        b[i] ^= 0x01;
+        assert!(root.unwrap_master_key(KEY_ID, 1, &b).is_err(), "byte {i}");
+    }
+}
+
+#[test]
+fn national_root_seals_pins_private_keys_and_key_pairs_with_the_sm4_suite() {
+    use kms_crypto::{Pin, PinScope, PrivateKeyScope};
+    let root = RootKey::derive_national_from_secret(&SECRET, "1").unwrap();
+    let aes_root = RootKey::derive_from_secret(&SECRET, "1").unwrap();
+    let scope = PinScope::new("1", "domain-a").unwrap();
+    let pin = Pin::generate(&mut rng(50)).unwrap();
+    let sealed = root.seal_pin(&mut rng(51), &scope, &pin).unwrap();
+    assert_eq!(sealed.as_bytes()[..2], [0x01, 0x09]);
+    assert_eq!(sealed.header().kind(), BlobKind::Pin);
+    assert_eq!(sealed.header().suite(), CipherSuite::Sm4Gcm);
+    assert!(root.open_pin(&scope, sealed.as_bytes()).is_ok());
+    assert_eq!(
+        aes_root.open_pin(&scope, sealed.as_bytes()).unwrap_err(),
+        Error::Rejected
+    );
+    let aes_sealed = aes_root.seal_pin(&mut rng(51), &scope, &pin).unwrap();
+    assert_eq!(
+        root.open_pin(&scope, aes_sealed.as_bytes()).unwrap_err(),
+        Error::Rejected
+    );
+    for i in 0..sealed.as_bytes().len() {
+        let mut b = sealed.as_bytes().to_vec();
+        b[i] ^= 0x80;
+        assert!(root.open_pin(&scope, &b).is_err(), "byte {i}");
+    }
+    // PIN verifiers: HMAC-SM3, not HMAC-SHA256.
+    let v = root.pin_verifier("1", &pin).unwrap();
+    assert_eq!(root.verify_plain_pin("1", &pin.to_hex(), &v), Ok(()));
+    let av = aes_root.pin_verifier("1", &pin).unwrap();
+    assert_ne!(v.as_bytes(), av.as_bytes());
+    assert!(aes_root.verify_plain_pin("1", &pin.to_hex(), &v).is_err());
+
+    let s = PrivateKeyScope::new(PROJECT, "cert-1").unwrap();
+    let pem = b"-----BEGIN PRIVATE KEY-----\nsm\n-----END PRIVATE KEY-----\n";
+    let sealed = root.seal_private_key(&mut rng(52), &s, pem).unwrap();
+    assert_eq!(sealed.as_bytes()[..2], [0x01, 0x0a]);
+    assert_eq!(
+        &root.open_private_key(&s, sealed.as_bytes()).unwrap()[..],
+        pem
+    );
+    assert!(aes_root.open_private_key(&s, sealed.as_bytes()).is_err());
+
+    // An SM2 key pair under a national root: national end to end.
+    let pair = SigningKey::generate(SigningKeySpec::Sm2, &mut rng(53)).unwrap();
+    let sealed = root.seal_signing_key(&mut rng(54), KEY_ID, &pair).unwrap();
+    assert_eq!(sealed.as_bytes()[..2], [0x01, 0x0b]);
+    assert_eq!(sealed.header().kind(), BlobKind::SigningKey);
+    let back = root
+        .open_signing_key(KEY_ID, SigningKeySpec::Sm2, sealed.as_bytes())
+        .unwrap();
+    assert_eq!(
+        back.public_key().to_der().unwrap(),
+        pair.public_key().to_der().unwrap()
+    );
+    assert!(
+        aes_root
+            .open_signing_key(KEY_ID, SigningKeySpec::Sm2, sealed.as_bytes())
+            .is_err()
+    );
+    let generated = RootKey::generate_with_suite(CipherSuite::Sm4Gcm, &mut rng(55)).unwrap();
+    assert_eq!(generated.suite(), CipherSuite::Sm4Gcm);
 }
