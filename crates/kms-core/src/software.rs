@@ -40,8 +40,15 @@ const PRIVATE_KEY_KEYSTORE: &str = kms_model::KeystoreRef::DEFAULT_ID;
 /// Software root-key provider: every keystore's root key is derived from
 /// one 32-byte secret (HKDF inside kms-crypto), so nothing but that secret
 /// needs storing. Losing the secret loses every key.
+///
+/// A keystore named in [`SoftwareRootKeys::with_national_keystores`] gets
+/// a national (SM) root instead (`RootKey::derive_national_from_secret`):
+/// KWP over SM4 for its CMKs, SM4-suite PIN and key-pair blobs, HMAC-SM3
+/// PIN verifiers. The choice is per keystore and must not change while it
+/// holds keys (an AES-wrapped CMK does not unwrap under the SM root).
 pub struct SoftwareRootKeys {
     secret: Zeroizing<Vec<u8>>,
+    national: std::collections::HashSet<String>,
     cache: RwLock<HashMap<String, Arc<RootKey>>>,
 }
 
@@ -65,8 +72,28 @@ impl SoftwareRootKeys {
         }
         Ok(Self {
             secret: Zeroizing::new(secret.to_vec()),
+            national: std::collections::HashSet::new(),
             cache: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// The same provider, with national (SM) roots for these keystores.
+    #[must_use]
+    pub fn with_national_keystores<I, S>(mut self, keystore_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.national
+            .extend(keystore_ids.into_iter().map(Into::into));
+        self.cache = RwLock::new(HashMap::new());
+        self
+    }
+
+    /// Whether a keystore's root is a national (SM) one.
+    #[must_use]
+    pub fn is_national(&self, keystore_id: &str) -> bool {
+        self.national.contains(keystore_id)
     }
 
     fn root(&self, keystore_id: &str) -> Result<Arc<RootKey>, RootKeyError> {
@@ -78,13 +105,16 @@ impl SoftwareRootKeys {
         if let Some(k) = self.cache.read().map_err(poisoned)?.get(keystore_id) {
             return Ok(Arc::clone(k));
         }
-        let key = Arc::new(
-            RootKey::derive_from_secret(&self.secret, keystore_id).map_err(|e| {
-                RootKeyError::Backend(
-                    PortError::new(PortErrorKind::Other, "derive root key").with_source(e),
-                )
-            })?,
-        );
+        let derived = if self.is_national(keystore_id) {
+            RootKey::derive_national_from_secret(&self.secret, keystore_id)
+        } else {
+            RootKey::derive_from_secret(&self.secret, keystore_id)
+        };
+        let key = Arc::new(derived.map_err(|e| {
+            RootKeyError::Backend(
+                PortError::new(PortErrorKind::Other, "derive root key").with_source(e),
+            )
+        })?);
         self.cache
             .write()
             .map_err(poisoned)?

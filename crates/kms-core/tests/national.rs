@@ -435,3 +435,90 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
         ErrorCode::KmsInvalidParameter
     );
 }
+
+/// Keystores "0" and "1" with national (SM) software roots: CMKs stored
+/// under KWP over SM4, PINs sealed with the SM4 suite (0x09); the same
+/// store read through AES roots opens nothing.
+#[test]
+fn national_keystores_keep_every_layer_national() {
+    use std::sync::Arc;
+
+    use kms_core::software::SoftwareRootKeys;
+    use kms_crypto::{CipherSuite, RootKey};
+    use kms_model::CreatePinRequestBody;
+
+    let secret = [9u8; 32];
+    let mut ports = memory::test_ports([8u8; 32]).unwrap();
+    let provider = SoftwareRootKeys::new(&secret)
+        .unwrap()
+        .with_national_keystores(["0", "1"]);
+    assert!(provider.is_national("0") && !provider.is_national("2"));
+    ports.root_keys = Arc::new(provider);
+    let k = Kms::new(ports.clone(), CoreConfig::default());
+    let c = caller();
+    let sm4 = create(&k, "sm4", "SM4", None);
+    let sm2 = create(&k, "sm2", "SM2", None);
+
+    let r = k
+        .create_datakey(
+            &c,
+            &CreateDatakeyRequestBody {
+                key_id: sm4.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        decrypt_dk(&k, &sm4, &r.cipher_text).unwrap().data_key,
+        r.plain_text
+    );
+    let s = k
+        .sign(
+            &c,
+            &SignRequestBody {
+                key_id: sm2.clone(),
+                message: Base64::encode_string(b"m"),
+                signing_algorithm: "SM2DSA_SM3".into(),
+                message_type: Some("RAW".into()),
+                sequence: None,
+            },
+        )
+        .unwrap();
+    assert!(!s.signature.is_empty());
+
+    // The stored CMK is KWP over SM4 under keystore "0"'s national root.
+    let wrapped = ports.keys.get_key_material(&sm4, 1).unwrap().unwrap();
+    let root = RootKey::derive_national_from_secret(&secret, "0").unwrap();
+    assert_eq!(root.suite(), CipherSuite::Sm4Gcm);
+    assert!(root.unwrap_master_key(&sm4, 1, &wrapped).is_ok());
+    assert!(
+        RootKey::derive_from_secret(&secret, "0")
+            .unwrap()
+            .unwrap_master_key(&sm4, 1, &wrapped)
+            .is_err()
+    );
+    // The stored key pair is an SM4-suite blob (0x0B).
+    let sealed = ports.keys.get_key_material(&sm2, 1).unwrap().unwrap();
+    assert_eq!(sealed[1], 0x0b);
+
+    // A PIN of keystore "1" is an SM4-suite blob (0x09); "2" stays AES.
+    let pin = |ks: &str| {
+        k.create_pin(
+            &c,
+            &CreatePinRequestBody {
+                pin_type: Some("CipherText".into()),
+                keystore_id: Some(ks.into()),
+            },
+        )
+        .unwrap()
+        .pin
+    };
+    assert_eq!(&pin("1")[..4], "0109");
+    assert_eq!(&pin("2")[..4], "0103");
+
+    // The same data through AES roots: nothing opens.
+    let mut mixed = ports;
+    mixed.root_keys = Arc::new(SoftwareRootKeys::new(&secret).unwrap());
+    let aes = Kms::new(mixed, CoreConfig::default());
+    assert!(decrypt_dk(&aes, &sm4, &r.cipher_text).is_err());
+}

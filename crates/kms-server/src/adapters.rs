@@ -127,8 +127,23 @@ pub fn ports(
     secret: &RootSecret,
     clusters: Vec<ClusterInfo>,
 ) -> Result<Ports, PortError> {
+    ports_with_national_keystores(storage, secret, clusters, Vec::new())
+}
+
+/// [`ports`], with national (SM) software roots for `national` keystores
+/// (`national_keystores` in the configuration).
+///
+/// # Errors
+/// The OS random source failed.
+pub fn ports_with_national_keystores(
+    storage: Storage,
+    secret: &RootSecret,
+    clusters: Vec<ClusterInfo>,
+    national: Vec<String>,
+) -> Result<Ports, PortError> {
     let entropy = os_entropy()?;
-    let root_keys = Arc::new(SoftwareRootKeys::new(secret.expose())?);
+    let root_keys =
+        Arc::new(SoftwareRootKeys::new(secret.expose())?.with_national_keystores(national));
     let (keystores, keys, key_tags, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>, Arc<_>) =
         match storage {
             Storage::Sqlite(s) => {

@@ -330,6 +330,13 @@ pub struct Config {
     /// Users of the IAM front (password login).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserConfig>,
+    /// Keystores whose software root key is national (SM): KWP over SM4
+    /// for their CMKs, SM4-suite PIN and key-pair blobs, HMAC-SM3 PIN
+    /// verifiers (`docs/ciphertext-format.md`, "An all-SM keystore"). Set
+    /// before a keystore holds keys: its existing keys do not unwrap
+    /// under the other root.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub national_keystores: Vec<String>,
 }
 
 fn default_listen() -> String {
@@ -359,6 +366,7 @@ impl Default for Config {
             external_url: None,
             token_lifetime_secs: None,
             users: Vec::new(),
+            national_keystores: Vec::new(),
         }
     }
 }
@@ -471,6 +479,22 @@ impl Config {
                     cluster_type,
                     ca_fingerprint,
                 })
+            })
+            .collect()
+    }
+
+    /// The keystores with national (SM) software roots, each a valid
+    /// keystore id (`"0"`, `"1"`, `"2"` or a dedicated keystore's id).
+    ///
+    /// # Errors
+    /// An id that is not a keystore id.
+    pub fn national_keystore_ids(&self) -> Result<Vec<String>, ConfigError> {
+        self.national_keystores
+            .iter()
+            .map(|id| {
+                kms_model::KeystoreRef::parse(id)
+                    .map(|_| id.clone())
+                    .map_err(|e| ConfigError::Invalid(format!("national_keystores {id:?}: {e}")))
             })
             .collect()
     }

@@ -11,7 +11,10 @@ mod logging;
 mod root;
 mod server;
 
-pub use adapters::{OsEntropy, Storage, SystemClock, TracingAudit, ports, with_hsm_clusters};
+pub use adapters::{
+    OsEntropy, Storage, SystemClock, TracingAudit, ports, ports_with_national_keystores,
+    with_hsm_clusters,
+};
 pub use auth::{
     ALGORITHM, AccessKey, AuthError, Authenticator, CredentialScope, LEGACY_SCOPE_TERMINATOR,
     MAX_CLOCK_SKEW_SECS, OwnedRequest, REQUIRED_SIGNED_HEADERS, SignedRequest, Token,

@@ -225,6 +225,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
+    let national = config.national_keystore_ids()?;
     // Tokens issued by the IAM front: the API accepts the project-scoped
     // ones as it accepts configured tokens.
     let issued = Arc::new(IssuedTokens::default());
@@ -281,8 +282,13 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         Storage::Postgres(s) => tracing::info!(db = s.target(), "PostgreSQL storage"),
         Storage::Memory => tracing::warn!("in-memory storage: nothing survives a restart"),
     }
-    let ports =
-        adapters::with_hsm_clusters(adapters::ports(storage, &secret, clusters)?, hsm_clusters)?;
+    if !national.is_empty() {
+        tracing::info!(keystores = ?national, "national (SM) software roots");
+    }
+    let ports = adapters::with_hsm_clusters(
+        adapters::ports_with_national_keystores(storage, &secret, clusters, national)?,
+        hsm_clusters,
+    )?;
     drop(secret);
     let kms = Arc::new(Kms::new(
         ports,
