@@ -704,6 +704,28 @@ mod tests {
         assert!(err.to_string().contains("lisen"), "{err}");
     }
 
+    #[test]
+    fn national_keystores_are_keystore_ids() {
+        let c = Config::from_toml(
+            "national_keystores = [\"0\", \"1\", \"0d0466b0-e727-4d9c-b35d-f84bb474a37f\"]",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.national_keystore_ids().unwrap().len(), 3);
+        let c = Config::from_toml(
+            "national_keystores = [\"not a keystore\"]",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert!(c.national_keystore_ids().is_err());
+        assert!(
+            Config::default()
+                .national_keystore_ids()
+                .unwrap()
+                .is_empty()
+        );
+    }
+
     fn hsm_config(extra: &str) -> Config {
         Config::from_toml(
             &format!(
