@@ -70,7 +70,8 @@ fn key_array(bytes: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
 
 /// The key wrap of a root key: RFC 5649 KWP over AES-256, or over SM4.
 enum Kwp {
-    Aes256(KwpAes256),
+    // Boxed: the AES key schedule is ~1 KiB, SM4's 128 bytes.
+    Aes256(Box<KwpAes256>),
     Sm4(AesKwp<sm4::Sm4>),
 }
 
@@ -221,9 +222,10 @@ impl RootKey {
             actual,
         };
         let kwp = match suite {
-            CipherSuite::Aes256Gcm => Kwp::Aes256(
-                KwpAes256::new_from_slice(&bytes[..]).map_err(|_| len_err(bytes.len()))?,
-            ),
+            CipherSuite::Aes256Gcm => {
+                let k = KwpAes256::new_from_slice(&bytes[..]).map_err(|_| len_err(bytes.len()))?;
+                Kwp::Aes256(Box::new(k))
+            }
             CipherSuite::Sm4Gcm => {
                 let kek = suite_subkey(suite, &bytes, LABEL_SM_ROOT_KWP)?;
                 Kwp::Sm4(AesKwp::<sm4::Sm4>::new_from_slice(&kek[..16]).map_err(|_| len_err(16))?)
