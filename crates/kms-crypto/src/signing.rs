@@ -198,7 +198,8 @@ impl SigningAlgorithm {
         Self::Sm2Dsa,
     ];
 
-    /// Huawei's name (`RSASSA_PSS_SHA_256`, `ECDSA_SHA_384`, ...).
+    /// Huawei's name (`RSASSA_PSS_SHA_256`, `ECDSA_SHA_384`, ...); empty
+    /// for a pairing no algorithm has (an RSA or ECDSA variant with SM3).
     #[must_use]
     pub const fn name(self) -> &'static str {
         use HashAlg::{Sha256, Sha384, Sha512};

@@ -1093,6 +1093,32 @@ fn encryption_algorithm(v: &Option<String>) -> Result<EncryptionAlgorithm> {
     }
 }
 
+/// SM2 encryption binds no context: an AAD or a non-empty
+/// `encryption_context` with `SM2_ENCRYPT` is refused (KMS.0308) rather
+/// than silently left unbound.
+fn nothing_to_bind(
+    alg: EncryptionAlgorithm,
+    aad: Option<&Aad>,
+    ctx: &EncryptionContext,
+) -> Result<()> {
+    if alg != EncryptionAlgorithm::Sm2Encrypt {
+        return Ok(());
+    }
+    if aad.is_some_and(|a| !a.as_bytes().is_empty()) {
+        return Err(ValidationError::new(
+            "additional_authenticated_data",
+            Rule::Inconsistent("SM2_ENCRYPT binds no additional authenticated data"),
+        ));
+    }
+    if !ctx.canonical().is_empty() {
+        return Err(ValidationError::new(
+            "encryption_context",
+            Rule::Inconsistent("SM2_ENCRYPT binds no encryption context"),
+        ));
+    }
+    Ok(())
+}
+
 fn encryption_context(
     v: &Option<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<EncryptionContext> {
@@ -1158,13 +1184,19 @@ impl EncryptDataRequest {
             ));
         }
         let encryption_algorithm = encryption_algorithm(&b.encryption_algorithm)?;
+        let additional_authenticated_data =
+            Aad::parse_optional(opt_str(&b.additional_authenticated_data))?;
+        let encryption_context = encryption_context(&b.encryption_context)?;
+        nothing_to_bind(
+            encryption_algorithm,
+            additional_authenticated_data.as_ref(),
+            &encryption_context,
+        )?;
         Ok(Self {
             key_id,
             plain_text: Zeroizing::new(b.plain_text.as_bytes().to_vec()),
-            additional_authenticated_data: Aad::parse_optional(opt_str(
-                &b.additional_authenticated_data,
-            ))?,
-            encryption_context: encryption_context(&b.encryption_context)?,
+            additional_authenticated_data,
+            encryption_context,
             encryption_algorithm,
             sequence: opt_sequence(&b.sequence)?,
         })
@@ -1230,13 +1262,19 @@ impl DecryptDataRequest {
         if encryption_algorithm == EncryptionAlgorithm::Sm2Encrypt && key_id.is_none() {
             return Err(ValidationError::new("key_id", Rule::Missing));
         }
+        let additional_authenticated_data =
+            Aad::parse_optional(opt_str(&b.additional_authenticated_data))?;
+        let encryption_context = encryption_context(&b.encryption_context)?;
+        nothing_to_bind(
+            encryption_algorithm,
+            additional_authenticated_data.as_ref(),
+            &encryption_context,
+        )?;
         Ok(Self {
             cipher_text,
             key_id,
-            additional_authenticated_data: Aad::parse_optional(opt_str(
-                &b.additional_authenticated_data,
-            ))?,
-            encryption_context: encryption_context(&b.encryption_context)?,
+            additional_authenticated_data,
+            encryption_context,
             encryption_algorithm,
             sequence: opt_sequence(&b.sequence)?,
         })
