@@ -398,6 +398,22 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
         .unwrap_err(),
         ErrorCode::KmsInvalidCipherText
     );
+    // SM2 binds no AAD or context: refused, not silently unbound.
+    assert_eq!(
+        k.encrypt_data(
+            &c,
+            &EncryptDataRequestBody {
+                key_id: enc_key.clone(),
+                plain_text: "x".into(),
+                encryption_algorithm: Some("SM2_ENCRYPT".into()),
+                additional_authenticated_data: Some("aad".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err()
+        .code(),
+        ErrorCode::KmsInvalidParameter
+    );
     // The wrong pairings.
     assert_eq!(
         enc(&enc_key, None).unwrap_err(),
