@@ -10,4 +10,8 @@ pub mod software;
 mod time;
 
 pub use service::{CertificateQuery, CoreConfig, Kms};
+pub use service::{
+    ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
+    SeedOutcome,
+};
 pub use time::rfc3339;

@@ -1092,7 +1092,8 @@ pub struct AuditEvent<'a> {
     pub resource: Option<&'a str>,
     /// The request's `sequence`, when given.
     pub sequence: Option<&'a str>,
-    /// `None` on success, else the wire error code.
+    /// `None` on success, else the wire error code (for a seed entry that
+    /// conflicts with what exists, `conflict`).
     pub error_code: Option<&'static str>,
 }
 

@@ -176,6 +176,43 @@ fn warm_dek_requests_do_not_read_the_store() {
     assert_eq!(gate.reads.load(Ordering::SeqCst), before);
 }
 
+/// Tenancy before cache: another project asking for a cached key id pays
+/// the same storage read as for an id nobody uses, and gets the same
+/// answer (no timing oracle on which ids are in use).
+#[test]
+fn another_projects_lookup_of_a_cached_key_costs_what_a_miss_costs() {
+    let (kms, gate, key_id) = setup();
+    dek(&kms, &key_id).unwrap();
+    let other = Caller::new("dom2", "proj2");
+    let describe = |id: &str| {
+        kms.describe_key(
+            &other,
+            &OperateKeyRequestBody {
+                key_id: id.to_owned(),
+                sequence: None,
+            },
+        )
+        .map(drop)
+        .map_err(|e| e.code())
+    };
+    let reads = || gate.reads.load(Ordering::SeqCst);
+    let before = reads();
+    assert_eq!(describe(&key_id), Err(ErrorCode::KmsKeyNotFound));
+    let cached = reads() - before;
+    let before = reads();
+    assert_eq!(
+        describe("00000000-0000-4000-8000-000000000001"),
+        Err(ErrorCode::KmsKeyNotFound)
+    );
+    let unknown = reads() - before;
+    assert_eq!(cached, unknown);
+    assert_eq!(cached, 1);
+    // The owner's warm lookups still read nothing.
+    let before = reads();
+    dek(&kms, &key_id).unwrap();
+    assert_eq!(reads(), before);
+}
+
 #[test]
 fn a_lookup_that_raced_with_a_disable_does_not_cache_the_old_state() {
     let (kms, gate, key_id) = setup();

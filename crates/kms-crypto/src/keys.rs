@@ -528,6 +528,21 @@ impl MasterKey {
     }
 }
 
+/// Constant-time comparison of two master key versions: equal when key
+/// id, version and material all are. Lets a caller check that stored
+/// material is the material it holds (an imported or seeded key) without
+/// either leaving the type.
+impl subtle::ConstantTimeEq for MasterKey {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.key_id.ct_eq(&other.key_id)
+            & self
+                .version
+                .to_be_bytes()
+                .ct_eq(&other.version.to_be_bytes())
+            & self.bytes[..].ct_eq(&other.bytes[..])
+    }
+}
+
 /// What a root key wraps for one master key version (see
 /// [`MasterKey::wrap_payload`]). Secret; zeroized on drop; `Debug` shows
 /// nothing.

@@ -1,13 +1,16 @@
-//! Targets over kms-server's request authentication: the `Authorization`
+//! Targets over kms-server's request authentication (the `Authorization`
 //! (SDK-HMAC-SHA256) and `X-Sdk-Date` parsers, path and query
-//! canonicalisation, and the token comparison.
+//! canonicalisation, the token comparison) and its seed-file parser.
 
 use kms_core::ports::Caller;
-use kms_server::{AccessKey, Authenticator, OwnedRequest, Token};
+use kms_server::{AccessKey, Authenticator, OwnedRequest, SeedFile, Token};
 use zeroize::Zeroizing;
 
 /// This module's targets.
-pub const TARGETS: &[(&str, crate::FuzzFn)] = &[("server_auth_request", server_auth_request)];
+pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
+    ("server_auth_request", server_auth_request),
+    ("server_seed_file", server_seed_file),
+];
 
 const AK: &str = "FUZZAK00000000000000";
 const SK: &str = "fuzz-secret-key-0000000000000000000000";
@@ -100,6 +103,46 @@ pub fn server_auth_request(data: &[u8]) {
     }
 }
 
+/// The quoted values given to `key_material` in `text` that are long
+/// enough to recognise (16 hex digits or more) and appear nowhere else in
+/// it (text elsewhere, an unknown field's name say, may be quoted).
+fn material_values(text: &str) -> Vec<&str> {
+    text.match_indices("key_material")
+        .filter_map(|(at, _)| {
+            let rest = &text[at..];
+            let open = rest.find('"')?;
+            let value = &rest[open + 1..];
+            let close = value.find('"')?;
+            Some(&value[..close])
+        })
+        .filter(|v| v.len() >= 16 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|v| text.matches(v).count() == 1)
+        .collect()
+}
+
+/// A seed file (`--seed`, TOML): any bytes give a parsed file or an
+/// error, never a panic; the error names the file and never repeats key
+/// material, and neither does a parsed file's `Debug`.
+pub fn server_seed_file(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let path = std::path::Path::new("fuzz-seed.toml");
+    let shown = match SeedFile::from_toml(&text, path) {
+        Ok(file) => {
+            let _ = file.entries();
+            let _ = file.holds_key_material();
+            format!("{file:?}")
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.starts_with("seed file fuzz-seed.toml"), "{msg}");
+            msg
+        }
+    };
+    for value in material_values(&text) {
+        assert!(!shown.contains(value), "key material shown: {shown}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +158,28 @@ mod tests {
         );
         server_auth_request(b"GET\0/a%2Fb/\xff\0x=1&y=%zz\0SDK-HMAC-SHA256 Access=FUZZAK00000000000000, SignedHeaders=host;x-sdk-date, Signature=00\x0020261202T000000Z\0\0\0body");
         server_auth_request(b"GET\0/a%2Fb/\xff\0X=1&x=2&x=%zz\0SDK-HMAC-SHA256 Credential=FUZZAK00000000000000/20261202///sdk_request, SignedHeaders=host;x-sdk-date, Signature=00\x0020261202T000000Z\0\0\0body");
+    }
+
+    #[test]
+    fn seed_files_good_and_bad_never_show_their_material() {
+        let material = "00112233445566778899aabbccddeeff0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        assert_eq!(
+            material_values(&format!("key_material = \"{material}\"")),
+            [material]
+        );
+        for text in [
+            format!(
+                "[[projects]]\nproject_id = \"p\"\n[[projects.keys]]\nkey_id = \"x\"\nkey_alias = \"k\"\nkey_material = \"{material}\"\n"
+            ),
+            format!(
+                "[[projects]]\nproject_id = \"p\"\n[[projects.keys]]\nkey_id = \"x\"\nkey_alias = \"k\"\nkey_material = \"{material}\"\nnope = 1\n"
+            ),
+            format!(
+                "[[projects]]\nproject_id = \"\"\n[[projects.keys]]\nkey_id = \"x\"\nkey_alias = \"k\"\nkey_material = \"{material}0\"\n"
+            ),
+            "\u{0}\u{ff}[[".to_owned(),
+        ] {
+            server_seed_file(text.as_bytes());
+        }
     }
 }

@@ -87,6 +87,17 @@ pub const REQUIRED_SIGNED_HEADERS: [&str; 1] = ["x-sdk-date"];
 /// The last field of a legacy credential scope.
 pub const LEGACY_SCOPE_TERMINATOR: &str = "sdk_request";
 
+/// What [`Authenticator::precheck`] decides before a body is read.
+#[derive(Debug)]
+pub enum Precheck {
+    /// A token: the caller is known.
+    Caller(Arc<Caller>),
+    /// A signature whose header-level checks passed: its body is to be
+    /// read (within the server's budget for unauthenticated bodies), then
+    /// the signature verified.
+    Signature,
+}
+
 /// An AK/SK pair and the tenant it acts for. Not `Clone`: the secret key
 /// exists once, zeroized on drop.
 #[derive(PartialEq, Eq)]
@@ -358,13 +369,16 @@ impl Authenticator {
         found.ok_or(AuthError::UnknownCredential)
     }
 
-    fn verify_signature(
+    /// The checks a signature's headers allow before its body is read: a
+    /// well-formed `Authorization`, a configured access key, `X-Sdk-Date`
+    /// within the window (and a legacy scope of its day), every signed
+    /// header present. Returns the key and the date.
+    fn signature_head<'r>(
         &self,
-        req: &impl SignedRequest,
-        authorization: &str,
+        req: &'r impl SignedRequest,
+        parsed: &ParsedAuthorization<'_>,
         now_unix: impl FnOnce() -> i64,
-    ) -> Result<&Arc<Caller>, AuthError> {
-        let parsed = parse_authorization(authorization)?;
+    ) -> Result<(&KeyEntry, &'r str), AuthError> {
         let key = self
             .keys
             .iter()
@@ -375,22 +389,65 @@ impl Authenticator {
         if (now_unix() - signed_at).abs() > MAX_CLOCK_SKEW_SECS {
             return Err(AuthError::Expired);
         }
+        // The scope's day is the signature's day (SigV4's rule): a key
+        // derived for one day signs nothing dated another.
+        if let Scheme::Credential(scope) = &parsed.scheme
+            && date.get(..8) != Some(scope.date)
+        {
+            return Err(AuthError::BadCredentialScope);
+        }
+        if parsed
+            .signed_headers
+            .iter()
+            .any(|h| req.header(h).is_none())
+        {
+            return Err(AuthError::MissingSignedHeader);
+        }
+        Ok((key, date))
+    }
+
+    /// What can be decided before the body is read: a token's caller (it
+    /// needs no body), or that a signature's headers pass
+    /// [`Self::authenticate_caller`]'s checks that do not involve the
+    /// body (the body's hash is signed, so the signature itself waits for
+    /// it). A refusal here is final; [`Precheck::Signature`] is not an
+    /// authentication.
+    ///
+    /// # Errors
+    /// Why the request is not authenticated.
+    pub fn precheck(
+        &self,
+        req: &impl SignedRequest,
+        now_unix: impl FnOnce() -> i64,
+    ) -> Result<Precheck, AuthError> {
+        if req.header("x-auth-token").is_some() {
+            return self
+                .authenticate_caller(req, now_unix)
+                .map(Precheck::Caller);
+        }
+        let authorization = req.header("authorization").ok_or(AuthError::Missing)?;
+        let parsed = parse_authorization(authorization)?;
+        self.signature_head(req, &parsed, now_unix)?;
+        Ok(Precheck::Signature)
+    }
+
+    fn verify_signature(
+        &self,
+        req: &impl SignedRequest,
+        authorization: &str,
+        now_unix: impl FnOnce() -> i64,
+    ) -> Result<&Arc<Caller>, AuthError> {
+        let parsed = parse_authorization(authorization)?;
+        let (key, date) = self.signature_head(req, &parsed, now_unix)?;
         let expected = match &parsed.scheme {
             Scheme::Access => signature_tag(req, &parsed.signed_headers, date, key.mac.clone())?,
-            Scheme::Credential(scope) => {
-                // The scope's day is the signature's day (SigV4's rule): a
-                // key derived for one day signs nothing dated another.
-                if date.get(..8) != Some(scope.date) {
-                    return Err(AuthError::BadCredentialScope);
-                }
-                legacy_signature_tag(
-                    req,
-                    &parsed.signed_headers,
-                    date,
-                    scope,
-                    key.legacy_mac.clone(),
-                )?
-            }
+            Scheme::Credential(scope) => legacy_signature_tag(
+                req,
+                &parsed.signed_headers,
+                date,
+                scope,
+                key.legacy_mac.clone(),
+            )?,
         };
         // Hex of either case, decoded in constant time; `parse_authorization`
         // checked it is 64 characters.

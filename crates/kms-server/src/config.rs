@@ -66,6 +66,20 @@ pub struct InsecureFile {
 /// # Errors
 /// The file cannot be read, is not UTF-8, or is [`InsecureFile`].
 pub(crate) fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<String>, ConfigError> {
+    let (text, mode) = read_private_text(path)?;
+    refuse_insecure(path, mode)?;
+    Ok(text)
+}
+
+/// Reads a text file that may hold secrets (zeroized on drop), with the
+/// permission bits of the opened file (`None` where there are none), for
+/// a caller that decides from its content whether they matter.
+///
+/// # Errors
+/// The file cannot be read or is not UTF-8.
+pub(crate) fn read_private_text(
+    path: &Path,
+) -> Result<(zeroize::Zeroizing<String>, Option<u32>), ConfigError> {
     use std::io::Read;
     let io = |source| ConfigError::Io {
         path: path.to_path_buf(),
@@ -73,20 +87,29 @@ pub(crate) fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<String>
     };
     let mut f = fs::File::open(path).map_err(io)?;
     #[cfg(unix)]
-    {
+    let mode = {
         use std::os::unix::fs::PermissionsExt;
-        let mode = f.metadata().map_err(io)?.permissions().mode() & 0o7777;
-        if mode & 0o077 != 0 {
-            return Err(InsecureFile {
-                path: path.to_path_buf(),
-                mode,
-            }
-            .into());
-        }
-    }
+        Some(f.metadata().map_err(io)?.permissions().mode() & 0o7777)
+    };
+    #[cfg(not(unix))]
+    let mode = None;
     let mut text = zeroize::Zeroizing::new(String::new());
     f.read_to_string(&mut text).map_err(io)?;
-    Ok(text)
+    Ok((text, mode))
+}
+
+/// [`InsecureFile`] when `mode` gives group or others any permission.
+///
+/// # Errors
+/// As said.
+pub(crate) fn refuse_insecure(path: &Path, mode: Option<u32>) -> Result<(), InsecureFile> {
+    match mode {
+        Some(mode) if mode & 0o077 != 0 => Err(InsecureFile {
+            path: path.to_path_buf(),
+            mode,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// One AK/SK pair.
@@ -289,6 +312,15 @@ impl HsmClusterConfig {
     }
 }
 
+/// `[seed]`: a seed file applied at every start (`--seed` overrides it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedConfig {
+    /// The seed file (relative paths are relative to the configuration
+    /// file).
+    pub path: PathBuf,
+}
+
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -305,6 +337,11 @@ pub struct Config {
     /// Per-request timeout, milliseconds.
     #[serde(default = "default_timeout")]
     pub request_timeout_ms: u64,
+    /// Bytes of request bodies buffered at once, over all connections, for
+    /// requests not yet authenticated (signed requests, whose signature
+    /// covers the body; default 16 MiB, at least `body_limit_bytes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unauthenticated_body_bytes: Option<usize>,
     /// AK/SK pairs.
     #[serde(default)]
     pub credentials: Vec<CredentialConfig>,
@@ -337,6 +374,10 @@ pub struct Config {
     /// under the other root.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub national_keystores: Vec<String>,
+    /// The seed file applied at start (keys, keystores, certificates with
+    /// fixed ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<SeedConfig>,
 }
 
 fn default_listen() -> String {
@@ -359,6 +400,7 @@ impl Default for Config {
             region_id: default_region(),
             body_limit_bytes: default_body_limit(),
             request_timeout_ms: default_timeout(),
+            unauthenticated_body_bytes: None,
             credentials: Vec::new(),
             tokens: Vec::new(),
             clusters: Vec::new(),
@@ -367,6 +409,7 @@ impl Default for Config {
             token_lifetime_secs: None,
             users: Vec::new(),
             national_keystores: Vec::new(),
+            seed: None,
         }
     }
 }

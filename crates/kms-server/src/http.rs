@@ -24,7 +24,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower::{Layer, Service as TowerService};
 
-use crate::auth::{self, Authenticator, SignedRequest};
+use crate::auth::{self, AuthError, Authenticator, Precheck, SignedRequest};
 use crate::iam::Iam;
 
 /// The request id header.
@@ -55,6 +55,13 @@ struct StateInner {
     /// flood of expensive requests queues and times out instead of piling
     /// up CPU work that outlives every deadline.
     blocking: Arc<tokio::sync::Semaphore>,
+    /// Bytes of bodies buffered for requests not yet authenticated (a
+    /// signature is verified over its body), shared by all of them: a
+    /// flood of stalled requests under a known access key cannot make the
+    /// server buffer more than this. Permits are bytes.
+    unauthenticated: Arc<tokio::sync::Semaphore>,
+    /// The budget's size in bytes.
+    unauthenticated_bytes: usize,
     /// The Keystone (IAM) front, when configured: its routes are served
     /// beside the API's.
     iam: Option<Arc<Iam>>,
@@ -86,6 +93,10 @@ impl AppState {
                 id_prefix: u64::from_le_bytes(seed),
                 id_counter: AtomicU64::new(0),
                 blocking: Arc::new(tokio::sync::Semaphore::new(default_blocking_limit())),
+                unauthenticated: Arc::new(tokio::sync::Semaphore::new(unauthenticated_default(
+                    body_limit,
+                ))),
+                unauthenticated_bytes: unauthenticated_default(body_limit),
                 iam: None,
             }),
         }
@@ -96,6 +107,45 @@ impl AppState {
     #[must_use]
     pub fn with_blocking_limit(self, limit: usize) -> Self {
         self.edited(|s| s.blocking = Arc::new(tokio::sync::Semaphore::new(limit.max(1))))
+    }
+
+    /// The same state buffering at most `bytes` (at least one body limit)
+    /// of bodies for requests not yet authenticated at once (default:
+    /// [`UNAUTHENTICATED_BODY_BYTES`], or one body limit if larger).
+    #[must_use]
+    pub fn with_unauthenticated_body_budget(self, bytes: usize) -> Self {
+        let bytes = bytes
+            .max(self.inner.body_limit)
+            .min(tokio::sync::Semaphore::MAX_PERMITS);
+        self.edited(|s| {
+            s.unauthenticated = Arc::new(tokio::sync::Semaphore::new(bytes));
+            s.unauthenticated_bytes = bytes;
+        })
+    }
+
+    /// The part of the budget for unauthenticated bodies that `body` may
+    /// take, held until the permit drops: its length as HTTP declares it
+    /// (none for a request without a body), else the body limit; at most
+    /// the whole budget.
+    pub(crate) fn unauthenticated_budget(
+        &self,
+        body: &Body,
+    ) -> impl Future<Output = Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError>>
+    + Send
+    + 'static {
+        let cap = self.inner.unauthenticated_bytes;
+        let n = axum::body::HttpBody::size_hint(body)
+            .upper()
+            .and_then(|b| usize::try_from(b).ok())
+            .unwrap_or(self.inner.body_limit)
+            .min(self.inner.body_limit)
+            .min(cap);
+        let budget = Arc::clone(&self.inner.unauthenticated);
+        async move {
+            budget
+                .acquire_many_owned(u32::try_from(n).unwrap_or(u32::MAX))
+                .await
+        }
     }
 
     /// The same state serving the Keystone (IAM) front `iam` too.
@@ -116,6 +166,8 @@ impl AppState {
             id_prefix: old.id_prefix,
             id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
             blocking: Arc::clone(&old.blocking),
+            unauthenticated: Arc::clone(&old.unauthenticated),
+            unauthenticated_bytes: old.unauthenticated_bytes,
             iam: old.iam.clone(),
         };
         edit(&mut inner);
@@ -175,6 +227,17 @@ pub(crate) enum BlockingFailed {
     /// The task panicked or was cancelled.
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),
+}
+
+/// Bytes of bodies buffered at once for requests not yet authenticated,
+/// by default (64 bodies of the default limit).
+pub const UNAUTHENTICATED_BODY_BYTES: usize = 16 << 20;
+
+fn unauthenticated_default(body_limit: usize) -> usize {
+    UNAUTHENTICATED_BODY_BYTES
+        .max(body_limit)
+        .min(tokio::sync::Semaphore::MAX_PERMITS)
+        .min(u32::MAX as usize)
 }
 
 fn default_blocking_limit() -> usize {
@@ -347,9 +410,16 @@ impl fmt::Display for Chain<'_> {
     }
 }
 
+/// A client's `X-Request-Id` is echoed and logged only if it is 1..=128
+/// characters of `A-Za-z0-9` and `-_.:/+=` (UUIDs, hex, base64 ids): a
+/// quote, a space or a control character could otherwise split or forge
+/// the access line's fields. Anything else is replaced by a generated id.
 fn valid_request_id(v: &HeaderValue) -> bool {
     let b = v.as_bytes();
-    !b.is_empty() && b.len() <= 128 && b.iter().all(u8::is_ascii_graphic)
+    !b.is_empty()
+        && b.len() <= 128
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.:/+=".contains(c))
 }
 
 /// Outer layer: request id, timeout, one access line.
@@ -647,38 +717,70 @@ impl FromRequest<AppState> for Ctx {
         if declared > u64::try_from(state.inner.body_limit).unwrap_or(u64::MAX) {
             return Err(reject(too_long()));
         }
-        let body = axum::body::to_bytes(body, state.inner.body_limit)
-            .await
-            .map_err(|_| reject(too_long()))?;
-        let view = View {
-            parts: &parts,
-            body: &body,
+        let unauthenticated = |e: AuthError| {
+            tracing::debug!(target: "kms_server::auth", reason = %e, "authentication failed");
+            let code = match service {
+                Service::Kms => ErrorCode::KmsUnauthenticated,
+                Service::Apig => ErrorCode::ApigIncorrectToken,
+            };
+            reject(ApiError::bare(code))
         };
-        let caller = match state.inner.auth.authenticate_caller(&view, now_unix) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::debug!(target: "kms_server::auth", reason = %e, "authentication failed");
-                let code = match service {
-                    Service::Kms => ErrorCode::KmsUnauthenticated,
-                    Service::Apig => ErrorCode::ApigIncorrectToken,
+        // Authenticate before the body is read wherever the scheme allows:
+        // a token entirely, a signature as far as its headers go.
+        let head = View {
+            parts: &parts,
+            body: &[],
+        };
+        let (body, caller) = match state
+            .inner
+            .auth
+            .precheck(&head, now_unix)
+            .map_err(unauthenticated)?
+        {
+            Precheck::Caller(caller) => {
+                let body = axum::body::to_bytes(body, state.inner.body_limit)
+                    .await
+                    .map_err(|_| reject(too_long()))?;
+                (body, caller)
+            }
+            Precheck::Signature => {
+                // The body decides: it is buffered within the budget all
+                // unauthenticated bodies share, waited for inside the
+                // request timeout.
+                let _budget = state
+                    .unauthenticated_budget(&body)
+                    .await
+                    .map_err(|e| reject(ApiError::bare(internal_code(service)).with_cause(e)))?;
+                let body = axum::body::to_bytes(body, state.inner.body_limit)
+                    .await
+                    .map_err(|_| reject(too_long()))?;
+                let view = View {
+                    parts: &parts,
+                    body: &body,
                 };
-                return Err(reject(ApiError::bare(code)));
+                let caller = state
+                    .inner
+                    .auth
+                    .authenticate_caller(&view, now_unix)
+                    .map_err(unauthenticated)?;
+                (body, caller)
             }
         };
-        // The first path parameter is the project; most routes have no
-        // other, and a parameter without `%` is used as it is.
+        // The first path parameter is the project. The router has already
+        // percent-decoded every parameter (once: a tag key `%41` arrives as
+        // `%2541` and is `%41`, never `A`).
         let mut values = raw.iter().map(|(_, v)| v);
         let Some(project) = values.next() else {
             return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl)));
         };
-        if *path_param(project) != *caller.project_id {
+        if project != caller.project_id {
             let code = match service {
                 Service::Kms => ErrorCode::KmsForbidden,
                 Service::Apig => ErrorCode::ApigNoPermission,
             };
             return Err(reject(ApiError::bare(code)));
         }
-        let params = values.map(|v| path_param(v).into_owned()).collect();
+        let params = values.map(str::to_owned).collect();
         Ok(Self {
             state: state.clone(),
             caller,
@@ -701,18 +803,6 @@ pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
                 .then(|| String::from_utf8_lossy(&auth::percent_decode(v, true)).into_owned())
         })
         .next()
-}
-
-/// A path parameter, percent-decoded (lossily: the store's rules reject
-/// what is not UTF-8).
-fn path_param(raw: &str) -> std::borrow::Cow<'_, str> {
-    if raw.contains('%') {
-        std::borrow::Cow::Owned(
-            String::from_utf8_lossy(&auth::percent_decode(raw, false)).into_owned(),
-        )
-    } else {
-        std::borrow::Cow::Borrowed(raw)
-    }
 }
 
 impl Ctx {

@@ -852,6 +852,12 @@ async fn open(state: &AppState, req: Request) -> Result<(Arc<Iam>, Parts, Bytes)
         return Err(Failure::NotFound.response(None));
     };
     let (parts, body) = req.into_parts();
+    // Nothing is authenticated yet (a login's password is in its body):
+    // the body is buffered within the budget all unauthenticated bodies
+    // share.
+    let Ok(_budget) = state.unauthenticated_budget(&body).await else {
+        return Err(Failure::Internal.response(Some(&iam)));
+    };
     match axum::body::to_bytes(body, state.body_limit()).await {
         Ok(body) => Ok((iam, parts, body)),
         Err(_) => Err(Failure::TooLarge.response(Some(&iam))),

@@ -9,6 +9,7 @@ mod http;
 mod iam;
 mod logging;
 mod root;
+mod seed;
 mod server;
 
 pub use adapters::{
@@ -17,20 +18,21 @@ pub use adapters::{
 };
 pub use auth::{
     ALGORITHM, AccessKey, AuthError, Authenticator, CredentialScope, LEGACY_SCOPE_TERMINATOR,
-    MAX_CLOCK_SKEW_SECS, OwnedRequest, REQUIRED_SIGNED_HEADERS, SignedRequest, Token,
+    MAX_CLOCK_SKEW_SECS, OwnedRequest, Precheck, REQUIRED_SIGNED_HEADERS, SignedRequest, Token,
     authorization_header, canonical_request, format_sdk_date, legacy_authorization_header,
     parse_sdk_date, percent_decode, signature,
 };
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, CredentialConfig, DEFAULT_LISTEN,
-    HsmClusterConfig, InsecureFile, TokenConfig, UserConfig, UserProjectConfig,
+    HsmClusterConfig, InsecureFile, SeedConfig, TokenConfig, UserConfig, UserProjectConfig,
 };
-pub use http::{AppState, REQUEST_ID, router};
+pub use http::{AppState, REQUEST_ID, UNAUTHENTICATED_BODY_BYTES, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
 pub use root::{
     ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
 };
+pub use seed::{SeedFile, SeedFileError, SeedSummary};
 pub use server::{
     Cli, Command, DATABASE_FILE, Prepared, StartError, prepare, print_first_start, run,
     shutdown_signal,

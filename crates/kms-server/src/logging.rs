@@ -415,6 +415,32 @@ impl Fields<'_> {
     }
 }
 
+/// The most bytes of one field's value a line carries; a longer value is
+/// cut at a character boundary and marked `…[+N bytes]`, so a request
+/// cannot inflate a log line (an unvalidated 250 KB `key_id` once wrote a
+/// 250 KB audit line).
+pub(crate) const MAX_FIELD_BYTES: usize = 512;
+
+/// `value` cut to [`MAX_FIELD_BYTES`] with its marker, or `None` when it
+/// fits.
+fn bounded(value: &str) -> Option<String> {
+    if value.len() <= MAX_FIELD_BYTES {
+        return None;
+    }
+    let mut cut = MAX_FIELD_BYTES;
+    while !value.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Some(format!("{}…[+{} bytes]", &value[..cut], value.len() - cut))
+}
+
+/// A `Display`/`Debug` rendering that may stand bare after `name=`:
+/// printable ASCII without space, quote or backslash.
+fn bare(s: &str) -> bool {
+    s.bytes()
+        .all(|b| (0x21..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
 /// Printable ASCII that `Debug` would not escape.
 fn plain(s: &str) -> bool {
     // A fold without early exit, which the compiler vectorises: field
@@ -435,7 +461,9 @@ impl Visit for Fields<'_> {
             return;
         }
         self.named(field);
-        if plain(value) {
+        if let Some(cut) = bounded(value) {
+            self.result = write!(self.out, "{cut:?}");
+        } else if plain(value) {
             self.out.push('"');
             self.out.push_str(value);
             self.out.push('"');
@@ -471,10 +499,22 @@ impl Visit for Fields<'_> {
         }
         if field.name() == "message" {
             self.sep();
-        } else {
-            self.named(field);
+            self.result = write!(self.out, "{value:?}");
+            return;
         }
+        self.named(field);
+        let start = self.out.len();
         self.result = write!(self.out, "{value:?}");
+        // A rendering that could split the line's fields (a space, a
+        // quote, a control character) or inflate it is quoted, escaped and
+        // bounded like a string field.
+        if self.result.is_ok() && !bare(&self.out[start..]) {
+            let rendered = self.out.split_off(start);
+            self.result = match bounded(&rendered) {
+                Some(cut) => write!(self.out, "{cut:?}"),
+                None => write!(self.out, "{rendered:?}"),
+            };
+        }
     }
 }
 
@@ -609,10 +649,11 @@ mod tests {
                 dbg = ?Some(1),
             );
             tracing::warn!(path = "/x", "no credentials: {} left", 0);
-            // A line longer than the kept buffer, then a field whose
-            // `Debug` logs while its own line is being formatted (tracing
-            // drops such a nested event, for both formats alike).
-            tracing::info!(big = %"y".repeat(LINE_KEEP + 100));
+            // A line longer than the kept buffer (a message: fields are
+            // bounded), then a field whose `Debug` logs while its own line
+            // is being formatted (tracing drops such a nested event, for
+            // both formats alike).
+            tracing::info!("{}", "y".repeat(LINE_KEEP + 100));
             tracing::info!(nested = ?LogsWhileFormatted);
             tracing::info!(after = 1_u64);
         };
@@ -640,6 +681,43 @@ mod tests {
         let ts = ts.split(' ').next().unwrap_or_default();
         assert_eq!(ts.len(), "2026-12-02T20:53:15.123456Z".len(), "{ts}");
         assert!(ts.ends_with('Z') && ts.as_bytes()[10] == b'T', "{ts}");
+    }
+
+    /// Where the format deliberately differs from tracing-subscriber's:
+    /// field values are bounded, and a `Display` field that could split
+    /// the line is quoted and escaped.
+    #[test]
+    fn fields_are_bounded_and_cannot_split_the_line() {
+        let ours = Sink::default();
+        let w = ours.clone();
+        let sub = tracing_subscriber::fmt()
+            .event_format(LineFormat)
+            .with_writer(move || w.clone())
+            .finish();
+        tracing::subscriber::with_default(sub, || {
+            let huge = "k".repeat(250_000);
+            tracing::info!(target: "kms_audit", resource = huge.as_str(), sequence = "s");
+            tracing::info!(request_id = %"\"x project=forged", project = "p");
+            tracing::info!(multi = %"é".repeat(400), plain = %"abc");
+        });
+        let text = text(&ours);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].len() < 2 * MAX_FIELD_BYTES, "{}", lines[0].len());
+        assert!(
+            lines[0].contains(&format!("…[+{} bytes]\"", 250_000 - MAX_FIELD_BYTES)),
+            "{}",
+            &lines[0][..100]
+        );
+        assert!(lines[0].ends_with(" sequence=\"s\""), "{}", lines[0]);
+        assert!(
+            lines[1].ends_with(r#"request_id="\"x project=forged" project="p""#),
+            "{}",
+            lines[1]
+        );
+        // Cut at a character boundary (é is two bytes), bare when harmless.
+        assert!(lines[2].contains("…[+288 bytes]"), "{}", lines[2]);
+        assert!(lines[2].ends_with(" plain=abc"), "{}", lines[2]);
     }
 
     #[test]

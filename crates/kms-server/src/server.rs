@@ -47,6 +47,11 @@ pub struct Cli {
     /// is required (never generated) with this flag.
     #[arg(long, env = "KMS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// Seed file (TOML) applied at start: keys, keystores and certificates
+    /// with fixed ids, created if absent, checked if present (overrides
+    /// `[seed] path` of the configuration).
+    #[arg(long, env = "KMS_SEED")]
+    pub seed: Option<PathBuf>,
     /// A subcommand instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -115,6 +120,9 @@ pub enum StartError {
          or root.key"
     )]
     RootKeyMismatch,
+    /// The seed file.
+    #[error(transparent)]
+    Seed(#[from] crate::seed::SeedFileError),
     /// Ports.
     #[error(transparent)]
     Backend(#[from] kms_core::ports::PortError),
@@ -226,6 +234,15 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
     let national = config.national_keystore_ids()?;
+    // The seed file is read (and refused if malformed) before storage is
+    // touched, and applied once the core is up.
+    let seed = match (&cli.seed, &config.seed) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(s)) => Some(base.join(&s.path)),
+        (None, None) => None,
+    }
+    .map(|path| crate::seed::SeedFile::load(&path).map(|seed| (path, seed)))
+    .transpose()?;
     // Tokens issued by the IAM front: the API accepts the project-scoped
     // ones as it accepts configured tokens.
     let issued = Arc::new(IssuedTokens::default());
@@ -310,6 +327,9 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             );
         }
     }
+    if let Some((path, seed)) = &seed {
+        seed.apply(&kms, &config, path)?;
+    }
     let state = AppState::new(
         kms,
         auth,
@@ -317,6 +337,10 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         Duration::from_millis(config.request_timeout_ms),
     )
     .with_iam(iam);
+    let state = match config.unauthenticated_body_bytes {
+        Some(bytes) => state.with_unauthenticated_body_budget(bytes),
+        None => state,
+    };
     Ok(Prepared {
         app: router(state),
         config,

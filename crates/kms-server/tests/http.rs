@@ -41,6 +41,17 @@ fn private(path: &Path) {
 
 /// Writes a configuration into `dir` and returns the router.
 fn app_in(dir: &Path, in_memory: bool, body_limit: usize) -> Router {
+    prepare_in(dir, in_memory, body_limit, None).unwrap().app
+}
+
+/// Writes a configuration into `dir` and prepares the server, seeded from
+/// `seed` if given.
+fn prepare_in(
+    dir: &Path,
+    in_memory: bool,
+    body_limit: usize,
+    seed: Option<PathBuf>,
+) -> Result<kms_server::Prepared, kms_server::StartError> {
     let config = format!(
         r#"
 body_limit_bytes = {body_limit}
@@ -74,9 +85,10 @@ domain_id = "{DOMAIN}"
         listen: None,
         in_memory,
         database: None,
+        seed,
         command: None,
     };
-    kms_server::prepare(&cli).unwrap().app
+    kms_server::prepare(&cli)
 }
 
 struct Harness {
@@ -549,12 +561,29 @@ async fn request_ids_are_echoed_or_generated() {
         u64::from_str_radix(&b[16..], 16).unwrap(),
     );
     assert_eq!(nb, na + 1);
-    // An unusable client id (spaces) is replaced.
+    // An unusable client id (spaces, a quote that would swallow the access
+    // line's next field, another character outside the safe alphabet, too
+    // long) is replaced.
+    for bad in [
+        "has spaces".to_owned(),
+        "\"x project=other".to_owned(),
+        "id;drop".to_owned(),
+        "a".repeat(129),
+    ] {
+        let req = Request::get("/health")
+            .header("X-Request-Id", bad.as_str())
+            .body(Body::empty())
+            .unwrap();
+        let echoed = h.send(req).await.request_id.unwrap();
+        assert_ne!(echoed, bad);
+        assert_eq!(echoed.len(), 32, "{echoed}");
+    }
+    let uuid = "0b6c5e1e-1f0a-4c2e-9a55-3d1c2b4a5e6f";
     let req = Request::get("/health")
-        .header("X-Request-Id", "has spaces")
+        .header("X-Request-Id", uuid)
         .body(Body::empty())
         .unwrap();
-    assert_ne!(h.send(req).await.request_id.as_deref(), Some("has spaces"));
+    assert_eq!(h.send(req).await.request_id.as_deref(), Some(uuid));
 }
 
 #[tokio::test]
@@ -2105,6 +2134,7 @@ projects = [{{ id = "mallory-project" }}]
         listen: None,
         in_memory: true,
         database: None,
+        seed: None,
         command: None,
     };
     let app = kms_server::prepare(&cli).unwrap().app;
@@ -2762,4 +2792,316 @@ async fn iam_keystone_flow_like_the_vault_seal() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
     assert_eq!(r.body["plain_text"], plain);
+}
+
+const SEED_KEYSTORE: &str = "5eed0000-0000-4000-8000-0000000000c5";
+const SEED_KEY: &str = "5eed0000-0000-4000-8000-000000000001";
+const SEED_CERT: &str = "5eed00000000400080000000000000ce";
+
+/// A seed file in `dir` naming its PEM files relatively, as a CI job
+/// would keep them beside it.
+fn write_seed_file(dir: &Path, keystore_alias: &str) -> PathBuf {
+    std::fs::copy(data("test-hsm-ca.pem"), dir.join("ca.pem")).unwrap();
+    std::fs::copy(data("test-cert.pem"), dir.join("cert.pem")).unwrap();
+    std::fs::copy(data("test-cert-key.pem"), dir.join("cert-key.pem")).unwrap();
+    private(&dir.join("cert-key.pem"));
+    let path = dir.join("seed.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"[[projects]]
+project_id = "{PROJECT}"
+
+[[projects.keystores]]
+keystore_id = "{SEED_KEYSTORE}"
+keystore_alias = "{keystore_alias}"
+hsm_cluster_id = "{CLUSTER}"
+hsm_ca_cert_file = "ca.pem"
+
+[[projects.keys]]
+key_id = "{SEED_KEY}"
+key_alias = "in-seeded-store"
+keystore_id = "{SEED_KEYSTORE}"
+tags = {{ env = "ci" }}
+
+[[projects.certificates]]
+id = "{SEED_CERT}"
+name = "seeded_cert"
+cert_file = "cert.pem"
+private_key_file = "cert-key.pem"
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_seed_file_creates_keystores_keys_and_certificates_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed_dir = dir.path().join("seed");
+    std::fs::create_dir(&seed_dir).unwrap();
+    let seed = write_seed_file(&seed_dir, "seeded_store");
+    let app = prepare_in(
+        dir.path(),
+        false,
+        kms_model::MAX_BODY_BYTES,
+        Some(seed.clone()),
+    )
+    .unwrap()
+    .app;
+    let h = Harness {
+        _dir: tempfile::tempdir().unwrap(),
+        app,
+    };
+    let r = h
+        .kms("GET", &format!("/keystores/{SEED_KEYSTORE}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["keystore"]["keystore_alias"], "seeded_store");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/describe-key",
+            Some(json!({"key_id": SEED_KEY})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_info"]["keystore_id"], SEED_KEYSTORE);
+    let r = h.kms("GET", &format!("/kms/{SEED_KEY}/tags"), None).await;
+    assert_eq!(r.body["tags"], json!([{"key": "env", "value": "ci"}]));
+    let r = h
+        .apig("GET", &format!("/certificates/{SEED_CERT}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["name"], "seeded_cert");
+    assert_eq!(r.body["common_name"], "test.example.com");
+    drop(h);
+
+    // The same file again over the same data: nothing changes.
+    prepare_in(
+        dir.path(),
+        false,
+        kms_model::MAX_BODY_BYTES,
+        Some(seed.clone()),
+    )
+    .unwrap();
+    // A renamed keystore conflicts, named with its field.
+    let renamed = write_seed_file(&seed_dir, "other_store");
+    let err = prepare_in(dir.path(), false, kms_model::MAX_BODY_BYTES, Some(renamed))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("projects[0].keystores[0]")
+            && err.contains(SEED_KEYSTORE)
+            && err.contains("keystore_alias is seeded_store, the entry says other_store"),
+        "{err}"
+    );
+    // A certificate private key others may read is refused.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let seed = write_seed_file(&seed_dir, "seeded_store");
+        let key = seed_dir.join("cert-key.pem");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = prepare_in(dir.path(), true, kms_model::MAX_BODY_BYTES, Some(seed))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cert-key.pem") && err.contains("chmod 600"),
+            "{err}"
+        );
+    }
+}
+
+/// A path parameter is percent-decoded once, by the router: the official
+/// SDK's `delete_tag(key="%41")` sends `/tags/%2541` and deletes the tag
+/// `%41`, never the tag `A` (it decoded twice before).
+#[tokio::test]
+async fn path_parameters_are_percent_decoded_once() {
+    let h = harness();
+    let key = h.create_key("decoded_once").await;
+    for tag in ["%41", "A"] {
+        let r = h
+            .kms(
+                "POST",
+                &format!("/kms/{key}/tags"),
+                Some(json!({"tag": {"key": tag, "value": "v"}})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{tag}: {}", r.body);
+    }
+    let keys = |r: &Reply| -> Vec<String> {
+        let mut k: Vec<String> = r.body["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["key"].as_str().unwrap().to_owned())
+            .collect();
+        k.sort();
+        k
+    };
+    let r = h
+        .kms("DELETE", &format!("/kms/{key}/tags/%2541"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
+    assert_eq!(keys(&r), ["A"], "{}", r.body);
+    // `%41` in the URL is `A`.
+    let r = h.kms("DELETE", &format!("/kms/{key}/tags/%41"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = h.kms("GET", &format!("/kms/{key}/tags"), None).await;
+    assert!(keys(&r).is_empty(), "{}", r.body);
+}
+
+/// A body that never arrives: the connection stays open and silent.
+fn stalled_body() -> Body {
+    Body::from_stream(futures_util::stream::pending::<
+        Result<Vec<u8>, std::io::Error>,
+    >())
+}
+
+/// A request to describe-key whose body never arrives, with `headers`.
+fn stalled(headers: &[(&str, String)]) -> Request<Body> {
+    let mut b = Request::post(format!("/v1.0/{PROJECT}/kms/describe-key"))
+        .header("Content-Type", "application/json");
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+    {
+        b = b.header("Content-Length", "100");
+    }
+    for (k, v) in headers {
+        b = b.header(*k, v);
+    }
+    b.body(stalled_body()).unwrap()
+}
+
+/// Credentials are checked before the body is read wherever the scheme
+/// allows: a wrong token, an unknown access key, an expired date or an
+/// unsigned date are refused at once, while the body has not come (it
+/// never does here).
+#[tokio::test]
+async fn bad_credentials_are_refused_before_the_body_is_read() {
+    let h = harness();
+    let date = kms_server::format_sdk_date(now_unix());
+    let old = kms_server::format_sdk_date(now_unix() - 3600);
+    let sig = "0".repeat(64);
+    for headers in [
+        vec![("X-Auth-Token", format!("{TOKEN}x"))],
+        vec![
+            ("X-Sdk-Date", date.clone()),
+            (
+                "Authorization",
+                format!(
+                    "SDK-HMAC-SHA256 Access=NOSUCHAK, SignedHeaders=x-sdk-date, Signature={sig}"
+                ),
+            ),
+        ],
+        vec![
+            ("X-Sdk-Date", old),
+            (
+                "Authorization",
+                format!("SDK-HMAC-SHA256 Access={AK}, SignedHeaders=x-sdk-date, Signature={sig}"),
+            ),
+        ],
+        vec![
+            ("X-Sdk-Date", date.clone()),
+            (
+                "Authorization",
+                format!("SDK-HMAC-SHA256 Access={AK}, SignedHeaders=host, Signature={sig}"),
+            ),
+        ],
+        vec![],
+    ] {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), h.send(stalled(&headers)))
+            .await
+            .unwrap_or_else(|_| panic!("waited for the body of {headers:?}"));
+        assert_kms_error(&r, 401, "KMS.6401");
+    }
+}
+
+/// Bodies of requests not yet authenticated (a signature is verified over
+/// its body) share one budget: while a stalled request under a known
+/// access key holds it, another signed request waits (inside its request
+/// timeout) instead of the server buffering without bound; once the
+/// stalled one goes, it is served. A token's request is authenticated
+/// before its body and does not wait for the budget.
+#[tokio::test]
+async fn unauthenticated_bodies_share_one_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"
+body_limit_bytes = 1024
+request_timeout_ms = 5000
+unauthenticated_body_bytes = 1024
+[[credentials]]
+access_key = "{AK}"
+secret_key = "{SK}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[tokens]]
+token = "{TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+"#
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    private(&path);
+    let cli = Cli {
+        config: Some(path),
+        data_dir: dir.path().join("data"),
+        listen: None,
+        in_memory: true,
+        database: None,
+        seed: None,
+        command: None,
+    };
+    let app = kms_server::prepare(&cli).unwrap().app;
+    let h = Harness { _dir: dir, app };
+    let key = h.create_key("budget").await;
+    // A signed request (a known access key, a fresh date) whose 1 KiB body
+    // never comes: it holds the whole budget.
+    let date = kms_server::format_sdk_date(now_unix());
+    let hold = stalled(&[
+        ("X-Sdk-Date", date),
+        (
+            "Authorization",
+            format!(
+                "SDK-HMAC-SHA256 Access={AK}, SignedHeaders=x-sdk-date, Signature={}",
+                "0".repeat(64)
+            ),
+        ),
+        ("Content-Length", "1024".into()),
+    ]);
+    let app = h.app.clone();
+    let holder = tokio::spawn(async move { app.oneshot(hold).await });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let body = json!({"key_id": key}).to_string();
+    let signer = Signer::Access(&["content-type", "x-sdk-date"]);
+    let describe = || {
+        signed_by(
+            signer,
+            "POST",
+            &format!("/v1.0/{PROJECT}/kms/describe-key"),
+            &body,
+        )
+    };
+    // While it holds the budget, another signed request waits for it.
+    let waited =
+        tokio::time::timeout(std::time::Duration::from_millis(500), h.send(describe())).await;
+    assert!(waited.is_err(), "served while the budget was held");
+    // A token needs no budget.
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The stalled request goes (its client hangs up): the budget is back.
+    holder.abort();
+    let _ = holder.await;
+    let r = tokio::time::timeout(std::time::Duration::from_secs(5), h.send(describe()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }

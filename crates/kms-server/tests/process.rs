@@ -53,7 +53,11 @@ fn start_logging(dir: &Path, log: Option<std::fs::File>) -> Server {
 
 /// [`start_logging`] with `extra` appended to the configuration.
 fn start_with(dir: &Path, log: Option<std::fs::File>, extra: &str) -> Server {
-    let port = free_port();
+    start_args(dir, log, extra, &[])
+}
+
+/// Writes the test configuration (listening on `port`) into `dir`.
+fn write_config(dir: &Path, port: u16, extra: &str) -> PathBuf {
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
@@ -78,14 +82,29 @@ domain_id = "{DOMAIN}"
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+    config
+}
+
+/// The binary with the test configuration of `dir` and `args`.
+fn server_command(dir: &Path, port: u16, extra: &str, args: &[&str]) -> Command {
+    let config = write_config(dir, port, extra);
     let mut command = Command::new(env!("CARGO_BIN_EXE_kms-server"));
     command
         .arg("--config")
         .arg(&config)
         .arg("--data-dir")
         .arg(dir.join("data"))
+        .args(args)
         .env_remove("KMS_ROOT_KEY")
-        .stderr(Stdio::null());
+        .env_remove("KMS_SEED");
+    command
+}
+
+/// [`start_with`] with extra command-line `args`.
+fn start_args(dir: &Path, log: Option<std::fs::File>, extra: &str, args: &[&str]) -> Server {
+    let port = free_port();
+    let mut command = server_command(dir, port, extra, args);
+    command.stderr(Stdio::null());
     match log {
         Some(file) => command.env_remove("RUST_LOG").stdout(file),
         None => command.env("RUST_LOG", "warn").stdout(Stdio::null()),
@@ -100,6 +119,19 @@ domain_id = "{DOMAIN}"
         thread::sleep(Duration::from_millis(50));
     }
     panic!("server did not start");
+}
+
+/// Runs the server with `extra` configuration and `args`, expecting it
+/// to refuse to start: its stderr.
+fn start_refused(dir: &Path, extra: &str, args: &[&str]) -> String {
+    let out = server_command(dir, free_port(), extra, args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the server started");
+    String::from_utf8(out.stderr).unwrap()
 }
 
 /// One HTTP/1.1 request with `Connection: close`; returns status and body.
@@ -717,5 +749,177 @@ project_id = "{PROJECT}""#
         ),
     );
     assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    terminate(server);
+}
+
+const SEED_KEY: &str = "5eed0000-0000-4000-8000-000000000001";
+const SEED_KEY_2: &str = "5eed0000-0000-4000-8000-000000000002";
+const SEED_MATERIAL: &str = "00112233445566778899aabbccddeeff0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/// A seed file with one key of known material (alias `alias`) and one
+/// disabled rotating key, written into `dir` with `mode`.
+fn write_seed(dir: &Path, name: &str, alias: &str, mode: u32) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            r#"[[projects]]
+project_id = "{PROJECT}"
+
+[[projects.keys]]
+key_id = "{SEED_KEY}"
+key_alias = "{alias}"
+key_description = "seeded for CI"
+key_material = "{SEED_MATERIAL}"
+tags = {{ env = "ci" }}
+
+[[projects.keys]]
+key_id = "{SEED_KEY_2}"
+key_alias = "ci-rotating"
+key_state = "disabled"
+key_rotation_enabled = true
+rotation_interval = 90
+"#
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    path
+}
+
+fn describe(p: u16, key_id: &str) -> Value {
+    let (st, d) = kms(p, "/kms/describe-key", json!({"key_id": key_id}));
+    assert_eq!(st, 200, "{d}");
+    d["key_info"].clone()
+}
+
+fn decrypt_dek(p: u16, cipher_text: &str) -> String {
+    let (st, d) = kms(
+        p,
+        "/kms/decrypt-datakey",
+        json!({"key_id": SEED_KEY, "cipher_text": cipher_text, "datakey_cipher_length": "32",
+               "additional_authenticated_data": "ci"}),
+    );
+    assert_eq!(st, 200, "{d}");
+    d["data_key"].as_str().unwrap().to_owned()
+}
+
+fn decrypt_data(p: u16, cipher_text: &str) -> String {
+    let (st, d) = kms(p, "/kms/decrypt-data", json!({"cipher_text": cipher_text}));
+    assert_eq!(st, 200, "{d}");
+    d["plain_text"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn seeded_keys_have_fixed_ids_survive_restarts_and_a_conflict_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = write_seed(dir.path(), "seed.toml", "ci-key", 0o600);
+    let seed_arg = seed.to_str().unwrap();
+    let server = start_args(dir.path(), None, "", &["--seed", seed_arg]);
+    let p = server.port;
+    let first = describe(p, SEED_KEY);
+    assert_eq!(first["key_alias"], "ci-key");
+    assert_eq!(first["key_description"], "seeded for CI");
+    assert_eq!(first["key_state"], "2");
+    let second = describe(p, SEED_KEY_2);
+    assert_eq!(second["key_state"], "3");
+    assert_eq!(second["key_rotation_enabled"], "true");
+    let path = format!("/v1.0/{PROJECT}/kms/{SEED_KEY}/tags");
+    let (st, tags) = request(p, "GET", &path, None).unwrap();
+    assert_eq!(st, 200, "{tags}");
+    assert_eq!(tags["tags"], json!([{"key": "env", "value": "ci"}]));
+    let (st, enc) = kms(
+        p,
+        "/kms/encrypt-data",
+        json!({"key_id": SEED_KEY, "plain_text": "hello seeded world"}),
+    );
+    assert_eq!(st, 200, "{enc}");
+    let data_ct = enc["cipher_text"].as_str().unwrap().to_owned();
+    assert_eq!(decrypt_data(p, &data_ct), "hello seeded world");
+    let (st, dek) = kms(
+        p,
+        "/kms/create-datakey",
+        json!({"key_id": SEED_KEY, "datakey_length": "256", "additional_authenticated_data": "ci"}),
+    );
+    assert_eq!(st, 200, "{dek}");
+    let dek_ct = dek["cipher_text"].as_str().unwrap().to_owned();
+    let dek_plain = decrypt_dek(p, &dek_ct);
+    // The ciphertext is what kms-crypto computes from the known material
+    // alone: an application's fixture can be checked without the server.
+    let mk = kms_crypto::MasterKey::from_bytes(
+        SEED_KEY,
+        1,
+        &kms_model::decode_hex("m", SEED_MATERIAL, 32).unwrap(),
+    )
+    .unwrap();
+    let blob = kms_crypto::Ciphertext::from_hex(&dek_ct).unwrap();
+    let ctx = kms_crypto::DekContext::new(PROJECT, b"ci").unwrap();
+    let opened = mk.unwrap_dek(blob.as_bytes(), &ctx).unwrap();
+    assert!(opened.to_hex().eq_ignore_ascii_case(&dek_plain));
+    terminate(server);
+
+    // A restart with the same file changes nothing, and says so in the audit.
+    let log_path = dir.path().join("restart.log");
+    let log = Some(std::fs::File::create(&log_path).unwrap());
+    let server = start_args(dir.path(), log, "", &["--seed", seed_arg]);
+    assert_eq!(describe(server.port, SEED_KEY), first);
+    assert_eq!(describe(server.port, SEED_KEY_2), second);
+    assert_eq!(decrypt_dek(server.port, &dek_ct), dek_plain);
+    assert_eq!(decrypt_data(server.port, &data_ct), "hello seeded world");
+    terminate(server);
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let unchanged = log
+        .lines()
+        .filter(|l| l.contains(" INFO kms_audit: ") && l.contains("action=\"seed-key-unchanged\""))
+        .count();
+    assert_eq!(unchanged, 2, "{log}");
+    assert!(log.contains("created=0 unchanged=2"), "{log}");
+    assert!(!log.to_lowercase().contains("00112233445566"), "{log}");
+
+    // A fresh server (new data directory, new root key) seeded from the
+    // same file opens what the first one made.
+    let fresh = tempfile::tempdir().unwrap();
+    let server = start_args(fresh.path(), None, "", &["--seed", seed_arg]);
+    assert_eq!(decrypt_dek(server.port, &dek_ct), dek_plain);
+    assert_eq!(decrypt_data(server.port, &data_ct), "hello seeded world");
+    terminate(server);
+
+    // A file that conflicts with what exists (here named by `[seed]` in
+    // the configuration) stops the start, naming the entry and the field.
+    write_seed(dir.path(), "conflict.toml", "renamed", 0o600);
+    let err = start_refused(dir.path(), "[seed]\npath = \"conflict.toml\"", &[]);
+    for needle in [
+        "conflict.toml",
+        "projects[0].keys[0]",
+        SEED_KEY,
+        "key_alias is ci-key, the entry says renamed",
+    ] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    assert!(!err.to_lowercase().contains("00112233445566"), "{err}");
+    // An entry the API would refuse: the API's code. (`--seed` is relative
+    // to the working directory, `[seed] path` to the configuration.)
+    let invalid = write_seed(dir.path(), "invalid.toml", "bad alias!", 0o600);
+    let err = start_refused(dir.path(), "", &["--seed", invalid.to_str().unwrap()]);
+    assert!(
+        err.contains("KMS.1101") && err.contains("key_alias"),
+        "{err}"
+    );
+    // Key material in a file others may read: refused.
+    #[cfg(unix)]
+    {
+        let open = write_seed(dir.path(), "open.toml", "ci-key", 0o644);
+        let err = start_refused(dir.path(), "", &["--seed", open.to_str().unwrap()]);
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+    // None of the refused starts changed the key.
+    let server = start(dir.path());
+    assert_eq!(describe(server.port, SEED_KEY), first);
     terminate(server);
 }

@@ -59,12 +59,15 @@ fn not_found(id: &str) -> ApiError {
     ApiError::new(ErrorCode::ApigCertificateNotFound, format!("id:{id}"))
 }
 
-fn private_key_scope<'a>(project_id: &'a str, certificate_id: &'a str) -> Res<PrivateKeyScope<'a>> {
+pub(super) fn private_key_scope<'a>(
+    project_id: &'a str,
+    certificate_id: &'a str,
+) -> Res<PrivateKeyScope<'a>> {
     PrivateKeyScope::new(project_id, certificate_id).map_err(apig_internal)
 }
 
 impl Kms {
-    fn checked_certificate(
+    pub(super) fn checked_certificate(
         &self,
         caller: &Caller,
         form: &CertificateForm,
@@ -206,7 +209,7 @@ impl Kms {
         )
     }
 
-    fn find_certificate(&self, caller: &Caller, id: &str) -> Res<StoredCertificate> {
+    pub(super) fn find_certificate(&self, caller: &Caller, id: &str) -> Res<StoredCertificate> {
         self.ports
             .certificates
             .get_certificate(&caller.project_id, id)

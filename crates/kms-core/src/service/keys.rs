@@ -51,6 +51,11 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
     }
 }
 
+/// `pending_days` of a deletion: 7..=1096 days (KMS.0308).
+pub(super) fn pending_days(text: &str) -> Res<u64> {
+    page_param("pending_days", Some(text), 7, 7, 1096).map_err(|e| e.to_kms())
+}
+
 /// A key pending deletion whose deletion time has come: gone.
 pub(super) fn is_gone(k: &KeyRecord, now: Timestamp) -> bool {
     k.state == KeyState::PendingDeletion && k.deletion_time.is_some_and(|t| t <= now)
@@ -85,40 +90,8 @@ impl Kms {
         let req = CreateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
         let key_id = self.new_id().map_err(kms_internal)?;
-        // A symmetric key is kept (and cached) as its unwrapped material; a
-        // key pair only sealed, opened per use.
-        let (material, master) = match signing_spec(req.key_spec) {
-            None => {
-                let suite = if req.key_spec == CmkSpec::Sm4 {
-                    CipherSuite::Sm4Gcm
-                } else {
-                    CipherSuite::Aes256Gcm
-                };
-                let key = MasterKey::generate_with_suite(
-                    suite,
-                    &mut EntropyRng(&*self.ports.entropy),
-                    &key_id,
-                    1,
-                )
-                .map_err(kms_internal)?;
-                let wrapped = self
-                    .ports
-                    .root_keys
-                    .wrap_master_key(&keystore_id, &key)
-                    .map_err(root_key_error)?;
-                (KeyMaterial::Wrapped(wrapped), Some(key))
-            }
-            Some(spec) => {
-                let pair = SigningKey::generate(spec, &mut EntropyRng(&*self.ports.entropy))
-                    .map_err(kms_internal)?;
-                let sealed = self
-                    .ports
-                    .root_keys
-                    .seal_key_pair(&keystore_id, &key_id, &*self.ports.entropy, &pair)
-                    .map_err(root_key_error)?;
-                (KeyMaterial::SealedKeyPair(sealed), None)
-            }
-        };
+        let (material, master) =
+            self.new_key_material(&keystore_id, &key_id, req.key_spec, None)?;
         let record = KeyRecord {
             key_id: key_id.clone(),
             domain_id: caller.domain_id.clone(),
@@ -134,27 +107,7 @@ impl Kms {
             spec: req.key_spec,
             usage: req.key_usage,
         };
-        let mut inserted = self.ports.keys.insert_key(&record, &material);
-        if inserted == Err(InsertKeyError::AliasTaken) && self.purge_gone_keys()? {
-            // The alias may have been held by a key already gone.
-            inserted = self.ports.keys.insert_key(&record, &material);
-        }
-        match inserted {
-            Ok(()) => {}
-            Err(InsertKeyError::AliasTaken) => {
-                return Err(ApiError::new(ErrorCode::KmsDuplicateKeyAlias, record.alias));
-            }
-            Err(InsertKeyError::KeystoreGone) => {
-                return Err(ApiError::new(
-                    ErrorCode::KmsKeystoreNotFound,
-                    record.keystore_id,
-                ));
-            }
-            Err(e) => return Err(kms_internal(e)),
-        }
-        if let Some(key) = master {
-            self.master_keys.insert(key);
-        }
+        self.insert_new_key(&record, &material, master)?;
         Ok(CreateKeyResponseBody {
             key_info: KeyInfo {
                 key_id,
@@ -162,6 +115,100 @@ impl Kms {
                 region_id: self.config.region_id.clone(),
             },
         })
+    }
+
+    /// Version 1 of a new key's material, stored form first: a symmetric
+    /// key is `given` (imported material) or generated here, and wrapped
+    /// under the keystore's root key; a key pair is generated and sealed.
+    /// A symmetric key is also returned unwrapped, for the cache.
+    pub(super) fn new_key_material(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        spec: CmkSpec,
+        given: Option<MasterKey>,
+    ) -> Res<(KeyMaterial, Option<MasterKey>)> {
+        // A symmetric key is kept (and cached) as its unwrapped material; a
+        // key pair only sealed, opened per use.
+        match signing_spec(spec) {
+            None => {
+                // AES_256 or SM4: the material is 32 bytes either way; the
+                // spec picks the blobs' suite.
+                let suite = if spec == CmkSpec::Sm4 {
+                    CipherSuite::Sm4Gcm
+                } else {
+                    CipherSuite::Aes256Gcm
+                };
+                let key = match given {
+                    Some(key) => key.into_suite(suite).map_err(kms_internal)?,
+                    None => MasterKey::generate_with_suite(
+                        suite,
+                        &mut EntropyRng(&*self.ports.entropy),
+                        key_id,
+                        1,
+                    )
+                    .map_err(kms_internal)?,
+                };
+                let wrapped = self
+                    .ports
+                    .root_keys
+                    .wrap_master_key(keystore_id, &key)
+                    .map_err(root_key_error)?;
+                Ok((KeyMaterial::Wrapped(wrapped), Some(key)))
+            }
+            Some(spec) => {
+                let pair = SigningKey::generate(spec, &mut EntropyRng(&*self.ports.entropy))
+                    .map_err(kms_internal)?;
+                let sealed = self
+                    .ports
+                    .root_keys
+                    .seal_key_pair(keystore_id, key_id, &*self.ports.entropy, &pair)
+                    .map_err(root_key_error)?;
+                Ok((KeyMaterial::SealedKeyPair(sealed), None))
+            }
+        }
+    }
+
+    /// Stores a new key (purging gone keys once if its alias is taken) and
+    /// caches its unwrapped material.
+    pub(super) fn insert_new_key(
+        &self,
+        record: &KeyRecord,
+        material: &KeyMaterial,
+        master: Option<MasterKey>,
+    ) -> Res<()> {
+        let mut inserted = self.ports.keys.insert_key(record, material);
+        if inserted == Err(InsertKeyError::AliasTaken) && self.purge_gone_keys()? {
+            // The alias may have been held by a key already gone.
+            inserted = self.ports.keys.insert_key(record, material);
+        }
+        self.key_records.invalidate(&record.key_id);
+        match inserted {
+            Ok(()) => {}
+            Err(InsertKeyError::AliasTaken) => {
+                return Err(ApiError::new(
+                    ErrorCode::KmsDuplicateKeyAlias,
+                    record.alias.clone(),
+                ));
+            }
+            Err(InsertKeyError::KeystoreGone) => {
+                return Err(ApiError::new(
+                    ErrorCode::KmsKeystoreNotFound,
+                    record.keystore_id.clone(),
+                ));
+            }
+            Err(e) => return Err(kms_internal(e)),
+        }
+        if let Some(key) = master {
+            self.master_keys.insert(key);
+        }
+        Ok(())
+    }
+
+    /// When a deletion scheduled now for `days` days takes effect.
+    pub(super) fn deletion_time(&self, days: u64) -> Timestamp {
+        let ms = i64::try_from(days).unwrap_or(0).saturating_mul(86_400_000);
+        Timestamp(self.ports.clock.now().0.saturating_add(ms))
     }
 
     /// The key record of the caller's project, whatever its state, unless
@@ -183,15 +230,16 @@ impl Kms {
     /// the record cache, else from storage (then cached).
     fn lookup_key(&self, caller: &Caller, key_id: &KeyId, now: i64) -> Res<Arc<KeyRecord>> {
         let not_found = || ApiError::new(ErrorCode::KmsKeyNotFound, key_id.as_str().to_owned());
-        if let Some(k) = self.key_records.get(key_id.as_str(), now) {
-            // Key ids are unique across projects: another project's key
-            // is one this caller cannot see.
-            return if k.project_id == caller.project_id {
-                Ok(k)
-            } else {
-                Err(not_found())
-            };
+        if let Some(k) = self.key_records.get(key_id.as_str(), now)
+            && k.project_id == caller.project_id
+        {
+            return Ok(k);
         }
+        // A miss, or another project's key (key ids are unique across
+        // projects: one this caller cannot see). The latter pays the same
+        // storage read as an unknown id, which finds nothing in the
+        // caller's project: a cached hit must not answer another tenant
+        // faster than a miss (a timing oracle on which ids are in use).
         let epoch = self.key_records.epoch();
         let key = self
             .ports
@@ -342,10 +390,7 @@ impl Kms {
                     key.key_id.clone(),
                 ));
             }
-            let deletion = days.map(|d| {
-                let ms = i64::try_from(d).unwrap_or(0).saturating_mul(86_400_000);
-                Timestamp(self.ports.clock.now().0.saturating_add(ms))
-            });
+            let deletion = days.map(|d| self.deletion_time(d));
             let written =
                 self.ports
                     .keys
@@ -421,8 +466,7 @@ impl Kms {
         caller: &Caller,
         body: &ScheduleKeyDeletionRequestBody,
     ) -> Res<ScheduleKeyDeletionResponseBody> {
-        let days = page_param("pending_days", Some(body.pending_days.as_str()), 7, 7, 1096)
-            .map_err(|e| e.to_kms())?;
+        let days = pending_days(body.pending_days.as_str())?;
         let k = self.set_key_state(
             caller,
             &body.key_id,

@@ -60,43 +60,7 @@ impl Kms {
         body: &CreateKeyStoreRequestBody,
     ) -> Res<CreateKeyStoreResponseBody> {
         let req = CreateKeystoreRequest::from_body(body).map_err(|e| e.to_kms())?;
-        if let Some(cluster_id) = &req.cluster_id {
-            let cluster = self
-                .ports
-                .clusters
-                .get_cluster(cluster_id.as_str())
-                .map_err(kms_internal)?
-                .filter(|c| c.domain_id == caller.domain_id)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::KmsClusterNotFound,
-                        format!("cluster {cluster_id}"),
-                    )
-                })?;
-            if cluster.cluster_type != req.keystore_type {
-                return Err(ApiError::new(
-                    ErrorCode::KmsKeystoreTypeMismatch,
-                    format!(
-                        "cluster {cluster_id} is {}, keystore_type is {}",
-                        cluster.cluster_type.as_str(),
-                        req.keystore_type.as_str()
-                    ),
-                ));
-            }
-            if let Some(pem) = &req.hsm_ca_cert {
-                let ca = cert_parse::check_ca_certificate(pem.as_str())
-                    .map_err(|e| ApiError::new(ErrorCode::KmsInvalidCaCert, e.to_string()))?;
-                let matches = cluster.ca_fingerprint.is_some_and(|fp| {
-                    bool::from(subtle::ConstantTimeEq::ct_eq(
-                        &fp[..],
-                        &ca.sha256_fingerprint()[..],
-                    ))
-                });
-                if !matches {
-                    return Err(ApiError::bare(ErrorCode::KmsCaCertMismatch));
-                }
-            }
-        }
+        self.check_keystore_cluster(caller, &req)?;
         let record = KeystoreRecord {
             keystore_id: self.new_id().map_err(kms_internal)?,
             domain_id: caller.domain_id.clone(),
@@ -106,32 +70,91 @@ impl Kms {
             state: KeystoreState::Enabled,
             create_time: self.ports.clock.now(),
         };
+        self.insert_new_keystore(&record)?;
+        Ok(CreateKeyStoreResponseBody {
+            keystore: KeystoreInfo {
+                keystore_id: record.keystore_id,
+                domain_id: record.domain_id,
+            },
+        })
+    }
+
+    /// The cluster a new keystore names is the caller's, of the keystore's
+    /// type, and (when given) `hsm_ca_cert` is its CA certificate.
+    pub(super) fn check_keystore_cluster(
+        &self,
+        caller: &Caller,
+        req: &CreateKeystoreRequest,
+    ) -> Res<()> {
+        let Some(cluster_id) = &req.cluster_id else {
+            return Ok(());
+        };
+        let cluster = self
+            .ports
+            .clusters
+            .get_cluster(cluster_id.as_str())
+            .map_err(kms_internal)?
+            .filter(|c| c.domain_id == caller.domain_id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::KmsClusterNotFound,
+                    format!("cluster {cluster_id}"),
+                )
+            })?;
+        if cluster.cluster_type != req.keystore_type {
+            return Err(ApiError::new(
+                ErrorCode::KmsKeystoreTypeMismatch,
+                format!(
+                    "cluster {cluster_id} is {}, keystore_type is {}",
+                    cluster.cluster_type.as_str(),
+                    req.keystore_type.as_str()
+                ),
+            ));
+        }
+        if let Some(pem) = &req.hsm_ca_cert {
+            let ca = cert_parse::check_ca_certificate(pem.as_str())
+                .map_err(|e| ApiError::new(ErrorCode::KmsInvalidCaCert, e.to_string()))?;
+            let matches = cluster.ca_fingerprint.is_some_and(|fp| {
+                bool::from(subtle::ConstantTimeEq::ct_eq(
+                    &fp[..],
+                    &ca.sha256_fingerprint()[..],
+                ))
+            });
+            if !matches {
+                return Err(ApiError::bare(ErrorCode::KmsCaCertMismatch));
+            }
+        }
+        Ok(())
+    }
+
+    /// Provisions a new keystore's root key, then stores the keystore
+    /// (releasing the root key if it cannot be stored).
+    pub(super) fn insert_new_keystore(&self, record: &KeystoreRecord) -> Res<()> {
         // The root key first (an HSM token key for a PKCS#11 cluster): a
         // stored keystore always has one.
         self.ports
             .root_keys
-            .provision_keystore(&record)
+            .provision_keystore(record)
             .map_err(root_key_error)?;
-        let inserted = self.ports.keystores.insert_keystore(&record);
+        let inserted = self.ports.keystores.insert_keystore(record);
         if inserted.is_err() {
             // Nothing refers to the new root key: best effort, a leftover
             // wraps nothing.
-            let _ = self.ports.root_keys.release_keystore(&record);
+            let _ = self.ports.root_keys.release_keystore(record);
         }
+        self.keystore_records.invalidate(&record.keystore_id);
         match inserted {
-            Ok(()) => Ok(CreateKeyStoreResponseBody {
-                keystore: KeystoreInfo {
-                    keystore_id: record.keystore_id,
-                    domain_id: record.domain_id,
-                },
-            }),
+            Ok(()) => Ok(()),
             Err(InsertKeystoreError::AliasTaken) => Err(ApiError::new(
                 ErrorCode::KmsKeystoreAliasTaken,
-                record.alias,
+                record.alias.clone(),
             )),
             Err(InsertKeystoreError::ClusterTaken) => Err(ApiError::new(
                 ErrorCode::KmsClusterHasKeystore,
-                format!("cluster {}", record.cluster_id.unwrap_or_default()),
+                format!(
+                    "cluster {}",
+                    record.cluster_id.as_deref().unwrap_or_default()
+                ),
             )),
             Err(e) => Err(kms_internal(e)),
         }

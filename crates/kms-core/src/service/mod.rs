@@ -13,9 +13,14 @@ use kms_crypto::DekContext;
 use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
 
 use crate::cache::{MasterKeyCache, RecordCache};
+
 use crate::ports::{
     AuditEvent, Caller, CertificateFilter, KeyRecord, KeystoreRecord, PortError, Ports,
     RootKeyError,
+};
+pub use seed::{
+    ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
+    SeedOutcome,
 };
 
 mod certificates;
@@ -26,6 +31,7 @@ mod keystores;
 mod pins;
 mod random;
 mod rotation;
+mod seed;
 mod signing;
 mod tags;
 

@@ -5,13 +5,25 @@
 
 use kms_crypto::MasterKey;
 use kms_model::{
-    ApiError, ErrorCode, KeyId, OperateKeyRequest, OperateKeyRequestBody, RotateOnDemandRequest,
-    RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
-    UpdateKeyRotationIntervalRequest, UpdateKeyRotationIntervalRequestBody,
+    ApiError, CmkSpec, ErrorCode, KeyId, OperateKeyRequest, OperateKeyRequestBody,
+    RotateOnDemandRequest, RotateOnDemandRequestBody, RotateOnDemandResponseBody,
+    ShowKeyRotationStatusResponseBody, UpdateKeyRotationIntervalRequest,
+    UpdateKeyRotationIntervalRequestBody,
 };
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
 use crate::ports::{Caller, EntropyRng, KeyState, RotateKeyError};
+
+/// KMS.0308: a key pair does not rotate.
+pub(super) fn not_rotatable(key_id: &str, spec: CmkSpec) -> ApiError {
+    ApiError::new(
+        ErrorCode::KmsInvalidParameter,
+        format!(
+            "key {key_id} is a {} key pair: only AES_256 keys rotate",
+            spec.as_str()
+        ),
+    )
+}
 
 impl Kms {
     /// A key whose rotation may be changed: exists, symmetric (a key pair
@@ -24,14 +36,7 @@ impl Kms {
     ) -> Res<std::sync::Arc<crate::ports::KeyRecord>> {
         let key = self.find_key(caller, key_id)?;
         if key.spec.is_asymmetric() {
-            return Err(ApiError::new(
-                ErrorCode::KmsInvalidParameter,
-                format!(
-                    "key {} is a {} key pair: only AES_256 keys rotate",
-                    key.key_id,
-                    key.spec.as_str()
-                ),
-            ));
+            return Err(not_rotatable(&key.key_id, key.spec));
         }
         match key.state {
             KeyState::Enabled => Ok(key),

@@ -812,3 +812,27 @@ proptest! {
         prop_assert_eq!(key.unwrap_dek(&blob, &ctx(b"aad")).unwrap_err(), Error::Rejected);
     }
 }
+
+#[test]
+fn master_keys_compare_in_constant_time_by_id_version_and_material() {
+    use subtle::ConstantTimeEq;
+    let bytes = [0x5au8; 32];
+    let a = MasterKey::from_bytes(KEY_ID, 1, &bytes).unwrap();
+    let same = MasterKey::from_bytes(KEY_ID, 1, &bytes).unwrap();
+    assert!(bool::from(a.ct_eq(&same)));
+    let mut other = bytes;
+    other[31] ^= 1;
+    for different in [
+        MasterKey::from_bytes(KEY_ID, 1, &other).unwrap(),
+        MasterKey::from_bytes(KEY_ID, 2, &bytes).unwrap(),
+        MasterKey::from_bytes(OTHER_KEY_ID, 1, &bytes).unwrap(),
+    ] {
+        assert!(!bool::from(a.ct_eq(&different)), "{different:?}");
+    }
+    // An unwrapped key is the key that was wrapped.
+    let root = RootKey::from_bytes(&[7u8; 32]).unwrap();
+    let back = root
+        .unwrap_master_key(KEY_ID, 1, root.wrap_master_key(&a).unwrap().as_bytes())
+        .unwrap();
+    assert!(bool::from(back.ct_eq(&a)));
+}
