@@ -14,4 +14,7 @@ pub use service::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
     SeedOutcome,
 };
+pub use service::{
+    RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
+};
 pub use time::rfc3339;

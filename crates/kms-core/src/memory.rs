@@ -24,6 +24,10 @@ use crate::ports::{
     KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, RotateKeyError,
     StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
+use crate::ports::{
+    CarriedPinKeys, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState,
+    RootRotationStore, RootRotationTarget,
+};
 use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 
@@ -51,6 +55,11 @@ struct State {
     material: HashMap<(String, u32), Vec<u8>>,
     certificates: Vec<StoredCertificate>,
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
+    root: RootKeyState,
+    carried_pin_keys: Vec<CarriedPinKeys>,
+    /// Root-rotation marks of key material and certificates (absent: 0).
+    material_marks: HashMap<(String, u32), u32>,
+    certificate_marks: HashMap<String, u32>,
 }
 
 /// Every store port in memory, behind one lock.
@@ -637,6 +646,157 @@ impl PinVerifierStore for MemoryStore {
             keystore_id.to_owned(),
             *verifier.as_bytes(),
         )))
+    }
+}
+
+impl State {
+    fn unmoved(&self, generation: u32) -> Vec<RootBoundRow> {
+        let mut material: Vec<_> = self
+            .material
+            .iter()
+            .filter(|(k, _)| self.material_marks.get(*k).copied().unwrap_or(0) != generation)
+            .filter_map(|((key_id, version), bytes)| {
+                let key = self.keys.get(key_id)?;
+                Some(RootBoundRow {
+                    item: RootBoundItem::KeyMaterial {
+                        key_id: key_id.clone(),
+                        version: *version,
+                        keystore_id: key.keystore_id.clone(),
+                        spec: key.spec,
+                    },
+                    bytes: bytes.clone(),
+                })
+            })
+            .collect();
+        material.sort_by(|a, b| format!("{:?}", a.item).cmp(&format!("{:?}", b.item)));
+        let mut certs: Vec<_> = self
+            .certificates
+            .iter()
+            .filter(|c| {
+                self.certificate_marks
+                    .get(&c.record.id)
+                    .copied()
+                    .unwrap_or(0)
+                    != generation
+            })
+            .map(|c| RootBoundRow {
+                item: RootBoundItem::CertificatePrivateKey {
+                    project_id: c.record.project_id.clone().unwrap_or_default(),
+                    certificate_id: c.record.id.clone(),
+                },
+                bytes: c.sealed_private_key.as_bytes().to_vec(),
+            })
+            .collect();
+        certs.sort_by(|a, b| format!("{:?}", a.item).cmp(&format!("{:?}", b.item)));
+        material.extend(certs);
+        material
+    }
+}
+
+impl RootRotationStore for MemoryStore {
+    fn root_key_state(&self) -> PortResult<RootKeyState> {
+        Ok(self.state.read().map_err(poisoned)?.root)
+    }
+
+    fn record_root_fingerprint(
+        &self,
+        fingerprint: &[u8; ROOT_FINGERPRINT_LEN],
+    ) -> PortResult<RootKeyState> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.root.fingerprint.is_none() {
+            s.root.fingerprint = Some(*fingerprint);
+        }
+        Ok(s.root)
+    }
+
+    fn all_keystores(&self) -> PortResult<Vec<KeystoreRecord>> {
+        Ok(self.state.read().map_err(poisoned)?.keystores.clone())
+    }
+
+    fn carried_pin_keys(&self) -> PortResult<Vec<CarriedPinKeys>> {
+        Ok(self
+            .state
+            .read()
+            .map_err(poisoned)?
+            .carried_pin_keys
+            .clone())
+    }
+
+    fn begin_root_rotation(
+        &self,
+        from: &[u8; ROOT_FINGERPRINT_LEN],
+        to: &RootRotationTarget,
+        pin_keys: &[CarriedPinKeys],
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.root.rotation.is_some() || s.root.fingerprint != Some(*from) {
+            return Ok(false);
+        }
+        s.root.rotation = Some(*to);
+        s.carried_pin_keys = pin_keys.to_vec();
+        Ok(true)
+    }
+
+    fn unmoved_root_bound(&self, generation: u32, limit: usize) -> PortResult<Vec<RootBoundRow>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mut rows = s.unmoved(generation);
+        rows.truncate(limit);
+        Ok(rows)
+    }
+
+    fn store_rewrapped(&self, generation: u32, rows: &[Rewrapped]) -> PortResult<usize> {
+        // Parsed before anything is written: a batch is all or nothing.
+        for r in rows {
+            if let RootBoundItem::CertificatePrivateKey { .. } = r.item {
+                kms_crypto::Ciphertext::from_bytes(&r.new).map_err(|e| {
+                    PortError::corrupt("re-sealed certificate private key").with_source(e)
+                })?;
+            }
+        }
+        let mut s = self.state.write().map_err(poisoned)?;
+        let mut written = 0;
+        for r in rows {
+            match &r.item {
+                RootBoundItem::KeyMaterial {
+                    key_id, version, ..
+                } => {
+                    let k = (key_id.clone(), *version);
+                    if s.material.get(&k) == Some(&r.old) {
+                        s.material.insert(k.clone(), r.new.clone());
+                        s.material_marks.insert(k, generation);
+                        written += 1;
+                    }
+                }
+                RootBoundItem::CertificatePrivateKey { certificate_id, .. } => {
+                    let sealed = kms_crypto::Ciphertext::from_bytes(&r.new).map_err(|e| {
+                        PortError::corrupt("re-sealed certificate private key").with_source(e)
+                    })?;
+                    let Some(c) = s.certificates.iter_mut().find(|c| {
+                        &c.record.id == certificate_id && c.sealed_private_key.as_bytes() == r.old
+                    }) else {
+                        continue;
+                    };
+                    c.sealed_private_key = sealed;
+                    s.certificate_marks
+                        .insert(certificate_id.clone(), generation);
+                    written += 1;
+                }
+            }
+        }
+        Ok(written)
+    }
+
+    fn finish_root_rotation(&self, to: &RootRotationTarget) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.root.rotation != Some(*to) || !s.unmoved(to.generation).is_empty() {
+            return Ok(false);
+        }
+        s.root = RootKeyState {
+            fingerprint: Some(to.fingerprint),
+            generation: to.generation,
+            rotation: None,
+        };
+        Ok(true)
     }
 }
 

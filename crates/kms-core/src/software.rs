@@ -8,16 +8,17 @@ use std::fmt;
 use std::sync::{Arc, Mutex, RwLock};
 
 use kms_crypto::{
-    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, RootKey, SigningKey,
-    SigningKeySpec, WrappedMasterKey,
+    Ciphertext, MasterKey, Pin, PinKeys, PinScope, PinVerifier, PrivateKeyScope, RootKey,
+    SigningKey, SigningKeySpec, WrappedMasterKey,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use zeroize::Zeroizing;
 
 use crate::ports::{
-    AuditEvent, AuditSink, ClusterDirectory, ClusterInfo, Entropy, EntropyError, EntropyRng,
-    IdGenerator, PortError, PortErrorKind, PortResult, RootKeyError, RootKeyProvider,
+    AuditEvent, AuditSink, CarriedPinKeys, ClusterDirectory, ClusterInfo, Entropy, EntropyError,
+    EntropyRng, IdGenerator, KeystoreRecord, PortError, PortErrorKind, PortResult, RootKeyError,
+    RootKeyProvider,
 };
 
 // ---------------------------------------------------------------- clusters
@@ -86,7 +87,11 @@ impl SoftwareRootKeys {
     {
         self.national
             .extend(keystore_ids.into_iter().map(Into::into));
-        self.cache = RwLock::new(HashMap::new());
+        // Give the national keystores before any carried PIN keys: a root
+        // cached for them earlier would be an AES one.
+        if let Ok(cache) = self.cache.get_mut() {
+            cache.retain(|id, _| !self.national.contains(id));
+        }
         self
     }
 
@@ -94,6 +99,46 @@ impl SoftwareRootKeys {
     #[must_use]
     pub fn is_national(&self, keystore_id: &str) -> bool {
         self.national.contains(keystore_id)
+    }
+
+    /// This provider with the PIN keys a root-key rotation carried over
+    /// (wrapped under this provider's root keys): the keystores they name
+    /// keep the PIN keys of the root key they had before. The store's
+    /// carried PIN keys are under the recorded root key, or, once a
+    /// rotation has begun, under its new root key: give them to that
+    /// provider, and none to the old one.
+    ///
+    /// # Errors
+    /// [`RootKeyError::Rejected`] when one does not unwrap (they were
+    /// carried to another root key).
+    pub fn with_carried_pin_keys(self, carried: &[CarriedPinKeys]) -> Result<Self, RootKeyError> {
+        for c in carried {
+            let root = self.derive(&c.keystore_id)?;
+            let keys = root
+                .unwrap_pin_keys(&c.keystore_id, &c.wrapped)
+                .map_err(|_| RootKeyError::Rejected)?;
+            let root = root
+                .with_pin_keys(&keys)
+                .map_err(|_| RootKeyError::Rejected)?;
+            self.cache
+                .write()
+                .map_err(|_| RootKeyError::Backend(PortError::poisoned("root key cache")))?
+                .insert(c.keystore_id.clone(), Arc::new(root));
+        }
+        Ok(self)
+    }
+
+    fn derive(&self, keystore_id: &str) -> Result<RootKey, RootKeyError> {
+        let derived = if self.is_national(keystore_id) {
+            RootKey::derive_national_from_secret(&self.secret, keystore_id)
+        } else {
+            RootKey::derive_from_secret(&self.secret, keystore_id)
+        };
+        derived.map_err(|e| {
+            RootKeyError::Backend(
+                PortError::new(PortErrorKind::Other, "derive root key").with_source(e),
+            )
+        })
     }
 
     fn root(&self, keystore_id: &str) -> Result<Arc<RootKey>, RootKeyError> {
@@ -105,21 +150,16 @@ impl SoftwareRootKeys {
         if let Some(k) = self.cache.read().map_err(poisoned)?.get(keystore_id) {
             return Ok(Arc::clone(k));
         }
-        let derived = if self.is_national(keystore_id) {
-            RootKey::derive_national_from_secret(&self.secret, keystore_id)
-        } else {
-            RootKey::derive_from_secret(&self.secret, keystore_id)
-        };
-        let key = Arc::new(derived.map_err(|e| {
-            RootKeyError::Backend(
-                PortError::new(PortErrorKind::Other, "derive root key").with_source(e),
-            )
-        })?);
-        self.cache
-            .write()
-            .map_err(poisoned)?
-            .insert(keystore_id.to_owned(), Arc::clone(&key));
-        Ok(key)
+        let key = Arc::new(self.derive(keystore_id)?);
+        // Another thread may have put one first: keep that one (a carried
+        // one is put at construction, before any lookup).
+        Ok(Arc::clone(
+            self.cache
+                .write()
+                .map_err(poisoned)?
+                .entry(keystore_id.to_owned())
+                .or_insert(key),
+        ))
     }
 }
 
@@ -213,6 +253,142 @@ impl RootKeyProvider for SoftwareRootKeys {
         self.root(keystore_id)?
             .pin_verifier(keystore_id, pin)
             .map_err(|_| RootKeyError::Rejected)
+    }
+
+    fn pin_keys(&self, keystore_id: &str) -> Result<PinKeys, RootKeyError> {
+        Ok(self.root(keystore_id)?.pin_keys())
+    }
+
+    fn wrap_pin_keys(&self, keystore_id: &str, keys: &PinKeys) -> Result<Vec<u8>, RootKeyError> {
+        self.root(keystore_id)?
+            .wrap_pin_keys(keystore_id, keys)
+            .map_err(|_| RootKeyError::Rejected)
+    }
+}
+
+/// The root-key provider while a root-key rotation is under way: rows are
+/// under either root key, so what is opened is tried under the new one,
+/// then the old one; everything sealed or wrapped now is under the new one.
+/// PIN operations use the new provider only: a rotation carries the PIN
+/// keys over before it moves any row (see [`crate::RootRotation`]), so the
+/// new provider, given them
+/// ([`SoftwareRootKeys::with_carried_pin_keys`]), verifies every PIN the
+/// old one did; the old provider needs none.
+#[derive(Debug)]
+pub struct RotatingRootKeys {
+    new: Arc<dyn RootKeyProvider>,
+    old: Arc<dyn RootKeyProvider>,
+}
+
+impl RotatingRootKeys {
+    /// `new` first, then `old`.
+    #[must_use]
+    pub fn new(new: Arc<dyn RootKeyProvider>, old: Arc<dyn RootKeyProvider>) -> Self {
+        Self { new, old }
+    }
+
+    fn either<T>(
+        &self,
+        f: impl Fn(&dyn RootKeyProvider) -> Result<T, RootKeyError>,
+    ) -> Result<T, RootKeyError> {
+        match f(&*self.new) {
+            Err(RootKeyError::Rejected) => f(&*self.old),
+            other => other,
+        }
+    }
+}
+
+impl RootKeyProvider for RotatingRootKeys {
+    fn wrap_master_key(
+        &self,
+        keystore_id: &str,
+        key: &MasterKey,
+    ) -> Result<WrappedMasterKey, RootKeyError> {
+        self.new.wrap_master_key(keystore_id, key)
+    }
+
+    fn unwrap_master_key(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        version: u32,
+        wrapped: &[u8],
+    ) -> Result<MasterKey, RootKeyError> {
+        self.either(|p| p.unwrap_master_key(keystore_id, key_id, version, wrapped))
+    }
+
+    fn seal_pin(
+        &self,
+        scope: &PinScope<'_>,
+        entropy: &dyn Entropy,
+        pin: &Pin,
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.new.seal_pin(scope, entropy, pin)
+    }
+
+    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError> {
+        self.new.verify_sealed_pin(scope, sealed)
+    }
+
+    fn seal_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        entropy: &dyn Entropy,
+        private_key: &[u8],
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.new.seal_private_key(scope, entropy, private_key)
+    }
+
+    fn open_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
+        self.either(|p| p.open_private_key(scope, sealed))
+    }
+
+    fn seal_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        entropy: &dyn Entropy,
+        key: &SigningKey,
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.new.seal_key_pair(keystore_id, key_id, entropy, key)
+    }
+
+    fn open_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        spec: SigningKeySpec,
+        sealed: &[u8],
+    ) -> Result<SigningKey, RootKeyError> {
+        self.either(|p| p.open_key_pair(keystore_id, key_id, spec, sealed))
+    }
+
+    fn pin_verifier(&self, keystore_id: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError> {
+        self.new.pin_verifier(keystore_id, pin)
+    }
+
+    fn pin_keys(&self, keystore_id: &str) -> Result<PinKeys, RootKeyError> {
+        self.new.pin_keys(keystore_id)
+    }
+
+    fn wrap_pin_keys(&self, keystore_id: &str, keys: &PinKeys) -> Result<Vec<u8>, RootKeyError> {
+        self.new.wrap_pin_keys(keystore_id, keys)
+    }
+
+    fn provision_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        self.new.provision_keystore(keystore)
+    }
+
+    fn attach_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        self.new.attach_keystore(keystore)
+    }
+
+    fn release_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        self.new.release_keystore(keystore)
     }
 }
 

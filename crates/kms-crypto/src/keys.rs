@@ -69,10 +69,37 @@ fn key_array(bytes: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
 }
 
 /// The key wrap of a root key: RFC 5649 KWP over AES-256, or over SM4.
-enum Kwp {
+pub(crate) enum Kwp {
     // Boxed: the AES key schedule is ~1 KiB, SM4's 128 bytes.
     Aes256(Box<KwpAes256>),
     Sm4(AesKwp<sm4::Sm4>),
+}
+
+impl Kwp {
+    /// RFC 5649 wrap of `key` into `buf` (at least `key.len()` rounded up to
+    /// 8, plus 8, bytes); the wrapped bytes.
+    pub(crate) fn wrap_key<'a>(
+        &self,
+        key: &[u8],
+        buf: &'a mut [u8],
+    ) -> core::result::Result<&'a [u8], aes_kw::Error> {
+        match self {
+            Self::Aes256(k) => k.wrap_key(key, buf),
+            Self::Sm4(k) => k.wrap_key(key, buf),
+        }
+    }
+
+    /// RFC 5649 unwrap of `data` into `buf`, integrity checked; the key.
+    pub(crate) fn unwrap_key<'a>(
+        &self,
+        data: &[u8],
+        buf: &'a mut [u8],
+    ) -> core::result::Result<&'a [u8], aes_kw::Error> {
+        match self {
+            Self::Aes256(k) => k.unwrap_key(data, buf),
+            Self::Sm4(k) => k.unwrap_key(data, buf),
+        }
+    }
 }
 
 /// The PIN verifier's MAC: HMAC-SHA256, or HMAC-SM3 under a national root.
@@ -115,10 +142,14 @@ pub struct RootKey {
     #[cfg(feature = "hazmat")]
     bytes: Zeroizing<[u8; KEY_LEN]>,
     suite: CipherSuite,
-    kwp: Kwp,
+    pub(crate) kwp: Kwp,
     pub(crate) pin_seal: SealingKey,
     pub(crate) pin_mac: PinMac,
     pub(crate) private_key_seal: SealingKey,
+    /// The PIN keys in effect (seal PRK || verifier MAC key): derived from
+    /// this root key, or carried over from a root key it replaced
+    /// ([`RootKey::with_pin_keys`]).
+    pub(crate) pin_keys: crate::pin::PinKeys,
     /// HKDF PRK of the CMK signing-key seal; the sealing key is built per
     /// key, since the blob header names the CMK.
     signing_key_prk: Zeroizing<[u8; KEY_LEN]>,
@@ -233,18 +264,9 @@ impl RootKey {
         };
         let none = [0u8; KEY_ID_LEN];
         let seal_prk = suite_subkey(suite, &bytes, LABEL_ROOT_PIN_SEAL)?;
-        let pin_seal = SealingKey::with_suite(&seal_prk, BlobKind::Pin, suite, none, 0)?;
         let mac_key = suite_subkey(suite, &bytes, LABEL_ROOT_PIN_VERIFIER)?;
-        let pin_mac = match suite {
-            CipherSuite::Aes256Gcm => PinMac::Sha256(
-                <Hmac<Sha256> as KeyInit>::new_from_slice(&mac_key[..])
-                    .map_err(|_| len_err(mac_key.len()))?,
-            ),
-            CipherSuite::Sm4Gcm => PinMac::Sm3(
-                <Hmac<Sm3> as KeyInit>::new_from_slice(&mac_key[..])
-                    .map_err(|_| len_err(mac_key.len()))?,
-            ),
-        };
+        let pin_keys = crate::pin::PinKeys::from_parts(&seal_prk, &mac_key);
+        let (pin_seal, pin_mac) = pin_keys.keys(suite)?;
         let pk_prk = suite_subkey(suite, &bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
         let private_key_seal =
             SealingKey::with_suite(&pk_prk, BlobKind::PrivateKey, suite, none, 0)?;
@@ -257,6 +279,7 @@ impl RootKey {
             pin_seal,
             pin_mac,
             private_key_seal,
+            pin_keys,
             signing_key_prk,
         })
     }
@@ -324,11 +347,9 @@ impl RootKey {
     pub fn wrap_master_key(&self, key: &MasterKey) -> Result<WrappedMasterKey> {
         let payload = key.wrap_payload();
         let mut out = [0u8; WRAPPED_MASTER_KEY_LEN];
-        match &self.kwp {
-            Kwp::Aes256(k) => k.wrap_key(&payload.expose_secret()[..], &mut out).map(drop),
-            Kwp::Sm4(k) => k.wrap_key(&payload.expose_secret()[..], &mut out).map(drop),
-        }
-        .map_err(|_| Error::Rejected)?;
+        self.kwp
+            .wrap_key(&payload.expose_secret()[..], &mut out)
+            .map_err(|_| Error::Rejected)?;
         Ok(WrappedMasterKey(out))
     }
 
@@ -349,11 +370,10 @@ impl RootKey {
             return Err(Error::Rejected);
         }
         let mut buf = Zeroizing::new([0u8; WRAPPED_MASTER_KEY_LEN]);
-        let payload = match &self.kwp {
-            Kwp::Aes256(k) => k.unwrap_key(wrapped, &mut buf[..]),
-            Kwp::Sm4(k) => k.unwrap_key(wrapped, &mut buf[..]),
-        }
-        .map_err(|_| Error::Rejected)?;
+        let payload = self
+            .kwp
+            .unwrap_key(wrapped, &mut buf[..])
+            .map_err(|_| Error::Rejected)?;
         MasterKey::from_wrap_payload(key_id, version, payload)
     }
 

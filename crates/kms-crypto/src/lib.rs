@@ -23,7 +23,7 @@ pub use keys::{
     KEY_LEN, MASTER_KEY_PAYLOAD_LEN, MasterKey, MasterKeyPayload, RootKey, WRAPPED_MASTER_KEY_LEN,
     WrappedMasterKey,
 };
-pub use pin::{PIN_LEN, PIN_VERIFIER_LEN, Pin, PinScope, PinVerifier};
+pub use pin::{PIN_KEYS_LEN, PIN_LEN, PIN_VERIFIER_LEN, Pin, PinKeys, PinScope, PinVerifier};
 pub use sealed::{MAX_PRIVATE_KEY_BYTES, PrivateKeyScope};
 pub use signing::{
     HashAlg, MAX_SIGNATURE_BYTES, MAX_SIGNED_MESSAGE_BYTES, MAX_SM2_PLAINTEXT_BYTES, Message,

@@ -6,9 +6,16 @@ use rand_core::TryCryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use aes_kw::cipher::KeyInit;
+use hmac::Hmac;
+use sha2::Sha256;
+
 use crate::error::{Error, Result};
-use crate::format::{EncodedContext, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable};
-use crate::keys::RootKey;
+use crate::format::{
+    BlobKind, CipherSuite, EncodedContext, KEY_ID_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN,
+    SealingKey, check_printable,
+};
+use crate::keys::{KEY_LEN, RootKey};
 use crate::{Ciphertext, hex, rng};
 
 /// Length of a PIN, in bytes (256 bits; 64 hex characters).
@@ -234,5 +241,150 @@ impl RootKey {
         } else {
             Err(Error::Rejected)
         }
+    }
+}
+
+/// Length of a keystore's [`PinKeys`]: the PIN seal's HKDF PRK (32 bytes)
+/// then the PIN verifier's HMAC key (32 bytes).
+pub const PIN_KEYS_LEN: usize = 2 * KEY_LEN;
+
+/// Tag at the start of a wrapped [`PinKeys`] payload, so it can never be
+/// read as a wrapped master key (whose payload is 72 bytes, starting with
+/// a key id) nor the other way round.
+const PIN_KEYS_TAG: &[u8; 8] = b"kmsPINk1";
+
+/// The keys a keystore's PINs depend on: the seal of ciphertext PINs
+/// (which callers hold) and the keyed verifier of plaintext PINs (which
+/// the store holds). A root key derives them; when the root key is
+/// replaced (root-key rotation) they are carried over, wrapped under the
+/// new root key ([`RootKey::wrap_pin_keys`]), since neither the PINs
+/// callers hold nor the PINs behind stored verifiers can be re-sealed.
+/// Zeroized on drop, not `Clone`, `Debug` redacted.
+pub struct PinKeys(Zeroizing<[u8; PIN_KEYS_LEN]>);
+
+impl fmt::Debug for PinKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PinKeys(redacted)")
+    }
+}
+
+impl PinKeys {
+    pub(crate) fn from_parts(seal_prk: &[u8; KEY_LEN], mac_key: &[u8; KEY_LEN]) -> Self {
+        let mut b = Zeroizing::new([0u8; PIN_KEYS_LEN]);
+        b[..KEY_LEN].copy_from_slice(seal_prk);
+        b[KEY_LEN..].copy_from_slice(mac_key);
+        Self(b)
+    }
+
+    fn duplicate(&self) -> Self {
+        Self(Zeroizing::new(*self.0))
+    }
+
+    /// The PIN seal and the verifier MAC these keys make.
+    pub(crate) fn keys(&self, suite: CipherSuite) -> Result<(SealingKey, crate::keys::PinMac)> {
+        let (seal_prk, mac_key) = self.0.split_at(KEY_LEN);
+        let seal_prk: &[u8; KEY_LEN] = seal_prk.try_into().map_err(|_| Error::Rejected)?;
+        let seal = SealingKey::with_suite(seal_prk, BlobKind::Pin, suite, [0u8; KEY_ID_LEN], 0)?;
+        let len_err = |_| Error::InvalidKeyLength {
+            expected: KEY_LEN,
+            actual: mac_key.len(),
+        };
+        let mac = match suite {
+            CipherSuite::Aes256Gcm => crate::keys::PinMac::Sha256(
+                <Hmac<Sha256> as KeyInit>::new_from_slice(mac_key).map_err(len_err)?,
+            ),
+            CipherSuite::Sm4Gcm => crate::keys::PinMac::Sm3(
+                <Hmac<sm3::Sm3> as KeyInit>::new_from_slice(mac_key).map_err(len_err)?,
+            ),
+        };
+        Ok((seal, mac))
+    }
+}
+
+impl RootKey {
+    /// The PIN keys in effect for this root key: derived from it, or the
+    /// ones [`RootKey::with_pin_keys`] installed.
+    pub fn pin_keys(&self) -> PinKeys {
+        self.pin_keys.duplicate()
+    }
+
+    /// This root key with `keys` as its PIN keys (carried over from a root
+    /// key it replaced): PINs sealed and verifiers computed under the old
+    /// root key keep verifying. Every other key it wraps or seals is
+    /// unchanged.
+    ///
+    /// # Errors
+    /// Only if a key cannot be built (it cannot for these fixed lengths).
+    pub fn with_pin_keys(mut self, keys: &PinKeys) -> Result<Self> {
+        // Used with this root's suite: an SM root's carried keys seal
+        // SM4-suite PIN blobs and key HMAC-SM3 verifiers.
+        let (seal, mac) = keys.keys(self.suite())?;
+        self.pin_seal = seal;
+        self.pin_mac = mac;
+        self.pin_keys = keys.duplicate();
+        Ok(self)
+    }
+
+    fn pin_keys_payload(keystore_id: &str, keys: &PinKeys) -> Result<Zeroizing<Vec<u8>>> {
+        let ks = check_keystore_id(keystore_id)?;
+        let len = u16::try_from(ks.len()).map_err(|_| Error::InvalidKeystoreId)?;
+        let mut p = Zeroizing::new(Vec::with_capacity(
+            PIN_KEYS_TAG.len() + 2 + ks.len() + PIN_KEYS_LEN,
+        ));
+        p.extend_from_slice(PIN_KEYS_TAG);
+        p.extend_from_slice(&len.to_be_bytes());
+        p.extend_from_slice(ks);
+        p.extend_from_slice(&keys.0[..]);
+        Ok(p)
+    }
+
+    /// Wraps a keystore's PIN keys under this root key (AES-256-KWP, RFC
+    /// 5649) for storage: `tag (8) || u16 len || keystore id || keys (64)`,
+    /// so the wrap opens for that keystore only.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeystoreId`] unless the keystore id is 1..=64
+    /// printable ASCII bytes.
+    pub fn wrap_pin_keys(&self, keystore_id: &str, keys: &PinKeys) -> Result<Vec<u8>> {
+        let payload = Self::pin_keys_payload(keystore_id, keys)?;
+        let mut out = vec![0u8; payload.len().div_ceil(8) * 8 + 8];
+        let n = self
+            .kwp
+            .wrap_key(&payload, &mut out)
+            .map_err(|_| Error::Rejected)?
+            .len();
+        out.truncate(n);
+        Ok(out)
+    }
+
+    /// Unwraps PIN keys wrapped by [`RootKey::wrap_pin_keys`] for `keystore_id`.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] for every failure (another root key, another
+    /// keystore, tampering, a malformed blob).
+    pub fn unwrap_pin_keys(&self, keystore_id: &str, wrapped: &[u8]) -> Result<PinKeys> {
+        let ks = check_keystore_id(keystore_id).map_err(|_| Error::Rejected)?;
+        if wrapped.len() < 16 || wrapped.len() > 256 {
+            return Err(Error::Rejected);
+        }
+        let mut buf = Zeroizing::new(vec![0u8; wrapped.len() - 8]);
+        let payload = self
+            .kwp
+            .unwrap_key(wrapped, &mut buf)
+            .map_err(|_| Error::Rejected)?;
+        let expected_len = PIN_KEYS_TAG.len() + 2 + ks.len() + PIN_KEYS_LEN;
+        if payload.len() != expected_len {
+            return Err(Error::Rejected);
+        }
+        let (head, keys) = payload.split_at(expected_len - PIN_KEYS_LEN);
+        let mut want = Vec::with_capacity(head.len());
+        want.extend_from_slice(PIN_KEYS_TAG);
+        want.extend_from_slice(&u16::try_from(ks.len()).unwrap_or(u16::MAX).to_be_bytes());
+        want.extend_from_slice(ks);
+        if !bool::from(head.ct_eq(&want[..])) {
+            return Err(Error::Rejected);
+        }
+        let arr: [u8; PIN_KEYS_LEN] = keys.try_into().map_err(|_| Error::Rejected)?;
+        Ok(PinKeys(Zeroizing::new(arr)))
     }
 }

@@ -127,23 +127,25 @@ pub fn ports(
     secret: &RootSecret,
     clusters: Vec<ClusterInfo>,
 ) -> Result<Ports, PortError> {
-    ports_with_national_keystores(storage, secret, clusters, Vec::new())
+    ports_with(
+        storage,
+        Arc::new(SoftwareRootKeys::new(secret.expose())?),
+        clusters,
+    )
 }
 
-/// [`ports`], with national (SM) software roots for `national` keystores
-/// (`national_keystores` in the configuration).
+/// [`ports`] with a root-key provider built by the caller (the software
+/// one with the PIN keys a root-key rotation carried, or both root keys
+/// while a rotation is under way).
 ///
 /// # Errors
 /// The OS random source failed.
-pub fn ports_with_national_keystores(
+pub fn ports_with(
     storage: Storage,
-    secret: &RootSecret,
+    root_keys: Arc<dyn kms_core::ports::RootKeyProvider>,
     clusters: Vec<ClusterInfo>,
-    national: Vec<String>,
 ) -> Result<Ports, PortError> {
     let entropy = os_entropy()?;
-    let root_keys =
-        Arc::new(SoftwareRootKeys::new(secret.expose())?.with_national_keystores(national));
     let (keystores, keys, key_tags, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>, Arc<_>) =
         match storage {
             Storage::Sqlite(s) => {

@@ -8,13 +8,13 @@ mod config;
 mod http;
 mod iam;
 mod logging;
+mod ops;
 mod root;
 mod seed;
 mod server;
 
 pub use adapters::{
-    OsEntropy, Storage, SystemClock, TracingAudit, ports, ports_with_national_keystores,
-    with_hsm_clusters,
+    OsEntropy, Storage, SystemClock, TracingAudit, ports, ports_with, with_hsm_clusters,
 };
 pub use auth::{
     ALGORITHM, AccessKey, AuthError, Authenticator, CredentialScope, LEGACY_SCOPE_TERMINATOR,
@@ -29,6 +29,7 @@ pub use config::{
 pub use http::{AppState, REQUEST_ID, UNAUTHENTICATED_BODY_BYTES, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
+pub use ops::PREVIOUS_ROOT_KEY_ENV;
 pub use root::{
     ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
 };

@@ -101,6 +101,26 @@ impl RootSecret {
         Ok(Self(out))
     }
 
+    /// Reads a root key file (64 hex digits; refused if group or others
+    /// can read or write it).
+    ///
+    /// # Errors
+    /// Unreadable, insecure or malformed file.
+    pub fn from_file(path: &Path) -> Result<Self, RootKeyError> {
+        match crate::config::read_secret_file(path) {
+            Ok(text) => Self::from_hex(&text, &path.display().to_string()),
+            Err(crate::config::ConfigError::Insecure(e)) => Err(RootKeyError::Insecure(e)),
+            Err(crate::config::ConfigError::Io { source, .. }) => Err(RootKeyError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+            Err(e) => Err(RootKeyError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e.to_string()),
+            }),
+        }
+    }
+
     /// A fresh secret from the OS.
     ///
     /// # Errors

@@ -47,6 +47,11 @@ pub struct Cli {
     /// is required (never generated) with this flag.
     #[arg(long, env = "KMS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// While a root-key rotation is under way (`rotate-root` cut short):
+    /// the file of the root key the rotation started from. The server then
+    /// serves with both keys, KMS_ROOT_KEY / DATA_DIR/root.key being the new one.
+    #[arg(long, env = crate::ops::PREVIOUS_ROOT_KEY_ENV)]
+    pub previous_root_key: Option<PathBuf>,
     /// Seed file (TOML) applied at start: keys, keystores and certificates
     /// with fixed ids, created if absent, checked if present (overrides
     /// `[seed] path` of the configuration).
@@ -65,12 +70,47 @@ pub enum Command {
     /// dropped) and prints its Argon2id hash for a `[[users]]` entry's
     /// `password_hash`.
     HashPassword,
+    /// Copies the SQLite database (DATA_DIR/kms.db) into FILE, consistently,
+    /// while the server may be running (SQLite's backup API). The copy holds
+    /// keys only wrapped under the root key: back the root key up apart.
+    Backup {
+        /// The backup file to write (mode 0600; replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replaces DATA_DIR/kms.db (created if missing) by a backup. The server
+    /// must be stopped; a database newer than the backup (a greater change
+    /// counter) is replaced only with --force.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database newer than the backup.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Re-wraps every CMK, key pair and certificate private key under a new
+    /// root key (the current one is KMS_ROOT_KEY or DATA_DIR/root.key), in
+    /// one transaction per batch, carrying the PIN keys over; then records
+    /// the new root key. SQLite, or PostgreSQL with --database. The server
+    /// must be stopped (every replica); rerun after a crash, it resumes.
+    RotateRoot {
+        /// File of the new root key (64 hex digits, mode 0600).
+        #[arg(long)]
+        new_key: PathBuf,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch_size: usize,
+        /// Pause between batches, in milliseconds (spreads the load).
+        #[arg(long, default_value_t = 0)]
+        pause_ms: u64,
+    },
 }
 
 /// A keyed fingerprint of the root key (HMAC-SHA256 under it of a fixed
 /// label), recorded in a shared database so replicas with different root
 /// keys are caught at start. Reveals nothing about the key.
-fn root_key_fingerprint(secret: &RootSecret) -> Result<[u8; 32], StartError> {
+pub(crate) fn root_key_fingerprint(secret: &RootSecret) -> Result<[u8; 32], StartError> {
     use hmac::{KeyInit, Mac};
     let mut mac =
         <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.expose()).map_err(|e| {
@@ -120,6 +160,30 @@ pub enum StartError {
          or root.key"
     )]
     RootKeyMismatch,
+    /// The SQLite database records another root key.
+    #[error(
+        "this root key is not the one the database was written under (fingerprint mismatch, or \
+         it does not open the stored keys); after `rotate-root`, start with the new root key"
+    )]
+    RootKeyNotRecorded,
+    /// A root-key rotation was begun and not finished.
+    #[error(
+        "a root-key rotation is under way: finish it with `kms-server rotate-root --new-key FILE` \
+         (server stopped), or serve meanwhile with the new root key as KMS_ROOT_KEY or root.key \
+         and the old one as --previous-root-key FILE"
+    )]
+    RotationUnderWay,
+    /// Root-key rotation failed (a rerun resumes it).
+    #[error("rotate-root: {0}")]
+    Rotation(String),
+    /// A SQLite-only subcommand with another storage.
+    #[error("{what} works on the SQLite data directory only: {hint}")]
+    SqliteOnly {
+        /// The subcommand.
+        what: &'static str,
+        /// What to do instead.
+        hint: &'static str,
+    },
     /// The seed file.
     #[error(transparent)]
     Seed(#[from] crate::seed::SeedFileError),
@@ -271,7 +335,12 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         }
         let (secret, source) = RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
         let store = PostgresStore::connect(url)?;
-        if !store.check_root_key_fingerprint(&root_key_fingerprint(&secret)?)? {
+        // Under way, a root-key rotation is checked with both keys below.
+        if kms_core::ports::RootRotationStore::root_key_state(&store)?
+            .rotation
+            .is_none()
+            && !store.check_root_key_fingerprint(&root_key_fingerprint(&secret)?)?
+        {
             return Err(StartError::RootKeyMismatch);
         }
         (Storage::Postgres(store), secret, source)
@@ -281,6 +350,28 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, Some(&db))?;
         (Storage::Sqlite(SqliteStore::open(&db)?), secret, source)
     };
+    let previous = cli
+        .previous_root_key
+        .as_deref()
+        .map(RootSecret::from_file)
+        .transpose()?;
+    let probe = hsm_clusters.is_empty();
+    if !national.is_empty() {
+        tracing::info!(keystores = ?national, "national (SM) software roots");
+    }
+    let root_keys: Arc<dyn kms_core::ports::RootKeyProvider> = match &storage {
+        Storage::Sqlite(s) => {
+            crate::ops::stored_root_keys(s, &secret, previous.as_ref(), probe, &national)?
+        }
+        Storage::Postgres(s) => {
+            crate::ops::stored_root_keys(s, &secret, previous.as_ref(), probe, &national)?
+        }
+        Storage::Memory => Arc::new(
+            kms_core::software::SoftwareRootKeys::new(secret.expose())?
+                .with_national_keystores(national.iter().cloned()),
+        ),
+    };
+    drop(previous);
     let legacy_store = match &storage {
         Storage::Sqlite(s) => Some(s.clone()),
         Storage::Postgres(_) | Storage::Memory => None,
@@ -299,11 +390,8 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         Storage::Postgres(s) => tracing::info!(db = s.target(), "PostgreSQL storage"),
         Storage::Memory => tracing::warn!("in-memory storage: nothing survives a restart"),
     }
-    if !national.is_empty() {
-        tracing::info!(keystores = ?national, "national (SM) software roots");
-    }
     let ports = adapters::with_hsm_clusters(
-        adapters::ports_with_national_keystores(storage, &secret, clusters, national)?,
+        adapters::ports_with(storage, root_keys, clusters)?,
         hsm_clusters,
     )?;
     drop(secret);
@@ -440,11 +528,28 @@ pub async fn shutdown_signal() {
 /// # Errors
 /// Cannot bind or the server fails.
 pub async fn run(cli: Cli) -> Result<(), StartError> {
-    if let Some(Command::HashPassword) = cli.command {
-        let password = crate::iam::Password::read_from(std::io::stdin().lock())
-            .map_err(io("reading the password from stdin"))?;
-        println!("{}", crate::iam::hash_password(&password)?);
-        return Ok(());
+    match &cli.command {
+        Some(Command::HashPassword) => {
+            let password = crate::iam::Password::read_from(std::io::stdin().lock())
+                .map_err(io("reading the password from stdin"))?;
+            println!("{}", crate::iam::hash_password(&password)?);
+            return Ok(());
+        }
+        Some(Command::Backup { out }) => return crate::ops::backup(&cli, out),
+        Some(Command::Restore { from, force }) => return crate::ops::restore(&cli, from, *force),
+        Some(Command::RotateRoot {
+            new_key,
+            batch_size,
+            pause_ms,
+        }) => {
+            return crate::ops::rotate_root(
+                &cli,
+                new_key,
+                *batch_size,
+                Duration::from_millis(*pause_ms),
+            );
+        }
+        None => {}
     }
     let prepared = prepare(&cli)?;
     let listener = tokio::net::TcpListener::bind(&prepared.config.listen)

@@ -85,6 +85,7 @@ domain_id = "{DOMAIN}"
         listen: None,
         in_memory,
         database: None,
+        previous_root_key: None,
         seed,
         command: None,
     };
@@ -2134,6 +2135,7 @@ projects = [{{ id = "mallory-project" }}]
         listen: None,
         in_memory: true,
         database: None,
+        previous_root_key: None,
         seed: None,
         command: None,
     };
@@ -3055,6 +3057,7 @@ project_id = "{PROJECT}"
         listen: None,
         in_memory: true,
         database: None,
+        previous_root_key: None,
         seed: None,
         command: None,
     };

@@ -5,7 +5,7 @@ use kms_core::memory::{MemoryStore, SequentialIds};
 use kms_core::ports::ClusterInfo;
 use kms_core::software::{ChaChaEntropy, RandomIds, StaticClusters};
 use kms_model::KeystoreType;
-use kms_store_conformance::{StoreSet, run_all};
+use kms_store_conformance::{RotationSet, StoreSet, run_all, run_rotation_cases};
 
 fn memory() -> StoreSet {
     StoreSet::shared(MemoryStore::new())
@@ -14,6 +14,11 @@ fn memory() -> StoreSet {
 #[test]
 fn memory_store_conforms() {
     run_all(&memory);
+}
+
+#[test]
+fn memory_store_conforms_for_root_rotation() {
+    run_rotation_cases(&|| RotationSet::shared(MemoryStore::new()));
 }
 
 #[test]

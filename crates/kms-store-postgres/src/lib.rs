@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod error;
+mod rotation;
 mod schema;
 mod store;
 pub mod testing;

@@ -125,6 +125,20 @@ CREATE TABLE root_key_fingerprint (
     fingerprint BYTEA NOT NULL
 );
 ",
+    // 4: root-key rotation (SQLite's version 6): the recorded root key's
+    // generation and a rotation under way, the per-row mark of the
+    // generation a rotation moved a row to, the PIN keys it carried.
+    r"
+ALTER TABLE root_key_fingerprint ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE root_key_fingerprint ADD COLUMN rotation_fingerprint BYTEA;
+ALTER TABLE root_key_fingerprint ADD COLUMN rotation_generation BIGINT;
+ALTER TABLE key_material ADD COLUMN root_gen BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE certificates ADD COLUMN root_gen BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE carried_pin_keys (
+    keystore_id TEXT PRIMARY KEY NOT NULL,
+    wrapped     BYTEA NOT NULL
+);
+",
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

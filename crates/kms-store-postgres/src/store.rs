@@ -100,7 +100,7 @@ impl fmt::Debug for PostgresStore {
 
 /// Why a port call failed before it could give an answer.
 #[derive(Debug)]
-enum Fail {
+pub(crate) enum Fail {
     Pg(tokio_postgres::Error),
     Pool(PoolError),
     Timeout(Duration),
@@ -143,7 +143,7 @@ impl Fail {
     /// As the ports report it: a lost or refused connection, a pool
     /// timeout, a server shutting down are [`PortErrorKind::Unavailable`];
     /// any other server error is [`PortErrorKind::Other`].
-    fn port(self, context: &'static str) -> PortError {
+    pub(crate) fn port(self, context: &'static str) -> PortError {
         match self {
             Self::Pg(e) => {
                 let unavailable = e.is_closed()
@@ -208,7 +208,7 @@ enum Violation {
     ForeignKey,
 }
 
-type Call<T> = std::result::Result<T, Fail>;
+pub(crate) type Call<T> = std::result::Result<T, Fail>;
 
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -399,11 +399,11 @@ impl PostgresStore {
         .map_err(|e| e.port("postgres: root key fingerprint"))
     }
 
-    fn pool(&self) -> Pool {
+    pub(crate) fn pool(&self) -> Pool {
         self.inner.pool.clone()
     }
 
-    fn call<T, F>(&self, fut: F) -> Call<T>
+    pub(crate) fn call<T, F>(&self, fut: F) -> Call<T>
     where
         T: Send + 'static,
         F: Future<Output = Call<T>> + Send + 'static,
@@ -438,11 +438,11 @@ fn keystore_state(s: &str) -> PortResult<KeystoreState> {
     }
 }
 
-fn corrupt_row(e: tokio_postgres::Error) -> PortError {
+pub(crate) fn corrupt_row(e: tokio_postgres::Error) -> PortError {
     PortError::corrupt("bad row in database").with_source(PgFailure(describe(&e)))
 }
 
-fn keystore_record(r: &Row) -> PortResult<KeystoreRecord> {
+pub(crate) fn keystore_record(r: &Row) -> PortResult<KeystoreRecord> {
     let ty: String = r.try_get(3).map_err(corrupt_row)?;
     let state: String = r.try_get(5).map_err(corrupt_row)?;
     Ok(KeystoreRecord {
@@ -457,7 +457,7 @@ fn keystore_record(r: &Row) -> PortResult<KeystoreRecord> {
     })
 }
 
-const KEYSTORE_COLUMNS: &str =
+pub(crate) const KEYSTORE_COLUMNS: &str =
     "keystore_id, domain_id, alias, keystore_type, cluster_id, state, create_time";
 
 impl KeystoreStore for PostgresStore {

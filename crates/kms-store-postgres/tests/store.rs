@@ -171,6 +171,9 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
         "from_v1",
         "ALTER TABLE keys DROP COLUMN key_spec, DROP COLUMN key_usage;
          DROP TABLE root_key_fingerprint;
+         ALTER TABLE key_material DROP COLUMN root_gen;
+         ALTER TABLE certificates DROP COLUMN root_gen;
+         DROP TABLE carried_pin_keys;
          UPDATE kms_schema_version SET version = 1;",
     );
     let s = store(&cluster, "from_v1");

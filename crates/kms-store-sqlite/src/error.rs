@@ -28,6 +28,31 @@ pub enum Error {
     /// A pragma did not take the value asked for.
     #[error("sqlite refused pragma {0}")]
     Pragma(&'static str),
+    /// Another connection (a running server) has the database open.
+    #[error("{path} is in use (is kms-server running on it?): stop it first")]
+    InUse {
+        /// The database.
+        path: std::path::PathBuf,
+    },
+    /// The database has changes the backup lacks.
+    #[error(
+        "the database is newer than the backup (change counter {database} > {backup}); \
+         pass --force to replace it anyway"
+    )]
+    NewerDatabase {
+        /// The database's change counter.
+        database: i64,
+        /// The backup's.
+        backup: i64,
+    },
+    /// The file fails SQLite's integrity check.
+    #[error("{path} is not an intact database: {why}")]
+    NotADatabase {
+        /// The file.
+        path: std::path::PathBuf,
+        /// SQLite's verdict.
+        why: String,
+    },
     /// Sealing a legacy clear private key failed (nothing was changed).
     #[error("sealing the private key of certificate {certificate_id} failed")]
     Seal {

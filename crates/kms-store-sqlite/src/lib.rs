@@ -2,10 +2,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod backup;
 mod error;
+mod rotation;
 mod schema;
 mod store;
 
+pub use backup::{BackupInfo, Replaced, backup, ensure_not_in_use, restore};
 pub use error::{Error, Result};
 pub use schema::SCHEMA_VERSION;
 pub use store::{SqliteStore, SqliteStoreOptions};

@@ -115,6 +115,67 @@ ALTER TABLE keys ADD COLUMN key_spec TEXT NOT NULL DEFAULT 'AES_256';
 ALTER TABLE keys ADD COLUMN key_usage TEXT NOT NULL DEFAULT 'ENCRYPT_DECRYPT'
     CHECK (key_usage IN ('ENCRYPT_DECRYPT', 'SIGN_VERIFY'));
 ",
+    // 6: backup and root-key rotation. `meta` holds the database's own
+    // records: `change_counter`, bumped by triggers on every row written
+    // (what `restore` compares to call a database newer than a backup),
+    // the root key's fingerprint and generation, and a root-key rotation
+    // under way. `root_gen` marks the rows a rotation moved; a rotation
+    // carries every keystore's PIN keys over in `carried_pin_keys`.
+    r"
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value BLOB
+);
+INSERT INTO meta (name, value) VALUES ('change_counter', 0), ('root_generation', 0);
+ALTER TABLE key_material ADD COLUMN root_gen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE certificates ADD COLUMN root_gen INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE carried_pin_keys (
+    keystore_id TEXT PRIMARY KEY NOT NULL,
+    wrapped     BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER keystores_insert_counts AFTER INSERT ON keystores
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER keystores_update_counts AFTER UPDATE ON keystores
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER keystores_delete_counts AFTER DELETE ON keystores
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER keys_insert_counts AFTER INSERT ON keys
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER keys_update_counts AFTER UPDATE ON keys
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER keys_delete_counts AFTER DELETE ON keys
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_material_insert_counts AFTER INSERT ON key_material
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_material_update_counts AFTER UPDATE ON key_material
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_material_delete_counts AFTER DELETE ON key_material
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_tags_insert_counts AFTER INSERT ON key_tags
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_tags_update_counts AFTER UPDATE ON key_tags
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_tags_delete_counts AFTER DELETE ON key_tags
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER pin_verifiers_insert_counts AFTER INSERT ON pin_verifiers
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER pin_verifiers_update_counts AFTER UPDATE ON pin_verifiers
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER pin_verifiers_delete_counts AFTER DELETE ON pin_verifiers
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER certificates_insert_counts AFTER INSERT ON certificates
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER certificates_update_counts AFTER UPDATE ON certificates
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER certificates_delete_counts AFTER DELETE ON certificates
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER carried_pin_keys_insert_counts AFTER INSERT ON carried_pin_keys
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER carried_pin_keys_update_counts AFTER UPDATE ON carried_pin_keys
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER carried_pin_keys_delete_counts AFTER DELETE ON carried_pin_keys
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+",
 ];
 
 /// Applies every migration the file has not seen yet.

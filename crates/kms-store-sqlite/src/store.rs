@@ -79,7 +79,7 @@ impl fmt::Debug for SqliteStore {
 }
 
 /// A SQLite failure as the ports report it, with the SQLite error as source.
-fn backend(e: &rusqlite::Error) -> PortError {
+pub(crate) fn backend(e: &rusqlite::Error) -> PortError {
     // rusqlite::Error is not Clone; its text and code are what logs need.
     PortError::unavailable("sqlite", SqliteFailure(e.to_string()))
 }
@@ -167,6 +167,26 @@ fn private_file(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Narrows an existing file to its owner, by path (chmod, no open).
+fn narrow_by_path(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(io)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -205,13 +225,18 @@ impl SqliteStore {
         configure(&writer, options.busy_timeout)?;
         schema::migrate(&mut writer)?;
         // SQLite creates `-wal` and `-shm` with the database file's mode;
-        // ones left by an earlier run are tightened too.
+        // ones left by an earlier run are tightened too, by path: opening
+        // and closing them here would drop the POSIX locks this process's
+        // connection holds on them (they are per process, released by any
+        // close), and another process opening the database (a backup)
+        // would then take itself for the first and truncate the `-shm`
+        // this process has mapped (SIGBUS).
         for suffix in ["-wal", "-shm"] {
             let mut side = path.clone().into_os_string();
             side.push(suffix);
             let side = PathBuf::from(side);
             if side.exists() {
-                private_file(&side)?;
+                narrow_by_path(&side)?;
             }
         }
         let mut readers = Vec::with_capacity(options.readers.max(1));
@@ -294,7 +319,10 @@ impl SqliteStore {
         Ok(self.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))?)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
         let readers = &self.inner.readers;
         let n = readers.len();
         let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed) % n.max(1);
@@ -309,7 +337,7 @@ impl SqliteStore {
         }
     }
 
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> rusqlite::Result<T> {
@@ -329,9 +357,9 @@ fn keystore_state(s: &str) -> PortResult<KeystoreState> {
     }
 }
 
-type KeystoreRow = (String, String, String, String, Option<String>, String, i64);
+pub(crate) type KeystoreRow = (String, String, String, String, Option<String>, String, i64);
 
-fn keystore_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeystoreRow> {
+pub(crate) fn keystore_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeystoreRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -343,7 +371,7 @@ fn keystore_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeystoreRow> {
     ))
 }
 
-fn keystore_record(row: KeystoreRow) -> PortResult<KeystoreRecord> {
+pub(crate) fn keystore_record(row: KeystoreRow) -> PortResult<KeystoreRecord> {
     let (keystore_id, domain_id, alias, ty, cluster_id, state, create_time) = row;
     Ok(KeystoreRecord {
         keystore_id,
@@ -357,7 +385,7 @@ fn keystore_record(row: KeystoreRow) -> PortResult<KeystoreRecord> {
     })
 }
 
-const KEYSTORE_COLUMNS: &str =
+pub(crate) const KEYSTORE_COLUMNS: &str =
     "keystore_id, domain_id, alias, keystore_type, cluster_id, state, create_time";
 
 impl KeystoreStore for SqliteStore {

@@ -13,7 +13,8 @@ const PEM: &str =
     "-----BEGIN PRIVATE KEY-----\nTHIS-IS-A-LEGACY-CLEAR-KEY-MARKER\n-----END PRIVATE KEY-----\n";
 const MARKER: &[u8] = b"THIS-IS-A-LEGACY-CLEAR-KEY-MARKER";
 
-/// The schema-1 certificates table, as the first release created it.
+/// The schema-1 certificates table, as the first release created it, and
+/// the other schema-1 tables later migrations touch.
 const SCHEMA_1_CERTIFICATES: &str = r"
 CREATE TABLE certificates (
     id TEXT PRIMARY KEY NOT NULL, project_id TEXT NOT NULL, scope_type TEXT NOT NULL,
@@ -29,7 +30,21 @@ CREATE TABLE keys (
     dedicated_keystore_id TEXT, state TEXT NOT NULL, current_version INTEGER NOT NULL,
     create_time INTEGER NOT NULL, deletion_time INTEGER,
     CONSTRAINT key_alias UNIQUE (project_id, alias)
-);";
+);
+-- Later migrations alter or watch (triggers) the rest of schema 1 too.
+CREATE TABLE keystores (
+    keystore_id TEXT PRIMARY KEY NOT NULL, domain_id TEXT NOT NULL, alias TEXT NOT NULL,
+    keystore_type TEXT NOT NULL, cluster_id TEXT UNIQUE, state TEXT NOT NULL,
+    create_time INTEGER NOT NULL, CONSTRAINT keystore_alias UNIQUE (domain_id, alias)
+);
+CREATE TABLE key_material (
+    key_id TEXT NOT NULL, version INTEGER NOT NULL, wrapped BLOB NOT NULL,
+    PRIMARY KEY (key_id, version)
+) WITHOUT ROWID;
+CREATE TABLE pin_verifiers (
+    domain_id TEXT NOT NULL, keystore_id TEXT NOT NULL, verifier BLOB NOT NULL,
+    PRIMARY KEY (domain_id, keystore_id, verifier)
+) WITHOUT ROWID;";
 
 fn record_json(id: &str, name: &str) -> String {
     serde_json::to_string(&kms_model::CertificateRecord {

@@ -2,7 +2,7 @@
 //! The port-conformance suite (kms-store-conformance) against SQLite
 //! stores, each in its own temporary directory.
 
-use kms_store_conformance::{StoreSet, run_all};
+use kms_store_conformance::{RotationSet, StoreSet, run_all, run_rotation_cases};
 use kms_store_sqlite::SqliteStore;
 
 fn sqlite() -> StoreSet {
@@ -14,4 +14,13 @@ fn sqlite() -> StoreSet {
 #[test]
 fn sqlite_store_conforms() {
     run_all(&sqlite);
+}
+
+#[test]
+fn sqlite_store_conforms_for_root_rotation() {
+    run_rotation_cases(&|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("kms.db")).unwrap();
+        RotationSet::shared(store).with_guard(dir)
+    });
 }

@@ -94,8 +94,9 @@ fn debug_shows_no_content() {
     );
 }
 
-/// Schema 3 adds the rotation columns, schema 4 the key tags: a schema-2
-/// file (the columns and table dropped, the version set back) opens,
+/// Schema 3 adds the rotation columns, schema 4 the key tags (schema 5 key
+/// pairs, schema 6 backup and root-rotation records): a schema-2
+/// file (the columns and tables dropped, the version set back) opens,
 /// migrates, keeps its keys and reads them with rotation off, the default
 /// interval, no history and no tags.
 #[test]
@@ -110,6 +111,24 @@ fn a_schema_2_database_migrates_to_key_rotation() {
             .unwrap();
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
+    // Schema 6 undone: its triggers, tables and columns.
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for t in triggers {
+        conn.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
+    }
+    conn.execute_batch(
+        "DROP TABLE meta;
+         DROP TABLE carried_pin_keys;
+         ALTER TABLE key_material DROP COLUMN root_gen;
+         ALTER TABLE certificates DROP COLUMN root_gen;",
+    )
+    .unwrap();
     conn.execute_batch(
         "DROP TABLE key_tags;
          ALTER TABLE keys DROP COLUMN rotation_enabled;
@@ -124,7 +143,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());

@@ -10,6 +10,10 @@
 //! wire.
 
 use kms_crypto::DekContext;
+pub use root_rotation::{
+    RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
+};
+
 use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
 
 use crate::cache::{MasterKeyCache, RecordCache};
@@ -30,6 +34,7 @@ mod keys;
 mod keystores;
 mod pins;
 mod random;
+mod root_rotation;
 mod rotation;
 mod seed;
 mod signing;

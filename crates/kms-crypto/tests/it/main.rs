@@ -5,6 +5,7 @@
 mod data;
 mod engine;
 mod example;
+mod pin_keys;
 mod signing;
 mod sm;
 mod vectors;
