@@ -773,3 +773,30 @@ fn national_root_seals_pins_private_keys_and_key_pairs_with_the_sm4_suite() {
     let generated = RootKey::generate_with_suite(CipherSuite::Sm4Gcm, &mut rng(55)).unwrap();
     assert_eq!(generated.suite(), CipherSuite::Sm4Gcm);
 }
+
+/// A root-key rotation between national roots carries the PIN keys wrapped
+/// with KWP over SM4: PINs sealed and verifiers made under the old root
+/// keep verifying under the new one, and an AES root cannot unwrap them.
+#[test]
+fn national_roots_carry_pin_keys_across_a_rotation() {
+    use kms_crypto::{Pin, PinScope};
+    let new_secret = [0x44u8; 32];
+    let old = RootKey::derive_national_from_secret(&SECRET, "1").unwrap();
+    let new = RootKey::derive_national_from_secret(&new_secret, "1").unwrap();
+    let scope = PinScope::new("1", "domain-a").unwrap();
+    let pin = Pin::generate(&mut rng(60)).unwrap();
+    let sealed = old.seal_pin(&mut rng(61), &scope, &pin).unwrap();
+    let verifier = old.pin_verifier("1", &pin).unwrap();
+    assert!(new.open_pin(&scope, sealed.as_bytes()).is_err());
+    let wrapped = new.wrap_pin_keys("1", &old.pin_keys()).unwrap();
+    let keys = new.unwrap_pin_keys("1", &wrapped).unwrap();
+    let carried = new.with_pin_keys(&keys).unwrap();
+    assert_eq!(carried.suite(), CipherSuite::Sm4Gcm);
+    assert!(carried.open_pin(&scope, sealed.as_bytes()).is_ok());
+    assert_eq!(
+        carried.verify_plain_pin("1", &pin.to_hex(), &verifier),
+        Ok(())
+    );
+    let aes = RootKey::derive_from_secret(&new_secret, "1").unwrap();
+    assert!(aes.unwrap_pin_keys("1", &wrapped).is_err());
+}
