@@ -41,8 +41,15 @@ const PRIVATE_KEY_KEYSTORE: &str = kms_model::KeystoreRef::DEFAULT_ID;
 /// Software root-key provider: every keystore's root key is derived from
 /// one 32-byte secret (HKDF inside kms-crypto), so nothing but that secret
 /// needs storing. Losing the secret loses every key.
+///
+/// A keystore named in [`SoftwareRootKeys::with_national_keystores`] gets
+/// a national (SM) root instead (`RootKey::derive_national_from_secret`):
+/// KWP over SM4 for its CMKs, SM4-suite PIN and key-pair blobs, HMAC-SM3
+/// PIN verifiers. The choice is per keystore and must not change while it
+/// holds keys (an AES-wrapped CMK does not unwrap under the SM root).
 pub struct SoftwareRootKeys {
     secret: Zeroizing<Vec<u8>>,
+    national: std::collections::HashSet<String>,
     cache: RwLock<HashMap<String, Arc<RootKey>>>,
 }
 
@@ -66,8 +73,32 @@ impl SoftwareRootKeys {
         }
         Ok(Self {
             secret: Zeroizing::new(secret.to_vec()),
+            national: std::collections::HashSet::new(),
             cache: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// The same provider, with national (SM) roots for these keystores.
+    #[must_use]
+    pub fn with_national_keystores<I, S>(mut self, keystore_ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.national
+            .extend(keystore_ids.into_iter().map(Into::into));
+        // Give the national keystores before any carried PIN keys: a root
+        // cached for them earlier would be an AES one.
+        if let Ok(cache) = self.cache.get_mut() {
+            cache.retain(|id, _| !self.national.contains(id));
+        }
+        self
+    }
+
+    /// Whether a keystore's root is a national (SM) one.
+    #[must_use]
+    pub fn is_national(&self, keystore_id: &str) -> bool {
+        self.national.contains(keystore_id)
     }
 
     /// This provider with the PIN keys a root-key rotation carried over
@@ -98,7 +129,12 @@ impl SoftwareRootKeys {
     }
 
     fn derive(&self, keystore_id: &str) -> Result<RootKey, RootKeyError> {
-        RootKey::derive_from_secret(&self.secret, keystore_id).map_err(|e| {
+        let derived = if self.is_national(keystore_id) {
+            RootKey::derive_national_from_secret(&self.secret, keystore_id)
+        } else {
+            RootKey::derive_from_secret(&self.secret, keystore_id)
+        };
+        derived.map_err(|e| {
             RootKeyError::Backend(
                 PortError::new(PortErrorKind::Other, "derive root key").with_source(e),
             )

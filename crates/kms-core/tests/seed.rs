@@ -698,3 +698,32 @@ fn every_entry_is_audited_and_material_never_shows() {
     assert!(!dbg.contains("221"), "{dbg}");
     assert!(!format!("{events:?}").contains("0x11"));
 }
+
+/// An SM4 key seeded with known material makes SM4 blobs (`0x07`) that
+/// kms-crypto alone opens from the material with the SM4 suite, and that
+/// the same material under the AES suite does not.
+#[test]
+fn a_seeded_sm4_key_makes_sm4_blobs_under_its_material() {
+    let f = fixture();
+    let mut s = with_material("sm4-key");
+    s.key.key_spec = Some("SM4".into());
+    assert_eq!(f.kms.seed_key(&a(), &s).unwrap(), SeedOutcome::Created);
+    assert_eq!(describe(&f.kms, KEY_ID).key_spec, "SM4");
+    let made = new_dek(&f.kms, KEY_ID);
+    assert_eq!(&made.cipher_text[..4], "0107");
+    let plain = decrypt(&f.kms, KEY_ID, &made.cipher_text);
+    let blob = Ciphertext::from_hex(&made.cipher_text).unwrap();
+    let ctx = DekContext::new("proj-a", b"seeded").unwrap();
+    let sm4 = MasterKey::from_bytes(KEY_ID, 1, &MATERIAL)
+        .unwrap()
+        .into_suite(kms_crypto::CipherSuite::Sm4Gcm)
+        .unwrap();
+    let dek = sm4.unwrap_dek(blob.as_bytes(), &ctx).unwrap();
+    assert_eq!(dek.to_hex().to_uppercase(), plain.to_uppercase());
+    let aes = MasterKey::from_bytes(KEY_ID, 1, &MATERIAL).unwrap();
+    assert!(aes.unwrap_dek(blob.as_bytes(), &ctx).is_err());
+    assert_eq!(
+        f.restarted().seed_key(&a(), &s).unwrap(),
+        SeedOutcome::Unchanged
+    );
+}

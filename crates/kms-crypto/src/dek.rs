@@ -4,12 +4,13 @@ use core::fmt;
 
 use rand_core::TryCryptoRng;
 use sha2::{Digest, Sha256};
+use sm3::Sm3;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::format::{
-    EncodedContext, HEADER_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable,
+    CipherSuite, EncodedContext, HEADER_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable,
 };
 use crate::keys::MasterKey;
 use crate::{Ciphertext, rng};
@@ -17,7 +18,7 @@ use crate::{Ciphertext, rng};
 pub(crate) const MIN_DEK_BYTES: usize = 1;
 pub(crate) const MAX_DEK_BYTES: usize = 1024;
 
-/// Length of a SHA-256 digest, in bytes.
+/// Length of a SHA-256 (and of an SM3) digest, in bytes.
 pub const DIGEST_LEN: usize = 32;
 
 /// A DEK length: 8..=8192 bits, whole bytes.
@@ -161,6 +162,17 @@ impl Dek {
     /// [`Error::InvalidDekPlaintextLength`] unless the DEK part is 1..=1024
     /// bytes; [`Error::DigestMismatch`] if the digest is not the DEK's.
     pub fn from_bytes_with_digest(dek_and_digest: &[u8]) -> Result<Self> {
+        Self::from_bytes_with_suite_digest(CipherSuite::Aes256Gcm, dek_and_digest)
+    }
+
+    /// The encrypt-datakey input of a master key of `suite`: the DEK
+    /// followed by its SHA-256 digest (AES) or its SM3 digest (SM4, as
+    /// Huawei's encryption SDK sends `DEK || SM3(DEK)` for SM4 keys). The
+    /// digest is checked (in constant time).
+    ///
+    /// # Errors
+    /// As [`Dek::from_bytes_with_digest`].
+    pub fn from_bytes_with_suite_digest(suite: CipherSuite, dek_and_digest: &[u8]) -> Result<Self> {
         let len = dek_and_digest.len();
         let dek_len = len
             .checked_sub(DIGEST_LEN)
@@ -169,7 +181,7 @@ impl Dek {
         if !(MIN_DEK_BYTES..=MAX_DEK_BYTES).contains(&dek_len) {
             return Err(Error::InvalidDekPlaintextLength { len: dek_len });
         }
-        if !bool::from(Sha256::digest(dek).as_slice().ct_eq(digest)) {
+        if !bool::from(suite_digest(suite, dek).ct_eq(digest)) {
             return Err(Error::DigestMismatch);
         }
         Self::from_bytes(dek)
@@ -191,10 +203,29 @@ impl Dek {
         Sha256::digest(&self.0[..]).into()
     }
 
+    /// SM3 of the DEK (`datakey_dgst` under an SM4 master key).
+    pub fn sm3(&self) -> [u8; DIGEST_LEN] {
+        Sm3::digest(&self.0[..]).into()
+    }
+
+    /// The DEK's digest under a master key of `suite`: SHA-256 (AES) or
+    /// SM3 (SM4).
+    pub fn digest_for(&self, suite: CipherSuite) -> [u8; DIGEST_LEN] {
+        suite_digest(suite, &self.0)
+    }
+
     /// The DEK length.
     pub fn length(&self) -> DekLength {
         // Every constructor checks 1..=1024 bytes.
         DekLength(u16::try_from(self.0.len()).unwrap_or(0))
+    }
+}
+
+/// SHA-256 or SM3 of `data`, by suite.
+fn suite_digest(suite: CipherSuite, data: &[u8]) -> [u8; DIGEST_LEN] {
+    match suite {
+        CipherSuite::Aes256Gcm => Sha256::digest(data).into(),
+        CipherSuite::Sm4Gcm => Sm3::digest(data).into(),
     }
 }
 

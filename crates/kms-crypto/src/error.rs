@@ -90,8 +90,9 @@ pub enum Error {
         /// Length of the rejected message, in bytes.
         len: usize,
     },
-    /// The SHA-256 digest appended to a caller's DEK does not match the DEK.
-    #[error("the SHA-256 digest does not match the data key")]
+    /// The digest appended to a caller's DEK (SHA-256, or SM3 under an SM4
+    /// master key) does not match the DEK.
+    #[error("the digest does not match the data key")]
     DigestMismatch,
     /// Text that should be hex (either case, two characters per byte) is not.
     #[error("invalid hex")]

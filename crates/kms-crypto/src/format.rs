@@ -6,7 +6,7 @@
 //! | offset    | size | field                                        |
 //! |-----------|------|----------------------------------------------|
 //! | 0         | 1    | format version, `0x01`                       |
-//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key, `0x05` data, `0x06` CMK signing key; `0x02` retired) |
+//! | 1         | 1    | algorithm / purpose id (`0x01` DEK, `0x03` PIN, `0x04` private key, `0x05` data, `0x06` CMK signing key; SM4 suite: `0x07` DEK, `0x08` data, `0x09` PIN, `0x0A` private key, `0x0B` signing key; `0x02` retired) |
 //! | 2         | 2    | plaintext length `n` in bytes                |
 //! | 4         | 36   | key id (ASCII; all zero in root-key blobs)   |
 //! | 40        | 4    | key version (zero in root-key blobs)         |
@@ -16,11 +16,13 @@
 //! | 88+n      | 16   | GCM tag                                      |
 //! | 104+n     | 32   | key commitment                               |
 
-use aes_gcm::aead::Nonce;
+use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Tag};
+use aes_gcm::{Aes256Gcm, AesGcm, Tag};
 use hkdf::Hkdf;
 use sha2::Sha256;
+use sm3::Sm3;
+use sm4::Sm4;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -35,6 +37,20 @@ pub(crate) const ALG_PIN: u8 = 0x03;
 pub(crate) const ALG_PRIVATE_KEY: u8 = 0x04;
 pub(crate) const ALG_DATA: u8 = 0x05;
 pub(crate) const ALG_SIGNING_KEY: u8 = 0x06;
+/// A DEK wrapped under an SM4 master key: HKDF-SM3, SM4-GCM.
+pub(crate) const ALG_DEK_SM4: u8 = 0x07;
+/// Data encrypted under an SM4 master key: HKDF-SM3, SM4-GCM.
+pub(crate) const ALG_DATA_SM4: u8 = 0x08;
+/// A PIN sealed under a national (SM) root key.
+pub(crate) const ALG_PIN_SM4: u8 = 0x09;
+/// A certificate private key sealed under a national (SM) root key.
+pub(crate) const ALG_PRIVATE_KEY_SM4: u8 = 0x0A;
+/// A key pair's private key sealed under a national (SM) root key.
+pub(crate) const ALG_SIGNING_KEY_SM4: u8 = 0x0B;
+
+/// GCM over the SM4 block cipher (the generic GCM of `aes-gcm`), 96-bit
+/// nonce, 128-bit tag.
+pub(crate) type Sm4Gcm = AesGcm<Sm4, U12>;
 
 pub(crate) const KEY_ID_LEN: usize = 36;
 pub(crate) const SALT_LEN: usize = 32;
@@ -58,6 +74,35 @@ pub(crate) const LABEL_PIN: &[u8] = b"kms-rs/v1/pin-seal/domain";
 pub(crate) const LABEL_PRIVATE_KEY: &[u8] = b"kms-rs/v1/private-key-seal";
 pub(crate) const LABEL_DATA: &[u8] = b"kms-rs/v1/data-encrypt";
 pub(crate) const LABEL_SIGNING_KEY: &[u8] = b"kms-rs/v1/signing-key-seal";
+pub(crate) const LABEL_DEK_SM4: &[u8] = b"kms-rs/v1/sm4/dek-wrap";
+pub(crate) const LABEL_DATA_SM4: &[u8] = b"kms-rs/v1/sm4/data-encrypt";
+pub(crate) const LABEL_PIN_SM4: &[u8] = b"kms-rs/v1/sm4/pin-seal/domain";
+pub(crate) const LABEL_PRIVATE_KEY_SM4: &[u8] = b"kms-rs/v1/sm4/private-key-seal";
+pub(crate) const LABEL_SIGNING_KEY_SM4: &[u8] = b"kms-rs/v1/sm4/signing-key-seal";
+
+/// The primitives of a blob: its key derivation and its AEAD. Part of the
+/// algorithm id, which is authenticated (it is in the AAD and in the
+/// per-wrap derivation), so a blob of one suite never opens as the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CipherSuite {
+    /// HKDF-SHA256 per-wrap key, AES-256-GCM, 256-bit key commitment.
+    Aes256Gcm,
+    /// HKDF-SM3 per-wrap key, SM4-GCM (GM/T 0002 block cipher in GCM,
+    /// 128-bit key), 256-bit key commitment: only national (SM)
+    /// primitives.
+    Sm4Gcm,
+}
+
+impl CipherSuite {
+    /// Length of the AEAD key, in bytes.
+    const fn key_len(self) -> usize {
+        match self {
+            Self::Aes256Gcm => 32,
+            Self::Sm4Gcm => 16,
+        }
+    }
+}
 
 /// Largest encoded context: two u16 length prefixes and two 128-byte fields.
 pub(crate) const MAX_CTX_FIELD: usize = 128;
@@ -86,23 +131,53 @@ pub enum BlobKind {
 }
 
 impl BlobKind {
-    pub(crate) const fn alg(self) -> u8 {
-        match self {
-            BlobKind::DataKey => ALG_DEK,
-            BlobKind::Pin => ALG_PIN,
-            BlobKind::PrivateKey => ALG_PRIVATE_KEY,
-            BlobKind::Data => ALG_DATA,
-            BlobKind::SigningKey => ALG_SIGNING_KEY,
+    /// The algorithm id of this purpose under `suite`, if that pair exists.
+    pub(crate) const fn alg(self, suite: CipherSuite) -> Option<u8> {
+        match (self, suite) {
+            (BlobKind::DataKey, CipherSuite::Aes256Gcm) => Some(ALG_DEK),
+            (BlobKind::Pin, CipherSuite::Aes256Gcm) => Some(ALG_PIN),
+            (BlobKind::PrivateKey, CipherSuite::Aes256Gcm) => Some(ALG_PRIVATE_KEY),
+            (BlobKind::Data, CipherSuite::Aes256Gcm) => Some(ALG_DATA),
+            (BlobKind::SigningKey, CipherSuite::Aes256Gcm) => Some(ALG_SIGNING_KEY),
+            (BlobKind::DataKey, CipherSuite::Sm4Gcm) => Some(ALG_DEK_SM4),
+            (BlobKind::Data, CipherSuite::Sm4Gcm) => Some(ALG_DATA_SM4),
+            (BlobKind::Pin, CipherSuite::Sm4Gcm) => Some(ALG_PIN_SM4),
+            (BlobKind::PrivateKey, CipherSuite::Sm4Gcm) => Some(ALG_PRIVATE_KEY_SM4),
+            (BlobKind::SigningKey, CipherSuite::Sm4Gcm) => Some(ALG_SIGNING_KEY_SM4),
         }
     }
 
-    const fn label(self) -> &'static [u8] {
-        match self {
-            BlobKind::DataKey => LABEL_DEK,
-            BlobKind::Pin => LABEL_PIN,
-            BlobKind::PrivateKey => LABEL_PRIVATE_KEY,
-            BlobKind::Data => LABEL_DATA,
-            BlobKind::SigningKey => LABEL_SIGNING_KEY,
+    /// The purpose and suite of an algorithm id (`None` for a retired or
+    /// unknown id).
+    const fn from_alg(alg: u8) -> Option<(Self, CipherSuite)> {
+        Some(match alg {
+            ALG_DEK => (BlobKind::DataKey, CipherSuite::Aes256Gcm),
+            ALG_PIN => (BlobKind::Pin, CipherSuite::Aes256Gcm),
+            ALG_PRIVATE_KEY => (BlobKind::PrivateKey, CipherSuite::Aes256Gcm),
+            ALG_DATA => (BlobKind::Data, CipherSuite::Aes256Gcm),
+            ALG_SIGNING_KEY => (BlobKind::SigningKey, CipherSuite::Aes256Gcm),
+            ALG_DEK_SM4 => (BlobKind::DataKey, CipherSuite::Sm4Gcm),
+            ALG_DATA_SM4 => (BlobKind::Data, CipherSuite::Sm4Gcm),
+            ALG_PIN_SM4 => (BlobKind::Pin, CipherSuite::Sm4Gcm),
+            ALG_PRIVATE_KEY_SM4 => (BlobKind::PrivateKey, CipherSuite::Sm4Gcm),
+            ALG_SIGNING_KEY_SM4 => (BlobKind::SigningKey, CipherSuite::Sm4Gcm),
+            ALG_PIN_RETIRED => return None,
+            _ => return None,
+        })
+    }
+
+    const fn label(self, suite: CipherSuite) -> &'static [u8] {
+        match (self, suite) {
+            (BlobKind::DataKey, CipherSuite::Sm4Gcm) => LABEL_DEK_SM4,
+            (BlobKind::Data, CipherSuite::Sm4Gcm) => LABEL_DATA_SM4,
+            (BlobKind::Pin, CipherSuite::Sm4Gcm) => LABEL_PIN_SM4,
+            (BlobKind::PrivateKey, CipherSuite::Sm4Gcm) => LABEL_PRIVATE_KEY_SM4,
+            (BlobKind::SigningKey, CipherSuite::Sm4Gcm) => LABEL_SIGNING_KEY_SM4,
+            (BlobKind::DataKey, _) => LABEL_DEK,
+            (BlobKind::Pin, _) => LABEL_PIN,
+            (BlobKind::PrivateKey, _) => LABEL_PRIVATE_KEY,
+            (BlobKind::Data, _) => LABEL_DATA,
+            (BlobKind::SigningKey, _) => LABEL_SIGNING_KEY,
         }
     }
 
@@ -126,6 +201,7 @@ impl BlobKind {
 #[derive(Clone, PartialEq, Eq)]
 pub struct CiphertextHeader {
     kind: BlobKind,
+    suite: CipherSuite,
     plaintext_len: usize,
     key_id: [u8; KEY_ID_LEN],
     key_version: u32,
@@ -135,6 +211,7 @@ impl core::fmt::Debug for CiphertextHeader {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("CiphertextHeader")
             .field("kind", &self.kind)
+            .field("suite", &self.suite)
             .field("plaintext_len", &self.plaintext_len)
             .field("key_id", &self.key_id())
             .field("key_version", &self.key_version)
@@ -158,6 +235,11 @@ impl CiphertextHeader {
     /// What the blob holds.
     pub fn kind(&self) -> BlobKind {
         self.kind
+    }
+
+    /// The primitives the blob was made with (from its algorithm id).
+    pub fn suite(&self) -> CipherSuite {
+        self.suite
     }
 
     /// Length of the wrapped plaintext, in bytes (the DEK's byte length).
@@ -218,15 +300,8 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
     if blob.len() < OVERHEAD || *blob.first()? != VERSION_V1 {
         return None;
     }
-    let kind = match *blob.get(1)? {
-        ALG_DEK => BlobKind::DataKey,
-        ALG_PIN => BlobKind::Pin,
-        ALG_PRIVATE_KEY => BlobKind::PrivateKey,
-        ALG_DATA => BlobKind::Data,
-        ALG_SIGNING_KEY => BlobKind::SigningKey,
-        ALG_PIN_RETIRED => return None,
-        _ => return None,
-    };
+    // `ALG_PIN_RETIRED` (0x02) and unknown ids have no purpose: refused.
+    let (kind, suite) = BlobKind::from_alg(*blob.get(1)?)?;
     let n = usize::from(read_u16(blob, OFF_LEN)?);
     let (min, max) = kind.len_range();
     if n < min || n > max || blob.len() != OVERHEAD.checked_add(n)? {
@@ -244,6 +319,7 @@ fn parse_header_opt(blob: &[u8]) -> Option<CiphertextHeader> {
     }
     Some(CiphertextHeader {
         kind,
+        suite,
         plaintext_len: n,
         key_id,
         key_version,
@@ -289,46 +365,118 @@ impl<'a> EncodedContext<'a> {
     }
 }
 
-/// The sealing key of one purpose: an HKDF-SHA256 state keyed once with a
+/// An HKDF state keyed once with a purpose's pseudorandom key: HKDF-SHA256
+/// for the AES suite, HKDF-SM3 (RFC 5869 over HMAC-SM3) for the SM4 suite.
+#[derive(Clone)]
+pub(crate) enum Kdf {
+    Sha256(Hkdf<Sha256>),
+    Sm3(Hkdf<Sm3>),
+}
+
+impl Kdf {
+    /// The HKDF of `suite` with `prk` as its pseudorandom key (the Extract
+    /// step skipped: `prk` is uniformly random).
+    pub(crate) fn from_prk(suite: CipherSuite, prk: &[u8]) -> Result<Self> {
+        let err = |_| Error::InvalidKeyLength {
+            expected: 32,
+            actual: prk.len(),
+        };
+        Ok(match suite {
+            CipherSuite::Aes256Gcm => Self::Sha256(Hkdf::<Sha256>::from_prk(prk).map_err(err)?),
+            CipherSuite::Sm4Gcm => Self::Sm3(Hkdf::<Sm3>::from_prk(prk).map_err(err)?),
+        })
+    }
+
+    pub(crate) fn expand_multi_info(&self, info: &[&[u8]], out: &mut [u8]) -> Result<()> {
+        match self {
+            Self::Sha256(k) => k.expand_multi_info(info, out),
+            Self::Sm3(k) => k.expand_multi_info(info, out),
+        }
+        .map_err(|_| Error::Rejected)
+    }
+}
+
+/// The sealing key of one purpose: an HKDF state keyed once with a
 /// pseudorandom key derived from the parent key (the keyed HMAC is cached,
 /// so a per-wrap derivation costs two HMAC blocks).
 pub(crate) struct SealingKey {
-    kdf: Hkdf<Sha256>,
+    kdf: Kdf,
     kind: BlobKind,
+    suite: CipherSuite,
+    alg: u8,
     key_id: [u8; KEY_ID_LEN],
     key_version: u32,
 }
 
-/// Length of the per-wrap derivation: 32 bytes AES-256-GCM key, 32 bytes commitment.
+/// Length of the per-wrap derivation buffer: at most a 32-byte AEAD key,
+/// then 32 bytes of commitment (SM4 uses 16 + 32 of it).
 const OKM_LEN: usize = 32 + COMMIT_LEN;
 
 impl SealingKey {
-    pub(crate) fn new(
+    pub(crate) fn with_suite(
         prk: &[u8; 32],
         kind: BlobKind,
+        suite: CipherSuite,
         key_id: [u8; KEY_ID_LEN],
         key_version: u32,
     ) -> Result<Self> {
-        let kdf = Hkdf::<Sha256>::from_prk(prk).map_err(|_| Error::InvalidKeyLength {
-            expected: 32,
-            actual: prk.len(),
-        })?;
+        let alg = kind.alg(suite).ok_or(Error::Rejected)?;
         Ok(Self {
-            kdf,
+            kdf: Kdf::from_prk(suite, prk)?,
             kind,
+            suite,
+            alg,
             key_id,
             key_version,
         })
     }
 
-    /// Per-wrap derivation: `HKDF-Expand(prk, label || blob[0..76], 64)`, i.e.
-    /// bound to the whole header up to and including the salt.
-    fn derive(&self, header_to_salt: &[u8]) -> Result<Zeroizing<[u8; OKM_LEN]>> {
+    /// Per-wrap derivation: `HKDF-Expand(prk, label || blob[0..76], L)`
+    /// with `L` = AEAD key length + 32, i.e. bound to the whole header up to
+    /// and including the salt. Returns the buffer and `L`'s key part.
+    fn derive(&self, header_to_salt: &[u8]) -> Result<(Zeroizing<[u8; OKM_LEN]>, usize)> {
         let mut okm = Zeroizing::new([0u8; OKM_LEN]);
-        self.kdf
-            .expand_multi_info(&[self.kind.label(), header_to_salt], &mut okm[..])
-            .map_err(|_| Error::Rejected)?;
-        Ok(okm)
+        let klen = self.suite.key_len();
+        self.kdf.expand_multi_info(
+            &[self.kind.label(self.suite), header_to_salt],
+            &mut okm[..klen + COMMIT_LEN],
+        )?;
+        Ok((okm, klen))
+    }
+
+    /// Encrypts `buf` in place with the suite's AEAD; returns the tag.
+    fn encrypt(&self, key: &[u8], nonce: &[u8], aad: &[u8], buf: &mut [u8]) -> Result<Tag> {
+        match self.suite {
+            CipherSuite::Aes256Gcm => {
+                let c = Aes256Gcm::new_from_slice(key).map_err(|_| Error::Rejected)?;
+                let n = nonce.try_into().map_err(|_| Error::Rejected)?;
+                c.encrypt_inout_detached(n, aad, buf.into())
+            }
+            CipherSuite::Sm4Gcm => {
+                let c = Sm4Gcm::new_from_slice(key).map_err(|_| Error::Rejected)?;
+                let n = nonce.try_into().map_err(|_| Error::Rejected)?;
+                c.encrypt_inout_detached(n, aad, buf.into())
+            }
+        }
+        .map_err(|_| Error::Rejected)
+    }
+
+    /// Decrypts `buf` in place with the suite's AEAD; whether the tag held.
+    fn decrypt(&self, key: &[u8], nonce: &[u8], aad: &[u8], buf: &mut [u8], tag: &Tag) -> bool {
+        match self.suite {
+            CipherSuite::Aes256Gcm => {
+                let (Ok(c), Ok(n)) = (Aes256Gcm::new_from_slice(key), nonce.try_into()) else {
+                    return false;
+                };
+                c.decrypt_inout_detached(n, aad, buf.into(), tag).is_ok()
+            }
+            CipherSuite::Sm4Gcm => {
+                let (Ok(c), Ok(n)) = (Sm4Gcm::new_from_slice(key), nonce.try_into()) else {
+                    return false;
+                };
+                c.decrypt_inout_detached(n, aad, buf.into(), tag).is_ok()
+            }
+        }
     }
 
     /// Seals an `n`-byte plaintext. `fill` receives `blob[44..88+n]` (salt,
@@ -351,29 +499,25 @@ impl SealingKey {
         // Zeroizing while the plaintext is in it; taken out once sealed.
         let mut out = Zeroizing::new(vec![0u8; OVERHEAD + n]);
         out[0] = VERSION_V1;
-        out[1] = self.kind.alg();
+        out[1] = self.alg;
         out[OFF_LEN..OFF_KEY_ID].copy_from_slice(&n16.to_be_bytes());
         out[OFF_KEY_ID..OFF_KEY_VERSION].copy_from_slice(&self.key_id);
         out[OFF_KEY_VERSION..OFF_SALT].copy_from_slice(&self.key_version.to_be_bytes());
         let ct_end = HEADER_LEN + n;
         fill(&mut out[OFF_SALT..ct_end])?;
 
-        let okm = self.derive(&out[..OFF_NONCE])?;
-        let cipher = Aes256Gcm::new_from_slice(&okm[..32]).map_err(|_| Error::Rejected)?;
+        let (okm, klen) = self.derive(&out[..OFF_NONCE])?;
         let mut aad_buf = [0u8; HEADER_LEN + MAX_CTX_LEN];
         let aad = ctx.aad(&out[..HEADER_LEN], &mut aad_buf);
 
         let (head, body) = out.split_at_mut(HEADER_LEN);
-        let nonce = Nonce::<Aes256Gcm>::try_from(&head[OFF_NONCE..HEADER_LEN])
-            .map_err(|_| Error::Rejected)?;
         let (pt, trailer) = body.split_at_mut(n);
-        let tag = cipher
-            .encrypt_inout_detached(&nonce, aad, pt.into())
-            .map_err(|_| Error::Rejected)?;
+        let tag = self.encrypt(&okm[..klen], &head[OFF_NONCE..HEADER_LEN], aad, pt)?;
         trailer[..TAG_LEN].copy_from_slice(&tag);
-        trailer[TAG_LEN..].copy_from_slice(&okm[32..]);
+        trailer[TAG_LEN..].copy_from_slice(&okm[klen..klen + COMMIT_LEN]);
         let header = CiphertextHeader {
             kind: self.kind,
+            suite: self.suite,
             plaintext_len: n,
             key_id: self.key_id,
             key_version: self.key_version,
@@ -389,13 +533,15 @@ impl SealingKey {
     pub(crate) fn open(&self, blob: &[u8], ctx: &EncodedContext<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let header = parse_header(blob)?;
         if header.kind != self.kind
+            || header.suite != self.suite
+            || blob.get(1) != Some(&self.alg)
             || header.key_id != self.key_id
             || header.key_version != self.key_version
         {
             return Err(Error::Rejected);
         }
         let n = header.plaintext_len;
-        let okm = self.derive(blob.get(..OFF_NONCE).ok_or(Error::Rejected)?)?;
+        let (okm, klen) = self.derive(blob.get(..OFF_NONCE).ok_or(Error::Rejected)?)?;
         let ct_end = HEADER_LEN + n;
         let (Some(head), Some(ct), Some(tag), Some(commit)) = (
             blob.get(..HEADER_LEN),
@@ -406,18 +552,19 @@ impl SealingKey {
             return Err(Error::Rejected);
         };
         // Both checks always run; only their conjunction is reported.
-        let commit_ok = okm[32..].ct_eq(commit);
+        let commit_ok = okm[klen..klen + COMMIT_LEN].ct_eq(commit);
 
-        let cipher = Aes256Gcm::new_from_slice(&okm[..32]).map_err(|_| Error::Rejected)?;
         let mut aad_buf = [0u8; HEADER_LEN + MAX_CTX_LEN];
         let aad = ctx.aad(head, &mut aad_buf);
-        let nonce = Nonce::<Aes256Gcm>::try_from(&head[OFF_NONCE..HEADER_LEN])
-            .map_err(|_| Error::Rejected)?;
         let tag = Tag::try_from(tag).map_err(|_| Error::Rejected)?;
         let mut pt = Zeroizing::new(ct.to_vec());
-        let gcm_ok = cipher
-            .decrypt_inout_detached(&nonce, aad, pt.as_mut_slice().into(), &tag)
-            .is_ok();
+        let gcm_ok = self.decrypt(
+            &okm[..klen],
+            &head[OFF_NONCE..HEADER_LEN],
+            aad,
+            pt.as_mut_slice(),
+            &tag,
+        );
         if bool::from(commit_ok & subtle::Choice::from(u8::from(gcm_ok))) {
             Ok(pt)
         } else {

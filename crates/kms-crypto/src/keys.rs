@@ -2,18 +2,20 @@
 
 use core::fmt;
 
-use aes_kw::KwpAes256;
 use aes_kw::cipher::KeyInit;
+use aes_kw::{AesKwp, KwpAes256};
 use hkdf::Hkdf;
 use hmac::Hmac;
 use rand_core::TryCryptoRng;
 use sha2::Sha256;
+use sm3::Sm3;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::format::{
-    BlobKind, EncodedContext, KEY_ID_LEN, NONCE_LEN, SALT_LEN, SealingKey, key_id_bytes,
+    BlobKind, CipherSuite, EncodedContext, KEY_ID_LEN, Kdf, NONCE_LEN, SALT_LEN, SealingKey,
+    key_id_bytes,
 };
 use crate::rng;
 
@@ -29,23 +31,32 @@ const PAYLOAD_LEN: usize = KEY_ID_LEN + 4 + KEY_LEN;
 pub const MASTER_KEY_PAYLOAD_LEN: usize = PAYLOAD_LEN;
 
 const LABEL_ROOT_FROM_SECRET: &[u8] = b"kms-rs/v1/root-from-secret";
+const LABEL_SM_ROOT_FROM_SECRET: &[u8] = b"kms-rs/v1/sm/root-from-secret";
+const LABEL_SM_ROOT_KWP: &[u8] = b"kms-rs/v1/sm/root/kwp-sm4";
 const LABEL_ROOT_PIN_SEAL: &[u8] = b"kms-rs/v1/root/pin-seal";
 const LABEL_ROOT_PIN_VERIFIER: &[u8] = b"kms-rs/v1/root/pin-verifier";
 const LABEL_ROOT_PRIVATE_KEY_SEAL: &[u8] = b"kms-rs/v1/root/private-key-seal";
 const LABEL_ROOT_SIGNING_KEY_SEAL: &[u8] = b"kms-rs/v1/root/signing-key-seal";
 const LABEL_CMK_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/dek-wrap";
 const LABEL_CMK_DATA_ENCRYPT: &[u8] = b"kms-rs/v1/cmk/data-encrypt";
+const LABEL_CMK_SM4_DEK_WRAP: &[u8] = b"kms-rs/v1/cmk/sm4/dek-wrap";
+const LABEL_CMK_SM4_DATA_ENCRYPT: &[u8] = b"kms-rs/v1/cmk/sm4/data-encrypt";
 
 /// One-block HKDF-Expand of a 32-byte key used as PRK (RFC 5869 section 3.3:
-/// the key is already uniformly random, so Extract is skipped).
-fn subkey(prk: &[u8; KEY_LEN], label: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+/// the key is already uniformly random, so Extract is skipped), with the
+/// suite's HKDF: HKDF-SHA256, or HKDF-SM3 for SM4.
+fn suite_subkey(
+    suite: CipherSuite,
+    prk: &[u8; KEY_LEN],
+    label: &[u8],
+) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
-    let err = |_| Error::InvalidKeyLength {
-        expected: KEY_LEN,
-        actual: prk.len(),
-    };
-    let kdf = Hkdf::<Sha256>::from_prk(prk).map_err(|_| err(()))?;
-    kdf.expand(label, &mut out[..]).map_err(|_| err(()))?;
+    Kdf::from_prk(suite, prk)?
+        .expand_multi_info(&[label], &mut out[..])
+        .map_err(|_| Error::InvalidKeyLength {
+            expected: KEY_LEN,
+            actual: prk.len(),
+        })?;
     Ok(out)
 }
 
@@ -57,19 +68,83 @@ fn key_array(bytes: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     Ok(Zeroizing::new(arr))
 }
 
-/// A keystore's root key: the AES-256 key-encryption key an HSM would hold.
+/// The key wrap of a root key: RFC 5649 KWP over AES-256, or over SM4.
+pub(crate) enum Kwp {
+    // Boxed: the AES key schedule is ~1 KiB, SM4's 128 bytes.
+    Aes256(Box<KwpAes256>),
+    Sm4(AesKwp<sm4::Sm4>),
+}
+
+impl Kwp {
+    /// RFC 5649 wrap of `key` into `buf` (at least `key.len()` rounded up to
+    /// 8, plus 8, bytes); the wrapped bytes.
+    pub(crate) fn wrap_key<'a>(
+        &self,
+        key: &[u8],
+        buf: &'a mut [u8],
+    ) -> core::result::Result<&'a [u8], aes_kw::Error> {
+        match self {
+            Self::Aes256(k) => k.wrap_key(key, buf),
+            Self::Sm4(k) => k.wrap_key(key, buf),
+        }
+    }
+
+    /// RFC 5649 unwrap of `data` into `buf`, integrity checked; the key.
+    pub(crate) fn unwrap_key<'a>(
+        &self,
+        data: &[u8],
+        buf: &'a mut [u8],
+    ) -> core::result::Result<&'a [u8], aes_kw::Error> {
+        match self {
+            Self::Aes256(k) => k.unwrap_key(data, buf),
+            Self::Sm4(k) => k.unwrap_key(data, buf),
+        }
+    }
+}
+
+/// The PIN verifier's MAC: HMAC-SHA256, or HMAC-SM3 under a national root.
+#[derive(Clone)]
+pub(crate) enum PinMac {
+    Sha256(Hmac<Sha256>),
+    Sm3(Hmac<Sm3>),
+}
+
+impl PinMac {
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        use hmac::Mac;
+        match self {
+            Self::Sha256(m) => {
+                let mut m = m.clone();
+                parts.iter().for_each(|p| m.update(p));
+                m.finalize().into_bytes().into()
+            }
+            Self::Sm3(m) => {
+                let mut m = m.clone();
+                parts.iter().for_each(|p| m.update(p));
+                m.finalize().into_bytes().into()
+            }
+        }
+    }
+}
+
+/// A keystore's root key: the key-encryption key an HSM would hold.
 ///
-/// It wraps master keys with AES-256-KWP (RFC 5649), seals PINs and
-/// certificate private keys, and keys the plaintext-PIN verifier. The sealing
-/// and PIN keys are derived from it with
-/// HKDF-SHA256 under distinct labels, so no two purposes share a key.
+/// An AES root ([`CipherSuite::Aes256Gcm`], the default) wraps master keys
+/// with AES-256-KWP (RFC 5649), seals PINs, certificate private keys and key
+/// pairs with the AES suite, and keys the plaintext-PIN verifier with
+/// HMAC-SHA256; the sealing and PIN keys are derived from it with
+/// HKDF-SHA256 under distinct labels, so no two purposes share a key. A
+/// national root ([`CipherSuite::Sm4Gcm`], [`RootKey::derive_national_from_secret`])
+/// does the same with SM primitives only: KWP over SM4 (a 128-bit SM4 KEK
+/// derived with HKDF-SM3), SM4-suite blobs, HMAC-SM3.
 /// Zeroized on drop, not `Clone`, `Debug` shows nothing secret.
 pub struct RootKey {
     #[cfg(feature = "hazmat")]
     bytes: Zeroizing<[u8; KEY_LEN]>,
-    pub(crate) kwp: KwpAes256,
+    suite: CipherSuite,
+    pub(crate) kwp: Kwp,
     pub(crate) pin_seal: SealingKey,
-    pub(crate) pin_mac: Hmac<Sha256>,
+    pub(crate) pin_mac: PinMac,
     pub(crate) private_key_seal: SealingKey,
     /// The PIN keys in effect (seal PRK || verifier MAC key): derived from
     /// this root key, or carried over from a root key it replaced
@@ -82,7 +157,10 @@ pub struct RootKey {
 
 impl fmt::Debug for RootKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RootKey(AES-256, redacted)")
+        f.write_str(match self.suite {
+            CipherSuite::Aes256Gcm => "RootKey(AES-256, redacted)",
+            CipherSuite::Sm4Gcm => "RootKey(SM4, redacted)",
+        })
     }
 }
 
@@ -126,22 +204,77 @@ impl RootKey {
         Self::from_array(bytes)
     }
 
+    /// A national (SM) root key for a keystore, derived from a long-term
+    /// secret as [`RootKey::derive_from_secret`] does but with HKDF-SM3 and
+    /// its own salt (`"kms-rs/v1/sm/root-from-secret"`), so the AES and the
+    /// national root of one keystore id are unrelated keys.
+    ///
+    /// # Errors
+    /// As [`RootKey::derive_from_secret`].
+    pub fn derive_national_from_secret(secret: &[u8], keystore_id: &str) -> Result<Self> {
+        if secret.len() < KEY_LEN {
+            return Err(Error::SecretTooShort);
+        }
+        let ks = crate::pin::check_keystore_id(keystore_id)?;
+        let len = u16::try_from(ks.len()).map_err(|_| Error::InvalidKeystoreId)?;
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        Hkdf::<Sm3>::new(Some(LABEL_SM_ROOT_FROM_SECRET), secret)
+            .expand_multi_info(&[&len.to_be_bytes(), ks], &mut bytes[..])
+            .map_err(|_| Error::SecretTooShort)?;
+        Self::from_array_with_suite(CipherSuite::Sm4Gcm, bytes)
+    }
+
+    /// Draws a fresh root key of `suite` (a national root for
+    /// [`CipherSuite::Sm4Gcm`]).
+    ///
+    /// # Errors
+    /// [`Error::Entropy`] if the generator fails.
+    pub fn generate_with_suite<R: TryCryptoRng + ?Sized>(
+        suite: CipherSuite,
+        rng: &mut R,
+    ) -> Result<Self> {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
+        rng::fill(rng, &mut bytes[..])?;
+        Self::from_array_with_suite(suite, bytes)
+    }
+
+    /// The suite of this root's wraps and blobs.
+    pub fn suite(&self) -> CipherSuite {
+        self.suite
+    }
+
     fn from_array(bytes: Zeroizing<[u8; KEY_LEN]>) -> Result<Self> {
-        let kwp = KwpAes256::new_from_slice(&bytes[..]).map_err(|_| Error::InvalidKeyLength {
+        Self::from_array_with_suite(CipherSuite::Aes256Gcm, bytes)
+    }
+
+    fn from_array_with_suite(suite: CipherSuite, bytes: Zeroizing<[u8; KEY_LEN]>) -> Result<Self> {
+        let len_err = |actual| Error::InvalidKeyLength {
             expected: KEY_LEN,
-            actual: bytes.len(),
-        })?;
-        let seal_prk = subkey(&bytes, LABEL_ROOT_PIN_SEAL)?;
-        let mac_key = subkey(&bytes, LABEL_ROOT_PIN_VERIFIER)?;
+            actual,
+        };
+        let kwp = match suite {
+            CipherSuite::Aes256Gcm => {
+                let k = KwpAes256::new_from_slice(&bytes[..]).map_err(|_| len_err(bytes.len()))?;
+                Kwp::Aes256(Box::new(k))
+            }
+            CipherSuite::Sm4Gcm => {
+                let kek = suite_subkey(suite, &bytes, LABEL_SM_ROOT_KWP)?;
+                Kwp::Sm4(AesKwp::<sm4::Sm4>::new_from_slice(&kek[..16]).map_err(|_| len_err(16))?)
+            }
+        };
+        let none = [0u8; KEY_ID_LEN];
+        let seal_prk = suite_subkey(suite, &bytes, LABEL_ROOT_PIN_SEAL)?;
+        let mac_key = suite_subkey(suite, &bytes, LABEL_ROOT_PIN_VERIFIER)?;
         let pin_keys = crate::pin::PinKeys::from_parts(&seal_prk, &mac_key);
-        let (pin_seal, pin_mac) = pin_keys.keys()?;
-        let pk_prk = subkey(&bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
+        let (pin_seal, pin_mac) = pin_keys.keys(suite)?;
+        let pk_prk = suite_subkey(suite, &bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
         let private_key_seal =
-            SealingKey::new(&pk_prk, BlobKind::PrivateKey, [0u8; KEY_ID_LEN], 0)?;
-        let signing_key_prk = subkey(&bytes, LABEL_ROOT_SIGNING_KEY_SEAL)?;
+            SealingKey::with_suite(&pk_prk, BlobKind::PrivateKey, suite, none, 0)?;
+        let signing_key_prk = suite_subkey(suite, &bytes, LABEL_ROOT_SIGNING_KEY_SEAL)?;
         Ok(Self {
             #[cfg(feature = "hazmat")]
             bytes,
+            suite,
             kwp,
             pin_seal,
             pin_mac,
@@ -195,7 +328,13 @@ impl RootKey {
 
     fn signing_key_seal(&self, key_id: &str) -> Result<SealingKey> {
         let id = key_id_bytes(key_id)?;
-        SealingKey::new(&self.signing_key_prk, BlobKind::SigningKey, id, 1)
+        SealingKey::with_suite(
+            &self.signing_key_prk,
+            BlobKind::SigningKey,
+            self.suite,
+            id,
+            1,
+        )
     }
 
     /// Wraps a master key for storage: AES-256-KWP (RFC 5649) of
@@ -245,16 +384,21 @@ impl RootKey {
     }
 }
 
-/// A master key (CMK) version: 32 bytes of AES-256 material, its 36-byte key
-/// id and its version number.
+/// A master key (CMK) version: 32 bytes of secret material, its 36-byte key
+/// id, its version number and its cipher suite.
 ///
 /// Stored only wrapped under a root key ([`RootKey::wrap_master_key`]).
-/// Wraps DEKs with AES-256-GCM under a key derived per wrap (see
-/// `docs/ciphertext-format.md`). Zeroized on drop, not `Clone`, `Debug`
-/// shows the key id and version only.
+/// An AES key ([`CipherSuite::Aes256Gcm`], the default) wraps DEKs with
+/// AES-256-GCM under a key derived per wrap with HKDF-SHA256; an SM4 key
+/// ([`CipherSuite::Sm4Gcm`], `key_spec` SM4) with SM4-GCM under a key
+/// derived per wrap with HKDF-SM3, so its blobs use only SM primitives (see
+/// `docs/ciphertext-format.md`). The suite is not in the stored material:
+/// the key record's spec names it ([`MasterKey::into_suite`]). Zeroized on
+/// drop, not `Clone`, `Debug` shows the key id, version and suite only.
 pub struct MasterKey {
     key_id: [u8; KEY_ID_LEN],
     version: u32,
+    suite: CipherSuite,
     bytes: Zeroizing<[u8; KEY_LEN]>,
     pub(crate) dek_seal: SealingKey,
     pub(crate) data_seal: SealingKey,
@@ -262,11 +406,14 @@ pub struct MasterKey {
 
 impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MasterKey")
-            .field("key_id", &self.key_id())
-            .field("version", &self.version)
-            .field("material", &"redacted")
-            .finish()
+        let mut d = f.debug_struct("MasterKey");
+        d.field("key_id", &self.key_id())
+            .field("version", &self.version);
+        // The AES key's form is unchanged; an SM4 key says so.
+        if self.suite != CipherSuite::Aes256Gcm {
+            d.field("suite", &self.suite);
+        }
+        d.field("material", &"redacted").finish()
     }
 }
 
@@ -284,7 +431,39 @@ impl MasterKey {
         let id = key_id_bytes(key_id)?;
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         rng::fill(rng, &mut bytes[..])?;
-        Self::from_parts(id, version, bytes)
+        Self::from_parts(id, version, CipherSuite::Aes256Gcm, bytes)
+    }
+
+    /// Draws a fresh master key version of `suite` (an SM4 key for
+    /// [`CipherSuite::Sm4Gcm`]).
+    ///
+    /// # Errors
+    /// As [`MasterKey::generate`].
+    pub fn generate_with_suite<R: TryCryptoRng + ?Sized>(
+        suite: CipherSuite,
+        rng: &mut R,
+        key_id: &str,
+        version: u32,
+    ) -> Result<Self> {
+        Self::generate(rng, key_id, version)?.into_suite(suite)
+    }
+
+    /// The same key material and version used with `suite`: the per-purpose
+    /// keys are derived again with that suite's KDF and labels.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyLength`] only if a derivation fails (it does not).
+    pub fn into_suite(self, suite: CipherSuite) -> Result<Self> {
+        if suite == self.suite {
+            return Ok(self);
+        }
+        let bytes = Zeroizing::new(*self.bytes);
+        Self::from_parts(self.key_id, self.version, suite, bytes)
+    }
+
+    /// The cipher suite of this key's blobs.
+    pub fn suite(&self) -> CipherSuite {
+        self.suite
     }
 
     /// Loads master key material the caller already holds (for example
@@ -294,21 +473,27 @@ impl MasterKey {
     /// [`Error::InvalidKeyId`] or [`Error::InvalidKeyLength`].
     pub fn from_bytes(key_id: &str, version: u32, bytes: &[u8]) -> Result<Self> {
         let id = key_id_bytes(key_id)?;
-        Self::from_parts(id, version, key_array(bytes)?)
+        Self::from_parts(id, version, CipherSuite::Aes256Gcm, key_array(bytes)?)
     }
 
     fn from_parts(
         key_id: [u8; KEY_ID_LEN],
         version: u32,
+        suite: CipherSuite,
         bytes: Zeroizing<[u8; KEY_LEN]>,
     ) -> Result<Self> {
-        let prk = subkey(&bytes, LABEL_CMK_DEK_WRAP)?;
-        let dek_seal = SealingKey::new(&prk, BlobKind::DataKey, key_id, version)?;
-        let data_prk = subkey(&bytes, LABEL_CMK_DATA_ENCRYPT)?;
-        let data_seal = SealingKey::new(&data_prk, BlobKind::Data, key_id, version)?;
+        let (dek_label, data_label) = match suite {
+            CipherSuite::Aes256Gcm => (LABEL_CMK_DEK_WRAP, LABEL_CMK_DATA_ENCRYPT),
+            CipherSuite::Sm4Gcm => (LABEL_CMK_SM4_DEK_WRAP, LABEL_CMK_SM4_DATA_ENCRYPT),
+        };
+        let prk = suite_subkey(suite, &bytes, dek_label)?;
+        let dek_seal = SealingKey::with_suite(&prk, BlobKind::DataKey, suite, key_id, version)?;
+        let data_prk = suite_subkey(suite, &bytes, data_label)?;
+        let data_seal = SealingKey::with_suite(&data_prk, BlobKind::Data, suite, key_id, version)?;
         Ok(Self {
             key_id,
             version,
+            suite,
             bytes,
             dek_seal,
             data_seal,
@@ -359,7 +544,7 @@ impl MasterKey {
             return Err(Error::Rejected);
         }
         let bytes = key_array(&payload[KEY_ID_LEN + 4..]).map_err(|_| Error::Rejected)?;
-        Self::from_parts(id, version, bytes)
+        Self::from_parts(id, version, CipherSuite::Aes256Gcm, bytes)
     }
 }
 

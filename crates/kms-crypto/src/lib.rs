@@ -18,7 +18,7 @@ use core::fmt;
 pub use data::{DataContext, MAX_DATA_BYTES};
 pub use dek::{DIGEST_LEN, Dek, DekContext, DekLength};
 pub use error::{Error, Result};
-pub use format::{BlobKind, CiphertextHeader};
+pub use format::{BlobKind, CipherSuite, CiphertextHeader};
 pub use keys::{
     KEY_LEN, MASTER_KEY_PAYLOAD_LEN, MasterKey, MasterKeyPayload, RootKey, WRAPPED_MASTER_KEY_LEN,
     WrappedMasterKey,
@@ -26,8 +26,8 @@ pub use keys::{
 pub use pin::{PIN_KEYS_LEN, PIN_LEN, PIN_VERIFIER_LEN, Pin, PinKeys, PinScope, PinVerifier};
 pub use sealed::{MAX_PRIVATE_KEY_BYTES, PrivateKeyScope};
 pub use signing::{
-    HashAlg, MAX_SIGNATURE_BYTES, MAX_SIGNED_MESSAGE_BYTES, Message, PublicKey, SigningAlgorithm,
-    SigningKey, SigningKeySpec,
+    HashAlg, MAX_SIGNATURE_BYTES, MAX_SIGNED_MESSAGE_BYTES, MAX_SM2_PLAINTEXT_BYTES, Message,
+    PublicKey, SM2_DEFAULT_ID, SigningAlgorithm, SigningKey, SigningKeySpec,
 };
 
 /// Bytes a v1 blob adds to its plaintext: 88-byte header, 16-byte tag,

@@ -2,7 +2,6 @@
 
 use core::fmt;
 
-use hmac::Mac;
 use rand_core::TryCryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -13,8 +12,8 @@ use sha2::Sha256;
 
 use crate::error::{Error, Result};
 use crate::format::{
-    BlobKind, EncodedContext, KEY_ID_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, SealingKey,
-    check_printable,
+    BlobKind, CipherSuite, EncodedContext, KEY_ID_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN,
+    SealingKey, check_printable,
 };
 use crate::keys::{KEY_LEN, RootKey};
 use crate::{Ciphertext, hex, rng};
@@ -218,13 +217,9 @@ impl RootKey {
     }
 
     fn pin_mac_of(&self, ks: &[u8], pin: &[u8]) -> [u8; PIN_VERIFIER_LEN] {
-        let mut mac = self.pin_mac.clone();
         // keystore ids are at most 64 bytes
         let len = u16::try_from(ks.len()).unwrap_or(u16::MAX);
-        mac.update(&len.to_be_bytes());
-        mac.update(ks);
-        mac.update(pin);
-        mac.finalize().into_bytes().into()
+        self.pin_mac.mac(&[&len.to_be_bytes(), ks, pin])
     }
 
     /// Verifies a presented plaintext PIN (hex, either case) against a stored
@@ -286,16 +281,22 @@ impl PinKeys {
     }
 
     /// The PIN seal and the verifier MAC these keys make.
-    pub(crate) fn keys(&self) -> Result<(SealingKey, Hmac<Sha256>)> {
+    pub(crate) fn keys(&self, suite: CipherSuite) -> Result<(SealingKey, crate::keys::PinMac)> {
         let (seal_prk, mac_key) = self.0.split_at(KEY_LEN);
         let seal_prk: &[u8; KEY_LEN] = seal_prk.try_into().map_err(|_| Error::Rejected)?;
-        let seal = SealingKey::new(seal_prk, BlobKind::Pin, [0u8; KEY_ID_LEN], 0)?;
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(mac_key).map_err(|_| {
-            Error::InvalidKeyLength {
-                expected: KEY_LEN,
-                actual: mac_key.len(),
-            }
-        })?;
+        let seal = SealingKey::with_suite(seal_prk, BlobKind::Pin, suite, [0u8; KEY_ID_LEN], 0)?;
+        let len_err = |_| Error::InvalidKeyLength {
+            expected: KEY_LEN,
+            actual: mac_key.len(),
+        };
+        let mac = match suite {
+            CipherSuite::Aes256Gcm => crate::keys::PinMac::Sha256(
+                <Hmac<Sha256> as KeyInit>::new_from_slice(mac_key).map_err(len_err)?,
+            ),
+            CipherSuite::Sm4Gcm => crate::keys::PinMac::Sm3(
+                <Hmac<sm3::Sm3> as KeyInit>::new_from_slice(mac_key).map_err(len_err)?,
+            ),
+        };
         Ok((seal, mac))
     }
 }
@@ -315,7 +316,9 @@ impl RootKey {
     /// # Errors
     /// Only if a key cannot be built (it cannot for these fixed lengths).
     pub fn with_pin_keys(mut self, keys: &PinKeys) -> Result<Self> {
-        let (seal, mac) = keys.keys()?;
+        // Used with this root's suite: an SM root's carried keys seal
+        // SM4-suite PIN blobs and key HMAC-SM3 verifiers.
+        let (seal, mac) = keys.keys(self.suite())?;
         self.pin_seal = seal;
         self.pin_mac = mac;
         self.pin_keys = keys.duplicate();

@@ -1,6 +1,7 @@
-//! Asymmetric CMKs: RSA (2048/3072/4096) and ECDSA (P-256, P-384) key pairs
-//! that sign and verify, with every primitive from RustCrypto (`rsa`,
-//! `p256`, `p384`, `sha2`).
+//! Asymmetric CMKs: RSA (2048/3072/4096), ECDSA (P-256, P-384) and SM2 key
+//! pairs that sign and verify (and, for SM2, encrypt and decrypt), with
+//! every primitive from RustCrypto (`rsa`, `p256`, `p384`, `sha2`, `sm2`,
+//! `sm3`).
 //!
 //! * RSASSA-PSS uses MGF1 with the message hash and a salt as long as the
 //!   hash; verification accepts any salt length (what other signers use).
@@ -9,8 +10,17 @@
 //! * ECDSA signatures are deterministic (RFC 6979) and DER-encoded
 //!   (`SEQUENCE { r, s }`), as X.509, OpenSSL and Python's `cryptography` use.
 //!
+//! * SM2 (GB/T 32918.2, GM/T 0003.2) signs `e = SM3(Z_A || M)` with the
+//!   distinguishing identifier [`SM2_DEFAULT_ID`]; signatures are DER
+//!   (`SEQUENCE { r, s }`, GM/T 0009). Nonces are RFC 6979-style with
+//!   added randomness from the caller's CSPRNG.
+//! * SM2 encryption (GB/T 32918.4) is C1C3C2 with SM3, DER-encoded as
+//!   GM/T 0009's `SM2Cipher`; decryption also takes the raw
+//!   `04 || x || y || C3 || C2` byte string.
+//!
 //! A message is either a digest of the algorithm's hash (exactly the hash's
-//! length) or the raw message (1..=4096 bytes), hashed here.
+//! length; for SM2, `e = SM3(Z_A || M)`, which Huawei's API documentation
+//! calls the digest) or the raw message (1..=4096 bytes), hashed here.
 
 use core::fmt;
 
@@ -24,9 +34,37 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use sm2::pke::Mode;
+
+/// A sized handle on a possibly unsized generator (the sm2 crate's
+/// encryption takes a sized one).
+struct RngRef<'a, R: ?Sized>(&'a mut R);
+
+impl<R: TryCryptoRng + ?Sized> rand_core::TryRng for RngRef<'_, R> {
+    type Error = R::Error;
+    fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+        self.0.try_next_u32()
+    }
+    fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+        self.0.try_next_u64()
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> core::result::Result<(), Self::Error> {
+        self.0.try_fill_bytes(dst)
+    }
+}
+
+impl<R: TryCryptoRng + ?Sized> TryCryptoRng for RngRef<'_, R> {}
 
 /// The largest raw message signed or verified, in bytes.
 pub const MAX_SIGNED_MESSAGE_BYTES: usize = 4096;
+
+/// The SM2 distinguishing identifier hashed into `Z_A`: the default user ID
+/// of GB/T 35276-2017 (and GM/T 0009-2012), `"1234567812345678"`.
+pub const SM2_DEFAULT_ID: &str = "1234567812345678";
+
+/// The largest SM2 plaintext encrypted or decrypted, in bytes (what
+/// encrypt-data takes).
+pub const MAX_SM2_PLAINTEXT_BYTES: usize = 4096;
 
 /// The largest signature accepted for verification, in bytes (an RSA-4096
 /// signature is 512 bytes; a DER ECDSA P-384 signature at most 104).
@@ -46,16 +84,20 @@ pub enum SigningKeySpec {
     EcP256,
     /// ECDSA on NIST P-384.
     EcP384,
+    /// SM2 on the curve of GB/T 32918.5 (OID 1.2.156.10197.1.301): signs
+    /// with SM2DSA_SM3 and encrypts with SM2_ENCRYPT.
+    Sm2,
 }
 
 impl SigningKeySpec {
     /// Every spec.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Rsa2048,
         Self::Rsa3072,
         Self::Rsa4096,
         Self::EcP256,
         Self::EcP384,
+        Self::Sm2,
     ];
 
     /// Huawei's `key_spec` name (`RSA_2048`, `EC_P256`, ...).
@@ -67,6 +109,7 @@ impl SigningKeySpec {
             Self::Rsa4096 => "RSA_4096",
             Self::EcP256 => "EC_P256",
             Self::EcP384 => "EC_P384",
+            Self::Sm2 => "SM2",
         }
     }
 
@@ -81,7 +124,7 @@ impl SigningKeySpec {
             Self::Rsa2048 => Some(2048),
             Self::Rsa3072 => Some(3072),
             Self::Rsa4096 => Some(4096),
-            Self::EcP256 | Self::EcP384 => None,
+            Self::EcP256 | Self::EcP384 | Self::Sm2 => None,
         }
     }
 }
@@ -95,6 +138,8 @@ pub enum HashAlg {
     Sha384,
     /// SHA-512.
     Sha512,
+    /// SM3 (GB/T 32905, GM/T 0004).
+    Sm3,
 }
 
 impl HashAlg {
@@ -102,7 +147,7 @@ impl HashAlg {
     #[must_use]
     pub const fn len(self) -> usize {
         match self {
-            Self::Sha256 => 32,
+            Self::Sha256 | Self::Sm3 => 32,
             Self::Sha384 => 48,
             Self::Sha512 => 64,
         }
@@ -119,6 +164,7 @@ impl HashAlg {
             Self::Sha256 => Sha256::digest(msg).to_vec(),
             Self::Sha384 => Sha384::digest(msg).to_vec(),
             Self::Sha512 => Sha512::digest(msg).to_vec(),
+            Self::Sm3 => sm3::Sm3::digest(msg).to_vec(),
         }
     }
 }
@@ -133,11 +179,13 @@ pub enum SigningAlgorithm {
     RsaPkcs1v15(HashAlg),
     /// ECDSA (FIPS 186-5), DER signature.
     Ecdsa(HashAlg),
+    /// SM2 with SM3 (`SM2DSA_SM3`, GB/T 32918.2), DER signature.
+    Sm2Dsa,
 }
 
 impl SigningAlgorithm {
     /// Every algorithm.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::RsaPss(HashAlg::Sha256),
         Self::RsaPss(HashAlg::Sha384),
         Self::RsaPss(HashAlg::Sha512),
@@ -147,9 +195,11 @@ impl SigningAlgorithm {
         Self::Ecdsa(HashAlg::Sha256),
         Self::Ecdsa(HashAlg::Sha384),
         Self::Ecdsa(HashAlg::Sha512),
+        Self::Sm2Dsa,
     ];
 
-    /// Huawei's name (`RSASSA_PSS_SHA_256`, `ECDSA_SHA_384`, ...).
+    /// Huawei's name (`RSASSA_PSS_SHA_256`, `ECDSA_SHA_384`, ...); empty
+    /// for a pairing no algorithm has (an RSA or ECDSA variant with SM3).
     #[must_use]
     pub const fn name(self) -> &'static str {
         use HashAlg::{Sha256, Sha384, Sha512};
@@ -163,6 +213,11 @@ impl SigningAlgorithm {
             Self::Ecdsa(Sha256) => "ECDSA_SHA_256",
             Self::Ecdsa(Sha384) => "ECDSA_SHA_384",
             Self::Ecdsa(Sha512) => "ECDSA_SHA_512",
+            Self::Sm2Dsa => "SM2DSA_SM3",
+            // Not constructed: SM3 belongs to SM2DSA_SM3 only.
+            Self::RsaPss(HashAlg::Sm3)
+            | Self::RsaPkcs1v15(HashAlg::Sm3)
+            | Self::Ecdsa(HashAlg::Sm3) => "",
         }
     }
 
@@ -177,21 +232,25 @@ impl SigningAlgorithm {
     pub const fn hash(self) -> HashAlg {
         match self {
             Self::RsaPss(h) | Self::RsaPkcs1v15(h) | Self::Ecdsa(h) => h,
+            Self::Sm2Dsa => HashAlg::Sm3,
         }
     }
 
     /// Whether a key of `spec` signs with this algorithm: any RSA padding
-    /// and hash with an RSA key; ECDSA with SHA-256 on P-256 and SHA-384 on
-    /// P-384 (the curve's own strength, as AWS and Huawei KMS pair them).
+    /// and SHA-2 hash with an RSA key; ECDSA with SHA-256 on P-256 and
+    /// SHA-384 on P-384 (the curve's own strength, as AWS and Huawei KMS
+    /// pair them); SM2DSA_SM3 with an SM2 key only.
     #[must_use]
     pub const fn fits(self, spec: SigningKeySpec) -> bool {
         matches!(
             (self, spec),
             (
-                Self::RsaPss(_) | Self::RsaPkcs1v15(_),
+                Self::RsaPss(HashAlg::Sha256 | HashAlg::Sha384 | HashAlg::Sha512)
+                    | Self::RsaPkcs1v15(HashAlg::Sha256 | HashAlg::Sha384 | HashAlg::Sha512),
                 SigningKeySpec::Rsa2048 | SigningKeySpec::Rsa3072 | SigningKeySpec::Rsa4096,
             ) | (Self::Ecdsa(HashAlg::Sha256), SigningKeySpec::EcP256)
                 | (Self::Ecdsa(HashAlg::Sha384), SigningKeySpec::EcP384)
+                | (Self::Sm2Dsa, SigningKeySpec::Sm2)
         )
     }
 }
@@ -199,7 +258,9 @@ impl SigningAlgorithm {
 /// What is signed: a digest computed by the caller, or the message itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Message<'a> {
-    /// A digest of the algorithm's hash (`message_type` `DIGEST`).
+    /// A digest of the algorithm's hash (`message_type` `DIGEST`); for
+    /// SM2DSA_SM3, `e = SM3(Z_A || M)` with `Z_A` over [`SM2_DEFAULT_ID`]
+    /// and the key's public point (GB/T 32918.2 steps A1-A2).
     Digest(&'a [u8]),
     /// The raw message, 1..=4096 bytes (`message_type` `RAW`).
     Raw(&'a [u8]),
@@ -226,6 +287,7 @@ enum Secret {
     Rsa(Box<RsaPrivateKey>),
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    Sm2(sm2::SecretKey),
 }
 
 /// An asymmetric CMK's private key. Zeroized on drop (by the RustCrypto
@@ -261,6 +323,19 @@ impl SigningKey {
                     }
                 })
             }
+            None if spec == SigningKeySpec::Sm2 => {
+                let mut bytes = Zeroizing::new([0u8; 32]);
+                Secret::Sm2(loop {
+                    crate::rng::fill(rng, &mut bytes[..])?;
+                    // d must be in [1, n-2] (GB/T 32918.1 6.1): anything
+                    // else (probability ~2^-32) is drawn again.
+                    if let Ok(k) = sm2::SecretKey::from_slice(&bytes[..])
+                        && sm2_signer(&k).is_ok()
+                    {
+                        break k;
+                    }
+                })
+            }
             None => {
                 let mut bytes = Zeroizing::new([0u8; 48]);
                 Secret::P384(loop {
@@ -286,6 +361,11 @@ impl SigningKey {
             SigningKeySpec::EcP384 => Secret::P384(
                 p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::Rejected)?,
             ),
+            SigningKeySpec::Sm2 => {
+                let k = sm2::SecretKey::from_pkcs8_der(der).map_err(|_| Error::Rejected)?;
+                sm2_signer(&k)?;
+                Secret::Sm2(k)
+            }
             _ => {
                 let key = RsaPrivateKey::from_pkcs8_der(der).map_err(|_| Error::Rejected)?;
                 if Some(key.n().bit_width() as usize) != spec.rsa_bits() {
@@ -306,6 +386,7 @@ impl SigningKey {
             Secret::Rsa(k) => k.to_pkcs8_der(),
             Secret::P256(k) => k.to_pkcs8_der(),
             Secret::P384(k) => k.to_pkcs8_der(),
+            Secret::Sm2(k) => k.to_pkcs8_der(),
         }
         .map_err(|_| Error::Rejected)?;
         Ok(Zeroizing::new(doc.as_bytes().to_vec()))
@@ -324,6 +405,7 @@ impl SigningKey {
             Secret::Rsa(k) => Public::Rsa(Box::new(k.to_public_key())),
             Secret::P256(k) => Public::P256(*k.verifying_key()),
             Secret::P384(k) => Public::P384(*k.verifying_key()),
+            Secret::Sm2(k) => Public::Sm2(k.public_key()),
         };
         PublicKey {
             spec: self.spec,
@@ -352,6 +434,8 @@ impl SigningKey {
                 HashAlg::Sha256 => k.sign_with_rng(rng, Pss::<Sha256>::new(), &digest),
                 HashAlg::Sha384 => k.sign_with_rng(rng, Pss::<Sha384>::new(), &digest),
                 HashAlg::Sha512 => k.sign_with_rng(rng, Pss::<Sha512>::new(), &digest),
+                // Refused by `fits` above; no RSA algorithm names SM3.
+                HashAlg::Sm3 => return Err(Error::AlgorithmMismatch),
             }
             .map_err(|_| Error::Entropy),
             (Secret::Rsa(k), SigningAlgorithm::RsaPkcs1v15(h)) => k
@@ -367,9 +451,61 @@ impl SigningKey {
                     k.sign_prehash(&digest).map_err(|_| Error::Rejected)?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
+            (Secret::Sm2(k), SigningAlgorithm::Sm2Dsa) => {
+                use sm2::dsa::signature::RandomizedSigner;
+                use sm2::dsa::signature::hazmat::RandomizedPrehashSigner;
+                let signer = sm2_signer(k)?;
+                // A digest is `e` itself; a raw message is hashed with Z_A
+                // by the crate (steps A1-A2).
+                let sig: sm2::dsa::Signature = match message {
+                    Message::Digest(e) => signer.sign_prehash_with_rng(rng, e),
+                    Message::Raw(m) => signer.try_sign_with_rng(rng, m),
+                }
+                .map_err(|_| Error::Entropy)?;
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
             _ => Err(Error::AlgorithmMismatch),
         }
     }
+
+    /// SM2_ENCRYPT decryption (GB/T 32918.4, C1C3C2 with SM3): takes GM/T
+    /// 0009's DER `SM2Cipher` (what [`PublicKey::encrypt_sm2`] returns) or
+    /// the raw byte string `04 || x || y || C3 || C2` (C1 uncompressed or
+    /// compressed). At most [`MAX_SM2_PLAINTEXT_BYTES`] of plaintext.
+    ///
+    /// # Errors
+    /// [`Error::AlgorithmMismatch`] unless an SM2 key; [`Error::Rejected`]
+    /// for every failure to decrypt (malformed, wrong key, bad C3).
+    pub fn decrypt_sm2(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let Secret::Sm2(k) = &self.secret else {
+            return Err(Error::AlgorithmMismatch);
+        };
+        if ciphertext.len() > MAX_SM2_CIPHERTEXT_BYTES {
+            return Err(Error::Rejected);
+        }
+        let dk = sm2::pke::DecryptingKey::new_with_mode(k.to_nonzero_scalar(), Mode::C1C3C2);
+        let plain = match ciphertext.first() {
+            Some(0x30) => dk.decrypt_der(ciphertext),
+            Some(_) => dk.decrypt(ciphertext),
+            None => return Err(Error::Rejected),
+        }
+        .map(Zeroizing::new)
+        .map_err(|_| Error::Rejected)?;
+        if plain.is_empty() || plain.len() > MAX_SM2_PLAINTEXT_BYTES {
+            return Err(Error::Rejected);
+        }
+        Ok(plain)
+    }
+}
+
+/// The largest SM2 ciphertext accepted: DER of a 4096-byte plaintext
+/// (two 33-byte INTEGERs, a 32-byte OCTET STRING, headers) with room.
+const MAX_SM2_CIPHERTEXT_BYTES: usize = MAX_SM2_PLAINTEXT_BYTES + 256;
+
+/// The SM2 signer of a secret key with the default identifier; fails for
+/// `d = n - 1`, which has no signing inverse.
+fn sm2_signer(k: &sm2::SecretKey) -> Result<sm2::dsa::SigningKey> {
+    sm2::dsa::SigningKey::new(SM2_DEFAULT_ID, k).map_err(|_| Error::Rejected)
 }
 
 fn pkcs1v15_scheme(h: HashAlg) -> Pkcs1v15Sign {
@@ -377,6 +513,8 @@ fn pkcs1v15_scheme(h: HashAlg) -> Pkcs1v15Sign {
         HashAlg::Sha256 => Pkcs1v15Sign::new::<Sha256>(),
         HashAlg::Sha384 => Pkcs1v15Sign::new::<Sha384>(),
         HashAlg::Sha512 => Pkcs1v15Sign::new::<Sha512>(),
+        // Never reached: `fits` pairs SM3 with SM2 only.
+        HashAlg::Sm3 => Pkcs1v15Sign::new::<sm3::Sm3>(),
     }
 }
 
@@ -385,6 +523,7 @@ enum Public {
     Rsa(Box<RsaPublicKey>),
     P256(p256::ecdsa::VerifyingKey),
     P384(p384::ecdsa::VerifyingKey),
+    Sm2(sm2::PublicKey),
 }
 
 /// An asymmetric CMK's public key.
@@ -417,6 +556,7 @@ impl PublicKey {
             Public::Rsa(k) => k.to_public_key_pem(LineEnding::LF),
             Public::P256(k) => k.to_public_key_pem(LineEnding::LF),
             Public::P384(k) => k.to_public_key_pem(LineEnding::LF),
+            Public::Sm2(k) => k.to_public_key_pem(LineEnding::LF),
         }
         .map_err(|_| Error::Rejected)
     }
@@ -430,6 +570,7 @@ impl PublicKey {
             Public::Rsa(k) => k.to_public_key_der(),
             Public::P256(k) => k.to_public_key_der(),
             Public::P384(k) => k.to_public_key_der(),
+            Public::Sm2(k) => k.to_public_key_der(),
         }
         .map(|d| d.into_vec())
         .map_err(|_| Error::Rejected)
@@ -468,9 +609,46 @@ impl PublicKey {
                 p384::ecdsa::Signature::from_der(signature)
                     .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok())
             }
+            (Public::Sm2(k), SigningAlgorithm::Sm2Dsa) => {
+                use sm2::dsa::signature::Verifier;
+                let Ok(vk) = sm2::dsa::VerifyingKey::new(SM2_DEFAULT_ID, *k) else {
+                    return Ok(false);
+                };
+                sm2::dsa::Signature::from_der(signature).is_ok_and(|s| match message {
+                    Message::Digest(e) => vk.verify_prehash(e, &s).is_ok(),
+                    Message::Raw(m) => vk.verify(m, &s).is_ok(),
+                })
+            }
             _ => return Err(Error::AlgorithmMismatch),
         };
         Ok(ok)
+    }
+
+    /// SM2_ENCRYPT (GB/T 32918.4 with SM3, order C1C3C2): 1..=4096 bytes
+    /// of plaintext, encoded as GM/T 0009-2012's DER
+    /// `SM2Cipher ::= SEQUENCE { XCoordinate INTEGER, YCoordinate INTEGER,
+    /// HASH OCTET STRING (32), CipherText OCTET STRING }`.
+    ///
+    /// # Errors
+    /// [`Error::AlgorithmMismatch`] unless an SM2 key;
+    /// [`Error::InvalidDataLength`] outside 1..=4096 bytes;
+    /// [`Error::Entropy`] if the generator fails.
+    pub fn encrypt_sm2<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        let Public::Sm2(k) = &self.key else {
+            return Err(Error::AlgorithmMismatch);
+        };
+        if plaintext.is_empty() || plaintext.len() > MAX_SM2_PLAINTEXT_BYTES {
+            return Err(Error::InvalidDataLength {
+                len: plaintext.len(),
+            });
+        }
+        let ek = sm2::pke::EncryptingKey::new_with_mode(*k, Mode::C1C3C2);
+        ek.encrypt_der(&mut RngRef(rng), plaintext)
+            .map_err(|_| Error::Entropy)
     }
 }
 
@@ -492,5 +670,7 @@ fn verify_pss(key: &RsaPublicKey, h: HashAlg, digest: &[u8], signature: &[u8]) -
         HashAlg::Sha256 => run::<Sha256>(key, digest, signature),
         HashAlg::Sha384 => run::<Sha384>(key, digest, signature),
         HashAlg::Sha512 => run::<Sha512>(key, digest, signature),
+        // Never reached: `fits` pairs SM3 with SM2 only.
+        HashAlg::Sm3 => false,
     }
 }

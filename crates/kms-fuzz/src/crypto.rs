@@ -1,11 +1,12 @@
 //! Fuzz targets of kms-crypto: the v1 ciphertext parser, and every unwrap
-//! path (DEK, PIN, wrapped master key, sealed private key) on arbitrary bytes.
+//! path (DEK, PIN, wrapped master key, sealed private key; AES and SM4
+//! suites; SM2 decryption) on arbitrary bytes.
 
 use std::sync::OnceLock;
 
 use kms_crypto::{
-    BlobKind, Ciphertext, CiphertextHeader, DataContext, Dek, DekContext, DekLength, Error,
-    MasterKey, Pin, PinScope, PrivateKeyScope, RootKey,
+    BlobKind, CipherSuite, Ciphertext, CiphertextHeader, DataContext, Dek, DekContext, DekLength,
+    Error, MasterKey, Pin, PinScope, PrivateKeyScope, RootKey, SigningKey, SigningKeySpec,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -50,6 +51,10 @@ pub struct Keys {
     pub root: RootKey,
     /// Master key [`KEY_ID`], version 1.
     pub master: MasterKey,
+    /// SM4 master key [`KEY_ID`], version 1 (other material).
+    pub sm4: MasterKey,
+    /// SM2 key pair.
+    pub sm2: SigningKey,
 }
 
 /// The fixed keys, built once.
@@ -61,9 +66,17 @@ pub fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let mut rng = ChaCha20Rng::from_seed(*b"kms-rs fuzzing keys, not secret!");
+        // Drawn in this order so that earlier committed seeds stay valid.
+        let root = RootKey::generate(&mut rng).expect("root key");
+        let master = MasterKey::generate(&mut rng, KEY_ID, 1).expect("master key");
+        let sm4 = MasterKey::generate_with_suite(CipherSuite::Sm4Gcm, &mut rng, KEY_ID, 1)
+            .expect("SM4 master key");
+        let sm2 = SigningKey::generate(SigningKeySpec::Sm2, &mut rng).expect("SM2 key");
         Keys {
-            root: RootKey::generate(&mut rng).expect("root key"),
-            master: MasterKey::generate(&mut rng, KEY_ID, 1).expect("master key"),
+            root,
+            master,
+            sm4,
+            sm2,
         }
     })
 }
@@ -94,12 +107,24 @@ fn check_parse(data: &[u8]) {
                 data.len(),
                 kms_crypto::CIPHERTEXT_OVERHEAD + h.plaintext_len()
             );
+            // The suite is the algorithm id's: 0x07..=0x0B are SM4.
+            let sm4 = matches!(data.get(1), Some(0x07..=0x0b));
+            assert_eq!(h.suite() == CipherSuite::Sm4Gcm, sm4);
             match h.kind() {
                 BlobKind::DataKey => {
                     let id = h.key_id().unwrap_or_default();
                     assert_eq!(id.len(), 36);
                     assert!(id.bytes().all(|b| b.is_ascii_graphic()));
                     assert!((1..=1024).contains(&h.plaintext_len()));
+                }
+                BlobKind::Data => {
+                    let id = h.key_id().unwrap_or_default();
+                    assert_eq!(id.len(), 36);
+                    assert!((1..=kms_crypto::MAX_DATA_BYTES).contains(&h.plaintext_len()));
+                }
+                BlobKind::SigningKey => {
+                    assert!(h.key_id().is_some());
+                    assert_eq!(h.key_version(), 1);
                 }
                 BlobKind::Pin => {
                     assert_eq!(h.key_id(), None);
@@ -124,9 +149,11 @@ fn check_parse(data: &[u8]) {
     }
 }
 
-/// Runs arbitrary bytes through an unwrap path chosen by the first byte:
-/// `0` DEK blob, `1` sealed PIN, `2` wrapped master key, `3` hex text of a DEK
-/// blob, `4` encrypt-datakey input (DEK || SHA-256), `5` sealed private key.
+/// Runs arbitrary bytes through an unwrap path chosen by the first byte
+/// (mod 8): `0` DEK blob, `1` sealed PIN, `2` wrapped master key, `3` hex
+/// text of a DEK blob, `4` encrypt-datakey input (DEK || SHA-256), `5`
+/// sealed private key, `6` SM4 DEK blob, `7` encrypt-datakey input of an
+/// SM4 key (DEK || SM3).
 /// A failure must be the opaque error (or, for 4, a typed input error); a
 /// success must be consistent.
 pub fn crypto_dek_unwrap(data: &[u8]) {
@@ -137,8 +164,17 @@ pub fn crypto_dek_unwrap(data: &[u8]) {
     let Ok(ctx) = DekContext::new(PROJECT, AAD) else {
         panic!("fixed context is valid");
     };
-    match mode % 6 {
-        0 => check_dek_unwrap(k, body, &ctx),
+    match mode % 8 {
+        0 => check_dek_unwrap(k, &k.master, body, &ctx),
+        6 => check_dek_unwrap(k, &k.sm4, body, &ctx),
+        7 => match Dek::from_bytes_with_suite_digest(CipherSuite::Sm4Gcm, body) {
+            Ok(dek) => {
+                assert_eq!(dek.expose_secret().len() + 32, body.len());
+                assert_eq!(&dek.sm3()[..], &body[dek.expose_secret().len()..]);
+            }
+            Err(Error::DigestMismatch | Error::InvalidDekPlaintextLength { .. }) => {}
+            Err(e) => panic!("unexpected error: {e:?}"),
+        },
         1 => match k.root.open_pin(&pin_scope(KEYSTORE, DOMAIN), body) {
             Ok(pin) => {
                 assert_eq!(
@@ -181,7 +217,7 @@ pub fn crypto_dek_unwrap(data: &[u8]) {
         3 => {
             if let Ok(text) = std::str::from_utf8(body) {
                 if let Ok(ct) = Ciphertext::from_hex(text) {
-                    check_dek_unwrap(k, ct.as_bytes(), &ctx);
+                    check_dek_unwrap(k, &k.master, ct.as_bytes(), &ctx);
                 }
             }
         }
@@ -218,15 +254,23 @@ pub fn crypto_dek_unwrap(data: &[u8]) {
     }
 }
 
-fn check_dek_unwrap(k: &Keys, body: &[u8], ctx: &DekContext<'_>) {
-    match k.master.unwrap_dek(body, ctx) {
+fn check_dek_unwrap(k: &Keys, master: &MasterKey, body: &[u8], ctx: &DekContext<'_>) {
+    match master.unwrap_dek(body, ctx) {
         Ok(dek) => {
             let header = CiphertextHeader::parse(body);
             let Ok(header) = header else {
                 panic!("an unwrapped blob must parse")
             };
             assert_eq!(header.kind(), BlobKind::DataKey);
+            assert_eq!(header.suite(), master.suite());
             assert_eq!(header.key_id(), Some(KEY_ID));
+            // Never under the other suite's key.
+            let other_key = if master.suite() == CipherSuite::Sm4Gcm {
+                &k.master
+            } else {
+                &k.sm4
+            };
+            assert_eq!(other_key.unwrap_dek(body, ctx).err(), Some(Error::Rejected));
             assert_eq!(header.plaintext_len(), dek.expose_secret().len());
             assert_eq!(
                 DekLength::from_bytes(dek.expose_secret().len()),
@@ -234,10 +278,7 @@ fn check_dek_unwrap(k: &Keys, body: &[u8], ctx: &DekContext<'_>) {
             );
             // Bound to its context and key kind.
             if let Ok(other) = DekContext::new(PROJECT, b"other") {
-                assert_eq!(
-                    k.master.unwrap_dek(body, &other).err(),
-                    Some(Error::Rejected)
-                );
+                assert_eq!(master.unwrap_dek(body, &other).err(), Some(Error::Rejected));
             }
             assert_eq!(
                 k.root.open_pin(&pin_scope(KEYSTORE, DOMAIN), body).err(),
@@ -422,19 +463,185 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     retired[1] = 0x02;
     out.push(("crypto_ciphertext_parse", "pin-retired-alg".into(), retired));
     out.push(("crypto_dek_unwrap", "empty".into(), Vec::new()));
+    out.extend(sm_seeds(k, &mut rng, &ctx));
     out
 }
 
-/// Data blobs (algorithm `0x05`). First byte: mode. `0` opens the rest as a
-/// data blob under the fixed key and context: a success must be a data
-/// blob of that key that also opens through its parsed header, and nothing
-/// opens under another context. `1` encrypts the rest (when 1..=4096
-/// bytes) and must get it back, and only in the same context.
+/// National-algorithm seeds: SM4 DEK and data blobs (valid, relabelled to
+/// the AES ids and back, truncated, flipped), `DEK || SM3(DEK)`, and SM2
+/// ciphertexts (DER and raw).
+#[allow(clippy::expect_used)]
+fn sm_seeds(
+    k: &Keys,
+    rng: &mut ChaCha20Rng,
+    ctx: &DekContext<'_>,
+) -> Vec<(&'static str, String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let with = |mode: u8, b: &[u8]| [&[mode][..], b].concat();
+    for bits in [128u64, 256] {
+        let len = DekLength::from_bits(bits).expect("len");
+        let blob = k.sm4.generate_dek(rng, len, ctx).expect("dek").into_bytes();
+        out.push((
+            "crypto_ciphertext_parse",
+            format!("sm4-dek{bits}-valid"),
+            blob.clone(),
+        ));
+        out.push((
+            "crypto_dek_unwrap",
+            format!("sm4-dek{bits}-valid"),
+            with(6, &blob),
+        ));
+        out.push((
+            "crypto_dek_unwrap",
+            format!("sm4-dek{bits}-under-aes"),
+            with(0, &blob),
+        ));
+        let mut as_aes = blob.clone();
+        as_aes[1] = 0x01;
+        out.push((
+            "crypto_ciphertext_parse",
+            format!("sm4-dek{bits}-as-aes"),
+            as_aes.clone(),
+        ));
+        out.push((
+            "crypto_dek_unwrap",
+            format!("sm4-dek{bits}-as-aes"),
+            with(0, &as_aes),
+        ));
+        out.push((
+            "crypto_dek_unwrap",
+            format!("sm4-dek{bits}-as-aes-sm4"),
+            with(6, &as_aes),
+        ));
+        let mut flipped = blob.clone();
+        flipped[95] ^= 0x80;
+        out.push((
+            "crypto_dek_unwrap",
+            format!("sm4-dek{bits}-bitflip"),
+            with(6, &flipped),
+        ));
+        out.push((
+            "crypto_dek_unwrap",
+            format!("sm4-dek{bits}-trunc"),
+            with(6, &blob[..blob.len() - 1]),
+        ));
+    }
+    let aes = k
+        .master
+        .generate_dek(rng, DekLength::AES_256, ctx)
+        .expect("dek")
+        .into_bytes();
+    let mut as_sm4 = aes.clone();
+    as_sm4[1] = 0x07;
+    out.push((
+        "crypto_ciphertext_parse",
+        "aes-dek-as-sm4".into(),
+        as_sm4.clone(),
+    ));
+    out.push((
+        "crypto_dek_unwrap",
+        "aes-dek-as-sm4".into(),
+        with(6, &as_sm4),
+    ));
+    let dek = Dek::from_bytes(&[0x42u8; 16]).expect("dek");
+    out.push((
+        "crypto_dek_unwrap",
+        "sm4-dek-with-sm3".into(),
+        with(7, &[dek.expose_secret(), &dek.sm3()[..]].concat()),
+    ));
+    out.push((
+        "crypto_dek_unwrap",
+        "sm4-dek-with-sha256".into(),
+        with(7, &[dek.expose_secret(), &dek.sha256()[..]].concat()),
+    ));
+    let dctx = DataContext::new(PROJECT, AAD, br#"{"fuzz":"yes"}"#).expect("ctx");
+    let data = k
+        .sm4
+        .encrypt_data(rng, b"national data", &dctx)
+        .expect("data")
+        .into_bytes();
+    out.push((
+        "crypto_ciphertext_parse",
+        "sm4-data-valid".into(),
+        data.clone(),
+    ));
+    out.push((
+        "crypto_data_decrypt",
+        "sm4-open-valid".into(),
+        with(2, &data),
+    ));
+    out.push((
+        "crypto_data_decrypt",
+        "sm4-open-under-aes".into(),
+        with(0, &data),
+    ));
+    out.push((
+        "crypto_data_decrypt",
+        "sm4-encrypt".into(),
+        with(3, b"sm4 data"),
+    ));
+    let der = k
+        .sm2
+        .public_key()
+        .encrypt_sm2(rng, b"sm2 data")
+        .expect("sm2");
+    out.push(("crypto_data_decrypt", "sm2-der".into(), with(4, &der)));
+    let mut bad = der.clone();
+    if let Some(b) = bad.last_mut() {
+        *b ^= 1;
+    }
+    out.push((
+        "crypto_data_decrypt",
+        "sm2-der-flipped".into(),
+        with(4, &bad),
+    ));
+    out.push((
+        "crypto_data_decrypt",
+        "sm2-raw-garbage".into(),
+        with(
+            4,
+            &[&[0x04u8][..], &[0x11; 64], &[0x22; 32], b"xyz"].concat(),
+        ),
+    ));
+    out
+}
+
+/// Data blobs (algorithms `0x05` and `0x08`) and SM2 ciphertexts. First
+/// byte: mode (mod 5). `0` opens the rest as a data blob under the fixed
+/// AES key and context: a success must be a data blob of that key that
+/// also opens through its parsed header, and nothing opens under another
+/// context. `1` encrypts the rest (when 1..=4096 bytes) and must get it
+/// back, and only in the same context. `2` and `3` do the same with the
+/// SM4 key. `4` decrypts the rest as an SM2 ciphertext (DER or raw): any
+/// success re-encrypts and decrypts to the same bytes.
 pub fn crypto_data_decrypt(data: &[u8]) {
     let Some((&mode, body)) = data.split_first() else {
         return;
     };
     let k = keys();
+    let mode = mode % 5;
+    if mode == 4 {
+        match k.sm2.decrypt_sm2(body) {
+            Ok(pt) => {
+                assert!((1..=kms_crypto::MAX_SM2_PLAINTEXT_BYTES).contains(&pt.len()));
+                let mut rng = ChaCha20Rng::from_seed([9u8; 32]);
+                let Ok(ct) = k.sm2.public_key().encrypt_sm2(&mut rng, &pt) else {
+                    panic!("a decrypted plaintext encrypts again");
+                };
+                assert_eq!(
+                    k.sm2.decrypt_sm2(&ct).ok().map(|p| p.to_vec()),
+                    Some(pt.to_vec())
+                );
+            }
+            Err(e) => assert_eq!(e, Error::Rejected),
+        }
+        return;
+    }
+    let (master, other_master) = if mode >= 2 {
+        (&k.sm4, &k.master)
+    } else {
+        (&k.master, &k.sm4)
+    };
     let Ok(ctx) = DataContext::new(PROJECT, AAD, br#"{"fuzz":"yes"}"#) else {
         panic!("fixed context is valid");
     };
@@ -442,42 +649,44 @@ pub fn crypto_data_decrypt(data: &[u8]) {
         panic!("fixed context is valid");
     };
     if mode % 2 == 0 {
-        if let Ok(pt) = k.master.decrypt_data(body, &ctx) {
+        if let Ok(pt) = master.decrypt_data(body, &ctx) {
             let Ok(h) = CiphertextHeader::parse(body) else {
                 panic!("an opened blob parses");
             };
             assert_eq!(h.kind(), BlobKind::Data);
+            assert_eq!(h.suite(), master.suite());
             assert_eq!(h.key_id(), Some(KEY_ID));
+            assert_eq!(
+                other_master.decrypt_data(body, &ctx).err(),
+                Some(Error::Rejected)
+            );
             assert_eq!(h.plaintext_len(), pt.len());
             assert_eq!(
-                k.master.decrypt_data(body, &other).err(),
+                master.decrypt_data(body, &other).err(),
                 Some(Error::Rejected)
             );
         } else {
-            assert_eq!(
-                k.master.decrypt_data(body, &ctx).err(),
-                Some(Error::Rejected)
-            );
+            assert_eq!(master.decrypt_data(body, &ctx).err(), Some(Error::Rejected));
         }
         return;
     }
     let mut rng = ChaCha20Rng::from_seed([7u8; 32]);
-    match k.master.encrypt_data(&mut rng, body, &ctx) {
+    match master.encrypt_data(&mut rng, body, &ctx) {
         Ok(ct) => {
             assert_eq!(ct.header().kind(), BlobKind::Data);
-            let Ok(back) = k.master.decrypt_data(ct.as_bytes(), &ctx) else {
+            let Ok(back) = master.decrypt_data(ct.as_bytes(), &ctx) else {
                 panic!("a fresh data blob opens");
             };
             assert_eq!(&back[..], body);
             assert_eq!(
-                k.master.decrypt_data(ct.as_bytes(), &other).err(),
+                master.decrypt_data(ct.as_bytes(), &other).err(),
                 Some(Error::Rejected)
             );
             let dek_ctx = DekContext::new(PROJECT, AAD);
             let Ok(dek_ctx) = dek_ctx else {
                 panic!("fixed context is valid");
             };
-            assert!(k.master.unwrap_dek(ct.as_bytes(), &dek_ctx).is_err());
+            assert!(master.unwrap_dek(ct.as_bytes(), &dek_ctx).is_err());
         }
         Err(Error::InvalidDataLength { len }) => {
             assert!(len == 0 || len > kms_crypto::MAX_DATA_BYTES);

@@ -369,10 +369,14 @@ pub enum KeySpec {
     /// 256-bit AES key.
     #[serde(rename = "AES_256")]
     Aes256,
+    /// 128-bit SM4 key (the SDK's `CreateDatakeyRequestBody.key_spec`
+    /// enumerates `AES_256`, `AES_128`, `SM4`).
+    #[serde(rename = "SM4")]
+    Sm4,
 }
 
 impl KeySpec {
-    /// Parses `AES_128` or `AES_256` (exact spelling).
+    /// Parses `AES_128`, `AES_256` or `SM4` (exact spelling).
     ///
     /// # Errors
     /// Any other value.
@@ -380,9 +384,10 @@ impl KeySpec {
         match s {
             "AES_128" => Ok(Self::Aes128),
             "AES_256" => Ok(Self::Aes256),
+            "SM4" => Ok(Self::Sm4),
             _ => Err(ValidationError::new(
                 "key_spec",
-                Rule::NotOneOf("AES_128, AES_256"),
+                Rule::NotOneOf("AES_128, AES_256, SM4"),
             )),
         }
     }
@@ -391,7 +396,7 @@ impl KeySpec {
     #[must_use]
     pub const fn bits(self) -> u16 {
         match self {
-            Self::Aes128 => 128,
+            Self::Aes128 | Self::Sm4 => 128,
             Self::Aes256 => 256,
         }
     }
@@ -819,8 +824,8 @@ impl fmt::Debug for PemText {
 }
 
 /// A CMK's `key_spec`: what this implementation creates. The SDK documents
-/// more (`SM4`, `SM2`, `SECP256K1`, `ED25519`, `HMAC_*`); those are refused
-/// as unsupported.
+/// more (`SECP256K1`, `ED25519`, `HMAC_*`); those are refused as
+/// unsupported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum CmkSpec {
     /// Symmetric AES-256 (the default).
@@ -841,17 +846,25 @@ pub enum CmkSpec {
     /// ECDSA on NIST P-384.
     #[serde(rename = "EC_P384")]
     EcP384,
+    /// Symmetric SM4 (national cryptography): SM4-GCM blobs, HKDF-SM3.
+    #[serde(rename = "SM4")]
+    Sm4,
+    /// SM2 key pair: SM2DSA_SM3 signatures or SM2_ENCRYPT.
+    #[serde(rename = "SM2")]
+    Sm2,
 }
 
 impl CmkSpec {
     /// Every spec served.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::Aes256,
         Self::Rsa2048,
         Self::Rsa3072,
         Self::Rsa4096,
         Self::EcP256,
         Self::EcP384,
+        Self::Sm4,
+        Self::Sm2,
     ];
 
     /// The wire name.
@@ -864,6 +877,8 @@ impl CmkSpec {
             Self::Rsa4096 => "RSA_4096",
             Self::EcP256 => "EC_P256",
             Self::EcP384 => "EC_P384",
+            Self::Sm4 => "SM4",
+            Self::Sm2 => "SM2",
         }
     }
 
@@ -877,8 +892,6 @@ impl CmkSpec {
             return Ok(spec);
         }
         const DOCUMENTED: &[&str] = &[
-            "SM4",
-            "SM2",
             "SECP256K1",
             "ED25519",
             "HMAC_256",
@@ -888,18 +901,18 @@ impl CmkSpec {
         ];
         let rule = if DOCUMENTED.contains(&s) {
             Rule::Unsupported(
-                "this KMS creates AES_256, RSA_2048, RSA_3072, RSA_4096, EC_P256 and EC_P384 keys",
+                "this KMS creates AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384 and SM2 keys",
             )
         } else {
-            Rule::NotOneOf("AES_256, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384")
+            Rule::NotOneOf("AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SM2")
         };
         Err(ValidationError::new("key_spec", rule))
     }
 
-    /// Whether the key is a key pair (RSA, EC).
+    /// Whether the key is a key pair (RSA, EC, SM2).
     #[must_use]
     pub const fn is_asymmetric(self) -> bool {
-        !matches!(self, Self::Aes256)
+        !matches!(self, Self::Aes256 | Self::Sm4)
     }
 }
 
@@ -962,11 +975,14 @@ pub enum SigningAlgorithm {
     EcdsaSha384,
     #[serde(rename = "ECDSA_SHA_512")]
     EcdsaSha512,
+    /// SM2 with SM3 (GB/T 32918.2); a DIGEST is `SM3(Z_A || M)`.
+    #[serde(rename = "SM2DSA_SM3")]
+    Sm2DsaSm3,
 }
 
 impl SigningAlgorithm {
     /// Every algorithm served.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::RsaPssSha256,
         Self::RsaPssSha384,
         Self::RsaPssSha512,
@@ -976,6 +992,7 @@ impl SigningAlgorithm {
         Self::EcdsaSha256,
         Self::EcdsaSha384,
         Self::EcdsaSha512,
+        Self::Sm2DsaSm3,
     ];
 
     /// The wire name.
@@ -991,6 +1008,7 @@ impl SigningAlgorithm {
             Self::EcdsaSha256 => "ECDSA_SHA_256",
             Self::EcdsaSha384 => "ECDSA_SHA_384",
             Self::EcdsaSha512 => "ECDSA_SHA_512",
+            Self::Sm2DsaSm3 => "SM2DSA_SM3",
         }
     }
 
@@ -998,7 +1016,7 @@ impl SigningAlgorithm {
     #[must_use]
     pub const fn digest_len(self) -> usize {
         match self {
-            Self::RsaPssSha256 | Self::RsaPkcs1Sha256 | Self::EcdsaSha256 => 32,
+            Self::RsaPssSha256 | Self::RsaPkcs1Sha256 | Self::EcdsaSha256 | Self::Sm2DsaSm3 => 32,
             Self::RsaPssSha384 | Self::RsaPkcs1Sha384 | Self::EcdsaSha384 => 48,
             Self::RsaPssSha512 | Self::RsaPkcs1Sha512 | Self::EcdsaSha512 => 64,
         }
@@ -1007,17 +1025,17 @@ impl SigningAlgorithm {
     /// Parses a `signing_algorithm` (exact spelling).
     ///
     /// # Errors
-    /// `SM2DSA_SM3` and the Ed25519 algorithms (documented, not served) are
+    /// The Ed25519 algorithms (documented, not served) are
     /// [`Rule::Unsupported`]; anything else [`Rule::NotOneOf`].
     pub fn parse(s: &str) -> Result<Self> {
         if let Some(a) = Self::ALL.into_iter().find(|a| a.as_str() == s) {
             return Ok(a);
         }
-        let rule = if matches!(s, "SM2DSA_SM3" | "ED25519_SHA_512" | "ED25519_PH_SHA_512") {
-            Rule::Unsupported("no SM2 or Ed25519 keys are served")
+        let rule = if matches!(s, "ED25519_SHA_512" | "ED25519_PH_SHA_512") {
+            Rule::Unsupported("no Ed25519 keys are served")
         } else {
             Rule::NotOneOf(
-                "RSASSA_PSS_SHA_256/384/512, RSASSA_PKCS1_V1_5_SHA_256/384/512, ECDSA_SHA_256/384/512",
+                "RSASSA_PSS_SHA_256/384/512, RSASSA_PKCS1_V1_5_SHA_256/384/512, ECDSA_SHA_256/384/512, SM2DSA_SM3",
             )
         };
         Err(ValidationError::new("signing_algorithm", rule))

@@ -24,10 +24,10 @@ pub use request::ReEncryptRequest;
 pub use request::{
     AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
-    EncryptDatakeyRequest, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES,
-    MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES, OperateKeyRequest, Operation,
-    PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest, decode_body,
-    decode_optional_body,
+    EncryptDatakeyRequest, EncryptionAlgorithm, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES,
+    MAX_CIPHERTEXT_BYTES, MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES,
+    OperateKeyRequest, Operation, PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest,
+    decode_body, decode_optional_body,
 };
 pub use request::{
     BatchKmsTagsRequest, ListKmsByTagsRequest, MAX_TAGS_PER_KEY, TagAction, TagKey, TagListAction,

@@ -349,8 +349,9 @@ pub struct CreateKeyRequest {
 
 impl CreateKeyRequest {
     /// Only what this implementation can honour is accepted: `key_spec`
-    /// `AES_256` with `key_usage` `ENCRYPT_DECRYPT`; `RSA_2048`, `RSA_3072`,
-    /// `RSA_4096`, `EC_P256`, `EC_P384` with `SIGN_VERIFY`; `origin` `kms`.
+    /// `AES_256` or `SM4` with `key_usage` `ENCRYPT_DECRYPT`; `RSA_2048`,
+    /// `RSA_3072`, `RSA_4096`, `EC_P256`, `EC_P384` with `SIGN_VERIFY`;
+    /// `SM2` with either (default `SIGN_VERIFY`); `origin` `kms`.
     ///
     /// # Errors
     /// The first rule broken.
@@ -370,13 +371,17 @@ impl CreateKeyRequest {
             .transpose()?
             .unwrap_or(default_usage);
         match (key_spec, key_usage) {
-            (CmkSpec::Aes256, KeyUsage::EncryptDecrypt) => {}
-            (CmkSpec::Aes256, KeyUsage::SignVerify) => {
+            (CmkSpec::Aes256 | CmkSpec::Sm4, KeyUsage::EncryptDecrypt) => {}
+            (CmkSpec::Aes256 | CmkSpec::Sm4, KeyUsage::SignVerify) => {
                 return Err(ValidationError::new(
                     "key_usage",
-                    Rule::Inconsistent("an AES_256 key encrypts and decrypts (ENCRYPT_DECRYPT)"),
+                    Rule::Inconsistent(
+                        "an AES_256 or SM4 key encrypts and decrypts (ENCRYPT_DECRYPT)",
+                    ),
                 ));
             }
+            // SM2 signs (SM2DSA_SM3) or encrypts (SM2_ENCRYPT).
+            (CmkSpec::Sm2, _) => {}
             (CmkSpec::EcP256 | CmkSpec::EcP384, KeyUsage::EncryptDecrypt) => {
                 return Err(ValidationError::new(
                     "key_usage",
@@ -1049,18 +1054,69 @@ impl EncryptionContext {
     }
 }
 
-fn symmetric_default(v: &Option<String>) -> Result<()> {
+/// An `encryption_algorithm` of encrypt-data / decrypt-data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum EncryptionAlgorithm {
+    /// A symmetric CMK's own blob (AES-256-GCM or SM4-GCM), the default.
+    #[default]
+    #[serde(rename = "SYMMETRIC_DEFAULT")]
+    SymmetricDefault,
+    /// SM2 public-key encryption (GB/T 32918.4) with an SM2
+    /// `ENCRYPT_DECRYPT` key pair.
+    #[serde(rename = "SM2_ENCRYPT")]
+    Sm2Encrypt,
+}
+
+impl EncryptionAlgorithm {
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SymmetricDefault => "SYMMETRIC_DEFAULT",
+            Self::Sm2Encrypt => "SM2_ENCRYPT",
+        }
+    }
+}
+
+fn encryption_algorithm(v: &Option<String>) -> Result<EncryptionAlgorithm> {
     match v.as_deref() {
-        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
-        Some("RSAES_OAEP_SHA_256" | "SM2_ENCRYPT") => Err(ValidationError::new(
+        None | Some("SYMMETRIC_DEFAULT") => Ok(EncryptionAlgorithm::SymmetricDefault),
+        Some("SM2_ENCRYPT") => Ok(EncryptionAlgorithm::Sm2Encrypt),
+        Some("RSAES_OAEP_SHA_256") => Err(ValidationError::new(
             "encryption_algorithm",
-            Rule::Unsupported("symmetric keys take SYMMETRIC_DEFAULT"),
+            Rule::Unsupported("RSA keys are served for SIGN_VERIFY only"),
         )),
         Some(_) => Err(ValidationError::new(
             "encryption_algorithm",
             Rule::NotOneOf("SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_256, SM2_ENCRYPT"),
         )),
     }
+}
+
+/// SM2 encryption binds no context: an AAD or a non-empty
+/// `encryption_context` with `SM2_ENCRYPT` is refused (KMS.0308) rather
+/// than silently left unbound.
+fn nothing_to_bind(
+    alg: EncryptionAlgorithm,
+    aad: Option<&Aad>,
+    ctx: &EncryptionContext,
+) -> Result<()> {
+    if alg != EncryptionAlgorithm::Sm2Encrypt {
+        return Ok(());
+    }
+    if aad.is_some_and(|a| !a.as_bytes().is_empty()) {
+        return Err(ValidationError::new(
+            "additional_authenticated_data",
+            Rule::Inconsistent("SM2_ENCRYPT binds no additional authenticated data"),
+        ));
+    }
+    if !ctx.canonical().is_empty() {
+        return Err(ValidationError::new(
+            "encryption_context",
+            Rule::Inconsistent("SM2_ENCRYPT binds no encryption context"),
+        ));
+    }
+    Ok(())
 }
 
 fn encryption_context(
@@ -1084,6 +1140,8 @@ pub struct EncryptDataRequest {
     pub additional_authenticated_data: Option<Aad>,
     /// Bound context.
     pub encryption_context: EncryptionContext,
+    /// `SYMMETRIC_DEFAULT` (the default) or `SM2_ENCRYPT`.
+    pub encryption_algorithm: EncryptionAlgorithm,
     /// Request serial number.
     pub sequence: Option<Sequence>,
 }
@@ -1098,6 +1156,7 @@ impl fmt::Debug for EncryptDataRequest {
                 &self.additional_authenticated_data,
             )
             .field("encryption_context", &self.encryption_context)
+            .field("encryption_algorithm", &self.encryption_algorithm)
             .field("sequence", &self.sequence)
             .finish()
     }
@@ -1105,8 +1164,8 @@ impl fmt::Debug for EncryptDataRequest {
 
 impl EncryptDataRequest {
     /// `plain_text` 1..=4096 bytes (KMS.2101), `encryption_algorithm`
-    /// `SYMMETRIC_DEFAULT`, AAD at most 128 bytes, `encryption_context` an
-    /// object of strings.
+    /// `SYMMETRIC_DEFAULT` or `SM2_ENCRYPT`, AAD at most 128 bytes,
+    /// `encryption_context` an object of strings.
     ///
     /// # Errors
     /// The first rule broken.
@@ -1124,14 +1183,21 @@ impl EncryptDataRequest {
                 },
             ));
         }
-        symmetric_default(&b.encryption_algorithm)?;
+        let encryption_algorithm = encryption_algorithm(&b.encryption_algorithm)?;
+        let additional_authenticated_data =
+            Aad::parse_optional(opt_str(&b.additional_authenticated_data))?;
+        let encryption_context = encryption_context(&b.encryption_context)?;
+        nothing_to_bind(
+            encryption_algorithm,
+            additional_authenticated_data.as_ref(),
+            &encryption_context,
+        )?;
         Ok(Self {
             key_id,
             plain_text: Zeroizing::new(b.plain_text.as_bytes().to_vec()),
-            additional_authenticated_data: Aad::parse_optional(opt_str(
-                &b.additional_authenticated_data,
-            ))?,
-            encryption_context: encryption_context(&b.encryption_context)?,
+            additional_authenticated_data,
+            encryption_context,
+            encryption_algorithm,
             sequence: opt_sequence(&b.sequence)?,
         })
     }
@@ -1157,6 +1223,9 @@ pub struct DecryptDataRequest {
     pub additional_authenticated_data: Option<Aad>,
     /// Bound context.
     pub encryption_context: EncryptionContext,
+    /// `SYMMETRIC_DEFAULT` (the default) or `SM2_ENCRYPT` (then `key_id`
+    /// is required: an SM2 ciphertext does not name its key).
+    pub encryption_algorithm: EncryptionAlgorithm,
     /// Request serial number.
     pub sequence: Option<Sequence>,
 }
@@ -1174,6 +1243,7 @@ impl fmt::Debug for DecryptDataRequest {
                 &self.additional_authenticated_data,
             )
             .field("encryption_context", &self.encryption_context)
+            .field("encryption_algorithm", &self.encryption_algorithm)
             .field("sequence", &self.sequence)
             .finish()
     }
@@ -1187,14 +1257,25 @@ impl DecryptDataRequest {
     /// The first rule broken.
     pub fn from_body(b: &DecryptDataRequestBody) -> Result<Self> {
         let cipher_text = data_cipher_text(&b.cipher_text)?;
-        symmetric_default(&b.encryption_algorithm)?;
+        let encryption_algorithm = encryption_algorithm(&b.encryption_algorithm)?;
+        let key_id = opt_str(&b.key_id).map(KeyId::parse).transpose()?;
+        if encryption_algorithm == EncryptionAlgorithm::Sm2Encrypt && key_id.is_none() {
+            return Err(ValidationError::new("key_id", Rule::Missing));
+        }
+        let additional_authenticated_data =
+            Aad::parse_optional(opt_str(&b.additional_authenticated_data))?;
+        let encryption_context = encryption_context(&b.encryption_context)?;
+        nothing_to_bind(
+            encryption_algorithm,
+            additional_authenticated_data.as_ref(),
+            &encryption_context,
+        )?;
         Ok(Self {
             cipher_text,
-            key_id: opt_str(&b.key_id).map(KeyId::parse).transpose()?,
-            additional_authenticated_data: Aad::parse_optional(opt_str(
-                &b.additional_authenticated_data,
-            ))?,
-            encryption_context: encryption_context(&b.encryption_context)?,
+            key_id,
+            additional_authenticated_data,
+            encryption_context,
+            encryption_algorithm,
             sequence: opt_sequence(&b.sequence)?,
         })
     }
@@ -1298,8 +1379,23 @@ impl ReEncryptRequest {
                 field: "destination_key_id".into(),
                 ..e
             })?;
-        symmetric_default(&b.source_encryption_algorithm)?;
-        symmetric_default(&b.destination_encryption_algorithm)?;
+        for (field, v) in [
+            (
+                "source_encryption_algorithm",
+                &b.source_encryption_algorithm,
+            ),
+            (
+                "destination_encryption_algorithm",
+                &b.destination_encryption_algorithm,
+            ),
+        ] {
+            if encryption_algorithm(v)? != EncryptionAlgorithm::SymmetricDefault {
+                return Err(ValidationError::new(
+                    field,
+                    Rule::Unsupported("re-encrypt moves symmetric (SYMMETRIC_DEFAULT) ciphertexts"),
+                ));
+            }
+        }
         Ok(Self {
             cipher_text,
             source_key_id,

@@ -468,7 +468,7 @@ fn pin_and_key_requests() {
             ErrorCode::KmsInvalidParameter,
         ),
         (
-            json!({"key_alias":"k1","key_spec":"SM2"}),
+            json!({"key_alias":"k1","key_spec":"SM4","key_usage":"SIGN_VERIFY"}),
             ErrorCode::KmsInvalidParameter,
         ),
         (
@@ -612,10 +612,6 @@ fn sign_and_verify_bodies() {
             ErrorCode::KmsMissingParameter,
         ),
         (
-            with("signing_algorithm", json!("SM2DSA_SM3")),
-            ErrorCode::KmsInvalidParameter,
-        ),
-        (
             with("signing_algorithm", json!("ECDSA")),
             ErrorCode::KmsInvalidParameter,
         ),
@@ -636,7 +632,17 @@ fn sign_and_verify_bodies() {
     }
     assert_eq!(
         SigningAlgorithm::parse("ED25519_SHA_512").unwrap_err().rule,
-        Rule::Unsupported("no SM2 or Ed25519 keys are served")
+        Rule::Unsupported("no Ed25519 keys are served")
+    );
+    // SM2DSA_SM3 is served; its DIGEST is SM3(Z_A || M), 32 bytes.
+    let mut b = base.clone();
+    b["signing_algorithm"] = json!("SM2DSA_SM3");
+    let r = sign(&b).unwrap();
+    assert_eq!(r.signing_algorithm, SigningAlgorithm::Sm2DsaSm3);
+    b["message"] = json!(b64(31));
+    assert_eq!(
+        sign(&b).unwrap_err().to_kms().code(),
+        ErrorCode::KmsInvalidParameter
     );
 
     // verify: the same rules, and a signature of 1..=512 bytes.

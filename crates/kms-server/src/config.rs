@@ -407,6 +407,13 @@ pub struct Config {
     /// reaches the listener.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<SecretText>,
+    /// Keystores whose software root key is national (SM): KWP over SM4
+    /// for their CMKs, SM4-suite PIN and key-pair blobs, HMAC-SM3 PIN
+    /// verifiers (`docs/ciphertext-format.md`, "An all-SM keystore"). Set
+    /// before a keystore holds keys: its existing keys do not unwrap
+    /// under the other root.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub national_keystores: Vec<String>,
     /// The seed file applied at start (keys, keystores, certificates with
     /// fixed ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -444,6 +451,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             metrics_token: None,
+            national_keystores: Vec::new(),
             seed: None,
         }
     }
@@ -608,6 +616,22 @@ impl Config {
                     cluster_type,
                     ca_fingerprint,
                 })
+            })
+            .collect()
+    }
+
+    /// The keystores with national (SM) software roots, each a valid
+    /// keystore id (`"0"`, `"1"`, `"2"` or a dedicated keystore's id).
+    ///
+    /// # Errors
+    /// An id that is not a keystore id.
+    pub fn national_keystore_ids(&self) -> Result<Vec<String>, ConfigError> {
+        self.national_keystores
+            .iter()
+            .map(|id| {
+                kms_model::KeystoreRef::parse(id)
+                    .map(|_| id.clone())
+                    .map_err(|e| ConfigError::Invalid(format!("national_keystores {id:?}: {e}")))
             })
             .collect()
     }
@@ -838,6 +862,28 @@ mod tests {
     fn unknown_fields_are_rejected() {
         let err = Config::from_toml("lisen = \"x\"", Path::new("c.toml")).unwrap_err();
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    #[test]
+    fn national_keystores_are_keystore_ids() {
+        let c = Config::from_toml(
+            "national_keystores = [\"0\", \"1\", \"0d0466b0-e727-4d9c-b35d-f84bb474a37f\"]",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.national_keystore_ids().unwrap().len(), 3);
+        let c = Config::from_toml(
+            "national_keystores = [\"not a keystore\"]",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert!(c.national_keystore_ids().is_err());
+        assert!(
+            Config::default()
+                .national_keystore_ids()
+                .unwrap()
+                .is_empty()
+        );
     }
 
     fn hsm_config(extra: &str) -> Config {

@@ -171,7 +171,10 @@ pub(crate) fn rotate_root(
         ));
     }
     let state = store.root_key_state()?;
-    let mut old = SoftwareRootKeys::new(old_secret.expose())?;
+    // Keystores with national (SM) roots keep them under the new key.
+    let national = national_keystores(cli)?;
+    let mut old =
+        SoftwareRootKeys::new(old_secret.expose())?.with_national_keystores(national.clone());
     // A database that records no root key yet: the current key must open
     // what it holds before the rotation records it (as a start does).
     if state.fingerprint.is_none()
@@ -187,7 +190,7 @@ pub(crate) fn rotate_root(
             .with_carried_pin_keys(&store.carried_pin_keys()?)
             .map_err(|_| StartError::RootKeyNotRecorded)?;
     }
-    let new = SoftwareRootKeys::new(new_secret.expose())?;
+    let new = SoftwareRootKeys::new(new_secret.expose())?.with_national_keystores(national);
     drop((old_secret, new_secret));
     let untouched = hsm_keystores(cli, store)?;
     let entropy = crate::adapters::OsEntropy;
@@ -234,6 +237,18 @@ pub(crate) fn rotate_root(
     Ok(())
 }
 
+/// The configuration's `national_keystores` (none without a configuration).
+fn national_keystores(cli: &Cli) -> Result<Vec<String>, StartError> {
+    let (config_path, explicit) = match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (cli.data_dir.join(crate::config::CONFIG_FILE), false),
+    };
+    if !explicit && !config_path.exists() {
+        return Ok(Vec::new());
+    }
+    Ok(crate::config::Config::load(&config_path)?.national_keystore_ids()?)
+}
+
 /// Dedicated keystores whose root key is on a PKCS#11 token: a rotation of
 /// the software root key leaves them alone.
 fn hsm_keystores(cli: &Cli, store: &dyn RootRotationStore) -> Result<HashSet<String>, StartError> {
@@ -277,9 +292,14 @@ pub(crate) fn stored_root_keys(
     secret: &RootSecret,
     previous: Option<&RootSecret>,
     probe: bool,
+    national: &[String],
 ) -> Result<Arc<dyn RootKeyProvider>, StartError> {
     let fp = root_key_fingerprint(secret)?;
-    let provider = || SoftwareRootKeys::new(secret.expose());
+    let software = |s: &RootSecret| {
+        SoftwareRootKeys::new(s.expose())
+            .map(|p| p.with_national_keystores(national.iter().cloned()))
+    };
+    let provider = || software(secret);
     let mut state = store.root_key_state()?;
     if state.fingerprint.is_none() {
         if probe {
@@ -308,7 +328,7 @@ pub(crate) fn stored_root_keys(
             let new = provider()?
                 .with_carried_pin_keys(&carried)
                 .map_err(|_| StartError::RootKeyNotRecorded)?;
-            let old = SoftwareRootKeys::new(previous.expose())?;
+            let old = software(previous)?;
             tracing::warn!(
                 "a root-key rotation is under way: serving with both root keys; finish it with \
                  `kms-server rotate-root` (with the server stopped)"

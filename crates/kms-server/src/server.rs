@@ -339,6 +339,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     let metrics_token = config.metrics_token()?;
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
+    let national = config.national_keystore_ids()?;
     // The seed file is read (and refused if malformed) before storage is
     // touched, and applied once the core is up.
     let seed = match (&cli.seed, &config.seed) {
@@ -403,10 +404,20 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .map(RootSecret::from_file)
         .transpose()?;
     let probe = hsm_clusters.is_empty();
+    if !national.is_empty() {
+        tracing::info!(keystores = ?national, "national (SM) software roots");
+    }
     let root_keys: Arc<dyn kms_core::ports::RootKeyProvider> = match &storage {
-        Storage::Sqlite(s) => crate::ops::stored_root_keys(s, &secret, previous.as_ref(), probe)?,
-        Storage::Postgres(s) => crate::ops::stored_root_keys(s, &secret, previous.as_ref(), probe)?,
-        Storage::Memory => Arc::new(kms_core::software::SoftwareRootKeys::new(secret.expose())?),
+        Storage::Sqlite(s) => {
+            crate::ops::stored_root_keys(s, &secret, previous.as_ref(), probe, &national)?
+        }
+        Storage::Postgres(s) => {
+            crate::ops::stored_root_keys(s, &secret, previous.as_ref(), probe, &national)?
+        }
+        Storage::Memory => Arc::new(
+            kms_core::software::SoftwareRootKeys::new(secret.expose())?
+                .with_national_keystores(national.iter().cloned()),
+        ),
     };
     drop(previous);
     let legacy_store = match &storage {

@@ -5,14 +5,30 @@
 use base64ct::Encoding as _;
 use kms_crypto::{BlobKind, Ciphertext, DataContext};
 use kms_model::{
-    Aad, ApiError, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
-    EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionContext,
-    ErrorCode, KeyId, ReEncryptRequest, ReEncryptRequestBody, ReEncryptResponseBody,
+    Aad, ApiError, CmkSpec, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
+    EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm,
+    EncryptionContext, ErrorCode, KeyId, ReEncryptRequest, ReEncryptRequestBody,
+    ReEncryptResponseBody,
 };
 use zeroize::Zeroizing;
 
 use super::{Kms, Res, Resource, kms_internal};
-use crate::ports::{Caller, EntropyRng};
+use crate::ports::{Caller, EntropyRng, KeyRecord};
+
+/// An SM2_ENCRYPT request's key must be an SM2 key pair (KMS.0308).
+fn require_sm2(key: &KeyRecord) -> Res<()> {
+    if key.spec == CmkSpec::Sm2 {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::KmsInvalidParameter,
+            format!(
+                "encryption_algorithm SM2_ENCRYPT needs an SM2 key, not {}",
+                key.spec.as_str()
+            ),
+        ))
+    }
+}
 
 /// The context a data blob is bound to: the caller's project, the request's
 /// AAD and canonical encryption context. The one place they are put
@@ -48,6 +64,19 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = EncryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
+                if req.encryption_algorithm == EncryptionAlgorithm::Sm2Encrypt {
+                    let key = self.usable_key(caller, &req.key_id, None)?;
+                    require_sm2(&key)?;
+                    let ct = self
+                        .key_pair(&key)?
+                        .public_key()
+                        .encrypt_sm2(&mut EntropyRng(&*self.ports.entropy), &req.plain_text)
+                        .map_err(kms_internal)?;
+                    return Ok(EncryptDataResponseBody {
+                        key_id: key.key_id.clone(),
+                        cipher_text: base64ct::Base64::encode_string(&ct),
+                    });
+                }
                 let (key_id, cipher_text) = self.seal_data(
                     caller,
                     &req.key_id,
@@ -87,13 +116,27 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = DecryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let (key_id, plain) = self.open_data(
-                    caller,
-                    &req.cipher_text,
-                    req.key_id.as_ref(),
-                    req.additional_authenticated_data.as_ref(),
-                    &req.encryption_context,
-                )?;
+                let (key_id, plain) = if let (EncryptionAlgorithm::Sm2Encrypt, Some(id)) =
+                    (req.encryption_algorithm, req.key_id.as_ref())
+                {
+                    // An SM2 ciphertext names no key: the request does
+                    // (the model requires key_id with SM2_ENCRYPT).
+                    let key = self.usable_key(caller, id, None)?;
+                    require_sm2(&key)?;
+                    let plain = self
+                        .key_pair(&key)?
+                        .decrypt_sm2(&req.cipher_text)
+                        .map_err(|_| ApiError::bare(ErrorCode::KmsInvalidCipherText))?;
+                    (key.key_id.clone(), plain)
+                } else {
+                    self.open_data(
+                        caller,
+                        &req.cipher_text,
+                        req.key_id.as_ref(),
+                        req.additional_authenticated_data.as_ref(),
+                        &req.encryption_context,
+                    )?
+                };
                 Ok(DecryptDataResponseBody {
                     key_id,
                     plain_text: String::from_utf8_lossy(&plain).into_owned(),

@@ -95,7 +95,8 @@ impl Kms {
     }
 
     /// `POST /v1.0/{project_id}/kms/encrypt-datakey`: wraps the caller's DEK
-    /// after checking the SHA-256 that follows it.
+    /// after checking the digest that follows it (SHA-256 under an AES
+    /// key, SM3 under an SM4 key).
     ///
     /// # Errors
     /// Validation errors, digest mismatch (KMS.2103), key errors.
@@ -112,7 +113,10 @@ impl Kms {
             || {
                 let req = EncryptDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.usable_key(caller, &req.key_id, req.pin.as_ref())?;
-                let dek = Dek::from_bytes_with_digest(&req.plain_text)
+                // DEK || SHA-256(DEK) under an AES key, DEK || SM3(DEK)
+                // under an SM4 key.
+                let suite = super::keys::cmk_suite(&key)?;
+                let dek = Dek::from_bytes_with_suite_digest(suite, &req.plain_text)
                     .map_err(|_| ApiError::bare(ErrorCode::KmsDekHashMismatch))?;
                 let mk = self.master_key(&key, key.current_version)?;
                 let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
@@ -180,7 +184,7 @@ impl Kms {
                 Ok(DecryptDatakeyResponseBody {
                     data_key: dek.to_hex().as_str().to_owned(),
                     datakey_length: dek.length().bytes().to_string(),
-                    datakey_dgst: base16ct::upper::encode_string(&dek.sha256()),
+                    datakey_dgst: base16ct::upper::encode_string(&dek.digest_for(mk.suite())),
                 })
             },
         )

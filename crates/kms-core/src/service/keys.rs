@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use kms_crypto::{MasterKey, SigningKey, SigningKeySpec};
+use kms_crypto::{CipherSuite, MasterKey, SigningKey, SigningKeySpec};
 use kms_model::{
     ApiError, CancelKeyDeletionResponseBody, CmkSpec, CreateKeyRequest, CreateKeyRequestBody,
     CreateKeyResponseBody, ErrorCode, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyId, KeyInfo,
@@ -24,12 +24,30 @@ use crate::ports::{
 /// The kms-crypto spec of a key pair; `None` for a symmetric key.
 pub(super) fn signing_spec(spec: CmkSpec) -> Option<SigningKeySpec> {
     match spec {
-        CmkSpec::Aes256 => None,
+        CmkSpec::Aes256 | CmkSpec::Sm4 => None,
+        CmkSpec::Sm2 => Some(SigningKeySpec::Sm2),
         CmkSpec::Rsa2048 => Some(SigningKeySpec::Rsa2048),
         CmkSpec::Rsa3072 => Some(SigningKeySpec::Rsa3072),
         CmkSpec::Rsa4096 => Some(SigningKeySpec::Rsa4096),
         CmkSpec::EcP256 => Some(SigningKeySpec::EcP256),
         CmkSpec::EcP384 => Some(SigningKeySpec::EcP384),
+    }
+}
+
+/// The cipher suite of a symmetric CMK's blobs: AES-256-GCM for AES_256,
+/// SM4-GCM (HKDF-SM3) for SM4; a key pair has none (KMS.0308).
+pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
+    match key.spec {
+        CmkSpec::Aes256 => Ok(CipherSuite::Aes256Gcm),
+        CmkSpec::Sm4 => Ok(CipherSuite::Sm4Gcm),
+        spec => Err(ApiError::new(
+            ErrorCode::KmsInvalidParameter,
+            format!(
+                "key {} is a {} key pair, not a symmetric key",
+                key.key_id,
+                spec.as_str()
+            ),
+        )),
     }
 }
 
@@ -114,10 +132,22 @@ impl Kms {
         // key pair only sealed, opened per use.
         match signing_spec(spec) {
             None => {
+                // AES_256 or SM4: the material is 32 bytes either way; the
+                // spec picks the blobs' suite.
+                let suite = if spec == CmkSpec::Sm4 {
+                    CipherSuite::Sm4Gcm
+                } else {
+                    CipherSuite::Aes256Gcm
+                };
                 let key = match given {
-                    Some(key) => key,
-                    None => MasterKey::generate(&mut EntropyRng(&*self.ports.entropy), key_id, 1)
-                        .map_err(kms_internal)?,
+                    Some(key) => key.into_suite(suite).map_err(kms_internal)?,
+                    None => MasterKey::generate_with_suite(
+                        suite,
+                        &mut EntropyRng(&*self.ports.entropy),
+                        key_id,
+                        1,
+                    )
+                    .map_err(kms_internal)?,
                 };
                 let wrapped = self
                     .ports
@@ -315,8 +345,11 @@ impl Kms {
     /// The unwrapped material of a key version: from the cache, else from
     /// storage through the root-key provider (and then cached).
     pub(super) fn master_key(&self, key: &KeyRecord, version: u32) -> Res<Arc<MasterKey>> {
+        let suite = cmk_suite(key)?;
         if let Some(k) = self.master_keys.get(&key.key_id, version) {
-            return Ok(k);
+            if k.suite() == suite {
+                return Ok(k);
+            }
         }
         let wrapped = self
             .ports
@@ -328,7 +361,9 @@ impl Kms {
             .ports
             .root_keys
             .unwrap_master_key(&key.keystore_id, &key.key_id, version, &wrapped)
-            .map_err(root_key_error)?;
+            .map_err(root_key_error)?
+            .into_suite(suite)
+            .map_err(kms_internal)?;
         Ok(self.master_keys.insert(mk))
     }
 

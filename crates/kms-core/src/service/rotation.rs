@@ -183,10 +183,12 @@ impl Kms {
             || {
                 let req = RotateOnDemandRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.usable_key(caller, &req.key_id, None)?;
+                let suite = super::keys::cmk_suite(&key)?;
                 let version = key.current_version.checked_add(1).ok_or_else(|| {
                     ApiError::new(ErrorCode::KmsInvalidParameter, "no key version left")
                 })?;
-                let mk = MasterKey::generate(
+                let mk = MasterKey::generate_with_suite(
+                    suite,
                     &mut EntropyRng(&*self.ports.entropy),
                     &key.key_id,
                     version,

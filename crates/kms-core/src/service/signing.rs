@@ -25,6 +25,7 @@ fn crypto_alg(a: SigningAlgorithm) -> Alg {
         SigningAlgorithm::EcdsaSha256 => Alg::Ecdsa(Sha256),
         SigningAlgorithm::EcdsaSha384 => Alg::Ecdsa(Sha384),
         SigningAlgorithm::EcdsaSha512 => Alg::Ecdsa(Sha512),
+        SigningAlgorithm::Sm2DsaSm3 => Alg::Sm2Dsa,
     }
 }
 
@@ -57,7 +58,7 @@ fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> A
 
 impl Kms {
     /// The private key of a key pair, opened through the root-key provider.
-    fn key_pair(&self, key: &KeyRecord) -> Res<SigningKey> {
+    pub(super) fn key_pair(&self, key: &KeyRecord) -> Res<SigningKey> {
         let spec = signing_spec(key.spec)
             .ok_or_else(|| ApiError::new(ErrorCode::KmsInvalidParameter, "not a key pair"))?;
         let sealed = self
@@ -157,7 +158,10 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                // A key pair of either usage (an SM2 ENCRYPT_DECRYPT key's
+                // public key is what callers encrypt to).
+                let usage = self.find_key(caller, &req.key_id)?.usage;
+                let key = self.usable_key_for(caller, &req.key_id, None, usage)?;
                 let pem = self
                     .key_pair(&key)?
                     .public_key()

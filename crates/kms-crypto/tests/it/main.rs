@@ -7,6 +7,7 @@ mod engine;
 mod example;
 mod pin_keys;
 mod signing;
+mod sm;
 mod vectors;
 
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Official-SDK test: builds kms-server, installs huaweicloudsdkkms,
-# huaweicloudsdkapig and cryptography (to check signatures independently)
+# huaweicloudsdkapig, cryptography (to check signatures independently) and
+# gmssl (pure-Python SM2/SM3, to check the national algorithms independently)
 # from PyPI into a virtualenv, and runs test_sdk.py against a server it
 # starts on a free port. Exits non-zero on failure.
 #
@@ -28,6 +29,6 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    'huaweicloudsdkkms>=3.1,<4' 'huaweicloudsdkapig>=3.1,<4' 'cryptography>=42'
+    'huaweicloudsdkkms>=3.1,<4' 'huaweicloudsdkapig>=3.1,<4' 'cryptography>=42' 'gmssl>=3.2,<4'
 
 exec "$venv/bin/python" "$here/test_sdk.py" "$binary" "$here/../data"

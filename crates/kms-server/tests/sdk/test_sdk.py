@@ -101,6 +101,13 @@ DOMAIN = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"
 AK = "SDKTESTAK00000000000"
 SK = "sdktestsk00000000000000000000000000000SK"
 CLUSTER = "sdk-hsm-cluster"
+# decrypt-data with SM2_ENCRYPT and no key_id: a missing parameter.
+MISSING = "KMS.0204"
+
+
+def hashlib_sha256(b):
+    import hashlib
+    return hashlib.sha256(b).hexdigest()
 
 SOFTHSM_CLUSTER = "sdk-softhsm-cluster"
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
@@ -620,7 +627,147 @@ def main():
             expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
                 key_id=k, plain_text="x"))), 400, "KMS.0308")
             expect_error(lambda: kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
-                key_alias="sdk_pair_sm2", key_spec="SM2"))), 400, "KMS.0308")
+                key_alias="sdk_pair_sm2_bad", key_spec="SM2", key_usage="NOT_A_USAGE"))), 400, "KMS.0308")
+        _()
+
+        @check("SM4 keys: data keys (SM3 digests by gmssl), data, re-encrypt, rotation")
+        def _():
+            import base64
+            from gmssl import sm3 as gm_sm3
+            sm3_hex = lambda b: gm_sm3.sm3_hash(list(b)).upper()  # noqa: E731
+            k = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk_sm4", key_spec="SM4"))).key_info.key_id
+            d = kms.list_key_detail(ListKeyDetailRequest(body=OperateKeyRequestBody(key_id=k))).key_info
+            assert (d.key_spec, d.key_usage) == ("SM4", "ENCRYPT_DECRYPT"), d
+            # create-datakey with key_spec SM4: a 128-bit DEK, an SM4 blob (0x07).
+            r = kms.create_datakey(CreateDatakeyRequest(body=CreateDatakeyRequestBody(key_id=k, key_spec="SM4")))
+            assert len(r.plain_text) == 32 and r.cipher_text.startswith("0107"), r
+            dek = bytes.fromhex(r.plain_text)
+            back = kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=k, cipher_text=r.cipher_text, datakey_cipher_length="16")))
+            assert back.data_key == r.plain_text, back
+            assert back.datakey_dgst == sm3_hex(dek), (back.datakey_dgst, sm3_hex(dek))
+            w = kms.create_datakey_without_plaintext(CreateDatakeyWithoutPlaintextRequest(
+                body=CreateDatakeyRequestBody(key_id=k, datakey_length="256")))
+            assert w.cipher_text.startswith("0107"), w
+            # encrypt-datakey takes DEK || SM3(DEK), the SM3 computed by gmssl.
+            mine = os.urandom(16)
+            e = kms.encrypt_datakey(EncryptDatakeyRequest(body=EncryptDatakeyRequestBody(
+                key_id=k, plain_text=mine.hex().upper() + sm3_hex(mine), datakey_plain_length="16")))
+            back = kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=k, cipher_text=e.cipher_text, datakey_cipher_length="16")))
+            assert back.data_key == mine.hex().upper(), back
+            expect_error(lambda: kms.encrypt_datakey(EncryptDatakeyRequest(body=EncryptDatakeyRequestBody(
+                key_id=k, plain_text=mine.hex() + hashlib_sha256(mine), datakey_plain_length="16"))),
+                400, "KMS.2103")
+            # encrypt-data / decrypt-data, rotation, re-encrypt.
+            ct = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=k, plain_text="national secret"))).cipher_text
+            assert base64.b64decode(ct)[1] == 0x08
+            dec = lambda c: kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(  # noqa: E731
+                cipher_text=c))).plain_text
+            assert dec(ct) == "national secret"
+            kms.rotate_on_demand(RotateOnDemandRequest(body=RotateOnDemandRequestBody(key_id=k)))
+            assert dec(ct) == "national secret"
+            re = kms.re_encrypt(ReEncryptRequest(body=ReEncryptRequestBody(
+                cipher_text=ct, destination_key_id=k)))
+            blob = base64.b64decode(re.cipher_text)
+            assert blob[1] == 0x08 and int.from_bytes(blob[40:44], "big") == 2, blob[:44].hex()
+            assert dec(re.cipher_text) == "national secret"
+            # An SM4 blob does not open under an AES key's name.
+            expect_error(lambda: kms.decrypt_datakey(DecryptDatakeyRequest(body=DecryptDatakeyRequestBody(
+                key_id=state["key"], cipher_text=r.cipher_text, datakey_cipher_length="16"))), 400, "KMS.2201")
+        _()
+
+        @check("SM2 keys: SM2DSA_SM3 and SM2_ENCRYPT interoperate with gmssl")
+        def _():
+            import base64
+            from gmssl import sm2 as gm_sm2
+            from cryptography.hazmat.primitives import serialization
+            from Cryptodome.Util.asn1 import DerSequence, DerOctetString
+            msg = b"signed with SM2 through the official SDK"
+
+            def public_xy(key_id):
+                pem = kms.show_public_key(ShowPublicKeyRequest(body=OperateKeyRequestBody(key_id=key_id))).public_key
+                der = base64.b64decode("".join(pem.strip().splitlines()[1:-1]))
+                # id-ecPublicKey with the SM2 curve OID 1.2.156.10197.1.301.
+                assert bytes.fromhex("06082a811ccf5501822d") in der, der.hex()
+                assert der[-65] == 0x04, der.hex()
+                return der[-64:].hex()
+
+            k = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk_sm2_sign", key_spec="SM2"))).key_info.key_id
+            d = kms.list_key_detail(ListKeyDetailRequest(body=OperateKeyRequestBody(key_id=k))).key_info
+            assert (d.key_spec, d.key_usage) == ("SM2", "SIGN_VERIFY"), d
+            xy = public_xy(k)
+            gm = gm_sm2.CryptSM2(private_key=None, public_key=xy, asn1=True)
+            # DIGEST = SM3(Z_A || M) with ID 1234567812345678, computed by gmssl.
+            e = bytes.fromhex(gm._sm3_z(msg))
+            for mtype, m in (("RAW", msg), ("DIGEST", e)):
+                sig = kms.sign(SignRequest(body=SignRequestBody(
+                    key_id=k, message=base64.b64encode(m).decode(), signing_algorithm="SM2DSA_SM3",
+                    message_type=mtype))).signature
+                raw_sig = base64.b64decode(sig)
+                assert gm.verify_with_sm3(raw_sig.hex(), msg), f"gmssl rejects the {mtype} signature"
+                assert not gm.verify_with_sm3(raw_sig.hex(), msg + b"!")
+                v = kms.validate_signature(ValidateSignatureRequest(body=VerifyRequestBody(
+                    key_id=k, message=base64.b64encode(m).decode(), signature=sig,
+                    signing_algorithm="SM2DSA_SM3", message_type=mtype)))
+                assert v.signature_valid == "true", v
+            # A signature gmssl makes with another key: gmssl accepts it, KMS does not.
+            other_d = os.urandom(32).hex()
+            other = gm_sm2.CryptSM2(private_key=other_d, public_key="", asn1=True)
+            other = gm_sm2.CryptSM2(private_key=other_d, public_key=other._kg(int(other_d, 16),
+                                    other.ecc_table["g"]), asn1=True)
+            foreign = other.sign_with_sm3(msg)
+            assert other.verify_with_sm3(foreign, msg)
+            v = kms.validate_signature(ValidateSignatureRequest(body=VerifyRequestBody(
+                key_id=k, message=base64.b64encode(msg).decode(),
+                signature=base64.b64encode(bytes.fromhex(foreign)).decode(),
+                signing_algorithm="SM2DSA_SM3", message_type="RAW")))
+            assert v.signature_valid == "false", v
+
+            # SM2_ENCRYPT with an ENCRYPT_DECRYPT key.
+            ke = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk_sm2_enc", key_spec="SM2", key_usage="ENCRYPT_DECRYPT"))).key_info.key_id
+            gm_enc = gm_sm2.CryptSM2(private_key=None, public_key=public_xy(ke), mode=1)
+            # gmssl encrypts (C1C3C2, C1 without its 04 prefix): KMS decrypts.
+            plain = b"encrypted by gmssl to a KMS key"
+            c = b"\x04" + gm_enc.encrypt(plain)
+            r = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=base64.b64encode(c).decode(), key_id=ke, encryption_algorithm="SM2_ENCRYPT")))
+            assert r.plain_text == plain.decode(), r
+            # KMS encrypts: GM/T 0009 DER SM2Cipher {x, y, C3, C2}; its C1 is on the
+            # curve, C3 is 32 bytes, C2 as long as the plaintext; it decrypts in KMS
+            # as DER and re-encoded as raw 04||x||y||C3||C2.
+            ct = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=ke, plain_text="encrypted by KMS", encryption_algorithm="SM2_ENCRYPT"))).cipher_text
+            seq = DerSequence().decode(base64.b64decode(ct))
+            x, y = seq[0], seq[1]
+            c3 = DerOctetString().decode(seq[2]).payload
+            c2 = DerOctetString().decode(seq[3]).payload
+            t = gm_enc.ecc_table
+            p, a, b = (int(t[n], 16) for n in ("p", "a", "b"))
+            assert (y * y - (x * x * x + a * x + b)) % p == 0, "C1 is not on the SM2 curve"
+            assert len(c3) == 32 and len(c2) == len("encrypted by KMS")
+            for c in (ct, base64.b64encode(b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big") + c3 + c2).decode()):
+                r = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                    cipher_text=c, key_id=ke, encryption_algorithm="SM2_ENCRYPT")))
+                assert r.plain_text == "encrypted by KMS", r
+            # Without key_id an SM2 ciphertext names no key (KMS.0204, a missing parameter).
+            expect_error(lambda: kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=ct, encryption_algorithm="SM2_ENCRYPT"))), 400, MISSING)
+            # A tampered ciphertext is the opaque KMS.2201.
+            bad = bytearray(base64.b64decode(ct))
+            bad[-1] ^= 1
+            expect_error(lambda: kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=base64.b64encode(bytes(bad)).decode(), key_id=ke,
+                encryption_algorithm="SM2_ENCRYPT"))), 400, "KMS.2201")
+            # The pairings: a signing key does not encrypt; SM2_ENCRYPT needs an SM2 key.
+            expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=k, plain_text="x", encryption_algorithm="SM2_ENCRYPT"))), 400, "KMS.0308")
+            expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=state["key"], plain_text="x", encryption_algorithm="SM2_ENCRYPT"))), 400, "KMS.0308")
         _()
 
         @check("tags: batch create and delete, show, list-kms-by-tags")
