@@ -251,6 +251,8 @@ catalogue! {
     KmsForbidden = (403, "KMS.0303", Kms, "No permission to access the project", true),
     /// A parameter is invalid.
     KmsInvalidParameter = (400, "KMS.0308", Kms, "Invalid parameter", true),
+    /// Rotation of a key whose material was imported (`origin` external).
+    KmsExternalKeyNotRotatable = (400, "KMS.0312", Kms, "External keys cannot be rotated.", true),
     /// The keystore cannot serve this request.
     KmsKeystoreNotSupported = (400, "KMS.0340", Kms, "The keystore is not supported", true),
     /// key_alias malformed.

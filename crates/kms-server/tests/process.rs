@@ -1029,9 +1029,19 @@ fn seeded_keys_have_fixed_ids_survive_restarts_and_a_conflict_stops_the_start() 
     assert_eq!(first["key_alias"], "ci-key");
     assert_eq!(first["key_description"], "seeded for CI");
     assert_eq!(first["key_state"], "2");
+    // Given material: origin external, as an imported key; it does not
+    // rotate (the service's KMS.0312).
+    assert_eq!(first["origin"], "external");
+    let (st, e) = kms(p, "/kms/enable-key-rotation", json!({"key_id": SEED_KEY}));
+    assert_eq!(
+        (st, e["error"]["error_code"].as_str()),
+        (400, Some("KMS.0312")),
+        "{e}"
+    );
     let second = describe(p, SEED_KEY_2);
     assert_eq!(second["key_state"], "3");
     assert_eq!(second["key_rotation_enabled"], "true");
+    assert_eq!(second["origin"], "kms");
     let path = format!("/v1.0/{PROJECT}/kms/{SEED_KEY}/tags");
     let (st, tags) = request(p, "GET", &path, None).unwrap();
     assert_eq!(st, 200, "{tags}");

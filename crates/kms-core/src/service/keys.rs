@@ -17,8 +17,8 @@ use kms_model::{
 
 use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
 use crate::ports::{
-    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyRecord, KeyRotation,
-    KeyState, KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
+    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord,
+    KeyRotation, KeyState, KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
 };
 
 /// The kms-crypto spec of a key pair; `None` for a symmetric key.
@@ -106,6 +106,7 @@ impl Kms {
             rotation: KeyRotation::default(),
             spec: req.key_spec,
             usage: req.key_usage,
+            origin: KeyOrigin::Kms,
         };
         self.insert_new_key(&record, &material, master)?;
         Ok(CreateKeyResponseBody {
@@ -512,7 +513,7 @@ impl Kms {
             default_key_flag: "0".to_owned(),
             key_type: "1".to_owned(),
             expiration_time: String::new(),
-            origin: "kms".to_owned(),
+            origin: k.origin.as_str().to_owned(),
             key_rotation_enabled: k.rotation.enabled.to_string(),
             sys_enterprise_project_id: "0".to_owned(),
             keystore_id: k.keystore_id.clone(),

@@ -12,7 +12,7 @@ use kms_model::{
 };
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
-use crate::ports::{Caller, EntropyRng, KeyState, RotateKeyError};
+use crate::ports::{Caller, EntropyRng, KeyOrigin, KeyState, RotateKeyError};
 
 /// KMS.0308: a key pair does not rotate.
 pub(super) fn not_rotatable(key_id: &str, spec: CmkSpec) -> ApiError {
@@ -25,10 +25,19 @@ pub(super) fn not_rotatable(key_id: &str, spec: CmkSpec) -> ApiError {
     )
 }
 
+/// KMS.0312: a key with imported material does not rotate.
+pub(super) fn external_not_rotatable(key_id: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::KmsExternalKeyNotRotatable,
+        format!("key {key_id} has imported material (origin external)"),
+    )
+}
+
 impl Kms {
     /// A key whose rotation may be changed: exists, symmetric (a key pair
-    /// does not rotate: KMS.0308), enabled (KMS.0209 disabled, KMS.0210
-    /// pending deletion).
+    /// does not rotate: KMS.0308), generated here (imported material does
+    /// not rotate: KMS.0312), enabled (KMS.0209 disabled, KMS.0210 pending
+    /// deletion).
     fn rotatable_key(
         &self,
         caller: &Caller,
@@ -37,6 +46,9 @@ impl Kms {
         let key = self.find_key(caller, key_id)?;
         if key.spec.is_asymmetric() {
             return Err(not_rotatable(&key.key_id, key.spec));
+        }
+        if key.origin == KeyOrigin::External {
+            return Err(external_not_rotatable(&key.key_id));
         }
         match key.state {
             KeyState::Enabled => Ok(key),
@@ -166,8 +178,8 @@ impl Kms {
     /// version.
     ///
     /// # Errors
-    /// Bad `key_id`, unknown, disabled or pending-deletion key, a disabled
-    /// keystore. Two rotations racing from the same version make one new
+    /// Bad `key_id`, unknown, disabled or pending-deletion key, a key
+    /// with imported material (KMS.0312), a disabled keystore. Two rotations racing from the same version make one new
     /// version: the loser's material is dropped and it answers as the
     /// winner does (the key was rotated).
     pub fn rotate_on_demand(
@@ -183,6 +195,9 @@ impl Kms {
             || {
                 let req = RotateOnDemandRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.usable_key(caller, &req.key_id, None)?;
+                if key.origin == KeyOrigin::External {
+                    return Err(external_not_rotatable(&key.key_id));
+                }
                 let suite = super::keys::cmk_suite(&key)?;
                 let version = key.current_version.checked_add(1).ok_or_else(|| {
                     ApiError::new(ErrorCode::KmsInvalidParameter, "no key version left")
