@@ -232,6 +232,8 @@ pub struct Prepared {
     pub development_password: Option<crate::iam::Password>,
     /// The certificate the listener serves, when it speaks TLS.
     tls: Option<Arc<ReloadableTls>>,
+    /// Timeouts, the connection cap and the shutdown deadline.
+    connections: crate::serve::ConnectionPolicy,
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StartError {
@@ -337,6 +339,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .map(crate::tls::server_config)
         .transpose()?;
     let metrics_token = config.metrics_token()?;
+    let connections = config.connections.policy()?;
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
     let national = config.national_keystore_ids()?;
@@ -499,6 +502,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         generated_config,
         development_password,
         tls,
+        connections,
     })
 }
 
@@ -640,12 +644,21 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
         crate::tls::reload_on_sighup(Arc::clone(tls))
             .map_err(io("installing the SIGHUP handler"))?;
     }
-    tracing::info!(%addr, tls = prepared.tls.is_some(), "listening");
+    let policy = &prepared.connections;
+    tracing::info!(
+        %addr,
+        tls = prepared.tls.is_some(),
+        max_connections = policy.max_connections,
+        header_read_timeout_ms = u64::try_from(policy.header_read_timeout.as_millis()).unwrap_or(u64::MAX),
+        idle_timeout_ms = u64::try_from(policy.idle_timeout.as_millis()).unwrap_or(u64::MAX),
+        shutdown_grace_ms = u64::try_from(policy.shutdown_grace.as_millis()).unwrap_or(u64::MAX),
+        "listening"
+    );
     crate::serve::serve(
         listener,
         prepared.app,
         prepared.tls,
-        &crate::serve::ConnectionPolicy::default(),
+        policy,
         shutdown_signal(),
     )
     .await;

@@ -411,6 +411,60 @@ fn concurrent_creates_over_tcp_give_exactly_one_200() {
     terminate(server);
 }
 
+/// The `[connections]` policy on the real binary: over the cap a new
+/// connection is closed at once (and the log says so) while the server
+/// stays usable once a slot frees; SIGTERM with a half-sent request head
+/// open ends by the shutdown deadline, not the header-read timeout.
+#[test]
+fn the_connection_cap_and_the_shutdown_deadline_hold_on_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let server = start_with(
+        dir.path(),
+        Some(std::fs::File::create(&log_path).unwrap()),
+        "[connections]\nmax_connections = 8\nheader_read_timeout_ms = 60000\nshutdown_grace_ms = 1000\n",
+    );
+    let p = server.port;
+    // Eight clients that say nothing hold every slot.
+    let mut silent: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(("127.0.0.1", p)).unwrap())
+        .collect();
+    thread::sleep(Duration::from_millis(200));
+    // The ninth is closed at once: not left hanging in the backlog.
+    let mut ninth = TcpStream::connect(("127.0.0.1", p)).unwrap();
+    ninth
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let t0 = Instant::now();
+    let mut buf = [0u8; 16];
+    let read = ninth.read(&mut buf);
+    assert!(matches!(read, Ok(0)) || read.is_err(), "{read:?}");
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert!(request(p, "GET", "/health", None).is_err(), "no slot left");
+    // Four leave: the server answers again.
+    silent.truncate(4);
+    let t0 = Instant::now();
+    while request(p, "GET", "/health", None).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "slots never freed");
+        thread::sleep(Duration::from_millis(20));
+    }
+    // A half-sent request head: SIGTERM still ends within the deadline
+    // (1 s), long before the 60 s header-read timeout.
+    let mut slow = TcpStream::connect(("127.0.0.1", p)).unwrap();
+    slow.write_all(b"POST /v1.0/x/kms/create-key HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    thread::sleep(Duration::from_millis(200));
+    let t0 = Instant::now();
+    terminate(server);
+    let took = t0.elapsed();
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("connection cap reached"), "{log}");
+    assert!(log.contains("max_connections=8"), "{log}");
+    assert!(log.contains("shutdown deadline passed"), "{log}");
+    drop((silent, slow));
+}
+
 #[test]
 fn every_access_and_audit_line_is_written_by_a_graceful_stop() {
     let dir = tempfile::tempdir().unwrap();
