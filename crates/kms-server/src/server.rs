@@ -340,6 +340,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .transpose()?;
     let metrics_token = config.metrics_token()?;
     let connections = config.connections.policy()?;
+    config.limits.check()?;
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
     let national = config.national_keystore_ids()?;
@@ -494,6 +495,21 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     .with_metrics(metrics);
     let state = match config.unauthenticated_body_bytes {
         Some(bytes) => state.with_unauthenticated_body_budget(bytes),
+        None => state,
+    };
+    let limits = &config.limits;
+    let state = match limits.blocking_slots {
+        Some(n) => state.with_blocking_limit(n),
+        None => state,
+    };
+    let state = match limits.blocking_slots_per_project {
+        Some(n) => state.with_per_project_blocking_limit(n),
+        None => state,
+    };
+    let state = match limits.requests_per_second_per_project {
+        Some(rate) => {
+            state.with_project_rate_limit(rate, limits.request_burst_per_project.unwrap_or(rate))
+        }
         None => state,
     };
     Ok(Prepared {
