@@ -63,6 +63,12 @@ struct StateInner {
     /// Each project's share of the blocking slots (projects are the
     /// configured ones: callers are authenticated before they get here).
     project_blocking: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// Whether storage and root-key calls may run on the async workers
+    /// (local storage without HSM clusters).
+    inline_storage: bool,
+    /// Bounds the reads sent off the async workers when they may not run
+    /// there: a stalled database holds at most this many blocking threads.
+    off_worker_reads: Arc<tokio::sync::Semaphore>,
     /// Per-project request rate limit (none: unlimited).
     rate: Option<Arc<RateLimiter>>,
     /// Bytes of bodies buffered for requests not yet authenticated (a
@@ -107,6 +113,8 @@ impl AppState {
                 blocking: Arc::new(tokio::sync::Semaphore::new(default_blocking_limit())),
                 per_project_blocking: per_project_share(default_blocking_limit()),
                 project_blocking: std::sync::Mutex::default(),
+                inline_storage: true,
+                off_worker_reads: Arc::new(tokio::sync::Semaphore::new(OFF_WORKER_READS)),
                 rate: None,
                 unauthenticated: Arc::new(tokio::sync::Semaphore::new(unauthenticated_default(
                     body_limit,
@@ -135,6 +143,35 @@ impl AppState {
     #[must_use]
     pub fn with_project_rate_limit(self, per_second: u32, burst: u32) -> Self {
         self.edited(|s| s.rate = Some(Arc::new(RateLimiter::new(per_second, burst))))
+    }
+
+    /// The same state running every storage and root-key call off the
+    /// async workers (for PostgreSQL and HSM clusters, whose calls can
+    /// stall on the network or the device).
+    #[must_use]
+    pub fn with_storage_off_workers(self) -> Self {
+        self.edited(|s| s.inline_storage = false)
+    }
+
+    /// Runs the read `f` on the blocking pool, within the bound on reads
+    /// sent there (waited for inside the request timeout).
+    pub(crate) async fn off_workers<R: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, BlockingFailed> {
+        let permit = Arc::clone(&self.inner.off_worker_reads)
+            .acquire_owned()
+            .await?;
+        Ok(tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await?)
+    }
+
+    /// The service the handlers call.
+    pub(crate) fn kms(&self) -> &Arc<Kms> {
+        &self.inner.kms
     }
 
     /// The same state letting one project hold at most `limit` (at least
@@ -210,6 +247,8 @@ impl AppState {
             blocking: Arc::clone(&old.blocking),
             per_project_blocking: old.per_project_blocking,
             project_blocking: std::sync::Mutex::default(),
+            inline_storage: old.inline_storage,
+            off_worker_reads: Arc::clone(&old.off_worker_reads),
             rate: old.rate.clone(),
             unauthenticated: Arc::clone(&old.unauthenticated),
             unauthenticated_bytes: old.unauthenticated_bytes,
@@ -387,6 +426,10 @@ impl RateLimiter {
     }
 }
 
+/// Reads in flight on the blocking pool at once when storage may not be
+/// called from the async workers.
+const OFF_WORKER_READS: usize = 64;
+
 /// One project's share of `limit` blocking slots: half, at least one.
 fn per_project_share(limit: usize) -> usize {
     (limit / 2).max(1)
@@ -417,6 +460,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .merge(iam)
         .route(
@@ -896,6 +940,45 @@ async fn metrics(
     }
 }
 
+/// `GET /ready`: readiness. One storage read (off the async workers,
+/// within 2 s): 200 `{"status":"ready"}`, or 503
+/// `{"status":"unavailable"}` while storage does not answer (`/health`
+/// is liveness and touches nothing).
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    record_route(req.extensions());
+    let kms = Arc::clone(state.kms());
+    let probe = state.off_workers(move || {
+        kms.ports()
+            .keys
+            .get_key("readiness-probe", "00000000-0000-0000-0000-000000000000")
+            .map(|_| ())
+    });
+    let ok = matches!(
+        tokio::time::timeout(READY_TIMEOUT, probe).await,
+        Ok(Ok(Ok(())))
+    );
+    let (status, body) = if ok {
+        (StatusCode::OK, r#"{"status":"ready"}"#)
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"status":"unavailable"}"#,
+        )
+    };
+    (
+        status,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+/// How long `/ready` waits for storage.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
 async fn health(req: Request) -> Response {
     record_route(req.extensions());
     (
@@ -1130,13 +1213,27 @@ impl Ctx {
             .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
 
-    /// A handler's answer: `f` run inline on this worker (fast,
-    /// read-mostly operations), its result as JSON.
-    fn json_now<R: Serialize>(
+    /// A handler's answer: `f` (fast, read-mostly operations), its result
+    /// as JSON. Run inline on this worker when storage answers from local
+    /// files (SQLite, memory); with storage or root keys behind a network
+    /// or a device (PostgreSQL, an HSM), on the blocking pool, so that a
+    /// stalled database holds a blocking thread, not an async worker, and
+    /// the request timeout still fires.
+    async fn json_now<R: Serialize + Send + 'static>(
         &self,
-        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError>,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
     ) -> Response {
-        json(self.service, f(&self.state.inner.kms, &self.caller))
+        if self.state.inner.inline_storage {
+            return json(self.service, f(&self.state.inner.kms, &self.caller));
+        }
+        let kms = Arc::clone(&self.state.inner.kms);
+        let caller = Arc::clone(&self.caller);
+        let r = self
+            .state
+            .off_workers(move || f(&kms, &caller))
+            .await
+            .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)));
+        json(self.service, r)
     }
 
     /// A handler's answer: `f` run on the blocking pool
@@ -1223,12 +1320,13 @@ async fn create_keystore(ctx: Ctx) -> Response {
 
 async fn list_keystores(ctx: Ctx) -> Response {
     let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
-    ctx.json_now(|k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref()))
+    ctx.json_now(move |k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref()))
+        .await
 }
 
 async fn show_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(|k, c| k.show_keystore(c, &id))
+    ctx.json_now(move |k, c| k.show_keystore(c, &id)).await
 }
 
 async fn delete_keystore(ctx: Ctx) -> Response {
@@ -1277,13 +1375,13 @@ async fn schedule_key_deletion(ctx: Ctx) -> Response {
 
 async fn describe_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_now(|k, c| k.describe_key(c, &body))
+    ctx.json_now(move |k, c| k.describe_key(c, &body)).await
 }
 
 async fn list_keys(ctx: Ctx) -> Response {
     // Cloud Custodian's Huawei provider sends list-keys with no body.
     let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody, optional);
-    ctx.json_now(|k, c| k.list_keys(c, &body))
+    ctx.json_now(move |k, c| k.list_keys(c, &body)).await
 }
 
 async fn update_key_alias(ctx: Ctx) -> Response {
@@ -1306,12 +1404,12 @@ async fn cancel_key_deletion(ctx: Ctx) -> Response {
 
 async fn encrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDataRequestBody);
-    ctx.json_now(|k, c| k.encrypt_data(c, &body))
+    ctx.json_now(move |k, c| k.encrypt_data(c, &body)).await
 }
 
 async fn decrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDataRequestBody);
-    ctx.json_now(|k, c| k.decrypt_data(c, &body))
+    ctx.json_now(move |k, c| k.decrypt_data(c, &body)).await
 }
 
 async fn enable_key_rotation(ctx: Ctx) -> Response {
@@ -1328,7 +1426,8 @@ async fn disable_key_rotation(ctx: Ctx) -> Response {
 
 async fn get_key_rotation_status(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_now(|k, c| k.get_key_rotation_status(c, &body))
+    ctx.json_now(move |k, c| k.get_key_rotation_status(c, &body))
+        .await
 }
 
 async fn update_key_rotation_interval(ctx: Ctx) -> Response {
@@ -1364,22 +1463,22 @@ async fn delete_kms_tag(ctx: Ctx) -> Response {
 }
 
 async fn list_kms_tags(ctx: Ctx) -> Response {
-    ctx.json_now(|k, c| k.list_kms_tags(c))
+    ctx.json_now(move |k, c| k.list_kms_tags(c)).await
 }
 
 async fn show_kms_tags(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(|k, c| k.show_kms_tags(c, &id))
+    ctx.json_now(move |k, c| k.show_kms_tags(c, &id)).await
 }
 
 async fn list_kms_by_tags(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ListKmsByTagsRequestBody);
-    ctx.json_now(|k, c| k.list_kms_by_tags(c, &body))
+    ctx.json_now(move |k, c| k.list_kms_by_tags(c, &body)).await
 }
 
 async fn gen_random(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
-    ctx.json_now(|k, c| k.gen_random(c, &body))
+    ctx.json_now(move |k, c| k.gen_random(c, &body)).await
 }
 
 // Key-pair operations open (and RSA ones compute with) a private key:
@@ -1403,27 +1502,28 @@ async fn get_public_key(ctx: Ctx) -> Response {
 
 async fn re_encrypt(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ReEncryptRequestBody);
-    ctx.json_now(|k, c| k.re_encrypt(c, &body))
+    ctx.json_now(move |k, c| k.re_encrypt(c, &body)).await
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_now(|k, c| k.create_datakey(c, &body))
+    ctx.json_now(move |k, c| k.create_datakey(c, &body)).await
 }
 
 async fn create_datakey_without_plaintext(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_now(|k, c| k.create_datakey_without_plaintext(c, &body))
+    ctx.json_now(move |k, c| k.create_datakey_without_plaintext(c, &body))
+        .await
 }
 
 async fn encrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDatakeyRequestBody);
-    ctx.json_now(|k, c| k.encrypt_datakey(c, &body))
+    ctx.json_now(move |k, c| k.encrypt_datakey(c, &body)).await
 }
 
 async fn decrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDatakeyRequestBody);
-    ctx.json_now(|k, c| k.decrypt_datakey(c, &body))
+    ctx.json_now(move |k, c| k.decrypt_datakey(c, &body)).await
 }
 
 // ---------------------------------------------------------------- APIG handlers
@@ -1447,12 +1547,12 @@ async fn list_certificates(ctx: Ctx) -> Response {
             algorithm_type: ctx.query_param("algorithm_type"),
         },
     };
-    ctx.json_now(|k, c| k.list_certificates(c, &q))
+    ctx.json_now(move |k, c| k.list_certificates(c, &q)).await
 }
 
 async fn show_certificate(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(|k, c| k.show_certificate(c, &id))
+    ctx.json_now(move |k, c| k.show_certificate(c, &id)).await
 }
 
 async fn update_certificate(ctx: Ctx) -> Response {

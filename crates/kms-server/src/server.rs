@@ -457,6 +457,9 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     let tls = tls_files
         .zip(tls_config)
         .map(|(files, config)| Arc::new(ReloadableTls::new(files, config, Arc::clone(&metrics))));
+    // Calls that can stall on a network or a device stay off the async
+    // workers, so the request timeout and /health keep working.
+    let off_workers = matches!(storage, Storage::Postgres(_)) || !hsm_clusters.is_empty();
     let ports = adapters::with_hsm_clusters(
         adapters::ports_with(storage, root_keys, clusters)?,
         hsm_clusters,
@@ -496,6 +499,11 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     let state = match config.unauthenticated_body_bytes {
         Some(bytes) => state.with_unauthenticated_body_budget(bytes),
         None => state,
+    };
+    let state = if off_workers {
+        state.with_storage_off_workers()
+    } else {
+        state
     };
     let limits = &config.limits;
     let state = match limits.blocking_slots {

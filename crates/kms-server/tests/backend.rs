@@ -407,15 +407,26 @@ async fn a_project_over_its_rate_is_throttled_as_api_gateway_does() {
             .unwrap()
     };
     for _ in 0..3 {
-        let r = limited.clone().oneshot(describe(TOKEN, PROJECT)).await.unwrap();
+        let r = limited
+            .clone()
+            .oneshot(describe(TOKEN, PROJECT))
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 200);
     }
-    let r = limited.clone().oneshot(describe(TOKEN, PROJECT)).await.unwrap();
+    let r = limited
+        .clone()
+        .oneshot(describe(TOKEN, PROJECT))
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 429);
     let body = to_bytes(r.into_body(), usize::MAX).await.unwrap();
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["error_code"], "APIGW.0308", "{v}");
-    assert!(v["error_msg"].as_str().unwrap().contains("throttling"), "{v}");
+    assert!(
+        v["error_msg"].as_str().unwrap().contains("throttling"),
+        "{v}"
+    );
     // Another project has its own bucket.
     let r = limited
         .clone()
@@ -425,9 +436,17 @@ async fn a_project_over_its_rate_is_throttled_as_api_gateway_does() {
     assert_eq!(r.status().as_u16(), 200);
     // 5 a second: one more after 200 ms (and some).
     tokio::time::sleep(Duration::from_millis(260)).await;
-    let r = limited.clone().oneshot(describe(TOKEN, PROJECT)).await.unwrap();
+    let r = limited
+        .clone()
+        .oneshot(describe(TOKEN, PROJECT))
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let r = limited.clone().oneshot(describe(TOKEN, PROJECT)).await.unwrap();
+    let r = limited
+        .clone()
+        .oneshot(describe(TOKEN, PROJECT))
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 429);
 }
 
