@@ -348,7 +348,7 @@ pub struct SeedConfig {
 }
 
 /// `[connections]`: how the listener treats connections. Every field is
-/// optional; the defaults are in [`ConnectionsConfig::policy`].
+/// optional; each field says its default.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionsConfig {
@@ -460,6 +460,13 @@ pub struct LimitsConfig {
     /// (default: one second's worth).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_burst_per_project: Option<u32>,
+    /// Keys one project may hold, pending deletion included; create-key
+    /// beyond it answers KMS.1105 (default 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_per_project: Option<u64>,
+    /// Versions one key may reach by rotation (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions_per_key: Option<u32>,
 }
 
 impl LimitsConfig {
@@ -482,6 +489,8 @@ impl LimitsConfig {
                 "request_burst_per_project",
                 self.request_burst_per_project.map(u64::from),
             ),
+            ("keys_per_project", self.keys_per_project),
+            ("versions_per_key", self.versions_per_key.map(u64::from)),
         ] {
             if v == Some(0) {
                 return Err(ConfigError::Invalid(format!(

@@ -465,13 +465,21 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         hsm_clusters,
     )?;
     drop(secret);
-    let kms = Arc::new(Kms::new(
-        ports,
+    let kms = Arc::new(Kms::new(ports, {
+        let d = CoreConfig::default();
         CoreConfig {
             region_id: config.region_id.clone(),
-            ..CoreConfig::default()
-        },
-    ));
+            max_keys_per_project: config
+                .limits
+                .keys_per_project
+                .unwrap_or(d.max_keys_per_project),
+            max_versions_per_key: config
+                .limits
+                .versions_per_key
+                .unwrap_or(d.max_versions_per_key),
+            ..d
+        }
+    }));
     if let Some(store) = legacy_store {
         // Schema-1 databases stored certificate private keys in clear.
         let sealed = store.seal_legacy_private_keys(|project, id, pem| {
