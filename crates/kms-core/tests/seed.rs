@@ -365,7 +365,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
                 key_state: Some(SeedKeyState::PendingDeletion { pending_days: 3 }),
                 ..seeded("k")
             },
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsInvalidPendingDays,
             "pending_days",
         ),
         (
@@ -373,7 +373,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
                 rotation_interval: Some(10),
                 ..seeded("k")
             },
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsInvalidRotationInterval,
             "rotation_interval",
         ),
         (
@@ -386,7 +386,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
                 key_rotation_enabled: Some(true),
                 ..seeded("k")
             },
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsAsymmetricUnsupported,
             "rotate",
         ),
         (
@@ -401,7 +401,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
                 ),
                 ..seeded("k")
             },
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsInvalidTagListSize,
             "tags",
         ),
         (
