@@ -3490,3 +3490,337 @@ async fn fidelity_rsa_encryption_keys_round_trip_with_oaep_sha256() {
         .await;
     assert_kms_error(&r, 400, "KMS.0204");
 }
+
+/// The response models of the official Python SDK (`huaweicloudsdkkms`
+/// 3.1.x: each `*Response` class's `openapi_types` under the JSON keys of
+/// its `attribute_map`), as JSON types:
+/// `"str"`, `"int"`, `"bool"`, `["str"]` a list of strings, an object a
+/// nested model, `[{...}]` a list of that model.
+fn sdk_models() -> Value {
+    let key_details = json!({
+        "key_id": "str", "domain_id": "str", "key_alias": "str", "realm": "str",
+        "key_spec": "str", "key_usage": "str", "key_description": "str",
+        "creation_date": "str", "scheduled_deletion_date": "str", "key_state": "str",
+        "default_key_flag": "str", "key_type": "str", "expiration_time": "str",
+        "origin": "str", "key_rotation_enabled": "str", "sys_enterprise_project_id": "str",
+        "keystore_id": "str"
+    });
+    let keystore_details = json!({
+        "keystore_id": "str", "domain_id": "str", "keystore_alias": "str",
+        "keystore_type": "str", "hsm_cluster_id": "str", "cluster_id": "str",
+        "create_time": "str"
+    });
+    let key_status = json!({"key_info": {"key_id": "str", "key_state": "str"}});
+    let tag_item = json!({"key": "str", "value": "str"});
+    json!({
+        "CreateKeyStoreResponse": {"keystore": {"keystore_id": "str", "domain_id": "str"}},
+        "ShowKeyStoreResponse": {"keystore": keystore_details},
+        "ListKeyStoresResponse": {"total": "int", "keystores": [keystore_details]},
+        "EnableKeyStoreResponse": {"keystore": {"keystore_id": "str", "keystore_state": "str"}},
+        "CreatePinResponse": {"pin": "str"},
+        "CreateKeyResponse": {"key_info": {"key_id": "str", "domain_id": "str", "region_id": "str"}},
+        "EnableKeyResponse": key_status,
+        "DisableKeyResponse": key_status,
+        "DeleteKeyResponse": {"key_id": "str", "key_state": "str"},
+        "CancelKeyDeletionResponse": {"key_id": "str", "key_state": "str"},
+        "ListKeyDetailResponse": {"key_info": key_details},
+        "ListKeysResponse": {
+            "keys": ["str"], "key_details": [key_details], "next_marker": "str",
+            "truncated": "str", "total": "int"
+        },
+        "UpdateKeyAliasResponse": {"key_info": {"key_id": "str", "key_alias": "str"}},
+        "UpdateKeyDescriptionResponse": {"key_info": {"key_id": "str", "key_description": "str"}},
+        "EncryptDataResponse": {"key_id": "str", "cipher_text": "str"},
+        "DecryptDataResponse": {"key_id": "str", "plain_text": "str", "plain_text_base64": "str"},
+        "ShowKeyRotationStatusResponse": {
+            "key_rotation_enabled": "bool", "rotation_interval": "int",
+            "last_rotation_time": "str", "number_of_rotations": "int",
+            "key_materials": [{
+                "material_id": "str", "charge_id": "str", "create_time": "str",
+                "expiration_time": "str", "state": "int"
+            }]
+        },
+        "RotateOnDemandResponse": {"key_id": "str"},
+        // The SDK reads `exist_tags_num` from the JSON key `existTagsNum`
+        // (its `attribute_map`).
+        "ShowKmsTagsResponse": {"tags": [tag_item], "existTagsNum": "int"},
+        "ListKmsByTagsResponse": {
+            "resources": [{
+                "resource_id": "str", "resource_detail": key_details,
+                "resource_name": "str", "tags": [tag_item]
+            }],
+            "total_count": "int"
+        },
+        "ListKmsTagsResponse": {"tags": [{"key": "str", "values": ["str"]}]},
+        "CreateRandomResponse": {"random_data": "str"},
+        "SignResponse": {"key_id": "str", "signature": "str"},
+        "ValidateSignatureResponse": {"key_id": "str", "signature_valid": "str"},
+        "ShowPublicKeyResponse": {"key_id": "str", "public_key": "str"},
+        "ReEncryptResponse": {
+            "key_id": "str", "source_key_id": "str", "source_encryption_algorithm": "str",
+            "destination_encryption_algorithm": "str", "cipher_text": "str"
+        },
+        "CreateDatakeyResponse": {"key_id": "str", "plain_text": "str", "cipher_text": "str"},
+        "CreateDatakeyWithoutPlaintextResponse": {"key_id": "str", "cipher_text": "str"},
+        "EncryptDatakeyResponse": {"key_id": "str", "cipher_text": "str", "datakey_length": "str"},
+        "DecryptDatakeyResponse": {"data_key": "str", "datakey_length": "str", "datakey_dgst": "str"}
+    })
+}
+
+/// Whether `v` has exactly the model's fields, each of the model's JSON
+/// type (lists element by element); the path of the first mismatch.
+fn conforms(v: &Value, model: &Value, path: &str) -> Result<(), String> {
+    let bad = || Err(format!("{path}: {v} is not {model}"));
+    match model {
+        Value::String(t) => match (t.as_str(), v) {
+            ("str", Value::String(_)) | ("bool", Value::Bool(_)) => Ok(()),
+            ("int", Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(()),
+            _ => bad(),
+        },
+        Value::Array(m) => {
+            let Value::Array(items) = v else { return bad() };
+            items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, item)| conforms(item, &m[0], &format!("{path}[{i}]")))
+        }
+        Value::Object(fields) => {
+            let Value::Object(got) = v else { return bad() };
+            for (k, t) in fields {
+                let item = got
+                    .get(k)
+                    .ok_or_else(|| format!("{path}.{k}: missing from {v}"))?;
+                conforms(item, t, &format!("{path}.{k}"))?;
+            }
+            if let Some(extra) = got.keys().find(|k| !fields.contains_key(*k)) {
+                return Err(format!("{path}.{extra}: not in the SDK model"));
+            }
+            Ok(())
+        }
+        _ => bad(),
+    }
+}
+
+#[tokio::test]
+async fn every_served_response_has_the_sdk_models_fields_and_types() {
+    let h = harness();
+    let models = sdk_models();
+    let check = |name: &str, r: &Reply| {
+        assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.body);
+        if let Err(e) = conforms(&r.body, &models[name], name) {
+            panic!("{e}");
+        }
+    };
+    let ca = read("test-hsm-ca.pem");
+    let r = h
+        .kms(
+            "POST",
+            "/keystores",
+            Some(
+                json!({"keystore_alias": "ks_models", "hsm_cluster_id": CLUSTER,
+                        "hsm_ca_cert": ca, "keystore_type": "DHSM"}),
+            ),
+        )
+        .await;
+    check("CreateKeyStoreResponse", &r);
+    let ks = r.body["keystore"]["keystore_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    check(
+        "ShowKeyStoreResponse",
+        &h.kms("GET", &format!("/keystores/{ks}"), None).await,
+    );
+    check(
+        "ListKeyStoresResponse",
+        &h.kms("GET", "/keystores", None).await,
+    );
+    check(
+        "EnableKeyStoreResponse",
+        &h.kms("POST", &format!("/keystores/{ks}/disable"), None)
+            .await,
+    );
+    check(
+        "EnableKeyStoreResponse",
+        &h.kms("POST", &format!("/keystores/{ks}/enable"), None)
+            .await,
+    );
+    check(
+        "CreatePinResponse",
+        &h.kms(
+            "POST",
+            "/kms/create-pin",
+            Some(json!({"pin_type": "CipherText", "keystore_id": "1"})),
+        )
+        .await,
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(json!({"key_alias": "models"})),
+        )
+        .await;
+    check("CreateKeyResponse", &r);
+    let key = r.body["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let other = h.create_key("models-other").await;
+    let op = || Some(json!({ "key_id": key }));
+    let post = |route: &'static str, body: Option<Value>| {
+        let h = &h;
+        async move { h.kms("POST", route, body).await }
+    };
+    check("DisableKeyResponse", &post("/kms/disable-key", op()).await);
+    check("EnableKeyResponse", &post("/kms/enable-key", op()).await);
+    check(
+        "ListKeyDetailResponse",
+        &post("/kms/describe-key", op()).await,
+    );
+    check(
+        "ListKeysResponse",
+        &post("/kms/list-keys", Some(json!({"limit": "1"}))).await,
+    );
+    check(
+        "UpdateKeyAliasResponse",
+        &post(
+            "/kms/update-key-alias",
+            Some(json!({"key_id": key, "key_alias": "models-renamed"})),
+        )
+        .await,
+    );
+    check(
+        "UpdateKeyDescriptionResponse",
+        &post(
+            "/kms/update-key-description",
+            Some(json!({"key_id": key, "key_description": "d"})),
+        )
+        .await,
+    );
+    let r = post(
+        "/kms/encrypt-data",
+        Some(json!({"key_id": key, "plain_text": "models"})),
+    )
+    .await;
+    check("EncryptDataResponse", &r);
+    let ct = r.body["cipher_text"].as_str().unwrap().to_owned();
+    check(
+        "DecryptDataResponse",
+        &post("/kms/decrypt-data", Some(json!({ "cipher_text": ct }))).await,
+    );
+    check(
+        "ReEncryptResponse",
+        &post(
+            "/kms/re-encrypt",
+            Some(json!({"cipher_text": ct, "destination_key_id": other})),
+        )
+        .await,
+    );
+    assert_empty_json_200(&post("/kms/enable-key-rotation", op()).await);
+    check(
+        "RotateOnDemandResponse",
+        &post("/kms/rotate-on-demand", op()).await,
+    );
+    check(
+        "ShowKeyRotationStatusResponse",
+        &post("/kms/get-key-rotation-status", op()).await,
+    );
+    let r = h
+        .kms(
+            "POST",
+            &format!("/kms/{key}/tags/action"),
+            Some(json!({"action": "create", "tags": [{"key": "env", "value": "prod"}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    check(
+        "ShowKmsTagsResponse",
+        &h.kms("GET", &format!("/kms/{key}/tags"), None).await,
+    );
+    check(
+        "ListKmsTagsResponse",
+        &h.kms("GET", "/kms/tags", None).await,
+    );
+    check(
+        "ListKmsByTagsResponse",
+        &post(
+            "/kms/resource_instances/action",
+            Some(json!({"action": "filter", "tags": [{"key": "env", "values": ["prod"]}]})),
+        )
+        .await,
+    );
+    check(
+        "CreateRandomResponse",
+        &post("/kms/gen-random", Some(json!({"random_data_length": "64"}))).await,
+    );
+    let r = post("/kms/create-datakey", Some(json!({ "key_id": key }))).await;
+    check("CreateDatakeyResponse", &r);
+    let dek = r.body["plain_text"].as_str().unwrap().to_owned();
+    // encrypt-datakey takes the DEK followed by its SHA-256, in hex.
+    let dek_bytes = base16ct::mixed::decode_vec(&dek).unwrap();
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(&dek_bytes);
+    let dek = format!("{dek}{}", base16ct::upper::encode_string(&digest));
+    let r = post(
+        "/kms/create-datakey-without-plaintext",
+        Some(json!({ "key_id": key })),
+    )
+    .await;
+    check("CreateDatakeyWithoutPlaintextResponse", &r);
+    let r = post(
+        "/kms/encrypt-datakey",
+        Some(json!({"key_id": key, "plain_text": dek, "datakey_plain_length": "32"})),
+    )
+    .await;
+    check("EncryptDatakeyResponse", &r);
+    let wrapped = r.body["cipher_text"].as_str().unwrap().to_owned();
+    check(
+        "DecryptDatakeyResponse",
+        &post(
+            "/kms/decrypt-datakey",
+            Some(json!({"key_id": key, "cipher_text": wrapped, "datakey_cipher_length": "32"})),
+        )
+        .await,
+    );
+    let ec = h.key_with("models-ec", "EC_P256", "SIGN_VERIFY").await;
+    let msg = base64ct::Base64::encode_string(&[3u8; 32]);
+    let r = post(
+        "/kms/sign",
+        Some(json!({"key_id": ec, "message": msg, "signing_algorithm": "ECDSA_SHA_256"})),
+    )
+    .await;
+    check("SignResponse", &r);
+    let sig = r.body["signature"].as_str().unwrap().to_owned();
+    check(
+        "ValidateSignatureResponse",
+        &post(
+            "/kms/verify",
+            Some(json!({"key_id": ec, "message": msg, "signature": sig,
+                        "signing_algorithm": "ECDSA_SHA_256"})),
+        )
+        .await,
+    );
+    check(
+        "ShowPublicKeyResponse",
+        &post("/kms/get-publickey", Some(json!({ "key_id": ec }))).await,
+    );
+    check(
+        "DeleteKeyResponse",
+        &post(
+            "/kms/schedule-key-deletion",
+            Some(json!({"key_id": key, "pending_days": "7"})),
+        )
+        .await,
+    );
+    check(
+        "CancelKeyDeletionResponse",
+        &post("/kms/cancel-key-deletion", op()).await,
+    );
+}
+
+#[test]
+fn the_model_check_catches_a_missing_field_a_wrong_type_and_an_extra_field() {
+    let model = json!({"a": "str", "n": "int", "l": [{"b": "bool"}]});
+    assert!(conforms(&json!({"a": "x", "n": 1, "l": [{"b": true}]}), &model, "m").is_ok());
+    assert!(conforms(&json!({"a": "x", "l": []}), &model, "m").is_err());
+    assert!(conforms(&json!({"a": "x", "n": "1", "l": []}), &model, "m").is_err());
+    assert!(conforms(&json!({"a": "x", "n": 1, "l": [{"b": "t"}]}), &model, "m").is_err());
+    assert!(conforms(&json!({"a": "x", "n": 1, "l": [], "z": 0}), &model, "m").is_err());
+}

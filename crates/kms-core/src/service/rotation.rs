@@ -181,6 +181,8 @@ impl Kms {
                         .map(|t| t.0.to_string())
                         .unwrap_or_default(),
                     number_of_rotations: r.rotations,
+                    // No key material is ever imported here.
+                    key_materials: Vec::new(),
                 })
             },
         )
