@@ -69,11 +69,19 @@ fn oaep_sha256_interoperates_and_stops_at_k_minus_2hlen_minus_2() {
         // Tampered, truncated, padded, empty: the same opaque answer.
         let mut bad = ct.clone();
         bad[k / 2] ^= 1;
+        // Also k bytes that are no RSA ciphertext at all: zero, one, and a
+        // value above the modulus.
+        let zero = vec![0u8; k];
+        let one = [vec![0u8; k - 1], vec![1]].concat();
+        let high = vec![0xffu8; k];
         for c in [
             &bad[..],
             &ct[..k - 1],
             &[ct.clone(), vec![0]].concat()[..],
             &[],
+            &zero,
+            &one,
+            &high,
         ] {
             assert_eq!(
                 key.decrypt_rsa_oaep_sha256(&mut rng(9), c).err(),
