@@ -16,7 +16,7 @@ use kms_crypto::{Ciphertext, DekContext, MasterKey};
 use kms_model::{
     CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreateKeyStoreRequestBody,
     DecryptDatakeyRequestBody, ErrorCode, KeystoreType, LooseString, OperateKeyRequestBody,
-    TagItem,
+    RotateOnDemandRequestBody, TagItem, UpdateKeyRotationIntervalRequestBody,
 };
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use sha2::{Digest, Sha256};
@@ -219,6 +219,75 @@ fn a_seeded_key_has_its_fixed_id_and_a_dek_under_known_material_opens_everywhere
 }
 
 #[test]
+fn a_key_seeded_with_material_has_origin_external_and_does_not_rotate() {
+    let f = fixture();
+    f.kms.seed_key(&a(), &with_material("imported")).unwrap();
+    let d = describe(&f.kms, KEY_ID);
+    assert_eq!(d.origin, "external");
+    let op = OperateKeyRequestBody {
+        key_id: KEY_ID.into(),
+        sequence: None,
+    };
+    for (what, r) in [
+        ("enable-key-rotation", f.kms.enable_key_rotation(&a(), &op)),
+        (
+            "update-key-rotation-interval",
+            f.kms.update_key_rotation_interval(
+                &a(),
+                &UpdateKeyRotationIntervalRequestBody {
+                    key_id: KEY_ID.into(),
+                    rotation_interval: LooseString("90".into()),
+                    sequence: None,
+                },
+            ),
+        ),
+        (
+            "rotate-on-demand",
+            f.kms
+                .rotate_on_demand(
+                    &a(),
+                    &RotateOnDemandRequestBody {
+                        key_id: KEY_ID.into(),
+                    },
+                )
+                .map(|_| ()),
+        ),
+    ] {
+        let e = r.expect_err(what);
+        assert_eq!(
+            e.code(),
+            ErrorCode::KmsExternalKeyNotRotatable,
+            "{what}: {e}"
+        );
+        assert_eq!(e.code().as_str(), "KMS.0312");
+        assert_eq!(e.code().status(), 400);
+    }
+    // Nothing rotated: still version 1, rotation off.
+    let status = f.kms.get_key_rotation_status(&a(), &op).unwrap();
+    assert!(!status.key_rotation_enabled);
+    assert_eq!(status.number_of_rotations, 0);
+    // The origin survives a restart (it is stored, not derived).
+    assert_eq!(describe(&f.restarted(), KEY_ID).origin, "external");
+    // Other material for the imported key is a conflict on the material.
+    let mut other = MATERIAL;
+    other[31] ^= 1;
+    let s = SeedKey {
+        key_material: material(&other),
+        ..seeded("imported")
+    };
+    conflict(f.kms.seed_key(&a(), &s), "key_material");
+
+    // A key seeded without material is generated here and rotates.
+    let g = fixture();
+    g.kms.seed_key(&a(), &seeded("generated")).unwrap();
+    assert_eq!(describe(&g.kms, KEY_ID).origin, "kms");
+    g.kms.enable_key_rotation(&a(), &op).unwrap();
+    // An entry without material for the imported key conflicts on the
+    // origin: the file no longer says where the material came from.
+    conflict(f.kms.seed_key(&a(), &seeded("imported")), "origin");
+}
+
+#[test]
 fn a_key_without_material_gets_fresh_material_and_is_still_idempotent() {
     let f = fixture();
     assert_eq!(
@@ -256,7 +325,8 @@ fn conflicts_name_the_differing_field() {
             key: "env".into(),
             value: "ci".into(),
         }]),
-        ..with_material("app-key")
+        // Generated: a key given material does not rotate (its own test).
+        ..seeded("app-key")
     };
     f.kms.seed_key(&a(), &full()).unwrap();
     assert_eq!(
@@ -264,7 +334,7 @@ fn conflicts_name_the_differing_field() {
         SeedOutcome::Unchanged
     );
 
-    let msg = conflict(f.kms.seed_key(&a(), &with_material("renamed")), "key_alias");
+    let msg = conflict(f.kms.seed_key(&a(), &seeded("renamed")), "key_alias");
     assert!(msg.contains("renamed") && msg.contains("app-key"), "{msg}");
     let mut s = full();
     s.key.key_description = Some("other".into());
@@ -287,6 +357,7 @@ fn conflicts_name_the_differing_field() {
     let mut other = MATERIAL;
     other[0] ^= 0x80;
     s.key_material = material(&other);
+    (s.key_rotation_enabled, s.rotation_interval) = (None, None);
     let msg = conflict(f.kms.seed_key(&a(), &s), "key_material");
     assert!(!msg.to_lowercase().contains("00112233"), "{msg}");
     let mut s = full();
@@ -295,7 +366,7 @@ fn conflicts_name_the_differing_field() {
     // Leaving the mutable attributes out is not a conflict: the API may
     // have changed them.
     assert_eq!(
-        f.kms.seed_key(&a(), &with_material("app-key")).unwrap(),
+        f.kms.seed_key(&a(), &seeded("app-key")).unwrap(),
         SeedOutcome::Unchanged
     );
     // Nothing was changed by the failed attempts.
@@ -391,6 +462,22 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
         ),
         (
             SeedKey {
+                key_rotation_enabled: Some(true),
+                ..with_material("k")
+            },
+            ErrorCode::KmsExternalKeyNotRotatable,
+            "origin external",
+        ),
+        (
+            SeedKey {
+                rotation_interval: Some(90),
+                ..with_material("k")
+            },
+            ErrorCode::KmsExternalKeyNotRotatable,
+            "origin external",
+        ),
+        (
+            SeedKey {
                 tags: Some(
                     (0..11)
                         .map(|i| TagItem {
@@ -428,8 +515,8 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
     assert_eq!(listed.total, 0, "a rejected entry wrote nothing");
     // The audit names each attempt with the API's code.
     let events = f.audit.events();
-    assert_eq!(events.len(), 11, "one event per entry, and list-keys");
-    assert!(events[..10].iter().all(|e| e.action == "seed-key"));
+    assert_eq!(events.len(), 13, "one event per entry, and list-keys");
+    assert!(events[..12].iter().all(|e| e.action == "seed-key"));
     assert!(events.iter().any(|e| e.error_code == Some("KMS.1101")));
 }
 

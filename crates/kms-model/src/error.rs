@@ -317,6 +317,8 @@ catalogue! {
     KmsForbidden = (403, "KMS.0321", Kms, "URIs in URL and X-Auth-Token do not match", true),
     /// A parameter is invalid.
     KmsInvalidParameter = (400, "KMS.0308", Kms, "Invalid parameter", true),
+    /// Rotation of a key whose material was imported (`origin` external).
+    KmsExternalKeyNotRotatable = (400, "KMS.0312", Kms, "External keys cannot be rotated.", true),
     /// The keystore cannot serve this request.
     KmsKeystoreNotSupported = (400, "KMS.0340", Kms, "The keystore is not supported", true),
     /// key_alias malformed.
@@ -488,6 +490,9 @@ catalogue! {
     ApigMethodNotAllowed = (405, "APIG.7405", Apig, "The request method is not supported", false),
     /// The request did not complete within the server's time limit.
     ApigRequestTimeout = (504, "APIG.7504", Apig, "The request timed out", false),
+    /// A project's request rate is over its limit: API Gateway's own
+    /// throttling answer, in its flat shape, for KMS and APIG routes alike.
+    GatewayThrottled = (429, "APIGW.0308", Apig, "The throttling threshold has been reached", true),
 }
 
 impl fmt::Display for ErrorCode {

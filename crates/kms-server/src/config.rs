@@ -5,6 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use kms_core::ports::{Caller, ClusterInfo};
 use kms_model::KeystoreType;
@@ -346,6 +347,161 @@ pub struct SeedConfig {
     pub path: PathBuf,
 }
 
+/// `[connections]`: how the listener treats connections. Every field is
+/// optional; each field says its default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionsConfig {
+    /// Longest a client may take to send a request head (HTTP/1.1), the
+    /// first byte of a connection in clear, or the next request on a
+    /// kept-alive HTTP/1.1 connection, milliseconds (default 30000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout_ms: Option<u64>,
+    /// Longest any connection (HTTP/1.1 or HTTP/2) stays open with no
+    /// request in flight, milliseconds (default 60000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_ms: Option<u64>,
+    /// Longest a TLS handshake may take, milliseconds (default 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_handshake_timeout_ms: Option<u64>,
+    /// Connections open at once; a connection over it is closed as soon as
+    /// accepted, with a warning in the log (default: three quarters of the
+    /// process's open-file limit, at most 65536; 1024 where it cannot be
+    /// read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
+    /// After SIGTERM/SIGINT, how long requests in flight may take before
+    /// the connections still open are cut, milliseconds (default 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_ms: Option<u64>,
+}
+
+impl ConnectionsConfig {
+    /// The policy the listener applies.
+    ///
+    /// # Errors
+    /// A zero timeout or a zero cap.
+    pub(crate) fn policy(&self) -> Result<crate::serve::ConnectionPolicy, ConfigError> {
+        let d = crate::serve::ConnectionPolicy::default();
+        let ms = |name: &str, v: Option<u64>, default: Duration| match v {
+            None => Ok(default),
+            Some(0) => Err(ConfigError::Invalid(format!(
+                "connections.{name} must be at least 1"
+            ))),
+            Some(ms) => Ok(Duration::from_millis(ms)),
+        };
+        let max_connections = match self.max_connections {
+            Some(0) => {
+                return Err(ConfigError::Invalid(
+                    "connections.max_connections must be at least 1".into(),
+                ));
+            }
+            Some(n) => n,
+            None => default_max_connections(),
+        };
+        Ok(crate::serve::ConnectionPolicy {
+            header_read_timeout: ms(
+                "header_read_timeout_ms",
+                self.header_read_timeout_ms,
+                d.header_read_timeout,
+            )?,
+            idle_timeout: ms("idle_timeout_ms", self.idle_timeout_ms, d.idle_timeout)?,
+            handshake_timeout: ms(
+                "tls_handshake_timeout_ms",
+                self.tls_handshake_timeout_ms,
+                d.handshake_timeout,
+            )?,
+            max_connections,
+            shutdown_grace: ms(
+                "shutdown_grace_ms",
+                self.shutdown_grace_ms,
+                d.shutdown_grace,
+            )?,
+        })
+    }
+}
+
+/// Three quarters of the soft open-file limit (the rest for the database,
+/// logs, the HSM module and the listener), at least 16 and at most 65536;
+/// 1024 where the limit cannot be read (`/proc/self/limits`, Linux).
+fn default_max_connections() -> usize {
+    fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| open_files_soft_limit(&text))
+        .map_or(1024, |soft| (soft / 4 * 3).clamp(16, 65_536))
+}
+
+/// The soft limit of the "Max open files" line of `/proc/self/limits`.
+fn open_files_soft_limit(limits: &str) -> Option<usize> {
+    let rest = limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max open files"))?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// `[limits]`: how much of the server one project may take.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Operations on the blocking pool at once (writes, key generation,
+    /// private-key operations), over all projects (default: twice the
+    /// cores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking_slots: Option<usize>,
+    /// Of those, how many one project may hold (default: half, at least 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking_slots_per_project: Option<usize>,
+    /// Requests a second one project may make; beyond it (after the
+    /// burst), 429 `APIGW.0308` as API Gateway throttles (default: no
+    /// limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_second_per_project: Option<u32>,
+    /// Requests a project may make at once before the rate applies
+    /// (default: one second's worth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_burst_per_project: Option<u32>,
+    /// Keys one project may hold, pending deletion included; create-key
+    /// beyond it answers KMS.1105 (default 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_per_project: Option<u64>,
+    /// Versions one key may reach by rotation (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions_per_key: Option<u32>,
+}
+
+impl LimitsConfig {
+    /// Checks the values.
+    ///
+    /// # Errors
+    /// A zero where at least 1 is needed.
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        for (name, v) in [
+            ("blocking_slots", self.blocking_slots.map(|v| v as u64)),
+            (
+                "blocking_slots_per_project",
+                self.blocking_slots_per_project.map(|v| v as u64),
+            ),
+            (
+                "requests_per_second_per_project",
+                self.requests_per_second_per_project.map(u64::from),
+            ),
+            (
+                "request_burst_per_project",
+                self.request_burst_per_project.map(u64::from),
+            ),
+            ("keys_per_project", self.keys_per_project),
+            ("versions_per_key", self.versions_per_key.map(u64::from)),
+        ] {
+            if v == Some(0) {
+                return Err(ConfigError::Invalid(format!(
+                    "limits.{name} must be at least 1"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -418,6 +574,16 @@ pub struct Config {
     /// fixed ids).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<SeedConfig>,
+    /// Timeouts, the connection cap and the shutdown deadline.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub connections: ConnectionsConfig,
+    /// What one project may take of the server.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub limits: LimitsConfig,
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 fn default_listen() -> String {
@@ -453,6 +619,8 @@ impl Default for Config {
             metrics_token: None,
             national_keystores: Vec::new(),
             seed: None,
+            connections: ConnectionsConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -786,6 +954,52 @@ fn random_text(len: usize, alphabet: &[u8]) -> Result<String, ConfigError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn connections_table_defaults_overrides_and_refusals() {
+        let c = Config::from_toml("", Path::new("x")).unwrap();
+        let p = c.connections.policy().unwrap();
+        let d = crate::serve::ConnectionPolicy::default();
+        assert_eq!(p.header_read_timeout, d.header_read_timeout);
+        assert_eq!(p.idle_timeout, d.idle_timeout);
+        assert_eq!(p.shutdown_grace, d.shutdown_grace);
+        assert!((16..=65_536).contains(&p.max_connections));
+        let c = Config::from_toml(
+            "[connections]\nheader_read_timeout_ms = 5000\nidle_timeout_ms = 7000\n\
+             tls_handshake_timeout_ms = 3000\nmax_connections = 100\nshutdown_grace_ms = 2000\n",
+            Path::new("x"),
+        )
+        .unwrap();
+        let p = c.connections.policy().unwrap();
+        assert_eq!(p.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(p.idle_timeout, Duration::from_secs(7));
+        assert_eq!(p.handshake_timeout, Duration::from_secs(3));
+        assert_eq!(p.max_connections, 100);
+        assert_eq!(p.shutdown_grace, Duration::from_secs(2));
+        for bad in [
+            "max_connections = 0",
+            "idle_timeout_ms = 0",
+            "shutdown_grace_ms = 0",
+        ] {
+            let c = Config::from_toml(&format!("[connections]\n{bad}\n"), Path::new("x")).unwrap();
+            let e = c.connections.policy().unwrap_err().to_string();
+            assert!(e.contains(bad.split(' ').next().unwrap()), "{e}");
+        }
+        assert!(Config::from_toml("[connections]\nidle = 1\n", Path::new("x")).is_err());
+    }
+
+    #[test]
+    fn the_open_file_limit_is_read_from_proc_limits() {
+        let text = "Limit                     Soft Limit           Hard Limit           Units\n\
+                    Max processes             95152                95152                processes\n\
+                    Max open files            200                  524288               files\n";
+        assert_eq!(open_files_soft_limit(text), Some(200));
+        assert_eq!(
+            open_files_soft_limit("Max open files  unlimited  unlimited files"),
+            None
+        );
+        assert_eq!(open_files_soft_limit(""), None);
+    }
 
     #[test]
     fn development_config_round_trips_and_redacts() {

@@ -4,37 +4,46 @@
 //!
 //! `axum::serve` has no TLS and no hook into hyper's builder; this loop
 //! does what it does (the same builder, the same accept-error handling)
-//! and adds the TLS handshake and hyper's timer. Per-connection policy
-//! lives in [`ConnectionPolicy`]: an idle keep-alive timeout or a cap on
-//! connections belongs there (the cap as a semaphore permit taken before
-//! `accept` and moved into the connection's task).
+//! and adds the TLS handshake, hyper's timer and the [`ConnectionPolicy`]:
+//! a header-read timeout, an idle timeout for both protocols, a cap on
+//! open connections (over it a new connection is closed at once, with a
+//! logged warning, instead of waiting unseen in the kernel's backlog) and
+//! a deadline for the graceful shutdown.
 
 use std::future::Future;
 use std::io;
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::tls::ReloadableTls;
 
-/// How connections are served.
+/// How connections are served (`[connections]` in the configuration).
 #[derive(Clone, Debug)]
 pub(crate) struct ConnectionPolicy {
     /// Longest a client may take to send a request's head over HTTP/1.1,
     /// and the first byte of a connection in clear. hyper counts it from
     /// the end of the previous answer on a kept-alive connection, so it
-    /// also closes a connection idle that long.
+    /// also closes an HTTP/1.1 connection idle that long.
     pub(crate) header_read_timeout: Duration,
+    /// Longest a connection (HTTP/1.1 or HTTP/2) may stay open with no
+    /// request in flight.
+    pub(crate) idle_timeout: Duration,
     /// Longest a TLS handshake may take.
     pub(crate) handshake_timeout: Duration,
+    /// Connections open at once; one more is closed as soon as accepted.
+    pub(crate) max_connections: usize,
+    /// After the shutdown signal, how long requests in flight may take to
+    /// finish; connections still open then are cut.
+    pub(crate) shutdown_grace: Duration,
 }
 
 impl Default for ConnectionPolicy {
@@ -42,7 +51,40 @@ impl Default for ConnectionPolicy {
         Self {
             // hyper's own default once it has a timer.
             header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
             handshake_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The warning for connections refused over the cap, at most once per
+/// interval (with how many were refused since the last one).
+struct CapWarning {
+    refused: AtomicU64,
+    last_warned: std::sync::Mutex<Option<Instant>>,
+}
+
+impl CapWarning {
+    const INTERVAL: Duration = Duration::from_secs(10);
+
+    fn refused(&self, cap: usize) {
+        let n = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = Instant::now();
+        let mut last = self
+            .last_warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.is_none_or(|t| now.duration_since(t) >= Self::INTERVAL) {
+            *last = Some(now);
+            self.refused.store(0, Ordering::Relaxed);
+            tracing::warn!(
+                target: "kms_server::serve",
+                max_connections = cap,
+                refused = n,
+                "connection cap reached: new connections are closed until some end"
+            );
         }
     }
 }
@@ -50,7 +92,8 @@ impl Default for ConnectionPolicy {
 /// Serves `app` on `listener` (over TLS with `tls`) until `shutdown`
 /// resolves, then stops accepting, lets every connection finish its
 /// requests in flight (idle ones close at once) and returns when the last
-/// one has closed.
+/// one has closed, or when `policy.shutdown_grace` has passed (the rest are
+/// cut, and said so in the log).
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
@@ -59,6 +102,11 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let builders = Arc::new(Builders::new(policy));
+    let slots = Arc::new(Semaphore::new(policy.max_connections));
+    let warning = CapWarning {
+        refused: AtomicU64::new(0),
+        last_warned: std::sync::Mutex::new(None),
+    };
     // `true` once shutting down; every connection holds a receiver, so
     // the sender's `closed()` is "every connection is gone".
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -84,18 +132,36 @@ pub(crate) async fn serve(
                 continue;
             }
         };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            // Over the cap: closed now (the client sees the connection
+            // end), not left waiting in the backlog.
+            drop(stream);
+            warning.refused(policy.max_connections);
+            continue;
+        };
         tokio::spawn(connection(
             stream,
             app.clone(),
             tls.clone(),
             Arc::clone(&builders),
             stop_rx.clone(),
+            slot,
         ));
     }
     drop(listener);
     drop(stop_rx);
     let _ = stop_tx.send(true);
-    stop_tx.closed().await;
+    if tokio::time::timeout(policy.shutdown_grace, stop_tx.closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            target: "kms_server::serve",
+            open = stop_tx.receiver_count(),
+            grace_ms = u64::try_from(policy.shutdown_grace.as_millis()).unwrap_or(u64::MAX),
+            "shutdown deadline passed: cutting the connections still open"
+        );
+    }
 }
 
 /// hyper's builders, configured once: HTTP/1.1 or HTTP/2 by the first
@@ -106,6 +172,7 @@ struct Builders {
     http2: auto::Builder<TokioExecutor>,
     header_read_timeout: Duration,
     handshake_timeout: Duration,
+    idle_timeout: Duration,
 }
 
 impl Builders {
@@ -121,18 +188,21 @@ impl Builders {
             auto,
             header_read_timeout: policy.header_read_timeout,
             handshake_timeout: policy.handshake_timeout,
+            idle_timeout: policy.idle_timeout,
         }
     }
 }
 
 /// One connection: the TLS handshake if any, then hyper until the client
-/// closes or shutdown drains it.
+/// closes, it stays idle too long, or shutdown drains it. `_slot` is its
+/// place under the connection cap, given back when it ends.
 async fn connection(
     stream: TcpStream,
     app: Router,
     tls: Option<Arc<ReloadableTls>>,
     builders: Arc<Builders>,
     mut stop: watch::Receiver<bool>,
+    _slot: OwnedSemaphorePermit,
 ) {
     let Some(tls) = tls else {
         // hyper's automatic builder reads the first bytes to tell HTTP/2
@@ -146,7 +216,7 @@ async fn connection(
         if !matches!(peeked, Ok(Ok(n)) if n > 0) {
             return;
         }
-        return http(stream, app, &builders.auto, stop).await;
+        return http(stream, app, &builders.auto, builders.idle_timeout, stop).await;
     };
     let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
     let handshake = tokio::time::timeout(builders.handshake_timeout, acceptor.accept(stream));
@@ -174,25 +244,100 @@ async fn connection(
     } else {
         &builders.http1
     };
-    http(stream, app, builder, stop).await;
+    http(stream, app, builder, builders.idle_timeout, stop).await;
 }
 
-/// Serves HTTP on `io` until it closes; on shutdown, finishes the requests
-/// in flight and closes.
+/// When a connection last did something, and how many of its requests
+/// are in flight.
+struct Activity {
+    opened: Instant,
+    /// Milliseconds after `opened` of the last request's start or end.
+    last_ms: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    fn touch(&self) {
+        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// How long the connection has been idle (zero with a request in
+    /// flight).
+    fn idle_for(&self) -> Duration {
+        if self.in_flight.load(Ordering::Relaxed) > 0 {
+            return Duration::ZERO;
+        }
+        self.opened
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))
+    }
+}
+
+/// One request in flight on a connection: counted from its start until
+/// its answer is ready or it is dropped.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn start(activity: &Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        activity.touch();
+        Self(Arc::clone(activity))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Serves HTTP on `io` until it closes or stays `idle_timeout` without a
+/// request in flight; on shutdown, finishes the requests in flight and
+/// closes.
 async fn http<I>(
     io: I,
     app: Router,
     builder: &auto::Builder<TokioExecutor>,
+    idle_timeout: Duration,
     mut stop: watch::Receiver<bool>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let mut conn = pin!(builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(app)));
-    let done = tokio::select! {
-        done = conn.as_mut() => done,
-        () = stopping(&mut stop) => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
+    let activity = Arc::new(Activity {
+        opened: Instant::now(),
+        last_ms: AtomicU64::new(0),
+        in_flight: AtomicUsize::new(0),
+    });
+    let counted = Arc::clone(&activity);
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let in_flight = InFlight::start(&counted);
+        let answer = tower::ServiceExt::oneshot(app.clone(), req);
+        async move {
+            let answer = answer.await;
+            drop(in_flight);
+            answer
+        }
+    });
+    let mut conn = pin!(builder.serve_connection(TokioIo::new(io), service));
+    let mut wait = idle_timeout;
+    let done = loop {
+        tokio::select! {
+            done = conn.as_mut() => break done,
+            () = stopping(&mut stop) => {
+                conn.as_mut().graceful_shutdown();
+                break conn.await;
+            }
+            () = tokio::time::sleep(wait) => {
+                let idle = activity.idle_for();
+                if idle >= idle_timeout {
+                    conn.as_mut().graceful_shutdown();
+                    break conn.await;
+                }
+                // Busy, or idle for less: look again when it would be due.
+                wait = idle_timeout - idle;
+            }
         }
     };
     if let Err(e) = done {
@@ -236,14 +381,29 @@ mod tests {
         tokio::sync::oneshot::Sender<()>,
         tokio::task::JoinHandle<()>,
     ) {
+        server_with(
+            tls,
+            ConnectionPolicy {
+                header_read_timeout: SHORT,
+                handshake_timeout: SHORT,
+                ..ConnectionPolicy::default()
+            },
+        )
+        .await
+    }
+
+    async fn server_with(
+        tls: Option<Arc<ReloadableTls>>,
+        policy: ConnectionPolicy,
+    ) -> (
+        SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    ) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = Router::new().route("/", axum::routing::get(|| async { "ok" }));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let policy = ConnectionPolicy {
-            header_read_timeout: SHORT,
-            handshake_timeout: SHORT,
-        };
         let served = tokio::spawn(async move {
             serve(listener, app, tls, &policy, async {
                 let _ = rx.await;
@@ -251,6 +411,144 @@ mod tests {
             .await;
         });
         (addr, tx, served)
+    }
+
+    const LONG: Duration = Duration::from_secs(30);
+
+    /// A request on a new connection in clear, answered with 200.
+    async fn answered(addr: SocketAddr) -> bool {
+        let Ok(mut c) = TcpStream::connect(addr).await else {
+            return false;
+        };
+        if c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .is_err()
+        {
+            return false;
+        }
+        let (_, out) = until_closed(c).await;
+        String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200")
+    }
+
+    #[tokio::test]
+    async fn over_the_cap_a_connection_is_closed_at_once_and_served_again_when_a_slot_frees() {
+        let (addr, stop, served) = server_with(
+            None,
+            ConnectionPolicy {
+                header_read_timeout: LONG,
+                max_connections: 2,
+                ..ConnectionPolicy::default()
+            },
+        )
+        .await;
+        let a = TcpStream::connect(addr).await.unwrap();
+        let b = TcpStream::connect(addr).await.unwrap();
+        // Both silent clients hold their slots (LONG header-read timeout).
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (took, out) = until_closed(TcpStream::connect(addr).await.unwrap()).await;
+        assert!(out.is_empty());
+        assert!(
+            took < LONG / 2,
+            "closed by the cap, not a timeout: {took:?}"
+        );
+        assert!(!answered(addr).await, "no slot: a request is not served");
+        // A client leaves: its slot is free once the server sees it go.
+        drop(a);
+        let t0 = Instant::now();
+        while !answered(addr).await {
+            assert!(t0.elapsed() < Duration::from_secs(5), "slot never freed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        drop(b);
+        stop.send(()).unwrap();
+        served.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_kept_alive_http1_connection_is_closed_after_the_idle_timeout() {
+        let (addr, stop, served) = server_with(
+            None,
+            ConnectionPolicy {
+                header_read_timeout: LONG,
+                idle_timeout: SHORT,
+                ..ConnectionPolicy::default()
+            },
+        )
+        .await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let (took, out) = until_closed(c).await;
+        assert!(String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200"));
+        assert!(took >= SHORT - Duration::from_millis(50), "{took:?}");
+        assert!(
+            took < LONG / 2,
+            "the idle timer, not the header timer: {took:?}"
+        );
+        stop.send(()).unwrap();
+        served.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
+        let (addr, stop, served) = server_with(
+            None,
+            ConnectionPolicy {
+                header_read_timeout: LONG,
+                idle_timeout: SHORT,
+                ..ConnectionPolicy::default()
+            },
+        )
+        .await;
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let (mut send, conn) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tcp))
+                .await
+                .unwrap();
+        let driver = tokio::spawn(conn);
+        let req = hyper::Request::get(format!("http://{addr}/"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = send.send_request(req).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let t0 = Instant::now();
+        tokio::time::timeout(Duration::from_secs(10), driver)
+            .await
+            .expect("the idle HTTP/2 connection stayed open")
+            .unwrap()
+            .unwrap();
+        let took = t0.elapsed();
+        assert!(took >= SHORT - Duration::from_millis(100), "{took:?}");
+        stop.send(()).unwrap();
+        served.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn shutdown_ends_by_its_deadline_despite_a_half_sent_request() {
+        let (addr, stop, served) = server_with(
+            None,
+            ConnectionPolicy {
+                header_read_timeout: LONG,
+                shutdown_grace: SHORT,
+                ..ConnectionPolicy::default()
+            },
+        )
+        .await;
+        let mut slow = TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let t0 = Instant::now();
+        stop.send(()).unwrap();
+        tokio::time::timeout(LONG / 2, served)
+            .await
+            .expect("shutdown waited for the header-read timeout")
+            .unwrap();
+        let took = t0.elapsed();
+        assert!(took >= SHORT - Duration::from_millis(50), "{took:?}");
+        drop(slow);
     }
 
     /// Reads until the server closes (or resets) the connection; how long

@@ -411,6 +411,215 @@ fn concurrent_creates_over_tcp_give_exactly_one_200() {
     terminate(server);
 }
 
+/// The `[connections]` policy on the real binary: over the cap a new
+/// connection is closed at once (and the log says so) while the server
+/// stays usable once a slot frees; SIGTERM with a half-sent request head
+/// open ends by the shutdown deadline, not the header-read timeout.
+#[test]
+fn the_connection_cap_and_the_shutdown_deadline_hold_on_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("server.log");
+    let server = start_with(
+        dir.path(),
+        Some(std::fs::File::create(&log_path).unwrap()),
+        "[connections]\nmax_connections = 8\nheader_read_timeout_ms = 60000\nshutdown_grace_ms = 1000\n",
+    );
+    let p = server.port;
+    // Eight clients that say nothing hold every slot.
+    let mut silent: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(("127.0.0.1", p)).unwrap())
+        .collect();
+    thread::sleep(Duration::from_millis(200));
+    // The ninth is closed at once: not left hanging in the backlog.
+    let mut ninth = TcpStream::connect(("127.0.0.1", p)).unwrap();
+    ninth
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let t0 = Instant::now();
+    let mut buf = [0u8; 16];
+    let read = ninth.read(&mut buf);
+    assert!(matches!(read, Ok(0)) || read.is_err(), "{read:?}");
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert!(request(p, "GET", "/health", None).is_err(), "no slot left");
+    // Four leave: the server answers again.
+    silent.truncate(4);
+    let t0 = Instant::now();
+    while request(p, "GET", "/health", None).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "slots never freed");
+        thread::sleep(Duration::from_millis(20));
+    }
+    // A half-sent request head: SIGTERM still ends within the deadline
+    // (1 s), long before the 60 s header-read timeout.
+    let mut slow = TcpStream::connect(("127.0.0.1", p)).unwrap();
+    slow.write_all(b"POST /v1.0/x/kms/create-key HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    thread::sleep(Duration::from_millis(200));
+    let t0 = Instant::now();
+    terminate(server);
+    let took = t0.elapsed();
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("connection cap reached"), "{log}");
+    assert!(log.contains("max_connections=8"), "{log}");
+    assert!(log.contains("shutdown deadline passed"), "{log}");
+    drop((silent, slow));
+}
+
+/// The report's scenario: under a 200-descriptor limit, 250 silent
+/// sockets. The default cap (three quarters of the limit: 150) closes the
+/// connections over it at once, so descriptors never run out: a new client
+/// is refused at once rather than left hanging, and served again as soon
+/// as the silent ones leave.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_default_cap_follows_the_descriptor_limit_so_accept_never_runs_dry() {
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        eprintln!("SKIP: prlimit (util-linux) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), port, "");
+    let log_path = dir.path().join("server.log");
+    let child = Command::new("prlimit")
+        .arg("--nofile=200:200")
+        .arg(env!("CARGO_BIN_EXE_kms-server"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env_remove("KMS_ROOT_KEY")
+        .env_remove("KMS_SEED")
+        .env_remove("RUST_LOG")
+        .stdout(std::fs::File::create(&log_path).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = started(Server { child, port });
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("max_connections=150"), "{log}");
+    let silent: Vec<TcpStream> = (0..250)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    let mut probe = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    probe
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let t0 = Instant::now();
+    let read = probe.read(&mut [0u8; 16]);
+    assert!(matches!(read, Ok(0)) || read.is_err(), "{read:?}");
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    drop(silent);
+    let t0 = Instant::now();
+    while request(port, "GET", "/health", None).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "not served again");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!log.contains("accept failed"), "descriptors ran out: {log}");
+    terminate(server);
+}
+
+/// Resident memory of a process, bytes (Linux).
+#[cfg(target_os = "linux")]
+fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kib * 1024
+}
+
+/// 800 connections that announce a 256 KiB body, send 192 KiB of it and
+/// stall, with no valid credential (half a bad token, half a well-formed
+/// signature under a known access key, which must wait for its body): the
+/// server's memory stays within the shared budget, not 800 bodies (before
+/// credentials were checked ahead of the body, 800 such connections took
+/// it from 25 to 454 MiB), and it keeps answering.
+#[cfg(target_os = "linux")]
+#[test]
+fn stalled_unauthenticated_bodies_do_not_grow_the_server() {
+    const AK: &str = "STALLEDBODYTESTAK000";
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_with(
+        dir.path(),
+        None,
+        &format!(
+            "[[credentials]]\naccess_key = \"{AK}\"\nsecret_key = \"stalled-body-test-secret-key-0123456789\"\n\
+             domain_id = \"{DOMAIN}\"\nproject_id = \"{PROJECT}\"\n\
+             [connections]\nmax_connections = 4000\n"
+        ),
+    );
+    let p = server.port;
+    for _ in 0..20 {
+        request(p, "GET", "/health", None).unwrap();
+    }
+    let before = rss_bytes(server.child.id());
+    let chunk = vec![b'{'; 192 * 1024];
+    let path = format!("/v1.0/{PROJECT}/kms/create-datakey");
+    let stalled: Vec<TcpStream> = (0..800)
+        .map(|i| {
+            let mut s = TcpStream::connect(("127.0.0.1", p)).unwrap();
+            s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+            let auth = if i % 2 == 0 {
+                format!("X-Auth-Token: {TOKEN}-not-this-one\r\n")
+            } else {
+                let date = kms_server::format_sdk_date(
+                    i64::try_from(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_secs(),
+                    )
+                    .unwrap(),
+                );
+                format!(
+                    "X-Sdk-Date: {date}\r\nAuthorization: SDK-HMAC-SHA256 Access={AK}, \
+                     SignedHeaders=content-type;x-sdk-date, Signature={}\r\n",
+                    "0".repeat(64)
+                )
+            };
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+                 {auth}Content-Length: 262144\r\n\r\n"
+            );
+            // The server may answer (401) and stop reading: a write that
+            // cannot finish is left as it is.
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&chunk);
+            s
+        })
+        .collect();
+    thread::sleep(Duration::from_secs(2));
+    let during = rss_bytes(server.child.id());
+    let grew = during.saturating_sub(before);
+    assert!(
+        grew < 96 * 1024 * 1024,
+        "800 stalled bodies grew the server by {} MiB ({} -> {} MiB)",
+        grew >> 20,
+        before >> 20,
+        during >> 20
+    );
+    // Still answering while they stall, and after they go.
+    request(p, "GET", "/health", None).unwrap();
+    drop(stalled);
+    let (st, v) = kms(
+        p,
+        "/kms/create-key",
+        json!({"key_alias": "after-the-stall"}),
+    );
+    assert_eq!(st, 200, "{v}");
+    eprintln!(
+        "RSS before {} MiB, with 800 stalled bodies {} MiB",
+        before >> 20,
+        during >> 20
+    );
+}
+
 #[test]
 fn every_access_and_audit_line_is_written_by_a_graceful_stop() {
     let dir = tempfile::tempdir().unwrap();
@@ -1029,9 +1238,19 @@ fn seeded_keys_have_fixed_ids_survive_restarts_and_a_conflict_stops_the_start() 
     assert_eq!(first["key_alias"], "ci-key");
     assert_eq!(first["key_description"], "seeded for CI");
     assert_eq!(first["key_state"], "2");
+    // Given material: origin external, as an imported key; it does not
+    // rotate (the service's KMS.0312).
+    assert_eq!(first["origin"], "external");
+    let (st, e) = kms(p, "/kms/enable-key-rotation", json!({"key_id": SEED_KEY}));
+    assert_eq!(
+        (st, e["error"]["error_code"].as_str()),
+        (400, Some("KMS.0312")),
+        "{e}"
+    );
     let second = describe(p, SEED_KEY_2);
     assert_eq!(second["key_state"], "3");
     assert_eq!(second["key_rotation_enabled"], "true");
+    assert_eq!(second["origin"], "kms");
     let path = format!("/v1.0/{PROJECT}/kms/{SEED_KEY}/tags");
     let (st, tags) = request(p, "GET", &path, None).unwrap();
     assert_eq!(st, 200, "{tags}");

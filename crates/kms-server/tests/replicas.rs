@@ -59,6 +59,17 @@ fn replica(dir: &Path, name: &str, database: &str) -> Replica {
 
 /// [`replica`] with more command-line arguments.
 fn replica_with(dir: &Path, name: &str, database: &str, args: &[&std::ffi::OsStr]) -> Replica {
+    replica_top(dir, name, database, "", args)
+}
+
+/// [`replica_with`] with `top` (top-level configuration keys) added.
+fn replica_top(
+    dir: &Path,
+    name: &str,
+    database: &str,
+    top: &str,
+    args: &[&std::ffi::OsStr],
+) -> Replica {
     let port = free_port();
     let home = dir.join(name);
     std::fs::create_dir_all(&home).unwrap();
@@ -67,6 +78,7 @@ fn replica_with(dir: &Path, name: &str, database: &str, args: &[&std::ffi::OsStr
         &config,
         format!(
             r#"listen = "127.0.0.1:{port}"
+{top}
 [[tokens]]
 token = "{TOKEN}"
 domain_id = "{DOMAIN}"
@@ -682,4 +694,69 @@ fn a_replica_reaches_postgresql_over_tls_verified_against_its_ca() {
     let (st, v) = kms(b.port, "/kms/describe-key", &json!({ "key_id": key_id }));
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["key_info"]["key_alias"], "over_tls");
+}
+
+/// PostgreSQL frozen (SIGSTOP: connections open, nothing answers) under a
+/// running replica with reads in flight: no async worker is held, so
+/// `/health` answers at once, `/ready` reports the database unavailable,
+/// every stalled request is answered by its timeout, and all recovers
+/// when the database does.
+#[test]
+fn a_stalled_postgres_holds_no_async_worker() {
+    let Some(cluster) = cluster_or_skip("a_stalled_postgres_holds_no_async_worker").unwrap() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = replica_top(
+        dir.path(),
+        "a",
+        &cluster.url(),
+        "request_timeout_ms = 2000",
+        &[],
+    );
+    let key = create_key(r.port, "stall");
+    let (st, v) = request(r.port, "GET", "/ready", None).unwrap();
+    assert_eq!((st, &v["status"]), (200, &json!("ready")), "{v}");
+    cluster.freeze().unwrap();
+    let port = r.port;
+    // Eight reads that need the database (unknown ids miss every cache):
+    // more than the async workers.
+    let stalled: Vec<_> = (0..8)
+        .map(|i| {
+            thread::spawn(move || {
+                let t0 = Instant::now();
+                let id = format!("00000000-0000-4000-8000-{i:012}");
+                let out = kms(port, "/kms/describe-key", &json!({ "key_id": id }));
+                (out, t0.elapsed())
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    let (st, v) = request(port, "GET", "/health", None).unwrap();
+    assert_eq!(st, 200, "{v}");
+    let health = t0.elapsed();
+    assert!(health < Duration::from_secs(1), "/health took {health:?}");
+    let (st, v) = request(port, "GET", "/ready", None).unwrap();
+    assert_eq!((st, &v["status"]), (503, &json!("unavailable")), "{v}");
+    for t in stalled {
+        let ((st, v), took) = t.join().unwrap();
+        assert_eq!((st, error_code(&v)), (504, Some("KMS.6505")), "{v}");
+        assert!(took < Duration::from_secs(6), "answered after {took:?}");
+    }
+    cluster.thaw().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (st, _) = request(port, "GET", "/ready", None).unwrap();
+        if st == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not ready after the database came back"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let (st, v) = kms(port, "/kms/describe-key", &json!({ "key_id": key }));
+    assert_eq!(st, 200, "{v}");
 }

@@ -32,8 +32,8 @@ use kms_core::ports::{
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory, ClusterInfo,
     DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
-    KeyMaterial, KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState, KeystoreStore,
-    MasterKeyStore, PinVerifierStore, RotateKeyError, StoredCertificate, Timestamp,
+    KeyMaterial, KeyOrigin, KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState,
+    KeystoreStore, MasterKeyStore, PinVerifierStore, RotateKeyError, StoredCertificate, Timestamp,
     UpdateKeyAliasError,
 };
 use kms_core::ports::{KeyTagStore, TagFilter, TagWriteError};
@@ -295,6 +295,7 @@ pub fn key(n: usize, project: &str, alias: &str, keystore_id: &str) -> KeyRecord
         rotation: KeyRotation::default(),
         spec: CmkSpec::Aes256,
         usage: KeyUsage::EncryptDecrypt,
+        origin: KeyOrigin::Kms,
     }
 }
 
@@ -836,8 +837,9 @@ pub fn count_keys_in_keystore_counts_every_project(new: &dyn Fn() -> StoreSet) {
 
 // ---------------------------------------------------------------- keys
 
-/// Every field of a key comes back as inserted, for every state, with and
-/// without a deletion time, for several versions.
+/// Every field of a key comes back as inserted (by get_key and list_keys),
+/// for every state, with and without a deletion time, for several
+/// versions, for both origins.
 pub fn key_round_trip(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
@@ -853,6 +855,7 @@ pub fn key_round_trip(new: &dyn Fn() -> StoreSet) {
             state: KeyState::Disabled,
             current_version: 7,
             create_time: Timestamp(-5),
+            origin: KeyOrigin::External,
             ..key(2, PROJECT, "disabled", "1")
         },
         KeyRecord {
@@ -879,6 +882,17 @@ pub fn key_round_trip(new: &dyn Fn() -> StoreSet) {
             "get_key must return every field as inserted"
         );
     }
+    // list_keys reads the same columns: every field, origin included.
+    let (total, listed) = ok(
+        s.keys.list_keys(PROJECT, &query(None, 0, 0, 10)),
+        "list_keys",
+    );
+    assert_eq!(total, 2);
+    assert_eq!(
+        listed,
+        [records[1].clone(), records[0].clone()],
+        "oldest first, as inserted"
+    );
 }
 
 /// A key pair: its spec and usage round-trip, its version-1 material is the

@@ -139,6 +139,13 @@ CREATE TABLE carried_pin_keys (
     wrapped     BYTEA NOT NULL
 );
 ",
+    // 5: a key's origin (SQLite's version 7): `kms` (generated here; every
+    // key before) or `external` (its material was given by its owner, as a
+    // seeded key's).
+    r"
+ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'kms'
+    CHECK (origin IN ('kms', 'external'));
+",
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

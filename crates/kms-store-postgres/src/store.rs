@@ -21,10 +21,10 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
-    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyRotation,
-    KeyState, KeyTag, KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
-    PinVerifierStore, PortError, PortErrorKind, PortResult, RotateKeyError, StoredCertificate,
-    TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
+    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord,
+    KeyRotation, KeyState, KeyTag, KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore,
+    MasterKeyStore, PinVerifierStore, PortError, PortErrorKind, PortResult, RotateKeyError,
+    StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
 };
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
 use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreRef, KeystoreType};
@@ -645,7 +645,7 @@ fn key_state(s: &str) -> PortResult<KeyState> {
 const KEY_COLUMNS: &str = "key_id, domain_id, project_id, alias, description, keystore_id, state,
      current_version, create_time, deletion_time,
      rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
-     key_spec, key_usage";
+     key_spec, key_usage, origin";
 
 fn key_record(r: &Row) -> PortResult<KeyRecord> {
     let state: String = r.try_get(6).map_err(corrupt_row)?;
@@ -654,6 +654,7 @@ fn key_record(r: &Row) -> PortResult<KeyRecord> {
     let rotations: i64 = r.try_get(13).map_err(corrupt_row)?;
     let spec: String = r.try_get(14).map_err(corrupt_row)?;
     let usage: String = r.try_get(15).map_err(corrupt_row)?;
+    let origin: String = r.try_get(16).map_err(corrupt_row)?;
     Ok(KeyRecord {
         key_id: r.try_get(0).map_err(corrupt_row)?,
         domain_id: r.try_get(1).map_err(corrupt_row)?,
@@ -683,6 +684,8 @@ fn key_record(r: &Row) -> PortResult<KeyRecord> {
         spec: CmkSpec::parse(&spec).map_err(|_| PortError::corrupt("bad key spec in database"))?,
         usage: KeyUsage::parse(&usage)
             .map_err(|_| PortError::corrupt("bad key usage in database"))?,
+        origin: KeyOrigin::parse(&origin)
+            .map_err(|_| PortError::corrupt("bad key origin in database"))?,
     })
 }
 
@@ -716,8 +719,8 @@ impl MasterKeyStore for PostgresStore {
                     "INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
                                        dedicated_keystore_id, state, current_version, create_time, deletion_time,
                                        rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
-                                       key_spec, key_usage)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                                       key_spec, key_usage, origin)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                 )
                 .await?;
             tx.execute(
@@ -740,6 +743,7 @@ impl MasterKeyStore for PostgresStore {
                     &i64::from(r.rotation.rotations),
                     &r.spec.as_str(),
                     &r.usage.as_str(),
+                    &r.origin.as_str(),
                 ],
             )
             .await?;

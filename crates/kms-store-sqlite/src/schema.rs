@@ -176,6 +176,12 @@ CREATE TRIGGER carried_pin_keys_update_counts AFTER UPDATE ON carried_pin_keys
 CREATE TRIGGER carried_pin_keys_delete_counts AFTER DELETE ON carried_pin_keys
     BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
 ",
+    // 7: a key's origin: `kms` (generated here; every key before) or
+    // `external` (its material was given by its owner, as a seeded key's).
+    r"
+ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'kms'
+    CHECK (origin IN ('kms', 'external'));
+",
 ];
 
 /// Applies every migration the file has not seen yet.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
-    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyRecord, KeyRotation, KeyState,
+    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyOrigin, KeyRecord, KeyRotation, KeyState,
     KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortError,
     PortResult, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
@@ -534,13 +534,13 @@ type KeyRow = (
     (String, String, String, String, String, String, String),
     (i64, i64, Option<i64>),
     (bool, i64, Option<i64>, i64),
-    (String, String),
+    (String, String, String),
 );
 
 const KEY_COLUMNS: &str = "key_id, domain_id, project_id, alias, description, keystore_id, state,
      current_version, create_time, deletion_time,
      rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
-     key_spec, key_usage";
+     key_spec, key_usage, origin";
 
 fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
     Ok((
@@ -555,7 +555,7 @@ fn key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
         ),
         (r.get(7)?, r.get(8)?, r.get(9)?),
         (r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?),
-        (r.get(14)?, r.get(15)?),
+        (r.get(14)?, r.get(15)?, r.get(16)?),
     ))
 }
 
@@ -564,7 +564,7 @@ fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
         (key_id, domain_id, project_id, alias, description, keystore_id, state),
         (ver, ct, dt),
         (rot_enabled, rot_interval, rot_last, rot_count),
-        (spec, usage),
+        (spec, usage, origin),
     ) = row;
     let corrupt = |what: &'static str| PortError::corrupt(what);
     Ok(KeyRecord {
@@ -589,6 +589,7 @@ fn key_record(row: KeyRow) -> PortResult<KeyRecord> {
         },
         spec: CmkSpec::parse(&spec).map_err(|_| corrupt("bad key spec in database"))?,
         usage: KeyUsage::parse(&usage).map_err(|_| corrupt("bad key usage in database"))?,
+        origin: KeyOrigin::parse(&origin).map_err(|_| corrupt("bad key origin in database"))?,
     })
 }
 
@@ -602,8 +603,8 @@ impl MasterKeyStore for SqliteStore {
                 "INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
                                    dedicated_keystore_id, state, current_version, create_time, deletion_time,
                                    rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
-                                   key_spec, key_usage)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                   key_spec, key_usage, origin)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?
             .execute(params![
                 record.key_id,
@@ -623,6 +624,7 @@ impl MasterKeyStore for SqliteStore {
                 record.rotation.rotations,
                 record.spec.as_str(),
                 record.usage.as_str(),
+                record.origin.as_str(),
             ])?;
             tx.prepare_cached("INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)")?
                 .execute(params![record.key_id, record.current_version, material.as_bytes()])?;

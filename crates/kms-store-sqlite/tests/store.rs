@@ -111,6 +111,9 @@ fn a_schema_2_database_migrates_to_key_rotation() {
             .unwrap();
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
+    // Schema 7 undone: the origin column.
+    conn.execute_batch("ALTER TABLE keys DROP COLUMN origin;")
+        .unwrap();
     // Schema 6 undone: its triggers, tables and columns.
     let triggers: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
@@ -143,10 +146,12 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 6);
+    assert_eq!(SCHEMA_VERSION, 7);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());
+    // Schema 7: every key from before was generated here.
+    assert_eq!(k.origin, kms_core::ports::KeyOrigin::Kms);
     // Schema 5: a key from before key pairs is AES_256 ENCRYPT_DECRYPT.
     assert_eq!(
         (k.spec, k.usage),

@@ -17,8 +17,8 @@ use kms_model::{
 
 use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
 use crate::ports::{
-    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyRecord, KeyRotation,
-    KeyState, KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
+    Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord,
+    KeyRotation, KeyState, KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
 };
 
 /// The kms-crypto spec of a key pair; `None` for a symmetric key.
@@ -68,7 +68,8 @@ impl Kms {
     /// root key.
     ///
     /// # Errors
-    /// Validation errors, unknown or disabled keystore, alias taken (KMS.1104).
+    /// Validation errors, unknown or disabled keystore, the project at its
+    /// key quota (KMS.1105), alias taken (KMS.1104).
     pub fn create_key(
         &self,
         caller: &Caller,
@@ -90,6 +91,7 @@ impl Kms {
     ) -> Res<CreateKeyResponseBody> {
         let req = CreateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
+        self.check_key_quota(caller)?;
         let key_id = self.new_id().map_err(kms_internal)?;
         let (material, master) =
             self.new_key_material(&keystore_id, &key_id, req.key_spec, None)?;
@@ -107,6 +109,7 @@ impl Kms {
             rotation: KeyRotation::default(),
             spec: req.key_spec,
             usage: req.key_usage,
+            origin: KeyOrigin::Kms,
         };
         self.insert_new_key(&record, &material, master)?;
         Ok(CreateKeyResponseBody {
@@ -521,6 +524,36 @@ impl Kms {
         Ok(n > 0)
     }
 
+    /// KMS.1105 when the project holds its quota of keys already. Checked
+    /// before the insert: creates racing at the limit may overshoot it by
+    /// the number in flight.
+    fn check_key_quota(&self, caller: &Caller) -> Res<()> {
+        let (held, _) = self
+            .ports
+            .keys
+            .list_keys(
+                &caller.project_id,
+                &KeyListQuery {
+                    state: None,
+                    live_at: self.ports.clock.now(),
+                    spec: None,
+                    offset: 0,
+                    limit: 0,
+                },
+            )
+            .map_err(kms_internal)?;
+        if held >= self.config.max_keys_per_project {
+            return Err(ApiError::new(
+                ErrorCode::KmsTooManyKeys,
+                format!(
+                    "the project holds {held} keys; the quota is {}",
+                    self.config.max_keys_per_project
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// A key as describe-key and list-keys report it.
     pub(super) fn key_details(&self, k: &KeyRecord) -> KeyDetails {
         KeyDetails {
@@ -537,7 +570,7 @@ impl Kms {
             default_key_flag: "0".to_owned(),
             key_type: "1".to_owned(),
             expiration_time: String::new(),
-            origin: "kms".to_owned(),
+            origin: k.origin.as_str().to_owned(),
             key_rotation_enabled: k.rotation.enabled.to_string(),
             sys_enterprise_project_id: "0".to_owned(),
             keystore_id: k.keystore_id.clone(),

@@ -12,7 +12,7 @@ use kms_model::{
 };
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
-use crate::ports::{Caller, EntropyRng, KeyState, RotateKeyError};
+use crate::ports::{Caller, EntropyRng, KeyOrigin, KeyState, RotateKeyError};
 
 /// A key pair does not rotate: KMS.0324 for an RSA key, KMS.0325 (an
 /// operation the asymmetric key does not support) for EC and SM2 keys.
@@ -30,9 +30,18 @@ pub(super) fn not_rotatable(key_id: &str, spec: CmkSpec) -> ApiError {
     )
 }
 
+/// KMS.0312: a key with imported material does not rotate.
+pub(super) fn external_not_rotatable(key_id: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::KmsExternalKeyNotRotatable,
+        format!("key {key_id} has imported material (origin external)"),
+    )
+}
+
 impl Kms {
     /// A key whose rotation may be changed: exists, symmetric (a key pair
-    /// does not rotate: KMS.0324, KMS.0325), enabled (KMS.0209 disabled,
+    /// does not rotate: KMS.0324, KMS.0325), generated here (imported
+    /// material does not rotate: KMS.0312), enabled (KMS.0209 disabled,
     /// KMS.0210 pending deletion).
     fn rotatable_key(
         &self,
@@ -42,6 +51,9 @@ impl Kms {
         let key = self.find_key(caller, key_id)?;
         if key.spec.is_asymmetric() {
             return Err(not_rotatable(&key.key_id, key.spec));
+        }
+        if key.origin == KeyOrigin::External {
+            return Err(external_not_rotatable(&key.key_id));
         }
         match key.state {
             KeyState::Enabled => Ok(key),
@@ -194,8 +206,10 @@ impl Kms {
     /// version.
     ///
     /// # Errors
-    /// Bad `key_id`, unknown, disabled or pending-deletion key, a disabled
-    /// keystore. Two rotations racing from the same version make one new
+    /// Bad `key_id`, unknown, disabled or pending-deletion key, a key
+    /// with imported material (KMS.0312), a key at its version quota
+    /// ([`CoreConfig::max_versions_per_key`](crate::CoreConfig), KMS.0308),
+    /// a disabled keystore. Two rotations racing from the same version make one new
     /// version: the loser's material is dropped and it answers as the
     /// winner does (the key was rotated).
     pub fn rotate_on_demand(
@@ -215,7 +229,19 @@ impl Kms {
                     return Err(not_rotatable(req.key_id.as_str(), spec));
                 }
                 let key = self.usable_key(caller, &req.key_id, None)?;
+                if key.origin == KeyOrigin::External {
+                    return Err(external_not_rotatable(&key.key_id));
+                }
                 let suite = super::keys::cmk_suite(&key)?;
+                if key.current_version >= self.config.max_versions_per_key {
+                    return Err(ApiError::new(
+                        ErrorCode::KmsInvalidParameter,
+                        format!(
+                            "key {} has {} versions: the quota is {}",
+                            key.key_id, key.current_version, self.config.max_versions_per_key
+                        ),
+                    ));
+                }
                 let version = key.current_version.checked_add(1).ok_or_else(|| {
                     ApiError::new(ErrorCode::KmsInvalidParameter, "no key version left")
                 })?;

@@ -1,5 +1,7 @@
 //! Seeding: keystores, keys and certificates with ids fixed by the host
-//! (and, for a symmetric key, material the host gives), created from a
+//! (and, for a symmetric key, material the host gives: such a key's origin
+//! is `external`, as if its material had been imported, so it does not
+//! rotate), created from a
 //! declarative file the host reads at start (the core reads no file).
 //!
 //! Each entry is validated with the API's own rules (the same kms-model
@@ -8,7 +10,7 @@
 //!   few writes as the ports allow (the record in its final state with its
 //!   material, then its tags);
 //! - present: compared. Immutable attributes (spec, usage, keystore,
-//!   given material) and the alias are always compared; the mutable ones
+//!   origin, given material) and the alias are always compared; the mutable ones
 //!   (description, state, rotation, tags) when the entry states them, so
 //!   what the API changes on a key the entry leaves open is not a
 //!   conflict. Equal: nothing is written ([`SeedOutcome::Unchanged`]);
@@ -32,10 +34,10 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::keys::{is_gone, pending_days, signing_spec};
-use super::rotation::not_rotatable;
+use super::rotation::{external_not_rotatable, not_rotatable};
 use super::{Kms, Res, apig_internal, kms_internal};
 use crate::ports::{
-    AuditEvent, Caller, CertificateWriteError, KeyRecord, KeyRotation, KeyState, KeyTag,
+    AuditEvent, Caller, CertificateWriteError, KeyOrigin, KeyRecord, KeyRotation, KeyState, KeyTag,
     KeystoreRecord, KeystoreState, TagWriteError,
 };
 
@@ -256,6 +258,17 @@ struct KeyPlan {
     tags: Option<Vec<KeyTag>>,
 }
 
+impl KeyPlan {
+    /// Given material makes the key's origin external, as key import would.
+    fn origin(&self) -> KeyOrigin {
+        if self.master.is_some() {
+            KeyOrigin::External
+        } else {
+            KeyOrigin::Kms
+        }
+    }
+}
+
 impl Kms {
     fn audit_seed(
         &self,
@@ -290,7 +303,8 @@ impl Kms {
     /// spec KMS.1902, usage, description, keystore KMS.6007/KMS.6008), the
     /// material (KMS.0308: symmetric keys only, exactly the spec's length),
     /// `pending_days` 7..=1096 and `rotation_interval` 30..=365
-    /// (KMS.0308), rotation of a key pair (KMS.0308), the tags (KMS.0308),
+    /// (KMS.0308), rotation of a key pair (KMS.0308) or of a key given
+    /// material (KMS.0312: its origin is external), the tags (KMS.0308),
     /// an alias held by another key (KMS.1104). [`SeedError::Conflict`]
     /// when a key with this id exists and differs, or the id is another
     /// project's key.
@@ -335,6 +349,9 @@ impl Kms {
         let rotates = seed.key_rotation_enabled == Some(true) || seed.rotation_interval.is_some();
         if rotates && req.key_spec.is_asymmetric() {
             return Err(not_rotatable(id.as_str(), req.key_spec));
+        }
+        if rotates && master.is_some() {
+            return Err(external_not_rotatable(id.as_str()));
         }
         let rotation_interval = seed
             .rotation_interval
@@ -423,6 +440,7 @@ impl Kms {
             },
             spec: plan.req.key_spec,
             usage: plan.req.key_usage,
+            origin: plan.origin(),
         };
         let (material, master) =
             self.new_key_material(&record.keystore_id, key_id, record.spec, plan.master)?;
@@ -544,6 +562,9 @@ impl Kms {
                 });
             }
         }
+        // After the material: a generated key named with material differs
+        // there first; a key seeded with material, named without, here.
+        same("origin", plan.origin().as_str(), k.origin.as_str())?;
         Ok(())
     }
 
