@@ -411,9 +411,14 @@ impl CreateKeyRequest {
             keystore,
             KeystoreRef::SharedManagement | KeystoreRef::SharedData
         ) {
+            // The shared keystores "1" and "2" hold PINs, not keys: the
+            // published "not support keystore".
             return Err(ValidationError::new(
                 "keystore_id",
-                Rule::Unsupported("keys live in the default keystore \"0\" or a dedicated one"),
+                Rule::Specific {
+                    code: ErrorCode::KmsKeystoreNotSupported,
+                    why: "keys live in the default keystore \"0\" or a dedicated one",
+                },
             ));
         }
         Ok(Self {

@@ -494,7 +494,7 @@ fn pin_and_key_requests() {
     }
     assert_eq!(
         err(op, &json!({"key_alias":"k1","keystore_id":"1"})).code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsKeystoreNotSupported
     );
     assert_eq!(
         err(
