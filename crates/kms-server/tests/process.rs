@@ -114,29 +114,81 @@ fn command_with(dir: &Path, config: &Path, args: &[&str]) -> Command {
 
 /// [`start_with`] with extra command-line `args`.
 fn start_args(dir: &Path, log: Option<std::fs::File>, extra: &str, args: &[&str]) -> Server {
-    let port = free_port();
-    let mut command = server_command(dir, port, extra, args);
-    command.stderr(Stdio::null());
-    match log {
-        Some(file) => command.env_remove("RUST_LOG").stdout(file),
-        None => command.env("RUST_LOG", "warn").stdout(Stdio::null()),
-    };
-    started(Server {
-        child: command.spawn().unwrap(),
-        port,
-    })
+    // A port found free may be taken by another test's server before this
+    // one binds it: then this one exits, and it is started again on
+    // another port.
+    for _ in 0..5 {
+        let port = free_port();
+        let mut command = server_command(dir, port, extra, args);
+        command.stderr(Stdio::null());
+        match &log {
+            Some(file) => command
+                .env_remove("RUST_LOG")
+                .stdout(file.try_clone().unwrap()),
+            None => command.env("RUST_LOG", "warn").stdout(Stdio::null()),
+        };
+        let server = Server {
+            child: command.spawn().unwrap(),
+            port,
+        };
+        if let Some(server) = try_started(server) {
+            return server;
+        }
+    }
+    panic!("server did not start on any of 5 ports");
 }
 
-/// `server` once it answers `GET /health`.
+/// `server` once it answers `GET /health` on its port.
 fn started(server: Server) -> Server {
+    try_started(server).expect("server exited before it answered (port taken?)")
+}
+
+/// `server` once it answers `GET /health` and holds the listening socket
+/// of its port itself (not another test's server that took the port
+/// first); `None` if it exited.
+fn try_started(mut server: Server) -> Option<Server> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if request(server.port, "GET", "/health", None).is_ok() {
-            return server;
+        if server.child.try_wait().unwrap().is_some() {
+            return None;
+        }
+        if request(server.port, "GET", "/health", None).is_ok()
+            && listens_on(server.child.id(), server.port)
+        {
+            return Some(server);
         }
         thread::sleep(Duration::from_millis(50));
     }
     panic!("server did not start");
+}
+
+/// Whether process `pid` holds the socket listening on `port` (Linux:
+/// the listener's inode in /proc/net/tcp among the process's descriptors;
+/// elsewhere assumed).
+fn listens_on(pid: u32, port: u16) -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return true;
+    };
+    let hex_port = format!(":{port:04X}");
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() > 9 && f[1].ends_with(&hex_port) && f[3] == "0A")
+                .then(|| format!("socket:[{}]", f[9]))
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.filter_map(Result::ok).any(|fd| {
+        std::fs::read_link(fd.path())
+            .is_ok_and(|target| inodes.iter().any(|i| target.as_os_str() == i.as_str()))
+    })
 }
 
 /// Runs the server with `extra` configuration and `args`, expecting it
