@@ -158,10 +158,18 @@ fn key_handle(
     }
     let found = find_keys(lease, keystore_id, purpose)?;
     let [h] = found[..] else {
-        return Err(OpError::Root(unavailable_because(format!(
+        let e = unavailable_because(format!(
             "token has {} keys for keystore {keystore_id} (expected 1)",
             found.len()
-        ))));
+        ));
+        // None where one must be: the module's view of the token may be
+        // stale (its files went away and came back); several: a conflict
+        // no reconnection resolves.
+        return Err(if found.is_empty() {
+            OpError::KeyMissing(e)
+        } else {
+            OpError::Root(e)
+        });
     };
     token.cache_handle(keystore_id, purpose, generation, h);
     Ok(h)
@@ -466,7 +474,7 @@ impl HsmRootKeys {
         if let Some(k) = self.pin_roots.read().map_err(poisoned)?.get(keystore_id) {
             return Ok(Arc::clone(k));
         }
-        let k = Arc::new(token.run("derive PIN root", |t, l| {
+        let k = Arc::new(token.run("derive PIN root", true, |t, l| {
             pin_root_on_token(t, l, keystore_id)
         })?);
         self.pin_roots
@@ -485,7 +493,7 @@ impl RootKeyProvider for HsmRootKeys {
     ) -> Result<WrappedMasterKey, RootKeyError> {
         match self.route(keystore_id)? {
             Route::Fallback => self.fallback.wrap_master_key(keystore_id, key),
-            Route::Token(t) => t.run("wrap master key", |t, l| {
+            Route::Token(t) => t.run("wrap master key", true, |t, l| {
                 wrap_on_token(t, l, keystore_id, key)
             }),
         }
@@ -507,7 +515,7 @@ impl RootKeyProvider for HsmRootKeys {
                 if wrapped.len() != WRAPPED_MASTER_KEY_LEN {
                     return Err(RootKeyError::Rejected);
                 }
-                t.run("unwrap master key", |t, l| {
+                t.run("unwrap master key", true, |t, l| {
                     unwrap_on_token(t, l, keystore_id, key_id, version, wrapped)
                 })
             }
@@ -605,7 +613,7 @@ impl RootKeyProvider for HsmRootKeys {
     fn provision_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
         match self.route_of_record(keystore) {
             Route::Fallback => self.fallback.provision_keystore(keystore)?,
-            Route::Token(t) => t.run("provision keystore keys", |t, l| {
+            Route::Token(t) => t.run("provision keystore keys", false, |t, l| {
                 provision_key(t, l, &keystore.keystore_id, Purpose::Wrap)?;
                 provision_key(t, l, &keystore.keystore_id, Purpose::Pin)
             })?,
@@ -635,7 +643,9 @@ impl RootKeyProvider for HsmRootKeys {
         }
         match self.route_of_record(keystore) {
             Route::Fallback => self.fallback.release_keystore(keystore),
-            Route::Token(t) => t.run("destroy keystore keys", |t, l| release_on_token(t, l, id)),
+            Route::Token(t) => t.run("destroy keystore keys", true, |t, l| {
+                release_on_token(t, l, id)
+            }),
         }
     }
 }

@@ -472,3 +472,67 @@ fn the_pin_is_trimmed_and_never_shown() {
     let dup = HsmRootKeys::new(fallback, vec![c.clone(), c]).unwrap_err();
     assert!(dup.context().contains("twice"), "{dup:?}");
 }
+
+/// Moves every entry of the token directory into `to` (or back).
+fn move_entries(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::rename(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// The token's files go away under a running provider and are put back
+/// (a restore, a remount): the keystore answers Unavailable while they are
+/// gone and works again once they are back, without a restart. Before the
+/// module was re-initialised on a missing key, it answered "token has 0
+/// keys for keystore ... (expected 1)" for ever.
+#[test]
+fn a_token_removed_and_restored_under_a_running_provider_comes_back() {
+    if !run(
+        "a_token_removed_and_restored_under_a_running_provider_comes_back",
+        &["kms-a", "kms-b"],
+    ) {
+        return;
+    }
+    // Two clusters on the same module: the other token's sessions survive
+    // the re-initialisation the first one's recovery does.
+    let p = provider(vec![cluster("hsm-a", "kms-a"), cluster("hsm-b", "kms-b")]);
+    p.provision_keystore(&record(KS, "hsm-a")).unwrap();
+    p.provision_keystore(&record(KS2, "hsm-b")).unwrap();
+    let mk = master_key(11);
+    let w = p.wrap_master_key(KS, &mk).unwrap();
+    let w2 = p.wrap_master_key(KS2, &mk).unwrap();
+    let pin = Pin::from_bytes(&[5u8; 32]).unwrap();
+    let verifier = p.pin_verifier(KS, &pin).unwrap();
+    p.unwrap_master_key(KS, KEY_ID, 1, w.as_bytes()).unwrap();
+    let conf = std::env::var("SOFTHSM2_CONF").unwrap();
+    let dir = std::path::Path::new(&conf).parent().unwrap();
+    let tokens = dir.join("tokens");
+    let away = dir.join("away");
+    move_entries(&tokens, &away);
+    for i in 0..3 {
+        assert_unavailable(
+            p.unwrap_master_key(KS, KEY_ID, 1, w.as_bytes()),
+            &format!("token files away ({i})"),
+        );
+    }
+    move_entries(&away, &tokens);
+    // The module is re-initialised at most once per REINIT_INTERVAL.
+    std::thread::sleep(kms_hsm_pkcs11::REINIT_INTERVAL);
+    let back = p
+        .unwrap_master_key(KS, KEY_ID, 1, w.as_bytes())
+        .expect("the first call after the files are back recovers");
+    assert_eq!(
+        back.wrap_payload().expose_secret(),
+        mk.wrap_payload().expose_secret()
+    );
+    let w3 = p.wrap_master_key(KS, &mk).unwrap();
+    p.unwrap_master_key(KS, KEY_ID, 1, w3.as_bytes()).unwrap();
+    // The PIN root is derived on the token again, the same.
+    let p2 = provider(vec![cluster("hsm-a", "kms-a")]);
+    p2.attach_keystore(&record(KS, "hsm-a")).unwrap();
+    assert_eq!(p2.pin_verifier(KS, &pin).unwrap(), verifier);
+    // The other token works throughout.
+    p.unwrap_master_key(KS2, KEY_ID, 1, w2.as_bytes()).unwrap();
+}
