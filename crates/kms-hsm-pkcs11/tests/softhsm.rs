@@ -536,3 +536,101 @@ fn a_token_removed_and_restored_under_a_running_provider_comes_back() {
     // The other token works throughout.
     p.unwrap_master_key(KS2, KEY_ID, 1, w2.as_bytes()).unwrap();
 }
+
+/// Replaces a keystore's token key of `key_type` by a new key under the
+/// same label and id, from a session of our own (what an operator
+/// restoring the wrong backup, or anyone with the user PIN, could do).
+fn replace_token_key(label: &str, keystore_id: &str, key_type: KeyType) {
+    let s = own_session(label);
+    let found = s
+        .find_objects(&[
+            Attribute::Id(keystore_id.as_bytes().to_vec()),
+            Attribute::KeyType(key_type),
+        ])
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let attrs = s.get_attributes(found[0], &[AttributeType::Label]).unwrap();
+    s.destroy_object(found[0]).unwrap();
+    let mut template = vec![
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::KeyType(key_type),
+        Attribute::ValueLen(32.into()),
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Id(keystore_id.as_bytes().to_vec()),
+    ];
+    template.extend(attrs);
+    let mechanism = if key_type == KeyType::AES {
+        template.extend([Attribute::Wrap(true), Attribute::Unwrap(true)]);
+        Mechanism::AesKeyGen
+    } else {
+        template.extend([Attribute::Sign(true), Attribute::Verify(true)]);
+        Mechanism::GenericSecretKeyGen
+    };
+    s.generate_key(&mechanism, &template).unwrap();
+}
+
+fn assert_replaced<T: std::fmt::Debug>(r: Result<T, RootKeyError>, what: &str) {
+    match r {
+        Err(RootKeyError::Unavailable(e)) if e.context().contains("check value differs") => {
+            eprintln!("{what}: {e}");
+        }
+        other => panic!("{what}: expected the replaced-key refusal, got {other:?}"),
+    }
+}
+
+/// (Issue 25, item 3 for HSM keystores) A token key replaced under the
+/// same label is refused with a clear error, by the running provider and
+/// by a new one over the same store, instead of wrapping new CMKs (or
+/// deriving PIN roots) under the wrong key.
+#[test]
+fn a_replaced_token_key_is_refused() {
+    if !run("a_replaced_token_key_is_refused", &["kms-a"]) {
+        return;
+    }
+    let store = Arc::new(kms_core::memory::MemoryStore::new());
+    let checked = |clusters| provider(clusters).with_key_checks(store.clone());
+    let p = checked(vec![cluster("hsm-a", "kms-a")]);
+    p.provision_keystore(&record(KS, "hsm-a")).unwrap();
+    p.provision_keystore(&record(KS2, "hsm-a")).unwrap();
+    let mk = master_key(12);
+    let w = p.wrap_master_key(KS, &mk).unwrap();
+    let pin = Pin::from_bytes(&[5u8; 32]).unwrap();
+    p.pin_verifier(KS2, &pin).unwrap();
+
+    // The wrap key of KS is replaced: new CMKs are not wrapped under it,
+    // old ones do not unwrap as "rejected" material but as a refused key.
+    replace_token_key("kms-a", KS, KeyType::AES);
+    assert_replaced(p.wrap_master_key(KS, &mk), "wrap under a replaced key");
+    assert_replaced(
+        p.unwrap_master_key(KS, KEY_ID, 1, w.as_bytes()),
+        "unwrap under a replaced key",
+    );
+    // The PIN key of KS2 is replaced: a fresh provider (a restart) over
+    // the same store refuses to derive the keystore's PIN root from it.
+    replace_token_key("kms-a", KS2, KeyType::GENERIC_SECRET);
+    let restarted = checked(vec![cluster("hsm-a", "kms-a")]);
+    restarted.attach_keystore(&record(KS, "hsm-a")).unwrap();
+    restarted.attach_keystore(&record(KS2, "hsm-a")).unwrap();
+    assert_replaced(restarted.pin_verifier(KS2, &pin), "PIN root after restart");
+    assert_replaced(restarted.wrap_master_key(KS, &mk), "wrap after restart");
+    // Still refused on later calls (no handle was cached for it).
+    assert_replaced(p.wrap_master_key(KS, &mk), "wrap again");
+    // A provider without the record (another store) records on first use
+    // and serves: the check is against what was recorded, nothing else.
+    let other = provider(vec![cluster("hsm-a", "kms-a")])
+        .with_key_checks(Arc::new(kms_core::memory::MemoryStore::new()));
+    other.attach_keystore(&record(KS, "hsm-a")).unwrap();
+    let w2 = other.wrap_master_key(KS, &mk).unwrap();
+    other
+        .unwrap_master_key(KS, KEY_ID, 1, w2.as_bytes())
+        .unwrap();
+    // Releasing the keystore forgets its check value: provisioned again
+    // (a new key), it is recorded anew.
+    p.release_keystore(&record(KS, "hsm-a")).unwrap();
+    p.provision_keystore(&record(KS, "hsm-a")).unwrap();
+    let w3 = p.wrap_master_key(KS, &mk).unwrap();
+    p.unwrap_master_key(KS, KEY_ID, 1, w3.as_bytes()).unwrap();
+}

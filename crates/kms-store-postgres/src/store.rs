@@ -23,8 +23,9 @@ use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
     InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord,
     KeyRotation, KeyState, KeyTag, KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore,
-    MasterKeyStore, PinVerifierStore, PortError, PortErrorKind, PortResult, RotateKeyError,
-    StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
+    MasterKeyStore, PinVerifierStore, PortError, PortErrorKind, PortResult, ROOT_KEY_CHECK_LEN,
+    RotateKeyError, StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp,
+    UpdateKeyAliasError,
 };
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
 use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreRef, KeystoreType};
@@ -626,6 +627,50 @@ impl KeystoreStore for PostgresStore {
             }
             Err(e) => Err(e.port("postgres: delete keystore")),
         }
+    }
+
+    fn record_root_key_check(
+        &self,
+        keystore_id: &str,
+        check: &[u8; ROOT_KEY_CHECK_LEN],
+    ) -> PortResult<[u8; ROOT_KEY_CHECK_LEN]> {
+        let pool = self.pool();
+        let (k, v) = (keystore_id.to_owned(), check.to_vec());
+        let recorded: Vec<u8> = self
+            .call(async move {
+                let c = pool.get().await?;
+                c.execute(
+                    "INSERT INTO root_key_checks (keystore_id, check_value) VALUES ($1, $2)
+                     ON CONFLICT (keystore_id) DO NOTHING",
+                    &[&k, &v],
+                )
+                .await?;
+                let row = c
+                    .query_one(
+                        "SELECT check_value FROM root_key_checks WHERE keystore_id = $1",
+                        &[&k],
+                    )
+                    .await?;
+                Ok(row.try_get::<_, Vec<u8>>(0)?)
+            })
+            .map_err(|e| e.port("postgres: record root key check"))?;
+        recorded.try_into().map_err(|_| {
+            PortError::corrupt(format!(
+                "root-key check value of keystore {keystore_id} has the wrong length"
+            ))
+        })
+    }
+
+    fn forget_root_key_check(&self, keystore_id: &str) -> PortResult<()> {
+        let pool = self.pool();
+        let k = keystore_id.to_owned();
+        self.call(async move {
+            let c = pool.get().await?;
+            c.execute("DELETE FROM root_key_checks WHERE keystore_id = $1", &[&k])
+                .await?;
+            Ok(())
+        })
+        .map_err(|e| e.port("postgres: forget root key check"))
     }
 }
 

@@ -175,6 +175,7 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
          ALTER TABLE key_material DROP COLUMN root_gen;
          ALTER TABLE certificates DROP COLUMN root_gen;
          DROP TABLE carried_pin_keys;
+         DROP TABLE root_key_checks;
          UPDATE kms_schema_version SET version = 1;",
     );
     let s = store(&cluster, "from_v1");
