@@ -243,6 +243,28 @@ impl PgCluster {
         self.resume()
     }
 
+    /// From now on TCP logins need the user's password (scram-sha-256):
+    /// rewrites `pg_hba.conf` and reloads (the reload takes effect shortly
+    /// after this returns). Set a password first (`ALTER ROLE`).
+    ///
+    /// # Errors
+    /// The file cannot be written or `pg_ctl reload` failed.
+    pub fn require_passwords(&self) -> io::Result<()> {
+        let data = self.data();
+        // Rewritten in place: the file keeps its owner.
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n",
+        )?;
+        let out = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(data)
+            .arg("reload")
+            .output()?;
+        check("pg_ctl reload", &out)
+    }
+
     /// Starts the (stopped) server again on the same port.
     ///
     /// # Errors
