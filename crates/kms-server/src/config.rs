@@ -99,6 +99,26 @@ pub(crate) fn read_private_text(
     Ok((text, mode))
 }
 
+/// A PostgreSQL password file: its text, less one trailing line break.
+///
+/// # Errors
+/// The file cannot be read, is [`InsecureFile`], or holds no password.
+pub(crate) fn read_database_password(
+    path: &Path,
+) -> Result<kms_store_postgres::Password, ConfigError> {
+    let text = read_secret_file(path)?;
+    let line = text
+        .strip_suffix('\n')
+        .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+    if line.is_empty() {
+        return Err(ConfigError::Invalid(format!(
+            "{}: the database password file is empty",
+            path.display()
+        )));
+    }
+    Ok(kms_store_postgres::Password::new(line))
+}
+
 /// [`InsecureFile`] when `mode` gives group or others any permission.
 ///
 /// # Errors
@@ -500,6 +520,13 @@ pub struct Config {
     /// reaches the listener.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<SecretText>,
+    /// A file holding the PostgreSQL password, for `--database` URLs
+    /// without one (so it is in neither the URL nor the process list),
+    /// relative to the configuration file; refused unless only its owner
+    /// may read it (mode 0600 or 0400). `--database-password-file`
+    /// overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_password_file: Option<PathBuf>,
     /// Keystores whose software root key is national (SM): KWP over SM4
     /// for their CMKs, SM4-suite PIN and key-pair blobs, HMAC-SM3 PIN
     /// verifiers (`docs/ciphertext-format.md`, "An all-SM keystore"). Set
@@ -551,6 +578,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             metrics_token: None,
+            database_password_file: None,
             national_keystores: Vec::new(),
             seed: None,
             connections: ConnectionsConfig::default(),
@@ -595,6 +623,21 @@ impl Config {
                 "tls_cert and tls_key go together: give both or neither".into(),
             )),
         }
+    }
+
+    /// The PostgreSQL password of `database_password_file` (relative to
+    /// `base`), if set.
+    ///
+    /// # Errors
+    /// As [`read_database_password`].
+    pub(crate) fn database_password(
+        &self,
+        base: &Path,
+    ) -> Result<Option<kms_store_postgres::Password>, ConfigError> {
+        self.database_password_file
+            .as_ref()
+            .map(|f| read_database_password(&base.join(f)))
+            .transpose()
     }
 
     /// The `/metrics` bearer token, checked.
@@ -932,6 +975,36 @@ mod tests {
             None
         );
         assert_eq!(open_files_soft_limit(""), None);
+    }
+
+    #[test]
+    fn the_database_password_file_must_be_private_and_not_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pw");
+        std::fs::write(&path, "pa ss\r\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let e = read_database_password(&path).unwrap_err();
+            assert!(e.to_string().contains("chmod 600"), "{e}");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        }
+        assert_eq!(read_database_password(&path).unwrap().expose(), "pa ss");
+        let c =
+            Config::from_toml("database_password_file = \"pw\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(
+            c.database_password(dir.path()).unwrap().unwrap().expose(),
+            "pa ss"
+        );
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        assert!(read_database_password(&empty).is_err());
     }
 
     #[test]

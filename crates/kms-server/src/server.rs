@@ -47,8 +47,24 @@ pub struct Cli {
     /// instead of DATA_DIR/kms.db, so several replicas can share it. The
     /// replicas must share the root key: KMS_ROOT_KEY or DATA_DIR/root.key
     /// is required (never generated) with this flag.
+    ///
+    /// Give the password apart from the URL, since every local user can
+    /// read a command line (`ps`): set the URL in KMS_DATABASE_URL, or the
+    /// password in --database-password-file or libpq's password file.
     #[arg(long, env = "KMS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// File holding the PostgreSQL password of --database (mode 0600 or
+    /// 0400; one trailing line break is dropped) [config:
+    /// database_password_file]. Without it, and without a password in the
+    /// URL, libpq's password file is read: PGPASSFILE, else ~/.pgpass
+    /// (`host:port:database:user:password` lines, mode 0600).
+    #[arg(
+        long,
+        env = "KMS_DATABASE_PASSWORD_FILE",
+        requires = "database",
+        value_name = "FILE"
+    )]
+    pub database_password_file: Option<PathBuf>,
     /// PEM file of the CA that signed PostgreSQL's certificate: connect to
     /// --database over TLS and verify the certificate, chain and host name
     /// (sslmode=verify-full). The URL may say the same with
@@ -142,6 +158,54 @@ pub(crate) fn root_key_fingerprint(secret: &RootSecret) -> Result<[u8; 32], Star
 /// Whether `url` names a PostgreSQL database.
 fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Whether a PostgreSQL URL carries a password (`user:password@` or a
+/// `password=` parameter).
+fn url_has_password(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let in_userinfo = authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'));
+    in_userinfo
+        || url
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|kv| kv.starts_with("password=")))
+}
+
+/// How to open the PostgreSQL database of `cli`: its CA file, and its
+/// password from `--database-password-file`, else `config_password` (the
+/// configuration's `database_password_file`), else (when the URL has none
+/// either) libpq's password file. Warns when the password is on the
+/// command line, where `ps` shows it to every local user.
+///
+/// # Errors
+/// A password file that cannot be read, is not private or is empty.
+pub(crate) fn postgres_options(
+    cli: &Cli,
+    config_password: Option<kms_store_postgres::Password>,
+) -> Result<PostgresStoreOptions, StartError> {
+    if let Some(url) = &cli.database {
+        let on_command_line = std::env::args_os()
+            .any(|a| a == "--database" || a.to_string_lossy().starts_with("--database="));
+        if on_command_line && url_has_password(url) {
+            tracing::warn!(
+                "the PostgreSQL password is in --database on the command line, where every \
+                 local user can read it (ps); set KMS_DATABASE_URL instead, or give the password \
+                 in --database-password-file or ~/.pgpass"
+            );
+        }
+    }
+    let password = match &cli.database_password_file {
+        Some(path) => Some(crate::config::read_database_password(path)?),
+        None => config_password,
+    };
+    Ok(PostgresStoreOptions {
+        ca_file: cli.database_ca.clone(),
+        password,
+        ..PostgresStoreOptions::default()
+    })
 }
 
 /// A startup failure, reported on stderr with exit status 1.
@@ -379,13 +443,8 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             return Err(StartError::SharedRootKeyMissing(key_file));
         }
         let (secret, source) = RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
-        let store = PostgresStore::connect_with(
-            url,
-            &PostgresStoreOptions {
-                ca_file: cli.database_ca.clone(),
-                ..PostgresStoreOptions::default()
-            },
-        )?;
+        let options = postgres_options(cli, config.database_password(&base)?)?;
+        let store = PostgresStore::connect_with(url, &options)?;
         // Under way, a root-key rotation is checked with both keys below.
         if kms_core::ports::RootRotationStore::root_key_state(&store)?
             .rotation
@@ -664,4 +723,29 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
     .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_has_password;
+
+    #[test]
+    fn a_password_in_the_url_is_recognised() {
+        for url in [
+            "postgres://kms:secret@db:5432/kms",
+            "postgresql://kms:s%40cret@db/kms",
+            "postgres://kms:@db/kms",
+            "postgres://kms@db/kms?sslmode=require&password=secret",
+        ] {
+            assert!(url_has_password(url), "{url}");
+        }
+        for url in [
+            "postgres://kms@db:5432/kms",
+            "postgres://db/kms",
+            "postgres://kms@db/kms?sslmode=verify-full&sslrootcert=/a:b@c",
+            "postgres://kms@[::1]:5432/kms",
+        ] {
+            assert!(!url_has_password(url), "{url}");
+        }
+    }
 }

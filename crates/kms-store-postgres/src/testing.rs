@@ -243,6 +243,29 @@ impl PgCluster {
         self.resume()
     }
 
+    /// Sets the password of the superuser [`USER`] (while logins are still
+    /// trusted). A password holding `'` is refused.
+    ///
+    /// # Errors
+    /// The statement failed, or the password holds a quote.
+    pub fn set_password(&self, password: &str) -> io::Result<()> {
+        if password.contains('\'') {
+            return Err(io::Error::other("test passwords may not hold a quote"));
+        }
+        let url = self.url();
+        let sql = format!("ALTER ROLE {USER} PASSWORD '{password}'");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async move {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .map_err(io::Error::other)?;
+            tokio::spawn(conn);
+            client.batch_execute(&sql).await.map_err(io::Error::other)
+        })
+    }
+
     /// From now on TCP logins need the user's password (scram-sha-256):
     /// rewrites `pg_hba.conf` and reloads (the reload takes effect shortly
     /// after this returns). Set a password first (`ALTER ROLE`).
