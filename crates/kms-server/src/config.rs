@@ -873,6 +873,20 @@ impl Config {
     /// # Errors
     /// The file exists or cannot be written.
     pub fn write_new(&self, path: &Path) -> Result<(), ConfigError> {
+        self.write_new_development(path, None)
+    }
+
+    /// [`Self::write_new`], with the development user's password on a
+    /// comment line ([`DEV_PASSWORD_LINE`] and the password) of the file,
+    /// the only place it is written (its hash is what the server uses).
+    ///
+    /// # Errors
+    /// The file exists or cannot be written.
+    pub fn write_new_development(
+        &self,
+        path: &Path,
+        password: Option<&crate::iam::Password>,
+    ) -> Result<(), ConfigError> {
         let text = toml::to_string_pretty(self)
             .map_err(|e| ConfigError::Invalid(format!("cannot serialise config: {e}")))?;
         let io = |source| ConfigError::Io {
@@ -882,6 +896,14 @@ impl Config {
         let mut f = create_private(path).map_err(io)?;
         f.write_all(b"# kms-server configuration (generated for development; holds secrets).\n")
             .map_err(io)?;
+        if let Some(password) = password {
+            let line = zeroize::Zeroizing::new(format!(
+                "# The password of the development IAM user {DEV_USER} (only its hash, below, is used):\n\
+                 {DEV_PASSWORD_LINE}{}\n",
+                password.expose()
+            ));
+            f.write_all(line.as_bytes()).map_err(io)?;
+        }
         f.write_all(text.as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)
     }
@@ -904,6 +926,10 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<fs::File> {
 
 /// Name of the development IAM user, and of its domain.
 pub(crate) const DEV_USER: &str = "kms-dev";
+
+/// The start of the comment line of a generated configuration that holds
+/// the development user's password.
+pub(crate) const DEV_PASSWORD_LINE: &str = "# kms-dev password: ";
 
 const HEX: &[u8] = b"0123456789abcdef";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

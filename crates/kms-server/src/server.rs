@@ -370,8 +370,9 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         if let Some(domain_id) = dev.tokens.first().map(|t| t.domain_id.clone()) {
             dev.clusters.push(dev_cluster(&config_path, domain_id)?);
         }
-        development_password = Some(dev.add_development_user()?);
-        dev.write_new(&config_path)?;
+        let password = dev.add_development_user()?;
+        dev.write_new_development(&config_path, Some(&password))?;
+        development_password = Some(password);
         generated_config = Some(config_path.clone());
     }
     let mut config = Config::load(&config_path)?;
@@ -565,15 +566,23 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     })
 }
 
+/// `text` quoted for a POSIX shell (single quotes).
+fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
 /// Prints, once, how to call a freshly generated development setup (and
-/// log in as its development user, given its password).
+/// log in as its development user, when there is one). The credentials
+/// are not printed (stdout is often a log that others read): the text
+/// says where in the configuration file (mode 0600) they are, and its
+/// commands read them from there.
 pub fn print_first_start(
     config: &Config,
     path: &Path,
     addr: SocketAddr,
     password: Option<&crate::iam::Password>,
 ) {
-    let (Some(token), Some(cred)) = (config.tokens.first(), config.credentials.first()) else {
+    let (Some(token), Some(_)) = (config.tokens.first(), config.credentials.first()) else {
         return;
     };
     let p = &token.project_id;
@@ -589,45 +598,49 @@ pub fn print_first_start(
         .join(DEV_CA_FILE)
         .display()
         .to_string();
+    let file = path.display().to_string();
+    let q = sh_quote(&file);
+    let py_path = format!("{file:?}");
     println!(
-        "\nkms-server: first start. A development configuration was written to {}\n\
-(it holds the credentials below; this message is printed only once).\n\n\
-  project_id: {p}\n  token:      {}\n  AK / SK:    {} / {}\n\n\
-Create a key and a data key with curl:\n\n\
-  curl -s -X POST {url}/v1.0/{p}/kms/create-key \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"key_alias\":\"demo-key\"}}'\n\n\
-  curl -s -X POST {url}/v1.0/{p}/kms/create-datakey-without-plaintext \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"key_id\":\"<key_id from above>\",\"datakey_length\":\"256\"}}'\n\n\
+        "\nkms-server: first start. A development configuration was written to {file}\n\
+(mode 0600: only its owner can read it). It holds this setup's credentials, which are\n\
+not printed here: the token is `token` under [[tokens]], the AK/SK `access_key` and\n\
+`secret_key` under [[credentials]]{dev}. This message is printed only once.\n\n\
+  project_id: {p}\n\n\
+Create a key and a data key with curl (the first line reads the token from the file):\n\n\
+  TOKEN=$(sed -n 's/^token = \"\\(.*\\)\"$/\\1/p' {q} | head -n 1)\n\n\
+  curl -s -X POST {url}/v1.0/{p}/kms/create-key \\\n    -H \"X-Auth-Token: $TOKEN\" -H 'Content-Type: application/json' \\\n    -d '{{\"key_alias\":\"demo-key\"}}'\n\n\
+  curl -s -X POST {url}/v1.0/{p}/kms/create-datakey-without-plaintext \\\n    -H \"X-Auth-Token: $TOKEN\" -H 'Content-Type: application/json' \\\n    -d '{{\"key_id\":\"<key_id from above>\",\"datakey_length\":\"256\"}}'\n\n\
 Create a dedicated keystore on the development HSM cluster (its CA certificate is {ca}):\n\n\
-  curl -s -X POST {url}/v1.0/{p}/keystores \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d \"{{\\\"keystore_alias\\\":\\\"keystore_alia1\\\",\\\"hsm_cluster_id\\\":\\\"{DEV_CLUSTER_ID}\\\",\\\"hsm_ca_cert\\\":\\\"$(awk '{{printf \"%s\\\\n\", $0}}' {ca})\\\"}}\"\n\n\
-Or with the official Python SDK (pip install huaweicloudsdkkms):\n\n\
+  curl -s -X POST {url}/v1.0/{p}/keystores \\\n    -H \"X-Auth-Token: $TOKEN\" -H 'Content-Type: application/json' \\\n    -d \"{{\\\"keystore_alias\\\":\\\"keystore_alia1\\\",\\\"hsm_cluster_id\\\":\\\"{DEV_CLUSTER_ID}\\\",\\\"hsm_ca_cert\\\":\\\"$(awk '{{printf \"%s\\\\n\", $0}}' {ca})\\\"}}\"\n\n\
+Or with the official Python SDK (pip install huaweicloudsdkkms; Python 3.11+ for tomllib):\n\n\
+  import tomllib\n\
   from huaweicloudsdkcore.auth.credentials import BasicCredentials\n\
   from huaweicloudsdkkms.v2 import KmsClient, CreateKeyRequest, CreateKeyRequestBody\n\
+  cred = tomllib.load(open({py_path}, \"rb\"))[\"credentials\"][0]\n\
   client = (KmsClient.new_builder()\n\
-            .with_credentials(BasicCredentials(\"{}\", \"{}\", \"{p}\"))\n\
+            .with_credentials(BasicCredentials(cred[\"access_key\"], cred[\"secret_key\"], \"{p}\"))\n\
             .with_endpoints([\"{url}\"]).build())\n\
   print(client.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias=\"sdk-key\"))))\n",
-        path.display(),
-        token.token,
-        cred.access_key,
-        cred.secret_key,
-        token.token,
-        token.token,
-        token.token,
-        cred.access_key,
-        cred.secret_key,
+        dev = if password.is_some() {
+            ", the development user's password on its `# kms-dev password:` line"
+        } else {
+            ""
+        },
     );
-    if let Some(password) = password {
+    if password.is_some() {
         let user = crate::config::DEV_USER;
         let region = &config.region_id;
+        let prefix = crate::config::DEV_PASSWORD_LINE;
         println!(
             "\nOr log in to the IAM (Keystone v3) front, as Terraform's huaweicloud provider or \
-an OpenStack client does (auth_url {url}/v3, user {user}, domain {user}, project {region}):\n\n\
-  password:   {}\n\n\
+an OpenStack client does (auth_url {url}/v3, user {user}, domain {user}, project {region}; \
+the password is on the `{prefix}` line of the configuration file):\n\n\
+  PASSWORD=$(sed -n 's/^{prefix}//p' {q})\n\n\
   curl -si -X POST {url}/v3/auth/tokens -H 'Content-Type: application/json' \\\n    \
--d '{{\"auth\":{{\"identity\":{{\"methods\":[\"password\"],\"password\":{{\"user\":{{\"name\":\"{user}\",\
-\"password\":\"{}\",\"domain\":{{\"name\":\"{user}\"}}}}}}}},\"scope\":{{\"project\":{{\"name\":\"{region}\"}}}}}}}}'\n\n\
+-d \"{{\\\"auth\\\":{{\\\"identity\\\":{{\\\"methods\\\":[\\\"password\\\"],\\\"password\\\":{{\\\"user\\\":{{\\\"name\\\":\\\"{user}\\\",\
+\\\"password\\\":\\\"$PASSWORD\\\",\\\"domain\\\":{{\\\"name\\\":\\\"{user}\\\"}}}}}}}},\\\"scope\\\":{{\\\"project\\\":{{\\\"name\\\":\\\"{region}\\\"}}}}}}}}\"\n\n\
 The token is the X-Subject-Token response header; use it as X-Auth-Token under /v1.0/{p}/.\n",
-            password.expose(),
-            password.expose(),
         );
     }
 }
