@@ -144,6 +144,32 @@ pub fn server_seed_file(data: &[u8]) {
     }
 }
 
+/// A libpq password file (`PGPASSFILE`, `~/.pgpass`): the input's first
+/// line names the connection (`host:port:database:user`), the rest is the
+/// file. Any bytes give a password or none, never a panic; a password is
+/// never longer than the file; a leading `*:*:*:*:` line always wins.
+pub fn server_pgpass(data: &[u8]) {
+    use kms_store_postgres::pgpass::lookup;
+    let text = String::from_utf8_lossy(data);
+    let (head, file) = text.split_once('\n').unwrap_or(("", &text));
+    let mut fields = head.splitn(4, ':');
+    let mut next = || fields.next().unwrap_or("");
+    let (host, port, database, user) = (next(), next(), next(), next());
+    if let Some(password) = lookup(file, host, port, database, user) {
+        assert!(
+            password.len() <= file.len(),
+            "a password longer than the file"
+        );
+    }
+    let first = format!("*:*:*:*:first\n{file}");
+    assert_eq!(
+        lookup(&first, host, port, database, user)
+            .as_deref()
+            .map(String::as_str),
+        Some("first")
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,30 +209,4 @@ mod tests {
             server_seed_file(text.as_bytes());
         }
     }
-}
-
-/// A libpq password file (`PGPASSFILE`, `~/.pgpass`): the input's first
-/// line names the connection (`host:port:database:user`), the rest is the
-/// file. Any bytes give a password or none, never a panic; a password is
-/// never longer than the file; a leading `*:*:*:*:` line always wins.
-pub fn server_pgpass(data: &[u8]) {
-    use kms_store_postgres::pgpass::lookup;
-    let text = String::from_utf8_lossy(data);
-    let (head, file) = text.split_once('\n').unwrap_or(("", &text));
-    let mut fields = head.splitn(4, ':');
-    let mut next = || fields.next().unwrap_or("");
-    let (host, port, database, user) = (next(), next(), next(), next());
-    if let Some(password) = lookup(file, host, port, database, user) {
-        assert!(
-            password.len() <= file.len(),
-            "a password longer than the file"
-        );
-    }
-    let first = format!("*:*:*:*:first\n{file}");
-    assert_eq!(
-        lookup(&first, host, port, database, user)
-            .as_deref()
-            .map(String::as_str),
-        Some("first")
-    );
 }
