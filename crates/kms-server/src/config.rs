@@ -368,7 +368,7 @@ pub struct SeedConfig {
 }
 
 /// `[connections]`: how the listener treats connections. Every field is
-/// optional; the defaults are in [`ConnectionsConfig::policy`].
+/// optional; the defaults are in `ConnectionsConfig::policy`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionsConfig {
@@ -877,7 +877,7 @@ impl Config {
     }
 
     /// [`Self::write_new`], with the development user's password on a
-    /// comment line ([`DEV_PASSWORD_LINE`] and the password) of the file,
+    /// comment line (`# kms-dev password: ` and the password) of the file,
     /// the only place it is written (its hash is what the server uses).
     ///
     /// # Errors
