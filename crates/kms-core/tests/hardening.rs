@@ -370,3 +370,60 @@ fn certificate_private_keys_are_stored_sealed_and_bound_to_the_certificate() {
         RootKeyError::Rejected
     );
 }
+
+/// Quotas: a project's keys (KMS.1105 beyond it, other projects
+/// unaffected) and a key's versions (rotate-on-demand beyond it refused,
+/// the key still usable).
+#[test]
+fn keys_per_project_and_versions_per_key_are_bounded() {
+    let kms = Kms::new(
+        memory::test_ports([7u8; 32]).unwrap(),
+        CoreConfig {
+            max_keys_per_project: 3,
+            max_versions_per_key: 3,
+            ..CoreConfig::default()
+        },
+    );
+    let create = |caller: &Caller, alias: &str| {
+        kms.create_key(
+            caller,
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                ..Default::default()
+            },
+        )
+    };
+    let a = caller();
+    let ids: Vec<String> = (0..3)
+        .map(|i| create(&a, &format!("q{i}")).unwrap().key_info.key_id)
+        .collect();
+    let e = create(&a, "q3").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KmsTooManyKeys, "{e}");
+    assert_eq!((e.code().as_str(), e.code().status()), ("KMS.1105", 400));
+    // Another project has its own quota.
+    let b = Caller::new("dom-b", "proj-b");
+    create(&b, "q0").unwrap();
+
+    let rotate = || {
+        kms.rotate_on_demand(
+            &a,
+            &kms_model::RotateOnDemandRequestBody {
+                key_id: ids[0].clone(),
+            },
+        )
+    };
+    rotate().unwrap();
+    rotate().unwrap();
+    let e = rotate().unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{e}");
+    assert!(e.to_string().contains("quota is 3"), "{e}");
+    // Still usable at its last version.
+    kms.create_datakey(
+        &a,
+        &CreateDatakeyRequestBody {
+            key_id: ids[0].clone(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+}

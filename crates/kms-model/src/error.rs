@@ -345,6 +345,9 @@ catalogue! {
     ApigMethodNotAllowed = (405, "APIG.7405", Apig, "The request method is not supported", false),
     /// The request did not complete within the server's time limit.
     ApigRequestTimeout = (504, "APIG.7504", Apig, "The request timed out", false),
+    /// A project's request rate is over its limit: API Gateway's own
+    /// throttling answer, in its flat shape, for KMS and APIG routes alike.
+    GatewayThrottled = (429, "APIGW.0308", Apig, "The throttling threshold has been reached", true),
 }
 
 impl fmt::Display for ErrorCode {

@@ -368,7 +368,7 @@ pub struct SeedConfig {
 }
 
 /// `[connections]`: how the listener treats connections. Every field is
-/// optional; the defaults are in `ConnectionsConfig::policy`.
+/// optional; each field says its default.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionsConfig {
@@ -459,6 +459,69 @@ fn open_files_soft_limit(limits: &str) -> Option<usize> {
     rest.split_whitespace().next()?.parse().ok()
 }
 
+/// `[limits]`: how much of the server one project may take.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Operations on the blocking pool at once (writes, key generation,
+    /// private-key operations), over all projects (default: twice the
+    /// cores).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking_slots: Option<usize>,
+    /// Of those, how many one project may hold (default: half, at least 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocking_slots_per_project: Option<usize>,
+    /// Requests a second one project may make; beyond it (after the
+    /// burst), 429 `APIGW.0308` as API Gateway throttles (default: no
+    /// limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_per_second_per_project: Option<u32>,
+    /// Requests a project may make at once before the rate applies
+    /// (default: one second's worth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_burst_per_project: Option<u32>,
+    /// Keys one project may hold, pending deletion included; create-key
+    /// beyond it answers KMS.1105 (default 10000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_per_project: Option<u64>,
+    /// Versions one key may reach by rotation (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions_per_key: Option<u32>,
+}
+
+impl LimitsConfig {
+    /// Checks the values.
+    ///
+    /// # Errors
+    /// A zero where at least 1 is needed.
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        for (name, v) in [
+            ("blocking_slots", self.blocking_slots.map(|v| v as u64)),
+            (
+                "blocking_slots_per_project",
+                self.blocking_slots_per_project.map(|v| v as u64),
+            ),
+            (
+                "requests_per_second_per_project",
+                self.requests_per_second_per_project.map(u64::from),
+            ),
+            (
+                "request_burst_per_project",
+                self.request_burst_per_project.map(u64::from),
+            ),
+            ("keys_per_project", self.keys_per_project),
+            ("versions_per_key", self.versions_per_key.map(u64::from)),
+        ] {
+            if v == Some(0) {
+                return Err(ConfigError::Invalid(format!(
+                    "limits.{name} must be at least 1"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The whole configuration file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -541,6 +604,9 @@ pub struct Config {
     /// Timeouts, the connection cap and the shutdown deadline.
     #[serde(default, skip_serializing_if = "is_default")]
     pub connections: ConnectionsConfig,
+    /// What one project may take of the server.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub limits: LimitsConfig,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -582,6 +648,7 @@ impl Default for Config {
             national_keystores: Vec::new(),
             seed: None,
             connections: ConnectionsConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }

@@ -1,12 +1,13 @@
 //! The HTTP front: routes, authentication and tenancy, request ids, body
 //! limit, timeout, one log line per request.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -56,6 +57,20 @@ struct StateInner {
     /// flood of expensive requests queues and times out instead of piling
     /// up CPU work that outlives every deadline.
     blocking: Arc<tokio::sync::Semaphore>,
+    /// Of those slots, how many one project may hold at once, so that one
+    /// tenant's flood of expensive requests leaves slots to the others.
+    per_project_blocking: usize,
+    /// Each project's share of the blocking slots (projects are the
+    /// configured ones: callers are authenticated before they get here).
+    project_blocking: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
+    /// Whether storage and root-key calls may run on the async workers
+    /// (local storage without HSM clusters).
+    inline_storage: bool,
+    /// Bounds the reads sent off the async workers when they may not run
+    /// there: a stalled database holds at most this many blocking threads.
+    off_worker_reads: Arc<tokio::sync::Semaphore>,
+    /// Per-project request rate limit (none: unlimited).
+    rate: Option<Arc<RateLimiter>>,
     /// Bytes of bodies buffered for requests not yet authenticated (a
     /// signature is verified over its body), shared by all of them: a
     /// flood of stalled requests under a known access key cannot make the
@@ -96,6 +111,11 @@ impl AppState {
                 id_prefix: u64::from_le_bytes(seed),
                 id_counter: AtomicU64::new(0),
                 blocking: Arc::new(tokio::sync::Semaphore::new(default_blocking_limit())),
+                per_project_blocking: per_project_share(default_blocking_limit()),
+                project_blocking: std::sync::Mutex::default(),
+                inline_storage: true,
+                off_worker_reads: Arc::new(tokio::sync::Semaphore::new(OFF_WORKER_READS)),
+                rate: None,
                 unauthenticated: Arc::new(tokio::sync::Semaphore::new(unauthenticated_default(
                     body_limit,
                 ))),
@@ -107,10 +127,58 @@ impl AppState {
     }
 
     /// The same state with at most `limit` (at least 1) blocking operations
-    /// at once (default: twice the cores).
+    /// at once (default: twice the cores), half of them (at least one) for
+    /// one project.
     #[must_use]
     pub fn with_blocking_limit(self, limit: usize) -> Self {
-        self.edited(|s| s.blocking = Arc::new(tokio::sync::Semaphore::new(limit.max(1))))
+        self.edited(|s| {
+            s.blocking = Arc::new(tokio::sync::Semaphore::new(limit.max(1)));
+            s.per_project_blocking = per_project_share(limit);
+        })
+    }
+
+    /// The same state answering a project's requests beyond
+    /// `per_second` a second (after a burst of `burst`) with 429
+    /// `APIGW.0308`, as API Gateway throttles.
+    #[must_use]
+    pub fn with_project_rate_limit(self, per_second: u32, burst: u32) -> Self {
+        self.edited(|s| s.rate = Some(Arc::new(RateLimiter::new(per_second, burst))))
+    }
+
+    /// The same state running every storage and root-key call off the
+    /// async workers (for PostgreSQL and HSM clusters, whose calls can
+    /// stall on the network or the device).
+    #[must_use]
+    pub fn with_storage_off_workers(self) -> Self {
+        self.edited(|s| s.inline_storage = false)
+    }
+
+    /// Runs the read `f` on the blocking pool, within the bound on reads
+    /// sent there (waited for inside the request timeout).
+    pub(crate) async fn off_workers<R: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, BlockingFailed> {
+        let permit = Arc::clone(&self.inner.off_worker_reads)
+            .acquire_owned()
+            .await?;
+        Ok(tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f()
+        })
+        .await?)
+    }
+
+    /// The service the handlers call.
+    pub(crate) fn kms(&self) -> &Arc<Kms> {
+        &self.inner.kms
+    }
+
+    /// The same state letting one project hold at most `limit` (at least
+    /// 1) of the blocking slots at once.
+    #[must_use]
+    pub fn with_per_project_blocking_limit(self, limit: usize) -> Self {
+        self.edited(|s| s.per_project_blocking = limit.max(1))
     }
 
     /// The same state buffering at most `bytes` (at least one body limit)
@@ -177,6 +245,11 @@ impl AppState {
             id_prefix: old.id_prefix,
             id_counter: AtomicU64::new(old.id_counter.load(Ordering::Relaxed)),
             blocking: Arc::clone(&old.blocking),
+            per_project_blocking: old.per_project_blocking,
+            project_blocking: std::sync::Mutex::default(),
+            inline_storage: old.inline_storage,
+            off_worker_reads: Arc::clone(&old.off_worker_reads),
+            rate: old.rate.clone(),
             unauthenticated: Arc::clone(&old.unauthenticated),
             unauthenticated_bytes: old.unauthenticated_bytes,
             iam: old.iam.clone(),
@@ -207,20 +280,73 @@ impl AppState {
         &self,
         f: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, BlockingFailed> {
+        self.run_blocking_for(None, None, f).await
+    }
+
+    /// [`AppState::run_blocking`] for a request of `project` (which then
+    /// also waits for one of its project's share of the slots), whose
+    /// `slot` records that its work started: a request whose work has not
+    /// started by its deadline is answered 504 and its work never runs;
+    /// once started, it is answered with the work's outcome, however long
+    /// that takes. So a 504 always means nothing was done.
+    pub(crate) async fn run_blocking_for<R: Send + 'static>(
+        &self,
+        project: Option<&str>,
+        slot: Option<&RequestSlot>,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, BlockingFailed> {
         let asked = Instant::now();
+        let mut queued = false;
+        let share = match project {
+            Some(p) => {
+                let share = self.project_share(p);
+                Some(match Arc::clone(&share).try_acquire_owned() {
+                    Ok(permit) => permit,
+                    Err(_) => {
+                        queued = true;
+                        share.acquire_owned().await?
+                    }
+                })
+            }
+            None => None,
+        };
         let slots = &self.inner.blocking;
-        let (permit, queued) = match Arc::clone(slots).try_acquire_owned() {
-            Ok(p) => (p, false),
+        let permit = match Arc::clone(slots).try_acquire_owned() {
+            Ok(p) => p,
             // Every slot taken (or the pool closed: acquiring says so).
-            Err(_) => (Arc::clone(slots).acquire_owned().await?, true),
+            Err(_) => {
+                queued = true;
+                Arc::clone(slots).acquire_owned().await?
+            }
         };
         let metrics = Arc::clone(&self.inner.metrics);
-        Ok(tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        let slot = slot.cloned();
+        tokio::task::spawn_blocking(move || {
+            let _permits = (permit, share);
+            if slot.as_ref().is_some_and(|s| !s.start_work()) {
+                // Its request was answered 504 while this waited for a
+                // blocking thread.
+                return Err(BlockingFailed::Abandoned);
+            }
             metrics.record_blocking(queued, asked.elapsed());
-            f()
+            Ok(f())
         })
-        .await?)
+        .await?
+    }
+
+    /// `project`'s share of the blocking slots.
+    fn project_share(&self, project: &str) -> Arc<tokio::sync::Semaphore> {
+        let mut shares = self
+            .inner
+            .project_blocking
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(s) = shares.get(project) {
+            return Arc::clone(s);
+        }
+        let s = Arc::new(tokio::sync::Semaphore::new(self.inner.per_project_blocking));
+        shares.insert(project.to_owned(), Arc::clone(&s));
+        s
     }
 
     /// 32 lower-case hex digits: the process's random prefix, then a
@@ -247,6 +373,66 @@ pub(crate) enum BlockingFailed {
     /// The task panicked or was cancelled.
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),
+    /// The request timed out before the work started: it was not done.
+    #[error("the request timed out before its work started")]
+    Abandoned,
+}
+
+/// Token buckets, one per project: `burst` requests at once, refilled at
+/// `per_second`.
+struct RateLimiter {
+    per_second: f64,
+    burst: f64,
+    buckets: std::sync::Mutex<HashMap<String, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimiter {
+    fn new(per_second: u32, burst: u32) -> Self {
+        Self {
+            per_second: f64::from(per_second.max(1)),
+            burst: f64::from(burst.max(1)),
+            buckets: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Takes one request from `project`'s bucket; `false` when empty.
+    fn allow(&self, project: &str) -> bool {
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bucket = match buckets.get_mut(project) {
+            Some(b) => b,
+            None => buckets.entry(project.to_owned()).or_insert(Bucket {
+                tokens: self.burst,
+                at: now,
+            }),
+        };
+        let refill = now.duration_since(bucket.at).as_secs_f64() * self.per_second;
+        bucket.tokens = (bucket.tokens + refill).min(self.burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Reads in flight on the blocking pool at once when storage may not be
+/// called from the async workers.
+const OFF_WORKER_READS: usize = 64;
+
+/// One project's share of `limit` blocking slots: half, at least one.
+fn per_project_share(limit: usize) -> usize {
+    (limit / 2).max(1)
 }
 
 /// Bytes of bodies buffered at once for requests not yet authenticated,
@@ -274,6 +460,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .merge(iam)
         .route(
@@ -391,20 +578,66 @@ pub fn router(state: AppState) -> Router {
 // service and future per request): the matched route comes back through
 // a slot the frame puts in the request.
 
-/// Where the route matched for a request is left for the access line:
-/// [`Frame`] puts an empty slot in the request, and [`record_route`] (the
-/// `Ctx` extractor of every API route, and `health`) fills it.
+/// What a request leaves for its frame (the access line and the timeout):
+/// [`Frame`] puts an empty slot in the request; [`record_route`] (the
+/// `Ctx` extractor of every API route, and `health`) fills in the route,
+/// and the blocking pool marks when the request's work starts.
 #[derive(Clone, Default)]
-struct RouteSlot(Arc<std::sync::OnceLock<MatchedPath>>);
+pub(crate) struct RequestSlot(Arc<SlotInner>);
 
-/// Fills the request's [`RouteSlot`] with the route the router matched.
+#[derive(Default)]
+struct SlotInner {
+    route: std::sync::OnceLock<MatchedPath>,
+    /// [`WORK_WAITING`], [`WORK_STARTED`] or [`WORK_ABANDONED`].
+    work: AtomicU8,
+}
+
+const WORK_WAITING: u8 = 0;
+const WORK_STARTED: u8 = 1;
+const WORK_ABANDONED: u8 = 2;
+
+impl RequestSlot {
+    fn route(&self) -> Option<&MatchedPath> {
+        self.0.route.get()
+    }
+
+    /// Marks the request's work started, unless the request was already
+    /// answered 504 (then `false`: the work must not run).
+    fn start_work(&self) -> bool {
+        match self.0.work.compare_exchange(
+            WORK_WAITING,
+            WORK_STARTED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => true,
+            Err(now) => now == WORK_STARTED,
+        }
+    }
+
+    /// At the deadline: `true` (answer 504) unless the work has started,
+    /// which then may no longer start.
+    fn abandon(&self) -> bool {
+        match self.0.work.compare_exchange(
+            WORK_WAITING,
+            WORK_ABANDONED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => true,
+            Err(now) => now == WORK_ABANDONED,
+        }
+    }
+}
+
+/// Fills the request's [`RequestSlot`] with the route the router matched.
 pub(crate) fn record_route(extensions: &axum::http::Extensions) {
     if let (Some(slot), Some(path)) = (
-        extensions.get::<RouteSlot>(),
+        extensions.get::<RequestSlot>(),
         extensions.get::<MatchedPath>(),
     ) {
         // Set once per request; a second set would only repeat it.
-        let _ = slot.0.set(path.clone());
+        let _ = slot.0.route.set(path.clone());
     }
 }
 
@@ -470,7 +703,7 @@ struct Frame<S> {
 struct Pending {
     metrics: Arc<Metrics>,
     start: Instant,
-    route: RouteSlot,
+    slot: RequestSlot,
     request_id: HeaderValue,
     method: Method,
     uri: Uri,
@@ -490,8 +723,8 @@ where
 
     fn call(&mut self, mut req: Request) -> Self::Future {
         let start = Instant::now();
-        let route = RouteSlot::default();
-        req.extensions_mut().insert(route.clone());
+        let slot = RequestSlot::default();
+        req.extensions_mut().insert(slot.clone());
         let request_id = match req.headers().get(&REQUEST_ID_HEADER) {
             Some(v) if valid_request_id(v) => v.clone(),
             // Only the response carries a generated id: nothing behind the
@@ -501,13 +734,15 @@ where
         let pending = Pending {
             metrics: Arc::clone(&self.state.inner.metrics),
             start,
-            route,
+            slot,
             request_id,
             method: req.method().clone(),
             uri: req.uri().clone(),
         };
         FrameFuture {
-            inner: tokio::time::timeout(self.state.inner.timeout, self.inner.call(req)),
+            inner: self.inner.call(req),
+            deadline: tokio::time::sleep(self.state.inner.timeout),
+            overtime: false,
             pending: Some(pending),
         }
     }
@@ -516,7 +751,11 @@ where
 pin_project_lite::pin_project! {
     struct FrameFuture<F> {
         #[pin]
-        inner: tokio::time::Timeout<F>,
+        inner: F,
+        #[pin]
+        deadline: tokio::time::Sleep,
+        // Past the deadline with work started: waiting for its outcome.
+        overtime: bool,
         pending: Option<Pending>,
     }
 }
@@ -528,8 +767,21 @@ where
     type Output = Result<Response, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let done = ready!(this.inner.poll(cx));
+        let mut this = self.project();
+        let done = match this.inner.as_mut().poll(cx) {
+            Poll::Ready(r) => Ok(r),
+            Poll::Pending if *this.overtime => return Poll::Pending,
+            Poll::Pending => {
+                ready!(this.deadline.poll(cx));
+                let abandoned = this.pending.as_ref().is_none_or(|p| p.slot.abandon());
+                if !abandoned {
+                    // The work started in time: its outcome is the answer.
+                    *this.overtime = true;
+                    return Poll::Pending;
+                }
+                Err(())
+            }
+        };
         let Some(p) = this.pending.take() else {
             // Polled again after completion: answer without a second line.
             return Poll::Ready(Ok(error_response(&ApiError::bare(ErrorCode::KmsInternal))));
@@ -538,20 +790,20 @@ where
         let mut resp = match done {
             Ok(Ok(r)) => r,
             Ok(Err(never)) => match never {},
-            Err(_elapsed) => error_response(&ApiError::bare(match service_of(path) {
+            Err(()) => error_response(&ApiError::bare(match service_of(path) {
                 Service::Kms => ErrorCode::KmsRequestTimeout,
                 Service::Apig => ErrorCode::ApigRequestTimeout,
             })),
         };
         // Validated (incoming) or generated: printable ASCII either way.
         let request_id = p.request_id.to_str().unwrap_or("-");
-        let route = p.route.0.get().map_or("-", MatchedPath::as_str);
+        let route = p.slot.route().map_or("-", MatchedPath::as_str);
         let error_code = resp.extensions().get::<ErrorCodeName>().map(|c| c.0);
         let code = error_code.map_or("", ErrorCode::as_str);
         let elapsed = p.start.elapsed();
         p.metrics.record_request(
             &p.method,
-            p.route.0.get().map(MatchedPath::as_str),
+            p.slot.route().map(MatchedPath::as_str),
             resp.status().as_u16(),
             error_code,
             elapsed,
@@ -688,6 +940,45 @@ async fn metrics(
     }
 }
 
+/// `GET /ready`: readiness. One storage read (off the async workers,
+/// within 2 s): 200 `{"status":"ready"}`, or 503
+/// `{"status":"unavailable"}` while storage does not answer (`/health`
+/// is liveness and touches nothing).
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    record_route(req.extensions());
+    let kms = Arc::clone(state.kms());
+    let probe = state.off_workers(move || {
+        kms.ports()
+            .keys
+            .get_key("readiness-probe", "00000000-0000-0000-0000-000000000000")
+            .map(|_| ())
+    });
+    let ok = matches!(
+        tokio::time::timeout(READY_TIMEOUT, probe).await,
+        Ok(Ok(Ok(())))
+    );
+    let (status, body) = if ok {
+        (StatusCode::OK, r#"{"status":"ready"}"#)
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"status":"unavailable"}"#,
+        )
+    };
+    (
+        status,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+/// How long `/ready` waits for storage.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
 async fn health(req: Request) -> Response {
     record_route(req.extensions());
     (
@@ -745,6 +1036,9 @@ pub(crate) fn now_unix() -> i64 {
 /// caller, the body, the path parameters after the project, the query.
 struct Ctx {
     state: AppState,
+    /// The frame's slot for this request (absent only when the router runs
+    /// without the frame).
+    slot: Option<RequestSlot>,
     caller: Arc<Caller>,
     service: Service,
     body: Bytes,
@@ -855,9 +1149,15 @@ impl FromRequest<AppState> for Ctx {
             };
             return Err(reject(ApiError::bare(code)));
         }
+        if let Some(rate) = &state.inner.rate {
+            if !rate.allow(&caller.project_id) {
+                return Err(reject(ApiError::bare(ErrorCode::GatewayThrottled)));
+            }
+        }
         let params = values.map(str::to_owned).collect();
         Ok(Self {
             state: state.clone(),
+            slot: parts.extensions.get::<RequestSlot>().cloned(),
             caller,
             service,
             body,
@@ -906,19 +1206,34 @@ impl Ctx {
     ) -> Result<R, ApiError> {
         let kms = Arc::clone(&self.state.inner.kms);
         let caller = Arc::clone(&self.caller);
+        let project = Some(self.caller.project_id.as_str());
         self.state
-            .run_blocking(move || f(&kms, &caller))
+            .run_blocking_for(project, self.slot.as_ref(), move || f(&kms, &caller))
             .await
             .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
 
-    /// A handler's answer: `f` run inline on this worker (fast,
-    /// read-mostly operations), its result as JSON.
-    fn json_now<R: Serialize>(
+    /// A handler's answer: `f` (fast, read-mostly operations), its result
+    /// as JSON. Run inline on this worker when storage answers from local
+    /// files (SQLite, memory); with storage or root keys behind a network
+    /// or a device (PostgreSQL, an HSM), on the blocking pool, so that a
+    /// stalled database holds a blocking thread, not an async worker, and
+    /// the request timeout still fires.
+    async fn json_now<R: Serialize + Send + 'static>(
         &self,
-        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError>,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
     ) -> Response {
-        json(self.service, f(&self.state.inner.kms, &self.caller))
+        if self.state.inner.inline_storage {
+            return json(self.service, f(&self.state.inner.kms, &self.caller));
+        }
+        let kms = Arc::clone(&self.state.inner.kms);
+        let caller = Arc::clone(&self.caller);
+        let r = self
+            .state
+            .off_workers(move || f(&kms, &caller))
+            .await
+            .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)));
+        json(self.service, r)
     }
 
     /// A handler's answer: `f` run on the blocking pool
@@ -1005,12 +1320,13 @@ async fn create_keystore(ctx: Ctx) -> Response {
 
 async fn list_keystores(ctx: Ctx) -> Response {
     let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
-    ctx.json_now(|k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref()))
+    ctx.json_now(move |k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref()))
+        .await
 }
 
 async fn show_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(|k, c| k.show_keystore(c, &id))
+    ctx.json_now(move |k, c| k.show_keystore(c, &id)).await
 }
 
 async fn delete_keystore(ctx: Ctx) -> Response {
@@ -1059,13 +1375,13 @@ async fn schedule_key_deletion(ctx: Ctx) -> Response {
 
 async fn describe_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_now(|k, c| k.describe_key(c, &body))
+    ctx.json_now(move |k, c| k.describe_key(c, &body)).await
 }
 
 async fn list_keys(ctx: Ctx) -> Response {
     // Cloud Custodian's Huawei provider sends list-keys with no body.
     let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody, optional);
-    ctx.json_now(|k, c| k.list_keys(c, &body))
+    ctx.json_now(move |k, c| k.list_keys(c, &body)).await
 }
 
 async fn update_key_alias(ctx: Ctx) -> Response {
@@ -1088,12 +1404,12 @@ async fn cancel_key_deletion(ctx: Ctx) -> Response {
 
 async fn encrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDataRequestBody);
-    ctx.json_now(|k, c| k.encrypt_data(c, &body))
+    ctx.json_now(move |k, c| k.encrypt_data(c, &body)).await
 }
 
 async fn decrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDataRequestBody);
-    ctx.json_now(|k, c| k.decrypt_data(c, &body))
+    ctx.json_now(move |k, c| k.decrypt_data(c, &body)).await
 }
 
 async fn enable_key_rotation(ctx: Ctx) -> Response {
@@ -1110,7 +1426,8 @@ async fn disable_key_rotation(ctx: Ctx) -> Response {
 
 async fn get_key_rotation_status(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_now(|k, c| k.get_key_rotation_status(c, &body))
+    ctx.json_now(move |k, c| k.get_key_rotation_status(c, &body))
+        .await
 }
 
 async fn update_key_rotation_interval(ctx: Ctx) -> Response {
@@ -1146,22 +1463,22 @@ async fn delete_kms_tag(ctx: Ctx) -> Response {
 }
 
 async fn list_kms_tags(ctx: Ctx) -> Response {
-    ctx.json_now(|k, c| k.list_kms_tags(c))
+    ctx.json_now(move |k, c| k.list_kms_tags(c)).await
 }
 
 async fn show_kms_tags(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(|k, c| k.show_kms_tags(c, &id))
+    ctx.json_now(move |k, c| k.show_kms_tags(c, &id)).await
 }
 
 async fn list_kms_by_tags(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ListKmsByTagsRequestBody);
-    ctx.json_now(|k, c| k.list_kms_by_tags(c, &body))
+    ctx.json_now(move |k, c| k.list_kms_by_tags(c, &body)).await
 }
 
 async fn gen_random(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
-    ctx.json_now(|k, c| k.gen_random(c, &body))
+    ctx.json_now(move |k, c| k.gen_random(c, &body)).await
 }
 
 // Key-pair operations open (and RSA ones compute with) a private key:
@@ -1185,27 +1502,28 @@ async fn get_public_key(ctx: Ctx) -> Response {
 
 async fn re_encrypt(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ReEncryptRequestBody);
-    ctx.json_now(|k, c| k.re_encrypt(c, &body))
+    ctx.json_now(move |k, c| k.re_encrypt(c, &body)).await
 }
 
 async fn create_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_now(|k, c| k.create_datakey(c, &body))
+    ctx.json_now(move |k, c| k.create_datakey(c, &body)).await
 }
 
 async fn create_datakey_without_plaintext(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_now(|k, c| k.create_datakey_without_plaintext(c, &body))
+    ctx.json_now(move |k, c| k.create_datakey_without_plaintext(c, &body))
+        .await
 }
 
 async fn encrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDatakeyRequestBody);
-    ctx.json_now(|k, c| k.encrypt_datakey(c, &body))
+    ctx.json_now(move |k, c| k.encrypt_datakey(c, &body)).await
 }
 
 async fn decrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDatakeyRequestBody);
-    ctx.json_now(|k, c| k.decrypt_datakey(c, &body))
+    ctx.json_now(move |k, c| k.decrypt_datakey(c, &body)).await
 }
 
 // ---------------------------------------------------------------- APIG handlers
@@ -1229,12 +1547,12 @@ async fn list_certificates(ctx: Ctx) -> Response {
             algorithm_type: ctx.query_param("algorithm_type"),
         },
     };
-    ctx.json_now(|k, c| k.list_certificates(c, &q))
+    ctx.json_now(move |k, c| k.list_certificates(c, &q)).await
 }
 
 async fn show_certificate(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(|k, c| k.show_certificate(c, &id))
+    ctx.json_now(move |k, c| k.show_certificate(c, &id)).await
 }
 
 async fn update_certificate(ctx: Ctx) -> Response {

@@ -27,8 +27,8 @@ pub use auth::{
 };
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, ConnectionsConfig, CredentialConfig,
-    DEFAULT_LISTEN, HsmClusterConfig, InsecureFile, SecretText, SeedConfig, TokenConfig,
-    UserConfig, UserProjectConfig,
+    DEFAULT_LISTEN, HsmClusterConfig, InsecureFile, LimitsConfig, SecretText, SeedConfig,
+    TokenConfig, UserConfig, UserProjectConfig,
 };
 pub use http::{AppState, REQUEST_ID, UNAUTHENTICATED_BODY_BYTES, router};
 pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};

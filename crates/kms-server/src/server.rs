@@ -405,6 +405,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         .transpose()?;
     let metrics_token = config.metrics_token()?;
     let connections = config.connections.policy()?;
+    config.limits.check()?;
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
     let national = config.national_keystore_ids()?;
@@ -516,18 +517,29 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     let tls = tls_files
         .zip(tls_config)
         .map(|(files, config)| Arc::new(ReloadableTls::new(files, config, Arc::clone(&metrics))));
+    // Calls that can stall on a network or a device stay off the async
+    // workers, so the request timeout and /health keep working.
+    let off_workers = matches!(storage, Storage::Postgres(_)) || !hsm_clusters.is_empty();
     let ports = adapters::with_hsm_clusters(
         adapters::ports_with(storage, root_keys, clusters)?,
         hsm_clusters,
     )?;
     drop(secret);
-    let kms = Arc::new(Kms::new(
-        ports,
+    let kms = Arc::new(Kms::new(ports, {
+        let d = CoreConfig::default();
         CoreConfig {
             region_id: config.region_id.clone(),
-            ..CoreConfig::default()
-        },
-    ));
+            max_keys_per_project: config
+                .limits
+                .keys_per_project
+                .unwrap_or(d.max_keys_per_project),
+            max_versions_per_key: config
+                .limits
+                .versions_per_key
+                .unwrap_or(d.max_versions_per_key),
+            ..d
+        }
+    }));
     if let Some(store) = legacy_store {
         // Schema-1 databases stored certificate private keys in clear.
         let sealed = store.seal_legacy_private_keys(|project, id, pem| {
@@ -554,6 +566,26 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     .with_metrics(metrics);
     let state = match config.unauthenticated_body_bytes {
         Some(bytes) => state.with_unauthenticated_body_budget(bytes),
+        None => state,
+    };
+    let state = if off_workers {
+        state.with_storage_off_workers()
+    } else {
+        state
+    };
+    let limits = &config.limits;
+    let state = match limits.blocking_slots {
+        Some(n) => state.with_blocking_limit(n),
+        None => state,
+    };
+    let state = match limits.blocking_slots_per_project {
+        Some(n) => state.with_per_project_blocking_limit(n),
+        None => state,
+    };
+    let state = match limits.requests_per_second_per_project {
+        Some(rate) => {
+            state.with_project_rate_limit(rate, limits.request_burst_per_project.unwrap_or(rate))
+        }
         None => state,
     };
     Ok(Prepared {

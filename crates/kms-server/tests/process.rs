@@ -465,6 +465,62 @@ fn the_connection_cap_and_the_shutdown_deadline_hold_on_the_binary() {
     drop((silent, slow));
 }
 
+/// The report's scenario: under a 200-descriptor limit, 250 silent
+/// sockets. The default cap (three quarters of the limit: 150) closes the
+/// connections over it at once, so descriptors never run out: a new client
+/// is refused at once rather than left hanging, and served again as soon
+/// as the silent ones leave.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_default_cap_follows_the_descriptor_limit_so_accept_never_runs_dry() {
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        eprintln!("SKIP: prlimit (util-linux) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config(dir.path(), port, "");
+    let log_path = dir.path().join("server.log");
+    let child = Command::new("prlimit")
+        .arg("--nofile=200:200")
+        .arg(env!("CARGO_BIN_EXE_kms-server"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env_remove("KMS_ROOT_KEY")
+        .env_remove("KMS_SEED")
+        .env_remove("RUST_LOG")
+        .stdout(std::fs::File::create(&log_path).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = started(Server { child, port });
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("max_connections=150"), "{log}");
+    let silent: Vec<TcpStream> = (0..250)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    let mut probe = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    probe
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let t0 = Instant::now();
+    let read = probe.read(&mut [0u8; 16]);
+    assert!(matches!(read, Ok(0)) || read.is_err(), "{read:?}");
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    drop(silent);
+    let t0 = Instant::now();
+    while request(port, "GET", "/health", None).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "not served again");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!log.contains("accept failed"), "descriptors ran out: {log}");
+    terminate(server);
+}
+
 /// Resident memory of a process, bytes (Linux).
 #[cfg(target_os = "linux")]
 fn rss_bytes(pid: u32) -> u64 {

@@ -59,13 +59,26 @@ fn replica(dir: &Path, name: &str, database: &str) -> Replica {
 
 /// [`replica`] with more command-line arguments.
 fn replica_with(dir: &Path, name: &str, database: &str, args: &[&std::ffi::OsStr]) -> Replica {
-    replica_full(dir, name, database, args, &[])
+    replica_top(dir, name, database, "", args)
 }
 
+/// [`replica_with`] with `top` (top-level configuration keys) added.
+fn replica_top(
+    dir: &Path,
+    name: &str,
+    database: &str,
+    top: &str,
+    args: &[&std::ffi::OsStr],
+) -> Replica {
+    replica_full(dir, name, database, top, args, &[])
+}
+
+/// [`replica_top`] with environment variables `envs` set.
 fn replica_full(
     dir: &Path,
     name: &str,
     database: &str,
+    top: &str,
     args: &[&std::ffi::OsStr],
     envs: &[(&str, &Path)],
 ) -> Replica {
@@ -77,6 +90,7 @@ fn replica_full(
         &config,
         format!(
             r#"listen = "127.0.0.1:{port}"
+{top}
 [[tokens]]
 token = "{TOKEN}"
 domain_id = "{DOMAIN}"
@@ -695,6 +709,71 @@ fn a_replica_reaches_postgresql_over_tls_verified_against_its_ca() {
     assert_eq!(v["key_info"]["key_alias"], "over_tls");
 }
 
+/// PostgreSQL frozen (SIGSTOP: connections open, nothing answers) under a
+/// running replica with reads in flight: no async worker is held, so
+/// `/health` answers at once, `/ready` reports the database unavailable,
+/// every stalled request is answered by its timeout, and all recovers
+/// when the database does.
+#[test]
+fn a_stalled_postgres_holds_no_async_worker() {
+    let Some(cluster) = cluster_or_skip("a_stalled_postgres_holds_no_async_worker").unwrap() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = replica_top(
+        dir.path(),
+        "a",
+        &cluster.url(),
+        "request_timeout_ms = 2000",
+        &[],
+    );
+    let key = create_key(r.port, "stall");
+    let (st, v) = request(r.port, "GET", "/ready", None).unwrap();
+    assert_eq!((st, &v["status"]), (200, &json!("ready")), "{v}");
+    cluster.freeze().unwrap();
+    let port = r.port;
+    // Eight reads that need the database (unknown ids miss every cache):
+    // more than the async workers.
+    let stalled: Vec<_> = (0..8)
+        .map(|i| {
+            thread::spawn(move || {
+                let t0 = Instant::now();
+                let id = format!("00000000-0000-4000-8000-{i:012}");
+                let out = kms(port, "/kms/describe-key", &json!({ "key_id": id }));
+                (out, t0.elapsed())
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    let t0 = Instant::now();
+    let (st, v) = request(port, "GET", "/health", None).unwrap();
+    assert_eq!(st, 200, "{v}");
+    let health = t0.elapsed();
+    assert!(health < Duration::from_secs(1), "/health took {health:?}");
+    let (st, v) = request(port, "GET", "/ready", None).unwrap();
+    assert_eq!((st, &v["status"]), (503, &json!("unavailable")), "{v}");
+    for t in stalled {
+        let ((st, v), took) = t.join().unwrap();
+        assert_eq!((st, error_code(&v)), (504, Some("KMS.6505")), "{v}");
+        assert!(took < Duration::from_secs(6), "answered after {took:?}");
+    }
+    cluster.thaw().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (st, _) = request(port, "GET", "/ready", None).unwrap();
+        if st == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not ready after the database came back"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let (st, v) = kms(port, "/kms/describe-key", &json!({ "key_id": key }));
+    assert_eq!(st, 200, "{v}");
+}
+
 fn private_file(path: &Path, text: &str, mode: u32) {
     std::fs::write(path, text).unwrap();
     #[cfg(unix)]
@@ -765,6 +844,7 @@ fn the_database_password_comes_from_a_private_file_or_pgpass() {
         dir.path(),
         "from-flag",
         &url,
+        "",
         &[
             std::ffi::OsStr::new("--database-password-file"),
             file.as_os_str(),
@@ -802,6 +882,7 @@ fn the_database_password_comes_from_a_private_file_or_pgpass() {
         dir.path(),
         "from-pgpass",
         &url,
+        "",
         &[],
         &[("PGPASSFILE", &pgpass)],
     );

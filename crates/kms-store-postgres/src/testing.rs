@@ -288,6 +288,41 @@ impl PgCluster {
         check("pg_ctl reload", &out)
     }
 
+    /// Freezes the running server (SIGSTOP to the postmaster and every
+    /// backend): connections stay open and nothing answers, as a database
+    /// stalled on its disk or the network. [`PgCluster::thaw`] resumes it.
+    ///
+    /// # Errors
+    /// The postmaster's pid cannot be read, or `kill`/`pkill` fail.
+    pub fn freeze(&self) -> io::Result<()> {
+        self.signal_all("-STOP")
+    }
+
+    /// Resumes a [`PgCluster::freeze`]d server.
+    ///
+    /// # Errors
+    /// As [`PgCluster::freeze`].
+    pub fn thaw(&self) -> io::Result<()> {
+        self.signal_all("-CONT")
+    }
+
+    fn signal_all(&self, signal: &str) -> io::Result<()> {
+        let pid_file = std::fs::read_to_string(self.data().join("postmaster.pid"))?;
+        let pid = pid_file
+            .lines()
+            .next()
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| io::Error::other("no pid in postmaster.pid"))?;
+        // Children first, so that no backend answers while the postmaster
+        // is already stopped. pkill exits 1 when there is no child.
+        let out = Command::new("pkill").args([signal, "-P", pid]).output()?;
+        if !matches!(out.status.code(), Some(0 | 1)) {
+            check("pkill", &out)?;
+        }
+        check("kill", &Command::new("kill").args([signal, pid]).output()?)
+    }
+
     /// Starts the (stopped) server again on the same port.
     ///
     /// # Errors

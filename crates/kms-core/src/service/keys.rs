@@ -67,7 +67,8 @@ impl Kms {
     /// root key.
     ///
     /// # Errors
-    /// Validation errors, unknown or disabled keystore, alias taken (KMS.1104).
+    /// Validation errors, unknown or disabled keystore, the project at its
+    /// key quota (KMS.1105), alias taken (KMS.1104).
     pub fn create_key(
         &self,
         caller: &Caller,
@@ -89,6 +90,7 @@ impl Kms {
     ) -> Res<CreateKeyResponseBody> {
         let req = CreateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
+        self.check_key_quota(caller)?;
         let key_id = self.new_id().map_err(kms_internal)?;
         let (material, master) =
             self.new_key_material(&keystore_id, &key_id, req.key_spec, None)?;
@@ -495,6 +497,36 @@ impl Kms {
             .purge_deleted_keys(self.ports.clock.now())
             .map_err(kms_internal)?;
         Ok(n > 0)
+    }
+
+    /// KMS.1105 when the project holds its quota of keys already. Checked
+    /// before the insert: creates racing at the limit may overshoot it by
+    /// the number in flight.
+    fn check_key_quota(&self, caller: &Caller) -> Res<()> {
+        let (held, _) = self
+            .ports
+            .keys
+            .list_keys(
+                &caller.project_id,
+                &KeyListQuery {
+                    state: None,
+                    live_at: self.ports.clock.now(),
+                    spec: None,
+                    offset: 0,
+                    limit: 0,
+                },
+            )
+            .map_err(kms_internal)?;
+        if held >= self.config.max_keys_per_project {
+            return Err(ApiError::new(
+                ErrorCode::KmsTooManyKeys,
+                format!(
+                    "the project holds {held} keys; the quota is {}",
+                    self.config.max_keys_per_project
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A key as describe-key and list-keys report it.

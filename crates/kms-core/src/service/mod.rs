@@ -51,6 +51,12 @@ pub struct CoreConfig {
     /// changes written by another process sharing the store are seen
     /// within this bound. Default 1000.
     pub record_cache_ttl_ms: i64,
+    /// Keys one project may hold (pending deletion included); create-key
+    /// beyond it answers KMS.1105. Default 10000.
+    pub max_keys_per_project: u64,
+    /// Versions one key may reach; rotate-on-demand beyond it answers
+    /// KMS.0308. Default 1000.
+    pub max_versions_per_key: u32,
 }
 
 impl Default for CoreConfig {
@@ -58,6 +64,8 @@ impl Default for CoreConfig {
         Self {
             region_id: "local-1".to_owned(),
             record_cache_ttl_ms: 1000,
+            max_keys_per_project: 10_000,
+            max_versions_per_key: 1000,
         }
     }
 }

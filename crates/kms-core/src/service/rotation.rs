@@ -179,7 +179,9 @@ impl Kms {
     ///
     /// # Errors
     /// Bad `key_id`, unknown, disabled or pending-deletion key, a key
-    /// with imported material (KMS.0312), a disabled keystore. Two rotations racing from the same version make one new
+    /// with imported material (KMS.0312), a key at its version quota
+    /// ([`CoreConfig::max_versions_per_key`](crate::CoreConfig), KMS.0308),
+    /// a disabled keystore. Two rotations racing from the same version make one new
     /// version: the loser's material is dropped and it answers as the
     /// winner does (the key was rotated).
     pub fn rotate_on_demand(
@@ -199,6 +201,15 @@ impl Kms {
                     return Err(external_not_rotatable(&key.key_id));
                 }
                 let suite = super::keys::cmk_suite(&key)?;
+                if key.current_version >= self.config.max_versions_per_key {
+                    return Err(ApiError::new(
+                        ErrorCode::KmsInvalidParameter,
+                        format!(
+                            "key {} has {} versions: the quota is {}",
+                            key.key_id, key.current_version, self.config.max_versions_per_key
+                        ),
+                    ));
+                }
                 let version = key.current_version.checked_add(1).ok_or_else(|| {
                     ApiError::new(ErrorCode::KmsInvalidParameter, "no key version left")
                 })?;
