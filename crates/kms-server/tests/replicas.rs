@@ -439,7 +439,9 @@ fn postgres_restart_is_survived_with_clear_errors_meanwhile() {
     let line = log
         .lines()
         .rev()
-        .find(|l| l.contains("postgres: insert key"))
+        // The first storage call of create-key (the quota count, then the
+        // insert) is the one that fails.
+        .find(|l| l.contains("/kms/create-key") && l.contains("cause=\"postgres: "))
         .unwrap_or_else(|| panic!("no postgres error in the log:\n{log}"));
     assert!(line.contains("unavailable"), "{line}");
     eprintln!("log while PostgreSQL is down: {line}");
