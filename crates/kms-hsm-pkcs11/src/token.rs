@@ -243,18 +243,102 @@ struct State {
     login_refused: Option<Instant>,
 }
 
-/// Every call into a module holds this for reading; re-initialising a
-/// module holds it for writing, so `C_Finalize` never runs while another
-/// thread of this process is inside the module (PKCS#11 leaves that
-/// undefined).
-static GATE: RwLock<()> = RwLock::new(());
+/// How long a re-initialisation waits for the calls in flight to finish
+/// (new calls on that module wait meanwhile) before it gives up: a call
+/// hung inside the module must not hold every other call behind it.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+/// After a drain that gave up, how long before the module is tried again.
+const DRAIN_BACKOFF: Duration = Duration::from_secs(30);
 
-/// The tokens of this process by module, and when each module was last
-/// re-initialised.
+/// Every call into a module is inside its gate; re-initialising the
+/// module drains it first, so `C_Finalize` never runs while another thread
+/// of this process is inside the module (PKCS#11 leaves that undefined).
+/// Unlike a lock, a drain that does not finish within [`DRAIN_TIMEOUT`]
+/// gives up and lets the waiting calls through.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    inside: usize,
+    draining: bool,
+}
+
+/// A call inside a [`Gate`]; leaves on drop.
+struct Inside<'a>(&'a Gate);
+
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        let mut st = lock(&self.0.state);
+        st.inside = st.inside.saturating_sub(1);
+        drop(st);
+        self.0.changed.notify_all();
+    }
+}
+
+/// A drained [`Gate`]: no call is inside until this is dropped.
+struct Drained<'a>(&'a Gate);
+
+impl Drop for Drained<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.state).draining = false;
+        self.0.changed.notify_all();
+    }
+}
+
+impl Gate {
+    /// Enters, waiting while a drain is under way (at most about
+    /// [`DRAIN_TIMEOUT`] plus the re-initialisation itself).
+    fn enter(&self) -> Inside<'_> {
+        let mut st = lock(&self.state);
+        while st.draining {
+            st = self
+                .changed
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        st.inside += 1;
+        Inside(self)
+    }
+
+    /// Stops new calls and waits for those inside to leave; `None` (and
+    /// the calls let through again) when they have not within `timeout`,
+    /// or when another drain is under way.
+    fn drain(&self, timeout: Duration) -> Option<Drained<'_>> {
+        let deadline = Instant::now() + timeout;
+        let mut st = lock(&self.state);
+        if st.draining {
+            return None;
+        }
+        st.draining = true;
+        while st.inside > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                st.draining = false;
+                drop(st);
+                self.changed.notify_all();
+                return None;
+            }
+            st = self
+                .changed
+                .wait_timeout(st, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        Some(Drained(self))
+    }
+}
+
+/// The modules of this process: each one's gate, its tokens, and when it
+/// may be re-initialised next.
 #[derive(Default)]
 struct Modules {
+    gates: HashMap<PathBuf, Arc<Gate>>,
     tokens: Vec<(PathBuf, Weak<Mutex<State>>)>,
-    reinitialised: HashMap<PathBuf, Instant>,
+    next_reinit: HashMap<PathBuf, Instant>,
 }
 
 static MODULES: LazyLock<Mutex<Modules>> = LazyLock::new(Mutex::default);
@@ -276,6 +360,8 @@ enum Recovery {
 pub struct Pkcs11Token {
     config: Pkcs11ClusterConfig,
     state: Arc<Mutex<State>>,
+    /// The gate of the token's module (shared with the other tokens on it).
+    gate: Arc<Gate>,
     freed: Condvar,
     handles: RwLock<HashMap<(String, Purpose), (u64, ObjectHandle)>>,
 }
@@ -343,10 +429,12 @@ impl Pkcs11Token {
         modules
             .tokens
             .push((config.module.clone(), Arc::downgrade(&state)));
+        let gate = Arc::clone(modules.gates.entry(config.module.clone()).or_default());
         drop(modules);
         Self {
             config,
             state,
+            gate,
             freed: Condvar::new(),
             handles: RwLock::new(HashMap::new()),
         }
@@ -370,19 +458,32 @@ impl Pkcs11Token {
     /// `C_Initialize`, with no call of this process inside the module.
     /// Every pooled session of every token of this module is closed first
     /// and their connections forgotten (their handles die with the
-    /// module's state). At most once per [`REINIT_INTERVAL`] per module;
-    /// `false` when skipped.
+    /// module's state). At most once per [`REINIT_INTERVAL`] per module
+    /// (after a drain that gave up, not for [`DRAIN_BACKOFF`]); `false`
+    /// when skipped.
     fn reinitialise(&self) -> bool {
         let module = &self.config.module;
-        let _gate = GATE.write().unwrap_or_else(PoisonError::into_inner);
-        let mut modules = lock(&MODULES);
-        if modules
-            .reinitialised
-            .get(module)
-            .is_some_and(|t| t.elapsed() < REINIT_INTERVAL)
-        {
+        let due = |m: &Modules| {
+            m.next_reinit
+                .get(module)
+                .is_none_or(|t| Instant::now() >= *t)
+        };
+        if !due(&lock(&MODULES)) {
             return false;
         }
+        let Some(_drained) = self.gate.drain(DRAIN_TIMEOUT) else {
+            lock(&MODULES)
+                .next_reinit
+                .insert(module.clone(), Instant::now() + DRAIN_BACKOFF);
+            return false;
+        };
+        let mut modules = lock(&MODULES);
+        if !due(&modules) {
+            return false;
+        }
+        modules
+            .next_reinit
+            .insert(module.clone(), Instant::now() + REINIT_INTERVAL);
         let Ok(ctx) = Pkcs11::new(module) else {
             return false;
         };
@@ -391,21 +492,19 @@ impl Pkcs11Token {
                 continue;
             };
             let mut st = lock(&state);
-            // No lease is out (the gate is held for writing): every open
-            // session is idle and closed here, before the module forgets
-            // them, so no stale handle is ever closed later.
+            // No lease is out (the gate is drained): every open session is
+            // idle and closed here, before the module forgets them, so no
+            // stale handle is ever closed later.
             st.idle.clear();
             st.connection = None;
             st.generation = st.generation.wrapping_add(1);
         }
-        let finalized = ctx.clone().finalize();
-        let initialized = ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK));
-        modules.reinitialised.insert(module.clone(), Instant::now());
         drop(modules);
         // A module that was not initialised answers C_Finalize with an
         // error; one that fails C_Initialize now fails it again, with its
         // reason, on the next connection.
-        let _ = (finalized, initialized);
+        let _ = ctx.clone().finalize();
+        let _ = ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK));
         true
     }
 
@@ -579,7 +678,7 @@ impl Pkcs11Token {
         context: &'static str,
         op: &impl Fn(&Self, &Lease<'_>) -> Result<T, OpError>,
     ) -> Result<T, (RootKeyError, Recovery, bool)> {
-        let _gate = GATE.read().unwrap_or_else(PoisonError::into_inner);
+        let _inside = self.gate.enter();
         let mut lease = self.lease().map_err(|(e, r)| (e, r, false))?;
         if lease.session().is_none() {
             return Err((unavailable_because(context), Recovery::Stop, false));
@@ -696,5 +795,63 @@ mod tests {
         // The session went back to the pool and serves the next caller.
         t.check().unwrap();
         assert_eq!(lock(&t.state).idle.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::mpsc;
+
+    use super::*;
+
+    #[test]
+    fn a_drain_waits_for_calls_inside_and_holds_new_ones() {
+        let gate = Arc::new(Gate::default());
+        let inside = gate.enter();
+        let (drained_tx, drained_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let drainer = {
+            let gate = Arc::clone(&gate);
+            std::thread::spawn(move || {
+                let drained = gate.drain(Duration::from_secs(60));
+                drained_tx.send(drained.is_some()).unwrap();
+                release_rx.recv().unwrap();
+                drop(drained);
+            })
+        };
+        // The call inside is not cut short: no drain while it is there.
+        assert!(drained_rx.recv_timeout(Duration::from_millis(100)).is_err());
+        drop(inside);
+        assert!(drained_rx.recv().unwrap());
+        // While drained, a new call waits...
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let waiter = {
+            let gate = Arc::clone(&gate);
+            std::thread::spawn(move || {
+                let _inside = gate.enter();
+                entered_tx.send(()).unwrap();
+            })
+        };
+        assert!(
+            entered_rx.recv_timeout(Duration::from_millis(100)).is_err(),
+            "a call entered a drained gate"
+        );
+        // ... and enters once the drain is over.
+        release_tx.send(()).unwrap();
+        entered_rx.recv().unwrap();
+        waiter.join().unwrap();
+        drainer.join().unwrap();
+    }
+
+    #[test]
+    fn a_drain_gives_up_on_a_call_that_stays_inside() {
+        let gate = Gate::default();
+        let _stuck = gate.enter();
+        assert!(gate.drain(Duration::from_millis(50)).is_none());
+        // Given up: calls enter again at once.
+        let _next = gate.enter();
+        assert_eq!(lock(&gate.state).inside, 2);
+        assert!(!lock(&gate.state).draining);
     }
 }
