@@ -274,8 +274,12 @@ impl Drop for Inside<'_> {
     fn drop(&mut self) {
         let mut st = lock(&self.0.state);
         st.inside = st.inside.saturating_sub(1);
+        // Only a drain waits for calls to leave.
+        let draining = st.draining;
         drop(st);
-        self.0.changed.notify_all();
+        if draining {
+            self.0.changed.notify_all();
+        }
     }
 }
 
