@@ -170,11 +170,11 @@ fn bad_input_gets_the_exact_code() {
     );
     assert_err(
         enc(&|b| b.encryption_algorithm = Some("RSAES_OAEP_SHA_256".into())),
-        ErrorCode::KmsInvalidParameter,
+        ErrorCode::KmsSymmetricAlgorithmMismatch,
     );
     assert_err(
         enc(&|b| b.encryption_context = ctx(json!({"n": 1}))),
-        ErrorCode::KmsInvalidParameter,
+        ErrorCode::KmsInvalidEncryptionContext,
     );
     assert_err(
         enc(&|b| b.additional_authenticated_data = Some("a".repeat(129))),

@@ -179,25 +179,37 @@ fn list_keys_pages_with_marker_and_filters_by_state_and_spec() {
     assert_eq!(all.keys, ids);
     assert_eq!(all.truncated, "false");
     assert_eq!(all.next_marker, "");
-    for bad in [
-        ListKeysRequestBody {
-            limit: Some("0".into()),
-            ..Default::default()
-        },
-        ListKeysRequestBody {
-            marker: Some("-1".into()),
-            ..Default::default()
-        },
-        ListKeysRequestBody {
-            key_state: Some("6".into()),
-            ..Default::default()
-        },
-        ListKeysRequestBody {
-            key_spec: Some("AES_128".into()),
-            ..Default::default()
-        },
+    for (bad, code) in [
+        (
+            ListKeysRequestBody {
+                limit: Some("0".into()),
+                ..Default::default()
+            },
+            ErrorCode::KmsInvalidLimit,
+        ),
+        (
+            ListKeysRequestBody {
+                marker: Some("-1".into()),
+                ..Default::default()
+            },
+            ErrorCode::KmsInvalidMarker,
+        ),
+        (
+            ListKeysRequestBody {
+                key_state: Some("6".into()),
+                ..Default::default()
+            },
+            ErrorCode::KmsInvalidParameter,
+        ),
+        (
+            ListKeysRequestBody {
+                key_spec: Some("AES_128".into()),
+                ..Default::default()
+            },
+            ErrorCode::KmsInvalidParameter,
+        ),
     ] {
-        assert_err(f.kms.list_keys(&a(), &bad), ErrorCode::KmsInvalidParameter);
+        assert_err(f.kms.list_keys(&a(), &bad), code);
     }
     assert_eq!(
         f.kms
@@ -267,7 +279,7 @@ fn alias_and_description_updates() {
     assert_err(
         f.kms
             .update_key_description(&a(), &describe(&"x".repeat(256))),
-        ErrorCode::KmsInvalidParameter,
+        ErrorCode::KmsInvalidKeyDescription,
     );
     schedule(&f, &k, "7");
     assert_err(

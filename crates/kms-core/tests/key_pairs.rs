@@ -109,19 +109,19 @@ fn key_pairs_sign_verify_and_stay_apart_from_symmetric_keys() {
     // Usage rules: exact codes.
     assert_eq!(
         sign(&k, &a, &ec, "ECDSA_SHA_384", b"m"),
-        Err(ErrorCode::KmsInvalidParameter)
+        Err(ErrorCode::KmsSigningAlgorithmUnsupported)
     );
     assert_eq!(
         sign(&k, &a, &rsa, "ECDSA_SHA_256", b"m"),
-        Err(ErrorCode::KmsInvalidParameter)
+        Err(ErrorCode::KmsSigningAlgorithmUnsupported)
     );
     assert_eq!(
         sign(&k, &a, &aes, "ECDSA_SHA_256", b"m"),
-        Err(ErrorCode::KmsInvalidParameter)
+        Err(ErrorCode::KmsSymmetricUnsupported)
     );
     assert_eq!(
         k.get_public_key(&a, &op(&aes)).unwrap_err().code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsSymmetricUnsupported
     );
     let enc = EncryptDataRequestBody {
         key_id: ec.clone(),
@@ -130,11 +130,11 @@ fn key_pairs_sign_verify_and_stay_apart_from_symmetric_keys() {
     };
     assert_eq!(
         k.encrypt_data(&a, &enc).unwrap_err().code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsKeyIsForSigning
     );
     assert_eq!(
         k.enable_key_rotation(&a, &op(&rsa)).unwrap_err().code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsRsaNotRotatable
     );
 
     // Another project sees nothing; a disabled key pair does not sign.

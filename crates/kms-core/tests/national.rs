@@ -263,7 +263,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
         )
         .unwrap_err()
         .code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsSymmetricCannotSign
     );
 }
 
@@ -333,16 +333,16 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
     // Not with other keys or algorithms.
     assert_eq!(
         sign(&enc_key, b"hello", "RAW").unwrap_err(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsKeyIsForEncryption
     );
     assert_eq!(
         sign(&aes, b"hello", "RAW").unwrap_err(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsSymmetricUnsupported
     );
     let ec = create(&k, "ec", "EC_P256", None);
     assert_eq!(
         sign(&ec, b"hello", "RAW").unwrap_err(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsSigningAlgorithmUnsupported
     );
 
     // SM2_ENCRYPT: DER out, key_id required to decrypt.
@@ -417,15 +417,15 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
     // The wrong pairings.
     assert_eq!(
         enc(&enc_key, None).unwrap_err(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsAsymmetricUnsupported
     );
     assert_eq!(
         enc(&aes, Some("SM2_ENCRYPT")).unwrap_err(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsSymmetricAlgorithmMismatch
     );
     assert_eq!(
         enc(&sig_key, Some("SM2_ENCRYPT")).unwrap_err(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsKeyIsForSigning
     );
     assert_eq!(
         k.create_datakey(
@@ -437,7 +437,7 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
         )
         .unwrap_err()
         .code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsAsymmetricUnsupported
     );
     assert_eq!(
         k.rotate_on_demand(
@@ -448,7 +448,7 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
         )
         .unwrap_err()
         .code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsAsymmetricUnsupported
     );
 }
 

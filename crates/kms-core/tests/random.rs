@@ -30,9 +30,19 @@ fn random_data_of_every_length_and_exact_codes() {
         );
         assert!(seen.insert(r.random_data), "fresh bytes every call");
     }
-    for bad in ["0", "7", "12", "8200", "abc", "", "-8"] {
+    // Out of 8..=8192 or not a number: KMS.1801; in range but not whole
+    // bytes: KMS.1802 ("random_data_length must be a multiple of 8").
+    for (bad, code) in [
+        ("0", "KMS.1801"),
+        ("7", "KMS.1801"),
+        ("12", "KMS.1802"),
+        ("8200", "KMS.1801"),
+        ("abc", "KMS.1801"),
+        ("", "KMS.1801"),
+        ("-8", "KMS.1801"),
+    ] {
         let e = k.gen_random(&a, &body(bad)).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{bad}: {e}");
+        assert_eq!((e.status(), e.code().as_str()), (400, code), "{bad}: {e}");
     }
     let e = k
         .gen_random(

@@ -157,7 +157,29 @@ fn policy_enable_disable_and_interval() {
     let (k, _clock, key) = setup();
     let status = |k: &Kms| k.get_key_rotation_status(&a(), &op(&key)).unwrap();
     assert_eq!(status(&k).last_rotation_time, "");
+    // Rotation is off: its interval cannot change, nor can it be disabled
+    // (KMS.0313 "Key rotation is not enabled").
+    assert_err(
+        k.update_key_rotation_interval(
+            &a(),
+            &UpdateKeyRotationIntervalRequestBody {
+                key_id: key.clone(),
+                rotation_interval: LooseString::from("90"),
+                sequence: None,
+            },
+        ),
+        ErrorCode::KmsRotationNotEnabled,
+    );
+    assert_err(
+        k.disable_key_rotation(&a(), &op(&key)),
+        ErrorCode::KmsRotationNotEnabled,
+    );
     k.enable_key_rotation(&a(), &op(&key)).unwrap();
+    // Enabled: enabling again is KMS.2901 ("Key rotation is not disabled").
+    assert_err(
+        k.enable_key_rotation(&a(), &op(&key)),
+        ErrorCode::KmsRotationNotDisabled,
+    );
     assert!(
         status(&k).key_rotation_enabled,
         "the record cache is invalidated"
@@ -180,10 +202,18 @@ fn policy_enable_disable_and_interval() {
     for bad in ["29", "366", "x", ""] {
         assert_err(
             k.update_key_rotation_interval(&a(), &interval(bad)),
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsInvalidRotationInterval,
         );
     }
     k.disable_key_rotation(&a(), &op(&key)).unwrap();
+    assert_err(
+        k.disable_key_rotation(&a(), &op(&key)),
+        ErrorCode::KmsRotationNotEnabled,
+    );
+    assert_err(
+        k.update_key_rotation_interval(&a(), &interval("60")),
+        ErrorCode::KmsRotationNotEnabled,
+    );
     let s = status(&k);
     assert!(!s.key_rotation_enabled);
     assert_eq!(s.rotation_interval, 30, "the interval survives disabling");

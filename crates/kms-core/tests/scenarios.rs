@@ -243,7 +243,7 @@ fn keystore_rules() {
     );
     assert_err(
         f.kms.list_keystores(&a(), Some("x"), None),
-        ErrorCode::KmsInvalidParameter,
+        ErrorCode::KmsInvalidOffset,
     );
     assert_eq!(
         f.kms
@@ -886,9 +886,21 @@ fn key_states_gate_use() {
         key_id: k.clone(),
         sequence: None,
     };
+    // Only a disabled key is enabled (KMS.1201 "The key is not
+    // disabled"), only an enabled key disabled (KMS.1301 "The key is not
+    // enabled"): neither succeeds twice.
+    let code = |e: ApiError| (e.status(), e.code().as_str());
+    assert_eq!(
+        code(f.kms.enable_key(&a(), &op).unwrap_err()),
+        (400, "KMS.1201")
+    );
     assert_eq!(
         f.kms.disable_key(&a(), &op).unwrap().key_info.key_state,
         "3"
+    );
+    assert_eq!(
+        code(f.kms.disable_key(&a(), &op).unwrap_err()),
+        (400, "KMS.1301")
     );
     assert_err(
         f.kms
@@ -912,15 +924,29 @@ fn key_states_gate_use() {
     };
     assert_err(
         f.kms.schedule_key_deletion(&a(), &bad_days),
-        ErrorCode::KmsInvalidParameter,
+        ErrorCode::KmsInvalidPendingDays,
     );
     let sched = ScheduleKeyDeletionRequestBody {
         pending_days: "7".into(),
         ..bad_days
     };
     assert_eq!(
+        code(f.kms.cancel_key_deletion(&a(), &op).unwrap_err()),
+        (400, "KMS.1501")
+    );
+    assert_eq!(
         f.kms.schedule_key_deletion(&a(), &sched).unwrap().key_state,
         "4"
+    );
+    // Scheduling again: KMS.1402 "The key is already in Pending deletion
+    // state" (it used to be KMS.0210).
+    assert_eq!(
+        code(f.kms.schedule_key_deletion(&a(), &sched).unwrap_err()),
+        (400, "KMS.1402")
+    );
+    assert_err(
+        f.kms.disable_key(&a(), &op),
+        ErrorCode::KmsKeyPendingDeletion,
     );
     assert_err(
         f.kms

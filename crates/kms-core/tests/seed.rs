@@ -436,7 +436,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
                 key_state: Some(SeedKeyState::PendingDeletion { pending_days: 3 }),
                 ..seeded("k")
             },
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsInvalidPendingDays,
             "pending_days",
         ),
         (
@@ -444,7 +444,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
                 rotation_interval: Some(10),
                 ..seeded("k")
             },
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsInvalidRotationInterval,
             "rotation_interval",
         ),
         (
@@ -457,7 +457,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
                 key_rotation_enabled: Some(true),
                 ..seeded("k")
             },
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsAsymmetricUnsupported,
             "rotate",
         ),
         (
@@ -488,7 +488,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
                 ),
                 ..seeded("k")
             },
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsInvalidTagListSize,
             "tags",
         ),
         (

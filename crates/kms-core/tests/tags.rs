@@ -141,19 +141,32 @@ fn limits_and_errors() {
         k.batch_kms_tags(&a(), &key, &action("create", &[("eleventh", "v")])),
         ErrorCode::KmsTooManyTags,
     );
-    for bad in [
-        action("replace", &[("a", "b")]),
-        action("create", &[]),
-        action("create", &[("", "v")]),
-        action("create", &[("a=b", "v")]),
-        action("create", &[(&"k".repeat(37), "v")]),
-        action("create", &[("k", &"v".repeat(44))]),
-        action("create", &[("dup", "1"), ("dup", "2")]),
+    assert_eq!(
+        k.batch_kms_tags(&a(), &key, &action("create", &[("eleventh", "v")]))
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "KMS.0409",
+        "the published \"Too many tags\"",
+    );
+    let eleven: Vec<(String, String)> = (0..11).map(|i| (format!("n{i}"), "v".into())).collect();
+    let eleven: Vec<(&str, &str)> = eleven
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    for (bad, code) in [
+        (action("replace", &[("a", "b")]), "KMS.0404"),
+        (action("create", &[]), "KMS.0401"),
+        (action("create", &eleven), "KMS.0407"),
+        (action("create", &[("", "v")]), "KMS.0406"),
+        (action("create", &[("a=b", "v")]), "KMS.0406"),
+        (action("create", &[(&"k".repeat(37), "v")]), "KMS.0411"),
+        (action("create", &[("k", "v*")]), "KMS.0405"),
+        (action("create", &[("k", &"v".repeat(44))]), "KMS.0410"),
+        (action("create", &[("dup", "1"), ("dup", "2")]), "KMS.0412"),
     ] {
-        assert_err(
-            k.batch_kms_tags(&a(), &key, &bad),
-            ErrorCode::KmsInvalidParameter,
-        );
+        let e = k.batch_kms_tags(&a(), &key, &bad).unwrap_err();
+        assert_eq!((e.status(), e.code().as_str()), (400, code), "{e}");
     }
     assert_err(
         k.batch_kms_tags(&a(), "bad-id", &action("create", &[("a", "b")])),
@@ -163,26 +176,48 @@ fn limits_and_errors() {
         k.show_kms_tags(&Caller::new("dom-b", "proj-b"), &key),
         ErrorCode::KmsKeyNotFound,
     );
-    for bad in [
-        ListKmsByTagsRequestBody {
-            action: "sum".into(),
-            ..Default::default()
-        },
-        ListKmsByTagsRequestBody {
+    let filter = |f: &dyn Fn(&mut ListKmsByTagsRequestBody)| {
+        let mut b = ListKmsByTagsRequestBody {
             action: "filter".into(),
-            limit: Some("0".into()),
             ..Default::default()
-        },
-        ListKmsByTagsRequestBody {
-            action: "filter".into(),
-            matches: Some(items(&[("resource_id", "x")])),
-            ..Default::default()
-        },
+        };
+        f(&mut b);
+        b
+    };
+    let tag = |key: &str, values: &[&str]| Tag {
+        key: key.into(),
+        values: values.iter().map(|v| (*v).to_owned()).collect(),
+    };
+    let many: Vec<String> = (0..11).map(|i| format!("v{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    for (bad, code) in [
+        (filter(&|b| b.action = "sum".into()), "KMS.0404"),
+        (filter(&|b| b.limit = Some("0".into())), "KMS.1601"),
+        (filter(&|b| b.offset = Some("-1".into())), "KMS.0417"),
+        (
+            filter(&|b| b.matches = Some(items(&[("resource_id", "x")]))),
+            "KMS.0403",
+        ),
+        (
+            filter(&|b| b.matches = Some(items(&[("resource_name", "")]))),
+            "KMS.0402",
+        ),
+        (filter(&|b| b.tags = Some(vec![tag("", &[])])), "KMS.0406"),
+        (
+            filter(&|b| b.tags = Some(vec![tag("k", &["a<b"])])),
+            "KMS.0405",
+        ),
+        (
+            filter(&|b| b.tags = Some(vec![tag("k", &many)])),
+            "KMS.0413",
+        ),
+        (
+            filter(&|b| b.tags = Some(vec![tag("k", &[]), tag("k", &[])])),
+            "KMS.0412",
+        ),
     ] {
-        assert_err(
-            k.list_kms_by_tags(&a(), &bad),
-            ErrorCode::KmsInvalidParameter,
-        );
+        let e = k.list_kms_by_tags(&a(), &bad).unwrap_err();
+        assert_eq!((e.status(), e.code().as_str()), (400, code), "{e}");
     }
     let r = k
         .list_kms_by_tags(
@@ -236,11 +271,11 @@ fn single_tag_create_and_delete() {
     );
     assert_err(
         k.create_kms_tag(&a(), &key, &one("", "v")),
-        ErrorCode::KmsInvalidParameter,
+        ErrorCode::KmsInvalidTagKey,
     );
     assert_err(
         k.delete_kms_tag(&a(), &key, "a*b"),
-        ErrorCode::KmsInvalidParameter,
+        ErrorCode::KmsInvalidTagKey,
     );
     assert_err(
         k.delete_kms_tag(&a(), "x", "env"),

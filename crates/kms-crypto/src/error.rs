@@ -72,6 +72,15 @@ pub enum Error {
         /// Length of the rejected input, in bytes.
         len: usize,
     },
+    /// An RSAES-OAEP plaintext is longer than the key and hash allow
+    /// (`k - 2*hLen - 2` bytes).
+    #[error("an RSAES-OAEP plaintext must be 1..={max} bytes for this key (got {len})")]
+    RsaPlaintextTooLong {
+        /// Length of the rejected plaintext, in bytes.
+        len: usize,
+        /// The key's largest plaintext, in bytes.
+        max: usize,
+    },
     /// The signing algorithm does not fit the key spec (an ECDSA algorithm
     /// with an RSA key, SHA-512 with a P-256 key, ...).
     #[error("the signing algorithm does not fit the key spec")]

@@ -119,6 +119,17 @@ impl SigningKeySpec {
         Self::ALL.into_iter().find(|s| s.name() == name)
     }
 
+    /// The largest RSAES-OAEP-SHA-256 plaintext of an RSA key of this
+    /// spec, `k - 2*hLen - 2` bytes (RFC 8017 7.1.1): 190, 318 and 446
+    /// bytes for RSA_2048, RSA_3072 and RSA_4096; `None` for other specs.
+    #[must_use]
+    pub const fn rsa_oaep_sha256_max_plaintext(self) -> Option<usize> {
+        match self.rsa_bits() {
+            Some(bits) => Some(bits / 8 - 2 * 32 - 2),
+            None => None,
+        }
+    }
+
     const fn rsa_bits(self) -> Option<usize> {
         match self {
             Self::Rsa2048 => Some(2048),
@@ -498,6 +509,33 @@ impl SigningKey {
     }
 }
 
+impl SigningKey {
+    /// RSAES-OAEP decryption (RFC 8017 7.1.2) with SHA-256, MGF1-SHA-256
+    /// and an empty label, what Python's `cryptography`, OpenSSL and Huawei
+    /// KMS's `RSAES_OAEP_SHA_256` use. The private-key operation is blinded
+    /// with the caller's CSPRNG. The ciphertext must be exactly `k` bytes.
+    ///
+    /// # Errors
+    /// [`Error::AlgorithmMismatch`] unless an RSA key; [`Error::Rejected`]
+    /// for every failure to decrypt (wrong length, wrong key, bad padding),
+    /// without saying which.
+    pub fn decrypt_rsa_oaep_sha256<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let Secret::Rsa(k) = &self.secret else {
+            return Err(Error::AlgorithmMismatch);
+        };
+        if ciphertext.len() != k.size() {
+            return Err(Error::Rejected);
+        }
+        k.oaep_decrypt_with_rng::<Sha256, _>(rng, ciphertext)
+            .map(Zeroizing::new)
+            .map_err(|_| Error::Rejected)
+    }
+}
+
 /// The largest SM2 ciphertext accepted: DER of a 4096-byte plaintext
 /// (two 33-byte INTEGERs, a 32-byte OCTET STRING, headers) with room.
 const MAX_SM2_CIPHERTEXT_BYTES: usize = MAX_SM2_PLAINTEXT_BYTES + 256;
@@ -648,6 +686,39 @@ impl PublicKey {
         }
         let ek = sm2::pke::EncryptingKey::new_with_mode(*k, Mode::C1C3C2);
         ek.encrypt_der(&mut RngRef(rng), plaintext)
+            .map_err(|_| Error::Entropy)
+    }
+}
+
+impl PublicKey {
+    /// RSAES-OAEP encryption (RFC 8017 7.1.1) with SHA-256, MGF1-SHA-256
+    /// and an empty label: a ciphertext of `k` bytes (256, 384 or 512).
+    ///
+    /// # Errors
+    /// [`Error::AlgorithmMismatch`] unless an RSA key;
+    /// [`Error::InvalidDataLength`] for an empty plaintext;
+    /// [`Error::RsaPlaintextTooLong`] over
+    /// [`SigningKeySpec::rsa_oaep_sha256_max_plaintext`]; [`Error::Entropy`]
+    /// if the generator fails.
+    pub fn encrypt_rsa_oaep_sha256<R: TryCryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        let (Public::Rsa(k), Some(max)) = (&self.key, self.spec.rsa_oaep_sha256_max_plaintext())
+        else {
+            return Err(Error::AlgorithmMismatch);
+        };
+        if plaintext.is_empty() {
+            return Err(Error::InvalidDataLength { len: 0 });
+        }
+        if plaintext.len() > max {
+            return Err(Error::RsaPlaintextTooLong {
+                len: plaintext.len(),
+                max,
+            });
+        }
+        k.oaep_encrypt_with_rng::<Sha256, _>(rng, plaintext)
             .map_err(|_| Error::Entropy)
     }
 }

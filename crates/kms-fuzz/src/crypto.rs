@@ -55,6 +55,8 @@ pub struct Keys {
     pub sm4: MasterKey,
     /// SM2 key pair.
     pub sm2: SigningKey,
+    /// RSA_2048 key pair (RSAES-OAEP-SHA-256).
+    pub rsa: SigningKey,
 }
 
 /// The fixed keys, built once.
@@ -72,11 +74,13 @@ pub fn keys() -> &'static Keys {
         let sm4 = MasterKey::generate_with_suite(CipherSuite::Sm4Gcm, &mut rng, KEY_ID, 1)
             .expect("SM4 master key");
         let sm2 = SigningKey::generate(SigningKeySpec::Sm2, &mut rng).expect("SM2 key");
+        let rsa = SigningKey::generate(SigningKeySpec::Rsa2048, &mut rng).expect("RSA key");
         Keys {
             root,
             master,
             sm4,
             sm2,
+            rsa,
         }
     })
 }
@@ -603,7 +607,68 @@ fn sm_seeds(
             &[&[0x04u8][..], &[0x11; 64], &[0x22; 32], b"xyz"].concat(),
         ),
     ));
+    let oaep = k
+        .rsa
+        .public_key()
+        .encrypt_rsa_oaep_sha256(rng, b"rsa data")
+        .expect("rsa");
+    out.push(("crypto_data_decrypt", "rsa-oaep".into(), with(5, &oaep)));
+    let mut bad = oaep.clone();
+    bad[17] ^= 1;
+    out.push((
+        "crypto_data_decrypt",
+        "rsa-oaep-flipped".into(),
+        with(5, &bad),
+    ));
+    out.push((
+        "crypto_data_decrypt",
+        "rsa-oaep-short".into(),
+        with(5, &oaep[..255]),
+    ));
+    out.push((
+        "crypto_data_decrypt",
+        "rsa-encrypt".into(),
+        with(6, b"rsa data"),
+    ));
+    out.push((
+        "crypto_data_decrypt",
+        "rsa-encrypt-over-length".into(),
+        with(6, &[0x5a; 191]),
+    ));
     out
+}
+
+/// The RSAES-OAEP-SHA-256 modes of [`crypto_data_decrypt`].
+fn rsa_oaep(key: &SigningKey, decrypt: bool, body: &[u8]) {
+    const MAX: usize = 190;
+    let mut rng = ChaCha20Rng::from_seed([11u8; 32]);
+    let plain = if decrypt {
+        match key.decrypt_rsa_oaep_sha256(&mut rng, body) {
+            Ok(pt) => pt.to_vec(),
+            Err(e) => {
+                assert_eq!(e, Error::Rejected);
+                return;
+            }
+        }
+    } else {
+        body.to_vec()
+    };
+    match key.public_key().encrypt_rsa_oaep_sha256(&mut rng, &plain) {
+        Ok(ct) => {
+            assert!((1..=MAX).contains(&plain.len()));
+            assert_eq!(ct.len(), 256);
+            let Ok(back) = key.decrypt_rsa_oaep_sha256(&mut rng, &ct) else {
+                panic!("a fresh RSAES-OAEP ciphertext decrypts");
+            };
+            assert_eq!(&back[..], &plain[..]);
+        }
+        Err(Error::RsaPlaintextTooLong { len, max }) => {
+            assert_eq!((len, max), (plain.len(), MAX));
+            assert!(!decrypt, "a decrypted plaintext fits the key");
+        }
+        Err(Error::InvalidDataLength { len: 0 }) => assert!(plain.is_empty()),
+        Err(e) => panic!("unexpected error from encrypt_rsa_oaep_sha256: {e:?}"),
+    }
 }
 
 /// Data blobs (algorithms `0x05` and `0x08`) and SM2 ciphertexts. First
@@ -613,13 +678,21 @@ fn sm_seeds(
 /// context. `1` encrypts the rest (when 1..=4096 bytes) and must get it
 /// back, and only in the same context. `2` and `3` do the same with the
 /// SM4 key. `4` decrypts the rest as an SM2 ciphertext (DER or raw): any
-/// success re-encrypts and decrypts to the same bytes.
+/// success re-encrypts and decrypts to the same bytes. `5` decrypts the
+/// rest as an RSAES-OAEP-SHA-256 ciphertext under the fixed RSA_2048 key
+/// (any success is at most 190 bytes and round-trips; any failure the
+/// opaque [`Error::Rejected`]); `6` encrypts the rest with it: 1..=190
+/// bytes come back, more are [`Error::RsaPlaintextTooLong`].
 pub fn crypto_data_decrypt(data: &[u8]) {
     let Some((&mode, body)) = data.split_first() else {
         return;
     };
     let k = keys();
-    let mode = mode % 5;
+    let mode = mode % 7;
+    if mode >= 5 {
+        rsa_oaep(&k.rsa, mode == 5, body);
+        return;
+    }
     if mode == 4 {
         match k.sm2.decrypt_sm2(body) {
             Ok(pt) => {

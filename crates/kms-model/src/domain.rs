@@ -195,12 +195,21 @@ string_newtype!(
 );
 
 impl KeyAlias {
-    /// Validates `key_alias`.
+    /// Validates `key_alias`. The suffix `/default` is reserved for the
+    /// service's default master keys (the API reference: a custom key's
+    /// alias may not end in `/default`).
     ///
     /// # Errors
-    /// Empty, longer than 255 bytes, or a character outside the pattern.
+    /// Empty, longer than 255 bytes, a character outside the pattern, or
+    /// the `/default` suffix.
     pub fn parse(s: &str) -> Result<Self> {
         check_alias("key_alias", s)?;
+        if s.ends_with("/default") {
+            return Err(ValidationError::new(
+                "key_alias",
+                Rule::Inconsistent("the suffix /default is reserved for default master keys"),
+            ));
+        }
         Ok(Self(s.to_owned()))
     }
 }

@@ -74,6 +74,16 @@ pub enum Rule {
     Inconsistent(&'static str),
     /// The field is valid but not supported by this implementation.
     Unsupported(&'static str),
+    /// A rule for which the service publishes its own KMS code (`code`),
+    /// which no field-and-rule pairing would pick: e.g. create-key's
+    /// `key_usage` `SIGN_VERIFY` with a symmetric `key_spec` (KMS.1115).
+    /// An APIG route maps it like any other rule.
+    Specific {
+        /// The published KMS code.
+        code: ErrorCode,
+        /// What is wrong, for the message.
+        why: &'static str,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -97,6 +107,7 @@ impl fmt::Display for Rule {
             Self::NotHex => f.write_str("must be hexadecimal, two digits per byte"),
             Self::Inconsistent(why) => write!(f, "is inconsistent: {why}"),
             Self::Unsupported(why) => write!(f, "is not supported: {why}"),
+            Self::Specific { why, .. } => write!(f, "is refused: {why}"),
         }
     }
 }
@@ -131,10 +142,47 @@ impl ValidationError {
     /// The KMS wire error for this failure.
     #[must_use]
     pub fn to_kms(&self) -> ApiError {
-        let code = match (&*self.field, &self.rule) {
+        let field = &*self.field;
+        let code = match (field, &self.rule) {
             (_, Rule::InvalidJson(_)) => ErrorCode::KmsInvalidJson,
             (_, Rule::BodyTooLarge { .. }) => ErrorCode::KmsRequestTooLong,
             (_, Rule::Missing) => ErrorCode::KmsMissingParameter,
+            (_, Rule::Specific { code, .. }) if code.service() == Service::Kms => *code,
+            ("encryption_context", _) => ErrorCode::KmsInvalidEncryptionContext,
+            ("pending_days", _) => ErrorCode::KmsInvalidPendingDays,
+            ("rotation_interval", _) => ErrorCode::KmsInvalidRotationInterval,
+            ("random_data_length", Rule::NotMultipleOf(_)) => {
+                ErrorCode::KmsRandomLengthNotByteMultiple
+            }
+            ("random_data_length", _) => ErrorCode::KmsInvalidRandomLength,
+            ("key_description", _) => ErrorCode::KmsInvalidKeyDescription,
+            ("limit", _) => ErrorCode::KmsInvalidLimit,
+            ("marker", _) => ErrorCode::KmsInvalidMarker,
+            ("offset", _) => ErrorCode::KmsInvalidOffset,
+            ("action", _) => ErrorCode::KmsInvalidAction,
+            ("message", Rule::ExactLength { .. }) => ErrorCode::KmsDigestLengthMismatch,
+            ("tags", Rule::Empty) => ErrorCode::KmsEmptyTagList,
+            ("tags", Rule::OutOfRange { .. }) => ErrorCode::KmsInvalidTagListSize,
+            ("matches", Rule::NotOneOf(_)) => ErrorCode::KmsInvalidMatchKey,
+            ("matches", Rule::Empty | Rule::TooLong { .. }) => ErrorCode::KmsInvalidMatchValue,
+            (f, _) if f == "matches" || f.starts_with("matches[") => ErrorCode::KmsInvalidMatches,
+            (f, rule) if is_tag_key_field(f) => match rule {
+                Rule::TooLong { .. } => ErrorCode::KmsInvalidTagKeyLength,
+                _ => ErrorCode::KmsInvalidTagKey,
+            },
+            (f, rule) if is_tag_value_field(f) => match rule {
+                Rule::TooLong { .. } => ErrorCode::KmsInvalidTagValueLength,
+                _ => ErrorCode::KmsInvalidTagValue,
+            },
+            (f, Rule::OutOfRange { .. }) if is_tag_values_field(f) => {
+                ErrorCode::KmsTooManyTagValues
+            }
+            (f, _) if is_tag_values_field(f) => ErrorCode::KmsInvalidTagValue,
+            (f, _)
+                if f == "tags" || f == "tag" || f.starts_with("tags[") || f.starts_with("tag.") =>
+            {
+                ErrorCode::KmsInvalidTagList
+            }
             ("key_id" | "source_key_id" | "destination_key_id", _) => ErrorCode::KmsInvalidKeyId,
             ("sequence", _) => ErrorCode::KmsInvalidSequence,
             ("datakey_length", Rule::OutOfRange { .. }) => ErrorCode::KmsDatakeyLengthOutOfRange,
@@ -168,6 +216,24 @@ impl ValidationError {
             ),
         }
     }
+}
+
+/// A tag key: the `key` of a tag (`tag.key`, `tags[0].key`, a path's
+/// tag key).
+fn is_tag_key_field(f: &str) -> bool {
+    f == "key" || ((f.starts_with("tags[") || f.starts_with("tag.")) && f.ends_with(".key"))
+}
+
+/// A tag value: the `value` of a tag, or one of a filter's `values`.
+fn is_tag_value_field(f: &str) -> bool {
+    f == "value"
+        || ((f.starts_with("tags[") || f.starts_with("tag.")) && f.ends_with(".value"))
+        || (f.starts_with("tags[") && f.contains(".values["))
+}
+
+/// A filter tag's `values` list as a whole.
+fn is_tag_values_field(f: &str) -> bool {
+    f == "values" || (f.starts_with("tags[") && f.ends_with(".values"))
 }
 
 /// Which service's error shape an error uses.
@@ -248,7 +314,7 @@ catalogue! {
     /// HTTP method not supported on this route.
     KmsMethodNotAllowed = (405, "KMS.0215", Kms, "The request method is not supported", true),
     /// Token invalid or missing permission for the project.
-    KmsForbidden = (403, "KMS.0303", Kms, "No permission to access the project", true),
+    KmsForbidden = (403, "KMS.0321", Kms, "URIs in URL and X-Auth-Token do not match", true),
     /// A parameter is invalid.
     KmsInvalidParameter = (400, "KMS.0308", Kms, "Invalid parameter", true),
     /// Rotation of a key whose material was imported (`origin` external).
@@ -277,6 +343,89 @@ catalogue! {
     KmsInvalidCipherText = (400, "KMS.2201", Kms, "Invalid cipher_text", true),
     /// cipher_text holds a DEK of another length.
     KmsCipherTextLengthMismatch = (400, "KMS.2204", Kms, "The length of cipher_text does not match datakey_cipher_length", true),
+    /// `encryption_context` is not a JSON object of strings.
+    KmsInvalidEncryptionContext = (400, "KMS.0208", Kms, "Invalid value of value encryption_context", true),
+    /// Disabling rotation, or changing its interval, when rotation is off.
+    KmsRotationNotEnabled = (400, "KMS.0313", Kms, "Key rotation is not enabled", true),
+    /// Rotation of an RSA key pair.
+    KmsRsaNotRotatable = (400, "KMS.0324", Kms, "RSA keys cannot be rotated", true),
+    /// An operation an asymmetric key (of this spec) does not support.
+    KmsAsymmetricUnsupported = (400, "KMS.0325", Kms, "The asymmetric key is not support this operation", true),
+    /// A digest whose length is not the signing algorithm's hash length.
+    KmsDigestLengthMismatch = (400, "KMS.0329", Kms, "Hash algorithm does not match the digest length", true),
+    /// An operation of key pairs (sign, verify, public key) asked of a
+    /// symmetric key.
+    KmsSymmetricUnsupported = (400, "KMS.0331", Kms, "The symmetric key is not support this operation", true),
+    /// A signing algorithm that does not fit the key's spec.
+    KmsSigningAlgorithmUnsupported = (400, "KMS.0332", Kms, "This key is not support the signing algorithm", true),
+    /// A signing operation with an `ENCRYPT_DECRYPT` key pair.
+    KmsKeyIsForEncryption = (400, "KMS.0334", Kms, "The cmk is used to encrypt and decrypt", true),
+    /// An encryption operation with a `SIGN_VERIFY` key.
+    KmsKeyIsForSigning = (400, "KMS.0335", Kms, "The cmk is used to sign and verify", true),
+    /// An empty tag list.
+    KmsEmptyTagList = (400, "KMS.0401", Kms, "Tag list cannot be empty", true),
+    /// A `matches` value that is empty or too long.
+    KmsInvalidMatchValue = (400, "KMS.0402", Kms, "Invalid match value", true),
+    /// A `matches` key other than `resource_name`.
+    KmsInvalidMatchKey = (400, "KMS.0403", Kms, "Invalid match key", true),
+    /// A tag or resource-instance `action` that is not one of the documented ones.
+    KmsInvalidAction = (400, "KMS.0404", Kms, "Invalid action", true),
+    /// A tag value with a forbidden character.
+    KmsInvalidTagValue = (400, "KMS.0405", Kms, "Invalid tag value", true),
+    /// A tag key that is empty or has a forbidden character.
+    KmsInvalidTagKey = (400, "KMS.0406", Kms, "Invalid tag key", true),
+    /// More tags in one request than a key may carry.
+    KmsInvalidTagListSize = (400, "KMS.0407", Kms, "Invalid tag list size", true),
+    /// A key would carry more than 10 tags.
+    KmsTooManyTags = (400, "KMS.0409", Kms, "Too many tags", true),
+    /// A tag value over 43 characters.
+    KmsInvalidTagValueLength = (400, "KMS.0410", Kms, "Invalid tag value length", true),
+    /// A tag key over 36 characters.
+    KmsInvalidTagKeyLength = (400, "KMS.0411", Kms, "Invalid tag key length", true),
+    /// A tag list that is malformed (a tag key twice, a wrong JSON type).
+    KmsInvalidTagList = (400, "KMS.0412", Kms, "Invalid tag list", true),
+    /// More than 10 values for one tag key of a filter.
+    KmsTooManyTagValues = (400, "KMS.0413", Kms, "Too many tag values", true),
+    /// `matches` is malformed.
+    KmsInvalidMatches = (400, "KMS.0415", Kms, "Invalid matches", true),
+    /// A list-kms-by-tags `offset` that is not a decimal offset.
+    KmsInvalidTagOffset = (400, "KMS.0417", Kms, "Invalid offset", true),
+    /// `key_description` over 255 characters (or not a string).
+    KmsInvalidKeyDescription = (400, "KMS.1103", Kms, "Invalid key_description", true),
+    /// create-key: `ENCRYPT_DECRYPT` asked of an EC key spec.
+    KmsEcCannotEncrypt = (400, "KMS.1114", Kms, "EC keys do not support to encrypt/decrypt", true),
+    /// create-key: `SIGN_VERIFY` asked of a symmetric key spec.
+    KmsSymmetricCannotSign = (400, "KMS.1115", Kms, "Symmetric keys do not support to sign/verify", true),
+    /// enable-key of a key that is not disabled.
+    KmsKeyNotDisabled = (400, "KMS.1201", Kms, "The key is not disabled", true),
+    /// disable-key of a key that is not enabled.
+    KmsKeyNotEnabled = (400, "KMS.1301", Kms, "The key is not enabled", true),
+    /// `pending_days` outside 7..=1096.
+    KmsInvalidPendingDays = (400, "KMS.1401", Kms, "Set the pending deletion period between 7 to 1096 days", true),
+    /// schedule-key-deletion of a key already pending deletion.
+    KmsKeyAlreadyPendingDeletion = (400, "KMS.1402", Kms, "The key is already in Pending deletion state", true),
+    /// cancel-key-deletion of a key that is not pending deletion.
+    KmsKeyNotPendingDeletion = (400, "KMS.1501", Kms, "The key is not in Pending deletion state", true),
+    /// A list `limit` that is not a positive decimal (or out of its range).
+    KmsInvalidLimit = (400, "KMS.1601", Kms, "Invalid limit", true),
+    /// A list-keys `marker` that is not a decimal offset.
+    KmsInvalidMarker = (400, "KMS.1602", Kms, "marker must be greater than or equals 0", true),
+    /// A list `offset` (keystores) that is not a decimal offset.
+    KmsInvalidOffset = (400, "KMS.1603", Kms, "Invalid offset", true),
+    /// `random_data_length` not a number of bits within 8..=8192.
+    KmsInvalidRandomLength = (400, "KMS.1801", Kms, "Invalid random_data_length", true),
+    /// `random_data_length` not a multiple of 8.
+    KmsRandomLengthNotByteMultiple = (400, "KMS.1802", Kms, "random_data_length must be a multiple of 8", true),
+    /// An asymmetric `encryption_algorithm` with a symmetric key.
+    KmsSymmetricAlgorithmMismatch = (400, "KMS.2105", Kms, "The symmetric key not support this encryption algorithm", true),
+    /// An `encryption_algorithm` other than RSAES-OAEP with an RSA key.
+    KmsRsaAlgorithmMismatch = (400, "KMS.2106", Kms, "The rsa key not support this encryption algorithm", true),
+    /// RSA plaintext longer than the key and hash allow (k - 2 hLen - 2).
+    KmsRsaPlainTextTooLong = (400, "KMS.2108", Kms, "The rsa encryption plain_text is over length", true),
+    /// enable-key-rotation when rotation is already on.
+    KmsRotationNotDisabled = (400, "KMS.2901", Kms, "Key rotation is not disabled", true),
+    /// `rotation_interval` outside 30..=365 days.
+    KmsInvalidRotationInterval = (400, "KMS.3001", Kms, "Invalid rotation_interval", true),
     /// Internal error.
     KmsInternal = (500, "KMS.0101", Kms, "Internal service error", true),
     /// The request did not complete within the server's time limit.
@@ -303,10 +452,6 @@ catalogue! {
     KmsKeystoreHasKeys = (400, "KMS.6009", Kms, "The keystore still has keys", false),
     /// The PIN is missing, malformed or does not verify.
     KmsInvalidPin = (400, "KMS.6010", Kms, "Invalid PIN", false),
-    /// cancel-key-deletion of a key that is not scheduled for deletion.
-    KmsKeyNotPendingDeletion = (400, "KMS.6011", Kms, "The key is not scheduled for deletion", false),
-    /// A key would carry more than 10 tags.
-    KmsTooManyTags = (400, "KMS.6012", Kms, "The number of tags of the key has reached the upper limit", false),
     /// The HSM answered with something invalid.
     KmsBadGateway = (502, "KMS.6502", Kms, "The HSM returned an invalid response", false),
     /// The HSM did not answer in time.

@@ -69,11 +69,11 @@ pub use wire::{
     DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
     EncryptDataResponseBody,
 };
-pub use wire::{ReEncryptRequestBody, ReEncryptResponseBody};
 pub use wire::{
-    RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
-    UpdateKeyRotationIntervalRequestBody,
+    KeyMaterialStatus, RotateOnDemandRequestBody, RotateOnDemandResponseBody,
+    ShowKeyRotationStatusResponseBody, UpdateKeyRotationIntervalRequestBody,
 };
+pub use wire::{ReEncryptRequestBody, ReEncryptResponseBody};
 pub use wire::{
     ShowPublicKeyResponseBody, SignRequestBody, SignResponseBody, ValidateSignatureResponseBody,
     VerifyRequestBody,

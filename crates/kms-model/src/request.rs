@@ -16,7 +16,7 @@ use crate::domain::{
     KeystoreAlias, KeystoreRef, KeystoreType, PemText, PinType, Sequence, decode_hex,
 };
 use crate::domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
-use crate::error::{ApiError, Result, Rule, ValidationError};
+use crate::error::{ApiError, ErrorCode, Result, Rule, ValidationError};
 use crate::wire::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
     CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
@@ -349,9 +349,10 @@ pub struct CreateKeyRequest {
 
 impl CreateKeyRequest {
     /// Only what this implementation can honour is accepted: `key_spec`
-    /// `AES_256` or `SM4` with `key_usage` `ENCRYPT_DECRYPT`; `RSA_2048`,
-    /// `RSA_3072`, `RSA_4096`, `EC_P256`, `EC_P384` with `SIGN_VERIFY`;
-    /// `SM2` with either (default `SIGN_VERIFY`); `origin` `kms`.
+    /// `AES_256` or `SM4` with `key_usage` `ENCRYPT_DECRYPT` (else
+    /// KMS.1115); `EC_P256`, `EC_P384` with `SIGN_VERIFY` (else KMS.1114);
+    /// `RSA_2048`, `RSA_3072`, `RSA_4096` and `SM2` with either (default
+    /// `SIGN_VERIFY`); `origin` `kms`.
     ///
     /// # Errors
     /// The first rule broken.
@@ -371,30 +372,27 @@ impl CreateKeyRequest {
             .transpose()?
             .unwrap_or(default_usage);
         match (key_spec, key_usage) {
-            (CmkSpec::Aes256 | CmkSpec::Sm4, KeyUsage::EncryptDecrypt) => {}
             (CmkSpec::Aes256 | CmkSpec::Sm4, KeyUsage::SignVerify) => {
                 return Err(ValidationError::new(
                     "key_usage",
-                    Rule::Inconsistent(
-                        "an AES_256 or SM4 key encrypts and decrypts (ENCRYPT_DECRYPT)",
-                    ),
+                    Rule::Specific {
+                        code: ErrorCode::KmsSymmetricCannotSign,
+                        why: "an AES_256 or SM4 key encrypts and decrypts (ENCRYPT_DECRYPT)",
+                    },
                 ));
             }
-            // SM2 signs (SM2DSA_SM3) or encrypts (SM2_ENCRYPT).
-            (CmkSpec::Sm2, _) => {}
             (CmkSpec::EcP256 | CmkSpec::EcP384, KeyUsage::EncryptDecrypt) => {
                 return Err(ValidationError::new(
                     "key_usage",
-                    Rule::Inconsistent("an EC key signs and verifies (SIGN_VERIFY)"),
+                    Rule::Specific {
+                        code: ErrorCode::KmsEcCannotEncrypt,
+                        why: "an EC key signs and verifies (SIGN_VERIFY)",
+                    },
                 ));
             }
-            (_, KeyUsage::EncryptDecrypt) => {
-                return Err(ValidationError::new(
-                    "key_usage",
-                    Rule::Unsupported("RSA keys are served for SIGN_VERIFY only"),
-                ));
-            }
-            (_, KeyUsage::SignVerify) => {}
+            // Symmetric keys encrypt; RSA and SM2 key pairs sign (RSASSA,
+            // SM2DSA) or encrypt (RSAES-OAEP, SM2_ENCRYPT); EC keys sign.
+            _ => {}
         }
         if let Some(origin) = b.origin.as_deref() {
             if origin != "kms" {
@@ -413,9 +411,14 @@ impl CreateKeyRequest {
             keystore,
             KeystoreRef::SharedManagement | KeystoreRef::SharedData
         ) {
+            // The shared keystores "1" and "2" hold PINs, not keys: the
+            // published "not support keystore".
             return Err(ValidationError::new(
                 "keystore_id",
-                Rule::Unsupported("keys live in the default keystore \"0\" or a dedicated one"),
+                Rule::Specific {
+                    code: ErrorCode::KmsKeystoreNotSupported,
+                    why: "keys live in the default keystore \"0\" or a dedicated one",
+                },
             ));
         }
         Ok(Self {
@@ -1065,6 +1068,10 @@ pub enum EncryptionAlgorithm {
     /// `ENCRYPT_DECRYPT` key pair.
     #[serde(rename = "SM2_ENCRYPT")]
     Sm2Encrypt,
+    /// RSAES-OAEP (RFC 8017) with SHA-256 and MGF1-SHA-256, empty label,
+    /// with an RSA `ENCRYPT_DECRYPT` key pair.
+    #[serde(rename = "RSAES_OAEP_SHA_256")]
+    RsaesOaepSha256,
 }
 
 impl EncryptionAlgorithm {
@@ -1074,7 +1081,15 @@ impl EncryptionAlgorithm {
         match self {
             Self::SymmetricDefault => "SYMMETRIC_DEFAULT",
             Self::Sm2Encrypt => "SM2_ENCRYPT",
+            Self::RsaesOaepSha256 => "RSAES_OAEP_SHA_256",
         }
+    }
+
+    /// Whether the algorithm is a key pair's (its ciphertext names no key,
+    /// binds no AAD or context).
+    #[must_use]
+    pub const fn is_asymmetric(self) -> bool {
+        !matches!(self, Self::SymmetricDefault)
     }
 }
 
@@ -1082,10 +1097,7 @@ fn encryption_algorithm(v: &Option<String>) -> Result<EncryptionAlgorithm> {
     match v.as_deref() {
         None | Some("SYMMETRIC_DEFAULT") => Ok(EncryptionAlgorithm::SymmetricDefault),
         Some("SM2_ENCRYPT") => Ok(EncryptionAlgorithm::Sm2Encrypt),
-        Some("RSAES_OAEP_SHA_256") => Err(ValidationError::new(
-            "encryption_algorithm",
-            Rule::Unsupported("RSA keys are served for SIGN_VERIFY only"),
-        )),
+        Some("RSAES_OAEP_SHA_256") => Ok(EncryptionAlgorithm::RsaesOaepSha256),
         Some(_) => Err(ValidationError::new(
             "encryption_algorithm",
             Rule::NotOneOf("SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_256, SM2_ENCRYPT"),
@@ -1093,27 +1105,32 @@ fn encryption_algorithm(v: &Option<String>) -> Result<EncryptionAlgorithm> {
     }
 }
 
-/// SM2 encryption binds no context: an AAD or a non-empty
-/// `encryption_context` with `SM2_ENCRYPT` is refused (KMS.0308) rather
-/// than silently left unbound.
+/// Public-key encryption (SM2, RSAES-OAEP) binds no context: an AAD
+/// (KMS.0308) or a non-empty `encryption_context` (KMS.0208) with
+/// `SM2_ENCRYPT` or `RSAES_OAEP_SHA_256` is refused rather than silently
+/// left unbound.
 fn nothing_to_bind(
     alg: EncryptionAlgorithm,
     aad: Option<&Aad>,
     ctx: &EncryptionContext,
 ) -> Result<()> {
-    if alg != EncryptionAlgorithm::Sm2Encrypt {
+    if !alg.is_asymmetric() {
         return Ok(());
     }
     if aad.is_some_and(|a| !a.as_bytes().is_empty()) {
         return Err(ValidationError::new(
             "additional_authenticated_data",
-            Rule::Inconsistent("SM2_ENCRYPT binds no additional authenticated data"),
+            Rule::Inconsistent(
+                "public-key encryption (SM2_ENCRYPT, RSAES_OAEP_SHA_256) binds no additional authenticated data",
+            ),
         ));
     }
     if !ctx.canonical().is_empty() {
         return Err(ValidationError::new(
             "encryption_context",
-            Rule::Inconsistent("SM2_ENCRYPT binds no encryption context"),
+            Rule::Inconsistent(
+                "public-key encryption (SM2_ENCRYPT, RSAES_OAEP_SHA_256) binds no encryption context",
+            ),
         ));
     }
     Ok(())
@@ -1259,7 +1276,7 @@ impl DecryptDataRequest {
         let cipher_text = data_cipher_text(&b.cipher_text)?;
         let encryption_algorithm = encryption_algorithm(&b.encryption_algorithm)?;
         let key_id = opt_str(&b.key_id).map(KeyId::parse).transpose()?;
-        if encryption_algorithm == EncryptionAlgorithm::Sm2Encrypt && key_id.is_none() {
+        if encryption_algorithm.is_asymmetric() && key_id.is_none() {
             return Err(ValidationError::new("key_id", Rule::Missing));
         }
         let additional_authenticated_data =
@@ -1526,12 +1543,13 @@ fn check_tag_text(field: &'static str, s: &str, min: usize, max: usize) -> Resul
 pub struct TagKey(String);
 
 impl TagKey {
-    /// Validates a tag key (field `tags`, KMS.0308).
+    /// Validates a tag key (field `key`: KMS.0406, over 36 characters
+    /// KMS.0411).
     ///
     /// # Errors
     /// Empty, over 36 characters, or a forbidden character.
     pub fn parse(s: &str) -> Result<Self> {
-        check_tag_text("tags", s, 1, 36)?;
+        check_tag_text("key", s, 1, 36)?;
         Ok(Self(s.to_owned()))
     }
 
@@ -1548,12 +1566,13 @@ impl TagKey {
 pub struct TagValue(String);
 
 impl TagValue {
-    /// Validates a tag value (field `tags`, KMS.0308).
+    /// Validates a tag value (field `value`: KMS.0405, over 43 characters
+    /// KMS.0410).
     ///
     /// # Errors
     /// Over 43 characters, or a forbidden character.
     pub fn parse(s: &str) -> Result<Self> {
-        check_tag_text("tags", s, 0, 43)?;
+        check_tag_text("value", s, 0, 43)?;
         Ok(Self(s.to_owned()))
     }
 
@@ -1751,7 +1770,7 @@ impl ListKmsByTagsRequest {
             }
             if t.values.len() > MAX_TAGS_PER_KEY {
                 return Err(ValidationError::new(
-                    "tags",
+                    "values",
                     Rule::OutOfRange {
                         min: 0,
                         max: MAX_TAGS_PER_KEY as u64,

@@ -924,6 +924,28 @@ pub struct ShowKeyRotationStatusResponseBody {
     pub last_rotation_time: String,
     /// Rotations so far.
     pub number_of_rotations: u32,
+    /// The key's imported key materials (the SDK's
+    /// `GetkeyRotationStatusResponseBodyKeyMaterials`, since 3.1.1xx):
+    /// always empty here, as kms-rs imports no key material; sent so the
+    /// field the SDK models is there with its type (a list).
+    #[serde(default)]
+    pub key_materials: Vec<KeyMaterialStatus>,
+}
+
+/// One imported key material of a key, as get-key-rotation-status lists it
+/// (the SDK's `GetkeyRotationStatusResponseBodyKeyMaterials`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyMaterialStatus {
+    /// Material id (a UUID).
+    pub material_id: String,
+    /// Billing id.
+    pub charge_id: String,
+    /// Creation time.
+    pub create_time: String,
+    /// Expiration time.
+    pub expiration_time: String,
+    /// `0` waiting for rotation, `2` enabled.
+    pub state: i64,
 }
 
 // ---------------------------------------------------------------- tags

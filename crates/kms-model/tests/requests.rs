@@ -454,22 +454,24 @@ fn pin_and_key_requests() {
         assert_eq!((r.key_spec, r.key_usage), (want, KeyUsage::SignVerify));
         let body = json!({"key_alias":"k1","key_spec":spec,"key_usage":"SIGN_VERIFY"});
         assert!(CreateKeyRequest::from_json(body.to_string().as_bytes()).is_ok());
-        // Asymmetric encryption is not served; EC keys never encrypt.
+        // RSA keys also encrypt (RSAES-OAEP); EC keys never do: KMS.1114.
         let body = json!({"key_alias":"k1","key_spec":spec,"key_usage":"ENCRYPT_DECRYPT"});
-        assert_eq!(
-            err(op, &body).code(),
-            ErrorCode::KmsInvalidParameter,
-            "{spec}"
-        );
+        if spec.starts_with("RSA_") {
+            let r = CreateKeyRequest::from_json(body.to_string().as_bytes()).unwrap();
+            assert_eq!((r.key_spec, r.key_usage), (want, KeyUsage::EncryptDecrypt));
+        } else {
+            let e = err(op, &body);
+            assert_eq!((e.status(), e.code().as_str()), (400, "KMS.1114"), "{spec}");
+        }
     }
     for (body, code) in [
         (
             json!({"key_alias":"k1","key_usage":"SIGN_VERIFY"}),
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsSymmetricCannotSign,
         ),
         (
             json!({"key_alias":"k1","key_spec":"SM4","key_usage":"SIGN_VERIFY"}),
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsSymmetricCannotSign,
         ),
         (
             json!({"key_alias":"k1","key_spec":"HMAC_256"}),
@@ -492,7 +494,7 @@ fn pin_and_key_requests() {
     }
     assert_eq!(
         err(op, &json!({"key_alias":"k1","keystore_id":"1"})).code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsKeystoreNotSupported
     );
     assert_eq!(
         err(
@@ -500,8 +502,29 @@ fn pin_and_key_requests() {
             &json!({"key_alias":"k1","key_description":"d".repeat(256)})
         )
         .code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsInvalidKeyDescription
     );
+    // The suffix /default is the service's default master keys' (KMS.1101).
+    for alias in ["obs/default", "a/default", "/default"] {
+        let e = err(op, &json!({ "key_alias": alias }));
+        assert_eq!(
+            (e.status(), e.code().as_str()),
+            (400, "KMS.1101"),
+            "{alias}"
+        );
+        let e = err(
+            Operation::UpdateKeyAlias,
+            &json!({ "key_id": KEY, "key_alias": alias }),
+        );
+        assert_eq!(
+            (e.status(), e.code().as_str()),
+            (400, "KMS.1101"),
+            "{alias}"
+        );
+    }
+    for alias in ["default", "obs/default2", "default/x", "a/Default"] {
+        ok(op, &json!({ "key_alias": alias }));
+    }
 }
 
 #[test]
@@ -583,7 +606,7 @@ fn sign_and_verify_bodies() {
         let e = sign(&json!({"key_id":KEY,"message":b64(len + 1),"signing_algorithm":alg}))
             .unwrap_err()
             .to_kms();
-        assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{alg}");
+        assert_eq!((e.status(), e.code().as_str()), (400, "KMS.0329"), "{alg}");
     }
     // A raw message: 1..=4096 bytes.
     let raw = |n: usize| json!({"key_id":KEY,"message":b64(n),"signing_algorithm":"ECDSA_SHA_256","message_type":"RAW"});
@@ -642,7 +665,7 @@ fn sign_and_verify_bodies() {
     b["message"] = json!(b64(31));
     assert_eq!(
         sign(&b).unwrap_err().to_kms().code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsDigestLengthMismatch
     );
 
     // verify: the same rules, and a signature of 1..=512 bytes.
@@ -773,7 +796,7 @@ fn terraform_kms_keys_data_source_sends_limit_2000_as_an_integer() {
     ] {
         assert_eq!(
             err(Operation::ListKeys, &json!({ "limit": bad })).code(),
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsInvalidLimit,
             "{bad}"
         );
     }
@@ -784,7 +807,7 @@ fn terraform_kms_keys_data_source_sends_limit_2000_as_an_integer() {
             &json!({"action": "filter", "limit": 2000})
         )
         .code(),
-        ErrorCode::KmsInvalidParameter
+        ErrorCode::KmsInvalidLimit
     );
 }
 
@@ -839,8 +862,9 @@ fn golangsdk_sends_encryption_context_as_a_json_string() {
         assert_eq!(ok(op, &with(json!(""))), none);
         assert_eq!(ok(op, &with(json!({}))), none);
         assert_eq!(ok(op, &with(Value::Null)), none);
-        // A string that is not a JSON object, and any other type: KMS.0308
-        // naming the field.
+        // A string that is not a JSON object, and any other type: KMS.0208
+        // (the published "Invalid value of encryption_context") naming the
+        // field.
         for bad in [
             json!("purpose=test"),
             json!("[\"a\"]"),
@@ -850,7 +874,11 @@ fn golangsdk_sends_encryption_context_as_a_json_string() {
             json!(5),
         ] {
             let e = err(op, &with(bad.clone()));
-            assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{op:?} {bad}");
+            assert_eq!(
+                (e.status(), e.code().as_str()),
+                (400, "KMS.0208"),
+                "{op:?} {bad}"
+            );
             assert!(
                 e.error_msg().contains("encryption_context"),
                 "{}",

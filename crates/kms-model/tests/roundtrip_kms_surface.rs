@@ -164,7 +164,8 @@ proptest! {
     #[test]
     fn rotation_and_random_round_trip(key_id in text(), n in loose(), sequence in opt_text(), enabled in any::<bool>(), interval in any::<u32>(), last in text(), count in any::<u32>()) {
         round_trip(&UpdateKeyRotationIntervalRequestBody { key_id, rotation_interval: n.clone(), sequence: sequence.clone() })?;
-        round_trip(&ShowKeyRotationStatusResponseBody { key_rotation_enabled: enabled, rotation_interval: interval, last_rotation_time: last, number_of_rotations: count })?;
+        round_trip(&ShowKeyRotationStatusResponseBody { key_rotation_enabled: enabled, rotation_interval: interval, last_rotation_time: last, number_of_rotations: count, key_materials: Vec::new() })?;
+        round_trip(&ShowKeyRotationStatusResponseBody { key_rotation_enabled: enabled, rotation_interval: interval, last_rotation_time: String::new(), number_of_rotations: count, key_materials: vec![KeyMaterialStatus { material_id: "m".into(), charge_id: String::new(), create_time: "1".into(), expiration_time: String::new(), state: 2 }] })?;
         round_trip(&GenRandomRequestBody { random_data_length: n, sequence })?;
     }
 

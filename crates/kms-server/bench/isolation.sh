@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tenant isolation: project B's DEK latency (create-datakey-without-plaintext,
-# 2 connections) alone, then while project A floods list-keys (16
+# 2 connections each pausing 4 ms between requests: a steady ~400 req/s,
+# below any per-project rate limit) alone, then while project A floods list-keys (16
 # connections), then while project A floods RSA-4096 create-key (8
 # connections). Prints one RESULT line per case (B's req/s, p50, p99) and
 # what the flood got (A's req/s and non-2xx answers, e.g. 429 or 504).
@@ -8,7 +9,7 @@
 #   BINARY   a kms-server release binary (e.g. target/release/kms-server, or
 #            one built from an earlier commit for a before/after figure)
 #   duration per case (default 10s)
-#   limits   "on": [limits] requests_per_second_per_project = 1000 in the
+#   limits   "on": [limits] requests_per_second_per_project = 2000 in the
 #            configuration (needs a binary that knows [limits]); default off
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,7 +28,7 @@ port=$((20000 + RANDOM % 20000))
     printf '[[tokens]]\ntoken = "%s"\ndomain_id = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"\nproject_id = "%s"\n' "$1" "$2"
   done
   if [ "$limits" = on ]; then
-    printf '[limits]\nrequests_per_second_per_project = 1000\n'
+    printf '[limits]\nrequests_per_second_per_project = 2000\n'
   fi
 } > "$dir/config.toml"
 chmod 600 "$dir/config.toml"
@@ -42,8 +43,8 @@ for i in $(seq 20); do
 done
 measure_b() {
   KMS_PATH="/v1.0/$pb/kms/create-datakey-without-plaintext" KMS_TOKEN="$tb" \
-    KMS_BODY="{\"key_id\":\"$key\",\"datakey_length\":\"256\"}" \
-    wrk -t1 -c2 -d"$duration" -s "$here/request.lua" "http://127.0.0.1:$port" | grep '^RESULT'
+    KMS_BODY="{\"key_id\":\"$key\",\"datakey_length\":\"256\"}" KMS_BENCH_DIR="$here" \
+    wrk -t1 -c2 -d"$duration" -s "$here/paced.lua" "http://127.0.0.1:$port" | grep '^RESULT'
 }
 flood() { # name wrk-args...
   local name="$1"; shift

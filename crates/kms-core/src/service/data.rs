@@ -15,15 +15,33 @@ use zeroize::Zeroizing;
 use super::{Kms, Res, Resource, kms_internal};
 use crate::ports::{Caller, EntropyRng, KeyRecord};
 
-/// An SM2_ENCRYPT request's key must be an SM2 key pair (KMS.0308).
-fn require_sm2(key: &KeyRecord) -> Res<()> {
-    if key.spec == CmkSpec::Sm2 {
+/// The `encryption_algorithm` must be the key's: `SYMMETRIC_DEFAULT` for
+/// a symmetric key (else KMS.2105), `RSAES_OAEP_SHA_256` for an RSA key
+/// (else KMS.2106), `SM2_ENCRYPT` for an SM2 key (else KMS.0325, an
+/// operation the asymmetric key does not support).
+fn require_fit(key: &KeyRecord, alg: EncryptionAlgorithm) -> Res<()> {
+    let (fits, code) = match key.spec {
+        CmkSpec::Aes256 | CmkSpec::Sm4 => (
+            alg == EncryptionAlgorithm::SymmetricDefault,
+            ErrorCode::KmsSymmetricAlgorithmMismatch,
+        ),
+        CmkSpec::Rsa2048 | CmkSpec::Rsa3072 | CmkSpec::Rsa4096 => (
+            alg == EncryptionAlgorithm::RsaesOaepSha256,
+            ErrorCode::KmsRsaAlgorithmMismatch,
+        ),
+        _ => (
+            alg == EncryptionAlgorithm::Sm2Encrypt,
+            ErrorCode::KmsAsymmetricUnsupported,
+        ),
+    };
+    if fits {
         Ok(())
     } else {
         Err(ApiError::new(
-            ErrorCode::KmsInvalidParameter,
+            code,
             format!(
-                "encryption_algorithm SM2_ENCRYPT needs an SM2 key, not {}",
+                "encryption_algorithm {} does not fit a {} key",
+                alg.as_str(),
                 key.spec.as_str()
             ),
         ))
@@ -47,11 +65,15 @@ fn data_context<'a>(
 
 impl Kms {
     /// `POST /v1.0/{project_id}/kms/encrypt-data`: encrypts the data under
-    /// the key's current version.
+    /// the key's current version (`SYMMETRIC_DEFAULT`), or to the key
+    /// pair's public key (`SM2_ENCRYPT`, `RSAES_OAEP_SHA_256`).
     ///
     /// # Errors
-    /// Validation errors (KMS.0205, KMS.2101, KMS.0308), unknown, disabled
-    /// or pending-deletion key, disabled keystore.
+    /// Validation errors (KMS.0205, KMS.2101, KMS.0208, KMS.0308), unknown,
+    /// disabled or pending-deletion key, disabled keystore; a `SIGN_VERIFY`
+    /// key (KMS.0335); an algorithm that does not fit the key (KMS.2105,
+    /// KMS.2106, KMS.0325); RSA plaintext over `k - 2*hLen - 2` bytes
+    /// (KMS.2108).
     pub fn encrypt_data(
         &self,
         caller: &Caller,
@@ -64,14 +86,24 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = EncryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
-                if req.encryption_algorithm == EncryptionAlgorithm::Sm2Encrypt {
-                    let key = self.usable_key(caller, &req.key_id, None)?;
-                    require_sm2(&key)?;
-                    let ct = self
-                        .key_pair(&key)?
-                        .public_key()
-                        .encrypt_sm2(&mut EntropyRng(&*self.ports.entropy), &req.plain_text)
-                        .map_err(kms_internal)?;
+                let key = self.usable_key(caller, &req.key_id, None)?;
+                require_fit(&key, req.encryption_algorithm)?;
+                if req.encryption_algorithm.is_asymmetric() {
+                    let public = self.key_pair(&key)?.public_key();
+                    let mut rng = EntropyRng(&*self.ports.entropy);
+                    let ct = match req.encryption_algorithm {
+                        EncryptionAlgorithm::RsaesOaepSha256 => public
+                            .encrypt_rsa_oaep_sha256(&mut rng, &req.plain_text)
+                            .map_err(|e| match e {
+                                kms_crypto::Error::RsaPlaintextTooLong { .. } => {
+                                    ApiError::new(ErrorCode::KmsRsaPlainTextTooLong, e.to_string())
+                                }
+                                e => kms_internal(e),
+                            })?,
+                        _ => public
+                            .encrypt_sm2(&mut rng, &req.plain_text)
+                            .map_err(kms_internal)?,
+                    };
                     return Ok(EncryptDataResponseBody {
                         key_id: key.key_id.clone(),
                         cipher_text: base64ct::Base64::encode_string(&ct),
@@ -98,8 +130,10 @@ impl Kms {
     ///
     /// # Errors
     /// Validation errors; a blob that is malformed, not a data blob, of
-    /// another key or version, or that does not open in this context
-    /// (KMS.2201, opaque); unknown, disabled or pending-deletion key.
+    /// another key or version, or that does not open in this context, an
+    /// SM2 or RSAES-OAEP ciphertext that does not decrypt (KMS.2201,
+    /// opaque); unknown, disabled or pending-deletion key; an algorithm
+    /// that does not fit the key (KMS.2105, KMS.2106, KMS.0325).
     pub fn decrypt_data(
         &self,
         caller: &Caller,
@@ -116,19 +150,32 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = DecryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let (key_id, plain) = if let (EncryptionAlgorithm::Sm2Encrypt, Some(id)) =
-                    (req.encryption_algorithm, req.key_id.as_ref())
-                {
-                    // An SM2 ciphertext names no key: the request does
-                    // (the model requires key_id with SM2_ENCRYPT).
+                let (key_id, plain) = if let (true, Some(id)) = (
+                    req.encryption_algorithm.is_asymmetric(),
+                    req.key_id.as_ref(),
+                ) {
+                    // A public-key ciphertext names no key: the request
+                    // does (the model requires key_id with SM2_ENCRYPT
+                    // and RSAES_OAEP_SHA_256).
                     let key = self.usable_key(caller, id, None)?;
-                    require_sm2(&key)?;
-                    let plain = self
-                        .key_pair(&key)?
-                        .decrypt_sm2(&req.cipher_text)
-                        .map_err(|_| ApiError::bare(ErrorCode::KmsInvalidCipherText))?;
+                    require_fit(&key, req.encryption_algorithm)?;
+                    let pair = self.key_pair(&key)?;
+                    let plain = match req.encryption_algorithm {
+                        EncryptionAlgorithm::RsaesOaepSha256 => pair.decrypt_rsa_oaep_sha256(
+                            &mut EntropyRng(&*self.ports.entropy),
+                            &req.cipher_text,
+                        ),
+                        _ => pair.decrypt_sm2(&req.cipher_text),
+                    }
+                    .map_err(|_| ApiError::bare(ErrorCode::KmsInvalidCipherText))?;
                     (key.key_id.clone(), plain)
                 } else {
+                    if let Some(id) = req.key_id.as_ref() {
+                        // A named key must take SYMMETRIC_DEFAULT (an RSA
+                        // or SM2 key: KMS.2106, KMS.0325).
+                        let key = self.usable_key(caller, id, None)?;
+                        require_fit(&key, req.encryption_algorithm)?;
+                    }
                     self.open_data(
                         caller,
                         &req.cipher_text,

@@ -35,13 +35,14 @@ pub(super) fn signing_spec(spec: CmkSpec) -> Option<SigningKeySpec> {
 }
 
 /// The cipher suite of a symmetric CMK's blobs: AES-256-GCM for AES_256,
-/// SM4-GCM (HKDF-SM3) for SM4; a key pair has none (KMS.0308).
+/// SM4-GCM (HKDF-SM3) for SM4; a key pair has none (KMS.0325: an
+/// asymmetric key does not do symmetric operations).
 pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
     match key.spec {
         CmkSpec::Aes256 => Ok(CipherSuite::Aes256Gcm),
         CmkSpec::Sm4 => Ok(CipherSuite::Sm4Gcm),
         spec => Err(ApiError::new(
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsAsymmetricUnsupported,
             format!(
                 "key {} is a {} key pair, not a symmetric key",
                 key.key_id,
@@ -51,7 +52,7 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
     }
 }
 
-/// `pending_days` of a deletion: 7..=1096 days (KMS.0308).
+/// `pending_days` of a deletion: 7..=1096 days (KMS.1401).
 pub(super) fn pending_days(text: &str) -> Res<u64> {
     page_param("pending_days", Some(text), 7, 7, 1096).map_err(|e| e.to_kms())
 }
@@ -296,7 +297,9 @@ impl Kms {
     }
 
     /// A key usable for cryptography: exists in the project, has `usage`
-    /// (else KMS.0308), enabled, its keystore enabled, the PIN (if
+    /// (else: an encryption operation with a `SIGN_VERIFY` key KMS.0335; a
+    /// signing one with a symmetric key KMS.0331, with an `ENCRYPT_DECRYPT`
+    /// key pair KMS.0334), enabled, its keystore enabled, the PIN (if
     /// presented) verified.
     pub(super) fn usable_key_for(
         &self,
@@ -307,8 +310,13 @@ impl Kms {
     ) -> Res<Arc<KeyRecord>> {
         let key = self.find_key(caller, key_id)?;
         if key.usage != usage {
+            let code = match usage {
+                KeyUsage::EncryptDecrypt => ErrorCode::KmsKeyIsForSigning,
+                _ if !key.spec.is_asymmetric() => ErrorCode::KmsSymmetricUnsupported,
+                _ => ErrorCode::KmsKeyIsForEncryption,
+            };
             return Err(ApiError::new(
-                ErrorCode::KmsInvalidParameter,
+                code,
                 format!(
                     "key {} is a {} key for {}, not {}",
                     key.key_id,
@@ -370,6 +378,12 @@ impl Kms {
         Ok(self.master_keys.insert(mk))
     }
 
+    /// Moves a key to `to`. Nothing leaves pending deletion here (only
+    /// cancel-key-deletion does): KMS.0210, or KMS.1402 when scheduling
+    /// deletion again. Enabling takes a disabled key (an enabled one:
+    /// KMS.1201), disabling an enabled one (a disabled one: KMS.1301), as
+    /// the API reference states ("only a disabled key can be enabled",
+    /// "only an enabled key can be disabled").
     fn set_key_state(
         &self,
         caller: &Caller,
@@ -386,12 +400,18 @@ impl Kms {
                 .transpose()
                 .map_err(|e| e.to_kms())?;
             let key = self.find_key(caller, &id)?;
-            if key.state == KeyState::PendingDeletion {
+            let refused = match (key.state, to) {
+                (KeyState::PendingDeletion, KeyState::PendingDeletion) => {
+                    Some(ErrorCode::KmsKeyAlreadyPendingDeletion)
+                }
                 // Nothing leaves pending deletion but cancel-key-deletion.
-                return Err(ApiError::new(
-                    ErrorCode::KmsKeyPendingDeletion,
-                    key.key_id.clone(),
-                ));
+                (KeyState::PendingDeletion, _) => Some(ErrorCode::KmsKeyPendingDeletion),
+                (KeyState::Enabled, KeyState::Enabled) => Some(ErrorCode::KmsKeyNotDisabled),
+                (KeyState::Disabled, KeyState::Disabled) => Some(ErrorCode::KmsKeyNotEnabled),
+                _ => None,
+            };
+            if let Some(code) = refused {
+                return Err(ApiError::new(code, key.key_id.clone()));
             }
             let deletion = days.map(|d| self.deletion_time(d));
             let written =
@@ -435,10 +455,12 @@ impl Kms {
         })
     }
 
-    /// `POST /v1.0/{project_id}/kms/enable-key`.
+    /// `POST /v1.0/{project_id}/kms/enable-key`: a disabled key becomes
+    /// enabled.
     ///
     /// # Errors
-    /// Unknown key (KMS.0207), key pending deletion (KMS.0210).
+    /// Unknown key (KMS.0207), key pending deletion (KMS.0210), key
+    /// already enabled (KMS.1201).
     pub fn enable_key(
         &self,
         caller: &Caller,
@@ -447,10 +469,12 @@ impl Kms {
         self.switch_key(caller, body, "enable-key", KeyState::Enabled)
     }
 
-    /// `POST /v1.0/{project_id}/kms/disable-key`.
+    /// `POST /v1.0/{project_id}/kms/disable-key`: an enabled key becomes
+    /// disabled.
     ///
     /// # Errors
-    /// Unknown key (KMS.0207), key pending deletion (KMS.0210).
+    /// Unknown key (KMS.0207), key pending deletion (KMS.0210), key
+    /// already disabled (KMS.1301).
     pub fn disable_key(
         &self,
         caller: &Caller,
@@ -463,7 +487,8 @@ impl Kms {
     /// 7..=1096.
     ///
     /// # Errors
-    /// Bad `pending_days` (KMS.0308), unknown key, already pending.
+    /// Bad `pending_days` (KMS.1401), unknown key, already pending
+    /// (KMS.1402).
     pub fn schedule_key_deletion(
         &self,
         caller: &Caller,
@@ -582,7 +607,8 @@ impl Kms {
     /// time has come are not listed.
     ///
     /// # Errors
-    /// Bad `limit`, `marker`, `key_state` or `key_spec` (KMS.0308).
+    /// Bad `limit` (KMS.1601), `marker` (KMS.1602), `key_state` or
+    /// `key_spec` (KMS.0308).
     pub fn list_keys(
         &self,
         caller: &Caller,
@@ -713,7 +739,7 @@ impl Kms {
     /// `POST /v1.0/{project_id}/kms/update-key-description`.
     ///
     /// # Errors
-    /// Bad `key_id` (KMS.0205), description over 255 characters (KMS.0308),
+    /// Bad `key_id` (KMS.0205), description over 255 characters (KMS.1103),
     /// unknown key, key pending deletion (KMS.0210).
     pub fn update_key_description(
         &self,
@@ -752,7 +778,7 @@ impl Kms {
     ///
     /// # Errors
     /// Bad `key_id` (KMS.0205), unknown or already deleted key (KMS.0207),
-    /// key not pending deletion (KMS.6011).
+    /// key not pending deletion (KMS.1501).
     pub fn cancel_key_deletion(
         &self,
         caller: &Caller,

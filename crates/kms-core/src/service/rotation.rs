@@ -14,12 +14,17 @@ use kms_model::{
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
 use crate::ports::{Caller, EntropyRng, KeyOrigin, KeyState, RotateKeyError};
 
-/// KMS.0308: a key pair does not rotate.
+/// A key pair does not rotate: KMS.0324 for an RSA key, KMS.0325 (an
+/// operation the asymmetric key does not support) for EC and SM2 keys.
 pub(super) fn not_rotatable(key_id: &str, spec: CmkSpec) -> ApiError {
+    let code = match spec {
+        CmkSpec::Rsa2048 | CmkSpec::Rsa3072 | CmkSpec::Rsa4096 => ErrorCode::KmsRsaNotRotatable,
+        _ => ErrorCode::KmsAsymmetricUnsupported,
+    };
     ApiError::new(
-        ErrorCode::KmsInvalidParameter,
+        code,
         format!(
-            "key {key_id} is a {} key pair: only AES_256 keys rotate",
+            "key {key_id} is a {} key pair: only symmetric keys rotate",
             spec.as_str()
         ),
     )
@@ -35,9 +40,9 @@ pub(super) fn external_not_rotatable(key_id: &str) -> ApiError {
 
 impl Kms {
     /// A key whose rotation may be changed: exists, symmetric (a key pair
-    /// does not rotate: KMS.0308), generated here (imported material does
-    /// not rotate: KMS.0312), enabled (KMS.0209 disabled, KMS.0210 pending
-    /// deletion).
+    /// does not rotate: KMS.0324, KMS.0325), generated here (imported
+    /// material does not rotate: KMS.0312), enabled (KMS.0209 disabled,
+    /// KMS.0210 pending deletion).
     fn rotatable_key(
         &self,
         caller: &Caller,
@@ -75,6 +80,17 @@ impl Kms {
             || {
                 let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.rotatable_key(caller, &req.key_id)?;
+                // Enabling takes rotation that is off (KMS.2901 "not
+                // disabled"), disabling rotation that is on (KMS.0313 "not
+                // enabled").
+                if key.rotation.enabled == enabled {
+                    let code = if enabled {
+                        ErrorCode::KmsRotationNotDisabled
+                    } else {
+                        ErrorCode::KmsRotationNotEnabled
+                    };
+                    return Err(ApiError::new(code, key.key_id.clone()));
+                }
                 let written = self.ports.keys.set_key_rotation(
                     &caller.project_id,
                     &key.key_id,
@@ -93,7 +109,8 @@ impl Kms {
     /// `POST /v1.0/{project_id}/kms/enable-key-rotation` (empty response).
     ///
     /// # Errors
-    /// Bad `key_id`, unknown, disabled or pending-deletion key.
+    /// Bad `key_id`, unknown, disabled or pending-deletion key, a key pair
+    /// (KMS.0324, KMS.0325), rotation already enabled (KMS.2901).
     pub fn enable_key_rotation(&self, caller: &Caller, body: &OperateKeyRequestBody) -> Res<()> {
         self.set_rotation(caller, "enable-key-rotation", body, true)
     }
@@ -101,7 +118,8 @@ impl Kms {
     /// `POST /v1.0/{project_id}/kms/disable-key-rotation` (empty response).
     ///
     /// # Errors
-    /// As [`Kms::enable_key_rotation`].
+    /// As [`Kms::enable_key_rotation`]; rotation already disabled
+    /// (KMS.0313) instead of KMS.2901.
     pub fn disable_key_rotation(&self, caller: &Caller, body: &OperateKeyRequestBody) -> Res<()> {
         self.set_rotation(caller, "disable-key-rotation", body, false)
     }
@@ -110,8 +128,10 @@ impl Kms {
     /// response): 30..=365 days.
     ///
     /// # Errors
-    /// Bad `key_id` or `rotation_interval` (KMS.0308), unknown, disabled or
-    /// pending-deletion key.
+    /// Bad `key_id` (KMS.0205) or `rotation_interval` (KMS.3001), unknown,
+    /// disabled or pending-deletion key, a key pair (KMS.0324, KMS.0325),
+    /// rotation not enabled (KMS.0313: the interval is the enabled
+    /// rotation's).
     pub fn update_key_rotation_interval(
         &self,
         caller: &Caller,
@@ -126,6 +146,12 @@ impl Kms {
                 let req =
                     UpdateKeyRotationIntervalRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.rotatable_key(caller, &req.key_id)?;
+                if !key.rotation.enabled {
+                    return Err(ApiError::new(
+                        ErrorCode::KmsRotationNotEnabled,
+                        key.key_id.clone(),
+                    ));
+                }
                 let written = self.ports.keys.set_key_rotation(
                     &caller.project_id,
                     &key.key_id,
@@ -167,6 +193,8 @@ impl Kms {
                         .map(|t| t.0.to_string())
                         .unwrap_or_default(),
                     number_of_rotations: r.rotations,
+                    // No key material is ever imported here.
+                    key_materials: Vec::new(),
                 })
             },
         )
@@ -196,6 +224,10 @@ impl Kms {
             None,
             || {
                 let req = RotateOnDemandRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let spec = self.find_key(caller, &req.key_id)?.spec;
+                if spec.is_asymmetric() {
+                    return Err(not_rotatable(req.key_id.as_str(), spec));
+                }
                 let key = self.usable_key(caller, &req.key_id, None)?;
                 if key.origin == KeyOrigin::External {
                     return Err(external_not_rotatable(&key.key_id));

@@ -37,19 +37,22 @@ fn message(t: MessageType, m: &[u8]) -> Message<'_> {
 }
 
 /// A caller mistake kms-crypto reports (the request model checks the same
-/// rules first, so these are the algorithm-to-spec pairing).
+/// rules first, so these are the algorithm-to-spec pairing, KMS.0332, and
+/// a digest of the wrong length, KMS.0329).
 fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> ApiError {
     match e {
         kms_crypto::Error::AlgorithmMismatch => ApiError::new(
-            ErrorCode::KmsInvalidParameter,
+            ErrorCode::KmsSigningAlgorithmUnsupported,
             format!(
                 "signing_algorithm {} does not fit a {} key",
                 alg.as_str(),
                 key.spec.as_str()
             ),
         ),
-        kms_crypto::Error::InvalidDigestLength { .. }
-        | kms_crypto::Error::InvalidMessageLength { .. } => {
+        kms_crypto::Error::InvalidDigestLength { .. } => {
+            ApiError::new(ErrorCode::KmsDigestLengthMismatch, format!("message: {e}"))
+        }
+        kms_crypto::Error::InvalidMessageLength { .. } => {
             ApiError::new(ErrorCode::KmsInvalidParameter, format!("message: {e}"))
         }
         e => kms_internal(e),
@@ -57,10 +60,15 @@ fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> A
 }
 
 impl Kms {
-    /// The private key of a key pair, opened through the root-key provider.
+    /// The private key of a key pair, opened through the root-key provider
+    /// (a symmetric key has none: KMS.0331).
     pub(super) fn key_pair(&self, key: &KeyRecord) -> Res<SigningKey> {
-        let spec = signing_spec(key.spec)
-            .ok_or_else(|| ApiError::new(ErrorCode::KmsInvalidParameter, "not a key pair"))?;
+        let spec = signing_spec(key.spec).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::KmsSymmetricUnsupported,
+                format!("key {} is a symmetric key, not a key pair", key.key_id),
+            )
+        })?;
         let sealed = self
             .ports
             .keys
@@ -77,9 +85,10 @@ impl Kms {
     /// with an enabled key pair (`SIGN_VERIFY`).
     ///
     /// # Errors
-    /// Validation errors; unknown (KMS.0207), disabled (KMS.0209) or
-    /// pending-deletion (KMS.0210) key; a symmetric key, or an algorithm
-    /// that does not fit the key (KMS.0308).
+    /// Validation errors (a digest of the wrong length KMS.0329); unknown
+    /// (KMS.0207), disabled (KMS.0209) or pending-deletion (KMS.0210) key;
+    /// a symmetric key (KMS.0331), an `ENCRYPT_DECRYPT` key pair
+    /// (KMS.0334), an algorithm that does not fit the key (KMS.0332).
     pub fn sign(&self, caller: &Caller, body: &SignRequestBody) -> Res<SignResponseBody> {
         self.audited(
             caller,
@@ -145,7 +154,7 @@ impl Kms {
     ///
     /// # Errors
     /// Bad `key_id`; unknown, disabled or pending-deletion key; a
-    /// symmetric key (KMS.0308).
+    /// symmetric key (KMS.0331).
     pub fn get_public_key(
         &self,
         caller: &Caller,

@@ -4,11 +4,21 @@ use kms_model::{
     ActionResources, ApiError, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest,
     CreateKmsTagRequest, CreateKmsTagRequestBody, ErrorCode, KeyId, ListKmsByTagsRequest,
     ListKmsByTagsRequestBody, ListKmsByTagsResponseBody, ListKmsTagsResponseBody, MAX_TAGS_PER_KEY,
-    ShowKmsTagsResponseBody, Tag, TagAction, TagItem, TagKey, TagListAction,
+    ShowKmsTagsResponseBody, Tag, TagAction, TagItem, TagKey, TagListAction, ValidationError,
 };
 
 use super::{Kms, Res, Resource, kms_internal};
 use crate::ports::{Caller, KeyListQuery, KeyState, KeyTag, TagFilter, TagWriteError};
+
+/// A list-kms-by-tags validation error: `offset` is the tag API's own
+/// KMS.0417; every other field as any KMS body.
+fn tag_list_error(e: &ValidationError) -> ApiError {
+    if e.field == "offset" {
+        ApiError::new(ErrorCode::KmsInvalidTagOffset, e.to_string())
+    } else {
+        e.to_kms()
+    }
+}
 
 fn items(tags: Vec<KeyTag>) -> Vec<TagItem> {
     tags.into_iter()
@@ -22,8 +32,11 @@ impl Kms {
     /// removes the tag keys; a key carries at most 10 tags.
     ///
     /// # Errors
-    /// Bad path `key_id` (KMS.0205), bad body (KMS.0308), unknown key,
-    /// key pending deletion (KMS.0210), more than 10 tags (KMS.6012).
+    /// Bad path `key_id` (KMS.0205); bad `action` (KMS.0404), empty tag
+    /// list (KMS.0401), more than 10 tags in the request (KMS.0407), a
+    /// tag key twice (KMS.0412), bad tag key (KMS.0406, length KMS.0411)
+    /// or value (KMS.0405, length KMS.0410); unknown key, key pending
+    /// deletion (KMS.0210), more than 10 tags on the key (KMS.0409).
     pub fn batch_kms_tags(
         &self,
         caller: &Caller,
@@ -122,7 +135,7 @@ impl Kms {
     /// key (absent: nothing to do).
     ///
     /// # Errors
-    /// Bad path `key_id` (KMS.0205) or tag key (KMS.0308), unknown key,
+    /// Bad path `key_id` (KMS.0205) or tag key (KMS.0406, KMS.0411), unknown key,
     /// key pending deletion (KMS.0210).
     pub fn delete_kms_tag(&self, caller: &Caller, key_id: &str, tag_key: &str) -> Res<()> {
         self.audited(caller, "delete-tag", Resource::Named(key_id), None, || {
@@ -186,7 +199,10 @@ impl Kms {
     /// oldest first; `count` returns the total only.
     ///
     /// # Errors
-    /// Bad body (KMS.0308, KMS.0206).
+    /// Bad body: `action` (KMS.0404), `limit` (KMS.1601), `offset`
+    /// (KMS.0417), tags (KMS.0406, KMS.0411, KMS.0405, KMS.0410, KMS.0407,
+    /// KMS.0412, KMS.0413), `matches` (KMS.0403, KMS.0402, KMS.0415),
+    /// `sequence` (KMS.0206).
     pub fn list_kms_by_tags(
         &self,
         caller: &Caller,
@@ -198,7 +214,7 @@ impl Kms {
             Resource::None,
             body.sequence.as_deref(),
             || {
-                let req = ListKmsByTagsRequest::from_body(body).map_err(|e| e.to_kms())?;
+                let req = ListKmsByTagsRequest::from_body(body).map_err(|e| tag_list_error(&e))?;
                 let filters: Vec<TagFilter> = req
                     .tags
                     .iter()

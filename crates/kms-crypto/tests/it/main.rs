@@ -6,6 +6,7 @@ mod data;
 mod engine;
 mod example;
 mod pin_keys;
+mod rsa_oaep;
 mod signing;
 mod sm;
 mod vectors;

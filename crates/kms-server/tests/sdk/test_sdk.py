@@ -507,7 +507,7 @@ def main():
             c = kms.cancel_key_deletion(CancelKeyDeletionRequest(body=OperateKeyRequestBody(key_id=k)))
             assert c.key_state == "3", c
             expect_error(lambda: kms.cancel_key_deletion(CancelKeyDeletionRequest(
-                body=OperateKeyRequestBody(key_id=k))), 400, "KMS.6011")
+                body=OperateKeyRequestBody(key_id=k))), 400, "KMS.1501")
         _()
 
         @check("encrypt-data then decrypt-data from cipher_text alone")
@@ -557,7 +557,7 @@ def main():
             s = kms.show_key_rotation_status(ShowKeyRotationStatusRequest(body=OperateKeyRequestBody(key_id=k)))
             assert s.key_rotation_enabled is False, s
             expect_error(lambda: kms.update_key_rotation_interval(UpdateKeyRotationIntervalRequest(
-                body=UpdateKeyRotationIntervalRequestBody(key_id=k, rotation_interval=400))), 400, "KMS.0308")
+                body=UpdateKeyRotationIntervalRequestBody(key_id=k, rotation_interval=400))), 400, "KMS.3001")
         _()
 
         @check("key pairs: sign / verify round trips checked with the cryptography library")
@@ -620,12 +620,12 @@ def main():
             # The rules: algorithm must fit the key; symmetric keys do not sign; key pairs do not encrypt.
             expect_error(lambda: kms.sign(SignRequest(body=SignRequestBody(
                 key_id=k, message=base64.b64encode(hashlib.sha256(msg).digest()).decode(),
-                signing_algorithm="ECDSA_SHA_256"))), 400, "KMS.0308")
+                signing_algorithm="ECDSA_SHA_256"))), 400, "KMS.0332")
             expect_error(lambda: kms.sign(SignRequest(body=SignRequestBody(
                 key_id=state["key"], message=base64.b64encode(hashlib.sha256(msg).digest()).decode(),
-                signing_algorithm="ECDSA_SHA_256"))), 400, "KMS.0308")
+                signing_algorithm="ECDSA_SHA_256"))), 400, "KMS.0331")
             expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
-                key_id=k, plain_text="x"))), 400, "KMS.0308")
+                key_id=k, plain_text="x"))), 400, "KMS.0335")
             expect_error(lambda: kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
                 key_alias="sdk_pair_sm2_bad", key_spec="SM2", key_usage="NOT_A_USAGE"))), 400, "KMS.0308")
         _()
@@ -765,9 +765,9 @@ def main():
                 encryption_algorithm="SM2_ENCRYPT"))), 400, "KMS.2201")
             # The pairings: a signing key does not encrypt; SM2_ENCRYPT needs an SM2 key.
             expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
-                key_id=k, plain_text="x", encryption_algorithm="SM2_ENCRYPT"))), 400, "KMS.0308")
+                key_id=k, plain_text="x", encryption_algorithm="SM2_ENCRYPT"))), 400, "KMS.0335")
             expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
-                key_id=state["key"], plain_text="x", encryption_algorithm="SM2_ENCRYPT"))), 400, "KMS.0308")
+                key_id=state["key"], plain_text="x", encryption_algorithm="SM2_ENCRYPT"))), 400, "KMS.2105")
         _()
 
         @check("tags: batch create and delete, show, list-kms-by-tags")
@@ -791,7 +791,123 @@ def main():
             assert t.exist_tags_num == 1, t
             expect_error(lambda: kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k,
                 body=BatchCreateKmsTagsRequestBody(action="create", tags=[TagItem(key="a=b", value="x")]))),
-                400, "KMS.0308")
+                400, "KMS.0406")
+        _()
+
+        @check("RSA encryption keys: RSAES_OAEP_SHA_256 checked with the cryptography library")
+        def _():
+            import base64
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import padding
+            oaep = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+            for spec, size, limit in (("RSA_2048", 256, 190), ("RSA_3072", 384, 318), ("RSA_4096", 512, 446)):
+                k = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                    key_alias=f"sdk_rsa_enc_{spec}", key_spec=spec, key_usage="ENCRYPT_DECRYPT"))).key_info.key_id
+                d = kms.list_key_detail(ListKeyDetailRequest(body=OperateKeyRequestBody(key_id=k))).key_info
+                assert (d.key_spec, d.key_usage) == (spec, "ENCRYPT_DECRYPT"), d
+                pem = kms.show_public_key(ShowPublicKeyRequest(body=OperateKeyRequestBody(key_id=k))).public_key
+                pub = serialization.load_pem_public_key(pem.encode())
+                assert pub.key_size == size * 8, pub.key_size
+                # Encrypted by the cryptography library to the public key
+                # (OAEP, SHA-256, MGF1-SHA-256): KMS decrypts it.
+                msg = b"\x00\xffoaep through the official SDK"
+                local = pub.encrypt(msg, oaep)
+                r = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                    cipher_text=base64.b64encode(local).decode(), key_id=k,
+                    encryption_algorithm="RSAES_OAEP_SHA_256")))
+                assert base64.b64decode(r.plain_text_base64) == msg and r.key_id == k, r
+                # Encrypted by KMS: a k-byte ciphertext, decrypting back, up to
+                # k - 2*32 - 2 bytes; one more is KMS.2108.
+                text = "p" * limit
+                e = kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                    key_id=k, plain_text=text, encryption_algorithm="RSAES_OAEP_SHA_256")))
+                assert e.key_id == k and len(base64.b64decode(e.cipher_text)) == size, e
+                r = kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                    cipher_text=e.cipher_text, key_id=k, encryption_algorithm="RSAES_OAEP_SHA_256")))
+                assert r.plain_text == text, r
+                expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                    key_id=k, plain_text=text + "p", encryption_algorithm="RSAES_OAEP_SHA_256"))),
+                    400, "KMS.2108")
+            # The algorithm must fit the key: KMS.2106 for an RSA key, KMS.2105
+            # for a symmetric one; an RSA ciphertext names no key (KMS.0204);
+            # a tampered one is the opaque KMS.2201.
+            expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=k, plain_text="x"))), 400, "KMS.2106")
+            expect_error(lambda: kms.encrypt_data(EncryptDataRequest(body=EncryptDataRequestBody(
+                key_id=state["key"], plain_text="x", encryption_algorithm="RSAES_OAEP_SHA_256"))), 400, "KMS.2105")
+            expect_error(lambda: kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=e.cipher_text, encryption_algorithm="RSAES_OAEP_SHA_256"))), 400, MISSING)
+            bad = bytearray(base64.b64decode(e.cipher_text))
+            bad[7] ^= 1
+            expect_error(lambda: kms.decrypt_data(DecryptDataRequest(body=DecryptDataRequestBody(
+                cipher_text=base64.b64encode(bytes(bad)).decode(), key_id=k,
+                encryption_algorithm="RSAES_OAEP_SHA_256"))), 400, "KMS.2201")
+            # An encryption key does not sign (KMS.0334), nor rotate (KMS.0324).
+            expect_error(lambda: kms.sign(SignRequest(body=SignRequestBody(
+                key_id=k, message=base64.b64encode(b"\x01" * 32).decode(),
+                signing_algorithm="RSASSA_PSS_SHA_256"))), 400, "KMS.0334")
+            expect_error(lambda: kms.enable_key_rotation(EnableKeyRotationRequest(
+                body=OperateKeyRequestBody(key_id=k))), 400, "KMS.0324")
+        _()
+
+        @check("published codes, one family at a time (keys, rotation, tags, data keys, signing)")
+        def _():
+            import base64
+            k = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="sdk_codes"))).key_info.key_id
+            op = OperateKeyRequestBody(key_id=k)
+            # Keys: state rules and field rules.
+            expect_error(lambda: kms.enable_key(EnableKeyRequest(body=op)), 400, "KMS.1201")
+            kms.disable_key(DisableKeyRequest(body=op))
+            expect_error(lambda: kms.disable_key(DisableKeyRequest(body=op)), 400, "KMS.1301")
+            kms.enable_key(EnableKeyRequest(body=op))
+            expect_error(lambda: kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk/default"))), 400, "KMS.1101")
+            expect_error(lambda: kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk_sign_aes", key_spec="AES_256", key_usage="SIGN_VERIFY"))), 400, "KMS.1115")
+            expect_error(lambda: kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk_enc_ec", key_spec="EC_P256", key_usage="ENCRYPT_DECRYPT"))), 400, "KMS.1114")
+            expect_error(lambda: kms.update_key_description(UpdateKeyDescriptionRequest(
+                body=UpdateKeyDescriptionRequestBody(key_id=k, key_description="d" * 256))), 400, "KMS.1103")
+            expect_error(lambda: kms.list_keys(ListKeysRequest(body=ListKeysRequestBody(limit="0"))),
+                         400, "KMS.1601")
+            expect_error(lambda: kms.list_keys(ListKeysRequest(body=ListKeysRequestBody(marker="x"))),
+                         400, "KMS.1602")
+            expect_error(lambda: kms.delete_key(DeleteKeyRequest(body=ScheduleKeyDeletionRequestBody(
+                key_id=k, pending_days="1097"))), 400, "KMS.1401")
+            # Rotation: the policy's transitions.
+            expect_error(lambda: kms.update_key_rotation_interval(UpdateKeyRotationIntervalRequest(
+                body=UpdateKeyRotationIntervalRequestBody(key_id=k, rotation_interval=90))), 400, "KMS.0313")
+            expect_error(lambda: kms.disable_key_rotation(DisableKeyRotationRequest(body=op)), 400, "KMS.0313")
+            kms.enable_key_rotation(EnableKeyRotationRequest(body=op))
+            expect_error(lambda: kms.enable_key_rotation(EnableKeyRotationRequest(body=op)), 400, "KMS.2901")
+            # Tags.
+            expect_error(lambda: kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k,
+                body=BatchCreateKmsTagsRequestBody(action="replace", tags=[TagItem(key="a", value="b")]))),
+                400, "KMS.0404")
+            expect_error(lambda: kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k,
+                body=BatchCreateKmsTagsRequestBody(action="create", tags=[TagItem(key="k" * 37, value="b")]))),
+                400, "KMS.0411")
+            kms.batch_create_kms_tags(BatchCreateKmsTagsRequest(key_id=k, body=BatchCreateKmsTagsRequestBody(
+                action="create", tags=[TagItem(key=f"t{i}", value="v") for i in range(10)])))
+            expect_error(lambda: kms.create_kms_tag(CreateKmsTagRequest(key_id=k, body=CreateKmsTagRequestBody(
+                tag=TagItem(key="eleventh", value="v")))), 400, "KMS.0409")
+            expect_error(lambda: kms.list_kms_by_tags(ListKmsByTagsRequest(resource_instances="resource_instances",
+                body=ListKmsByTagsRequestBody(action="filter", offset="x"))), 400, "KMS.0417")
+            # Data keys and data with a signing key: KMS.0335.
+            ec = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk_codes_ec", key_spec="EC_P256"))).key_info.key_id
+            expect_error(lambda: kms.create_datakey(CreateDatakeyRequest(body=CreateDatakeyRequestBody(
+                key_id=ec))), 400, "KMS.0335")
+            # Signing: a digest of the wrong length (KMS.0329); a public key of a
+            # symmetric key (KMS.0331).
+            expect_error(lambda: kms.sign(SignRequest(body=SignRequestBody(
+                key_id=ec, message=base64.b64encode(b"\x01" * 31).decode(),
+                signing_algorithm="ECDSA_SHA_256"))), 400, "KMS.0329")
+            expect_error(lambda: kms.show_public_key(ShowPublicKeyRequest(body=op)), 400, "KMS.0331")
+            # Deletion: twice is KMS.1402.
+            sched = ScheduleKeyDeletionRequestBody(key_id=k, pending_days="7")
+            kms.delete_key(DeleteKeyRequest(body=sched))
+            expect_error(lambda: kms.delete_key(DeleteKeyRequest(body=sched)), 400, "KMS.1402")
         _()
 
         @check("gen-random")
@@ -799,7 +915,7 @@ def main():
             r = kms.create_random(CreateRandomRequest(body=GenRandomRequestBody(random_data_length="512")))
             assert len(r.random_data) == 128 and bytes.fromhex(r.random_data), r
             expect_error(lambda: kms.create_random(CreateRandomRequest(body=GenRandomRequestBody(
-                random_data_length="12"))), 400, "KMS.0308")
+                random_data_length="12"))), 400, "KMS.1802")
         _()
 
         @check("re-encrypt a data ciphertext under another key")
@@ -875,11 +991,11 @@ def main():
             expect_error(lambda: bad_apig.list_certificates_v2(ListCertificatesV2Request()), 401, "APIG.1002")
         _()
 
-        @check("another project raises 403 (KMS.0303)")
+        @check("another project raises 403 (KMS.0321)")
         def _():
             other_kms, _ = clients(url, project="ffffffffffffffffffffffffffffffff")
             expect_error(lambda: other_kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="x"))),
-                         403, "KMS.0303")
+                         403, "KMS.0321")
         _()
     finally:
         proc.send_signal(signal.SIGTERM)
