@@ -25,8 +25,8 @@ use crate::ports::{
     StoredCertificate, Timestamp, UpdateKeyAliasError,
 };
 use crate::ports::{
-    CarriedPinKeys, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState,
-    RootRotationStore, RootRotationTarget,
+    CarriedPinKeys, ROOT_FINGERPRINT_LEN, ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem,
+    RootBoundRow, RootKeyState, RootRotationStore, RootRotationTarget,
 };
 use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
@@ -57,6 +57,7 @@ struct State {
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
     root: RootKeyState,
     carried_pin_keys: Vec<CarriedPinKeys>,
+    root_key_checks: HashMap<String, [u8; ROOT_KEY_CHECK_LEN]>,
     /// Root-rotation marks of key material and certificates (absent: 0).
     material_marks: HashMap<(String, u32), u32>,
     certificate_marks: HashMap<String, u32>,
@@ -176,6 +177,27 @@ impl KeystoreStore for MemoryStore {
         }
         s.keystores.remove(pos);
         Ok(DeleteKeystoreOutcome::Deleted)
+    }
+
+    fn record_root_key_check(
+        &self,
+        keystore_id: &str,
+        check: &[u8; ROOT_KEY_CHECK_LEN],
+    ) -> PortResult<[u8; ROOT_KEY_CHECK_LEN]> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        Ok(*s
+            .root_key_checks
+            .entry(keystore_id.to_owned())
+            .or_insert(*check))
+    }
+
+    fn forget_root_key_check(&self, keystore_id: &str) -> PortResult<()> {
+        self.state
+            .write()
+            .map_err(poisoned)?
+            .root_key_checks
+            .remove(keystore_id);
+        Ok(())
     }
 }
 

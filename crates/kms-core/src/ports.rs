@@ -374,7 +374,33 @@ pub trait KeystoreStore: Send + Sync + fmt::Debug {
         domain_id: &str,
         keystore_id: &str,
     ) -> PortResult<DeleteKeystoreOutcome>;
+
+    /// Records `check` as the check value of the root key of the dedicated
+    /// keystore `keystore_id` (a value its HSM computes from the key and
+    /// that reveals nothing about it) **only if** none is recorded,
+    /// atomically; returns the recorded value, so a caller whose `check`
+    /// differs learns the key was replaced. Independent of the keystore's
+    /// row (a root key is provisioned before its keystore is stored).
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn record_root_key_check(
+        &self,
+        keystore_id: &str,
+        check: &[u8; ROOT_KEY_CHECK_LEN],
+    ) -> PortResult<[u8; ROOT_KEY_CHECK_LEN]>;
+
+    /// Forgets the recorded check value of `keystore_id`'s root key (the
+    /// key was destroyed). Nothing recorded is not an error.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn forget_root_key_check(&self, keystore_id: &str) -> PortResult<()>;
 }
+
+/// Length of a dedicated keystore's root-key check value
+/// ([`KeystoreStore::record_root_key_check`]).
+pub const ROOT_KEY_CHECK_LEN: usize = 32;
 
 // ---------------------------------------------------------------- clusters
 

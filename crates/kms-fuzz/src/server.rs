@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("server_auth_request", server_auth_request),
     ("server_seed_file", server_seed_file),
+    ("server_pgpass", server_pgpass),
 ];
 
 const AK: &str = "FUZZAK00000000000000";
@@ -141,6 +142,32 @@ pub fn server_seed_file(data: &[u8]) {
     for value in material_values(&text) {
         assert!(!shown.contains(value), "key material shown: {shown}");
     }
+}
+
+/// A libpq password file (`PGPASSFILE`, `~/.pgpass`): the input's first
+/// line names the connection (`host:port:database:user`), the rest is the
+/// file. Any bytes give a password or none, never a panic; a password is
+/// never longer than the file; a leading `*:*:*:*:` line always wins.
+pub fn server_pgpass(data: &[u8]) {
+    use kms_store_postgres::pgpass::lookup;
+    let text = String::from_utf8_lossy(data);
+    let (head, file) = text.split_once('\n').unwrap_or(("", &text));
+    let mut fields = head.splitn(4, ':');
+    let mut next = || fields.next().unwrap_or("");
+    let (host, port, database, user) = (next(), next(), next(), next());
+    if let Some(password) = lookup(file, host, port, database, user) {
+        assert!(
+            password.len() <= file.len(),
+            "a password longer than the file"
+        );
+    }
+    let first = format!("*:*:*:*:first\n{file}");
+    assert_eq!(
+        lookup(&first, host, port, database, user)
+            .as_deref()
+            .map(String::as_str),
+        Some("first")
+    );
 }
 
 #[cfg(test)]

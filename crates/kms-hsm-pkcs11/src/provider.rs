@@ -9,12 +9,15 @@ use std::sync::{Arc, RwLock};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use kms_core::ports::{
-    Entropy, KeystoreRecord, PortError, PortErrorKind, RootKeyError, RootKeyProvider,
+    Entropy, KeystoreRecord, KeystoreStore, PortError, PortErrorKind, ROOT_KEY_CHECK_LEN,
+    RootKeyError, RootKeyProvider,
 };
 use kms_crypto::{
     Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, RootKey,
     WRAPPED_MASTER_KEY_LEN, WrappedMasterKey,
 };
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::token::{
@@ -27,6 +30,13 @@ pub const LABEL_PREFIX: &str = "kms-rs/";
 const PIN_ROOT_INFO: &[u8] = b"kms-rs/v1/hsm/pin-root";
 /// Length of generated token keys (AES-256, HMAC-SHA256 key).
 const TOKEN_KEY_LEN: u64 = 32;
+/// The fixed block the wrap key wraps for its check value (32 bytes: never
+/// the length of a wrapped CMK payload).
+const CHECK_BLOCK: &[u8; 32] = b"kms-rs/v1/hsm/wrap-key-check-blk";
+/// Input of the HMAC (inside the HSM) that is the PIN key's check value.
+const PIN_CHECK_INFO: &[u8] = b"kms-rs/v1/hsm/pin-key-check";
+/// Domain of the hash that binds both check values to the keystore.
+const ROOT_CHECK_DOMAIN: &[u8] = b"kms-rs/v1/hsm/root-key-check";
 
 /// The mechanism the CMKs are wrapped with: `CKM_AES_KEY_WRAP_PAD`
 /// (`0x210A`), under which SoftHSM 2.6 implements RFC 5649 (the standard
@@ -58,6 +68,7 @@ pub struct HsmRootKeys {
     tokens: HashMap<String, Arc<Pkcs11Token>>,
     routes: RwLock<HashMap<String, Route>>,
     pin_roots: RwLock<HashMap<String, Arc<RootKey>>>,
+    checks: Option<Arc<dyn KeystoreStore>>,
 }
 
 impl fmt::Debug for HsmRootKeys {
@@ -145,8 +156,102 @@ fn find_keys(
     )
 }
 
-/// The handle of a keystore's key (cached per connection).
+/// The single token object of a keystore's key of `purpose`. None is
+/// [`OpError::KeyMissing`] (the module's view of the token may be stale),
+/// several a conflict.
+fn the_key(
+    lease: &Lease<'_>,
+    keystore_id: &str,
+    purpose: Purpose,
+) -> Result<ObjectHandle, OpError> {
+    let found = find_keys(lease, keystore_id, purpose)?;
+    let [h] = found[..] else {
+        let e = unavailable_because(format!(
+            "token has {} keys for keystore {keystore_id} (expected 1)",
+            found.len()
+        ));
+        // None where one must be: the module's view of the token may be
+        // stale (its files went away and came back); several: a conflict
+        // no reconnection resolves.
+        return Err(if found.is_empty() {
+            OpError::KeyMissing(e)
+        } else {
+            OpError::Root(e)
+        });
+    };
+    Ok(h)
+}
+
+/// The check value of a keystore's two token keys, computed by the token:
+/// `SHA-256(domain || u16 len || keystore id || KWP(wrap key, fixed block)
+/// || HMAC(PIN key, info))`. It reveals nothing about the keys and changes
+/// when either key is replaced.
+fn check_value(
+    lease: &Lease<'_>,
+    keystore_id: &str,
+    wrap: ObjectHandle,
+    pin: ObjectHandle,
+) -> Result<[u8; ROOT_KEY_CHECK_LEN], OpError> {
+    let s = lease
+        .session()
+        .ok_or_else(|| unavailable_because("no session"))?;
+    let mut template = payload_template();
+    template.push(Attribute::Value(CHECK_BLOCK.to_vec()));
+    let obj = ck("create check block", s.create_object(&template))?;
+    let wrapped = s.wrap_key(&wrap_mechanism(), wrap, obj);
+    let _ = s.destroy_object(obj);
+    let wrapped = ck("wrap check block", wrapped)?;
+    let mac = Zeroizing::new(ck(
+        "compute PIN key check",
+        s.sign(&Mechanism::Sha256Hmac, pin, PIN_CHECK_INFO),
+    )?);
+    let len =
+        u16::try_from(keystore_id.len()).map_err(|_| OpError::Root(RootKeyError::Rejected))?;
+    let mut h = Sha256::new();
+    h.update(ROOT_CHECK_DOMAIN);
+    h.update(len.to_be_bytes());
+    h.update(keystore_id.as_bytes());
+    h.update(&wrapped);
+    h.update(&*mac);
+    Ok(h.finalize().into())
+}
+
+/// Compares `check` with the value recorded for the keystore (recording it
+/// when none is). A different recorded value: the token key was replaced
+/// under the same label, refused rather than used.
+fn verify_check(
+    checks: Option<&dyn KeystoreStore>,
+    keystore_id: &str,
+    check: &[u8; ROOT_KEY_CHECK_LEN],
+) -> Result<(), OpError> {
+    let Some(store) = checks else {
+        return Ok(());
+    };
+    let recorded = store
+        .record_root_key_check(keystore_id, check)
+        .map_err(|e| OpError::Root(RootKeyError::Backend(e)))?;
+    if bool::from(recorded.ct_eq(check)) {
+        Ok(())
+    } else {
+        Err(OpError::Root(crate::token::counted(
+            &crate::token::UNAVAILABLE,
+            RootKeyError::Unavailable(PortError::new(
+                PortErrorKind::Config,
+                format!(
+                    "the token keys of keystore {keystore_id} ({LABEL_PREFIX}{keystore_id}) are \
+                     not the ones recorded at their first use (check value differs): the key \
+                     was replaced; refusing to use it (put the original key back)"
+                ),
+            )),
+        )))
+    }
+}
+
+/// The handle of a keystore's key (cached per connection). Looked up, both
+/// keys of the keystore are checked against the recorded check value
+/// before either handle is cached.
 fn key_handle(
+    checks: Option<&dyn KeystoreStore>,
     token: &Pkcs11Token,
     lease: &Lease<'_>,
     keystore_id: &str,
@@ -156,15 +261,16 @@ fn key_handle(
     if let Some(h) = token.cached_handle(keystore_id, purpose, generation) {
         return Ok(h);
     }
-    let found = find_keys(lease, keystore_id, purpose)?;
-    let [h] = found[..] else {
-        return Err(OpError::Root(unavailable_because(format!(
-            "token has {} keys for keystore {keystore_id} (expected 1)",
-            found.len()
-        ))));
-    };
-    token.cache_handle(keystore_id, purpose, generation, h);
-    Ok(h)
+    let wrap = the_key(lease, keystore_id, Purpose::Wrap)?;
+    let pin = the_key(lease, keystore_id, Purpose::Pin)?;
+    let check = check_value(lease, keystore_id, wrap, pin)?;
+    verify_check(checks, keystore_id, &check)?;
+    token.cache_handle(keystore_id, Purpose::Wrap, generation, wrap);
+    token.cache_handle(keystore_id, Purpose::Pin, generation, pin);
+    Ok(match purpose {
+        Purpose::Wrap => wrap,
+        Purpose::Pin => pin,
+    })
 }
 
 /// Refuses a bound key that could leave the token.
@@ -198,13 +304,14 @@ fn check_bound_key(lease: &Lease<'_>, h: ObjectHandle) -> Result<(), OpError> {
     }
 }
 
-/// Creates the keystore's key of `purpose`, or binds the one already there.
+/// Creates the keystore's key of `purpose`, or binds the one already
+/// there. Its handle is cached by the first operation that checked it
+/// ([`key_handle`]).
 fn provision_key(
-    token: &Pkcs11Token,
     lease: &Lease<'_>,
     keystore_id: &str,
     purpose: Purpose,
-) -> Result<(), OpError> {
+) -> Result<ObjectHandle, OpError> {
     let s = lease
         .session()
         .ok_or_else(|| unavailable_because("no session"))?;
@@ -234,8 +341,7 @@ fn provision_key(
             ))));
         }
     };
-    token.cache_handle(keystore_id, purpose, lease.generation(), h);
-    Ok(())
+    Ok(h)
 }
 
 /// The template of the session object a CMK payload travels in for one
@@ -253,6 +359,7 @@ fn payload_template() -> Vec<Attribute> {
 }
 
 fn wrap_on_token(
+    checks: Option<&dyn KeystoreStore>,
     token: &Pkcs11Token,
     lease: &Lease<'_>,
     keystore_id: &str,
@@ -261,7 +368,7 @@ fn wrap_on_token(
     let s = lease
         .session()
         .ok_or_else(|| unavailable_because("no session"))?;
-    let kek = key_handle(token, lease, keystore_id, Purpose::Wrap)?;
+    let kek = key_handle(checks, token, lease, keystore_id, Purpose::Wrap)?;
     let payload = key.wrap_payload();
     let mut template = payload_template();
     template.push(Attribute::Value(payload.expose_secret().to_vec()));
@@ -284,6 +391,7 @@ fn wrap_on_token(
 }
 
 fn unwrap_on_token(
+    checks: Option<&dyn KeystoreStore>,
     token: &Pkcs11Token,
     lease: &Lease<'_>,
     keystore_id: &str,
@@ -295,7 +403,7 @@ fn unwrap_on_token(
     let s = lease
         .session()
         .ok_or_else(|| unavailable_because("no session"))?;
-    let kek = key_handle(token, lease, keystore_id, Purpose::Wrap)?;
+    let kek = key_handle(checks, token, lease, keystore_id, Purpose::Wrap)?;
     let obj = match s.unwrap_key(&wrap_mechanism(), kek, wrapped, &payload_template()) {
         Ok(o) => o,
         // The material does not unwrap under this key: tampered, another
@@ -333,6 +441,7 @@ fn unwrap_on_token(
 /// || keystore id)` computed by the token, fed to kms-crypto's root-key
 /// derivation so PIN blobs and verifiers keep format v1.
 fn pin_root_on_token(
+    checks: Option<&dyn KeystoreStore>,
     token: &Pkcs11Token,
     lease: &Lease<'_>,
     keystore_id: &str,
@@ -340,7 +449,7 @@ fn pin_root_on_token(
     let s = lease
         .session()
         .ok_or_else(|| unavailable_because("no session"))?;
-    let key = key_handle(token, lease, keystore_id, Purpose::Pin)?;
+    let key = key_handle(checks, token, lease, keystore_id, Purpose::Pin)?;
     let len =
         u16::try_from(keystore_id.len()).map_err(|_| OpError::Root(RootKeyError::Rejected))?;
     let mut data = Vec::with_capacity(PIN_ROOT_INFO.len() + 2 + keystore_id.len());
@@ -411,7 +520,23 @@ impl HsmRootKeys {
             tokens,
             routes: RwLock::new(HashMap::new()),
             pin_roots: RwLock::new(HashMap::new()),
+            checks: None,
         })
+    }
+
+    /// Records each keystore's root-key check value in `store` on first
+    /// use and refuses a token key whose check value differs from the
+    /// recorded one (a key replaced under the same label): such a keystore
+    /// answers [`RootKeyError::Unavailable`] (KMS.6502) until the original
+    /// key is back. Without a store nothing is checked.
+    #[must_use]
+    pub fn with_key_checks(mut self, store: Arc<dyn KeystoreStore>) -> Self {
+        self.checks = Some(store);
+        self
+    }
+
+    fn checks(&self) -> Option<&dyn KeystoreStore> {
+        self.checks.as_deref()
     }
 
     /// The token of a configured cluster.
@@ -466,8 +591,8 @@ impl HsmRootKeys {
         if let Some(k) = self.pin_roots.read().map_err(poisoned)?.get(keystore_id) {
             return Ok(Arc::clone(k));
         }
-        let k = Arc::new(token.run("derive PIN root", |t, l| {
-            pin_root_on_token(t, l, keystore_id)
+        let k = Arc::new(token.run("derive PIN root", true, |t, l| {
+            pin_root_on_token(self.checks(), t, l, keystore_id)
         })?);
         self.pin_roots
             .write()
@@ -485,8 +610,8 @@ impl RootKeyProvider for HsmRootKeys {
     ) -> Result<WrappedMasterKey, RootKeyError> {
         match self.route(keystore_id)? {
             Route::Fallback => self.fallback.wrap_master_key(keystore_id, key),
-            Route::Token(t) => t.run("wrap master key", |t, l| {
-                wrap_on_token(t, l, keystore_id, key)
+            Route::Token(t) => t.run("wrap master key", true, |t, l| {
+                wrap_on_token(self.checks(), t, l, keystore_id, key)
             }),
         }
     }
@@ -507,8 +632,8 @@ impl RootKeyProvider for HsmRootKeys {
                 if wrapped.len() != WRAPPED_MASTER_KEY_LEN {
                     return Err(RootKeyError::Rejected);
                 }
-                t.run("unwrap master key", |t, l| {
-                    unwrap_on_token(t, l, keystore_id, key_id, version, wrapped)
+                t.run("unwrap master key", true, |t, l| {
+                    unwrap_on_token(self.checks(), t, l, keystore_id, key_id, version, wrapped)
                 })
             }
         }
@@ -605,9 +730,12 @@ impl RootKeyProvider for HsmRootKeys {
     fn provision_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
         match self.route_of_record(keystore) {
             Route::Fallback => self.fallback.provision_keystore(keystore)?,
-            Route::Token(t) => t.run("provision keystore keys", |t, l| {
-                provision_key(t, l, &keystore.keystore_id, Purpose::Wrap)?;
-                provision_key(t, l, &keystore.keystore_id, Purpose::Pin)
+            Route::Token(t) => t.run("provision keystore keys", false, |_, l| {
+                let id = &keystore.keystore_id;
+                let wrap = provision_key(l, id, Purpose::Wrap)?;
+                let pin = provision_key(l, id, Purpose::Pin)?;
+                let check = check_value(l, id, wrap, pin)?;
+                verify_check(self.checks(), id, &check)
             })?,
         }
         self.remember(keystore).map(drop)
@@ -635,7 +763,19 @@ impl RootKeyProvider for HsmRootKeys {
         }
         match self.route_of_record(keystore) {
             Route::Fallback => self.fallback.release_keystore(keystore),
-            Route::Token(t) => t.run("destroy keystore keys", |t, l| release_on_token(t, l, id)),
+            Route::Token(t) => {
+                t.run("destroy keystore keys", true, |t, l| {
+                    release_on_token(t, l, id)
+                })?;
+                // The key is gone: a keystore provisioned again under this
+                // id gets a new one, recorded anew.
+                match self.checks() {
+                    Some(store) => store
+                        .forget_root_key_check(id)
+                        .map_err(RootKeyError::Backend),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

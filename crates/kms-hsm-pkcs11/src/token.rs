@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -50,6 +50,13 @@ pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// After the token refused the PIN, how long calls fail at once instead of
 /// logging in again (a real HSM locks the user after a few wrong PINs).
 pub const LOGIN_BACKOFF: Duration = Duration::from_secs(60);
+
+/// The shortest time between two re-initialisations of one module
+/// (`C_Finalize` + `C_Initialize`, what makes a module such as SoftHSM
+/// read its tokens again after their files were put back). A keystore
+/// whose token key stays missing re-initialises the module at most this
+/// often.
+pub const REINIT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One HSM cluster backed by a PKCS#11 token.
 #[derive(Clone, Debug)]
@@ -96,6 +103,10 @@ pub(crate) enum OpError {
     Ck(&'static str, CkError),
     /// The operation decided (e.g. the material was rejected).
     Root(RootKeyError),
+    /// A key that must be on the token is not found: the module's view of
+    /// the token may be stale (its files went away and came back), so the
+    /// module is re-initialised and the operation retried once.
+    KeyMissing(RootKeyError),
 }
 
 impl From<RootKeyError> for OpError {
@@ -232,10 +243,129 @@ struct State {
     login_refused: Option<Instant>,
 }
 
+/// How long a re-initialisation waits for the calls in flight to finish
+/// (new calls on that module wait meanwhile) before it gives up: a call
+/// hung inside the module must not hold every other call behind it.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
+/// After a drain that gave up, how long before the module is tried again.
+const DRAIN_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Every call into a module is inside its gate; re-initialising the
+/// module drains it first, so `C_Finalize` never runs while another thread
+/// of this process is inside the module (PKCS#11 leaves that undefined).
+/// Unlike a lock, a drain that does not finish within [`DRAIN_TIMEOUT`]
+/// gives up and lets the waiting calls through.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    inside: usize,
+    draining: bool,
+}
+
+/// A call inside a [`Gate`]; leaves on drop.
+struct Inside<'a>(&'a Gate);
+
+impl Drop for Inside<'_> {
+    fn drop(&mut self) {
+        let mut st = lock(&self.0.state);
+        st.inside = st.inside.saturating_sub(1);
+        // Only a drain waits for calls to leave.
+        let draining = st.draining;
+        drop(st);
+        if draining {
+            self.0.changed.notify_all();
+        }
+    }
+}
+
+/// A drained [`Gate`]: no call is inside until this is dropped.
+struct Drained<'a>(&'a Gate);
+
+impl Drop for Drained<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.state).draining = false;
+        self.0.changed.notify_all();
+    }
+}
+
+impl Gate {
+    /// Enters, waiting while a drain is under way (at most about
+    /// [`DRAIN_TIMEOUT`] plus the re-initialisation itself).
+    fn enter(&self) -> Inside<'_> {
+        let mut st = lock(&self.state);
+        while st.draining {
+            st = self
+                .changed
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        st.inside += 1;
+        Inside(self)
+    }
+
+    /// Stops new calls and waits for those inside to leave; `None` (and
+    /// the calls let through again) when they have not within `timeout`,
+    /// or when another drain is under way.
+    fn drain(&self, timeout: Duration) -> Option<Drained<'_>> {
+        let deadline = Instant::now() + timeout;
+        let mut st = lock(&self.state);
+        if st.draining {
+            return None;
+        }
+        st.draining = true;
+        while st.inside > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                st.draining = false;
+                drop(st);
+                self.changed.notify_all();
+                return None;
+            }
+            st = self
+                .changed
+                .wait_timeout(st, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        Some(Drained(self))
+    }
+}
+
+/// The modules of this process: each one's gate, its tokens, and when it
+/// may be re-initialised next.
+#[derive(Default)]
+struct Modules {
+    gates: HashMap<PathBuf, Arc<Gate>>,
+    tokens: Vec<(PathBuf, Weak<Mutex<State>>)>,
+    next_reinit: HashMap<PathBuf, Instant>,
+}
+
+static MODULES: LazyLock<Mutex<Modules>> = LazyLock::new(Mutex::default);
+
+/// What a failed attempt asks of the next one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Recovery {
+    /// Nothing helps now: answer the error.
+    Stop,
+    /// The session or handles were dropped: retry (when the operation may
+    /// be retried).
+    Retry,
+    /// The module's view of its tokens may be stale: re-initialise the
+    /// module, then retry.
+    Reinitialise,
+}
+
 /// One token: lazily connected, reconnected after it went away.
 pub struct Pkcs11Token {
     config: Pkcs11ClusterConfig,
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
+    /// The gate of the token's module (shared with the other tokens on it).
+    gate: Arc<Gate>,
     freed: Condvar,
     handles: RwLock<HashMap<(String, Purpose), (u64, ObjectHandle)>>,
 }
@@ -291,15 +421,24 @@ impl Pkcs11Token {
     #[must_use]
     pub fn new(mut config: Pkcs11ClusterConfig) -> Self {
         config.max_sessions = config.max_sessions.max(1);
+        let state = Arc::new(Mutex::new(State {
+            connection: None,
+            idle: Vec::new(),
+            generation: 0,
+            in_use: 0,
+            login_refused: None,
+        }));
+        let mut modules = lock(&MODULES);
+        modules.tokens.retain(|(_, t)| t.strong_count() > 0);
+        modules
+            .tokens
+            .push((config.module.clone(), Arc::downgrade(&state)));
+        let gate = Arc::clone(modules.gates.entry(config.module.clone()).or_default());
+        drop(modules);
         Self {
             config,
-            state: Mutex::new(State {
-                connection: None,
-                idle: Vec::new(),
-                generation: 0,
-                in_use: 0,
-                login_refused: None,
-            }),
+            state,
+            gate,
             freed: Condvar::new(),
             handles: RwLock::new(HashMap::new()),
         }
@@ -316,19 +455,76 @@ impl Pkcs11Token {
     /// # Errors
     /// [`RootKeyError::Unavailable`] naming why (module, token, login).
     pub fn check(&self) -> Result<(), RootKeyError> {
-        self.run("check token", |_, _| Ok(()))
+        self.run("check token", true, |_, _| Ok(()))
     }
 
-    fn connect(&self, generation: u64) -> Result<Connection, RootKeyError> {
-        let ctx =
-            Pkcs11::new(&self.config.module).map_err(|e| unavailable("load PKCS#11 module", e))?;
+    /// Makes the module read its tokens again: `C_Finalize` then
+    /// `C_Initialize`, with no call of this process inside the module.
+    /// Every pooled session of every token of this module is closed first
+    /// and their connections forgotten (their handles die with the
+    /// module's state). At most once per [`REINIT_INTERVAL`] per module
+    /// (after a drain that gave up, not for [`DRAIN_BACKOFF`]); `false`
+    /// when skipped.
+    fn reinitialise(&self) -> bool {
+        let module = &self.config.module;
+        let due = |m: &Modules| {
+            m.next_reinit
+                .get(module)
+                .is_none_or(|t| Instant::now() >= *t)
+        };
+        if !due(&lock(&MODULES)) {
+            return false;
+        }
+        let Some(_drained) = self.gate.drain(DRAIN_TIMEOUT) else {
+            lock(&MODULES)
+                .next_reinit
+                .insert(module.clone(), Instant::now() + DRAIN_BACKOFF);
+            return false;
+        };
+        let mut modules = lock(&MODULES);
+        if !due(&modules) {
+            return false;
+        }
+        modules
+            .next_reinit
+            .insert(module.clone(), Instant::now() + REINIT_INTERVAL);
+        let Ok(ctx) = Pkcs11::new(module) else {
+            return false;
+        };
+        for (_, state) in modules.tokens.iter().filter(|(m, _)| m == module) {
+            let Some(state) = state.upgrade() else {
+                continue;
+            };
+            let mut st = lock(&state);
+            // No lease is out (the gate is drained): every open session is
+            // idle and closed here, before the module forgets them, so no
+            // stale handle is ever closed later.
+            st.idle.clear();
+            st.connection = None;
+            st.generation = st.generation.wrapping_add(1);
+        }
+        drop(modules);
+        // A module that was not initialised answers C_Finalize with an
+        // error; one that fails C_Initialize now fails it again, with its
+        // reason, on the next connection.
+        let _ = ctx.clone().finalize();
+        let _ = ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK));
+        true
+    }
+
+    /// The module and the token's slot. A token not found is
+    /// [`Recovery::Reinitialise`]: the module may hold a stale view.
+    fn connect(&self, generation: u64) -> Result<Connection, (RootKeyError, Recovery)> {
+        let stop = |e| (e, Recovery::Stop);
+        let ctx = Pkcs11::new(&self.config.module)
+            .map_err(|e| stop(unavailable("load PKCS#11 module", e)))?;
         match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
             Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
-            Err(e) => return Err(unavailable("C_Initialize", e)),
+            Err(e) => return Err(stop(unavailable("C_Initialize", e))),
         }
         let slots = ctx
             .get_slots_with_token()
-            .map_err(|e| unavailable("list slots", e))?;
+            .map_err(|e| stop(unavailable("list slots", e)))?;
         for slot in slots {
             let Ok(info) = ctx.get_token_info(slot) else {
                 continue;
@@ -341,10 +537,10 @@ impl Pkcs11Token {
                 });
             }
         }
-        Err(unavailable_because(format!(
-            "token {:?} not present",
-            self.config.token_label
-        )))
+        Err((
+            unavailable_because(format!("token {:?} not present", self.config.token_label)),
+            Recovery::Reinitialise,
+        ))
     }
 
     /// Forgets the connection and every pooled session of `generation`.
@@ -362,13 +558,13 @@ impl Pkcs11Token {
     }
 
     /// Checks out a logged-in session, opening one if none is idle.
-    fn lease(&self) -> Result<Lease<'_>, RootKeyError> {
+    fn lease(&self) -> Result<Lease<'_>, (RootKeyError, Recovery)> {
         let deadline = Instant::now() + self.config.acquire_timeout;
         let mut st = lock(&self.state);
         while st.in_use >= self.config.max_sessions {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(counted(&TIMEOUTS, RootKeyError::Timeout));
+                return Err((counted(&TIMEOUTS, RootKeyError::Timeout), Recovery::Stop));
             }
             st = self
                 .freed
@@ -380,9 +576,12 @@ impl Pkcs11Token {
             .login_refused
             .is_some_and(|t| t.elapsed() < LOGIN_BACKOFF)
         {
-            return Err(unavailable_because(format!(
-                "the token refused the PIN less than {LOGIN_BACKOFF:?} ago; not retrying yet"
-            )));
+            return Err((
+                unavailable_because(format!(
+                    "the token refused the PIN less than {LOGIN_BACKOFF:?} ago; not retrying yet"
+                )),
+                Recovery::Stop,
+            ));
         }
         st.in_use += 1;
         // From here the lease gives the permit back on every path.
@@ -410,10 +609,13 @@ impl Pkcs11Token {
         let session = match conn.ctx.open_rw_session(conn.slot) {
             Ok(s) => s,
             Err(e) => {
-                if damage(&e) != Damage::None {
+                let recovery = if damage(&e) == Damage::None {
+                    Recovery::Stop
+                } else {
                     self.reset(conn.generation);
-                }
-                return Err(unavailable("open session", e));
+                    Recovery::Retry
+                };
+                return Err((unavailable("open session", e), recovery));
             }
         };
         match session.login(UserType::User, Some(&self.config.pin.auth_pin())) {
@@ -433,7 +635,7 @@ impl Pkcs11Token {
                     lock(&self.state).login_refused = Some(Instant::now());
                 }
                 self.reset(conn.generation);
-                return Err(unavailable("log in to the token", e));
+                return Err((unavailable("log in to the token", e), Recovery::Stop));
             }
         }
         lease.pooled = Some(Pooled {
@@ -444,35 +646,75 @@ impl Pkcs11Token {
     }
 
     /// Runs `op` on a pooled session. A failure that breaks the session or
-    /// the token is [`RootKeyError::Unavailable`] and makes the next call
-    /// reopen (and, for the token, rescan and log in again).
+    /// the token is [`RootKeyError::Unavailable`] and makes the next
+    /// attempt reopen (and, for the token, rescan and log in again); a
+    /// token not found, or a key of it that must be there not found, makes
+    /// the module read its tokens again ([`REINIT_INTERVAL`]). One more
+    /// attempt follows such a failure when `retry` is set (an operation
+    /// that may run twice) or when `op` did not run yet.
     pub(crate) fn run<T>(
         &self,
         context: &'static str,
-        op: impl FnOnce(&Self, &Lease<'_>) -> Result<T, OpError>,
+        retry: bool,
+        op: impl Fn(&Self, &Lease<'_>) -> Result<T, OpError>,
     ) -> Result<T, RootKeyError> {
-        let mut lease = self.lease()?;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (error, recovery, ran) = match self.attempt(context, &op) {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let again = attempts < 2 && (retry || !ran);
+            match recovery {
+                Recovery::Stop => return Err(error),
+                Recovery::Retry if again => {}
+                Recovery::Reinitialise if self.reinitialise() && again => {}
+                Recovery::Retry | Recovery::Reinitialise => return Err(error),
+            }
+        }
+    }
+
+    /// One attempt of [`Self::run`]: the error, what may help, and whether
+    /// `op` ran.
+    fn attempt<T>(
+        &self,
+        context: &'static str,
+        op: &impl Fn(&Self, &Lease<'_>) -> Result<T, OpError>,
+    ) -> Result<T, (RootKeyError, Recovery, bool)> {
+        let _inside = self.gate.enter();
+        let mut lease = self.lease().map_err(|(e, r)| (e, r, false))?;
         if lease.session().is_none() {
-            return Err(unavailable_because(context));
+            return Err((unavailable_because(context), Recovery::Stop, false));
         }
         match op(self, &lease) {
             Ok(v) => Ok(v),
-            Err(OpError::Root(e)) => Err(e),
+            Err(OpError::Root(e)) => Err((e, Recovery::Stop, true)),
+            Err(OpError::KeyMissing(e)) => {
+                lease.keep = false;
+                self.reset(lease.generation());
+                Err((e, Recovery::Reinitialise, true))
+            }
             Err(OpError::Ck(what, e)) => {
-                match damage(&e) {
-                    Damage::None => {}
-                    Damage::Session => lease.keep = false,
+                let recovery = match damage(&e) {
+                    Damage::None => Recovery::Stop,
+                    Damage::Session => {
+                        lease.keep = false;
+                        Recovery::Retry
+                    }
                     Damage::Handles => {
                         if let Ok(mut h) = self.handles.write() {
                             h.clear();
                         }
+                        Recovery::Retry
                     }
                     Damage::Token => {
                         lease.keep = false;
                         self.reset(lease.generation());
+                        Recovery::Retry
                     }
-                }
-                Err(unavailable(what, e))
+                };
+                Err((unavailable(what, e), recovery, true))
             }
         }
     }
@@ -537,7 +779,7 @@ mod tests {
         let holder = {
             let t = Arc::clone(&t);
             std::thread::spawn(move || {
-                t.run("hold the only session", |_, _| {
+                t.run("hold the only session", false, |_, _| {
                     held.send(())
                         .map_err(|_| OpError::Root(RootKeyError::Timeout))?;
                     go.recv()
@@ -557,5 +799,63 @@ mod tests {
         // The session went back to the pool and serves the next caller.
         t.check().unwrap();
         assert_eq!(lock(&t.state).idle.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::mpsc;
+
+    use super::*;
+
+    #[test]
+    fn a_drain_waits_for_calls_inside_and_holds_new_ones() {
+        let gate = Arc::new(Gate::default());
+        let inside = gate.enter();
+        let (drained_tx, drained_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let drainer = {
+            let gate = Arc::clone(&gate);
+            std::thread::spawn(move || {
+                let drained = gate.drain(Duration::from_secs(60));
+                drained_tx.send(drained.is_some()).unwrap();
+                release_rx.recv().unwrap();
+                drop(drained);
+            })
+        };
+        // The call inside is not cut short: no drain while it is there.
+        assert!(drained_rx.recv_timeout(Duration::from_millis(100)).is_err());
+        drop(inside);
+        assert!(drained_rx.recv().unwrap());
+        // While drained, a new call waits...
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let waiter = {
+            let gate = Arc::clone(&gate);
+            std::thread::spawn(move || {
+                let _inside = gate.enter();
+                entered_tx.send(()).unwrap();
+            })
+        };
+        assert!(
+            entered_rx.recv_timeout(Duration::from_millis(100)).is_err(),
+            "a call entered a drained gate"
+        );
+        // ... and enters once the drain is over.
+        release_tx.send(()).unwrap();
+        entered_rx.recv().unwrap();
+        waiter.join().unwrap();
+        drainer.join().unwrap();
+    }
+
+    #[test]
+    fn a_drain_gives_up_on_a_call_that_stays_inside() {
+        let gate = Gate::default();
+        let _stuck = gate.enter();
+        assert!(gate.drain(Duration::from_millis(50)).is_none());
+        // Given up: calls enter again at once.
+        let _next = gate.enter();
+        assert_eq!(lock(&gate.state).inside, 2);
+        assert!(!lock(&gate.state).draining);
     }
 }

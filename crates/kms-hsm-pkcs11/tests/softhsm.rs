@@ -472,3 +472,165 @@ fn the_pin_is_trimmed_and_never_shown() {
     let dup = HsmRootKeys::new(fallback, vec![c.clone(), c]).unwrap_err();
     assert!(dup.context().contains("twice"), "{dup:?}");
 }
+
+/// Moves every entry of the token directory into `to` (or back).
+fn move_entries(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::rename(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// The token's files go away under a running provider and are put back
+/// (a restore, a remount): the keystore answers Unavailable while they are
+/// gone and works again once they are back, without a restart. Before the
+/// module was re-initialised on a missing key, it answered "token has 0
+/// keys for keystore ... (expected 1)" for ever.
+#[test]
+fn a_token_removed_and_restored_under_a_running_provider_comes_back() {
+    if !run(
+        "a_token_removed_and_restored_under_a_running_provider_comes_back",
+        &["kms-a", "kms-b"],
+    ) {
+        return;
+    }
+    // Two clusters on the same module: the other token's sessions survive
+    // the re-initialisation the first one's recovery does.
+    let p = provider(vec![cluster("hsm-a", "kms-a"), cluster("hsm-b", "kms-b")]);
+    p.provision_keystore(&record(KS, "hsm-a")).unwrap();
+    p.provision_keystore(&record(KS2, "hsm-b")).unwrap();
+    let mk = master_key(11);
+    let w = p.wrap_master_key(KS, &mk).unwrap();
+    let w2 = p.wrap_master_key(KS2, &mk).unwrap();
+    let pin = Pin::from_bytes(&[5u8; 32]).unwrap();
+    let verifier = p.pin_verifier(KS, &pin).unwrap();
+    p.unwrap_master_key(KS, KEY_ID, 1, w.as_bytes()).unwrap();
+    let conf = std::env::var("SOFTHSM2_CONF").unwrap();
+    let dir = std::path::Path::new(&conf).parent().unwrap();
+    let tokens = dir.join("tokens");
+    let away = dir.join("away");
+    move_entries(&tokens, &away);
+    for i in 0..3 {
+        assert_unavailable(
+            p.unwrap_master_key(KS, KEY_ID, 1, w.as_bytes()),
+            &format!("token files away ({i})"),
+        );
+    }
+    move_entries(&away, &tokens);
+    // The module is re-initialised at most once per REINIT_INTERVAL.
+    std::thread::sleep(kms_hsm_pkcs11::REINIT_INTERVAL);
+    let back = p
+        .unwrap_master_key(KS, KEY_ID, 1, w.as_bytes())
+        .expect("the first call after the files are back recovers");
+    assert_eq!(
+        back.wrap_payload().expose_secret(),
+        mk.wrap_payload().expose_secret()
+    );
+    let w3 = p.wrap_master_key(KS, &mk).unwrap();
+    p.unwrap_master_key(KS, KEY_ID, 1, w3.as_bytes()).unwrap();
+    // The PIN root is derived on the token again, the same.
+    let p2 = provider(vec![cluster("hsm-a", "kms-a")]);
+    p2.attach_keystore(&record(KS, "hsm-a")).unwrap();
+    assert_eq!(p2.pin_verifier(KS, &pin).unwrap(), verifier);
+    // The other token works throughout.
+    p.unwrap_master_key(KS2, KEY_ID, 1, w2.as_bytes()).unwrap();
+}
+
+/// Replaces a keystore's token key of `key_type` by a new key under the
+/// same label and id, from a session of our own (what an operator
+/// restoring the wrong backup, or anyone with the user PIN, could do).
+fn replace_token_key(label: &str, keystore_id: &str, key_type: KeyType) {
+    let s = own_session(label);
+    let found = s
+        .find_objects(&[
+            Attribute::Id(keystore_id.as_bytes().to_vec()),
+            Attribute::KeyType(key_type),
+        ])
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    let attrs = s.get_attributes(found[0], &[AttributeType::Label]).unwrap();
+    s.destroy_object(found[0]).unwrap();
+    let mut template = vec![
+        Attribute::Class(ObjectClass::SECRET_KEY),
+        Attribute::KeyType(key_type),
+        Attribute::ValueLen(32.into()),
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(false),
+        Attribute::Id(keystore_id.as_bytes().to_vec()),
+    ];
+    template.extend(attrs);
+    let mechanism = if key_type == KeyType::AES {
+        template.extend([Attribute::Wrap(true), Attribute::Unwrap(true)]);
+        Mechanism::AesKeyGen
+    } else {
+        template.extend([Attribute::Sign(true), Attribute::Verify(true)]);
+        Mechanism::GenericSecretKeyGen
+    };
+    s.generate_key(&mechanism, &template).unwrap();
+}
+
+fn assert_replaced<T: std::fmt::Debug>(r: Result<T, RootKeyError>, what: &str) {
+    match r {
+        Err(RootKeyError::Unavailable(e)) if e.context().contains("check value differs") => {
+            eprintln!("{what}: {e}");
+        }
+        other => panic!("{what}: expected the replaced-key refusal, got {other:?}"),
+    }
+}
+
+/// (Issue 25, item 3 for HSM keystores) A token key replaced under the
+/// same label is refused with a clear error, by the running provider and
+/// by a new one over the same store, instead of wrapping new CMKs (or
+/// deriving PIN roots) under the wrong key.
+#[test]
+fn a_replaced_token_key_is_refused() {
+    if !run("a_replaced_token_key_is_refused", &["kms-a"]) {
+        return;
+    }
+    let store = Arc::new(kms_core::memory::MemoryStore::new());
+    let checked = |clusters| provider(clusters).with_key_checks(store.clone());
+    let p = checked(vec![cluster("hsm-a", "kms-a")]);
+    p.provision_keystore(&record(KS, "hsm-a")).unwrap();
+    p.provision_keystore(&record(KS2, "hsm-a")).unwrap();
+    let mk = master_key(12);
+    let w = p.wrap_master_key(KS, &mk).unwrap();
+    let pin = Pin::from_bytes(&[5u8; 32]).unwrap();
+    p.pin_verifier(KS2, &pin).unwrap();
+
+    // The wrap key of KS is replaced: new CMKs are not wrapped under it,
+    // old ones do not unwrap as "rejected" material but as a refused key.
+    replace_token_key("kms-a", KS, KeyType::AES);
+    assert_replaced(p.wrap_master_key(KS, &mk), "wrap under a replaced key");
+    assert_replaced(
+        p.unwrap_master_key(KS, KEY_ID, 1, w.as_bytes()),
+        "unwrap under a replaced key",
+    );
+    // The PIN key of KS2 is replaced: a fresh provider (a restart) over
+    // the same store refuses to derive the keystore's PIN root from it.
+    replace_token_key("kms-a", KS2, KeyType::GENERIC_SECRET);
+    let restarted = checked(vec![cluster("hsm-a", "kms-a")]);
+    restarted.attach_keystore(&record(KS, "hsm-a")).unwrap();
+    restarted.attach_keystore(&record(KS2, "hsm-a")).unwrap();
+    assert_replaced(restarted.pin_verifier(KS2, &pin), "PIN root after restart");
+    assert_replaced(restarted.wrap_master_key(KS, &mk), "wrap after restart");
+    // Still refused on later calls (no handle was cached for it).
+    assert_replaced(p.wrap_master_key(KS, &mk), "wrap again");
+    // A provider without the record (another store) records on first use
+    // and serves: the check is against what was recorded, nothing else.
+    let other = provider(vec![cluster("hsm-a", "kms-a")])
+        .with_key_checks(Arc::new(kms_core::memory::MemoryStore::new()));
+    other.attach_keystore(&record(KS, "hsm-a")).unwrap();
+    let w2 = other.wrap_master_key(KS, &mk).unwrap();
+    other
+        .unwrap_master_key(KS, KEY_ID, 1, w2.as_bytes())
+        .unwrap();
+    // Releasing the keystore forgets its check value: provisioned again
+    // (a new key), it is recorded anew.
+    p.release_keystore(&record(KS, "hsm-a")).unwrap();
+    p.provision_keystore(&record(KS, "hsm-a")).unwrap();
+    let w3 = p.wrap_master_key(KS, &mk).unwrap();
+    p.unwrap_master_key(KS, KEY_ID, 1, w3.as_bytes()).unwrap();
+}

@@ -196,7 +196,9 @@ pub fn ports_with(
 
 /// Puts the PKCS#11 tokens of `hsm` in front of the ports' root-key
 /// provider: dedicated keystores on those clusters get their root keys on
-/// the tokens, every other keystore stays with the provider already there.
+/// the tokens (checked against the check value the keystore store records
+/// at their first use), every other keystore stays with the provider
+/// already there.
 /// Each token is probed once (a warning, not a failure, when it cannot be
 /// reached: the provider connects again on first use). No token: the ports
 /// are returned unchanged.
@@ -210,7 +212,11 @@ pub fn with_hsm_clusters(
     if hsm.is_empty() {
         return Ok(ports);
     }
-    let provider = kms_hsm_pkcs11::HsmRootKeys::new(Arc::clone(&ports.root_keys), hsm)?;
+    // Each keystore's token keys are checked against the check value
+    // recorded in the store at their first use: a key replaced under the
+    // same label is refused instead of wrapping new keys under it.
+    let provider = kms_hsm_pkcs11::HsmRootKeys::new(Arc::clone(&ports.root_keys), hsm)?
+        .with_key_checks(Arc::clone(&ports.keystores));
     for id in provider.cluster_ids() {
         let Some(token) = provider.token(id) else {
             continue;

@@ -99,6 +99,26 @@ pub(crate) fn read_private_text(
     Ok((text, mode))
 }
 
+/// A PostgreSQL password file: its text, less one trailing line break.
+///
+/// # Errors
+/// The file cannot be read, is [`InsecureFile`], or holds no password.
+pub(crate) fn read_database_password(
+    path: &Path,
+) -> Result<kms_store_postgres::Password, ConfigError> {
+    let text = read_secret_file(path)?;
+    let line = text
+        .strip_suffix('\n')
+        .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+    if line.is_empty() {
+        return Err(ConfigError::Invalid(format!(
+            "{}: the database password file is empty",
+            path.display()
+        )));
+    }
+    Ok(kms_store_postgres::Password::new(line))
+}
+
 /// [`InsecureFile`] when `mode` gives group or others any permission.
 ///
 /// # Errors
@@ -563,6 +583,13 @@ pub struct Config {
     /// reaches the listener.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_token: Option<SecretText>,
+    /// A file holding the PostgreSQL password, for `--database` URLs
+    /// without one (so it is in neither the URL nor the process list),
+    /// relative to the configuration file; refused unless only its owner
+    /// may read it (mode 0600 or 0400). `--database-password-file`
+    /// overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_password_file: Option<PathBuf>,
     /// Keystores whose software root key is national (SM): KWP over SM4
     /// for their CMKs, SM4-suite PIN and key-pair blobs, HMAC-SM3 PIN
     /// verifiers (`docs/ciphertext-format.md`, "An all-SM keystore"). Set
@@ -617,6 +644,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             metrics_token: None,
+            database_password_file: None,
             national_keystores: Vec::new(),
             seed: None,
             connections: ConnectionsConfig::default(),
@@ -662,6 +690,21 @@ impl Config {
                 "tls_cert and tls_key go together: give both or neither".into(),
             )),
         }
+    }
+
+    /// The PostgreSQL password of `database_password_file` (relative to
+    /// `base`), if set.
+    ///
+    /// # Errors
+    /// As [`read_database_password`].
+    pub(crate) fn database_password(
+        &self,
+        base: &Path,
+    ) -> Result<Option<kms_store_postgres::Password>, ConfigError> {
+        self.database_password_file
+            .as_ref()
+            .map(|f| read_database_password(&base.join(f)))
+            .transpose()
     }
 
     /// The `/metrics` bearer token, checked.
@@ -897,6 +940,20 @@ impl Config {
     /// # Errors
     /// The file exists or cannot be written.
     pub fn write_new(&self, path: &Path) -> Result<(), ConfigError> {
+        self.write_new_development(path, None)
+    }
+
+    /// [`Self::write_new`], with the development user's password on a
+    /// comment line (`# kms-dev password: ` and the password) of the file,
+    /// the only place it is written (its hash is what the server uses).
+    ///
+    /// # Errors
+    /// The file exists or cannot be written.
+    pub fn write_new_development(
+        &self,
+        path: &Path,
+        password: Option<&crate::iam::Password>,
+    ) -> Result<(), ConfigError> {
         let text = toml::to_string_pretty(self)
             .map_err(|e| ConfigError::Invalid(format!("cannot serialise config: {e}")))?;
         let io = |source| ConfigError::Io {
@@ -906,6 +963,14 @@ impl Config {
         let mut f = create_private(path).map_err(io)?;
         f.write_all(b"# kms-server configuration (generated for development; holds secrets).\n")
             .map_err(io)?;
+        if let Some(password) = password {
+            let line = zeroize::Zeroizing::new(format!(
+                "# The password of the development IAM user {DEV_USER} (only its hash, below, is used):\n\
+                 {DEV_PASSWORD_LINE}{}\n",
+                password.expose()
+            ));
+            f.write_all(line.as_bytes()).map_err(io)?;
+        }
         f.write_all(text.as_bytes()).map_err(io)?;
         f.sync_all().map_err(io)
     }
@@ -928,6 +993,10 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<fs::File> {
 
 /// Name of the development IAM user, and of its domain.
 pub(crate) const DEV_USER: &str = "kms-dev";
+
+/// The start of the comment line of a generated configuration that holds
+/// the development user's password.
+pub(crate) const DEV_PASSWORD_LINE: &str = "# kms-dev password: ";
 
 const HEX: &[u8] = b"0123456789abcdef";
 const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -999,6 +1068,36 @@ mod tests {
             None
         );
         assert_eq!(open_files_soft_limit(""), None);
+    }
+
+    #[test]
+    fn the_database_password_file_must_be_private_and_not_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pw");
+        std::fs::write(&path, "pa ss\r\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let e = read_database_password(&path).unwrap_err();
+            assert!(e.to_string().contains("chmod 600"), "{e}");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        }
+        assert_eq!(read_database_password(&path).unwrap().expose(), "pa ss");
+        let c =
+            Config::from_toml("database_password_file = \"pw\"\n", Path::new("c.toml")).unwrap();
+        assert_eq!(
+            c.database_password(dir.path()).unwrap().unwrap().expose(),
+            "pa ss"
+        );
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        assert!(read_database_password(&empty).is_err());
     }
 
     #[test]

@@ -124,13 +124,10 @@ fn rotation_store(cli: &Cli) -> Result<(Arc<dyn RootRotationStore>, RootSecret),
             return Err(StartError::DatabaseUrl);
         }
         let secret = current_secret(cli, None)?;
-        let store = kms_store_postgres::PostgresStore::connect_with(
-            url,
-            &kms_store_postgres::PostgresStoreOptions {
-                ca_file: cli.database_ca.clone(),
-                ..kms_store_postgres::PostgresStoreOptions::default()
-            },
-        )?;
+        // The configuration is not read here: the password comes from
+        // --database-password-file, the URL or libpq's password file.
+        let options = crate::server::postgres_options(cli, None)?;
+        let store = kms_store_postgres::PostgresStore::connect_with(url, &options)?;
         return Ok((Arc::new(store), secret));
     }
     let db = cli.data_dir.join(DATABASE_FILE);

@@ -47,8 +47,24 @@ pub struct Cli {
     /// instead of DATA_DIR/kms.db, so several replicas can share it. The
     /// replicas must share the root key: KMS_ROOT_KEY or DATA_DIR/root.key
     /// is required (never generated) with this flag.
+    ///
+    /// Give the password apart from the URL, since every local user can
+    /// read a command line (`ps`): set the URL in KMS_DATABASE_URL, or the
+    /// password in --database-password-file or libpq's password file.
     #[arg(long, env = "KMS_DATABASE_URL", hide_env_values = true)]
     pub database: Option<String>,
+    /// File holding the PostgreSQL password of --database (mode 0600 or
+    /// 0400; one trailing line break is dropped) [config:
+    /// database_password_file]. Without it, and without a password in the
+    /// URL, libpq's password file is read: PGPASSFILE, else ~/.pgpass
+    /// (`host:port:database:user:password` lines, mode 0600).
+    #[arg(
+        long,
+        env = "KMS_DATABASE_PASSWORD_FILE",
+        requires = "database",
+        value_name = "FILE"
+    )]
+    pub database_password_file: Option<PathBuf>,
     /// PEM file of the CA that signed PostgreSQL's certificate: connect to
     /// --database over TLS and verify the certificate, chain and host name
     /// (sslmode=verify-full). The URL may say the same with
@@ -142,6 +158,54 @@ pub(crate) fn root_key_fingerprint(secret: &RootSecret) -> Result<[u8; 32], Star
 /// Whether `url` names a PostgreSQL database.
 fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Whether a PostgreSQL URL carries a password (`user:password@` or a
+/// `password=` parameter).
+fn url_has_password(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let in_userinfo = authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'));
+    in_userinfo
+        || url
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|kv| kv.starts_with("password=")))
+}
+
+/// How to open the PostgreSQL database of `cli`: its CA file, and its
+/// password from `--database-password-file`, else `config_password` (the
+/// configuration's `database_password_file`), else (when the URL has none
+/// either) libpq's password file. Warns when the password is on the
+/// command line, where `ps` shows it to every local user.
+///
+/// # Errors
+/// A password file that cannot be read, is not private or is empty.
+pub(crate) fn postgres_options(
+    cli: &Cli,
+    config_password: Option<kms_store_postgres::Password>,
+) -> Result<PostgresStoreOptions, StartError> {
+    if let Some(url) = &cli.database {
+        let on_command_line = std::env::args_os()
+            .any(|a| a == "--database" || a.to_string_lossy().starts_with("--database="));
+        if on_command_line && url_has_password(url) {
+            tracing::warn!(
+                "the PostgreSQL password is in --database on the command line, where every \
+                 local user can read it (ps); set KMS_DATABASE_URL instead, or give the password \
+                 in --database-password-file or ~/.pgpass"
+            );
+        }
+    }
+    let password = match &cli.database_password_file {
+        Some(path) => Some(crate::config::read_database_password(path)?),
+        None => config_password,
+    };
+    Ok(PostgresStoreOptions {
+        ca_file: cli.database_ca.clone(),
+        password,
+        ..PostgresStoreOptions::default()
+    })
 }
 
 /// A startup failure, reported on stderr with exit status 1.
@@ -306,8 +370,9 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         if let Some(domain_id) = dev.tokens.first().map(|t| t.domain_id.clone()) {
             dev.clusters.push(dev_cluster(&config_path, domain_id)?);
         }
-        development_password = Some(dev.add_development_user()?);
-        dev.write_new(&config_path)?;
+        let password = dev.add_development_user()?;
+        dev.write_new_development(&config_path, Some(&password))?;
+        development_password = Some(password);
         generated_config = Some(config_path.clone());
     }
     let mut config = Config::load(&config_path)?;
@@ -380,13 +445,8 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
             return Err(StartError::SharedRootKeyMissing(key_file));
         }
         let (secret, source) = RootSecret::load_or_create(env_key.as_deref(), &cli.data_dir, None)?;
-        let store = PostgresStore::connect_with(
-            url,
-            &PostgresStoreOptions {
-                ca_file: cli.database_ca.clone(),
-                ..PostgresStoreOptions::default()
-            },
-        )?;
+        let options = postgres_options(cli, config.database_password(&base)?)?;
+        let store = PostgresStore::connect_with(url, &options)?;
         // Under way, a root-key rotation is checked with both keys below.
         if kms_core::ports::RootRotationStore::root_key_state(&store)?
             .rotation
@@ -538,15 +598,23 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     })
 }
 
+/// `text` quoted for a POSIX shell (single quotes).
+fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
 /// Prints, once, how to call a freshly generated development setup (and
-/// log in as its development user, given its password).
+/// log in as its development user, when there is one). The credentials
+/// are not printed (stdout is often a log that others read): the text
+/// says where in the configuration file (mode 0600) they are, and its
+/// commands read them from there.
 pub fn print_first_start(
     config: &Config,
     path: &Path,
     addr: SocketAddr,
     password: Option<&crate::iam::Password>,
 ) {
-    let (Some(token), Some(cred)) = (config.tokens.first(), config.credentials.first()) else {
+    let (Some(token), Some(_)) = (config.tokens.first(), config.credentials.first()) else {
         return;
     };
     let p = &token.project_id;
@@ -562,45 +630,49 @@ pub fn print_first_start(
         .join(DEV_CA_FILE)
         .display()
         .to_string();
+    let file = path.display().to_string();
+    let q = sh_quote(&file);
+    let py_path = format!("{file:?}");
     println!(
-        "\nkms-server: first start. A development configuration was written to {}\n\
-(it holds the credentials below; this message is printed only once).\n\n\
-  project_id: {p}\n  token:      {}\n  AK / SK:    {} / {}\n\n\
-Create a key and a data key with curl:\n\n\
-  curl -s -X POST {url}/v1.0/{p}/kms/create-key \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"key_alias\":\"demo-key\"}}'\n\n\
-  curl -s -X POST {url}/v1.0/{p}/kms/create-datakey-without-plaintext \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d '{{\"key_id\":\"<key_id from above>\",\"datakey_length\":\"256\"}}'\n\n\
+        "\nkms-server: first start. A development configuration was written to {file}\n\
+(mode 0600: only its owner can read it). It holds this setup's credentials, which are\n\
+not printed here: the token is `token` under [[tokens]], the AK/SK `access_key` and\n\
+`secret_key` under [[credentials]]{dev}. This message is printed only once.\n\n\
+  project_id: {p}\n\n\
+Create a key and a data key with curl (the first line reads the token from the file):\n\n\
+  TOKEN=$(sed -n 's/^token = \"\\(.*\\)\"$/\\1/p' {q} | head -n 1)\n\n\
+  curl -s -X POST {url}/v1.0/{p}/kms/create-key \\\n    -H \"X-Auth-Token: $TOKEN\" -H 'Content-Type: application/json' \\\n    -d '{{\"key_alias\":\"demo-key\"}}'\n\n\
+  curl -s -X POST {url}/v1.0/{p}/kms/create-datakey-without-plaintext \\\n    -H \"X-Auth-Token: $TOKEN\" -H 'Content-Type: application/json' \\\n    -d '{{\"key_id\":\"<key_id from above>\",\"datakey_length\":\"256\"}}'\n\n\
 Create a dedicated keystore on the development HSM cluster (its CA certificate is {ca}):\n\n\
-  curl -s -X POST {url}/v1.0/{p}/keystores \\\n    -H 'X-Auth-Token: {}' -H 'Content-Type: application/json' \\\n    -d \"{{\\\"keystore_alias\\\":\\\"keystore_alia1\\\",\\\"hsm_cluster_id\\\":\\\"{DEV_CLUSTER_ID}\\\",\\\"hsm_ca_cert\\\":\\\"$(awk '{{printf \"%s\\\\n\", $0}}' {ca})\\\"}}\"\n\n\
-Or with the official Python SDK (pip install huaweicloudsdkkms):\n\n\
+  curl -s -X POST {url}/v1.0/{p}/keystores \\\n    -H \"X-Auth-Token: $TOKEN\" -H 'Content-Type: application/json' \\\n    -d \"{{\\\"keystore_alias\\\":\\\"keystore_alia1\\\",\\\"hsm_cluster_id\\\":\\\"{DEV_CLUSTER_ID}\\\",\\\"hsm_ca_cert\\\":\\\"$(awk '{{printf \"%s\\\\n\", $0}}' {ca})\\\"}}\"\n\n\
+Or with the official Python SDK (pip install huaweicloudsdkkms; Python 3.11+ for tomllib):\n\n\
+  import tomllib\n\
   from huaweicloudsdkcore.auth.credentials import BasicCredentials\n\
   from huaweicloudsdkkms.v2 import KmsClient, CreateKeyRequest, CreateKeyRequestBody\n\
+  cred = tomllib.load(open({py_path}, \"rb\"))[\"credentials\"][0]\n\
   client = (KmsClient.new_builder()\n\
-            .with_credentials(BasicCredentials(\"{}\", \"{}\", \"{p}\"))\n\
+            .with_credentials(BasicCredentials(cred[\"access_key\"], cred[\"secret_key\"], \"{p}\"))\n\
             .with_endpoints([\"{url}\"]).build())\n\
   print(client.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias=\"sdk-key\"))))\n",
-        path.display(),
-        token.token,
-        cred.access_key,
-        cred.secret_key,
-        token.token,
-        token.token,
-        token.token,
-        cred.access_key,
-        cred.secret_key,
+        dev = if password.is_some() {
+            ", the development user's password on its `# kms-dev password:` line"
+        } else {
+            ""
+        },
     );
-    if let Some(password) = password {
+    if password.is_some() {
         let user = crate::config::DEV_USER;
         let region = &config.region_id;
+        let prefix = crate::config::DEV_PASSWORD_LINE;
         println!(
             "\nOr log in to the IAM (Keystone v3) front, as Terraform's huaweicloud provider or \
-an OpenStack client does (auth_url {url}/v3, user {user}, domain {user}, project {region}):\n\n\
-  password:   {}\n\n\
+an OpenStack client does (auth_url {url}/v3, user {user}, domain {user}, project {region}; \
+the password is on the `{prefix}` line of the configuration file):\n\n\
+  PASSWORD=$(sed -n 's/^{prefix}//p' {q})\n\n\
   curl -si -X POST {url}/v3/auth/tokens -H 'Content-Type: application/json' \\\n    \
--d '{{\"auth\":{{\"identity\":{{\"methods\":[\"password\"],\"password\":{{\"user\":{{\"name\":\"{user}\",\
-\"password\":\"{}\",\"domain\":{{\"name\":\"{user}\"}}}}}}}},\"scope\":{{\"project\":{{\"name\":\"{region}\"}}}}}}}}'\n\n\
+-d \"{{\\\"auth\\\":{{\\\"identity\\\":{{\\\"methods\\\":[\\\"password\\\"],\\\"password\\\":{{\\\"user\\\":{{\\\"name\\\":\\\"{user}\\\",\
+\\\"password\\\":\\\"$PASSWORD\\\",\\\"domain\\\":{{\\\"name\\\":\\\"{user}\\\"}}}}}}}},\\\"scope\\\":{{\\\"project\\\":{{\\\"name\\\":\\\"{region}\\\"}}}}}}}}\"\n\n\
 The token is the X-Subject-Token response header; use it as X-Auth-Token under /v1.0/{p}/.\n",
-            password.expose(),
-            password.expose(),
         );
     }
 }
@@ -696,4 +768,29 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
     .await;
     tracing::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_has_password;
+
+    #[test]
+    fn a_password_in_the_url_is_recognised() {
+        for url in [
+            "postgres://kms:secret@db:5432/kms",
+            "postgresql://kms:s%40cret@db/kms",
+            "postgres://kms:@db/kms",
+            "postgres://kms@db/kms?sslmode=require&password=secret",
+        ] {
+            assert!(url_has_password(url), "{url}");
+        }
+        for url in [
+            "postgres://kms@db:5432/kms",
+            "postgres://db/kms",
+            "postgres://kms@db/kms?sslmode=verify-full&sslrootcert=/a:b@c",
+            "postgres://kms@[::1]:5432/kms",
+        ] {
+            assert!(!url_has_password(url), "{url}");
+        }
+    }
 }

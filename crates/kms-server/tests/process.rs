@@ -1396,3 +1396,112 @@ fn seeded_keys_have_fixed_ids_survive_restarts_and_a_conflict_stops_the_start() 
     assert_eq!(describe(server.port, SEED_KEY), first);
     terminate(server);
 }
+
+/// The value of `key = "..."` on the first such line of a TOML text.
+fn toml_value(text: &str, key: &str) -> String {
+    let prefix = format!("{key} = \"");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix)?.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        .to_owned()
+}
+
+/// Runs `line` (an assignment printed by the server) in `sh`, then prints
+/// the variable `var`.
+fn shell_value(line: &str, var: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{line}\nprintf %s \"${var}\""))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{line}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// (Issue 25, item 9) The first start writes the credentials only to the
+/// 0600 configuration file: stdout (often a log) names the file and the
+/// fields, and its commands read them from there; they do work.
+#[test]
+fn the_first_start_banner_points_to_the_file_without_printing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let data = dir.path().join("data");
+    let stdout = dir.path().join("stdout.log");
+    let server = started(Server {
+        child: Command::new(env!("CARGO_BIN_EXE_kms-server"))
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .env_remove("KMS_ROOT_KEY")
+            .env_remove("KMS_SEED")
+            .env_remove("KMS_CONFIG")
+            .env("RUST_LOG", "warn")
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        port,
+    });
+    let config_path = data.join("kms-server.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config_path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let token = toml_value(&config, "token");
+    let access_key = toml_value(&config, "access_key");
+    let secret_key = toml_value(&config, "secret_key");
+    let password = config
+        .lines()
+        .find_map(|l| l.strip_prefix("# kms-dev password: "))
+        .expect("the development password in the configuration file")
+        .to_owned();
+    let banner = std::fs::read_to_string(&stdout).unwrap();
+    assert!(banner.contains("first start"), "{banner}");
+    assert!(
+        banner.contains(&config_path.display().to_string()),
+        "{banner}"
+    );
+    for (what, secret) in [
+        ("token", &token),
+        ("access key", &access_key),
+        ("secret key", &secret_key),
+        ("password", &password),
+    ] {
+        assert!(!banner.contains(secret.as_str()), "the {what} is on stdout");
+    }
+    // The banner's commands read them from the file.
+    let token_line = banner
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("TOKEN=$("))
+        .expect("a TOKEN=$(...) line");
+    assert_eq!(shell_value(token_line, "TOKEN"), token);
+    let password_line = banner
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("PASSWORD=$("))
+        .expect("a PASSWORD=$(...) line");
+    assert_eq!(shell_value(password_line, "PASSWORD"), password);
+    // And the token is the one the server accepts.
+    let project = toml_value(&config, "project_id");
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let body = r#"{"key_alias":"banner-key"}"#;
+    write!(
+        s,
+        "POST /v1.0/{project}/kms/create-key HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(server);
+}

@@ -70,6 +70,18 @@ fn replica_top(
     top: &str,
     args: &[&std::ffi::OsStr],
 ) -> Replica {
+    replica_full(dir, name, database, top, args, &[])
+}
+
+/// [`replica_top`] with environment variables `envs` set.
+fn replica_full(
+    dir: &Path,
+    name: &str,
+    database: &str,
+    top: &str,
+    args: &[&std::ffi::OsStr],
+    envs: &[(&str, &Path)],
+) -> Replica {
     let port = free_port();
     let home = dir.join(name);
     std::fs::create_dir_all(&home).unwrap();
@@ -99,6 +111,7 @@ project_id = "{PROJECT}"
         .arg("--data-dir")
         .arg(home.join("data"))
         .args(args)
+        .envs(envs.iter().map(|(k, v)| (k, v.as_os_str())))
         .env("KMS_DATABASE_URL", database)
         .env("KMS_ROOT_KEY", ROOT_KEY)
         .env("RUST_LOG", "info")
@@ -761,4 +774,160 @@ fn a_stalled_postgres_holds_no_async_worker() {
     }
     let (st, v) = kms(port, "/kms/describe-key", &json!({ "key_id": key }));
     assert_eq!(st, 200, "{v}");
+}
+
+fn private_file(path: &Path, text: &str, mode: u32) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+}
+
+/// Runs the binary to completion with `args` (a start that must fail).
+fn failed_start(
+    dir: &Path,
+    database: &str,
+    args: &[&std::ffi::OsStr],
+    envs: &[(&str, &Path)],
+) -> String {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kms-server"));
+    c.arg("--data-dir")
+        .arg(dir.join("failing"))
+        .args(args)
+        .env("KMS_DATABASE_URL", database)
+        .env("KMS_ROOT_KEY", ROOT_KEY)
+        .env_remove("PGPASSFILE");
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    assert!(!out.status.success(), "the start should have failed");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// (Issue 25, item 9) The PostgreSQL password need not be in the URL, where
+/// `ps` shows it: from `--database-password-file` (private), from the
+/// configuration's `database_password_file`, or from libpq's password file
+/// (`PGPASSFILE`, private). A readable password file stops the start and
+/// names the fix, never the password.
+#[test]
+fn the_database_password_comes_from_a_private_file_or_pgpass() {
+    let Some(cluster) = cluster_or_skip("the_database_password_comes_from_a_file").unwrap() else {
+        return;
+    };
+    let password = "s3cret pass:word\\x";
+    cluster.set_password(password).unwrap();
+    cluster.require_passwords().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.url();
+    let nowhere = dir.path().join("no-pgpass");
+    // No password anywhere: refused (once the reload took effect).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let err = failed_start_or_none(dir.path(), &url, &nowhere);
+        if let Some(err) = err {
+            assert!(err.contains("password"), "{err}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pg_hba.conf reload never took effect"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    // --database-password-file, mode 0600 (one trailing line break dropped).
+    let file = dir.path().join("db.password");
+    private_file(&file, &format!("{password}\n"), 0o600);
+    let r = replica_full(
+        dir.path(),
+        "from-flag",
+        &url,
+        "",
+        &[
+            std::ffi::OsStr::new("--database-password-file"),
+            file.as_os_str(),
+        ],
+        &[("PGPASSFILE", &nowhere)],
+    );
+    let (st, k) = kms(r.port, "/kms/create-key", &json!({"key_alias": "pw-flag"}));
+    assert_eq!(st, 200, "{k}");
+    drop(r);
+    // The same file, readable by the group: refused, naming the fix.
+    private_file(&file, &format!("{password}\n"), 0o640);
+    let err = failed_start(
+        dir.path(),
+        &url,
+        &[
+            std::ffi::OsStr::new("--database-password-file"),
+            file.as_os_str(),
+        ],
+        &[("PGPASSFILE", &nowhere)],
+    );
+    assert!(err.contains("chmod 600"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    // libpq's password file (PGPASSFILE), escapes undone.
+    let pgpass = dir.path().join("pgpass");
+    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
+    private_file(
+        &pgpass,
+        &format!(
+            "# kms-server\n127.0.0.1:{}:postgres:kms:{escaped}\n",
+            cluster.port()
+        ),
+        0o600,
+    );
+    let r = replica_full(
+        dir.path(),
+        "from-pgpass",
+        &url,
+        "",
+        &[],
+        &[("PGPASSFILE", &pgpass)],
+    );
+    let (st, k) = kms(
+        r.port,
+        "/kms/create-key",
+        &json!({"key_alias": "pw-pgpass"}),
+    );
+    assert_eq!(st, 200, "{k}");
+    drop(r);
+    private_file(&pgpass, &std::fs::read_to_string(&pgpass).unwrap(), 0o644);
+    let err = failed_start(dir.path(), &url, &[], &[("PGPASSFILE", &pgpass)]);
+    assert!(err.contains("chmod 600"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+}
+
+/// The error of a start without any password, or `None` if it started
+/// (then stopped).
+fn failed_start_or_none(dir: &Path, database: &str, nowhere: &Path) -> Option<String> {
+    let port = free_port();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kms-server"))
+        .arg("--data-dir")
+        .arg(dir.join("no-password"))
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .env("KMS_DATABASE_URL", database)
+        .env("KMS_ROOT_KEY", ROOT_KEY)
+        .env("PGPASSFILE", nowhere)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    loop {
+        if c.try_wait().unwrap().is_some() {
+            let out = c.wait_with_output().unwrap();
+            assert!(!out.status.success());
+            return Some(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        if request(port, "GET", "/health", None).is_ok() {
+            let _ = c.kill();
+            let _ = c.wait();
+            return None;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
 }

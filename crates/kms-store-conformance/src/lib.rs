@@ -149,6 +149,7 @@ cases![
     keystore_list_oldest_first_by_create_time,
     keystore_tenancy,
     delete_keystore_outcomes,
+    root_key_check_recorded_once,
     insert_key_needs_existing_dedicated_keystore,
     count_keys_in_keystore_counts_every_project,
     key_round_trip,
@@ -755,6 +756,32 @@ pub fn delete_keystore_outcomes(new: &dyn Fn() -> StoreSet) {
         ok(s.keys.get_key(OTHER_PROJECT, &id(3)), "get key").as_deref(),
         Some(&k)
     );
+}
+
+/// A dedicated keystore's root-key check value is recorded by the first
+/// caller only (later ones learn the recorded value), per keystore,
+/// without a keystore row; forgotten, the next value is recorded.
+pub fn root_key_check_recorded_once(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let ks = &*s.keystores;
+    let (a, b) = ([1u8; 32], [2u8; 32]);
+    assert_eq!(ok(ks.record_root_key_check(&id(1), &a), "record"), a);
+    assert_eq!(
+        ok(ks.record_root_key_check(&id(1), &b), "record another"),
+        a,
+        "the first value stays recorded"
+    );
+    assert_eq!(
+        ok(ks.record_root_key_check(&id(2), &b), "other keystore"),
+        b
+    );
+    ok(ks.forget_root_key_check(&id(1)), "forget");
+    ok(ks.forget_root_key_check(&id(1)), "forget again");
+    assert_eq!(
+        ok(ks.record_root_key_check(&id(1), &b), "record after forget"),
+        b
+    );
+    assert_eq!(ok(ks.record_root_key_check(&id(2), &a), "still"), b);
 }
 
 /// "For a dedicated keystore, the keystore still exists": a key into an

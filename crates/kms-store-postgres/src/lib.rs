@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod pgpass;
 mod rotation;
 mod schema;
 mod store;
@@ -11,4 +12,4 @@ mod tls;
 
 pub use error::{Error, Result};
 pub use schema::SCHEMA_VERSION;
-pub use store::{PostgresStore, PostgresStoreOptions, failure_count};
+pub use store::{Password, PostgresStore, PostgresStoreOptions, failure_count};

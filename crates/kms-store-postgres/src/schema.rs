@@ -146,6 +146,15 @@ CREATE TABLE carried_pin_keys (
 ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'kms'
     CHECK (origin IN ('kms', 'external'));
 ",
+    // 6: the check value of each HSM-bound keystore's root key (computed
+    // by the token, revealing nothing about the key), recorded on first
+    // use, so a token key replaced under the same label is refused.
+    r"
+CREATE TABLE root_key_checks (
+    keystore_id TEXT PRIMARY KEY NOT NULL,
+    check_value BYTEA NOT NULL
+);
+",
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

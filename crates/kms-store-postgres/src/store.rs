@@ -23,8 +23,9 @@ use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
     InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord,
     KeyRotation, KeyState, KeyTag, KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore,
-    MasterKeyStore, PinVerifierStore, PortError, PortErrorKind, PortResult, RotateKeyError,
-    StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
+    MasterKeyStore, PinVerifierStore, PortError, PortErrorKind, PortResult, ROOT_KEY_CHECK_LEN,
+    RotateKeyError, StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp,
+    UpdateKeyAliasError,
 };
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
 use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreRef, KeystoreType};
@@ -59,6 +60,37 @@ pub struct PostgresStoreOptions {
     /// `sslrootcert` if it has one, else no TLS unless the URL's `sslmode`
     /// asks for it (then opening fails: TLS is never used unverified).
     pub ca_file: Option<std::path::PathBuf>,
+    /// The password, when it is not in the URL (read from a file or the
+    /// environment by the host). A URL with a password as well is refused.
+    pub password: Option<Password>,
+    /// Where to look the password up when neither the URL nor
+    /// [`Self::password`] gives one: a libpq password file ([`crate::pgpass`]).
+    /// The default is `PGPASSFILE`, else `~/.pgpass`; `None` looks nowhere.
+    pub passfile: Option<std::path::PathBuf>,
+}
+
+/// A PostgreSQL password: zeroized on drop, never shown by `Debug`.
+#[derive(Clone)]
+pub struct Password(zeroize::Zeroizing<String>);
+
+impl Password {
+    /// A password from its text, as is.
+    #[must_use]
+    pub fn new(text: &str) -> Self {
+        Self(zeroize::Zeroizing::new(text.to_owned()))
+    }
+
+    /// The password itself.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
 }
 
 impl Default for PostgresStoreOptions {
@@ -70,8 +102,38 @@ impl Default for PostgresStoreOptions {
             operation_timeout: Duration::from_secs(10),
             schema: None,
             ca_file: None,
+            password: None,
+            passfile: crate::pgpass::default_path(),
         }
     }
+}
+
+/// The password of `config`'s connection in the libpq password file at
+/// `path`: its first host (`localhost` for a Unix socket, as libpq), its
+/// first port (5432 by default), its database (the user by default) and
+/// user.
+fn passfile_password(
+    config: &tokio_postgres::Config,
+    path: Option<&std::path::Path>,
+) -> Result<Option<zeroize::Zeroizing<String>>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let Some(user) = config.get_user() else {
+        return Ok(None);
+    };
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".to_owned(),
+    };
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
+    let database = config.get_dbname().unwrap_or(user);
+    crate::pgpass::lookup_in_file(path, &host, &port, database, user)
 }
 
 /// Every store port of kms-core over one PostgreSQL database. Cheap to
@@ -318,6 +380,23 @@ impl PostgresStore {
             .map_err(|e| Error::Config(format!("invalid PostgreSQL URL: {e}")))?;
         if tls.is_some() {
             config.ssl_mode(tokio_postgres::config::SslMode::Require);
+        }
+        match (&options.password, config.get_password().is_some()) {
+            (Some(_), true) => {
+                return Err(Error::Config(
+                    "the URL holds a password and a password was given as well; give it once"
+                        .to_owned(),
+                ));
+            }
+            (Some(p), false) => {
+                config.password(p.expose().as_bytes());
+            }
+            (None, true) => {}
+            (None, false) => {
+                if let Some(p) = passfile_password(&config, options.passfile.as_deref())? {
+                    config.password(p.as_bytes());
+                }
+            }
         }
         if let Some(schema) = &options.schema {
             if !schema::valid_schema_name(schema) {
@@ -626,6 +705,50 @@ impl KeystoreStore for PostgresStore {
             }
             Err(e) => Err(e.port("postgres: delete keystore")),
         }
+    }
+
+    fn record_root_key_check(
+        &self,
+        keystore_id: &str,
+        check: &[u8; ROOT_KEY_CHECK_LEN],
+    ) -> PortResult<[u8; ROOT_KEY_CHECK_LEN]> {
+        let pool = self.pool();
+        let (k, v) = (keystore_id.to_owned(), check.to_vec());
+        let recorded: Vec<u8> = self
+            .call(async move {
+                let c = pool.get().await?;
+                c.execute(
+                    "INSERT INTO root_key_checks (keystore_id, check_value) VALUES ($1, $2)
+                     ON CONFLICT (keystore_id) DO NOTHING",
+                    &[&k, &v],
+                )
+                .await?;
+                let row = c
+                    .query_one(
+                        "SELECT check_value FROM root_key_checks WHERE keystore_id = $1",
+                        &[&k],
+                    )
+                    .await?;
+                Ok(row.try_get::<_, Vec<u8>>(0)?)
+            })
+            .map_err(|e| e.port("postgres: record root key check"))?;
+        recorded.try_into().map_err(|_| {
+            PortError::corrupt(format!(
+                "root-key check value of keystore {keystore_id} has the wrong length"
+            ))
+        })
+    }
+
+    fn forget_root_key_check(&self, keystore_id: &str) -> PortResult<()> {
+        let pool = self.pool();
+        let k = keystore_id.to_owned();
+        self.call(async move {
+            let c = pool.get().await?;
+            c.execute("DELETE FROM root_key_checks WHERE keystore_id = $1", &[&k])
+                .await?;
+            Ok(())
+        })
+        .map_err(|e| e.port("postgres: forget root key check"))
     }
 }
 

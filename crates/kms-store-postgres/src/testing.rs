@@ -243,6 +243,51 @@ impl PgCluster {
         self.resume()
     }
 
+    /// Sets the password of the superuser [`USER`] (while logins are still
+    /// trusted). A password holding `'` is refused.
+    ///
+    /// # Errors
+    /// The statement failed, or the password holds a quote.
+    pub fn set_password(&self, password: &str) -> io::Result<()> {
+        if password.contains('\'') {
+            return Err(io::Error::other("test passwords may not hold a quote"));
+        }
+        let url = self.url();
+        let sql = format!("ALTER ROLE {USER} PASSWORD '{password}'");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(async move {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .map_err(io::Error::other)?;
+            tokio::spawn(conn);
+            client.batch_execute(&sql).await.map_err(io::Error::other)
+        })
+    }
+
+    /// From now on TCP logins need the user's password (scram-sha-256):
+    /// rewrites `pg_hba.conf` and reloads (the reload takes effect shortly
+    /// after this returns). Set a password first (`ALTER ROLE`).
+    ///
+    /// # Errors
+    /// The file cannot be written or `pg_ctl reload` failed.
+    pub fn require_passwords(&self) -> io::Result<()> {
+        let data = self.data();
+        // Rewritten in place: the file keeps its owner.
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "host all all 127.0.0.1/32 scram-sha-256\nhost all all ::1/128 scram-sha-256\n",
+        )?;
+        let out = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(data)
+            .arg("reload")
+            .output()?;
+        check("pg_ctl reload", &out)
+    }
+
     /// Freezes the running server (SIGSTOP to the postmaster and every
     /// backend): connections stay open and nothing answers, as a database
     /// stalled on its disk or the network. [`PgCluster::thaw`] resumes it.

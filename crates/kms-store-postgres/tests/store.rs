@@ -19,6 +19,8 @@ fn options(schema: &str) -> PostgresStoreOptions {
         connect_timeout: Duration::from_secs(2),
         schema: Some(schema.to_owned()),
         ca_file: None,
+        password: None,
+        passfile: None,
     }
 }
 
@@ -175,6 +177,7 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
          ALTER TABLE key_material DROP COLUMN root_gen;
          ALTER TABLE certificates DROP COLUMN root_gen;
          DROP TABLE carried_pin_keys;
+         DROP TABLE root_key_checks;
          UPDATE kms_schema_version SET version = 1;",
     );
     let s = store(&cluster, "from_v1");
@@ -262,4 +265,95 @@ fn root_key_fingerprint_is_recorded_once() {
     let other = store(&cluster, "fingerprint");
     assert!(!other.check_root_key_fingerprint(&[2; 32]).unwrap());
     assert!(other.check_root_key_fingerprint(&[1; 32]).unwrap());
+}
+
+fn private_file(path: &std::path::Path, text: &str, mode: u32) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+}
+
+/// The password need not be in the URL (where `ps` would show it): it
+/// comes from the options (a file the host read, or the environment) or
+/// from a libpq password file, which must be private; a URL with a
+/// password as well as one given apart is refused.
+#[test]
+fn the_password_comes_from_the_options_or_a_private_pgpass_file() {
+    let Some(cluster) = cluster_or_skip("the_password_comes_from_the_options").unwrap() else {
+        return;
+    };
+    let password = "pw:with\\odd chars";
+    execute_in(
+        &cluster,
+        "public",
+        &format!("ALTER ROLE kms PASSWORD '{password}'"),
+    );
+    cluster.require_passwords().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = dir.path().join("no-such-pgpass");
+    let opts = |password: Option<&str>, passfile: &std::path::Path| PostgresStoreOptions {
+        password: password.map(kms_store_postgres::Password::new),
+        passfile: Some(passfile.to_path_buf()),
+        ..options("pw")
+    };
+    // Without a password: refused, once the reload took effect.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match PostgresStore::connect_with(&cluster.url(), &opts(None, &nowhere)) {
+            Err(e) => {
+                eprintln!("no password: {e}");
+                break;
+            }
+            Ok(_) => assert!(
+                std::time::Instant::now() < deadline,
+                "pg_hba.conf reload never took effect"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Given apart from the URL.
+    let s = PostgresStore::connect_with(&cluster.url(), &opts(Some(password), &nowhere)).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    drop(s);
+    // In the URL and apart: refused without connecting.
+    let with_pw = format!(
+        "postgres://kms:secret-in-url@127.0.0.1:{}/postgres",
+        cluster.port()
+    );
+    let e = PostgresStore::connect_with(&with_pw, &opts(Some(password), &nowhere))
+        .err()
+        .unwrap();
+    assert!(matches!(e, Error::Config(_)), "{e}");
+    assert!(!e.to_string().contains("secret-in-url"), "{e}");
+    // From a libpq password file: the first matching line, escapes undone.
+    let pgpass = dir.path().join("pgpass");
+    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
+    private_file(
+        &pgpass,
+        &format!(
+            "# kms\nother-host:*:*:*:wrong\n127.0.0.1:{}:postgres:kms:{escaped}\n*:*:*:*:wrong\n",
+            cluster.port()
+        ),
+        0o600,
+    );
+    let s = PostgresStore::connect_with(&cluster.url(), &opts(None, &pgpass)).unwrap();
+    assert_eq!(s.schema_version().unwrap(), SCHEMA_VERSION);
+    drop(s);
+    // A password file others may read is refused, naming the file and the
+    // fix, never the password.
+    #[cfg(unix)]
+    {
+        private_file(&pgpass, &std::fs::read_to_string(&pgpass).unwrap(), 0o640);
+        let e = PostgresStore::connect_with(&cluster.url(), &opts(None, &pgpass))
+            .err()
+            .unwrap();
+        let text = e.to_string();
+        assert!(text.contains("chmod 600"), "{text}");
+        assert!(!text.contains("odd chars"), "{text}");
+    }
 }

@@ -37,6 +37,8 @@ fn options(ca_file: Option<&Path>) -> PostgresStoreOptions {
         operation_timeout: Duration::from_secs(3),
         schema: Some("tls".to_owned()),
         ca_file: ca_file.map(Path::to_path_buf),
+        password: None,
+        passfile: None,
     }
 }
 

@@ -16,7 +16,8 @@ use kms_core::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
     InsertKeyError, InsertKeystoreError, KeyListQuery, KeyOrigin, KeyRecord, KeyRotation, KeyState,
     KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, PortError,
-    PortResult, RotateKeyError, StoredCertificate, Timestamp, UpdateKeyAliasError,
+    PortResult, ROOT_KEY_CHECK_LEN, RotateKeyError, StoredCertificate, Timestamp,
+    UpdateKeyAliasError,
 };
 use kms_core::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use kms_crypto::{Ciphertext, PinVerifier, WrappedMasterKey};
@@ -515,7 +516,42 @@ impl KeystoreStore for SqliteStore {
             Err(e) => Err(backend(&e)),
         }
     }
+
+    fn record_root_key_check(
+        &self,
+        keystore_id: &str,
+        check: &[u8; ROOT_KEY_CHECK_LEN],
+    ) -> PortResult<[u8; ROOT_KEY_CHECK_LEN]> {
+        let name = format!("{ROOT_KEY_CHECK_PREFIX}{keystore_id}");
+        let recorded: Vec<u8> = self
+            .write(|c| {
+                c.execute(
+                    "INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+                    params![name, check.as_slice()],
+                )?;
+                c.query_row("SELECT value FROM meta WHERE name = ?1", [&name], |r| {
+                    r.get(0)
+                })
+            })
+            .map_err(|e| backend(&e))?;
+        recorded.try_into().map_err(|_| {
+            PortError::corrupt(format!(
+                "root-key check value of keystore {keystore_id} has the wrong length"
+            ))
+        })
+    }
+
+    fn forget_root_key_check(&self, keystore_id: &str) -> PortResult<()> {
+        let name = format!("{ROOT_KEY_CHECK_PREFIX}{keystore_id}");
+        self.write(|c| c.execute("DELETE FROM meta WHERE name = ?1", [&name]))
+            .map_err(|e| backend(&e))?;
+        Ok(())
+    }
 }
+
+/// `meta` names of dedicated keystores' root-key check values: this
+/// prefix and the keystore id.
+const ROOT_KEY_CHECK_PREFIX: &str = "root_key_check/";
 
 // ---------------------------------------------------------------- master keys
 
