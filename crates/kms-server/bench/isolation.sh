@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tenant isolation: project B's DEK latency (create-datakey-without-plaintext,
 # 2 connections each pausing 4 ms between requests: a steady ~400 req/s,
-# below any per-project rate limit) alone, then while project A floods list-keys (16
-# connections), then while project A floods RSA-4096 create-key (8
+# below any per-project rate limit) and B's write latency (create-key, one
+# connection pausing 20 ms) alone, then while project A floods list-keys
+# (16 connections), then while project A floods RSA-4096 create-key (8
 # connections). Prints one RESULT line per case (B's req/s, p50, p99) and
 # what the flood got (A's req/s and non-2xx answers, e.g. 429 or 504).
 # Usage: isolation.sh BINARY [duration] [limits]
@@ -46,6 +47,11 @@ measure_b() {
     KMS_BODY="{\"key_id\":\"$key\",\"datakey_length\":\"256\"}" KMS_BENCH_DIR="$here" \
     wrk -t1 -c2 -d"$duration" -s "$here/paced.lua" "http://127.0.0.1:$port" | grep '^RESULT'
 }
+measure_b_writes() {
+  KMS_PATH="/v1.0/$pb/kms/create-key" KMS_TOKEN="$tb" KMS_PREFIX="b$RANDOM" \
+    KMS_BENCH_DIR="$here" KMS_SCRIPT=create-key.lua KMS_DELAY_MS=20 \
+    wrk -t1 -c1 -d"$duration" --timeout 30s -s "$here/paced.lua" "http://127.0.0.1:$port" | grep '^RESULT'
+}
 flood() { # name wrk-args...
   local name="$1"; shift
   "$@" > "$dir/flood.out" 2>&1 &
@@ -53,10 +59,16 @@ flood() { # name wrk-args...
   sleep 1
   echo "$name B $(measure_b)"
   wait "$f" || true
+  "$@" > "$dir/flood.out" 2>&1 &
+  f=$!
+  sleep 1
+  echo "$name B-writes $(measure_b_writes)"
+  wait "$f" || true
   echo "$name A-flood $(grep '^RESULT' "$dir/flood.out" || echo 'RESULT none')"
 }
 echo "load $(cut -d' ' -f1-3 /proc/loadavg) limits=$limits binary=$bin"
 echo "alone B $(measure_b)"
+echo "alone B-writes $(measure_b_writes)"
 # The flood lasts the measured window plus the second before it.
 long="$(( ${duration%s} + 2 ))s"
 flood list-keys-flood env KMS_PATH="/v1.0/$pa/kms/list-keys" KMS_TOKEN="$ta" KMS_BODY='{"limit":"10"}' \
