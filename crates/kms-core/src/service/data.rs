@@ -69,7 +69,7 @@ impl Kms {
                     require_sm2(&key)?;
                     let ct = self
                         .key_pair(&key)?
-                        .public_key()
+                        .public
                         .encrypt_sm2(&mut EntropyRng(&*self.ports.entropy), &req.plain_text)
                         .map_err(kms_internal)?;
                     return Ok(EncryptDataResponseBody {
@@ -125,6 +125,7 @@ impl Kms {
                     require_sm2(&key)?;
                     let plain = self
                         .key_pair(&key)?
+                        .private
                         .decrypt_sm2(&req.cipher_text)
                         .map_err(|_| ApiError::bare(ErrorCode::KmsInvalidCipherText))?;
                     (key.key_id.clone(), plain)

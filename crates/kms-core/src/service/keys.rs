@@ -182,7 +182,7 @@ impl Kms {
             // The alias may have been held by a key already gone.
             inserted = self.ports.keys.insert_key(record, material);
         }
-        self.key_records.invalidate(&record.key_id);
+        self.forget_key(&record.key_id);
         match inserted {
             Ok(()) => {}
             Err(InsertKeyError::AliasTaken) => {
@@ -397,7 +397,7 @@ impl Kms {
                     .set_key_state(&caller.project_id, &key.key_id, to, deletion);
             // After the write, whatever its outcome: no request that starts
             // once this returns sees the old state.
-            self.key_records.invalidate(&key.key_id);
+            self.forget_key(&key.key_id);
             if !written.map_err(kms_internal)? {
                 return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
             }
@@ -493,6 +493,11 @@ impl Kms {
             .keys
             .purge_deleted_keys(self.ports.clock.now())
             .map_err(kms_internal)?;
+        if n > 0 {
+            // Their key pairs were forgotten when their deletion was
+            // scheduled; forget any cached since, whichever they are.
+            self.key_pairs.clear();
+        }
         Ok(n > 0)
     }
 
@@ -653,7 +658,7 @@ impl Kms {
                 if written == Err(UpdateKeyAliasError::AliasTaken) && self.purge_gone_keys()? {
                     written = rename();
                 }
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 match written {
                     Ok(()) => {}
                     Err(UpdateKeyAliasError::AliasTaken) => {
@@ -700,7 +705,7 @@ impl Kms {
                     &key.key_id,
                     &req.key_description,
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }
@@ -745,7 +750,7 @@ impl Kms {
                     KeyState::Disabled,
                     None,
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }

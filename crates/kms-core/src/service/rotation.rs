@@ -69,7 +69,7 @@ impl Kms {
                     Some(enabled),
                     None,
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }
@@ -120,7 +120,7 @@ impl Kms {
                     None,
                     Some(req.rotation_interval),
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }
@@ -206,7 +206,7 @@ impl Kms {
                     version,
                     self.ports.clock.now(),
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 match written {
                     Ok(()) => {
                         self.master_keys.insert(mk);
