@@ -176,6 +176,15 @@ impl<V> RecordCache<V> {
         self.counts.read()
     }
 
+    /// As [`RecordCache::get`] but not counted (a host's look ahead, not
+    /// a lookup of the request itself).
+    pub(crate) fn peek(&self, key: &str, now_ms: i64) -> Option<Arc<V>> {
+        self.entries.read().ok().and_then(|map| {
+            let (v, at) = map.get(key)?;
+            (now_ms.saturating_sub(*at) < self.ttl_ms && now_ms >= *at).then(|| Arc::clone(v))
+        })
+    }
+
     /// The epoch to pass to [`RecordCache::insert`]: read it before reading
     /// the store.
     pub(crate) fn epoch(&self) -> u64 {
@@ -253,6 +262,14 @@ impl<V> KeyPairCache<V> {
     /// Hits and misses so far.
     pub(crate) fn count(&self) -> CacheCount {
         self.counts.read()
+    }
+
+    /// As [`KeyPairCache::get`] but not counted.
+    pub(crate) fn peek(&self, key_id: &str) -> Option<Arc<V>> {
+        self.entries
+            .read()
+            .ok()
+            .and_then(|map| map.get(key_id).map(Arc::clone))
     }
 
     /// The epoch to pass to [`KeyPairCache::insert`]: read it before

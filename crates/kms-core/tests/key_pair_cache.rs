@@ -14,7 +14,7 @@ use kms_core::ports::{
     Caller, ClusterInfo, Entropy, InsertKeyError, KeyMaterial, KeyRecord, KeyState, KeystoreRecord,
     MasterKeyStore, PortResult, RootKeyError, RootKeyProvider, Timestamp,
 };
-use kms_core::{CoreConfig, Kms};
+use kms_core::{CoreConfig, KeyPairOp, KeyPairWork, Kms};
 use kms_crypto::{
     Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, SigningKey, SigningKeySpec,
     WrappedMasterKey,
@@ -528,4 +528,54 @@ fn an_open_that_raced_with_a_disable_does_not_outlive_it() {
             Some(ErrorCode::KmsKeyDisabled)
         );
     }
+}
+
+/// A host asks, without I/O, whether a key-pair request is short enough
+/// for an async worker: only when the key's record and opened pair are
+/// cached (for the caller's project) and the operation is get-publickey,
+/// an ECDSA P-256 sign or verification, or an RSA verification. Asking
+/// reads nothing and moves no cache counter.
+#[test]
+fn key_pair_work_is_light_only_for_warm_short_operations() {
+    use KeyPairOp::{GetPublicKey, Sign, Verify};
+    use KeyPairWork::{Heavy, Light};
+    let f = Fixture::new();
+    let ec = f.create("ec", "EC_P256", None);
+    let rsa = f.create("rsa", "RSA_2048", None);
+    let p384 = f.create("p384", "EC_P384", None);
+    let work = |key: &str, op| f.kms.key_pair_work(&caller(), key, op);
+    for key in [&ec, &rsa, &p384] {
+        for op in [Sign, Verify, GetPublicKey] {
+            assert_eq!(work(key, op), Heavy, "cold {key} {op:?}");
+        }
+    }
+    for key in [&ec, &rsa, &p384] {
+        public_key(&f.kms, key);
+    }
+    let (reads, stats) = (f.reads(), f.kms.cache_stats());
+    for (key, op, want) in [
+        (&ec, Sign, Light),
+        (&ec, Verify, Light),
+        (&ec, GetPublicKey, Light),
+        (&rsa, Sign, Heavy),
+        (&rsa, Verify, Light),
+        (&rsa, GetPublicKey, Light),
+        (&p384, Sign, Heavy),
+        (&p384, Verify, Heavy),
+        (&p384, GetPublicKey, Light),
+    ] {
+        assert_eq!(work(key, op), want, "warm {key} {op:?}");
+    }
+    assert_eq!(
+        f.kms
+            .key_pair_work(&Caller::new("d".repeat(32), "other"), &ec, Sign),
+        Heavy,
+        "another project's key"
+    );
+    assert_eq!(work("not-a-key-id", GetPublicKey), Heavy);
+    assert_eq!(f.reads(), reads);
+    assert_eq!(f.kms.cache_stats(), stats);
+    // A state change empties what made it light.
+    f.kms.disable_key(&caller(), &op(&ec)).unwrap();
+    assert_eq!(work(&ec, Sign), Heavy);
 }

@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kms_core::ports::{Caller, CertificateFilter};
-use kms_core::{CertificateQuery, Kms};
+use kms_core::{CertificateQuery, KeyPairOp, KeyPairWork, Kms};
 use kms_model::{ApiError, ErrorCode, Rule, Service, ValidationError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -912,6 +912,15 @@ impl Ctx {
             .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
 
+    /// Whether a key-pair operation on `key_id` is short and needs no
+    /// storage read ([`Kms::key_pair_work`]): then it runs inline on this
+    /// worker (a warm ECDSA P-256 sign, a verification, get-publickey),
+    /// else on the blocking pool (RSA private-key operations, P-384, SM2,
+    /// and anything that reads storage or opens a key first).
+    fn light(&self, key_id: &str, op: KeyPairOp) -> bool {
+        self.state.inner.kms.key_pair_work(&self.caller, key_id, op) == KeyPairWork::Light
+    }
+
     /// A handler's answer: `f` run inline on this worker (fast,
     /// read-mostly operations), its result as JSON.
     fn json_now<R: Serialize>(
@@ -1168,17 +1177,26 @@ async fn gen_random(ctx: Ctx) -> Response {
 // milliseconds, so on the blocking pool rather than a worker.
 async fn sign(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::SignRequestBody);
+    if ctx.light(&body.key_id, KeyPairOp::Sign) {
+        return ctx.json_now(|k, c| k.sign(c, &body));
+    }
     ctx.json_blocking(move |k, c| k.sign(c, &body)).await
 }
 
 async fn validate_signature(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::VerifyRequestBody);
+    if ctx.light(&body.key_id, KeyPairOp::Verify) {
+        return ctx.json_now(|k, c| k.validate_signature(c, &body));
+    }
     ctx.json_blocking(move |k, c| k.validate_signature(c, &body))
         .await
 }
 
 async fn get_public_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    if ctx.light(&body.key_id, KeyPairOp::GetPublicKey) {
+        return ctx.json_now(|k, c| k.get_public_key(c, &body));
+    }
     ctx.json_blocking(move |k, c| k.get_public_key(c, &body))
         .await
 }

@@ -38,6 +38,7 @@ mod root_rotation;
 mod rotation;
 mod seed;
 mod signing;
+pub use signing::{KeyPairOp, KeyPairWork};
 mod tags;
 
 /// Settings of the core that are not ports.

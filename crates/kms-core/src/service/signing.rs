@@ -77,7 +77,67 @@ impl fmt::Debug for OpenedKeyPair {
     }
 }
 
+/// A key-pair operation, for [`Kms::key_pair_work`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPairOp {
+    /// `sign`.
+    Sign,
+    /// `verify` (validate-signature).
+    Verify,
+    /// `get-publickey`.
+    GetPublicKey,
+}
+
+/// What answering a key-pair request would cost, as far as the caches
+/// tell without reading storage ([`Kms::key_pair_work`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPairWork {
+    /// The key's record and opened pair are cached, and the operation is
+    /// short (tens of microseconds): get-publickey, an ECDSA P-256 sign,
+    /// an RSA or ECDSA P-256 verification. Fit for an async worker.
+    Light,
+    /// Anything else: a storage read or an open ahead, or a long
+    /// operation (an RSA private-key operation, P-384, SM2). For the
+    /// blocking pool.
+    Heavy,
+}
+
 impl Kms {
+    /// Whether a sign / verify / get-publickey of `key_id` by `caller`
+    /// would be [`KeyPairWork::Light`], from the caches alone: no storage
+    /// read, no cache counter moved, nothing decided (the operation
+    /// itself checks everything again, and if a state change emptied a
+    /// cache in between it reads storage as usual). Another project's key
+    /// id, or one not cached, is heavy.
+    #[must_use]
+    pub fn key_pair_work(&self, caller: &Caller, key_id: &str, op: KeyPairOp) -> KeyPairWork {
+        use kms_crypto::SigningKeySpec as Spec;
+        let now = self.ports.clock.now().0;
+        let Some(record) = self.key_records.peek(key_id, now) else {
+            return KeyPairWork::Heavy;
+        };
+        if record.project_id != caller.project_id {
+            return KeyPairWork::Heavy;
+        }
+        let Some(pair) = self.key_pairs.peek(key_id) else {
+            return KeyPairWork::Heavy;
+        };
+        let light = matches!(
+            (op, pair.private.spec()),
+            (KeyPairOp::GetPublicKey, _)
+                | (KeyPairOp::Sign | KeyPairOp::Verify, Spec::EcP256)
+                | (
+                    KeyPairOp::Verify,
+                    Spec::Rsa2048 | Spec::Rsa3072 | Spec::Rsa4096
+                )
+        );
+        if light {
+            KeyPairWork::Light
+        } else {
+            KeyPairWork::Heavy
+        }
+    }
+
     /// The opened key pair of an asymmetric CMK: from the key-pair cache,
     /// else read from storage and opened through the root-key provider
     /// (then cached unless a state change raced with the read).
