@@ -39,6 +39,9 @@ pub struct CacheStats {
     pub key_records: CacheCount,
     /// Dedicated keystore records.
     pub keystore_records: CacheCount,
+    /// Opened key pairs (asymmetric CMKs: sign, verify, get-publickey,
+    /// SM2 decrypt).
+    pub key_pairs: CacheCount,
 }
 
 /// Hit and miss counters of one cache.
@@ -173,6 +176,15 @@ impl<V> RecordCache<V> {
         self.counts.read()
     }
 
+    /// As [`RecordCache::get`] but not counted (a host's look ahead, not
+    /// a lookup of the request itself).
+    pub(crate) fn peek(&self, key: &str, now_ms: i64) -> Option<Arc<V>> {
+        self.entries.read().ok().and_then(|map| {
+            let (v, at) = map.get(key)?;
+            (now_ms.saturating_sub(*at) < self.ttl_ms && now_ms >= *at).then(|| Arc::clone(v))
+        })
+    }
+
     /// The epoch to pass to [`RecordCache::insert`]: read it before reading
     /// the store.
     pub(crate) fn epoch(&self) -> u64 {
@@ -202,6 +214,103 @@ impl<V> RecordCache<V> {
         let mut map = write_or_reset(&self.entries);
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         map.remove(key);
+    }
+}
+
+/// Opened key pairs by key id, so a warm sign, verify, get-publickey or
+/// SM2 decrypt neither reads the sealed private key from storage nor opens
+/// it (HKDF, AES-GCM, PKCS#8 parsing, RSA precomputation) again. Entries
+/// are `Arc`s: the private key is zeroized when the last user drops it.
+///
+/// A key pair's material never changes (an asymmetric CMK has one
+/// version), so entries have no TTL; still, every state change of a key
+/// through the core invalidates its entry (after the store write), a
+/// keystore state change or a root-key rotation empties the cache, and a
+/// lookup that raced with an invalidation does not put its result in the
+/// cache (the epoch guard of [`RecordCache`]). Whether a key may be used is
+/// decided from its record on every request, never from this cache.
+/// Bounded: when full it is emptied.
+#[derive(Debug)]
+pub(crate) struct KeyPairCache<V> {
+    entries: RwLock<HashMap<String, Arc<V>>>,
+    epoch: AtomicU64,
+    max_entries: usize,
+    counts: Counts,
+}
+
+impl<V> KeyPairCache<V> {
+    /// A cache holding at most `max_entries` key pairs.
+    pub(crate) fn new(max_entries: usize) -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            epoch: AtomicU64::new(0),
+            max_entries,
+            counts: Counts::default(),
+        }
+    }
+
+    /// The cached key pair, if any. A poisoned lock is a miss.
+    pub(crate) fn get(&self, key_id: &str) -> Option<Arc<V>> {
+        let found = self
+            .entries
+            .read()
+            .ok()
+            .and_then(|map| map.get(key_id).map(Arc::clone));
+        self.counts.count(found)
+    }
+
+    /// Hits and misses so far.
+    pub(crate) fn count(&self) -> CacheCount {
+        self.counts.read()
+    }
+
+    /// As [`KeyPairCache::get`] but not counted.
+    pub(crate) fn peek(&self, key_id: &str) -> Option<Arc<V>> {
+        self.entries
+            .read()
+            .ok()
+            .and_then(|map| map.get(key_id).map(Arc::clone))
+    }
+
+    /// The epoch to pass to [`KeyPairCache::insert`]: read it before
+    /// reading the store.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Caches `v`, opened from material read after `seen_epoch` was taken,
+    /// unless an invalidation happened since.
+    pub(crate) fn insert(&self, key_id: &str, v: Arc<V>, seen_epoch: u64) {
+        let Ok(mut map) = self.entries.write() else {
+            return;
+        };
+        if self.epoch.load(Ordering::SeqCst) != seen_epoch {
+            return;
+        }
+        if map.len() >= self.max_entries && !map.contains_key(key_id) {
+            map.clear();
+        }
+        map.insert(key_id.to_owned(), v);
+    }
+
+    /// Forgets `key_id`; call after the store write that changed it.
+    pub(crate) fn invalidate(&self, key_id: &str) {
+        let mut map = write_or_reset(&self.entries);
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        map.remove(key_id);
+    }
+
+    /// Forgets every entry (a keystore's state or the root key changed).
+    pub(crate) fn clear(&self) {
+        let mut map = write_or_reset(&self.entries);
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        map.clear();
+    }
+
+    /// Number of cached key pairs.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.read().map_or(0, |m| m.len())
     }
 }
 
@@ -286,5 +395,35 @@ mod tests {
         c.insert(key(2, 1));
         assert!(c.get(&id(2), 1).is_some());
         assert_eq!(c.len(), 1);
+    }
+    #[test]
+    fn key_pairs_are_bounded_invalidated_and_guarded_by_the_epoch() {
+        let c: KeyPairCache<u32> = KeyPairCache::new(2);
+        let e = c.epoch();
+        c.insert("a", Arc::new(1), e);
+        c.insert("b", Arc::new(2), e);
+        assert_eq!(c.get("a").as_deref(), Some(&1));
+        assert_eq!(c.len(), 2);
+        // Full: a third key id empties the cache first.
+        c.insert("c", Arc::new(3), e);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.get("a"), None);
+        // An open that started before an invalidation does not insert.
+        let before = c.epoch();
+        c.invalidate("c");
+        assert_eq!(c.get("c"), None);
+        c.insert("c", Arc::new(4), before);
+        assert_eq!(c.get("c"), None);
+        // Nor one that started before a clear.
+        let before = c.epoch();
+        c.insert("d", Arc::new(5), before);
+        c.clear();
+        assert_eq!(c.len(), 0);
+        c.insert("d", Arc::new(6), before);
+        assert_eq!(c.get("d"), None);
+        let now = c.epoch();
+        c.insert("d", Arc::new(7), now);
+        assert_eq!(c.get("d").as_deref(), Some(&7));
+        assert_eq!(c.count(), CacheCount { hits: 2, misses: 4 });
     }
 }

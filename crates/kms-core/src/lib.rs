@@ -10,7 +10,7 @@ pub mod software;
 mod time;
 
 pub use cache::{CacheCount, CacheStats};
-pub use service::{CertificateQuery, CoreConfig, Kms};
+pub use service::{CertificateQuery, CoreConfig, KeyPairOp, KeyPairWork, Kms};
 pub use service::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
     SeedOutcome,

@@ -1,14 +1,29 @@
 //! Asymmetric CMKs: RSA (2048/3072/4096), ECDSA (P-256, P-384) and SM2 key
-//! pairs that sign and verify (and, for SM2, encrypt and decrypt), with
-//! every primitive from RustCrypto (`rsa`, `p256`, `p384`, `sha2`, `sm2`,
-//! `sm3`).
+//! pairs that sign and verify (and, for SM2, encrypt and decrypt).
+//!
+//! RSA and ECDSA signing and verification run on AWS-LC (`aws-lc-rs`, its
+//! constant-time assembly; docs/architecture.md says why); key generation,
+//! key encodings (PKCS#8, SubjectPublicKeyInfo), hashing of raw messages,
+//! the verifications AWS-LC has no equivalent for (PSS with any salt
+//! length) and all of SM2 are RustCrypto (`rsa`, `p256`, `p384`, `sha2`,
+//! `sm2`, `sm3`). A private key keeps the PKCS#8 DER it was made from, so
+//! what is sealed is the same bytes RustCrypto encoded.
 //!
 //! * RSASSA-PSS uses MGF1 with the message hash and a salt as long as the
 //!   hash; verification accepts any salt length (what other signers use).
 //! * RSASSA-PKCS1-v1_5 uses the DigestInfo prefix of the hash.
-//! * RSA private-key operations are blinded with the caller's CSPRNG.
-//! * ECDSA signatures are deterministic (RFC 6979) and DER-encoded
-//!   (`SEQUENCE { r, s }`), as X.509, OpenSSL and Python's `cryptography` use.
+//! * RSA private-key operations are blinded, and PSS salts and ECDSA nonces
+//!   drawn, by AWS-LC from its own DRBG (seeded from the operating system);
+//!   the caller's CSPRNG generates keys and drives SM2.
+//! * ECDSA signatures are DER-encoded (`SEQUENCE { r, s }`), as X.509,
+//!   OpenSSL and Python's `cryptography` use; nonces are random, hedged
+//!   with the private key and digest (AWS-LC), so two signatures of one
+//!   digest differ.
+//! * Verification answers exactly what RustCrypto answers: AWS-LC's
+//!   acceptance is taken as is (a valid signature is valid to both), and
+//!   a signature AWS-LC rejects is checked again by RustCrypto (PSS salts
+//!   of other lengths), so only invalid signatures pay twice. ECDSA
+//!   signatures must first parse as strict DER (RustCrypto).
 //!
 //! * SM2 (GB/T 32918.2, GM/T 0003.2) signs `e = SM3(Z_A || M)` with the
 //!   distinguishing identifier [`SM2_DEFAULT_ID`]; signatures are DER
@@ -24,11 +39,19 @@
 
 use core::fmt;
 
+use std::sync::Arc;
+
+use aws_lc_rs::digest as lc_digest;
+use aws_lc_rs::signature::{
+    self as lc_sig, EcdsaKeyPair, EcdsaSigningAlgorithm, KeyPair as _, ParsedPublicKey,
+    VerificationAlgorithm,
+};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rand_core::TryCryptoRng;
-use rsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use rsa::Pkcs1v15Sign;
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::signature::hazmat::PrehashVerifier;
 use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, Pss};
 use rsa::{PrivateKey as RsaPrivateKey, PublicKey as RsaPublicKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use zeroize::Zeroizing;
@@ -295,14 +318,100 @@ impl Message<'_> {
 }
 
 enum Secret {
-    Rsa(Box<RsaPrivateKey>),
-    P256(p256::ecdsa::SigningKey),
-    P384(p384::ecdsa::SigningKey),
+    Rsa(Fast<Box<RsaPublicKey>>),
+    P256(Fast<p256::ecdsa::VerifyingKey>),
+    P384(Fast<p384::ecdsa::VerifyingKey>),
     Sm2(sm2::SecretKey),
 }
 
-/// An asymmetric CMK's private key. Zeroized on drop (by the RustCrypto
-/// types it holds); `Debug` shows the spec only; not `Clone`.
+/// AWS-LC's private key of an RSA or ECDSA pair (for the private-key
+/// operation), the PKCS#8 DER it was loaded from (what is sealed,
+/// returned byte for byte) and the RustCrypto public half.
+struct Fast<P> {
+    key: LcKey,
+    pkcs8: Zeroizing<Vec<u8>>,
+    public: P,
+}
+
+enum LcKey {
+    Rsa(aws_lc_rs::rsa::KeyPair),
+    Ec(EcdsaKeyPair),
+}
+
+impl<P> Fast<P> {
+    /// The AWS-LC public key, as the verifier parses it.
+    fn lc_public(&self) -> &[u8] {
+        match &self.key {
+            LcKey::Rsa(k) => k.public_key().as_ref(),
+            LcKey::Ec(k) => k.public_key().as_ref(),
+        }
+    }
+}
+
+/// Loads an RSA PKCS#8 key into AWS-LC (which checks it: `RSA_check_key`)
+/// and reads its public half back; the modulus must be `bits` long.
+fn rsa_fast(der: &[u8], bits: usize) -> Result<Fast<Box<RsaPublicKey>>> {
+    let key = aws_lc_rs::rsa::KeyPair::from_pkcs8(der).map_err(|_| Error::Rejected)?;
+    let public =
+        RsaPublicKey::from_pkcs1_der(key.public_key().as_ref()).map_err(|_| Error::Rejected)?;
+    if public.n().bit_width() as usize != bits {
+        return Err(Error::Rejected);
+    }
+    Ok(Fast {
+        key: LcKey::Rsa(key),
+        pkcs8: Zeroizing::new(der.to_vec()),
+        public: Box::new(public),
+    })
+}
+
+/// Loads an EC PKCS#8 key of `alg`'s curve into AWS-LC (which checks it:
+/// `EC_KEY_check_key`) and reads its public point back.
+fn ec_fast<P>(
+    der: &[u8],
+    alg: &'static EcdsaSigningAlgorithm,
+    public: impl FnOnce(&[u8]) -> Option<P>,
+) -> Result<Fast<P>> {
+    let key = EcdsaKeyPair::from_pkcs8(alg, der).map_err(|_| Error::Rejected)?;
+    let public = public(key.public_key().as_ref()).ok_or(Error::Rejected)?;
+    Ok(Fast {
+        key: LcKey::Ec(key),
+        pkcs8: Zeroizing::new(der.to_vec()),
+        public,
+    })
+}
+
+fn p256_fast(der: &[u8]) -> Result<Fast<p256::ecdsa::VerifyingKey>> {
+    ec_fast(der, &lc_sig::ECDSA_P256_SHA256_ASN1_SIGNING, |p| {
+        p256::ecdsa::VerifyingKey::from_sec1_bytes(p).ok()
+    })
+}
+
+fn p384_fast(der: &[u8]) -> Result<Fast<p384::ecdsa::VerifyingKey>> {
+    ec_fast(der, &lc_sig::ECDSA_P384_SHA384_ASN1_SIGNING, |p| {
+        p384::ecdsa::VerifyingKey::from_sec1_bytes(p).ok()
+    })
+}
+
+/// AWS-LC's digest algorithm of a SHA-2 hash.
+fn lc_hash(h: HashAlg) -> Option<&'static lc_digest::Algorithm> {
+    match h {
+        HashAlg::Sha256 => Some(&lc_digest::SHA256),
+        HashAlg::Sha384 => Some(&lc_digest::SHA384),
+        HashAlg::Sha512 => Some(&lc_digest::SHA512),
+        HashAlg::Sm3 => None,
+    }
+}
+
+/// A digest as AWS-LC takes it (checked for the hash's length).
+fn lc_digest(h: HashAlg, digest: &[u8]) -> Result<lc_digest::Digest> {
+    let alg = lc_hash(h).ok_or(Error::AlgorithmMismatch)?;
+    lc_digest::Digest::import_less_safe(digest, alg).map_err(|_| Error::AlgorithmMismatch)
+}
+
+/// An asymmetric CMK's private key. Zeroized on drop (the PKCS#8 copy by
+/// `Zeroizing`, the RustCrypto types by theirs, AWS-LC's key by
+/// `OPENSSL_free`, which cleanses before freeing); `Debug` shows the spec
+/// only; not `Clone`.
 pub struct SigningKey {
     spec: SigningKeySpec,
     secret: Secret,
@@ -320,19 +429,25 @@ impl SigningKey {
     /// # Errors
     /// [`Error::Entropy`] if the generator fails.
     pub fn generate<R: TryCryptoRng + ?Sized>(spec: SigningKeySpec, rng: &mut R) -> Result<Self> {
+        // RSA and ECDSA keys are generated by RustCrypto from the caller's
+        // generator, encoded as PKCS#8 and loaded into AWS-LC.
         let secret = match spec.rsa_bits() {
-            Some(bits) => Secret::Rsa(Box::new(
-                RsaPrivateKey::new(rng, bits).map_err(|_| Error::Entropy)?,
-            )),
+            Some(bits) => {
+                let key = RsaPrivateKey::new(rng, bits).map_err(|_| Error::Entropy)?;
+                let der = key.to_pkcs8_der().map_err(|_| Error::Rejected)?;
+                Secret::Rsa(rsa_fast(der.as_bytes(), bits)?)
+            }
             None if spec == SigningKeySpec::EcP256 => {
                 let mut bytes = Zeroizing::new([0u8; 32]);
-                Secret::P256(loop {
+                let key = loop {
                     crate::rng::fill(rng, &mut bytes[..])?;
                     // Out of range (probability ~2^-32): draw again.
                     if let Ok(k) = p256::ecdsa::SigningKey::from_slice(&bytes[..]) {
                         break k;
                     }
-                })
+                };
+                let der = key.to_pkcs8_der().map_err(|_| Error::Rejected)?;
+                Secret::P256(p256_fast(der.as_bytes())?)
             }
             None if spec == SigningKeySpec::Sm2 => {
                 let mut bytes = Zeroizing::new([0u8; 32]);
@@ -349,12 +464,14 @@ impl SigningKey {
             }
             None => {
                 let mut bytes = Zeroizing::new([0u8; 48]);
-                Secret::P384(loop {
+                let key = loop {
                     crate::rng::fill(rng, &mut bytes[..])?;
                     if let Ok(k) = p384::ecdsa::SigningKey::from_slice(&bytes[..]) {
                         break k;
                     }
-                })
+                };
+                let der = key.to_pkcs8_der().map_err(|_| Error::Rejected)?;
+                Secret::P384(p384_fast(der.as_bytes())?)
             }
         };
         Ok(Self { spec, secret })
@@ -366,23 +483,16 @@ impl SigningKey {
     /// [`Error::Rejected`] if it is not a PKCS#8 key of that spec.
     pub fn from_pkcs8_der(spec: SigningKeySpec, der: &[u8]) -> Result<Self> {
         let secret = match spec {
-            SigningKeySpec::EcP256 => Secret::P256(
-                p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::Rejected)?,
-            ),
-            SigningKeySpec::EcP384 => Secret::P384(
-                p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(|_| Error::Rejected)?,
-            ),
+            SigningKeySpec::EcP256 => Secret::P256(p256_fast(der)?),
+            SigningKeySpec::EcP384 => Secret::P384(p384_fast(der)?),
             SigningKeySpec::Sm2 => {
                 let k = sm2::SecretKey::from_pkcs8_der(der).map_err(|_| Error::Rejected)?;
                 sm2_signer(&k)?;
                 Secret::Sm2(k)
             }
-            _ => {
-                let key = RsaPrivateKey::from_pkcs8_der(der).map_err(|_| Error::Rejected)?;
-                if Some(key.n().bit_width() as usize) != spec.rsa_bits() {
-                    return Err(Error::Rejected);
-                }
-                Secret::Rsa(Box::new(key))
+            SigningKeySpec::Rsa2048 | SigningKeySpec::Rsa3072 | SigningKeySpec::Rsa4096 => {
+                let bits = spec.rsa_bits().ok_or(Error::Rejected)?;
+                Secret::Rsa(rsa_fast(der, bits)?)
             }
         };
         Ok(Self { spec, secret })
@@ -394,9 +504,9 @@ impl SigningKey {
     /// [`Error::Rejected`] if encoding fails (it does not for these keys).
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         let doc = match &self.secret {
-            Secret::Rsa(k) => k.to_pkcs8_der(),
-            Secret::P256(k) => k.to_pkcs8_der(),
-            Secret::P384(k) => k.to_pkcs8_der(),
+            Secret::Rsa(k) => return Ok(k.pkcs8.clone()),
+            Secret::P256(k) => return Ok(k.pkcs8.clone()),
+            Secret::P384(k) => return Ok(k.pkcs8.clone()),
             Secret::Sm2(k) => k.to_pkcs8_der(),
         }
         .map_err(|_| Error::Rejected)?;
@@ -412,15 +522,25 @@ impl SigningKey {
     /// The public half.
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
-        let key = match &self.secret {
-            Secret::Rsa(k) => Public::Rsa(Box::new(k.to_public_key())),
-            Secret::P256(k) => Public::P256(*k.verifying_key()),
-            Secret::P384(k) => Public::P384(*k.verifying_key()),
-            Secret::Sm2(k) => Public::Sm2(k.public_key()),
+        let (key, fast) = match &self.secret {
+            Secret::Rsa(k) => (
+                Public::Rsa(k.public.clone()),
+                LcVerifier::parse(k.lc_public(), &RSA_VERIFIERS),
+            ),
+            Secret::P256(k) => (
+                Public::P256(k.public),
+                LcVerifier::parse(k.lc_public(), &[&lc_sig::ECDSA_P256_SHA256_ASN1]),
+            ),
+            Secret::P384(k) => (
+                Public::P384(k.public),
+                LcVerifier::parse(k.lc_public(), &[&lc_sig::ECDSA_P384_SHA384_ASN1]),
+            ),
+            Secret::Sm2(k) => (Public::Sm2(k.public_key()), LcVerifier::default()),
         };
         PublicKey {
             spec: self.spec,
             key,
+            fast,
         }
     }
 
@@ -441,26 +561,42 @@ impl SigningKey {
         }
         let digest = message.digest(alg.hash())?;
         match (&self.secret, alg) {
-            (Secret::Rsa(k), SigningAlgorithm::RsaPss(h)) => match h {
-                HashAlg::Sha256 => k.sign_with_rng(rng, Pss::<Sha256>::new(), &digest),
-                HashAlg::Sha384 => k.sign_with_rng(rng, Pss::<Sha384>::new(), &digest),
-                HashAlg::Sha512 => k.sign_with_rng(rng, Pss::<Sha512>::new(), &digest),
-                // Refused by `fits` above; no RSA algorithm names SM3.
-                HashAlg::Sm3 => return Err(Error::AlgorithmMismatch),
+            (Secret::Rsa(k), SigningAlgorithm::RsaPss(h) | SigningAlgorithm::RsaPkcs1v15(h)) => {
+                let LcKey::Rsa(key) = &k.key else {
+                    return Err(Error::AlgorithmMismatch);
+                };
+                let encoding: &'static dyn lc_sig::RsaEncoding = match alg {
+                    SigningAlgorithm::RsaPss(HashAlg::Sha256) => &lc_sig::RSA_PSS_SHA256,
+                    SigningAlgorithm::RsaPss(HashAlg::Sha384) => &lc_sig::RSA_PSS_SHA384,
+                    SigningAlgorithm::RsaPss(HashAlg::Sha512) => &lc_sig::RSA_PSS_SHA512,
+                    SigningAlgorithm::RsaPkcs1v15(HashAlg::Sha256) => &lc_sig::RSA_PKCS1_SHA256,
+                    SigningAlgorithm::RsaPkcs1v15(HashAlg::Sha384) => &lc_sig::RSA_PKCS1_SHA384,
+                    SigningAlgorithm::RsaPkcs1v15(HashAlg::Sha512) => &lc_sig::RSA_PKCS1_SHA512,
+                    // Refused by `fits` above; no RSA algorithm names SM3.
+                    _ => return Err(Error::AlgorithmMismatch),
+                };
+                let digest = lc_digest(h, &digest)?;
+                let mut sig = vec![0u8; key.public_modulus_len()];
+                key.sign_digest(encoding, &digest, &mut sig)
+                    .map_err(|_| Error::Entropy)?;
+                Ok(sig)
             }
-            .map_err(|_| Error::Entropy),
-            (Secret::Rsa(k), SigningAlgorithm::RsaPkcs1v15(h)) => k
-                .sign_with_rng(rng, pkcs1v15_scheme(h), &digest)
-                .map_err(|_| Error::Entropy),
-            (Secret::P256(k), SigningAlgorithm::Ecdsa(_)) => {
-                let sig: p256::ecdsa::Signature =
-                    k.sign_prehash(&digest).map_err(|_| Error::Rejected)?;
-                Ok(sig.to_der().as_bytes().to_vec())
-            }
-            (Secret::P384(k), SigningAlgorithm::Ecdsa(_)) => {
-                let sig: p384::ecdsa::Signature =
-                    k.sign_prehash(&digest).map_err(|_| Error::Rejected)?;
-                Ok(sig.to_der().as_bytes().to_vec())
+            (
+                Secret::P256(Fast {
+                    key: LcKey::Ec(key),
+                    ..
+                })
+                | Secret::P384(Fast {
+                    key: LcKey::Ec(key),
+                    ..
+                }),
+                SigningAlgorithm::Ecdsa(h),
+            ) => {
+                // `fits` paired the hash with the curve: the key's own
+                // algorithm (ECDSA_P256_SHA256 / ECDSA_P384_SHA384, DER).
+                let digest = lc_digest(h, &digest)?;
+                let sig = key.sign_digest(&digest).map_err(|_| Error::Entropy)?;
+                Ok(sig.as_ref().to_vec())
             }
             (Secret::Sm2(k), SigningAlgorithm::Sm2Dsa) => {
                 use sm2::dsa::signature::RandomizedSigner;
@@ -512,8 +648,10 @@ impl SigningKey {
 impl SigningKey {
     /// RSAES-OAEP decryption (RFC 8017 7.1.2) with SHA-256, MGF1-SHA-256
     /// and an empty label, what Python's `cryptography`, OpenSSL and Huawei
-    /// KMS's `RSAES_OAEP_SHA_256` use. The private-key operation is blinded
-    /// with the caller's CSPRNG. The ciphertext must be exactly `k` bytes.
+    /// KMS's `RSAES_OAEP_SHA_256` use, by AWS-LC (as RSA signing), which
+    /// blinds the private-key operation with its own OS-seeded generator;
+    /// `_rng` is kept for the callers that pass theirs. The ciphertext must
+    /// be exactly `k` bytes.
     ///
     /// # Errors
     /// [`Error::AlgorithmMismatch`] unless an RSA key; [`Error::Rejected`]
@@ -521,18 +659,29 @@ impl SigningKey {
     /// without saying which.
     pub fn decrypt_rsa_oaep_sha256<R: TryCryptoRng + ?Sized>(
         &self,
-        rng: &mut R,
+        _rng: &mut R,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
+        use aws_lc_rs::rsa::{
+            OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, PrivateDecryptingKey,
+        };
         let Secret::Rsa(k) = &self.secret else {
             return Err(Error::AlgorithmMismatch);
         };
-        if ciphertext.len() != k.size() {
+        if ciphertext.len() != k.public.size() {
             return Err(Error::Rejected);
         }
-        k.oaep_decrypt_with_rng::<Sha256, _>(rng, ciphertext)
-            .map(Zeroizing::new)
-            .map_err(|_| Error::Rejected)
+        let key = PrivateDecryptingKey::from_pkcs8(&k.pkcs8)
+            .ok()
+            .and_then(|key| OaepPrivateDecryptingKey::new(key).ok())
+            .ok_or(Error::Rejected)?;
+        let mut out = Zeroizing::new(vec![0u8; key.min_output_size()]);
+        let n = key
+            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, None)
+            .map_err(|_| Error::Rejected)?
+            .len();
+        out.truncate(n);
+        Ok(out)
     }
 }
 
@@ -564,11 +713,60 @@ enum Public {
     Sm2(sm2::PublicKey),
 }
 
+/// The RSA verification algorithms in [`rsa_verifier_index`] order.
+static RSA_VERIFIERS: [&dyn VerificationAlgorithm; 6] = [
+    &lc_sig::RSA_PSS_2048_8192_SHA256,
+    &lc_sig::RSA_PSS_2048_8192_SHA384,
+    &lc_sig::RSA_PSS_2048_8192_SHA512,
+    &lc_sig::RSA_PKCS1_2048_8192_SHA256,
+    &lc_sig::RSA_PKCS1_2048_8192_SHA384,
+    &lc_sig::RSA_PKCS1_2048_8192_SHA512,
+];
+
+/// Where an RSA algorithm's AWS-LC verifier is in [`RSA_VERIFIERS`].
+fn rsa_verifier_index(alg: SigningAlgorithm) -> Option<usize> {
+    Some(match alg {
+        SigningAlgorithm::RsaPss(HashAlg::Sha256) => 0,
+        SigningAlgorithm::RsaPss(HashAlg::Sha384) => 1,
+        SigningAlgorithm::RsaPss(HashAlg::Sha512) => 2,
+        SigningAlgorithm::RsaPkcs1v15(HashAlg::Sha256) => 3,
+        SigningAlgorithm::RsaPkcs1v15(HashAlg::Sha384) => 4,
+        SigningAlgorithm::RsaPkcs1v15(HashAlg::Sha512) => 5,
+        _ => return None,
+    })
+}
+
+/// AWS-LC's parsed public key, once per verification algorithm the spec
+/// fits (the parsed key is bound to its algorithm); empty for SM2, or if
+/// AWS-LC refused the key (then RustCrypto verifies alone).
+#[derive(Clone, Default)]
+struct LcVerifier(Option<Arc<[ParsedPublicKey]>>);
+
+impl LcVerifier {
+    fn parse(public: &[u8], algs: &[&'static dyn VerificationAlgorithm]) -> Self {
+        let parsed: core::result::Result<Vec<_>, _> = algs
+            .iter()
+            .map(|alg| ParsedPublicKey::new(*alg, public))
+            .collect();
+        Self(parsed.ok().map(Arc::from))
+    }
+
+    /// Whether AWS-LC accepts `signature` of `digest` with the `i`th
+    /// algorithm (false if it has none).
+    fn accepts(&self, i: usize, h: HashAlg, digest: &[u8], signature: &[u8]) -> bool {
+        let Some(parsed) = self.0.as_ref().and_then(|p| p.get(i)) else {
+            return false;
+        };
+        lc_digest(h, digest).is_ok_and(|d| parsed.verify_digest_sig(&d, signature).is_ok())
+    }
+}
+
 /// An asymmetric CMK's public key.
 #[derive(Clone)]
 pub struct PublicKey {
     spec: SigningKeySpec,
     key: Public,
+    fast: LcVerifier,
 }
 
 impl fmt::Debug for PublicKey {
@@ -634,18 +832,24 @@ impl PublicKey {
         if signature.is_empty() || signature.len() > MAX_SIGNATURE_BYTES {
             return Ok(false);
         }
+        // AWS-LC first; what it rejects, RustCrypto checks again (see the
+        // module documentation), so the answer is RustCrypto's.
+        let fast = |i: usize| self.fast.accepts(i, alg.hash(), &digest, signature);
         let ok = match (&self.key, alg) {
-            (Public::Rsa(k), SigningAlgorithm::RsaPss(h)) => verify_pss(k, h, &digest, signature),
+            (Public::Rsa(k), SigningAlgorithm::RsaPss(h)) => {
+                rsa_verifier_index(alg).is_some_and(fast) || verify_pss(k, h, &digest, signature)
+            }
             (Public::Rsa(k), SigningAlgorithm::RsaPkcs1v15(h)) => {
-                k.verify(pkcs1v15_scheme(h), &digest, signature).is_ok()
+                rsa_verifier_index(alg).is_some_and(fast)
+                    || k.verify(pkcs1v15_scheme(h), &digest, signature).is_ok()
             }
             (Public::P256(k), SigningAlgorithm::Ecdsa(_)) => {
                 p256::ecdsa::Signature::from_der(signature)
-                    .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok())
+                    .is_ok_and(|s| fast(0) || k.verify_prehash(&digest, &s).is_ok())
             }
             (Public::P384(k), SigningAlgorithm::Ecdsa(_)) => {
                 p384::ecdsa::Signature::from_der(signature)
-                    .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok())
+                    .is_ok_and(|s| fast(0) || k.verify_prehash(&digest, &s).is_ok())
             }
             (Public::Sm2(k), SigningAlgorithm::Sm2Dsa) => {
                 use sm2::dsa::signature::Verifier;

@@ -6,11 +6,12 @@
 # Cases: floor; server create-datakey-without-plaintext with X-Auth-Token;
 # the same pre-signed with SDK-HMAC-SHA256 (replayed); decrypt-datakey.
 # Both servers stay up and the cases are interleaved, `rounds` times
-# (default 3): each server run is bracketed by a floor run just before and
-# one just after it and divided by their mean, and the median of those
-# ratios is printed, so that a slow spell of a shared machine moves floor
-# and server alike instead of one of them. The ratio of the median floor
-# and server req/s over all runs is printed too.
+# (default 5): each server run is bracketed by a floor run just before and
+# one just after it and divided by their mean, and the spread of those
+# ratios (min / median / max, and every run) is printed, so that a slow
+# spell of a shared machine moves floor and server alike instead of one of
+# them. The ratio of the median floor and server req/s over all runs is
+# printed too; `uptime` before and after.
 # FLOOR_REQUEST=same sends the floor the case's request headers as well
 # (X-Auth-Token, or X-Sdk-Date and Authorization), which it ignores: the
 # floor then also pays hyper's and the kernel's cost of the same request
@@ -19,7 +20,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
-duration="${1:-15s}"; conns="${2:-16}"; threads="${3:-2}"; rounds="${4:-3}"
+duration="${1:-15s}"; conns="${2:-16}"; threads="${3:-2}"; rounds="${4:-5}"
 # FLOOR_FEATURES=mimalloc builds the floor on kms-server's allocator.
 (cd "$repo" && cargo build --locked --release -p kms-server --bins --examples \
   && cargo build --locked --release -p kms-floor ${FLOOR_FEATURES:+--features "$FLOOR_FEATURES"})
@@ -92,6 +93,7 @@ case_run() {
 }
 rps() { sed 's/.*rps=\([0-9]*\).*/\1/' <<<"$1"; }
 results="$dir/ratios"; : > "$results"
+echo "start: $(uptime)"
 for round in $(seq "$rounds"); do
   for c in token signed decrypt; do
     f0=$(floor_run "$c"); r=$(case_run "$c"); f1=$(floor_run "$c")
@@ -100,12 +102,14 @@ for round in $(seq "$rounds"); do
       'BEGIN { printf "%s %.4f %d %d %d\n", n, (a + b) / 2 / s, s, a, b }' >> "$results"
   done
 done
+echo "end: $(uptime)"
 lines=$(wc -l < "$dir/server.log")
 echo "server log lines written: $lines${FLOOR_REQUEST:+ (FLOOR_REQUEST=$FLOOR_REQUEST)}"
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 for c in token signed decrypt; do
   grep "^$c " "$results" | sort -k2 -n | awk -v n="$c" '{ v[NR] = $2 } END {
-    m = v[int((NR + 1) / 2)]; printf "%s: floor/server median %.2fx (runs:", n, m
+    m = (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)
+    printf "%s: floor/server min %.2fx median %.2fx max %.2fx (runs:", n, v[1], m, v[NR]
     for (i = 1; i <= NR; i++) printf " %.2f", v[i]; printf ")" }'
   fm=$(grep "^$c " "$results" | awk '{ print $4; print $5 }' | median)
   sm=$(grep "^$c " "$results" | awk '{ print $3 }' | median)

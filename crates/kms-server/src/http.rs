@@ -19,7 +19,7 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kms_core::ports::{Caller, CertificateFilter};
-use kms_core::{CertificateQuery, Kms};
+use kms_core::{CertificateQuery, KeyPairOp, KeyPairWork, Kms};
 use kms_model::{ApiError, ErrorCode, Rule, Service, ValidationError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -1213,6 +1213,15 @@ impl Ctx {
             .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)))
     }
 
+    /// Whether a key-pair operation on `key_id` is short and needs no
+    /// storage read ([`Kms::key_pair_work`]): then it runs inline on this
+    /// worker (a warm ECDSA P-256 sign, a verification, get-publickey),
+    /// else on the blocking pool (RSA private-key operations, P-384, SM2,
+    /// and anything that reads storage or opens a key first).
+    fn light(&self, key_id: &str, op: KeyPairOp) -> bool {
+        self.state.inner.kms.key_pair_work(&self.caller, key_id, op) == KeyPairWork::Light
+    }
+
     /// A handler's answer: `f` (fast, read-mostly operations), its result
     /// as JSON. Run inline on this worker when storage answers from local
     /// files (SQLite, memory); with storage or root keys behind a network
@@ -1234,6 +1243,42 @@ impl Ctx {
             .await
             .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)));
         json(self.service, r)
+    }
+
+    /// [`Ctx::json_now`] for a body of string fields ([`StringFields`]).
+    async fn json_fields_now<R: StringFields + Send + 'static>(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
+    ) -> Response {
+        if self.state.inner.inline_storage {
+            return json_fields(self.service, f(&self.state.inner.kms, &self.caller));
+        }
+        let kms = Arc::clone(&self.state.inner.kms);
+        let caller = Arc::clone(&self.caller);
+        let r = self
+            .state
+            .off_workers(move || f(&kms, &caller))
+            .await
+            .unwrap_or_else(|e| Err(ApiError::bare(internal_code(self.service)).with_cause(e)));
+        json_fields(self.service, r)
+    }
+
+    /// A handler's answer: `f` run inline on this worker whatever the
+    /// storage, for work the caches answer without storage or an HSM
+    /// ([`Ctx::light`]), its result as JSON.
+    fn json_inline<R: Serialize>(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError>,
+    ) -> Response {
+        json(self.service, f(&self.state.inner.kms, &self.caller))
+    }
+
+    /// [`Ctx::json_inline`] for a body of string fields.
+    fn json_fields_inline<R: StringFields>(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError>,
+    ) -> Response {
+        json_fields(self.service, f(&self.state.inner.kms, &self.caller))
     }
 
     /// A handler's answer: `f` run on the blocking pool
@@ -1276,6 +1321,85 @@ fn json<R: Serialize>(service: Service, r: Result<R, ApiError>) -> Response {
         serde_json::to_writer(&mut body, &v)
             .map(|()| body)
             .map_err(|e| ApiError::bare(internal_code(service)).with_cause(e))
+    }) {
+        Ok(body) => (
+            StatusCode::OK,
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            Body::from(body),
+        )
+            .into_response(),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// A response body made of string fields only, written without serde:
+/// serde_json escapes a string byte by byte, which was the largest single
+/// cost of answering a DEK request (a ciphertext is 300-odd hex digits).
+/// [`write_json_string`] copies a string with nothing to escape whole and
+/// hands any other to serde_json, so the bytes are serde_json's (a test
+/// compares them for every type).
+trait StringFields {
+    /// The fields, in declaration order (serde's), as `(name, value)`.
+    fn fields(&self) -> Vec<(&'static str, &str)>;
+}
+
+macro_rules! string_fields {
+    ($($ty:ty { $($field:ident),+ })+) => {$(
+        impl StringFields for $ty {
+            fn fields(&self) -> Vec<(&'static str, &str)> {
+                vec![$((stringify!($field), self.$field.as_str())),+]
+            }
+        }
+    )+};
+}
+
+string_fields! {
+    kms_model::CreateDatakeyResponseBody { key_id, plain_text, cipher_text }
+    kms_model::CreateDatakeyWithoutPlaintextResponseBody { key_id, cipher_text }
+    kms_model::EncryptDatakeyResponseBody { key_id, cipher_text, datakey_length }
+    kms_model::DecryptDatakeyResponseBody { data_key, datakey_length, datakey_dgst }
+    kms_model::SignResponseBody { key_id, signature }
+    kms_model::ValidateSignatureResponseBody { key_id, signature_valid }
+}
+
+/// `s` as a JSON string, as serde_json writes it: serde_json escapes
+/// control characters, `"` and backslash only, so a string without them is
+/// copied as is.
+fn write_json_string(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
+    // A fold, not `all`: without the early exit the loop is vectorised.
+    let plain = s
+        .bytes()
+        .fold(true, |ok, b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(out, s)
+    }
+}
+
+/// The JSON object of `v`'s fields.
+fn string_fields_json(v: &impl StringFields) -> serde_json::Result<Vec<u8>> {
+    let mut body = Vec::with_capacity(512);
+    body.push(b'{');
+    for (i, (name, value)) in v.fields().into_iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        write_json_string(&mut body, name)?;
+        body.push(b':');
+        write_json_string(&mut body, value)?;
+    }
+    body.push(b'}');
+    Ok(body)
+}
+
+/// [`json`] for a [`StringFields`] body.
+fn json_fields<R: StringFields>(service: Service, r: Result<R, ApiError>) -> Response {
+    match r.and_then(|v| {
+        string_fields_json(&v).map_err(|e| ApiError::bare(internal_code(service)).with_cause(e))
     }) {
         Ok(body) => (
             StatusCode::OK,
@@ -1485,17 +1609,26 @@ async fn gen_random(ctx: Ctx) -> Response {
 // milliseconds, so on the blocking pool rather than a worker.
 async fn sign(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::SignRequestBody);
+    if ctx.light(&body.key_id, KeyPairOp::Sign) {
+        return ctx.json_fields_inline(|k, c| k.sign(c, &body));
+    }
     ctx.json_blocking(move |k, c| k.sign(c, &body)).await
 }
 
 async fn validate_signature(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::VerifyRequestBody);
+    if ctx.light(&body.key_id, KeyPairOp::Verify) {
+        return ctx.json_fields_inline(|k, c| k.validate_signature(c, &body));
+    }
     ctx.json_blocking(move |k, c| k.validate_signature(c, &body))
         .await
 }
 
 async fn get_public_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    if ctx.light(&body.key_id, KeyPairOp::GetPublicKey) {
+        return ctx.json_inline(|k, c| k.get_public_key(c, &body));
+    }
     ctx.json_blocking(move |k, c| k.get_public_key(c, &body))
         .await
 }
@@ -1507,23 +1640,26 @@ async fn re_encrypt(ctx: Ctx) -> Response {
 
 async fn create_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_now(move |k, c| k.create_datakey(c, &body)).await
+    ctx.json_fields_now(move |k, c| k.create_datakey(c, &body))
+        .await
 }
 
 async fn create_datakey_without_plaintext(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_now(move |k, c| k.create_datakey_without_plaintext(c, &body))
+    ctx.json_fields_now(move |k, c| k.create_datakey_without_plaintext(c, &body))
         .await
 }
 
 async fn encrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDatakeyRequestBody);
-    ctx.json_now(move |k, c| k.encrypt_datakey(c, &body)).await
+    ctx.json_fields_now(move |k, c| k.encrypt_datakey(c, &body))
+        .await
 }
 
 async fn decrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDatakeyRequestBody);
-    ctx.json_now(move |k, c| k.decrypt_datakey(c, &body)).await
+    ctx.json_fields_now(move |k, c| k.decrypt_datakey(c, &body))
+        .await
 }
 
 // ---------------------------------------------------------------- APIG handlers
@@ -1566,4 +1702,68 @@ async fn delete_certificate(ctx: Ctx) -> Response {
     let id = ctx.param(0);
     ctx.no_content_blocking(move |k, c| k.delete_certificate(c, &id))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn same_as_serde_json<T: StringFields + Serialize>(v: &T) {
+        assert_eq!(
+            String::from_utf8(string_fields_json(v).unwrap()).unwrap(),
+            serde_json::to_string(v).unwrap()
+        );
+    }
+
+    /// Every string-fields body is written byte for byte as serde_json
+    /// writes it: plain strings, each character serde_json escapes, and
+    /// characters it passes through (DEL, non-ASCII). A field added to one
+    /// of these types and not to its `string_fields!` line fails here.
+    #[test]
+    fn string_fields_bodies_are_serde_jsons_bytes() {
+        let samples = [
+            "",
+            "0d0466b0-e727-4d9c-b4dc-2a3fb0a2e1b6",
+            "00A1B2C3D4E5F6",
+            "quo\"te",
+            "back\\slash",
+            "ctl\u{1}\n\t\u{1f}",
+            "del\u{7f}",
+            "ünïcödé ✓ 𝄞",
+            "</script>",
+        ];
+        let s = |x: &str| x.to_owned();
+        for a in samples {
+            for b in samples {
+                same_as_serde_json(&kms_model::CreateDatakeyResponseBody {
+                    key_id: s(a),
+                    plain_text: s(b),
+                    cipher_text: s(a),
+                });
+                same_as_serde_json(&kms_model::CreateDatakeyWithoutPlaintextResponseBody {
+                    key_id: s(a),
+                    cipher_text: s(b),
+                });
+                same_as_serde_json(&kms_model::EncryptDatakeyResponseBody {
+                    key_id: s(b),
+                    cipher_text: s(a),
+                    datakey_length: s(b),
+                });
+                same_as_serde_json(&kms_model::DecryptDatakeyResponseBody {
+                    data_key: s(a),
+                    datakey_length: s(b),
+                    datakey_dgst: s(a),
+                });
+                same_as_serde_json(&kms_model::SignResponseBody {
+                    key_id: s(a),
+                    signature: s(b),
+                });
+                same_as_serde_json(&kms_model::ValidateSignatureResponseBody {
+                    key_id: s(b),
+                    signature_valid: s(a),
+                });
+            }
+        }
+    }
 }

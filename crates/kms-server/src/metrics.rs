@@ -507,6 +507,7 @@ impl Collector for Snapshot {
             ("master_key", self.cache.master_keys),
             ("key_record", self.cache.key_records),
             ("keystore_record", self.cache.keystore_records),
+            ("key_pair", self.cache.key_pairs),
         ];
         counter(
             &mut enc,

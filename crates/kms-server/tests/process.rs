@@ -1505,3 +1505,102 @@ fn the_first_start_banner_points_to_the_file_without_printing_secrets() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     drop(server);
 }
+
+/// Where key-pair operations run, by the blocking pool's count
+/// (`kms_blocking_wait_seconds_count`, one per operation sent there): a
+/// warm ECDSA P-256 sign or verify and a warm RSA verification run on the
+/// async worker; every RSA sign goes to the blocking pool, as does the
+/// first use of a key (it reads and opens the sealed pair). The key-record
+/// cache lives 1 s, so a warm request that finds its record expired goes
+/// to the pool too: the warm loops allow one such request per started
+/// second.
+#[test]
+fn warm_ecdsa_and_verifications_run_inline_and_rsa_signs_on_the_blocking_pool() {
+    const SCRAPE_TOKEN: &str = "scrape-token-0123456789abcdef";
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = write_config_top(
+        dir.path(),
+        port,
+        &format!("metrics_token = \"{SCRAPE_TOKEN}\""),
+        "",
+    );
+    let mut command = command_with(dir.path(), &config, &[]);
+    command
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let server = started(Server {
+        child: command.spawn().unwrap(),
+        port,
+    });
+    let p = server.port;
+    let blocking = || {
+        let (head, text) = raw_exchange(
+            p,
+            &format!(
+                "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {SCRAPE_TOKEN}\r\nConnection: close\r\n\r\n"
+            ),
+        );
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        sample(&text, "kms_blocking_wait_seconds_count").unwrap_or(0.0)
+    };
+    let create = |alias: &str, spec: &str| {
+        let (st, k) = kms(
+            p,
+            "/kms/create-key",
+            json!({"key_alias": alias, "key_spec": spec, "key_usage": "SIGN_VERIFY"}),
+        );
+        assert_eq!(st, 200, "{k}");
+        k["key_info"]["key_id"].as_str().unwrap().to_owned()
+    };
+    let ec = create("inline_ec", "EC_P256");
+    let rsa = create("inline_rsa", "RSA_2048");
+    let digest = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
+    let sign = |key: &str, alg: &str| {
+        let (st, v) = kms(
+            p,
+            "/kms/sign",
+            json!({"key_id": key, "message": digest, "message_type": "DIGEST", "signing_algorithm": alg}),
+        );
+        assert_eq!(st, 200, "{v}");
+        v["signature"].as_str().unwrap().to_owned()
+    };
+    let verify = |key: &str, alg: &str, sig: &str| {
+        let (st, v) = kms(
+            p,
+            "/kms/verify",
+            json!({"key_id": key, "message": digest, "message_type": "DIGEST", "signing_algorithm": alg, "signature": sig}),
+        );
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["signature_valid"], "true", "{v}");
+    };
+    // First uses: each key's pair is read and opened on the pool.
+    let ec_sig = sign(&ec, "ECDSA_SHA_256");
+    let rsa_sig = sign(&rsa, "RSASSA_PSS_SHA_256");
+
+    // Warm ECDSA P-256 signs and verifications, warm RSA verifications.
+    let n = 20;
+    let before = blocking();
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        sign(&ec, "ECDSA_SHA_256");
+        verify(&ec, "ECDSA_SHA_256", &ec_sig);
+        verify(&rsa, "RSASSA_PSS_SHA_256", &rsa_sig);
+    }
+    let expiries = (started.elapsed().as_secs_f64().ceil() + 1.0) * 2.0;
+    let sent = blocking() - before;
+    assert!(
+        sent <= expiries && sent < f64::from(3 * n),
+        "{sent} of {} warm requests went to the blocking pool",
+        3 * n
+    );
+
+    // Every RSA sign goes to the pool, warm or not.
+    let before = blocking();
+    for _ in 0..5 {
+        sign(&rsa, "RSASSA_PSS_SHA_256");
+    }
+    assert_eq!(blocking() - before, 5.0);
+    terminate(server);
+}

@@ -89,7 +89,8 @@ impl Kms {
                 let key = self.usable_key(caller, &req.key_id, None)?;
                 require_fit(&key, req.encryption_algorithm)?;
                 if req.encryption_algorithm.is_asymmetric() {
-                    let public = self.key_pair(&key)?.public_key();
+                    let pair = self.key_pair(&key)?;
+                    let public = &pair.public;
                     let mut rng = EntropyRng(&*self.ports.entropy);
                     let ct = match req.encryption_algorithm {
                         EncryptionAlgorithm::RsaesOaepSha256 => public
@@ -161,11 +162,13 @@ impl Kms {
                     require_fit(&key, req.encryption_algorithm)?;
                     let pair = self.key_pair(&key)?;
                     let plain = match req.encryption_algorithm {
-                        EncryptionAlgorithm::RsaesOaepSha256 => pair.decrypt_rsa_oaep_sha256(
-                            &mut EntropyRng(&*self.ports.entropy),
-                            &req.cipher_text,
-                        ),
-                        _ => pair.decrypt_sm2(&req.cipher_text),
+                        EncryptionAlgorithm::RsaesOaepSha256 => {
+                            pair.private.decrypt_rsa_oaep_sha256(
+                                &mut EntropyRng(&*self.ports.entropy),
+                                &req.cipher_text,
+                            )
+                        }
+                        _ => pair.private.decrypt_sm2(&req.cipher_text),
                     }
                     .map_err(|_| ApiError::bare(ErrorCode::KmsInvalidCipherText))?;
                     (key.key_id.clone(), plain)

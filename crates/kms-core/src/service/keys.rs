@@ -186,7 +186,7 @@ impl Kms {
             // The alias may have been held by a key already gone.
             inserted = self.ports.keys.insert_key(record, material);
         }
-        self.key_records.invalidate(&record.key_id);
+        self.forget_key(&record.key_id);
         match inserted {
             Ok(()) => {}
             Err(InsertKeyError::AliasTaken) => {
@@ -420,7 +420,7 @@ impl Kms {
                     .set_key_state(&caller.project_id, &key.key_id, to, deletion);
             // After the write, whatever its outcome: no request that starts
             // once this returns sees the old state.
-            self.key_records.invalidate(&key.key_id);
+            self.forget_key(&key.key_id);
             if !written.map_err(kms_internal)? {
                 return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
             }
@@ -521,6 +521,11 @@ impl Kms {
             .keys
             .purge_deleted_keys(self.ports.clock.now())
             .map_err(kms_internal)?;
+        if n > 0 {
+            // Their key pairs were forgotten when their deletion was
+            // scheduled; forget any cached since, whichever they are.
+            self.key_pairs.clear();
+        }
         Ok(n > 0)
     }
 
@@ -712,7 +717,7 @@ impl Kms {
                 if written == Err(UpdateKeyAliasError::AliasTaken) && self.purge_gone_keys()? {
                     written = rename();
                 }
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 match written {
                     Ok(()) => {}
                     Err(UpdateKeyAliasError::AliasTaken) => {
@@ -759,7 +764,7 @@ impl Kms {
                     &key.key_id,
                     &req.key_description,
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }
@@ -804,7 +809,7 @@ impl Kms {
                     KeyState::Disabled,
                     None,
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }

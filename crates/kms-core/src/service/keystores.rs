@@ -142,7 +142,7 @@ impl Kms {
             // wraps nothing.
             let _ = self.ports.root_keys.release_keystore(record);
         }
-        self.keystore_records.invalidate(&record.keystore_id);
+        self.forget_keystore(&record.keystore_id);
         match inserted {
             Ok(()) => Ok(()),
             Err(InsertKeystoreError::AliasTaken) => Err(ApiError::new(
@@ -238,7 +238,7 @@ impl Kms {
                     // The keys left may all be gone already.
                     outcome = delete();
                 }
-                self.keystore_records.invalidate(&r.keystore_id);
+                self.forget_keystore(&r.keystore_id);
                 match outcome.map_err(kms_internal)? {
                     // Its root key goes with it (it wrapped no key: a
                     // keystore with keys is not deleted).
@@ -269,7 +269,7 @@ impl Kms {
                 self.ports
                     .keystores
                     .set_keystore_state(&caller.domain_id, &r.keystore_id, state);
-            self.keystore_records.invalidate(&r.keystore_id);
+            self.forget_keystore(&r.keystore_id);
             let found = found.map_err(kms_internal)?;
             if !found {
                 return Err(not_found(keystore_id));

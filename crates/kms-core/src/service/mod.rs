@@ -16,7 +16,7 @@ pub use root_rotation::{
 
 use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
 
-use crate::cache::{MasterKeyCache, RecordCache};
+use crate::cache::{KeyPairCache, MasterKeyCache, RecordCache};
 
 use crate::ports::{
     AuditEvent, Caller, CertificateFilter, KeyRecord, KeystoreRecord, PortError, Ports,
@@ -38,6 +38,7 @@ mod root_rotation;
 mod rotation;
 mod seed;
 mod signing;
+pub use signing::{KeyPairOp, KeyPairWork};
 mod tags;
 
 /// Settings of the core that are not ports.
@@ -83,6 +84,8 @@ pub struct CertificateQuery {
 
 const MAX_CACHED_MASTER_KEYS: usize = 65_536;
 const MAX_CACHED_RECORDS: usize = 65_536;
+/// An opened RSA-4096 key pair takes a few KiB: at most tens of MiB.
+const MAX_CACHED_KEY_PAIRS: usize = 8_192;
 
 type Res<T> = Result<T, ApiError>;
 
@@ -94,6 +97,7 @@ pub struct Kms {
     master_keys: MasterKeyCache,
     key_records: RecordCache<KeyRecord>,
     keystore_records: RecordCache<KeystoreRecord>,
+    key_pairs: KeyPairCache<signing::OpenedKeyPair>,
 }
 
 /// KMS.0101 caused by `e` (kept for the host's log, not put on the wire).
@@ -173,6 +177,7 @@ impl Kms {
             master_keys: MasterKeyCache::new(MAX_CACHED_MASTER_KEYS),
             key_records: RecordCache::new(ttl, MAX_CACHED_RECORDS),
             keystore_records: RecordCache::new(ttl, MAX_CACHED_RECORDS),
+            key_pairs: KeyPairCache::new(MAX_CACHED_KEY_PAIRS),
         }
     }
 
@@ -190,7 +195,23 @@ impl Kms {
             master_keys: self.master_keys.count(),
             key_records: self.key_records.count(),
             keystore_records: self.keystore_records.count(),
+            key_pairs: self.key_pairs.count(),
         }
+    }
+
+    /// Forgets what the caches hold of a key (its record, its opened key
+    /// pair); call after every store write that changed it.
+    fn forget_key(&self, key_id: &str) {
+        self.key_records.invalidate(key_id);
+        self.key_pairs.invalidate(key_id);
+    }
+
+    /// Forgets a keystore's cached record, and every opened key pair
+    /// (whichever lived in it); call after every store write that changed
+    /// it.
+    fn forget_keystore(&self, keystore_id: &str) {
+        self.keystore_records.invalidate(keystore_id);
+        self.key_pairs.clear();
     }
 
     /// Runs `op` and records one audit event for it, success or failure.

@@ -97,7 +97,7 @@ impl Kms {
                     Some(enabled),
                     None,
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }
@@ -158,7 +158,7 @@ impl Kms {
                     None,
                     Some(req.rotation_interval),
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }
@@ -264,7 +264,7 @@ impl Kms {
                     version,
                     self.ports.clock.now(),
                 );
-                self.key_records.invalidate(&key.key_id);
+                self.forget_key(&key.key_id);
                 match written {
                     Ok(()) => {
                         self.master_keys.insert(mk);

@@ -496,7 +496,7 @@ impl Kms {
                 return Ok(Some(k));
             }
             self.purge_gone_keys()?;
-            self.key_records.invalidate(id.as_str());
+            self.forget_key(id.as_str());
         }
         // Material is stored by key id alone: any version 1 left is
         // another project's key.

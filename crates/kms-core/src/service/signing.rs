@@ -1,7 +1,10 @@
 //! Key pairs: sign, verify (validate-signature) and get-publickey.
 
+use std::fmt;
+use std::sync::Arc;
+
 use base64ct::Encoding as _;
-use kms_crypto::{Message, SigningAlgorithm as Alg, SigningKey};
+use kms_crypto::{Message, PublicKey, SigningAlgorithm as Alg, SigningKey};
 use kms_model::{
     ApiError, ErrorCode, KeyUsage, MessageType, OperateKeyRequest, OperateKeyRequestBody,
     ShowPublicKeyResponseBody, SignRequest, SignRequestBody, SignResponseBody, SigningAlgorithm,
@@ -59,26 +62,122 @@ fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> A
     }
 }
 
+/// A key pair opened from its sealed material, as the key-pair cache keeps
+/// it: the private key (zeroized when the last holder drops it), its
+/// public half and that half's PEM, each computed once.
+pub(crate) struct OpenedKeyPair {
+    pub(super) private: SigningKey,
+    pub(super) public: PublicKey,
+    pub(super) pem: String,
+}
+
+impl fmt::Debug for OpenedKeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenedKeyPair")
+            .field("private", &self.private)
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A key-pair operation, for [`Kms::key_pair_work`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPairOp {
+    /// `sign`.
+    Sign,
+    /// `verify` (validate-signature).
+    Verify,
+    /// `get-publickey`.
+    GetPublicKey,
+}
+
+/// What answering a key-pair request would cost, as far as the caches
+/// tell without reading storage ([`Kms::key_pair_work`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyPairWork {
+    /// The key's record and opened pair are cached, and the operation is
+    /// short (tens of microseconds): get-publickey, an ECDSA P-256 sign,
+    /// an RSA or ECDSA P-256 verification. Fit for an async worker.
+    Light,
+    /// Anything else: a storage read or an open ahead, or a long
+    /// operation (an RSA private-key operation, P-384, SM2). For the
+    /// blocking pool.
+    Heavy,
+}
+
 impl Kms {
-    /// The private key of a key pair, opened through the root-key provider
-    /// (a symmetric key has none: KMS.0331).
-    pub(super) fn key_pair(&self, key: &KeyRecord) -> Res<SigningKey> {
+    /// Whether a sign / verify / get-publickey of `key_id` by `caller`
+    /// would be [`KeyPairWork::Light`], from the caches alone: no storage
+    /// read, no cache counter moved, nothing decided (the operation
+    /// itself checks everything again, and if a state change emptied a
+    /// cache in between it reads storage as usual). Another project's key
+    /// id, or one not cached, is heavy.
+    #[must_use]
+    pub fn key_pair_work(&self, caller: &Caller, key_id: &str, op: KeyPairOp) -> KeyPairWork {
+        use kms_crypto::SigningKeySpec as Spec;
+        let now = self.ports.clock.now().0;
+        let Some(record) = self.key_records.peek(key_id, now) else {
+            return KeyPairWork::Heavy;
+        };
+        if record.project_id != caller.project_id {
+            return KeyPairWork::Heavy;
+        }
+        let Some(pair) = self.key_pairs.peek(key_id) else {
+            return KeyPairWork::Heavy;
+        };
+        let light = matches!(
+            (op, pair.private.spec()),
+            (KeyPairOp::GetPublicKey, _)
+                | (KeyPairOp::Sign | KeyPairOp::Verify, Spec::EcP256)
+                | (
+                    KeyPairOp::Verify,
+                    Spec::Rsa2048 | Spec::Rsa3072 | Spec::Rsa4096
+                )
+        );
+        if light {
+            KeyPairWork::Light
+        } else {
+            KeyPairWork::Heavy
+        }
+    }
+
+    /// The opened key pair of an asymmetric CMK: from the key-pair cache,
+    /// else read from storage and opened through the root-key provider
+    /// (then cached unless a state change raced with the read).
+    pub(super) fn key_pair(&self, key: &KeyRecord) -> Res<Arc<OpenedKeyPair>> {
+        // A symmetric key has none: KMS.0331.
         let spec = signing_spec(key.spec).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::KmsSymmetricUnsupported,
                 format!("key {} is a symmetric key, not a key pair", key.key_id),
             )
         })?;
+        if let Some(pair) = self.key_pairs.get(&key.key_id)
+            && pair.private.spec() == spec
+        {
+            return Ok(pair);
+        }
+        let epoch = self.key_pairs.epoch();
         let sealed = self
             .ports
             .keys
             .get_key_material(&key.key_id, 1)
             .map_err(kms_internal)?
             .ok_or_else(|| ApiError::new(ErrorCode::KmsInternal, "key pair material missing"))?;
-        self.ports
+        let private = self
+            .ports
             .root_keys
             .open_key_pair(&key.keystore_id, &key.key_id, spec, &sealed)
-            .map_err(root_key_error)
+            .map_err(root_key_error)?;
+        let public = private.public_key();
+        let pem = public.to_pem().map_err(kms_internal)?;
+        let pair = Arc::new(OpenedKeyPair {
+            private,
+            public,
+            pem,
+        });
+        self.key_pairs.insert(&key.key_id, Arc::clone(&pair), epoch);
+        Ok(pair)
     }
 
     /// `POST /v1.0/{project_id}/kms/sign`: signs a digest or a message
@@ -100,6 +199,7 @@ impl Kms {
                 let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
                 let pair = self.key_pair(&key)?;
                 let sig = pair
+                    .private
                     .sign(
                         crypto_alg(req.signing_algorithm),
                         message(req.message_type, &req.message),
@@ -134,7 +234,7 @@ impl Kms {
                 let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
                 let pair = self.key_pair(&key)?;
                 let valid = pair
-                    .public_key()
+                    .public
                     .verify(
                         crypto_alg(req.signing_algorithm),
                         message(req.message_type, &req.message),
@@ -171,14 +271,10 @@ impl Kms {
                 // public key is what callers encrypt to).
                 let usage = self.find_key(caller, &req.key_id)?.usage;
                 let key = self.usable_key_for(caller, &req.key_id, None, usage)?;
-                let pem = self
-                    .key_pair(&key)?
-                    .public_key()
-                    .to_pem()
-                    .map_err(kms_internal)?;
+                let pair = self.key_pair(&key)?;
                 Ok(ShowPublicKeyResponseBody {
                     key_id: key.key_id.clone(),
-                    public_key: pem,
+                    public_key: pair.pem.clone(),
                 })
             },
         )

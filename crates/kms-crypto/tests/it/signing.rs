@@ -1,8 +1,11 @@
 //! Asymmetric CMKs: sign / verify round trips for every spec and fitting
 //! algorithm, both message types, the algorithm-to-spec rules, tampering,
 //! and the sealed form (algorithm `0x06`) bound to key id and spec.
-//! Interoperability with an independent implementation (Python's
-//! `cryptography`) is checked by the official-SDK test of kms-server.
+//! Signatures cross-verify between kms-crypto (AWS-LC underneath for RSA
+//! and ECDSA) and RustCrypto called directly, both ways, and key encodings
+//! are RustCrypto's byte for byte. Interoperability with an independent
+//! implementation (Python's `cryptography`) is checked by the official-SDK
+//! test of kms-server.
 
 use kms_crypto::{
     BlobKind, Ciphertext, Error, HashAlg, Message, RootKey, SigningAlgorithm, SigningKey,
@@ -73,9 +76,12 @@ fn every_spec_signs_and_verifies_with_every_fitting_algorithm() {
                         .unwrap()
                 );
             }
-            // ECDSA (RFC 6979) and PKCS#1 v1.5 are deterministic; PSS is salted.
+            // PKCS#1 v1.5 is deterministic; PSS is salted and ECDSA nonces
+            // are random (AWS-LC).
             match alg {
-                SigningAlgorithm::RsaPss(_) => assert_ne!(raw, pre),
+                SigningAlgorithm::RsaPss(_) | SigningAlgorithm::Ecdsa(_) => {
+                    assert_ne!(raw, pre)
+                }
                 _ => assert_eq!(raw, pre),
             }
         }
@@ -211,4 +217,217 @@ fn sealed_signing_keys_open_only_for_their_key_id_spec_and_root() {
 fn debug_shows_no_key_material() {
     let key = SigningKey::generate(SigningKeySpec::EcP256, &mut rng(30)).unwrap();
     assert_eq!(format!("{key:?}"), "SigningKey(EC_P256, redacted)");
+}
+
+/// RustCrypto's RSA keys of a kms-crypto key pair (from its PKCS#8).
+fn rustcrypto_rsa(key: &SigningKey) -> rsa::PrivateKey {
+    use rsa::pkcs8::DecodePrivateKey;
+    rsa::PrivateKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap()).unwrap()
+}
+
+const RSA_SPECS: [SigningKeySpec; 3] = [
+    SigningKeySpec::Rsa2048,
+    SigningKeySpec::Rsa3072,
+    SigningKeySpec::Rsa4096,
+];
+
+/// Every RSA signature kms-crypto makes verifies under RustCrypto's `rsa`,
+/// and every one RustCrypto makes (PSS with the hash-length salt, with no
+/// salt and with the largest salt; PKCS#1 v1.5) verifies under kms-crypto;
+/// a changed bit fails under both.
+#[test]
+fn rsa_signatures_cross_verify_with_rustcrypto() {
+    use rsa::signature::RandomizedSigner;
+    use rsa::signature::Verifier;
+    use rsa::traits::PublicKeyParts;
+    for (i, spec) in RSA_SPECS.into_iter().enumerate() {
+        let key = SigningKey::generate(spec, &mut rng(40 + i as u8)).unwrap();
+        let public = key.public_key();
+        let rc = rustcrypto_rsa(&key);
+        let rc_public = rc.to_public_key();
+        let msg = b"cross-verified";
+        macro_rules! both_ways {
+            ($h:ty, $hash:expr) => {{
+                // kms-crypto signs, RustCrypto verifies.
+                let pss = key
+                    .sign(
+                        SigningAlgorithm::RsaPss($hash),
+                        Message::Raw(msg),
+                        &mut rng(1),
+                    )
+                    .unwrap();
+                let vk = rsa::pss::VerifyingKey::<$h>::new(rc_public.clone());
+                vk.verify(msg, &rsa::pss::Signature::try_from(pss.as_slice()).unwrap())
+                    .unwrap();
+                let mut bad = pss.clone();
+                bad[7] ^= 1;
+                assert!(
+                    vk.verify(msg, &rsa::pss::Signature::try_from(bad.as_slice()).unwrap())
+                        .is_err()
+                );
+                let v15 = key
+                    .sign(
+                        SigningAlgorithm::RsaPkcs1v15($hash),
+                        Message::Raw(msg),
+                        &mut rng(1),
+                    )
+                    .unwrap();
+                let vk = rsa::pkcs1v15::VerifyingKey::<$h>::new(rc_public.clone());
+                vk.verify(
+                    msg,
+                    &rsa::pkcs1v15::Signature::try_from(v15.as_slice()).unwrap(),
+                )
+                .unwrap();
+                // PKCS#1 v1.5 is deterministic: the same bytes as RustCrypto's.
+                let sk = rsa::pkcs1v15::SigningKey::<$h>::new(rc.clone());
+                let rc_v15: rsa::pkcs1v15::Signature = sk.sign_with_rng(&mut rng(2), msg);
+                assert_eq!(
+                    Box::<[u8]>::from(rc_v15.clone()).into_vec(),
+                    v15,
+                    "{spec:?}"
+                );
+                assert!(
+                    public
+                        .verify(
+                            SigningAlgorithm::RsaPkcs1v15($hash),
+                            Message::Raw(msg),
+                            &Box::<[u8]>::from(rc_v15).into_vec()
+                        )
+                        .unwrap()
+                );
+                // RustCrypto signs PSS with several salt lengths; kms-crypto
+                // verifies each (AWS-LC for the hash-length salt, RustCrypto
+                // for the others).
+                let h_len = <$h as sha2::Digest>::output_size();
+                let max_salt = rc_public.size() - h_len - 2;
+                for salt in [h_len, 0, max_salt] {
+                    let sk = rsa::pss::SigningKey::<$h>::new_with_salt_len(rc.clone(), salt);
+                    let sig: rsa::pss::Signature = sk.sign_with_rng(&mut rng(3), msg);
+                    let sig = Box::<[u8]>::from(sig).into_vec();
+                    assert!(
+                        public
+                            .verify(SigningAlgorithm::RsaPss($hash), Message::Raw(msg), &sig)
+                            .unwrap(),
+                        "{spec:?} salt {salt}"
+                    );
+                    let mut bad = sig.clone();
+                    bad[5] ^= 0x10;
+                    assert!(
+                        !public
+                            .verify(SigningAlgorithm::RsaPss($hash), Message::Raw(msg), &bad)
+                            .unwrap()
+                    );
+                }
+            }};
+        }
+        both_ways!(Sha256, HashAlg::Sha256);
+        both_ways!(Sha384, HashAlg::Sha384);
+        both_ways!(Sha512, HashAlg::Sha512);
+    }
+}
+
+/// ECDSA signatures kms-crypto makes are strict DER that RustCrypto's
+/// `p256` / `p384` verify, and RustCrypto's (RFC 6979) verify under
+/// kms-crypto; a changed bit, a non-DER (fixed r || s) encoding and a
+/// signature of another digest fail.
+#[test]
+fn ecdsa_signatures_cross_verify_with_rustcrypto() {
+    use p256::pkcs8::DecodePrivateKey;
+    use rsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+    macro_rules! both_ways {
+        ($curve:ident, $spec:expr, $hash:expr, $len:expr) => {{
+            for seed in 0..8u8 {
+                let key = SigningKey::generate($spec, &mut rng(60 + seed)).unwrap();
+                let public = key.public_key();
+                let alg = SigningAlgorithm::Ecdsa($hash);
+                let rc = $curve::ecdsa::SigningKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap())
+                    .unwrap();
+                let vk = *rc.verifying_key();
+                let d = [seed.wrapping_mul(31); $len];
+                let sig = key.sign(alg, Message::Digest(&d), &mut rng(1)).unwrap();
+                let parsed = $curve::ecdsa::Signature::from_der(&sig).unwrap();
+                assert_eq!(parsed.to_der().as_bytes(), sig.as_slice(), "strict DER");
+                vk.verify_prehash(&d, &parsed).unwrap();
+                let mut other = d;
+                other[0] ^= 1;
+                assert!(vk.verify_prehash(&other, &parsed).is_err());
+
+                let rc_sig: $curve::ecdsa::Signature = rc.sign_prehash(&d).unwrap();
+                let der = rc_sig.to_der().as_bytes().to_vec();
+                assert!(public.verify(alg, Message::Digest(&d), &der).unwrap());
+                assert!(!public.verify(alg, Message::Digest(&other), &der).unwrap());
+                let mut bad = der.clone();
+                let last = bad.len() - 1;
+                bad[last] ^= 1;
+                assert!(!public.verify(alg, Message::Digest(&d), &bad).unwrap());
+                assert!(
+                    !public
+                        .verify(alg, Message::Digest(&d), rc_sig.to_bytes().as_slice())
+                        .unwrap()
+                );
+            }
+        }};
+    }
+    both_ways!(p256, SigningKeySpec::EcP256, HashAlg::Sha256, 32);
+    both_ways!(p384, SigningKeySpec::EcP384, HashAlg::Sha384, 48);
+}
+
+/// Key formats are RustCrypto's, byte for byte: a loaded key gives back
+/// the PKCS#8 it was loaded from, which is what RustCrypto re-encodes from
+/// it, and the public key (PEM SubjectPublicKeyInfo) is RustCrypto's.
+#[test]
+fn key_encodings_are_rustcryptos() {
+    use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+    for (i, spec) in [
+        SigningKeySpec::Rsa2048,
+        SigningKeySpec::EcP256,
+        SigningKeySpec::EcP384,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = SigningKey::generate(spec, &mut rng(80 + i as u8)).unwrap();
+        let der = key.to_pkcs8_der().unwrap();
+        let loaded = SigningKey::from_pkcs8_der(spec, &der).unwrap();
+        assert_eq!(*loaded.to_pkcs8_der().unwrap(), *der);
+        let (rc_der, rc_pem) = match spec {
+            SigningKeySpec::Rsa2048 => {
+                let k = rsa::PrivateKey::from_pkcs8_der(&der).unwrap();
+                (
+                    k.to_pkcs8_der().unwrap().as_bytes().to_vec(),
+                    k.to_public_key().to_public_key_pem(LineEnding::LF).unwrap(),
+                )
+            }
+            SigningKeySpec::EcP256 => {
+                let k = p256::ecdsa::SigningKey::from_pkcs8_der(&der).unwrap();
+                (
+                    k.to_pkcs8_der().unwrap().as_bytes().to_vec(),
+                    k.verifying_key().to_public_key_pem(LineEnding::LF).unwrap(),
+                )
+            }
+            _ => {
+                let k = p384::ecdsa::SigningKey::from_pkcs8_der(&der).unwrap();
+                (
+                    k.to_pkcs8_der().unwrap().as_bytes().to_vec(),
+                    k.verifying_key().to_public_key_pem(LineEnding::LF).unwrap(),
+                )
+            }
+        };
+        assert_eq!(rc_der, *der, "{spec:?}: PKCS#8 as RustCrypto encodes it");
+        assert_eq!(key.public_key().to_pem().unwrap(), rc_pem, "{spec:?}");
+        assert_eq!(loaded.public_key().to_pem().unwrap(), rc_pem, "{spec:?}");
+    }
+    // A key of one size is not loaded as another.
+    let der = SigningKey::generate(SigningKeySpec::Rsa2048, &mut rng(90))
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap();
+    assert_eq!(
+        SigningKey::from_pkcs8_der(SigningKeySpec::Rsa3072, &der).err(),
+        Some(Error::Rejected)
+    );
+    assert_eq!(
+        SigningKey::from_pkcs8_der(SigningKeySpec::EcP256, &der).err(),
+        Some(Error::Rejected)
+    );
 }
