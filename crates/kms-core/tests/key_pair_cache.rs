@@ -423,8 +423,11 @@ fn every_key_state_change_forgets_the_pair() {
     f.kms.enable_key(&caller(), &op(&key)).unwrap();
     expect_reopened("schedule deletion, cancel, enable");
 
-    f.kms.enable_key(&caller(), &op(&key)).unwrap();
-    expect_reopened("enable of an enabled key");
+    // Enabling an enabled key is refused (KMS.1201, the published state
+    // rule) and changes nothing: the key still signs.
+    let e = f.kms.enable_key(&caller(), &op(&key)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KmsKeyNotDisabled, "{e}");
+    assert!(sign(&f.kms, &key).is_ok());
 }
 
 /// A keystore's state change forgets every cached pair (the cache does not
