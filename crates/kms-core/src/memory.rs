@@ -222,10 +222,12 @@ impl MasterKeyStore for MemoryStore {
         {
             return Err(InsertKeyError::KeystoreGone);
         }
-        s.material.insert(
-            (record.key_id.clone(), record.current_version),
-            material.as_bytes().to_vec(),
-        );
+        if let Some(bytes) = material.stored_bytes() {
+            s.material.insert(
+                (record.key_id.clone(), record.current_version),
+                bytes.to_vec(),
+            );
+        }
         s.keys
             .insert(record.key_id.clone(), Arc::new(record.clone()));
         Ok(())

@@ -437,54 +437,27 @@ pub enum KeyState {
     Disabled,
     /// Scheduled for deletion.
     PendingDeletion,
+    /// Created with `origin` `external` and waiting for its material
+    /// (`"5"`): it has no version yet (`current_version` 0) and serves no
+    /// cryptographic operation until material is imported.
+    PendingImport,
 }
 
 impl KeyState {
-    /// Huawei's numeric key_state: 2 enabled, 3 disabled, 4 pending deletion.
+    /// Huawei's numeric key_state: 2 enabled, 3 disabled, 4 pending
+    /// deletion, 5 pending import.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Enabled => "2",
             Self::Disabled => "3",
             Self::PendingDeletion => "4",
+            Self::PendingImport => "5",
         }
     }
 }
 
-/// Where a CMK's material comes from (describe-key's `origin`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum KeyOrigin {
-    /// Generated inside the KMS (`kms`).
-    #[default]
-    Kms,
-    /// Imported: the key's owner also holds the material (`external`). Such
-    /// a key does not rotate (KMS.0312): a new version would be material
-    /// its owner never had.
-    External,
-}
-
-impl KeyOrigin {
-    /// The wire and database spelling: `kms` or `external`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Kms => "kms",
-            Self::External => "external",
-        }
-    }
-
-    /// The inverse of [`KeyOrigin::as_str`].
-    ///
-    /// # Errors
-    /// Any other text (returned back, for the caller's message).
-    pub fn parse(s: &str) -> Result<Self, &str> {
-        match s {
-            "kms" => Ok(Self::Kms),
-            "external" => Ok(Self::External),
-            other => Err(other),
-        }
-    }
-}
+pub use kms_model::KeyOrigin;
 
 /// A CMK's rotation policy and history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -551,6 +524,10 @@ pub struct KeyRecord {
 /// A CMK's first stored material (version 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyMaterial {
+    /// None yet: a key created with `origin` `external` waits for its
+    /// owner's material (state [`KeyState::PendingImport`], `current_version`
+    /// 0). The store writes the key and no version.
+    AwaitingImport,
     /// A symmetric key wrapped under its keystore's root key (80 bytes).
     Wrapped(WrappedMasterKey),
     /// A key pair's private key sealed under its keystore's root key (a
@@ -559,12 +536,14 @@ pub enum KeyMaterial {
 }
 
 impl KeyMaterial {
-    /// The bytes a store keeps.
+    /// The bytes a store keeps as version 1; `None` for a key awaiting
+    /// import, which has no version.
     #[must_use]
-    pub fn as_bytes(&self) -> &[u8] {
+    pub fn stored_bytes(&self) -> Option<&[u8]> {
         match self {
-            Self::Wrapped(w) => w.as_bytes(),
-            Self::SealedKeyPair(c) => c.as_bytes(),
+            Self::AwaitingImport => None,
+            Self::Wrapped(w) => Some(w.as_bytes()),
+            Self::SealedKeyPair(c) => Some(c.as_bytes()),
         }
     }
 }

@@ -925,6 +925,43 @@ impl CmkSpec {
     }
 }
 
+/// Where a CMK's material comes from (create-key's and describe-key's
+/// `origin`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyOrigin {
+    /// Generated inside the KMS (`kms`).
+    #[default]
+    Kms,
+    /// Imported: the key's owner also holds the material (`external`). Such
+    /// a key does not rotate (KMS.0312): a new version would be material
+    /// its owner never had.
+    External,
+}
+
+impl KeyOrigin {
+    /// The wire and database spelling: `kms` or `external`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Kms => "kms",
+            Self::External => "external",
+        }
+    }
+
+    /// The inverse of [`KeyOrigin::as_str`].
+    ///
+    /// # Errors
+    /// Any other text (returned back, for the caller's message).
+    pub fn parse(s: &str) -> Result<Self, &str> {
+        match s {
+            "kms" => Ok(Self::Kms),
+            "external" => Ok(Self::External),
+            other => Err(other),
+        }
+    }
+}
+
 /// A CMK's `key_usage`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum KeyUsage {

@@ -13,7 +13,7 @@ pub use domain::{
     KeyAlias, KeyId, KeySpec, KeystoreAlias, KeystoreId, KeystoreRef, KeystoreType, MAX_AAD_BYTES,
     MAX_PEM_BYTES, PemText, PinType, Sequence, decode_hex,
 };
-pub use domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
+pub use domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
 pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,

@@ -15,7 +15,7 @@ use crate::domain::{
     Aad, CertificateName, CertificateScope, ClusterId, DatakeyLength, KeyAlias, KeyId,
     KeystoreAlias, KeystoreRef, KeystoreType, PemText, PinType, Sequence, decode_hex,
 };
-use crate::domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
+use crate::domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
 use crate::error::{ApiError, ErrorCode, Result, Rule, ValidationError};
 use crate::wire::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
@@ -345,6 +345,9 @@ pub struct CreateKeyRequest {
     pub sequence: Option<Sequence>,
     /// Where the key lives.
     pub keystore: KeystoreRef,
+    /// `kms` (material generated here) or `external` (the key waits, in
+    /// state `5`, for its owner's material).
+    pub origin: KeyOrigin,
 }
 
 impl CreateKeyRequest {
@@ -352,7 +355,8 @@ impl CreateKeyRequest {
     /// `AES_256` or `SM4` with `key_usage` `ENCRYPT_DECRYPT` (else
     /// KMS.1115); `EC_P256`, `EC_P384` with `SIGN_VERIFY` (else KMS.1114);
     /// `RSA_2048`, `RSA_3072`, `RSA_4096` and `SM2` with either (default
-    /// `SIGN_VERIFY`); `origin` `kms`.
+    /// `SIGN_VERIFY`); `origin` `kms` (default) or `external` (else
+    /// KMS.0308), `external` only in the default keystore (else KMS.0339).
     ///
     /// # Errors
     /// The first rule broken.
@@ -394,14 +398,13 @@ impl CreateKeyRequest {
             // SM2DSA) or encrypt (RSAES-OAEP, SM2_ENCRYPT); EC keys sign.
             _ => {}
         }
-        if let Some(origin) = b.origin.as_deref() {
-            if origin != "kms" {
-                return Err(ValidationError::new(
-                    "origin",
-                    Rule::Unsupported("only origin kms"),
-                ));
-            }
-        }
+        let origin = opt_str(&b.origin)
+            .map(|o| {
+                KeyOrigin::parse(o)
+                    .map_err(|_| ValidationError::new("origin", Rule::NotOneOf("kms, external")))
+            })
+            .transpose()?
+            .unwrap_or(KeyOrigin::Kms);
         let key_description = key_description(b.key_description.as_deref().unwrap_or(""))?;
         let keystore = opt_loose(&b.keystore_id)
             .map(KeystoreRef::parse)
@@ -421,6 +424,15 @@ impl CreateKeyRequest {
                 },
             ));
         }
+        if origin == KeyOrigin::External && keystore != KeystoreRef::Default {
+            return Err(ValidationError::new(
+                "origin",
+                Rule::Specific {
+                    code: ErrorCode::KmsKeystoreNoImport,
+                    why: "a dedicated keystore generates its keys' material",
+                },
+            ));
+        }
         Ok(Self {
             key_alias,
             key_spec,
@@ -428,6 +440,7 @@ impl CreateKeyRequest {
             key_description,
             sequence: opt_sequence(&b.sequence)?,
             keystore,
+            origin,
         })
     }
 

@@ -759,6 +759,7 @@ fn key_state(s: &str) -> PortResult<KeyState> {
         "2" => Ok(KeyState::Enabled),
         "3" => Ok(KeyState::Disabled),
         "4" => Ok(KeyState::PendingDeletion),
+        "5" => Ok(KeyState::PendingImport),
         other => Err(PortError::corrupt(format!(
             "bad key state {other:?} in database"
         ))),
@@ -832,7 +833,7 @@ impl MasterKeyStore for PostgresStore {
     fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial) -> Result<(), InsertKeyError> {
         let pool = self.pool();
         let r = record.clone();
-        let wrapped = material.as_bytes().to_vec();
+        let wrapped = material.stored_bytes().map(<[u8]>::to_vec);
         let res = self.call(async move {
             let dedicated = KeystoreRef::is_dedicated_id(&r.keystore_id).then_some(&r.keystore_id);
             let mut c = pool.get().await?;
@@ -870,13 +871,16 @@ impl MasterKeyStore for PostgresStore {
                 ],
             )
             .await?;
-            let stmt = tx
-                .prepare_cached(
-                    "INSERT INTO key_material (key_id, version, wrapped) VALUES ($1, $2, $3)",
-                )
-                .await?;
-            tx.execute(&stmt, &[&r.key_id, &i64::from(r.current_version), &wrapped])
-                .await?;
+            // A key awaiting import has no version yet.
+            if let Some(wrapped) = wrapped {
+                let stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO key_material (key_id, version, wrapped) VALUES ($1, $2, $3)",
+                    )
+                    .await?;
+                tx.execute(&stmt, &[&r.key_id, &i64::from(r.current_version), &wrapped])
+                    .await?;
+            }
             tx.commit().await?;
             Ok(())
         });

@@ -560,6 +560,7 @@ fn key_state(s: &str) -> PortResult<KeyState> {
         "2" => Ok(KeyState::Enabled),
         "3" => Ok(KeyState::Disabled),
         "4" => Ok(KeyState::PendingDeletion),
+        "5" => Ok(KeyState::PendingImport),
         other => Err(PortError::corrupt(format!(
             "bad key state {other:?} in database"
         ))),
@@ -662,8 +663,13 @@ impl MasterKeyStore for SqliteStore {
                 record.usage.as_str(),
                 record.origin.as_str(),
             ])?;
-            tx.prepare_cached("INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)")?
-                .execute(params![record.key_id, record.current_version, material.as_bytes()])?;
+            // A key awaiting import has no version yet.
+            if let Some(bytes) = material.stored_bytes() {
+                tx.prepare_cached(
+                    "INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![record.key_id, record.current_version, bytes])?;
+            }
             tx.commit()
         });
         match res {

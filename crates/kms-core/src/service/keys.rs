@@ -93,8 +93,21 @@ impl Kms {
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
         self.check_key_quota(caller)?;
         let key_id = self.new_id().map_err(kms_internal)?;
-        let (material, master) =
-            self.new_key_material(&keystore_id, &key_id, req.key_spec, None)?;
+        // An external key has no material until its owner imports it: no
+        // version, state "5".
+        let (material, master, state, current_version) = match req.origin {
+            KeyOrigin::Kms => {
+                let (material, master) =
+                    self.new_key_material(&keystore_id, &key_id, req.key_spec, None)?;
+                (material, master, KeyState::Enabled, 1)
+            }
+            KeyOrigin::External => (
+                KeyMaterial::AwaitingImport,
+                None,
+                KeyState::PendingImport,
+                0,
+            ),
+        };
         let record = KeyRecord {
             key_id: key_id.clone(),
             domain_id: caller.domain_id.clone(),
@@ -102,14 +115,14 @@ impl Kms {
             alias: req.key_alias.as_str().to_owned(),
             description: req.key_description,
             keystore_id,
-            state: KeyState::Enabled,
-            current_version: 1,
+            state,
+            current_version,
             create_time: self.ports.clock.now(),
             deletion_time: None,
             rotation: KeyRotation::default(),
             spec: req.key_spec,
             usage: req.key_usage,
-            origin: KeyOrigin::Kms,
+            origin: req.origin,
         };
         self.insert_new_key(&record, &material, master)?;
         Ok(CreateKeyResponseBody {
@@ -337,6 +350,13 @@ impl Kms {
                     key.key_id.clone(),
                 ));
             }
+            // No material yet: nothing to encrypt, sign or wrap with.
+            KeyState::PendingImport => {
+                return Err(ApiError::new(
+                    ErrorCode::KmsKeyNotEnabled,
+                    key.key_id.clone(),
+                ));
+            }
         }
         if KeystoreRef::is_dedicated_id(&key.keystore_id) {
             let ks = self.key_keystore(&key)?;
@@ -406,8 +426,12 @@ impl Kms {
                 }
                 // Nothing leaves pending deletion but cancel-key-deletion.
                 (KeyState::PendingDeletion, _) => Some(ErrorCode::KmsKeyPendingDeletion),
-                (KeyState::Enabled, KeyState::Enabled) => Some(ErrorCode::KmsKeyNotDisabled),
-                (KeyState::Disabled, KeyState::Disabled) => Some(ErrorCode::KmsKeyNotEnabled),
+                (KeyState::Enabled | KeyState::PendingImport, KeyState::Enabled) => {
+                    Some(ErrorCode::KmsKeyNotDisabled)
+                }
+                (KeyState::Disabled | KeyState::PendingImport, KeyState::Disabled) => {
+                    Some(ErrorCode::KmsKeyNotEnabled)
+                }
                 _ => None,
             };
             if let Some(code) = refused {
@@ -630,8 +654,9 @@ impl Kms {
                     Some(2) => Some(Some(KeyState::Enabled)),
                     Some(3) => Some(Some(KeyState::Disabled)),
                     Some(4) => Some(Some(KeyState::PendingDeletion)),
-                    // "1" (to be activated) and "5" (waiting for import):
-                    // no key of this service is ever in them.
+                    Some(5) => Some(Some(KeyState::PendingImport)),
+                    // "1" (to be activated): no key of this service is
+                    // ever in it.
                     Some(_) => None,
                     None => Some(None),
                 };
@@ -803,19 +828,24 @@ impl Kms {
                         key.key_id.clone(),
                     ));
                 }
-                let written = self.ports.keys.set_key_state(
-                    &caller.project_id,
-                    &key.key_id,
-                    KeyState::Disabled,
-                    None,
-                );
+                // A key that never received material goes back to waiting
+                // for it; any other key comes back disabled.
+                let to = if key.current_version == 0 {
+                    KeyState::PendingImport
+                } else {
+                    KeyState::Disabled
+                };
+                let written =
+                    self.ports
+                        .keys
+                        .set_key_state(&caller.project_id, &key.key_id, to, None);
                 self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }
                 Ok(CancelKeyDeletionResponseBody {
                     key_id: key.key_id.clone(),
-                    key_state: KeyState::Disabled.as_str().to_owned(),
+                    key_state: to.as_str().to_owned(),
                 })
             },
         )

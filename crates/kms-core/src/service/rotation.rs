@@ -62,6 +62,12 @@ impl Kms {
                 ErrorCode::KmsKeyPendingDeletion,
                 key.key_id.clone(),
             )),
+            // Only an external key waits for import, and that is refused
+            // above; kept for the day a KMS key can be in this state.
+            KeyState::PendingImport => Err(ApiError::new(
+                ErrorCode::KmsKeyNotEnabled,
+                key.key_id.clone(),
+            )),
         }
     }
 
