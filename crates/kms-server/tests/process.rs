@@ -1188,6 +1188,7 @@ fn metrics_count_requests_errors_caches_and_keys_by_state() {
         ("enabled", 1.0),
         ("disabled", 1.0),
         ("pending_deletion", 1.0),
+        ("pending_import", 0.0),
     ] {
         assert_eq!(
             at(&format!(
