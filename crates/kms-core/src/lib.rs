@@ -4,6 +4,8 @@
 
 mod cache;
 pub mod memory;
+#[cfg(feature = "os")]
+pub mod os;
 pub mod ports;
 mod service;
 pub mod software;

@@ -75,15 +75,7 @@ impl fmt::Debug for StoreSet {
 impl StoreSet {
     /// One store implementing every store port, shared by all four views.
     #[must_use]
-    pub fn shared<S>(store: S) -> Self
-    where
-        S: KeystoreStore
-            + MasterKeyStore
-            + KeyTagStore
-            + PinVerifierStore
-            + CertificateStore
-            + 'static,
-    {
+    pub fn shared<S: kms_core::ports::Store + 'static>(store: S) -> Self {
         let store = Arc::new(store);
         Self {
             keystores: store.clone(),
