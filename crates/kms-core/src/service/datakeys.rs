@@ -1,6 +1,7 @@
 //! DEKs: create (with and without plaintext), encrypt, decrypt.
 
 use kms_crypto::{BlobKind, Ciphertext, Dek, DekLength};
+use kms_model::Operation;
 use kms_model::{
     ApiError, CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
     CreateDatakeyWithoutPlaintextResponseBody, DecryptDatakeyRequest, DecryptDatakeyRequestBody,
@@ -50,7 +51,7 @@ impl Kms {
     ) -> Res<CreateDatakeyWithoutPlaintextResponseBody> {
         self.audited(
             caller,
-            "create-datakey-without-plaintext",
+            Operation::CreateDatakeyWithoutPlaintext,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -76,7 +77,7 @@ impl Kms {
     ) -> Res<CreateDatakeyResponseBody> {
         self.audited(
             caller,
-            "create-datakey",
+            Operation::CreateDatakey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -107,7 +108,7 @@ impl Kms {
     ) -> Res<EncryptDatakeyResponseBody> {
         self.audited(
             caller,
-            "encrypt-datakey",
+            Operation::EncryptDatakey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -149,7 +150,7 @@ impl Kms {
     ) -> Res<DecryptDatakeyResponseBody> {
         self.audited(
             caller,
-            "decrypt-datakey",
+            Operation::DecryptDatakey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use kms_crypto::{CipherSuite, MasterKey, SigningKey, SigningKeySpec};
+use kms_model::Operation;
 use kms_model::{
     ApiError, CancelKeyDeletionResponseBody, CmkSpec, CreateKeyRequest, CreateKeyRequestBody,
     CreateKeyResponseBody, ErrorCode, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyId, KeyInfo,
@@ -15,7 +16,7 @@ use kms_model::{
     UpdateKeyDescriptionResponseBody,
 };
 
-use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
+use super::{Kms, Res, Resource, kms_internal, root_key_error};
 use crate::ports::{
     Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord,
     KeyRotation, KeyState, KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
@@ -54,7 +55,7 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
 
 /// `pending_days` of a deletion: 7..=1096 days (KMS.1401).
 pub(super) fn pending_days(text: &str) -> Res<u64> {
-    page_param("pending_days", Some(text), 7, 7, 1096).map_err(|e| e.to_kms())
+    kms_model::page_param("pending_days", Some(text), 7, 7, 1096).map_err(|e| e.to_kms())
 }
 
 /// A key pending deletion whose deletion time has come: gone.
@@ -77,7 +78,7 @@ impl Kms {
     ) -> Res<CreateKeyResponseBody> {
         self.audited(
             caller,
-            "create-key",
+            Operation::CreateKey,
             Resource::Created(|r: &CreateKeyResponseBody| &r.key_info.key_id),
             body.sequence.as_deref(),
             || self.create_key_unaudited(caller, body),
@@ -408,12 +409,14 @@ impl Kms {
         &self,
         caller: &Caller,
         key_id: &str,
-        action: &'static str,
+        action: Operation,
         sequence: Option<&str>,
         to: KeyState,
-        days: Option<u64>,
+        days: Res<Option<u64>>,
     ) -> Res<KeyRecord> {
         self.audited(caller, action, Resource::Named(key_id), sequence, || {
+            // A body rule broken (`pending_days`) is audited like any other.
+            let days = days?;
             let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
             sequence
                 .map(kms_model::Sequence::parse)
@@ -460,7 +463,7 @@ impl Kms {
         &self,
         caller: &Caller,
         body: &OperateKeyRequestBody,
-        action: &'static str,
+        action: Operation,
         to: KeyState,
     ) -> Res<KeyStateResponseBody> {
         let k = self.set_key_state(
@@ -469,7 +472,7 @@ impl Kms {
             action,
             body.sequence.as_deref(),
             to,
-            None,
+            Ok(None),
         )?;
         Ok(KeyStateResponseBody {
             key_info: KeyStateInfo {
@@ -490,7 +493,7 @@ impl Kms {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Res<KeyStateResponseBody> {
-        self.switch_key(caller, body, "enable-key", KeyState::Enabled)
+        self.switch_key(caller, body, Operation::EnableKey, KeyState::Enabled)
     }
 
     /// `POST /v1.0/{project_id}/kms/disable-key`: an enabled key becomes
@@ -504,7 +507,7 @@ impl Kms {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Res<KeyStateResponseBody> {
-        self.switch_key(caller, body, "disable-key", KeyState::Disabled)
+        self.switch_key(caller, body, Operation::DisableKey, KeyState::Disabled)
     }
 
     /// `POST /v1.0/{project_id}/kms/schedule-key-deletion`: `pending_days`
@@ -518,14 +521,16 @@ impl Kms {
         caller: &Caller,
         body: &ScheduleKeyDeletionRequestBody,
     ) -> Res<ScheduleKeyDeletionResponseBody> {
-        let days = pending_days(body.pending_days.as_str())?;
+        let days = kms_model::ScheduleKeyDeletionRequest::from_body(body)
+            .map(|r| Some(r.pending_days))
+            .map_err(|e| e.to_kms());
         let k = self.set_key_state(
             caller,
             &body.key_id,
-            "schedule-key-deletion",
+            Operation::ScheduleKeyDeletion,
             body.sequence.as_deref(),
             KeyState::PendingDeletion,
-            Some(days),
+            days,
         )?;
         Ok(ScheduleKeyDeletionResponseBody {
             key_id: k.key_id,
@@ -618,7 +623,7 @@ impl Kms {
     ) -> Res<ListKeyDetailResponseBody> {
         self.audited(
             caller,
-            "describe-key",
+            Operation::DescribeKey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -645,7 +650,7 @@ impl Kms {
     ) -> Res<ListKeysResponseBody> {
         self.audited(
             caller,
-            "list-keys",
+            Operation::ListKeys,
             Resource::None,
             body.sequence.as_deref(),
             || {
@@ -725,7 +730,7 @@ impl Kms {
     ) -> Res<UpdateKeyAliasResponseBody> {
         self.audited(
             caller,
-            "update-key-alias",
+            Operation::UpdateKeyAlias,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -778,7 +783,7 @@ impl Kms {
     ) -> Res<UpdateKeyDescriptionResponseBody> {
         self.audited(
             caller,
-            "update-key-description",
+            Operation::UpdateKeyDescription,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -816,7 +821,7 @@ impl Kms {
     ) -> Res<CancelKeyDeletionResponseBody> {
         self.audited(
             caller,
-            "cancel-key-deletion",
+            Operation::CancelKeyDeletion,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
