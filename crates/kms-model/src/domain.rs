@@ -3,7 +3,7 @@
 //! The checks are written as branch-free folds over the bytes so that the
 //! compiler vectorises them; the first offending offset is only searched for
 //! once a value has been rejected. The `regex` crate is the oracle in the
-//! property tests (`tests/validators.rs`).
+//! property tests (`tests/integration/validators.rs`).
 
 use std::fmt;
 
