@@ -35,7 +35,7 @@ pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_pas
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
 pub use ops::PREVIOUS_ROOT_KEY_ENV;
 pub use root::{
-    ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
+    ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootSecret, RootSecretError, RootSource,
 };
 pub use seed::{SeedFile, SeedFileError, SeedSummary};
 pub use server::{

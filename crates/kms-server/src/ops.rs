@@ -100,7 +100,7 @@ fn current_secret(cli: &Cli, db: Option<&Path>) -> Result<RootSecret, StartError
     let key_file = cli.data_dir.join(crate::root::ROOT_KEY_FILE);
     if env_key.is_none() && !key_file.exists() {
         return Err(match db {
-            Some(db) => StartError::RootKey(crate::root::RootKeyError::MissingForExistingData {
+            Some(db) => StartError::RootKey(crate::root::RootSecretError::MissingForExistingData {
                 db: db.to_path_buf(),
                 key: key_file,
             }),

@@ -217,7 +217,7 @@ pub enum StartError {
     Config(#[from] crate::config::ConfigError),
     /// Root key.
     #[error(transparent)]
-    RootKey(#[from] crate::root::RootKeyError),
+    RootKey(#[from] crate::root::RootSecretError),
     /// Database.
     #[error("database: {0}")]
     Store(#[from] kms_store_sqlite::Error),
