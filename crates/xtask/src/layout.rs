@@ -628,3 +628,35 @@ pub fn workspace_members(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     Ok(out)
 }
+
+/// A member's package name and the names of its normal (not dev, not
+/// build) dependencies, from its `Cargo.toml`.
+///
+/// # Errors
+/// If the manifest cannot be read.
+pub fn manifest_dependencies(dir: &Path) -> std::io::Result<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(dir.join("Cargo.toml"))?;
+    let mut name = String::new();
+    let mut deps = Vec::new();
+    let mut section = String::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.starts_with('[') {
+            section = line.trim_matches(['[', ']']).to_owned();
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        if section == "package" && key == "name" {
+            name = value.trim().trim_matches('"').to_owned();
+        }
+        let normal = section == "dependencies"
+            || (section.starts_with("target.") && section.ends_with(".dependencies"));
+        if normal {
+            deps.push(key.split('.').next().unwrap_or(key).trim().to_owned());
+        }
+    }
+    Ok((name, deps))
+}

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use xtask::layout::{CrateSources, Graph, cycles, workspace_members};
+use xtask::layout::{CrateSources, Graph, cycles, manifest_dependencies, workspace_members};
 
 /// Module circles known and not yet removed, each exactly as it is: the
 /// test fails if one changes (grows, shrinks or goes), so its entry is
@@ -148,6 +148,37 @@ fn no_two_public_types_share_a_name() {
             "{name} is no longer shared: remove it from SHARED_NAMES"
         );
     }
+}
+
+/// The crates at the bottom of the layers: they depend on no workspace crate.
+const FOUNDATIONS: &[&str] = &["kms-model", "kms-crypto", "cert-parse"];
+
+#[test]
+fn members_are_listed_by_layer_and_the_foundations_stand_alone() {
+    let members = workspace_members(&workspace_root()).unwrap_or_default();
+    let manifests: Vec<(String, Vec<String>)> = members
+        .iter()
+        .map(|dir| match manifest_dependencies(dir) {
+            Ok(m) => m,
+            Err(e) => panic!("{}: {e}", dir.display()),
+        })
+        .collect();
+    let names: Vec<&str> = manifests.iter().map(|(n, _)| n.as_str()).collect();
+    for f in FOUNDATIONS {
+        assert!(names.contains(f), "{f} is not a member");
+    }
+    let mut failures = Vec::new();
+    for (i, (name, deps)) in manifests.iter().enumerate() {
+        for dep in deps.iter().filter(|d| names.contains(&d.as_str())) {
+            if FOUNDATIONS.contains(&name.as_str()) {
+                failures.push(format!("{name} depends on the workspace crate {dep}"));
+            }
+            if !names[..i].contains(&dep.as_str()) {
+                failures.push(format!("{name} depends on {dep}, listed after it"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 // ------------------------------------------------- the checks themselves
