@@ -5,5 +5,6 @@
 //! expose no third-party type except the documented ones.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod layout;
 pub mod lexer;
