@@ -302,7 +302,7 @@ fn reexports(tokens: &[Spanned]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (start, end) in pub_use_statements(tokens) {
         let mut leaves = Vec::new();
-        use_tree(&tokens[start..end], &mut Vec::new(), &mut leaves);
+        use_tree(&tokens[start..end], &[], &mut leaves);
         for (path, name) in leaves {
             let path: Vec<&str> = path
                 .iter()
@@ -353,13 +353,9 @@ fn pub_use_statements(tokens: &[Spanned]) -> Vec<(usize, usize)> {
 }
 
 /// Flattens a use tree into `(path, exported name)` leaves (`None` for `*`).
-fn use_tree(
-    tokens: &[Spanned],
-    prefix: &mut Vec<String>,
-    out: &mut Vec<(Vec<String>, Option<String>)>,
-) {
+fn use_tree(tokens: &[Spanned], prefix: &[String], out: &mut Vec<(Vec<String>, Option<String>)>) {
     for item in split_top_level_commas(tokens) {
-        let mut path = prefix.clone();
+        let mut path = prefix.to_vec();
         let mut i = 0;
         let mut leaf: Option<Option<String>> = None;
         while i < item.len() {
@@ -375,7 +371,7 @@ fn use_tree(
                 }
                 Lexeme::Punct('{') => {
                     let close = matching_brace(item, i).unwrap_or(item.len());
-                    use_tree(&item[i + 1..close.min(item.len())], &mut path.clone(), out);
+                    use_tree(&item[i + 1..close.min(item.len())], &path, out);
                     leaf = Some(Some(String::new()));
                     break;
                 }
