@@ -29,6 +29,8 @@ use crate::auth::{self, AuthError, Authenticator, Precheck, SignedRequest};
 use crate::iam::Iam;
 use crate::metrics::Metrics;
 
+mod keystone;
+
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -455,7 +457,7 @@ pub fn router(state: AppState) -> Router {
     let kms = "/v1.0/{project_id}";
     let apig = "/v2/{project_id}/apigw";
     let iam = match state.iam() {
-        Some(_) => crate::iam::routes(),
+        Some(_) => keystone::routes(),
         None => Router::new(),
     };
     Router::new()
