@@ -1,5 +1,8 @@
-//! Ciphertext format v1: layout, header parsing, context encoding, and the
-//! seal/open engine shared by DEK and PIN blobs.
+//! Ciphertext format v1: layout, header parsing, context encoding, the
+//! seal/open engine every blob kind shares, each kind's plaintext bounds,
+//! the rule of the ids bound into a blob's context, and [`Ciphertext`].
+//! The modules of the blob kinds (`dek`, `pin`, `sealed`, `data`, `keys`)
+//! build on it; it reads nothing from them.
 //!
 //! Layout (all integers big-endian), see `docs/ciphertext-format.md`:
 //!
