@@ -8,8 +8,10 @@
 //! A port reports a failure outside the request as a [`PortError`] (kind,
 //! context, source), never as an answer: a poisoned lock or a lost
 //! database is not "not found" and not "wrong PIN". The root-key provider's
-//! one answer-shaped failure is [`RootKeyError::Rejected`] (the material does
-//! not unwrap or verify); its other variants are provider failures.
+//! answer-shaped failures are [`RootKeyError::Rejected`] (the material does
+//! not unwrap or verify) and [`RootKeyError::Unsupported`] (the keystore
+//! cannot do this, e.g. a key pair in an HSM-backed keystore); its other
+//! variants are provider failures.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -851,8 +853,10 @@ pub enum RootKeyError {
 }
 
 /// The keystores' root keys: wraps and unwraps CMK material, seals and
-/// verifies PINs. Root keys never leave the provider (an HSM, or the
-/// software provider in [`crate::software`]). Keystore ids are `"0"` (the
+/// verifies PINs, seals and opens certificate private keys and key pairs,
+/// and carries a keystore's PIN keys over a root-key rotation. Root keys
+/// never leave the provider (the software provider in [`crate::software`],
+/// or kms-hsm-pkcs11's tokens for dedicated keystores of HSM clusters). Keystore ids are `"0"` (the
 /// default keystore), `"1"`, `"2"` (the shared clusters) or a dedicated id.
 pub trait RootKeyProvider: Send + Sync + fmt::Debug {
     /// Wraps a CMK under the keystore's root key (AES-256-KWP).

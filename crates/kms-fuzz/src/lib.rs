@@ -13,9 +13,9 @@ pub mod cert;
 pub mod crypto;
 pub mod model;
 pub mod server;
+mod target;
 
-/// The signature every fuzz target body has.
-pub type FuzzFn = fn(&[u8]);
+pub use target::FuzzFn;
 
 /// Every target, by its cargo-fuzz binary name.
 pub fn targets() -> impl Iterator<Item = (&'static str, FuzzFn)> {

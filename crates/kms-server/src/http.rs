@@ -29,6 +29,8 @@ use crate::auth::{self, AuthError, Authenticator, Precheck, SignedRequest};
 use crate::iam::Iam;
 use crate::metrics::Metrics;
 
+mod keystone;
+
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -455,7 +457,7 @@ fn default_blocking_limit() -> usize {
 /// at its method and path.
 pub fn router(state: AppState) -> Router {
     let iam = match state.iam() {
-        Some(_) => crate::iam::routes(),
+        Some(_) => keystone::routes(),
         None => Router::new(),
     };
     let mut router = Router::new()

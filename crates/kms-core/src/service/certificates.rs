@@ -29,8 +29,8 @@ fn cert_error(e: &cert_parse::Error) -> ApiError {
 
 /// Whether the form's declared `algorithm_type` is the key's. cert-parse
 /// also knows Ed25519, which the form cannot declare.
-fn declared_matches(declared: kms_model::AlgorithmType, actual: cert_parse::AlgorithmType) -> bool {
-    use cert_parse::AlgorithmType as A;
+fn declared_matches(declared: kms_model::AlgorithmType, actual: cert_parse::KeyFamily) -> bool {
+    use cert_parse::KeyFamily as A;
     use kms_model::AlgorithmType as D;
     matches!(
         (declared, actual),

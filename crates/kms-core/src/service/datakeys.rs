@@ -4,13 +4,22 @@ use kms_crypto::{BlobKind, Ciphertext, Dek, DekLength};
 use kms_model::Operation;
 use kms_model::{
     ApiError, CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
-    CreateDatakeyWithoutPlaintextResponseBody, DecryptDatakeyRequest, DecryptDatakeyRequestBody,
-    DecryptDatakeyResponseBody, EncryptDatakeyRequest, EncryptDatakeyRequestBody,
-    EncryptDatakeyResponseBody, ErrorCode,
+    CreateDatakeyWithoutPlaintextResponseBody, DatakeyLength, DecryptDatakeyRequest,
+    DecryptDatakeyRequestBody, DecryptDatakeyResponseBody, EncryptDatakeyRequest,
+    EncryptDatakeyRequestBody, EncryptDatakeyResponseBody, ErrorCode,
 };
 
 use super::{Kms, Res, Resource, dek_context, kms_internal};
 use crate::ports::{Caller, EntropyRng};
+
+/// The model's validated `datakey_length` as kms-crypto's DEK length: both
+/// are 8..=8192 bits in whole bytes and the model's constructors enforce it,
+/// so this never fails (checked for every length in the tests); the two
+/// crates meet here, so neither depends on the other.
+pub(crate) fn dek_length(l: DatakeyLength) -> kms_crypto::Result<DekLength> {
+    const _: () = assert!(DatakeyLength::MIN_BITS == 8 && DatakeyLength::MAX_BITS == 8192);
+    DekLength::from_bits(u64::from(l.bits()))
+}
 
 impl Kms {
     /// A fresh DEK under the key's current version, wrapped; the plaintext
@@ -25,7 +34,7 @@ impl Kms {
         let mk = self.master_key(&key, key.current_version)?;
         let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
             .map_err(kms_internal)?;
-        let len = DekLength::from(req.datakey_length);
+        let len = dek_length(req.datakey_length).map_err(kms_internal)?;
         let mut rng = EntropyRng(&*self.ports.entropy);
         if with_plaintext {
             let (dek, ct) = mk
@@ -198,14 +207,16 @@ mod tests {
     use kms_crypto::DekLength;
     use kms_model::DatakeyLength;
 
+    use super::dek_length;
+
     #[test]
     fn every_valid_datakey_length_is_the_same_dek_length() {
         let mut n = 0;
         for bits in 0..=9000u64 {
             match DatakeyLength::from_bits(bits) {
                 Ok(l) => {
-                    assert_eq!(DekLength::from(l), DekLength::from_bits(bits).unwrap());
-                    assert_eq!(DekLength::from(l).bytes(), l.bytes());
+                    assert_eq!(dek_length(l).unwrap(), DekLength::from_bits(bits).unwrap());
+                    assert_eq!(dek_length(l).unwrap().bytes(), l.bytes());
                     n += 1;
                 }
                 Err(_) => assert!(DekLength::from_bits(bits).is_err(), "{bits}"),
