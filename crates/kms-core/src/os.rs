@@ -2,7 +2,7 @@
 //! the core (feature `os`, off by default: without it kms-core does no
 //! I/O at all, as rustls gates its default time provider).
 //!
-//! [`PortsBuilder`](crate::ports::PortsBuilder) takes these as its
+//! [`PortsBuilder`](crate::PortsBuilder) takes these as its
 //! defaults when the feature is on.
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -394,7 +394,7 @@ impl RootKeyProvider for RotatingRootKeys {
 
 /// ChaCha20 CSPRNG behind one lock, from a fixed seed: deterministic
 /// tests and benchmarks only (feature `test-support`). Production hosts
-/// use [`crate::os::OsEntropy`] (feature `os`) or their own source.
+/// use `kms_core::os::OsEntropy` (feature `os`) or their own source.
 #[cfg(feature = "test-support")]
 pub struct ChaChaEntropy(std::sync::Mutex<rand_chacha::ChaCha20Rng>);
 
