@@ -6,6 +6,7 @@ mod domain;
 mod error;
 mod operation;
 mod request;
+mod secret;
 mod wire;
 
 pub use domain::{
@@ -44,6 +45,7 @@ pub use request::{
 };
 pub use request::{PageQuery, ScheduleKeyDeletionRequest, page_param};
 pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
+pub use secret::Secret;
 pub use wire::CreateKmsTagRequestBody;
 pub use wire::ListKmsTagsResponseBody;
 pub use wire::{

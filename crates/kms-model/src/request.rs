@@ -17,6 +17,7 @@ use crate::domain::{
 };
 use crate::domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
 use crate::error::{ErrorCode, Result, Rule, ValidationError};
+use crate::secret::Secret;
 use crate::wire::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
     CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
@@ -316,13 +317,19 @@ impl Serialize for PresentedPin {
     }
 }
 
-fn presented_pin(pin: &Option<String>, pin_type: &Option<String>) -> Result<Option<PresentedPin>> {
+fn presented_pin(
+    pin: &Option<Secret<String>>,
+    pin_type: &Option<String>,
+) -> Result<Option<PresentedPin>> {
     let pin_type = opt_str(pin_type)
         .map(PinType::parse)
         .transpose()?
         .unwrap_or_default();
-    pin.as_deref()
-        .map(|p| decode_hex("pin", p, MAX_PIN_BYTES).map(|bytes| PresentedPin { bytes, pin_type }))
+    pin.as_ref()
+        .map(|p| {
+            decode_hex("pin", p.expose(), MAX_PIN_BYTES)
+                .map(|bytes| PresentedPin { bytes, pin_type })
+        })
         .transpose()
 }
 
@@ -555,7 +562,7 @@ impl EncryptDatakeyRequest {
         let expected = datakey_length.bytes() + DEK_DIGEST_BYTES;
         let plain_text = decode_hex(
             "plain_text",
-            &b.plain_text,
+            b.plain_text.expose(),
             DatakeyLength::MAX_BITS as usize / 8 + DEK_DIGEST_BYTES,
         )?;
         if plain_text.len() != expected {
@@ -733,7 +740,7 @@ impl CertificateRequest {
             name: CertificateName::parse(&b.name)?,
             scope: CertificateScope::resolve(opt_str(&b.r#type), opt_str(&b.instance_id))?,
             cert_content: PemText::parse_field("cert_content", &b.cert_content)?,
-            private_key: PemText::parse_field("private_key", &b.private_key)?,
+            private_key: PemText::parse_field("private_key", b.private_key.expose())?,
             trusted_root_ca: match b.trusted_root_ca.as_deref() {
                 None | Some("") => None,
                 Some(s) => Some(PemText::parse_field("trusted_root_ca", s)?),
@@ -1296,7 +1303,7 @@ impl EncryptDataRequest {
     /// The first rule broken.
     pub fn from_body(b: &EncryptDataRequestBody) -> Result<Self> {
         let key_id = KeyId::parse(&b.key_id)?;
-        let n = b.plain_text.len();
+        let n = b.plain_text.expose().len();
         if n == 0 {
             return Err(ValidationError::new("plain_text", Rule::Empty));
         }
@@ -1319,7 +1326,7 @@ impl EncryptDataRequest {
         )?;
         Ok(Self {
             key_id,
-            plain_text: Zeroizing::new(b.plain_text.as_bytes().to_vec()),
+            plain_text: Zeroizing::new(b.plain_text.expose().as_bytes().to_vec()),
             additional_authenticated_data,
             encryption_context,
             encryption_algorithm,

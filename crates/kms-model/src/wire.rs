@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::secret::Secret;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A string field that also accepts a JSON integer (`"512"` or `512`).
@@ -97,10 +98,6 @@ fn object_or_json_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<JsonO
         }
     }
     d.deserialize_any(V)
-}
-
-fn redacted<T>(v: &Option<T>) -> &'static str {
-    if v.is_some() { "<redacted>" } else { "None" }
 }
 
 // ---------------------------------------------------------------- keystores
@@ -215,16 +212,11 @@ pub struct CreatePinRequestBody {
 }
 
 /// Response of create PIN. The PIN is secret: `Debug` is redacted.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatePinResponseBody {
     /// The PIN, hex (plain) or a sealed blob, hex.
-    pub pin: String,
-}
-
-impl fmt::Debug for CreatePinResponseBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("CreatePinResponseBody { pin: <redacted> }")
-    }
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub pin: Secret<String>,
 }
 
 // ---------------------------------------------------------------- CMKs
@@ -278,7 +270,7 @@ pub struct CreateKeyResponseBody {
 // ---------------------------------------------------------------- DEKs
 
 /// Body of both create-datakey routes.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateDatakeyRequestBody {
     /// The CMK.
     pub key_id: String,
@@ -295,49 +287,27 @@ pub struct CreateDatakeyRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<String>,
     /// A PIN (plain hex or sealed blob hex).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pin: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "Secret::serialize_exposed_opt"
+    )]
+    pub pin: Option<Secret<String>>,
     /// `PlainText | CipherText`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_type: Option<String>,
 }
 
-impl fmt::Debug for CreateDatakeyRequestBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CreateDatakeyRequestBody")
-            .field("key_id", &self.key_id)
-            .field("key_spec", &self.key_spec)
-            .field("datakey_length", &self.datakey_length)
-            .field(
-                "additional_authenticated_data",
-                &self.additional_authenticated_data,
-            )
-            .field("sequence", &self.sequence)
-            .field("pin", &redacted(&self.pin))
-            .field("pin_type", &self.pin_type)
-            .finish()
-    }
-}
-
 /// Response of create-datakey. Holds the plaintext DEK: `Debug` is redacted.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateDatakeyResponseBody {
     /// The CMK.
     pub key_id: String,
     /// The DEK, hex.
-    pub plain_text: String,
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub plain_text: Secret<String>,
     /// The wrapped DEK, hex.
     pub cipher_text: String,
-}
-
-impl fmt::Debug for CreateDatakeyResponseBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CreateDatakeyResponseBody")
-            .field("key_id", &self.key_id)
-            .field("plain_text", &"<redacted>")
-            .field("cipher_text", &self.cipher_text)
-            .finish()
-    }
 }
 
 /// Response of create-datakey-without-plaintext.
@@ -350,12 +320,13 @@ pub struct CreateDatakeyWithoutPlaintextResponseBody {
 }
 
 /// Body of `POST /v1.0/{project_id}/kms/encrypt-datakey`.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EncryptDatakeyRequestBody {
     /// The CMK.
     pub key_id: String,
     /// Hex of the DEK followed by its SHA-256.
-    pub plain_text: String,
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub plain_text: Secret<String>,
     /// DEK length in bytes, as a string.
     pub datakey_plain_length: LooseString,
     /// At most 128 bytes, bound to the ciphertext.
@@ -365,28 +336,15 @@ pub struct EncryptDatakeyRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<String>,
     /// A PIN.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pin: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "Secret::serialize_exposed_opt"
+    )]
+    pub pin: Option<Secret<String>>,
     /// `PlainText | CipherText`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_type: Option<String>,
-}
-
-impl fmt::Debug for EncryptDatakeyRequestBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EncryptDatakeyRequestBody")
-            .field("key_id", &self.key_id)
-            .field("plain_text", &"<redacted>")
-            .field("datakey_plain_length", &self.datakey_plain_length)
-            .field(
-                "additional_authenticated_data",
-                &self.additional_authenticated_data,
-            )
-            .field("sequence", &self.sequence)
-            .field("pin", &redacted(&self.pin))
-            .field("pin_type", &self.pin_type)
-            .finish()
-    }
 }
 
 /// Response of encrypt-datakey.
@@ -418,24 +376,15 @@ pub struct DecryptDatakeyRequestBody {
 }
 
 /// Response of decrypt-datakey. Holds the plaintext DEK: `Debug` is redacted.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecryptDatakeyResponseBody {
     /// The DEK, hex.
-    pub data_key: String,
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub data_key: Secret<String>,
     /// DEK length in bytes, as a string.
     pub datakey_length: String,
     /// SHA-256 of the DEK, hex.
     pub datakey_dgst: String,
-}
-
-impl fmt::Debug for DecryptDatakeyResponseBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DecryptDatakeyResponseBody")
-            .field("data_key", &"<redacted>")
-            .field("datakey_length", &self.datakey_length)
-            .field("datakey_dgst", &self.datakey_dgst)
-            .finish()
-    }
 }
 
 // ---------------------------------------------------------------- APIG
@@ -448,7 +397,8 @@ pub struct CertificateForm {
     /// PEM, leaf first, then the chain.
     pub cert_content: String,
     /// PEM private key.
-    pub private_key: String,
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub private_key: Secret<String>,
     /// `global` (default) or `instance`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -471,7 +421,7 @@ impl fmt::Debug for CertificateForm {
                 "cert_content",
                 &format_args!("{} bytes", self.cert_content.len()),
             )
-            .field("private_key", &"<redacted>")
+            .field("private_key", &self.private_key)
             .field("type", &self.r#type)
             .field("instance_id", &self.instance_id)
             .field(
@@ -785,12 +735,13 @@ pub struct CancelKeyDeletionResponseBody {
 // ---------------------------------------------------------------- data
 
 /// Body of `POST /v1.0/{project_id}/kms/encrypt-data`.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EncryptDataRequestBody {
     /// The CMK.
     pub key_id: String,
     /// The data, 1..=4096 bytes of UTF-8.
-    pub plain_text: String,
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub plain_text: Secret<String>,
     /// `SYMMETRIC_DEFAULT` (default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption_algorithm: Option<String>,
@@ -809,22 +760,6 @@ pub struct EncryptDataRequestBody {
     /// 36-byte request serial number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<String>,
-}
-
-impl fmt::Debug for EncryptDataRequestBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EncryptDataRequestBody")
-            .field("key_id", &self.key_id)
-            .field("plain_text", &"<redacted>")
-            .field("encryption_algorithm", &self.encryption_algorithm)
-            .field(
-                "additional_authenticated_data",
-                &self.additional_authenticated_data,
-            )
-            .field("encryption_context", &self.encryption_context)
-            .field("sequence", &self.sequence)
-            .finish()
-    }
 }
 
 /// Response of encrypt-data.
@@ -864,24 +799,16 @@ pub struct DecryptDataRequestBody {
 }
 
 /// Response of decrypt-data. Holds the plaintext: `Debug` is redacted.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecryptDataResponseBody {
     /// The CMK the blob named.
     pub key_id: String,
     /// The data.
-    pub plain_text: String,
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub plain_text: Secret<String>,
     /// The data, base64.
-    pub plain_text_base64: String,
-}
-
-impl fmt::Debug for DecryptDataResponseBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DecryptDataResponseBody")
-            .field("key_id", &self.key_id)
-            .field("plain_text", &"<redacted>")
-            .field("plain_text_base64", &"<redacted>")
-            .finish()
-    }
+    #[serde(serialize_with = "Secret::serialize_exposed")]
+    pub plain_text_base64: Secret<String>,
 }
 
 // ---------------------------------------------------------------- rotation

@@ -328,7 +328,7 @@ fn certificate_private_keys_are_stored_sealed_and_bound_to_the_certificate() {
             &CertificateForm {
                 name: "cert_one".into(),
                 cert_content: cert.pem(),
-                private_key: key_pem.clone(),
+                private_key: key_pem.clone().into(),
                 ..Default::default()
             },
         )

@@ -373,10 +373,10 @@ fn warm_sm2_decrypt_reads_nothing_and_opens_nothing() {
             .unwrap()
             .plain_text
     };
-    assert_eq!(decrypt(encrypt()), "secret");
+    assert_eq!(decrypt(encrypt()), "secret".into());
     let before = f.reads();
     for _ in 0..10 {
-        assert_eq!(decrypt(encrypt()), "secret");
+        assert_eq!(decrypt(encrypt()), "secret".into());
     }
     assert_eq!(f.reads(), before, "(record reads, material reads, opens)");
 }
