@@ -2,12 +2,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod body;
 mod domain;
 mod error;
 mod operation;
-mod request;
+mod ops;
 mod secret;
-mod wire;
 
 pub use domain::{
     ALIAS_PATTERN, Aad, CERTIFICATE_NAME_PATTERN, CLUSTER_ID_PATTERN, CertificateName,
@@ -21,10 +21,16 @@ pub use error::{
     ValidationError,
 };
 pub use operation::{APIG_PREFIX, KMS_PREFIX, Method, Operation, WireRequest};
-pub use request::CreateKmsTagRequest;
-pub use request::GenRandomRequest;
-pub use request::ReEncryptRequest;
-pub use request::{
+pub use ops::CreateKmsTagRequest;
+pub use ops::CreateKmsTagRequestBody;
+pub use ops::GenRandomRequest;
+pub use ops::ListKmsTagsResponseBody;
+pub use ops::ReEncryptRequest;
+pub use ops::{
+    ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
+    ListKmsByTagsResponseBody, ShowKmsTagsResponseBody, Tag, TagItem,
+};
+pub use ops::{
     AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
     EncryptDatakeyRequest, EncryptionAlgorithm, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES,
@@ -32,33 +38,17 @@ pub use request::{
     OperateKeyRequest, PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest,
     decode_body, decode_optional_body,
 };
-pub use request::{
+pub use ops::{
     BatchKmsTagsRequest, ListKmsByTagsRequest, MAX_TAGS_PER_KEY, TagAction, TagKey, TagListAction,
     TagValue,
 };
-pub use request::{
-    DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
-    MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
-};
-pub use request::{
-    MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, SignRequest, ValidateSignatureRequest,
-};
-pub use request::{PageQuery, ScheduleKeyDeletionRequest, page_param};
-pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
-pub use secret::Secret;
-pub use wire::CreateKmsTagRequestBody;
-pub use wire::ListKmsTagsResponseBody;
-pub use wire::{
-    ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
-    ListKmsByTagsResponseBody, ShowKmsTagsResponseBody, Tag, TagItem,
-};
-pub use wire::{
+pub use ops::{
     CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails,
     ListKeyDetailResponseBody, ListKeysRequestBody, ListKeysResponseBody,
     UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequestBody,
     UpdateKeyDescriptionResponseBody,
 };
-pub use wire::{
+pub use ops::{
     CertificateBase, CertificateForm, CertificateRecord, CreateDatakeyRequestBody,
     CreateDatakeyResponseBody, CreateDatakeyWithoutPlaintextResponseBody, CreateKeyRequestBody,
     CreateKeyResponseBody, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody,
@@ -69,17 +59,25 @@ pub use wire::{
     ListKeyStoresResponseBody, LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
     ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
 };
-pub use wire::{CreateRandomResponseBody, GenRandomRequestBody};
-pub use wire::{
+pub use ops::{CreateRandomResponseBody, GenRandomRequestBody};
+pub use ops::{
+    DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
+    MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
+};
+pub use ops::{
     DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
     EncryptDataResponseBody,
 };
-pub use wire::{
+pub use ops::{
     KeyMaterialStatus, RotateOnDemandRequestBody, RotateOnDemandResponseBody,
     ShowKeyRotationStatusResponseBody, UpdateKeyRotationIntervalRequestBody,
 };
-pub use wire::{ReEncryptRequestBody, ReEncryptResponseBody};
-pub use wire::{
+pub use ops::{MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, SignRequest, ValidateSignatureRequest};
+pub use ops::{PageQuery, ScheduleKeyDeletionRequest, page_param};
+pub use ops::{ReEncryptRequestBody, ReEncryptResponseBody};
+pub use ops::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
+pub use ops::{
     ShowPublicKeyResponseBody, SignRequestBody, SignResponseBody, ValidateSignatureResponseBody,
     VerifyRequestBody,
 };
+pub use secret::Secret;
