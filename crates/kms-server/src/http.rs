@@ -25,9 +25,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower::{Layer, Service as TowerService};
 
-use crate::auth::{self, AuthError, Authenticator, Precheck, SignedRequest};
+use crate::auth::{Authenticator, Precheck};
 use crate::iam::Iam;
 use crate::metrics::Metrics;
+use kms_sign::{AuthError, SignedRequest};
 
 mod keystone;
 
@@ -1141,8 +1142,8 @@ pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
         .split('&')
         .filter_map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (auth::percent_decode(k, true) == name.as_bytes())
-                .then(|| String::from_utf8_lossy(&auth::percent_decode(v, true)).into_owned())
+            (kms_sign::percent_decode(k, true) == name.as_bytes())
+                .then(|| String::from_utf8_lossy(&kms_sign::percent_decode(v, true)).into_owned())
         })
         .next()
 }

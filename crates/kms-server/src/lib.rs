@@ -20,12 +20,7 @@ mod tls;
 pub use adapters::{
     OsEntropy, Storage, SystemClock, TracingAudit, ports, ports_with, with_hsm_clusters,
 };
-pub use auth::{
-    ALGORITHM, AccessKey, AuthError, Authenticator, CredentialScope, LEGACY_SCOPE_TERMINATOR,
-    MAX_CLOCK_SKEW_SECS, OwnedRequest, Precheck, REQUIRED_SIGNED_HEADERS, SignedRequest, Token,
-    authorization_header, canonical_request, format_sdk_date, legacy_authorization_header,
-    parse_sdk_date, percent_decode, signature,
-};
+pub use auth::{AccessKey, Authenticator, MAX_CLOCK_SKEW_SECS, Precheck, Token};
 pub use cli::{Cli, Command, DATABASE_FILE, PREVIOUS_ROOT_KEY_ENV, StartError};
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, ConnectionsConfig, CredentialConfig,
