@@ -36,7 +36,7 @@ use crate::config::{Config, ConfigError};
 use crate::iam::IssuedTokens;
 
 /// How far `X-Sdk-Date` may be from the server's clock, in seconds.
-pub const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
+pub(crate) const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
 
 /// What [`Authenticator::precheck`] decides before a body is read.
 #[derive(Debug)]
@@ -302,7 +302,7 @@ impl Authenticator {
     /// needs no body), or that a signature's headers pass
     /// [`Self::authenticate_caller`]'s checks that do not involve the
     /// body (the body's hash is signed, so the signature itself waits for
-    /// it). A refusal here is final; [`Precheck::Signature`] is not an
+    /// it). A refusal here is final; `Precheck::Signature` is not an
     /// authentication.
     ///
     /// # Errors

@@ -52,7 +52,7 @@ mod keystone;
 mod kms;
 
 /// The request id header.
-pub const REQUEST_ID: &str = "x-request-id";
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 // Header names as values: a lookup by `&str` parses and lower-cases the
 // name on every call.
@@ -205,7 +205,7 @@ impl AppState {
 
     /// The same state buffering at most `bytes` (at least one body limit)
     /// of bodies for requests not yet authenticated at once (default:
-    /// [`UNAUTHENTICATED_BODY_BYTES`], or one body limit if larger).
+    /// `UNAUTHENTICATED_BODY_BYTES`, or one body limit if larger).
     #[must_use]
     pub fn with_unauthenticated_body_budget(self, bytes: usize) -> Self {
         let bytes = bytes
@@ -459,7 +459,7 @@ fn per_project_share(limit: usize) -> usize {
 
 /// Bytes of bodies buffered at once for requests not yet authenticated,
 /// by default (64 bodies of the default limit).
-pub const UNAUTHENTICATED_BODY_BYTES: usize = 16 << 20;
+pub(crate) const UNAUTHENTICATED_BODY_BYTES: usize = 16 << 20;
 
 fn unauthenticated_default(body_limit: usize) -> usize {
     UNAUTHENTICATED_BODY_BYTES
