@@ -21,63 +21,71 @@ pub use error::{
     ValidationError,
 };
 pub use operation::{APIG_PREFIX, KMS_PREFIX, Method, Operation, WireRequest};
-pub use ops::CreateKmsTagRequest;
-pub use ops::CreateKmsTagRequestBody;
-pub use ops::GenRandomRequest;
-pub use ops::ListKmsTagsResponseBody;
-pub use ops::ReEncryptRequest;
+// Body decoding and bounds shared by every family.
 pub use ops::{
-    ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
-    ListKmsByTagsResponseBody, ShowKmsTagsResponseBody, Tag, TagItem,
-};
-pub use ops::{
-    AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
-    CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
-    EncryptDatakeyRequest, EncryptionAlgorithm, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES,
-    MAX_CIPHERTEXT_BYTES, MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES,
-    OperateKeyRequest, PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest,
+    DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES,
     decode_body, decode_optional_body,
 };
+// Keystores.
 pub use ops::{
-    BatchKmsTagsRequest, ListKmsByTagsRequest, MAX_TAGS_PER_KEY, TagAction, TagKey, TagListAction,
-    TagValue,
+    CreateKeyStoreRequestBody, CreateKeyStoreResponseBody, CreateKeystoreRequest,
+    EmptyResponseBody, KeystoreDetails, KeystoreInfo, KeystoreStateInfo, KeystoreStateResponseBody,
+    ListKeyStoresResponseBody, ShowKeyStoreResponseBody,
 };
+// PINs.
+pub use ops::{CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, PresentedPin};
+// Creating CMKs.
+pub use ops::{CreateKeyRequest, CreateKeyRequestBody, CreateKeyResponseBody, KeyInfo};
+// Managing CMKs.
 pub use ops::{
-    CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails,
-    ListKeyDetailResponseBody, ListKeysRequestBody, ListKeysResponseBody,
-    UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequestBody,
-    UpdateKeyDescriptionResponseBody,
+    CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeySpecFilter,
+    KeyStateInfo, KeyStateResponseBody, ListKeyDetailResponseBody, ListKeysRequest,
+    ListKeysRequestBody, ListKeysResponseBody, MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT,
+    OperateKeyRequest, OperateKeyRequestBody, PageQuery, ScheduleKeyDeletionRequest,
+    ScheduleKeyDeletionRequestBody, ScheduleKeyDeletionResponseBody, UpdateKeyAliasRequest,
+    UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequest,
+    UpdateKeyDescriptionRequestBody, UpdateKeyDescriptionResponseBody, page_param,
 };
+// Data encryption keys.
 pub use ops::{
-    CertificateBase, CertificateForm, CertificateRecord, CreateDatakeyRequestBody,
-    CreateDatakeyResponseBody, CreateDatakeyWithoutPlaintextResponseBody, CreateKeyRequestBody,
-    CreateKeyResponseBody, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody,
-    CreatePinRequestBody, CreatePinResponseBody, DecryptDatakeyRequestBody,
-    DecryptDatakeyResponseBody, EmptyResponseBody, EncryptDatakeyRequestBody,
-    EncryptDatakeyResponseBody, KeyInfo, KeyStateInfo, KeyStateResponseBody, KeystoreDetails,
-    KeystoreInfo, KeystoreStateInfo, KeystoreStateResponseBody, ListCertificatesV2ResponseBody,
-    ListKeyStoresResponseBody, LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
-    ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
+    CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
+    CreateDatakeyWithoutPlaintextResponseBody, DecryptDatakeyRequest, DecryptDatakeyRequestBody,
+    DecryptDatakeyResponseBody, EncryptDatakeyRequest, EncryptDatakeyRequestBody,
+    EncryptDatakeyResponseBody,
 };
-pub use ops::{CreateRandomResponseBody, GenRandomRequestBody};
+// API Gateway certificates.
 pub use ops::{
-    DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
-    MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
+    AlgorithmType, CertificateBase, CertificateForm, CertificateRecord, CertificateRequest,
+    ListCertificatesV2ResponseBody,
 };
+// Small data.
 pub use ops::{
-    DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
-    EncryptDataResponseBody,
+    DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequest,
+    EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm, EncryptionContext,
+    MAX_DATA_CIPHER_TEXT_CHARS, MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
+    ReEncryptRequest,
 };
+// Rotation.
 pub use ops::{
-    KeyMaterialStatus, RotateOnDemandRequestBody, RotateOnDemandResponseBody,
-    ShowKeyRotationStatusResponseBody, UpdateKeyRotationIntervalRequestBody,
+    KeyMaterialStatus, RotateOnDemandRequest, RotateOnDemandRequestBody,
+    RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
+    UpdateKeyRotationIntervalRequest, UpdateKeyRotationIntervalRequestBody,
 };
-pub use ops::{MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, SignRequest, ValidateSignatureRequest};
-pub use ops::{PageQuery, ScheduleKeyDeletionRequest, page_param};
-pub use ops::{ReEncryptRequestBody, ReEncryptResponseBody};
-pub use ops::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
+// Tags.
 pub use ops::{
-    ShowPublicKeyResponseBody, SignRequestBody, SignResponseBody, ValidateSignatureResponseBody,
+    ActionResources, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest, CreateKmsTagRequest,
+    ListKmsByTagsRequest, ListKmsByTagsRequestBody, ListKmsByTagsResponseBody, MAX_TAGS_PER_KEY,
+    ShowKmsTagsResponseBody, Tag, TagAction, TagItem, TagKey, TagListAction, TagValue,
+};
+// Random numbers.
+pub use ops::{
+    CreateKmsTagRequestBody, CreateRandomResponseBody, GenRandomRequest, GenRandomRequestBody,
+    ListKmsTagsResponseBody, ReEncryptRequestBody, ReEncryptResponseBody,
+};
+// Signing and verification.
+pub use ops::{
+    MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, ShowPublicKeyResponseBody, SignRequest,
+    SignRequestBody, SignResponseBody, ValidateSignatureRequest, ValidateSignatureResponseBody,
     VerifyRequestBody,
 };
 pub use secret::Secret;
