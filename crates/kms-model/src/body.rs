@@ -222,3 +222,78 @@ pub(crate) fn opt_loose(v: &Option<LooseString>) -> Option<&str> {
 pub(crate) fn opt_sequence(v: &Option<String>) -> Result<Option<Sequence>> {
     v.as_deref().map(Sequence::parse).transpose()
 }
+
+/// A page of a GET list (`?offset=&limit=`): list-keystores (limit
+/// 1..=1000, default 10) and list-certificates (limit 1..=500, default
+/// 20); offset 0..=2^32-1, default 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PageQuery {
+    /// Items to skip.
+    pub offset: u64,
+    /// Items to return at most.
+    pub limit: u64,
+}
+
+impl PageQuery {
+    /// The paging of `GET /v1.0/{project_id}/keystores`.
+    ///
+    /// # Errors
+    /// `offset` or `limit` not digits or out of range.
+    pub fn keystores(offset: Option<&str>, limit: Option<&str>) -> Result<Self> {
+        Self::parse(offset, limit, 10, 1000)
+    }
+
+    /// The paging of `GET /v2/{project_id}/apigw/certificates`.
+    ///
+    /// # Errors
+    /// `offset` or `limit` not digits or out of range.
+    pub fn certificates(offset: Option<&str>, limit: Option<&str>) -> Result<Self> {
+        Self::parse(offset, limit, 20, 500)
+    }
+
+    fn parse(offset: Option<&str>, limit: Option<&str>, default: u64, max: u64) -> Result<Self> {
+        Ok(Self {
+            offset: page_param("offset", offset, 0, 0, u64::from(u32::MAX))?,
+            limit: page_param("limit", limit, default, 1, max)?,
+        })
+    }
+}
+
+/// A paging or day-count parameter given as text: digits only (at most
+/// 10), within `min..=max`; `None` is `default`.
+///
+/// # Errors
+/// Not digits, or out of range, naming `field`.
+pub fn page_param(
+    field: &'static str,
+    v: Option<&str>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64> {
+    let Some(s) = v else { return Ok(default) };
+    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationError::new(field, Rule::NotDigits));
+    }
+    let n: u64 = s
+        .parse()
+        .map_err(|_| ValidationError::new(field, Rule::NotDigits))?;
+    if !(min..=max).contains(&n) {
+        return Err(ValidationError::new(field, Rule::OutOfRange { min, max }));
+    }
+    Ok(n)
+}
+
+/// Parses a decimal number within `min..=max`, reported as `field`.
+pub(crate) fn decimal(field: &'static str, s: &str, min: u64, max: u64) -> Result<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationError::new(field, Rule::NotDigits));
+    }
+    let n: u64 = s
+        .parse()
+        .map_err(|_| ValidationError::new(field, Rule::NotDigits))?;
+    if !(min..=max).contains(&n) {
+        return Err(ValidationError::new(field, Rule::OutOfRange { min, max }));
+    }
+    Ok(n)
+}

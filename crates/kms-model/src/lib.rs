@@ -21,10 +21,10 @@ pub use error::{
     ValidationError,
 };
 pub use operation::{APIG_PREFIX, KMS_PREFIX, Method, Operation, WireRequest};
-// Body decoding and bounds shared by every family.
+// Body decoding, bounds and paging shared by every family.
 pub use ops::{
-    DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES,
-    decode_body, decode_optional_body,
+    DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, PageQuery,
+    decode_body, decode_optional_body, page_param,
 };
 // Keystores.
 pub use ops::{
@@ -38,14 +38,15 @@ pub use ops::{CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, Pre
 pub use ops::{CreateKeyRequest, CreateKeyRequestBody, CreateKeyResponseBody, KeyInfo};
 // Managing CMKs.
 pub use ops::{
-    CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeySpecFilter,
-    KeyStateInfo, KeyStateResponseBody, ListKeyDetailResponseBody, ListKeysRequest,
-    ListKeysRequestBody, ListKeysResponseBody, MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT,
-    OperateKeyRequest, OperateKeyRequestBody, PageQuery, ScheduleKeyDeletionRequest,
+    CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyStateInfo,
+    KeyStateResponseBody, ListKeyDetailResponseBody, MAX_KEY_DESCRIPTION_CHARS,
+    MAX_LIST_KEYS_LIMIT, OperateKeyRequest, OperateKeyRequestBody, ScheduleKeyDeletionRequest,
     ScheduleKeyDeletionRequestBody, ScheduleKeyDeletionResponseBody, UpdateKeyAliasRequest,
     UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequest,
-    UpdateKeyDescriptionRequestBody, UpdateKeyDescriptionResponseBody, page_param,
+    UpdateKeyDescriptionRequestBody, UpdateKeyDescriptionResponseBody,
 };
+// Listing CMKs.
+pub use ops::{KeySpecFilter, ListKeysRequest, ListKeysRequestBody, ListKeysResponseBody};
 // Data encryption keys.
 pub use ops::{
     CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,

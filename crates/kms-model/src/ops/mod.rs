@@ -4,6 +4,7 @@
 mod certificates;
 mod data;
 mod datakeys;
+mod key_listing;
 mod key_management;
 mod keys;
 mod keystores;
@@ -16,6 +17,7 @@ mod tags;
 pub use self::certificates::*;
 pub use self::data::*;
 pub use self::datakeys::*;
+pub use self::key_listing::*;
 pub use self::key_management::*;
 pub use self::keys::*;
 pub use self::keystores::*;
@@ -25,6 +27,6 @@ pub use self::rotation::*;
 pub use self::signing::*;
 pub use self::tags::*;
 pub use crate::body::{
-    DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES,
-    decode_body, decode_optional_body,
+    DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, PageQuery,
+    decode_body, decode_optional_body, page_param,
 };
