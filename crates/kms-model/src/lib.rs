@@ -64,8 +64,9 @@ pub use ops::{
     DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequest,
     EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm, EncryptionContext,
     MAX_DATA_CIPHER_TEXT_CHARS, MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
-    ReEncryptRequest,
 };
+// Re-encryption.
+pub use ops::{ReEncryptRequest, ReEncryptRequestBody, ReEncryptResponseBody};
 // Rotation.
 pub use ops::{
     KeyMaterialStatus, RotateOnDemandRequest, RotateOnDemandRequestBody,
@@ -81,7 +82,7 @@ pub use ops::{
 // Random numbers.
 pub use ops::{
     CreateKmsTagRequestBody, CreateRandomResponseBody, GenRandomRequest, GenRandomRequestBody,
-    ListKmsTagsResponseBody, ReEncryptRequestBody, ReEncryptResponseBody,
+    ListKmsTagsResponseBody,
 };
 // Signing and verification.
 pub use ops::{

@@ -389,43 +389,6 @@ impl DecryptDataRequest {
     }
 }
 
-/// A validated re-encrypt request (data ciphertexts).
-#[derive(Clone, PartialEq, Eq, Serialize)]
-pub struct ReEncryptRequest {
-    /// The data blob to re-encrypt.
-    #[serde(serialize_with = "ser_hex_upper")]
-    pub cipher_text: Vec<u8>,
-    /// Its CMK, when the caller names it.
-    pub source_key_id: Option<KeyId>,
-    /// Its AAD.
-    pub source_additional_authenticated_data: Option<Aad>,
-    /// The CMK to encrypt under.
-    pub destination_key_id: KeyId,
-    /// The AAD of the new blob.
-    pub destination_additional_authenticated_data: Option<Aad>,
-}
-
-impl fmt::Debug for ReEncryptRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReEncryptRequest")
-            .field(
-                "cipher_text",
-                &format_args!("{} bytes", self.cipher_text.len()),
-            )
-            .field("source_key_id", &self.source_key_id)
-            .field(
-                "source_additional_authenticated_data",
-                &self.source_additional_authenticated_data,
-            )
-            .field("destination_key_id", &self.destination_key_id)
-            .field(
-                "destination_additional_authenticated_data",
-                &self.destination_additional_authenticated_data,
-            )
-            .finish()
-    }
-}
-
 /// Decodes a data blob's base64 `cipher_text` (at most 5648 characters).
 pub(crate) fn data_cipher_text(s: &str) -> Result<Vec<u8>> {
     use base64ct::Encoding as _;
@@ -449,71 +412,4 @@ pub(crate) fn data_cipher_text(s: &str) -> Result<Vec<u8>> {
             },
         )
     })
-}
-
-impl ReEncryptRequest {
-    /// `cipher_text` as decrypt-data's (KMS.2201), key ids (KMS.0205), AADs
-    /// at most 128 bytes, algorithms `SYMMETRIC_DEFAULT`; a
-    /// `datakey_cipher_length` (DEK ciphertexts) is not supported (KMS.0308).
-    ///
-    /// # Errors
-    /// The first rule broken.
-    pub fn from_body(b: &ReEncryptRequestBody) -> Result<Self> {
-        if b.datakey_cipher_length.is_some() {
-            return Err(ValidationError::new(
-                "datakey_cipher_length",
-                Rule::Unsupported("re-encrypt takes data ciphertexts (encrypt-data's) only"),
-            ));
-        }
-        let cipher_text = data_cipher_text(&b.cipher_text)?;
-        let source_key_id = opt_str(&b.source_key_id)
-            .map(|s| {
-                KeyId::parse(s).map_err(|e| ValidationError {
-                    field: "source_key_id".into(),
-                    ..e
-                })
-            })
-            .transpose()?;
-        let destination_key_id =
-            KeyId::parse(&b.destination_key_id).map_err(|e| ValidationError {
-                field: "destination_key_id".into(),
-                ..e
-            })?;
-        for (field, v) in [
-            (
-                "source_encryption_algorithm",
-                &b.source_encryption_algorithm,
-            ),
-            (
-                "destination_encryption_algorithm",
-                &b.destination_encryption_algorithm,
-            ),
-        ] {
-            if encryption_algorithm(v)? != EncryptionAlgorithm::SymmetricDefault {
-                return Err(ValidationError::new(
-                    field,
-                    Rule::Unsupported("re-encrypt moves symmetric (SYMMETRIC_DEFAULT) ciphertexts"),
-                ));
-            }
-        }
-        Ok(Self {
-            cipher_text,
-            source_key_id,
-            source_additional_authenticated_data: Aad::parse_optional(opt_str(
-                &b.source_additional_authenticated_data,
-            ))?,
-            destination_key_id,
-            destination_additional_authenticated_data: Aad::parse_optional(opt_str(
-                &b.destination_additional_authenticated_data,
-            ))?,
-        })
-    }
-
-    /// Decodes and validates a JSON body.
-    ///
-    /// # Errors
-    /// As [`decode_body`] and [`ReEncryptRequest::from_body`].
-    pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        Self::from_body(&decode_body(bytes)?)
-    }
 }

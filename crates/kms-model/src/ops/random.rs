@@ -23,49 +23,6 @@ pub struct CreateRandomResponseBody {
     pub random_data: String,
 }
 
-/// Body of `POST /v1.0/{project_id}/kms/re-encrypt`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReEncryptRequestBody {
-    /// The CMK of `cipher_text`; optional, and when given it must be the
-    /// blob's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_key_id: Option<String>,
-    /// The AAD `cipher_text` was made with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_additional_authenticated_data: Option<String>,
-    /// `SYMMETRIC_DEFAULT` (default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_encryption_algorithm: Option<String>,
-    /// The CMK to encrypt under.
-    pub destination_key_id: String,
-    /// The AAD to bind the new ciphertext to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_additional_authenticated_data: Option<String>,
-    /// `SYMMETRIC_DEFAULT` (default).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_encryption_algorithm: Option<String>,
-    /// For a DEK ciphertext (not supported: data ciphertexts only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub datakey_cipher_length: Option<LooseString>,
-    /// A data ciphertext (encrypt-data's `cipher_text`, base64).
-    pub cipher_text: String,
-}
-
-/// Response of re-encrypt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReEncryptResponseBody {
-    /// The CMK of the new ciphertext.
-    pub key_id: String,
-    /// The CMK of the old ciphertext.
-    pub source_key_id: String,
-    /// `SYMMETRIC_DEFAULT`.
-    pub source_encryption_algorithm: String,
-    /// `SYMMETRIC_DEFAULT`.
-    pub destination_encryption_algorithm: String,
-    /// The new data ciphertext, base64.
-    pub cipher_text: String,
-}
-
 /// Body of `POST /v1.0/{project_id}/kms/{key_id}/tags` (one tag).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateKmsTagRequestBody {
