@@ -1,18 +1,22 @@
-//! Test support (feature `test-support`): a store decorator driven by one
-//! closure, so a test injects a fault, counts calls or holds a call without
+//! Test support (feature `test-support`): store and root-key decorators
+//! driven by one closure, so a test injects a fault, counts calls or holds a call without
 //! writing a delegating wrapper of every port method.
 
 use std::fmt;
 use std::sync::Arc;
 
-use kms_crypto::{PinVerifier, WrappedMasterKey};
+use kms_crypto::{
+    Ciphertext, MasterKey, Pin, PinKeys, PinScope, PinVerifier, PrivateKeyScope, SigningKey,
+    SigningKeySpec, WrappedMasterKey,
+};
+use zeroize::Zeroizing;
 
 use crate::ports::{
-    CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
+    CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, Entropy,
     InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState, KeyTag,
     KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
-    PortError, PortResult, RotateKeyError, StoredCertificate, TagFilter, TagWriteError, TaggedKeys,
-    Timestamp, UpdateKeyAliasError,
+    PortError, PortResult, RootKeyError, RootKeyProvider, RotateKeyError, StoredCertificate,
+    TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
 };
 
 /// When a [`Hooked`] store calls its hook: before the inner call, and after
@@ -292,5 +296,134 @@ impl<S: PinVerifierStore + ?Sized> PinVerifierStore for Hooked<S> {
         self.call("has_pin_verifier", |s| {
             s.has_pin_verifier(domain_id, keystore_id, verifier)
         })
+    }
+}
+
+type RootHook = dyn Fn(&'static str, Phase) -> Result<(), RootKeyError> + Send + Sync;
+
+/// [`Hooked`] for the root-key provider: every method first and last calls
+/// `hook(method, phase)` (an `Err` is any [`RootKeyError`], e.g. an
+/// unreachable HSM), then delegates to the inner provider.
+pub struct HookedRoots<R: ?Sized> {
+    inner: Arc<R>,
+    hook: Arc<RootHook>,
+}
+
+impl<R: ?Sized> HookedRoots<R> {
+    /// `inner` behind `hook`.
+    pub fn new(
+        inner: Arc<R>,
+        hook: impl Fn(&'static str, Phase) -> Result<(), RootKeyError> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            inner,
+            hook: Arc::new(hook),
+        }
+    }
+
+    fn call<T>(
+        &self,
+        method: &'static str,
+        f: impl FnOnce(&R) -> Result<T, RootKeyError>,
+    ) -> Result<T, RootKeyError> {
+        (self.hook)(method, Phase::Before)?;
+        let answer = f(&self.inner);
+        (self.hook)(method, Phase::After)?;
+        answer
+    }
+}
+
+impl<R: ?Sized> fmt::Debug for HookedRoots<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HookedRoots(..)")
+    }
+}
+
+impl<R: RootKeyProvider + ?Sized> RootKeyProvider for HookedRoots<R> {
+    fn wrap_master_key(
+        &self,
+        keystore_id: &str,
+        key: &MasterKey,
+    ) -> Result<WrappedMasterKey, RootKeyError> {
+        self.call("wrap_master_key", |r| r.wrap_master_key(keystore_id, key))
+    }
+    fn unwrap_master_key(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        version: u32,
+        wrapped: &[u8],
+    ) -> Result<MasterKey, RootKeyError> {
+        self.call("unwrap_master_key", |r| {
+            r.unwrap_master_key(keystore_id, key_id, version, wrapped)
+        })
+    }
+    fn seal_pin(
+        &self,
+        scope: &PinScope<'_>,
+        entropy: &dyn Entropy,
+        pin: &Pin,
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.call("seal_pin", |r| r.seal_pin(scope, entropy, pin))
+    }
+    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError> {
+        self.call("verify_sealed_pin", |r| r.verify_sealed_pin(scope, sealed))
+    }
+    fn seal_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        entropy: &dyn Entropy,
+        private_key: &[u8],
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.call("seal_private_key", |r| {
+            r.seal_private_key(scope, entropy, private_key)
+        })
+    }
+    fn open_private_key(
+        &self,
+        scope: &PrivateKeyScope<'_>,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
+        self.call("open_private_key", |r| r.open_private_key(scope, sealed))
+    }
+    fn seal_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        entropy: &dyn Entropy,
+        key: &SigningKey,
+    ) -> Result<Ciphertext, RootKeyError> {
+        self.call("seal_key_pair", |r| {
+            r.seal_key_pair(keystore_id, key_id, entropy, key)
+        })
+    }
+    fn open_key_pair(
+        &self,
+        keystore_id: &str,
+        key_id: &str,
+        spec: SigningKeySpec,
+        sealed: &[u8],
+    ) -> Result<SigningKey, RootKeyError> {
+        self.call("open_key_pair", |r| {
+            r.open_key_pair(keystore_id, key_id, spec, sealed)
+        })
+    }
+    fn pin_verifier(&self, keystore_id: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError> {
+        self.call("pin_verifier", |r| r.pin_verifier(keystore_id, pin))
+    }
+    fn pin_keys(&self, keystore_id: &str) -> Result<PinKeys, RootKeyError> {
+        self.call("pin_keys", |r| r.pin_keys(keystore_id))
+    }
+    fn wrap_pin_keys(&self, keystore_id: &str, keys: &PinKeys) -> Result<Vec<u8>, RootKeyError> {
+        self.call("wrap_pin_keys", |r| r.wrap_pin_keys(keystore_id, keys))
+    }
+    fn provision_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        self.call("provision_keystore", |r| r.provision_keystore(keystore))
+    }
+    fn attach_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        self.call("attach_keystore", |r| r.attach_keystore(keystore))
+    }
+    fn release_keystore(&self, keystore: &KeystoreRecord) -> Result<(), RootKeyError> {
+        self.call("release_keystore", |r| r.release_keystore(keystore))
     }
 }

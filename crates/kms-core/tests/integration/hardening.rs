@@ -9,80 +9,33 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use kms_core::memory::{self, ManualClock, VecAudit};
 use kms_core::ports::{
-    Caller, CertificateStore, Entropy, PortError, PortErrorKind, PortResult, Ports, RootKeyError,
+    Caller, CertificateStore, PortError, PortErrorKind, PortResult, Ports, RootKeyError,
     RootKeyProvider, Timestamp,
 };
-use kms_core::testkit::{Hooked, Phase};
+use kms_core::testkit::{Hooked, HookedRoots, Phase};
 use kms_core::{CoreConfig, Kms};
-use kms_crypto::{
-    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, WrappedMasterKey,
-};
+use kms_crypto::PrivateKeyScope;
 use kms_model::{
     CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreatePinRequestBody,
     ErrorCode,
 };
-use zeroize::Zeroizing;
 
-/// Delegates to the real provider, or fails as a poisoned provider would.
-#[derive(Debug)]
+/// The switch of the root-key provider's failure: while `broken`, PIN
+/// checks fail as a poisoned provider's would (the provider is the real one
+/// behind a `HookedRoots`).
+#[derive(Debug, Default)]
 struct FlakyRoots {
-    inner: Arc<dyn RootKeyProvider>,
     broken: AtomicBool,
 }
 
 impl FlakyRoots {
-    fn check(&self) -> Result<(), RootKeyError> {
-        if self.broken.load(Ordering::SeqCst) {
+    fn check(&self, method: &str, phase: Phase) -> Result<(), RootKeyError> {
+        let pin_check = matches!(method, "verify_sealed_pin" | "pin_verifier");
+        if pin_check && phase == Phase::Before && self.broken.load(Ordering::SeqCst) {
             Err(RootKeyError::Backend(PortError::poisoned("root key cache")))
         } else {
             Ok(())
         }
-    }
-}
-
-impl RootKeyProvider for FlakyRoots {
-    fn wrap_master_key(&self, ks: &str, key: &MasterKey) -> Result<WrappedMasterKey, RootKeyError> {
-        self.inner.wrap_master_key(ks, key)
-    }
-    fn unwrap_master_key(
-        &self,
-        ks: &str,
-        key_id: &str,
-        version: u32,
-        wrapped: &[u8],
-    ) -> Result<MasterKey, RootKeyError> {
-        self.inner.unwrap_master_key(ks, key_id, version, wrapped)
-    }
-    fn seal_pin(
-        &self,
-        scope: &PinScope<'_>,
-        entropy: &dyn Entropy,
-        pin: &Pin,
-    ) -> Result<Ciphertext, RootKeyError> {
-        self.inner.seal_pin(scope, entropy, pin)
-    }
-    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError> {
-        self.check()?;
-        self.inner.verify_sealed_pin(scope, sealed)
-    }
-    fn pin_verifier(&self, ks: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError> {
-        self.check()?;
-        self.inner.pin_verifier(ks, pin)
-    }
-    fn seal_private_key(
-        &self,
-        scope: &PrivateKeyScope<'_>,
-        entropy: &dyn Entropy,
-        key: &[u8],
-    ) -> Result<Ciphertext, RootKeyError> {
-        self.inner.seal_private_key(scope, entropy, key)
-    }
-    fn open_private_key(
-        &self,
-        scope: &PrivateKeyScope<'_>,
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
-        self.inner.open_private_key(scope, sealed)
     }
 }
 
@@ -111,6 +64,8 @@ impl FlakyKeys {
 struct Fixture {
     kms: Kms,
     roots: Arc<FlakyRoots>,
+    /// The root-key provider the core uses (behind the `roots` switch).
+    provider: Arc<dyn RootKeyProvider>,
     keys: Arc<FlakyKeys>,
     certificates: Arc<dyn CertificateStore>,
 }
@@ -125,20 +80,23 @@ fn fixture() -> Fixture {
         Arc::new(VecAudit::default()),
     )
     .unwrap();
-    let roots = Arc::new(FlakyRoots {
-        inner: Arc::clone(&ports.root_keys),
-        broken: AtomicBool::new(false),
-    });
+    let roots = Arc::new(FlakyRoots::default());
+    let root_switch = Arc::clone(&roots);
     let keys = Arc::new(FlakyKeys::default());
     let switch = Arc::clone(&keys);
-    ports.root_keys = roots.clone();
+    ports.root_keys = Arc::new(HookedRoots::new(
+        Arc::clone(&ports.root_keys),
+        move |m, phase| root_switch.check(m, phase),
+    ));
     ports.keys = Arc::new(Hooked::new(Arc::clone(&ports.keys), move |m, phase| {
         switch.check(m, phase)
     }));
     let certificates = Arc::clone(&ports.certificates);
+    let provider = Arc::clone(&ports.root_keys);
     Fixture {
         kms: Kms::new(ports, CoreConfig::default()),
         roots,
+        provider,
         keys,
         certificates,
     }
@@ -289,7 +247,7 @@ fn certificate_private_keys_are_stored_sealed_and_bound_to_the_certificate() {
         ErrorCode::ApigCertificateNotFound
     );
     let scope = PrivateKeyScope::new("proj-a", "another-certificate").unwrap();
-    let roots: &dyn RootKeyProvider = &*f.roots;
+    let roots: &dyn RootKeyProvider = &*f.provider;
     assert_eq!(
         roots.open_private_key(&scope, blob).unwrap_err(),
         RootKeyError::Rejected

@@ -10,21 +10,13 @@ use std::sync::{Arc, Mutex};
 
 use base64ct::{Base64, Encoding};
 use kms_core::memory::{self, ManualClock, VecAudit};
-use kms_core::ports::{
-    Caller, ClusterInfo, Entropy, KeystoreRecord, PortResult, RootKeyError, RootKeyProvider,
-    Timestamp,
-};
-use kms_core::testkit::{Hooked, Phase};
+use kms_core::ports::{Caller, ClusterInfo, PortResult, Timestamp};
+use kms_core::testkit::{Hooked, HookedRoots, Phase};
 use kms_core::{CoreConfig, KeyPairOp, KeyPairWork, Kms};
-use kms_crypto::{
-    Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, SigningKey, SigningKeySpec,
-    WrappedMasterKey,
-};
 use kms_model::{
     CreateKeyRequestBody, CreateKeyStoreRequestBody, ErrorCode, KeystoreType, LooseString,
     OperateKeyRequestBody, ScheduleKeyDeletionRequestBody, SignRequestBody, VerifyRequestBody,
 };
-use zeroize::Zeroizing;
 
 /// A key store that counts record and material reads, and can hold the
 /// next material read (after it has read) until told to go on.
@@ -65,80 +57,7 @@ impl Counting {
 
 #[derive(Debug)]
 struct CountingRoot {
-    inner: Arc<dyn RootKeyProvider>,
     opens: AtomicUsize,
-}
-
-impl RootKeyProvider for CountingRoot {
-    fn wrap_master_key(&self, ks: &str, key: &MasterKey) -> Result<WrappedMasterKey, RootKeyError> {
-        self.inner.wrap_master_key(ks, key)
-    }
-    fn unwrap_master_key(
-        &self,
-        ks: &str,
-        key_id: &str,
-        version: u32,
-        wrapped: &[u8],
-    ) -> Result<MasterKey, RootKeyError> {
-        self.inner.unwrap_master_key(ks, key_id, version, wrapped)
-    }
-    fn seal_pin(
-        &self,
-        scope: &PinScope<'_>,
-        entropy: &dyn Entropy,
-        pin: &Pin,
-    ) -> Result<Ciphertext, RootKeyError> {
-        self.inner.seal_pin(scope, entropy, pin)
-    }
-    fn verify_sealed_pin(&self, scope: &PinScope<'_>, sealed: &[u8]) -> Result<(), RootKeyError> {
-        self.inner.verify_sealed_pin(scope, sealed)
-    }
-    fn seal_private_key(
-        &self,
-        scope: &PrivateKeyScope<'_>,
-        entropy: &dyn Entropy,
-        private_key: &[u8],
-    ) -> Result<Ciphertext, RootKeyError> {
-        self.inner.seal_private_key(scope, entropy, private_key)
-    }
-    fn open_private_key(
-        &self,
-        scope: &PrivateKeyScope<'_>,
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, RootKeyError> {
-        self.inner.open_private_key(scope, sealed)
-    }
-    fn seal_key_pair(
-        &self,
-        keystore_id: &str,
-        key_id: &str,
-        entropy: &dyn Entropy,
-        key: &SigningKey,
-    ) -> Result<Ciphertext, RootKeyError> {
-        self.inner.seal_key_pair(keystore_id, key_id, entropy, key)
-    }
-    fn open_key_pair(
-        &self,
-        keystore_id: &str,
-        key_id: &str,
-        spec: SigningKeySpec,
-        sealed: &[u8],
-    ) -> Result<SigningKey, RootKeyError> {
-        self.opens.fetch_add(1, Ordering::SeqCst);
-        self.inner.open_key_pair(keystore_id, key_id, spec, sealed)
-    }
-    fn pin_verifier(&self, ks: &str, pin: &Pin) -> Result<PinVerifier, RootKeyError> {
-        self.inner.pin_verifier(ks, pin)
-    }
-    fn provision_keystore(&self, k: &KeystoreRecord) -> Result<(), RootKeyError> {
-        self.inner.provision_keystore(k)
-    }
-    fn attach_keystore(&self, k: &KeystoreRecord) -> Result<(), RootKeyError> {
-        self.inner.attach_keystore(k)
-    }
-    fn release_keystore(&self, k: &KeystoreRecord) -> Result<(), RootKeyError> {
-        self.inner.release_keystore(k)
-    }
 }
 
 struct Fixture {
@@ -171,14 +90,22 @@ impl Fixture {
             go: Mutex::new(None),
         });
         let root = Arc::new(CountingRoot {
-            inner: Arc::clone(&ports.root_keys),
             opens: AtomicUsize::new(0),
         });
+        let counter = Arc::clone(&root);
         let hook = Arc::clone(&store);
         ports.keys = Arc::new(Hooked::new(Arc::clone(&ports.keys), move |m, phase| {
             hook.hook(m, phase)
         }));
-        ports.root_keys = root.clone();
+        ports.root_keys = Arc::new(HookedRoots::new(
+            Arc::clone(&ports.root_keys),
+            move |method, phase| {
+                if method == "open_key_pair" && phase == Phase::Before {
+                    counter.opens.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(())
+            },
+        ));
         Self {
             kms: Arc::new(Kms::new(ports, CoreConfig::default())),
             store,
