@@ -1,0 +1,112 @@
+//! What an adapter provides: connections and transactions.
+
+use kms_core::ports::PortError;
+
+use crate::dialect::Dialect;
+use crate::value::{DbError, Row, Value};
+
+/// One connection (or open transaction) of a driver, for the duration of
+/// one [`Driver::run`].
+pub trait Conn {
+    /// Runs a statement that returns rows.
+    ///
+    /// # Errors
+    /// The driver's failure.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError>;
+
+    /// Runs a statement; returns how many rows it changed.
+    ///
+    /// # Errors
+    /// The driver's failure.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
+
+    /// Commits the transaction of an [`Access::Transaction`] (a no-op
+    /// otherwise). A transaction not committed when [`Driver::run`]'s
+    /// closure returns is rolled back.
+    ///
+    /// # Errors
+    /// The driver's failure.
+    fn commit(&mut self) -> Result<(), DbError>;
+}
+
+impl dyn Conn + '_ {
+    /// The first row of a statement's result, if any.
+    ///
+    /// # Errors
+    /// The driver's failure.
+    pub fn query_opt(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, DbError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// The integer a `SELECT COUNT(*)` returns.
+    ///
+    /// # Errors
+    /// The driver's failure, or no integer.
+    pub fn count(&mut self, sql: &str, params: &[Value]) -> Result<i64, Fail> {
+        let row = self.query_opt(sql, params)?.unwrap_or_default();
+        Ok(row.int(0)?)
+    }
+}
+
+/// What a [`Driver::run`] needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// One read statement (or several that need not agree).
+    Read,
+    /// Several reads that must see one state of the database.
+    Snapshot,
+    /// One write statement.
+    Write,
+    /// Several statements, all or none: a write transaction.
+    Transaction,
+}
+
+/// Why a store operation stopped.
+#[derive(Debug)]
+pub enum Fail {
+    /// The driver failed (or a constraint refused a statement).
+    Db(DbError),
+    /// The data read back is wrong, or another port error.
+    Port(PortError),
+}
+
+impl From<DbError> for Fail {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl From<PortError> for Fail {
+    fn from(e: PortError) -> Self {
+        Self::Port(e)
+    }
+}
+
+/// A database driver: connections and transactions, and its failures as
+/// the ports report them. [`crate::ops`] does the rest.
+pub trait Driver {
+    /// The SQL the database speaks.
+    const DIALECT: Dialect;
+
+    /// Runs `f` on a connection fit for `access`.
+    ///
+    /// # Errors
+    /// `f`'s error, or no connection.
+    fn run<T>(
+        &self,
+        access: Access,
+        f: impl FnOnce(&mut dyn Conn) -> Result<T, Fail>,
+    ) -> Result<T, Fail>;
+
+    /// A failure of operation `op` (e.g. `"get key"`) as the ports report
+    /// it (and counted for the host's metrics).
+    fn port_error(&self, e: DbError, op: &'static str) -> PortError;
+
+    /// [`Self::port_error`], or the port error itself.
+    fn fail(&self, e: Fail, op: &'static str) -> PortError {
+        match e {
+            Fail::Db(e) => self.port_error(e, op),
+            Fail::Port(e) => e,
+        }
+    }
+}
