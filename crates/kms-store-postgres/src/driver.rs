@@ -7,11 +7,11 @@
 //! the call ends is rolled back, and a connection whose task was dropped
 //! inside a transaction is closed rather than returned to the pool.
 
-use std::sync::atomic::Ordering;
+use std::borrow::Cow;
+use std::sync::atomic::AtomicU64;
 
 use deadpool_postgres::{Object, Pool};
-use kms_core::ports::PortError;
-use kms_store_sql::{Access, Conn, DbError, Dialect, Driver, Fail, Row, Value, describe};
+use kms_store_sql::{Access, Conn, DbError, Dialect, Driver, Fail, Row, Value, Work, describe};
 use tokio_postgres::types::{ToSql, Type};
 
 use crate::fail::Fail as PgFail;
@@ -38,12 +38,14 @@ fn bind(v: Value, ty: &Type) -> Box<dyn ToSql + Sync + Send> {
 fn cell(r: &tokio_postgres::Row, i: usize) -> Result<Value, tokio_postgres::Error> {
     let ty = r.columns()[i].type_();
     Ok(if *ty == Type::INT8 {
-        r.try_get::<_, Option<i64>>(i)?.map_or(Value::Null, Value::Int)
+        r.try_get::<_, Option<i64>>(i)?
+            .map_or(Value::Null, Value::Int)
     } else if *ty == Type::INT4 {
         r.try_get::<_, Option<i32>>(i)?
             .map_or(Value::Null, |v| Value::Int(i64::from(v)))
     } else if *ty == Type::BOOL {
-        r.try_get::<_, Option<bool>>(i)?.map_or(Value::Null, Value::Bool)
+        r.try_get::<_, Option<bool>>(i)?
+            .map_or(Value::Null, Value::Bool)
     } else if *ty == Type::BYTEA {
         r.try_get::<_, Option<Vec<u8>>>(i)?
             .map_or(Value::Null, Value::Bytes)
@@ -75,7 +77,12 @@ impl Drop for Held {
     }
 }
 
-async fn statement(c: &Object, sql: &str, params: Vec<Value>, rows: bool) -> Result<Answer, PgFail> {
+async fn statement(
+    c: &Object,
+    sql: &str,
+    params: Vec<Value>,
+    rows: bool,
+) -> Result<Answer, PgFail> {
     let stmt = c.prepare_cached(sql).await?;
     let binds: Vec<_> = params
         .into_iter()
@@ -187,11 +194,9 @@ impl Conn for PgConn<'_> {
 impl Driver for PostgresStore {
     const DIALECT: Dialect = Dialect::Postgres;
 
-    fn run<T>(
-        &self,
-        access: Access,
-        f: impl FnOnce(&mut dyn Conn) -> Result<T, Fail>,
-    ) -> Result<T, Fail> {
+    const FAILURES: &'static AtomicU64 = &FAILURES;
+
+    fn run<T>(&self, access: Access, f: impl Work<T>) -> Result<T, Fail> {
         let begin = match access {
             Access::Read | Access::Write => None,
             // One snapshot for a count and its page, an existence check
@@ -207,9 +212,8 @@ impl Driver for PostgresStore {
         })
     }
 
-    fn port_error(&self, e: DbError, op: &'static str) -> PortError {
-        FAILURES.fetch_add(1, Ordering::Relaxed);
-        PortError::new(e.kind, format!("postgres: {op}")).with_source(e.source())
+    fn context(op: &'static str) -> Cow<'static, str> {
+        Cow::Owned(format!("postgres: {op}"))
     }
 }
 

@@ -38,7 +38,7 @@ pub struct PostgresStoreOptions {
     /// How long establishing one connection may take.
     pub connect_timeout: Duration,
     /// How long one port call (waiting for a connection included) may take
-    /// before it fails as [`PortErrorKind::Unavailable`].
+    /// before it fails as [`kms_core::ports::PortErrorKind::Unavailable`].
     pub operation_timeout: Duration,
     /// A schema (`[a-z_][a-z0-9_]*`) to keep the tables in, created if
     /// missing and put first on the connections' `search_path`; `None`
@@ -168,8 +168,6 @@ pub(crate) static FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::At
 pub fn failure_count() -> u64 {
     FAILURES.load(std::sync::atomic::Ordering::Relaxed)
 }
-
-
 
 /// Starts the adapter's runtime on a thread of its own; returns its handle
 /// and the sender whose drop stops it.

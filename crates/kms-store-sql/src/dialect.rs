@@ -97,7 +97,8 @@ pub const KEYSTORE_COLUMNS: &str =
     "keystore_id, domain_id, alias, keystore_type, cluster_id, state, create_time";
 
 /// The columns of a key row, in [`crate::records::key`]'s order.
-pub const KEY_COLUMNS: &str = "key_id, domain_id, project_id, alias, description, keystore_id, state,
+pub const KEY_COLUMNS: &str =
+    "key_id, domain_id, project_id, alias, description, keystore_id, state,
      current_version, create_time, deletion_time,
      rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
      key_spec, key_usage, origin";

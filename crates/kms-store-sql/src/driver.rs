@@ -1,5 +1,8 @@
 //! What an adapter provides: connections and transactions.
 
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use kms_core::ports::PortError;
 
 use crate::dialect::Dialect;
@@ -82,25 +85,37 @@ impl From<PortError> for Fail {
     }
 }
 
+/// What [`Driver::run`] runs on a connection.
+pub trait Work<T>: FnOnce(&mut dyn Conn) -> Result<T, Fail> {}
+
+impl<T, F: FnOnce(&mut dyn Conn) -> Result<T, Fail>> Work<T> for F {}
+
 /// A database driver: connections and transactions, and its failures as
 /// the ports report them. [`crate::ops`] does the rest.
 pub trait Driver {
     /// The SQL the database speaks.
     const DIALECT: Dialect;
 
+    /// Failed calls of every store of this driver in the process (a
+    /// host's metrics read it).
+    const FAILURES: &'static AtomicU64;
+
     /// Runs `f` on a connection fit for `access`.
     ///
     /// # Errors
     /// `f`'s error, or no connection.
-    fn run<T>(
-        &self,
-        access: Access,
-        f: impl FnOnce(&mut dyn Conn) -> Result<T, Fail>,
-    ) -> Result<T, Fail>;
+    fn run<T>(&self, access: Access, f: impl Work<T>) -> Result<T, Fail>;
 
-    /// A failure of operation `op` (e.g. `"get key"`) as the ports report
-    /// it (and counted for the host's metrics).
-    fn port_error(&self, e: DbError, op: &'static str) -> PortError;
+    /// The [`PortError`] context of a failure of operation `op` (e.g.
+    /// `"get key"`).
+    fn context(op: &'static str) -> Cow<'static, str>;
+
+    /// A failure of operation `op` as the ports report it, counted in
+    /// [`Self::FAILURES`].
+    fn port_error(&self, e: DbError, op: &'static str) -> PortError {
+        Self::FAILURES.fetch_add(1, Ordering::Relaxed);
+        PortError::new(e.kind, Self::context(op)).with_source(e.source())
+    }
 
     /// [`Self::port_error`], or the port error itself.
     fn fail(&self, e: Fail, op: &'static str) -> PortError {

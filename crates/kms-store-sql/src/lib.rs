@@ -6,10 +6,11 @@ pub mod dialect;
 pub mod driver;
 pub mod ops;
 pub mod records;
+pub mod schema;
 pub mod value;
 
 pub use dialect::{Dialect, Queries};
-pub use driver::{Access, Conn, Driver, Fail};
+pub use driver::{Access, Conn, Driver, Fail, Work};
 pub use value::{Constraint, DbError, DriverFailure, Row, Value, Violation, describe};
 
 /// What [`impl_store_ports!`] names; not an API.
@@ -46,7 +47,12 @@ macro_rules! impl_store_ports {
                 ) -> PortResult<(u64, Vec<KeystoreRecord>)> {
                     ops::list_keystores(self, d, offset, limit)
                 }
-                fn set_keystore_state(&self, d: &str, k: &str, s: KeystoreState) -> PortResult<bool> {
+                fn set_keystore_state(
+                    &self,
+                    d: &str,
+                    k: &str,
+                    s: KeystoreState,
+                ) -> PortResult<bool> {
                     ops::set_keystore_state(self, d, k, s)
                 }
                 fn delete_keystore(&self, d: &str, k: &str) -> PortResult<DeleteKeystoreOutcome> {
@@ -86,10 +92,19 @@ macro_rules! impl_store_ports {
                 fn count_keys_in_keystore(&self, k: &str) -> PortResult<u64> {
                     ops::count_keys_in_keystore(self, k)
                 }
-                fn list_keys(&self, p: &str, q: &KeyListQuery) -> PortResult<(u64, Vec<KeyRecord>)> {
+                fn list_keys(
+                    &self,
+                    p: &str,
+                    q: &KeyListQuery,
+                ) -> PortResult<(u64, Vec<KeyRecord>)> {
                     ops::list_keys(self, p, q)
                 }
-                fn update_key_alias(&self, p: &str, k: &str, a: &str) -> Result<(), UpdateKeyAliasError> {
+                fn update_key_alias(
+                    &self,
+                    p: &str,
+                    k: &str,
+                    a: &str,
+                ) -> Result<(), UpdateKeyAliasError> {
                     ops::update_key_alias(self, p, k, a)
                 }
                 fn update_key_description(&self, p: &str, k: &str, d: &str) -> PortResult<bool> {
@@ -161,10 +176,17 @@ macro_rules! impl_store_ports {
             }
 
             impl CertificateStore for $store {
-                fn insert_certificate(&self, c: &StoredCertificate) -> Result<(), CertificateWriteError> {
+                fn insert_certificate(
+                    &self,
+                    c: &StoredCertificate,
+                ) -> Result<(), CertificateWriteError> {
                     ops::insert_certificate(self, c)
                 }
-                fn get_certificate(&self, p: &str, id: &str) -> PortResult<Option<StoredCertificate>> {
+                fn get_certificate(
+                    &self,
+                    p: &str,
+                    id: &str,
+                ) -> PortResult<Option<StoredCertificate>> {
                     ops::get_certificate(self, p, id)
                 }
                 fn list_certificates(
@@ -176,7 +198,10 @@ macro_rules! impl_store_ports {
                 ) -> PortResult<(u64, Vec<StoredCertificate>)> {
                     ops::list_certificates(self, p, f, offset, limit)
                 }
-                fn update_certificate(&self, c: &StoredCertificate) -> Result<(), CertificateWriteError> {
+                fn update_certificate(
+                    &self,
+                    c: &StoredCertificate,
+                ) -> Result<(), CertificateWriteError> {
                     ops::update_certificate(self, c)
                 }
                 fn delete_certificate(&self, p: &str, id: &str) -> PortResult<bool> {
@@ -208,7 +233,11 @@ macro_rules! impl_store_ports {
                 ) -> PortResult<bool> {
                     ops::begin_root_rotation(self, from, to, pin_keys)
                 }
-                fn unmoved_root_bound(&self, g: u32, limit: usize) -> PortResult<Vec<RootBoundRow>> {
+                fn unmoved_root_bound(
+                    &self,
+                    g: u32,
+                    limit: usize,
+                ) -> PortResult<Vec<RootBoundRow>> {
                     ops::unmoved_root_bound(self, g, limit)
                 }
                 fn store_rewrapped(&self, g: u32, rows: &[Rewrapped]) -> PortResult<usize> {

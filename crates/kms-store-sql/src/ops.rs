@@ -69,7 +69,9 @@ fn page<D: Driver>(
 /// As the port.
 pub fn insert_keystore<D: Driver>(d: &D, r: &KeystoreRecord) -> Result<(), InsertKeystoreError> {
     let params = records::keystore_params(r);
-    let res = d.run(Access::Write, |c| Ok(c.execute(&q::<D>().insert_keystore, &params)?));
+    let res = d.run(Access::Write, |c| {
+        Ok(c.execute(&q::<D>().insert_keystore, &params)?)
+    });
     match res {
         Ok(_) => Ok(()),
         Err(e) => match violation(&e) {
@@ -94,11 +96,13 @@ pub fn get_keystore<D: Driver>(
     keystore_id: &str,
 ) -> PortResult<Option<KeystoreRecord>> {
     let params = [domain_id.into(), keystore_id.into()];
-    d.run(Access::Read, |c| Ok(c.query_opt(&q::<D>().get_keystore, &params)?))
-        .map_err(|e| d.fail(e, "get keystore"))?
-        .as_ref()
-        .map(records::keystore)
-        .transpose()
+    d.run(Access::Read, |c| {
+        Ok(c.query_opt(&q::<D>().get_keystore, &params)?)
+    })
+    .map_err(|e| d.fail(e, "get keystore"))?
+    .as_ref()
+    .map(records::keystore)
+    .transpose()
 }
 
 /// [`kms_core::ports::KeystoreStore::list_keystores`].
@@ -150,7 +154,9 @@ pub fn delete_keystore<D: Driver>(
     keystore_id: &str,
 ) -> PortResult<DeleteKeystoreOutcome> {
     let params = [domain_id.into(), keystore_id.into()];
-    match d.run(Access::Write, |c| Ok(c.execute(&q::<D>().delete_keystore, &params)?)) {
+    match d.run(Access::Write, |c| {
+        Ok(c.execute(&q::<D>().delete_keystore, &params)?)
+    }) {
         Ok(0) => Ok(DeleteKeystoreOutcome::NotFound),
         Ok(_) => Ok(DeleteKeystoreOutcome::Deleted),
         Err(e) if matches!(violation(&e), Some(Violation::ForeignKey(_))) => {
@@ -255,10 +261,12 @@ pub fn get_key<D: Driver>(
     key_id: &str,
 ) -> PortResult<Option<Arc<KeyRecord>>> {
     let params = [project_id.into(), key_id.into()];
-    d.run(Access::Read, |c| Ok(c.query_opt(&q::<D>().get_key, &params)?))
-        .map_err(|e| d.fail(e, "get key"))?
-        .map(|r| records::key(&r).map(Arc::new))
-        .transpose()
+    d.run(Access::Read, |c| {
+        Ok(c.query_opt(&q::<D>().get_key, &params)?)
+    })
+    .map_err(|e| d.fail(e, "get key"))?
+    .map(|r| records::key(&r).map(Arc::new))
+    .transpose()
 }
 
 /// [`kms_core::ports::MasterKeyStore::get_key_material`].
@@ -271,10 +279,12 @@ pub fn get_key_material<D: Driver>(
     version: u32,
 ) -> PortResult<Option<Vec<u8>>> {
     let params = [key_id.into(), version.into()];
-    d.run(Access::Read, |c| Ok(c.query_opt(&q::<D>().get_material, &params)?))
-        .map_err(|e| d.fail(e, "get key material"))?
-        .map(|r| r.bytes(0))
-        .transpose()
+    d.run(Access::Read, |c| {
+        Ok(c.query_opt(&q::<D>().get_material, &params)?)
+    })
+    .map_err(|e| d.fail(e, "get key material"))?
+    .map(|r| r.bytes(0))
+    .transpose()
 }
 
 /// [`kms_core::ports::MasterKeyStore::set_key_state`].
@@ -294,9 +304,11 @@ pub fn set_key_state<D: Driver>(
         state.as_str().into(),
         deletion_time.map(|t| t.0).into(),
     ];
-    d.run(Access::Write, |c| Ok(c.execute(&q::<D>().set_key_state, &params)?))
-        .map(|n| n > 0)
-        .map_err(|e| d.fail(e, "set key state"))
+    d.run(Access::Write, |c| {
+        Ok(c.execute(&q::<D>().set_key_state, &params)?)
+    })
+    .map(|n| n > 0)
+    .map_err(|e| d.fail(e, "set key state"))
 }
 
 /// [`kms_core::ports::MasterKeyStore::count_keys_in_keystore`].
@@ -348,7 +360,9 @@ pub fn update_key_alias<D: Driver>(
     alias: &str,
 ) -> Result<(), UpdateKeyAliasError> {
     let params = [project_id.into(), key_id.into(), alias.into()];
-    match d.run(Access::Write, |c| Ok(c.execute(&q::<D>().update_alias, &params)?)) {
+    match d.run(Access::Write, |c| {
+        Ok(c.execute(&q::<D>().update_alias, &params)?)
+    }) {
         Ok(0) => Err(UpdateKeyAliasError::NotFound),
         Ok(_) => Ok(()),
         Err(e) => match violation(&e) {
@@ -407,9 +421,11 @@ pub fn set_key_rotation<D: Driver>(
         enabled.into(),
         interval_days.into(),
     ];
-    d.run(Access::Write, |c| Ok(c.execute(&q::<D>().set_rotation, &params)?))
-        .map(|n| n > 0)
-        .map_err(|e| d.fail(e, "set key rotation"))
+    d.run(Access::Write, |c| {
+        Ok(c.execute(&q::<D>().set_rotation, &params)?)
+    })
+    .map(|n| n > 0)
+    .map_err(|e| d.fail(e, "set key rotation"))
 }
 
 /// [`kms_core::ports::MasterKeyStore::rotate_key`].
@@ -439,7 +455,10 @@ pub fn rotate_key<D: Driver>(
             return Ok(Some(c.query_opt(&qs.key_exists, &key)?.is_some()));
         }
         let wrapped = material.as_bytes().into();
-        c.execute(&qs.insert_material, &[key_id.into(), version.into(), wrapped])?;
+        c.execute(
+            &qs.insert_material,
+            &[key_id.into(), version.into(), wrapped],
+        )?;
         c.commit()?;
         Ok(None)
     });
@@ -534,7 +553,9 @@ pub fn list_project_tags<D: Driver>(
 ) -> PortResult<Vec<(String, Vec<String>)>> {
     let params = [project_id.into(), live_at.0.into()];
     let found = d
-        .run(Access::Read, |c| Ok(c.query(&q::<D>().project_tags, &params)?))
+        .run(Access::Read, |c| {
+            Ok(c.query(&q::<D>().project_tags, &params)?)
+        })
         .map_err(|e| d.fail(e, "list project tags"))?;
     Ok(records::group_tags(rows(found, pair)?))
 }
@@ -677,9 +698,11 @@ pub fn insert_pin_verifier<D: Driver>(
     verifier: &PinVerifier,
 ) -> PortResult<()> {
     let params = pin_params(domain_id, keystore_id, verifier);
-    d.run(Access::Write, |c| Ok(c.execute(&q::<D>().insert_pin, &params)?))
-        .map(drop)
-        .map_err(|e| d.fail(e, "insert PIN verifier"))
+    d.run(Access::Write, |c| {
+        Ok(c.execute(&q::<D>().insert_pin, &params)?)
+    })
+    .map(drop)
+    .map_err(|e| d.fail(e, "insert PIN verifier"))
 }
 
 /// [`kms_core::ports::PinVerifierStore::has_pin_verifier`].
@@ -753,11 +776,13 @@ pub fn get_certificate<D: Driver>(
     id: &str,
 ) -> PortResult<Option<StoredCertificate>> {
     let params = [project_id.into(), id.into()];
-    d.run(Access::Read, |c| Ok(c.query_opt(&q::<D>().get_cert, &params)?))
-        .map_err(|e| d.fail(e, "get certificate"))?
-        .as_ref()
-        .map(records::certificate)
-        .transpose()
+    d.run(Access::Read, |c| {
+        Ok(c.query_opt(&q::<D>().get_cert, &params)?)
+    })
+    .map_err(|e| d.fail(e, "get certificate"))?
+    .as_ref()
+    .map(records::certificate)
+    .transpose()
 }
 
 /// [`kms_core::ports::CertificateStore::list_certificates`].
@@ -797,9 +822,11 @@ pub fn list_certificates<D: Driver>(
 /// As the port.
 pub fn delete_certificate<D: Driver>(d: &D, project_id: &str, id: &str) -> PortResult<bool> {
     let params = [project_id.into(), id.into()];
-    d.run(Access::Write, |c| Ok(c.execute(&q::<D>().delete_cert, &params)?))
-        .map(|n| n > 0)
-        .map_err(|e| d.fail(e, "delete certificate"))
+    d.run(Access::Write, |c| {
+        Ok(c.execute(&q::<D>().delete_cert, &params)?)
+    })
+    .map(|n| n > 0)
+    .map_err(|e| d.fail(e, "delete certificate"))
 }
 
 // ---------------------------------------------------------------- root-key rotation
@@ -810,7 +837,10 @@ pub fn delete_certificate<D: Driver>(d: &D, project_id: &str, id: &str) -> PortR
 /// As the port.
 pub fn root_key_state<D: Driver>(d: &D) -> PortResult<RootKeyState> {
     let row = d
-        .run(Access::Read, |c| Ok(c.query_opt(&q::<D>().root_state, &[])?))
+        .run(
+            Access::Read,
+            |c| Ok(c.query_opt(&q::<D>().root_state, &[])?),
+        )
         .map_err(|e| d.fail(e, "root key state"))?;
     records::root_state(row.as_ref())
 }
@@ -937,7 +967,13 @@ pub fn store_rewrapped<D: Driver>(d: &D, generation: u32, rows: &[Rewrapped]) ->
                     key_id, version, ..
                 } => c.execute(
                     &qs.rewrap_material,
-                    &[new, generation.into(), key_id.into(), (*version).into(), old],
+                    &[
+                        new,
+                        generation.into(),
+                        key_id.into(),
+                        (*version).into(),
+                        old,
+                    ],
                 )?,
                 RootBoundItem::CertificatePrivateKey { certificate_id, .. } => c.execute(
                     &qs.rewrap_cert,

@@ -192,7 +192,11 @@ pub enum Constraint {
 impl Constraint {
     const ALL: [(Self, &'static str, &'static str); 6] = [
         (Self::KeystoreAlias, "keystore_alias", "keystores.alias"),
-        (Self::KeystoreCluster, "keystore_cluster", "keystores.cluster_id"),
+        (
+            Self::KeystoreCluster,
+            "keystore_cluster",
+            "keystores.cluster_id",
+        ),
         (Self::KeyAlias, "key_alias", "keys.alias"),
         (
             Self::KeyDedicatedKeystore,
@@ -204,7 +208,11 @@ impl Constraint {
             "key_material_version",
             "key_material.version",
         ),
-        (Self::CertificateName, "certificate_name", "certificates.name"),
+        (
+            Self::CertificateName,
+            "certificate_name",
+            "certificates.name",
+        ),
     ];
 
     /// The constraint of that name (PostgreSQL reports it).

@@ -2,11 +2,12 @@
 //! reader pool or the writer, write transactions `BEGIN IMMEDIATE`, and
 //! SQLite's failures and constraint messages as the ports report them.
 
-use std::sync::atomic::Ordering;
+use std::borrow::Cow;
+use std::sync::atomic::AtomicU64;
 
-use kms_core::ports::{PortError, PortErrorKind};
+use kms_core::ports::PortErrorKind;
 use kms_store_sql::{
-    Access, Conn, Constraint, DbError, Dialect, Driver, Fail, Row, Value, Violation,
+    Access, Conn, Constraint, DbError, Dialect, Driver, Fail, Row, Value, Violation, Work,
 };
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
@@ -35,10 +36,9 @@ fn cell(v: ValueRef<'_>) -> Value {
         // No REAL column in the schema: read as its bits would be wrong,
         // so it is a type the row readers refuse.
         ValueRef::Real(_) => Value::Null,
-        ValueRef::Text(t) => String::from_utf8(t.to_vec()).map_or_else(
-            |e| Value::Bytes(e.into_bytes()),
-            Value::Text,
-        ),
+        ValueRef::Text(t) => {
+            String::from_utf8(t.to_vec()).map_or_else(|e| Value::Bytes(e.into_bytes()), Value::Text)
+        }
         ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
     }
 }
@@ -142,11 +142,9 @@ impl Conn for Tx<'_> {
 impl Driver for SqliteStore {
     const DIALECT: Dialect = Dialect::Sqlite;
 
-    fn run<T>(
-        &self,
-        access: Access,
-        f: impl FnOnce(&mut dyn Conn) -> Result<T, Fail>,
-    ) -> Result<T, Fail> {
+    const FAILURES: &'static AtomicU64 = &FAILURES;
+
+    fn run<T>(&self, access: Access, f: impl Work<T>) -> Result<T, Fail> {
         match access {
             Access::Read | Access::Snapshot => self.read(|c| f(&mut Plain(c))),
             Access::Write => self.write(|c| f(&mut Plain(c))),
@@ -159,9 +157,8 @@ impl Driver for SqliteStore {
         }
     }
 
-    fn port_error(&self, e: DbError, _op: &'static str) -> PortError {
-        FAILURES.fetch_add(1, Ordering::Relaxed);
-        PortError::new(e.kind, "sqlite").with_source(e.source())
+    fn context(_op: &'static str) -> Cow<'static, str> {
+        Cow::Borrowed("sqlite")
     }
 }
 

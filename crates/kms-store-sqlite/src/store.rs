@@ -306,4 +306,3 @@ impl SqliteStore {
         f(&mut lock(&self.inner.writer))
     }
 }
-
