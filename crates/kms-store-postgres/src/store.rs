@@ -9,7 +9,7 @@
 //! caller's runtime (the sync `postgres` crate would panic there).
 //!
 //! The ports themselves are kms-store-sql's, over this pool's connections
-//! ([`crate::driver`]).
+//! (module `driver`).
 
 use std::fmt;
 use std::future::Future;

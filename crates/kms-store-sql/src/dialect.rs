@@ -92,18 +92,18 @@ impl Dialect {
     }
 }
 
-/// The columns of a keystore row, in [`crate::records::keystore`]'s order.
+/// The columns of a keystore row, in `records::keystore`'s order.
 pub const KEYSTORE_COLUMNS: &str =
     "keystore_id, domain_id, alias, keystore_type, cluster_id, state, create_time";
 
-/// The columns of a key row, in [`crate::records::key`]'s order.
+/// The columns of a key row, in `records::key`'s order.
 pub const KEY_COLUMNS: &str =
     "key_id, domain_id, project_id, alias, description, keystore_id, state,
      current_version, create_time, deletion_time,
      rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
      key_spec, key_usage, origin";
 
-/// The columns of a certificate row, in [`crate::records::certificate`]'s
+/// The columns of a certificate row, in `records::certificate`'s
 /// order.
 pub const CERT_COLUMNS: &str = "record_json, cert_pem, sealed_private_key, trusted_root_ca";
 

@@ -91,7 +91,7 @@ pub trait Work<T>: FnOnce(&mut dyn Conn) -> Result<T, Fail> {}
 impl<T, F: FnOnce(&mut dyn Conn) -> Result<T, Fail>> Work<T> for F {}
 
 /// A database driver: connections and transactions, and its failures as
-/// the ports report them. [`crate::ops`] does the rest.
+/// the ports report them. `ops` does the rest.
 pub trait Driver {
     /// The SQL the database speaks.
     const DIALECT: Dialect;

@@ -3,7 +3,7 @@
 //! Writes go through one connection behind a mutex (SQLite has one writer
 //! anyway); reads go through a small pool of read-only connections, which in
 //! WAL mode never wait for the writer. The ports themselves are
-//! kms-store-sql's, over this file's connections ([`crate::driver`]).
+//! kms-store-sql's, over this file's connections (module `driver`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
