@@ -3,15 +3,19 @@
 //! A [`kms_store_sql::Conn`] here is a pooled connection taken on the
 //! adapter's runtime with its first statement (one hop to the runtime for
 //! a one-statement port call, as before). A snapshot or a transaction
-//! sends its `BEGIN` with that first statement; one not committed when
-//! the call ends is rolled back, and a connection whose task was dropped
-//! inside a transaction is closed rather than returned to the pool.
+//! sends its `BEGIN` with that first statement, and a batch of statements
+//! is one hop; a transaction not committed when the call ends is rolled
+//! back on the runtime (the call does not wait for it), and a connection
+//! whose task was dropped inside a transaction, or that could not end
+//! one, is closed rather than returned to the pool.
 
 use std::borrow::Cow;
 use std::sync::atomic::AtomicU64;
 
 use deadpool_postgres::{Object, Pool};
-use kms_store_sql::{Access, Conn, DbError, Dialect, Driver, Fail, Row, Value, Work, describe};
+use kms_store_sql::{
+    Access, Answer, Conn, DbError, Dialect, Driver, Fail, Row, Statement, Value, Work, describe,
+};
 use tokio_postgres::types::{ToSql, Type};
 
 use crate::fail::Fail as PgFail;
@@ -56,11 +60,6 @@ fn cell(r: &tokio_postgres::Row, i: usize) -> Result<Value, tokio_postgres::Erro
     })
 }
 
-enum Answer {
-    Rows(Vec<Row>),
-    Changed(u64),
-}
-
 /// A pooled connection inside the runtime's task: dropped there (the task
 /// timed out) inside a transaction, the connection is closed, which rolls
 /// the transaction back, instead of going back to the pool mid-transaction.
@@ -77,13 +76,11 @@ impl Drop for Held {
     }
 }
 
-async fn statement(
-    c: &Object,
-    sql: &str,
-    params: Vec<Value>,
-    rows: bool,
-) -> Result<Answer, PgFail> {
-    let stmt = c.prepare_cached(sql).await?;
+/// A [`Statement`] owned, to move into the runtime's task.
+type Owned = (String, Vec<Value>, bool);
+
+async fn statement(c: &Object, (sql, params, rows): Owned) -> Result<Answer, PgFail> {
+    let stmt = c.prepare_cached(&sql).await?;
     let binds: Vec<_> = params
         .into_iter()
         .zip(stmt.params())
@@ -112,82 +109,101 @@ struct PgConn<'s> {
 }
 
 impl PgConn<'_> {
-    /// Runs `sql` (after the pending `BEGIN`) on the runtime.
-    fn hop(&mut self, sql: &str, params: &[Value], rows: bool) -> Result<Answer, DbError> {
+    /// Runs `statements` (after the pending `BEGIN`) on the runtime, in
+    /// one hop, stopping at the first that fails.
+    fn hop(&mut self, statements: Vec<Owned>) -> Result<Vec<Answer>, DbError> {
         let pool: Pool = self.store.pool();
         let mut held = Held {
             client: self.client.take(),
             in_tx: self.open,
         };
         let begin = self.begin.take();
-        let (sql, params) = (sql.to_owned(), params.to_vec());
-        let (client, open, answer) = self
+        let (client, open, answers) = self
             .store
             .call(async move {
                 if held.client.is_none() {
                     held.client = Some(pool.get().await?);
                 }
-                let answer = match &held.client {
+                let answers = match &held.client {
                     Some(c) => {
-                        let begun = match begin {
-                            Some(b) => c.batch_execute(b).await.map(|()| held.in_tx = true),
-                            None => Ok(()),
-                        };
-                        match begun {
-                            Ok(()) => statement(c, &sql, params, rows).await,
-                            Err(e) => Err(e.into()),
+                        let mut answers = Ok(Vec::with_capacity(statements.len()));
+                        if let Some(b) = begin {
+                            match c.batch_execute(b).await {
+                                Ok(()) => held.in_tx = true,
+                                Err(e) => answers = Err(e.into()),
+                            }
                         }
+                        for st in statements {
+                            let Ok(done) = &mut answers else { break };
+                            match statement(c, st).await {
+                                Ok(a) => done.push(a),
+                                Err(e) => answers = Err(e),
+                            }
+                        }
+                        answers
                     }
                     None => Err(PgFail::Gone),
                 };
                 let open = held.in_tx;
                 held.in_tx = false;
-                Ok((held.client.take(), open, answer))
+                Ok((held.client.take(), open, answers))
             })
             .map_err(PgFail::into_db)?;
         self.client = client;
         self.open = open;
-        answer.map_err(PgFail::into_db)
+        answers.map_err(PgFail::into_db)
     }
 
-    /// Ends an open transaction with `sql` (`COMMIT` or `ROLLBACK`); a
-    /// connection that cannot end it is closed.
-    fn end(&mut self, sql: &'static str) -> Result<(), DbError> {
-        if !self.open {
-            return Ok(());
-        }
-        let res = self.hop(sql, &[], false);
-        if res.is_err() {
-            self.client.take().map(Object::take);
-        }
-        self.open = false;
-        res.map(drop)
+    fn one(&mut self, sql: &str, params: &[Value], rows: bool) -> Result<Answer, DbError> {
+        let mut answers = self.hop(vec![(sql.to_owned(), params.to_vec(), rows)])?;
+        answers.pop().ok_or_else(|| PgFail::Gone.into_db())
     }
 }
 
 impl Drop for PgConn<'_> {
+    /// Rolls an open transaction back on the runtime without waiting (a
+    /// snapshot's reads are done; a failed transaction's answer is known);
+    /// the connection goes back to the pool after it, or is closed when
+    /// the rollback fails.
     fn drop(&mut self) {
-        let _ = self.end("ROLLBACK");
+        if let (true, Some(c)) = (self.open, self.client.take()) {
+            self.store.detach(async move {
+                if c.batch_execute("ROLLBACK").await.is_err() {
+                    drop(Object::take(c));
+                }
+            });
+        }
     }
 }
 
 impl Conn for PgConn<'_> {
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
-        match self.hop(sql, params, true)? {
-            Answer::Rows(rows) => Ok(rows),
-            Answer::Changed(_) => Ok(Vec::new()),
-        }
+        Ok(self.one(sql, params, true)?.rows())
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
-        match self.hop(sql, params, false)? {
-            Answer::Changed(n) => Ok(n),
-            Answer::Rows(rows) => Ok(rows.len() as u64),
-        }
+        Ok(self.one(sql, params, false)?.changed())
+    }
+
+    fn batch(&mut self, statements: Vec<Statement<'_>>) -> Result<Vec<Answer>, DbError> {
+        let owned = statements
+            .into_iter()
+            .map(|s| (s.sql.to_owned(), s.params, s.rows))
+            .collect();
+        self.hop(owned)
     }
 
     fn commit(&mut self) -> Result<(), DbError> {
-        self.end("COMMIT")
+        if !self.open {
+            return Ok(());
+        }
+        let res = self.hop(vec![("COMMIT".to_owned(), Vec::new(), false)]);
+        if res.is_err() {
+            // Not known to have ended: never back to the pool.
+            self.client.take().map(Object::take);
+        }
+        self.open = false;
+        res.map(drop)
     }
 }
 

@@ -379,6 +379,11 @@ impl PostgresStore {
         self.inner.pool.clone()
     }
 
+    /// Runs `fut` on the adapter's runtime without waiting for it.
+    pub(crate) fn detach(&self, fut: impl Future<Output = ()> + Send + 'static) {
+        drop(self.inner.handle.spawn(fut));
+    }
+
     pub(crate) fn call<T, F>(&self, fut: F) -> Call<T>
     where
         T: Send + 'static,

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use kms_core::ports::PortError;
+use kms_core::ports::{PortError, PortResult};
 
 use crate::dialect::Dialect;
 use crate::value::{DbError, Row, Value};
@@ -23,6 +23,23 @@ pub trait Conn {
     /// The driver's failure.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError>;
 
+    /// Runs statements one after the other (stopping at the first that
+    /// fails), in one round trip to the driver where it has such a cost.
+    ///
+    /// # Errors
+    /// The driver's failure.
+    fn batch(&mut self, statements: Vec<Statement<'_>>) -> Result<Vec<Answer>, DbError> {
+        let mut out = Vec::with_capacity(statements.len());
+        for s in statements {
+            out.push(if s.rows {
+                Answer::Rows(self.query(s.sql, &s.params)?)
+            } else {
+                Answer::Changed(self.execute(s.sql, &s.params)?)
+            });
+        }
+        Ok(out)
+    }
+
     /// Commits the transaction of an [`Access::Transaction`] (a no-op
     /// otherwise). A transaction not committed when [`Driver::run`]'s
     /// closure returns is rolled back.
@@ -30,6 +47,82 @@ pub trait Conn {
     /// # Errors
     /// The driver's failure.
     fn commit(&mut self) -> Result<(), DbError>;
+}
+
+/// One statement of a [`Conn::batch`].
+#[derive(Debug)]
+pub struct Statement<'a> {
+    /// The SQL.
+    pub sql: &'a str,
+    /// Its parameters.
+    pub params: Vec<Value>,
+    /// Whether it returns rows (else: how many rows it changed).
+    pub rows: bool,
+}
+
+impl<'a> Statement<'a> {
+    /// A statement that returns rows.
+    #[must_use]
+    pub fn query(sql: &'a str, params: Vec<Value>) -> Self {
+        Self {
+            sql,
+            params,
+            rows: true,
+        }
+    }
+
+    /// A statement that changes rows.
+    #[must_use]
+    pub fn execute(sql: &'a str, params: Vec<Value>) -> Self {
+        Self {
+            sql,
+            params,
+            rows: false,
+        }
+    }
+}
+
+/// What a statement of a [`Conn::batch`] answered.
+#[derive(Debug)]
+pub enum Answer {
+    /// Its rows.
+    Rows(Vec<Row>),
+    /// How many rows it changed.
+    Changed(u64),
+}
+
+impl Answer {
+    /// The rows (none for a statement that changed rows).
+    #[must_use]
+    pub fn rows(self) -> Vec<Row> {
+        match self {
+            Self::Rows(rows) => rows,
+            Self::Changed(_) => Vec::new(),
+        }
+    }
+
+    /// The first row, if any.
+    #[must_use]
+    pub fn first(self) -> Option<Row> {
+        self.rows().into_iter().next()
+    }
+
+    /// The integer of the first row's first column (a `COUNT(*)`).
+    ///
+    /// # Errors
+    /// No such integer.
+    pub fn count(self) -> PortResult<i64> {
+        self.first().unwrap_or_default().int(0)
+    }
+
+    /// How many rows the statement changed (returned, for a query).
+    #[must_use]
+    pub fn changed(self) -> u64 {
+        match self {
+            Self::Rows(rows) => rows.len() as u64,
+            Self::Changed(n) => n,
+        }
+    }
 }
 
 impl dyn Conn + '_ {

@@ -10,7 +10,7 @@ pub mod schema;
 pub mod value;
 
 pub use dialect::{Dialect, Queries};
-pub use driver::{Access, Conn, Driver, Fail, Work};
+pub use driver::{Access, Answer, Conn, Driver, Fail, Statement, Work};
 pub use value::{Constraint, DbError, DriverFailure, Row, Value, Violation, describe};
 
 /// What [`impl_store_ports!`] names; not an API.

@@ -11,17 +11,18 @@ use std::sync::Arc;
 use kms_core::ports::{
     CarriedPinKeys, CertificateFilter, CertificateWriteError, DeleteKeystoreOutcome,
     InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState, KeyTag,
-    KeystoreRecord, KeystoreState, PortError, PortResult, ROOT_FINGERPRINT_LEN, ROOT_KEY_CHECK_LEN,
-    Rewrapped, RootBoundItem, RootBoundRow, RootKeyState, RootRotationTarget, RotateKeyError,
-    StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
+    KeystoreRecord, KeystoreState, PortError, PortErrorKind, PortResult, ROOT_FINGERPRINT_LEN,
+    ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState, RootRotationTarget,
+    RotateKeyError, StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp,
+    UpdateKeyAliasError,
 };
 use kms_crypto::{PinVerifier, WrappedMasterKey};
 use kms_model::CmkSpec;
 
 use crate::dialect::{Dialect, KEY_COLUMNS, ROOT_KEY_CHECK_PREFIX, gone};
-use crate::driver::{Access, Conn, Driver, Fail};
+use crate::driver::{Access, Answer, Conn, Driver, Fail, Statement};
 use crate::records;
-use crate::value::{Constraint, Row, Value, Violation, to_i64, to_u64};
+use crate::value::{Constraint, DbError, Row, Value, Violation, to_i64, to_u64};
 
 fn q<D: Driver>() -> &'static crate::Queries {
     D::DIALECT.queries()
@@ -33,6 +34,20 @@ fn violation(e: &Fail) -> Option<Violation> {
         Fail::Db(db) => db.violation,
         Fail::Port(_) => None,
     }
+}
+
+/// Runs `statements` in one [`Conn::batch`] and gives their answers.
+fn batch<const N: usize>(
+    c: &mut dyn Conn,
+    statements: [Statement<'_>; N],
+) -> Result<[Answer; N], Fail> {
+    let answers = c.batch(statements.into())?;
+    answers.try_into().map_err(|_| {
+        Fail::Db(DbError::new(
+            PortErrorKind::Other,
+            "the driver answered a batch short",
+        ))
+    })
 }
 
 fn rows<T>(rows: Vec<Row>, f: impl Fn(&Row) -> PortResult<T>) -> PortResult<Vec<T>> {
@@ -51,12 +66,18 @@ fn page<D: Driver>(
     filter: Vec<Value>,
     (limit, offset): (u64, u64),
 ) -> PortResult<(u64, Vec<Row>)> {
+    let mut page_params = filter.clone();
+    page_params.push(to_i64(limit).into());
+    page_params.push(to_i64(offset).into());
     d.run(Access::Snapshot, |c| {
-        let total = c.count(count, &filter)?;
-        let mut page_params = filter;
-        page_params.push(to_i64(limit).into());
-        page_params.push(to_i64(offset).into());
-        Ok((to_u64(total), c.query(page, &page_params)?))
+        let [total, rows] = batch(
+            c,
+            [
+                Statement::query(count, filter),
+                Statement::query(page, page_params),
+            ],
+        )?;
+        Ok((to_u64(total.count()?), rows.rows()))
     })
     .map_err(|e| d.fail(e, op))
 }
@@ -183,16 +204,20 @@ pub fn record_root_key_check<D: Driver>(
     check: &[u8; ROOT_KEY_CHECK_LEN],
 ) -> PortResult<[u8; ROOT_KEY_CHECK_LEN]> {
     let id = root_key_check_id(D::DIALECT, keystore_id);
+    let qs = q::<D>();
     let recorded = d
-        .run(Access::Transaction, |c| {
-            let qs = q::<D>();
-            c.execute(
-                &qs.record_root_key_check,
-                &[id.clone(), check.as_slice().into()],
+        .run(Access::Write, |c| {
+            let [_, row] = batch(
+                c,
+                [
+                    Statement::execute(
+                        &qs.record_root_key_check,
+                        vec![id.clone(), check.as_slice().into()],
+                    ),
+                    Statement::query(&qs.get_root_key_check, vec![id]),
+                ],
             )?;
-            let row = c.query_opt(&qs.get_root_key_check, &[id])?;
-            c.commit()?;
-            Ok(row.unwrap_or_default().bytes(0)?)
+            Ok(row.first().unwrap_or_default().bytes(0)?)
         })
         .map_err(|e| d.fail(e, "record root key check"))?;
     recorded.try_into().map_err(|_| {
@@ -227,14 +252,20 @@ pub fn insert_key<D: Driver>(
     material: &KeyMaterial,
 ) -> Result<(), InsertKeyError> {
     let key = records::key_params(record);
-    let material = [
+    let material = vec![
         (&record.key_id).into(),
         record.current_version.into(),
         material.as_bytes().into(),
     ];
+    let qs = q::<D>();
     let res = d.run(Access::Transaction, |c| {
-        c.execute(&q::<D>().insert_key, &key)?;
-        c.execute(&q::<D>().insert_material, &material)?;
+        batch(
+            c,
+            [
+                Statement::execute(&qs.insert_key, key),
+                Statement::execute(&qs.insert_material, material),
+            ],
+        )?;
         Ok(c.commit()?)
     });
     match res {
@@ -499,13 +530,20 @@ pub fn update_key_tags<D: Driver>(
         {
             return Ok(Err(TagWriteError::NotFound));
         }
-        for (k, v) in upsert {
-            c.execute(&qs.upsert_tag, &[key_id.into(), k.into(), v.into()])?;
-        }
-        for k in remove {
-            c.execute(&qs.delete_tag, &[key_id.into(), k.into()])?;
-        }
-        let n = c.count(&qs.count_tags, &[key_id.into()])?;
+        let mut writes: Vec<Statement<'_>> = upsert
+            .iter()
+            .map(|(k, v)| {
+                Statement::execute(&qs.upsert_tag, vec![key_id.into(), k.into(), v.into()])
+            })
+            .collect();
+        writes.extend(
+            remove
+                .iter()
+                .map(|k| Statement::execute(&qs.delete_tag, vec![key_id.into(), k.into()])),
+        );
+        writes.push(Statement::query(&qs.count_tags, vec![key_id.into()]));
+        let count = c.batch(writes)?.pop().map(Answer::count).transpose()?;
+        let n = count.unwrap_or(0);
         if to_u64(n) > u64::try_from(max_tags).unwrap_or(u64::MAX) {
             // Not committed: every change is rolled back.
             return Ok(Err(TagWriteError::TooMany));
@@ -514,10 +552,6 @@ pub fn update_key_tags<D: Driver>(
         Ok(Ok(()))
     });
     res.map_err(|e| TagWriteError::Backend(d.fail(e, "update key tags")))?
-}
-
-fn tags_of(c: &mut dyn Conn, sql: &str, key_id: &str) -> Result<Vec<KeyTag>, Fail> {
-    Ok(rows(c.query(sql, &[key_id.into()])?, pair)?)
 }
 
 /// [`kms_core::ports::KeyTagStore::get_key_tags`].
@@ -532,12 +566,17 @@ pub fn get_key_tags<D: Driver>(
     let qs = q::<D>();
     // One snapshot for the existence check and the tags.
     d.run(Access::Snapshot, |c| {
-        if c.query_opt(&qs.key_exists, &[project_id.into(), key_id.into()])?
-            .is_none()
-        {
+        let [exists, tags] = batch(
+            c,
+            [
+                Statement::query(&qs.key_exists, vec![project_id.into(), key_id.into()]),
+                Statement::query(&qs.tags_of, vec![key_id.into()]),
+            ],
+        )?;
+        if exists.first().is_none() {
             return Ok(None);
         }
-        tags_of(c, &qs.tags_of, key_id).map(Some)
+        Ok(Some(rows(tags.rows(), pair)?))
     })
     .map_err(|e| d.fail(e, "get key tags"))
 }
@@ -568,6 +607,9 @@ pub struct TagQuery {
     pub count: String,
     /// One page of them ([`KEY_COLUMNS`]), by creation.
     pub page: String,
+    /// `key_id, tag_key, tag_value` of every key of the page, by key and
+    /// tag key (the page's parameters).
+    pub tags: String,
     /// The filter's parameters; the page's are these, the limit and the
     /// offset.
     pub params: Vec<Value>,
@@ -609,46 +651,21 @@ pub fn tag_query(
     }
     let cond = dialect.render(&cond);
     let limit_at = params.len() + 1;
+    let order = format!(
+        "ORDER BY create_time, key_id LIMIT {} OFFSET {}",
+        dialect.param(limit_at),
+        dialect.param(limit_at + 1)
+    );
     TagQuery {
         count: format!("SELECT COUNT(*) FROM keys WHERE {cond}"),
-        page: format!(
-            "SELECT {KEY_COLUMNS} FROM keys WHERE {cond}
-             ORDER BY create_time, key_id LIMIT {} OFFSET {}",
-            dialect.param(limit_at),
-            dialect.param(limit_at + 1)
+        page: format!("SELECT {KEY_COLUMNS} FROM keys WHERE {cond}\n {order}"),
+        tags: format!(
+            "SELECT key_id, tag_key, tag_value FROM key_tags
+             WHERE key_id IN (SELECT key_id FROM keys WHERE {cond} {order})
+             ORDER BY key_id, tag_key"
         ),
         params,
     }
-}
-
-/// The tags of every key of `keys`, in one statement.
-fn tags_of_keys(
-    c: &mut dyn Conn,
-    dialect: Dialect,
-    keys: &[KeyRecord],
-) -> Result<Vec<Vec<KeyTag>>, Fail> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks: Vec<String> = (1..=keys.len()).map(|n| dialect.text_param(n)).collect();
-    let sql = format!(
-        "SELECT key_id, tag_key, tag_value FROM key_tags WHERE key_id IN ({})
-         ORDER BY key_id, tag_key",
-        marks.join(", ")
-    );
-    let params: Vec<Value> = keys.iter().map(|k| (&k.key_id).into()).collect();
-    let mut by_key: std::collections::HashMap<String, Vec<KeyTag>> =
-        std::collections::HashMap::with_capacity(keys.len());
-    for r in c.query(&sql, &params)? {
-        by_key
-            .entry(r.text(0)?)
-            .or_default()
-            .push((r.text(1)?, r.text(2)?));
-    }
-    Ok(keys
-        .iter()
-        .map(|k| by_key.remove(&k.key_id).unwrap_or_default())
-        .collect())
 }
 
 /// [`kms_core::ports::KeyTagStore::list_keys_by_tags`]: the count, the
@@ -665,16 +682,38 @@ pub fn list_keys_by_tags<D: Driver>(
     query: &KeyListQuery,
 ) -> PortResult<TaggedKeys> {
     let tq = tag_query(D::DIALECT, project_id, tags, alias_contains, query.live_at);
-    d.run(Access::Snapshot, |c| {
-        let total = c.count(&tq.count, &tq.params)?;
-        let mut page_params = tq.params.clone();
-        page_params.push(to_i64(query.limit).into());
-        page_params.push(to_i64(query.offset).into());
-        let keys = rows(c.query(&tq.page, &page_params)?, records::key)?;
-        let tags = tags_of_keys(c, D::DIALECT, &keys)?;
-        Ok((to_u64(total), keys.into_iter().zip(tags).collect()))
-    })
-    .map_err(|e| d.fail(e, "list keys by tags"))
+    let mut page_params = tq.params.clone();
+    page_params.push(to_i64(query.limit).into());
+    page_params.push(to_i64(query.offset).into());
+    let [total, page, tags] = d
+        .run(Access::Snapshot, |c| {
+            batch(
+                c,
+                [
+                    Statement::query(&tq.count, tq.params.clone()),
+                    Statement::query(&tq.page, page_params.clone()),
+                    Statement::query(&tq.tags, page_params),
+                ],
+            )
+        })
+        .map_err(|e| d.fail(e, "list keys by tags"))?;
+    let mut by_key: std::collections::HashMap<String, Vec<KeyTag>> =
+        std::collections::HashMap::new();
+    for r in tags.rows() {
+        by_key
+            .entry(r.text(0)?)
+            .or_default()
+            .push((r.text(1)?, r.text(2)?));
+    }
+    let keys = rows(page.rows(), records::key)?;
+    let tagged = keys
+        .into_iter()
+        .map(|k| {
+            let tags = by_key.remove(&k.key_id).unwrap_or_default();
+            (k, tags)
+        })
+        .collect();
+    Ok((to_u64(total.count()?), tagged))
 }
 
 // ---------------------------------------------------------------- PIN verifiers
@@ -853,13 +892,17 @@ pub fn record_root_fingerprint<D: Driver>(
     d: &D,
     fingerprint: &[u8; ROOT_FINGERPRINT_LEN],
 ) -> PortResult<RootKeyState> {
+    let qs = q::<D>();
     let row = d
-        .run(Access::Transaction, |c| {
-            let qs = q::<D>();
-            c.execute(&qs.record_fingerprint, &[fingerprint.as_slice().into()])?;
-            let row = c.query_opt(&qs.root_state, &[])?;
-            c.commit()?;
-            Ok(row)
+        .run(Access::Write, |c| {
+            let [_, state] = batch(
+                c,
+                [
+                    Statement::execute(&qs.record_fingerprint, vec![fingerprint.as_slice().into()]),
+                    Statement::query(&qs.root_state, vec![]),
+                ],
+            )?;
+            Ok(state.first())
         })
         .map_err(|e| d.fail(e, "record root key fingerprint"))?;
     records::root_state(row.as_ref())
@@ -911,13 +954,14 @@ pub fn begin_root_rotation<D: Driver>(
         if state.rotation.is_some() || state.fingerprint != Some(*from) {
             return Ok(false);
         }
-        c.execute(&qs.delete_carried, &[])?;
-        for p in pin_keys {
+        let mut writes = vec![Statement::execute(&qs.delete_carried, vec![])];
+        writes.extend(pin_keys.iter().map(|p| {
             let wrapped = p.wrapped.as_slice().into();
-            c.execute(&qs.insert_carried, &[(&p.keystore_id).into(), wrapped])?;
-        }
-        let target = [to.fingerprint.as_slice().into(), to.generation.into()];
-        c.execute(&qs.set_rotation_target, &target)?;
+            Statement::execute(&qs.insert_carried, vec![(&p.keystore_id).into(), wrapped])
+        }));
+        let target = vec![to.fingerprint.as_slice().into(), to.generation.into()];
+        writes.push(Statement::execute(&qs.set_rotation_target, target));
+        c.batch(writes)?;
         c.commit()?;
         Ok(true)
     })
@@ -958,29 +1002,33 @@ pub fn unmoved_root_bound<D: Driver>(
 /// As the port.
 pub fn store_rewrapped<D: Driver>(d: &D, generation: u32, rows: &[Rewrapped]) -> PortResult<usize> {
     let qs = q::<D>();
-    d.run(Access::Transaction, |c| {
-        let mut written = 0u64;
-        for r in rows {
-            let (new, old) = (r.new.as_slice().into(), r.old.as_slice().into());
-            written += match &r.item {
-                RootBoundItem::KeyMaterial {
-                    key_id, version, ..
-                } => c.execute(
-                    &qs.rewrap_material,
-                    &[
-                        new,
-                        generation.into(),
-                        key_id.into(),
-                        (*version).into(),
-                        old,
-                    ],
-                )?,
-                RootBoundItem::CertificatePrivateKey { certificate_id, .. } => c.execute(
-                    &qs.rewrap_cert,
-                    &[new, generation.into(), certificate_id.into(), old],
-                )?,
-            };
+    let writes = rows.iter().map(|r| {
+        let (new, old) = (r.new.as_slice().into(), r.old.as_slice().into());
+        match &r.item {
+            RootBoundItem::KeyMaterial {
+                key_id, version, ..
+            } => Statement::execute(
+                &qs.rewrap_material,
+                vec![
+                    new,
+                    generation.into(),
+                    key_id.into(),
+                    (*version).into(),
+                    old,
+                ],
+            ),
+            RootBoundItem::CertificatePrivateKey { certificate_id, .. } => Statement::execute(
+                &qs.rewrap_cert,
+                vec![new, generation.into(), certificate_id.into(), old],
+            ),
         }
+    });
+    d.run(Access::Transaction, |c| {
+        let written: u64 = c
+            .batch(writes.collect())?
+            .into_iter()
+            .map(Answer::changed)
+            .sum();
         c.commit()?;
         Ok(usize::try_from(written).unwrap_or(usize::MAX))
     })
@@ -1000,11 +1048,12 @@ pub fn finish_root_rotation<D: Driver>(d: &D, to: &RootRotationTarget) -> PortRe
         if c.count(&qs.count_unmoved, &[to.generation.into()])? != 0 {
             return Ok(false);
         }
-        let target = [to.fingerprint.as_slice().into(), to.generation.into()];
-        c.execute(&qs.finish_rotation, &target)?;
+        let target = vec![to.fingerprint.as_slice().into(), to.generation.into()];
+        let mut writes = vec![Statement::execute(&qs.finish_rotation, target)];
         if let Some(clear) = &qs.clear_rotation {
-            c.execute(clear, &[])?;
+            writes.push(Statement::execute(clear, vec![]));
         }
+        c.batch(writes)?;
         c.commit()?;
         Ok(true)
     })
