@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use cert_parse::{CertificateRecord, CertificateUpload, check_certificate, check_chain};
+use cert_parse::{CertificateUpload, CheckedCertificate, check_certificate, check_chain};
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -60,7 +60,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-fn to_json(r: &CertificateRecord) -> serde_json::Value {
+fn to_json(r: &CheckedCertificate) -> serde_json::Value {
     let leaf = &r.leaf;
     json!({
         "common_name": leaf.common_name,

@@ -7,41 +7,8 @@ use x509_parser::time::ASN1Time;
 
 use crate::der;
 use crate::error::{Error, Result};
-use crate::key::{Curve, PublicKey};
+use crate::key::{Curve, KeyFamily, PublicKey};
 use crate::names::{self, Keep};
-
-/// The public-key family, as API Gateway's `algorithm_type` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AlgorithmType {
-    /// RSA (`rsaEncryption`).
-    Rsa,
-    /// ECDSA on a NIST curve (P-224, P-256, P-384, P-521).
-    Ecc,
-    /// An EC key on the SM2 curve.
-    Sm2,
-    /// Ed25519.
-    Ed25519,
-}
-
-impl AlgorithmType {
-    /// The wire spelling: `RSA`, `ECC`, `SM2` or `Ed25519`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Rsa => "RSA",
-            Self::Ecc => "ECC",
-            Self::Sm2 => "SM2",
-            Self::Ed25519 => "Ed25519",
-        }
-    }
-}
-
-impl core::fmt::Display for AlgorithmType {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Everything API Gateway reports about one certificate, as owned values
 /// with Go `crypto/x509` semantics.
@@ -68,7 +35,7 @@ pub struct CertificateInfo {
     pub signature_algorithm: &'static str,
     /// From the subject public key; `None` for keys API Gateway does not
     /// accept (DSA, Ed448, GOST, X25519, ...).
-    pub algorithm_type: Option<AlgorithmType>,
+    pub algorithm_type: Option<KeyFamily>,
     /// Subject O values, in order.
     pub organization: Vec<String>,
     /// Subject OU values, in order.
@@ -232,7 +199,7 @@ const NULL_PARAMS: &[u8] = &[0x05, 0x00];
 /// material this crate compares with private keys.
 fn parse_public_key(
     spki: &[u8],
-) -> core::result::Result<(Option<PublicKey>, Option<AlgorithmType>), &'static str> {
+) -> core::result::Result<(Option<PublicKey>, Option<KeyFamily>), &'static str> {
     let (seq, _) = der::expect(spki, der::SEQUENCE).ok_or("malformed public key info")?;
     let (alg, rest) =
         der::expect(seq.value, der::SEQUENCE).ok_or("malformed public key algorithm")?;
@@ -261,7 +228,7 @@ fn parse_public_key(
                     n: n.to_vec(),
                     e: e.to_vec(),
                 }),
-                Some(AlgorithmType::Rsa),
+                Some(KeyFamily::Rsa),
             ))
         }
         OID_EC => {
@@ -273,9 +240,9 @@ fn parse_public_key(
                 return Err("failed to unmarshal elliptic curve point");
             }
             let family = if curve == Curve::Sm2 {
-                AlgorithmType::Sm2
+                KeyFamily::Sm2
             } else {
-                AlgorithmType::Ecc
+                KeyFamily::Ecc
             };
             Ok((
                 Some(PublicKey::Ec {
@@ -296,7 +263,7 @@ fn parse_public_key(
             if oid.value == OID_X25519 {
                 Ok((None, None))
             } else {
-                Ok((Some(PublicKey::Ed25519(key)), Some(AlgorithmType::Ed25519)))
+                Ok((Some(PublicKey::Ed25519(key)), Some(KeyFamily::Ed25519)))
             }
         }
         OID_DSA => {

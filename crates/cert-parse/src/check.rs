@@ -2,9 +2,9 @@
 
 use x509_parser::certificate::X509Certificate;
 
-use crate::cert::{self, AlgorithmType, CertificateInfo, Parsed};
+use crate::cert::{self, CertificateInfo, Parsed};
 use crate::error::{Error, Result};
-use crate::key::{self, PublicKey};
+use crate::key::{self, KeyFamily, PublicKey};
 use crate::pem;
 
 /// Largest `cert_content` or `trusted_root_ca` PEM text accepted.
@@ -37,13 +37,13 @@ impl core::fmt::Debug for CertificateUpload<'_> {
 /// fields that depend on the whole upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct CertificateRecord {
+pub struct CheckedCertificate {
     /// The leaf certificate's fields (common_name, san, ..., fingerprint).
     pub leaf: CertificateInfo,
     /// The leaf's key family (always known once a check has passed; for
     /// [`check_chain`] without a key, `None` means a key kind API Gateway
     /// does not accept).
-    pub algorithm_type: Option<AlgorithmType>,
+    pub algorithm_type: Option<KeyFamily>,
     /// Number of certificates in `cert_content` (leaf included).
     pub chain_len: usize,
     /// `true` when a trusted root was given (and the chain verified to it).
@@ -257,20 +257,20 @@ pub fn check_chain(
     cert_content: &str,
     trusted_root_ca: Option<&str>,
     at_unix: i64,
-) -> Result<CertificateRecord> {
+) -> Result<CheckedCertificate> {
     let ders = decode_certificates(cert_content, "cert_content")?;
     let chain = parse_all(&ders)?;
     let trusted = check_parsed_chain(&chain, trusted_root_ca, at_unix)?;
     record(chain, trusted)
 }
 
-fn record(chain: Vec<Parsed<'_>>, trusted: bool) -> Result<CertificateRecord> {
+fn record(chain: Vec<Parsed<'_>>, trusted: bool) -> Result<CheckedCertificate> {
     let chain_len = chain.len();
     let leaf = chain
         .into_iter()
         .next()
         .ok_or(Error::cert(0, "no CERTIFICATE PEM block"))?;
-    Ok(CertificateRecord {
+    Ok(CheckedCertificate {
         algorithm_type: leaf.info.algorithm_type,
         leaf: leaf.info,
         chain_len,
@@ -289,7 +289,7 @@ fn record(chain: Vec<Parsed<'_>>, trusted: bool) -> Result<CertificateRecord> {
 pub fn check_certificate(
     upload: &CertificateUpload<'_>,
     at_unix: i64,
-) -> Result<CertificateRecord> {
+) -> Result<CheckedCertificate> {
     let ders = decode_certificates(upload.cert_content, "cert_content")?;
     let chain = parse_all(&ders)?;
     let key = key::parse_private_key(upload.private_key)?;

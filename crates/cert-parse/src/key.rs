@@ -3,10 +3,42 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::cert::AlgorithmType;
 use crate::der;
 use crate::error::{Error, Result};
 use crate::pem::{self, PemError};
+
+/// The public-key family, as API Gateway's `algorithm_type` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyFamily {
+    /// RSA (`rsaEncryption`).
+    Rsa,
+    /// ECDSA on a NIST curve (P-224, P-256, P-384, P-521).
+    Ecc,
+    /// An EC key on the SM2 curve.
+    Sm2,
+    /// Ed25519.
+    Ed25519,
+}
+
+impl KeyFamily {
+    /// The wire spelling: `RSA`, `ECC`, `SM2` or `Ed25519`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rsa => "RSA",
+            Self::Ecc => "ECC",
+            Self::Sm2 => "SM2",
+            Self::Ed25519 => "Ed25519",
+        }
+    }
+}
+
+impl core::fmt::Display for KeyFamily {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The named curves a certificate's EC key may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,11 +85,11 @@ impl Curve {
         }
     }
 
-    fn family(self) -> AlgorithmType {
+    fn family(self) -> KeyFamily {
         if self == Self::Sm2 {
-            AlgorithmType::Sm2
+            KeyFamily::Sm2
         } else {
-            AlgorithmType::Ecc
+            KeyFamily::Ecc
         }
     }
 }
@@ -144,7 +176,7 @@ pub enum KeyEncoding {
 /// [`parse_private_key`] returns. `Debug` shows the algorithm only.
 #[derive(Clone)]
 pub struct PrivateKey {
-    algorithm_type: AlgorithmType,
+    algorithm_type: KeyFamily,
     encoding: KeyEncoding,
     pub(crate) public: PublicKey,
 }
@@ -161,7 +193,7 @@ impl core::fmt::Debug for PrivateKey {
 impl PrivateKey {
     /// RSA, ECC (NIST curves), SM2 or Ed25519.
     #[must_use]
-    pub fn algorithm_type(&self) -> AlgorithmType {
+    pub fn algorithm_type(&self) -> KeyFamily {
         self.algorithm_type
     }
 
@@ -216,7 +248,7 @@ pub fn parse_private_key(pem_text: &str) -> Result<PrivateKey> {
         other => Error::key(other.reason()),
     })?;
     let (algorithm_type, public) = match encoding {
-        KeyEncoding::Pkcs1 => (AlgorithmType::Rsa, rsa_public(&der_bytes)?),
+        KeyEncoding::Pkcs1 => (KeyFamily::Rsa, rsa_public(&der_bytes)?),
         KeyEncoding::Sec1 => {
             let (curve, public) = sec1_public(&der_bytes, None)?;
             (curve.family(), public)
@@ -329,12 +361,12 @@ const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
-fn pkcs8_public(der_bytes: &[u8]) -> Result<(AlgorithmType, PublicKey)> {
+fn pkcs8_public(der_bytes: &[u8]) -> Result<(KeyFamily, PublicKey)> {
     let info = pkcs8::PrivateKeyInfoRef::try_from(der_bytes)
         .map_err(|_| Error::key("malformed PKCS#8 key"))?;
     let secret = info.private_key.as_bytes();
     match info.algorithm.oid.as_bytes() {
-        OID_RSA => Ok((AlgorithmType::Rsa, rsa_public(secret)?)),
+        OID_RSA => Ok((KeyFamily::Rsa, rsa_public(secret)?)),
         OID_EC => {
             let params = info
                 .algorithm
@@ -375,7 +407,7 @@ fn pkcs8_public(der_bytes: &[u8]) -> Result<(AlgorithmType, PublicKey)> {
                     ));
                 }
             }
-            Ok((AlgorithmType::Ed25519, PublicKey::Ed25519(derived)))
+            Ok((KeyFamily::Ed25519, PublicKey::Ed25519(derived)))
         }
         _ => Err(Error::key("unsupported private key algorithm")),
     }

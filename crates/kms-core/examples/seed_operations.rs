@@ -1,5 +1,5 @@
-//! Wires the in-memory adapters to an OS-seeded CSPRNG and the system
-//! clock, then runs the four seed operations end to end, printing each
+//! Wires the in-memory store to the OS defaults of `Ports::builder`
+//! (system clock, per-thread OS-seeded CSPRNG; feature `os`), then runs the four seed operations end to end, printing each
 //! request's response as the wire would carry it.
 //!
 //! ```text
@@ -8,10 +8,10 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use kms_core::memory::{self, VecAudit};
-use kms_core::ports::{Caller, Clock, ClusterInfo, Timestamp};
+use kms_core::memory::{MemoryStore, VecAudit};
+use kms_core::ports::{Caller, ClusterInfo, Ports};
+use kms_core::software::{SoftwareRootKeys, StaticClusters};
 use kms_core::{CoreConfig, Kms};
 use kms_model::{
     CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody, CreateKeyStoreRequestBody,
@@ -19,19 +19,6 @@ use kms_model::{
 };
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use sha2::{Digest, Sha256};
-
-/// The host's clock (reading it is the host's business, not the core's).
-#[derive(Debug)]
-struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        Timestamp(ms)
-    }
-}
 
 fn show<T: serde::Serialize>(route: &str, value: &T) {
     println!(
@@ -53,18 +40,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         ca_fingerprint: Some(Sha256::digest(ca.der()).into()),
     };
 
-    let mut root_secret = [0u8; 32];
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut root_secret)?;
-    getrandom::fill(&mut seed)?;
+    let mut root_secret = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut root_secret[..])?;
     let audit = Arc::new(VecAudit::default());
-    let ports = memory::ports(
-        &root_secret,
-        seed,
-        Arc::new(SystemClock),
-        vec![cluster],
+    let ports = Ports::builder(
+        Arc::new(MemoryStore::new()),
+        Arc::new(SoftwareRootKeys::new(&root_secret[..])?),
         audit.clone(),
-    )?;
+    )
+    .clusters(Arc::new(StaticClusters(vec![cluster])))
+    .build()?;
     let kms = Kms::new(ports, CoreConfig::default());
     let caller = Caller::new("b168fe00ff56492495a7d22974df2d0b", "project-1");
 

@@ -1,5 +1,6 @@
-//! Unwrapped master keys kept in memory, so the DEK path does not unwrap
-//! (AES-KWP under the root key) on every request.
+//! The core's in-memory caches, all bounded and counted: unwrapped master
+//! keys (so the DEK path does not unwrap under the root key on every
+//! request), key and keystore records (with a TTL), and opened key pairs.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -225,7 +226,8 @@ impl<V> RecordCache<V> {
 /// A key pair's material never changes (an asymmetric CMK has one
 /// version), so entries have no TTL; still, every state change of a key
 /// through the core invalidates its entry (after the store write), a
-/// keystore state change or a root-key rotation empties the cache, and a
+/// keystore state change or a purge of deleted keys empties the cache (a
+/// root-key rotation re-seals the rows but changes no key pair), and a
 /// lookup that raced with an invalidation does not put its result in the
 /// cache (the epoch guard of [`RecordCache`]). Whether a key may be used is
 /// decided from its record on every request, never from this cache.

@@ -2,13 +2,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod builder;
 mod cache;
 pub mod memory;
+#[cfg(feature = "os")]
+pub mod os;
 pub mod ports;
 mod service;
 pub mod software;
 mod time;
 
+pub use builder::{PortsBuildError, PortsBuilder};
 pub use cache::{CacheCount, CacheStats};
 pub use service::{CertificateQuery, CoreConfig, KeyPairOp, KeyPairWork, Kms};
 pub use service::{

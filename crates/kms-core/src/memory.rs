@@ -19,17 +19,16 @@ use kms_crypto::{PinVerifier, WrappedMasterKey};
 
 use crate::ports::{
     AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
-    Clock, ClusterInfo, DeleteKeystoreOutcome, Entropy, IdGenerator, InsertKeyError,
-    InsertKeystoreError, KeyListQuery, KeyRecord, KeyState, KeystoreRecord, KeystoreState,
-    KeystoreStore, MasterKeyStore, PinVerifierStore, PortError, PortResult, Ports, RotateKeyError,
-    StoredCertificate, Timestamp, UpdateKeyAliasError,
+    Clock, DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
+    KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
+    PinVerifierStore, PortError, PortResult, RotateKeyError, StoredCertificate, Timestamp,
+    UpdateKeyAliasError,
 };
 use crate::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem,
     RootBoundRow, RootKeyState, RootRotationStore, RootRotationTarget,
 };
 use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
-use crate::software::{ChaChaEntropy, RandomIds, SoftwareRootKeys, StaticClusters};
 
 fn poisoned<T>(_: T) -> PortError {
     PortError::poisoned("in-memory store")
@@ -222,10 +221,12 @@ impl MasterKeyStore for MemoryStore {
         {
             return Err(InsertKeyError::KeystoreGone);
         }
-        s.material.insert(
-            (record.key_id.clone(), record.current_version),
-            material.as_bytes().to_vec(),
-        );
+        if let Some(bytes) = material.stored_bytes() {
+            s.material.insert(
+                (record.key_id.clone(), record.current_version),
+                bytes.to_vec(),
+            );
+        }
         s.keys
             .insert(record.key_id.clone(), Arc::new(record.clone()));
         Ok(())
@@ -876,13 +877,14 @@ impl AuditSink for VecAudit {
     }
 }
 
-/// [`ports`] as most tests start from them: a fixed 32-byte root secret,
+/// [`ports`] as most tests start from them (feature `test-support`): a fixed 32-byte root secret,
 /// ChaCha20 entropy from `seed`, a [`ManualClock`] at
 /// 2026-01-01T00:00:00Z, no HSM clusters and a [`VecAudit`].
 ///
 /// # Errors
 /// None in practice (the root secret is 32 bytes); [`ports`]'s otherwise.
-pub fn test_ports(seed: [u8; 32]) -> Result<Ports, PortError> {
+#[cfg(feature = "test-support")]
+pub fn test_ports(seed: [u8; 32]) -> Result<crate::ports::Ports, PortError> {
     ports(
         &[9u8; 32],
         seed,
@@ -892,32 +894,32 @@ pub fn test_ports(seed: [u8; 32]) -> Result<Ports, PortError> {
     )
 }
 
-/// A full in-memory bundle: one [`MemoryStore`] for every store port, a
-/// software root-key provider over `root_secret`, ChaCha20 entropy from
-/// `seed`, random ids, and the given clock, clusters and audit sink.
+/// A full in-memory bundle for tests (feature `test-support`): one
+/// [`MemoryStore`] for every store port, a software root-key provider over
+/// `root_secret`, deterministic ChaCha20 entropy from `seed`, random ids,
+/// and the given clock, clusters and audit sink.
 ///
 /// # Errors
 /// `root_secret` shorter than 32 bytes.
+#[cfg(feature = "test-support")]
 pub fn ports(
     root_secret: &[u8],
     seed: [u8; 32],
     clock: Arc<dyn Clock>,
-    clusters: Vec<ClusterInfo>,
+    clusters: Vec<crate::ports::ClusterInfo>,
     audit: Arc<dyn AuditSink>,
-) -> Result<Ports, PortError> {
-    let store = Arc::new(MemoryStore::new());
+) -> Result<crate::ports::Ports, PortError> {
+    use crate::ports::{Entropy, PortErrorKind, Ports};
+    use crate::software::{ChaChaEntropy, SoftwareRootKeys, StaticClusters};
     let entropy: Arc<dyn Entropy> = Arc::new(ChaChaEntropy::from_seed(seed));
-    Ok(Ports {
-        clock,
-        ids: Arc::new(RandomIds(Arc::clone(&entropy))),
-        entropy,
-        keystores: store.clone(),
-        keys: store.clone(),
-        key_tags: store.clone(),
-        clusters: Arc::new(StaticClusters(clusters)),
-        root_keys: Arc::new(SoftwareRootKeys::new(root_secret)?),
-        certificates: store.clone(),
-        pins: store,
+    Ports::builder(
+        Arc::new(MemoryStore::new()),
+        Arc::new(SoftwareRootKeys::new(root_secret)?),
         audit,
-    })
+    )
+    .clock(clock)
+    .entropy(entropy)
+    .clusters(Arc::new(StaticClusters(clusters)))
+    .build()
+    .map_err(|e| PortError::new(PortErrorKind::Entropy, e.to_string()))
 }

@@ -5,19 +5,17 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use kms_crypto::{
     Ciphertext, MasterKey, Pin, PinKeys, PinScope, PinVerifier, PrivateKeyScope, RootKey,
     SigningKey, SigningKeySpec, WrappedMasterKey,
 };
-use rand_chacha::ChaCha20Rng;
-use rand_core::{Rng, SeedableRng};
 use zeroize::Zeroizing;
 
 use crate::ports::{
-    AuditEvent, AuditSink, CarriedPinKeys, ClusterDirectory, ClusterInfo, Entropy, EntropyError,
-    EntropyRng, IdGenerator, KeystoreRecord, PortError, PortErrorKind, PortResult, RootKeyError,
+    AuditEvent, AuditSink, CarriedPinKeys, ClusterDirectory, ClusterInfo, Entropy, EntropyRng,
+    IdGenerator, KeystoreRecord, PortError, PortErrorKind, PortResult, RootKeyError,
     RootKeyProvider,
 };
 
@@ -394,28 +392,40 @@ impl RootKeyProvider for RotatingRootKeys {
 
 // ---------------------------------------------------------------- entropy, ids, audit
 
-/// ChaCha20 CSPRNG behind a lock. Seed it from the operating system in
-/// production (`getrandom`), or with a fixed seed for deterministic tests.
-pub struct ChaChaEntropy(Mutex<ChaCha20Rng>);
+/// ChaCha20 CSPRNG behind one lock, from a fixed seed: deterministic
+/// tests and benchmarks only (feature `test-support`). Production hosts
+/// use `kms_core::os::OsEntropy` (feature `os`) or their own source.
+#[cfg(feature = "test-support")]
+pub struct ChaChaEntropy(std::sync::Mutex<rand_chacha::ChaCha20Rng>);
 
+#[cfg(feature = "test-support")]
 impl fmt::Debug for ChaChaEntropy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ChaChaEntropy(<redacted>)")
     }
 }
 
+#[cfg(feature = "test-support")]
 impl ChaChaEntropy {
     /// A generator from a 32-byte seed.
     #[must_use]
     pub fn from_seed(seed: [u8; 32]) -> Self {
+        use rand_core::SeedableRng;
         let seed = Zeroizing::new(seed);
-        Self(Mutex::new(ChaCha20Rng::from_seed(*seed)))
+        Self(std::sync::Mutex::new(rand_chacha::ChaCha20Rng::from_seed(
+            *seed,
+        )))
     }
 }
 
+#[cfg(feature = "test-support")]
 impl Entropy for ChaChaEntropy {
-    fn fill(&self, dst: &mut [u8]) -> Result<(), EntropyError> {
-        self.0.lock().map_err(|_| EntropyError)?.fill_bytes(dst);
+    fn fill(&self, dst: &mut [u8]) -> Result<(), crate::ports::EntropyError> {
+        use rand_core::Rng;
+        self.0
+            .lock()
+            .map_err(|_| crate::ports::EntropyError)?
+            .fill_bytes(dst);
         Ok(())
     }
 }

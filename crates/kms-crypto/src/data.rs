@@ -7,12 +7,11 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::format::{EncodedContext, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable};
+use crate::format::{
+    Ciphertext, EncodedContext, MAX_DATA_BYTES, NONCE_LEN, SALT_LEN, is_context_id,
+};
 use crate::keys::MasterKey;
-use crate::{Ciphertext, rng};
-
-/// Largest plaintext of a data blob, in bytes.
-pub const MAX_DATA_BYTES: usize = 4096;
+use crate::rng;
 
 /// Length of the context digest.
 const BINDING_LEN: usize = 32;
@@ -46,7 +45,7 @@ impl<'a> DataContext<'a> {
     /// ASCII bytes; [`Error::AadTooLong`] if a part is over 4 GiB.
     pub fn new(project_id: &'a str, aad: &[u8], encryption_context: &[u8]) -> Result<Self> {
         let p = project_id.as_bytes();
-        if p.is_empty() || p.len() > MAX_CTX_FIELD || !check_printable(p) {
+        if !is_context_id(p) {
             return Err(Error::InvalidProjectId);
         }
         let binding = if aad.is_empty() && encryption_context.is_empty() {

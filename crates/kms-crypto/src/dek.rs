@@ -10,13 +10,11 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::format::{
-    CipherSuite, EncodedContext, HEADER_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable,
+    CipherSuite, Ciphertext, EncodedContext, HEADER_LEN, MAX_CTX_FIELD, MAX_DEK_BYTES,
+    MIN_DEK_BYTES, NONCE_LEN, SALT_LEN, is_context_id,
 };
 use crate::keys::MasterKey;
-use crate::{Ciphertext, rng};
-
-pub(crate) const MIN_DEK_BYTES: usize = 1;
-pub(crate) const MAX_DEK_BYTES: usize = 1024;
+use crate::rng;
 
 /// Length of a SHA-256 (and of an SM3) digest, in bytes.
 pub const DIGEST_LEN: usize = 32;
@@ -76,19 +74,6 @@ impl DekLength {
     }
 }
 
-/// The model's validated `datakey_length` is a DEK length: both are 8..=8192
-/// bits in whole bytes, and the model's constructors enforce it, so the
-/// conversion cannot fail (checked for every length in the tests).
-#[cfg(feature = "kms-model")]
-impl From<kms_model::DatakeyLength> for DekLength {
-    fn from(l: kms_model::DatakeyLength) -> Self {
-        const _: () = assert!(
-            kms_model::DatakeyLength::MIN_BITS == 8 && kms_model::DatakeyLength::MAX_BITS == 8192
-        );
-        Self(l.bits() / 8)
-    }
-}
-
 /// The caller context a DEK ciphertext is bound to: the project id and the
 /// optional `additional_authenticated_data` (at most 128 bytes; absent and
 /// empty are the same).
@@ -109,7 +94,7 @@ impl<'a> DekContext<'a> {
     /// ASCII bytes; [`Error::AadTooLong`] if `aad` exceeds 128 bytes.
     pub fn new(project_id: &'a str, aad: &'a [u8]) -> Result<Self> {
         let p = project_id.as_bytes();
-        if p.is_empty() || p.len() > MAX_CTX_FIELD || !check_printable(p) {
+        if !is_context_id(p) {
             return Err(Error::InvalidProjectId);
         }
         if aad.len() > MAX_CTX_FIELD {

@@ -1,5 +1,8 @@
-//! Ciphertext format v1: layout, header parsing, context encoding, and the
-//! seal/open engine shared by DEK and PIN blobs.
+//! Ciphertext format v1: layout, header parsing, context encoding, the
+//! seal/open engine every blob kind shares, each kind's plaintext bounds,
+//! the rule of the ids bound into a blob's context, and [`Ciphertext`].
+//! The modules of the blob kinds (`dek`, `pin`, `sealed`, `data`, `keys`)
+//! build on it; it reads nothing from them.
 //!
 //! Layout (all integers big-endian), see `docs/ciphertext-format.md`:
 //!
@@ -104,6 +107,17 @@ impl CipherSuite {
     }
 }
 
+/// Shortest DEK, in bytes (8 bits).
+pub(crate) const MIN_DEK_BYTES: usize = 1;
+/// Longest DEK, in bytes (8192 bits).
+pub(crate) const MAX_DEK_BYTES: usize = 1024;
+/// Length of a PIN, in bytes (256 bits; 64 hex characters).
+pub const PIN_LEN: usize = 32;
+/// The largest private key (PEM text) a blob holds, in bytes.
+pub const MAX_PRIVATE_KEY_BYTES: usize = 32 * 1024;
+/// Largest plaintext of a data blob, in bytes.
+pub const MAX_DATA_BYTES: usize = 4096;
+
 /// Largest encoded context: two u16 length prefixes and two 128-byte fields.
 pub(crate) const MAX_CTX_FIELD: usize = 128;
 const MAX_CTX_LEN: usize = 2 + MAX_CTX_FIELD + 2 + MAX_CTX_FIELD;
@@ -184,11 +198,11 @@ impl BlobKind {
     /// Allowed plaintext lengths, in bytes.
     const fn len_range(self) -> (usize, usize) {
         match self {
-            BlobKind::DataKey => (crate::dek::MIN_DEK_BYTES, crate::dek::MAX_DEK_BYTES),
-            BlobKind::Pin => (crate::pin::PIN_LEN, crate::pin::PIN_LEN),
-            BlobKind::PrivateKey => (1, crate::sealed::MAX_PRIVATE_KEY_BYTES),
-            BlobKind::Data => (1, crate::data::MAX_DATA_BYTES),
-            BlobKind::SigningKey => (1, crate::sealed::MAX_PRIVATE_KEY_BYTES),
+            BlobKind::DataKey => (MIN_DEK_BYTES, MAX_DEK_BYTES),
+            BlobKind::Pin => (PIN_LEN, PIN_LEN),
+            BlobKind::PrivateKey => (1, MAX_PRIVATE_KEY_BYTES),
+            BlobKind::Data => (1, MAX_DATA_BYTES),
+            BlobKind::SigningKey => (1, MAX_PRIVATE_KEY_BYTES),
         }
     }
 }
@@ -271,6 +285,17 @@ const fn is_printable(b: u8) -> bool {
 
 pub(crate) fn check_printable(s: &[u8]) -> bool {
     s.iter().all(|&b| is_printable(b))
+}
+
+/// An id of 1..=`max` printable ASCII bytes.
+pub(crate) fn is_printable_id(s: &[u8], max: usize) -> bool {
+    !s.is_empty() && s.len() <= max && check_printable(s)
+}
+
+/// The rule of every id bound into a blob's context (project, domain,
+/// certificate id): 1..=128 printable ASCII bytes.
+pub(crate) fn is_context_id(s: &[u8]) -> bool {
+    is_printable_id(s, MAX_CTX_FIELD)
 }
 
 /// Checks a key id: exactly 36 printable ASCII bytes.
@@ -482,12 +507,7 @@ impl SealingKey {
     /// Seals an `n`-byte plaintext. `fill` receives `blob[44..88+n]` (salt,
     /// nonce, then the plaintext area) and must fill all of it: salt and
     /// nonce from the CSPRNG, the plaintext from wherever it comes.
-    pub(crate) fn seal<F>(
-        &self,
-        n: usize,
-        ctx: &EncodedContext<'_>,
-        fill: F,
-    ) -> Result<crate::Ciphertext>
+    pub(crate) fn seal<F>(&self, n: usize, ctx: &EncodedContext<'_>, fill: F) -> Result<Ciphertext>
     where
         F: FnOnce(&mut [u8]) -> Result<()>,
     {
@@ -522,10 +542,7 @@ impl SealingKey {
             key_id: self.key_id,
             key_version: self.key_version,
         };
-        Ok(crate::Ciphertext::from_sealed(
-            core::mem::take(&mut *out),
-            header,
-        ))
+        Ok(Ciphertext::from_sealed(core::mem::take(&mut *out), header))
     }
 
     /// Opens a blob of this key's kind, key id and version under `ctx`.
@@ -570,5 +587,80 @@ impl SealingKey {
         } else {
             Err(Error::Rejected)
         }
+    }
+}
+
+/// Bytes a v1 blob adds to its plaintext: 88-byte header, 16-byte tag,
+/// 32-byte commitment.
+pub const CIPHERTEXT_OVERHEAD: usize = OVERHEAD;
+
+/// A v1 blob (a wrapped DEK, a sealed PIN or a sealed private key) whose structure has been
+/// checked. Not secret: its wire form is [`Ciphertext::to_hex`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ciphertext {
+    bytes: Vec<u8>,
+    header: CiphertextHeader,
+}
+
+impl core::fmt::Debug for Ciphertext {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ciphertext")
+            .field("header", &self.header)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+impl Ciphertext {
+    pub(crate) fn from_sealed(bytes: Vec<u8>, header: CiphertextHeader) -> Self {
+        Self { bytes, header }
+    }
+
+    /// Checks the structure of a blob (see [`CiphertextHeader::parse`]).
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] if it is not a well-formed v1 blob.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let header = parse_header(bytes)?;
+        Ok(Self {
+            bytes: bytes.to_vec(),
+            header,
+        })
+    }
+
+    /// Decodes the wire form (hex, either case) and checks the structure.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHex`] if the text is not hex; [`Error::Rejected`] if
+    /// the bytes are not a well-formed v1 blob.
+    pub fn from_hex(text: &str) -> Result<Self> {
+        let bytes = crate::hex::decode(text)?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// The header (kind, key id, key version, plaintext length).
+    pub fn header(&self) -> &CiphertextHeader {
+        &self.header
+    }
+
+    /// The blob's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The blob's bytes, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The wire form: upper-case hex.
+    pub fn to_hex(&self) -> String {
+        crate::hex::encode_upper(&self.bytes)
+    }
+}
+
+impl AsRef<[u8]> for Ciphertext {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
     }
 }

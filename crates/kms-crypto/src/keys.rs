@@ -14,8 +14,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::format::{
-    BlobKind, CipherSuite, EncodedContext, KEY_ID_LEN, Kdf, NONCE_LEN, SALT_LEN, SealingKey,
-    key_id_bytes,
+    BlobKind, CipherSuite, Ciphertext, EncodedContext, KEY_ID_LEN, Kdf, NONCE_LEN, SALT_LEN,
+    SealingKey, is_printable_id, key_id_bytes,
 };
 use crate::rng;
 
@@ -127,6 +127,70 @@ impl PinMac {
     }
 }
 
+/// Length of a keystore's [`PinKeys`]: the PIN seal's HKDF PRK (32 bytes)
+/// then the PIN verifier's HMAC key (32 bytes).
+pub const PIN_KEYS_LEN: usize = 2 * KEY_LEN;
+
+/// The keys a keystore's PINs depend on: the seal of ciphertext PINs
+/// (which callers hold) and the keyed verifier of plaintext PINs (which
+/// the store holds). A root key derives them; when the root key is
+/// replaced (root-key rotation) they are carried over, wrapped under the
+/// new root key ([`RootKey::wrap_pin_keys`]), since neither the PINs
+/// callers hold nor the PINs behind stored verifiers can be re-sealed.
+/// Zeroized on drop, not `Clone`, `Debug` redacted.
+pub struct PinKeys(pub(crate) Zeroizing<[u8; PIN_KEYS_LEN]>);
+
+impl fmt::Debug for PinKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PinKeys(redacted)")
+    }
+}
+
+impl PinKeys {
+    pub(crate) fn from_parts(seal_prk: &[u8; KEY_LEN], mac_key: &[u8; KEY_LEN]) -> Self {
+        let mut b = Zeroizing::new([0u8; PIN_KEYS_LEN]);
+        b[..KEY_LEN].copy_from_slice(seal_prk);
+        b[KEY_LEN..].copy_from_slice(mac_key);
+        Self(b)
+    }
+
+    pub(crate) fn duplicate(&self) -> Self {
+        Self(Zeroizing::new(*self.0))
+    }
+
+    /// The PIN seal and the verifier MAC these keys make.
+    pub(crate) fn keys(&self, suite: CipherSuite) -> Result<(SealingKey, PinMac)> {
+        let (seal_prk, mac_key) = self.0.split_at(KEY_LEN);
+        let seal_prk: &[u8; KEY_LEN] = seal_prk.try_into().map_err(|_| Error::Rejected)?;
+        let seal = SealingKey::with_suite(seal_prk, BlobKind::Pin, suite, [0u8; KEY_ID_LEN], 0)?;
+        let len_err = |_| Error::InvalidKeyLength {
+            expected: KEY_LEN,
+            actual: mac_key.len(),
+        };
+        let mac = match suite {
+            CipherSuite::Aes256Gcm => {
+                PinMac::Sha256(<Hmac<Sha256> as KeyInit>::new_from_slice(mac_key).map_err(len_err)?)
+            }
+            CipherSuite::Sm4Gcm => {
+                PinMac::Sm3(<Hmac<sm3::Sm3> as KeyInit>::new_from_slice(mac_key).map_err(len_err)?)
+            }
+        };
+        Ok((seal, mac))
+    }
+}
+
+/// The longest keystore id, in bytes.
+const MAX_KEYSTORE_ID_LEN: usize = 64;
+
+/// Checks a keystore id: 1..=64 printable ASCII bytes.
+pub(crate) fn check_keystore_id(keystore_id: &str) -> Result<&[u8]> {
+    let b = keystore_id.as_bytes();
+    if !is_printable_id(b, MAX_KEYSTORE_ID_LEN) {
+        return Err(Error::InvalidKeystoreId);
+    }
+    Ok(b)
+}
+
 /// A keystore's root key: the key-encryption key an HSM would hold.
 ///
 /// An AES root ([`CipherSuite::Aes256Gcm`], the default) wraps master keys
@@ -149,7 +213,7 @@ pub struct RootKey {
     /// The PIN keys in effect (seal PRK || verifier MAC key): derived from
     /// this root key, or carried over from a root key it replaced
     /// ([`RootKey::with_pin_keys`]).
-    pub(crate) pin_keys: crate::pin::PinKeys,
+    pub(crate) pin_keys: PinKeys,
     /// HKDF PRK of the CMK signing-key seal; the sealing key is built per
     /// key, since the blob header names the CMK.
     signing_key_prk: Zeroizing<[u8; KEY_LEN]>,
@@ -195,7 +259,7 @@ impl RootKey {
         if secret.len() < KEY_LEN {
             return Err(Error::SecretTooShort);
         }
-        let ks = crate::pin::check_keystore_id(keystore_id)?;
+        let ks = check_keystore_id(keystore_id)?;
         let len = u16::try_from(ks.len()).map_err(|_| Error::InvalidKeystoreId)?;
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         Hkdf::<Sha256>::new(Some(LABEL_ROOT_FROM_SECRET), secret)
@@ -215,7 +279,7 @@ impl RootKey {
         if secret.len() < KEY_LEN {
             return Err(Error::SecretTooShort);
         }
-        let ks = crate::pin::check_keystore_id(keystore_id)?;
+        let ks = check_keystore_id(keystore_id)?;
         let len = u16::try_from(ks.len()).map_err(|_| Error::InvalidKeystoreId)?;
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         Hkdf::<Sm3>::new(Some(LABEL_SM_ROOT_FROM_SECRET), secret)
@@ -265,7 +329,7 @@ impl RootKey {
         let none = [0u8; KEY_ID_LEN];
         let seal_prk = suite_subkey(suite, &bytes, LABEL_ROOT_PIN_SEAL)?;
         let mac_key = suite_subkey(suite, &bytes, LABEL_ROOT_PIN_VERIFIER)?;
-        let pin_keys = crate::pin::PinKeys::from_parts(&seal_prk, &mac_key);
+        let pin_keys = PinKeys::from_parts(&seal_prk, &mac_key);
         let (pin_seal, pin_mac) = pin_keys.keys(suite)?;
         let pk_prk = suite_subkey(suite, &bytes, LABEL_ROOT_PRIVATE_KEY_SEAL)?;
         let private_key_seal =
@@ -297,7 +361,7 @@ impl RootKey {
         rng: &mut R,
         key_id: &str,
         key: &crate::SigningKey,
-    ) -> Result<crate::Ciphertext> {
+    ) -> Result<Ciphertext> {
         let seal = self.signing_key_seal(key_id)?;
         let der = key.to_pkcs8_der()?;
         let ctx = EncodedContext::new(key.spec().name().as_bytes(), b"")?;

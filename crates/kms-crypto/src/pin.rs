@@ -6,33 +6,13 @@ use rand_core::TryCryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use aes_kw::cipher::KeyInit;
-use hmac::Hmac;
-use sha2::Sha256;
-
 use crate::error::{Error, Result};
-use crate::format::{
-    BlobKind, CipherSuite, EncodedContext, KEY_ID_LEN, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN,
-    SealingKey, check_printable,
-};
-use crate::keys::{KEY_LEN, RootKey};
-use crate::{Ciphertext, hex, rng};
-
-/// Length of a PIN, in bytes (256 bits; 64 hex characters).
-pub const PIN_LEN: usize = 32;
+use crate::format::{Ciphertext, EncodedContext, NONCE_LEN, PIN_LEN, SALT_LEN, is_context_id};
+use crate::keys::{PIN_KEYS_LEN, PinKeys, RootKey, check_keystore_id};
+use crate::{hex, rng};
 
 /// Length of a [`PinVerifier`], in bytes.
 pub const PIN_VERIFIER_LEN: usize = 32;
-
-const MAX_KEYSTORE_ID_LEN: usize = 64;
-
-pub(crate) fn check_keystore_id(keystore_id: &str) -> Result<&[u8]> {
-    let b = keystore_id.as_bytes();
-    if b.is_empty() || b.len() > MAX_KEYSTORE_ID_LEN || !check_printable(b) {
-        return Err(Error::InvalidKeystoreId);
-    }
-    Ok(b)
-}
 
 /// Whom a sealed PIN belongs to: the keystore it was issued for and the
 /// caller's domain (tenant account). Both are bound into the blob's
@@ -54,7 +34,7 @@ impl<'a> PinScope<'a> {
     pub fn new(keystore_id: &'a str, domain_id: &'a str) -> Result<Self> {
         check_keystore_id(keystore_id)?;
         let d = domain_id.as_bytes();
-        if d.is_empty() || d.len() > MAX_CTX_FIELD || !check_printable(d) {
+        if !is_context_id(d) {
             return Err(Error::InvalidDomainId);
         }
         Ok(Self {
@@ -244,62 +224,10 @@ impl RootKey {
     }
 }
 
-/// Length of a keystore's [`PinKeys`]: the PIN seal's HKDF PRK (32 bytes)
-/// then the PIN verifier's HMAC key (32 bytes).
-pub const PIN_KEYS_LEN: usize = 2 * KEY_LEN;
-
 /// Tag at the start of a wrapped [`PinKeys`] payload, so it can never be
 /// read as a wrapped master key (whose payload is 72 bytes, starting with
 /// a key id) nor the other way round.
 const PIN_KEYS_TAG: &[u8; 8] = b"kmsPINk1";
-
-/// The keys a keystore's PINs depend on: the seal of ciphertext PINs
-/// (which callers hold) and the keyed verifier of plaintext PINs (which
-/// the store holds). A root key derives them; when the root key is
-/// replaced (root-key rotation) they are carried over, wrapped under the
-/// new root key ([`RootKey::wrap_pin_keys`]), since neither the PINs
-/// callers hold nor the PINs behind stored verifiers can be re-sealed.
-/// Zeroized on drop, not `Clone`, `Debug` redacted.
-pub struct PinKeys(Zeroizing<[u8; PIN_KEYS_LEN]>);
-
-impl fmt::Debug for PinKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PinKeys(redacted)")
-    }
-}
-
-impl PinKeys {
-    pub(crate) fn from_parts(seal_prk: &[u8; KEY_LEN], mac_key: &[u8; KEY_LEN]) -> Self {
-        let mut b = Zeroizing::new([0u8; PIN_KEYS_LEN]);
-        b[..KEY_LEN].copy_from_slice(seal_prk);
-        b[KEY_LEN..].copy_from_slice(mac_key);
-        Self(b)
-    }
-
-    fn duplicate(&self) -> Self {
-        Self(Zeroizing::new(*self.0))
-    }
-
-    /// The PIN seal and the verifier MAC these keys make.
-    pub(crate) fn keys(&self, suite: CipherSuite) -> Result<(SealingKey, crate::keys::PinMac)> {
-        let (seal_prk, mac_key) = self.0.split_at(KEY_LEN);
-        let seal_prk: &[u8; KEY_LEN] = seal_prk.try_into().map_err(|_| Error::Rejected)?;
-        let seal = SealingKey::with_suite(seal_prk, BlobKind::Pin, suite, [0u8; KEY_ID_LEN], 0)?;
-        let len_err = |_| Error::InvalidKeyLength {
-            expected: KEY_LEN,
-            actual: mac_key.len(),
-        };
-        let mac = match suite {
-            CipherSuite::Aes256Gcm => crate::keys::PinMac::Sha256(
-                <Hmac<Sha256> as KeyInit>::new_from_slice(mac_key).map_err(len_err)?,
-            ),
-            CipherSuite::Sm4Gcm => crate::keys::PinMac::Sm3(
-                <Hmac<sm3::Sm3> as KeyInit>::new_from_slice(mac_key).map_err(len_err)?,
-            ),
-        };
-        Ok((seal, mac))
-    }
-}
 
 impl RootKey {
     /// The PIN keys in effect for this root key: derived from it, or the

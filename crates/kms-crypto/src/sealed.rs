@@ -5,12 +5,11 @@ use rand_core::TryCryptoRng;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::format::{EncodedContext, MAX_CTX_FIELD, NONCE_LEN, SALT_LEN, check_printable};
+use crate::format::{
+    Ciphertext, EncodedContext, MAX_PRIVATE_KEY_BYTES, NONCE_LEN, SALT_LEN, is_context_id,
+};
 use crate::keys::RootKey;
-use crate::{Ciphertext, rng};
-
-/// The largest private key (PEM text) a blob holds, in bytes.
-pub const MAX_PRIVATE_KEY_BYTES: usize = 32 * 1024;
+use crate::rng;
 
 /// Whose private key a blob holds: the project and the certificate id, both
 /// bound into the blob's authenticated context, so a sealed key copied onto
@@ -28,8 +27,7 @@ impl<'a> PrivateKeyScope<'a> {
     /// [`Error::InvalidProjectId`] or [`Error::InvalidCertificateId`] unless
     /// the id is 1..=128 printable ASCII bytes.
     pub fn new(project_id: &'a str, certificate_id: &'a str) -> Result<Self> {
-        let ok =
-            |s: &str| !s.is_empty() && s.len() <= MAX_CTX_FIELD && check_printable(s.as_bytes());
+        let ok = |s: &str| is_context_id(s.as_bytes());
         if !ok(project_id) {
             return Err(Error::InvalidProjectId);
         }

@@ -14,9 +14,9 @@ pub mod crypto;
 pub mod model;
 pub mod server;
 pub mod store;
+mod target;
 
-/// The signature every fuzz target body has.
-pub type FuzzFn = fn(&[u8]);
+pub use target::FuzzFn;
 
 /// Every target, by its cargo-fuzz binary name.
 pub fn targets() -> impl Iterator<Item = (&'static str, FuzzFn)> {

@@ -40,6 +40,7 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
         body_update_key_rotation_interval,
     ),
     ("body_rotate_on_demand", body_rotate_on_demand),
+    ("body_schedule_key_deletion", body_schedule_key_deletion),
     ("body_batch_kms_tags", body_batch_kms_tags),
     ("body_list_kms_by_tags", body_list_kms_by_tags),
     ("body_gen_random", body_gen_random),
@@ -249,6 +250,11 @@ pub fn body_update_key_rotation_interval(data: &[u8]) {
 /// rotate-on-demand body.
 pub fn body_rotate_on_demand(data: &[u8]) {
     body(Operation::RotateOnDemand, data);
+}
+
+/// schedule-key-deletion body.
+pub fn body_schedule_key_deletion(data: &[u8]) {
+    body(Operation::ScheduleKeyDeletion, data);
 }
 
 /// tags/action body.

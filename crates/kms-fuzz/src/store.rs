@@ -4,7 +4,7 @@
 
 use kms_store_sql::{Constraint, Row, Value, records};
 
-use crate::FuzzFn;
+use crate::target::FuzzFn;
 
 /// The targets of this module.
 pub const TARGETS: &[(&str, FuzzFn)] = &[("store_rows", store_rows)];

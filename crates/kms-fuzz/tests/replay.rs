@@ -51,6 +51,23 @@ fn every_declared_target_has_a_body_and_vice_versa() {
     }
 }
 
+/// The fuzz list follows the operation registry: every body an operation
+/// takes has its `body_<name>` target.
+#[test]
+fn every_operation_body_has_a_fuzz_target() {
+    let bodies: BTreeSet<String> = kms_fuzz::targets().map(|(n, _)| n.to_owned()).collect();
+    let missing: Vec<String> = kms_model::Operation::ALL
+        .iter()
+        .filter_map(|op| op.body_name())
+        .map(|b| format!("body_{b}"))
+        .filter(|t| !bodies.contains(t))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "bodies without a fuzz target: {missing:?}"
+    );
+}
+
 #[test]
 fn replay_every_corpus() {
     let mut total = 0usize;

@@ -15,7 +15,11 @@ use std::process::ExitCode;
 use kms_model::Operation;
 
 fn usage() -> ExitCode {
-    let names: Vec<&str> = Operation::ALL.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = Operation::ALL
+        .iter()
+        .filter(|op| op.has_body())
+        .map(|op| op.name())
+        .collect();
     eprintln!(
         "usage: validate <operation> [file|-]\noperations: {}",
         names.join(", ")
@@ -28,7 +32,11 @@ fn main() -> ExitCode {
     let (Some(op_name), rest) = (args.first(), args.get(1..).unwrap_or_default()) else {
         return usage();
     };
-    let Some(op) = Operation::from_name(op_name) else {
+    let Some(op) = Operation::ALL
+        .iter()
+        .copied()
+        .find(|op| op.name() == op_name && op.has_body())
+    else {
         eprintln!("unknown operation {op_name:?}");
         return usage();
     };

@@ -3,7 +3,7 @@
 //! The checks are written as branch-free folds over the bytes so that the
 //! compiler vectorises them; the first offending offset is only searched for
 //! once a value has been rejected. The `regex` crate is the oracle in the
-//! property tests (`tests/validators.rs`).
+//! property tests (`tests/integration/validators.rs`).
 
 use std::fmt;
 
@@ -922,6 +922,43 @@ impl CmkSpec {
     #[must_use]
     pub const fn is_asymmetric(self) -> bool {
         !matches!(self, Self::Aes256 | Self::Sm4)
+    }
+}
+
+/// Where a CMK's material comes from (create-key's and describe-key's
+/// `origin`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyOrigin {
+    /// Generated inside the KMS (`kms`).
+    #[default]
+    Kms,
+    /// Imported: the key's owner also holds the material (`external`). Such
+    /// a key does not rotate (KMS.0312): a new version would be material
+    /// its owner never had.
+    External,
+}
+
+impl KeyOrigin {
+    /// The wire and database spelling: `kms` or `external`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Kms => "kms",
+            Self::External => "external",
+        }
+    }
+
+    /// The inverse of [`KeyOrigin::as_str`].
+    ///
+    /// # Errors
+    /// Any other text (returned back, for the caller's message).
+    pub fn parse(s: &str) -> Result<Self, &str> {
+        match s {
+            "kms" => Ok(Self::Kms),
+            "external" => Ok(Self::External),
+            other => Err(other),
+        }
     }
 }
 

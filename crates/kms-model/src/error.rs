@@ -319,6 +319,8 @@ catalogue! {
     KmsInvalidParameter = (400, "KMS.0308", Kms, "Invalid parameter", true),
     /// Rotation of a key whose material was imported (`origin` external).
     KmsExternalKeyNotRotatable = (400, "KMS.0312", Kms, "External keys cannot be rotated.", true),
+    /// A key with `origin` `external` asked of a dedicated keystore.
+    KmsKeystoreNoImport = (400, "KMS.0339", Kms, "The custom keystore do not support import key.", true),
     /// The keystore cannot serve this request.
     KmsKeystoreNotSupported = (400, "KMS.0340", Kms, "The keystore is not supported", true),
     /// key_alias malformed.

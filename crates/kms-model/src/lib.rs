@@ -4,6 +4,7 @@
 
 mod domain;
 mod error;
+mod operation;
 mod request;
 mod wire;
 
@@ -13,11 +14,12 @@ pub use domain::{
     KeyAlias, KeyId, KeySpec, KeystoreAlias, KeystoreId, KeystoreRef, KeystoreType, MAX_AAD_BYTES,
     MAX_PEM_BYTES, PemText, PinType, Sequence, decode_hex,
 };
-pub use domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
+pub use domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
 pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
 };
+pub use operation::{APIG_PREFIX, KMS_PREFIX, Method, Operation, WireRequest};
 pub use request::CreateKmsTagRequest;
 pub use request::GenRandomRequest;
 pub use request::ReEncryptRequest;
@@ -26,7 +28,7 @@ pub use request::{
     CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
     EncryptDatakeyRequest, EncryptionAlgorithm, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES,
     MAX_CIPHERTEXT_BYTES, MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES,
-    OperateKeyRequest, Operation, PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest,
+    OperateKeyRequest, PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest,
     decode_body, decode_optional_body,
 };
 pub use request::{
@@ -40,6 +42,7 @@ pub use request::{
 pub use request::{
     MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, SignRequest, ValidateSignatureRequest,
 };
+pub use request::{PageQuery, ScheduleKeyDeletionRequest, page_param};
 pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
 pub use wire::CreateKmsTagRequestBody;
 pub use wire::ListKmsTagsResponseBody;

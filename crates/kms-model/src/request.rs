@@ -15,8 +15,8 @@ use crate::domain::{
     Aad, CertificateName, CertificateScope, ClusterId, DatakeyLength, KeyAlias, KeyId,
     KeystoreAlias, KeystoreRef, KeystoreType, PemText, PinType, Sequence, decode_hex,
 };
-use crate::domain::{CmkSpec, KeyUsage, MessageType, SigningAlgorithm};
-use crate::error::{ApiError, ErrorCode, Result, Rule, ValidationError};
+use crate::domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
+use crate::error::{ErrorCode, Result, Rule, ValidationError};
 use crate::wire::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
     CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
@@ -26,7 +26,7 @@ use crate::wire::{
     UpdateKeyAliasRequestBody, UpdateKeyDescriptionRequestBody,
     UpdateKeyRotationIntervalRequestBody,
 };
-use crate::wire::{SignRequestBody, VerifyRequestBody};
+use crate::wire::{ScheduleKeyDeletionRequestBody, SignRequestBody, VerifyRequestBody};
 
 /// Largest request body accepted, in bytes (KMS.0203 / APIG.2000 above it).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -345,6 +345,9 @@ pub struct CreateKeyRequest {
     pub sequence: Option<Sequence>,
     /// Where the key lives.
     pub keystore: KeystoreRef,
+    /// `kms` (material generated here) or `external` (the key waits, in
+    /// state `5`, for its owner's material).
+    pub origin: KeyOrigin,
 }
 
 impl CreateKeyRequest {
@@ -352,7 +355,8 @@ impl CreateKeyRequest {
     /// `AES_256` or `SM4` with `key_usage` `ENCRYPT_DECRYPT` (else
     /// KMS.1115); `EC_P256`, `EC_P384` with `SIGN_VERIFY` (else KMS.1114);
     /// `RSA_2048`, `RSA_3072`, `RSA_4096` and `SM2` with either (default
-    /// `SIGN_VERIFY`); `origin` `kms`.
+    /// `SIGN_VERIFY`); `origin` `kms` (default) or `external` (else
+    /// KMS.0308), `external` only in the default keystore (else KMS.0339).
     ///
     /// # Errors
     /// The first rule broken.
@@ -394,14 +398,13 @@ impl CreateKeyRequest {
             // SM2DSA) or encrypt (RSAES-OAEP, SM2_ENCRYPT); EC keys sign.
             _ => {}
         }
-        if let Some(origin) = b.origin.as_deref() {
-            if origin != "kms" {
-                return Err(ValidationError::new(
-                    "origin",
-                    Rule::Unsupported("only origin kms"),
-                ));
-            }
-        }
+        let origin = opt_str(&b.origin)
+            .map(|o| {
+                KeyOrigin::parse(o)
+                    .map_err(|_| ValidationError::new("origin", Rule::NotOneOf("kms, external")))
+            })
+            .transpose()?
+            .unwrap_or(KeyOrigin::Kms);
         let key_description = key_description(b.key_description.as_deref().unwrap_or(""))?;
         let keystore = opt_loose(&b.keystore_id)
             .map(KeystoreRef::parse)
@@ -421,6 +424,15 @@ impl CreateKeyRequest {
                 },
             ));
         }
+        if origin == KeyOrigin::External && keystore != KeystoreRef::Default {
+            return Err(ValidationError::new(
+                "origin",
+                Rule::Specific {
+                    code: ErrorCode::KmsKeystoreNoImport,
+                    why: "a dedicated keystore generates its keys' material",
+                },
+            ));
+        }
         Ok(Self {
             key_alias,
             key_spec,
@@ -428,6 +440,7 @@ impl CreateKeyRequest {
             key_description,
             sequence: opt_sequence(&b.sequence)?,
             keystore,
+            origin,
         })
     }
 
@@ -788,6 +801,101 @@ impl OperateKeyRequest {
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         Self::from_body(&decode_body(bytes)?)
     }
+}
+
+/// Validated `POST /v1.0/{project_id}/kms/schedule-key-deletion` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScheduleKeyDeletionRequest {
+    /// The CMK.
+    pub key_id: KeyId,
+    /// Days until the deletion takes effect: 7..=1096.
+    pub pending_days: u64,
+    /// Request serial number.
+    pub sequence: Option<Sequence>,
+}
+
+impl ScheduleKeyDeletionRequest {
+    /// `key_id` a key id, `pending_days` decimal 7..=1096 (KMS.1401),
+    /// `sequence` as everywhere.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn from_body(b: &ScheduleKeyDeletionRequestBody) -> Result<Self> {
+        Ok(Self {
+            pending_days: page_param("pending_days", Some(b.pending_days.as_str()), 7, 7, 1096)?,
+            key_id: KeyId::parse(&b.key_id)?,
+            sequence: opt_sequence(&b.sequence)?,
+        })
+    }
+
+    /// Decodes and validates a JSON body.
+    ///
+    /// # Errors
+    /// As [`decode_body`] and [`ScheduleKeyDeletionRequest::from_body`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::from_body(&decode_body(bytes)?)
+    }
+}
+
+/// A page of a GET list (`?offset=&limit=`): list-keystores (limit
+/// 1..=1000, default 10) and list-certificates (limit 1..=500, default
+/// 20); offset 0..=2^32-1, default 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PageQuery {
+    /// Items to skip.
+    pub offset: u64,
+    /// Items to return at most.
+    pub limit: u64,
+}
+
+impl PageQuery {
+    /// The paging of `GET /v1.0/{project_id}/keystores`.
+    ///
+    /// # Errors
+    /// `offset` or `limit` not digits or out of range.
+    pub fn keystores(offset: Option<&str>, limit: Option<&str>) -> Result<Self> {
+        Self::parse(offset, limit, 10, 1000)
+    }
+
+    /// The paging of `GET /v2/{project_id}/apigw/certificates`.
+    ///
+    /// # Errors
+    /// `offset` or `limit` not digits or out of range.
+    pub fn certificates(offset: Option<&str>, limit: Option<&str>) -> Result<Self> {
+        Self::parse(offset, limit, 20, 500)
+    }
+
+    fn parse(offset: Option<&str>, limit: Option<&str>, default: u64, max: u64) -> Result<Self> {
+        Ok(Self {
+            offset: page_param("offset", offset, 0, 0, u64::from(u32::MAX))?,
+            limit: page_param("limit", limit, default, 1, max)?,
+        })
+    }
+}
+
+/// A paging or day-count parameter given as text: digits only (at most
+/// 10), within `min..=max`; `None` is `default`.
+///
+/// # Errors
+/// Not digits, or out of range, naming `field`.
+pub fn page_param(
+    field: &'static str,
+    v: Option<&str>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64> {
+    let Some(s) = v else { return Ok(default) };
+    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ValidationError::new(field, Rule::NotDigits));
+    }
+    let n: u64 = s
+        .parse()
+        .map_err(|_| ValidationError::new(field, Rule::NotDigits))?;
+    if !(min..=max).contains(&n) {
+        return Err(ValidationError::new(field, Rule::OutOfRange { min, max }));
+    }
+    Ok(n)
 }
 
 /// The `key_spec` filter of list-keys.
@@ -1854,166 +1962,6 @@ impl GenRandomRequest {
     /// As [`decode_body`] and [`GenRandomRequest::from_body`].
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         Self::from_body(&decode_body(bytes)?)
-    }
-}
-
-// ---------------------------------------------------------------- operations
-
-/// Every operation whose request body kms-model validates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `POST /v1.0/{project_id}/keystores`.
-    CreateKeystore,
-    /// `POST /v1.0/{project_id}/kms/create-pin`.
-    CreatePin,
-    /// `POST /v1.0/{project_id}/kms/create-key`.
-    CreateKey,
-    /// `POST /v1.0/{project_id}/kms/create-datakey`.
-    CreateDatakey,
-    /// `POST /v1.0/{project_id}/kms/create-datakey-without-plaintext`.
-    CreateDatakeyWithoutPlaintext,
-    /// `POST /v1.0/{project_id}/kms/encrypt-datakey`.
-    EncryptDatakey,
-    /// `POST /v1.0/{project_id}/kms/decrypt-datakey`.
-    DecryptDatakey,
-    /// `POST /v2/{project_id}/apigw/certificates`.
-    CreateCertificate,
-    /// `PUT /v2/{project_id}/apigw/certificates/{certificate_id}`.
-    UpdateCertificate,
-    /// `POST /v1.0/{project_id}/kms/describe-key` (and every route whose
-    /// body is `OperateKeyRequestBody`: enable-key, disable-key,
-    /// cancel-key-deletion).
-    DescribeKey,
-    /// `POST /v1.0/{project_id}/kms/list-keys`.
-    ListKeys,
-    /// `POST /v1.0/{project_id}/kms/update-key-alias`.
-    UpdateKeyAlias,
-    /// `POST /v1.0/{project_id}/kms/update-key-description`.
-    UpdateKeyDescription,
-    /// `POST /v1.0/{project_id}/kms/encrypt-data`.
-    EncryptData,
-    /// `POST /v1.0/{project_id}/kms/decrypt-data`.
-    DecryptData,
-    /// `POST /v1.0/{project_id}/kms/update-key-rotation-interval`.
-    UpdateKeyRotationInterval,
-    /// `POST /v1.0/{project_id}/kms/rotate-on-demand`.
-    RotateOnDemand,
-    /// `POST /v1.0/{project_id}/kms/{key_id}/tags/action`.
-    BatchKmsTags,
-    /// `POST /v1.0/{project_id}/kms/resource_instances/action`.
-    ListKmsByTags,
-    /// `POST /v1.0/{project_id}/kms/gen-random`.
-    GenRandom,
-    /// `POST /v1.0/{project_id}/kms/re-encrypt`.
-    ReEncrypt,
-    /// `POST /v1.0/{project_id}/kms/{key_id}/tags`.
-    CreateKmsTag,
-    /// `POST /v1.0/{project_id}/kms/sign`.
-    Sign,
-    /// `POST /v1.0/{project_id}/kms/verify`.
-    ValidateSignature,
-}
-
-impl Operation {
-    /// Every operation, with its command-line name.
-    pub const ALL: &'static [(&'static str, Operation)] = &[
-        ("create-keystore", Self::CreateKeystore),
-        ("create-pin", Self::CreatePin),
-        ("create-key", Self::CreateKey),
-        ("create-datakey", Self::CreateDatakey),
-        (
-            "create-datakey-without-plaintext",
-            Self::CreateDatakeyWithoutPlaintext,
-        ),
-        ("encrypt-datakey", Self::EncryptDatakey),
-        ("decrypt-datakey", Self::DecryptDatakey),
-        ("create-certificate", Self::CreateCertificate),
-        ("update-certificate", Self::UpdateCertificate),
-        ("describe-key", Self::DescribeKey),
-        ("list-keys", Self::ListKeys),
-        ("update-key-alias", Self::UpdateKeyAlias),
-        ("update-key-description", Self::UpdateKeyDescription),
-        ("encrypt-data", Self::EncryptData),
-        ("decrypt-data", Self::DecryptData),
-        (
-            "update-key-rotation-interval",
-            Self::UpdateKeyRotationInterval,
-        ),
-        ("rotate-on-demand", Self::RotateOnDemand),
-        ("batch-kms-tags", Self::BatchKmsTags),
-        ("list-kms-by-tags", Self::ListKmsByTags),
-        ("gen-random", Self::GenRandom),
-        ("re-encrypt", Self::ReEncrypt),
-        ("create-kms-tag", Self::CreateKmsTag),
-        ("sign", Self::Sign),
-        ("validate-signature", Self::ValidateSignature),
-    ];
-
-    /// Looks an operation up by its command-line name.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, op)| op)
-    }
-
-    /// Whether errors use the APIG shape.
-    #[must_use]
-    pub const fn is_apig(self) -> bool {
-        matches!(self, Self::CreateCertificate | Self::UpdateCertificate)
-    }
-
-    /// Validates a JSON body for this operation and returns the normalised
-    /// request as JSON (secrets redacted), or the wire error.
-    ///
-    /// # Errors
-    /// The operation's wire error (KMS or APIG shape).
-    pub fn validate_json(self, bytes: &[u8]) -> std::result::Result<serde_json::Value, ApiError> {
-        fn norm<T: Serialize>(r: Result<T>) -> Result<serde_json::Value> {
-            r.and_then(|v| {
-                serde_json::to_value(v)
-                    .map_err(|e| ValidationError::new("body", Rule::InvalidJson(e.to_string())))
-            })
-        }
-        let result = match self {
-            Self::CreateKeystore => norm(CreateKeystoreRequest::from_json(bytes)),
-            Self::CreatePin => norm(CreatePinRequest::from_json(bytes)),
-            Self::CreateKey => norm(CreateKeyRequest::from_json(bytes)),
-            Self::CreateDatakey | Self::CreateDatakeyWithoutPlaintext => {
-                norm(CreateDatakeyRequest::from_json(bytes))
-            }
-            Self::EncryptDatakey => norm(EncryptDatakeyRequest::from_json(bytes)),
-            Self::DecryptDatakey => norm(DecryptDatakeyRequest::from_json(bytes)),
-            Self::CreateCertificate | Self::UpdateCertificate => {
-                norm(CertificateRequest::from_json(bytes))
-            }
-            Self::DescribeKey => norm(OperateKeyRequest::from_json(bytes)),
-            Self::ListKeys => norm(ListKeysRequest::from_json(bytes)),
-            Self::UpdateKeyAlias => norm(UpdateKeyAliasRequest::from_json(bytes)),
-            Self::UpdateKeyDescription => norm(UpdateKeyDescriptionRequest::from_json(bytes)),
-            Self::EncryptData => norm(EncryptDataRequest::from_json(bytes)),
-            Self::DecryptData => norm(DecryptDataRequest::from_json(bytes)),
-            Self::UpdateKeyRotationInterval => {
-                norm(UpdateKeyRotationIntervalRequest::from_json(bytes))
-            }
-            Self::RotateOnDemand => norm(RotateOnDemandRequest::from_json(bytes)),
-            Self::BatchKmsTags => norm(BatchKmsTagsRequest::from_json(bytes)),
-            Self::ListKmsByTags => norm(ListKmsByTagsRequest::from_json(bytes)),
-            Self::GenRandom => norm(GenRandomRequest::from_json(bytes)),
-            Self::ReEncrypt => norm(ReEncryptRequest::from_json(bytes)),
-            Self::CreateKmsTag => norm(CreateKmsTagRequest::from_json(bytes)),
-            Self::Sign => norm(SignRequest::from_json(bytes)),
-            Self::ValidateSignature => norm(ValidateSignatureRequest::from_json(bytes)),
-        };
-        result.map_err(|e| {
-            if self.is_apig() {
-                e.to_apig()
-            } else {
-                e.to_kms()
-            }
-        })
     }
 }
 

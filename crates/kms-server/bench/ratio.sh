@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The floor (a bare axum handler, bench/floor) and kms-server on its default
+# The floor (a bare axum handler, benches/floor at the workspace root) and kms-server on its default
 # configuration (SQLite, info logs to a file), measured back to back with
 # the same wrk load, and the ratio of their req/s.
 # Usage: ratio.sh [duration] [connections] [threads] [rounds]

@@ -3,30 +3,16 @@
 //! memory.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use kms_core::memory::MemoryStore;
-use kms_core::ports::{
-    AuditEvent, AuditSink, Clock, ClusterInfo, Entropy, EntropyError, PortError, Ports, Timestamp,
-};
-use kms_core::software::{RandomIds, SoftwareRootKeys, StaticClusters};
+use kms_core::ports::{AuditEvent, AuditSink, ClusterInfo, PortError, Ports};
+use kms_core::software::{SoftwareRootKeys, StaticClusters};
 use kms_store_postgres::PostgresStore;
 use kms_store_sqlite::SqliteStore;
 
 use crate::root::RootSecret;
 
-/// The system clock.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        Timestamp(ms)
-    }
-}
+pub use kms_core::os::{OsEntropy, SystemClock};
 
 /// Writes audit events to the `kms_audit` tracing target (level INFO). The
 /// event type holds no secret by construction.
@@ -46,63 +32,6 @@ impl AuditSink for TracingAudit {
             time_ms = e.time.0,
         );
     }
-}
-
-/// A ChaCha20 CSPRNG per thread, each seeded from the operating system
-/// (`getrandom`) on first use and reseeded from it after every 1 MiB it
-/// hands out: no lock shared by the workers (one ChaCha20 behind a mutex
-/// was a global lock on the DEK path) and no system call per draw. The
-/// generator state lives in the thread and is dropped with it.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct OsEntropy;
-
-/// Bytes a thread's generator hands out before it is reseeded.
-const RESEED_AFTER: usize = 1 << 20;
-
-struct ThreadRng {
-    rng: rand_chacha::ChaCha20Rng,
-    served: usize,
-}
-
-thread_local! {
-    static THREAD_RNG: std::cell::RefCell<Option<ThreadRng>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-fn os_seeded() -> Result<rand_chacha::ChaCha20Rng, EntropyError> {
-    use rand_chacha::rand_core::SeedableRng;
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(&mut seed[..]).map_err(|_| EntropyError)?;
-    Ok(rand_chacha::ChaCha20Rng::from_seed(*seed))
-}
-
-impl Entropy for OsEntropy {
-    fn fill(&self, dst: &mut [u8]) -> Result<(), EntropyError> {
-        use rand_chacha::rand_core::Rng;
-        THREAD_RNG.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            let stale = slot
-                .as_ref()
-                .is_none_or(|t| t.served.saturating_add(dst.len()) > RESEED_AFTER);
-            if stale {
-                *slot = Some(ThreadRng {
-                    rng: os_seeded()?,
-                    served: 0,
-                });
-            }
-            let t = slot.as_mut().ok_or(EntropyError)?;
-            t.rng.fill_bytes(dst);
-            t.served += dst.len();
-            Ok(())
-        })
-    }
-}
-
-fn os_entropy() -> Result<Arc<dyn Entropy>, PortError> {
-    // Fail at start, not on the first request, if the source is unusable.
-    let mut probe = [0u8; 16];
-    OsEntropy.fill(&mut probe).map_err(PortError::from)?;
-    Ok(Arc::new(OsEntropy))
 }
 
 /// Where keys, keystores, PIN verifiers and certificates live.
@@ -145,53 +74,21 @@ pub fn ports_with(
     root_keys: Arc<dyn kms_core::ports::RootKeyProvider>,
     clusters: Vec<ClusterInfo>,
 ) -> Result<Ports, PortError> {
-    let entropy = os_entropy()?;
-    let (keystores, keys, key_tags, certificates, pins): (Arc<_>, Arc<_>, Arc<_>, Arc<_>, Arc<_>) =
-        match storage {
-            Storage::Sqlite(s) => {
-                let s = Arc::new(s);
-                (
-                    s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,
-                    s.clone() as Arc<dyn kms_core::ports::MasterKeyStore>,
-                    s.clone() as Arc<dyn kms_core::ports::KeyTagStore>,
-                    s.clone() as Arc<dyn kms_core::ports::CertificateStore>,
-                    s as Arc<dyn kms_core::ports::PinVerifierStore>,
-                )
-            }
-            Storage::Postgres(s) => {
-                let s = Arc::new(s);
-                (
-                    s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,
-                    s.clone() as Arc<dyn kms_core::ports::MasterKeyStore>,
-                    s.clone() as Arc<dyn kms_core::ports::KeyTagStore>,
-                    s.clone() as Arc<dyn kms_core::ports::CertificateStore>,
-                    s as Arc<dyn kms_core::ports::PinVerifierStore>,
-                )
-            }
-            Storage::Memory => {
-                let s = Arc::new(MemoryStore::new());
-                (
-                    s.clone() as Arc<dyn kms_core::ports::KeystoreStore>,
-                    s.clone() as Arc<dyn kms_core::ports::MasterKeyStore>,
-                    s.clone() as Arc<dyn kms_core::ports::KeyTagStore>,
-                    s.clone() as Arc<dyn kms_core::ports::CertificateStore>,
-                    s as Arc<dyn kms_core::ports::PinVerifierStore>,
-                )
-            }
-        };
-    Ok(Ports {
-        clock: Arc::new(SystemClock),
-        ids: Arc::new(RandomIds(Arc::clone(&entropy))),
-        entropy,
-        keystores,
-        keys,
-        key_tags,
-        clusters: Arc::new(StaticClusters(clusters)),
-        root_keys,
-        certificates,
-        pins,
-        audit: Arc::new(TracingAudit),
-    })
+    let builder = match storage {
+        Storage::Sqlite(s) => Ports::builder(Arc::new(s), root_keys, Arc::new(TracingAudit)),
+        Storage::Postgres(s) => Ports::builder(Arc::new(s), root_keys, Arc::new(TracingAudit)),
+        Storage::Memory => Ports::builder(
+            Arc::new(MemoryStore::new()),
+            root_keys,
+            Arc::new(TracingAudit),
+        ),
+    };
+    // The system clock and OS-seeded entropy (probed here, so an unusable
+    // source fails the start, not the first request).
+    builder
+        .clusters(Arc::new(StaticClusters(clusters)))
+        .build()
+        .map_err(|e| PortError::new(kms_core::ports::PortErrorKind::Entropy, e.to_string()))
 }
 
 /// Puts the PKCS#11 tokens of `hsm` in front of the ports' root-key
@@ -240,35 +137,4 @@ pub fn with_hsm_clusters(
     }
     ports.root_keys = Arc::new(provider);
     Ok(ports)
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn thread_entropy_draws_fresh_bytes_and_reseeds() {
-        let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
-        OsEntropy.fill(&mut a).unwrap();
-        OsEntropy.fill(&mut b).unwrap();
-        assert_ne!(a, b);
-        assert_ne!(a, [0u8; 32]);
-        // Past the reseed threshold the thread's generator is replaced.
-        let mut big = vec![0u8; RESEED_AFTER / 2 + 1];
-        OsEntropy.fill(&mut big).unwrap();
-        OsEntropy.fill(&mut big).unwrap();
-        THREAD_RNG.with(|c| assert!(c.borrow().as_ref().unwrap().served <= RESEED_AFTER));
-        // Another thread has its own generator: not the same stream.
-        let other = std::thread::spawn(|| {
-            let mut x = [0u8; 32];
-            OsEntropy.fill(&mut x).unwrap();
-            x
-        })
-        .join()
-        .unwrap();
-        let mut mine = [0u8; 32];
-        OsEntropy.fill(&mut mine).unwrap();
-        assert_ne!(other, mine);
-    }
 }

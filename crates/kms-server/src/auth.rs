@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::config::{Config, ConfigError};
 use crate::iam::IssuedTokens;
 
 /// The signing algorithm name, the prefix of the `Authorization` header.
@@ -1114,6 +1115,50 @@ pub fn legacy_authorization_header(
     ))
 }
 
+impl Config {
+    /// The credentials as an [`Authenticator`].
+    ///
+    /// # Errors
+    /// An empty or duplicate access key or token.
+    pub fn authenticator(&self) -> Result<Authenticator, ConfigError> {
+        let mut keys: Vec<AccessKey> = Vec::new();
+        for c in &self.credentials {
+            if c.access_key.is_empty() || c.secret_key.is_empty() {
+                return Err(ConfigError::Invalid(
+                    "empty access_key or secret_key".into(),
+                ));
+            }
+            if keys.iter().any(|k| k.access_key == c.access_key) {
+                return Err(ConfigError::Invalid(format!(
+                    "access key {} configured twice",
+                    c.access_key
+                )));
+            }
+            keys.push(AccessKey {
+                access_key: c.access_key.clone(),
+                secret_key: zeroize::Zeroizing::new(c.secret_key.clone()),
+                caller: Caller::new(&c.domain_id, &c.project_id),
+            });
+        }
+        let mut tokens: Vec<Token> = Vec::new();
+        for t in &self.tokens {
+            if t.token.len() < 16 {
+                return Err(ConfigError::Invalid(
+                    "tokens must be at least 16 characters".into(),
+                ));
+            }
+            if tokens.iter().any(|x| *x.token == t.token) {
+                return Err(ConfigError::Invalid("a token is configured twice".into()));
+            }
+            tokens.push(Token {
+                token: zeroize::Zeroizing::new(t.token.clone()),
+                caller: Caller::new(&t.domain_id, &t.project_id),
+            });
+        }
+        Ok(Authenticator::new(keys, tokens))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -1777,6 +1822,64 @@ mod tests {
         assert!(
             dbg.contains("\"AK\"") && dbg.contains("<redacted>"),
             "{dbg}"
+        );
+    }
+
+    #[test]
+    fn the_api_accepts_live_project_tokens_after_the_configured_ones() {
+        use crate::iam::test_support::{config, iam, session};
+        use crate::iam::{IssuedTokens, now_ms};
+        let iam = iam(&config());
+        let issued = Arc::new(IssuedTokens::default());
+        let auth = Authenticator::new(
+            vec![],
+            vec![Token {
+                token: Zeroizing::new("configured-token-0123".into()),
+                caller: Caller::new("d1", "p1"),
+            }],
+        )
+        .with_issued_tokens(Arc::clone(&issued));
+        let with = |headers: &[(&str, &str)]| OwnedRequest {
+            method: "POST".into(),
+            path: "/v1.0/p2/kms/list-keys".into(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..OwnedRequest::default()
+        };
+        let project = issued
+            .issue(session(&iam, Some("p2"), now_ms(), u64::MAX))
+            .unwrap();
+        let expired = issued
+            .issue(session(&iam, Some("p2"), 0, now_ms() - 1))
+            .unwrap();
+        let domain = issued
+            .issue(session(&iam, None, now_ms(), u64::MAX))
+            .unwrap();
+        let caller = |t: &str| auth.authenticate_caller(&with(&[("X-Auth-Token", t)]), || 0);
+        assert_eq!(*caller(&project).unwrap(), Caller::new("d1", "p2"));
+        assert_eq!(
+            *caller("configured-token-0123").unwrap(),
+            Caller::new("d1", "p1")
+        );
+        for refused in [expired.as_str(), domain.as_str(), "not-a-token"] {
+            assert_eq!(caller(refused), Err(AuthError::UnknownCredential));
+        }
+        // Nothing else changes: no credentials, a malformed signature.
+        assert_eq!(
+            auth.authenticate_caller(&with(&[]), || 0),
+            Err(AuthError::Missing)
+        );
+        assert_eq!(
+            auth.authenticate_caller(&with(&[("Authorization", "Basic x")]), || 0),
+            Err(AuthError::Malformed)
+        );
+        // Without the store, an issued token is unknown.
+        let plain = Authenticator::new(vec![], vec![]);
+        assert_eq!(
+            plain.authenticate_caller(&with(&[("X-Auth-Token", &project)]), || 0),
+            Err(AuthError::UnknownCredential)
         );
     }
 }

@@ -5,13 +5,73 @@ use std::fs;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use kms_core::ports::{Caller, ClusterInfo};
+use argon2::{Argon2, PasswordHasher};
+use kms_core::ports::ClusterInfo;
 use kms_model::KeystoreType;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
-use crate::auth::{AccessKey, Authenticator, Token};
+/// A password, zeroized on drop; `Debug` never shows it.
+pub struct Password(Zeroizing<String>);
+
+impl Password {
+    /// Wraps a password.
+    #[must_use]
+    pub fn new(password: String) -> Self {
+        Self(Zeroizing::new(password))
+    }
+
+    /// The password's text.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Reads a password from `input`: everything up to the end, less one
+    /// trailing line break (`\n` or `\r\n`).
+    ///
+    /// # Errors
+    /// Unreadable or not UTF-8, or empty.
+    pub fn read_from(mut input: impl std::io::Read) -> std::io::Result<Self> {
+        let mut text = Zeroizing::new(String::new());
+        input.read_to_string(&mut text)?;
+        let len = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .map_or(text.len(), str::len);
+        text.truncate(len);
+        if text.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "empty password",
+            ));
+        }
+        Ok(Self(text))
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// Hashes `password` for a `[[users]]` entry: Argon2id (v19, the argon2
+/// crate's default costs: 19 MiB, 2 passes, 1 lane) under a random salt,
+/// as a PHC string.
+///
+/// # Errors
+/// The OS random source or the hash failed.
+pub fn hash_password(password: &Password) -> Result<String, ConfigError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|e| ConfigError::Invalid(format!("OS random source failed: {e}")))?;
+    Argon2::default()
+        .hash_password_with_salt(password.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ConfigError::Invalid(format!("cannot hash the password: {e}")))
+}
 
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -396,55 +456,10 @@ pub struct ConnectionsConfig {
     pub shutdown_grace_ms: Option<u64>,
 }
 
-impl ConnectionsConfig {
-    /// The policy the listener applies.
-    ///
-    /// # Errors
-    /// A zero timeout or a zero cap.
-    pub(crate) fn policy(&self) -> Result<crate::serve::ConnectionPolicy, ConfigError> {
-        let d = crate::serve::ConnectionPolicy::default();
-        let ms = |name: &str, v: Option<u64>, default: Duration| match v {
-            None => Ok(default),
-            Some(0) => Err(ConfigError::Invalid(format!(
-                "connections.{name} must be at least 1"
-            ))),
-            Some(ms) => Ok(Duration::from_millis(ms)),
-        };
-        let max_connections = match self.max_connections {
-            Some(0) => {
-                return Err(ConfigError::Invalid(
-                    "connections.max_connections must be at least 1".into(),
-                ));
-            }
-            Some(n) => n,
-            None => default_max_connections(),
-        };
-        Ok(crate::serve::ConnectionPolicy {
-            header_read_timeout: ms(
-                "header_read_timeout_ms",
-                self.header_read_timeout_ms,
-                d.header_read_timeout,
-            )?,
-            idle_timeout: ms("idle_timeout_ms", self.idle_timeout_ms, d.idle_timeout)?,
-            handshake_timeout: ms(
-                "tls_handshake_timeout_ms",
-                self.tls_handshake_timeout_ms,
-                d.handshake_timeout,
-            )?,
-            max_connections,
-            shutdown_grace: ms(
-                "shutdown_grace_ms",
-                self.shutdown_grace_ms,
-                d.shutdown_grace,
-            )?,
-        })
-    }
-}
-
 /// Three quarters of the soft open-file limit (the rest for the database,
 /// logs, the HSM module and the listener), at least 16 and at most 65536;
 /// 1024 where the limit cannot be read (`/proc/self/limits`, Linux).
-fn default_max_connections() -> usize {
+pub(crate) fn default_max_connections() -> usize {
     fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|text| open_files_soft_limit(&text))
@@ -674,24 +689,6 @@ impl Config {
         Self::from_toml(&text, path)
     }
 
-    /// The TLS files, relative to `base` (the configuration file's
-    /// directory); `None` without TLS.
-    ///
-    /// # Errors
-    /// Only one of `tls_cert` and `tls_key`.
-    pub fn tls_files(&self, base: &Path) -> Result<Option<crate::tls::TlsFiles>, ConfigError> {
-        match (&self.tls_cert, &self.tls_key) {
-            (None, None) => Ok(None),
-            (Some(cert), Some(key)) => Ok(Some(crate::tls::TlsFiles {
-                cert: base.join(cert),
-                key: base.join(key),
-            })),
-            _ => Err(ConfigError::Invalid(
-                "tls_cert and tls_key go together: give both or neither".into(),
-            )),
-        }
-    }
-
     /// The PostgreSQL password of `database_password_file` (relative to
     /// `base`), if set.
     ///
@@ -748,48 +745,6 @@ impl Config {
         self.listen
             .parse()
             .map_err(|e| ConfigError::Invalid(format!("listen {:?}: {e}", self.listen)))
-    }
-
-    /// The credentials as an [`Authenticator`].
-    ///
-    /// # Errors
-    /// An empty or duplicate access key or token.
-    pub fn authenticator(&self) -> Result<Authenticator, ConfigError> {
-        let mut keys: Vec<AccessKey> = Vec::new();
-        for c in &self.credentials {
-            if c.access_key.is_empty() || c.secret_key.is_empty() {
-                return Err(ConfigError::Invalid(
-                    "empty access_key or secret_key".into(),
-                ));
-            }
-            if keys.iter().any(|k| k.access_key == c.access_key) {
-                return Err(ConfigError::Invalid(format!(
-                    "access key {} configured twice",
-                    c.access_key
-                )));
-            }
-            keys.push(AccessKey {
-                access_key: c.access_key.clone(),
-                secret_key: zeroize::Zeroizing::new(c.secret_key.clone()),
-                caller: Caller::new(&c.domain_id, &c.project_id),
-            });
-        }
-        let mut tokens: Vec<Token> = Vec::new();
-        for t in &self.tokens {
-            if t.token.len() < 16 {
-                return Err(ConfigError::Invalid(
-                    "tokens must be at least 16 characters".into(),
-                ));
-            }
-            if tokens.iter().any(|x| *x.token == t.token) {
-                return Err(ConfigError::Invalid("a token is configured twice".into()));
-            }
-            tokens.push(Token {
-                token: zeroize::Zeroizing::new(t.token.clone()),
-                caller: Caller::new(&t.domain_id, &t.project_id),
-            });
-        }
-        Ok(Authenticator::new(keys, tokens))
     }
 
     /// The clusters as kms-core sees them; CA files are read relative to
@@ -913,19 +868,19 @@ impl Config {
     ///
     /// # Errors
     /// No AK/SK to take the domain from, or the OS random source failed.
-    pub fn add_development_user(&mut self) -> Result<crate::iam::Password, ConfigError> {
+    pub fn add_development_user(&mut self) -> Result<Password, ConfigError> {
         let Some(c) = self.credentials.first() else {
             return Err(ConfigError::Invalid(
                 "a development user needs an AK/SK's domain".into(),
             ));
         };
-        let password = crate::iam::Password::new(random_text(24, ALNUM)?);
+        let password = Password::new(random_text(24, ALNUM)?);
         self.users.push(UserConfig {
             name: DEV_USER.to_owned(),
             id: random_text(32, HEX)?,
             domain_id: c.domain_id.clone(),
             domain_name: DEV_USER.to_owned(),
-            password_hash: crate::iam::hash_password(&password)?,
+            password_hash: hash_password(&password)?,
             projects: vec![UserProjectConfig {
                 id: c.project_id.clone(),
                 name: None,
@@ -952,7 +907,7 @@ impl Config {
     pub fn write_new_development(
         &self,
         path: &Path,
-        password: Option<&crate::iam::Password>,
+        password: Option<&Password>,
     ) -> Result<(), ConfigError> {
         let text = toml::to_string_pretty(self)
             .map_err(|e| ConfigError::Invalid(format!("cannot serialise config: {e}")))?;
@@ -1023,39 +978,6 @@ fn random_text(len: usize, alphabet: &[u8]) -> Result<String, ConfigError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn connections_table_defaults_overrides_and_refusals() {
-        let c = Config::from_toml("", Path::new("x")).unwrap();
-        let p = c.connections.policy().unwrap();
-        let d = crate::serve::ConnectionPolicy::default();
-        assert_eq!(p.header_read_timeout, d.header_read_timeout);
-        assert_eq!(p.idle_timeout, d.idle_timeout);
-        assert_eq!(p.shutdown_grace, d.shutdown_grace);
-        assert!((16..=65_536).contains(&p.max_connections));
-        let c = Config::from_toml(
-            "[connections]\nheader_read_timeout_ms = 5000\nidle_timeout_ms = 7000\n\
-             tls_handshake_timeout_ms = 3000\nmax_connections = 100\nshutdown_grace_ms = 2000\n",
-            Path::new("x"),
-        )
-        .unwrap();
-        let p = c.connections.policy().unwrap();
-        assert_eq!(p.header_read_timeout, Duration::from_secs(5));
-        assert_eq!(p.idle_timeout, Duration::from_secs(7));
-        assert_eq!(p.handshake_timeout, Duration::from_secs(3));
-        assert_eq!(p.max_connections, 100);
-        assert_eq!(p.shutdown_grace, Duration::from_secs(2));
-        for bad in [
-            "max_connections = 0",
-            "idle_timeout_ms = 0",
-            "shutdown_grace_ms = 0",
-        ] {
-            let c = Config::from_toml(&format!("[connections]\n{bad}\n"), Path::new("x")).unwrap();
-            let e = c.connections.policy().unwrap_err().to_string();
-            assert!(e.contains(bad.split(' ').next().unwrap()), "{e}");
-        }
-        assert!(Config::from_toml("[connections]\nidle = 1\n", Path::new("x")).is_err());
-    }
 
     #[test]
     fn the_open_file_limit_is_read_from_proc_limits() {
@@ -1134,24 +1056,6 @@ mod tests {
         let short = Config::from_toml("metrics_token = \"short\"\n", Path::new("c.toml")).unwrap();
         assert!(short.metrics_token().is_err());
         assert!(Config::default().tls_files(base).unwrap().is_none());
-    }
-
-    #[test]
-    fn the_development_user_logs_in_with_the_password_shown_once() {
-        let mut c = Config::development().unwrap();
-        let password = c.add_development_user().unwrap();
-        assert_eq!(password.expose().len(), 24);
-        let text = toml::to_string_pretty(&c).unwrap();
-        assert!(!text.contains(password.expose()));
-        assert!(text.contains("$argon2id$"));
-        let back = Config::from_toml(&text, Path::new("x")).unwrap();
-        assert_eq!(back, c);
-        let user = &back.users[0];
-        assert_eq!(user.domain_id, c.credentials[0].domain_id);
-        assert_eq!(user.projects[0].id, c.credentials[0].project_id);
-        assert!(!format!("{c:?}").contains("$argon2"));
-        crate::iam::Iam::from_config(&back, std::sync::Arc::default()).unwrap();
-        assert!(Config::default().add_development_user().is_err());
     }
 
     #[cfg(unix)]

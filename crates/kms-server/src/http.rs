@@ -17,10 +17,10 @@ use axum::extract::{FromRequest, FromRequestParts, MatchedPath, RawPathParams, R
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use kms_core::ports::{Caller, CertificateFilter};
 use kms_core::{CertificateQuery, KeyPairOp, KeyPairWork, Kms};
-use kms_model::{ApiError, ErrorCode, Rule, Service, ValidationError};
+use kms_model::{ApiError, ErrorCode, Operation, Rule, Service, ValidationError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower::{Layer, Service as TowerService};
@@ -28,6 +28,8 @@ use tower::{Layer, Service as TowerService};
 use crate::auth::{self, AuthError, Authenticator, Precheck, SignedRequest};
 use crate::iam::Iam;
 use crate::metrics::Metrics;
+
+mod keystone;
 
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -450,124 +452,93 @@ fn default_blocking_limit() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }
 
-/// The router with every route of the contract and all middleware.
+/// The router with every route of the contract and all middleware. The
+/// routes are the registry's ([`Operation::ALL`]): each served operation
+/// at its method and path.
 pub fn router(state: AppState) -> Router {
-    let kms = "/v1.0/{project_id}";
-    let apig = "/v2/{project_id}/apigw";
     let iam = match state.iam() {
-        Some(_) => crate::iam::routes(),
+        Some(_) => keystone::routes(),
         None => Router::new(),
     };
-    Router::new()
+    let mut router = Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
-        .merge(iam)
-        .route(
-            &format!("{kms}/keystores"),
-            post(create_keystore).get(list_keystores),
-        )
-        .route(
-            &format!("{kms}/keystores/{{keystore_id}}"),
-            get(show_keystore).delete(delete_keystore),
-        )
-        .route(
-            &format!("{kms}/keystores/{{keystore_id}}/enable"),
-            post(enable_keystore),
-        )
-        .route(
-            &format!("{kms}/keystores/{{keystore_id}}/disable"),
-            post(disable_keystore),
-        )
-        .route(&format!("{kms}/kms/create-pin"), post(create_pin))
-        .route(&format!("{kms}/kms/create-key"), post(create_key))
-        .route(&format!("{kms}/kms/enable-key"), post(enable_key))
-        .route(&format!("{kms}/kms/disable-key"), post(disable_key))
-        .route(
-            &format!("{kms}/kms/schedule-key-deletion"),
-            post(schedule_key_deletion),
-        )
-        .route(&format!("{kms}/kms/describe-key"), post(describe_key))
-        .route(&format!("{kms}/kms/list-keys"), post(list_keys))
-        .route(
-            &format!("{kms}/kms/update-key-alias"),
-            post(update_key_alias),
-        )
-        .route(
-            &format!("{kms}/kms/update-key-description"),
-            post(update_key_description),
-        )
-        .route(
-            &format!("{kms}/kms/cancel-key-deletion"),
-            post(cancel_key_deletion),
-        )
-        .route(&format!("{kms}/kms/encrypt-data"), post(encrypt_data))
-        .route(&format!("{kms}/kms/decrypt-data"), post(decrypt_data))
-        .route(
-            &format!("{kms}/kms/enable-key-rotation"),
-            post(enable_key_rotation),
-        )
-        .route(
-            &format!("{kms}/kms/disable-key-rotation"),
-            post(disable_key_rotation),
-        )
-        .route(
-            &format!("{kms}/kms/get-key-rotation-status"),
-            post(get_key_rotation_status),
-        )
-        .route(
-            &format!("{kms}/kms/update-key-rotation-interval"),
-            post(update_key_rotation_interval),
-        )
-        .route(
-            &format!("{kms}/kms/rotate-on-demand"),
-            post(rotate_on_demand),
-        )
-        .route(
-            &format!("{kms}/kms/{{key_id}}/tags/action"),
-            post(batch_kms_tags),
-        )
-        .route(
-            &format!("{kms}/kms/{{key_id}}/tags"),
-            get(show_kms_tags).post(create_kms_tag),
-        )
-        .route(
-            &format!("{kms}/kms/{{key_id}}/tags/{{key}}"),
-            axum::routing::delete(delete_kms_tag),
-        )
-        .route(
-            &format!("{kms}/kms/resource_instances/action"),
-            post(list_kms_by_tags),
-        )
-        .route(&format!("{kms}/kms/tags"), get(list_kms_tags))
-        .route(&format!("{kms}/kms/gen-random"), post(gen_random))
-        .route(&format!("{kms}/kms/sign"), post(sign))
-        .route(&format!("{kms}/kms/verify"), post(validate_signature))
-        .route(&format!("{kms}/kms/get-publickey"), post(get_public_key))
-        .route(&format!("{kms}/kms/re-encrypt"), post(re_encrypt))
-        .route(&format!("{kms}/kms/create-datakey"), post(create_datakey))
-        .route(
-            &format!("{kms}/kms/create-datakey-without-plaintext"),
-            post(create_datakey_without_plaintext),
-        )
-        .route(&format!("{kms}/kms/encrypt-datakey"), post(encrypt_datakey))
-        .route(&format!("{kms}/kms/decrypt-datakey"), post(decrypt_datakey))
-        .route(
-            &format!("{apig}/certificates"),
-            post(create_certificate).get(list_certificates),
-        )
-        .route(
-            &format!("{apig}/certificates/{{certificate_id}}"),
-            get(show_certificate)
-                .put(update_certificate)
-                .delete(delete_certificate),
-        )
+        .merge(iam);
+    for &op in Operation::ALL {
+        if let (Some((_, path)), Some(handler)) = (op.route(), api_handler(op)) {
+            router = router.route(&path, handler);
+        }
+    }
+    router
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(FrameLayer {
             state: state.clone(),
         })
         .with_state(state)
+}
+
+/// The handler of an operation, at the registry's method; `None` for an
+/// operation only a host calls.
+fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
+    use axum::routing::{MethodFilter, on};
+    let (method, _) = op.route()?;
+    let f = match method {
+        kms_model::Method::Get => MethodFilter::GET,
+        kms_model::Method::Post => MethodFilter::POST,
+        kms_model::Method::Put => MethodFilter::PUT,
+        kms_model::Method::Delete => MethodFilter::DELETE,
+    };
+    Some(match op {
+        Operation::CreateKeystore => on(f, create_keystore),
+        Operation::ListKeystores => on(f, list_keystores),
+        Operation::ShowKeystore => on(f, show_keystore),
+        Operation::DeleteKeystore => on(f, delete_keystore),
+        Operation::EnableKeystore => on(f, enable_keystore),
+        Operation::DisableKeystore => on(f, disable_keystore),
+        Operation::CreatePin => on(f, create_pin),
+        Operation::CreateKey => on(f, create_key),
+        Operation::EnableKey => on(f, enable_key),
+        Operation::DisableKey => on(f, disable_key),
+        Operation::ScheduleKeyDeletion => on(f, schedule_key_deletion),
+        Operation::CancelKeyDeletion => on(f, cancel_key_deletion),
+        Operation::DescribeKey => on(f, describe_key),
+        Operation::ListKeys => on(f, list_keys),
+        Operation::UpdateKeyAlias => on(f, update_key_alias),
+        Operation::UpdateKeyDescription => on(f, update_key_description),
+        Operation::EncryptData => on(f, encrypt_data),
+        Operation::DecryptData => on(f, decrypt_data),
+        Operation::ReEncrypt => on(f, re_encrypt),
+        Operation::EnableKeyRotation => on(f, enable_key_rotation),
+        Operation::DisableKeyRotation => on(f, disable_key_rotation),
+        Operation::GetKeyRotationStatus => on(f, get_key_rotation_status),
+        Operation::UpdateKeyRotationInterval => on(f, update_key_rotation_interval),
+        Operation::RotateOnDemand => on(f, rotate_on_demand),
+        Operation::BatchKmsTags => on(f, batch_kms_tags),
+        Operation::ShowKmsTags => on(f, show_kms_tags),
+        Operation::CreateKmsTag => on(f, create_kms_tag),
+        Operation::DeleteKmsTag => on(f, delete_kms_tag),
+        Operation::ListKmsByTags => on(f, list_kms_by_tags),
+        Operation::ListKmsTags => on(f, list_kms_tags),
+        Operation::GenRandom => on(f, gen_random),
+        Operation::Sign => on(f, sign),
+        Operation::ValidateSignature => on(f, validate_signature),
+        Operation::GetPublicKey => on(f, get_public_key),
+        Operation::CreateDatakey => on(f, create_datakey),
+        Operation::CreateDatakeyWithoutPlaintext => on(f, create_datakey_without_plaintext),
+        Operation::EncryptDatakey => on(f, encrypt_datakey),
+        Operation::DecryptDatakey => on(f, decrypt_datakey),
+        Operation::CreateCertificate => on(f, create_certificate),
+        Operation::ListCertificates => on(f, list_certificates),
+        Operation::ShowCertificate => on(f, show_certificate),
+        Operation::UpdateCertificate => on(f, update_certificate),
+        Operation::DeleteCertificate => on(f, delete_certificate),
+        // Host-only (certificate private-key export), or an operation this
+        // build does not serve: no route; a test lists every routed
+        // operation of the registry as served.
+        _ => return None,
+    })
 }
 
 // ---------------------------------------------------------------- middleware
@@ -838,11 +809,7 @@ where
 // ---------------------------------------------------------------- errors
 
 fn service_of(path: &str) -> Service {
-    if path.starts_with("/v2/") {
-        Service::Apig
-    } else {
-        Service::Kms
-    }
+    Service::of_path(path)
 }
 
 fn path_project(path: &str) -> Option<&str> {
@@ -1708,6 +1675,19 @@ async fn delete_certificate(ctx: Ctx) -> Response {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Every operation of the registry that has a route is served; only the
+    /// host-only ones have no handler.
+    #[test]
+    fn every_routed_operation_of_the_registry_is_served() {
+        let unserved: Vec<&str> = Operation::ALL
+            .iter()
+            .filter(|op| op.route().is_some() && api_handler(**op).is_none())
+            .map(|op| op.name())
+            .collect();
+        assert!(unserved.is_empty(), "routed but not served: {unserved:?}");
+        assert!(api_handler(Operation::ExportCertificatePrivateKey).is_none());
+    }
 
     fn same_as_serde_json<T: StringFields + Serialize>(v: &T) {
         assert_eq!(

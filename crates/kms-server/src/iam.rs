@@ -69,22 +69,14 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use argon2::password_hash::phc::PasswordHash;
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
-use axum::http::request::Parts;
-use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use argon2::{Argon2, PasswordVerifier};
+use axum::http::{HeaderName, HeaderValue};
 use kms_core::ports::Caller;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::config::{Config, ConfigError};
-use crate::http::{AppState, View, now_unix, query_value, record_route};
 
 /// Lifetime of an issued token when the configuration names none (Huawei
 /// IAM's: 24 hours).
@@ -94,8 +86,8 @@ pub const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
 const TOKEN_BYTES: usize = 32;
 
 /// The response header that carries an issued token.
-const X_SUBJECT_TOKEN: HeaderName = HeaderName::from_static("x-subject-token");
-const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+pub(crate) const X_SUBJECT_TOKEN: HeaderName = HeaderName::from_static("x-subject-token");
+pub(crate) const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
 /// The largest Argon2 memory cost accepted in a configured hash, KiB: a
 /// verification allocates it, once per blocking slot at most.
@@ -105,67 +97,6 @@ const MAX_ARGON2_T_COST: u32 = 16;
 const MAX_ARGON2_P_COST: u32 = 16;
 
 // ---------------------------------------------------------------- passwords
-
-/// A password, zeroized on drop; `Debug` never shows it.
-pub struct Password(Zeroizing<String>);
-
-impl Password {
-    /// Wraps a password.
-    #[must_use]
-    pub fn new(password: String) -> Self {
-        Self(Zeroizing::new(password))
-    }
-
-    /// The password's text.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Reads a password from `input`: everything up to the end, less one
-    /// trailing line break (`\n` or `\r\n`).
-    ///
-    /// # Errors
-    /// Unreadable or not UTF-8, or empty.
-    pub fn read_from(mut input: impl std::io::Read) -> std::io::Result<Self> {
-        let mut text = Zeroizing::new(String::new());
-        input.read_to_string(&mut text)?;
-        let len = text
-            .strip_suffix("\r\n")
-            .or_else(|| text.strip_suffix('\n'))
-            .map_or(text.len(), str::len);
-        text.truncate(len);
-        if text.is_empty() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "empty password",
-            ));
-        }
-        Ok(Self(text))
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
-
-/// Hashes `password` for a `[[users]]` entry: Argon2id (v19, the argon2
-/// crate's default costs: 19 MiB, 2 passes, 1 lane) under a random salt,
-/// as a PHC string.
-///
-/// # Errors
-/// The OS random source or the hash failed.
-pub fn hash_password(password: &Password) -> Result<String, ConfigError> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt)
-        .map_err(|e| ConfigError::Invalid(format!("OS random source failed: {e}")))?;
-    Argon2::default()
-        .hash_password_with_salt(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| ConfigError::Invalid(format!("cannot hash the password: {e}")))
-}
 
 /// Checks that `phc` is an Argon2 PHC string with costs this server will
 /// pay at each login.
@@ -191,7 +122,7 @@ fn check_password_hash(phc: &str) -> Result<(), String> {
 
 /// Whether `password` matches the PHC string `phc` (slow by design: run it
 /// on the blocking pool). The comparison is constant-time.
-fn verify_password(phc: &str, password: &[u8]) -> bool {
+pub(crate) fn verify_password(phc: &str, password: &[u8]) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password, &h).is_ok())
 }
 
@@ -199,26 +130,26 @@ fn verify_password(phc: &str, password: &[u8]) -> bool {
 
 /// An account.
 #[derive(Debug, PartialEq, Eq)]
-struct Domain {
-    id: String,
-    name: String,
+pub(crate) struct Domain {
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 /// A project and its account.
 #[derive(Debug)]
-struct Project {
-    id: String,
-    name: String,
-    domain: Arc<Domain>,
+pub(crate) struct Project {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) domain: Arc<Domain>,
 }
 
 /// A user who can log in.
-struct User {
-    id: String,
-    name: String,
-    domain: Arc<Domain>,
-    password_hash: String,
-    projects: Vec<Arc<Project>>,
+pub(crate) struct User {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) domain: Arc<Domain>,
+    pub(crate) password_hash: String,
+    pub(crate) projects: Vec<Arc<Project>>,
 }
 
 impl fmt::Debug for User {
@@ -233,19 +164,19 @@ impl fmt::Debug for User {
 
 /// Accounts, projects and users, from the configuration.
 #[derive(Debug, Default)]
-struct Directory {
+pub(crate) struct Directory {
     domains: Vec<Arc<Domain>>,
-    projects: Vec<Arc<Project>>,
-    users: Vec<Arc<User>>,
+    pub(crate) projects: Vec<Arc<Project>>,
+    pub(crate) users: Vec<Arc<User>>,
 }
 
 /// A project or domain named (by id or by name) in a request.
 #[derive(Debug, Default, Deserialize)]
-struct NameOrId {
+pub(crate) struct NameOrId {
     #[serde(default)]
-    id: Option<String>,
+    pub(crate) id: Option<String>,
     #[serde(default)]
-    name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 impl Directory {
@@ -368,17 +299,22 @@ impl Directory {
         })
     }
 
-    fn domain(&self, id: &str) -> Option<&Arc<Domain>> {
+    pub(crate) fn domain(&self, id: &str) -> Option<&Arc<Domain>> {
         self.domains.iter().find(|d| d.id == id)
     }
 
-    fn project(&self, id: &str) -> Option<&Arc<Project>> {
+    pub(crate) fn project(&self, id: &str) -> Option<&Arc<Project>> {
         self.projects.iter().find(|p| p.id == id)
     }
 
     /// The user a login names: by id, or by name within a domain named by
     /// id or name.
-    fn user(&self, id: Option<&str>, name: Option<&str>, domain: &NameOrId) -> Option<&Arc<User>> {
+    pub(crate) fn user(
+        &self,
+        id: Option<&str>,
+        name: Option<&str>,
+        domain: &NameOrId,
+    ) -> Option<&Arc<User>> {
         match (id, name) {
             (Some(id), _) => self.users.iter().find(|u| u.id == id),
             (None, Some(name)) => self
@@ -412,7 +348,7 @@ fn agreed_name<'a>(
 }
 
 /// Whether `r` (an id or a name) names `d`.
-fn names_domain(r: &NameOrId, d: &Domain) -> bool {
+pub(crate) fn names_domain(r: &NameOrId, d: &Domain) -> bool {
     match (&r.id, &r.name) {
         (Some(id), _) => *id == d.id,
         (None, Some(name)) => *name == d.name,
@@ -424,7 +360,7 @@ fn names_domain(r: &NameOrId, d: &Domain) -> bool {
 
 /// What an issued token is scoped to.
 #[derive(Debug)]
-enum Scope {
+pub(crate) enum Scope {
     /// One project: the token acts as (domain, project) on the API.
     Project(Arc<Project>),
     /// The user's account: IAM calls only.
@@ -433,13 +369,13 @@ enum Scope {
 
 /// How a token was obtained (`token.methods`).
 #[derive(Clone, Copy, Debug)]
-enum Method {
+pub(crate) enum Method {
     Password,
     Token,
 }
 
 impl Method {
-    const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Self::Password => "password",
             Self::Token => "token",
@@ -449,14 +385,14 @@ impl Method {
 
 /// What an issued token stands for.
 #[derive(Debug)]
-struct Session {
-    user: Arc<User>,
-    scope: Scope,
+pub(crate) struct Session {
+    pub(crate) user: Arc<User>,
+    pub(crate) scope: Scope,
     /// Who a project-scoped token acts as on the API.
-    caller: Option<Arc<Caller>>,
-    method: Method,
-    issued_at_ms: u64,
-    expires_at_ms: u64,
+    pub(crate) caller: Option<Arc<Caller>>,
+    pub(crate) method: Method,
+    pub(crate) issued_at_ms: u64,
+    pub(crate) expires_at_ms: u64,
 }
 
 type TokenDigest = [u8; 32];
@@ -533,7 +469,7 @@ impl IssuedTokens {
     }
 
     /// The live session of `token` at `now_ms`.
-    fn session(&self, token: &str, now_ms: u64) -> Option<Arc<Session>> {
+    pub(crate) fn session(&self, token: &str, now_ms: u64) -> Option<Arc<Session>> {
         let live = self.live.read().unwrap_or_else(PoisonError::into_inner);
         live.by_digest
             .get(&digest(token))
@@ -543,7 +479,10 @@ impl IssuedTokens {
 
     /// Stores `session` under a new random token and returns the token.
     /// Expired tokens at the front are dropped; at capacity, the oldest.
-    fn issue(&self, session: Arc<Session>) -> Result<Zeroizing<String>, getrandom::Error> {
+    pub(crate) fn issue(
+        &self,
+        session: Arc<Session>,
+    ) -> Result<Zeroizing<String>, getrandom::Error> {
         let mut raw = Zeroizing::new([0u8; TOKEN_BYTES]);
         getrandom::fill(&mut *raw)?;
         // Infallible (no buffer to be too small): a token is never empty.
@@ -580,7 +519,7 @@ impl IssuedTokens {
     }
 
     /// Forgets `token`; whether it was live at `now_ms`.
-    fn revoke(&self, token: &str, now_ms: u64) -> bool {
+    pub(crate) fn revoke(&self, token: &str, now_ms: u64) -> bool {
         let mut live = self.live.write().unwrap_or_else(PoisonError::into_inner);
         live.by_digest
             .remove(&digest(token))
@@ -588,14 +527,14 @@ impl IssuedTokens {
     }
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// `2024-01-02T03:04:05.678000Z`: Keystone's and Huawei IAM's timestamps.
-fn keystone_time(ms: u64) -> String {
+pub(crate) fn keystone_time(ms: u64) -> String {
     let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
     match time::OffsetDateTime::from_unix_timestamp(secs) {
         Ok(t) => format!(
@@ -616,13 +555,13 @@ fn keystone_time(ms: u64) -> String {
 
 /// The IAM front: directory, catalog, issued tokens.
 pub struct Iam {
-    directory: Directory,
-    issued: Arc<IssuedTokens>,
+    pub(crate) directory: Directory,
+    pub(crate) issued: Arc<IssuedTokens>,
     /// Without a trailing `/`.
-    external_url: String,
-    lifetime_ms: u64,
-    catalog: Vec<CatalogEntry>,
-    role_id: String,
+    pub(crate) external_url: String,
+    pub(crate) lifetime_ms: u64,
+    pub(crate) catalog: Vec<CatalogEntry>,
+    pub(crate) role_id: String,
 }
 
 impl fmt::Debug for Iam {
@@ -698,17 +637,17 @@ fn derived_id(parts: &[&str]) -> String {
 
 /// One service of the catalog.
 #[derive(Debug, Serialize)]
-struct CatalogEntry {
+pub(crate) struct CatalogEntry {
     endpoints: [CatalogEndpoint; 1],
-    id: String,
-    name: &'static str,
+    pub(crate) id: String,
+    pub(crate) name: &'static str,
     #[serde(rename = "type")]
     kind: &'static str,
 }
 
 #[derive(Debug, Serialize)]
 struct CatalogEndpoint {
-    id: String,
+    pub(crate) id: String,
     interface: &'static str,
     region: String,
     region_id: String,
@@ -719,7 +658,7 @@ struct CatalogEndpoint {
 /// version as golangsdk appends `<project_id>/kms/<action>` to it) and API
 /// Gateway (`apig`, the bare base URL: its paths start `/v2/<project_id>`),
 /// each with one public endpoint in `region`.
-fn catalog(external_url: &str, region: &str) -> Vec<CatalogEntry> {
+pub(crate) fn catalog(external_url: &str, region: &str) -> Vec<CatalogEntry> {
     [
         ("identity", "iam", format!("{external_url}/v3")),
         ("kms", "kms", format!("{external_url}/v1.0")),
@@ -741,890 +680,25 @@ fn catalog(external_url: &str, region: &str) -> Vec<CatalogEntry> {
     .collect()
 }
 
-// ---------------------------------------------------------------- routes
-
-/// The Keystone routes, served beside the API by [`crate::router`] when the
-/// state has an [`Iam`].
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(versions))
-        .route("/v3", get(version))
-        .route("/v3/", get(version))
-        .route(
-            "/v3/auth/tokens",
-            get(validate_token).post(create_token).delete(revoke_token),
-        )
-        .route("/v3/auth/catalog", get(auth_catalog))
-        .route("/v3/auth/projects", get(auth_projects))
-        .route("/v3/auth/domains", get(auth_domains))
-        .route("/v3/projects", get(list_projects))
-        .route("/v3/{*rest}", any(not_found))
-}
-
-/// A Keystone error: its status and `{"error":{"code","message","title"}}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Failure {
-    /// 400, with what is wrong.
-    BadRequest(&'static str),
-    /// 401: bad or missing credentials, a scope the user may not have.
-    Unauthorized,
-    /// 404.
-    NotFound,
-    /// 413.
-    TooLarge,
-    /// 500.
-    Internal,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: u16,
-    message: &'a str,
-    title: &'a str,
-}
-
-impl Failure {
-    fn response(self, iam: Option<&Iam>) -> Response {
-        let (status, message, title) = match self {
-            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, m, "Bad Request"),
-            Self::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "The request you have made requires authentication.",
-                "Unauthorized",
-            ),
-            Self::NotFound => (
-                StatusCode::NOT_FOUND,
-                "The resource could not be found.",
-                "Not Found",
-            ),
-            Self::TooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Request is too large.",
-                "Request Entity Too Large",
-            ),
-            Self::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "An unexpected error prevented the server from fulfilling your request.",
-                "Internal Server Error",
-            ),
-        };
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: status.as_u16(),
-                message,
-                title,
-            },
-        };
-        let mut resp = json_response(status, &body);
-        if let (Self::Unauthorized, Some(iam)) = (self, iam)
-            && let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", iam.external_url))
-        {
-            resp.headers_mut().insert(WWW_AUTHENTICATE, v);
-        }
-        resp
-    }
-}
-
-fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            status,
-            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            Body::from(bytes),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(target: "kms_server::iam", error = %e, "cannot serialise an answer");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-/// The IAM front of the state and the request, split and its body read
-/// (at most the configured body limit).
-async fn open(state: &AppState, req: Request) -> Result<(Arc<Iam>, Parts, Bytes), Response> {
-    record_route(req.extensions());
-    let Some(iam) = state.iam().cloned() else {
-        return Err(Failure::NotFound.response(None));
-    };
-    let (parts, body) = req.into_parts();
-    // Nothing is authenticated yet (a login's password is in its body):
-    // the body is buffered within the budget all unauthenticated bodies
-    // share.
-    let Ok(_budget) = state.unauthenticated_budget(&body).await else {
-        return Err(Failure::Internal.response(Some(&iam)));
-    };
-    match axum::body::to_bytes(body, state.body_limit()).await {
-        Ok(body) => Ok((iam, parts, body)),
-        Err(_) => Err(Failure::TooLarge.response(Some(&iam))),
-    }
-}
-
-/// [`open`], then [`identify`]: the front, the request's parts and who
-/// calls, or the answer that refuses the call.
-async fn open_as_caller(
-    state: &AppState,
-    req: Request,
-) -> Result<(Arc<Iam>, Parts, Principal), Response> {
-    let (iam, parts, body) = open(state, req).await?;
-    match identify(state, &iam, &parts, &body) {
-        Ok(principal) => Ok((iam, parts, principal)),
-        Err(f) => Err(f.response(Some(&iam))),
-    }
-}
-
-/// Who is calling an IAM route.
-enum Principal {
-    /// A token this front issued.
-    Session(Arc<Session>),
-    /// A configured token or an AK/SK signature.
-    Credential(Arc<Caller>),
-}
-
-impl Principal {
-    fn domain<'a>(&'a self, iam: &'a Iam) -> Option<&'a Arc<Domain>> {
-        match self {
-            Self::Session(s) => Some(&s.user.domain),
-            Self::Credential(c) => iam.directory.domain(&c.domain_id),
-        }
-    }
-
-    /// The projects it may act in.
-    fn projects<'a>(&'a self, iam: &'a Iam) -> Vec<&'a Arc<Project>> {
-        match self {
-            Self::Session(s) => s.user.projects.iter().collect(),
-            Self::Credential(c) => iam.directory.project(&c.project_id).into_iter().collect(),
-        }
-    }
-}
-
-/// An issued token in `X-Auth-Token`, else whatever the API accepts
-/// (configured tokens, SDK-HMAC-SHA256), with no project in the path to
-/// match.
-fn identify(state: &AppState, iam: &Iam, parts: &Parts, body: &[u8]) -> Result<Principal, Failure> {
-    if let Some(token) = parts
-        .headers
-        .get(&X_AUTH_TOKEN)
-        .and_then(|v| v.to_str().ok())
-        && let Some(session) = iam.issued.session(token, now_ms())
-    {
-        return Ok(Principal::Session(session));
-    }
-    match state
-        .authenticator()
-        .authenticate_with_clock(&View { parts, body }, now_unix)
-    {
-        Ok(caller) => Ok(Principal::Credential(Arc::clone(caller))),
-        Err(e) => {
-            tracing::debug!(target: "kms_server::auth", reason = %e, "IAM authentication failed");
-            Err(Failure::Unauthorized)
-        }
-    }
-}
-
-// ---- version discovery
-
-#[derive(Serialize)]
-struct Link<'a> {
-    rel: &'static str,
-    href: &'a str,
-}
-
-#[derive(Serialize)]
-struct MediaType {
-    base: &'static str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
-
-#[derive(Serialize)]
-struct VersionView<'a> {
-    id: &'static str,
-    status: &'static str,
-    updated: &'static str,
-    links: [Link<'a>; 1],
-    #[serde(rename = "media-types")]
-    media_types: [MediaType; 1],
-}
-
-fn version_view(href: &str) -> VersionView<'_> {
-    VersionView {
-        id: "v3.0",
-        status: "stable",
-        updated: "2016-04-04T00:00:00Z",
-        links: [Link { rel: "self", href }],
-        media_types: [MediaType {
-            base: "application/json",
-            kind: "application/vnd.openstack.identity-v3+json",
-        }],
-    }
-}
-
-/// `GET /`: Keystone's version list, 300 Multiple Choices.
-async fn versions(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, _, _) = match open(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    #[derive(Serialize)]
-    struct Values<'a> {
-        values: [VersionView<'a>; 1],
-    }
-    #[derive(Serialize)]
-    struct Versions<'a> {
-        versions: Values<'a>,
-    }
-    let href = format!("{}/v3/", iam.external_url);
-    json_response(
-        StatusCode::MULTIPLE_CHOICES,
-        &Versions {
-            versions: Values {
-                values: [version_view(&href)],
-            },
-        },
-    )
-}
-
-/// `GET /v3`: this version.
-async fn version(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, _, _) = match open(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    #[derive(Serialize)]
-    struct Version<'a> {
-        version: VersionView<'a>,
-    }
-    let href = format!("{}/v3/", iam.external_url);
-    json_response(
-        StatusCode::OK,
-        &Version {
-            version: version_view(&href),
-        },
-    )
-}
-
-async fn not_found(State(state): State<AppState>, req: Request) -> Response {
-    record_route(req.extensions());
-    Failure::NotFound.response(state.iam().map(AsRef::as_ref))
-}
-
-// ---- tokens
-
-#[derive(Deserialize)]
-struct AuthRequest {
-    auth: AuthBody,
-}
-
-#[derive(Deserialize)]
-struct AuthBody {
-    identity: IdentityBody,
-    #[serde(default)]
-    scope: Option<ScopeBody>,
-}
-
-#[derive(Deserialize)]
-struct IdentityBody {
-    methods: Vec<String>,
-    #[serde(default)]
-    password: Option<PasswordBody>,
-    #[serde(default)]
-    token: Option<TokenBody>,
-}
-
-#[derive(Deserialize)]
-struct PasswordBody {
-    user: UserBody,
-}
-
-#[derive(Deserialize)]
-struct UserBody {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    domain: Option<NameOrId>,
-    password: String,
-}
-
-#[derive(Deserialize)]
-struct TokenBody {
-    id: String,
-}
-
-#[derive(Deserialize)]
-struct ScopeBody {
-    #[serde(default)]
-    project: Option<ProjectScopeBody>,
-    #[serde(default)]
-    domain: Option<NameOrId>,
-}
-
-#[derive(Deserialize)]
-struct ProjectScopeBody {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    domain: Option<NameOrId>,
-}
-
-/// A login as the request states it, checked for shape only.
-enum Login {
-    Password {
-        user_id: Option<String>,
-        user_name: Option<String>,
-        domain: NameOrId,
-        password: Password,
-    },
-    Token(Zeroizing<String>),
-}
-
-/// The scope a login asks for, checked for shape only.
-enum WantedScope {
-    ProjectId(String),
-    ProjectName(String, Option<NameOrId>),
-    Domain(NameOrId),
-}
-
-fn parse_login(body: &[u8]) -> Result<(Login, WantedScope), Failure> {
-    let req: AuthRequest = serde_json::from_slice(body)
-        .map_err(|_| Failure::BadRequest("The request body is not a valid auth request."))?;
-    let AuthBody { identity, scope } = req.auth;
-    let mut methods = identity.methods;
-    methods.dedup();
-    let login = match methods.as_slice() {
-        [] => {
-            return Err(Failure::BadRequest(
-                "Expecting to find methods in identity.",
-            ));
-        }
-        [m] if m == "password" => {
-            let user = identity
-                .password
-                .ok_or(Failure::BadRequest(
-                    "Expecting to find password in identity.",
-                ))?
-                .user;
-            let password = Password::new(user.password);
-            if user.id.is_none() {
-                if user.name.is_none() {
-                    return Err(Failure::BadRequest("Expecting to find id or name in user."));
-                }
-                if user
-                    .domain
-                    .as_ref()
-                    .is_none_or(|d| d.id.is_none() && d.name.is_none())
-                {
-                    return Err(Failure::BadRequest("Expecting to find domain in user."));
-                }
-            }
-            Login::Password {
-                user_id: user.id,
-                user_name: user.name,
-                domain: user.domain.unwrap_or_default(),
-                password,
-            }
-        }
-        [m] if m == "token" => Login::Token(Zeroizing::new(
-            identity
-                .token
-                .ok_or(Failure::BadRequest("Expecting to find token in identity."))?
-                .id,
-        )),
-        // Another method, or several at once (all must succeed in
-        // Keystone): not supported here.
-        _ => return Err(Failure::Unauthorized),
-    };
-    let wanted = match scope {
-        None => return Err(Failure::BadRequest("Expecting to find scope in auth.")),
-        Some(ScopeBody {
-            project: Some(_),
-            domain: Some(_),
-        }) => {
-            return Err(Failure::BadRequest(
-                "Specify either a domain or a project, not both.",
-            ));
-        }
-        Some(ScopeBody {
-            project: Some(p), ..
-        }) => match (p.id, p.name) {
-            (Some(id), _) => WantedScope::ProjectId(id),
-            (None, Some(name)) => WantedScope::ProjectName(name, p.domain),
-            (None, None) => {
-                return Err(Failure::BadRequest(
-                    "Expecting to find id or name in project.",
-                ));
-            }
-        },
-        Some(ScopeBody {
-            domain: Some(d), ..
-        }) if d.id.is_some() || d.name.is_some() => WantedScope::Domain(d),
-        Some(_) => {
-            return Err(Failure::BadRequest(
-                "Expecting to find project or domain in scope.",
-            ));
-        }
-    };
-    Ok((login, wanted))
-}
-
-/// The scope `user` asked for, if the user may have it.
-fn grant(user: &User, wanted: &WantedScope) -> Option<Scope> {
-    match wanted {
-        WantedScope::ProjectId(id) => user
-            .projects
-            .iter()
-            .find(|p| p.id == *id)
-            .map(|p| Scope::Project(Arc::clone(p))),
-        WantedScope::ProjectName(name, domain) => user
-            .projects
-            .iter()
-            .find(|p| p.name == *name && domain.as_ref().is_none_or(|d| names_domain(d, &p.domain)))
-            .map(|p| Scope::Project(Arc::clone(p))),
-        WantedScope::Domain(d) => names_domain(d, &user.domain).then_some(Scope::Domain),
-    }
-}
-
-#[derive(Serialize)]
-struct DomainView<'a> {
-    id: &'a str,
-    name: &'a str,
-}
-
-impl<'a> From<&'a Domain> for DomainView<'a> {
-    fn from(d: &'a Domain) -> Self {
-        Self {
-            id: &d.id,
-            name: &d.name,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct TokenUserView<'a> {
-    domain: DomainView<'a>,
-    id: &'a str,
-    name: &'a str,
-    password_expires_at: &'static str,
-}
-
-#[derive(Serialize)]
-struct TokenProjectView<'a> {
-    domain: DomainView<'a>,
-    id: &'a str,
-    name: &'a str,
-}
-
-#[derive(Serialize)]
-struct RoleView<'a> {
-    id: &'a str,
-    name: &'static str,
-}
-
-#[derive(Serialize)]
-struct TokenView<'a> {
-    methods: [&'static str; 1],
-    expires_at: String,
-    issued_at: String,
-    user: TokenUserView<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    project: Option<TokenProjectView<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    domain: Option<DomainView<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    catalog: Option<&'a [CatalogEntry]>,
-    roles: [RoleView<'a>; 1],
-}
-
-#[derive(Serialize)]
-struct TokenAnswer<'a> {
-    token: TokenView<'a>,
-}
-
-/// `status` with the token in `X-Subject-Token` and its body.
-fn token_response(
-    iam: &Iam,
-    status: StatusCode,
-    token: &str,
-    session: &Session,
-    with_catalog: bool,
-) -> Response {
-    let user = &session.user;
-    let (project, domain) = match &session.scope {
-        Scope::Project(p) => (
-            Some(TokenProjectView {
-                domain: (&*p.domain).into(),
-                id: &p.id,
-                name: &p.name,
-            }),
-            None,
-        ),
-        Scope::Domain => (None, Some((&*user.domain).into())),
-    };
-    let answer = TokenAnswer {
-        token: TokenView {
-            methods: [session.method.as_str()],
-            expires_at: keystone_time(session.expires_at_ms),
-            issued_at: keystone_time(session.issued_at_ms),
-            user: TokenUserView {
-                domain: (&*user.domain).into(),
-                id: &user.id,
-                name: &user.name,
-                password_expires_at: "",
-            },
-            project,
-            domain,
-            catalog: with_catalog.then_some(iam.catalog.as_slice()),
-            roles: [RoleView {
-                id: &iam.role_id,
-                name: "te_admin",
-            }],
-        },
-    };
-    let mut resp = json_response(status, &answer);
-    match HeaderValue::from_str(token) {
-        Ok(v) => {
-            resp.headers_mut().insert(X_SUBJECT_TOKEN, v);
-            resp
-        }
-        Err(_) => Failure::Internal.response(Some(iam)),
-    }
-}
-
-/// `?nocatalog` (any non-empty value) leaves the catalog out, as Huawei IAM.
-fn wants_catalog(parts: &Parts) -> bool {
-    query_value(parts.uri.query().unwrap_or(""), "nocatalog").is_none_or(|v| v.is_empty())
-}
-
-/// `POST /v3/auth/tokens`: a password or a live token for a token scoped to
-/// one of the user's projects or to its domain; 201 with the token in
-/// `X-Subject-Token`.
-async fn create_token(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, body) = match open(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let session = match login(&state, &iam, &body).await {
-        Ok(s) => Arc::new(s),
-        Err(f) => return f.response(Some(&iam)),
-    };
-    match iam.issued.issue(Arc::clone(&session)) {
-        Ok(token) => token_response(
-            &iam,
-            StatusCode::CREATED,
-            &token,
-            &session,
-            wants_catalog(&parts),
-        ),
-        Err(e) => {
-            tracing::error!(target: "kms_server::iam", error = %e, "cannot draw a token");
-            Failure::Internal.response(Some(&iam))
-        }
-    }
-}
-
-/// Checks a login and builds the session it earns (not yet issued).
-async fn login(state: &AppState, iam: &Iam, body: &[u8]) -> Result<Session, Failure> {
-    let (login, wanted) = parse_login(body)?;
-    let now = now_ms();
-    let (user, method, expires_at_ms) = match login {
-        Login::Password {
-            user_id,
-            user_name,
-            domain,
-            password,
-        } => {
-            let named = iam
-                .directory
-                .user(user_id.as_deref(), user_name.as_deref(), &domain)
-                .cloned();
-            // An unknown user costs a verification too: against another
-            // user's hash, whose outcome is then ignored.
-            let Some(against) = named
-                .clone()
-                .or_else(|| iam.directory.users.first().cloned())
-            else {
-                return Err(Failure::Unauthorized);
-            };
-            let verified = state
-                .run_blocking(move || verify_password(&against.password_hash, password.expose().as_bytes()))
-                .await
-                .map_err(|e| {
-                    tracing::error!(target: "kms_server::iam", error = %e, "password check failed to run");
-                    Failure::Internal
-                })?;
-            match (verified, named) {
-                (true, Some(user)) => (user, Method::Password, now.saturating_add(iam.lifetime_ms)),
-                _ => return Err(Failure::Unauthorized),
-            }
-        }
-        Login::Token(token) => {
-            let source = iam
-                .issued
-                .session(&token, now)
-                .ok_or(Failure::Unauthorized)?;
-            (
-                Arc::clone(&source.user),
-                Method::Token,
-                source.expires_at_ms,
-            )
-        }
-    };
-    let scope = grant(&user, &wanted).ok_or(Failure::Unauthorized)?;
-    let caller = match &scope {
-        Scope::Project(p) => Some(Arc::new(Caller::new(&p.domain.id, &p.id))),
-        Scope::Domain => None,
-    };
-    Ok(Session {
-        user,
-        scope,
-        caller,
-        method,
-        issued_at_ms: now,
-        expires_at_ms,
-    })
-}
-
-/// The live token in `X-Subject-Token`, if the caller's domain owns it.
-fn subject(iam: &Iam, principal: &Principal, parts: &Parts) -> Option<(String, Arc<Session>)> {
-    let token = parts
-        .headers
-        .get(&X_SUBJECT_TOKEN)
-        .and_then(|v| v.to_str().ok())?;
-    let session = iam.issued.session(token, now_ms())?;
-    let domain = principal.domain(iam)?;
-    (session.user.domain.id == domain.id).then(|| (token.to_owned(), session))
-}
-
-/// `GET /v3/auth/tokens` (and `HEAD`): validates `X-Subject-Token` for a
-/// caller of the same domain; 200 with the token's body, else 404.
-async fn validate_token(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, principal) = match open_as_caller(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match subject(&iam, &principal, &parts) {
-        Some((token, session)) => token_response(
-            &iam,
-            StatusCode::OK,
-            &token,
-            &session,
-            wants_catalog(&parts),
-        ),
-        None => Failure::NotFound.response(Some(&iam)),
-    }
-}
-
-/// `DELETE /v3/auth/tokens`: revokes `X-Subject-Token` (same rule); 204.
-async fn revoke_token(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, principal) = match open_as_caller(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match subject(&iam, &principal, &parts) {
-        Some((token, _)) if iam.issued.revoke(&token, now_ms()) => {
-            StatusCode::NO_CONTENT.into_response()
-        }
-        _ => Failure::NotFound.response(Some(&iam)),
-    }
-}
-
-// ---- listings
-
-#[derive(Serialize)]
-struct PageLinks<'a> {
-    #[serde(rename = "self")]
-    this: &'a str,
-    previous: Option<&'static str>,
-    next: Option<&'static str>,
-}
-
-impl<'a> PageLinks<'a> {
-    /// The links of a list that is one whole page: itself only.
-    fn single_page(this: &'a str) -> Self {
-        Self {
-            this,
-            previous: None,
-            next: None,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct SelfLink {
-    #[serde(rename = "self")]
-    this: String,
-}
-
-#[derive(Serialize)]
-struct ProjectView<'a> {
-    id: &'a str,
-    name: &'a str,
-    domain_id: &'a str,
-    parent_id: &'a str,
-    is_domain: bool,
-    enabled: bool,
-    description: &'static str,
-    links: SelfLink,
-}
-
-#[derive(Serialize)]
-struct Projects<'a> {
-    projects: Vec<ProjectView<'a>>,
-    links: PageLinks<'a>,
-}
-
-fn project_list(iam: &Iam, projects: &[&Arc<Project>], self_href: &str) -> Response {
-    let projects = projects
-        .iter()
-        .map(|p| ProjectView {
-            id: &p.id,
-            name: &p.name,
-            domain_id: &p.domain.id,
-            // A region's own project has its account as parent.
-            parent_id: &p.domain.id,
-            is_domain: false,
-            enabled: true,
-            description: "",
-            links: SelfLink {
-                this: format!("{}/v3/projects/{}", iam.external_url, p.id),
-            },
-        })
-        .collect();
-    json_response(
-        StatusCode::OK,
-        &Projects {
-            projects,
-            links: PageLinks::single_page(self_href),
-        },
-    )
-}
-
-/// `GET /v3/projects`: the caller's projects, filtered by `name`,
-/// `domain_id`, `parent_id`, `enabled` (other filters are ignored).
-async fn list_projects(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, parts, principal) = match open_as_caller(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let query = parts.uri.query().unwrap_or("");
-    let name = query_value(query, "name");
-    let domain_id = query_value(query, "domain_id");
-    let parent_id = query_value(query, "parent_id");
-    let enabled = query_value(query, "enabled");
-    let projects: Vec<&Arc<Project>> = principal
-        .projects(&iam)
-        .into_iter()
-        .filter(|p| name.as_ref().is_none_or(|n| *n == p.name))
-        .filter(|p| domain_id.as_ref().is_none_or(|d| *d == p.domain.id))
-        .filter(|p| parent_id.as_ref().is_none_or(|d| *d == p.domain.id))
-        .filter(|_| {
-            enabled
-                .as_deref()
-                .is_none_or(|e| !matches!(e.to_ascii_lowercase().as_str(), "false" | "0"))
-        })
-        .collect();
-    let href = format!("{}/v3/projects", iam.external_url);
-    project_list(&iam, &projects, &href)
-}
-
-/// `GET /v3/auth/projects`: the projects the caller may scope to.
-async fn auth_projects(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, _, principal) = match open_as_caller(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let href = format!("{}/v3/auth/projects", iam.external_url);
-    project_list(&iam, &principal.projects(&iam), &href)
-}
-
-/// `GET /v3/auth/domains`: the caller's account.
-async fn auth_domains(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, _, principal) = match open_as_caller(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    #[derive(Serialize)]
-    struct DomainListView<'a> {
-        id: &'a str,
-        name: &'a str,
-        enabled: bool,
-        description: &'static str,
-        links: SelfLink,
-    }
-    #[derive(Serialize)]
-    struct Domains<'a> {
-        domains: Vec<DomainListView<'a>>,
-        links: PageLinks<'a>,
-    }
-    let href = format!("{}/v3/auth/domains", iam.external_url);
-    let domains = principal
-        .domain(&iam)
-        .map(|d| DomainListView {
-            id: &d.id,
-            name: &d.name,
-            enabled: true,
-            description: "",
-            links: SelfLink {
-                this: format!("{}/v3/domains/{}", iam.external_url, d.id),
-            },
-        })
-        .into_iter()
-        .collect();
-    json_response(
-        StatusCode::OK,
-        &Domains {
-            domains,
-            links: PageLinks::single_page(&href),
-        },
-    )
-}
-
-/// `GET /v3/auth/catalog`: the services and their public endpoint.
-async fn auth_catalog(State(state): State<AppState>, req: Request) -> Response {
-    let (iam, _, _) = match open_as_caller(&state, req).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    #[derive(Serialize)]
-    struct Catalog<'a> {
-        catalog: &'a [CatalogEntry],
-        links: PageLinks<'a>,
-    }
-    let href = format!("{}/v3/auth/catalog", iam.external_url);
-    json_response(
-        StatusCode::OK,
-        &Catalog {
-            catalog: &iam.catalog,
-            links: PageLinks::single_page(&href),
-        },
-    )
-}
-
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+pub(crate) mod test_support {
+    //! A directory, a front and sessions for the tests here, in the
+    //! Keystone routes and in the authenticator.
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::config::{CredentialConfig, TokenConfig, UserConfig, UserProjectConfig};
 
     /// A cheap Argon2id hash of `password` (tests only: tiny costs).
-    fn cheap_hash(password: &str) -> String {
+    pub(crate) fn cheap_hash(password: &str) -> String {
         let params = argon2::Params::new(8, 1, 1, None).unwrap();
+        use argon2::PasswordHasher;
         Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
             .hash_password_with_salt(password.as_bytes(), b"saltsaltsalt")
             .unwrap()
             .to_string()
     }
 
-    fn user(name: &str, id: &str, projects: &[(&str, Option<&str>)]) -> UserConfig {
+    pub(crate) fn user(name: &str, id: &str, projects: &[(&str, Option<&str>)]) -> UserConfig {
         UserConfig {
             name: name.into(),
             id: id.into(),
@@ -1641,7 +715,7 @@ mod tests {
         }
     }
 
-    fn config() -> Config {
+    pub(crate) fn config() -> Config {
         Config {
             region_id: "cn-north-4".into(),
             credentials: vec![CredentialConfig {
@@ -1668,8 +742,59 @@ mod tests {
         }
     }
 
-    fn iam(config: &Config) -> Iam {
+    pub(crate) fn iam(config: &Config) -> Iam {
         Iam::from_config(config, Arc::new(IssuedTokens::default())).unwrap()
+    }
+
+    pub(crate) fn session(
+        iam: &Iam,
+        project: Option<&str>,
+        issued_at_ms: u64,
+        expires_at_ms: u64,
+    ) -> Arc<Session> {
+        let user = Arc::clone(&iam.directory.users[0]);
+        let (scope, caller) = match project {
+            Some(id) => {
+                let p = Arc::clone(iam.directory.project(id).unwrap());
+                let caller = Arc::new(Caller::new(&p.domain.id, &p.id));
+                (Scope::Project(p), Some(caller))
+            }
+            None => (Scope::Domain, None),
+        };
+        Arc::new(Session {
+            user,
+            scope,
+            caller,
+            method: Method::Password,
+            issued_at_ms,
+            expires_at_ms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::test_support::*;
+    use super::*;
+    use crate::config::{Password, UserProjectConfig, hash_password};
+
+    #[test]
+    fn the_development_user_logs_in_with_the_password_shown_once() {
+        let mut c = Config::development().unwrap();
+        let password = c.add_development_user().unwrap();
+        assert_eq!(password.expose().len(), 24);
+        let text = toml::to_string_pretty(&c).unwrap();
+        assert!(!text.contains(password.expose()));
+        assert!(text.contains("$argon2id$"));
+        let back = Config::from_toml(&text, std::path::Path::new("x")).unwrap();
+        assert_eq!(back, c);
+        let user = &back.users[0];
+        assert_eq!(user.domain_id, c.credentials[0].domain_id);
+        assert_eq!(user.projects[0].id, c.credentials[0].project_id);
+        assert!(!format!("{c:?}").contains("$argon2"));
+        Iam::from_config(&back, std::sync::Arc::default()).unwrap();
+        assert!(Config::default().add_development_user().is_err());
     }
 
     #[test]
@@ -1842,31 +967,6 @@ mod tests {
         assert_eq!(self::iam(&config()).external_url, "http://127.0.0.1:8080");
     }
 
-    fn session(
-        iam: &Iam,
-        project: Option<&str>,
-        issued_at_ms: u64,
-        expires_at_ms: u64,
-    ) -> Arc<Session> {
-        let user = Arc::clone(&iam.directory.users[0]);
-        let (scope, caller) = match project {
-            Some(id) => {
-                let p = Arc::clone(iam.directory.project(id).unwrap());
-                let caller = Arc::new(Caller::new(&p.domain.id, &p.id));
-                (Scope::Project(p), Some(caller))
-            }
-            None => (Scope::Domain, None),
-        };
-        Arc::new(Session {
-            user,
-            scope,
-            caller,
-            method: Method::Password,
-            issued_at_ms,
-            expires_at_ms,
-        })
-    }
-
     #[test]
     fn issued_tokens_live_until_they_expire_and_are_held_hashed() {
         let iam = iam(&config());
@@ -1929,195 +1029,6 @@ mod tests {
         assert_eq!(store.len(), 3);
         assert!(store.live.read().unwrap().order.len() <= 3);
         assert_eq!(IssuedTokens::new(0).capacity, 1);
-    }
-
-    fn login(body: serde_json::Value) -> Result<(Login, WantedScope), Failure> {
-        parse_login(body.to_string().as_bytes())
-    }
-
-    #[test]
-    fn logins_are_checked_for_shape_before_any_password() {
-        let ok = login(serde_json::json!({"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": "alice", "password": "pw", "domain": {"name": "acme"}}}},
-            "scope": {"project": {"name": "cn-north-4"}}}}));
-        assert!(matches!(
-            ok,
-            Ok((Login::Password { .. }, WantedScope::ProjectName(ref n, None))) if n == "cn-north-4"
-        ));
-        let by_token = login(serde_json::json!({"auth": {
-            "identity": {"methods": ["token"], "token": {"id": "abc"}},
-            "scope": {"domain": {"id": "d1"}}}}));
-        assert!(matches!(
-            by_token,
-            Ok((Login::Token(_), WantedScope::Domain(_)))
-        ));
-        let bad = |v: serde_json::Value| match login(v) {
-            Err(Failure::BadRequest(m)) => m,
-            Err(f) => panic!("{f:?}"),
-            Ok(_) => panic!("accepted"),
-        };
-        let pw = serde_json::json!({"methods": ["password"], "password": {"user": {
-            "name": "alice", "password": "pw", "domain": {"name": "acme"}}}});
-        assert!(bad(serde_json::json!({"auth": {"identity": pw}})).contains("scope"));
-        assert!(
-            bad(serde_json::json!({"auth": {"identity": pw,
-            "scope": {"project": {"id": "p"}, "domain": {"id": "d"}}}}))
-            .contains("not both")
-        );
-        assert!(
-            bad(serde_json::json!({"auth": {"identity": pw,
-            "scope": {"project": {}}}}))
-            .contains("id or name")
-        );
-        assert!(bad(serde_json::json!({"auth": {"identity": pw, "scope": {}}})).contains("scope"));
-        assert!(
-            bad(
-                serde_json::json!({"auth": {"identity": {"methods": ["password"],
-            "password": {"user": {"name": "alice", "password": "pw"}}},
-            "scope": {"domain": {"id": "d"}}}})
-            )
-            .contains("domain")
-        );
-        assert!(
-            bad(
-                serde_json::json!({"auth": {"identity": {"methods": ["password"]},
-            "scope": {"domain": {"id": "d"}}}})
-            )
-            .contains("password")
-        );
-        assert!(
-            bad(serde_json::json!({"auth": {"identity": {"methods": []},
-            "scope": {"domain": {"id": "d"}}}}))
-            .contains("methods")
-        );
-        assert!(bad(serde_json::json!({"nope": 1})).contains("valid"));
-        assert!(matches!(parse_login(b"\xff{"), Err(Failure::BadRequest(_))));
-        // Another method, or two: unsupported, 401 as Keystone.
-        for methods in [
-            serde_json::json!(["totp"]),
-            serde_json::json!(["password", "token"]),
-        ] {
-            assert!(matches!(
-                login(serde_json::json!({"auth": {"identity": {"methods": methods,
-                    "token": {"id": "x"}}, "scope": {"domain": {"id": "d"}}}})),
-                Err(Failure::Unauthorized)
-            ));
-        }
-    }
-
-    #[test]
-    fn a_user_gets_only_its_own_scopes() {
-        let iam = iam(&config());
-        let alice = &iam.directory.users[0];
-        let named = |name: &str, domain: Option<NameOrId>| {
-            grant(alice, &WantedScope::ProjectName(name.into(), domain))
-        };
-        assert!(matches!(
-            grant(alice, &WantedScope::ProjectId("p2".into())),
-            Some(Scope::Project(p)) if p.id == "p2"
-        ));
-        assert!(matches!(named("cn-north-4", None), Some(Scope::Project(p)) if p.id == "p1"));
-        assert!(
-            named(
-                "cn-north-4",
-                Some(NameOrId {
-                    id: Some("d1".into()),
-                    name: None
-                })
-            )
-            .is_some()
-        );
-        assert!(
-            named(
-                "cn-north-4",
-                Some(NameOrId {
-                    id: None,
-                    name: Some("other".into())
-                })
-            )
-            .is_none()
-        );
-        // Another domain's project, by id or name: refused.
-        assert!(grant(alice, &WantedScope::ProjectId("p9".into())).is_none());
-        assert!(named("other", None).is_none());
-        assert!(matches!(
-            grant(
-                alice,
-                &WantedScope::Domain(NameOrId {
-                    id: None,
-                    name: Some("acme".into())
-                })
-            ),
-            Some(Scope::Domain)
-        ));
-        assert!(
-            grant(
-                alice,
-                &WantedScope::Domain(NameOrId {
-                    id: Some("d2".into()),
-                    name: None
-                })
-            )
-            .is_none()
-        );
-    }
-
-    #[test]
-    fn the_api_accepts_live_project_tokens_after_the_configured_ones() {
-        use crate::auth::{AuthError, Authenticator, OwnedRequest, Token};
-        let iam = iam(&config());
-        let issued = Arc::new(IssuedTokens::default());
-        let auth = Authenticator::new(
-            vec![],
-            vec![Token {
-                token: Zeroizing::new("configured-token-0123".into()),
-                caller: Caller::new("d1", "p1"),
-            }],
-        )
-        .with_issued_tokens(Arc::clone(&issued));
-        let with = |headers: &[(&str, &str)]| OwnedRequest {
-            method: "POST".into(),
-            path: "/v1.0/p2/kms/list-keys".into(),
-            headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            ..OwnedRequest::default()
-        };
-        let project = issued
-            .issue(session(&iam, Some("p2"), now_ms(), u64::MAX))
-            .unwrap();
-        let expired = issued
-            .issue(session(&iam, Some("p2"), 0, now_ms() - 1))
-            .unwrap();
-        let domain = issued
-            .issue(session(&iam, None, now_ms(), u64::MAX))
-            .unwrap();
-        let caller = |t: &str| auth.authenticate_caller(&with(&[("X-Auth-Token", t)]), || 0);
-        assert_eq!(*caller(&project).unwrap(), Caller::new("d1", "p2"));
-        assert_eq!(
-            *caller("configured-token-0123").unwrap(),
-            Caller::new("d1", "p1")
-        );
-        for refused in [expired.as_str(), domain.as_str(), "not-a-token"] {
-            assert_eq!(caller(refused), Err(AuthError::UnknownCredential));
-        }
-        // Nothing else changes: no credentials, a malformed signature.
-        assert_eq!(
-            auth.authenticate_caller(&with(&[]), || 0),
-            Err(AuthError::Missing)
-        );
-        assert_eq!(
-            auth.authenticate_caller(&with(&[("Authorization", "Basic x")]), || 0),
-            Err(AuthError::Malformed)
-        );
-        // Without the store, an issued token is unknown.
-        let plain = Authenticator::new(vec![], vec![]);
-        assert_eq!(
-            plain.authenticate_caller(&with(&[("X-Auth-Token", &project)]), || 0),
-            Err(AuthError::UnknownCredential)
-        );
     }
 
     #[test]

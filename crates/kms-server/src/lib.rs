@@ -4,6 +4,7 @@
 
 mod adapters;
 mod auth;
+mod cli;
 mod config;
 mod http;
 mod iam;
@@ -25,21 +26,18 @@ pub use auth::{
     authorization_header, canonical_request, format_sdk_date, legacy_authorization_header,
     parse_sdk_date, percent_decode, signature,
 };
+pub use cli::{Cli, Command, DATABASE_FILE, PREVIOUS_ROOT_KEY_ENV, StartError};
 pub use config::{
     CONFIG_FILE, ClusterConfig, Config, ConfigError, ConnectionsConfig, CredentialConfig,
-    DEFAULT_LISTEN, HsmClusterConfig, InsecureFile, LimitsConfig, SecretText, SeedConfig,
-    TokenConfig, UserConfig, UserProjectConfig,
+    DEFAULT_LISTEN, HsmClusterConfig, InsecureFile, LimitsConfig, Password, SecretText, SeedConfig,
+    TokenConfig, UserConfig, UserProjectConfig, hash_password,
 };
 pub use http::{AppState, REQUEST_ID, UNAUTHENTICATED_BODY_BYTES, router};
-pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens, Password, hash_password};
+pub use iam::{DEFAULT_TOKEN_LIFETIME_SECS, Iam, IssuedTokens};
 pub use logging::{LineFormat, LogGuard, LogPipe, PipeWriter};
-pub use ops::PREVIOUS_ROOT_KEY_ENV;
 pub use root::{
-    ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootKeyError, RootSecret, RootSource,
+    ROOT_KEY_ENV, ROOT_KEY_FILE, ROOT_SECRET_LEN, RootSecret, RootSecretError, RootSource,
 };
 pub use seed::{SeedFile, SeedFileError, SeedSummary};
-pub use server::{
-    Cli, Command, DATABASE_FILE, Prepared, StartError, prepare, print_first_start, run,
-    shutdown_signal,
-};
+pub use server::{Prepared, prepare, print_first_start, run, shutdown_signal};
 pub use tls::{TlsError, TlsFiles};

@@ -370,12 +370,13 @@ impl Metrics {
         let mut projects: Vec<&String> = self.settings.projects.iter().collect();
         projects.sort_unstable();
         projects.dedup();
-        let mut out = Vec::with_capacity(projects.len() * 3);
+        let mut out = Vec::with_capacity(projects.len() * 4);
         for project in projects {
             for (state, name) in [
                 (KeyState::Enabled, "enabled"),
                 (KeyState::Disabled, "disabled"),
                 (KeyState::PendingDeletion, "pending_deletion"),
+                (KeyState::PendingImport, "pending_import"),
             ] {
                 let query = KeyListQuery {
                     state: Some(state),

@@ -13,12 +13,8 @@ use kms_core::software::{RotatingRootKeys, SoftwareRootKeys};
 use kms_core::{RootRotation, RootRotationError, root_key_opens_stored_rows};
 use kms_store_sqlite::SqliteStore;
 
+use crate::cli::{Cli, DATABASE_FILE, StartError, postgres_options, root_key_fingerprint};
 use crate::root::{ROOT_KEY_ENV, RootSecret};
-use crate::server::{Cli, DATABASE_FILE, StartError, root_key_fingerprint};
-
-/// Environment variable naming the file of the previous root key, while a
-/// root-key rotation is under way (same as `--previous-root-key`).
-pub const PREVIOUS_ROOT_KEY_ENV: &str = "KMS_PREVIOUS_ROOT_KEY_FILE";
 
 fn sqlite_only(cli: &Cli, what: &'static str) -> Result<PathBuf, StartError> {
     if cli.database.is_some() {
@@ -100,7 +96,7 @@ fn current_secret(cli: &Cli, db: Option<&Path>) -> Result<RootSecret, StartError
     let key_file = cli.data_dir.join(crate::root::ROOT_KEY_FILE);
     if env_key.is_none() && !key_file.exists() {
         return Err(match db {
-            Some(db) => StartError::RootKey(crate::root::RootKeyError::MissingForExistingData {
+            Some(db) => StartError::RootKey(crate::root::RootSecretError::MissingForExistingData {
                 db: db.to_path_buf(),
                 key: key_file,
             }),
@@ -126,7 +122,7 @@ fn rotation_store(cli: &Cli) -> Result<(Arc<dyn RootRotationStore>, RootSecret),
         let secret = current_secret(cli, None)?;
         // The configuration is not read here: the password comes from
         // --database-password-file, the URL or libpq's password file.
-        let options = crate::server::postgres_options(cli, None)?;
+        let options = postgres_options(cli, None)?;
         let store = kms_store_postgres::PostgresStore::connect_with(url, &options)?;
         return Ok((Arc::new(store), secret));
     }

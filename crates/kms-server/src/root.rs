@@ -43,7 +43,7 @@ pub enum RootSource {
 /// Why the secret could not be obtained.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum RootKeyError {
+pub enum RootSecretError {
     /// Not 64 hex characters.
     #[error("{0}: the root key must be 64 hex characters (32 bytes)")]
     Malformed(String),
@@ -85,17 +85,17 @@ impl RootSecret {
     ///
     /// # Errors
     /// Anything else.
-    pub fn from_hex(text: &str, origin: &str) -> Result<Self, RootKeyError> {
+    pub fn from_hex(text: &str, origin: &str) -> Result<Self, RootSecretError> {
         let t = text.trim().as_bytes();
         if t.len() != ROOT_SECRET_LEN * 2 {
-            return Err(RootKeyError::Malformed(origin.to_owned()));
+            return Err(RootSecretError::Malformed(origin.to_owned()));
         }
         let mut out = Zeroizing::new([0u8; ROOT_SECRET_LEN]);
         for (i, pair) in t.chunks_exact(2).enumerate() {
             let hi =
-                hex_digit(pair[0]).ok_or_else(|| RootKeyError::Malformed(origin.to_owned()))?;
+                hex_digit(pair[0]).ok_or_else(|| RootSecretError::Malformed(origin.to_owned()))?;
             let lo =
-                hex_digit(pair[1]).ok_or_else(|| RootKeyError::Malformed(origin.to_owned()))?;
+                hex_digit(pair[1]).ok_or_else(|| RootSecretError::Malformed(origin.to_owned()))?;
             out[i] = hi << 4 | lo;
         }
         Ok(Self(out))
@@ -106,15 +106,15 @@ impl RootSecret {
     ///
     /// # Errors
     /// Unreadable, insecure or malformed file.
-    pub fn from_file(path: &Path) -> Result<Self, RootKeyError> {
+    pub fn from_file(path: &Path) -> Result<Self, RootSecretError> {
         match crate::config::read_secret_file(path) {
             Ok(text) => Self::from_hex(&text, &path.display().to_string()),
-            Err(crate::config::ConfigError::Insecure(e)) => Err(RootKeyError::Insecure(e)),
-            Err(crate::config::ConfigError::Io { source, .. }) => Err(RootKeyError::Io {
+            Err(crate::config::ConfigError::Insecure(e)) => Err(RootSecretError::Insecure(e)),
+            Err(crate::config::ConfigError::Io { source, .. }) => Err(RootSecretError::Io {
                 path: path.to_path_buf(),
                 source,
             }),
-            Err(e) => Err(RootKeyError::Io {
+            Err(e) => Err(RootSecretError::Io {
                 path: path.to_path_buf(),
                 source: std::io::Error::other(e.to_string()),
             }),
@@ -125,9 +125,9 @@ impl RootSecret {
     ///
     /// # Errors
     /// The OS random source failed.
-    pub fn generate() -> Result<Self, RootKeyError> {
+    pub fn generate() -> Result<Self, RootSecretError> {
         let mut out = Zeroizing::new([0u8; ROOT_SECRET_LEN]);
-        getrandom::fill(&mut out[..]).map_err(|_| RootKeyError::Entropy)?;
+        getrandom::fill(&mut out[..]).map_err(|_| RootSecretError::Entropy)?;
         Ok(Self(out))
     }
 
@@ -151,7 +151,7 @@ impl RootSecret {
         env_value: Option<&str>,
         data_dir: &Path,
         db: Option<&Path>,
-    ) -> Result<(Self, RootSource), RootKeyError> {
+    ) -> Result<(Self, RootSource), RootSecretError> {
         if let Some(v) = env_value {
             return Ok((Self::from_hex(v, ROOT_KEY_ENV)?, RootSource::Env));
         }
@@ -161,18 +161,18 @@ impl RootSecret {
                 let secret = Self::from_hex(&text, &path.display().to_string())?;
                 Ok((secret, RootSource::File(path)))
             }
-            Err(crate::config::ConfigError::Insecure(e)) => Err(RootKeyError::Insecure(e)),
+            Err(crate::config::ConfigError::Insecure(e)) => Err(RootSecretError::Insecure(e)),
             Err(crate::config::ConfigError::Io { source: e, .. })
                 if e.kind() == std::io::ErrorKind::NotFound =>
             {
                 if let Some(db) = db.filter(|d| d.exists()) {
-                    return Err(RootKeyError::MissingForExistingData {
+                    return Err(RootSecretError::MissingForExistingData {
                         db: db.to_path_buf(),
                         key: path,
                     });
                 }
                 let secret = Self::generate()?;
-                let io = |source| RootKeyError::Io {
+                let io = |source| RootSecretError::Io {
                     path: path.clone(),
                     source,
                 };
@@ -184,9 +184,9 @@ impl RootSecret {
                 Ok((secret, RootSource::Generated(path)))
             }
             Err(crate::config::ConfigError::Io { source, .. }) => {
-                Err(RootKeyError::Io { path, source })
+                Err(RootSecretError::Io { path, source })
             }
-            Err(e) => Err(RootKeyError::Io {
+            Err(e) => Err(RootSecretError::Io {
                 path,
                 source: std::io::Error::other(e.to_string()),
             }),
@@ -220,7 +220,10 @@ mod tests {
         for mode in [0o644, 0o640, 0o604, 0o620, 0o602] {
             fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
             let err = RootSecret::load_or_create(None, dir.path(), None).unwrap_err();
-            assert!(matches!(err, RootKeyError::Insecure(_)), "{mode:o}: {err}");
+            assert!(
+                matches!(err, RootSecretError::Insecure(_)),
+                "{mode:o}: {err}"
+            );
             assert!(err.to_string().contains("chmod 600"), "{err}");
         }
         for mode in [0o600, 0o400] {
@@ -267,6 +270,9 @@ mod tests {
         let db = dir.path().join("kms.db");
         fs::write(&db, b"x").unwrap();
         let err = RootSecret::load_or_create(None, dir.path(), Some(&db)).unwrap_err();
-        assert!(matches!(err, RootKeyError::MissingForExistingData { .. }));
+        assert!(matches!(
+            err,
+            RootSecretError::MissingForExistingData { .. }
+        ));
     }
 }

@@ -24,6 +24,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+use crate::config::{ConfigError, ConnectionsConfig, default_max_connections};
 use crate::tls::ReloadableTls;
 
 /// How connections are served (`[connections]` in the configuration).
@@ -56,6 +57,51 @@ impl Default for ConnectionPolicy {
             max_connections: 1024,
             shutdown_grace: Duration::from_secs(10),
         }
+    }
+}
+
+impl ConnectionsConfig {
+    /// The policy the listener applies.
+    ///
+    /// # Errors
+    /// A zero timeout or a zero cap.
+    pub(crate) fn policy(&self) -> Result<ConnectionPolicy, ConfigError> {
+        let d = ConnectionPolicy::default();
+        let ms = |name: &str, v: Option<u64>, default: Duration| match v {
+            None => Ok(default),
+            Some(0) => Err(ConfigError::Invalid(format!(
+                "connections.{name} must be at least 1"
+            ))),
+            Some(ms) => Ok(Duration::from_millis(ms)),
+        };
+        let max_connections = match self.max_connections {
+            Some(0) => {
+                return Err(ConfigError::Invalid(
+                    "connections.max_connections must be at least 1".into(),
+                ));
+            }
+            Some(n) => n,
+            None => default_max_connections(),
+        };
+        Ok(ConnectionPolicy {
+            header_read_timeout: ms(
+                "header_read_timeout_ms",
+                self.header_read_timeout_ms,
+                d.header_read_timeout,
+            )?,
+            idle_timeout: ms("idle_timeout_ms", self.idle_timeout_ms, d.idle_timeout)?,
+            handshake_timeout: ms(
+                "tls_handshake_timeout_ms",
+                self.tls_handshake_timeout_ms,
+                d.handshake_timeout,
+            )?,
+            max_connections,
+            shutdown_grace: ms(
+                "shutdown_grace_ms",
+                self.shutdown_grace_ms,
+                d.shutdown_grace,
+            )?,
+        })
     }
 }
 
@@ -369,6 +415,49 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
+
+    #[test]
+    fn connections_table_defaults_overrides_and_refusals() {
+        let c = crate::config::Config::from_toml("", std::path::Path::new("x")).unwrap();
+        let p = c.connections.policy().unwrap();
+        let d = ConnectionPolicy::default();
+        assert_eq!(p.header_read_timeout, d.header_read_timeout);
+        assert_eq!(p.idle_timeout, d.idle_timeout);
+        assert_eq!(p.shutdown_grace, d.shutdown_grace);
+        assert!((16..=65_536).contains(&p.max_connections));
+        let c = crate::config::Config::from_toml(
+            "[connections]\nheader_read_timeout_ms = 5000\nidle_timeout_ms = 7000\n\
+             tls_handshake_timeout_ms = 3000\nmax_connections = 100\nshutdown_grace_ms = 2000\n",
+            std::path::Path::new("x"),
+        )
+        .unwrap();
+        let p = c.connections.policy().unwrap();
+        assert_eq!(p.header_read_timeout, Duration::from_secs(5));
+        assert_eq!(p.idle_timeout, Duration::from_secs(7));
+        assert_eq!(p.handshake_timeout, Duration::from_secs(3));
+        assert_eq!(p.max_connections, 100);
+        assert_eq!(p.shutdown_grace, Duration::from_secs(2));
+        for bad in [
+            "max_connections = 0",
+            "idle_timeout_ms = 0",
+            "shutdown_grace_ms = 0",
+        ] {
+            let c = crate::config::Config::from_toml(
+                &format!("[connections]\n{bad}\n"),
+                std::path::Path::new("x"),
+            )
+            .unwrap();
+            let e = c.connections.policy().unwrap_err().to_string();
+            assert!(e.contains(bad.split(' ').next().unwrap()), "{e}");
+        }
+        assert!(
+            crate::config::Config::from_toml(
+                "[connections]\nidle = 1\n",
+                std::path::Path::new("x")
+            )
+            .is_err()
+        );
+    }
 
     const SHORT: Duration = Duration::from_millis(300);
 

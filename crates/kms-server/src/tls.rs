@@ -11,6 +11,7 @@ use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
 
 /// The certificate chain and key files the listener serves.
@@ -21,6 +22,26 @@ pub struct TlsFiles {
     /// PEM private key of the leaf (PKCS#8, PKCS#1 or SEC1); refused
     /// unless only its owner may read it.
     pub key: PathBuf,
+}
+
+impl Config {
+    /// The TLS files, relative to `base` (the configuration file's
+    /// directory); `None` without TLS.
+    ///
+    /// # Errors
+    /// Only one of `tls_cert` and `tls_key`.
+    pub fn tls_files(&self, base: &Path) -> Result<Option<TlsFiles>, ConfigError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Ok(Some(TlsFiles {
+                cert: base.join(cert),
+                key: base.join(key),
+            })),
+            _ => Err(ConfigError::Invalid(
+                "tls_cert and tls_key go together: give both or neither".into(),
+            )),
+        }
+    }
 }
 
 /// Why the certificate or its key could not be used.

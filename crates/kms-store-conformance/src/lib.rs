@@ -75,15 +75,7 @@ impl fmt::Debug for StoreSet {
 impl StoreSet {
     /// One store implementing every store port, shared by all four views.
     #[must_use]
-    pub fn shared<S>(store: S) -> Self
-    where
-        S: KeystoreStore
-            + MasterKeyStore
-            + KeyTagStore
-            + PinVerifierStore
-            + CertificateStore
-            + 'static,
-    {
+    pub fn shared<S: kms_core::ports::Store + 'static>(store: S) -> Self {
         let store = Arc::new(store);
         Self {
             keystores: store.clone(),
@@ -159,6 +151,7 @@ cases![
     key_alias_unique_per_project,
     key_insert_breaking_both_rules_inserts_nothing,
     key_state_transitions,
+    key_awaiting_import,
     key_tenancy,
     pin_verifier_per_domain_and_keystore,
     certificate_round_trip,
@@ -1172,6 +1165,68 @@ pub fn key_state_transitions(new: &dyn Fn() -> StoreSet) {
             "after set_key_state({state:?}, {deletion:?})"
         );
     }
+}
+
+/// A key created with origin `external` is stored with no version: state
+/// `5`, `current_version` 0, no material; it lists under its state, can be
+/// scheduled for deletion and return to waiting, and takes its alias.
+pub fn key_awaiting_import(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    let rec = KeyRecord {
+        state: KeyState::PendingImport,
+        current_version: 0,
+        origin: KeyOrigin::External,
+        ..key(1, PROJECT, "byok", "0")
+    };
+    ok(
+        s.keys.insert_key(&rec, &KeyMaterial::AwaitingImport),
+        "insert",
+    );
+    assert_eq!(
+        ok(s.keys.get_key(PROJECT, &id(1)), "get").as_deref(),
+        Some(&rec)
+    );
+    for version in [0, 1] {
+        assert_eq!(
+            ok(s.keys.get_key_material(&id(1), version), "material"),
+            None,
+            "a key awaiting import has no version {version}"
+        );
+    }
+    let (total, page) = ok(
+        s.keys
+            .list_keys(PROJECT, &query(Some(KeyState::PendingImport), 0, 0, 10)),
+        "list pending import",
+    );
+    assert_eq!((total, key_ids(&page)), (1, vec![id(1)]));
+    let (total, _) = ok(
+        s.keys
+            .list_keys(PROJECT, &query(Some(KeyState::Enabled), 0, 0, 10)),
+        "list enabled",
+    );
+    assert_eq!(total, 0);
+    let deletion = Some(Timestamp(1_800_000_000_000));
+    for (state, deletion) in [
+        (KeyState::PendingDeletion, deletion),
+        (KeyState::PendingImport, None),
+    ] {
+        assert!(ok(
+            s.keys.set_key_state(PROJECT, &id(1), state, deletion),
+            "set state"
+        ));
+        assert_eq!(
+            ok(s.keys.get_key(PROJECT, &id(1)), "get").map(|k| (k.state, k.deletion_time)),
+            Some((state, deletion))
+        );
+    }
+    assert_eq!(
+        s.keys.insert_key(
+            &key(2, PROJECT, "byok", "0"),
+            &KeyMaterial::from(wrapped(&id(2), 1, 2))
+        ),
+        Err(InsertKeyError::AliasTaken),
+        "the waiting key holds its alias"
+    );
 }
 
 /// Another project sees nothing of a key and cannot change its state.

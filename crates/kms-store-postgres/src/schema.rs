@@ -82,6 +82,12 @@ CREATE TABLE root_key_checks (
     check_value BYTEA NOT NULL
 );
 ",
+    // 7: key state '5', pending import (SQLite's version 8): a key created
+    // with origin `external` waits for its material.
+    r"
+ALTER TABLE keys DROP CONSTRAINT keys_state_check;
+ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4', '5'));
+",
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

@@ -178,6 +178,8 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
          ALTER TABLE certificates DROP COLUMN root_gen;
          DROP TABLE carried_pin_keys;
          DROP TABLE root_key_checks;
+         ALTER TABLE keys DROP CONSTRAINT keys_state_check;
+         ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4'));
          UPDATE kms_schema_version SET version = 1;",
     );
     let s = store(&cluster, "from_v1");
@@ -189,6 +191,19 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
     assert_eq!(
         s.get_key_material(&id(1), 1).unwrap(),
         Some(wrapped(&k.key_id, 1, 3).as_bytes().to_vec())
+    );
+    // Schema 7: a key awaiting import (state '5') can be stored.
+    let waiting = kms_core::ports::KeyRecord {
+        state: kms_core::ports::KeyState::PendingImport,
+        current_version: 0,
+        origin: kms_core::ports::KeyOrigin::External,
+        ..key(2, PROJECT, "byok", "0")
+    };
+    s.insert_key(&waiting, &kms_core::ports::KeyMaterial::AwaitingImport)
+        .unwrap();
+    assert_eq!(
+        s.get_key(PROJECT, &id(2)).unwrap().as_deref(),
+        Some(&waiting)
     );
 }
 

@@ -58,10 +58,11 @@ fn pair(r: &Row) -> PortResult<(String, String)> {
     Ok((r.text(0)?, r.text(1)?))
 }
 
-/// A count and a page of rows, read in one snapshot.
+/// A count and a page of rows, in one batch; `access`: whether they must
+/// agree ([`Access::Snapshot`]) or may not ([`Access::Read`]).
 fn page<D: Driver>(
     d: &D,
-    op: &'static str,
+    (access, op): (Access, &'static str),
     (count, page): (&str, &str),
     filter: Vec<Value>,
     (limit, offset): (u64, u64),
@@ -69,7 +70,7 @@ fn page<D: Driver>(
     let mut page_params = filter.clone();
     page_params.push(to_i64(limit).into());
     page_params.push(to_i64(offset).into());
-    d.run(Access::Snapshot, |c| {
+    d.run(access, |c| {
         let [total, rows] = batch(
             c,
             [
@@ -139,7 +140,7 @@ pub fn list_keystores<D: Driver>(
     let qs = q::<D>();
     let (total, page) = page(
         d,
-        "list keystores",
+        (Access::Read, "list keystores"),
         (&qs.count_keystores, &qs.page_keystores),
         vec![domain_id.into()],
         (limit, offset),
@@ -251,21 +252,22 @@ pub fn insert_key<D: Driver>(
     record: &KeyRecord,
     material: &KeyMaterial,
 ) -> Result<(), InsertKeyError> {
-    let key = records::key_params(record);
-    let material = vec![
-        (&record.key_id).into(),
-        record.current_version.into(),
-        material.as_bytes().into(),
-    ];
     let qs = q::<D>();
+    let mut writes = vec![Statement::execute(
+        &qs.insert_key,
+        records::key_params(record),
+    )];
+    // A key awaiting import has no version yet.
+    if let Some(bytes) = material.stored_bytes() {
+        let version = vec![
+            (&record.key_id).into(),
+            record.current_version.into(),
+            bytes.into(),
+        ];
+        writes.push(Statement::execute(&qs.insert_material, version));
+    }
     let res = d.run(Access::Transaction, |c| {
-        batch(
-            c,
-            [
-                Statement::execute(&qs.insert_key, key),
-                Statement::execute(&qs.insert_material, material),
-            ],
-        )?;
+        c.batch(writes)?;
         Ok(c.commit()?)
     });
     match res {
@@ -372,7 +374,7 @@ pub fn list_keys<D: Driver>(
     ];
     let (total, page) = page(
         d,
-        "list keys",
+        (Access::Read, "list keys"),
         (&qs.count_keys, &qs.page_keys),
         filter,
         (query.limit, query.offset),
@@ -847,7 +849,7 @@ pub fn list_certificates<D: Driver>(
     ];
     let (total, page) = page(
         d,
-        "list certificates",
+        (Access::Snapshot, "list certificates"),
         (&qs.count_certs, &qs.page_certs),
         filter,
         (limit, offset),

@@ -13,16 +13,20 @@ use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreRef, KeystoreType}
 use crate::value::{Row, Value};
 
 /// Every key state, in the order of their codes.
-const KEY_STATES: [KeyState; 3] = [
+const KEY_STATES: [KeyState; 4] = [
     KeyState::Enabled,
     KeyState::Disabled,
     KeyState::PendingDeletion,
+    KeyState::PendingImport,
 ];
 
 // A state added to kms-core fails to compile here until KEY_STATES (and
 // the schemas' CHECK constraints) know it.
 const _: fn(KeyState) = |s| match s {
-    KeyState::Enabled | KeyState::Disabled | KeyState::PendingDeletion => {}
+    KeyState::Enabled
+    | KeyState::Disabled
+    | KeyState::PendingDeletion
+    | KeyState::PendingImport => {}
 };
 
 /// A key state from its stored code (`KeyState::as_str`).

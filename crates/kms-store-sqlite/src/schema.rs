@@ -111,6 +111,17 @@ CREATE TRIGGER carried_pin_keys_delete_counts AFTER DELETE ON carried_pin_keys
 ",
     // 7: a key's origin.
     kms_store_sql::schema::KEY_ORIGIN,
+    // 8: key state '5', pending import (a key created with origin
+    // `external`, no material yet). SQLite cannot alter a CHECK: the state
+    // column is replaced by one whose CHECK allows '5' (no index, trigger
+    // or other constraint names the column; its own CHECK goes with it).
+    r"
+ALTER TABLE keys ADD COLUMN new_state TEXT NOT NULL DEFAULT '2'
+    CHECK (new_state IN ('2', '3', '4', '5'));
+UPDATE keys SET new_state = state;
+ALTER TABLE keys DROP COLUMN state;
+ALTER TABLE keys RENAME COLUMN new_state TO state;
+",
 ];
 
 /// Applies every migration the file has not seen yet.

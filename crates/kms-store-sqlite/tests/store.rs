@@ -94,6 +94,65 @@ fn debug_shows_no_content() {
     );
 }
 
+/// A schema 7 database, whose key state CHECK allows only '2'..'4',
+/// migrates to 8: its keys keep their states, and a key awaiting import
+/// (state '5') can then be stored.
+#[test]
+fn a_schema_7_database_migrates_to_pending_import() {
+    use kms_core::ports::{KeyMaterial, KeyOrigin, KeyState};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kms.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .insert_key(&key(1, PROJECT, "old", "0"), &wrapped(&id(1), 1, 1).into())
+            .unwrap();
+        assert!(
+            store
+                .set_key_state(PROJECT, &id(1), KeyState::Disabled, None)
+                .unwrap()
+        );
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    // Schema 8 undone: the state column back under schema 7's CHECK.
+    conn.execute_batch(
+        "ALTER TABLE keys ADD COLUMN old_state TEXT NOT NULL DEFAULT '2'
+             CHECK (old_state IN ('2', '3', '4'));
+         UPDATE keys SET old_state = state;
+         ALTER TABLE keys DROP COLUMN state;
+         ALTER TABLE keys RENAME COLUMN old_state TO state;
+         PRAGMA user_version = 7;",
+    )
+    .unwrap();
+    // Schema 7 refuses state '5'.
+    assert!(
+        conn.execute("UPDATE keys SET state = '5' WHERE key_id = ?1", [id(1)])
+            .is_err()
+    );
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
+    assert_eq!(k.state, KeyState::Disabled);
+    assert_eq!(
+        store.get_key_material(&id(1), 1).unwrap().as_deref(),
+        Some(wrapped(&id(1), 1, 1).as_bytes())
+    );
+    let waiting = kms_core::ports::KeyRecord {
+        state: KeyState::PendingImport,
+        current_version: 0,
+        origin: KeyOrigin::External,
+        ..key(2, PROJECT, "byok", "0")
+    };
+    store
+        .insert_key(&waiting, &KeyMaterial::AwaitingImport)
+        .unwrap();
+    assert_eq!(
+        store.get_key(PROJECT, &id(2)).unwrap().as_deref(),
+        Some(&waiting)
+    );
+}
+
 /// Schema 3 adds the rotation columns, schema 4 the key tags (schema 5 key
 /// pairs, schema 6 backup and root-rotation records): a schema-2
 /// file (the columns and tables dropped, the version set back) opens,
@@ -146,7 +205,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());

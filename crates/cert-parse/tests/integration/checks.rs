@@ -2,7 +2,7 @@
 //! `tests/data/generated/gen.sh`, and rcgen at test time).
 
 use cert_parse::{
-    AlgorithmType, CertificateUpload, Error, KeyEncoding, check_ca_certificate, check_certificate,
+    CertificateUpload, Error, KeyEncoding, KeyFamily, check_ca_certificate, check_certificate,
     check_chain, parse_certificates, parse_private_key,
 };
 
@@ -25,7 +25,7 @@ fn upload<'a>(cert: &'a str, key: &'a str, root: Option<&'a str>) -> Certificate
     }
 }
 
-fn check(cert: &str, key: &str) -> Result<cert_parse::CertificateRecord, Error> {
+fn check(cert: &str, key: &str) -> Result<cert_parse::CheckedCertificate, Error> {
     check_certificate(&upload(cert, key, None), inside(cert))
 }
 
@@ -35,73 +35,73 @@ fn every_key_type_and_encoding_matches_its_certificate() {
         (
             "rsa.crt",
             "rsa-pkcs1.key",
-            AlgorithmType::Rsa,
+            KeyFamily::Rsa,
             KeyEncoding::Pkcs1,
         ),
         (
             "rsa.crt",
             "rsa-pkcs8.key",
-            AlgorithmType::Rsa,
+            KeyFamily::Rsa,
             KeyEncoding::Pkcs8,
         ),
         (
             "ec-p256.crt",
             "ec-p256-sec1.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Sec1,
         ),
         (
             "ec-p256.crt",
             "ec-p256-sec1-nopub.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Sec1,
         ),
         (
             "ec-p256.crt",
             "ec-p256-pkcs8.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Pkcs8,
         ),
         (
             "ec-p384.crt",
             "ec-p384-sec1.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Sec1,
         ),
         (
             "ec-p384.crt",
             "ec-p384-sec1-nopub.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Sec1,
         ),
         (
             "ec-p384.crt",
             "ec-p384-pkcs8.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Pkcs8,
         ),
         (
             "ec-p521.crt",
             "ec-p521-sec1.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Sec1,
         ),
         (
             "ec-p521.crt",
             "ec-p521-sec1-nopub.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Sec1,
         ),
         (
             "ec-p521.crt",
             "ec-p521-pkcs8.key",
-            AlgorithmType::Ecc,
+            KeyFamily::Ecc,
             KeyEncoding::Pkcs8,
         ),
         (
             "ed25519.crt",
             "ed25519-pkcs8.key",
-            AlgorithmType::Ed25519,
+            KeyFamily::Ed25519,
             KeyEncoding::Pkcs8,
         ),
     ];
@@ -128,7 +128,7 @@ fn ec_parameters_block_before_the_key_is_skipped() {
     // must not match another P-256 certificate.
     assert_eq!(
         parse_private_key(&key).unwrap().algorithm_type(),
-        AlgorithmType::Ecc
+        KeyFamily::Ecc
     );
     assert_eq!(
         check(&g("ec-p256.crt"), &key).unwrap_err(),

@@ -107,7 +107,7 @@ fn pkcs8_pem(f: &Fields) -> String {
 }
 
 /// `check_certificate` of a leaf and a key, a day into the leaf's validity.
-fn check_with(cert: &str, key: &str) -> Result<cert_parse::CertificateRecord, Error> {
+fn check_with(cert: &str, key: &str) -> Result<cert_parse::CheckedCertificate, Error> {
     let at = parse_certificates(cert).unwrap()[0].not_before_unix + 86_400;
     check_certificate(
         &CertificateUpload {
@@ -347,7 +347,7 @@ fn ec_keys_carry_the_point_their_scalar_gives() {
     }
     // P-224 without its public key parses (it used to need the point).
     let k = parse_private_key(&read("generated/ec-p224-sec1-nopub.key")).unwrap();
-    assert_eq!(k.algorithm_type(), cert_parse::AlgorithmType::Ecc);
+    assert_eq!(k.algorithm_type(), cert_parse::KeyFamily::Ecc);
 }
 
 #[test]
@@ -355,7 +355,7 @@ fn sm2_keys_derive_the_point_openssl_reports() {
     let key = read("generated/sm2-pkcs8.key");
     assert_eq!(
         parse_private_key(&key).unwrap().algorithm_type(),
-        cert_parse::AlgorithmType::Sm2
+        cert_parse::KeyFamily::Sm2
     );
     let (scalar, embedded) = ec_parts(&key);
     let hex = read("generated/sm2-pkcs8.pub.hex");

@@ -3,13 +3,14 @@
 //! `0x04`), bound to the project and the certificate id.
 
 use kms_crypto::{Ciphertext, PrivateKeyScope};
+use kms_model::Operation;
 use kms_model::{
     ApiError, CertificateBase, CertificateForm, CertificateRecord, CertificateRequest, ErrorCode,
     ListCertificatesV2ResponseBody,
 };
 use zeroize::Zeroizing;
 
-use super::{CertificateQuery, Kms, Res, Resource, apig_internal, page_param};
+use super::{CertificateQuery, Kms, Res, Resource, apig_internal};
 use crate::ports::{Caller, CertificateWriteError, StoredCertificate};
 use crate::time::rfc3339;
 
@@ -28,8 +29,8 @@ fn cert_error(e: &cert_parse::Error) -> ApiError {
 
 /// Whether the form's declared `algorithm_type` is the key's. cert-parse
 /// also knows Ed25519, which the form cannot declare.
-fn declared_matches(declared: kms_model::AlgorithmType, actual: cert_parse::AlgorithmType) -> bool {
-    use cert_parse::AlgorithmType as A;
+fn declared_matches(declared: kms_model::AlgorithmType, actual: cert_parse::KeyFamily) -> bool {
+    use cert_parse::KeyFamily as A;
     use kms_model::AlgorithmType as D;
     matches!(
         (declared, actual),
@@ -164,14 +165,22 @@ impl Kms {
     /// Unknown certificate (APIG.3025); a stored key that does not open
     /// (APIG.9999, with the cause).
     pub fn certificate_private_key(&self, caller: &Caller, id: &str) -> Res<Zeroizing<Vec<u8>>> {
-        let cert = self.find_certificate(caller, id)?;
-        self.ports
-            .root_keys
-            .open_private_key(
-                &private_key_scope(&caller.project_id, &cert.record.id)?,
-                cert.sealed_private_key.as_bytes(),
-            )
-            .map_err(apig_internal)
+        self.audited(
+            caller,
+            Operation::ExportCertificatePrivateKey,
+            Resource::Named(id),
+            None,
+            || {
+                let cert = self.find_certificate(caller, id)?;
+                self.ports
+                    .root_keys
+                    .open_private_key(
+                        &private_key_scope(&caller.project_id, &cert.record.id)?,
+                        cert.sealed_private_key.as_bytes(),
+                    )
+                    .map_err(apig_internal)
+            },
+        )
     }
 
     fn certificate_id(&self) -> Res<String> {
@@ -191,7 +200,7 @@ impl Kms {
     ) -> Res<CertificateRecord> {
         self.audited(
             caller,
-            "create-certificate",
+            Operation::CreateCertificate,
             Resource::Created(|r: &CertificateRecord| &r.id),
             None,
             || {
@@ -222,7 +231,13 @@ impl Kms {
     /// # Errors
     /// Unknown certificate (APIG.3025).
     pub fn show_certificate(&self, caller: &Caller, id: &str) -> Res<CertificateRecord> {
-        self.find_certificate(caller, id).map(|c| c.record)
+        self.audited(
+            caller,
+            Operation::ShowCertificate,
+            Resource::Named(id),
+            None,
+            || self.find_certificate(caller, id).map(|c| c.record),
+        )
     }
 
     /// `GET /v2/{project_id}/apigw/certificates`.
@@ -234,20 +249,29 @@ impl Kms {
         caller: &Caller,
         query: &CertificateQuery,
     ) -> Res<ListCertificatesV2ResponseBody> {
-        let offset = page_param("offset", query.offset.as_deref(), 0, 0, u64::from(u32::MAX))
-            .map_err(|e| e.to_apig())?;
-        let limit =
-            page_param("limit", query.limit.as_deref(), 20, 1, 500).map_err(|e| e.to_apig())?;
-        let (total, certs) = self
-            .ports
-            .certificates
-            .list_certificates(&caller.project_id, &query.filter, offset, limit)
-            .map_err(apig_internal)?;
-        Ok(ListCertificatesV2ResponseBody {
-            size: certs.len() as u64,
-            total,
-            certs: certs.iter().map(|c| certificate_base(&c.record)).collect(),
-        })
+        self.audited(
+            caller,
+            Operation::ListCertificates,
+            Resource::None,
+            None,
+            || {
+                let kms_model::PageQuery { offset, limit } = kms_model::PageQuery::certificates(
+                    query.offset.as_deref(),
+                    query.limit.as_deref(),
+                )
+                .map_err(|e| e.to_apig())?;
+                let (total, certs) = self
+                    .ports
+                    .certificates
+                    .list_certificates(&caller.project_id, &query.filter, offset, limit)
+                    .map_err(apig_internal)?;
+                Ok(ListCertificatesV2ResponseBody {
+                    size: certs.len() as u64,
+                    total,
+                    certs: certs.iter().map(|c| certificate_base(&c.record)).collect(),
+                })
+            },
+        )
     }
 
     /// `PUT /v2/{project_id}/apigw/certificates/{certificate_id}`.
@@ -262,7 +286,7 @@ impl Kms {
     ) -> Res<CertificateRecord> {
         self.audited(
             caller,
-            "update-certificate",
+            Operation::UpdateCertificate,
             Resource::Named(id),
             None,
             || {
@@ -293,7 +317,7 @@ impl Kms {
     pub fn delete_certificate(&self, caller: &Caller, id: &str) -> Res<()> {
         self.audited(
             caller,
-            "delete-certificate",
+            Operation::DeleteCertificate,
             Resource::Named(id),
             None,
             || {

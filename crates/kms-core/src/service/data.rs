@@ -4,6 +4,7 @@
 
 use base64ct::Encoding as _;
 use kms_crypto::{BlobKind, Ciphertext, DataContext};
+use kms_model::Operation;
 use kms_model::{
     Aad, ApiError, CmkSpec, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
     EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm,
@@ -81,7 +82,7 @@ impl Kms {
     ) -> Res<EncryptDataResponseBody> {
         self.audited(
             caller,
-            "encrypt-data",
+            Operation::EncryptData,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -144,7 +145,7 @@ impl Kms {
         // key is only known once decoded.
         self.audited(
             caller,
-            "decrypt-data",
+            Operation::DecryptData,
             body.key_id
                 .as_deref()
                 .map_or(Resource::None, Resource::Named),
@@ -273,7 +274,7 @@ impl Kms {
     ) -> Res<ReEncryptResponseBody> {
         self.audited(
             caller,
-            "re-encrypt",
+            Operation::ReEncrypt,
             Resource::Named(&body.destination_key_id),
             None,
             || {

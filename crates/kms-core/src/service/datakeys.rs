@@ -1,15 +1,25 @@
 //! DEKs: create (with and without plaintext), encrypt, decrypt.
 
 use kms_crypto::{BlobKind, Ciphertext, Dek, DekLength};
+use kms_model::Operation;
 use kms_model::{
     ApiError, CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
-    CreateDatakeyWithoutPlaintextResponseBody, DecryptDatakeyRequest, DecryptDatakeyRequestBody,
-    DecryptDatakeyResponseBody, EncryptDatakeyRequest, EncryptDatakeyRequestBody,
-    EncryptDatakeyResponseBody, ErrorCode,
+    CreateDatakeyWithoutPlaintextResponseBody, DatakeyLength, DecryptDatakeyRequest,
+    DecryptDatakeyRequestBody, DecryptDatakeyResponseBody, EncryptDatakeyRequest,
+    EncryptDatakeyRequestBody, EncryptDatakeyResponseBody, ErrorCode,
 };
 
 use super::{Kms, Res, Resource, dek_context, kms_internal};
 use crate::ports::{Caller, EntropyRng};
+
+/// The model's validated `datakey_length` as kms-crypto's DEK length: both
+/// are 8..=8192 bits in whole bytes and the model's constructors enforce it,
+/// so this never fails (checked for every length in the tests); the two
+/// crates meet here, so neither depends on the other.
+pub(crate) fn dek_length(l: DatakeyLength) -> kms_crypto::Result<DekLength> {
+    const _: () = assert!(DatakeyLength::MIN_BITS == 8 && DatakeyLength::MAX_BITS == 8192);
+    DekLength::from_bits(u64::from(l.bits()))
+}
 
 impl Kms {
     /// A fresh DEK under the key's current version, wrapped; the plaintext
@@ -24,7 +34,7 @@ impl Kms {
         let mk = self.master_key(&key, key.current_version)?;
         let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
             .map_err(kms_internal)?;
-        let len = DekLength::from(req.datakey_length);
+        let len = dek_length(req.datakey_length).map_err(kms_internal)?;
         let mut rng = EntropyRng(&*self.ports.entropy);
         if with_plaintext {
             let (dek, ct) = mk
@@ -50,7 +60,7 @@ impl Kms {
     ) -> Res<CreateDatakeyWithoutPlaintextResponseBody> {
         self.audited(
             caller,
-            "create-datakey-without-plaintext",
+            Operation::CreateDatakeyWithoutPlaintext,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -76,7 +86,7 @@ impl Kms {
     ) -> Res<CreateDatakeyResponseBody> {
         self.audited(
             caller,
-            "create-datakey",
+            Operation::CreateDatakey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -107,7 +117,7 @@ impl Kms {
     ) -> Res<EncryptDatakeyResponseBody> {
         self.audited(
             caller,
-            "encrypt-datakey",
+            Operation::EncryptDatakey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -149,7 +159,7 @@ impl Kms {
     ) -> Res<DecryptDatakeyResponseBody> {
         self.audited(
             caller,
-            "decrypt-datakey",
+            Operation::DecryptDatakey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -197,14 +207,16 @@ mod tests {
     use kms_crypto::DekLength;
     use kms_model::DatakeyLength;
 
+    use super::dek_length;
+
     #[test]
     fn every_valid_datakey_length_is_the_same_dek_length() {
         let mut n = 0;
         for bits in 0..=9000u64 {
             match DatakeyLength::from_bits(bits) {
                 Ok(l) => {
-                    assert_eq!(DekLength::from(l), DekLength::from_bits(bits).unwrap());
-                    assert_eq!(DekLength::from(l).bytes(), l.bytes());
+                    assert_eq!(dek_length(l).unwrap(), DekLength::from_bits(bits).unwrap());
+                    assert_eq!(dek_length(l).unwrap().bytes(), l.bytes());
                     n += 1;
                 }
                 Err(_) => assert!(DekLength::from_bits(bits).is_err(), "{bits}"),

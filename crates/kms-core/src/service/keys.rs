@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use kms_crypto::{CipherSuite, MasterKey, SigningKey, SigningKeySpec};
+use kms_model::Operation;
 use kms_model::{
     ApiError, CancelKeyDeletionResponseBody, CmkSpec, CreateKeyRequest, CreateKeyRequestBody,
     CreateKeyResponseBody, ErrorCode, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyId, KeyInfo,
@@ -15,7 +16,7 @@ use kms_model::{
     UpdateKeyDescriptionResponseBody,
 };
 
-use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
+use super::{Kms, Res, Resource, kms_internal, root_key_error};
 use crate::ports::{
     Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord,
     KeyRotation, KeyState, KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
@@ -54,7 +55,7 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
 
 /// `pending_days` of a deletion: 7..=1096 days (KMS.1401).
 pub(super) fn pending_days(text: &str) -> Res<u64> {
-    page_param("pending_days", Some(text), 7, 7, 1096).map_err(|e| e.to_kms())
+    kms_model::page_param("pending_days", Some(text), 7, 7, 1096).map_err(|e| e.to_kms())
 }
 
 /// A key pending deletion whose deletion time has come: gone.
@@ -77,7 +78,7 @@ impl Kms {
     ) -> Res<CreateKeyResponseBody> {
         self.audited(
             caller,
-            "create-key",
+            Operation::CreateKey,
             Resource::Created(|r: &CreateKeyResponseBody| &r.key_info.key_id),
             body.sequence.as_deref(),
             || self.create_key_unaudited(caller, body),
@@ -93,8 +94,21 @@ impl Kms {
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
         self.check_key_quota(caller)?;
         let key_id = self.new_id().map_err(kms_internal)?;
-        let (material, master) =
-            self.new_key_material(&keystore_id, &key_id, req.key_spec, None)?;
+        // An external key has no material until its owner imports it: no
+        // version, state "5".
+        let (material, master, state, current_version) = match req.origin {
+            KeyOrigin::Kms => {
+                let (material, master) =
+                    self.new_key_material(&keystore_id, &key_id, req.key_spec, None)?;
+                (material, master, KeyState::Enabled, 1)
+            }
+            KeyOrigin::External => (
+                KeyMaterial::AwaitingImport,
+                None,
+                KeyState::PendingImport,
+                0,
+            ),
+        };
         let record = KeyRecord {
             key_id: key_id.clone(),
             domain_id: caller.domain_id.clone(),
@@ -102,14 +116,14 @@ impl Kms {
             alias: req.key_alias.as_str().to_owned(),
             description: req.key_description,
             keystore_id,
-            state: KeyState::Enabled,
-            current_version: 1,
+            state,
+            current_version,
             create_time: self.ports.clock.now(),
             deletion_time: None,
             rotation: KeyRotation::default(),
             spec: req.key_spec,
             usage: req.key_usage,
-            origin: KeyOrigin::Kms,
+            origin: req.origin,
         };
         self.insert_new_key(&record, &material, master)?;
         Ok(CreateKeyResponseBody {
@@ -337,6 +351,13 @@ impl Kms {
                     key.key_id.clone(),
                 ));
             }
+            // No material yet: nothing to encrypt, sign or wrap with.
+            KeyState::PendingImport => {
+                return Err(ApiError::new(
+                    ErrorCode::KmsKeyNotEnabled,
+                    key.key_id.clone(),
+                ));
+            }
         }
         if KeystoreRef::is_dedicated_id(&key.keystore_id) {
             let ks = self.key_keystore(&key)?;
@@ -388,12 +409,14 @@ impl Kms {
         &self,
         caller: &Caller,
         key_id: &str,
-        action: &'static str,
+        action: Operation,
         sequence: Option<&str>,
         to: KeyState,
-        days: Option<u64>,
+        days: Res<Option<u64>>,
     ) -> Res<KeyRecord> {
         self.audited(caller, action, Resource::Named(key_id), sequence, || {
+            // A body rule broken (`pending_days`) is audited like any other.
+            let days = days?;
             let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
             sequence
                 .map(kms_model::Sequence::parse)
@@ -406,8 +429,12 @@ impl Kms {
                 }
                 // Nothing leaves pending deletion but cancel-key-deletion.
                 (KeyState::PendingDeletion, _) => Some(ErrorCode::KmsKeyPendingDeletion),
-                (KeyState::Enabled, KeyState::Enabled) => Some(ErrorCode::KmsKeyNotDisabled),
-                (KeyState::Disabled, KeyState::Disabled) => Some(ErrorCode::KmsKeyNotEnabled),
+                (KeyState::Enabled | KeyState::PendingImport, KeyState::Enabled) => {
+                    Some(ErrorCode::KmsKeyNotDisabled)
+                }
+                (KeyState::Disabled | KeyState::PendingImport, KeyState::Disabled) => {
+                    Some(ErrorCode::KmsKeyNotEnabled)
+                }
                 _ => None,
             };
             if let Some(code) = refused {
@@ -436,7 +463,7 @@ impl Kms {
         &self,
         caller: &Caller,
         body: &OperateKeyRequestBody,
-        action: &'static str,
+        action: Operation,
         to: KeyState,
     ) -> Res<KeyStateResponseBody> {
         let k = self.set_key_state(
@@ -445,7 +472,7 @@ impl Kms {
             action,
             body.sequence.as_deref(),
             to,
-            None,
+            Ok(None),
         )?;
         Ok(KeyStateResponseBody {
             key_info: KeyStateInfo {
@@ -466,7 +493,7 @@ impl Kms {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Res<KeyStateResponseBody> {
-        self.switch_key(caller, body, "enable-key", KeyState::Enabled)
+        self.switch_key(caller, body, Operation::EnableKey, KeyState::Enabled)
     }
 
     /// `POST /v1.0/{project_id}/kms/disable-key`: an enabled key becomes
@@ -480,7 +507,7 @@ impl Kms {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Res<KeyStateResponseBody> {
-        self.switch_key(caller, body, "disable-key", KeyState::Disabled)
+        self.switch_key(caller, body, Operation::DisableKey, KeyState::Disabled)
     }
 
     /// `POST /v1.0/{project_id}/kms/schedule-key-deletion`: `pending_days`
@@ -494,14 +521,16 @@ impl Kms {
         caller: &Caller,
         body: &ScheduleKeyDeletionRequestBody,
     ) -> Res<ScheduleKeyDeletionResponseBody> {
-        let days = pending_days(body.pending_days.as_str())?;
+        let days = kms_model::ScheduleKeyDeletionRequest::from_body(body)
+            .map(|r| Some(r.pending_days))
+            .map_err(|e| e.to_kms());
         let k = self.set_key_state(
             caller,
             &body.key_id,
-            "schedule-key-deletion",
+            Operation::ScheduleKeyDeletion,
             body.sequence.as_deref(),
             KeyState::PendingDeletion,
-            Some(days),
+            days,
         )?;
         Ok(ScheduleKeyDeletionResponseBody {
             key_id: k.key_id,
@@ -594,7 +623,7 @@ impl Kms {
     ) -> Res<ListKeyDetailResponseBody> {
         self.audited(
             caller,
-            "describe-key",
+            Operation::DescribeKey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -621,7 +650,7 @@ impl Kms {
     ) -> Res<ListKeysResponseBody> {
         self.audited(
             caller,
-            "list-keys",
+            Operation::ListKeys,
             Resource::None,
             body.sequence.as_deref(),
             || {
@@ -630,8 +659,9 @@ impl Kms {
                     Some(2) => Some(Some(KeyState::Enabled)),
                     Some(3) => Some(Some(KeyState::Disabled)),
                     Some(4) => Some(Some(KeyState::PendingDeletion)),
-                    // "1" (to be activated) and "5" (waiting for import):
-                    // no key of this service is ever in them.
+                    Some(5) => Some(Some(KeyState::PendingImport)),
+                    // "1" (to be activated): no key of this service is
+                    // ever in it.
                     Some(_) => None,
                     None => Some(None),
                 };
@@ -700,7 +730,7 @@ impl Kms {
     ) -> Res<UpdateKeyAliasResponseBody> {
         self.audited(
             caller,
-            "update-key-alias",
+            Operation::UpdateKeyAlias,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -753,7 +783,7 @@ impl Kms {
     ) -> Res<UpdateKeyDescriptionResponseBody> {
         self.audited(
             caller,
-            "update-key-description",
+            Operation::UpdateKeyDescription,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -791,7 +821,7 @@ impl Kms {
     ) -> Res<CancelKeyDeletionResponseBody> {
         self.audited(
             caller,
-            "cancel-key-deletion",
+            Operation::CancelKeyDeletion,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -803,19 +833,24 @@ impl Kms {
                         key.key_id.clone(),
                     ));
                 }
-                let written = self.ports.keys.set_key_state(
-                    &caller.project_id,
-                    &key.key_id,
-                    KeyState::Disabled,
-                    None,
-                );
+                // A key that never received material goes back to waiting
+                // for it; any other key comes back disabled.
+                let to = if key.current_version == 0 {
+                    KeyState::PendingImport
+                } else {
+                    KeyState::Disabled
+                };
+                let written =
+                    self.ports
+                        .keys
+                        .set_key_state(&caller.project_id, &key.key_id, to, None);
                 self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
                     return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
                 }
                 Ok(CancelKeyDeletionResponseBody {
                     key_id: key.key_id.clone(),
-                    key_state: KeyState::Disabled.as_str().to_owned(),
+                    key_state: to.as_str().to_owned(),
                 })
             },
         )

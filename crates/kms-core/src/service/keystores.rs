@@ -1,12 +1,13 @@
 //! Dedicated keystores: create, list, show, delete, enable, disable.
 
+use kms_model::Operation;
 use kms_model::{
     ApiError, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody, CreateKeystoreRequest,
     ErrorCode, KeystoreDetails, KeystoreInfo, KeystoreRef, KeystoreStateInfo,
     KeystoreStateResponseBody, KeystoreType, ListKeyStoresResponseBody, ShowKeyStoreResponseBody,
 };
 
-use super::{Kms, Res, Resource, kms_internal, page_param, root_key_error};
+use super::{Kms, Res, Resource, kms_internal, root_key_error};
 use crate::ports::{
     Caller, DeleteKeystoreOutcome, InsertKeystoreError, KeystoreRecord, KeystoreState,
 };
@@ -47,7 +48,7 @@ impl Kms {
     ) -> Res<CreateKeyStoreResponseBody> {
         self.audited(
             caller,
-            "create-keystore",
+            Operation::CreateKeystore,
             Resource::Created(|r: &CreateKeyStoreResponseBody| &r.keystore.keystore_id),
             None,
             || self.create_keystore_unaudited(caller, body),
@@ -187,18 +188,25 @@ impl Kms {
         offset: Option<&str>,
         limit: Option<&str>,
     ) -> Res<ListKeyStoresResponseBody> {
-        let offset =
-            page_param("offset", offset, 0, 0, u64::from(u32::MAX)).map_err(|e| e.to_kms())?;
-        let limit = page_param("limit", limit, 10, 1, 1000).map_err(|e| e.to_kms())?;
-        let (total, records) = self
-            .ports
-            .keystores
-            .list_keystores(&caller.domain_id, offset, limit)
-            .map_err(kms_internal)?;
-        Ok(ListKeyStoresResponseBody {
-            total,
-            keystores: records.iter().map(keystore_details).collect(),
-        })
+        self.audited(
+            caller,
+            Operation::ListKeystores,
+            Resource::None,
+            None,
+            || {
+                let kms_model::PageQuery { offset, limit } =
+                    kms_model::PageQuery::keystores(offset, limit).map_err(|e| e.to_kms())?;
+                let (total, records) = self
+                    .ports
+                    .keystores
+                    .list_keystores(&caller.domain_id, offset, limit)
+                    .map_err(kms_internal)?;
+                Ok(ListKeyStoresResponseBody {
+                    total,
+                    keystores: records.iter().map(keystore_details).collect(),
+                })
+            },
+        )
     }
 
     /// `GET /v1.0/{project_id}/keystores/{keystore_id}`.
@@ -210,10 +218,18 @@ impl Kms {
         caller: &Caller,
         keystore_id: &str,
     ) -> Res<ShowKeyStoreResponseBody> {
-        let r = self.find_keystore(caller, keystore_id)?;
-        Ok(ShowKeyStoreResponseBody {
-            keystore: keystore_details(&r),
-        })
+        self.audited(
+            caller,
+            Operation::ShowKeystore,
+            Resource::Named(keystore_id),
+            None,
+            || {
+                let r = self.find_keystore(caller, keystore_id)?;
+                Ok(ShowKeyStoreResponseBody {
+                    keystore: keystore_details(&r),
+                })
+            },
+        )
     }
 
     /// `DELETE /v1.0/{project_id}/keystores/{keystore_id}`.
@@ -223,7 +239,7 @@ impl Kms {
     pub fn delete_keystore(&self, caller: &Caller, keystore_id: &str) -> Res<()> {
         self.audited(
             caller,
-            "delete-keystore",
+            Operation::DeleteKeystore,
             Resource::Named(keystore_id),
             None,
             || {
@@ -260,7 +276,7 @@ impl Kms {
         &self,
         caller: &Caller,
         keystore_id: &str,
-        action: &'static str,
+        action: Operation,
         state: KeystoreState,
     ) -> Res<KeystoreStateResponseBody> {
         self.audited(caller, action, Resource::Named(keystore_id), None, || {
@@ -295,7 +311,7 @@ impl Kms {
         self.set_keystore_state(
             caller,
             keystore_id,
-            "enable-keystore",
+            Operation::EnableKeystore,
             KeystoreState::Enabled,
         )
     }
@@ -312,7 +328,7 @@ impl Kms {
         self.set_keystore_state(
             caller,
             keystore_id,
-            "disable-keystore",
+            Operation::DisableKeystore,
             KeystoreState::Disabled,
         )
     }

@@ -14,7 +14,7 @@ pub use root_rotation::{
     RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
 };
 
-use kms_model::{Aad, ApiError, ErrorCode, KeyId, Rule, ValidationError};
+use kms_model::{Aad, ApiError, ErrorCode, KeyId, Operation};
 
 use crate::cache::{KeyPairCache, MasterKeyCache, RecordCache};
 
@@ -125,27 +125,6 @@ fn root_key_error(e: RootKeyError) -> ApiError {
     ApiError::bare(code).with_cause(e)
 }
 
-/// Parses a paging parameter: digits only, within `min..=max`.
-fn page_param(
-    field: &'static str,
-    v: Option<&str>,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, ValidationError> {
-    let Some(s) = v else { return Ok(default) };
-    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ValidationError::new(field, Rule::NotDigits));
-    }
-    let n: u64 = s
-        .parse()
-        .map_err(|_| ValidationError::new(field, Rule::NotDigits))?;
-    if !(min..=max).contains(&n) {
-        return Err(ValidationError::new(field, Rule::OutOfRange { min, max }));
-    }
-    Ok(n)
-}
-
 /// The DEK context of a request: the caller's project and the request's
 /// additional authenticated data (none: empty). The one place the two are
 /// put together, for wrap and unwrap alike.
@@ -218,7 +197,7 @@ impl Kms {
     fn audited<T>(
         &self,
         caller: &Caller,
-        action: &'static str,
+        action: Operation,
         resource: Resource<'_, T>,
         sequence: Option<&str>,
         op: impl FnOnce() -> Res<T>,
@@ -233,7 +212,7 @@ impl Kms {
             time: self.ports.clock.now(),
             domain_id: &caller.domain_id,
             project_id: &caller.project_id,
-            action,
+            action: action.name(),
             resource,
             sequence,
             error_code: result.as_ref().err().map(|e| e.code().as_str()),

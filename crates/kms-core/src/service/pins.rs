@@ -1,6 +1,7 @@
 //! PINs: create-pin, and the check of a PIN presented with a key.
 
 use kms_crypto::{Pin, PinScope};
+use kms_model::Operation;
 use kms_model::{
     ApiError, CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, ErrorCode,
     KeystoreRef, PinType, PresentedPin,
@@ -30,7 +31,7 @@ impl Kms {
         caller: &Caller,
         body: &CreatePinRequestBody,
     ) -> Res<CreatePinResponseBody> {
-        self.audited(caller, "create-pin", Resource::None, None, || {
+        self.audited(caller, Operation::CreatePin, Resource::None, None, || {
             let req = CreatePinRequest::from_body(body).map_err(|e| e.to_kms())?;
             let keystore = req.keystore.unwrap_or(KeystoreRef::SharedManagement);
             if keystore == KeystoreRef::Default {

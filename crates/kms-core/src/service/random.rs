@@ -1,5 +1,6 @@
 //! gen-random: random bytes from the entropy port.
 
+use kms_model::Operation;
 use kms_model::{CreateRandomResponseBody, GenRandomRequest, GenRandomRequestBody};
 use zeroize::Zeroizing;
 
@@ -20,7 +21,7 @@ impl Kms {
     ) -> Res<CreateRandomResponseBody> {
         self.audited(
             caller,
-            "gen-random",
+            Operation::GenRandom,
             Resource::None,
             body.sequence.as_deref(),
             || {

@@ -4,6 +4,7 @@
 //! ciphertexts made before keep decrypting (they name their version).
 
 use kms_crypto::MasterKey;
+use kms_model::Operation;
 use kms_model::{
     ApiError, CmkSpec, ErrorCode, KeyId, OperateKeyRequest, OperateKeyRequestBody,
     RotateOnDemandRequest, RotateOnDemandRequestBody, RotateOnDemandResponseBody,
@@ -62,13 +63,19 @@ impl Kms {
                 ErrorCode::KmsKeyPendingDeletion,
                 key.key_id.clone(),
             )),
+            // Only an external key waits for import, and that is refused
+            // above; kept for the day a KMS key can be in this state.
+            KeyState::PendingImport => Err(ApiError::new(
+                ErrorCode::KmsKeyNotEnabled,
+                key.key_id.clone(),
+            )),
         }
     }
 
     fn set_rotation(
         &self,
         caller: &Caller,
-        action: &'static str,
+        action: Operation,
         body: &OperateKeyRequestBody,
         enabled: bool,
     ) -> Res<()> {
@@ -112,7 +119,7 @@ impl Kms {
     /// Bad `key_id`, unknown, disabled or pending-deletion key, a key pair
     /// (KMS.0324, KMS.0325), rotation already enabled (KMS.2901).
     pub fn enable_key_rotation(&self, caller: &Caller, body: &OperateKeyRequestBody) -> Res<()> {
-        self.set_rotation(caller, "enable-key-rotation", body, true)
+        self.set_rotation(caller, Operation::EnableKeyRotation, body, true)
     }
 
     /// `POST /v1.0/{project_id}/kms/disable-key-rotation` (empty response).
@@ -121,7 +128,7 @@ impl Kms {
     /// As [`Kms::enable_key_rotation`]; rotation already disabled
     /// (KMS.0313) instead of KMS.2901.
     pub fn disable_key_rotation(&self, caller: &Caller, body: &OperateKeyRequestBody) -> Res<()> {
-        self.set_rotation(caller, "disable-key-rotation", body, false)
+        self.set_rotation(caller, Operation::DisableKeyRotation, body, false)
     }
 
     /// `POST /v1.0/{project_id}/kms/update-key-rotation-interval` (empty
@@ -139,7 +146,7 @@ impl Kms {
     ) -> Res<()> {
         self.audited(
             caller,
-            "update-key-rotation-interval",
+            Operation::UpdateKeyRotationInterval,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -178,7 +185,7 @@ impl Kms {
     ) -> Res<ShowKeyRotationStatusResponseBody> {
         self.audited(
             caller,
-            "get-key-rotation-status",
+            Operation::GetKeyRotationStatus,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -219,7 +226,7 @@ impl Kms {
     ) -> Res<RotateOnDemandResponseBody> {
         self.audited(
             caller,
-            "rotate-on-demand",
+            Operation::RotateOnDemand,
             Resource::Named(&body.key_id),
             None,
             || {

@@ -205,6 +205,7 @@ fn state_word(s: KeyState) -> &'static str {
         KeyState::Enabled => "enabled",
         KeyState::Disabled => "disabled",
         KeyState::PendingDeletion => "pending_deletion",
+        KeyState::PendingImport => "pending_import",
     }
 }
 

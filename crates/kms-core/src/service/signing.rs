@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use base64ct::Encoding as _;
 use kms_crypto::{Message, PublicKey, SigningAlgorithm as Alg, SigningKey};
+use kms_model::Operation;
 use kms_model::{
     ApiError, ErrorCode, KeyUsage, MessageType, OperateKeyRequest, OperateKeyRequestBody,
     ShowPublicKeyResponseBody, SignRequest, SignRequestBody, SignResponseBody, SigningAlgorithm,
@@ -191,7 +192,7 @@ impl Kms {
     pub fn sign(&self, caller: &Caller, body: &SignRequestBody) -> Res<SignResponseBody> {
         self.audited(
             caller,
-            "sign",
+            Operation::Sign,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -226,7 +227,7 @@ impl Kms {
     ) -> Res<ValidateSignatureResponseBody> {
         self.audited(
             caller,
-            "validate-signature",
+            Operation::ValidateSignature,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {
@@ -262,7 +263,7 @@ impl Kms {
     ) -> Res<ShowPublicKeyResponseBody> {
         self.audited(
             caller,
-            "get-publickey",
+            Operation::GetPublicKey,
             Resource::Named(&body.key_id),
             body.sequence.as_deref(),
             || {

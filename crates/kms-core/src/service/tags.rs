@@ -1,5 +1,6 @@
 //! Tags of CMKs: batch and single create/delete, show, the project's tags, and list keys by tags.
 
+use kms_model::Operation;
 use kms_model::{
     ActionResources, ApiError, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest,
     CreateKmsTagRequest, CreateKmsTagRequestBody, ErrorCode, KeyId, ListKmsByTagsRequest,
@@ -45,7 +46,7 @@ impl Kms {
     ) -> Res<()> {
         self.audited(
             caller,
-            "batch-kms-tags",
+            Operation::BatchKmsTags,
             Resource::Named(key_id),
             body.sequence.as_deref(),
             || {
@@ -119,7 +120,7 @@ impl Kms {
     ) -> Res<()> {
         self.audited(
             caller,
-            "create-kms-tag",
+            Operation::CreateKmsTag,
             Resource::Named(key_id),
             body.sequence.as_deref(),
             || {
@@ -138,11 +139,17 @@ impl Kms {
     /// Bad path `key_id` (KMS.0205) or tag key (KMS.0406, KMS.0411), unknown key,
     /// key pending deletion (KMS.0210).
     pub fn delete_kms_tag(&self, caller: &Caller, key_id: &str, tag_key: &str) -> Res<()> {
-        self.audited(caller, "delete-tag", Resource::Named(key_id), None, || {
-            let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
-            let tag = TagKey::parse(tag_key).map_err(|e| e.to_kms())?;
-            self.write_tags(caller, &id, &[], &[tag.as_str().to_owned()])
-        })
+        self.audited(
+            caller,
+            Operation::DeleteKmsTag,
+            Resource::Named(key_id),
+            None,
+            || {
+                let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
+                let tag = TagKey::parse(tag_key).map_err(|e| e.to_kms())?;
+                self.write_tags(caller, &id, &[], &[tag.as_str().to_owned()])
+            },
+        )
     }
 
     /// `GET /v1.0/{project_id}/kms/{key_id}/tags`.
@@ -152,7 +159,7 @@ impl Kms {
     pub fn show_kms_tags(&self, caller: &Caller, key_id: &str) -> Res<ShowKmsTagsResponseBody> {
         self.audited(
             caller,
-            "show-kms-tags",
+            Operation::ShowKmsTags,
             Resource::Named(key_id),
             None,
             || {
@@ -178,7 +185,7 @@ impl Kms {
     /// # Errors
     /// A storage failure (KMS.0101).
     pub fn list_kms_tags(&self, caller: &Caller) -> Res<ListKmsTagsResponseBody> {
-        self.audited(caller, "list-kms-tags", Resource::None, None, || {
+        self.audited(caller, Operation::ListKmsTags, Resource::None, None, || {
             let tags = self
                 .ports
                 .key_tags
@@ -210,7 +217,7 @@ impl Kms {
     ) -> Res<ListKmsByTagsResponseBody> {
         self.audited(
             caller,
-            "list-kms-by-tags",
+            Operation::ListKmsByTags,
             Resource::None,
             body.sequence.as_deref(),
             || {

@@ -910,6 +910,25 @@ def main():
             expect_error(lambda: kms.delete_key(DeleteKeyRequest(body=sched)), 400, "KMS.1402")
         _()
 
+        @check("origin external: the key waits for import in state 5 (KMS.1301 on use, KMS.0339 in a dedicated keystore)")
+        def _():
+            k = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk_byok", origin="external"))).key_info.key_id
+            info = kms.list_key_detail(ListKeyDetailRequest(body=OperateKeyRequestBody(key_id=k))).key_info
+            assert (info.key_state, info.origin) == ("5", "external"), (info.key_state, info.origin)
+            listed = kms.list_keys(ListKeysRequest(body=ListKeysRequestBody(key_state="5")))
+            assert k in listed.keys, listed.keys
+            expect_error(lambda: kms.create_datakey(CreateDatakeyRequest(body=CreateDatakeyRequestBody(
+                key_id=k))), 400, "KMS.1301")
+            expect_error(lambda: kms.enable_key(EnableKeyRequest(body=OperateKeyRequestBody(key_id=k))),
+                         400, "KMS.1201")
+            expect_error(lambda: kms.enable_key_rotation(EnableKeyRotationRequest(
+                body=OperateKeyRequestBody(key_id=k))), 400, "KMS.0312")
+            expect_error(lambda: kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+                key_alias="sdk_byok_dedicated", origin="external",
+                keystore_id="0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))), 400, "KMS.0339")
+        _()
+
         @check("gen-random")
         def _():
             r = kms.create_random(CreateRandomRequest(body=GenRandomRequestBody(random_data_length="512")))

@@ -5,40 +5,20 @@
 //! are gone, and a missing token or module answers KMS.6502 (no panic, no
 //! hang). Skips loudly without SoftHSM2, except under `CI=true`.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use kms_hsm_pkcs11::softhsm::{SoftHsm, USER_PIN};
 use serde_json::{Value, json};
 
+use super::common::{self, Server, free_port};
+
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
 const TOKEN: &str = "hsm-test-token-0123456789abcdef";
 const LABEL: &str = "kms-server-test";
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn write_private(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
@@ -116,38 +96,13 @@ sessions = 2
     }
     panic!("server did not start");
 }
-
 fn request(
     port: u16,
     method: &str,
     path: &str,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Auth-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out)?;
-    let text = String::from_utf8_lossy(&out);
-    let (head, payload) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no header end"))?;
-    let status: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status"))?;
-    let value = if payload.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(payload).map_err(std::io::Error::other)?
-    };
-    Ok((status, value))
+    common::request(port, TOKEN, Duration::from_secs(20), method, path, body)
 }
 
 fn kms(port: u16, route: &str, body: Value) -> (u16, Value) {

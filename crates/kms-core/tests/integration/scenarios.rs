@@ -1188,3 +1188,144 @@ fn certificate_checks_map_to_apig_codes() {
         ErrorCode::ApigInvalidParameterValue,
     );
 }
+
+/// A key created with origin `external` waits for its material in state
+/// "5": it serves nothing, cannot be enabled, disabled or rotated, lists
+/// under "5", and cancelling its deletion brings it back to waiting.
+#[test]
+fn an_external_key_waits_for_import_in_state_5() {
+    use kms_model::{EncryptDataRequestBody, ListKeysRequestBody, SignRequestBody};
+    let f = fixture();
+    let create = |alias: &str, spec: Option<&str>, origin: &str, keystore: Option<&str>| {
+        f.kms.create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                key_spec: spec.map(str::to_owned),
+                origin: Some(origin.into()),
+                keystore_id: keystore.map(LooseString::from),
+                ..Default::default()
+            },
+        )
+    };
+    let k = create("byok", None, "external", None)
+        .unwrap()
+        .key_info
+        .key_id;
+    let op = OperateKeyRequestBody {
+        key_id: k.clone(),
+        sequence: None,
+    };
+    let info = f.kms.describe_key(&a(), &op).unwrap().key_info;
+    assert_eq!(
+        (info.key_state.as_str(), info.origin.as_str()),
+        ("5", "external")
+    );
+
+    // Only "kms" and "external" are origins; a dedicated keystore makes its
+    // keys' material itself.
+    assert_err(
+        create("other", None, "imported", None),
+        ErrorCode::KmsInvalidParameter,
+    );
+    assert_err(
+        create(
+            "other",
+            None,
+            "external",
+            Some("0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"),
+        ),
+        ErrorCode::KmsKeystoreNoImport,
+    );
+
+    // No material: no DEK, no data encryption (KMS.1301 "The key is not
+    // enabled").
+    assert_err(
+        f.kms
+            .create_datakey_without_plaintext(&a(), &dek_body(&k, "256", None)),
+        ErrorCode::KmsKeyNotEnabled,
+    );
+    assert_err(
+        f.kms.encrypt_data(
+            &a(),
+            &EncryptDataRequestBody {
+                key_id: k.clone(),
+                plain_text: "hello".into(),
+                ..Default::default()
+            },
+        ),
+        ErrorCode::KmsKeyNotEnabled,
+    );
+    // Neither enabled nor disabled, and never rotated.
+    assert_err(f.kms.enable_key(&a(), &op), ErrorCode::KmsKeyNotDisabled);
+    assert_err(f.kms.disable_key(&a(), &op), ErrorCode::KmsKeyNotEnabled);
+    assert_err(
+        f.kms.enable_key_rotation(&a(), &op),
+        ErrorCode::KmsExternalKeyNotRotatable,
+    );
+
+    // A key pair waiting for import signs nothing and shows no public key.
+    let pair = create("byok-rsa", Some("RSA_2048"), "external", None)
+        .unwrap()
+        .key_info
+        .key_id;
+    assert_err(
+        f.kms.sign(
+            &a(),
+            &SignRequestBody {
+                key_id: pair.clone(),
+                message: "aGVsbG8=".into(),
+                signing_algorithm: "RSASSA_PSS_SHA_256".into(),
+                message_type: Some("RAW".into()),
+                ..Default::default()
+            },
+        ),
+        ErrorCode::KmsKeyNotEnabled,
+    );
+    assert_err(
+        f.kms.get_public_key(
+            &a(),
+            &OperateKeyRequestBody {
+                key_id: pair,
+                sequence: None,
+            },
+        ),
+        ErrorCode::KmsKeyNotEnabled,
+    );
+
+    // Listed under "5" (both waiting keys), not under "2".
+    let listed = |state: &str| {
+        f.kms
+            .list_keys(
+                &a(),
+                &ListKeysRequestBody {
+                    key_state: Some(state.into()),
+                    key_spec: Some("ALL".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .total
+    };
+    assert_eq!((listed("5"), listed("2")), (2, 0));
+
+    // Deletion can be scheduled; cancelling it returns to waiting.
+    let scheduled = f
+        .kms
+        .schedule_key_deletion(
+            &a(),
+            &ScheduleKeyDeletionRequestBody {
+                key_id: k.clone(),
+                pending_days: "7".into(),
+                sequence: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(scheduled.key_state, "4");
+    let back = f.kms.cancel_key_deletion(&a(), &op).unwrap();
+    assert_eq!(back.key_state, "5");
+    assert_eq!(
+        f.kms.describe_key(&a(), &op).unwrap().key_info.key_state,
+        "5"
+    );
+}

@@ -11,8 +11,6 @@
 //! Without PostgreSQL installed the tests skip loudly, except under
 //! `CI=true`, where they fail.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use kms_store_postgres::testing::{PgCluster, cluster_or_skip};
 use serde_json::{Value, json};
+
+use super::common::{self, free_port};
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
@@ -42,14 +42,6 @@ impl Drop for Replica {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A replica on `database`, with its own data directory under `dir`.
@@ -151,38 +143,13 @@ fn setup(test: &str) -> Option<(tempfile::TempDir, PgCluster, Replica, Replica)>
     Some((dir, cluster, a, b))
 }
 
-/// One HTTP/1.1 request with `Connection: close`; returns status and body.
 fn request(
     port: u16,
     method: &str,
     path: &str,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Auth-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out)?;
-    let text = String::from_utf8_lossy(&out);
-    let (head, payload) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no header end"))?;
-    let status: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status"))?;
-    let value = if payload.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(payload).map_err(std::io::Error::other)?
-    };
-    Ok((status, value))
+    common::request(port, TOKEN, Duration::from_secs(30), method, path, body)
 }
 
 fn kms(port: u16, route: &str, body: &Value) -> (u16, Value) {

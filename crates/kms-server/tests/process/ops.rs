@@ -5,10 +5,9 @@
 //! killed with SIGKILL midway, resumed, and every key working under the
 //! new root key only.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -16,29 +15,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::common::{self, Server, free_port};
+
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const DOMAIN: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
 const TOKEN: &str = "ops-test-token-0123456789abcdef";
-
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn private(path: &Path) {
     #[cfg(unix)]
@@ -141,38 +122,13 @@ fn stop(mut server: Server) {
         thread::sleep(Duration::from_millis(20));
     }
 }
-
 fn request(
     port: u16,
     method: &str,
     path: &str,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Auth-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut out = Vec::new();
-    s.read_to_end(&mut out)?;
-    let text = String::from_utf8_lossy(&out);
-    let (head, payload) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other(format!("no header end in {text:?}")))?;
-    let status: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status"))?;
-    let value = if payload.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(payload).map_err(std::io::Error::other)?
-    };
-    Ok((status, value))
+    common::request(port, TOKEN, Duration::from_secs(20), method, path, body)
 }
 
 fn kms(port: u16, route: &str, body: Value) -> (u16, Value) {

@@ -37,24 +37,18 @@ fn caller() -> Caller {
 
 fn kms(store: &Arc<MemoryStore>, root_keys: Arc<dyn RootKeyProvider>) -> Kms {
     let entropy = Arc::new(ChaChaEntropy::from_seed([5u8; 32]));
-    let ports = Ports {
-        clock: Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
-        ids: Arc::new(RandomIds(entropy.clone())),
-        entropy,
-        keystores: store.clone(),
-        keys: store.clone(),
-        key_tags: store.clone(),
-        clusters: Arc::new(StaticClusters(vec![ClusterInfo {
+    let ports = Ports::builder(store.clone(), root_keys, Arc::new(VecAudit::default()))
+        .clock(Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))))
+        .ids(Arc::new(RandomIds(entropy.clone())))
+        .entropy(entropy)
+        .clusters(Arc::new(StaticClusters(vec![ClusterInfo {
             cluster_id: "cdms-a".into(),
             domain_id: "dom-a".into(),
             cluster_type: KeystoreType::Cdms,
             ca_fingerprint: None,
-        }])),
-        root_keys,
-        certificates: store.clone(),
-        pins: store.clone(),
-        audit: Arc::new(VecAudit::default()),
-    };
+        }])))
+        .build()
+        .unwrap();
     Kms::new(
         ports,
         CoreConfig {

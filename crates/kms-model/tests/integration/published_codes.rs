@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use kms_model::{ErrorCode, Service};
 
-const TSV: &str = include_str!("data/kms-error-codes.tsv");
+const TSV: &str = include_str!("../data/kms-error-codes.tsv");
 
 /// `code -> (status, message)` of the published table.
 fn published() -> BTreeMap<&'static str, (u16, &'static str)> {

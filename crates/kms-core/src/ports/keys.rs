@@ -1,0 +1,398 @@
+//! The CMK store (wrapped material only) and the key tag store.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// A CMK's lifecycle state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyState {
+    /// Usable.
+    Enabled,
+    /// Not usable; can be enabled again.
+    Disabled,
+    /// Scheduled for deletion.
+    PendingDeletion,
+    /// Created with `origin` `external` and waiting for its material
+    /// (`"5"`): it has no version yet (`current_version` 0) and serves no
+    /// cryptographic operation until material is imported.
+    PendingImport,
+}
+
+impl KeyState {
+    /// Huawei's numeric key_state: 2 enabled, 3 disabled, 4 pending
+    /// deletion, 5 pending import.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "2",
+            Self::Disabled => "3",
+            Self::PendingDeletion => "4",
+            Self::PendingImport => "5",
+        }
+    }
+}
+
+pub use kms_model::KeyOrigin;
+
+/// A CMK's rotation policy and history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyRotation {
+    /// Whether rotation is enabled (`key_rotation_enabled`).
+    pub enabled: bool,
+    /// The rotation interval, in days (30..=365; default 365).
+    pub interval_days: u32,
+    /// When the key was last rotated.
+    pub last_rotation_time: Option<Timestamp>,
+    /// How many times the key was rotated.
+    pub rotations: u32,
+}
+
+impl KeyRotation {
+    /// The interval of a key that was never given one, in days.
+    pub const DEFAULT_INTERVAL_DAYS: u32 = 365;
+}
+
+impl Default for KeyRotation {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            interval_days: Self::DEFAULT_INTERVAL_DAYS,
+            last_rotation_time: None,
+            rotations: 0,
+        }
+    }
+}
+
+/// A CMK's metadata (no key material).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Id (8-4-4-4-12).
+    pub key_id: String,
+    /// Owner domain.
+    pub domain_id: String,
+    /// Owner project: keys are invisible to other projects.
+    pub project_id: String,
+    /// Alias, unique within the project.
+    pub alias: String,
+    /// Description.
+    pub description: String,
+    /// `"0"` (default keystore) or a dedicated keystore id.
+    pub keystore_id: String,
+    /// State.
+    pub state: KeyState,
+    /// The version new DEKs are wrapped under.
+    pub current_version: u32,
+    /// Creation time.
+    pub create_time: Timestamp,
+    /// When a pending deletion takes effect.
+    pub deletion_time: Option<Timestamp>,
+    /// Rotation policy and history.
+    pub rotation: KeyRotation,
+    /// Key spec: `AES_256`, or a key pair (`RSA_2048`, `EC_P256`, ...).
+    pub spec: CmkSpec,
+    /// Key usage: `ENCRYPT_DECRYPT` (AES) or `SIGN_VERIFY` (key pairs).
+    pub usage: KeyUsage,
+    /// Generated here or imported.
+    pub origin: KeyOrigin,
+}
+
+/// A CMK's first stored material (version 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyMaterial {
+    /// None yet: a key created with `origin` `external` waits for its
+    /// owner's material (state [`KeyState::PendingImport`], `current_version`
+    /// 0). The store writes the key and no version.
+    AwaitingImport,
+    /// A symmetric key wrapped under its keystore's root key (80 bytes).
+    Wrapped(WrappedMasterKey),
+    /// A key pair's private key sealed under its keystore's root key (a
+    /// kms-crypto blob of algorithm `0x06`, naming the key).
+    SealedKeyPair(Ciphertext),
+}
+
+impl KeyMaterial {
+    /// The bytes a store keeps as version 1; `None` for a key awaiting
+    /// import, which has no version.
+    #[must_use]
+    pub fn stored_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Self::AwaitingImport => None,
+            Self::Wrapped(w) => Some(w.as_bytes()),
+            Self::SealedKeyPair(c) => Some(c.as_bytes()),
+        }
+    }
+}
+
+impl From<WrappedMasterKey> for KeyMaterial {
+    fn from(w: WrappedMasterKey) -> Self {
+        Self::Wrapped(w)
+    }
+}
+
+/// Why a key insert did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InsertKeyError {
+    /// `(project_id, alias)` is taken.
+    #[error("alias taken")]
+    AliasTaken,
+    /// The dedicated keystore was deleted meanwhile.
+    #[error("keystore gone")]
+    KeystoreGone,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+/// Why a key alias update did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UpdateKeyAliasError {
+    /// Another key of the project has the alias.
+    #[error("alias taken")]
+    AliasTaken,
+    /// No such key in the project.
+    #[error("not found")]
+    NotFound,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+/// Why a key rotation did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RotateKeyError {
+    /// No such key in the project.
+    #[error("not found")]
+    NotFound,
+    /// The key's current version is no longer the one the rotation was
+    /// made from (another rotation won); nothing changed.
+    #[error("version changed")]
+    VersionChanged,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+/// A key's tag: key and value.
+pub type KeyTag = (String, String);
+
+/// A page of keys with their tags, and the number matching in all.
+pub type TaggedKeys = (u64, Vec<(KeyRecord, Vec<KeyTag>)>);
+
+/// Why a tag write did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TagWriteError {
+    /// No such key in the project.
+    #[error("not found")]
+    NotFound,
+    /// The key would have more tags than allowed; nothing changed.
+    #[error("too many tags")]
+    TooMany,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
+}
+
+/// A tag filter of [`KeyTagStore::list_keys_by_tags`]: the key must carry
+/// the tag `key`, with one of `values` (any value when empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagFilter {
+    /// The tag key.
+    pub key: String,
+    /// Accepted values (any when empty).
+    pub values: Vec<String>,
+}
+
+/// Filter and page of [`MasterKeyStore::list_keys`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyListQuery {
+    /// Only keys in this state.
+    pub state: Option<KeyState>,
+    /// Keys pending deletion whose `deletion_time` is at or before this
+    /// instant are gone and not listed (nor counted).
+    pub live_at: Timestamp,
+    /// Only keys of this spec.
+    pub spec: Option<CmkSpec>,
+    /// Keys to skip.
+    pub offset: u64,
+    /// Keys to return at most.
+    pub limit: u64,
+}
+
+/// CMK storage. Holds key material **only wrapped** under a root key.
+pub trait MasterKeyStore: Send + Sync + fmt::Debug {
+    /// Inserts the key and its first version's material (what
+    /// [`MasterKeyStore::get_key_material`] returns for version 1) **only
+    /// if** its alias is free within the project and (for a dedicated
+    /// keystore) the keystore still exists, atomically.
+    ///
+    /// # Errors
+    /// Which rule failed, or a backend failure.
+    fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial) -> Result<(), InsertKeyError>;
+
+    /// The project's key with this id (another project's key is `None`).
+    /// Shared (`Arc`) so an in-memory or caching adapter hands it out
+    /// without copying: this is on the path of every DEK request.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>>;
+
+    /// Wrapped material of one version of a key.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>>;
+
+    /// Sets a key's state; `false` when there is no such key in the project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn set_key_state(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        state: KeyState,
+        deletion_time: Option<Timestamp>,
+    ) -> PortResult<bool>;
+
+    /// Number of keys (any project) in a dedicated keystore.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64>;
+
+    /// A page of the project's keys matching `query`, oldest first (by
+    /// `create_time`, then `key_id`), and the number matching in all.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)>;
+
+    /// Renames a key **only if** no other key of the project has `alias`,
+    /// atomically (an SQL adapter relies on its UNIQUE constraint).
+    /// Renaming a key to its own alias succeeds.
+    ///
+    /// # Errors
+    /// Alias taken, no such key in the project, or a backend failure.
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), UpdateKeyAliasError>;
+
+    /// Sets a key's description; `false` when there is no such key in the
+    /// project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool>;
+
+    /// Deletes, with their material and tags, every key (any project)
+    /// pending deletion whose deletion time is at or before `at`: keys
+    /// already gone for the core, whose alias (and dedicated keystore) they
+    /// still hold in storage. Returns how many were deleted.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64>;
+
+    /// Sets a key's rotation flag (when `enabled` is given) and interval
+    /// (when `interval_days` is given), leaving its history alone; `false`
+    /// when there is no such key in the project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool>;
+
+    /// Rotates a key **only if** its current version is still
+    /// `material`'s version minus one, atomically: stores `material` as the
+    /// new version, makes it current, sets the last rotation time to `at`
+    /// and counts the rotation. Every earlier version's material stays.
+    ///
+    /// # Errors
+    /// No such key in the project, the version moved meanwhile (nothing
+    /// changed), or a backend failure.
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError>;
+}
+
+/// Tags of CMKs (at most a few per key, unique tag key per key).
+pub trait KeyTagStore: Send + Sync + fmt::Debug {
+    /// Applies `upsert` (each tag created, or its value replaced) then
+    /// removes the tag keys in `remove`, **only if** the key exists in the
+    /// project and ends with at most `max_tags` tags, atomically.
+    ///
+    /// # Errors
+    /// Not found, too many tags (nothing changed), or a backend failure.
+    fn update_key_tags(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        upsert: &[KeyTag],
+        remove: &[String],
+        max_tags: usize,
+    ) -> Result<(), TagWriteError>;
+
+    /// A key's tags, sorted by tag key; `None` when there is no such key in
+    /// the project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_key_tags(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<KeyTag>>>;
+
+    /// Every tag key used on the project's keys (gone keys at `live_at`
+    /// excluded, see [`KeyListQuery`]), sorted, each with its distinct
+    /// values, sorted.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn list_project_tags(
+        &self,
+        project_id: &str,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<(String, Vec<String>)>>;
+
+    /// A page of the project's keys carrying every tag of `tags` (each with
+    /// one of its values, any value when none are listed) and, when
+    /// `alias_contains` is given, whose alias contains it; oldest first
+    /// (create time, then key id), each with its tags sorted by tag key,
+    /// and the number matching in all. Keys gone at `query.live_at` (see
+    /// [`KeyListQuery`]) are neither listed nor counted; `query.state` is
+    /// ignored.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn list_keys_by_tags(
+        &self,
+        project_id: &str,
+        tags: &[TagFilter],
+        alias_contains: Option<&str>,
+        query: &KeyListQuery,
+    ) -> PortResult<TaggedKeys>;
+}

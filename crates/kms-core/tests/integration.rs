@@ -1,0 +1,22 @@
+//! Integration tests of kms-core: every operation through the public API over
+//! the in-memory ports, one test binary for the crate.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod integration {
+    mod audit_coverage;
+    mod data;
+    mod hardening;
+    mod key_management;
+    mod key_pair_cache;
+    mod key_pairs;
+    mod national;
+    mod random;
+    mod record_cache;
+    mod root_key_hooks;
+    mod root_rotation;
+    mod rotation;
+    mod rsa_encryption;
+    mod scenarios;
+    mod seed;
+    mod tags;
+}

@@ -1,0 +1,253 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+//! Every operation of the registry (`kms_model::Operation::ALL`) writes
+//! exactly one audit line named after it, including a request refused by
+//! validation and the host-only export of a certificate's private key.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use kms_core::memory::{self, ManualClock, VecAudit};
+use kms_core::ports::{Caller, Timestamp};
+use kms_core::{CertificateQuery, CoreConfig, Kms};
+use kms_model::{
+    BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
+    CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
+    DecryptDataRequestBody, DecryptDatakeyRequestBody, EncryptDataRequestBody,
+    EncryptDatakeyRequestBody, GenRandomRequestBody, ListKeysRequestBody, ListKmsByTagsRequestBody,
+    OperateKeyRequestBody, Operation, ReEncryptRequestBody, RotateOnDemandRequestBody,
+    ScheduleKeyDeletionRequestBody, SignRequestBody, UpdateKeyAliasRequestBody,
+    UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody, VerifyRequestBody,
+};
+
+/// A well-formed key id no key has.
+const NO_KEY: &str = "00000000-0000-4000-8000-000000000000";
+
+fn kms() -> (Kms, Arc<VecAudit>) {
+    let audit = Arc::new(VecAudit::default());
+    let ports = memory::ports(
+        &[9u8; 32],
+        [4u8; 32],
+        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
+        vec![],
+        audit.clone(),
+    )
+    .unwrap();
+    (Kms::new(ports, CoreConfig::default()), audit)
+}
+
+fn op_body() -> OperateKeyRequestBody {
+    OperateKeyRequestBody {
+        key_id: NO_KEY.into(),
+        sequence: None,
+    }
+}
+
+/// Calls `op` once, with a request that is refused or answered (either
+/// way it must be audited); `false` for an operation this test does not
+/// know yet (a new operation must be added here).
+#[allow(clippy::too_many_lines)]
+fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
+    let form = CertificateForm::default();
+    match op {
+        Operation::CreateKeystore => {
+            let _ = kms.create_keystore(caller, &CreateKeyStoreRequestBody::default());
+        }
+        Operation::ListKeystores => {
+            let _ = kms.list_keystores(caller, None, Some("0"));
+        }
+        Operation::ShowKeystore => {
+            let _ = kms.show_keystore(caller, NO_KEY);
+        }
+        Operation::DeleteKeystore => {
+            let _ = kms.delete_keystore(caller, NO_KEY);
+        }
+        Operation::EnableKeystore => {
+            let _ = kms.enable_keystore(caller, NO_KEY);
+        }
+        Operation::DisableKeystore => {
+            let _ = kms.disable_keystore(caller, NO_KEY);
+        }
+        Operation::CreatePin => {
+            let _ = kms.create_pin(caller, &CreatePinRequestBody::default());
+        }
+        Operation::CreateKey => {
+            let _ = kms.create_key(caller, &CreateKeyRequestBody::default());
+        }
+        Operation::EnableKey => {
+            let _ = kms.enable_key(caller, &op_body());
+        }
+        Operation::DisableKey => {
+            let _ = kms.disable_key(caller, &op_body());
+        }
+        Operation::ScheduleKeyDeletion => {
+            // A body rule broken (pending_days 1): refused, and audited.
+            let _ = kms.schedule_key_deletion(
+                caller,
+                &ScheduleKeyDeletionRequestBody {
+                    key_id: NO_KEY.into(),
+                    pending_days: "1".into(),
+                    sequence: None,
+                },
+            );
+        }
+        Operation::CancelKeyDeletion => {
+            let _ = kms.cancel_key_deletion(caller, &op_body());
+        }
+        Operation::DescribeKey => {
+            let _ = kms.describe_key(caller, &op_body());
+        }
+        Operation::ListKeys => {
+            let _ = kms.list_keys(caller, &ListKeysRequestBody::default());
+        }
+        Operation::UpdateKeyAlias => {
+            let _ = kms.update_key_alias(caller, &UpdateKeyAliasRequestBody::default());
+        }
+        Operation::UpdateKeyDescription => {
+            let _ = kms.update_key_description(caller, &UpdateKeyDescriptionRequestBody::default());
+        }
+        Operation::EncryptData => {
+            let _ = kms.encrypt_data(caller, &EncryptDataRequestBody::default());
+        }
+        Operation::DecryptData => {
+            let _ = kms.decrypt_data(caller, &DecryptDataRequestBody::default());
+        }
+        Operation::ReEncrypt => {
+            let _ = kms.re_encrypt(caller, &ReEncryptRequestBody::default());
+        }
+        Operation::EnableKeyRotation => {
+            let _ = kms.enable_key_rotation(caller, &op_body());
+        }
+        Operation::DisableKeyRotation => {
+            let _ = kms.disable_key_rotation(caller, &op_body());
+        }
+        Operation::GetKeyRotationStatus => {
+            let _ = kms.get_key_rotation_status(caller, &op_body());
+        }
+        Operation::UpdateKeyRotationInterval => {
+            let _ = kms.update_key_rotation_interval(
+                caller,
+                &UpdateKeyRotationIntervalRequestBody::default(),
+            );
+        }
+        Operation::RotateOnDemand => {
+            let _ = kms.rotate_on_demand(caller, &RotateOnDemandRequestBody::default());
+        }
+        Operation::BatchKmsTags => {
+            let _ = kms.batch_kms_tags(caller, NO_KEY, &BatchCreateKmsTagsRequestBody::default());
+        }
+        Operation::ShowKmsTags => {
+            let _ = kms.show_kms_tags(caller, NO_KEY);
+        }
+        Operation::CreateKmsTag => {
+            let _ = kms.create_kms_tag(caller, NO_KEY, &CreateKmsTagRequestBody::default());
+        }
+        Operation::DeleteKmsTag => {
+            let _ = kms.delete_kms_tag(caller, NO_KEY, "t");
+        }
+        Operation::ListKmsByTags => {
+            let _ = kms.list_kms_by_tags(caller, &ListKmsByTagsRequestBody::default());
+        }
+        Operation::ListKmsTags => {
+            let _ = kms.list_kms_tags(caller);
+        }
+        Operation::GenRandom => {
+            let _ = kms.gen_random(caller, &GenRandomRequestBody::default());
+        }
+        Operation::Sign => {
+            let _ = kms.sign(caller, &SignRequestBody::default());
+        }
+        Operation::ValidateSignature => {
+            let _ = kms.validate_signature(caller, &VerifyRequestBody::default());
+        }
+        Operation::GetPublicKey => {
+            let _ = kms.get_public_key(caller, &op_body());
+        }
+        Operation::CreateDatakey => {
+            let _ = kms.create_datakey(caller, &CreateDatakeyRequestBody::default());
+        }
+        Operation::CreateDatakeyWithoutPlaintext => {
+            let _ =
+                kms.create_datakey_without_plaintext(caller, &CreateDatakeyRequestBody::default());
+        }
+        Operation::EncryptDatakey => {
+            let _ = kms.encrypt_datakey(caller, &EncryptDatakeyRequestBody::default());
+        }
+        Operation::DecryptDatakey => {
+            let _ = kms.decrypt_datakey(caller, &DecryptDatakeyRequestBody::default());
+        }
+        Operation::CreateCertificate => {
+            let _ = kms.create_certificate(caller, &form);
+        }
+        Operation::ListCertificates => {
+            let _ = kms.list_certificates(caller, &CertificateQuery::default());
+        }
+        Operation::ShowCertificate => {
+            let _ = kms.show_certificate(caller, "c0ffee");
+        }
+        Operation::UpdateCertificate => {
+            let _ = kms.update_certificate(caller, "c0ffee", &form);
+        }
+        Operation::DeleteCertificate => {
+            let _ = kms.delete_certificate(caller, "c0ffee");
+        }
+        Operation::ExportCertificatePrivateKey => {
+            let _ = kms.certificate_private_key(caller, "c0ffee");
+        }
+        _ => return false,
+    }
+    true
+}
+
+#[test]
+fn every_operation_writes_one_audit_line_named_after_it() {
+    let (kms, audit) = kms();
+    let caller = Caller::new("dom-a", "proj-a");
+    let mut unknown = Vec::new();
+    for &op in Operation::ALL {
+        let before = audit.events().len();
+        if !call(&kms, &caller, op) {
+            unknown.push(op.name());
+            continue;
+        }
+        let events = audit.events();
+        let new: Vec<_> = events[before..].iter().map(|e| e.action).collect();
+        assert_eq!(new, [op.name()], "{op:?} must write exactly one line");
+        let e = &events[before];
+        assert_eq!(
+            (e.domain_id.as_str(), e.project_id.as_str()),
+            ("dom-a", "proj-a")
+        );
+    }
+    assert!(
+        unknown.is_empty(),
+        "operations this test does not call: {unknown:?}"
+    );
+}
+
+#[test]
+fn a_refused_body_is_audited_with_its_code() {
+    let (kms, audit) = kms();
+    let caller = Caller::new("dom-a", "proj-a");
+    let e = kms
+        .schedule_key_deletion(
+            &caller,
+            &ScheduleKeyDeletionRequestBody {
+                key_id: NO_KEY.into(),
+                pending_days: "1".into(),
+                sequence: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code().as_str(), "KMS.1401");
+    let last = audit.events().pop().unwrap();
+    assert_eq!(
+        (last.action, last.error_code, last.resource.as_deref()),
+        ("schedule-key-deletion", Some("KMS.1401"), Some(NO_KEY))
+    );
+}
+
+#[test]
+fn operation_names_are_unique() {
+    let names: HashSet<&str> = Operation::ALL.iter().map(|op| op.name()).collect();
+    assert_eq!(names.len(), Operation::ALL.len());
+}
