@@ -6,7 +6,7 @@
 //! bytes: SHA-256 of the body, SHA-256 of the (pre-assembled) canonical
 //! request, and HMAC-SHA256 of the string to sign with a pre-keyed HMAC;
 //! nothing parsed, canonicalised or looked up. `signature (HMAC keyed per
-//! call)` is `kms_server::signature`, which keys the HMAC with the secret
+//! call)` is `kms_sign::signature`, which keys the HMAC with the secret
 //! key on every call, as verification did before the authenticator kept
 //! one keyed HMAC per access key.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
@@ -16,7 +16,8 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use kms_core::ports::Caller;
-use kms_server::{AccessKey, Authenticator, OwnedRequest, Token};
+use kms_server::{AccessKey, Authenticator, Token};
+use kms_sign::OwnedRequest;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -66,7 +67,7 @@ fn bench(c: &mut Criterion) {
     );
     let with_token = request(vec![("X-Auth-Token".to_owned(), TOKEN.to_owned())]);
     let mut signed = request(vec![("X-Sdk-Date".to_owned(), DATE.to_owned())]);
-    let authorization = kms_server::authorization_header(&signed, AK, SK, &SIGNED).unwrap();
+    let authorization = kms_sign::authorization_header(&signed, AK, SK, &SIGNED).unwrap();
     signed
         .headers
         .push(("Authorization".to_owned(), authorization));
@@ -74,7 +75,7 @@ fn bench(c: &mut Criterion) {
     assert!(auth.authenticate(&with_token, NOW).is_ok());
     assert!(auth.authenticate(&signed, NOW).is_ok());
 
-    let canonical = kms_server::canonical_request(&signed, &SIGNED).unwrap();
+    let canonical = kms_sign::canonical_request(&signed, &SIGNED).unwrap();
     let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(SK.as_bytes()).unwrap();
 
     let mut g = c.benchmark_group("auth/create-datakey-without-plaintext");
@@ -85,7 +86,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| auth.authenticate(black_box(&signed), NOW).is_ok());
     });
     g.bench_function("signature (HMAC keyed per call)", |b| {
-        b.iter(|| kms_server::signature(black_box(&signed), &SIGNED, DATE, SK).unwrap());
+        b.iter(|| kms_sign::signature(black_box(&signed), &SIGNED, DATE, SK).unwrap());
     });
     g.bench_function("floor: SHA-256 x2 + pre-keyed HMAC", |b| {
         b.iter(|| {
@@ -94,7 +95,7 @@ fn bench(c: &mut Criterion) {
             let mut hex = [0u8; 64];
             let hex = base16ct::lower::encode(&hash, &mut hex).unwrap();
             let mut mac = keyed.clone();
-            let algorithm = kms_server::ALGORITHM.as_bytes();
+            let algorithm = kms_sign::ALGORITHM.as_bytes();
             for piece in [algorithm, b"\n", DATE.as_bytes(), b"\n", hex] {
                 mac.update(piece);
             }

@@ -75,7 +75,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     println!(
         "POST /v1.0/project-1/kms/create-pin\n{{\"pin\": \"{}...\"}}\n",
-        &pin.pin[..16]
+        &pin.pin.expose()[..16]
     );
 
     // 004: create a plaintext-free DEK under a new CMK in that keystore
@@ -127,7 +127,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         &CertificateForm {
             name: "cert_demo".into(),
             cert_content: leaf.pem(),
-            private_key: leaf_key.serialize_pem(),
+            private_key: leaf_key.serialize_pem().into(),
             r#type: Some("instance".into()),
             instance_id: Some("f0fa1789-3b76-433b-a787-9892951c620e".into()),
             ..Default::default()

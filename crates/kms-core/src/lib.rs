@@ -10,6 +10,8 @@ pub mod os;
 pub mod ports;
 mod service;
 pub mod software;
+#[cfg(feature = "test-support")]
+pub mod testkit;
 mod time;
 
 pub use builder::{PortsBuildError, PortsBuilder};

@@ -3,7 +3,8 @@
 //! canonicalisation, the token comparison) and its seed-file parser.
 
 use kms_core::ports::Caller;
-use kms_server::{AccessKey, Authenticator, OwnedRequest, SeedFile, Token};
+use kms_server::{AccessKey, Authenticator, SeedFile, Token};
+use kms_sign::OwnedRequest;
 use zeroize::Zeroizing;
 
 /// This module's targets.
@@ -80,12 +81,12 @@ pub fn server_auth_request(data: &[u8]) {
         query,
         headers: vec![
             ("host".to_owned(), "kms.example".to_owned()),
-            ("x-sdk-date".to_owned(), kms_server::format_sdk_date(NOW)),
+            ("x-sdk-date".to_owned(), kms_sign::format_sdk_date(NOW)),
         ],
         body,
     };
     let unsigned = signed.clone();
-    if let Ok(header) = kms_server::authorization_header(&signed, AK, SK, &["host", "x-sdk-date"]) {
+    if let Ok(header) = kms_sign::authorization_header(&signed, AK, SK, &["host", "x-sdk-date"]) {
         signed.headers.push(("authorization".to_owned(), header));
         assert!(
             auth.authenticate(&signed, NOW).is_ok(),
@@ -94,7 +95,7 @@ pub fn server_auth_request(data: &[u8]) {
     }
     let mut legacy = unsigned;
     if let Ok(header) =
-        kms_server::legacy_authorization_header(&legacy, AK, SK, "", "", &["host", "x-sdk-date"])
+        kms_sign::legacy_authorization_header(&legacy, AK, SK, "", "", &["host", "x-sdk-date"])
     {
         legacy.headers.push(("authorization".to_owned(), header));
         assert!(

@@ -2,11 +2,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod body;
 mod domain;
 mod error;
 mod operation;
-mod request;
-mod wire;
+mod ops;
+mod secret;
 
 pub use domain::{
     ALIAS_PATTERN, Aad, CERTIFICATE_NAME_PATTERN, CLUSTER_ID_PATTERN, CertificateName,
@@ -20,64 +21,73 @@ pub use error::{
     ValidationError,
 };
 pub use operation::{APIG_PREFIX, KMS_PREFIX, Method, Operation, WireRequest};
-pub use request::CreateKmsTagRequest;
-pub use request::GenRandomRequest;
-pub use request::ReEncryptRequest;
-pub use request::{
-    AlgorithmType, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
-    CreateKeystoreRequest, CreatePinRequest, DEK_DIGEST_BYTES, DecryptDatakeyRequest,
-    EncryptDatakeyRequest, EncryptionAlgorithm, KeySpecFilter, ListKeysRequest, MAX_BODY_BYTES,
-    MAX_CIPHERTEXT_BYTES, MAX_KEY_DESCRIPTION_CHARS, MAX_LIST_KEYS_LIMIT, MAX_PIN_BYTES,
-    OperateKeyRequest, PresentedPin, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest,
-    decode_body, decode_optional_body,
+// Body decoding, bounds and paging shared by every family.
+pub use ops::{
+    DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, PageQuery,
+    decode_body, decode_optional_body, page_param,
 };
-pub use request::{
-    BatchKmsTagsRequest, ListKmsByTagsRequest, MAX_TAGS_PER_KEY, TagAction, TagKey, TagListAction,
-    TagValue,
+// Keystores.
+pub use ops::{
+    CreateKeyStoreRequestBody, CreateKeyStoreResponseBody, CreateKeystoreRequest,
+    EmptyResponseBody, KeystoreDetails, KeystoreInfo, KeystoreStateInfo, KeystoreStateResponseBody,
+    ListKeyStoresResponseBody, ShowKeyStoreResponseBody,
 };
-pub use request::{
-    DecryptDataRequest, EncryptDataRequest, EncryptionContext, MAX_DATA_CIPHER_TEXT_CHARS,
-    MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
+// PINs.
+pub use ops::{CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, PresentedPin};
+// Creating CMKs.
+pub use ops::{CreateKeyRequest, CreateKeyRequestBody, CreateKeyResponseBody, KeyInfo};
+// Managing CMKs.
+pub use ops::{
+    CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyStateInfo,
+    KeyStateResponseBody, ListKeyDetailResponseBody, MAX_KEY_DESCRIPTION_CHARS,
+    MAX_LIST_KEYS_LIMIT, OperateKeyRequest, OperateKeyRequestBody, ScheduleKeyDeletionRequest,
+    ScheduleKeyDeletionRequestBody, ScheduleKeyDeletionResponseBody, UpdateKeyAliasRequest,
+    UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequest,
+    UpdateKeyDescriptionRequestBody, UpdateKeyDescriptionResponseBody,
 };
-pub use request::{
-    MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, SignRequest, ValidateSignatureRequest,
+// Listing CMKs.
+pub use ops::{KeySpecFilter, ListKeysRequest, ListKeysRequestBody, ListKeysResponseBody};
+// Data encryption keys.
+pub use ops::{
+    CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
+    CreateDatakeyWithoutPlaintextResponseBody, DecryptDatakeyRequest, DecryptDatakeyRequestBody,
+    DecryptDatakeyResponseBody, EncryptDatakeyRequest, EncryptDatakeyRequestBody,
+    EncryptDatakeyResponseBody,
 };
-pub use request::{PageQuery, ScheduleKeyDeletionRequest, page_param};
-pub use request::{RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
-pub use wire::CreateKmsTagRequestBody;
-pub use wire::ListKmsTagsResponseBody;
-pub use wire::{
-    ActionResources, BatchCreateKmsTagsRequestBody, ListKmsByTagsRequestBody,
-    ListKmsByTagsResponseBody, ShowKmsTagsResponseBody, Tag, TagItem,
+// API Gateway certificates.
+pub use ops::{
+    AlgorithmType, CertificateBase, CertificateForm, CertificateRecord, CertificateRequest,
+    ListCertificatesV2ResponseBody,
 };
-pub use wire::{
-    CancelKeyDeletionResponseBody, KeyAliasInfo, KeyDescriptionInfo, KeyDetails,
-    ListKeyDetailResponseBody, ListKeysRequestBody, ListKeysResponseBody,
-    UpdateKeyAliasRequestBody, UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequestBody,
-    UpdateKeyDescriptionResponseBody,
+// Small data.
+pub use ops::{
+    DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequest,
+    EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm, EncryptionContext,
+    MAX_DATA_CIPHER_TEXT_CHARS, MAX_DATA_PLAIN_TEXT_BYTES, MAX_ENCRYPTION_CONTEXT_BYTES,
 };
-pub use wire::{
-    CertificateBase, CertificateForm, CertificateRecord, CreateDatakeyRequestBody,
-    CreateDatakeyResponseBody, CreateDatakeyWithoutPlaintextResponseBody, CreateKeyRequestBody,
-    CreateKeyResponseBody, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody,
-    CreatePinRequestBody, CreatePinResponseBody, DecryptDatakeyRequestBody,
-    DecryptDatakeyResponseBody, EmptyResponseBody, EncryptDatakeyRequestBody,
-    EncryptDatakeyResponseBody, KeyInfo, KeyStateInfo, KeyStateResponseBody, KeystoreDetails,
-    KeystoreInfo, KeystoreStateInfo, KeystoreStateResponseBody, ListCertificatesV2ResponseBody,
-    ListKeyStoresResponseBody, LooseString, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
-    ScheduleKeyDeletionResponseBody, ShowKeyStoreResponseBody,
+// Re-encryption.
+pub use ops::{ReEncryptRequest, ReEncryptRequestBody, ReEncryptResponseBody};
+// Rotation.
+pub use ops::{
+    KeyMaterialStatus, RotateOnDemandRequest, RotateOnDemandRequestBody,
+    RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
+    UpdateKeyRotationIntervalRequest, UpdateKeyRotationIntervalRequestBody,
 };
-pub use wire::{CreateRandomResponseBody, GenRandomRequestBody};
-pub use wire::{
-    DecryptDataRequestBody, DecryptDataResponseBody, EncryptDataRequestBody,
-    EncryptDataResponseBody,
+// Tags.
+pub use ops::{
+    ActionResources, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest, CreateKmsTagRequest,
+    ListKmsByTagsRequest, ListKmsByTagsRequestBody, ListKmsByTagsResponseBody, MAX_TAGS_PER_KEY,
+    ShowKmsTagsResponseBody, Tag, TagAction, TagItem, TagKey, TagListAction, TagValue,
 };
-pub use wire::{
-    KeyMaterialStatus, RotateOnDemandRequestBody, RotateOnDemandResponseBody,
-    ShowKeyRotationStatusResponseBody, UpdateKeyRotationIntervalRequestBody,
+// Random numbers.
+pub use ops::{
+    CreateKmsTagRequestBody, CreateRandomResponseBody, GenRandomRequest, GenRandomRequestBody,
+    ListKmsTagsResponseBody,
 };
-pub use wire::{ReEncryptRequestBody, ReEncryptResponseBody};
-pub use wire::{
-    ShowPublicKeyResponseBody, SignRequestBody, SignResponseBody, ValidateSignatureResponseBody,
+// Signing and verification.
+pub use ops::{
+    MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, ShowPublicKeyResponseBody, SignRequest,
+    SignRequestBody, SignResponseBody, ValidateSignatureRequest, ValidateSignatureResponseBody,
     VerifyRequestBody,
 };
+pub use secret::Secret;

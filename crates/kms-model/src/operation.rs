@@ -8,15 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Result, Rule, Service, ValidationError};
-use crate::request::{
-    BatchKmsTagsRequest, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
-    CreateKeystoreRequest, CreateKmsTagRequest, CreatePinRequest, DecryptDataRequest,
-    DecryptDatakeyRequest, EncryptDataRequest, EncryptDatakeyRequest, GenRandomRequest,
-    ListKeysRequest, ListKmsByTagsRequest, OperateKeyRequest, ReEncryptRequest,
-    RotateOnDemandRequest, ScheduleKeyDeletionRequest, SignRequest, UpdateKeyAliasRequest,
-    UpdateKeyDescriptionRequest, UpdateKeyRotationIntervalRequest, ValidateSignatureRequest,
-};
-use crate::wire::{
+use crate::ops::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
     CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
     DecryptDataRequestBody, DecryptDatakeyRequestBody, EncryptDataRequestBody,
@@ -24,6 +16,14 @@ use crate::wire::{
     OperateKeyRequestBody, ReEncryptRequestBody, RotateOnDemandRequestBody,
     ScheduleKeyDeletionRequestBody, SignRequestBody, UpdateKeyAliasRequestBody,
     UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody, VerifyRequestBody,
+};
+use crate::ops::{
+    BatchKmsTagsRequest, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
+    CreateKeystoreRequest, CreateKmsTagRequest, CreatePinRequest, DecryptDataRequest,
+    DecryptDatakeyRequest, EncryptDataRequest, EncryptDatakeyRequest, GenRandomRequest,
+    ListKeysRequest, ListKmsByTagsRequest, OperateKeyRequest, ReEncryptRequest,
+    RotateOnDemandRequest, ScheduleKeyDeletionRequest, SignRequest, UpdateKeyAliasRequest,
+    UpdateKeyDescriptionRequest, UpdateKeyRotationIntervalRequest, ValidateSignatureRequest,
 };
 
 /// A validated request built from its wire body: the one seam between

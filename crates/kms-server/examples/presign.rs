@@ -17,8 +17,8 @@ fn main() -> std::process::ExitCode {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
-    let date = kms_server::format_sdk_date(now);
-    let req = kms_server::OwnedRequest {
+    let date = kms_sign::format_sdk_date(now);
+    let req = kms_sign::OwnedRequest {
         method: method.clone(),
         path: path.clone(),
         query: String::new(),
@@ -29,7 +29,7 @@ fn main() -> std::process::ExitCode {
         ],
         body: body.as_bytes().to_vec(),
     };
-    match kms_server::authorization_header(&req, ak, sk, &["content-type", "host", "x-sdk-date"]) {
+    match kms_sign::authorization_header(&req, ak, sk, &["content-type", "host", "x-sdk-date"]) {
         Ok(auth) => {
             println!("{date}");
             println!("{auth}");

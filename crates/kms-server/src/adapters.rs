@@ -6,18 +6,16 @@ use std::sync::Arc;
 
 use kms_core::memory::MemoryStore;
 use kms_core::ports::{AuditEvent, AuditSink, ClusterInfo, PortError, Ports};
-use kms_core::software::{SoftwareRootKeys, StaticClusters};
+use kms_core::software::StaticClusters;
 use kms_store_postgres::PostgresStore;
 use kms_store_sqlite::SqliteStore;
 
-use crate::root::RootSecret;
-
-pub use kms_core::os::{OsEntropy, SystemClock};
+pub(crate) use kms_core::os::OsEntropy;
 
 /// Writes audit events to the `kms_audit` tracing target (level INFO). The
 /// event type holds no secret by construction.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct TracingAudit;
+pub(crate) struct TracingAudit;
 
 impl AuditSink for TracingAudit {
     fn record(&self, e: &AuditEvent<'_>) {
@@ -36,7 +34,7 @@ impl AuditSink for TracingAudit {
 
 /// Where keys, keystores, PIN verifiers and certificates live.
 #[derive(Clone, Debug)]
-pub enum Storage {
+pub(crate) enum Storage {
     /// Durable SQLite.
     Sqlite(SqliteStore),
     /// PostgreSQL (`--database postgres://...`), shared by replicas.
@@ -45,31 +43,14 @@ pub enum Storage {
     Memory,
 }
 
-/// Assembles the ports: the given storage, the software root-key provider
-/// over `secret`, the OS CSPRNG, random ids, the system clock,
+/// Assembles the ports: the given storage, `root_keys` (the software one,
+/// with the PIN keys a root-key rotation carried, or both root keys while
+/// a rotation is under way), the OS CSPRNG, random ids, the system clock,
 /// the configured clusters and the tracing audit sink.
 ///
 /// # Errors
 /// The OS random source failed.
-pub fn ports(
-    storage: Storage,
-    secret: &RootSecret,
-    clusters: Vec<ClusterInfo>,
-) -> Result<Ports, PortError> {
-    ports_with(
-        storage,
-        Arc::new(SoftwareRootKeys::new(secret.expose())?),
-        clusters,
-    )
-}
-
-/// [`ports`] with a root-key provider built by the caller (the software
-/// one with the PIN keys a root-key rotation carried, or both root keys
-/// while a rotation is under way).
-///
-/// # Errors
-/// The OS random source failed.
-pub fn ports_with(
+pub(crate) fn ports_with(
     storage: Storage,
     root_keys: Arc<dyn kms_core::ports::RootKeyProvider>,
     clusters: Vec<ClusterInfo>,
@@ -102,7 +83,7 @@ pub fn ports_with(
 ///
 /// # Errors
 /// Two tokens for one cluster.
-pub fn with_hsm_clusters(
+pub(crate) fn with_hsm_clusters(
     mut ports: Ports,
     hsm: Vec<kms_hsm_pkcs11::Pkcs11ClusterConfig>,
 ) -> Result<Ports, PortError> {

@@ -10,10 +10,10 @@ use crate::root::RootSecret;
 
 /// Environment variable naming the file of the previous root key, while a
 /// root-key rotation is under way (same as `--previous-root-key`).
-pub const PREVIOUS_ROOT_KEY_ENV: &str = "KMS_PREVIOUS_ROOT_KEY_FILE";
+pub(crate) const PREVIOUS_ROOT_KEY_ENV: &str = "KMS_PREVIOUS_ROOT_KEY_FILE";
 
 /// File name of the SQLite database inside the data directory.
-pub const DATABASE_FILE: &str = "kms.db";
+pub(crate) const DATABASE_FILE: &str = "kms.db";
 
 /// Command-line flags (each overrides the configuration file).
 #[derive(Clone, Debug, Parser)]

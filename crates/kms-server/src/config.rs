@@ -74,9 +74,9 @@ pub fn hash_password(password: &Password) -> Result<String, ConfigError> {
 }
 
 /// Default listen address.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Name of the configuration file inside the data directory.
-pub const CONFIG_FILE: &str = "kms-server.toml";
+pub(crate) const CONFIG_FILE: &str = "kms-server.toml";
 
 /// A configuration problem.
 #[derive(Debug, thiserror::Error)]

@@ -25,14 +25,34 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tower::{Layer, Service as TowerService};
 
-use crate::auth::{self, AuthError, Authenticator, Precheck, SignedRequest};
+use crate::auth::{Authenticator, Precheck};
 use crate::iam::Iam;
 use crate::metrics::Metrics;
+use kms_sign::{AuthError, SignedRequest};
 
+/// The body of a handler's request, or the handler answers the error.
+macro_rules! body_or_reject {
+    ($ctx:expr, $ty:ty) => {
+        match $ctx.decode::<$ty>() {
+            Ok(b) => b,
+            Err(e) => return error_response(&e),
+        }
+    };
+    // An operation whose body may be absent: no body is `{}`.
+    ($ctx:expr, $ty:ty, optional) => {
+        match $ctx.decode_optional::<$ty>() {
+            Ok(b) => b,
+            Err(e) => return error_response(&e),
+        }
+    };
+}
+
+mod apig;
 mod keystone;
+mod kms;
 
 /// The request id header.
-pub const REQUEST_ID: &str = "x-request-id";
+pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 // Header names as values: a lookup by `&str` parses and lower-cases the
 // name on every call.
@@ -185,7 +205,7 @@ impl AppState {
 
     /// The same state buffering at most `bytes` (at least one body limit)
     /// of bodies for requests not yet authenticated at once (default:
-    /// [`UNAUTHENTICATED_BODY_BYTES`], or one body limit if larger).
+    /// `UNAUTHENTICATED_BODY_BYTES`, or one body limit if larger).
     #[must_use]
     pub fn with_unauthenticated_body_budget(self, bytes: usize) -> Self {
         let bytes = bytes
@@ -439,7 +459,7 @@ fn per_project_share(limit: usize) -> usize {
 
 /// Bytes of bodies buffered at once for requests not yet authenticated,
 /// by default (64 bodies of the default limit).
-pub const UNAUTHENTICATED_BODY_BYTES: usize = 16 << 20;
+pub(crate) const UNAUTHENTICATED_BODY_BYTES: usize = 16 << 20;
 
 fn unauthenticated_default(body_limit: usize) -> usize {
     UNAUTHENTICATED_BODY_BYTES
@@ -482,6 +502,8 @@ pub fn router(state: AppState) -> Router {
 /// The handler of an operation, at the registry's method; `None` for an
 /// operation only a host calls.
 fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
+    use self::apig::*;
+    use self::kms::*;
     use axum::routing::{MethodFilter, on};
     let (method, _) = op.route()?;
     let f = match method {
@@ -1141,8 +1163,8 @@ pub(crate) fn query_value(query: &str, name: &str) -> Option<String> {
         .split('&')
         .filter_map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (auth::percent_decode(k, true) == name.as_bytes())
-                .then(|| String::from_utf8_lossy(&auth::percent_decode(v, true)).into_owned())
+            (kms_sign::percent_decode(k, true) == name.as_bytes())
+                .then(|| String::from_utf8_lossy(&kms_sign::percent_decode(v, true)).into_owned())
         })
         .next()
 }
@@ -1310,11 +1332,29 @@ trait StringFields {
     fn fields(&self) -> Vec<(&'static str, &str)>;
 }
 
+/// A string field of a response body, plain or secret (a DEK, exposed
+/// here because writing it on the wire is the point).
+trait WireStr {
+    fn wire_str(&self) -> &str;
+}
+
+impl WireStr for String {
+    fn wire_str(&self) -> &str {
+        self
+    }
+}
+
+impl WireStr for kms_model::Secret<String> {
+    fn wire_str(&self) -> &str {
+        self.expose()
+    }
+}
+
 macro_rules! string_fields {
     ($($ty:ty { $($field:ident),+ })+) => {$(
         impl StringFields for $ty {
             fn fields(&self) -> Vec<(&'static str, &str)> {
-                vec![$((stringify!($field), self.$field.as_str())),+]
+                vec![$((stringify!($field), WireStr::wire_str(&self.$field))),+]
             }
         }
     )+};
@@ -1385,292 +1425,6 @@ fn no_content(r: Result<(), ApiError>) -> Response {
     }
 }
 
-// ---------------------------------------------------------------- KMS handlers
-
-macro_rules! body_or_reject {
-    ($ctx:expr, $ty:ty) => {
-        match $ctx.decode::<$ty>() {
-            Ok(b) => b,
-            Err(e) => return error_response(&e),
-        }
-    };
-    // An operation whose body may be absent: no body is `{}`.
-    ($ctx:expr, $ty:ty, optional) => {
-        match $ctx.decode_optional::<$ty>() {
-            Ok(b) => b,
-            Err(e) => return error_response(&e),
-        }
-    };
-}
-
-async fn create_keystore(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::CreateKeyStoreRequestBody);
-    ctx.json_blocking(move |k, c| k.create_keystore(c, &body))
-        .await
-}
-
-async fn list_keystores(ctx: Ctx) -> Response {
-    let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
-    ctx.json_now(move |k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref()))
-        .await
-}
-
-async fn show_keystore(ctx: Ctx) -> Response {
-    let id = ctx.param(0);
-    ctx.json_now(move |k, c| k.show_keystore(c, &id)).await
-}
-
-async fn delete_keystore(ctx: Ctx) -> Response {
-    let id = ctx.param(0);
-    ctx.empty_json_blocking(move |k, c| k.delete_keystore(c, &id))
-        .await
-}
-
-async fn enable_keystore(ctx: Ctx) -> Response {
-    let id = ctx.param(0);
-    ctx.json_blocking(move |k, c| k.enable_keystore(c, &id))
-        .await
-}
-
-async fn disable_keystore(ctx: Ctx) -> Response {
-    let id = ctx.param(0);
-    ctx.json_blocking(move |k, c| k.disable_keystore(c, &id))
-        .await
-}
-
-async fn create_pin(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::CreatePinRequestBody);
-    ctx.json_blocking(move |k, c| k.create_pin(c, &body)).await
-}
-
-async fn create_key(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::CreateKeyRequestBody);
-    ctx.json_blocking(move |k, c| k.create_key(c, &body)).await
-}
-
-async fn enable_key(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_blocking(move |k, c| k.enable_key(c, &body)).await
-}
-
-async fn disable_key(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_blocking(move |k, c| k.disable_key(c, &body)).await
-}
-
-async fn schedule_key_deletion(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::ScheduleKeyDeletionRequestBody);
-    ctx.json_blocking(move |k, c| k.schedule_key_deletion(c, &body))
-        .await
-}
-
-async fn describe_key(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_now(move |k, c| k.describe_key(c, &body)).await
-}
-
-async fn list_keys(ctx: Ctx) -> Response {
-    // Cloud Custodian's Huawei provider sends list-keys with no body.
-    let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody, optional);
-    ctx.json_now(move |k, c| k.list_keys(c, &body)).await
-}
-
-async fn update_key_alias(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::UpdateKeyAliasRequestBody);
-    ctx.json_blocking(move |k, c| k.update_key_alias(c, &body))
-        .await
-}
-
-async fn update_key_description(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::UpdateKeyDescriptionRequestBody);
-    ctx.json_blocking(move |k, c| k.update_key_description(c, &body))
-        .await
-}
-
-async fn cancel_key_deletion(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_blocking(move |k, c| k.cancel_key_deletion(c, &body))
-        .await
-}
-
-async fn encrypt_data(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::EncryptDataRequestBody);
-    ctx.json_now(move |k, c| k.encrypt_data(c, &body)).await
-}
-
-async fn decrypt_data(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::DecryptDataRequestBody);
-    ctx.json_now(move |k, c| k.decrypt_data(c, &body)).await
-}
-
-async fn enable_key_rotation(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.empty_json_blocking(move |k, c| k.enable_key_rotation(c, &body))
-        .await
-}
-
-async fn disable_key_rotation(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.empty_json_blocking(move |k, c| k.disable_key_rotation(c, &body))
-        .await
-}
-
-async fn get_key_rotation_status(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_now(move |k, c| k.get_key_rotation_status(c, &body))
-        .await
-}
-
-async fn update_key_rotation_interval(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::UpdateKeyRotationIntervalRequestBody);
-    ctx.empty_json_blocking(move |k, c| k.update_key_rotation_interval(c, &body))
-        .await
-}
-
-async fn rotate_on_demand(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::RotateOnDemandRequestBody);
-    ctx.json_blocking(move |k, c| k.rotate_on_demand(c, &body))
-        .await
-}
-
-async fn batch_kms_tags(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::BatchCreateKmsTagsRequestBody);
-    let id = ctx.param(0);
-    ctx.no_content_blocking(move |k, c| k.batch_kms_tags(c, &id, &body))
-        .await
-}
-
-async fn create_kms_tag(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::CreateKmsTagRequestBody);
-    let id = ctx.param(0);
-    ctx.no_content_blocking(move |k, c| k.create_kms_tag(c, &id, &body))
-        .await
-}
-
-async fn delete_kms_tag(ctx: Ctx) -> Response {
-    let (id, tag) = (ctx.param(0), ctx.param(1));
-    ctx.no_content_blocking(move |k, c| k.delete_kms_tag(c, &id, &tag))
-        .await
-}
-
-async fn list_kms_tags(ctx: Ctx) -> Response {
-    ctx.json_now(move |k, c| k.list_kms_tags(c)).await
-}
-
-async fn show_kms_tags(ctx: Ctx) -> Response {
-    let id = ctx.param(0);
-    ctx.json_now(move |k, c| k.show_kms_tags(c, &id)).await
-}
-
-async fn list_kms_by_tags(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::ListKmsByTagsRequestBody);
-    ctx.json_now(move |k, c| k.list_kms_by_tags(c, &body)).await
-}
-
-async fn gen_random(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
-    ctx.json_now(move |k, c| k.gen_random(c, &body)).await
-}
-
-// Key-pair operations open (and RSA ones compute with) a private key:
-// milliseconds, so on the blocking pool rather than a worker.
-async fn sign(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::SignRequestBody);
-    if ctx.light(&body.key_id, KeyPairOp::Sign) {
-        return ctx.json_fields_inline(|k, c| k.sign(c, &body));
-    }
-    ctx.json_blocking(move |k, c| k.sign(c, &body)).await
-}
-
-async fn validate_signature(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::VerifyRequestBody);
-    if ctx.light(&body.key_id, KeyPairOp::Verify) {
-        return ctx.json_fields_inline(|k, c| k.validate_signature(c, &body));
-    }
-    ctx.json_blocking(move |k, c| k.validate_signature(c, &body))
-        .await
-}
-
-async fn get_public_key(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    if ctx.light(&body.key_id, KeyPairOp::GetPublicKey) {
-        return ctx.json_inline(|k, c| k.get_public_key(c, &body));
-    }
-    ctx.json_blocking(move |k, c| k.get_public_key(c, &body))
-        .await
-}
-
-async fn re_encrypt(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::ReEncryptRequestBody);
-    ctx.json_now(move |k, c| k.re_encrypt(c, &body)).await
-}
-
-async fn create_datakey(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_fields_now(move |k, c| k.create_datakey(c, &body))
-        .await
-}
-
-async fn create_datakey_without_plaintext(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_fields_now(move |k, c| k.create_datakey_without_plaintext(c, &body))
-        .await
-}
-
-async fn encrypt_datakey(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::EncryptDatakeyRequestBody);
-    ctx.json_fields_now(move |k, c| k.encrypt_datakey(c, &body))
-        .await
-}
-
-async fn decrypt_datakey(ctx: Ctx) -> Response {
-    let body = body_or_reject!(ctx, kms_model::DecryptDatakeyRequestBody);
-    ctx.json_fields_now(move |k, c| k.decrypt_datakey(c, &body))
-        .await
-}
-
-// ---------------------------------------------------------------- APIG handlers
-
-async fn create_certificate(ctx: Ctx) -> Response {
-    let form = body_or_reject!(ctx, kms_model::CertificateForm);
-    ctx.json_blocking(move |k, c| k.create_certificate(c, &form))
-        .await
-}
-
-async fn list_certificates(ctx: Ctx) -> Response {
-    let q = CertificateQuery {
-        offset: ctx.query_param("offset"),
-        limit: ctx.query_param("limit"),
-        filter: CertificateFilter {
-            name: ctx.query_param("name"),
-            common_name: ctx.query_param("common_name"),
-            signature_algorithm: ctx.query_param("signature_algorithm"),
-            r#type: ctx.query_param("type"),
-            instance_id: ctx.query_param("instance_id"),
-            algorithm_type: ctx.query_param("algorithm_type"),
-        },
-    };
-    ctx.json_now(move |k, c| k.list_certificates(c, &q)).await
-}
-
-async fn show_certificate(ctx: Ctx) -> Response {
-    let id = ctx.param(0);
-    ctx.json_now(move |k, c| k.show_certificate(c, &id)).await
-}
-
-async fn update_certificate(ctx: Ctx) -> Response {
-    let form = body_or_reject!(ctx, kms_model::CertificateForm);
-    let id = ctx.param(0);
-    ctx.json_blocking(move |k, c| k.update_certificate(c, &id, &form))
-        .await
-}
-
-async fn delete_certificate(ctx: Ctx) -> Response {
-    let id = ctx.param(0);
-    ctx.no_content_blocking(move |k, c| k.delete_certificate(c, &id))
-        .await
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -1718,7 +1472,7 @@ mod tests {
             for b in samples {
                 same_as_serde_json(&kms_model::CreateDatakeyResponseBody {
                     key_id: s(a),
-                    plain_text: s(b),
+                    plain_text: s(b).into(),
                     cipher_text: s(a),
                 });
                 same_as_serde_json(&kms_model::CreateDatakeyWithoutPlaintextResponseBody {
@@ -1731,7 +1485,7 @@ mod tests {
                     datakey_length: s(b),
                 });
                 same_as_serde_json(&kms_model::DecryptDatakeyResponseBody {
-                    data_key: s(a),
+                    data_key: s(a).into(),
                     datakey_length: s(b),
                     datakey_dgst: s(a),
                 });

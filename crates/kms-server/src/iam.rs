@@ -80,7 +80,7 @@ use crate::config::{Config, ConfigError};
 
 /// Lifetime of an issued token when the configuration names none (Huawei
 /// IAM's: 24 hours).
-pub const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
+pub(crate) const DEFAULT_TOKEN_LIFETIME_SECS: u64 = 24 * 60 * 60;
 
 /// Random bytes in an issued token.
 const TOKEN_BYTES: usize = 32;

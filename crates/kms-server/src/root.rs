@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// Environment variable holding the root secret as hex.
-pub const ROOT_KEY_ENV: &str = "KMS_ROOT_KEY";
+pub(crate) const ROOT_KEY_ENV: &str = "KMS_ROOT_KEY";
 /// File name of the root secret inside the data directory.
-pub const ROOT_KEY_FILE: &str = "root.key";
+pub(crate) const ROOT_KEY_FILE: &str = "root.key";
 /// Length of the root secret.
-pub const ROOT_SECRET_LEN: usize = 32;
+pub(crate) const ROOT_SECRET_LEN: usize = 32;
 
 /// The root secret. `Debug` shows nothing; zeroized on drop.
-pub struct RootSecret(Zeroizing<[u8; ROOT_SECRET_LEN]>);
+pub(crate) struct RootSecret(Zeroizing<[u8; ROOT_SECRET_LEN]>);
 
 impl fmt::Debug for RootSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -29,7 +29,7 @@ impl fmt::Debug for RootSecret {
 
 /// Where the secret came from (for the startup log line).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RootSource {
+pub(crate) enum RootSource {
     /// `KMS_ROOT_KEY`.
     Env,
     /// An existing file.
@@ -77,7 +77,7 @@ pub enum RootSecretError {
 impl RootSecret {
     /// The secret bytes (for the root-key provider only).
     #[must_use]
-    pub fn expose(&self) -> &[u8; ROOT_SECRET_LEN] {
+    pub(crate) fn expose(&self) -> &[u8; ROOT_SECRET_LEN] {
         &self.0
     }
 
@@ -85,7 +85,7 @@ impl RootSecret {
     ///
     /// # Errors
     /// Anything else.
-    pub fn from_hex(text: &str, origin: &str) -> Result<Self, RootSecretError> {
+    pub(crate) fn from_hex(text: &str, origin: &str) -> Result<Self, RootSecretError> {
         let t = text.trim().as_bytes();
         if t.len() != ROOT_SECRET_LEN * 2 {
             return Err(RootSecretError::Malformed(origin.to_owned()));
@@ -106,7 +106,7 @@ impl RootSecret {
     ///
     /// # Errors
     /// Unreadable, insecure or malformed file.
-    pub fn from_file(path: &Path) -> Result<Self, RootSecretError> {
+    pub(crate) fn from_file(path: &Path) -> Result<Self, RootSecretError> {
         match crate::config::read_secret_file(path) {
             Ok(text) => Self::from_hex(&text, &path.display().to_string()),
             Err(crate::config::ConfigError::Insecure(e)) => Err(RootSecretError::Insecure(e)),
@@ -125,7 +125,7 @@ impl RootSecret {
     ///
     /// # Errors
     /// The OS random source failed.
-    pub fn generate() -> Result<Self, RootSecretError> {
+    pub(crate) fn generate() -> Result<Self, RootSecretError> {
         let mut out = Zeroizing::new([0u8; ROOT_SECRET_LEN]);
         getrandom::fill(&mut out[..]).map_err(|_| RootSecretError::Entropy)?;
         Ok(Self(out))
@@ -147,7 +147,7 @@ impl RootSecret {
     ///
     /// # Errors
     /// Malformed value, unreadable file, or a database without its key.
-    pub fn load_or_create(
+    pub(crate) fn load_or_create(
         env_value: Option<&str>,
         data_dir: &Path,
         db: Option<&Path>,

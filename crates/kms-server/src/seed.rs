@@ -434,7 +434,7 @@ impl SeedFile {
                     form: CertificateForm {
                         name: c.name.clone(),
                         cert_content: read_text(&base.join(&c.cert_file))?,
-                        private_key: String::from(private_key.as_str()),
+                        private_key: String::from(private_key.as_str()).into(),
                         r#type: c.cert_type.clone(),
                         instance_id: c.instance_id.clone(),
                         trusted_root_ca: c
@@ -445,11 +445,9 @@ impl SeedFile {
                         algorithm_type: c.algorithm_type.clone(),
                     },
                 };
+                // The form's copy of the private key is a `Secret`: wiped
+                // when `seed` goes out of scope.
                 let result = kms.seed_certificate(&caller, &seed);
-                // The form's copy of the private key is not zeroized by
-                // kms-model's wire type: wipe it here.
-                let mut form = seed.form;
-                zeroize::Zeroize::zeroize(&mut form.private_key);
                 let outcome = result.map_err(|e| refused(entry.clone(), problem(&e)))?;
                 count(&entry, outcome);
             }

@@ -348,7 +348,7 @@ fn sh_quote(text: &str) -> String {
 /// are not printed (stdout is often a log that others read): the text
 /// says where in the configuration file (mode 0600) they are, and its
 /// commands read them from there.
-pub fn print_first_start(
+pub(crate) fn print_first_start(
     config: &Config,
     path: &Path,
     addr: SocketAddr,
@@ -418,7 +418,7 @@ The token is the X-Subject-Token response header; use it as X-Auth-Token under /
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.
-pub async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

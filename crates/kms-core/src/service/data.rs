@@ -190,8 +190,8 @@ impl Kms {
                 };
                 Ok(DecryptDataResponseBody {
                     key_id,
-                    plain_text: String::from_utf8_lossy(&plain).into_owned(),
-                    plain_text_base64: base64ct::Base64::encode_string(&plain),
+                    plain_text: String::from_utf8_lossy(&plain).into_owned().into(),
+                    plain_text_base64: base64ct::Base64::encode_string(&plain).into(),
                 })
             },
         )

@@ -97,7 +97,7 @@ impl Kms {
                     .unwrap_or_default();
                 Ok(CreateDatakeyResponseBody {
                     key_id: req.key_id.as_str().to_owned(),
-                    plain_text: plain,
+                    plain_text: plain.into(),
                     cipher_text: ct.to_hex(),
                 })
             },
@@ -192,7 +192,7 @@ impl Kms {
                     .unwrap_dek(blob.as_bytes(), &ctx)
                     .map_err(|_| invalid())?;
                 Ok(DecryptDatakeyResponseBody {
-                    data_key: dek.to_hex().as_str().to_owned(),
+                    data_key: dek.to_hex().as_str().to_owned().into(),
                     datakey_length: dek.length().bytes().to_string(),
                     datakey_dgst: base16ct::upper::encode_string(&dek.digest_for(mk.suite())),
                 })

@@ -63,7 +63,7 @@ impl Kms {
                     pin.to_hex().as_str().to_owned()
                 }
             };
-            Ok(CreatePinResponseBody { pin: out })
+            Ok(CreatePinResponseBody { pin: out.into() })
         })
     }
 

@@ -71,9 +71,9 @@ fn round_trip_from_the_ciphertext_alone() {
         assert_eq!((raw[0], raw[1]), (0x01, 0x05), "version 1, data blob");
         let d = k.decrypt_data(&a(), &decrypt(&e.cipher_text)).unwrap();
         assert_eq!(d.key_id, key);
-        assert_eq!(d.plain_text, text);
+        assert_eq!(d.plain_text, text.into());
         assert_eq!(
-            base64ct::Base64::decode_vec(&d.plain_text_base64).unwrap(),
+            base64ct::Base64::decode_vec(d.plain_text_base64.expose()).unwrap(),
             text.as_bytes()
         );
     }
@@ -111,7 +111,7 @@ fn context_aad_key_and_project_are_bound() {
             &with(Some("aad"), json!({"a": "1", "b": "2"}), Some(&key)),
         )
         .unwrap();
-    assert_eq!(d.plain_text, "secret");
+    assert_eq!(d.plain_text, "secret".into());
     for bad in [
         with(None, json!({"a": "1", "b": "2"}), None),
         with(Some("aad"), json!({"a": "1"}), None),
@@ -157,11 +157,11 @@ fn bad_input_gets_the_exact_code() {
         k.encrypt_data(&a(), &b)
     };
     assert_err(
-        enc(&|b| b.plain_text = String::new()),
+        enc(&|b| b.plain_text = String::new().into()),
         ErrorCode::KmsInvalidPlainText,
     );
     assert_err(
-        enc(&|b| b.plain_text = "x".repeat(4097)),
+        enc(&|b| b.plain_text = "x".repeat(4097).into()),
         ErrorCode::KmsInvalidPlainText,
     );
     assert_err(
@@ -257,7 +257,7 @@ fn re_encrypt_moves_data_to_another_key_or_the_newest_version() {
         )
         .unwrap();
     assert_eq!(
-        (d.key_id.as_str(), d.plain_text.as_str()),
+        (d.key_id.as_str(), d.plain_text.expose().as_str()),
         (dst.as_str(), "moved")
     );
     // The wrong source AAD, a named source key that is not the blob's.

@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use kms_core::memory::{self, ManualClock, VecAudit};
 use kms_core::ports::{
-    Caller, CertificateStore, Entropy, KeyRecord, KeyState, MasterKeyStore, PortError,
-    PortErrorKind, PortResult, Ports, RootKeyError, RootKeyProvider, Timestamp,
+    Caller, CertificateStore, Entropy, PortError, PortErrorKind, PortResult, Ports, RootKeyError,
+    RootKeyProvider, Timestamp,
 };
+use kms_core::testkit::{Hooked, Phase};
 use kms_core::{CoreConfig, Kms};
 use kms_crypto::{
     Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, WrappedMasterKey,
@@ -86,15 +87,17 @@ impl RootKeyProvider for FlakyRoots {
 }
 
 /// Delegates to the real key store, or fails as a lost database would.
-#[derive(Debug)]
+/// The switch of the key store's failure: the store itself is the memory
+/// store behind a `Hooked` decorator whose hook reads `broken`.
+#[derive(Debug, Default)]
 struct FlakyKeys {
-    inner: Arc<dyn MasterKeyStore>,
     broken: AtomicBool,
 }
 
 impl FlakyKeys {
-    fn check(&self) -> PortResult<()> {
-        if self.broken.load(Ordering::SeqCst) {
+    /// The hook: `get_key` fails while `broken`.
+    fn check(&self, method: &str, phase: Phase) -> PortResult<()> {
+        if method == "get_key" && phase == Phase::Before && self.broken.load(Ordering::SeqCst) {
             Err(PortError::unavailable(
                 "get key",
                 std::io::Error::other("disk I/O error at /var/lib/kms/kms.db"),
@@ -102,84 +105,6 @@ impl FlakyKeys {
         } else {
             Ok(())
         }
-    }
-}
-
-impl MasterKeyStore for FlakyKeys {
-    fn insert_key(
-        &self,
-        record: &KeyRecord,
-        material: &kms_core::ports::KeyMaterial,
-    ) -> Result<(), kms_core::ports::InsertKeyError> {
-        self.inner.insert_key(record, material)
-    }
-    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
-        self.check()?;
-        self.inner.get_key(project_id, key_id)
-    }
-    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
-        self.inner.get_key_material(key_id, version)
-    }
-    fn set_key_state(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        state: KeyState,
-        deletion_time: Option<Timestamp>,
-    ) -> PortResult<bool> {
-        self.inner
-            .set_key_state(project_id, key_id, state, deletion_time)
-    }
-    fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64> {
-        self.inner.count_keys_in_keystore(keystore_id)
-    }
-    fn list_keys(
-        &self,
-        project_id: &str,
-        query: &kms_core::ports::KeyListQuery,
-    ) -> PortResult<(u64, Vec<KeyRecord>)> {
-        self.inner.list_keys(project_id, query)
-    }
-    fn update_key_alias(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        alias: &str,
-    ) -> Result<(), kms_core::ports::UpdateKeyAliasError> {
-        self.inner.update_key_alias(project_id, key_id, alias)
-    }
-    fn update_key_description(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        description: &str,
-    ) -> PortResult<bool> {
-        self.inner
-            .update_key_description(project_id, key_id, description)
-    }
-    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
-        self.inner.purge_deleted_keys(at)
-    }
-    fn set_key_rotation(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        enabled: Option<bool>,
-        interval_days: Option<u32>,
-    ) -> PortResult<bool> {
-        self.inner
-            .set_key_rotation(project_id, key_id, enabled, interval_days)
-    }
-    fn rotate_key(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        material: &WrappedMasterKey,
-        version: u32,
-        at: Timestamp,
-    ) -> Result<(), kms_core::ports::RotateKeyError> {
-        self.inner
-            .rotate_key(project_id, key_id, material, version, at)
     }
 }
 
@@ -204,12 +129,12 @@ fn fixture() -> Fixture {
         inner: Arc::clone(&ports.root_keys),
         broken: AtomicBool::new(false),
     });
-    let keys = Arc::new(FlakyKeys {
-        inner: Arc::clone(&ports.keys),
-        broken: AtomicBool::new(false),
-    });
+    let keys = Arc::new(FlakyKeys::default());
+    let switch = Arc::clone(&keys);
     ports.root_keys = roots.clone();
-    ports.keys = keys.clone();
+    ports.keys = Arc::new(Hooked::new(Arc::clone(&ports.keys), move |m, phase| {
+        switch.check(m, phase)
+    }));
     let certificates = Arc::clone(&ports.certificates);
     Fixture {
         kms: Kms::new(ports, CoreConfig::default()),
@@ -328,7 +253,7 @@ fn certificate_private_keys_are_stored_sealed_and_bound_to_the_certificate() {
             &CertificateForm {
                 name: "cert_one".into(),
                 cert_content: cert.pem(),
-                private_key: key_pem.clone(),
+                private_key: key_pem.clone().into(),
                 ..Default::default()
             },
         )

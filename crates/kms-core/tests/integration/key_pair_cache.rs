@@ -11,9 +11,10 @@ use std::sync::{Arc, Mutex};
 use base64ct::{Base64, Encoding};
 use kms_core::memory::{self, ManualClock, VecAudit};
 use kms_core::ports::{
-    Caller, ClusterInfo, Entropy, InsertKeyError, KeyMaterial, KeyRecord, KeyState, KeystoreRecord,
-    MasterKeyStore, PortResult, RootKeyError, RootKeyProvider, Timestamp,
+    Caller, ClusterInfo, Entropy, KeystoreRecord, PortResult, RootKeyError, RootKeyProvider,
+    Timestamp,
 };
+use kms_core::testkit::{Hooked, Phase};
 use kms_core::{CoreConfig, KeyPairOp, KeyPairWork, Kms};
 use kms_crypto::{
     Ciphertext, MasterKey, Pin, PinScope, PinVerifier, PrivateKeyScope, SigningKey, SigningKeySpec,
@@ -29,7 +30,6 @@ use zeroize::Zeroizing;
 /// next material read (after it has read) until told to go on.
 #[derive(Debug)]
 struct Counting {
-    inner: Arc<dyn MasterKeyStore>,
     record_reads: AtomicUsize,
     material_reads: AtomicUsize,
     armed: AtomicBool,
@@ -37,90 +37,32 @@ struct Counting {
     go: Mutex<Option<mpsc::Receiver<()>>>,
 }
 
-impl MasterKeyStore for Counting {
-    fn insert_key(&self, r: &KeyRecord, m: &KeyMaterial) -> Result<(), InsertKeyError> {
-        self.inner.insert_key(r, m)
-    }
-    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
-        self.record_reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.get_key(project_id, key_id)
-    }
-    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
-        self.material_reads.fetch_add(1, Ordering::SeqCst);
-        let r = self.inner.get_key_material(key_id, version);
-        if self.armed.swap(false, Ordering::SeqCst) {
-            if let Some(tx) = self.read_done.lock().unwrap().take() {
-                tx.send(()).unwrap();
+/// The software provider, counting key-pair opens (the sealing layer).
+impl Counting {
+    /// The hook of the key store: counts record and material reads, and
+    /// once armed holds the next material read after it has read.
+    fn hook(&self, method: &str, phase: Phase) -> PortResult<()> {
+        match (method, phase) {
+            ("get_key", Phase::Before) => {
+                self.record_reads.fetch_add(1, Ordering::SeqCst);
             }
-            if let Some(rx) = self.go.lock().unwrap().take() {
-                rx.recv().unwrap();
+            ("get_key_material", Phase::Before) => {
+                self.material_reads.fetch_add(1, Ordering::SeqCst);
             }
+            ("get_key_material", Phase::After) if self.armed.swap(false, Ordering::SeqCst) => {
+                if let Some(tx) = self.read_done.lock().unwrap().take() {
+                    tx.send(()).unwrap();
+                }
+                if let Some(rx) = self.go.lock().unwrap().take() {
+                    rx.recv().unwrap();
+                }
+            }
+            _ => {}
         }
-        r
-    }
-    fn set_key_state(
-        &self,
-        p: &str,
-        k: &str,
-        s: KeyState,
-        d: Option<Timestamp>,
-    ) -> PortResult<bool> {
-        self.inner.set_key_state(p, k, s, d)
-    }
-    fn count_keys_in_keystore(&self, ks: &str) -> PortResult<u64> {
-        self.inner.count_keys_in_keystore(ks)
-    }
-    fn list_keys(
-        &self,
-        project_id: &str,
-        query: &kms_core::ports::KeyListQuery,
-    ) -> PortResult<(u64, Vec<KeyRecord>)> {
-        self.inner.list_keys(project_id, query)
-    }
-    fn update_key_alias(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        alias: &str,
-    ) -> Result<(), kms_core::ports::UpdateKeyAliasError> {
-        self.inner.update_key_alias(project_id, key_id, alias)
-    }
-    fn update_key_description(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        description: &str,
-    ) -> PortResult<bool> {
-        self.inner
-            .update_key_description(project_id, key_id, description)
-    }
-    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
-        self.inner.purge_deleted_keys(at)
-    }
-    fn set_key_rotation(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        enabled: Option<bool>,
-        interval_days: Option<u32>,
-    ) -> PortResult<bool> {
-        self.inner
-            .set_key_rotation(project_id, key_id, enabled, interval_days)
-    }
-    fn rotate_key(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        material: &WrappedMasterKey,
-        version: u32,
-        at: Timestamp,
-    ) -> Result<(), kms_core::ports::RotateKeyError> {
-        self.inner
-            .rotate_key(project_id, key_id, material, version, at)
+        Ok(())
     }
 }
 
-/// The software provider, counting key-pair opens (the sealing layer).
 #[derive(Debug)]
 struct CountingRoot {
     inner: Arc<dyn RootKeyProvider>,
@@ -222,7 +164,6 @@ impl Fixture {
         )
         .unwrap();
         let store = Arc::new(Counting {
-            inner: Arc::clone(&ports.keys),
             record_reads: AtomicUsize::new(0),
             material_reads: AtomicUsize::new(0),
             armed: AtomicBool::new(false),
@@ -233,7 +174,10 @@ impl Fixture {
             inner: Arc::clone(&ports.root_keys),
             opens: AtomicUsize::new(0),
         });
-        ports.keys = store.clone();
+        let hook = Arc::clone(&store);
+        ports.keys = Arc::new(Hooked::new(Arc::clone(&ports.keys), move |m, phase| {
+            hook.hook(m, phase)
+        }));
         ports.root_keys = root.clone();
         Self {
             kms: Arc::new(Kms::new(ports, CoreConfig::default())),
@@ -373,10 +317,10 @@ fn warm_sm2_decrypt_reads_nothing_and_opens_nothing() {
             .unwrap()
             .plain_text
     };
-    assert_eq!(decrypt(encrypt()), "secret");
+    assert_eq!(decrypt(encrypt()), "secret".into());
     let before = f.reads();
     for _ in 0..10 {
-        assert_eq!(decrypt(encrypt()), "secret");
+        assert_eq!(decrypt(encrypt()), "secret".into());
     }
     assert_eq!(f.reads(), before, "(record reads, material reads, opens)");
 }

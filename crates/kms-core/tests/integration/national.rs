@@ -98,9 +98,9 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
             },
         )
         .unwrap();
-    assert_eq!(r.plain_text.len(), 32, "16 bytes in hex");
+    assert_eq!(r.plain_text.expose().len(), 32, "16 bytes in hex");
     assert_eq!(&r.cipher_text[..4], "0107");
-    let dek = base16ct::mixed::decode_vec(&r.plain_text).unwrap();
+    let dek = base16ct::mixed::decode_vec(r.plain_text.expose()).unwrap();
     let back = decrypt_dk(&k, &sm4, &r.cipher_text).unwrap();
     assert_eq!(back.data_key, r.plain_text);
     assert_eq!(back.datakey_length, "16");
@@ -116,7 +116,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
         )
         .unwrap();
     assert_eq!(&ra.cipher_text[..4], "0101");
-    let dek_a = base16ct::mixed::decode_vec(&ra.plain_text).unwrap();
+    let dek_a = base16ct::mixed::decode_vec(ra.plain_text.expose()).unwrap();
     assert_eq!(
         decrypt_dk(&k, &aes, &ra.cipher_text).unwrap().datakey_dgst,
         hex(&sha2::Sha256::digest(&dek_a))
@@ -154,7 +154,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
             &c,
             &EncryptDatakeyRequestBody {
                 key_id: sm4.clone(),
-                plain_text: hex(&plain),
+                plain_text: hex(&plain).into(),
                 datakey_plain_length: "16".into(),
                 ..Default::default()
             },
@@ -164,7 +164,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
     let e = enc([dek.to_vec(), sm3(&dek)].concat()).unwrap();
     assert_eq!(
         decrypt_dk(&k, &sm4, &e.cipher_text).unwrap().data_key,
-        hex(&dek)
+        hex(&dek).into()
     );
     assert_eq!(
         enc([dek.to_vec(), sha2::Sha256::digest(dek).to_vec()].concat()).unwrap_err(),
@@ -194,7 +194,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
         .map(|r| r.plain_text)
         .map_err(|e| e.code())
     };
-    assert_eq!(dd(&ed.cipher_text).unwrap(), "national");
+    assert_eq!(dd(&ed.cipher_text).unwrap(), "national".into());
     k.rotate_on_demand(
         &c,
         &RotateOnDemandRequestBody {
@@ -204,12 +204,12 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
     .unwrap();
     assert_eq!(
         dd(&ed.cipher_text).unwrap(),
-        "national",
+        "national".into(),
         "old version still opens"
     );
     assert_eq!(
         decrypt_dk(&k, &sm4, &e.cipher_text).unwrap().data_key,
-        hex(&dek)
+        hex(&dek).into()
     );
     let after = k
         .encrypt_data(
@@ -236,7 +236,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
         )
         .unwrap();
     assert_eq!(Base64::decode_vec(&re.cipher_text).unwrap()[1], 0x05);
-    assert_eq!(dd(&re.cipher_text).unwrap(), "national");
+    assert_eq!(dd(&re.cipher_text).unwrap(), "national".into());
     let back = k
         .re_encrypt(
             &c,
@@ -248,7 +248,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
         )
         .unwrap();
     assert_eq!(Base64::decode_vec(&back.cipher_text).unwrap()[1], 0x08);
-    assert_eq!(dd(&back.cipher_text).unwrap(), "national");
+    assert_eq!(dd(&back.cipher_text).unwrap(), "national".into());
 
     // SM4 keys do not sign.
     assert_eq!(
@@ -376,7 +376,7 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
     };
     assert_eq!(
         dec(Some(&enc_key), &ct, Some("SM2_ENCRYPT")).unwrap(),
-        "secret sm2"
+        "secret sm2".into()
     );
     assert_eq!(
         dec(None, &ct, Some("SM2_ENCRYPT")).unwrap_err(),
@@ -528,6 +528,7 @@ fn national_keystores_keep_every_layer_national() {
         )
         .unwrap()
         .pin
+        .expose_owned()
     };
     assert_eq!(&pin("1")[..4], "0109");
     assert_eq!(&pin("2")[..4], "0103");

@@ -8,120 +8,59 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use kms_core::memory;
-use kms_core::ports::{
-    Caller, InsertKeyError, KeyRecord, KeyState, MasterKeyStore, PortResult, Ports, Timestamp,
-};
+use kms_core::ports::{Caller, PortResult, Ports};
+use kms_core::testkit::{Hooked, Phase};
 use kms_core::{CoreConfig, Kms};
-use kms_crypto::WrappedMasterKey;
 use kms_model::{CreateDatakeyRequestBody, CreateKeyRequestBody, ErrorCode, OperateKeyRequestBody};
 
 /// A key store that counts reads and can hold the first read after it has
 /// read the record, until told to go on.
 #[derive(Debug)]
 struct Gate {
-    inner: Arc<dyn MasterKeyStore>,
     reads: AtomicUsize,
     armed: AtomicBool,
     read_done: Mutex<Option<mpsc::Sender<()>>>,
     go: Mutex<Option<mpsc::Receiver<()>>>,
 }
 
-impl MasterKeyStore for Gate {
-    fn insert_key(
-        &self,
-        r: &KeyRecord,
-        m: &kms_core::ports::KeyMaterial,
-    ) -> Result<(), InsertKeyError> {
-        self.inner.insert_key(r, m)
-    }
-    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        let r = self.inner.get_key(project_id, key_id);
-        if self.armed.swap(false, Ordering::SeqCst) {
-            if let Some(tx) = self.read_done.lock().unwrap().take() {
-                tx.send(()).unwrap();
+impl Gate {
+    /// The hook of the key store: counts record reads and, once armed,
+    /// holds the next one after it has read (the stale answer in hand).
+    fn hook(&self, method: &str, phase: Phase) -> PortResult<()> {
+        if method != "get_key" {
+            return Ok(());
+        }
+        match phase {
+            Phase::Before => {
+                self.reads.fetch_add(1, Ordering::SeqCst);
             }
-            if let Some(rx) = self.go.lock().unwrap().take() {
-                rx.recv().unwrap();
+            Phase::After => {
+                if self.armed.swap(false, Ordering::SeqCst) {
+                    if let Some(tx) = self.read_done.lock().unwrap().take() {
+                        tx.send(()).unwrap();
+                    }
+                    if let Some(rx) = self.go.lock().unwrap().take() {
+                        rx.recv().unwrap();
+                    }
+                }
             }
         }
-        r
-    }
-    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
-        self.inner.get_key_material(key_id, version)
-    }
-    fn set_key_state(
-        &self,
-        p: &str,
-        k: &str,
-        s: KeyState,
-        d: Option<Timestamp>,
-    ) -> PortResult<bool> {
-        self.inner.set_key_state(p, k, s, d)
-    }
-    fn count_keys_in_keystore(&self, ks: &str) -> PortResult<u64> {
-        self.inner.count_keys_in_keystore(ks)
-    }
-    fn list_keys(
-        &self,
-        project_id: &str,
-        query: &kms_core::ports::KeyListQuery,
-    ) -> PortResult<(u64, Vec<KeyRecord>)> {
-        self.inner.list_keys(project_id, query)
-    }
-    fn update_key_alias(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        alias: &str,
-    ) -> Result<(), kms_core::ports::UpdateKeyAliasError> {
-        self.inner.update_key_alias(project_id, key_id, alias)
-    }
-    fn update_key_description(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        description: &str,
-    ) -> PortResult<bool> {
-        self.inner
-            .update_key_description(project_id, key_id, description)
-    }
-    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
-        self.inner.purge_deleted_keys(at)
-    }
-    fn set_key_rotation(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        enabled: Option<bool>,
-        interval_days: Option<u32>,
-    ) -> PortResult<bool> {
-        self.inner
-            .set_key_rotation(project_id, key_id, enabled, interval_days)
-    }
-    fn rotate_key(
-        &self,
-        project_id: &str,
-        key_id: &str,
-        material: &WrappedMasterKey,
-        version: u32,
-        at: Timestamp,
-    ) -> Result<(), kms_core::ports::RotateKeyError> {
-        self.inner
-            .rotate_key(project_id, key_id, material, version, at)
+        Ok(())
     }
 }
 
 fn setup() -> (Arc<Kms>, Arc<Gate>, String) {
     let mut ports: Ports = memory::test_ports([3u8; 32]).unwrap();
     let gate = Arc::new(Gate {
-        inner: Arc::clone(&ports.keys),
         reads: AtomicUsize::new(0),
         armed: AtomicBool::new(false),
         read_done: Mutex::new(None),
         go: Mutex::new(None),
     });
-    ports.keys = gate.clone();
+    let hook = Arc::clone(&gate);
+    ports.keys = Arc::new(Hooked::new(Arc::clone(&ports.keys), move |m, phase| {
+        hook.hook(m, phase)
+    }));
     let kms = Arc::new(Kms::new(ports, CoreConfig::default()));
     let key_id = kms
         .create_key(

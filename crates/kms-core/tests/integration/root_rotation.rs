@@ -180,7 +180,7 @@ fn make_everything(k: &Kms) -> Made {
                 },
             )
             .unwrap();
-        deks.push((key, d.plain_text, d.cipher_text));
+        deks.push((key, d.plain_text.expose_owned(), d.cipher_text));
     }
     let signer = create_key(k, "ec", Some("EC_P256"), None);
     let signature = k.sign(&caller(), &sign_body(&signer)).unwrap().signature;
@@ -196,7 +196,8 @@ fn make_everything(k: &Kms) -> Made {
                     },
                 )
                 .unwrap()
-                .pin;
+                .pin
+                .expose_owned();
             pins.push((ks.to_owned(), ty, pin));
         }
     }
@@ -212,7 +213,7 @@ fn make_everything(k: &Kms) -> Made {
             &CertificateForm {
                 name: "rot_cert".into(),
                 cert_content: cert.pem(),
-                private_key: cert_key.clone(),
+                private_key: cert_key.clone().into(),
                 ..Default::default()
             },
         )
@@ -241,7 +242,7 @@ fn everything_works(k: &Kms, m: &Made) {
                 },
             )
             .unwrap();
-        assert_eq!(&d.data_key, &plain[..64], "DEK of {key}");
+        assert_eq!(d.data_key.expose(), &plain[..64], "DEK of {key}");
     }
     k.sign(&caller(), &sign_body(&m.signer)).unwrap();
     let v = k
@@ -271,7 +272,7 @@ fn everything_works(k: &Kms, m: &Made) {
             &CreateDatakeyRequestBody {
                 key_id: key.clone(),
                 datakey_length: Some("256".into()),
-                pin: Some(pin.clone()),
+                pin: Some(pin.clone().into()),
                 pin_type: Some((*ty).into()),
                 ..Default::default()
             },

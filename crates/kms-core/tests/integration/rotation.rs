@@ -77,7 +77,7 @@ fn dek(k: &Kms, key: &str) -> (String, String) {
             },
         )
         .unwrap();
-    (r.plain_text, r.cipher_text)
+    (r.plain_text.expose().clone(), r.cipher_text)
 }
 
 fn undek(k: &Kms, key: &str, ct: &str) -> String {
@@ -93,6 +93,8 @@ fn undek(k: &Kms, key: &str, ct: &str) -> String {
     )
     .unwrap()
     .data_key
+    .expose()
+    .clone()
 }
 
 fn data(k: &Kms, key: &str, text: &str) -> String {
@@ -118,6 +120,8 @@ fn undata(k: &Kms, ct: &str) -> String {
     )
     .unwrap()
     .plain_text
+    .expose()
+    .clone()
 }
 
 /// The key version a ciphertext names (bytes 40..44 of the blob).

@@ -60,11 +60,11 @@ fn dec(k: &Kms, key: Option<&str>, ct: &str, alg: Option<&str>) -> Result<String
     )
     .map(|r| {
         assert_eq!(
-            Base64::decode_vec(&r.plain_text_base64).unwrap(),
-            r.plain_text.as_bytes(),
+            Base64::decode_vec(r.plain_text_base64.expose()).unwrap(),
+            r.plain_text.expose().as_bytes(),
             "plain_text_base64 is the same bytes"
         );
-        r.plain_text
+        r.plain_text.expose_owned()
     })
 }
 

@@ -392,7 +392,9 @@ fn pin_rules() {
                 },
             )
             .unwrap();
-        assert!(pin.pin.len() > 64 && pin.pin.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(
+            pin.pin.expose().len() > 64 && pin.pin.expose().bytes().all(|b| b.is_ascii_hexdigit())
+        );
     }
     assert_err(
         f.kms.create_pin(
@@ -503,7 +505,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         )
         .unwrap()
         .pin;
-    assert_eq!(plain_pin.len(), 64);
+    assert_eq!(plain_pin.expose().len(), 64);
 
     let with_pin = |key_id: &str, pin: &str, pin_type: &str| CreateDatakeyRequestBody {
         pin: Some(pin.into()),
@@ -511,18 +513,31 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         ..dek_body(key_id, "256", None)
     };
     f.kms
-        .create_datakey_without_plaintext(&a(), &with_pin(&default_key, &shared_pin, "CipherText"))
-        .unwrap();
-    f.kms
-        .create_datakey_without_plaintext(&a(), &with_pin(&dedicated_key, &ks_pin, "CipherText"))
-        .unwrap();
-    f.kms
-        .create_datakey_without_plaintext(&a(), &with_pin(&default_key, &plain_pin, "PlainText"))
+        .create_datakey_without_plaintext(
+            &a(),
+            &with_pin(&default_key, shared_pin.expose(), "CipherText"),
+        )
         .unwrap();
     f.kms
         .create_datakey_without_plaintext(
             &a(),
-            &with_pin(&default_key, &plain_pin.to_lowercase(), "PlainText"),
+            &with_pin(&dedicated_key, ks_pin.expose(), "CipherText"),
+        )
+        .unwrap();
+    f.kms
+        .create_datakey_without_plaintext(
+            &a(),
+            &with_pin(&default_key, plain_pin.expose(), "PlainText"),
+        )
+        .unwrap();
+    f.kms
+        .create_datakey_without_plaintext(
+            &a(),
+            &with_pin(
+                &default_key,
+                &plain_pin.expose().to_lowercase(),
+                "PlainText",
+            ),
         )
         .unwrap();
 
@@ -530,16 +545,18 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
     assert_err(
         f.kms.create_datakey_without_plaintext(
             &a(),
-            &with_pin(&dedicated_key, &shared_pin, "CipherText"),
+            &with_pin(&dedicated_key, shared_pin.expose(), "CipherText"),
         ),
         ErrorCode::KmsInvalidPin,
     );
     assert_err(
-        f.kms
-            .create_datakey_without_plaintext(&a(), &with_pin(&default_key, &ks_pin, "CipherText")),
+        f.kms.create_datakey_without_plaintext(
+            &a(),
+            &with_pin(&default_key, ks_pin.expose(), "CipherText"),
+        ),
         ErrorCode::KmsInvalidPin,
     );
-    let mut tampered = shared_pin.clone().into_bytes();
+    let mut tampered = shared_pin.expose().clone().into_bytes();
     let last = tampered.len() - 1;
     tampered[last] = if tampered[last] == b'0' { b'1' } else { b'0' };
     let tampered = String::from_utf8(tampered).unwrap();
@@ -560,7 +577,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
     assert_err(
         f.kms.create_datakey_without_plaintext(
             &a(),
-            &with_pin(&default_key, &plain_pin, "CipherText"),
+            &with_pin(&default_key, plain_pin.expose(), "CipherText"),
         ),
         ErrorCode::KmsInvalidPin,
     );
@@ -577,8 +594,10 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         .unwrap()
         .pin;
     assert_err(
-        f.kms
-            .create_datakey_without_plaintext(&a(), &with_pin(&default_key, &b_pin, "PlainText")),
+        f.kms.create_datakey_without_plaintext(
+            &a(),
+            &with_pin(&default_key, b_pin.expose(), "PlainText"),
+        ),
         ErrorCode::KmsInvalidPin,
     );
     // nor does its ciphertext PIN of a shared keystore, whose root key every
@@ -598,14 +617,17 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         assert_err(
             f.kms.create_datakey_without_plaintext(
                 &a(),
-                &with_pin(&default_key, &b_sealed, "CipherText"),
+                &with_pin(&default_key, b_sealed.expose(), "CipherText"),
             ),
             ErrorCode::KmsInvalidPin,
         );
         // while domain b's own key accepts it
         let b_key = key(&f, &b(), &format!("b-key-{shared}"), None);
         f.kms
-            .create_datakey_without_plaintext(&b(), &with_pin(&b_key, &b_sealed, "CipherText"))
+            .create_datakey_without_plaintext(
+                &b(),
+                &with_pin(&b_key, b_sealed.expose(), "CipherText"),
+            )
             .unwrap();
     }
 }
@@ -631,7 +653,7 @@ fn every_dek_length_round_trips_and_matches_its_digest() {
             )
             .unwrap();
         assert_eq!(plain.datakey_length, (bits / 8).to_string());
-        let bytes = base16ct::mixed::decode_vec(&plain.data_key).unwrap();
+        let bytes = base16ct::mixed::decode_vec(plain.data_key.expose()).unwrap();
         assert_eq!(bytes.len(), bits / 8);
         assert_eq!(
             plain.datakey_dgst,
@@ -713,7 +735,7 @@ fn a_dek_does_not_decrypt_under_another_project_key_or_aad() {
         .pin;
     assert_err(
         f.kms
-            .decrypt_datakey(&a(), &decrypt_body(&k1, &pin, 32, None)),
+            .decrypt_datakey(&a(), &decrypt_body(&k1, pin.expose(), 32, None)),
         ErrorCode::KmsInvalidCipherText,
     );
 }
@@ -733,7 +755,7 @@ fn create_datakey_encrypt_and_decrypt() {
             },
         )
         .unwrap();
-    assert_eq!(made.plain_text.len(), 32);
+    assert_eq!(made.plain_text.expose().len(), 32);
     let back = f
         .kms
         .decrypt_datakey(&a(), &decrypt_body(&k, &made.cipher_text, 16, None))
@@ -746,7 +768,7 @@ fn create_datakey_encrypt_and_decrypt() {
     plain.extend_from_slice(&Sha256::digest(dek));
     let body = EncryptDatakeyRequestBody {
         key_id: k.clone(),
-        plain_text: base16ct::lower::encode_string(&plain),
+        plain_text: base16ct::lower::encode_string(&plain).into(),
         datakey_plain_length: "48".into(),
         additional_authenticated_data: Some("x".into()),
         ..Default::default()
@@ -757,12 +779,12 @@ fn create_datakey_encrypt_and_decrypt() {
         .kms
         .decrypt_datakey(&a(), &decrypt_body(&k, &wrapped.cipher_text, 48, Some("x")))
         .unwrap();
-    assert_eq!(back.data_key, base16ct::upper::encode_string(&dek));
+    assert_eq!(back.data_key, base16ct::upper::encode_string(&dek).into());
 
     let mut bad = plain.clone();
     bad[0] ^= 1;
     let body = EncryptDatakeyRequestBody {
-        plain_text: base16ct::lower::encode_string(&bad),
+        plain_text: base16ct::lower::encode_string(&bad).into(),
         ..body
     };
     assert_err(
@@ -795,7 +817,7 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
             &a(),
             &EncryptDatakeyRequestBody {
                 key_id: k.clone(),
-                plain_text: base16ct::lower::encode_string(&plain),
+                plain_text: base16ct::lower::encode_string(&plain).into(),
                 datakey_plain_length: "16".into(),
                 additional_authenticated_data: Some("ctx".into()),
                 ..Default::default()
@@ -806,7 +828,7 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
         (&made.cipher_text, made.plain_text.clone(), None),
         (
             &wrapped.cipher_text,
-            base16ct::upper::encode_string(&dek),
+            base16ct::upper::encode_string(&dek).into(),
             Some("ctx"),
         ),
     ] {
@@ -816,7 +838,7 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
             .unwrap();
         assert_eq!(back.data_key, expected);
         assert_eq!(back.datakey_length, "16");
-        let bytes = base16ct::mixed::decode_vec(&back.data_key).unwrap();
+        let bytes = base16ct::mixed::decode_vec(back.data_key.expose()).unwrap();
         assert_eq!(
             back.datakey_dgst,
             base16ct::upper::encode_string(&Sha256::digest(&bytes))
@@ -1020,9 +1042,12 @@ fn audit_records_who_what_and_sequence_but_never_a_secret() {
         .unwrap();
     assert_eq!(failed.error_code, Some("KMS.1901"));
     let all = format!("{events:?}");
-    assert!(!all.contains(&made.plain_text) && !all.contains(&made.plain_text.to_lowercase()));
     assert!(
-        !format!("{made:?}").contains(&made.plain_text),
+        !all.contains(made.plain_text.expose().as_str())
+            && !all.contains(&made.plain_text.expose().to_lowercase())
+    );
+    assert!(
+        !format!("{made:?}").contains(made.plain_text.expose().as_str()),
         "response Debug is redacted"
     );
 }
@@ -1045,7 +1070,7 @@ fn form(name: &str, cert: &(String, String)) -> CertificateForm {
     CertificateForm {
         name: name.into(),
         cert_content: cert.0.clone(),
-        private_key: cert.1.clone(),
+        private_key: cert.1.clone().into(),
         ..Default::default()
     }
 }

@@ -95,7 +95,7 @@ prop_compose! {
 
 prop_compose! {
     fn arb_create_pin_response_body()(pin in text()) -> CreatePinResponseBody {
-        CreatePinResponseBody { pin }
+        CreatePinResponseBody { pin: pin.into() }
     }
 }
 
@@ -119,13 +119,13 @@ prop_compose! {
 
 prop_compose! {
     fn arb_create_datakey_request_body()(key_id in text(), key_spec in opt_text(), datakey_length in proptest::option::of(loose()), additional_authenticated_data in opt_text(), sequence in opt_text(), pin in opt_text(), pin_type in opt_text()) -> CreateDatakeyRequestBody {
-        CreateDatakeyRequestBody { key_id, key_spec, datakey_length, additional_authenticated_data, sequence, pin, pin_type }
+        CreateDatakeyRequestBody { key_id, key_spec, datakey_length, additional_authenticated_data, sequence, pin: pin.map(Into::into), pin_type }
     }
 }
 
 prop_compose! {
     fn arb_create_datakey_response_body()(key_id in text(), plain_text in text(), cipher_text in text()) -> CreateDatakeyResponseBody {
-        CreateDatakeyResponseBody { key_id, plain_text, cipher_text }
+        CreateDatakeyResponseBody { key_id, plain_text: plain_text.into(), cipher_text }
     }
 }
 
@@ -137,7 +137,7 @@ prop_compose! {
 
 prop_compose! {
     fn arb_encrypt_datakey_request_body()(key_id in text(), plain_text in text(), datakey_plain_length in loose(), additional_authenticated_data in opt_text(), sequence in opt_text(), pin in opt_text(), pin_type in opt_text()) -> EncryptDatakeyRequestBody {
-        EncryptDatakeyRequestBody { key_id, plain_text, datakey_plain_length, additional_authenticated_data, sequence, pin, pin_type }
+        EncryptDatakeyRequestBody { key_id, plain_text: plain_text.into(), datakey_plain_length, additional_authenticated_data, sequence, pin: pin.map(Into::into), pin_type }
     }
 }
 
@@ -155,13 +155,13 @@ prop_compose! {
 
 prop_compose! {
     fn arb_decrypt_datakey_response_body()(data_key in text(), datakey_length in text(), datakey_dgst in text()) -> DecryptDatakeyResponseBody {
-        DecryptDatakeyResponseBody { data_key, datakey_length, datakey_dgst }
+        DecryptDatakeyResponseBody { data_key: data_key.into(), datakey_length, datakey_dgst }
     }
 }
 
 prop_compose! {
     fn arb_certificate_form()(name in text(), cert_content in text(), private_key in text(), type_ in opt_text(), instance_id in opt_text(), trusted_root_ca in opt_text(), algorithm_type in opt_text()) -> CertificateForm {
-        CertificateForm { name, cert_content, private_key, r#type: type_, instance_id, trusted_root_ca, algorithm_type }
+        CertificateForm { name, cert_content, private_key: private_key.into(), r#type: type_, instance_id, trusted_root_ca, algorithm_type }
     }
 }
 

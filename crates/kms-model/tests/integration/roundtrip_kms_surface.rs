@@ -78,7 +78,7 @@ prop_compose! {
 
 prop_compose! {
     fn arb_encrypt_data_request_body()(key_id in text(), plain_text in text(), encryption_algorithm in opt_text(), additional_authenticated_data in opt_text(), encryption_context in context(), sequence in opt_text()) -> EncryptDataRequestBody {
-        EncryptDataRequestBody { key_id, plain_text, encryption_algorithm, additional_authenticated_data, encryption_context, sequence }
+        EncryptDataRequestBody { key_id, plain_text: plain_text.into(), encryption_algorithm, additional_authenticated_data, encryption_context, sequence }
     }
 }
 
@@ -151,7 +151,7 @@ proptest! {
         round_trip(&RotateOnDemandResponseBody { key_id: key_id.clone() })?;
         round_trip(&CreateRandomResponseBody { random_data: s.clone() })?;
         round_trip(&EncryptDataResponseBody { key_id: key_id.clone(), cipher_text: s.clone() })?;
-        round_trip(&DecryptDataResponseBody { key_id, plain_text: s.clone(), plain_text_base64: s })?;
+        round_trip(&DecryptDataResponseBody { key_id, plain_text: s.clone().into(), plain_text_base64: s.into() })?;
     }
 
     #[test]

@@ -9,88 +9,14 @@ use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
 use axum::http::Request;
-use kms_core::ports::{
-    Caller, InsertKeyError, KeyMaterial, KeyRecord, KeyState, MasterKeyStore, PortError,
-    PortResult, Timestamp,
-};
+use kms_core::ports::{Caller, PortError, Timestamp};
+use kms_core::testkit::{Hooked, Phase};
 use kms_core::{CoreConfig, Kms};
-use kms_crypto::WrappedMasterKey;
 use kms_server::{AppState, Authenticator, Token, router};
 use tower::ServiceExt;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "test-token-0123456789abcdef";
-
-/// A key store whose reads fail as a lost disk would.
-#[derive(Debug)]
-struct LostDisk;
-
-impl MasterKeyStore for LostDisk {
-    fn insert_key(&self, _: &KeyRecord, _: &KeyMaterial) -> Result<(), InsertKeyError> {
-        Ok(())
-    }
-    fn get_key(&self, _: &str, _: &str) -> PortResult<Option<Arc<KeyRecord>>> {
-        Err(PortError::unavailable(
-            "get key",
-            std::io::Error::other("disk I/O error at /secret/path/kms.db"),
-        ))
-    }
-    fn get_key_material(&self, _: &str, _: u32) -> PortResult<Option<Vec<u8>>> {
-        Ok(None)
-    }
-    fn set_key_state(
-        &self,
-        _: &str,
-        _: &str,
-        _: KeyState,
-        _: Option<Timestamp>,
-    ) -> PortResult<bool> {
-        Ok(false)
-    }
-    fn count_keys_in_keystore(&self, _: &str) -> PortResult<u64> {
-        Ok(0)
-    }
-    fn list_keys(
-        &self,
-        _: &str,
-        _: &kms_core::ports::KeyListQuery,
-    ) -> PortResult<(u64, Vec<KeyRecord>)> {
-        Ok((0, Vec::new()))
-    }
-    fn update_key_alias(
-        &self,
-        _: &str,
-        _: &str,
-        _: &str,
-    ) -> Result<(), kms_core::ports::UpdateKeyAliasError> {
-        Err(kms_core::ports::UpdateKeyAliasError::NotFound)
-    }
-    fn update_key_description(&self, _: &str, _: &str, _: &str) -> PortResult<bool> {
-        Ok(false)
-    }
-    fn purge_deleted_keys(&self, _: Timestamp) -> PortResult<u64> {
-        Ok(0)
-    }
-    fn set_key_rotation(
-        &self,
-        _: &str,
-        _: &str,
-        _: Option<bool>,
-        _: Option<u32>,
-    ) -> PortResult<bool> {
-        Ok(false)
-    }
-    fn rotate_key(
-        &self,
-        _: &str,
-        _: &str,
-        _: &WrappedMasterKey,
-        _: u32,
-        _: Timestamp,
-    ) -> Result<(), kms_core::ports::RotateKeyError> {
-        Err(kms_core::ports::RotateKeyError::NotFound)
-    }
-}
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -124,7 +50,17 @@ async fn a_backend_failure_is_a_bare_500_and_one_logged_cause_with_the_request_i
         Arc::new(kms_core::software::NullAudit),
     )
     .unwrap();
-    ports.keys = Arc::new(LostDisk);
+    // A key store whose disk is gone: every record read fails.
+    ports.keys = Arc::new(Hooked::new(Arc::clone(&ports.keys), |method, phase| {
+        if method == "get_key" && phase == Phase::Before {
+            Err(PortError::unavailable(
+                "get key",
+                std::io::Error::other("disk I/O error at /secret/path/kms.db"),
+            ))
+        } else {
+            Ok(())
+        }
+    }));
     let auth = Authenticator::new(
         vec![],
         vec![Token {
@@ -183,45 +119,6 @@ async fn a_backend_failure_is_a_bare_500_and_one_logged_cause_with_the_request_i
     );
 }
 
-/// A certificate store on a disk that takes 1.5 s per write.
-#[derive(Debug)]
-struct SlowCertificates(Arc<dyn kms_core::ports::CertificateStore>);
-
-impl kms_core::ports::CertificateStore for SlowCertificates {
-    fn insert_certificate(
-        &self,
-        cert: &kms_core::ports::StoredCertificate,
-    ) -> Result<(), kms_core::ports::CertificateWriteError> {
-        std::thread::sleep(Duration::from_millis(1500));
-        self.0.insert_certificate(cert)
-    }
-    fn get_certificate(
-        &self,
-        project_id: &str,
-        id: &str,
-    ) -> PortResult<Option<kms_core::ports::StoredCertificate>> {
-        self.0.get_certificate(project_id, id)
-    }
-    fn list_certificates(
-        &self,
-        project_id: &str,
-        filter: &kms_core::ports::CertificateFilter,
-        offset: u64,
-        limit: u64,
-    ) -> PortResult<(u64, Vec<kms_core::ports::StoredCertificate>)> {
-        self.0.list_certificates(project_id, filter, offset, limit)
-    }
-    fn update_certificate(
-        &self,
-        cert: &kms_core::ports::StoredCertificate,
-    ) -> Result<(), kms_core::ports::CertificateWriteError> {
-        self.0.update_certificate(cert)
-    }
-    fn delete_certificate(&self, project_id: &str, id: &str) -> PortResult<bool> {
-        self.0.delete_certificate(project_id, id)
-    }
-}
-
 fn json_request(path: String, body: String) -> Request<Body> {
     Request::builder()
         .method("POST")
@@ -261,7 +158,16 @@ fn slow_app(limit: usize) -> (axum::Router, Arc<Kms>) {
         Arc::new(kms_core::software::NullAudit),
     )
     .unwrap();
-    ports.certificates = Arc::new(SlowCertificates(Arc::clone(&ports.certificates)));
+    // A certificate store on a disk that takes 1.5 s per write.
+    ports.certificates = Arc::new(Hooked::new(
+        Arc::clone(&ports.certificates),
+        |method, phase| {
+            if method == "insert_certificate" && phase == Phase::Before {
+                std::thread::sleep(Duration::from_millis(1500));
+            }
+            Ok(())
+        },
+    ));
     let auth = Authenticator::new(
         vec![],
         vec![

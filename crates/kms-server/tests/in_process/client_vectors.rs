@@ -7,7 +7,8 @@
 //! clients leave unsigned may change.
 
 use kms_core::ports::Caller;
-use kms_server::{AccessKey, AuthError, Authenticator, OwnedRequest, SignedRequest};
+use kms_server::{AccessKey, Authenticator};
+use kms_sign::{AuthError, OwnedRequest, SignedRequest};
 use serde_json::Value;
 
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -77,7 +78,7 @@ fn check_file(name: &str) -> Vec<Value> {
     for v in &list {
         let req = request(v);
         let what = format!("{name}: {} {}", v["method"], v["path"]);
-        let now = kms_server::parse_sdk_date(req.header("X-Sdk-Date").unwrap()).unwrap();
+        let now = kms_sign::parse_sdk_date(req.header("X-Sdk-Date").unwrap()).unwrap();
         assert_eq!(
             auth.authenticate(&req, now).map(|c| c.project_id.clone()),
             Ok(PROJECT.to_owned()),
@@ -178,7 +179,7 @@ fn legacy_python_sdk_requests_verify_with_either_scope() {
         scopes.insert((region.to_owned(), service.to_owned()));
         // The server's own legacy signer reproduces the header byte for byte.
         let req = request(v);
-        let mine = kms_server::legacy_authorization_header(
+        let mine = kms_sign::legacy_authorization_header(
             &req,
             doc["access_key"].as_str().unwrap(),
             doc["secret_key"].as_str().unwrap(),
@@ -189,7 +190,7 @@ fn legacy_python_sdk_requests_verify_with_either_scope() {
         .unwrap();
         assert_eq!(mine, v["authorization"].as_str().unwrap());
         // A scope naming another region or service derives another key.
-        let now = kms_server::parse_sdk_date(req.header("X-Sdk-Date").unwrap()).unwrap();
+        let now = kms_sign::parse_sdk_date(req.header("X-Sdk-Date").unwrap()).unwrap();
         let mut m = request(v);
         let scope = v["scope"].as_str().unwrap();
         let other = scope.replacen(&format!("/{region}/"), "/eu-west-0/", 1);

@@ -9,7 +9,8 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use base64ct::Encoding as _;
 use kms_core::ports::Caller;
-use kms_server::{AccessKey, AuthError, Authenticator, Cli, OwnedRequest, SignedRequest};
+use kms_server::{AccessKey, Authenticator, Cli};
+use kms_sign::{AuthError, OwnedRequest, SignedRequest};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -256,7 +257,7 @@ fn every_sdk_signing_vector_verifies_and_any_change_is_rejected() {
     assert!(!list.is_empty());
     for v in list {
         let req = vector_request(v);
-        let now = kms_server::parse_sdk_date(req.header("X-Sdk-Date").unwrap()).unwrap();
+        let now = kms_sign::parse_sdk_date(req.header("X-Sdk-Date").unwrap()).unwrap();
         assert_eq!(
             auth.authenticate(&req, now).unwrap().project_id,
             "0123456789abcdef0123456789abcdef"
@@ -328,7 +329,7 @@ fn every_sdk_signing_vector_verifies_and_any_change_is_rejected() {
         a.push(if last == '0' { '1' } else { '0' });
         assert_eq!(auth.authenticate(&m, now), Err(AuthError::BadSignature));
         // Our signer reproduces the SDK's header byte for byte.
-        let mine = kms_server::authorization_header(
+        let mine = kms_sign::authorization_header(
             &req,
             all["access_key"].as_str().unwrap(),
             all["secret_key"].as_str().unwrap(),
@@ -349,7 +350,7 @@ fn every_sdk_signing_vector_verifies_and_any_change_is_rejected() {
 fn malformed_authorization_headers_are_rejected() {
     let (all, auth) = vectors();
     let v = &all["vectors"][0];
-    let now = kms_server::parse_sdk_date("20240101T000000Z").unwrap();
+    let now = kms_sign::parse_sdk_date("20240101T000000Z").unwrap();
     for bad in [
         "",
         "SDK-HMAC-SHA256",
@@ -398,7 +399,7 @@ fn signed_request(
     date_offset: i64,
     sk: &str,
 ) -> Request<Body> {
-    let date = kms_server::format_sdk_date(now_unix() + date_offset);
+    let date = kms_sign::format_sdk_date(now_unix() + date_offset);
     let req = OwnedRequest {
         method: method.into(),
         path: path.into(),
@@ -414,7 +415,7 @@ fn signed_request(
         ],
         body: body.as_bytes().to_vec(),
     };
-    let authz = kms_server::authorization_header(
+    let authz = kms_sign::authorization_header(
         &req,
         AK,
         sk,
@@ -1734,17 +1735,17 @@ fn signed_by(signer: Signer<'_>, method: &str, path_and_query: &str, body: &str)
             ("Host".into(), "127.0.0.1:8080".into()),
             ("User-Agent".into(), "huaweicloud-usdk-go/3.0".into()),
             ("X-Project-Id".into(), PROJECT.into()),
-            ("X-Sdk-Date".into(), kms_server::format_sdk_date(now_unix())),
+            ("X-Sdk-Date".into(), kms_sign::format_sdk_date(now_unix())),
         ],
         body: body.as_bytes().to_vec(),
     };
     let authz = match signer {
-        Signer::Access(signed) => kms_server::authorization_header(&req, AK, SK, signed),
+        Signer::Access(signed) => kms_sign::authorization_header(&req, AK, SK, signed),
         Signer::Legacy {
             region,
             service,
             signed,
-        } => kms_server::legacy_authorization_header(&req, AK, SK, region, service, signed),
+        } => kms_sign::legacy_authorization_header(&req, AK, SK, region, service, signed),
     }
     .unwrap();
     with_authorization(&req, path_and_query, authz)
@@ -2245,11 +2246,11 @@ fn signed_get(path: &str, query: &str, sk: &str) -> Request<Body> {
         query: query.into(),
         headers: vec![
             ("Host".into(), "kms.test:8080".into()),
-            ("X-Sdk-Date".into(), kms_server::format_sdk_date(now_unix())),
+            ("X-Sdk-Date".into(), kms_sign::format_sdk_date(now_unix())),
         ],
         body: Vec::new(),
     };
-    let authz = kms_server::authorization_header(&req, AK, sk, &["host", "x-sdk-date"]).unwrap();
+    let authz = kms_sign::authorization_header(&req, AK, sk, &["host", "x-sdk-date"]).unwrap();
     let uri = if query.is_empty() {
         path.to_owned()
     } else {
@@ -2264,7 +2265,7 @@ fn seconds_between(from: &Value, to: &Value) -> i64 {
         let s = v.as_str().unwrap();
         let d = s.get(..19).unwrap().replace(['-', ':'], "");
         assert!(s.ends_with('Z') && s.len() == 27, "{s}");
-        kms_server::parse_sdk_date(&format!("{d}Z")).unwrap()
+        kms_sign::parse_sdk_date(&format!("{d}Z")).unwrap()
     };
     unix(to) - unix(from)
 }
@@ -2999,8 +3000,8 @@ fn stalled(headers: &[(&str, String)]) -> Request<Body> {
 #[tokio::test]
 async fn bad_credentials_are_refused_before_the_body_is_read() {
     let h = harness();
-    let date = kms_server::format_sdk_date(now_unix());
-    let old = kms_server::format_sdk_date(now_unix() - 3600);
+    let date = kms_sign::format_sdk_date(now_unix());
+    let old = kms_sign::format_sdk_date(now_unix() - 3600);
     let sig = "0".repeat(64);
     for headers in [
         vec![("X-Auth-Token", format!("{TOKEN}x"))],
@@ -3083,7 +3084,7 @@ project_id = "{PROJECT}"
     let key = h.create_key("budget").await;
     // A signed request (a known access key, a fresh date) whose 1 KiB body
     // never comes: it holds the whole budget.
-    let date = kms_server::format_sdk_date(now_unix());
+    let date = kms_sign::format_sdk_date(now_unix());
     let hold = stalled(&[
         ("X-Sdk-Date", date),
         (

@@ -577,7 +577,7 @@ fn stalled_unauthenticated_bodies_do_not_grow_the_server() {
             let auth = if i % 2 == 0 {
                 format!("X-Auth-Token: {TOKEN}-not-this-one\r\n")
             } else {
-                let date = kms_server::format_sdk_date(
+                let date = kms_sign::format_sdk_date(
                     i64::try_from(
                         std::time::SystemTime::now()
                             .duration_since(std::time::UNIX_EPOCH)
@@ -835,7 +835,7 @@ fn legacy_exchange(
     const AK: &str = "PROCESSAK00000000000";
     const SK: &str = "processsk0000000000000000000000000000000SK";
     let host = format!("127.0.0.1:{port}");
-    let date = kms_server::format_sdk_date(
+    let date = kms_sign::format_sdk_date(
         i64::try_from(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -844,7 +844,7 @@ fn legacy_exchange(
         )
         .unwrap(),
     );
-    let req = kms_server::OwnedRequest {
+    let req = kms_sign::OwnedRequest {
         method: method.into(),
         path: path.into(),
         query: query.into(),
@@ -855,7 +855,7 @@ fn legacy_exchange(
         ],
         body: body.as_bytes().to_vec(),
     };
-    let authorization = kms_server::legacy_authorization_header(
+    let authorization = kms_sign::legacy_authorization_header(
         &req,
         AK,
         SK,
@@ -980,7 +980,7 @@ project_id = "{PROJECT}""#
         port,
         &format!(
             "GET /v3/auth/catalog HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Sdk-Date: {}\r\nAuthorization: SDK-HMAC-SHA256 Credential=PROCESSAK00000000000/20240101///sdk_request, SignedHeaders=host;x-sdk-date, Signature={}\r\nConnection: close\r\n\r\n",
-            kms_server::format_sdk_date(0),
+            kms_sign::format_sdk_date(0),
             "0".repeat(64)
         ),
     );

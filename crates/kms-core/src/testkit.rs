@@ -1,0 +1,296 @@
+//! Test support (feature `test-support`): a store decorator driven by one
+//! closure, so a test injects a fault, counts calls or holds a call without
+//! writing a delegating wrapper of every port method.
+
+use std::fmt;
+use std::sync::Arc;
+
+use kms_crypto::{PinVerifier, WrappedMasterKey};
+
+use crate::ports::{
+    CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome,
+    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState, KeyTag,
+    KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
+    PortError, PortResult, RotateKeyError, StoredCertificate, TagFilter, TagWriteError, TaggedKeys,
+    Timestamp, UpdateKeyAliasError,
+};
+
+/// When a [`Hooked`] store calls its hook: before the inner call, and after
+/// it with the inner call done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Before the inner store is called: an `Err` is answered instead and
+    /// the inner store is not called (a failure before the write).
+    Before,
+    /// After the inner store answered: an `Err` replaces its answer (the
+    /// write happened but its reply was lost). Blocking here holds the
+    /// caller with the inner answer already read.
+    After,
+}
+
+type Hook = dyn Fn(&'static str, Phase) -> PortResult<()> + Send + Sync;
+
+/// A store whose every port method first and last calls `hook(method,
+/// phase)` (the method's name as in the port trait, e.g. `"get_key"`),
+/// then delegates to the inner store. Implements each store trait the
+/// inner type implements.
+pub struct Hooked<S: ?Sized> {
+    inner: Arc<S>,
+    hook: Arc<Hook>,
+}
+
+impl<S: ?Sized> Hooked<S> {
+    /// `inner` behind `hook`.
+    pub fn new(
+        inner: Arc<S>,
+        hook: impl Fn(&'static str, Phase) -> PortResult<()> + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            inner,
+            hook: Arc::new(hook),
+        }
+    }
+
+    fn call<T, E: From<PortError>>(
+        &self,
+        method: &'static str,
+        f: impl FnOnce(&S) -> Result<T, E>,
+    ) -> Result<T, E> {
+        (self.hook)(method, Phase::Before)?;
+        let answer = f(&self.inner);
+        (self.hook)(method, Phase::After)?;
+        answer
+    }
+}
+
+impl<S: ?Sized> fmt::Debug for Hooked<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hooked(..)")
+    }
+}
+
+impl<S: KeystoreStore + ?Sized> KeystoreStore for Hooked<S> {
+    fn insert_keystore(&self, record: &KeystoreRecord) -> Result<(), InsertKeystoreError> {
+        self.call("insert_keystore", |s| s.insert_keystore(record))
+    }
+    fn get_keystore(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+    ) -> PortResult<Option<KeystoreRecord>> {
+        self.call("get_keystore", |s| s.get_keystore(domain_id, keystore_id))
+    }
+    fn list_keystores(
+        &self,
+        domain_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<KeystoreRecord>)> {
+        self.call("list_keystores", |s| {
+            s.list_keystores(domain_id, offset, limit)
+        })
+    }
+    fn set_keystore_state(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        state: KeystoreState,
+    ) -> PortResult<bool> {
+        self.call("set_keystore_state", |s| {
+            s.set_keystore_state(domain_id, keystore_id, state)
+        })
+    }
+    fn delete_keystore(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+    ) -> PortResult<DeleteKeystoreOutcome> {
+        self.call("delete_keystore", |s| {
+            s.delete_keystore(domain_id, keystore_id)
+        })
+    }
+    fn record_root_key_check(
+        &self,
+        keystore_id: &str,
+        check: &[u8; crate::ports::ROOT_KEY_CHECK_LEN],
+    ) -> PortResult<[u8; crate::ports::ROOT_KEY_CHECK_LEN]> {
+        self.call("record_root_key_check", |s| {
+            s.record_root_key_check(keystore_id, check)
+        })
+    }
+    fn forget_root_key_check(&self, keystore_id: &str) -> PortResult<()> {
+        self.call("forget_root_key_check", |s| {
+            s.forget_root_key_check(keystore_id)
+        })
+    }
+}
+
+impl<S: MasterKeyStore + ?Sized> MasterKeyStore for Hooked<S> {
+    fn insert_key(&self, record: &KeyRecord, material: &KeyMaterial) -> Result<(), InsertKeyError> {
+        self.call("insert_key", |s| s.insert_key(record, material))
+    }
+    fn get_key(&self, project_id: &str, key_id: &str) -> PortResult<Option<Arc<KeyRecord>>> {
+        self.call("get_key", |s| s.get_key(project_id, key_id))
+    }
+    fn get_key_material(&self, key_id: &str, version: u32) -> PortResult<Option<Vec<u8>>> {
+        self.call("get_key_material", |s| s.get_key_material(key_id, version))
+    }
+    fn set_key_state(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        state: KeyState,
+        deletion_time: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        self.call("set_key_state", |s| {
+            s.set_key_state(project_id, key_id, state, deletion_time)
+        })
+    }
+    fn count_keys_in_keystore(&self, keystore_id: &str) -> PortResult<u64> {
+        self.call("count_keys_in_keystore", |s| {
+            s.count_keys_in_keystore(keystore_id)
+        })
+    }
+    fn list_keys(
+        &self,
+        project_id: &str,
+        query: &KeyListQuery,
+    ) -> PortResult<(u64, Vec<KeyRecord>)> {
+        self.call("list_keys", |s| s.list_keys(project_id, query))
+    }
+    fn update_key_alias(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        alias: &str,
+    ) -> Result<(), UpdateKeyAliasError> {
+        self.call("update_key_alias", |s| {
+            s.update_key_alias(project_id, key_id, alias)
+        })
+    }
+    fn update_key_description(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        description: &str,
+    ) -> PortResult<bool> {
+        self.call("update_key_description", |s| {
+            s.update_key_description(project_id, key_id, description)
+        })
+    }
+    fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64> {
+        self.call("purge_deleted_keys", |s| s.purge_deleted_keys(at))
+    }
+    fn set_key_rotation(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        enabled: Option<bool>,
+        interval_days: Option<u32>,
+    ) -> PortResult<bool> {
+        self.call("set_key_rotation", |s| {
+            s.set_key_rotation(project_id, key_id, enabled, interval_days)
+        })
+    }
+    fn rotate_key(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        version: u32,
+        at: Timestamp,
+    ) -> Result<(), RotateKeyError> {
+        self.call("rotate_key", |s| {
+            s.rotate_key(project_id, key_id, material, version, at)
+        })
+    }
+}
+
+impl<S: KeyTagStore + ?Sized> KeyTagStore for Hooked<S> {
+    fn update_key_tags(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        upsert: &[KeyTag],
+        remove: &[String],
+        max_tags: usize,
+    ) -> Result<(), TagWriteError> {
+        self.call("update_key_tags", |s| {
+            s.update_key_tags(project_id, key_id, upsert, remove, max_tags)
+        })
+    }
+    fn get_key_tags(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<KeyTag>>> {
+        self.call("get_key_tags", |s| s.get_key_tags(project_id, key_id))
+    }
+    fn list_project_tags(
+        &self,
+        project_id: &str,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<(String, Vec<String>)>> {
+        self.call("list_project_tags", |s| {
+            s.list_project_tags(project_id, live_at)
+        })
+    }
+    fn list_keys_by_tags(
+        &self,
+        project_id: &str,
+        tags: &[TagFilter],
+        alias_contains: Option<&str>,
+        query: &KeyListQuery,
+    ) -> PortResult<TaggedKeys> {
+        self.call("list_keys_by_tags", |s| {
+            s.list_keys_by_tags(project_id, tags, alias_contains, query)
+        })
+    }
+}
+
+impl<S: CertificateStore + ?Sized> CertificateStore for Hooked<S> {
+    fn insert_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
+        self.call("insert_certificate", |s| s.insert_certificate(cert))
+    }
+    fn get_certificate(&self, project_id: &str, id: &str) -> PortResult<Option<StoredCertificate>> {
+        self.call("get_certificate", |s| s.get_certificate(project_id, id))
+    }
+    fn list_certificates(
+        &self,
+        project_id: &str,
+        filter: &CertificateFilter,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<StoredCertificate>)> {
+        self.call("list_certificates", |s| {
+            s.list_certificates(project_id, filter, offset, limit)
+        })
+    }
+    fn update_certificate(&self, cert: &StoredCertificate) -> Result<(), CertificateWriteError> {
+        self.call("update_certificate", |s| s.update_certificate(cert))
+    }
+    fn delete_certificate(&self, project_id: &str, id: &str) -> PortResult<bool> {
+        self.call("delete_certificate", |s| {
+            s.delete_certificate(project_id, id)
+        })
+    }
+}
+
+impl<S: PinVerifierStore + ?Sized> PinVerifierStore for Hooked<S> {
+    fn insert_pin_verifier(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        verifier: &PinVerifier,
+    ) -> PortResult<()> {
+        self.call("insert_pin_verifier", |s| {
+            s.insert_pin_verifier(domain_id, keystore_id, verifier)
+        })
+    }
+    fn has_pin_verifier(
+        &self,
+        domain_id: &str,
+        keystore_id: &str,
+        verifier: &PinVerifier,
+    ) -> PortResult<bool> {
+        self.call("has_pin_verifier", |s| {
+            s.has_pin_verifier(domain_id, keystore_id, verifier)
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! The operations by family: each family's wire bodies (named after the
+//! SDK's models), validated requests and responses side by side.
+
+mod certificates;
+mod data;
+mod datakeys;
+mod key_listing;
+mod key_management;
+mod keys;
+mod keystores;
+mod pins;
+mod random;
+mod reencrypt;
+mod rotation;
+mod signing;
+mod tags;
+
+pub use self::certificates::*;
+pub use self::data::*;
+pub use self::datakeys::*;
+pub use self::key_listing::*;
+pub use self::key_management::*;
+pub use self::keys::*;
+pub use self::keystores::*;
+pub use self::pins::*;
+pub use self::random::*;
+pub use self::reencrypt::*;
+pub use self::rotation::*;
+pub use self::signing::*;
+pub use self::tags::*;
+pub use crate::body::{
+    DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, PageQuery,
+    decode_body, decode_optional_body, page_param,
+};

@@ -1,0 +1,23 @@
+//! The cases, one file per port family.
+
+mod certificates;
+mod ids;
+mod keys;
+mod keystores;
+mod other_ports;
+mod pins;
+mod races;
+mod root_rotation;
+mod rotation;
+mod tags;
+
+pub use self::certificates::*;
+pub use self::ids::*;
+pub use self::keys::*;
+pub use self::keystores::*;
+pub use self::other_ports::*;
+pub use self::pins::*;
+pub use self::races::*;
+pub use self::root_rotation::*;
+pub use self::rotation::*;
+pub use self::tags::*;
