@@ -609,9 +609,6 @@ pub struct TagQuery {
     pub count: String,
     /// One page of them ([`KEY_COLUMNS`]), by creation.
     pub page: String,
-    /// `key_id, tag_key, tag_value` of every key of the page, by key and
-    /// tag key (the page's parameters).
-    pub tags: String,
     /// The filter's parameters; the page's are these, the limit and the
     /// offset.
     pub params: Vec<Value>,
@@ -661,18 +658,29 @@ pub fn tag_query(
     TagQuery {
         count: format!("SELECT COUNT(*) FROM keys WHERE {cond}"),
         page: format!("SELECT {KEY_COLUMNS} FROM keys WHERE {cond}\n {order}"),
-        tags: format!(
-            "SELECT key_id, tag_key, tag_value FROM key_tags
-             WHERE key_id IN (SELECT key_id FROM keys WHERE {cond} {order})
-             ORDER BY key_id, tag_key"
-        ),
         params,
     }
 }
 
-/// [`kms_core::ports::KeyTagStore::list_keys_by_tags`]: the count, the
-/// page and the page's tags (one statement for all of them) in one
-/// snapshot.
+/// `key_id, tag_key, tag_value` of every key of `keys`, by key and tag
+/// key: one statement for the page, not one per key.
+fn tags_of_keys(c: &mut dyn Conn, dialect: Dialect, keys: &[KeyRecord]) -> Result<Vec<Row>, Fail> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=keys.len()).map(|n| dialect.text_param(n)).collect();
+    let sql = format!(
+        "SELECT key_id, tag_key, tag_value FROM key_tags WHERE key_id IN ({})
+         ORDER BY key_id, tag_key",
+        marks.join(", ")
+    );
+    let params: Vec<Value> = keys.iter().map(|k| (&k.key_id).into()).collect();
+    Ok(c.query(&sql, &params)?)
+}
+
+/// [`kms_core::ports::KeyTagStore::list_keys_by_tags`]: the count and the
+/// page (one batch), then the page's tags (one statement for all of its
+/// keys), in one snapshot.
 ///
 /// # Errors
 /// As the port.
@@ -687,27 +695,28 @@ pub fn list_keys_by_tags<D: Driver>(
     let mut page_params = tq.params.clone();
     page_params.push(to_i64(query.limit).into());
     page_params.push(to_i64(query.offset).into());
-    let [total, page, tags] = d
+    let ((total, keys), tags) = d
         .run(Access::Snapshot, |c| {
-            batch(
+            let [total, page] = batch(
                 c,
                 [
                     Statement::query(&tq.count, tq.params.clone()),
-                    Statement::query(&tq.page, page_params.clone()),
-                    Statement::query(&tq.tags, page_params),
+                    Statement::query(&tq.page, page_params),
                 ],
-            )
+            )?;
+            let keys = rows(page.rows(), records::key)?;
+            let tags = tags_of_keys(c, D::DIALECT, &keys)?;
+            Ok(((total, keys), tags))
         })
         .map_err(|e| d.fail(e, "list keys by tags"))?;
     let mut by_key: std::collections::HashMap<String, Vec<KeyTag>> =
-        std::collections::HashMap::new();
-    for r in tags.rows() {
+        std::collections::HashMap::with_capacity(keys.len());
+    for r in tags {
         by_key
             .entry(r.text(0)?)
             .or_default()
             .push((r.text(1)?, r.text(2)?));
     }
-    let keys = rows(page.rows(), records::key)?;
     let tagged = keys
         .into_iter()
         .map(|k| {
