@@ -13,6 +13,7 @@ pub mod cert;
 pub mod crypto;
 pub mod model;
 pub mod server;
+pub mod store;
 mod target;
 
 pub use target::FuzzFn;
@@ -24,5 +25,6 @@ pub fn targets() -> impl Iterator<Item = (&'static str, FuzzFn)> {
         .chain(crypto::TARGETS)
         .chain(cert::TARGETS)
         .chain(server::TARGETS)
+        .chain(store::TARGETS)
         .copied()
 }

@@ -2,11 +2,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod driver;
 mod error;
+mod fail;
 pub mod pgpass;
-mod rotation;
 mod schema;
 mod store;
+#[cfg(feature = "test-support")]
 pub mod testing;
 mod tls;
 

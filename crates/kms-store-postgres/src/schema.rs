@@ -20,102 +20,34 @@ const MIGRATION_LOCK: i64 = 0x6b6d_735f_7363_6865;
 /// Migration `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
     // 1: the schema of SQLite's version 4, in PostgreSQL.
-    r"
-CREATE TABLE keystores (
-    keystore_id   TEXT PRIMARY KEY NOT NULL,
-    domain_id     TEXT NOT NULL,
-    alias         TEXT NOT NULL,
-    keystore_type TEXT NOT NULL,
-    -- At most one keystore per cluster (NULLs are distinct).
-    cluster_id    TEXT CONSTRAINT keystore_cluster UNIQUE,
-    state         TEXT NOT NULL CHECK (state IN ('ENABLED', 'DISABLED')),
-    create_time   BIGINT NOT NULL,
-    -- Insertion order: the tie-break of listings.
-    seq           BIGINT GENERATED ALWAYS AS IDENTITY,
-    -- Keystore alias unique per domain.
-    CONSTRAINT keystore_alias UNIQUE (domain_id, alias)
-);
-
-CREATE TABLE keys (
-    key_id          TEXT PRIMARY KEY NOT NULL,
-    domain_id       TEXT NOT NULL,
-    project_id      TEXT NOT NULL,
-    alias           TEXT NOT NULL,
-    description     TEXT NOT NULL,
-    keystore_id     TEXT NOT NULL,
-    -- Set only for a dedicated keystore: the foreign key makes a keystore
-    -- that holds keys undeletable, and a key in a deleted keystore
-    -- uninsertable, without any read-then-write in the adapter.
-    dedicated_keystore_id TEXT
-        CONSTRAINT key_dedicated_keystore REFERENCES keystores (keystore_id) ON DELETE RESTRICT,
-    state           TEXT NOT NULL CHECK (state IN ('2', '3', '4')),
-    current_version BIGINT NOT NULL,
-    create_time     BIGINT NOT NULL,
-    deletion_time   BIGINT,
-    rotation_enabled    BOOLEAN NOT NULL DEFAULT FALSE,
-    rotation_interval   BIGINT NOT NULL DEFAULT 365,
-    last_rotation_time  BIGINT,
-    number_of_rotations BIGINT NOT NULL DEFAULT 0,
-    -- Key alias unique per project.
-    CONSTRAINT key_alias UNIQUE (project_id, alias)
-);
-CREATE INDEX keys_by_dedicated_keystore ON keys (dedicated_keystore_id)
-    WHERE dedicated_keystore_id IS NOT NULL;
-CREATE INDEX keys_by_keystore ON keys (keystore_id);
+    concat!(
+        kms_store_sql::keystores_table!(
+            int: "BIGINT",
+            cluster: "CONSTRAINT keystore_cluster UNIQUE",
+            seq: "\n    -- Insertion order: the tie-break of listings.\n    seq           BIGINT GENERATED ALWAYS AS IDENTITY,"
+        ),
+        kms_store_sql::keys_table!(
+            int: "BIGINT",
+            fk: "\n        CONSTRAINT key_dedicated_keystore ",
+            more: "\n    rotation_enabled    BOOLEAN NOT NULL DEFAULT FALSE,\n    rotation_interval   BIGINT NOT NULL DEFAULT 365,\n    last_rotation_time  BIGINT,\n    number_of_rotations BIGINT NOT NULL DEFAULT 0,"
+        ),
+        "CREATE INDEX keys_by_keystore ON keys (keystore_id);
 CREATE INDEX keys_by_project ON keys (project_id, create_time, key_id);
-
--- CMK versions, only ever wrapped under the keystore's root key.
-CREATE TABLE key_material (
-    key_id  TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-    version BIGINT NOT NULL,
-    wrapped BYTEA NOT NULL,
-    CONSTRAINT key_material_version PRIMARY KEY (key_id, version)
-);
-
-CREATE TABLE pin_verifiers (
-    domain_id   TEXT NOT NULL,
-    keystore_id TEXT NOT NULL,
-    verifier    BYTEA NOT NULL,
-    PRIMARY KEY (domain_id, keystore_id, verifier)
-);
-
-CREATE TABLE certificates (
-    id                  TEXT PRIMARY KEY NOT NULL,
-    project_id          TEXT NOT NULL,
-    scope_type          TEXT NOT NULL,
-    instance_id         TEXT NOT NULL,
-    name                TEXT NOT NULL,
-    common_name         TEXT NOT NULL,
-    signature_algorithm TEXT NOT NULL,
-    algorithm_type      TEXT NOT NULL,
-    record_json         TEXT NOT NULL,
-    cert_pem            TEXT NOT NULL,
-    -- Sealed under the root key (kms-crypto blob, algorithm 0x04); never clear.
-    sealed_private_key  BYTEA NOT NULL,
-    trusted_root_ca     TEXT,
-    seq                 BIGINT GENERATED ALWAYS AS IDENTITY,
-    -- Certificate name unique per project and scope.
-    CONSTRAINT certificate_name UNIQUE (project_id, scope_type, instance_id, name)
-);
-
--- Tags of keys, one value per tag key and key.
-CREATE TABLE key_tags (
-    key_id    TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
-    tag_key   TEXT NOT NULL,
-    tag_value TEXT NOT NULL,
-    PRIMARY KEY (key_id, tag_key)
-);
-CREATE INDEX key_tags_by_tag ON key_tags (tag_key, tag_value);
 ",
-    // 2: key pairs (SQLite's version 5). Existing keys are AES_256
-    // ENCRYPT_DECRYPT; a key pair's version-1 `key_material.wrapped` holds
-    // its sealed private key (kms-crypto blob 0x06) instead of an RFC 5649
-    // wrap.
-    r"
-ALTER TABLE keys ADD COLUMN key_spec TEXT NOT NULL DEFAULT 'AES_256';
-ALTER TABLE keys ADD COLUMN key_usage TEXT NOT NULL DEFAULT 'ENCRYPT_DECRYPT'
-    CHECK (key_usage IN ('ENCRYPT_DECRYPT', 'SIGN_VERIFY'));
-",
+        kms_store_sql::material_tables!(
+            int: "BIGINT",
+            bytes: "BYTEA",
+            pk: "CONSTRAINT key_material_version ",
+            tail: ""
+        ),
+        kms_store_sql::certificates_table!(
+            key: "\n    -- Sealed under the root key (kms-crypto blob, algorithm 0x04); never clear.\n    sealed_private_key  BYTEA NOT NULL,",
+            seq: "\n    seq                 BIGINT GENERATED ALWAYS AS IDENTITY,"
+        ),
+        kms_store_sql::key_tags_table!(tail: ""),
+    ),
+    // 2: key pairs (SQLite's version 5).
+    kms_store_sql::schema::KEY_PAIRS,
     // 3: the fingerprint of the root key the replicas share (a keyed hash
     // the host computes; never the key), recorded by the first replica, so
     // a replica started with another root key is refused at start.
@@ -139,13 +71,8 @@ CREATE TABLE carried_pin_keys (
     wrapped     BYTEA NOT NULL
 );
 ",
-    // 5: a key's origin (SQLite's version 7): `kms` (generated here; every
-    // key before) or `external` (its material was given by its owner, as a
-    // seeded key's).
-    r"
-ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'kms'
-    CHECK (origin IN ('kms', 'external'));
-",
+    // 5: a key's origin (SQLite's version 7).
+    kms_store_sql::schema::KEY_ORIGIN,
     // 6: the check value of each HSM-bound keystore's root key (computed
     // by the token, revealing nothing about the key), recorded on first
     // use, so a token key replaced under the same label is refused.
@@ -194,13 +121,12 @@ pub(crate) async fn migrate(client: &mut Object, schema: Option<&str>) -> Result
         .query_opt("SELECT version FROM kms_schema_version", &[])
         .await?
         .map_or(Ok(0), |r| r.try_get(0))?;
-    if found > SCHEMA_VERSION {
+    let Some(start) = kms_store_sql::schema::pending(found, SCHEMA_VERSION) else {
         return Err(Error::SchemaTooNew {
             found,
             supported: SCHEMA_VERSION,
         });
-    }
-    let start = usize::try_from(found).unwrap_or(0);
+    };
     for sql in MIGRATIONS.iter().skip(start) {
         tx.batch_execute(sql).await?;
     }

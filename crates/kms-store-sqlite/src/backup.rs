@@ -17,10 +17,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::backup::{Backup, StepResult};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::rotation::change_counter;
 use crate::schema::SCHEMA_VERSION;
 
 /// What a backup or a restore copied.
@@ -53,7 +52,7 @@ fn copy(from: &Connection, to: &mut Connection) -> Result<()> {
             _ => std::thread::sleep(Duration::from_millis(25)),
         }
     }
-    Err(Error::Sqlite(rusqlite::Error::SqliteFailure(
+    Err(Error::from(rusqlite::Error::SqliteFailure(
         rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
         Some("the database stayed locked during the backup".to_owned()),
     )))
@@ -142,7 +141,7 @@ pub fn backup(db: &Path, out: &Path) -> Result<BackupInfo> {
         }
         check_integrity(&to, &tmp)?;
         let info = info(&to)?;
-        to.close().map_err(|(_, e)| Error::Sqlite(e))?;
+        to.close().map_err(|(_, e)| Error::from(e))?;
         std::fs::File::open(&tmp)
             .and_then(|f| f.sync_all())
             .map_err(io(&tmp))?;
@@ -180,7 +179,7 @@ fn in_use(e: rusqlite::Error, db: &Path) -> Error {
                 path: db.to_path_buf(),
             }
         }
-        _ => Error::Sqlite(e),
+        _ => Error::from(e),
     }
 }
 
@@ -194,7 +193,7 @@ fn in_use(e: rusqlite::Error, db: &Path) -> Error {
 pub fn ensure_not_in_use(db: &Path) -> Result<()> {
     let c = lock_exclusively(db)?;
     c.execute_batch("COMMIT").map_err(|e| in_use(e, db))?;
-    c.close().map_err(|(_, e)| Error::Sqlite(e))
+    c.close().map_err(|(_, e)| Error::from(e))
 }
 
 /// What [`restore`] found in place of the database.
@@ -274,6 +273,27 @@ pub fn restore(from: &Path, db: &Path, force: bool) -> Result<(BackupInfo, Repla
     }
     copy(&src, &mut to)?;
     check_integrity(&to, db)?;
-    to.close().map_err(|(_, e)| Error::Sqlite(e))?;
+    to.close().map_err(|(_, e)| Error::from(e))?;
     Ok((backup_info, replaced))
+}
+
+/// The database's change counter (0 when it has none: written before
+/// schema 6), which the triggers of schema 6 bump on every row written.
+fn change_counter(c: &Connection) -> rusqlite::Result<i64> {
+    let has_meta: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta {
+        return Ok(0);
+    }
+    let value: Option<Option<i64>> = c
+        .query_row(
+            "SELECT value FROM meta WHERE name = 'change_counter'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(value.flatten().unwrap_or(0))
 }

@@ -5,9 +5,9 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// SQLite reported an error.
+    /// SQLite reported an error (the driver's error is the source).
     #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The database was written by a newer version of this crate.
     #[error("database schema version {found} is newer than the supported {supported}")]
     SchemaTooNew {
@@ -62,6 +62,12 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(Box::new(e))
+    }
 }
 
 /// Result of opening a store.

@@ -3,8 +3,8 @@
 #![warn(missing_docs)]
 
 mod backup;
+mod driver;
 mod error;
-mod rotation;
 mod schema;
 mod store;
 

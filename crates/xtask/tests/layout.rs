@@ -10,14 +10,9 @@ use xtask::layout::{CrateSources, Graph, cycles, manifest_dependencies, workspac
 
 /// Module circles known and not yet removed, each exactly as it is: the
 /// test fails if one changes (grows, shrinks or goes), so its entry is
-/// updated or deleted with the code.
-///
-/// TEMPORARY: kms-store-postgres is being restructured on another branch
-/// (issue 21, the error/store circle); delete its entry after that merge.
-const KNOWN_CIRCLES: &[(&str, &[&str])] = &[(
-    "kms-store-postgres",
-    &["error", "pgpass", "schema", "store", "tls"],
-)];
+/// updated or deleted with the code. None is left (kms-store-postgres's
+/// error/store circle went with kms-store-sql, issue 21).
+const KNOWN_CIRCLES: &[(&str, &[&str])] = &[];
 
 /// Public type names defined more than once in the workspace, each with why
 /// one name is right. Anything else defined twice fails the test.
