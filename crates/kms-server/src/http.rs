@@ -930,7 +930,7 @@ async fn metrics(
 }
 
 /// `GET /ready`: readiness. One storage read (off the async workers,
-/// within 2 s): 200 `{"status":"ready"}`, or 503
+/// within 2 s, or half the request timeout if that is shorter): 200 `{"status":"ready"}`, or 503
 /// `{"status":"unavailable"}` while storage does not answer (`/health`
 /// is liveness and touches nothing).
 async fn ready(
@@ -945,10 +945,10 @@ async fn ready(
             .get_key("readiness-probe", "00000000-0000-0000-0000-000000000000")
             .map(|_| ())
     });
-    let ok = matches!(
-        tokio::time::timeout(READY_TIMEOUT, probe).await,
-        Ok(Ok(Ok(())))
-    );
+    // Within half the request timeout when that is shorter, so the
+    // readiness answer (503) always comes before the request's own 504.
+    let wait = READY_TIMEOUT.min(state.inner.timeout / 2);
+    let ok = matches!(tokio::time::timeout(wait, probe).await, Ok(Ok(Ok(()))));
     let (status, body) = if ok {
         (StatusCode::OK, r#"{"status":"ready"}"#)
     } else {
@@ -965,7 +965,7 @@ async fn ready(
         .into_response()
 }
 
-/// How long `/ready` waits for storage.
+/// How long `/ready` waits for storage at most.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 async fn health(req: Request) -> Response {
