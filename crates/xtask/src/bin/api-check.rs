@@ -47,6 +47,10 @@ const ALLOWED_PATHS: &[(&str, &str)] = &[
         "`decode_body<T: DeserializeOwned>` decodes any wire body",
     ),
     (
+        "serde_core::ser::Serializer",
+        "`Secret::serialize_exposed` is the `serialize_with` a body names to put a secret on the wire",
+    ),
+    (
         "serde_json::map::Map",
         "the free-form `encryption_context` object of encrypt-data / decrypt-data bodies, as JSON gives it (`EncryptionContext::parse` validates it)",
     ),
