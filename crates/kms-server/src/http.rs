@@ -783,7 +783,7 @@ where
         let mut resp = match done {
             Ok(Ok(r)) => r,
             Ok(Err(never)) => match never {},
-            Err(()) => error_response(&ApiError::bare(match service_of(path) {
+            Err(()) => error_response(&ApiError::bare(match Service::of_path(path) {
                 Service::Kms => ErrorCode::KmsRequestTimeout,
                 Service::Apig => ErrorCode::ApigRequestTimeout,
             })),
@@ -830,10 +830,6 @@ where
 
 // ---------------------------------------------------------------- errors
 
-fn service_of(path: &str) -> Service {
-    Service::of_path(path)
-}
-
 fn path_project(path: &str) -> Option<&str> {
     let rest = path
         .strip_prefix("/v1.0/")
@@ -873,14 +869,14 @@ fn error_response(e: &ApiError) -> Response {
 }
 
 async fn unknown_route(uri: axum::http::Uri) -> Response {
-    error_response(&ApiError::bare(match service_of(uri.path()) {
+    error_response(&ApiError::bare(match Service::of_path(uri.path()) {
         Service::Kms => ErrorCode::KmsInvalidUrl,
         Service::Apig => ErrorCode::ApigApiNotFound,
     }))
 }
 
 async fn method_not_allowed(uri: axum::http::Uri) -> Response {
-    error_response(&ApiError::bare(match service_of(uri.path()) {
+    error_response(&ApiError::bare(match Service::of_path(uri.path()) {
         Service::Kms => ErrorCode::KmsMethodNotAllowed,
         Service::Apig => ErrorCode::ApigMethodNotAllowed,
     }))
@@ -1049,7 +1045,7 @@ impl FromRequest<AppState> for Ctx {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         record_route(&parts.extensions);
-        let service = service_of(parts.uri.path());
+        let service = Service::of_path(parts.uri.path());
         let reject = |e: ApiError| Rejection(error_response(&e));
         let too_long = || {
             validation(

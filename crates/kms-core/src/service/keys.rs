@@ -53,11 +53,6 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
     }
 }
 
-/// `pending_days` of a deletion: 7..=1096 days (KMS.1401).
-pub(super) fn pending_days(text: &str) -> Res<u64> {
-    kms_model::page_param("pending_days", Some(text), 7, 7, 1096).map_err(|e| e.to_kms())
-}
-
 /// A key pending deletion whose deletion time has come: gone.
 pub(super) fn is_gone(k: &KeyRecord, now: Timestamp) -> bool {
     k.state == KeyState::PendingDeletion && k.deletion_time.is_some_and(|t| t <= now)
@@ -224,8 +219,10 @@ impl Kms {
     }
 
     /// When a deletion scheduled now for `days` days takes effect.
-    pub(super) fn deletion_time(&self, days: u64) -> Timestamp {
-        let ms = i64::try_from(days).unwrap_or(0).saturating_mul(86_400_000);
+    pub(super) fn deletion_time(&self, days: kms_model::PendingDays) -> Timestamp {
+        let ms = i64::try_from(days.days())
+            .unwrap_or(0)
+            .saturating_mul(86_400_000);
         Timestamp(self.ports.clock.now().0.saturating_add(ms))
     }
 
@@ -412,7 +409,7 @@ impl Kms {
         action: Operation,
         sequence: Option<&str>,
         to: KeyState,
-        days: Res<Option<u64>>,
+        days: Res<Option<kms_model::PendingDays>>,
     ) -> Res<KeyRecord> {
         self.audited(caller, action, Resource::Named(key_id), sequence, || {
             // A body rule broken (`pending_days`) is audited like any other.

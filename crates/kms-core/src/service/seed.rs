@@ -33,7 +33,7 @@ use kms_model::{
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::keys::{is_gone, pending_days, signing_spec};
+use super::keys::{is_gone, signing_spec};
 use super::rotation::{external_not_rotatable, not_rotatable};
 use super::{Kms, Res, apig_internal, kms_internal};
 use crate::ports::{
@@ -345,7 +345,7 @@ impl Kms {
             }
         };
         if let Some(SeedKeyState::PendingDeletion { pending_days: days }) = seed.key_state {
-            pending_days(&days.to_string())?;
+            kms_model::PendingDays::new(days).map_err(|e| e.to_kms())?;
         }
         let rotates = seed.key_rotation_enabled == Some(true) || seed.rotation_interval.is_some();
         if rotates && req.key_spec.is_asymmetric() {
@@ -417,7 +417,8 @@ impl Kms {
         let state = plan.state.unwrap_or(SeedKeyState::Enabled);
         let deletion_time = match state {
             SeedKeyState::PendingDeletion { pending_days } => {
-                Some(self.deletion_time(pending_days))
+                let days = kms_model::PendingDays::new(pending_days).map_err(|e| e.to_kms())?;
+                Some(self.deletion_time(days))
             }
             SeedKeyState::Enabled | SeedKeyState::Disabled => None,
         };

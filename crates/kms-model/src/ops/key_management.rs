@@ -220,8 +220,8 @@ impl OperateKeyRequest {
 pub struct ScheduleKeyDeletionRequest {
     /// The CMK.
     pub key_id: KeyId,
-    /// Days until the deletion takes effect: 7..=1096.
-    pub pending_days: u64,
+    /// Days until the deletion takes effect.
+    pub pending_days: PendingDays,
     /// Request serial number.
     pub sequence: Option<Sequence>,
 }
@@ -234,7 +234,7 @@ impl ScheduleKeyDeletionRequest {
     /// The first rule broken.
     pub fn from_body(b: &ScheduleKeyDeletionRequestBody) -> Result<Self> {
         Ok(Self {
-            pending_days: page_param("pending_days", Some(b.pending_days.as_str()), 7, 7, 1096)?,
+            pending_days: PendingDays::parse(b.pending_days.as_str())?,
             key_id: KeyId::parse(&b.key_id)?,
             sequence: opt_sequence(&b.sequence)?,
         })

@@ -6,7 +6,7 @@
 use kms_model::{
     ALIAS_PATTERN, Aad, CERTIFICATE_NAME_PATTERN, CertificateName, CertificateScope, DatakeyLength,
     INSTANCE_ID_PATTERN, InstanceId, KEY_ID_PATTERN, KeyAlias, KeyId, KeystoreAlias, KeystoreRef,
-    KeystoreType, PemText, PinType, Rule, Sequence, decode_hex,
+    KeystoreType, PemText, PendingDays, PinType, Rule, Sequence, decode_hex,
 };
 use proptest::prelude::*;
 use regex::Regex;
@@ -165,6 +165,25 @@ fn key_id_boundaries() {
             pattern: KEY_ID_PATTERN
         }
     );
+}
+
+#[test]
+fn pending_days_boundaries_text_and_number_agree() {
+    let range = Rule::OutOfRange { min: 7, max: 1096 };
+    for n in [0u64, 6, 7, 8, 365, 1095, 1096, 1097, 65_543, 4_294_967_296] {
+        let by_number = PendingDays::new(n);
+        let by_text = PendingDays::parse(&n.to_string());
+        assert_eq!(by_number, by_text, "{n}");
+        if (7..=1096).contains(&n) {
+            assert_eq!(by_number.unwrap().days(), n);
+        } else {
+            let e = by_number.unwrap_err();
+            assert_eq!((&*e.field, &e.rule), ("pending_days", &range), "{n}");
+        }
+    }
+    for bad in ["", " 7", "+7", "7.0", "1e3"] {
+        assert_eq!(PendingDays::parse(bad).unwrap_err().rule, Rule::NotDigits);
+    }
 }
 
 #[test]
