@@ -30,6 +30,7 @@ fn overhead(c: &mut Criterion) {
     let kms = Kms::new(ports, CoreConfig::default());
     let caller = Caller::new("domain-1", "project-1");
     let key_id = kms
+        .wire()
         .create_key(
             &caller,
             &CreateKeyRequestBody {
@@ -66,7 +67,8 @@ fn overhead(c: &mut Criterion) {
     });
     g.bench_function("kms_core_in_memory", |b| {
         b.iter(|| {
-            kms.create_datakey_without_plaintext(&caller, black_box(&body))
+            kms.wire()
+                .create_datakey_without_plaintext(&caller, black_box(&body))
                 .unwrap()
         })
     });

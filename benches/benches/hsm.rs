@@ -62,6 +62,7 @@ fn core(hsm: Arc<HsmRootKeys>) -> (Kms, Caller, String, String, String) {
     let kms = Kms::new(ports, CoreConfig::default());
     let caller = Caller::new(DOMAIN, "project-1");
     let ks = kms
+        .wire()
         .create_keystore(
             &caller,
             &CreateKeyStoreRequestBody {
@@ -74,17 +75,18 @@ fn core(hsm: Arc<HsmRootKeys>) -> (Kms, Caller, String, String, String) {
         .keystore
         .keystore_id;
     let key = |alias: &str, keystore: Option<String>| {
-        kms.create_key(
-            &caller,
-            &CreateKeyRequestBody {
-                key_alias: alias.into(),
-                keystore_id: keystore.map(kms_model::LooseString),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .key_info
-        .key_id
+        kms.wire()
+            .create_key(
+                &caller,
+                &CreateKeyRequestBody {
+                    key_alias: alias.into(),
+                    keystore_id: keystore.map(kms_model::LooseString),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .key_info
+            .key_id
     };
     let soft = key("soft", None);
     let hard = key("hard", Some(ks.clone()));
@@ -104,7 +106,8 @@ fn benches(c: &mut Criterion) {
         };
         g.bench_function(name, |b| {
             b.iter(|| {
-                kms.create_datakey_without_plaintext(&caller, black_box(&body))
+                kms.wire()
+                    .create_datakey_without_plaintext(&caller, black_box(&body))
                     .unwrap()
             })
         });

@@ -54,7 +54,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let caller = Caller::new("b168fe00ff56492495a7d22974df2d0b", "project-1");
 
     // 000/001: create a dedicated keystore (2023 request shape)
-    let ks = kms.create_keystore(
+    let ks = kms.wire().create_keystore(
         &caller,
         &CreateKeyStoreRequestBody {
             keystore_alias: "keystore_alia1".into(),
@@ -66,7 +66,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     show("POST /v1.0/project-1/keystores", &ks);
 
     // 002: create a PIN sealed by the shared management-plane cluster
-    let pin = kms.create_pin(
+    let pin = kms.wire().create_pin(
         &caller,
         &CreatePinRequestBody {
             pin_type: Some("CipherText".into()),
@@ -79,7 +79,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // 004: create a plaintext-free DEK under a new CMK in that keystore
-    let key = kms.create_key(
+    let key = kms.wire().create_key(
         &caller,
         &CreateKeyRequestBody {
             key_alias: "seed-key".into(),
@@ -88,7 +88,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     show("POST /v1.0/project-1/kms/create-key", &key);
-    let dek = kms.create_datakey_without_plaintext(
+    let dek = kms.wire().create_datakey_without_plaintext(
         &caller,
         &CreateDatakeyRequestBody {
             key_id: key.key_info.key_id.clone(),
@@ -100,7 +100,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "POST /v1.0/project-1/kms/create-datakey-without-plaintext",
         &dek,
     );
-    let back = kms.decrypt_datakey(
+    let back = kms.wire().decrypt_datakey(
         &caller,
         &DecryptDatakeyRequestBody {
             key_id: key.key_info.key_id,
@@ -122,7 +122,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .distinguished_name
         .push(rcgen::DnType::CommonName, "apigtest.example.com");
     let leaf = leaf_params.self_signed(&leaf_key)?;
-    let cert = kms.create_certificate(
+    let cert = kms.wire().create_certificate(
         &caller,
         &CertificateForm {
             name: "cert_demo".into(),

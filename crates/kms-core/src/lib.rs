@@ -4,6 +4,7 @@
 
 mod builder;
 mod cache;
+mod error;
 pub mod memory;
 #[cfg(feature = "os")]
 pub mod os;
@@ -13,9 +14,11 @@ pub mod software;
 #[cfg(feature = "test-support")]
 pub mod testkit;
 mod time;
+mod wire;
 
 pub use builder::{PortsBuildError, PortsBuilder};
 pub use cache::{CacheCount, CacheStats};
+pub use error::{CoreError, ErrorKind};
 pub use service::{CertificateQuery, CoreConfig, KeyPairOp, KeyPairWork, Kms};
 pub use service::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
@@ -25,3 +28,4 @@ pub use service::{
     RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
 };
 pub use time::rfc3339;
+pub use wire::Wire;

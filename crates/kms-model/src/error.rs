@@ -548,6 +548,27 @@ impl ApiError {
         }
     }
 
+    /// An error from its parts, as a layer above (a service core) kept
+    /// them: the detail is shown as given (`None`: the stable message only).
+    #[must_use]
+    pub fn from_parts(
+        code: ErrorCode,
+        detail: Option<String>,
+        cause: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        Self {
+            code,
+            detail,
+            cause,
+        }
+    }
+
+    /// The detail appended to the stable message, if any.
+    #[must_use]
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
     /// The same error, caused by `cause` (kept for logs, not on the wire).
     #[must_use]
     pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {

@@ -59,7 +59,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let kms = Kms::new(ports, CoreConfig::default());
     let caller = Caller::new("domain-1", "project-1");
 
-    let key = kms.create_key(
+    let key = kms.wire().create_key(
         &caller,
         &CreateKeyRequestBody {
             key_alias: "embedded".into(),
@@ -67,7 +67,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         },
     )?;
     let key_id = key.key_info.key_id;
-    let dek = kms.create_datakey_without_plaintext(
+    let dek = kms.wire().create_datakey_without_plaintext(
         &caller,
         &CreateDatakeyRequestBody {
             key_id: key_id.clone(),
@@ -75,7 +75,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         },
     )?;
-    let back = kms.decrypt_datakey(
+    let back = kms.wire().decrypt_datakey(
         &caller,
         &DecryptDatakeyRequestBody {
             key_id,

@@ -2,10 +2,11 @@
 //! key is stored only sealed under the root key (kms-crypto algorithm
 //! `0x04`), bound to the project and the certificate id.
 
+use crate::error::CoreError;
 use kms_crypto::{Ciphertext, PrivateKeyScope};
 use kms_model::Operation;
 use kms_model::{
-    ApiError, CertificateBase, CertificateForm, CertificateRecord, CertificateRequest, ErrorCode,
+    CertificateBase, CertificateForm, CertificateRecord, CertificateRequest, ErrorCode,
     ListCertificatesV2ResponseBody,
 };
 use zeroize::Zeroizing;
@@ -14,7 +15,7 @@ use super::{CertificateQuery, Kms, Res, Resource, apig_internal};
 use crate::ports::{Caller, CertificateWriteError, StoredCertificate};
 use crate::time::rfc3339;
 
-fn cert_error(e: &cert_parse::Error) -> ApiError {
+fn cert_error(e: &cert_parse::Error) -> CoreError {
     use cert_parse::ApigErrorKind as K;
     let code = match e.kind() {
         K::KeyMismatch => ErrorCode::ApigCertKeyMismatch,
@@ -24,7 +25,7 @@ fn cert_error(e: &cert_parse::Error) -> ApiError {
         // InvalidCertOrKey, and any kind a later cert-parse adds.
         _ => ErrorCode::ApigInvalidCertOrKey,
     };
-    ApiError::new(code, e.to_string())
+    CoreError::new(code, e.to_string())
 }
 
 /// Whether the form's declared `algorithm_type` is the key's. cert-parse
@@ -56,8 +57,8 @@ fn certificate_base(r: &CertificateRecord) -> CertificateBase {
     }
 }
 
-fn not_found(id: &str) -> ApiError {
-    ApiError::new(ErrorCode::ApigCertificateNotFound, format!("id:{id}"))
+fn not_found(id: &str) -> CoreError {
+    CoreError::new(ErrorCode::ApigCertificateNotFound, format!("id:{id}"))
 }
 
 pub(super) fn private_key_scope<'a>(
@@ -86,7 +87,7 @@ impl Kms {
             .map_err(|e| cert_error(&e))?;
         if let (Some(declared), Some(actual)) = (req.algorithm_type, checked.algorithm_type) {
             if !declared_matches(declared, actual) {
-                return Err(ApiError::new(
+                return Err(CoreError::new(
                     ErrorCode::ApigInvalidParameterValue,
                     format!(
                         "parameterName:algorithm_type. The value does not match the certificate's key ({})",
@@ -208,7 +209,7 @@ impl Kms {
                 let cert = self.checked_certificate(caller, form, id, None)?;
                 match self.ports.certificates.insert_certificate(&cert) {
                     Ok(()) => Ok(cert.record),
-                    Err(CertificateWriteError::NameTaken) => Err(ApiError::new(
+                    Err(CertificateWriteError::NameTaken) => Err(CoreError::new(
                         ErrorCode::ApigCertificateNameTaken,
                         form.name.clone(),
                     )),
@@ -299,7 +300,7 @@ impl Kms {
                 )?;
                 match self.ports.certificates.update_certificate(&cert) {
                     Ok(()) => Ok(cert.record),
-                    Err(CertificateWriteError::NameTaken) => Err(ApiError::new(
+                    Err(CertificateWriteError::NameTaken) => Err(CoreError::new(
                         ErrorCode::ApigCertificateNameTaken,
                         form.name.clone(),
                     )),

@@ -2,11 +2,12 @@
 //! ciphertext a base64 kms-crypto data blob that names its key and key
 //! version, so decrypt-data needs nothing but `cipher_text`).
 
+use crate::error::CoreError;
 use base64ct::Encoding as _;
 use kms_crypto::{BlobKind, Ciphertext, DataContext};
 use kms_model::Operation;
 use kms_model::{
-    Aad, ApiError, CmkSpec, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
+    Aad, CmkSpec, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
     EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm,
     EncryptionContext, ErrorCode, KeyId, ReEncryptRequest, ReEncryptRequestBody,
     ReEncryptResponseBody,
@@ -38,7 +39,7 @@ fn require_fit(key: &KeyRecord, alg: EncryptionAlgorithm) -> Res<()> {
     if fits {
         Ok(())
     } else {
-        Err(ApiError::new(
+        Err(CoreError::new(
             code,
             format!(
                 "encryption_algorithm {} does not fit a {} key",
@@ -98,7 +99,7 @@ impl Kms {
                             .encrypt_rsa_oaep_sha256(&mut rng, &req.plain_text)
                             .map_err(|e| match e {
                                 kms_crypto::Error::RsaPlaintextTooLong { .. } => {
-                                    ApiError::new(ErrorCode::KmsRsaPlainTextTooLong, e.to_string())
+                                    CoreError::new(ErrorCode::KmsRsaPlainTextTooLong, e.to_string())
                                 }
                                 e => kms_internal(e),
                             })?,
@@ -171,7 +172,7 @@ impl Kms {
                         }
                         _ => pair.private.decrypt_sm2(&req.cipher_text),
                     }
-                    .map_err(|_| ApiError::bare(ErrorCode::KmsInvalidCipherText))?;
+                    .map_err(|_| CoreError::bare(ErrorCode::KmsInvalidCipherText))?;
                     (key.key_id.clone(), plain)
                 } else {
                     if let Some(id) = req.key_id.as_ref() {
@@ -231,7 +232,7 @@ impl Kms {
         aad: Option<&Aad>,
         ctx: &EncryptionContext,
     ) -> Res<(String, Zeroizing<Vec<u8>>)> {
-        let invalid = || ApiError::bare(ErrorCode::KmsInvalidCipherText);
+        let invalid = || CoreError::bare(ErrorCode::KmsInvalidCipherText);
         let blob = Ciphertext::from_bytes(raw).map_err(|_| invalid())?;
         let header = blob.header();
         if header.kind() != BlobKind::Data {

@@ -1,9 +1,10 @@
 //! DEKs: create (with and without plaintext), encrypt, decrypt.
 
+use crate::error::CoreError;
 use kms_crypto::{BlobKind, Ciphertext, Dek, DekLength};
 use kms_model::Operation;
 use kms_model::{
-    ApiError, CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
+    CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
     CreateDatakeyWithoutPlaintextResponseBody, DatakeyLength, DecryptDatakeyRequest,
     DecryptDatakeyRequestBody, DecryptDatakeyResponseBody, EncryptDatakeyRequest,
     EncryptDatakeyRequestBody, EncryptDatakeyResponseBody, ErrorCode,
@@ -127,7 +128,7 @@ impl Kms {
                 // under an SM4 key.
                 let suite = super::keys::cmk_suite(&key)?;
                 let dek = Dek::from_bytes_with_suite_digest(suite, &req.plain_text)
-                    .map_err(|_| ApiError::bare(ErrorCode::KmsDekHashMismatch))?;
+                    .map_err(|_| CoreError::bare(ErrorCode::KmsDekHashMismatch))?;
                 let mk = self.master_key(&key, key.current_version)?;
                 let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
                     .map_err(kms_internal)?;
@@ -164,7 +165,7 @@ impl Kms {
             body.sequence.as_deref(),
             || {
                 let req = DecryptDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let invalid = || ApiError::bare(ErrorCode::KmsInvalidCipherText);
+                let invalid = || CoreError::bare(ErrorCode::KmsInvalidCipherText);
                 let key = self.usable_key(caller, &req.key_id, None)?;
                 let blob = Ciphertext::from_bytes(&req.cipher_text).map_err(|_| invalid())?;
                 let header = blob.header();
@@ -179,7 +180,7 @@ impl Kms {
                 // for its 16-byte DEKs (docs/errors.md, "Inputs real tools
                 // send").
                 if header.plaintext_len() > req.max_datakey_length.bytes() {
-                    return Err(ApiError::bare(ErrorCode::KmsCipherTextLengthMismatch));
+                    return Err(CoreError::bare(ErrorCode::KmsCipherTextLengthMismatch));
                 }
                 let version = header.key_version();
                 if version == 0 || version > key.current_version {

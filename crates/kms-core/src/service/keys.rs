@@ -1,12 +1,13 @@
 //! CMKs: create, the lookups every key operation shares, and the state
 //! changes (enable, disable, schedule deletion).
 
+use crate::error::CoreError;
 use std::sync::Arc;
 
 use kms_crypto::{CipherSuite, MasterKey, SigningKey, SigningKeySpec};
 use kms_model::Operation;
 use kms_model::{
-    ApiError, CancelKeyDeletionResponseBody, CmkSpec, CreateKeyRequest, CreateKeyRequestBody,
+    CancelKeyDeletionResponseBody, CmkSpec, CreateKeyRequest, CreateKeyRequestBody,
     CreateKeyResponseBody, ErrorCode, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyId, KeyInfo,
     KeySpecFilter, KeyStateInfo, KeyStateResponseBody, KeyUsage, KeystoreRef,
     ListKeyDetailResponseBody, ListKeysRequest, ListKeysRequestBody, ListKeysResponseBody,
@@ -42,7 +43,7 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
     match key.spec {
         CmkSpec::Aes256 => Ok(CipherSuite::Aes256Gcm),
         CmkSpec::Sm4 => Ok(CipherSuite::Sm4Gcm),
-        spec => Err(ApiError::new(
+        spec => Err(CoreError::new(
             ErrorCode::KmsAsymmetricUnsupported,
             format!(
                 "key {} is a {} key pair, not a symmetric key",
@@ -199,13 +200,13 @@ impl Kms {
         match inserted {
             Ok(()) => {}
             Err(InsertKeyError::AliasTaken) => {
-                return Err(ApiError::new(
+                return Err(CoreError::new(
                     ErrorCode::KmsDuplicateKeyAlias,
                     record.alias.clone(),
                 ));
             }
             Err(InsertKeyError::KeystoreGone) => {
-                return Err(ApiError::new(
+                return Err(CoreError::new(
                     ErrorCode::KmsKeystoreNotFound,
                     record.keystore_id.clone(),
                 ));
@@ -233,7 +234,7 @@ impl Kms {
         let now = self.ports.clock.now();
         let key = self.lookup_key(caller, key_id, now.0)?;
         if is_gone(&key, now) {
-            return Err(ApiError::new(
+            return Err(CoreError::new(
                 ErrorCode::KmsKeyNotFound,
                 key_id.as_str().to_owned(),
             ));
@@ -244,7 +245,7 @@ impl Kms {
     /// The key record of the caller's project, whatever its state: from
     /// the record cache, else from storage (then cached).
     fn lookup_key(&self, caller: &Caller, key_id: &KeyId, now: i64) -> Res<Arc<KeyRecord>> {
-        let not_found = || ApiError::new(ErrorCode::KmsKeyNotFound, key_id.as_str().to_owned());
+        let not_found = || CoreError::new(ErrorCode::KmsKeyNotFound, key_id.as_str().to_owned());
         if let Some(k) = self.key_records.get(key_id.as_str(), now)
             && k.project_id == caller.project_id
         {
@@ -270,7 +271,7 @@ impl Kms {
     /// The dedicated keystore a key lives in, from the record cache or
     /// storage.
     fn key_keystore(&self, key: &KeyRecord) -> Res<Arc<KeystoreRecord>> {
-        let not_found = || ApiError::new(ErrorCode::KmsKeystoreNotFound, key.keystore_id.clone());
+        let not_found = || CoreError::new(ErrorCode::KmsKeystoreNotFound, key.keystore_id.clone());
         let now = self.ports.clock.now().0;
         if let Some(ks) = self.keystore_records.get(&key.keystore_id, now) {
             return if ks.domain_id == key.domain_id {
@@ -326,7 +327,7 @@ impl Kms {
                 _ if !key.spec.is_asymmetric() => ErrorCode::KmsSymmetricUnsupported,
                 _ => ErrorCode::KmsKeyIsForEncryption,
             };
-            return Err(ApiError::new(
+            return Err(CoreError::new(
                 code,
                 format!(
                     "key {} is a {} key for {}, not {}",
@@ -340,17 +341,20 @@ impl Kms {
         match key.state {
             KeyState::Enabled => {}
             KeyState::Disabled => {
-                return Err(ApiError::new(ErrorCode::KmsKeyDisabled, key.key_id.clone()));
+                return Err(CoreError::new(
+                    ErrorCode::KmsKeyDisabled,
+                    key.key_id.clone(),
+                ));
             }
             KeyState::PendingDeletion => {
-                return Err(ApiError::new(
+                return Err(CoreError::new(
                     ErrorCode::KmsKeyPendingDeletion,
                     key.key_id.clone(),
                 ));
             }
             // No material yet: nothing to encrypt, sign or wrap with.
             KeyState::PendingImport => {
-                return Err(ApiError::new(
+                return Err(CoreError::new(
                     ErrorCode::KmsKeyNotEnabled,
                     key.key_id.clone(),
                 ));
@@ -359,7 +363,7 @@ impl Kms {
         if KeystoreRef::is_dedicated_id(&key.keystore_id) {
             let ks = self.key_keystore(&key)?;
             if ks.state != KeystoreState::Enabled {
-                return Err(ApiError::new(
+                return Err(CoreError::new(
                     ErrorCode::KmsKeystoreDisabled,
                     ks.keystore_id.clone(),
                 ));
@@ -385,7 +389,9 @@ impl Kms {
             .keys
             .get_key_material(&key.key_id, version)
             .map_err(kms_internal)?
-            .ok_or_else(|| ApiError::new(ErrorCode::KmsInvalidCipherText, "unknown key version"))?;
+            .ok_or_else(|| {
+                CoreError::new(ErrorCode::KmsInvalidCipherText, "unknown key version")
+            })?;
         let mk = self
             .ports
             .root_keys
@@ -435,7 +441,7 @@ impl Kms {
                 _ => None,
             };
             if let Some(code) = refused {
-                return Err(ApiError::new(code, key.key_id.clone()));
+                return Err(CoreError::new(code, key.key_id.clone()));
             }
             let deletion = days.map(|d| self.deletion_time(d));
             let written =
@@ -446,7 +452,10 @@ impl Kms {
             // once this returns sees the old state.
             self.forget_key(&key.key_id);
             if !written.map_err(kms_internal)? {
-                return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                return Err(CoreError::new(
+                    ErrorCode::KmsKeyNotFound,
+                    key.key_id.clone(),
+                ));
             }
             Ok(KeyRecord {
                 state: to,
@@ -520,7 +529,7 @@ impl Kms {
     ) -> Res<ScheduleKeyDeletionResponseBody> {
         let days = kms_model::ScheduleKeyDeletionRequest::from_body(body)
             .map(|r| Some(r.pending_days))
-            .map_err(|e| e.to_kms());
+            .map_err(|e| e.to_kms().into());
         let k = self.set_key_state(
             caller,
             &body.key_id,
@@ -574,7 +583,7 @@ impl Kms {
             )
             .map_err(kms_internal)?;
         if held >= self.config.max_keys_per_project {
-            return Err(ApiError::new(
+            return Err(CoreError::new(
                 ErrorCode::KmsTooManyKeys,
                 format!(
                     "the project holds {held} keys; the quota is {}",
@@ -707,7 +716,7 @@ impl Kms {
     fn editable_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
         let key = self.find_key(caller, key_id)?;
         if key.state == KeyState::PendingDeletion {
-            return Err(ApiError::new(
+            return Err(CoreError::new(
                 ErrorCode::KmsKeyPendingDeletion,
                 key.key_id.clone(),
             ));
@@ -748,13 +757,16 @@ impl Kms {
                 match written {
                     Ok(()) => {}
                     Err(UpdateKeyAliasError::AliasTaken) => {
-                        return Err(ApiError::new(
+                        return Err(CoreError::new(
                             ErrorCode::KmsDuplicateKeyAlias,
                             req.key_alias.as_str().to_owned(),
                         ));
                     }
                     Err(UpdateKeyAliasError::NotFound) => {
-                        return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                        return Err(CoreError::new(
+                            ErrorCode::KmsKeyNotFound,
+                            key.key_id.clone(),
+                        ));
                     }
                     Err(e) => return Err(kms_internal(e)),
                 }
@@ -793,7 +805,10 @@ impl Kms {
                 );
                 self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
-                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                    return Err(CoreError::new(
+                        ErrorCode::KmsKeyNotFound,
+                        key.key_id.clone(),
+                    ));
                 }
                 Ok(UpdateKeyDescriptionResponseBody {
                     key_info: KeyDescriptionInfo {
@@ -825,7 +840,7 @@ impl Kms {
                 let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.find_key(caller, &req.key_id)?;
                 if key.state != KeyState::PendingDeletion {
-                    return Err(ApiError::new(
+                    return Err(CoreError::new(
                         ErrorCode::KmsKeyNotPendingDeletion,
                         key.key_id.clone(),
                     ));
@@ -843,7 +858,10 @@ impl Kms {
                         .set_key_state(&caller.project_id, &key.key_id, to, None);
                 self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
-                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                    return Err(CoreError::new(
+                        ErrorCode::KmsKeyNotFound,
+                        key.key_id.clone(),
+                    ));
                 }
                 Ok(CancelKeyDeletionResponseBody {
                     key_id: key.key_id.clone(),

@@ -1,10 +1,11 @@
 //! Dedicated keystores: create, list, show, delete, enable, disable.
 
+use crate::error::CoreError;
 use kms_model::Operation;
 use kms_model::{
-    ApiError, CreateKeyStoreRequestBody, CreateKeyStoreResponseBody, CreateKeystoreRequest,
-    ErrorCode, KeystoreDetails, KeystoreInfo, KeystoreRef, KeystoreStateInfo,
-    KeystoreStateResponseBody, KeystoreType, ListKeyStoresResponseBody, ShowKeyStoreResponseBody,
+    CreateKeyStoreRequestBody, CreateKeyStoreResponseBody, CreateKeystoreRequest, ErrorCode,
+    KeystoreDetails, KeystoreInfo, KeystoreRef, KeystoreStateInfo, KeystoreStateResponseBody,
+    KeystoreType, ListKeyStoresResponseBody, ShowKeyStoreResponseBody,
 };
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
@@ -29,8 +30,8 @@ fn keystore_details(r: &KeystoreRecord) -> KeystoreDetails {
     }
 }
 
-fn not_found(keystore_id: &str) -> ApiError {
-    ApiError::new(ErrorCode::KmsKeystoreNotFound, keystore_id.to_owned())
+fn not_found(keystore_id: &str) -> CoreError {
+    CoreError::new(ErrorCode::KmsKeystoreNotFound, keystore_id.to_owned())
 }
 
 impl Kms {
@@ -97,13 +98,13 @@ impl Kms {
             .map_err(kms_internal)?
             .filter(|c| c.domain_id == caller.domain_id)
             .ok_or_else(|| {
-                ApiError::new(
+                CoreError::new(
                     ErrorCode::KmsClusterNotFound,
                     format!("cluster {cluster_id}"),
                 )
             })?;
         if cluster.cluster_type != req.keystore_type {
-            return Err(ApiError::new(
+            return Err(CoreError::new(
                 ErrorCode::KmsKeystoreTypeMismatch,
                 format!(
                     "cluster {cluster_id} is {}, keystore_type is {}",
@@ -114,7 +115,7 @@ impl Kms {
         }
         if let Some(pem) = &req.hsm_ca_cert {
             let ca = cert_parse::check_ca_certificate(pem.as_str())
-                .map_err(|e| ApiError::new(ErrorCode::KmsInvalidCaCert, e.to_string()))?;
+                .map_err(|e| CoreError::new(ErrorCode::KmsInvalidCaCert, e.to_string()))?;
             let matches = cluster.ca_fingerprint.is_some_and(|fp| {
                 bool::from(subtle::ConstantTimeEq::ct_eq(
                     &fp[..],
@@ -122,7 +123,7 @@ impl Kms {
                 ))
             });
             if !matches {
-                return Err(ApiError::bare(ErrorCode::KmsCaCertMismatch));
+                return Err(CoreError::bare(ErrorCode::KmsCaCertMismatch));
             }
         }
         Ok(())
@@ -146,11 +147,11 @@ impl Kms {
         self.forget_keystore(&record.keystore_id);
         match inserted {
             Ok(()) => Ok(()),
-            Err(InsertKeystoreError::AliasTaken) => Err(ApiError::new(
+            Err(InsertKeystoreError::AliasTaken) => Err(CoreError::new(
                 ErrorCode::KmsKeystoreAliasTaken,
                 record.alias.clone(),
             )),
-            Err(InsertKeystoreError::ClusterTaken) => Err(ApiError::new(
+            Err(InsertKeystoreError::ClusterTaken) => Err(CoreError::new(
                 ErrorCode::KmsClusterHasKeystore,
                 format!(
                     "cluster {}",
@@ -265,7 +266,7 @@ impl Kms {
                         .map_err(root_key_error),
                     DeleteKeystoreOutcome::NotFound => Err(not_found(keystore_id)),
                     DeleteKeystoreOutcome::HasKeys => {
-                        Err(ApiError::bare(ErrorCode::KmsKeystoreHasKeys))
+                        Err(CoreError::bare(ErrorCode::KmsKeystoreHasKeys))
                     }
                 }
             },
@@ -340,7 +341,10 @@ impl Kms {
             KeystoreRef::Dedicated(id) => {
                 let r = self.find_keystore(caller, id.as_str())?;
                 if r.state != KeystoreState::Enabled {
-                    return Err(ApiError::new(ErrorCode::KmsKeystoreDisabled, r.keystore_id));
+                    return Err(CoreError::new(
+                        ErrorCode::KmsKeystoreDisabled,
+                        r.keystore_id,
+                    ));
                 }
                 Ok(r.keystore_id)
             }

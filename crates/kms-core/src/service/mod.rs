@@ -14,7 +14,9 @@ pub use root_rotation::{
     RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
 };
 
-use kms_model::{Aad, ApiError, ErrorCode, KeyId, Operation};
+use kms_model::{Aad, ErrorCode, KeyId, Operation};
+
+use crate::error::CoreError;
 
 use crate::cache::{KeyPairCache, MasterKeyCache, RecordCache};
 
@@ -87,7 +89,7 @@ const MAX_CACHED_RECORDS: usize = 65_536;
 /// An opened RSA-4096 key pair takes a few KiB: at most tens of MiB.
 const MAX_CACHED_KEY_PAIRS: usize = 8_192;
 
-type Res<T> = Result<T, ApiError>;
+type Res<T> = Result<T, CoreError>;
 
 /// The service: every operation of the contract over the [`Ports`].
 #[derive(Debug)]
@@ -101,28 +103,28 @@ pub struct Kms {
 }
 
 /// KMS.0101 caused by `e` (kept for the host's log, not put on the wire).
-fn kms_internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
-    ApiError::bare(ErrorCode::KmsInternal).with_cause(e)
+fn kms_internal(e: impl std::error::Error + Send + Sync + 'static) -> CoreError {
+    CoreError::bare(ErrorCode::KmsInternal).with_cause(e)
 }
 
 /// APIG.9999 caused by `e`.
-fn apig_internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
-    ApiError::bare(ErrorCode::ApigSystemError).with_cause(e)
+fn apig_internal(e: impl std::error::Error + Send + Sync + 'static) -> CoreError {
+    CoreError::bare(ErrorCode::ApigSystemError).with_cause(e)
 }
 
 /// The wire error of a root-key failure: 502 KMS.6502 when the HSM is
 /// unreachable or answers nonsense, 504 KMS.6504 when it times out, else a
 /// bare 500; the failure travels as the cause.
-fn root_key_error(e: RootKeyError) -> ApiError {
+fn root_key_error(e: RootKeyError) -> CoreError {
     let code = match e {
         RootKeyError::BadGateway | RootKeyError::Unavailable(_) => ErrorCode::KmsBadGateway,
         RootKeyError::Timeout => ErrorCode::KmsGatewayTimeout,
         RootKeyError::Unsupported(why) => {
-            return ApiError::new(ErrorCode::KmsKeystoreNotSupported, why);
+            return CoreError::new(ErrorCode::KmsKeystoreNotSupported, why);
         }
         _ => ErrorCode::KmsInternal,
     };
-    ApiError::bare(code).with_cause(e)
+    CoreError::bare(code).with_cause(e)
 }
 
 /// The DEK context of a request: the caller's project and the request's

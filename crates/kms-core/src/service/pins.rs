@@ -1,10 +1,11 @@
 //! PINs: create-pin, and the check of a PIN presented with a key.
 
+use crate::error::CoreError;
 use kms_crypto::{Pin, PinScope};
 use kms_model::Operation;
 use kms_model::{
-    ApiError, CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, ErrorCode,
-    KeystoreRef, PinType, PresentedPin,
+    CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, ErrorCode, KeystoreRef, PinType,
+    PresentedPin,
 };
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
@@ -35,7 +36,7 @@ impl Kms {
             let req = CreatePinRequest::from_body(body).map_err(|e| e.to_kms())?;
             let keystore = req.keystore.unwrap_or(KeystoreRef::SharedManagement);
             if keystore == KeystoreRef::Default {
-                return Err(ApiError::new(
+                return Err(CoreError::new(
                     ErrorCode::KmsKeystoreNotSupported,
                     "keystore 0 does not hold PINs",
                 ));
@@ -79,7 +80,7 @@ impl Kms {
         key: &KeyRecord,
         pin: &PresentedPin,
     ) -> Res<()> {
-        let invalid = || ApiError::bare(ErrorCode::KmsInvalidPin);
+        let invalid = || CoreError::bare(ErrorCode::KmsInvalidPin);
         let dedicated = [key.keystore_id.as_str()];
         let candidates: &[&str] = if KeystoreRef::is_dedicated_id(&key.keystore_id) {
             &dedicated

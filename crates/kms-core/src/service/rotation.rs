@@ -3,13 +3,13 @@
 //! current; every earlier version stays stored, so DEK and data
 //! ciphertexts made before keep decrypting (they name their version).
 
+use crate::error::CoreError;
 use kms_crypto::MasterKey;
 use kms_model::Operation;
 use kms_model::{
-    ApiError, CmkSpec, ErrorCode, KeyId, OperateKeyRequest, OperateKeyRequestBody,
-    RotateOnDemandRequest, RotateOnDemandRequestBody, RotateOnDemandResponseBody,
-    ShowKeyRotationStatusResponseBody, UpdateKeyRotationIntervalRequest,
-    UpdateKeyRotationIntervalRequestBody,
+    CmkSpec, ErrorCode, KeyId, OperateKeyRequest, OperateKeyRequestBody, RotateOnDemandRequest,
+    RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
+    UpdateKeyRotationIntervalRequest, UpdateKeyRotationIntervalRequestBody,
 };
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
@@ -17,12 +17,12 @@ use crate::ports::{Caller, EntropyRng, KeyOrigin, KeyState, RotateKeyError};
 
 /// A key pair does not rotate: KMS.0324 for an RSA key, KMS.0325 (an
 /// operation the asymmetric key does not support) for EC and SM2 keys.
-pub(super) fn not_rotatable(key_id: &str, spec: CmkSpec) -> ApiError {
+pub(super) fn not_rotatable(key_id: &str, spec: CmkSpec) -> CoreError {
     let code = match spec {
         CmkSpec::Rsa2048 | CmkSpec::Rsa3072 | CmkSpec::Rsa4096 => ErrorCode::KmsRsaNotRotatable,
         _ => ErrorCode::KmsAsymmetricUnsupported,
     };
-    ApiError::new(
+    CoreError::new(
         code,
         format!(
             "key {key_id} is a {} key pair: only symmetric keys rotate",
@@ -32,8 +32,8 @@ pub(super) fn not_rotatable(key_id: &str, spec: CmkSpec) -> ApiError {
 }
 
 /// KMS.0312: a key with imported material does not rotate.
-pub(super) fn external_not_rotatable(key_id: &str) -> ApiError {
-    ApiError::new(
+pub(super) fn external_not_rotatable(key_id: &str) -> CoreError {
+    CoreError::new(
         ErrorCode::KmsExternalKeyNotRotatable,
         format!("key {key_id} has imported material (origin external)"),
     )
@@ -58,14 +58,17 @@ impl Kms {
         }
         match key.state {
             KeyState::Enabled => Ok(key),
-            KeyState::Disabled => Err(ApiError::new(ErrorCode::KmsKeyDisabled, key.key_id.clone())),
-            KeyState::PendingDeletion => Err(ApiError::new(
+            KeyState::Disabled => Err(CoreError::new(
+                ErrorCode::KmsKeyDisabled,
+                key.key_id.clone(),
+            )),
+            KeyState::PendingDeletion => Err(CoreError::new(
                 ErrorCode::KmsKeyPendingDeletion,
                 key.key_id.clone(),
             )),
             // Only an external key waits for import, and that is refused
             // above; kept for the day a KMS key can be in this state.
-            KeyState::PendingImport => Err(ApiError::new(
+            KeyState::PendingImport => Err(CoreError::new(
                 ErrorCode::KmsKeyNotEnabled,
                 key.key_id.clone(),
             )),
@@ -96,7 +99,7 @@ impl Kms {
                     } else {
                         ErrorCode::KmsRotationNotEnabled
                     };
-                    return Err(ApiError::new(code, key.key_id.clone()));
+                    return Err(CoreError::new(code, key.key_id.clone()));
                 }
                 let written = self.ports.keys.set_key_rotation(
                     &caller.project_id,
@@ -106,7 +109,10 @@ impl Kms {
                 );
                 self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
-                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                    return Err(CoreError::new(
+                        ErrorCode::KmsKeyNotFound,
+                        key.key_id.clone(),
+                    ));
                 }
                 Ok(())
             },
@@ -154,7 +160,7 @@ impl Kms {
                     UpdateKeyRotationIntervalRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.rotatable_key(caller, &req.key_id)?;
                 if !key.rotation.enabled {
-                    return Err(ApiError::new(
+                    return Err(CoreError::new(
                         ErrorCode::KmsRotationNotEnabled,
                         key.key_id.clone(),
                     ));
@@ -167,7 +173,10 @@ impl Kms {
                 );
                 self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
-                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                    return Err(CoreError::new(
+                        ErrorCode::KmsKeyNotFound,
+                        key.key_id.clone(),
+                    ));
                 }
                 Ok(())
             },
@@ -241,7 +250,7 @@ impl Kms {
                 }
                 let suite = super::keys::cmk_suite(&key)?;
                 if key.current_version >= self.config.max_versions_per_key {
-                    return Err(ApiError::new(
+                    return Err(CoreError::new(
                         ErrorCode::KmsInvalidParameter,
                         format!(
                             "key {} has {} versions: the quota is {}",
@@ -250,7 +259,7 @@ impl Kms {
                     ));
                 }
                 let version = key.current_version.checked_add(1).ok_or_else(|| {
-                    ApiError::new(ErrorCode::KmsInvalidParameter, "no key version left")
+                    CoreError::new(ErrorCode::KmsInvalidParameter, "no key version left")
                 })?;
                 let mk = MasterKey::generate_with_suite(
                     suite,
@@ -278,7 +287,10 @@ impl Kms {
                     }
                     Err(RotateKeyError::VersionChanged) => {}
                     Err(RotateKeyError::NotFound) => {
-                        return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()));
+                        return Err(CoreError::new(
+                            ErrorCode::KmsKeyNotFound,
+                            key.key_id.clone(),
+                        ));
                     }
                     Err(e) => return Err(kms_internal(e)),
                 }

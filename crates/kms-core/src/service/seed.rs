@@ -20,15 +20,15 @@
 //! when it created, the same with `-unchanged` when it found the entry in
 //! place; a conflict has the error code `conflict`).
 
+use crate::error::CoreError;
 use std::fmt;
 
 use kms_crypto::MasterKey;
 use kms_model::{
-    ApiError, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest, CertificateForm,
-    CertificateRequest, CreateKeyRequest, CreateKeyRequestBody, CreateKeyStoreRequestBody,
-    CreateKeystoreRequest, ErrorCode, KeyId, KeystoreId, LooseString, MAX_TAGS_PER_KEY, Rule,
-    TagItem, UpdateKeyRotationIntervalRequest, UpdateKeyRotationIntervalRequestBody,
-    ValidationError,
+    BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest, CertificateForm, CertificateRequest,
+    CreateKeyRequest, CreateKeyRequestBody, CreateKeyStoreRequestBody, CreateKeystoreRequest,
+    ErrorCode, KeyId, KeystoreId, LooseString, MAX_TAGS_PER_KEY, Rule, TagItem,
+    UpdateKeyRotationIntervalRequest, UpdateKeyRotationIntervalRequestBody, ValidationError,
 };
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -155,15 +155,22 @@ pub enum SeedOutcome {
     Unchanged,
 }
 
+/// A seed entry that fails kms-model's validation.
+impl From<kms_model::ApiError> for SeedError {
+    fn from(e: kms_model::ApiError) -> Self {
+        Self::Rejected(e.into())
+    }
+}
+
 /// Why an entry was not seeded.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SeedError {
-    /// The entry breaks a rule of the API (the API's wire error: the same
-    /// code and message create-key, create-keystore, batch-kms-tags, ...
-    /// would answer), or storage failed (the error's cause says how).
+    /// The entry breaks a rule of the API (the same code and detail
+    /// create-key, create-keystore, batch-kms-tags, ... would answer), or
+    /// storage failed (the error's cause says how).
     #[error(transparent)]
-    Rejected(#[from] ApiError),
+    Rejected(#[from] CoreError),
     /// A resource with this id (or, for `project`, this key id in another
     /// project) exists and differs from the entry.
     #[error("conflicts with what exists: {field} is {found}, the entry says {expected}")]
@@ -227,7 +234,11 @@ fn certificate_id(id: &str) -> Res<&str> {
     const PATTERN: &str = "^[0-9a-z]{32}$";
     let b = id.as_bytes();
     if b.len() != 32 {
-        return Err(ValidationError::new("id", Rule::ExactLength { expected: 32 }).to_apig());
+        return Err(
+            ValidationError::new("id", Rule::ExactLength { expected: 32 })
+                .to_apig()
+                .into(),
+        );
     }
     if let Some(at) = b
         .iter()
@@ -240,7 +251,8 @@ fn certificate_id(id: &str) -> Res<&str> {
                 pattern: PATTERN,
             },
         )
-        .to_apig());
+        .to_apig()
+        .into());
     }
     Ok(id)
 }
@@ -325,23 +337,23 @@ impl Kms {
         let req = CreateKeyRequest::from_body(&seed.key).map_err(|e| e.to_kms())?;
         let master = match (&seed.key_material, signing_spec(req.key_spec)) {
             (None, _) => None,
-            (Some(m), None) => {
-                Some(MasterKey::from_bytes(id.as_str(), 1, &m.0).map_err(|e| {
-                    match e {
-                        kms_crypto::Error::InvalidKeyLength { expected, .. } => {
-                            ValidationError::new("key_material", Rule::ExactLength { expected })
-                                .to_kms()
-                        }
-                        other => kms_internal(other),
+            (Some(m), None) => Some(MasterKey::from_bytes(id.as_str(), 1, &m.0).map_err(|e| {
+                match e {
+                    kms_crypto::Error::InvalidKeyLength { expected, .. } => {
+                        ValidationError::new("key_material", Rule::ExactLength { expected })
+                            .to_kms()
+                            .into()
                     }
-                })?)
-            }
+                    other => kms_internal(other),
+                }
+            })?),
             (Some(_), Some(_)) => {
                 return Err(ValidationError::new(
                     "key_material",
                     Rule::Unsupported("only symmetric keys take imported material"),
                 )
-                .to_kms());
+                .to_kms()
+                .into());
             }
         };
         if let Some(SeedKeyState::PendingDeletion { pending_days: days }) = seed.key_state {
@@ -469,10 +481,10 @@ impl Kms {
             match written {
                 Ok(()) => {}
                 Err(TagWriteError::NotFound) => {
-                    return Err(ApiError::new(ErrorCode::KmsKeyNotFound, key_id.to_owned()).into());
+                    return Err(CoreError::new(ErrorCode::KmsKeyNotFound, key_id.to_owned()).into());
                 }
                 Err(TagWriteError::TooMany) => {
-                    return Err(ApiError::new(ErrorCode::KmsTooManyTags, key_id.to_owned()).into());
+                    return Err(CoreError::new(ErrorCode::KmsTooManyTags, key_id.to_owned()).into());
                 }
                 Err(e) => return Err(kms_internal(e).into()),
             }
@@ -742,7 +754,7 @@ impl Kms {
         let cert = self.checked_certificate(caller, &seed.form, id.to_owned(), None)?;
         match self.ports.certificates.insert_certificate(&cert) {
             Ok(()) => Ok(SeedOutcome::Created),
-            Err(CertificateWriteError::NameTaken) => Err(ApiError::new(
+            Err(CertificateWriteError::NameTaken) => Err(CoreError::new(
                 ErrorCode::ApigCertificateNameTaken,
                 seed.form.name.clone(),
             )

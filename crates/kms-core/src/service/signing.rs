@@ -1,5 +1,6 @@
 //! Key pairs: sign, verify (validate-signature) and get-publickey.
 
+use crate::error::CoreError;
 use std::fmt;
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use base64ct::Encoding as _;
 use kms_crypto::{Message, PublicKey, SigningAlgorithm as Alg, SigningKey};
 use kms_model::Operation;
 use kms_model::{
-    ApiError, ErrorCode, KeyUsage, MessageType, OperateKeyRequest, OperateKeyRequestBody,
+    ErrorCode, KeyUsage, MessageType, OperateKeyRequest, OperateKeyRequestBody,
     ShowPublicKeyResponseBody, SignRequest, SignRequestBody, SignResponseBody, SigningAlgorithm,
     ValidateSignatureRequest, ValidateSignatureResponseBody, VerifyRequestBody,
 };
@@ -43,9 +44,9 @@ fn message(t: MessageType, m: &[u8]) -> Message<'_> {
 /// A caller mistake kms-crypto reports (the request model checks the same
 /// rules first, so these are the algorithm-to-spec pairing, KMS.0332, and
 /// a digest of the wrong length, KMS.0329).
-fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> ApiError {
+fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> CoreError {
     match e {
-        kms_crypto::Error::AlgorithmMismatch => ApiError::new(
+        kms_crypto::Error::AlgorithmMismatch => CoreError::new(
             ErrorCode::KmsSigningAlgorithmUnsupported,
             format!(
                 "signing_algorithm {} does not fit a {} key",
@@ -54,10 +55,10 @@ fn sign_error(key: &KeyRecord, alg: SigningAlgorithm, e: kms_crypto::Error) -> A
             ),
         ),
         kms_crypto::Error::InvalidDigestLength { .. } => {
-            ApiError::new(ErrorCode::KmsDigestLengthMismatch, format!("message: {e}"))
+            CoreError::new(ErrorCode::KmsDigestLengthMismatch, format!("message: {e}"))
         }
         kms_crypto::Error::InvalidMessageLength { .. } => {
-            ApiError::new(ErrorCode::KmsInvalidParameter, format!("message: {e}"))
+            CoreError::new(ErrorCode::KmsInvalidParameter, format!("message: {e}"))
         }
         e => kms_internal(e),
     }
@@ -148,7 +149,7 @@ impl Kms {
     pub(super) fn key_pair(&self, key: &KeyRecord) -> Res<Arc<OpenedKeyPair>> {
         // A symmetric key has none: KMS.0331.
         let spec = signing_spec(key.spec).ok_or_else(|| {
-            ApiError::new(
+            CoreError::new(
                 ErrorCode::KmsSymmetricUnsupported,
                 format!("key {} is a symmetric key, not a key pair", key.key_id),
             )
@@ -164,7 +165,7 @@ impl Kms {
             .keys
             .get_key_material(&key.key_id, 1)
             .map_err(kms_internal)?
-            .ok_or_else(|| ApiError::new(ErrorCode::KmsInternal, "key pair material missing"))?;
+            .ok_or_else(|| CoreError::new(ErrorCode::KmsInternal, "key pair material missing"))?;
         let private = self
             .ports
             .root_keys

@@ -1,11 +1,12 @@
 //! Tags of CMKs: batch and single create/delete, show, the project's tags, and list keys by tags.
 
+use crate::error::CoreError;
 use kms_model::Operation;
 use kms_model::{
-    ActionResources, ApiError, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest,
-    CreateKmsTagRequest, CreateKmsTagRequestBody, ErrorCode, KeyId, ListKmsByTagsRequest,
-    ListKmsByTagsRequestBody, ListKmsByTagsResponseBody, ListKmsTagsResponseBody, MAX_TAGS_PER_KEY,
-    ShowKmsTagsResponseBody, Tag, TagAction, TagItem, TagKey, TagListAction, ValidationError,
+    ActionResources, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest, CreateKmsTagRequest,
+    CreateKmsTagRequestBody, ErrorCode, KeyId, ListKmsByTagsRequest, ListKmsByTagsRequestBody,
+    ListKmsByTagsResponseBody, ListKmsTagsResponseBody, MAX_TAGS_PER_KEY, ShowKmsTagsResponseBody,
+    Tag, TagAction, TagItem, TagKey, TagListAction, ValidationError,
 };
 
 use super::{Kms, Res, Resource, kms_internal};
@@ -13,11 +14,11 @@ use crate::ports::{Caller, KeyListQuery, KeyState, KeyTag, TagFilter, TagWriteEr
 
 /// A list-kms-by-tags validation error: `offset` is the tag API's own
 /// KMS.0417; every other field as any KMS body.
-fn tag_list_error(e: &ValidationError) -> ApiError {
+fn tag_list_error(e: &ValidationError) -> CoreError {
     if e.field == "offset" {
-        ApiError::new(ErrorCode::KmsInvalidTagOffset, e.to_string())
+        CoreError::new(ErrorCode::KmsInvalidTagOffset, e.to_string())
     } else {
-        e.to_kms()
+        e.to_kms().into()
     }
 }
 
@@ -84,7 +85,7 @@ impl Kms {
     ) -> Res<()> {
         let key = self.find_key(caller, id)?;
         if key.state == KeyState::PendingDeletion {
-            return Err(ApiError::new(
+            return Err(CoreError::new(
                 ErrorCode::KmsKeyPendingDeletion,
                 key.key_id.clone(),
             ));
@@ -97,12 +98,14 @@ impl Kms {
             MAX_TAGS_PER_KEY,
         ) {
             Ok(()) => Ok(()),
-            Err(TagWriteError::NotFound) => {
-                Err(ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()))
-            }
-            Err(TagWriteError::TooMany) => {
-                Err(ApiError::new(ErrorCode::KmsTooManyTags, key.key_id.clone()))
-            }
+            Err(TagWriteError::NotFound) => Err(CoreError::new(
+                ErrorCode::KmsKeyNotFound,
+                key.key_id.clone(),
+            )),
+            Err(TagWriteError::TooMany) => Err(CoreError::new(
+                ErrorCode::KmsTooManyTags,
+                key.key_id.clone(),
+            )),
             Err(e) => Err(kms_internal(e)),
         }
     }
@@ -170,7 +173,7 @@ impl Kms {
                     .key_tags
                     .get_key_tags(&caller.project_id, &key.key_id)
                     .map_err(kms_internal)?
-                    .ok_or_else(|| ApiError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()))?;
+                    .ok_or_else(|| CoreError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()))?;
                 Ok(ShowKmsTagsResponseBody {
                     exist_tags_num: tags.len() as u64,
                     tags: items(tags),

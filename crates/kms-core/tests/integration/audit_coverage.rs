@@ -50,38 +50,44 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
     let form = CertificateForm::default();
     match op {
         Operation::CreateKeystore => {
-            let _ = kms.create_keystore(caller, &CreateKeyStoreRequestBody::default());
+            let _ = kms
+                .wire()
+                .create_keystore(caller, &CreateKeyStoreRequestBody::default());
         }
         Operation::ListKeystores => {
-            let _ = kms.list_keystores(caller, None, Some("0"));
+            let _ = kms.wire().list_keystores(caller, None, Some("0"));
         }
         Operation::ShowKeystore => {
-            let _ = kms.show_keystore(caller, NO_KEY);
+            let _ = kms.wire().show_keystore(caller, NO_KEY);
         }
         Operation::DeleteKeystore => {
-            let _ = kms.delete_keystore(caller, NO_KEY);
+            let _ = kms.wire().delete_keystore(caller, NO_KEY);
         }
         Operation::EnableKeystore => {
-            let _ = kms.enable_keystore(caller, NO_KEY);
+            let _ = kms.wire().enable_keystore(caller, NO_KEY);
         }
         Operation::DisableKeystore => {
-            let _ = kms.disable_keystore(caller, NO_KEY);
+            let _ = kms.wire().disable_keystore(caller, NO_KEY);
         }
         Operation::CreatePin => {
-            let _ = kms.create_pin(caller, &CreatePinRequestBody::default());
+            let _ = kms
+                .wire()
+                .create_pin(caller, &CreatePinRequestBody::default());
         }
         Operation::CreateKey => {
-            let _ = kms.create_key(caller, &CreateKeyRequestBody::default());
+            let _ = kms
+                .wire()
+                .create_key(caller, &CreateKeyRequestBody::default());
         }
         Operation::EnableKey => {
-            let _ = kms.enable_key(caller, &op_body());
+            let _ = kms.wire().enable_key(caller, &op_body());
         }
         Operation::DisableKey => {
-            let _ = kms.disable_key(caller, &op_body());
+            let _ = kms.wire().disable_key(caller, &op_body());
         }
         Operation::ScheduleKeyDeletion => {
             // A body rule broken (pending_days 1): refused, and audited.
-            let _ = kms.schedule_key_deletion(
+            let _ = kms.wire().schedule_key_deletion(
                 caller,
                 &ScheduleKeyDeletionRequestBody {
                     key_id: NO_KEY.into(),
@@ -91,107 +97,142 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
             );
         }
         Operation::CancelKeyDeletion => {
-            let _ = kms.cancel_key_deletion(caller, &op_body());
+            let _ = kms.wire().cancel_key_deletion(caller, &op_body());
         }
         Operation::DescribeKey => {
-            let _ = kms.describe_key(caller, &op_body());
+            let _ = kms.wire().describe_key(caller, &op_body());
         }
         Operation::ListKeys => {
-            let _ = kms.list_keys(caller, &ListKeysRequestBody::default());
+            let _ = kms
+                .wire()
+                .list_keys(caller, &ListKeysRequestBody::default());
         }
         Operation::UpdateKeyAlias => {
-            let _ = kms.update_key_alias(caller, &UpdateKeyAliasRequestBody::default());
+            let _ = kms
+                .wire()
+                .update_key_alias(caller, &UpdateKeyAliasRequestBody::default());
         }
         Operation::UpdateKeyDescription => {
-            let _ = kms.update_key_description(caller, &UpdateKeyDescriptionRequestBody::default());
+            let _ = kms
+                .wire()
+                .update_key_description(caller, &UpdateKeyDescriptionRequestBody::default());
         }
         Operation::EncryptData => {
-            let _ = kms.encrypt_data(caller, &EncryptDataRequestBody::default());
+            let _ = kms
+                .wire()
+                .encrypt_data(caller, &EncryptDataRequestBody::default());
         }
         Operation::DecryptData => {
-            let _ = kms.decrypt_data(caller, &DecryptDataRequestBody::default());
+            let _ = kms
+                .wire()
+                .decrypt_data(caller, &DecryptDataRequestBody::default());
         }
         Operation::ReEncrypt => {
-            let _ = kms.re_encrypt(caller, &ReEncryptRequestBody::default());
+            let _ = kms
+                .wire()
+                .re_encrypt(caller, &ReEncryptRequestBody::default());
         }
         Operation::EnableKeyRotation => {
-            let _ = kms.enable_key_rotation(caller, &op_body());
+            let _ = kms.wire().enable_key_rotation(caller, &op_body());
         }
         Operation::DisableKeyRotation => {
-            let _ = kms.disable_key_rotation(caller, &op_body());
+            let _ = kms.wire().disable_key_rotation(caller, &op_body());
         }
         Operation::GetKeyRotationStatus => {
-            let _ = kms.get_key_rotation_status(caller, &op_body());
+            let _ = kms.wire().get_key_rotation_status(caller, &op_body());
         }
         Operation::UpdateKeyRotationInterval => {
-            let _ = kms.update_key_rotation_interval(
+            let _ = kms.wire().update_key_rotation_interval(
                 caller,
                 &UpdateKeyRotationIntervalRequestBody::default(),
             );
         }
         Operation::RotateOnDemand => {
-            let _ = kms.rotate_on_demand(caller, &RotateOnDemandRequestBody::default());
+            let _ = kms
+                .wire()
+                .rotate_on_demand(caller, &RotateOnDemandRequestBody::default());
         }
         Operation::BatchKmsTags => {
-            let _ = kms.batch_kms_tags(caller, NO_KEY, &BatchCreateKmsTagsRequestBody::default());
+            let _ = kms.wire().batch_kms_tags(
+                caller,
+                NO_KEY,
+                &BatchCreateKmsTagsRequestBody::default(),
+            );
         }
         Operation::ShowKmsTags => {
-            let _ = kms.show_kms_tags(caller, NO_KEY);
+            let _ = kms.wire().show_kms_tags(caller, NO_KEY);
         }
         Operation::CreateKmsTag => {
-            let _ = kms.create_kms_tag(caller, NO_KEY, &CreateKmsTagRequestBody::default());
+            let _ = kms
+                .wire()
+                .create_kms_tag(caller, NO_KEY, &CreateKmsTagRequestBody::default());
         }
         Operation::DeleteKmsTag => {
-            let _ = kms.delete_kms_tag(caller, NO_KEY, "t");
+            let _ = kms.wire().delete_kms_tag(caller, NO_KEY, "t");
         }
         Operation::ListKmsByTags => {
-            let _ = kms.list_kms_by_tags(caller, &ListKmsByTagsRequestBody::default());
+            let _ = kms
+                .wire()
+                .list_kms_by_tags(caller, &ListKmsByTagsRequestBody::default());
         }
         Operation::ListKmsTags => {
-            let _ = kms.list_kms_tags(caller);
+            let _ = kms.wire().list_kms_tags(caller);
         }
         Operation::GenRandom => {
-            let _ = kms.gen_random(caller, &GenRandomRequestBody::default());
+            let _ = kms
+                .wire()
+                .gen_random(caller, &GenRandomRequestBody::default());
         }
         Operation::Sign => {
-            let _ = kms.sign(caller, &SignRequestBody::default());
+            let _ = kms.wire().sign(caller, &SignRequestBody::default());
         }
         Operation::ValidateSignature => {
-            let _ = kms.validate_signature(caller, &VerifyRequestBody::default());
+            let _ = kms
+                .wire()
+                .validate_signature(caller, &VerifyRequestBody::default());
         }
         Operation::GetPublicKey => {
-            let _ = kms.get_public_key(caller, &op_body());
+            let _ = kms.wire().get_public_key(caller, &op_body());
         }
         Operation::CreateDatakey => {
-            let _ = kms.create_datakey(caller, &CreateDatakeyRequestBody::default());
+            let _ = kms
+                .wire()
+                .create_datakey(caller, &CreateDatakeyRequestBody::default());
         }
         Operation::CreateDatakeyWithoutPlaintext => {
-            let _ =
-                kms.create_datakey_without_plaintext(caller, &CreateDatakeyRequestBody::default());
+            let _ = kms
+                .wire()
+                .create_datakey_without_plaintext(caller, &CreateDatakeyRequestBody::default());
         }
         Operation::EncryptDatakey => {
-            let _ = kms.encrypt_datakey(caller, &EncryptDatakeyRequestBody::default());
+            let _ = kms
+                .wire()
+                .encrypt_datakey(caller, &EncryptDatakeyRequestBody::default());
         }
         Operation::DecryptDatakey => {
-            let _ = kms.decrypt_datakey(caller, &DecryptDatakeyRequestBody::default());
+            let _ = kms
+                .wire()
+                .decrypt_datakey(caller, &DecryptDatakeyRequestBody::default());
         }
         Operation::CreateCertificate => {
-            let _ = kms.create_certificate(caller, &form);
+            let _ = kms.wire().create_certificate(caller, &form);
         }
         Operation::ListCertificates => {
-            let _ = kms.list_certificates(caller, &CertificateQuery::default());
+            let _ = kms
+                .wire()
+                .list_certificates(caller, &CertificateQuery::default());
         }
         Operation::ShowCertificate => {
-            let _ = kms.show_certificate(caller, "c0ffee");
+            let _ = kms.wire().show_certificate(caller, "c0ffee");
         }
         Operation::UpdateCertificate => {
-            let _ = kms.update_certificate(caller, "c0ffee", &form);
+            let _ = kms.wire().update_certificate(caller, "c0ffee", &form);
         }
         Operation::DeleteCertificate => {
-            let _ = kms.delete_certificate(caller, "c0ffee");
+            let _ = kms.wire().delete_certificate(caller, "c0ffee");
         }
         Operation::ExportCertificatePrivateKey => {
-            let _ = kms.certificate_private_key(caller, "c0ffee");
+            let _ = kms.wire().certificate_private_key(caller, "c0ffee");
         }
         _ => return false,
     }
@@ -229,6 +270,7 @@ fn a_refused_body_is_audited_with_its_code() {
     let (kms, audit) = kms();
     let caller = Caller::new("dom-a", "proj-a");
     let e = kms
+        .wire()
         .schedule_key_deletion(
             &caller,
             &ScheduleKeyDeletionRequestBody {

@@ -22,16 +22,17 @@ fn a() -> Caller {
 }
 
 fn create(k: &Kms, caller: &Caller, alias: &str) -> String {
-    k.create_key(
-        caller,
-        &CreateKeyRequestBody {
-            key_alias: alias.into(),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .key_info
-    .key_id
+    k.wire()
+        .create_key(
+            caller,
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id
 }
 
 fn ctx(v: serde_json::Value) -> Option<serde_json::Map<String, serde_json::Value>> {
@@ -56,6 +57,7 @@ fn round_trip_from_the_ciphertext_alone() {
     let key = create(&k, &a(), "data");
     for text in ["x", "hello, world \u{1F512}", &"z".repeat(4096)] {
         let e = k
+            .wire()
             .encrypt_data(
                 &a(),
                 &EncryptDataRequestBody {
@@ -69,7 +71,10 @@ fn round_trip_from_the_ciphertext_alone() {
         let raw = base64ct::Base64::decode_vec(&e.cipher_text).unwrap();
         assert_eq!(raw.len(), 136 + text.len());
         assert_eq!((raw[0], raw[1]), (0x01, 0x05), "version 1, data blob");
-        let d = k.decrypt_data(&a(), &decrypt(&e.cipher_text)).unwrap();
+        let d = k
+            .wire()
+            .decrypt_data(&a(), &decrypt(&e.cipher_text))
+            .unwrap();
         assert_eq!(d.key_id, key);
         assert_eq!(d.plain_text, text.into());
         assert_eq!(
@@ -85,6 +90,7 @@ fn context_aad_key_and_project_are_bound() {
     let key = create(&k, &a(), "bound");
     let other_key = create(&k, &a(), "other");
     let e = k
+        .wire()
         .encrypt_data(
             &a(),
             &EncryptDataRequestBody {
@@ -106,6 +112,7 @@ fn context_aad_key_and_project_are_bound() {
         };
     // Key order does not matter: the context is canonical.
     let d = k
+        .wire()
         .decrypt_data(
             &a(),
             &with(Some("aad"), json!({"a": "1", "b": "2"}), Some(&key)),
@@ -118,27 +125,32 @@ fn context_aad_key_and_project_are_bound() {
         with(Some("aad"), json!({}), None),
         with(Some("aad"), json!({"a": "1", "b": "2"}), Some(&other_key)),
     ] {
-        assert_err(k.decrypt_data(&a(), &bad), ErrorCode::KmsInvalidCipherText);
+        assert_err(
+            k.wire().decrypt_data(&a(), &bad),
+            ErrorCode::KmsInvalidCipherText,
+        );
     }
     // Another project does not see the key.
     assert_err(
-        k.decrypt_data(
+        k.wire().decrypt_data(
             &Caller::new("dom-a", "proj-other"),
             &with(Some("aad"), json!({"a": "1", "b": "2"}), None),
         ),
         ErrorCode::KmsKeyNotFound,
     );
     // A disabled key does not decrypt.
-    k.disable_key(
-        &a(),
-        &OperateKeyRequestBody {
-            key_id: key.clone(),
-            sequence: None,
-        },
-    )
-    .unwrap();
+    k.wire()
+        .disable_key(
+            &a(),
+            &OperateKeyRequestBody {
+                key_id: key.clone(),
+                sequence: None,
+            },
+        )
+        .unwrap();
     assert_err(
-        k.decrypt_data(&a(), &with(Some("aad"), json!({"a": "1", "b": "2"}), None)),
+        k.wire()
+            .decrypt_data(&a(), &with(Some("aad"), json!({"a": "1", "b": "2"}), None)),
         ErrorCode::KmsKeyDisabled,
     );
 }
@@ -154,7 +166,7 @@ fn bad_input_gets_the_exact_code() {
             ..Default::default()
         };
         f(&mut b);
-        k.encrypt_data(&a(), &b)
+        k.wire().encrypt_data(&a(), &b)
     };
     assert_err(
         enc(&|b| b.plain_text = String::new().into()),
@@ -182,12 +194,13 @@ fn bad_input_gets_the_exact_code() {
     );
     for bad in ["", "!!!!", "AQUA", &"A".repeat(5652)] {
         assert_err(
-            k.decrypt_data(&a(), &decrypt(bad)),
+            k.wire().decrypt_data(&a(), &decrypt(bad)),
             ErrorCode::KmsInvalidCipherText,
         );
     }
     // A DEK ciphertext is no data ciphertext, and the other way round.
     let dek = k
+        .wire()
         .create_datakey_without_plaintext(
             &a(),
             &CreateDatakeyRequestBody {
@@ -198,13 +211,14 @@ fn bad_input_gets_the_exact_code() {
         .unwrap();
     let dek_raw = base16ct::mixed::decode_vec(&dek.cipher_text).unwrap();
     assert_err(
-        k.decrypt_data(&a(), &decrypt(&base64ct::Base64::encode_string(&dek_raw))),
+        k.wire()
+            .decrypt_data(&a(), &decrypt(&base64ct::Base64::encode_string(&dek_raw))),
         ErrorCode::KmsInvalidCipherText,
     );
     let data = enc(&|b| b.plain_text = "0123456789abcdef0123456789abcdef".into()).unwrap();
     let data_raw = base64ct::Base64::decode_vec(&data.cipher_text).unwrap();
     assert_err(
-        k.decrypt_datakey(
+        k.wire().decrypt_datakey(
             &a(),
             &DecryptDatakeyRequestBody {
                 key_id: key.clone(),
@@ -223,6 +237,7 @@ fn re_encrypt_moves_data_to_another_key_or_the_newest_version() {
     let src = create(&k, &a(), "source");
     let dst = create(&k, &a(), "destination");
     let e = k
+        .wire()
         .encrypt_data(
             &a(),
             &EncryptDataRequestBody {
@@ -240,13 +255,14 @@ fn re_encrypt_moves_data_to_another_key_or_the_newest_version() {
         destination_additional_authenticated_data: Some("new".into()),
         ..Default::default()
     };
-    let r = k.re_encrypt(&a(), &body(&dst, Some("old"))).unwrap();
+    let r = k.wire().re_encrypt(&a(), &body(&dst, Some("old"))).unwrap();
     assert_eq!(
         (r.key_id.as_str(), r.source_key_id.as_str()),
         (dst.as_str(), src.as_str())
     );
     assert_eq!(r.destination_encryption_algorithm, "SYMMETRIC_DEFAULT");
     let d = k
+        .wire()
         .decrypt_data(
             &a(),
             &DecryptDataRequestBody {
@@ -262,11 +278,11 @@ fn re_encrypt_moves_data_to_another_key_or_the_newest_version() {
     );
     // The wrong source AAD, a named source key that is not the blob's.
     assert_err(
-        k.re_encrypt(&a(), &body(&dst, None)),
+        k.wire().re_encrypt(&a(), &body(&dst, None)),
         ErrorCode::KmsInvalidCipherText,
     );
     assert_err(
-        k.re_encrypt(
+        k.wire().re_encrypt(
             &a(),
             &ReEncryptRequestBody {
                 source_key_id: Some(dst.clone()),
@@ -276,11 +292,11 @@ fn re_encrypt_moves_data_to_another_key_or_the_newest_version() {
         ErrorCode::KmsInvalidCipherText,
     );
     assert_err(
-        k.re_encrypt(&a(), &body("bad", Some("old"))),
+        k.wire().re_encrypt(&a(), &body("bad", Some("old"))),
         ErrorCode::KmsInvalidKeyId,
     );
     assert_err(
-        k.re_encrypt(
+        k.wire().re_encrypt(
             &a(),
             &ReEncryptRequestBody {
                 datakey_cipher_length: Some("32".into()),
@@ -290,14 +306,15 @@ fn re_encrypt_moves_data_to_another_key_or_the_newest_version() {
         ErrorCode::KmsInvalidParameter,
     );
     // Same key after a rotation: the new blob names the new version.
-    k.rotate_on_demand(
-        &a(),
-        &RotateOnDemandRequestBody {
-            key_id: src.clone(),
-        },
-    )
-    .unwrap();
-    let r = k.re_encrypt(&a(), &body(&src, Some("old"))).unwrap();
+    k.wire()
+        .rotate_on_demand(
+            &a(),
+            &RotateOnDemandRequestBody {
+                key_id: src.clone(),
+            },
+        )
+        .unwrap();
+    let r = k.wire().re_encrypt(&a(), &body(&src, Some("old"))).unwrap();
     let raw = base64ct::Base64::decode_vec(&r.cipher_text).unwrap();
     assert_eq!(u32::from_be_bytes(raw[40..44].try_into().unwrap()), 2);
 }

@@ -108,6 +108,7 @@ fn caller() -> Caller {
 
 fn new_key(f: &Fixture) -> String {
     f.kms
+        .wire()
         .create_key(
             &caller(),
             &CreateKeyRequestBody {
@@ -143,11 +144,13 @@ fn a_provider_failure_while_checking_a_pin_is_a_500_not_a_wrong_pin() {
             ..Default::default()
         };
         f.kms
+            .wire()
             .create_datakey_without_plaintext(&caller(), &body)
             .unwrap();
         f.roots.broken.store(true, Ordering::SeqCst);
         let e = f
             .kms
+            .wire()
             .create_datakey_without_plaintext(&caller(), &body)
             .unwrap_err();
         f.roots.broken.store(false, Ordering::SeqCst);
@@ -169,6 +172,7 @@ fn a_storage_failure_keeps_its_source_for_the_host_and_off_the_wire() {
     f.keys.broken.store(true, Ordering::SeqCst);
     let e = f
         .kms
+        .wire()
         .create_datakey_without_plaintext(
             &caller(),
             &CreateDatakeyRequestBody {
@@ -234,13 +238,18 @@ fn certificate_private_keys_are_stored_sealed_and_bound_to_the_certificate() {
         );
     }
     assert!(!format!("{stored:?}").contains("PRIVATE KEY"));
-    let opened = f.kms.certificate_private_key(&caller(), &rec.id).unwrap();
+    let opened = f
+        .kms
+        .wire()
+        .certificate_private_key(&caller(), &rec.id)
+        .unwrap();
     assert_eq!(&opened[..], key_pem.as_bytes());
     // Another project does not see it; a blob moved onto another
     // certificate id does not open.
     let other = Caller::new("dom-a", "proj-b");
     assert_eq!(
         f.kms
+            .wire()
             .certificate_private_key(&other, &rec.id)
             .unwrap_err()
             .code(),
@@ -268,7 +277,7 @@ fn keys_per_project_and_versions_per_key_are_bounded() {
         },
     );
     let create = |caller: &Caller, alias: &str| {
-        kms.create_key(
+        kms.wire().create_key(
             caller,
             &CreateKeyRequestBody {
                 key_alias: alias.into(),
@@ -288,7 +297,7 @@ fn keys_per_project_and_versions_per_key_are_bounded() {
     create(&b, "q0").unwrap();
 
     let rotate = || {
-        kms.rotate_on_demand(
+        kms.wire().rotate_on_demand(
             &a,
             &kms_model::RotateOnDemandRequestBody {
                 key_id: ids[0].clone(),
@@ -301,12 +310,13 @@ fn keys_per_project_and_versions_per_key_are_bounded() {
     assert_eq!(e.code(), ErrorCode::KmsInvalidParameter, "{e}");
     assert!(e.to_string().contains("quota is 3"), "{e}");
     // Still usable at its last version.
-    kms.create_datakey(
-        &a,
-        &CreateDatakeyRequestBody {
-            key_id: ids[0].clone(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    kms.wire()
+        .create_datakey(
+            &a,
+            &CreateDatakeyRequestBody {
+                key_id: ids[0].clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
 }

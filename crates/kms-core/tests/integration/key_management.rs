@@ -53,6 +53,7 @@ fn assert_err<T: std::fmt::Debug>(r: Result<T, ApiError>, code: ErrorCode) {
 
 fn create(f: &Fixture, alias: &str) -> String {
     f.kms
+        .wire()
         .create_key(
             &a(),
             &CreateKeyRequestBody {
@@ -75,6 +76,7 @@ fn op(key_id: &str) -> OperateKeyRequestBody {
 
 fn schedule(f: &Fixture, key_id: &str, days: &str) {
     f.kms
+        .wire()
         .schedule_key_deletion(
             &a(),
             &ScheduleKeyDeletionRequestBody {
@@ -87,14 +89,14 @@ fn schedule(f: &Fixture, key_id: &str, days: &str) {
 }
 
 fn list(f: &Fixture, body: ListKeysRequestBody) -> kms_model::ListKeysResponseBody {
-    f.kms.list_keys(&a(), &body).unwrap()
+    f.kms.wire().list_keys(&a(), &body).unwrap()
 }
 
 #[test]
 fn describe_key_reports_every_field_as_the_sdk_reads_it() {
     let f = fixture();
     let k = create(&f, "described");
-    let d = f.kms.describe_key(&a(), &op(&k)).unwrap().key_info;
+    let d = f.kms.wire().describe_key(&a(), &op(&k)).unwrap().key_info;
     assert_eq!(d.key_id, k);
     assert_eq!(d.domain_id, "dom-a");
     assert_eq!(d.key_alias, "described");
@@ -108,9 +110,12 @@ fn describe_key_reports_every_field_as_the_sdk_reads_it() {
     assert_eq!(d.keystore_id, "0");
     assert_eq!(d.realm, "local-1");
     // Another project's key does not exist; a malformed id is KMS.0205.
-    assert_err(f.kms.describe_key(&b(), &op(&k)), ErrorCode::KmsKeyNotFound);
     assert_err(
-        f.kms.describe_key(&a(), &op("nope")),
+        f.kms.wire().describe_key(&b(), &op(&k)),
+        ErrorCode::KmsKeyNotFound,
+    );
+    assert_err(
+        f.kms.wire().describe_key(&a(), &op("nope")),
         ErrorCode::KmsInvalidKeyId,
     );
 }
@@ -123,7 +128,7 @@ fn list_keys_pages_with_marker_and_filters_by_state_and_spec() {
         f.clock.set(Timestamp(NOW + n));
         ids.push(create(&f, &format!("k{n}")));
     }
-    f.kms.disable_key(&a(), &op(&ids[1])).unwrap();
+    f.kms.wire().disable_key(&a(), &op(&ids[1])).unwrap();
     let page = list(
         &f,
         ListKeysRequestBody {
@@ -209,10 +214,11 @@ fn list_keys_pages_with_marker_and_filters_by_state_and_spec() {
             ErrorCode::KmsInvalidParameter,
         ),
     ] {
-        assert_err(f.kms.list_keys(&a(), &bad), code);
+        assert_err(f.kms.wire().list_keys(&a(), &bad), code);
     }
     assert_eq!(
         f.kms
+            .wire()
             .list_keys(&b(), &ListKeysRequestBody::default())
             .unwrap()
             .total,
@@ -239,6 +245,7 @@ fn alias_and_description_updates() {
     assert_eq!(r.key_info.key_alias, "renamed");
     assert_eq!(
         f.kms
+            .wire()
             .describe_key(&a(), &op(&k))
             .unwrap()
             .key_info
@@ -252,24 +259,29 @@ fn alias_and_description_updates() {
         sequence: None,
     };
     assert_err(
-        f.kms.update_key_alias(&a(), &rename("taken")),
+        f.kms.wire().update_key_alias(&a(), &rename("taken")),
         ErrorCode::KmsDuplicateKeyAlias,
     );
     assert_err(
-        f.kms.update_key_alias(&a(), &rename("bad alias")),
+        f.kms.wire().update_key_alias(&a(), &rename("bad alias")),
         ErrorCode::KmsInvalidKeyAlias,
     );
-    f.kms.update_key_alias(&a(), &rename("renamed")).unwrap();
+    f.kms
+        .wire()
+        .update_key_alias(&a(), &rename("renamed"))
+        .unwrap();
     let describe = |d: &str| UpdateKeyDescriptionRequestBody {
         key_id: k.clone(),
         key_description: d.into(),
         sequence: None,
     };
     f.kms
+        .wire()
         .update_key_description(&a(), &describe("new text"))
         .unwrap();
     assert_eq!(
         f.kms
+            .wire()
             .describe_key(&a(), &op(&k))
             .unwrap()
             .key_info
@@ -278,16 +290,17 @@ fn alias_and_description_updates() {
     );
     assert_err(
         f.kms
+            .wire()
             .update_key_description(&a(), &describe(&"x".repeat(256))),
         ErrorCode::KmsInvalidKeyDescription,
     );
     schedule(&f, &k, "7");
     assert_err(
-        f.kms.update_key_description(&a(), &describe("late")),
+        f.kms.wire().update_key_description(&a(), &describe("late")),
         ErrorCode::KmsKeyPendingDeletion,
     );
     assert_err(
-        f.kms.update_key_alias(&a(), &rename("late")),
+        f.kms.wire().update_key_alias(&a(), &rename("late")),
         ErrorCode::KmsKeyPendingDeletion,
     );
 }
@@ -298,35 +311,40 @@ fn a_key_past_its_deletion_date_is_gone_and_cancel_restores_a_disabled_key() {
     let k = create(&f, "doomed");
     let keep = create(&f, "kept");
     assert_err(
-        f.kms.cancel_key_deletion(&a(), &op(&k)),
+        f.kms.wire().cancel_key_deletion(&a(), &op(&k)),
         ErrorCode::KmsKeyNotPendingDeletion,
     );
     schedule(&f, &k, "7");
-    let d = f.kms.describe_key(&a(), &op(&k)).unwrap().key_info;
+    let d = f.kms.wire().describe_key(&a(), &op(&k)).unwrap().key_info;
     assert_eq!(d.key_state, "4");
     assert_eq!(d.scheduled_deletion_date, (NOW + 7 * DAY).to_string());
     // Cancel within the window: disabled, usable again once enabled.
-    let c = f.kms.cancel_key_deletion(&a(), &op(&k)).unwrap();
+    let c = f.kms.wire().cancel_key_deletion(&a(), &op(&k)).unwrap();
     assert_eq!(c.key_state, "3");
     assert_eq!(
         f.kms
+            .wire()
             .describe_key(&a(), &op(&k))
             .unwrap()
             .key_info
             .key_state,
         "3"
     );
-    f.kms.enable_key(&a(), &op(&k)).unwrap();
+    f.kms.wire().enable_key(&a(), &op(&k)).unwrap();
     let dek = CreateDatakeyRequestBody {
         key_id: k.clone(),
         ..Default::default()
     };
-    f.kms.create_datakey_without_plaintext(&a(), &dek).unwrap();
+    f.kms
+        .wire()
+        .create_datakey_without_plaintext(&a(), &dek)
+        .unwrap();
     // Schedule again and let the clock pass the date: gone everywhere.
     schedule(&f, &k, "7");
     f.clock.set(Timestamp(NOW + 7 * DAY - 1));
     assert_eq!(
         f.kms
+            .wire()
             .describe_key(&a(), &op(&k))
             .unwrap()
             .key_info
@@ -335,14 +353,20 @@ fn a_key_past_its_deletion_date_is_gone_and_cancel_restores_a_disabled_key() {
     );
     assert_eq!(list(&f, ListKeysRequestBody::default()).total, 2);
     f.clock.set(Timestamp(NOW + 7 * DAY));
-    assert_err(f.kms.describe_key(&a(), &op(&k)), ErrorCode::KmsKeyNotFound);
     assert_err(
-        f.kms.cancel_key_deletion(&a(), &op(&k)),
+        f.kms.wire().describe_key(&a(), &op(&k)),
         ErrorCode::KmsKeyNotFound,
     );
-    assert_err(f.kms.enable_key(&a(), &op(&k)), ErrorCode::KmsKeyNotFound);
     assert_err(
-        f.kms.create_datakey_without_plaintext(&a(), &dek),
+        f.kms.wire().cancel_key_deletion(&a(), &op(&k)),
+        ErrorCode::KmsKeyNotFound,
+    );
+    assert_err(
+        f.kms.wire().enable_key(&a(), &op(&k)),
+        ErrorCode::KmsKeyNotFound,
+    );
+    assert_err(
+        f.kms.wire().create_datakey_without_plaintext(&a(), &dek),
         ErrorCode::KmsKeyNotFound,
     );
     let all = list(&f, ListKeysRequestBody::default());
@@ -365,7 +389,7 @@ fn a_gone_key_frees_its_alias_for_create_and_rename() {
     let other = create(&f, "other");
     schedule(&f, &k, "7");
     assert_err(
-        f.kms.create_key(
+        f.kms.wire().create_key(
             &a(),
             &CreateKeyRequestBody {
                 key_alias: "reused".into(),
@@ -380,6 +404,7 @@ fn a_gone_key_frees_its_alias_for_create_and_rename() {
     schedule(&f, &again, "7");
     f.clock.set(Timestamp(NOW + 14 * DAY));
     f.kms
+        .wire()
         .update_key_alias(
             &a(),
             &UpdateKeyAliasRequestBody {
@@ -391,6 +416,7 @@ fn a_gone_key_frees_its_alias_for_create_and_rename() {
         .unwrap();
     assert_eq!(
         f.kms
+            .wire()
             .describe_key(&a(), &op(&other))
             .unwrap()
             .key_info

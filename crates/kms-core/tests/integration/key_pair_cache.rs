@@ -159,38 +159,43 @@ fn op(key: &str) -> OperateKeyRequestBody {
 }
 
 fn sign(kms: &Kms, key: &str) -> Result<String, ErrorCode> {
-    kms.sign(
-        &caller(),
-        &SignRequestBody {
-            key_id: key.into(),
-            message: Base64::encode_string(b"message"),
-            signing_algorithm: "ECDSA_SHA_256".into(),
-            message_type: Some("RAW".into()),
-            sequence: None,
-        },
-    )
-    .map(|r| r.signature)
-    .map_err(|e| e.code())
+    kms.wire()
+        .sign(
+            &caller(),
+            &SignRequestBody {
+                key_id: key.into(),
+                message: Base64::encode_string(b"message"),
+                signing_algorithm: "ECDSA_SHA_256".into(),
+                message_type: Some("RAW".into()),
+                sequence: None,
+            },
+        )
+        .map(|r| r.signature)
+        .map_err(|e| e.code())
 }
 
 fn verify(kms: &Kms, key: &str, sig: &str) -> Result<String, ErrorCode> {
-    kms.validate_signature(
-        &caller(),
-        &VerifyRequestBody {
-            key_id: key.into(),
-            message: Base64::encode_string(b"message"),
-            signature: sig.into(),
-            signing_algorithm: "ECDSA_SHA_256".into(),
-            message_type: Some("RAW".into()),
-            sequence: None,
-        },
-    )
-    .map(|r| r.signature_valid)
-    .map_err(|e| e.code())
+    kms.wire()
+        .validate_signature(
+            &caller(),
+            &VerifyRequestBody {
+                key_id: key.into(),
+                message: Base64::encode_string(b"message"),
+                signature: sig.into(),
+                signing_algorithm: "ECDSA_SHA_256".into(),
+                message_type: Some("RAW".into()),
+                sequence: None,
+            },
+        )
+        .map(|r| r.signature_valid)
+        .map_err(|e| e.code())
 }
 
 fn public_key(kms: &Kms, key: &str) -> String {
-    kms.get_public_key(&caller(), &op(key)).unwrap().public_key
+    kms.wire()
+        .get_public_key(&caller(), &op(key))
+        .unwrap()
+        .public_key
 }
 
 #[test]
@@ -218,6 +223,7 @@ fn warm_sm2_decrypt_reads_nothing_and_opens_nothing() {
     let key = f.create("enc", "SM2", None);
     let encrypt = || {
         f.kms
+            .wire()
             .encrypt_data(
                 &caller(),
                 &EncryptDataRequestBody {
@@ -232,6 +238,7 @@ fn warm_sm2_decrypt_reads_nothing_and_opens_nothing() {
     };
     let decrypt = |ct: String| {
         f.kms
+            .wire()
             .decrypt_data(
                 &caller(),
                 &DecryptDataRequestBody {
@@ -274,12 +281,13 @@ fn every_key_state_change_forgets_the_pair() {
         last = now;
     };
 
-    f.kms.disable_key(&caller(), &op(&key)).unwrap();
+    f.kms.wire().disable_key(&caller(), &op(&key)).unwrap();
     assert_eq!(sign(&f.kms, &key), Err(ErrorCode::KmsKeyDisabled));
-    f.kms.enable_key(&caller(), &op(&key)).unwrap();
+    f.kms.wire().enable_key(&caller(), &op(&key)).unwrap();
     expect_reopened("disable, enable");
 
     f.kms
+        .wire()
         .schedule_key_deletion(
             &caller(),
             &ScheduleKeyDeletionRequestBody {
@@ -290,13 +298,16 @@ fn every_key_state_change_forgets_the_pair() {
         )
         .unwrap();
     assert_eq!(sign(&f.kms, &key), Err(ErrorCode::KmsKeyPendingDeletion));
-    f.kms.cancel_key_deletion(&caller(), &op(&key)).unwrap();
-    f.kms.enable_key(&caller(), &op(&key)).unwrap();
+    f.kms
+        .wire()
+        .cancel_key_deletion(&caller(), &op(&key))
+        .unwrap();
+    f.kms.wire().enable_key(&caller(), &op(&key)).unwrap();
     expect_reopened("schedule deletion, cancel, enable");
 
     // Enabling an enabled key is refused (KMS.1201, the published state
     // rule) and changes nothing: the key still signs.
-    let e = f.kms.enable_key(&caller(), &op(&key)).unwrap_err();
+    let e = f.kms.wire().enable_key(&caller(), &op(&key)).unwrap_err();
     assert_eq!(e.code(), ErrorCode::KmsKeyNotDisabled, "{e}");
     assert!(sign(&f.kms, &key).is_ok());
 }
@@ -324,10 +335,10 @@ fn a_keystore_state_change_forgets_the_pairs() {
     sign(&f.kms, &inside).unwrap();
     sign(&f.kms, &outside).unwrap();
     let (_, _, opens) = f.reads();
-    f.kms.disable_keystore(&caller(), &ks).unwrap();
+    f.kms.wire().disable_keystore(&caller(), &ks).unwrap();
     assert_eq!(sign(&f.kms, &inside), Err(ErrorCode::KmsKeystoreDisabled));
     sign(&f.kms, &outside).unwrap();
-    f.kms.enable_keystore(&caller(), &ks).unwrap();
+    f.kms.wire().enable_keystore(&caller(), &ks).unwrap();
     sign(&f.kms, &inside).unwrap();
     let (_, _, now) = f.reads();
     // Each key opened once more after the keystore changed state (the one
@@ -355,6 +366,7 @@ fn an_open_that_raced_with_a_state_change_does_not_cache_the_pair() {
     let racer = std::thread::spawn(move || sign(&k, &id));
     done_rx.recv().unwrap();
     f.kms
+        .wire()
         .update_key_alias(
             &caller(),
             &UpdateKeyAliasRequestBody {
@@ -388,7 +400,7 @@ fn an_open_that_raced_with_a_disable_does_not_outlive_it() {
     let (k, id) = (Arc::clone(&f.kms), key.clone());
     let racer = std::thread::spawn(move || sign(&k, &id));
     done_rx.recv().unwrap();
-    f.kms.disable_key(&caller(), &op(&key)).unwrap();
+    f.kms.wire().disable_key(&caller(), &op(&key)).unwrap();
     go_tx.send(()).unwrap();
     // Authorised before the disable: it may sign.
     assert!(racer.join().unwrap().is_ok());
@@ -396,6 +408,7 @@ fn an_open_that_raced_with_a_disable_does_not_outlive_it() {
         assert_eq!(sign(&f.kms, &key), Err(ErrorCode::KmsKeyDisabled));
         assert_eq!(
             f.kms
+                .wire()
                 .get_public_key(&caller(), &op(&key))
                 .map_err(|e| e.code())
                 .err(),
@@ -450,6 +463,6 @@ fn key_pair_work_is_light_only_for_warm_short_operations() {
     assert_eq!(f.reads(), reads);
     assert_eq!(f.kms.cache_stats(), stats);
     // A state change empties what made it light.
-    f.kms.disable_key(&caller(), &op(&ec)).unwrap();
+    f.kms.wire().disable_key(&caller(), &op(&ec)).unwrap();
     assert_eq!(work(&ec, Sign), Heavy);
 }

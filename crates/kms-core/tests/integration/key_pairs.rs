@@ -18,48 +18,51 @@ fn kms() -> Kms {
 }
 
 fn create(k: &Kms, c: &Caller, alias: &str, spec: Option<&str>) -> String {
-    k.create_key(
-        c,
-        &CreateKeyRequestBody {
-            key_alias: alias.into(),
-            key_spec: spec.map(str::to_owned),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .key_info
-    .key_id
+    k.wire()
+        .create_key(
+            c,
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                key_spec: spec.map(str::to_owned),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id
 }
 
 fn sign(k: &Kms, c: &Caller, key: &str, alg: &str, msg: &[u8]) -> Result<String, ErrorCode> {
-    k.sign(
-        c,
-        &SignRequestBody {
-            key_id: key.into(),
-            message: Base64::encode_string(msg),
-            signing_algorithm: alg.into(),
-            message_type: Some("RAW".into()),
-            sequence: None,
-        },
-    )
-    .map(|r| r.signature)
-    .map_err(|e| e.code())
+    k.wire()
+        .sign(
+            c,
+            &SignRequestBody {
+                key_id: key.into(),
+                message: Base64::encode_string(msg),
+                signing_algorithm: alg.into(),
+                message_type: Some("RAW".into()),
+                sequence: None,
+            },
+        )
+        .map(|r| r.signature)
+        .map_err(|e| e.code())
 }
 
 fn verify(k: &Kms, c: &Caller, key: &str, alg: &str, msg: &[u8], sig: &str) -> String {
-    k.validate_signature(
-        c,
-        &VerifyRequestBody {
-            key_id: key.into(),
-            message: Base64::encode_string(msg),
-            signature: sig.into(),
-            signing_algorithm: alg.into(),
-            message_type: Some("RAW".into()),
-            sequence: None,
-        },
-    )
-    .unwrap()
-    .signature_valid
+    k.wire()
+        .validate_signature(
+            c,
+            &VerifyRequestBody {
+                key_id: key.into(),
+                message: Base64::encode_string(msg),
+                signature: sig.into(),
+                signing_algorithm: alg.into(),
+                message_type: Some("RAW".into()),
+                sequence: None,
+            },
+        )
+        .unwrap()
+        .signature_valid
 }
 
 fn op(key: &str) -> OperateKeyRequestBody {
@@ -77,12 +80,12 @@ fn key_pairs_sign_verify_and_stay_apart_from_symmetric_keys() {
     let ec = create(&k, &a, "ec", Some("EC_P256"));
     let rsa = create(&k, &a, "rsa", Some("RSA_2048"));
 
-    let d = k.describe_key(&a, &op(&ec)).unwrap().key_info;
+    let d = k.wire().describe_key(&a, &op(&ec)).unwrap().key_info;
     assert_eq!(
         (d.key_spec.as_str(), d.key_usage.as_str()),
         ("EC_P256", "SIGN_VERIFY")
     );
-    let d = k.describe_key(&a, &op(&aes)).unwrap().key_info;
+    let d = k.wire().describe_key(&a, &op(&aes)).unwrap().key_info;
     assert_eq!(
         (d.key_spec.as_str(), d.key_usage.as_str()),
         ("AES_256", "ENCRYPT_DECRYPT")
@@ -102,9 +105,12 @@ fn key_pairs_sign_verify_and_stay_apart_from_symmetric_keys() {
     let sig = sign(&k, &a, &ec, "ECDSA_SHA_256", b"m").unwrap();
     assert_eq!(verify(&k, &a, &ec2, "ECDSA_SHA_256", b"m", &sig), "false");
 
-    let pem = k.get_public_key(&a, &op(&ec)).unwrap().public_key;
+    let pem = k.wire().get_public_key(&a, &op(&ec)).unwrap().public_key;
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{pem}");
-    assert_ne!(pem, k.get_public_key(&a, &op(&ec2)).unwrap().public_key);
+    assert_ne!(
+        pem,
+        k.wire().get_public_key(&a, &op(&ec2)).unwrap().public_key
+    );
 
     // Usage rules: exact codes.
     assert_eq!(
@@ -120,7 +126,7 @@ fn key_pairs_sign_verify_and_stay_apart_from_symmetric_keys() {
         Err(ErrorCode::KmsSymmetricUnsupported)
     );
     assert_eq!(
-        k.get_public_key(&a, &op(&aes)).unwrap_err().code(),
+        k.wire().get_public_key(&a, &op(&aes)).unwrap_err().code(),
         ErrorCode::KmsSymmetricUnsupported
     );
     let enc = EncryptDataRequestBody {
@@ -129,11 +135,14 @@ fn key_pairs_sign_verify_and_stay_apart_from_symmetric_keys() {
         ..Default::default()
     };
     assert_eq!(
-        k.encrypt_data(&a, &enc).unwrap_err().code(),
+        k.wire().encrypt_data(&a, &enc).unwrap_err().code(),
         ErrorCode::KmsKeyIsForSigning
     );
     assert_eq!(
-        k.enable_key_rotation(&a, &op(&rsa)).unwrap_err().code(),
+        k.wire()
+            .enable_key_rotation(&a, &op(&rsa))
+            .unwrap_err()
+            .code(),
         ErrorCode::KmsRsaNotRotatable
     );
 
@@ -143,7 +152,7 @@ fn key_pairs_sign_verify_and_stay_apart_from_symmetric_keys() {
         sign(&k, &b, &ec, "ECDSA_SHA_256", b"m"),
         Err(ErrorCode::KmsKeyNotFound)
     );
-    k.disable_key(&a, &op(&ec)).unwrap();
+    k.wire().disable_key(&a, &op(&ec)).unwrap();
     assert_eq!(
         sign(&k, &a, &ec, "ECDSA_SHA_256", b"m"),
         Err(ErrorCode::KmsKeyDisabled)
@@ -151,15 +160,16 @@ fn key_pairs_sign_verify_and_stay_apart_from_symmetric_keys() {
 
     // list-keys filters by spec.
     let list = |spec: &str| {
-        k.list_keys(
-            &a,
-            &ListKeysRequestBody {
-                key_spec: Some(spec.into()),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .keys
+        k.wire()
+            .list_keys(
+                &a,
+                &ListKeysRequestBody {
+                    key_spec: Some(spec.into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .keys
     };
     assert_eq!(list("AES_256"), vec![aes.clone()]);
     assert_eq!(list("RSA_2048"), vec![rsa.clone()]);

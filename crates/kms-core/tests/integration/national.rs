@@ -28,18 +28,19 @@ fn caller() -> Caller {
 }
 
 fn create(k: &Kms, alias: &str, spec: &str, usage: Option<&str>) -> String {
-    k.create_key(
-        &caller(),
-        &CreateKeyRequestBody {
-            key_alias: alias.into(),
-            key_spec: Some(spec.into()),
-            key_usage: usage.map(str::to_owned),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .key_info
-    .key_id
+    k.wire()
+        .create_key(
+            &caller(),
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                key_spec: Some(spec.into()),
+                key_usage: usage.map(str::to_owned),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id
 }
 
 fn sm3(b: &[u8]) -> Vec<u8> {
@@ -55,16 +56,17 @@ fn decrypt_dk(
     key: &str,
     ct: &str,
 ) -> Result<kms_model::DecryptDatakeyResponseBody, ErrorCode> {
-    k.decrypt_datakey(
-        &caller(),
-        &DecryptDatakeyRequestBody {
-            key_id: key.into(),
-            cipher_text: ct.into(),
-            datakey_cipher_length: "1024".into(),
-            ..Default::default()
-        },
-    )
-    .map_err(|e| e.code())
+    k.wire()
+        .decrypt_datakey(
+            &caller(),
+            &DecryptDatakeyRequestBody {
+                key_id: key.into(),
+                cipher_text: ct.into(),
+                datakey_cipher_length: "1024".into(),
+                ..Default::default()
+            },
+        )
+        .map_err(|e| e.code())
 }
 
 #[test]
@@ -74,6 +76,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
     let sm4 = create(&k, "sm4", "SM4", None);
     let aes = create(&k, "aes", "AES_256", None);
     let d = k
+        .wire()
         .describe_key(
             &c,
             &OperateKeyRequestBody {
@@ -89,6 +92,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
     // create-datakey with key_spec SM4: a 128-bit DEK in an 0x07 blob, its
     // digest SM3.
     let r = k
+        .wire()
         .create_datakey(
             &c,
             &CreateDatakeyRequestBody {
@@ -107,6 +111,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
     assert_eq!(back.datakey_dgst, hex(&sm3(&dek)));
     // An AES key keeps SHA-256.
     let ra = k
+        .wire()
         .create_datakey(
             &c,
             &CreateDatakeyRequestBody {
@@ -133,6 +138,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
 
     // create-datakey-without-plaintext.
     let w = k
+        .wire()
         .create_datakey_without_plaintext(
             &c,
             &CreateDatakeyRequestBody {
@@ -150,16 +156,17 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
     // encrypt-datakey takes DEK || SM3(DEK) under SM4, not SHA-256.
     let dek = [0x42u8; 16];
     let enc = |plain: Vec<u8>| {
-        k.encrypt_datakey(
-            &c,
-            &EncryptDatakeyRequestBody {
-                key_id: sm4.clone(),
-                plain_text: hex(&plain).into(),
-                datakey_plain_length: "16".into(),
-                ..Default::default()
-            },
-        )
-        .map_err(|e| e.code())
+        k.wire()
+            .encrypt_datakey(
+                &c,
+                &EncryptDatakeyRequestBody {
+                    key_id: sm4.clone(),
+                    plain_text: hex(&plain).into(),
+                    datakey_plain_length: "16".into(),
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| e.code())
     };
     let e = enc([dek.to_vec(), sm3(&dek)].concat()).unwrap();
     assert_eq!(
@@ -173,6 +180,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
 
     // encrypt-data / decrypt-data / re-encrypt / rotation.
     let ed = k
+        .wire()
         .encrypt_data(
             &c,
             &EncryptDataRequestBody {
@@ -184,24 +192,26 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
         .unwrap();
     assert_eq!(Base64::decode_vec(&ed.cipher_text).unwrap()[1], 0x08);
     let dd = |ct: &str| {
-        k.decrypt_data(
-            &c,
-            &DecryptDataRequestBody {
-                cipher_text: ct.into(),
-                ..Default::default()
-            },
-        )
-        .map(|r| r.plain_text)
-        .map_err(|e| e.code())
+        k.wire()
+            .decrypt_data(
+                &c,
+                &DecryptDataRequestBody {
+                    cipher_text: ct.into(),
+                    ..Default::default()
+                },
+            )
+            .map(|r| r.plain_text)
+            .map_err(|e| e.code())
     };
     assert_eq!(dd(&ed.cipher_text).unwrap(), "national".into());
-    k.rotate_on_demand(
-        &c,
-        &RotateOnDemandRequestBody {
-            key_id: sm4.clone(),
-        },
-    )
-    .unwrap();
+    k.wire()
+        .rotate_on_demand(
+            &c,
+            &RotateOnDemandRequestBody {
+                key_id: sm4.clone(),
+            },
+        )
+        .unwrap();
     assert_eq!(
         dd(&ed.cipher_text).unwrap(),
         "national".into(),
@@ -212,6 +222,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
         hex(&dek).into()
     );
     let after = k
+        .wire()
         .encrypt_data(
             &c,
             &EncryptDataRequestBody {
@@ -226,6 +237,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
     assert_eq!(blob[40..44], 2u32.to_be_bytes());
     // Re-encrypt from SM4 to AES and back.
     let re = k
+        .wire()
         .re_encrypt(
             &c,
             &ReEncryptRequestBody {
@@ -238,6 +250,7 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
     assert_eq!(Base64::decode_vec(&re.cipher_text).unwrap()[1], 0x05);
     assert_eq!(dd(&re.cipher_text).unwrap(), "national".into());
     let back = k
+        .wire()
         .re_encrypt(
             &c,
             &ReEncryptRequestBody {
@@ -252,17 +265,18 @@ fn sm4_keys_serve_every_symmetric_operation_with_sm_blobs() {
 
     // SM4 keys do not sign.
     assert_eq!(
-        k.create_key(
-            &c,
-            &CreateKeyRequestBody {
-                key_alias: "x".into(),
-                key_spec: Some("SM4".into()),
-                key_usage: Some("SIGN_VERIFY".into()),
-                ..Default::default()
-            }
-        )
-        .unwrap_err()
-        .code(),
+        k.wire()
+            .create_key(
+                &c,
+                &CreateKeyRequestBody {
+                    key_alias: "x".into(),
+                    key_spec: Some("SM4".into()),
+                    key_usage: Some("SIGN_VERIFY".into()),
+                    ..Default::default()
+                }
+            )
+            .unwrap_err()
+            .code(),
         ErrorCode::KmsSymmetricCannotSign
     );
 }
@@ -276,6 +290,7 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
     let aes = create(&k, "aes", "AES_256", None);
 
     let pem = k
+        .wire()
         .get_public_key(
             &c,
             &OperateKeyRequestBody {
@@ -287,43 +302,46 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
         .public_key;
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
     // An ENCRYPT_DECRYPT SM2 key's public key is readable too.
-    k.get_public_key(
-        &c,
-        &OperateKeyRequestBody {
-            key_id: enc_key.clone(),
-            sequence: None,
-        },
-    )
-    .unwrap();
+    k.wire()
+        .get_public_key(
+            &c,
+            &OperateKeyRequestBody {
+                key_id: enc_key.clone(),
+                sequence: None,
+            },
+        )
+        .unwrap();
 
     let sign = |key: &str, msg: &[u8], t: &str| {
-        k.sign(
-            &c,
-            &SignRequestBody {
-                key_id: key.into(),
-                message: Base64::encode_string(msg),
-                signing_algorithm: "SM2DSA_SM3".into(),
-                message_type: Some(t.into()),
-                sequence: None,
-            },
-        )
-        .map(|r| r.signature)
-        .map_err(|e| e.code())
+        k.wire()
+            .sign(
+                &c,
+                &SignRequestBody {
+                    key_id: key.into(),
+                    message: Base64::encode_string(msg),
+                    signing_algorithm: "SM2DSA_SM3".into(),
+                    message_type: Some(t.into()),
+                    sequence: None,
+                },
+            )
+            .map(|r| r.signature)
+            .map_err(|e| e.code())
     };
     let verify = |key: &str, msg: &[u8], t: &str, sig: &str| {
-        k.validate_signature(
-            &c,
-            &VerifyRequestBody {
-                key_id: key.into(),
-                message: Base64::encode_string(msg),
-                signature: sig.into(),
-                signing_algorithm: "SM2DSA_SM3".into(),
-                message_type: Some(t.into()),
-                sequence: None,
-            },
-        )
-        .unwrap()
-        .signature_valid
+        k.wire()
+            .validate_signature(
+                &c,
+                &VerifyRequestBody {
+                    key_id: key.into(),
+                    message: Base64::encode_string(msg),
+                    signature: sig.into(),
+                    signing_algorithm: "SM2DSA_SM3".into(),
+                    message_type: Some(t.into()),
+                    sequence: None,
+                },
+            )
+            .unwrap()
+            .signature_valid
     };
     let s = sign(&sig_key, b"hello", "RAW").unwrap();
     assert_eq!(verify(&sig_key, b"hello", "RAW", &s), "true");
@@ -347,32 +365,34 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
 
     // SM2_ENCRYPT: DER out, key_id required to decrypt.
     let enc = |key: &str, alg: Option<&str>| {
-        k.encrypt_data(
-            &c,
-            &EncryptDataRequestBody {
-                key_id: key.into(),
-                plain_text: "secret sm2".into(),
-                encryption_algorithm: alg.map(str::to_owned),
-                ..Default::default()
-            },
-        )
-        .map(|r| r.cipher_text)
-        .map_err(|e| e.code())
+        k.wire()
+            .encrypt_data(
+                &c,
+                &EncryptDataRequestBody {
+                    key_id: key.into(),
+                    plain_text: "secret sm2".into(),
+                    encryption_algorithm: alg.map(str::to_owned),
+                    ..Default::default()
+                },
+            )
+            .map(|r| r.cipher_text)
+            .map_err(|e| e.code())
     };
     let ct = enc(&enc_key, Some("SM2_ENCRYPT")).unwrap();
     assert_eq!(Base64::decode_vec(&ct).unwrap()[0], 0x30);
     let dec = |key: Option<&str>, ct: &str, alg: Option<&str>| {
-        k.decrypt_data(
-            &c,
-            &DecryptDataRequestBody {
-                cipher_text: ct.into(),
-                key_id: key.map(str::to_owned),
-                encryption_algorithm: alg.map(str::to_owned),
-                ..Default::default()
-            },
-        )
-        .map(|r| r.plain_text)
-        .map_err(|e| e.code())
+        k.wire()
+            .decrypt_data(
+                &c,
+                &DecryptDataRequestBody {
+                    cipher_text: ct.into(),
+                    key_id: key.map(str::to_owned),
+                    encryption_algorithm: alg.map(str::to_owned),
+                    ..Default::default()
+                },
+            )
+            .map(|r| r.plain_text)
+            .map_err(|e| e.code())
     };
     assert_eq!(
         dec(Some(&enc_key), &ct, Some("SM2_ENCRYPT")).unwrap(),
@@ -400,18 +420,19 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
     );
     // SM2 binds no AAD or context: refused, not silently unbound.
     assert_eq!(
-        k.encrypt_data(
-            &c,
-            &EncryptDataRequestBody {
-                key_id: enc_key.clone(),
-                plain_text: "x".into(),
-                encryption_algorithm: Some("SM2_ENCRYPT".into()),
-                additional_authenticated_data: Some("aad".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap_err()
-        .code(),
+        k.wire()
+            .encrypt_data(
+                &c,
+                &EncryptDataRequestBody {
+                    key_id: enc_key.clone(),
+                    plain_text: "x".into(),
+                    encryption_algorithm: Some("SM2_ENCRYPT".into()),
+                    additional_authenticated_data: Some("aad".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err()
+            .code(),
         ErrorCode::KmsInvalidParameter
     );
     // The wrong pairings.
@@ -428,26 +449,28 @@ fn sm2_key_pairs_sign_verify_and_encrypt() {
         ErrorCode::KmsKeyIsForSigning
     );
     assert_eq!(
-        k.create_datakey(
-            &c,
-            &CreateDatakeyRequestBody {
-                key_id: enc_key.clone(),
-                ..Default::default()
-            }
-        )
-        .unwrap_err()
-        .code(),
+        k.wire()
+            .create_datakey(
+                &c,
+                &CreateDatakeyRequestBody {
+                    key_id: enc_key.clone(),
+                    ..Default::default()
+                }
+            )
+            .unwrap_err()
+            .code(),
         ErrorCode::KmsAsymmetricUnsupported
     );
     assert_eq!(
-        k.rotate_on_demand(
-            &c,
-            &RotateOnDemandRequestBody {
-                key_id: enc_key.clone()
-            }
-        )
-        .unwrap_err()
-        .code(),
+        k.wire()
+            .rotate_on_demand(
+                &c,
+                &RotateOnDemandRequestBody {
+                    key_id: enc_key.clone()
+                }
+            )
+            .unwrap_err()
+            .code(),
         ErrorCode::KmsAsymmetricUnsupported
     );
 }
@@ -476,6 +499,7 @@ fn national_keystores_keep_every_layer_national() {
     let sm2 = create(&k, "sm2", "SM2", None);
 
     let r = k
+        .wire()
         .create_datakey(
             &c,
             &CreateDatakeyRequestBody {
@@ -489,6 +513,7 @@ fn national_keystores_keep_every_layer_national() {
         r.plain_text
     );
     let s = k
+        .wire()
         .sign(
             &c,
             &SignRequestBody {
@@ -519,16 +544,17 @@ fn national_keystores_keep_every_layer_national() {
 
     // A PIN of keystore "1" is an SM4-suite blob (0x09); "2" stays AES.
     let pin = |ks: &str| {
-        k.create_pin(
-            &c,
-            &CreatePinRequestBody {
-                pin_type: Some("CipherText".into()),
-                keystore_id: Some(ks.into()),
-            },
-        )
-        .unwrap()
-        .pin
-        .expose_owned()
+        k.wire()
+            .create_pin(
+                &c,
+                &CreatePinRequestBody {
+                    pin_type: Some("CipherText".into()),
+                    keystore_id: Some(ks.into()),
+                },
+            )
+            .unwrap()
+            .pin
+            .expose_owned()
     };
     assert_eq!(&pin("1")[..4], "0109");
     assert_eq!(&pin("2")[..4], "0103");

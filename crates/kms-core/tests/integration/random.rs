@@ -17,7 +17,7 @@ fn random_data_of_every_length_and_exact_codes() {
     };
     let mut seen = std::collections::HashSet::new();
     for bits in [8u32, 16, 512, 8192] {
-        let r = k.gen_random(&a, &body(&bits.to_string())).unwrap();
+        let r = k.wire().gen_random(&a, &body(&bits.to_string())).unwrap();
         assert_eq!(
             r.random_data.len(),
             bits as usize / 4,
@@ -41,10 +41,11 @@ fn random_data_of_every_length_and_exact_codes() {
         ("", "KMS.1801"),
         ("-8", "KMS.1801"),
     ] {
-        let e = k.gen_random(&a, &body(bad)).unwrap_err();
+        let e = k.wire().gen_random(&a, &body(bad)).unwrap_err();
         assert_eq!((e.status(), e.code().as_str()), (400, code), "{bad}: {e}");
     }
     let e = k
+        .wire()
         .gen_random(
             &a,
             &GenRandomRequestBody {

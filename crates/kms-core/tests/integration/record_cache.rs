@@ -63,6 +63,7 @@ fn setup() -> (Arc<Kms>, Arc<Gate>, String) {
     }));
     let kms = Arc::new(Kms::new(ports, CoreConfig::default()));
     let key_id = kms
+        .wire()
         .create_key(
             &caller(),
             &CreateKeyRequestBody {
@@ -81,15 +82,16 @@ fn caller() -> Caller {
 }
 
 fn dek(kms: &Kms, key_id: &str) -> Result<(), ErrorCode> {
-    kms.create_datakey_without_plaintext(
-        &caller(),
-        &CreateDatakeyRequestBody {
-            key_id: key_id.to_owned(),
-            ..Default::default()
-        },
-    )
-    .map(drop)
-    .map_err(|e| e.code())
+    kms.wire()
+        .create_datakey_without_plaintext(
+            &caller(),
+            &CreateDatakeyRequestBody {
+                key_id: key_id.to_owned(),
+                ..Default::default()
+            },
+        )
+        .map(drop)
+        .map_err(|e| e.code())
 }
 
 fn switch(kms: &Kms, key_id: &str, enable: bool) {
@@ -98,9 +100,9 @@ fn switch(kms: &Kms, key_id: &str, enable: bool) {
         sequence: None,
     };
     if enable {
-        kms.enable_key(&caller(), &body).unwrap();
+        kms.wire().enable_key(&caller(), &body).unwrap();
     } else {
-        kms.disable_key(&caller(), &body).unwrap();
+        kms.wire().disable_key(&caller(), &body).unwrap();
     }
 }
 
@@ -124,15 +126,16 @@ fn another_projects_lookup_of_a_cached_key_costs_what_a_miss_costs() {
     dek(&kms, &key_id).unwrap();
     let other = Caller::new("dom2", "proj2");
     let describe = |id: &str| {
-        kms.describe_key(
-            &other,
-            &OperateKeyRequestBody {
-                key_id: id.to_owned(),
-                sequence: None,
-            },
-        )
-        .map(drop)
-        .map_err(|e| e.code())
+        kms.wire()
+            .describe_key(
+                &other,
+                &OperateKeyRequestBody {
+                    key_id: id.to_owned(),
+                    sequence: None,
+                },
+            )
+            .map(drop)
+            .map_err(|e| e.code())
     };
     let reads = || gate.reads.load(Ordering::SeqCst);
     let before = reads();

@@ -150,12 +150,14 @@ fn keystore_body(alias: &str, cluster: &str) -> CreateKeyStoreRequestBody {
 fn the_core_provisions_attaches_and_releases_dedicated_keystores() {
     let (kms, rec, caller) = setup();
     let ks = kms
+        .wire()
         .create_keystore(&caller, &keystore_body("ks1", "c1"))
         .unwrap()
         .keystore
         .keystore_id;
     assert_eq!(*rec.calls.lock().unwrap(), ["provision ks1"]);
     let key = kms
+        .wire()
         .create_key(
             &caller,
             &CreateKeyRequestBody {
@@ -172,7 +174,8 @@ fn the_core_provisions_attaches_and_releases_dedicated_keystores() {
         datakey_length: Some("256".into()),
         ..Default::default()
     };
-    kms.create_datakey_without_plaintext(&caller, &body)
+    kms.wire()
+        .create_datakey_without_plaintext(&caller, &body)
         .unwrap();
     assert!(
         rec.calls
@@ -188,11 +191,12 @@ fn the_core_provisions_attaches_and_releases_dedicated_keystores() {
 
     // An empty keystore is deleted with its root key.
     let empty = kms
+        .wire()
         .create_keystore(&caller, &keystore_body("ks2", "c2"))
         .unwrap()
         .keystore
         .keystore_id;
-    kms.delete_keystore(&caller, &empty).unwrap();
+    kms.wire().delete_keystore(&caller, &empty).unwrap();
     assert_eq!(rec.calls.lock().unwrap().last().unwrap(), "release ks2");
 
     // The HSM is unreachable: create-keystore stores nothing, and
@@ -200,12 +204,20 @@ fn the_core_provisions_attaches_and_releases_dedicated_keystores() {
     // provider) answers 502 KMS.6502.
     rec.down.store(true, Ordering::SeqCst);
     let err = kms
+        .wire()
         .create_keystore(&caller, &keystore_body("ks3", "c3"))
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::KmsBadGateway);
     assert_eq!(err.code().status(), 502);
-    assert_eq!(kms.list_keystores(&caller, None, None).unwrap().total, 1);
+    assert_eq!(
+        kms.wire()
+            .list_keystores(&caller, None, None)
+            .unwrap()
+            .total,
+        1
+    );
     let err = kms
+        .wire()
         .create_key(
             &caller,
             &CreateKeyRequestBody {
@@ -218,6 +230,7 @@ fn the_core_provisions_attaches_and_releases_dedicated_keystores() {
     assert_eq!(err.code(), ErrorCode::KmsBadGateway);
     // Recovery: the HSM is back.
     rec.down.store(false, Ordering::SeqCst);
-    kms.create_keystore(&caller, &keystore_body("ks3", "c3"))
+    kms.wire()
+        .create_keystore(&caller, &keystore_body("ks3", "c3"))
         .unwrap();
 }

@@ -126,18 +126,19 @@ struct Made {
 }
 
 fn create_key(k: &Kms, alias: &str, spec: Option<&str>, keystore: Option<&str>) -> String {
-    k.create_key(
-        &caller(),
-        &CreateKeyRequestBody {
-            key_alias: alias.into(),
-            key_spec: spec.map(str::to_owned),
-            keystore_id: keystore.map(Into::into),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .key_info
-    .key_id
+    k.wire()
+        .create_key(
+            &caller(),
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                key_spec: spec.map(str::to_owned),
+                keystore_id: keystore.map(Into::into),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id
 }
 
 fn sign_body(key: &str) -> SignRequestBody {
@@ -152,6 +153,7 @@ fn sign_body(key: &str) -> SignRequestBody {
 
 fn make_everything(k: &Kms) -> Made {
     let ks = k
+        .wire()
         .create_keystore(
             &caller(),
             &CreateKeyStoreRequestBody {
@@ -171,6 +173,7 @@ fn make_everything(k: &Kms) -> Made {
     {
         let key = create_key(k, &format!("aes_{i}"), None, keystore);
         let d = k
+            .wire()
             .create_datakey(
                 &caller(),
                 &CreateDatakeyRequestBody {
@@ -183,11 +186,16 @@ fn make_everything(k: &Kms) -> Made {
         deks.push((key, d.plain_text.expose_owned(), d.cipher_text));
     }
     let signer = create_key(k, "ec", Some("EC_P256"), None);
-    let signature = k.sign(&caller(), &sign_body(&signer)).unwrap().signature;
+    let signature = k
+        .wire()
+        .sign(&caller(), &sign_body(&signer))
+        .unwrap()
+        .signature;
     let mut pins = Vec::new();
     for ks in ["1", "2", ks.as_str()] {
         for ty in ["CipherText", "PlainText"] {
             let pin = k
+                .wire()
                 .create_pin(
                     &caller(),
                     &CreatePinRequestBody {
@@ -208,6 +216,7 @@ fn make_everything(k: &Kms) -> Made {
     let cert = params.self_signed(&key).unwrap();
     let cert_key = key.serialize_pem();
     let rec = k
+        .wire()
         .create_certificate(
             &caller(),
             &CertificateForm {
@@ -232,6 +241,7 @@ fn make_everything(k: &Kms) -> Made {
 fn everything_works(k: &Kms, m: &Made) {
     for (key, plain, ct) in &m.deks {
         let d = k
+            .wire()
             .decrypt_datakey(
                 &caller(),
                 &DecryptDatakeyRequestBody {
@@ -244,8 +254,9 @@ fn everything_works(k: &Kms, m: &Made) {
             .unwrap();
         assert_eq!(d.data_key.expose(), &plain[..64], "DEK of {key}");
     }
-    k.sign(&caller(), &sign_body(&m.signer)).unwrap();
+    k.wire().sign(&caller(), &sign_body(&m.signer)).unwrap();
     let v = k
+        .wire()
         .validate_signature(
             &caller(),
             &VerifyRequestBody {
@@ -267,19 +278,23 @@ fn everything_works(k: &Kms, m: &Made) {
         } else {
             dedicated_key
         };
-        k.create_datakey_without_plaintext(
-            &caller(),
-            &CreateDatakeyRequestBody {
-                key_id: key.clone(),
-                datakey_length: Some("256".into()),
-                pin: Some(pin.clone().into()),
-                pin_type: Some((*ty).into()),
-                ..Default::default()
-            },
-        )
-        .unwrap_or_else(|e| panic!("{ty} PIN of keystore {ks}: {e:?}"));
+        k.wire()
+            .create_datakey_without_plaintext(
+                &caller(),
+                &CreateDatakeyRequestBody {
+                    key_id: key.clone(),
+                    datakey_length: Some("256".into()),
+                    pin: Some(pin.clone().into()),
+                    pin_type: Some((*ty).into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_or_else(|e| panic!("{ty} PIN of keystore {ks}: {e:?}"));
     }
-    let pem = k.certificate_private_key(&caller(), &m.cert_id).unwrap();
+    let pem = k
+        .wire()
+        .certificate_private_key(&caller(), &m.cert_id)
+        .unwrap();
     assert_eq!(&pem[..], m.cert_key.as_bytes());
 }
 

@@ -30,6 +30,7 @@ fn setup() -> (Kms, Arc<ManualClock>, String) {
     .unwrap();
     let kms = Kms::new(ports, CoreConfig::default());
     let key = kms
+        .wire()
         .create_key(
             &a(),
             &CreateKeyRequestBody {
@@ -61,6 +62,7 @@ fn assert_err<T: std::fmt::Debug>(r: Result<T, ApiError>, code: ErrorCode) {
 
 fn rotate(k: &Kms, key: &str) {
     let r = k
+        .wire()
         .rotate_on_demand(&a(), &RotateOnDemandRequestBody { key_id: key.into() })
         .unwrap();
     assert_eq!(r.key_id, key);
@@ -68,6 +70,7 @@ fn rotate(k: &Kms, key: &str) {
 
 fn dek(k: &Kms, key: &str) -> (String, String) {
     let r = k
+        .wire()
         .create_datakey(
             &a(),
             &CreateDatakeyRequestBody {
@@ -81,47 +84,50 @@ fn dek(k: &Kms, key: &str) -> (String, String) {
 }
 
 fn undek(k: &Kms, key: &str, ct: &str) -> String {
-    k.decrypt_datakey(
-        &a(),
-        &DecryptDatakeyRequestBody {
-            key_id: key.into(),
-            cipher_text: ct.into(),
-            datakey_cipher_length: "32".into(),
-            additional_authenticated_data: Some("aad".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .data_key
-    .expose()
-    .clone()
+    k.wire()
+        .decrypt_datakey(
+            &a(),
+            &DecryptDatakeyRequestBody {
+                key_id: key.into(),
+                cipher_text: ct.into(),
+                datakey_cipher_length: "32".into(),
+                additional_authenticated_data: Some("aad".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .data_key
+        .expose()
+        .clone()
 }
 
 fn data(k: &Kms, key: &str, text: &str) -> String {
-    k.encrypt_data(
-        &a(),
-        &EncryptDataRequestBody {
-            key_id: key.into(),
-            plain_text: text.into(),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .cipher_text
+    k.wire()
+        .encrypt_data(
+            &a(),
+            &EncryptDataRequestBody {
+                key_id: key.into(),
+                plain_text: text.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .cipher_text
 }
 
 fn undata(k: &Kms, ct: &str) -> String {
-    k.decrypt_data(
-        &a(),
-        &DecryptDataRequestBody {
-            cipher_text: ct.into(),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .plain_text
-    .expose()
-    .clone()
+    k.wire()
+        .decrypt_data(
+            &a(),
+            &DecryptDataRequestBody {
+                cipher_text: ct.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .plain_text
+        .expose()
+        .clone()
 }
 
 /// The key version a ciphertext names (bytes 40..44 of the blob).
@@ -149,7 +155,7 @@ fn old_ciphertexts_decrypt_after_rotation_and_new_ones_use_the_new_version() {
     rotate(&k, &key);
     assert_eq!(undata(&k, &d1), "before");
     assert_eq!(undek(&k, &key, &c2), p2);
-    let s = k.get_key_rotation_status(&a(), &op(&key)).unwrap();
+    let s = k.wire().get_key_rotation_status(&a(), &op(&key)).unwrap();
     assert_eq!(s.number_of_rotations, 2);
     assert_eq!(s.last_rotation_time, (NOW + 5_000).to_string());
     assert!(!s.key_rotation_enabled);
@@ -159,12 +165,12 @@ fn old_ciphertexts_decrypt_after_rotation_and_new_ones_use_the_new_version() {
 #[test]
 fn policy_enable_disable_and_interval() {
     let (k, _clock, key) = setup();
-    let status = |k: &Kms| k.get_key_rotation_status(&a(), &op(&key)).unwrap();
+    let status = |k: &Kms| k.wire().get_key_rotation_status(&a(), &op(&key)).unwrap();
     assert_eq!(status(&k).last_rotation_time, "");
     // Rotation is off: its interval cannot change, nor can it be disabled
     // (KMS.0313 "Key rotation is not enabled").
     assert_err(
-        k.update_key_rotation_interval(
+        k.wire().update_key_rotation_interval(
             &a(),
             &UpdateKeyRotationIntervalRequestBody {
                 key_id: key.clone(),
@@ -175,13 +181,13 @@ fn policy_enable_disable_and_interval() {
         ErrorCode::KmsRotationNotEnabled,
     );
     assert_err(
-        k.disable_key_rotation(&a(), &op(&key)),
+        k.wire().disable_key_rotation(&a(), &op(&key)),
         ErrorCode::KmsRotationNotEnabled,
     );
-    k.enable_key_rotation(&a(), &op(&key)).unwrap();
+    k.wire().enable_key_rotation(&a(), &op(&key)).unwrap();
     // Enabled: enabling again is KMS.2901 ("Key rotation is not disabled").
     assert_err(
-        k.enable_key_rotation(&a(), &op(&key)),
+        k.wire().enable_key_rotation(&a(), &op(&key)),
         ErrorCode::KmsRotationNotDisabled,
     );
     assert!(
@@ -189,7 +195,8 @@ fn policy_enable_disable_and_interval() {
         "the record cache is invalidated"
     );
     assert_eq!(
-        k.describe_key(&a(), &op(&key))
+        k.wire()
+            .describe_key(&a(), &op(&key))
             .unwrap()
             .key_info
             .key_rotation_enabled,
@@ -200,35 +207,36 @@ fn policy_enable_disable_and_interval() {
         rotation_interval: LooseString::from(v),
         sequence: None,
     };
-    k.update_key_rotation_interval(&a(), &interval("30"))
+    k.wire()
+        .update_key_rotation_interval(&a(), &interval("30"))
         .unwrap();
     assert_eq!(status(&k).rotation_interval, 30);
     for bad in ["29", "366", "x", ""] {
         assert_err(
-            k.update_key_rotation_interval(&a(), &interval(bad)),
+            k.wire().update_key_rotation_interval(&a(), &interval(bad)),
             ErrorCode::KmsInvalidRotationInterval,
         );
     }
-    k.disable_key_rotation(&a(), &op(&key)).unwrap();
+    k.wire().disable_key_rotation(&a(), &op(&key)).unwrap();
     assert_err(
-        k.disable_key_rotation(&a(), &op(&key)),
+        k.wire().disable_key_rotation(&a(), &op(&key)),
         ErrorCode::KmsRotationNotEnabled,
     );
     assert_err(
-        k.update_key_rotation_interval(&a(), &interval("60")),
+        k.wire().update_key_rotation_interval(&a(), &interval("60")),
         ErrorCode::KmsRotationNotEnabled,
     );
     let s = status(&k);
     assert!(!s.key_rotation_enabled);
     assert_eq!(s.rotation_interval, 30, "the interval survives disabling");
     // Only an enabled key's rotation changes.
-    k.disable_key(&a(), &op(&key)).unwrap();
+    k.wire().disable_key(&a(), &op(&key)).unwrap();
     assert_err(
-        k.enable_key_rotation(&a(), &op(&key)),
+        k.wire().enable_key_rotation(&a(), &op(&key)),
         ErrorCode::KmsKeyDisabled,
     );
     assert_err(
-        k.rotate_on_demand(
+        k.wire().rotate_on_demand(
             &a(),
             &RotateOnDemandRequestBody {
                 key_id: key.clone(),
@@ -236,26 +244,27 @@ fn policy_enable_disable_and_interval() {
         ),
         ErrorCode::KmsKeyDisabled,
     );
-    k.enable_key(&a(), &op(&key)).unwrap();
-    k.schedule_key_deletion(
-        &a(),
-        &ScheduleKeyDeletionRequestBody {
-            key_id: key.clone(),
-            pending_days: "7".into(),
-            sequence: None,
-        },
-    )
-    .unwrap();
+    k.wire().enable_key(&a(), &op(&key)).unwrap();
+    k.wire()
+        .schedule_key_deletion(
+            &a(),
+            &ScheduleKeyDeletionRequestBody {
+                key_id: key.clone(),
+                pending_days: "7".into(),
+                sequence: None,
+            },
+        )
+        .unwrap();
     assert_err(
-        k.update_key_rotation_interval(&a(), &interval("90")),
+        k.wire().update_key_rotation_interval(&a(), &interval("90")),
         ErrorCode::KmsKeyPendingDeletion,
     );
     assert_err(
-        k.get_key_rotation_status(&a(), &op("bad")),
+        k.wire().get_key_rotation_status(&a(), &op("bad")),
         ErrorCode::KmsInvalidKeyId,
     );
     assert_err(
-        k.rotate_on_demand(
+        k.wire().rotate_on_demand(
             &Caller::new("dom-b", "proj-b"),
             &RotateOnDemandRequestBody {
                 key_id: key.clone(),

@@ -21,51 +21,54 @@ fn a() -> Caller {
 }
 
 fn create(k: &Kms, alias: &str, spec: &str, usage: &str) -> String {
-    k.create_key(
-        &a(),
-        &CreateKeyRequestBody {
-            key_alias: alias.into(),
-            key_spec: Some(spec.into()),
-            key_usage: Some(usage.into()),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .key_info
-    .key_id
+    k.wire()
+        .create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                key_spec: Some(spec.into()),
+                key_usage: Some(usage.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id
 }
 
 fn enc(k: &Kms, key: &str, text: &str, alg: Option<&str>) -> Result<String, ApiError> {
-    k.encrypt_data(
-        &a(),
-        &EncryptDataRequestBody {
-            key_id: key.into(),
-            plain_text: text.into(),
-            encryption_algorithm: alg.map(str::to_owned),
-            ..Default::default()
-        },
-    )
-    .map(|r| r.cipher_text)
+    k.wire()
+        .encrypt_data(
+            &a(),
+            &EncryptDataRequestBody {
+                key_id: key.into(),
+                plain_text: text.into(),
+                encryption_algorithm: alg.map(str::to_owned),
+                ..Default::default()
+            },
+        )
+        .map(|r| r.cipher_text)
 }
 
 fn dec(k: &Kms, key: Option<&str>, ct: &str, alg: Option<&str>) -> Result<String, ApiError> {
-    k.decrypt_data(
-        &a(),
-        &DecryptDataRequestBody {
-            cipher_text: ct.into(),
-            key_id: key.map(str::to_owned),
-            encryption_algorithm: alg.map(str::to_owned),
-            ..Default::default()
-        },
-    )
-    .map(|r| {
-        assert_eq!(
-            Base64::decode_vec(r.plain_text_base64.expose()).unwrap(),
-            r.plain_text.expose().as_bytes(),
-            "plain_text_base64 is the same bytes"
-        );
-        r.plain_text.expose_owned()
-    })
+    k.wire()
+        .decrypt_data(
+            &a(),
+            &DecryptDataRequestBody {
+                cipher_text: ct.into(),
+                key_id: key.map(str::to_owned),
+                encryption_algorithm: alg.map(str::to_owned),
+                ..Default::default()
+            },
+        )
+        .map(|r| {
+            assert_eq!(
+                Base64::decode_vec(r.plain_text_base64.expose()).unwrap(),
+                r.plain_text.expose().as_bytes(),
+                "plain_text_base64 is the same bytes"
+            );
+            r.plain_text.expose_owned()
+        })
 }
 
 fn code(r: Result<impl std::fmt::Debug, ApiError>) -> (u16, &'static str) {
@@ -85,6 +88,7 @@ fn rsa_keys_encrypt_with_oaep_sha256_up_to_k_minus_2hlen_minus_2() {
     ] {
         let key = create(&k, spec, spec, "ENCRYPT_DECRYPT");
         let d = k
+            .wire()
             .describe_key(
                 &a(),
                 &OperateKeyRequestBody {
@@ -153,7 +157,7 @@ fn algorithms_that_do_not_fit_the_key_get_the_published_codes() {
     assert_eq!(code(enc(&k, &rsa_sign, "x", Some(OAEP))), (400, "KMS.0335"));
     // An encryption key does not sign: KMS.0334.
     assert_eq!(
-        code(k.sign(
+        code(k.wire().sign(
             &a(),
             &SignRequestBody {
                 key_id: rsa.clone(),
@@ -167,7 +171,7 @@ fn algorithms_that_do_not_fit_the_key_get_the_published_codes() {
     );
     // Symmetric operations on an RSA key: KMS.0325; rotation: KMS.0324.
     assert_eq!(
-        code(k.create_datakey(
+        code(k.wire().create_datakey(
             &a(),
             &CreateDatakeyRequestBody {
                 key_id: rsa.clone(),
@@ -177,7 +181,7 @@ fn algorithms_that_do_not_fit_the_key_get_the_published_codes() {
         (400, "KMS.0325")
     );
     assert_eq!(
-        code(k.rotate_on_demand(
+        code(k.wire().rotate_on_demand(
             &a(),
             &RotateOnDemandRequestBody {
                 key_id: rsa.clone()
@@ -195,13 +199,19 @@ fn algorithms_that_do_not_fit_the_key_get_the_published_codes() {
         encryption_context: serde_json::json!({"a": "1"}).as_object().cloned(),
         ..Default::default()
     };
-    assert_eq!(code(k.encrypt_data(&a(), &with_ctx)), (400, "KMS.0208"));
+    assert_eq!(
+        code(k.wire().encrypt_data(&a(), &with_ctx)),
+        (400, "KMS.0208")
+    );
     let with_aad = EncryptDataRequestBody {
         encryption_context: None,
         additional_authenticated_data: Some("aad".into()),
         ..with_ctx
     };
-    assert_eq!(code(k.encrypt_data(&a(), &with_aad)), (400, "KMS.0308"));
+    assert_eq!(
+        code(k.wire().encrypt_data(&a(), &with_aad)),
+        (400, "KMS.0308")
+    );
     // Another RSA key's ciphertext, a tampered one, a truncated one: the
     // opaque KMS.2201.
     let other = create(&k, "rsa2", "RSA_2048", "ENCRYPT_DECRYPT");
@@ -224,14 +234,15 @@ fn algorithms_that_do_not_fit_the_key_get_the_published_codes() {
     // And the untouched one still opens.
     assert_eq!(dec(&k, Some(&rsa), &ct, Some(OAEP)).unwrap(), "secret");
     // A disabled key neither encrypts nor decrypts (KMS.0209).
-    k.disable_key(
-        &a(),
-        &OperateKeyRequestBody {
-            key_id: rsa.clone(),
-            sequence: None,
-        },
-    )
-    .unwrap();
+    k.wire()
+        .disable_key(
+            &a(),
+            &OperateKeyRequestBody {
+                key_id: rsa.clone(),
+                sequence: None,
+            },
+        )
+        .unwrap();
     assert_eq!(
         code(dec(&k, Some(&rsa), &ct, Some(OAEP))),
         (400, "KMS.0209")

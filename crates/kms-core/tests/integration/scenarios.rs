@@ -118,6 +118,7 @@ fn keystore_body(alias: &str, cluster: &str, ca: Option<&str>) -> CreateKeyStore
 
 fn key(f: &Fixture, caller: &Caller, alias: &str, keystore: Option<&str>) -> String {
     f.kms
+        .wire()
         .create_key(
             caller,
             &CreateKeyRequestBody {
@@ -169,34 +170,39 @@ fn keystore_rules() {
     // alias unique within the domain
     assert_err(
         f.kms
+            .wire()
             .create_keystore(&a(), &keystore_body("ks-1", "hsm-b", None)),
         ErrorCode::KmsKeystoreAliasTaken,
     );
     // a cluster backs at most one keystore
     assert_err(
         f.kms
+            .wire()
             .create_keystore(&a(), &keystore_body("ks-2", "hsm-a", None)),
         ErrorCode::KmsClusterHasKeystore,
     );
     // unknown cluster, and another domain's cluster, are both "does not exist"
     assert_err(
         f.kms
+            .wire()
             .create_keystore(&a(), &keystore_body("ks-3", "nope", None)),
         ErrorCode::KmsClusterNotFound,
     );
     assert_err(
         f.kms
+            .wire()
             .create_keystore(&a(), &keystore_body("ks-3", "hsm-foreign", None)),
         ErrorCode::KmsClusterNotFound,
     );
     // the CA certificate must be the cluster's, and a CA
     assert_err(
         f.kms
+            .wire()
             .create_keystore(&a(), &keystore_body("ks-3", "hsm-b", Some(&f.other_ca_pem))),
         ErrorCode::KmsCaCertMismatch,
     );
     assert_err(
-        f.kms.create_keystore(
+        f.kms.wire().create_keystore(
             &a(),
             &keystore_body("ks-3", "hsm-b", Some("not a certificate")),
         ),
@@ -210,14 +216,14 @@ fn keystore_rules() {
         ..Default::default()
     };
     assert_err(
-        f.kms.create_keystore(&a(), &cdms_as_dhsm),
+        f.kms.wire().create_keystore(&a(), &cdms_as_dhsm),
         ErrorCode::KmsKeystoreTypeMismatch,
     );
     let cdms = CreateKeyStoreRequestBody {
         keystore_type: Some("2".into()),
         ..cdms_as_dhsm
     };
-    f.kms.create_keystore(&a(), &cdms).unwrap();
+    f.kms.wire().create_keystore(&a(), &cdms).unwrap();
 
     // the same alias is free in another domain
     let other = f
@@ -226,10 +232,14 @@ fn keystore_rules() {
         .unwrap();
 
     // list / show are per domain
-    let list = f.kms.list_keystores(&a(), None, None).unwrap();
+    let list = f.kms.wire().list_keystores(&a(), None, None).unwrap();
     assert_eq!(list.total, 2);
     assert!(list.keystores.iter().all(|k| k.domain_id == "dom-a"));
-    let shown = f.kms.show_keystore(&a(), &ks.keystore.keystore_id).unwrap();
+    let shown = f
+        .kms
+        .wire()
+        .show_keystore(&a(), &ks.keystore.keystore_id)
+        .unwrap();
     assert_eq!(
         (
             shown.keystore.keystore_type.as_str(),
@@ -238,15 +248,18 @@ fn keystore_rules() {
         ("DHSM", "hsm-a")
     );
     assert_err(
-        f.kms.show_keystore(&a(), &other.keystore.keystore_id),
+        f.kms
+            .wire()
+            .show_keystore(&a(), &other.keystore.keystore_id),
         ErrorCode::KmsKeystoreNotFound,
     );
     assert_err(
-        f.kms.list_keystores(&a(), Some("x"), None),
+        f.kms.wire().list_keystores(&a(), Some("x"), None),
         ErrorCode::KmsInvalidOffset,
     );
     assert_eq!(
         f.kms
+            .wire()
             .list_keystores(&a(), Some("1"), Some("1"))
             .unwrap()
             .keystores
@@ -266,23 +279,25 @@ fn keystore_with_keys_cannot_be_deleted_and_disabled_keystore_keys_are_unusable(
         .keystore_id;
     let key_id = key(&f, &a(), "k1", Some(&ks));
     f.kms
+        .wire()
         .create_datakey_without_plaintext(&a(), &dek_body(&key_id, "256", None))
         .unwrap();
 
     assert_err(
-        f.kms.delete_keystore(&a(), &ks),
+        f.kms.wire().delete_keystore(&a(), &ks),
         ErrorCode::KmsKeystoreHasKeys,
     );
 
-    let st = f.kms.disable_keystore(&a(), &ks).unwrap();
+    let st = f.kms.wire().disable_keystore(&a(), &ks).unwrap();
     assert_eq!(st.keystore.keystore_state, "DISABLED");
     assert_err(
         f.kms
+            .wire()
             .create_datakey_without_plaintext(&a(), &dek_body(&key_id, "256", None)),
         ErrorCode::KmsKeystoreDisabled,
     );
     assert_err(
-        f.kms.create_key(
+        f.kms.wire().create_key(
             &a(),
             &CreateKeyRequestBody {
                 key_alias: "k2".into(),
@@ -292,8 +307,9 @@ fn keystore_with_keys_cannot_be_deleted_and_disabled_keystore_keys_are_unusable(
         ),
         ErrorCode::KmsKeystoreDisabled,
     );
-    f.kms.enable_keystore(&a(), &ks).unwrap();
+    f.kms.wire().enable_keystore(&a(), &ks).unwrap();
     f.kms
+        .wire()
         .create_datakey_without_plaintext(&a(), &dek_body(&key_id, "256", None))
         .unwrap();
 
@@ -304,17 +320,17 @@ fn keystore_with_keys_cannot_be_deleted_and_disabled_keystore_keys_are_unusable(
         .unwrap()
         .keystore
         .keystore_id;
-    f.kms.delete_keystore(&a(), &ks2).unwrap();
+    f.kms.wire().delete_keystore(&a(), &ks2).unwrap();
     assert_err(
-        f.kms.delete_keystore(&a(), &ks2),
+        f.kms.wire().delete_keystore(&a(), &ks2),
         ErrorCode::KmsKeystoreNotFound,
     );
     assert_err(
-        f.kms.enable_keystore(&a(), &ks2),
+        f.kms.wire().enable_keystore(&a(), &ks2),
         ErrorCode::KmsKeystoreNotFound,
     );
     assert_err(
-        f.kms.show_keystore(&a(), "not-an-id"),
+        f.kms.wire().show_keystore(&a(), "not-an-id"),
         ErrorCode::KmsInvalidParameter,
     );
 }
@@ -349,7 +365,7 @@ fn races_on_one_alias_or_one_cluster_have_exactly_one_winner() {
                             keystore_body(&alias, cluster, None)
                         };
                         barrier.wait();
-                        kms.create_keystore(&a(), &body)
+                        kms.wire().create_keystore(&a(), &body)
                     })
                 })
                 .collect();
@@ -397,7 +413,7 @@ fn pin_rules() {
         );
     }
     assert_err(
-        f.kms.create_pin(
+        f.kms.wire().create_pin(
             &a(),
             &CreatePinRequestBody {
                 pin_type: None,
@@ -407,7 +423,7 @@ fn pin_rules() {
         ErrorCode::KmsKeystoreNotSupported,
     );
     assert_err(
-        f.kms.create_pin(
+        f.kms.wire().create_pin(
             &a(),
             &CreatePinRequestBody {
                 pin_type: None,
@@ -417,7 +433,9 @@ fn pin_rules() {
         ErrorCode::KmsKeystoreNotFound,
     );
     assert_err(
-        f.kms.create_pin(&a(), &CreatePinRequestBody::default()),
+        f.kms
+            .wire()
+            .create_pin(&a(), &CreatePinRequestBody::default()),
         ErrorCode::KmsMissingParameter,
     );
 
@@ -428,6 +446,7 @@ fn pin_rules() {
         .keystore
         .keystore_id;
     f.kms
+        .wire()
         .create_pin(
             &a(),
             &CreatePinRequestBody {
@@ -438,7 +457,7 @@ fn pin_rules() {
         .unwrap();
     // another domain cannot use it
     assert_err(
-        f.kms.create_pin(
+        f.kms.wire().create_pin(
             &b(),
             &CreatePinRequestBody {
                 pin_type: None,
@@ -447,9 +466,9 @@ fn pin_rules() {
         ),
         ErrorCode::KmsKeystoreNotFound,
     );
-    f.kms.disable_keystore(&a(), &ks).unwrap();
+    f.kms.wire().disable_keystore(&a(), &ks).unwrap();
     assert_err(
-        f.kms.create_pin(
+        f.kms.wire().create_pin(
             &a(),
             &CreatePinRequestBody {
                 pin_type: None,
@@ -513,24 +532,28 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         ..dek_body(key_id, "256", None)
     };
     f.kms
+        .wire()
         .create_datakey_without_plaintext(
             &a(),
             &with_pin(&default_key, shared_pin.expose(), "CipherText"),
         )
         .unwrap();
     f.kms
+        .wire()
         .create_datakey_without_plaintext(
             &a(),
             &with_pin(&dedicated_key, ks_pin.expose(), "CipherText"),
         )
         .unwrap();
     f.kms
+        .wire()
         .create_datakey_without_plaintext(
             &a(),
             &with_pin(&default_key, plain_pin.expose(), "PlainText"),
         )
         .unwrap();
     f.kms
+        .wire()
         .create_datakey_without_plaintext(
             &a(),
             &with_pin(
@@ -543,14 +566,14 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
 
     // a PIN of another keystore, a tampered PIN, an unknown plain PIN, a PIN of the wrong type
     assert_err(
-        f.kms.create_datakey_without_plaintext(
+        f.kms.wire().create_datakey_without_plaintext(
             &a(),
             &with_pin(&dedicated_key, shared_pin.expose(), "CipherText"),
         ),
         ErrorCode::KmsInvalidPin,
     );
     assert_err(
-        f.kms.create_datakey_without_plaintext(
+        f.kms.wire().create_datakey_without_plaintext(
             &a(),
             &with_pin(&default_key, ks_pin.expose(), "CipherText"),
         ),
@@ -561,21 +584,21 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
     tampered[last] = if tampered[last] == b'0' { b'1' } else { b'0' };
     let tampered = String::from_utf8(tampered).unwrap();
     assert_err(
-        f.kms.create_datakey_without_plaintext(
+        f.kms.wire().create_datakey_without_plaintext(
             &a(),
             &with_pin(&default_key, &tampered, "CipherText"),
         ),
         ErrorCode::KmsInvalidPin,
     );
     assert_err(
-        f.kms.create_datakey_without_plaintext(
+        f.kms.wire().create_datakey_without_plaintext(
             &a(),
             &with_pin(&default_key, &"AB".repeat(32), "PlainText"),
         ),
         ErrorCode::KmsInvalidPin,
     );
     assert_err(
-        f.kms.create_datakey_without_plaintext(
+        f.kms.wire().create_datakey_without_plaintext(
             &a(),
             &with_pin(&default_key, plain_pin.expose(), "CipherText"),
         ),
@@ -594,7 +617,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         .unwrap()
         .pin;
     assert_err(
-        f.kms.create_datakey_without_plaintext(
+        f.kms.wire().create_datakey_without_plaintext(
             &a(),
             &with_pin(&default_key, b_pin.expose(), "PlainText"),
         ),
@@ -615,7 +638,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
             .unwrap()
             .pin;
         assert_err(
-            f.kms.create_datakey_without_plaintext(
+            f.kms.wire().create_datakey_without_plaintext(
                 &a(),
                 &with_pin(&default_key, b_sealed.expose(), "CipherText"),
             ),
@@ -624,6 +647,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         // while domain b's own key accepts it
         let b_key = key(&f, &b(), &format!("b-key-{shared}"), None);
         f.kms
+            .wire()
             .create_datakey_without_plaintext(
                 &b(),
                 &with_pin(&b_key, b_sealed.expose(), "CipherText"),
@@ -674,10 +698,12 @@ fn a_dek_does_not_decrypt_under_another_project_key_or_aad() {
         .cipher_text;
 
     f.kms
+        .wire()
         .decrypt_datakey(&a(), &decrypt_body(&k1, &dek, 32, Some("aad-1")))
         .unwrap();
     // lower-case hex is accepted too
     f.kms
+        .wire()
         .decrypt_datakey(
             &a(),
             &decrypt_body(&k1, &dek.to_lowercase(), 32, Some("aad-1")),
@@ -685,26 +711,30 @@ fn a_dek_does_not_decrypt_under_another_project_key_or_aad() {
         .unwrap();
     assert_err(
         f.kms
+            .wire()
             .decrypt_datakey(&a(), &decrypt_body(&k1, &dek, 32, Some("aad-2"))),
         ErrorCode::KmsInvalidCipherText,
     );
     assert_err(
         f.kms
+            .wire()
             .decrypt_datakey(&a(), &decrypt_body(&k1, &dek, 32, None)),
         ErrorCode::KmsInvalidCipherText,
     );
     assert_err(
         f.kms
+            .wire()
             .decrypt_datakey(&a(), &decrypt_body(&k2, &dek, 32, Some("aad-1"))),
         ErrorCode::KmsInvalidCipherText,
     );
     assert_err(
         f.kms
+            .wire()
             .decrypt_datakey(&a(), &decrypt_body(&k1, &dek, 16, Some("aad-1"))),
         ErrorCode::KmsCipherTextLengthMismatch,
     );
     assert_err(
-        f.kms.decrypt_datakey(
+        f.kms.wire().decrypt_datakey(
             &a(),
             &decrypt_body(&k1, &dek[..dek.len() - 2], 32, Some("aad-1")),
         ),
@@ -712,12 +742,14 @@ fn a_dek_does_not_decrypt_under_another_project_key_or_aad() {
     );
     assert_err(
         f.kms
+            .wire()
             .decrypt_datakey(&a(), &decrypt_body(&k1, "00", 32, None)),
         ErrorCode::KmsInvalidCipherText,
     );
     // another project of the same domain does not see the key at all
     assert_err(
         f.kms
+            .wire()
             .decrypt_datakey(&a2(), &decrypt_body(&k1, &dek, 32, Some("aad-1"))),
         ErrorCode::KmsKeyNotFound,
     );
@@ -735,6 +767,7 @@ fn a_dek_does_not_decrypt_under_another_project_key_or_aad() {
         .pin;
     assert_err(
         f.kms
+            .wire()
             .decrypt_datakey(&a(), &decrypt_body(&k1, pin.expose(), 32, None)),
         ErrorCode::KmsInvalidCipherText,
     );
@@ -773,7 +806,7 @@ fn create_datakey_encrypt_and_decrypt() {
         additional_authenticated_data: Some("x".into()),
         ..Default::default()
     };
-    let wrapped = f.kms.encrypt_datakey(&a(), &body).unwrap();
+    let wrapped = f.kms.wire().encrypt_datakey(&a(), &body).unwrap();
     assert_eq!(wrapped.datakey_length, "48");
     let back = f
         .kms
@@ -788,7 +821,7 @@ fn create_datakey_encrypt_and_decrypt() {
         ..body
     };
     assert_err(
-        f.kms.encrypt_datakey(&a(), &body),
+        f.kms.wire().encrypt_datakey(&a(), &body),
         ErrorCode::KmsDekHashMismatch,
     );
 }
@@ -853,17 +886,21 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
         }
         // Below the DEK's length is still KMS.2204.
         assert_err(
-            f.kms.decrypt_datakey(&a(), &decrypt_body(&k, ct, 15, aad)),
+            f.kms
+                .wire()
+                .decrypt_datakey(&a(), &decrypt_body(&k, ct, 15, aad)),
             ErrorCode::KmsCipherTextLengthMismatch,
         );
         // The bound changes nothing else: wrong AAD or key is KMS.2201.
         assert_err(
             f.kms
+                .wire()
                 .decrypt_datakey(&a(), &decrypt_body(&k, ct, 32, Some("other"))),
             ErrorCode::KmsInvalidCipherText,
         );
         assert_err(
             f.kms
+                .wire()
                 .decrypt_datakey(&a(), &decrypt_body(&other, ct, 32, aad)),
             ErrorCode::KmsInvalidCipherText,
         );
@@ -874,7 +911,7 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
     forged[3] = 15;
     forged.truncate(forged.len() - 1);
     assert_err(
-        f.kms.decrypt_datakey(
+        f.kms.wire().decrypt_datakey(
             &a(),
             &decrypt_body(&k, &base16ct::upper::encode_string(&forged), 32, None),
         ),
@@ -887,7 +924,7 @@ fn key_states_gate_use() {
     let f = fixture();
     let k = key(&f, &a(), "k1", None);
     assert_err(
-        f.kms.create_key(
+        f.kms.wire().create_key(
             &a(),
             &CreateKeyRequestBody {
                 key_alias: "k1".into(),
@@ -913,29 +950,45 @@ fn key_states_gate_use() {
     // enabled"): neither succeeds twice.
     let code = |e: ApiError| (e.status(), e.code().as_str());
     assert_eq!(
-        code(f.kms.enable_key(&a(), &op).unwrap_err()),
+        code(f.kms.wire().enable_key(&a(), &op).unwrap_err()),
         (400, "KMS.1201")
     );
     assert_eq!(
-        f.kms.disable_key(&a(), &op).unwrap().key_info.key_state,
+        f.kms
+            .wire()
+            .disable_key(&a(), &op)
+            .unwrap()
+            .key_info
+            .key_state,
         "3"
     );
     assert_eq!(
-        code(f.kms.disable_key(&a(), &op).unwrap_err()),
+        code(f.kms.wire().disable_key(&a(), &op).unwrap_err()),
         (400, "KMS.1301")
     );
     assert_err(
         f.kms
+            .wire()
             .create_datakey_without_plaintext(&a(), &dek_body(&k, "256", None)),
         ErrorCode::KmsKeyDisabled,
     );
     assert_err(
         f.kms
+            .wire()
             .decrypt_datakey(&a(), &decrypt_body(&k, &dek, 32, None)),
         ErrorCode::KmsKeyDisabled,
     );
-    assert_eq!(f.kms.enable_key(&a(), &op).unwrap().key_info.key_state, "2");
+    assert_eq!(
+        f.kms
+            .wire()
+            .enable_key(&a(), &op)
+            .unwrap()
+            .key_info
+            .key_state,
+        "2"
+    );
     f.kms
+        .wire()
         .decrypt_datakey(&a(), &decrypt_body(&k, &dek, 32, None))
         .unwrap();
 
@@ -945,7 +998,7 @@ fn key_states_gate_use() {
         sequence: None,
     };
     assert_err(
-        f.kms.schedule_key_deletion(&a(), &bad_days),
+        f.kms.wire().schedule_key_deletion(&a(), &bad_days),
         ErrorCode::KmsInvalidPendingDays,
     );
     let sched = ScheduleKeyDeletionRequestBody {
@@ -953,37 +1006,50 @@ fn key_states_gate_use() {
         ..bad_days
     };
     assert_eq!(
-        code(f.kms.cancel_key_deletion(&a(), &op).unwrap_err()),
+        code(f.kms.wire().cancel_key_deletion(&a(), &op).unwrap_err()),
         (400, "KMS.1501")
     );
     assert_eq!(
-        f.kms.schedule_key_deletion(&a(), &sched).unwrap().key_state,
+        f.kms
+            .wire()
+            .schedule_key_deletion(&a(), &sched)
+            .unwrap()
+            .key_state,
         "4"
     );
     // Scheduling again: KMS.1402 "The key is already in Pending deletion
     // state" (it used to be KMS.0210).
     assert_eq!(
-        code(f.kms.schedule_key_deletion(&a(), &sched).unwrap_err()),
+        code(
+            f.kms
+                .wire()
+                .schedule_key_deletion(&a(), &sched)
+                .unwrap_err()
+        ),
         (400, "KMS.1402")
     );
     assert_err(
-        f.kms.disable_key(&a(), &op),
+        f.kms.wire().disable_key(&a(), &op),
         ErrorCode::KmsKeyPendingDeletion,
     );
     assert_err(
         f.kms
+            .wire()
             .create_datakey_without_plaintext(&a(), &dek_body(&k, "256", None)),
         ErrorCode::KmsKeyPendingDeletion,
     );
     assert_err(
-        f.kms.enable_key(&a(), &op),
+        f.kms.wire().enable_key(&a(), &op),
         ErrorCode::KmsKeyPendingDeletion,
     );
 
     // unknown key / other project's key: "does not exist"; malformed: KMS.0205
-    assert_err(f.kms.disable_key(&b(), &op), ErrorCode::KmsKeyNotFound);
     assert_err(
-        f.kms.create_datakey_without_plaintext(
+        f.kms.wire().disable_key(&b(), &op),
+        ErrorCode::KmsKeyNotFound,
+    );
+    assert_err(
+        f.kms.wire().create_datakey_without_plaintext(
             &a(),
             &dek_body("00000000-0000-0000-0000-000000000000", "256", None),
         ),
@@ -991,16 +1057,19 @@ fn key_states_gate_use() {
     );
     assert_err(
         f.kms
+            .wire()
             .create_datakey_without_plaintext(&a(), &dek_body("bad", "256", None)),
         ErrorCode::KmsInvalidKeyId,
     );
     assert_err(
         f.kms
+            .wire()
             .create_datakey_without_plaintext(&a(), &dek_body(&k, "12", None)),
         ErrorCode::KmsDatakeyLengthNotByteMultiple,
     );
     assert_err(
         f.kms
+            .wire()
             .create_datakey_without_plaintext(&a(), &dek_body(&k, "8200", None)),
         ErrorCode::KmsDatakeyLengthOutOfRange,
     );
@@ -1098,7 +1167,9 @@ fn certificate_rules() {
 
     // name unique per project and scope
     assert_err(
-        f.kms.create_certificate(&a(), &form("cert_demo", &c)),
+        f.kms
+            .wire()
+            .create_certificate(&a(), &form("cert_demo", &c)),
         ErrorCode::ApigCertificateNameTaken,
     );
     let inst = CertificateForm {
@@ -1106,9 +1177,10 @@ fn certificate_rules() {
         instance_id: Some("gw-1".into()),
         ..form("cert_demo", &c)
     };
-    let inst_rec = f.kms.create_certificate(&a(), &inst).unwrap();
+    let inst_rec = f.kms.wire().create_certificate(&a(), &inst).unwrap();
     assert_eq!(inst_rec.instance_id.as_deref(), Some("gw-1"));
     f.kms
+        .wire()
         .create_certificate(&a2(), &form("cert_demo", &c))
         .unwrap();
     let no_instance = CertificateForm {
@@ -1116,15 +1188,15 @@ fn certificate_rules() {
         ..inst
     };
     let e = assert_err(
-        f.kms.create_certificate(&a(), &no_instance),
+        f.kms.wire().create_certificate(&a(), &no_instance),
         ErrorCode::ApigParameterMissing,
     );
     assert!(e.error_msg().ends_with("parameterName:instance_id"));
 
     // show / list / update / delete, per project
-    assert_eq!(f.kms.show_certificate(&a(), &rec.id).unwrap(), rec);
+    assert_eq!(f.kms.wire().show_certificate(&a(), &rec.id).unwrap(), rec);
     assert_err(
-        f.kms.show_certificate(&a2(), &rec.id),
+        f.kms.wire().show_certificate(&a2(), &rec.id),
         ErrorCode::ApigCertificateNotFound,
     );
     let list = f
@@ -1134,10 +1206,10 @@ fn certificate_rules() {
     assert_eq!((list.total, list.size), (2, 2));
     let mut q = CertificateQuery::default();
     q.filter.r#type = Some("instance".into());
-    assert_eq!(f.kms.list_certificates(&a(), &q).unwrap().total, 1);
+    assert_eq!(f.kms.wire().list_certificates(&a(), &q).unwrap().total, 1);
     q.limit = Some("0".into());
     assert_err(
-        f.kms.list_certificates(&a(), &q),
+        f.kms.wire().list_certificates(&a(), &q),
         ErrorCode::ApigInvalidParameterValue,
     );
 
@@ -1157,13 +1229,14 @@ fn certificate_rules() {
     );
     assert_err(
         f.kms
+            .wire()
             .update_certificate(&a2(), &rec.id, &form("cert_x", &c2)),
         ErrorCode::ApigCertificateNotFound,
     );
 
-    f.kms.delete_certificate(&a(), &rec.id).unwrap();
+    f.kms.wire().delete_certificate(&a(), &rec.id).unwrap();
     assert_err(
-        f.kms.delete_certificate(&a(), &rec.id),
+        f.kms.wire().delete_certificate(&a(), &rec.id),
         ErrorCode::ApigCertificateNotFound,
     );
 }
@@ -1176,18 +1249,22 @@ fn certificate_checks_map_to_apig_codes() {
     // key of another certificate
     assert_err(
         f.kms
+            .wire()
             .create_certificate(&a(), &form("cert_one", &(c.0.clone(), other.1.clone()))),
         ErrorCode::ApigCertKeyMismatch,
     );
     // expired at the clock's time
     let old = leaf("old.example.com", 2025);
     assert_err(
-        f.kms.create_certificate(&a(), &form("cert_two", &old)),
+        f.kms
+            .wire()
+            .create_certificate(&a(), &form("cert_two", &old)),
         ErrorCode::ApigCertExpired,
     );
     // garbage
     assert_err(
         f.kms
+            .wire()
             .create_certificate(&a(), &form("cert_three", &("nope".into(), c.1.clone()))),
         ErrorCode::ApigInvalidCertOrKey,
     );
@@ -1195,6 +1272,7 @@ fn certificate_checks_map_to_apig_codes() {
     let enc = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
     assert_err(
         f.kms
+            .wire()
             .create_certificate(&a(), &form("cert_four", &(c.0.clone(), enc.into()))),
         ErrorCode::ApigEncryptedKey,
     );
@@ -1204,12 +1282,12 @@ fn certificate_checks_map_to_apig_codes() {
         ..form("cert_five", &c)
     };
     assert_err(
-        f.kms.create_certificate(&a(), &rsa_declared),
+        f.kms.wire().create_certificate(&a(), &rsa_declared),
         ErrorCode::ApigInvalidParameterValue,
     );
     // bad name
     assert_err(
-        f.kms.create_certificate(&a(), &form("1bad", &c)),
+        f.kms.wire().create_certificate(&a(), &form("1bad", &c)),
         ErrorCode::ApigInvalidParameterValue,
     );
 }
@@ -1222,7 +1300,7 @@ fn an_external_key_waits_for_import_in_state_5() {
     use kms_model::{EncryptDataRequestBody, ListKeysRequestBody, SignRequestBody};
     let f = fixture();
     let create = |alias: &str, spec: Option<&str>, origin: &str, keystore: Option<&str>| {
-        f.kms.create_key(
+        f.kms.wire().create_key(
             &a(),
             &CreateKeyRequestBody {
                 key_alias: alias.into(),
@@ -1241,7 +1319,7 @@ fn an_external_key_waits_for_import_in_state_5() {
         key_id: k.clone(),
         sequence: None,
     };
-    let info = f.kms.describe_key(&a(), &op).unwrap().key_info;
+    let info = f.kms.wire().describe_key(&a(), &op).unwrap().key_info;
     assert_eq!(
         (info.key_state.as_str(), info.origin.as_str()),
         ("5", "external")
@@ -1267,11 +1345,12 @@ fn an_external_key_waits_for_import_in_state_5() {
     // enabled").
     assert_err(
         f.kms
+            .wire()
             .create_datakey_without_plaintext(&a(), &dek_body(&k, "256", None)),
         ErrorCode::KmsKeyNotEnabled,
     );
     assert_err(
-        f.kms.encrypt_data(
+        f.kms.wire().encrypt_data(
             &a(),
             &EncryptDataRequestBody {
                 key_id: k.clone(),
@@ -1282,10 +1361,16 @@ fn an_external_key_waits_for_import_in_state_5() {
         ErrorCode::KmsKeyNotEnabled,
     );
     // Neither enabled nor disabled, and never rotated.
-    assert_err(f.kms.enable_key(&a(), &op), ErrorCode::KmsKeyNotDisabled);
-    assert_err(f.kms.disable_key(&a(), &op), ErrorCode::KmsKeyNotEnabled);
     assert_err(
-        f.kms.enable_key_rotation(&a(), &op),
+        f.kms.wire().enable_key(&a(), &op),
+        ErrorCode::KmsKeyNotDisabled,
+    );
+    assert_err(
+        f.kms.wire().disable_key(&a(), &op),
+        ErrorCode::KmsKeyNotEnabled,
+    );
+    assert_err(
+        f.kms.wire().enable_key_rotation(&a(), &op),
         ErrorCode::KmsExternalKeyNotRotatable,
     );
 
@@ -1295,7 +1380,7 @@ fn an_external_key_waits_for_import_in_state_5() {
         .key_info
         .key_id;
     assert_err(
-        f.kms.sign(
+        f.kms.wire().sign(
             &a(),
             &SignRequestBody {
                 key_id: pair.clone(),
@@ -1308,7 +1393,7 @@ fn an_external_key_waits_for_import_in_state_5() {
         ErrorCode::KmsKeyNotEnabled,
     );
     assert_err(
-        f.kms.get_public_key(
+        f.kms.wire().get_public_key(
             &a(),
             &OperateKeyRequestBody {
                 key_id: pair,
@@ -1321,6 +1406,7 @@ fn an_external_key_waits_for_import_in_state_5() {
     // Listed under "5" (both waiting keys), not under "2".
     let listed = |state: &str| {
         f.kms
+            .wire()
             .list_keys(
                 &a(),
                 &ListKeysRequestBody {
@@ -1347,10 +1433,15 @@ fn an_external_key_waits_for_import_in_state_5() {
         )
         .unwrap();
     assert_eq!(scheduled.key_state, "4");
-    let back = f.kms.cancel_key_deletion(&a(), &op).unwrap();
+    let back = f.kms.wire().cancel_key_deletion(&a(), &op).unwrap();
     assert_eq!(back.key_state, "5");
     assert_eq!(
-        f.kms.describe_key(&a(), &op).unwrap().key_info.key_state,
+        f.kms
+            .wire()
+            .describe_key(&a(), &op)
+            .unwrap()
+            .key_info
+            .key_state,
         "5"
     );
 }

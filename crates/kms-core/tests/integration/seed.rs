@@ -115,15 +115,16 @@ fn with_material(alias: &str) -> SeedKey {
 }
 
 fn describe(kms: &Kms, id: &str) -> kms_model::KeyDetails {
-    kms.describe_key(
-        &a(),
-        &OperateKeyRequestBody {
-            key_id: id.into(),
-            sequence: None,
-        },
-    )
-    .unwrap()
-    .key_info
+    kms.wire()
+        .describe_key(
+            &a(),
+            &OperateKeyRequestBody {
+                key_id: id.into(),
+                sequence: None,
+            },
+        )
+        .unwrap()
+        .key_info
 }
 
 fn rejected(r: Result<SeedOutcome, SeedError>, code: ErrorCode) -> String {
@@ -147,33 +148,35 @@ fn conflict(r: Result<SeedOutcome, SeedError>, field: &str) -> String {
 }
 
 fn new_dek(kms: &Kms, key_id: &str) -> kms_model::CreateDatakeyResponseBody {
-    kms.create_datakey(
-        &a(),
-        &CreateDatakeyRequestBody {
-            key_id: key_id.into(),
-            datakey_length: Some("256".into()),
-            additional_authenticated_data: Some("seeded".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap()
+    kms.wire()
+        .create_datakey(
+            &a(),
+            &CreateDatakeyRequestBody {
+                key_id: key_id.into(),
+                datakey_length: Some("256".into()),
+                additional_authenticated_data: Some("seeded".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
 }
 
 fn decrypt(kms: &Kms, key_id: &str, cipher_text: &str) -> String {
-    kms.decrypt_datakey(
-        &a(),
-        &DecryptDatakeyRequestBody {
-            key_id: key_id.into(),
-            cipher_text: cipher_text.into(),
-            datakey_cipher_length: "32".into(),
-            additional_authenticated_data: Some("seeded".into()),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .data_key
-    .expose()
-    .clone()
+    kms.wire()
+        .decrypt_datakey(
+            &a(),
+            &DecryptDatakeyRequestBody {
+                key_id: key_id.into(),
+                cipher_text: cipher_text.into(),
+                datakey_cipher_length: "32".into(),
+                additional_authenticated_data: Some("seeded".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .data_key
+        .expose()
+        .clone()
 }
 
 #[test]
@@ -234,10 +237,13 @@ fn a_key_seeded_with_material_has_origin_external_and_does_not_rotate() {
         sequence: None,
     };
     for (what, r) in [
-        ("enable-key-rotation", f.kms.enable_key_rotation(&a(), &op)),
+        (
+            "enable-key-rotation",
+            f.kms.wire().enable_key_rotation(&a(), &op),
+        ),
         (
             "update-key-rotation-interval",
-            f.kms.update_key_rotation_interval(
+            f.kms.wire().update_key_rotation_interval(
                 &a(),
                 &UpdateKeyRotationIntervalRequestBody {
                     key_id: KEY_ID.into(),
@@ -249,6 +255,7 @@ fn a_key_seeded_with_material_has_origin_external_and_does_not_rotate() {
         (
             "rotate-on-demand",
             f.kms
+                .wire()
                 .rotate_on_demand(
                     &a(),
                     &RotateOnDemandRequestBody {
@@ -268,7 +275,7 @@ fn a_key_seeded_with_material_has_origin_external_and_does_not_rotate() {
         assert_eq!(e.code().status(), 400);
     }
     // Nothing rotated: still version 1, rotation off.
-    let status = f.kms.get_key_rotation_status(&a(), &op).unwrap();
+    let status = f.kms.wire().get_key_rotation_status(&a(), &op).unwrap();
     assert!(!status.key_rotation_enabled);
     assert_eq!(status.number_of_rotations, 0);
     // The origin survives a restart (it is stored, not derived).
@@ -286,7 +293,7 @@ fn a_key_seeded_with_material_has_origin_external_and_does_not_rotate() {
     let g = fixture();
     g.kms.seed_key(&a(), &seeded("generated")).unwrap();
     assert_eq!(describe(&g.kms, KEY_ID).origin, "kms");
-    g.kms.enable_key_rotation(&a(), &op).unwrap();
+    g.kms.wire().enable_key_rotation(&a(), &op).unwrap();
     // An entry without material for the imported key conflicts on the
     // origin: the file no longer says where the material came from.
     conflict(f.kms.seed_key(&a(), &seeded("imported")), "origin");
@@ -571,9 +578,9 @@ fn states_rotation_and_tags_are_what_the_api_reports() {
         key_id: KEY_ID.into(),
         sequence: None,
     };
-    let r = f.kms.get_key_rotation_status(&a(), &op).unwrap();
+    let r = f.kms.wire().get_key_rotation_status(&a(), &op).unwrap();
     assert_eq!(r.rotation_interval, 30);
-    let tags = f.kms.show_kms_tags(&a(), KEY_ID).unwrap();
+    let tags = f.kms.wire().show_kms_tags(&a(), KEY_ID).unwrap();
     let pairs: Vec<(String, String)> = tags.tags.into_iter().map(|t| (t.key, t.value)).collect();
     assert_eq!(
         pairs,
@@ -635,7 +642,7 @@ fn keystores_are_seeded_with_fixed_ids_and_hold_seeded_keys() {
         f.kms.seed_keystore(&a(), &ks("ci-store")).unwrap(),
         SeedOutcome::Created
     );
-    let shown = f.kms.show_keystore(&a(), KEYSTORE_ID).unwrap();
+    let shown = f.kms.wire().show_keystore(&a(), KEYSTORE_ID).unwrap();
     assert_eq!(shown.keystore.keystore_alias, "ci-store");
     assert_eq!(shown.keystore.hsm_cluster_id, "hsm-a");
     assert_eq!(
@@ -714,10 +721,11 @@ fn certificates_are_seeded_with_fixed_ids_and_compared_by_content_and_key() {
             .unwrap(),
         SeedOutcome::Created
     );
-    let shown = f.kms.show_certificate(&a(), CERT_ID).unwrap();
+    let shown = f.kms.wire().show_certificate(&a(), CERT_ID).unwrap();
     assert_eq!(shown.common_name, "seed.example");
     assert_eq!(
         f.kms
+            .wire()
             .certificate_private_key(&a(), CERT_ID)
             .unwrap()
             .as_slice(),

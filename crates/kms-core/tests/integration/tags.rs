@@ -19,16 +19,17 @@ fn a() -> Caller {
 }
 
 fn create(k: &Kms, alias: &str) -> String {
-    k.create_key(
-        &a(),
-        &CreateKeyRequestBody {
-            key_alias: alias.into(),
-            ..Default::default()
-        },
-    )
-    .unwrap()
-    .key_info
-    .key_id
+    k.wire()
+        .create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: alias.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id
 }
 
 fn assert_err<T: std::fmt::Debug>(r: Result<T, ApiError>, code: ErrorCode) {
@@ -59,27 +60,30 @@ fn create_show_delete_and_list_by_tags() {
     let k = kms();
     let one = create(&k, "app-one");
     let two = create(&k, "app-two");
-    k.batch_kms_tags(
-        &a(),
-        &one,
-        &action("create", &[("env", "prod"), ("team", "a")]),
-    )
-    .unwrap();
-    k.batch_kms_tags(&a(), &two, &action("create", &[("env", "dev")]))
+    k.wire()
+        .batch_kms_tags(
+            &a(),
+            &one,
+            &action("create", &[("env", "prod"), ("team", "a")]),
+        )
         .unwrap();
-    let shown = k.show_kms_tags(&a(), &one).unwrap();
+    k.wire()
+        .batch_kms_tags(&a(), &two, &action("create", &[("env", "dev")]))
+        .unwrap();
+    let shown = k.wire().show_kms_tags(&a(), &one).unwrap();
     assert_eq!(shown.tags, items(&[("env", "prod"), ("team", "a")]));
     assert_eq!(shown.exist_tags_num, 2);
     let by = |tags: Vec<Tag>, act: &str| {
-        k.list_kms_by_tags(
-            &a(),
-            &ListKmsByTagsRequestBody {
-                action: act.into(),
-                tags: Some(tags),
-                ..Default::default()
-            },
-        )
-        .unwrap()
+        k.wire()
+            .list_kms_by_tags(
+                &a(),
+                &ListKmsByTagsRequestBody {
+                    action: act.into(),
+                    tags: Some(tags),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
     };
     let prod = by(
         vec![Tag {
@@ -101,7 +105,7 @@ fn create_show_delete_and_list_by_tags() {
         "count",
     );
     assert_eq!((count.total_count, count.resources.len()), (2, 0));
-    let all = k.list_kms_tags(&a()).unwrap();
+    let all = k.wire().list_kms_tags(&a()).unwrap();
     assert_eq!(
         all.tags,
         vec![
@@ -116,15 +120,17 @@ fn create_show_delete_and_list_by_tags() {
         ]
     );
     assert!(
-        k.list_kms_tags(&Caller::new("dom-b", "proj-b"))
+        k.wire()
+            .list_kms_tags(&Caller::new("dom-b", "proj-b"))
             .unwrap()
             .tags
             .is_empty()
     );
-    k.batch_kms_tags(&a(), &one, &action("delete", &[("team", "")]))
+    k.wire()
+        .batch_kms_tags(&a(), &one, &action("delete", &[("team", "")]))
         .unwrap();
     assert_eq!(
-        k.show_kms_tags(&a(), &one).unwrap().tags,
+        k.wire().show_kms_tags(&a(), &one).unwrap().tags,
         items(&[("env", "prod")])
     );
 }
@@ -135,14 +141,17 @@ fn limits_and_errors() {
     let key = create(&k, "limited");
     let ten: Vec<(String, String)> = (0..10).map(|i| (format!("k{i}"), "v".into())).collect();
     let ten_refs: Vec<(&str, &str)> = ten.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    k.batch_kms_tags(&a(), &key, &action("create", &ten_refs))
+    k.wire()
+        .batch_kms_tags(&a(), &key, &action("create", &ten_refs))
         .unwrap();
     assert_err(
-        k.batch_kms_tags(&a(), &key, &action("create", &[("eleventh", "v")])),
+        k.wire()
+            .batch_kms_tags(&a(), &key, &action("create", &[("eleventh", "v")])),
         ErrorCode::KmsTooManyTags,
     );
     assert_eq!(
-        k.batch_kms_tags(&a(), &key, &action("create", &[("eleventh", "v")]))
+        k.wire()
+            .batch_kms_tags(&a(), &key, &action("create", &[("eleventh", "v")]))
             .unwrap_err()
             .code()
             .as_str(),
@@ -165,15 +174,17 @@ fn limits_and_errors() {
         (action("create", &[("k", &"v".repeat(44))]), "KMS.0410"),
         (action("create", &[("dup", "1"), ("dup", "2")]), "KMS.0412"),
     ] {
-        let e = k.batch_kms_tags(&a(), &key, &bad).unwrap_err();
+        let e = k.wire().batch_kms_tags(&a(), &key, &bad).unwrap_err();
         assert_eq!((e.status(), e.code().as_str()), (400, code), "{e}");
     }
     assert_err(
-        k.batch_kms_tags(&a(), "bad-id", &action("create", &[("a", "b")])),
+        k.wire()
+            .batch_kms_tags(&a(), "bad-id", &action("create", &[("a", "b")])),
         ErrorCode::KmsInvalidKeyId,
     );
     assert_err(
-        k.show_kms_tags(&Caller::new("dom-b", "proj-b"), &key),
+        k.wire()
+            .show_kms_tags(&Caller::new("dom-b", "proj-b"), &key),
         ErrorCode::KmsKeyNotFound,
     );
     let filter = |f: &dyn Fn(&mut ListKmsByTagsRequestBody)| {
@@ -216,10 +227,11 @@ fn limits_and_errors() {
             "KMS.0412",
         ),
     ] {
-        let e = k.list_kms_by_tags(&a(), &bad).unwrap_err();
+        let e = k.wire().list_kms_by_tags(&a(), &bad).unwrap_err();
         assert_eq!((e.status(), e.code().as_str()), (400, code), "{e}");
     }
     let r = k
+        .wire()
         .list_kms_by_tags(
             &a(),
             &ListKmsByTagsRequestBody {
@@ -230,17 +242,19 @@ fn limits_and_errors() {
         )
         .unwrap();
     assert_eq!(r.total_count, 1);
-    k.schedule_key_deletion(
-        &a(),
-        &ScheduleKeyDeletionRequestBody {
-            key_id: key.clone(),
-            pending_days: "7".into(),
-            sequence: None,
-        },
-    )
-    .unwrap();
+    k.wire()
+        .schedule_key_deletion(
+            &a(),
+            &ScheduleKeyDeletionRequestBody {
+                key_id: key.clone(),
+                pending_days: "7".into(),
+                sequence: None,
+            },
+        )
+        .unwrap();
     assert_err(
-        k.batch_kms_tags(&a(), &key, &action("delete", &[("k1", "")])),
+        k.wire()
+            .batch_kms_tags(&a(), &key, &action("delete", &[("k1", "")])),
         ErrorCode::KmsKeyPendingDeletion,
     );
 }
@@ -256,33 +270,40 @@ fn single_tag_create_and_delete() {
         },
         sequence: None,
     };
-    k.create_kms_tag(&a(), &key, &one("env", "prod")).unwrap();
-    k.create_kms_tag(&a(), &key, &one("env", "dev")).unwrap();
-    k.create_kms_tag(&a(), &key, &one("team", "")).unwrap();
+    k.wire()
+        .create_kms_tag(&a(), &key, &one("env", "prod"))
+        .unwrap();
+    k.wire()
+        .create_kms_tag(&a(), &key, &one("env", "dev"))
+        .unwrap();
+    k.wire()
+        .create_kms_tag(&a(), &key, &one("team", ""))
+        .unwrap();
     assert_eq!(
-        k.show_kms_tags(&a(), &key).unwrap().tags,
+        k.wire().show_kms_tags(&a(), &key).unwrap().tags,
         items(&[("env", "dev"), ("team", "")])
     );
-    k.delete_kms_tag(&a(), &key, "env").unwrap();
-    k.delete_kms_tag(&a(), &key, "absent").unwrap();
+    k.wire().delete_kms_tag(&a(), &key, "env").unwrap();
+    k.wire().delete_kms_tag(&a(), &key, "absent").unwrap();
     assert_eq!(
-        k.show_kms_tags(&a(), &key).unwrap().tags,
+        k.wire().show_kms_tags(&a(), &key).unwrap().tags,
         items(&[("team", "")])
     );
     assert_err(
-        k.create_kms_tag(&a(), &key, &one("", "v")),
+        k.wire().create_kms_tag(&a(), &key, &one("", "v")),
         ErrorCode::KmsInvalidTagKey,
     );
     assert_err(
-        k.delete_kms_tag(&a(), &key, "a*b"),
+        k.wire().delete_kms_tag(&a(), &key, "a*b"),
         ErrorCode::KmsInvalidTagKey,
     );
     assert_err(
-        k.delete_kms_tag(&a(), "x", "env"),
+        k.wire().delete_kms_tag(&a(), "x", "env"),
         ErrorCode::KmsInvalidKeyId,
     );
     assert_err(
-        k.create_kms_tag(&Caller::new("dom-b", "proj-b"), &key, &one("k", "v")),
+        k.wire()
+            .create_kms_tag(&Caller::new("dom-b", "proj-b"), &key, &one("k", "v")),
         ErrorCode::KmsKeyNotFound,
     );
 }

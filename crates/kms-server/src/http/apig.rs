@@ -5,7 +5,7 @@ use super::*;
 
 pub(super) async fn create_certificate(ctx: Ctx) -> Response {
     let form = body_or_reject!(ctx, kms_model::CertificateForm);
-    ctx.json_blocking(move |k, c| k.create_certificate(c, &form))
+    ctx.json_blocking(move |k, c| k.wire().create_certificate(c, &form))
         .await
 }
 
@@ -22,23 +22,25 @@ pub(super) async fn list_certificates(ctx: Ctx) -> Response {
             algorithm_type: ctx.query_param("algorithm_type"),
         },
     };
-    ctx.json_now(move |k, c| k.list_certificates(c, &q)).await
+    ctx.json_now(move |k, c| k.wire().list_certificates(c, &q))
+        .await
 }
 
 pub(super) async fn show_certificate(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(move |k, c| k.show_certificate(c, &id)).await
+    ctx.json_now(move |k, c| k.wire().show_certificate(c, &id))
+        .await
 }
 
 pub(super) async fn update_certificate(ctx: Ctx) -> Response {
     let form = body_or_reject!(ctx, kms_model::CertificateForm);
     let id = ctx.param(0);
-    ctx.json_blocking(move |k, c| k.update_certificate(c, &id, &form))
+    ctx.json_blocking(move |k, c| k.wire().update_certificate(c, &id, &form))
         .await
 }
 
 pub(super) async fn delete_certificate(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.no_content_blocking(move |k, c| k.delete_certificate(c, &id))
+    ctx.no_content_blocking(move |k, c| k.wire().delete_certificate(c, &id))
         .await
 }

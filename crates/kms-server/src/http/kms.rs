@@ -6,171 +6,185 @@ use super::*;
 
 pub(super) async fn create_keystore(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateKeyStoreRequestBody);
-    ctx.json_blocking(move |k, c| k.create_keystore(c, &body))
+    ctx.json_blocking(move |k, c| k.wire().create_keystore(c, &body))
         .await
 }
 
 pub(super) async fn list_keystores(ctx: Ctx) -> Response {
     let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
-    ctx.json_now(move |k, c| k.list_keystores(c, offset.as_deref(), limit.as_deref()))
-        .await
+    ctx.json_now(move |k, c| {
+        k.wire()
+            .list_keystores(c, offset.as_deref(), limit.as_deref())
+    })
+    .await
 }
 
 pub(super) async fn show_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(move |k, c| k.show_keystore(c, &id)).await
+    ctx.json_now(move |k, c| k.wire().show_keystore(c, &id))
+        .await
 }
 
 pub(super) async fn delete_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.empty_json_blocking(move |k, c| k.delete_keystore(c, &id))
+    ctx.empty_json_blocking(move |k, c| k.wire().delete_keystore(c, &id))
         .await
 }
 
 pub(super) async fn enable_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_blocking(move |k, c| k.enable_keystore(c, &id))
+    ctx.json_blocking(move |k, c| k.wire().enable_keystore(c, &id))
         .await
 }
 
 pub(super) async fn disable_keystore(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_blocking(move |k, c| k.disable_keystore(c, &id))
+    ctx.json_blocking(move |k, c| k.wire().disable_keystore(c, &id))
         .await
 }
 
 pub(super) async fn create_pin(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreatePinRequestBody);
-    ctx.json_blocking(move |k, c| k.create_pin(c, &body)).await
+    ctx.json_blocking(move |k, c| k.wire().create_pin(c, &body))
+        .await
 }
 
 pub(super) async fn create_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateKeyRequestBody);
-    ctx.json_blocking(move |k, c| k.create_key(c, &body)).await
+    ctx.json_blocking(move |k, c| k.wire().create_key(c, &body))
+        .await
 }
 
 pub(super) async fn enable_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_blocking(move |k, c| k.enable_key(c, &body)).await
+    ctx.json_blocking(move |k, c| k.wire().enable_key(c, &body))
+        .await
 }
 
 pub(super) async fn disable_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_blocking(move |k, c| k.disable_key(c, &body)).await
+    ctx.json_blocking(move |k, c| k.wire().disable_key(c, &body))
+        .await
 }
 
 pub(super) async fn schedule_key_deletion(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ScheduleKeyDeletionRequestBody);
-    ctx.json_blocking(move |k, c| k.schedule_key_deletion(c, &body))
+    ctx.json_blocking(move |k, c| k.wire().schedule_key_deletion(c, &body))
         .await
 }
 
 pub(super) async fn describe_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_now(move |k, c| k.describe_key(c, &body)).await
+    ctx.json_now(move |k, c| k.wire().describe_key(c, &body))
+        .await
 }
 
 pub(super) async fn list_keys(ctx: Ctx) -> Response {
     // Cloud Custodian's Huawei provider sends list-keys with no body.
     let body = body_or_reject!(ctx, kms_model::ListKeysRequestBody, optional);
-    ctx.json_now(move |k, c| k.list_keys(c, &body)).await
+    ctx.json_now(move |k, c| k.wire().list_keys(c, &body)).await
 }
 
 pub(super) async fn update_key_alias(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::UpdateKeyAliasRequestBody);
-    ctx.json_blocking(move |k, c| k.update_key_alias(c, &body))
+    ctx.json_blocking(move |k, c| k.wire().update_key_alias(c, &body))
         .await
 }
 
 pub(super) async fn update_key_description(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::UpdateKeyDescriptionRequestBody);
-    ctx.json_blocking(move |k, c| k.update_key_description(c, &body))
+    ctx.json_blocking(move |k, c| k.wire().update_key_description(c, &body))
         .await
 }
 
 pub(super) async fn cancel_key_deletion(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_blocking(move |k, c| k.cancel_key_deletion(c, &body))
+    ctx.json_blocking(move |k, c| k.wire().cancel_key_deletion(c, &body))
         .await
 }
 
 pub(super) async fn encrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDataRequestBody);
-    ctx.json_now(move |k, c| k.encrypt_data(c, &body)).await
+    ctx.json_now(move |k, c| k.wire().encrypt_data(c, &body))
+        .await
 }
 
 pub(super) async fn decrypt_data(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDataRequestBody);
-    ctx.json_now(move |k, c| k.decrypt_data(c, &body)).await
+    ctx.json_now(move |k, c| k.wire().decrypt_data(c, &body))
+        .await
 }
 
 pub(super) async fn enable_key_rotation(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.empty_json_blocking(move |k, c| k.enable_key_rotation(c, &body))
+    ctx.empty_json_blocking(move |k, c| k.wire().enable_key_rotation(c, &body))
         .await
 }
 
 pub(super) async fn disable_key_rotation(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.empty_json_blocking(move |k, c| k.disable_key_rotation(c, &body))
+    ctx.empty_json_blocking(move |k, c| k.wire().disable_key_rotation(c, &body))
         .await
 }
 
 pub(super) async fn get_key_rotation_status(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
-    ctx.json_now(move |k, c| k.get_key_rotation_status(c, &body))
+    ctx.json_now(move |k, c| k.wire().get_key_rotation_status(c, &body))
         .await
 }
 
 pub(super) async fn update_key_rotation_interval(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::UpdateKeyRotationIntervalRequestBody);
-    ctx.empty_json_blocking(move |k, c| k.update_key_rotation_interval(c, &body))
+    ctx.empty_json_blocking(move |k, c| k.wire().update_key_rotation_interval(c, &body))
         .await
 }
 
 pub(super) async fn rotate_on_demand(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::RotateOnDemandRequestBody);
-    ctx.json_blocking(move |k, c| k.rotate_on_demand(c, &body))
+    ctx.json_blocking(move |k, c| k.wire().rotate_on_demand(c, &body))
         .await
 }
 
 pub(super) async fn batch_kms_tags(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::BatchCreateKmsTagsRequestBody);
     let id = ctx.param(0);
-    ctx.no_content_blocking(move |k, c| k.batch_kms_tags(c, &id, &body))
+    ctx.no_content_blocking(move |k, c| k.wire().batch_kms_tags(c, &id, &body))
         .await
 }
 
 pub(super) async fn create_kms_tag(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateKmsTagRequestBody);
     let id = ctx.param(0);
-    ctx.no_content_blocking(move |k, c| k.create_kms_tag(c, &id, &body))
+    ctx.no_content_blocking(move |k, c| k.wire().create_kms_tag(c, &id, &body))
         .await
 }
 
 pub(super) async fn delete_kms_tag(ctx: Ctx) -> Response {
     let (id, tag) = (ctx.param(0), ctx.param(1));
-    ctx.no_content_blocking(move |k, c| k.delete_kms_tag(c, &id, &tag))
+    ctx.no_content_blocking(move |k, c| k.wire().delete_kms_tag(c, &id, &tag))
         .await
 }
 
 pub(super) async fn list_kms_tags(ctx: Ctx) -> Response {
-    ctx.json_now(move |k, c| k.list_kms_tags(c)).await
+    ctx.json_now(move |k, c| k.wire().list_kms_tags(c)).await
 }
 
 pub(super) async fn show_kms_tags(ctx: Ctx) -> Response {
     let id = ctx.param(0);
-    ctx.json_now(move |k, c| k.show_kms_tags(c, &id)).await
+    ctx.json_now(move |k, c| k.wire().show_kms_tags(c, &id))
+        .await
 }
 
 pub(super) async fn list_kms_by_tags(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ListKmsByTagsRequestBody);
-    ctx.json_now(move |k, c| k.list_kms_by_tags(c, &body)).await
+    ctx.json_now(move |k, c| k.wire().list_kms_by_tags(c, &body))
+        .await
 }
 
 pub(super) async fn gen_random(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::GenRandomRequestBody);
-    ctx.json_now(move |k, c| k.gen_random(c, &body)).await
+    ctx.json_now(move |k, c| k.wire().gen_random(c, &body))
+        .await
 }
 
 // Key-pair operations open (and RSA ones compute with) a private key:
@@ -178,54 +192,55 @@ pub(super) async fn gen_random(ctx: Ctx) -> Response {
 pub(super) async fn sign(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::SignRequestBody);
     if ctx.light(&body.key_id, KeyPairOp::Sign) {
-        return ctx.json_fields_inline(|k, c| k.sign(c, &body));
+        return ctx.json_fields_inline(|k, c| k.wire().sign(c, &body));
     }
-    ctx.json_blocking(move |k, c| k.sign(c, &body)).await
+    ctx.json_blocking(move |k, c| k.wire().sign(c, &body)).await
 }
 
 pub(super) async fn validate_signature(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::VerifyRequestBody);
     if ctx.light(&body.key_id, KeyPairOp::Verify) {
-        return ctx.json_fields_inline(|k, c| k.validate_signature(c, &body));
+        return ctx.json_fields_inline(|k, c| k.wire().validate_signature(c, &body));
     }
-    ctx.json_blocking(move |k, c| k.validate_signature(c, &body))
+    ctx.json_blocking(move |k, c| k.wire().validate_signature(c, &body))
         .await
 }
 
 pub(super) async fn get_public_key(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
     if ctx.light(&body.key_id, KeyPairOp::GetPublicKey) {
-        return ctx.json_inline(|k, c| k.get_public_key(c, &body));
+        return ctx.json_inline(|k, c| k.wire().get_public_key(c, &body));
     }
-    ctx.json_blocking(move |k, c| k.get_public_key(c, &body))
+    ctx.json_blocking(move |k, c| k.wire().get_public_key(c, &body))
         .await
 }
 
 pub(super) async fn re_encrypt(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::ReEncryptRequestBody);
-    ctx.json_now(move |k, c| k.re_encrypt(c, &body)).await
+    ctx.json_now(move |k, c| k.wire().re_encrypt(c, &body))
+        .await
 }
 
 pub(super) async fn create_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_fields_now(move |k, c| k.create_datakey(c, &body))
+    ctx.json_fields_now(move |k, c| k.wire().create_datakey(c, &body))
         .await
 }
 
 pub(super) async fn create_datakey_without_plaintext(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::CreateDatakeyRequestBody);
-    ctx.json_fields_now(move |k, c| k.create_datakey_without_plaintext(c, &body))
+    ctx.json_fields_now(move |k, c| k.wire().create_datakey_without_plaintext(c, &body))
         .await
 }
 
 pub(super) async fn encrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::EncryptDatakeyRequestBody);
-    ctx.json_fields_now(move |k, c| k.encrypt_datakey(c, &body))
+    ctx.json_fields_now(move |k, c| k.wire().encrypt_datakey(c, &body))
         .await
 }
 
 pub(super) async fn decrypt_datakey(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::DecryptDatakeyRequestBody);
-    ctx.json_fields_now(move |k, c| k.decrypt_datakey(c, &body))
+    ctx.json_fields_now(move |k, c| k.wire().decrypt_datakey(c, &body))
         .await
 }

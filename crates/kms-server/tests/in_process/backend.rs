@@ -219,12 +219,13 @@ fn create_key_as(token: &str, project: &str, alias: &str) -> Request<Body> {
 }
 
 fn keys_of(kms: &Kms, domain: &str, project: &str) -> u64 {
-    kms.list_keys(
-        &Caller::new(domain, project),
-        &kms_model::ListKeysRequestBody::default(),
-    )
-    .unwrap()
-    .total
+    kms.wire()
+        .list_keys(
+            &Caller::new(domain, project),
+            &kms_model::ListKeysRequestBody::default(),
+        )
+        .unwrap()
+        .total
 }
 
 /// A request whose blocking work started answers that work's outcome,
