@@ -1,16 +1,15 @@
 //! DEKs: create (with and without plaintext), encrypt, decrypt.
 
 use crate::error::CoreError;
-use kms_crypto::{BlobKind, Ciphertext, Dek, DekLength};
-use kms_model::Operation;
+use std::sync::Arc;
+
+use kms_crypto::{BlobKind, CipherSuite, Ciphertext, Dek, DekLength, MasterKey};
 use kms_model::{
-    CreateDatakeyRequest, CreateDatakeyRequestBody, CreateDatakeyResponseBody,
-    CreateDatakeyWithoutPlaintextResponseBody, DatakeyLength, DecryptDatakeyRequest,
-    DecryptDatakeyRequestBody, DecryptDatakeyResponseBody, EncryptDatakeyRequest,
-    EncryptDatakeyRequestBody, EncryptDatakeyResponseBody, ErrorCode,
+    CreateDatakeyRequest, DatakeyLength, DecryptDatakeyRequest, EncryptDatakeyRequest, ErrorCode,
+    Operation,
 };
 
-use super::{Kms, Res, Resource, dek_context, kms_internal};
+use super::{Kms, Res, Resource, dek_context, kms_internal, sequence_text};
 use crate::ports::{Caller, EntropyRng};
 
 /// The model's validated `datakey_length` as kms-crypto's DEK length: both
@@ -22,107 +21,104 @@ pub(crate) fn dek_length(l: DatakeyLength) -> kms_crypto::Result<DekLength> {
     DekLength::from_bits(u64::from(l.bits()))
 }
 
+/// A DEK made by [`Kms::create_datakey`]: the plaintext and its wrapped
+/// form under the key's current version.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct NewDatakey {
+    /// The DEK (zeroized on drop; redacted in `Debug`).
+    pub plaintext: Dek,
+    /// The DEK wrapped under the CMK (a kms-crypto blob).
+    pub ciphertext: Ciphertext,
+}
+
+/// A DEK opened by [`Kms::decrypt_datakey`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct OpenedDatakey {
+    /// The DEK (zeroized on drop; redacted in `Debug`).
+    pub plaintext: Dek,
+    /// The cipher suite of the CMK that wrapped it: its digest is the
+    /// suite's (SHA-256 under an AES key, SM3 under an SM4 key).
+    pub suite: CipherSuite,
+}
+
 impl Kms {
-    /// A fresh DEK under the key's current version, wrapped; the plaintext
-    /// too when asked for.
-    fn new_dek(
+    /// The master key of the CMK's current version, checked usable (PIN
+    /// included), and the DEK length asked for.
+    fn dek_master_key(
         &self,
         caller: &Caller,
         req: &CreateDatakeyRequest,
-        with_plaintext: bool,
-    ) -> Res<(Option<Dek>, Ciphertext)> {
+    ) -> Res<(Arc<MasterKey>, DekLength)> {
         let key = self.usable_key(caller, &req.key_id, req.pin.as_ref())?;
         let mk = self.master_key(&key, key.current_version)?;
-        let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
-            .map_err(kms_internal)?;
         let len = dek_length(req.datakey_length).map_err(kms_internal)?;
-        let mut rng = EntropyRng(&*self.ports.entropy);
-        if with_plaintext {
-            let (dek, ct) = mk
-                .generate_dek_with_plaintext(&mut rng, len, &ctx)
-                .map_err(kms_internal)?;
-            Ok((Some(dek), ct))
-        } else {
-            let ct = mk.generate_dek(&mut rng, len, &ctx).map_err(kms_internal)?;
-            Ok((None, ct))
-        }
+        Ok((mk, len))
     }
 
-    /// `POST /v1.0/{project_id}/kms/create-datakey-without-plaintext`: the
-    /// DEK is generated and wrapped inside kms-crypto; only its ciphertext
-    /// leaves.
+    /// create-datakey-without-plaintext: a DEK generated and wrapped inside
+    /// kms-crypto; only its ciphertext leaves.
     ///
     /// # Errors
-    /// Validation errors, unknown/disabled key or keystore, invalid PIN.
+    /// Unknown/disabled key or keystore, invalid PIN, root-key failures.
     pub fn create_datakey_without_plaintext(
         &self,
         caller: &Caller,
-        body: &CreateDatakeyRequestBody,
-    ) -> Res<CreateDatakeyWithoutPlaintextResponseBody> {
+        req: &CreateDatakeyRequest,
+    ) -> Res<Ciphertext> {
         self.audited(
             caller,
             Operation::CreateDatakeyWithoutPlaintext,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = CreateDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let (_, ct) = self.new_dek(caller, &req, false)?;
-                Ok(CreateDatakeyWithoutPlaintextResponseBody {
-                    key_id: req.key_id.as_str().to_owned(),
-                    cipher_text: ct.to_hex(),
-                })
+                let (mk, len) = self.dek_master_key(caller, req)?;
+                let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+                    .map_err(kms_internal)?;
+                mk.generate_dek(&mut EntropyRng(&*self.ports.entropy), len, &ctx)
+                    .map_err(kms_internal)
             },
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/create-datakey`: the DEK in hex and
-    /// wrapped.
+    /// create-datakey: a DEK, in clear and wrapped.
     ///
     /// # Errors
     /// As [`Kms::create_datakey_without_plaintext`].
-    pub fn create_datakey(
-        &self,
-        caller: &Caller,
-        body: &CreateDatakeyRequestBody,
-    ) -> Res<CreateDatakeyResponseBody> {
+    pub fn create_datakey(&self, caller: &Caller, req: &CreateDatakeyRequest) -> Res<NewDatakey> {
         self.audited(
             caller,
             Operation::CreateDatakey,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = CreateDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let (dek, ct) = self.new_dek(caller, &req, true)?;
-                let plain = dek
-                    .map(|d| d.to_hex().as_str().to_owned())
-                    .unwrap_or_default();
-                Ok(CreateDatakeyResponseBody {
-                    key_id: req.key_id.as_str().to_owned(),
-                    plain_text: plain.into(),
-                    cipher_text: ct.to_hex(),
+                let (mk, len) = self.dek_master_key(caller, req)?;
+                let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+                    .map_err(kms_internal)?;
+                let (plaintext, ciphertext) = mk
+                    .generate_dek_with_plaintext(&mut EntropyRng(&*self.ports.entropy), len, &ctx)
+                    .map_err(kms_internal)?;
+                Ok(NewDatakey {
+                    plaintext,
+                    ciphertext,
                 })
             },
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/encrypt-datakey`: wraps the caller's DEK
-    /// after checking the digest that follows it (SHA-256 under an AES
-    /// key, SM3 under an SM4 key).
+    /// encrypt-datakey: wraps the caller's DEK after checking the digest
+    /// that follows it (SHA-256 under an AES key, SM3 under an SM4 key).
     ///
     /// # Errors
-    /// Validation errors, digest mismatch (KMS.2103), key errors.
-    pub fn encrypt_datakey(
-        &self,
-        caller: &Caller,
-        body: &EncryptDatakeyRequestBody,
-    ) -> Res<EncryptDatakeyResponseBody> {
+    /// Digest mismatch (KMS.2103), key errors.
+    pub fn encrypt_datakey(&self, caller: &Caller, req: &EncryptDatakeyRequest) -> Res<Ciphertext> {
         self.audited(
             caller,
             Operation::EncryptDatakey,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = EncryptDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.usable_key(caller, &req.key_id, req.pin.as_ref())?;
                 // DEK || SHA-256(DEK) under an AES key, DEK || SM3(DEK)
                 // under an SM4 key.
@@ -132,39 +128,31 @@ impl Kms {
                 let mk = self.master_key(&key, key.current_version)?;
                 let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
                     .map_err(kms_internal)?;
-                let ct = mk
-                    .wrap_dek(&mut EntropyRng(&*self.ports.entropy), &dek, &ctx)
-                    .map_err(kms_internal)?;
-                Ok(EncryptDatakeyResponseBody {
-                    key_id: req.key_id.as_str().to_owned(),
-                    cipher_text: ct.to_hex(),
-                    datakey_length: req.datakey_length.bytes().to_string(),
-                })
+                mk.wrap_dek(&mut EntropyRng(&*self.ports.entropy), &dek, &ctx)
+                    .map_err(kms_internal)
             },
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/decrypt-datakey`: unwraps with the key
-    /// version recorded in the ciphertext, so rotation keeps old
-    /// ciphertexts readable.
+    /// decrypt-datakey: unwraps with the key version recorded in the
+    /// ciphertext, so rotation keeps old ciphertexts readable.
     ///
     /// # Errors
-    /// Validation errors, key errors, a ciphertext that does not belong to
-    /// the key or does not unwrap in this context (KMS.2201, opaque), a DEK
-    /// longer than `datakey_cipher_length` (KMS.2204; a shorter one is
-    /// answered with its own length).
+    /// Key errors, a ciphertext that does not belong to the key or does
+    /// not unwrap in this context (KMS.2201, opaque), a DEK longer than
+    /// `datakey_cipher_length` (KMS.2204; a shorter one is answered with
+    /// its own length).
     pub fn decrypt_datakey(
         &self,
         caller: &Caller,
-        body: &DecryptDatakeyRequestBody,
-    ) -> Res<DecryptDatakeyResponseBody> {
+        req: &DecryptDatakeyRequest,
+    ) -> Res<OpenedDatakey> {
         self.audited(
             caller,
             Operation::DecryptDatakey,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = DecryptDatakeyRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let invalid = || CoreError::bare(ErrorCode::KmsInvalidCipherText);
                 let key = self.usable_key(caller, &req.key_id, None)?;
                 let blob = Ciphertext::from_bytes(&req.cipher_text).map_err(|_| invalid())?;
@@ -189,13 +177,12 @@ impl Kms {
                 let mk = self.master_key(&key, version)?;
                 let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
                     .map_err(|_| invalid())?;
-                let dek = mk
+                let plaintext = mk
                     .unwrap_dek(blob.as_bytes(), &ctx)
                     .map_err(|_| invalid())?;
-                Ok(DecryptDatakeyResponseBody {
-                    data_key: dek.to_hex().as_str().to_owned().into(),
-                    datakey_length: dek.length().bytes().to_string(),
-                    datakey_dgst: base16ct::upper::encode_string(&dek.digest_for(mk.suite())),
+                Ok(OpenedDatakey {
+                    plaintext,
+                    suite: mk.suite(),
                 })
             },
         )

@@ -32,6 +32,7 @@ pub use seed::{
 mod certificates;
 mod data;
 mod datakeys;
+pub use datakeys::{NewDatakey, OpenedDatakey};
 mod keys;
 mod keystores;
 mod pins;
@@ -100,6 +101,11 @@ pub struct Kms {
     key_records: RecordCache<KeyRecord>,
     keystore_records: RecordCache<KeystoreRecord>,
     key_pairs: KeyPairCache<signing::OpenedKeyPair>,
+}
+
+/// The text of a validated request's serial number, for its audit line.
+fn sequence_text(s: Option<&kms_model::Sequence>) -> Option<&str> {
+    s.map(kms_model::Sequence::as_str)
 }
 
 /// KMS.0101 caused by `e` (kept for the host's log, not put on the wire).
@@ -210,6 +216,23 @@ impl Kms {
             Resource::Named(r) => Some(r),
             Resource::Created(id_of) => result.as_ref().ok().map(id_of),
         };
+        let code = result.as_ref().err().map(CoreError::code);
+        self.record_audit(caller, action, resource, sequence, code);
+        result
+    }
+
+    /// Records the audit event of one operation: `code` is the failure's,
+    /// `None` a success. The wire layer calls it for a request refused
+    /// before it reached the typed operation (a body that broke a rule),
+    /// so that no request goes unaudited.
+    pub(crate) fn record_audit(
+        &self,
+        caller: &Caller,
+        action: Operation,
+        resource: Option<&str>,
+        sequence: Option<&str>,
+        code: Option<ErrorCode>,
+    ) {
         self.ports.audit.record(&AuditEvent {
             time: self.ports.clock.now(),
             domain_id: &caller.domain_id,
@@ -217,9 +240,8 @@ impl Kms {
             action: action.name(),
             resource,
             sequence,
-            error_code: result.as_ref().err().map(|e| e.code().as_str()),
+            error_code: code.map(ErrorCode::as_str),
         });
-        result
     }
 
     /// A fresh id from the id port, checked to have the key-id shape.

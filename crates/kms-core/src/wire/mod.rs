@@ -7,7 +7,9 @@
 //! host that serves Huawei's HTTP contract calls these; an embedder that
 //! wants a Rust API calls [`Kms`]'s typed operations directly.
 
-use kms_model::ApiError;
+use kms_model::{ApiError, Operation};
+
+use crate::ports::Caller;
 
 use crate::Kms;
 
@@ -44,6 +46,21 @@ impl Wire<'_> {
     }
 }
 
-/// Keeps `ApiError` named in this module for the families' imports.
-#[allow(dead_code)]
-type WireResult<T> = Result<T, ApiError>;
+impl Wire<'_> {
+    /// The validated request, or the rule it broke, audited as a failed
+    /// `action` on `resource` (the body's own text) and answered: a
+    /// request refused at the door is audited like any other.
+    fn admit<R>(
+        &self,
+        caller: &Caller,
+        action: Operation,
+        resource: Option<&str>,
+        sequence: Option<&str>,
+        parsed: Result<R, ApiError>,
+    ) -> Result<R, ApiError> {
+        parsed.inspect_err(|e| {
+            self.kms
+                .record_audit(caller, action, resource, sequence, Some(e.code()));
+        })
+    }
+}

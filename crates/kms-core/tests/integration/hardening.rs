@@ -128,6 +128,7 @@ fn a_provider_failure_while_checking_a_pin_is_a_500_not_a_wrong_pin() {
     for pin_type in ["CipherText", "PlainText"] {
         let pin = f
             .kms
+            .wire()
             .create_pin(
                 &caller(),
                 &CreatePinRequestBody {
@@ -210,6 +211,7 @@ fn certificate_private_keys_are_stored_sealed_and_bound_to_the_certificate() {
     let key_pem = key.serialize_pem();
     let rec = f
         .kms
+        .wire()
         .create_certificate(
             &caller(),
             &CertificateForm {

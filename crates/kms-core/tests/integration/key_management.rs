@@ -233,6 +233,7 @@ fn alias_and_description_updates() {
     create(&f, "taken");
     let r = f
         .kms
+        .wire()
         .update_key_alias(
             &a(),
             &UpdateKeyAliasRequestBody {

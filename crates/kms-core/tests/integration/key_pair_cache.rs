@@ -319,6 +319,7 @@ fn a_keystore_state_change_forgets_the_pairs() {
     let f = Fixture::new();
     let ks = f
         .kms
+        .wire()
         .create_keystore(
             &caller(),
             &CreateKeyStoreRequestBody {

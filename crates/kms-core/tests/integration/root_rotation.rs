@@ -394,6 +394,7 @@ fn a_rotation_cut_short_resumes_and_every_key_works_under_the_new_root_only() {
     let (key, _, ct) = &made.deks[0];
     assert!(
         stale
+            .wire()
             .decrypt_datakey(
                 &caller(),
                 &DecryptDatakeyRequestBody {

@@ -163,6 +163,7 @@ fn keystore_rules() {
     let f = fixture();
     let ks = f
         .kms
+        .wire()
         .create_keystore(&a(), &keystore_body("ks-1", "hsm-a", Some(&f.ca_pem)))
         .unwrap();
     assert_eq!(ks.keystore.domain_id, "dom-a");
@@ -228,6 +229,7 @@ fn keystore_rules() {
     // the same alias is free in another domain
     let other = f
         .kms
+        .wire()
         .create_keystore(&b(), &keystore_body("ks-1", "hsm-foreign", None))
         .unwrap();
 
@@ -273,6 +275,7 @@ fn keystore_with_keys_cannot_be_deleted_and_disabled_keystore_keys_are_unusable(
     let f = fixture();
     let ks = f
         .kms
+        .wire()
         .create_keystore(&a(), &keystore_body("ks-1", "hsm-a", None))
         .unwrap()
         .keystore
@@ -316,6 +319,7 @@ fn keystore_with_keys_cannot_be_deleted_and_disabled_keystore_keys_are_unusable(
     // an empty keystore deletes; then it is gone
     let ks2 = f
         .kms
+        .wire()
         .create_keystore(&a(), &keystore_body("ks-2", "hsm-b", None))
         .unwrap()
         .keystore
@@ -400,6 +404,7 @@ fn pin_rules() {
     for ks in ["1", "2"] {
         let pin = f
             .kms
+            .wire()
             .create_pin(
                 &a(),
                 &CreatePinRequestBody {
@@ -441,6 +446,7 @@ fn pin_rules() {
 
     let ks = f
         .kms
+        .wire()
         .create_keystore(&a(), &keystore_body("ks-1", "hsm-a", None))
         .unwrap()
         .keystore
@@ -485,6 +491,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
     let default_key = key(&f, &a(), "k-default", None);
     let ks = f
         .kms
+        .wire()
         .create_keystore(&a(), &keystore_body("ks-1", "hsm-a", None))
         .unwrap()
         .keystore
@@ -493,6 +500,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
 
     let shared_pin = f
         .kms
+        .wire()
         .create_pin(
             &a(),
             &CreatePinRequestBody {
@@ -504,6 +512,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         .pin;
     let ks_pin = f
         .kms
+        .wire()
         .create_pin(
             &a(),
             &CreatePinRequestBody {
@@ -515,6 +524,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
         .pin;
     let plain_pin = f
         .kms
+        .wire()
         .create_pin(
             &a(),
             &CreatePinRequestBody {
@@ -607,6 +617,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
     // another domain's plain PIN does not verify for us
     let b_pin = f
         .kms
+        .wire()
         .create_pin(
             &b(),
             &CreatePinRequestBody {
@@ -628,6 +639,7 @@ fn a_presented_pin_must_verify_against_the_keys_keystore() {
     for shared in ["1", "2"] {
         let b_sealed = f
             .kms
+            .wire()
             .create_pin(
                 &b(),
                 &CreatePinRequestBody {
@@ -666,11 +678,13 @@ fn every_dek_length_round_trips_and_matches_its_digest() {
         let aad = (bits % 16 == 0).then_some("context-123");
         let dek = f
             .kms
+            .wire()
             .create_datakey_without_plaintext(&a(), &dek_body(&key_id, &bits.to_string(), aad))
             .unwrap();
         assert_eq!(dek.key_id, key_id);
         let plain = f
             .kms
+            .wire()
             .decrypt_datakey(
                 &a(),
                 &decrypt_body(&key_id, &dek.cipher_text, bits / 8, aad),
@@ -693,6 +707,7 @@ fn a_dek_does_not_decrypt_under_another_project_key_or_aad() {
     let k2 = key(&f, &a(), "k2", None);
     let dek = f
         .kms
+        .wire()
         .create_datakey_without_plaintext(&a(), &dek_body(&k1, "256", Some("aad-1")))
         .unwrap()
         .cipher_text;
@@ -756,6 +771,7 @@ fn a_dek_does_not_decrypt_under_another_project_key_or_aad() {
     // a PIN blob is not a DEK blob
     let pin = f
         .kms
+        .wire()
         .create_pin(
             &a(),
             &CreatePinRequestBody {
@@ -779,6 +795,7 @@ fn create_datakey_encrypt_and_decrypt() {
     let k = key(&f, &a(), "k1", None);
     let made = f
         .kms
+        .wire()
         .create_datakey(
             &a(),
             &CreateDatakeyRequestBody {
@@ -791,6 +808,7 @@ fn create_datakey_encrypt_and_decrypt() {
     assert_eq!(made.plain_text.expose().len(), 32);
     let back = f
         .kms
+        .wire()
         .decrypt_datakey(&a(), &decrypt_body(&k, &made.cipher_text, 16, None))
         .unwrap();
     assert_eq!(back.data_key, made.plain_text);
@@ -810,6 +828,7 @@ fn create_datakey_encrypt_and_decrypt() {
     assert_eq!(wrapped.datakey_length, "48");
     let back = f
         .kms
+        .wire()
         .decrypt_datakey(&a(), &decrypt_body(&k, &wrapped.cipher_text, 48, Some("x")))
         .unwrap();
     assert_eq!(back.data_key, base16ct::upper::encode_string(&dek).into());
@@ -839,6 +858,7 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
     let other = key(&f, &a(), "k2", None);
     let made = f
         .kms
+        .wire()
         .create_datakey(&a(), &dek_body(&k, "128", None))
         .unwrap();
     let dek = [0x5au8; 16];
@@ -846,6 +866,7 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
     plain.extend_from_slice(&Sha256::digest(dek));
     let wrapped = f
         .kms
+        .wire()
         .encrypt_datakey(
             &a(),
             &EncryptDatakeyRequestBody {
@@ -867,6 +888,7 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
     ] {
         let back = f
             .kms
+            .wire()
             .decrypt_datakey(&a(), &decrypt_body(&k, ct, 32, aad))
             .unwrap();
         assert_eq!(back.data_key, expected);
@@ -880,6 +902,7 @@ fn java_encryption_sdk_decrypts_16_byte_deks_with_datakey_cipher_length_32() {
         for bound in [16, 1024] {
             let again = f
                 .kms
+                .wire()
                 .decrypt_datakey(&a(), &decrypt_body(&k, ct, bound, aad))
                 .unwrap();
             assert_eq!(again.data_key, expected);
@@ -938,6 +961,7 @@ fn key_states_gate_use() {
 
     let dek = f
         .kms
+        .wire()
         .create_datakey_without_plaintext(&a(), &dek_body(&k, "256", None))
         .unwrap()
         .cipher_text;
@@ -1082,6 +1106,7 @@ fn audit_records_who_what_and_sequence_but_never_a_secret() {
     let seq = "919c82d4-8046-4722-9094-35c3c6524cff";
     let made = f
         .kms
+        .wire()
         .create_datakey(
             &a(),
             &CreateDatakeyRequestBody {
@@ -1092,6 +1117,7 @@ fn audit_records_who_what_and_sequence_but_never_a_secret() {
         .unwrap();
     let _ = f
         .kms
+        .wire()
         .create_datakey_without_plaintext(&a(), &dek_body(&k, "7", None));
     let events = f.audit.events();
     let ev = events
@@ -1150,6 +1176,7 @@ fn certificate_rules() {
     let c = leaf("apigtest.example.com", 2031);
     let rec = f
         .kms
+        .wire()
         .create_certificate(&a(), &form("cert_demo", &c))
         .unwrap();
     assert_eq!(rec.common_name, "apigtest.example.com");
@@ -1201,6 +1228,7 @@ fn certificate_rules() {
     );
     let list = f
         .kms
+        .wire()
         .list_certificates(&a(), &CertificateQuery::default())
         .unwrap();
     assert_eq!((list.total, list.size), (2, 2));
@@ -1217,6 +1245,7 @@ fn certificate_rules() {
     let c2 = leaf("other.example.com", 2030);
     let upd = f
         .kms
+        .wire()
         .update_certificate(&a(), &rec.id, &form("cert_renamed", &c2))
         .unwrap();
     assert_eq!(
@@ -1423,6 +1452,7 @@ fn an_external_key_waits_for_import_in_state_5() {
     // Deletion can be scheduled; cancelling it returns to waiting.
     let scheduled = f
         .kms
+        .wire()
         .schedule_key_deletion(
             &a(),
             &ScheduleKeyDeletionRequestBody {

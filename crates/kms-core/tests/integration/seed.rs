@@ -522,6 +522,7 @@ fn entries_are_validated_with_the_api_codes_before_anything_is_written() {
     }
     let listed = f
         .kms
+        .wire()
         .list_keys(&a(), &kms_model::ListKeysRequestBody::default())
         .unwrap();
     assert_eq!(listed.total, 0, "a rejected entry wrote nothing");
@@ -613,6 +614,7 @@ fn states_rotation_and_tags_are_what_the_api_reports() {
         .unwrap();
     let err = f
         .kms
+        .wire()
         .create_datakey(
             &a(),
             &CreateDatakeyRequestBody {
