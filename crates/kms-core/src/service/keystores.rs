@@ -1,33 +1,22 @@
 //! Dedicated keystores: create, list, show, delete, enable, disable.
 
 use crate::error::CoreError;
-use kms_model::Operation;
-use kms_model::{
-    CreateKeyStoreRequestBody, CreateKeyStoreResponseBody, CreateKeystoreRequest, ErrorCode,
-    KeystoreDetails, KeystoreInfo, KeystoreRef, KeystoreStateInfo, KeystoreStateResponseBody,
-    KeystoreType, ListKeyStoresResponseBody, ShowKeyStoreResponseBody,
-};
+use kms_model::{CreateKeystoreRequest, ErrorCode, KeystoreId, KeystoreRef, Operation, PageQuery};
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
 use crate::ports::{
     Caller, DeleteKeystoreOutcome, InsertKeystoreError, KeystoreRecord, KeystoreState,
 };
 
-fn keystore_details(r: &KeystoreRecord) -> KeystoreDetails {
-    let cluster = r.cluster_id.clone().unwrap_or_default();
-    KeystoreDetails {
-        keystore_id: r.keystore_id.clone(),
-        domain_id: r.domain_id.clone(),
-        keystore_alias: r.alias.clone(),
-        keystore_type: r.keystore_type.as_str().to_owned(),
-        hsm_cluster_id: if r.keystore_type == KeystoreType::Dhsm {
-            cluster.clone()
-        } else {
-            String::new()
-        },
-        cluster_id: cluster,
-        create_time: r.create_time.0.to_string(),
-    }
+/// A page of [`Kms::list_keystores`]: the caller's dedicated keystores,
+/// oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeystorePage {
+    /// How many keystores the caller has in all.
+    pub total: u64,
+    /// This page.
+    pub keystores: Vec<KeystoreRecord>,
 }
 
 fn not_found(keystore_id: &str) -> CoreError {
@@ -35,50 +24,40 @@ fn not_found(keystore_id: &str) -> CoreError {
 }
 
 impl Kms {
-    /// `POST /v1.0/{project_id}/keystores`.
+    /// create-keystore: a dedicated keystore on the caller's cluster, with
+    /// its root key provisioned (an HSM token key for a PKCS#11 cluster),
+    /// enabled.
     ///
     /// # Errors
-    /// Validation errors, unknown or foreign cluster (KMS.6002), cluster
-    /// type mismatch (KMS.6006), CA certificate invalid (KMS.6005) or not
-    /// the cluster's (KMS.6004), alias taken (KMS.6001), cluster already
-    /// used (KMS.6003).
+    /// Unknown or foreign cluster (KMS.6002), cluster type mismatch
+    /// (KMS.6006), CA certificate invalid (KMS.6005) or not the cluster's
+    /// (KMS.6004), alias taken (KMS.6001), cluster already used (KMS.6003),
+    /// root-key provider failures.
     pub fn create_keystore(
         &self,
         caller: &Caller,
-        body: &CreateKeyStoreRequestBody,
-    ) -> Res<CreateKeyStoreResponseBody> {
+        req: &CreateKeystoreRequest,
+    ) -> Res<KeystoreRecord> {
         self.audited(
             caller,
             Operation::CreateKeystore,
-            Resource::Created(|r: &CreateKeyStoreResponseBody| &r.keystore.keystore_id),
+            Resource::Created(|r: &KeystoreRecord| &r.keystore_id),
             None,
-            || self.create_keystore_unaudited(caller, body),
-        )
-    }
-
-    fn create_keystore_unaudited(
-        &self,
-        caller: &Caller,
-        body: &CreateKeyStoreRequestBody,
-    ) -> Res<CreateKeyStoreResponseBody> {
-        let req = CreateKeystoreRequest::from_body(body).map_err(|e| e.to_kms())?;
-        self.check_keystore_cluster(caller, &req)?;
-        let record = KeystoreRecord {
-            keystore_id: self.new_id().map_err(kms_internal)?,
-            domain_id: caller.domain_id.clone(),
-            alias: req.keystore_alias.as_str().to_owned(),
-            keystore_type: req.keystore_type,
-            cluster_id: req.cluster_id.map(|c| c.as_str().to_owned()),
-            state: KeystoreState::Enabled,
-            create_time: self.ports.clock.now(),
-        };
-        self.insert_new_keystore(&record)?;
-        Ok(CreateKeyStoreResponseBody {
-            keystore: KeystoreInfo {
-                keystore_id: record.keystore_id,
-                domain_id: record.domain_id,
+            || {
+                self.check_keystore_cluster(caller, req)?;
+                let record = KeystoreRecord {
+                    keystore_id: self.new_id().map_err(kms_internal)?,
+                    domain_id: caller.domain_id.clone(),
+                    alias: req.keystore_alias.as_str().to_owned(),
+                    keystore_type: req.keystore_type,
+                    cluster_id: req.cluster_id.as_ref().map(|c| c.as_str().to_owned()),
+                    state: KeystoreState::Enabled,
+                    create_time: self.ports.clock.now(),
+                };
+                self.insert_new_keystore(&record)?;
+                Ok(record)
             },
-        })
+        )
     }
 
     /// The cluster a new keystore names is the caller's, of the keystore's
@@ -162,16 +141,19 @@ impl Kms {
         }
     }
 
-    /// The caller's dedicated keystore with this id, whatever its state.
-    pub(super) fn find_keystore(&self, caller: &Caller, keystore_id: &str) -> Res<KeystoreRecord> {
-        let id = kms_model::KeystoreId::parse_field("keystore_id", keystore_id)
-            .map_err(|e| e.to_kms())?;
+    /// The caller's dedicated keystore with this id, whatever its state,
+    /// its root key attached.
+    pub(super) fn find_dedicated_keystore(
+        &self,
+        caller: &Caller,
+        id: &KeystoreId,
+    ) -> Res<KeystoreRecord> {
         let r = self
             .ports
             .keystores
             .get_keystore(&caller.domain_id, id.as_str())
             .map_err(kms_internal)?
-            .ok_or_else(|| not_found(keystore_id))?;
+            .ok_or_else(|| not_found(id.as_str()))?;
         self.ports
             .root_keys
             .attach_keystore(&r)
@@ -179,72 +161,55 @@ impl Kms {
         Ok(r)
     }
 
-    /// `GET /v1.0/{project_id}/keystores?limit=&offset=`.
+    /// list-keystores: a page of the caller's dedicated keystores.
     ///
     /// # Errors
-    /// Bad paging parameters (KMS.0308), backend failure.
-    pub fn list_keystores(
-        &self,
-        caller: &Caller,
-        offset: Option<&str>,
-        limit: Option<&str>,
-    ) -> Res<ListKeyStoresResponseBody> {
+    /// Backend failure.
+    pub fn list_keystores(&self, caller: &Caller, page: PageQuery) -> Res<KeystorePage> {
         self.audited(
             caller,
             Operation::ListKeystores,
             Resource::None,
             None,
             || {
-                let kms_model::PageQuery { offset, limit } =
-                    kms_model::PageQuery::keystores(offset, limit).map_err(|e| e.to_kms())?;
-                let (total, records) = self
+                let (total, keystores) = self
                     .ports
                     .keystores
-                    .list_keystores(&caller.domain_id, offset, limit)
+                    .list_keystores(&caller.domain_id, page.offset, page.limit)
                     .map_err(kms_internal)?;
-                Ok(ListKeyStoresResponseBody {
-                    total,
-                    keystores: records.iter().map(keystore_details).collect(),
-                })
+                Ok(KeystorePage { total, keystores })
             },
         )
     }
 
-    /// `GET /v1.0/{project_id}/keystores/{keystore_id}`.
+    /// show-keystore: one of the caller's dedicated keystores.
     ///
     /// # Errors
-    /// Unknown keystore (KMS.6007).
-    pub fn show_keystore(
-        &self,
-        caller: &Caller,
-        keystore_id: &str,
-    ) -> Res<ShowKeyStoreResponseBody> {
+    /// Unknown keystore (KMS.6007), root-key provider failures.
+    pub fn show_keystore(&self, caller: &Caller, keystore_id: &KeystoreId) -> Res<KeystoreRecord> {
         self.audited(
             caller,
             Operation::ShowKeystore,
-            Resource::Named(keystore_id),
+            Resource::Named(keystore_id.as_str()),
             None,
-            || {
-                let r = self.find_keystore(caller, keystore_id)?;
-                Ok(ShowKeyStoreResponseBody {
-                    keystore: keystore_details(&r),
-                })
-            },
+            || self.find_dedicated_keystore(caller, keystore_id),
         )
     }
 
-    /// `DELETE /v1.0/{project_id}/keystores/{keystore_id}`.
+    /// delete-keystore: deletes a keystore that holds no key (keys gone
+    /// past their deletion time are purged first), and releases its root
+    /// key.
     ///
     /// # Errors
     /// Unknown keystore (KMS.6007), keystore still has keys (KMS.6009).
-    pub fn delete_keystore(&self, caller: &Caller, keystore_id: &str) -> Res<()> {
+    pub fn delete_keystore(&self, caller: &Caller, keystore_id: &KeystoreId) -> Res<()> {
         self.audited(
             caller,
             Operation::DeleteKeystore,
-            Resource::Named(keystore_id),
+            Resource::Named(keystore_id.as_str()),
             None,
             || {
-                let r = self.find_keystore(caller, keystore_id)?;
+                let r = self.find_dedicated_keystore(caller, keystore_id)?;
                 let delete = || {
                     self.ports
                         .keystores
@@ -264,7 +229,7 @@ impl Kms {
                         .root_keys
                         .release_keystore(&r)
                         .map_err(root_key_error),
-                    DeleteKeystoreOutcome::NotFound => Err(not_found(keystore_id)),
+                    DeleteKeystoreOutcome::NotFound => Err(not_found(keystore_id.as_str())),
                     DeleteKeystoreOutcome::HasKeys => {
                         Err(CoreError::bare(ErrorCode::KmsKeystoreHasKeys))
                     }
@@ -273,42 +238,46 @@ impl Kms {
         )
     }
 
+    /// Sets a keystore's state; the record as it is now.
     fn set_keystore_state(
         &self,
         caller: &Caller,
-        keystore_id: &str,
+        keystore_id: &KeystoreId,
         action: Operation,
         state: KeystoreState,
-    ) -> Res<KeystoreStateResponseBody> {
-        self.audited(caller, action, Resource::Named(keystore_id), None, || {
-            let r = self.find_keystore(caller, keystore_id)?;
-            let found =
-                self.ports
-                    .keystores
-                    .set_keystore_state(&caller.domain_id, &r.keystore_id, state);
-            self.forget_keystore(&r.keystore_id);
-            let found = found.map_err(kms_internal)?;
-            if !found {
-                return Err(not_found(keystore_id));
-            }
-            Ok(KeystoreStateResponseBody {
-                keystore: KeystoreStateInfo {
-                    keystore_id: r.keystore_id,
-                    keystore_state: state.as_str().to_owned(),
-                },
-            })
-        })
+    ) -> Res<KeystoreRecord> {
+        self.audited(
+            caller,
+            action,
+            Resource::Named(keystore_id.as_str()),
+            None,
+            || {
+                let mut r = self.find_dedicated_keystore(caller, keystore_id)?;
+                let found = self.ports.keystores.set_keystore_state(
+                    &caller.domain_id,
+                    &r.keystore_id,
+                    state,
+                );
+                self.forget_keystore(&r.keystore_id);
+                let found = found.map_err(kms_internal)?;
+                if !found {
+                    return Err(not_found(keystore_id.as_str()));
+                }
+                r.state = state;
+                Ok(r)
+            },
+        )
     }
 
-    /// `POST /v1.0/{project_id}/keystores/{keystore_id}/enable`.
+    /// enable-keystore: its keys may be used again.
     ///
     /// # Errors
     /// Unknown keystore (KMS.6007).
     pub fn enable_keystore(
         &self,
         caller: &Caller,
-        keystore_id: &str,
-    ) -> Res<KeystoreStateResponseBody> {
+        keystore_id: &KeystoreId,
+    ) -> Res<KeystoreRecord> {
         self.set_keystore_state(
             caller,
             keystore_id,
@@ -317,15 +286,16 @@ impl Kms {
         )
     }
 
-    /// `POST /v1.0/{project_id}/keystores/{keystore_id}/disable`.
+    /// disable-keystore: its keys refuse every cryptographic operation
+    /// (KMS.6008) until it is enabled.
     ///
     /// # Errors
     /// Unknown keystore (KMS.6007).
     pub fn disable_keystore(
         &self,
         caller: &Caller,
-        keystore_id: &str,
-    ) -> Res<KeystoreStateResponseBody> {
+        keystore_id: &KeystoreId,
+    ) -> Res<KeystoreRecord> {
         self.set_keystore_state(
             caller,
             keystore_id,
@@ -339,7 +309,7 @@ impl Kms {
     pub(super) fn usable_keystore(&self, caller: &Caller, keystore: &KeystoreRef) -> Res<String> {
         match keystore {
             KeystoreRef::Dedicated(id) => {
-                let r = self.find_keystore(caller, id.as_str())?;
+                let r = self.find_dedicated_keystore(caller, id)?;
                 if r.state != KeystoreState::Enabled {
                     return Err(CoreError::new(
                         ErrorCode::KmsKeystoreDisabled,

@@ -1,12 +1,10 @@
 //! PINs: create-pin, and the check of a PIN presented with a key.
 
+use std::fmt;
+
 use crate::error::CoreError;
-use kms_crypto::{Pin, PinScope};
-use kms_model::Operation;
-use kms_model::{
-    CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, ErrorCode, KeystoreRef, PinType,
-    PresentedPin,
-};
+use kms_crypto::{Ciphertext, Pin, PinScope};
+use kms_model::{CreatePinRequest, ErrorCode, KeystoreRef, Operation, PinType, PresentedPin};
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error};
 use crate::ports::{Caller, EntropyRng, KeyRecord, RootKeyError};
@@ -16,8 +14,29 @@ fn pin_scope<'a>(caller: &'a Caller, keystore_id: &'a str) -> Res<PinScope<'a>> 
     PinScope::new(keystore_id, &caller.domain_id).map_err(kms_internal)
 }
 
+/// A PIN issued by [`Kms::create_pin`], as the caller will present it.
+/// Its `Debug` shows only which form it is.
+#[non_exhaustive]
+pub enum NewPin {
+    /// A `CipherText` PIN: the PIN sealed by its keystore's root key,
+    /// bound to the keystore and the caller's domain.
+    Sealed(Ciphertext),
+    /// A `PlainText` PIN (zeroized on drop); only its keyed verifier is
+    /// stored.
+    Plain(Pin),
+}
+
+impl fmt::Debug for NewPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Sealed(_) => "NewPin::Sealed(redacted)",
+            Self::Plain(_) => "NewPin::Plain(redacted)",
+        })
+    }
+}
+
 impl Kms {
-    /// `POST /v1.0/{project_id}/kms/create-pin`.
+    /// create-pin: a new PIN for the caller's domain.
     ///
     /// A `CipherText` PIN is sealed by its keystore's root key, bound to
     /// the keystore and the caller's domain; a `PlainText` PIN is returned
@@ -25,16 +44,14 @@ impl Kms {
     /// keystore defaults to `"1"`; keystore `"0"` cannot hold PINs.
     ///
     /// # Errors
-    /// Validation errors, keystore `"0"` (KMS.0340), unknown or disabled
-    /// dedicated keystore (KMS.6007, KMS.6008).
-    pub fn create_pin(
-        &self,
-        caller: &Caller,
-        body: &CreatePinRequestBody,
-    ) -> Res<CreatePinResponseBody> {
+    /// Keystore `"0"` (KMS.0340), unknown or disabled dedicated keystore
+    /// (KMS.6007, KMS.6008), root-key provider failures.
+    pub fn create_pin(&self, caller: &Caller, req: &CreatePinRequest) -> Res<NewPin> {
         self.audited(caller, Operation::CreatePin, Resource::None, None, || {
-            let req = CreatePinRequest::from_body(body).map_err(|e| e.to_kms())?;
-            let keystore = req.keystore.unwrap_or(KeystoreRef::SharedManagement);
+            let keystore = req
+                .keystore
+                .clone()
+                .unwrap_or(KeystoreRef::SharedManagement);
             if keystore == KeystoreRef::Default {
                 return Err(CoreError::new(
                     ErrorCode::KmsKeystoreNotSupported,
@@ -44,13 +61,13 @@ impl Kms {
             let keystore_id = self.usable_keystore(caller, &keystore)?;
             let entropy = &*self.ports.entropy;
             let pin = Pin::generate(&mut EntropyRng(entropy)).map_err(kms_internal)?;
-            let out = match req.pin_type {
+            match req.pin_type {
                 PinType::CipherText => self
                     .ports
                     .root_keys
                     .seal_pin(&pin_scope(caller, &keystore_id)?, entropy, &pin)
-                    .map_err(root_key_error)?
-                    .to_hex(),
+                    .map(NewPin::Sealed)
+                    .map_err(root_key_error),
                 PinType::PlainText => {
                     let verifier = self
                         .ports
@@ -61,10 +78,9 @@ impl Kms {
                         .pins
                         .insert_pin_verifier(&caller.domain_id, &keystore_id, &verifier)
                         .map_err(kms_internal)?;
-                    pin.to_hex().as_str().to_owned()
+                    Ok(NewPin::Plain(pin))
                 }
-            };
-            Ok(CreatePinResponseBody { pin: out.into() })
+            }
         })
     }
 

@@ -1,20 +1,36 @@
-//! The wire face of the pins operations.
+//! The wire face of create-pin: the PIN in hex.
 
-use crate::ports::Caller;
-use kms_model::{ApiError, CreatePinRequestBody, CreatePinResponseBody};
+use kms_model::{
+    ApiError, CreatePinRequest, CreatePinRequestBody, CreatePinResponseBody, Operation,
+};
 
 use super::Wire;
+use crate::ports::Caller;
+use crate::service::NewPin;
 
 impl Wire<'_> {
-    /// `POST /v1.0/{project_id}/kms/create-pin`.
+    /// `POST /v1.0/{project_id}/kms/create-pin`: a `PlainText` PIN in
+    /// upper-case hex, a `CipherText` PIN as its sealed blob in upper-case
+    /// hex.
     ///
     /// # Errors
-    /// As [`crate::Kms::create_pin`], rendered for the wire.
+    /// A body that breaks a rule, or as [`crate::Kms::create_pin`].
     pub fn create_pin(
         &self,
         caller: &Caller,
         body: &CreatePinRequestBody,
     ) -> Result<CreatePinResponseBody, ApiError> {
-        self.kms.create_pin(caller, body).map_err(ApiError::from)
+        let req = self.admit(
+            caller,
+            Operation::CreatePin,
+            None,
+            None,
+            CreatePinRequest::from_body(body).map_err(|e| e.to_kms()),
+        )?;
+        let pin = match self.kms.create_pin(caller, &req)? {
+            NewPin::Sealed(sealed) => sealed.to_hex(),
+            NewPin::Plain(pin) => pin.to_hex().as_str().to_owned(),
+        };
+        Ok(CreatePinResponseBody { pin: pin.into() })
     }
 }
