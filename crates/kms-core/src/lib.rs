@@ -19,15 +19,15 @@ mod wire;
 pub use builder::{PortsBuildError, PortsBuilder};
 pub use cache::{CacheCount, CacheStats};
 pub use error::{CoreError, ErrorKind};
+pub use service::{CertificatePage, KeystorePage, NewPin};
 pub use service::{CertificateQuery, CoreConfig, KeyPairOp, KeyPairWork, Kms};
 pub use service::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
     SeedOutcome,
 };
-pub use service::{KeystorePage, NewPin};
 pub use service::{NewDatakey, OpenedDatakey};
 pub use service::{
     RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
 };
-pub use time::rfc3339;
+pub use time::{parse_rfc3339, rfc3339};
 pub use wire::Wire;

@@ -537,8 +537,7 @@ fn is_gone(k: &KeyRecord, at: Timestamp) -> bool {
 
 fn same_scope(a: &StoredCertificate, b: &StoredCertificate) -> bool {
     a.record.project_id == b.record.project_id
-        && a.record.r#type == b.record.r#type
-        && a.record.instance_id == b.record.instance_id
+        && a.record.scope == b.record.scope
         && a.record.name == b.record.name
 }
 
@@ -551,15 +550,13 @@ fn matches(c: &StoredCertificate, f: &CertificateFilter) -> bool {
         && f.signature_algorithm
             .as_ref()
             .is_none_or(|v| &r.signature_algorithm == v)
-        && f.r#type
-            .as_ref()
-            .is_none_or(|v| r.r#type.as_ref() == Some(v))
+        && f.r#type.as_ref().is_none_or(|v| r.scope.type_str() == v)
         && f.instance_id
             .as_ref()
-            .is_none_or(|v| r.instance_id.as_ref() == Some(v))
+            .is_none_or(|v| r.scope.instance_id_str() == v)
         && f.algorithm_type
             .as_ref()
-            .is_none_or(|v| r.algorithm_type.as_ref() == Some(v))
+            .is_none_or(|v| r.algorithm_type.map(|a| a.as_str()) == Some(v.as_str()))
 }
 
 impl CertificateStore for MemoryStore {
@@ -579,7 +576,7 @@ impl CertificateStore for MemoryStore {
         let s = self.state.read().map_err(poisoned)?;
         Ok(s.certificates
             .iter()
-            .find(|c| c.record.id == id && c.record.project_id.as_deref() == Some(project_id))
+            .find(|c| c.record.id == id && c.record.project_id == project_id)
             .cloned())
     }
 
@@ -594,7 +591,7 @@ impl CertificateStore for MemoryStore {
         let hits: Vec<&StoredCertificate> = s
             .certificates
             .iter()
-            .filter(|c| c.record.project_id.as_deref() == Some(project_id) && matches(c, filter))
+            .filter(|c| c.record.project_id == project_id && matches(c, filter))
             .collect();
         let page = hits
             .iter()
@@ -636,7 +633,7 @@ impl CertificateStore for MemoryStore {
         let mut s = self.state.write().map_err(poisoned)?;
         let before = s.certificates.len();
         s.certificates
-            .retain(|c| !(c.record.id == id && c.record.project_id.as_deref() == Some(project_id)));
+            .retain(|c| !(c.record.id == id && c.record.project_id == project_id));
         Ok(s.certificates.len() != before)
     }
 }
@@ -704,7 +701,7 @@ impl State {
             })
             .map(|c| RootBoundRow {
                 item: RootBoundItem::CertificatePrivateKey {
-                    project_id: c.record.project_id.clone().unwrap_or_default(),
+                    project_id: c.record.project_id.clone(),
                     certificate_id: c.record.id.clone(),
                 },
                 bytes: c.sealed_private_key.as_bytes().to_vec(),

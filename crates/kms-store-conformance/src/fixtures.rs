@@ -78,12 +78,11 @@ pub fn wrapped(key_id: &str, version: u32, seed: u8) -> WrappedMasterKey {
 pub fn certificate(n: usize, project: &str, name: &str) -> StoredCertificate {
     let id = id(n).replace('-', "");
     StoredCertificate {
-        record: CertificateRecord {
+        record: ApigCertificate {
             id: id.clone(),
             name: name.to_owned(),
-            r#type: Some("global".to_owned()),
-            instance_id: Some("common".to_owned()),
-            project_id: Some(project.to_owned()),
+            project_id: project.to_owned(),
+            scope: CertificateScope::Global,
             common_name: format!("{name}.example.com"),
             san: vec![format!("{name}.example.com"), "10.0.0.1".to_owned()],
             version: 3,
@@ -92,15 +91,15 @@ pub fn certificate(n: usize, project: &str, name: &str) -> StoredCertificate {
             locality: vec!["City".to_owned()],
             state: vec!["State".to_owned()],
             country: vec!["CN".to_owned()],
-            not_before: "2024-01-01T00:00:00Z".to_owned(),
-            not_after: "2034-01-01T00:00:00Z".to_owned(),
+            not_before: at("2024-01-01T00:00:00Z"),
+            not_after: at("2034-01-01T00:00:00Z"),
             serial_number: format!("{}", 1_000_000 + n),
             issuer: vec!["Issuer Org".to_owned()],
             signature_algorithm: "SHA256-RSA".to_owned(),
-            create_time: "2024-06-01T00:00:00Z".to_owned(),
-            update_time: "2024-06-02T00:00:00Z".to_owned(),
-            is_has_trusted_root_ca: Some(true),
-            algorithm_type: Some("RSA".to_owned()),
+            create_time: at("2024-06-01T00:00:00Z"),
+            update_time: at("2024-06-02T00:00:00Z"),
+            has_trusted_root_ca: true,
+            algorithm_type: Some(KeyFamily::Rsa),
         },
         cert_pem: format!("-----BEGIN CERTIFICATE-----\n{id}\n-----END CERTIFICATE-----\n"),
         sealed_private_key: sealed_private_key(project, &id, "key"),
@@ -108,6 +107,15 @@ pub fn certificate(n: usize, project: &str, name: &str) -> StoredCertificate {
             "-----BEGIN CERTIFICATE-----\nroot\n-----END CERTIFICATE-----\n".to_owned(),
         ),
     }
+}
+
+/// The time RFC 3339 `text` (UTC, whole seconds) names.
+///
+/// # Panics
+/// On any other text.
+#[must_use]
+pub fn at(text: &str) -> Timestamp {
+    kms_core::parse_rfc3339(text).unwrap_or_else(|| panic!("not an RFC 3339 UTC time: {text}"))
 }
 
 /// A private key (`text`) sealed for `project` and certificate `id` the way
@@ -137,8 +145,8 @@ pub fn instance_certificate(
     instance: &str,
 ) -> StoredCertificate {
     let mut c = certificate(n, project, name);
-    c.record.r#type = Some("instance".to_owned());
-    c.record.instance_id = Some(instance.to_owned());
+    c.record.scope = CertificateScope::resolve(Some("instance"), Some(instance))
+        .unwrap_or_else(|e| panic!("instance id {instance}: {e}"));
     c
 }
 

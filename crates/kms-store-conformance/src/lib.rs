@@ -25,20 +25,21 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
+use cert_parse::KeyFamily;
+use kms_core::ports::{
+    ApigCertificate, CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory,
+    ClusterInfo, DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError,
+    KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord, KeyRotation, KeyState, KeystoreRecord,
+    KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore, RotateKeyError,
+    StoredCertificate, Timestamp, UpdateKeyAliasError,
+};
 use kms_core::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState,
     RootRotationStore, RootRotationTarget,
 };
-use kms_core::ports::{
-    CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory, ClusterInfo,
-    DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
-    KeyMaterial, KeyOrigin, KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState,
-    KeystoreStore, MasterKeyStore, PinVerifierStore, RotateKeyError, StoredCertificate, Timestamp,
-    UpdateKeyAliasError,
-};
 use kms_core::ports::{KeyTagStore, TagFilter, TagWriteError};
 use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
-use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreType};
+use kms_model::{CertificateScope, CmkSpec, KeyUsage, KeystoreType};
 use rand_chacha::rand_core::SeedableRng;
 
 mod cases;

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cert_json;
 pub mod dialect;
 pub mod driver;
 pub mod ops;

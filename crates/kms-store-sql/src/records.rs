@@ -8,7 +8,7 @@ use kms_core::ports::{
     RootRotationTarget, StoredCertificate, Timestamp,
 };
 use kms_crypto::Ciphertext;
-use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreRef, KeystoreType};
+use kms_model::{CmkSpec, KeyUsage, KeystoreRef, KeystoreType};
 
 use crate::value::{Row, Value};
 
@@ -161,8 +161,7 @@ pub fn key_params(k: &KeyRecord) -> Vec<Value> {
 /// [`kms_core::ports::PortErrorKind::Corrupt`]: a bad record or sealed
 /// key, or a legacy clear private key not sealed yet.
 pub fn certificate(r: &Row) -> PortResult<StoredCertificate> {
-    let record: CertificateRecord = serde_json::from_str(&r.text(0)?)
-        .map_err(|e| PortError::corrupt("bad certificate record in database").with_source(e))?;
+    let record = crate::cert_json::decode(&r.text(0)?)?;
     // NULL only in a SQLite schema-1 row whose clear key was not sealed
     // yet: the host runs `seal_legacy_private_keys` before serving.
     let sealed = r
@@ -188,17 +187,16 @@ pub fn certificate(r: &Row) -> PortResult<StoredCertificate> {
 /// The record does not serialise.
 pub fn certificate_params(cert: &StoredCertificate) -> PortResult<Vec<Value>> {
     let r = &cert.record;
-    let json = serde_json::to_string(r)
-        .map_err(|e| PortError::corrupt("cannot serialise certificate record").with_source(e))?;
+    let json = crate::cert_json::encode(r)?;
     Ok(vec![
         (&r.id).into(),
-        r.project_id.as_deref().unwrap_or("").into(),
-        r.r#type.as_deref().unwrap_or("global").into(),
-        r.instance_id.as_deref().unwrap_or("common").into(),
+        (&r.project_id).into(),
+        r.scope.type_str().into(),
+        r.scope.instance_id_str().into(),
         (&r.name).into(),
         (&r.common_name).into(),
         (&r.signature_algorithm).into(),
-        r.algorithm_type.as_deref().unwrap_or("").into(),
+        r.algorithm_type.map_or("", |a| a.as_str()).into(),
         json.into(),
         (&cert.cert_pem).into(),
         cert.sealed_private_key.as_bytes().into(),

@@ -3,15 +3,68 @@
 #[allow(clippy::wildcard_imports)]
 use super::*;
 
-/// A stored APIG certificate: the record the API returns plus the PEM
-/// material it was built from. The private key is never here in clear:
+use cert_parse::KeyFamily;
+use kms_model::CertificateScope;
+
+/// An APIG SSL certificate as the service keeps and reports it: who owns
+/// it, its scope, what was read from its leaf, and when it was made and
+/// last replaced. The wire layer renders it as the API's certificate
+/// record (times as RFC 3339, the scope as `type` and `instance_id`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApigCertificate {
+    /// Id: 32 characters of `[0-9a-z]`.
+    pub id: String,
+    /// Name, unique within the project and scope.
+    pub name: String,
+    /// Owner project.
+    pub project_id: String,
+    /// Every gateway of the project, or one.
+    pub scope: CertificateScope,
+    /// Subject CN (`""` if none).
+    pub common_name: String,
+    /// SAN DNS names, then IP addresses, in certificate order.
+    pub san: Vec<String>,
+    /// X.509 version, 1..=3.
+    pub version: u8,
+    /// Subject O values.
+    pub organization: Vec<String>,
+    /// Subject OU values.
+    pub organizational_unit: Vec<String>,
+    /// Subject L values.
+    pub locality: Vec<String>,
+    /// Subject ST values.
+    pub state: Vec<String>,
+    /// Subject C values.
+    pub country: Vec<String>,
+    /// Start of validity (whole seconds).
+    pub not_before: Timestamp,
+    /// End of validity (whole seconds).
+    pub not_after: Timestamp,
+    /// Serial number in decimal (`-` when negative).
+    pub serial_number: String,
+    /// Issuer O values.
+    pub issuer: Vec<String>,
+    /// Go's name of the signature algorithm, `0` when Go does not know it.
+    pub signature_algorithm: String,
+    /// The public key's family; `None` for a family APIG does not name.
+    pub algorithm_type: Option<KeyFamily>,
+    /// Whether a trusted root CA was bound.
+    pub has_trusted_root_ca: bool,
+    /// First created (kept by updates).
+    pub create_time: Timestamp,
+    /// Last created or replaced.
+    pub update_time: Timestamp,
+}
+
+/// A stored APIG certificate: its record plus the PEM material it was
+/// built from. The private key is never here in clear:
 /// only sealed under the root-key provider
 /// ([`RootKeyProvider::seal_private_key`]), bound to the project and the
 /// certificate id, so a store (its files, its backups) holds no usable key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredCertificate {
-    /// The record (id, name, type, instance_id, project_id, fields, times).
-    pub record: CertificateRecord,
+    /// The record (id, name, project, scope, leaf fields, times).
+    pub record: ApigCertificate,
     /// `cert_content` as uploaded.
     pub cert_pem: String,
     /// `private_key`, sealed (a kms-crypto v1 blob, algorithm `0x04`).

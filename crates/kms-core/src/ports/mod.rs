@@ -21,7 +21,7 @@ use kms_crypto::{
     Ciphertext, MasterKey, Pin, PinKeys, PinScope, PinVerifier, PrivateKeyScope, SigningKey,
     SigningKeySpec, WrappedMasterKey,
 };
-use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreType};
+use kms_model::{CmkSpec, KeyUsage, KeystoreType};
 use zeroize::Zeroizing;
 
 mod audit;

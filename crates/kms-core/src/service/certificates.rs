@@ -4,16 +4,25 @@
 
 use crate::error::CoreError;
 use kms_crypto::{Ciphertext, PrivateKeyScope};
-use kms_model::Operation;
-use kms_model::{
-    CertificateBase, CertificateForm, CertificateRecord, CertificateRequest, ErrorCode,
-    ListCertificatesV2ResponseBody,
-};
+use kms_model::{ApiError, CertificateRequest, ErrorCode, Operation, PageQuery};
 use zeroize::Zeroizing;
 
-use super::{CertificateQuery, Kms, Res, Resource, apig_internal};
-use crate::ports::{Caller, CertificateWriteError, StoredCertificate};
-use crate::time::rfc3339;
+use super::{Kms, Res, Resource, apig_internal};
+use crate::ports::{
+    ApigCertificate, Caller, CertificateFilter, CertificateWriteError, StoredCertificate, Timestamp,
+};
+use crate::time::parse_rfc3339;
+
+/// A page of [`Kms::list_certificates`]: the caller's certificates that
+/// match the filter, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CertificatePage {
+    /// How many certificates match in all.
+    pub total: u64,
+    /// This page.
+    pub certificates: Vec<ApigCertificate>,
+}
 
 fn cert_error(e: &cert_parse::Error) -> CoreError {
     use cert_parse::ApigErrorKind as K;
@@ -39,22 +48,15 @@ fn declared_matches(declared: kms_model::AlgorithmType, actual: cert_parse::KeyF
     )
 }
 
-fn certificate_base(r: &CertificateRecord) -> CertificateBase {
-    CertificateBase {
-        id: r.id.clone(),
-        name: r.name.clone(),
-        r#type: r.r#type.clone().unwrap_or_default(),
-        instance_id: r.instance_id.clone().unwrap_or_default(),
-        project_id: r.project_id.clone().unwrap_or_default(),
-        common_name: r.common_name.clone(),
-        san: r.san.clone(),
-        not_after: r.not_after.clone(),
-        signature_algorithm: r.signature_algorithm.clone(),
-        create_time: r.create_time.clone(),
-        update_time: r.update_time.clone(),
-        is_has_trusted_root_ca: r.is_has_trusted_root_ca.unwrap_or(false),
-        algorithm_type: r.algorithm_type.clone().unwrap_or_default(),
-    }
+/// A validity bound as cert-parse reads it (RFC 3339, whole seconds, `Z`)
+/// as a time stamp that renders back to the same text.
+fn validity_time(text: &str) -> Res<Timestamp> {
+    parse_rfc3339(text).ok_or_else(|| {
+        CoreError::new(
+            ErrorCode::ApigSystemError,
+            format!("certificate time {text:?} is not RFC 3339 UTC"),
+        )
+    })
 }
 
 fn not_found(id: &str) -> CoreError {
@@ -69,14 +71,16 @@ pub(super) fn private_key_scope<'a>(
 }
 
 impl Kms {
+    /// The certificate `req` describes, checked by cert-parse (at the
+    /// clock's time) and with its private key sealed, as certificate `id`
+    /// of the caller's project; `create_time` is kept by an update.
     pub(super) fn checked_certificate(
         &self,
         caller: &Caller,
-        form: &CertificateForm,
+        req: &CertificateRequest,
         id: String,
-        create_time: Option<String>,
+        create_time: Option<Timestamp>,
     ) -> Res<StoredCertificate> {
-        let req = CertificateRequest::from_body(form).map_err(|e| e.to_apig())?;
         let now = self.ports.clock.now();
         let upload = cert_parse::CertificateUpload {
             cert_content: req.cert_content.as_str(),
@@ -102,13 +106,11 @@ impl Kms {
             req.private_key.as_str().as_bytes(),
         )?;
         let leaf = checked.leaf;
-        let now_text = rfc3339(now);
-        let record = CertificateRecord {
+        let record = ApigCertificate {
             id,
             name: req.name.as_str().to_owned(),
-            r#type: Some(req.scope.type_str().to_owned()),
-            instance_id: Some(req.scope.instance_id_str().to_owned()),
-            project_id: Some(caller.project_id.clone()),
+            project_id: caller.project_id.clone(),
+            scope: req.scope.clone(),
             common_name: leaf.common_name,
             san: leaf.san,
             version: leaf.version,
@@ -117,21 +119,21 @@ impl Kms {
             locality: leaf.locality,
             state: leaf.state,
             country: leaf.country,
-            not_before: leaf.not_before,
-            not_after: leaf.not_after,
+            not_before: validity_time(&leaf.not_before)?,
+            not_after: validity_time(&leaf.not_after)?,
             serial_number: leaf.serial_number,
             issuer: leaf.issuer,
             signature_algorithm: leaf.signature_algorithm.to_owned(),
-            create_time: create_time.unwrap_or_else(|| now_text.clone()),
-            update_time: now_text,
-            is_has_trusted_root_ca: Some(checked.is_has_trusted_root_ca),
-            algorithm_type: checked.algorithm_type.map(|a| a.as_str().to_owned()),
+            create_time: create_time.unwrap_or(now),
+            update_time: now,
+            has_trusted_root_ca: checked.is_has_trusted_root_ca,
+            algorithm_type: checked.algorithm_type,
         };
         Ok(StoredCertificate {
             record,
             cert_pem: req.cert_content.as_str().to_owned(),
             sealed_private_key,
-            trusted_root_ca: req.trusted_root_ca.map(|p| p.as_str().to_owned()),
+            trusted_root_ca: req.trusted_root_ca.as_ref().map(|p| p.as_str().to_owned()),
         })
     }
 
@@ -189,29 +191,32 @@ impl Kms {
         Ok(self.new_id().map_err(apig_internal)?.replace('-', ""))
     }
 
-    /// `POST /v2/{project_id}/apigw/certificates`.
+    /// create-certificate: checks the certificate, its chain and its
+    /// private key with cert-parse (Go's rules), seals the key, and stores
+    /// it under a fresh id.
     ///
     /// # Errors
-    /// Validation errors, certificate checks (APIG.2101-2106), name taken
-    /// (APIG.7001).
+    /// Certificate checks (APIG.2101-2106), a declared `algorithm_type`
+    /// that is not the key's (APIG.2012), name taken in the project and
+    /// scope (APIG.7001).
     pub fn create_certificate(
         &self,
         caller: &Caller,
-        form: &CertificateForm,
-    ) -> Res<CertificateRecord> {
+        req: &CertificateRequest,
+    ) -> Res<ApigCertificate> {
         self.audited(
             caller,
             Operation::CreateCertificate,
-            Resource::Created(|r: &CertificateRecord| &r.id),
+            Resource::Created(|r: &ApigCertificate| &r.id),
             None,
             || {
                 let id = self.certificate_id()?;
-                let cert = self.checked_certificate(caller, form, id, None)?;
+                let cert = self.checked_certificate(caller, req, id, None)?;
                 match self.ports.certificates.insert_certificate(&cert) {
                     Ok(()) => Ok(cert.record),
                     Err(CertificateWriteError::NameTaken) => Err(CoreError::new(
                         ErrorCode::ApigCertificateNameTaken,
-                        form.name.clone(),
+                        req.name.as_str().to_owned(),
                     )),
                     Err(e) => Err(apig_internal(e)),
                 }
@@ -227,11 +232,26 @@ impl Kms {
             .ok_or_else(|| not_found(id))
     }
 
-    /// `GET /v2/{project_id}/apigw/certificates/{certificate_id}`.
+    /// What update-certificate answers for a form that broke a rule
+    /// (`invalid`): an unknown certificate is reported first, as the
+    /// service looks the certificate up before it reads the form.
+    pub(crate) fn refused_certificate_update(
+        &self,
+        caller: &Caller,
+        id: &str,
+        invalid: ApiError,
+    ) -> ApiError {
+        match self.find_certificate(caller, id) {
+            Ok(_) => invalid,
+            Err(e) => e.into(),
+        }
+    }
+
+    /// show-certificate: one of the caller's certificates.
     ///
     /// # Errors
     /// Unknown certificate (APIG.3025).
-    pub fn show_certificate(&self, caller: &Caller, id: &str) -> Res<CertificateRecord> {
+    pub fn show_certificate(&self, caller: &Caller, id: &str) -> Res<ApigCertificate> {
         self.audited(
             caller,
             Operation::ShowCertificate,
@@ -241,41 +261,39 @@ impl Kms {
         )
     }
 
-    /// `GET /v2/{project_id}/apigw/certificates`.
+    /// list-certificates: a page of the caller's certificates matching
+    /// `filter`.
     ///
     /// # Errors
-    /// Bad paging parameters (APIG.2012).
+    /// Backend failure (APIG.9999).
     pub fn list_certificates(
         &self,
         caller: &Caller,
-        query: &CertificateQuery,
-    ) -> Res<ListCertificatesV2ResponseBody> {
+        filter: &CertificateFilter,
+        page: PageQuery,
+    ) -> Res<CertificatePage> {
         self.audited(
             caller,
             Operation::ListCertificates,
             Resource::None,
             None,
             || {
-                let kms_model::PageQuery { offset, limit } = kms_model::PageQuery::certificates(
-                    query.offset.as_deref(),
-                    query.limit.as_deref(),
-                )
-                .map_err(|e| e.to_apig())?;
                 let (total, certs) = self
                     .ports
                     .certificates
-                    .list_certificates(&caller.project_id, &query.filter, offset, limit)
+                    .list_certificates(&caller.project_id, filter, page.offset, page.limit)
                     .map_err(apig_internal)?;
-                Ok(ListCertificatesV2ResponseBody {
-                    size: certs.len() as u64,
+                Ok(CertificatePage {
                     total,
-                    certs: certs.iter().map(|c| certificate_base(&c.record)).collect(),
+                    certificates: certs.into_iter().map(|c| c.record).collect(),
                 })
             },
         )
     }
 
-    /// `PUT /v2/{project_id}/apigw/certificates/{certificate_id}`.
+    /// update-certificate: replaces a certificate's name, scope and
+    /// material, checked as create checks them; its id and creation time
+    /// stay.
     ///
     /// # Errors
     /// Unknown certificate (APIG.3025), as create otherwise.
@@ -283,8 +301,8 @@ impl Kms {
         &self,
         caller: &Caller,
         id: &str,
-        form: &CertificateForm,
-    ) -> Res<CertificateRecord> {
+        req: &CertificateRequest,
+    ) -> Res<ApigCertificate> {
         self.audited(
             caller,
             Operation::UpdateCertificate,
@@ -294,15 +312,15 @@ impl Kms {
                 let old = self.find_certificate(caller, id)?;
                 let cert = self.checked_certificate(
                     caller,
-                    form,
-                    old.record.id.clone(),
+                    req,
+                    old.record.id,
                     Some(old.record.create_time),
                 )?;
                 match self.ports.certificates.update_certificate(&cert) {
                     Ok(()) => Ok(cert.record),
                     Err(CertificateWriteError::NameTaken) => Err(CoreError::new(
                         ErrorCode::ApigCertificateNameTaken,
-                        form.name.clone(),
+                        req.name.as_str().to_owned(),
                     )),
                     Err(CertificateWriteError::NotFound) => Err(not_found(id)),
                     Err(e) => Err(apig_internal(e)),
@@ -311,7 +329,7 @@ impl Kms {
         )
     }
 
-    /// `DELETE /v2/{project_id}/apigw/certificates/{certificate_id}`.
+    /// delete-certificate: deletes one of the caller's certificates.
     ///
     /// # Errors
     /// Unknown certificate (APIG.3025).

@@ -30,6 +30,7 @@ pub use seed::{
 };
 
 mod certificates;
+pub use certificates::CertificatePage;
 mod data;
 mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};

@@ -704,15 +704,11 @@ impl Kms {
         if let Some(c) = existing {
             let r = &c.record;
             same("name", req.name.as_str(), &r.name)?;
-            same(
-                "type",
-                req.scope.type_str(),
-                r.r#type.as_deref().unwrap_or(""),
-            )?;
+            same("type", req.scope.type_str(), r.scope.type_str())?;
             same(
                 "instance_id",
                 req.scope.instance_id_str(),
-                r.instance_id.as_deref().unwrap_or(""),
+                r.scope.instance_id_str(),
             )?;
             if req.cert_content.as_str() != c.cert_pem {
                 return Err(SeedError::Conflict {
@@ -751,7 +747,7 @@ impl Kms {
             }
             return Ok(SeedOutcome::Unchanged);
         }
-        let cert = self.checked_certificate(caller, &seed.form, id.to_owned(), None)?;
+        let cert = self.checked_certificate(caller, &req, id.to_owned(), None)?;
         match self.ports.certificates.insert_certificate(&cert) {
             Ok(()) => Ok(SeedOutcome::Created),
             Err(CertificateWriteError::NameTaken) => Err(CoreError::new(

@@ -12,7 +12,7 @@ pub fn certificate_round_trip(new: &dyn Fn() -> StoreSet) {
     let full = certificate(1, PROJECT, "full_cert");
     let mut sparse = instance_certificate(2, PROJECT, "sparse_cert", "inst-1");
     sparse.trusted_root_ca = None;
-    sparse.record.is_has_trusted_root_ca = Some(false);
+    sparse.record.has_trusted_root_ca = false;
     sparse.record.algorithm_type = None;
     sparse.record.san = vec![];
     sparse.record.organization = vec![];
@@ -130,10 +130,10 @@ pub fn certificate_update(new: &dyn Fn() -> StoreSet) {
     a2.record.common_name = "new.example.net".to_owned();
     a2.record.san = vec!["new.example.net".to_owned()];
     a2.record.signature_algorithm = "ECDSA-SHA256".to_owned();
-    a2.record.algorithm_type = Some("ECC".to_owned());
-    a2.record.not_after = "2040-01-01T00:00:00Z".to_owned();
-    a2.record.update_time = "2025-01-01T00:00:00Z".to_owned();
-    a2.record.is_has_trusted_root_ca = Some(false);
+    a2.record.algorithm_type = Some(KeyFamily::Ecc);
+    a2.record.not_after = at("2040-01-01T00:00:00Z");
+    a2.record.update_time = at("2025-01-01T00:00:00Z");
+    a2.record.has_trusted_root_ca = false;
     a2.cert_pem = "new cert pem".to_owned();
     a2.sealed_private_key = sealed_private_key(PROJECT, &a.record.id, "new key");
     a2.trusted_root_ca = None;
@@ -145,7 +145,7 @@ pub fn certificate_update(new: &dyn Fn() -> StoreSet) {
     );
 
     let mut a3 = a2.clone();
-    a3.record.update_time = "2025-02-01T00:00:00Z".to_owned();
+    a3.record.update_time = at("2025-02-01T00:00:00Z");
     ok(c.update_certificate(&a3), "keeping its own name");
     assert_eq!(get(&a.record.id), Some(a3.clone()));
 
@@ -165,7 +165,7 @@ pub fn certificate_update(new: &dyn Fn() -> StoreSet) {
     assert_eq!(get(&b.record.id), Some(b.clone()));
 
     let mut moved = instance_certificate(1, PROJECT, "beta", "inst-1");
-    moved.record.update_time = "2025-03-01T00:00:00Z".to_owned();
+    moved.record.update_time = at("2025-03-01T00:00:00Z");
     ok(
         c.update_certificate(&moved),
         "the name is free in the new scope",
@@ -251,13 +251,13 @@ pub fn certificate_list_filters(new: &dyn Fn() -> StoreSet) {
     let mut two = certificate(2, PROJECT, "beta_two");
     two.record.common_name = "beta.example.org".to_owned();
     two.record.signature_algorithm = "ECDSA-SHA256".to_owned();
-    two.record.algorithm_type = Some("ECC".to_owned());
+    two.record.algorithm_type = Some(KeyFamily::Ecc);
     let mut three = instance_certificate(3, PROJECT, "alpha_three", "inst-1");
     three.record.common_name = "gamma.example.com".to_owned();
     let mut four = instance_certificate(4, PROJECT, "delta_four", "inst-2");
     four.record.common_name = "delta.example.net".to_owned();
     four.record.signature_algorithm = "SHA384-RSA".to_owned();
-    four.record.algorithm_type = Some("SM2".to_owned());
+    four.record.algorithm_type = Some(KeyFamily::Sm2);
     for x in [&one, &two, &three, &four] {
         ok(c.insert_certificate(x), "insert");
     }
@@ -421,7 +421,7 @@ pub fn certificate_list_paging(new: &dyn Fn() -> StoreSet) {
         "huge limit"
     );
     let mut renamed = certificate(0, PROJECT, "renamed_0");
-    renamed.record.update_time = "2030-01-01T00:00:00Z".to_owned();
+    renamed.record.update_time = at("2030-01-01T00:00:00Z");
     ok(c.update_certificate(&renamed), "update");
     assert_eq!(
         page(0, 1),

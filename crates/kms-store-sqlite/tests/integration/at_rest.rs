@@ -53,6 +53,11 @@ fn record_json(id: &str, name: &str) -> String {
         r#type: Some("global".into()),
         instance_id: Some("common".into()),
         project_id: Some("p1".into()),
+        // Every version wrote the times (RFC 3339); the store decodes them.
+        not_before: "2024-01-01T00:00:00Z".into(),
+        not_after: "2034-01-01T00:00:00Z".into(),
+        create_time: "2024-06-01T00:00:00Z".into(),
+        update_time: "2024-06-01T00:00:00Z".into(),
         ..kms_model::CertificateRecord::default()
     })
     .unwrap()

@@ -228,3 +228,71 @@ fn a_schema_2_database_migrates_to_key_rotation() {
         Some(wrapped(&id(1), 1, 1).as_bytes())
     );
 }
+
+/// A certificate's `record_json` exactly as the versions before the typed
+/// record wrote it (`serde_json` of kms-model's `CertificateRecord`), for
+/// certificate `certificate(4, PROJECT, ..)`.
+const RECORD_JSON_BEFORE: &str = concat!(
+    r#"{"id":"00000004000040008000000000000000","name":"legacy_cert","type":"instance","#,
+    r#""instance_id":"gw-7","project_id":"project-a","common_name":"legacy.example.com","#,
+    r#""san":["legacy.example.com","192.0.2.7"],"version":3,"organization":["Org"],"#,
+    r#""organizational_unit":[],"locality":["City"],"state":[],"country":["CN"],"#,
+    r#""not_before":"2023-03-04T05:06:07Z","not_after":"2033-03-04T05:06:07Z","#,
+    r#""serial_number":"340282366920938463463374607431768211455","issuer":["Issuer Org"],"#,
+    r#""signature_algorithm":"ECDSA-SHA256","create_time":"2023-03-05T00:00:01Z","#,
+    r#""update_time":"2023-04-05T00:00:02Z","is_has_trusted_root_ca":false,"#,
+    r#""algorithm_type":"ECC"}"#
+);
+
+#[test]
+fn a_certificate_record_written_before_decodes_and_is_written_back_unchanged() {
+    let (dir, store) = open();
+    let c = certificate(4, PROJECT, "legacy_cert");
+    store.insert_certificate(&c).unwrap();
+    // The row as an earlier version left it.
+    let conn = rusqlite::Connection::open(dir.path().join("kms.db")).unwrap();
+    let set = conn
+        .execute(
+            "UPDATE certificates SET record_json = ?1, scope_type = 'instance',
+             instance_id = 'gw-7', algorithm_type = 'ECC' WHERE id = ?2",
+            rusqlite::params![RECORD_JSON_BEFORE, c.record.id],
+        )
+        .unwrap();
+    assert_eq!(set, 1);
+
+    let got = store
+        .get_certificate(PROJECT, &c.record.id)
+        .unwrap()
+        .unwrap();
+    let r = &got.record;
+    assert_eq!(r.id, c.record.id);
+    assert_eq!(r.name, "legacy_cert");
+    assert_eq!(r.project_id, PROJECT);
+    assert_eq!(r.scope.type_str(), "instance");
+    assert_eq!(r.scope.instance_id_str(), "gw-7");
+    assert_eq!(r.san, ["legacy.example.com", "192.0.2.7"]);
+    assert_eq!(r.not_before, kms_core::ports::Timestamp(1_677_906_367_000));
+    assert_eq!(kms_core::rfc3339(r.not_after), "2033-03-04T05:06:07Z");
+    assert_eq!(kms_core::rfc3339(r.create_time), "2023-03-05T00:00:01Z");
+    assert_eq!(kms_core::rfc3339(r.update_time), "2023-04-05T00:00:02Z");
+    assert_eq!(r.serial_number, "340282366920938463463374607431768211455");
+    assert!(!r.has_trusted_root_ca);
+    assert_eq!(r.algorithm_type.map(|a| a.as_str()), Some("ECC"));
+    assert_eq!(got.cert_pem, c.cert_pem);
+    assert_eq!(got.sealed_private_key, c.sealed_private_key);
+
+    // Written back through the store: the same text, byte for byte.
+    store.update_certificate(&got).unwrap();
+    let text: String = conn
+        .query_row(
+            "SELECT record_json FROM certificates WHERE id = ?1",
+            [&c.record.id],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(text, RECORD_JSON_BEFORE);
+    assert_eq!(
+        store.get_certificate(PROJECT, &c.record.id).unwrap(),
+        Some(got)
+    );
+}
