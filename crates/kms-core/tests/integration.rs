@@ -19,4 +19,5 @@ mod integration {
     mod scenarios;
     mod seed;
     mod tags;
+    mod typed_keystores_certificates;
 }
