@@ -171,8 +171,10 @@ fn certificate_operations_return_ports_records() {
         (upd.create_time, upd.update_time),
         (Timestamp(NOW), Timestamp(NOW + 61_500))
     );
-    let mut filter = CertificateFilter::default();
-    filter.instance_id = Some("gw-1".into());
+    let filter = CertificateFilter {
+        instance_id: Some("gw-1".into()),
+        ..CertificateFilter::default()
+    };
     let page = kms
         .list_certificates(&a(), &filter, PageQuery::certificates(None, None).unwrap())
         .unwrap();
