@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod cert_json;
+pub mod codes;
 pub mod dialect;
 pub mod driver;
 pub mod ops;

@@ -595,7 +595,7 @@ impl Kms {
     }
 
     /// A key as describe-key and list-keys report it.
-    pub(super) fn key_details(&self, k: &KeyRecord) -> KeyDetails {
+    pub(crate) fn key_details(&self, k: &KeyRecord) -> KeyDetails {
         KeyDetails {
             key_id: k.key_id.clone(),
             domain_id: k.domain_id.clone(),

@@ -32,6 +32,7 @@ pub use seed::{
 mod certificates;
 pub use certificates::CertificatePage;
 mod data;
+pub use data::{OpenedData, ReEncrypted, SealedData};
 mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};
 mod keys;
