@@ -32,14 +32,6 @@ impl KeyFamily {
             Self::Ed25519 => "Ed25519",
         }
     }
-
-    /// The family [`KeyFamily::as_str`] spells `name` (exactly), if any.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Rsa, Self::Ecc, Self::Sm2, Self::Ed25519]
-            .into_iter()
-            .find(|f| f.as_str() == name)
-    }
 }
 
 impl core::fmt::Display for KeyFamily {

@@ -5,11 +5,11 @@
 //! record is written back byte for byte as those versions wrote it (the
 //! tests below hold literals of that text), so no migration is needed.
 
-use cert_parse::KeyFamily;
 use kms_core::ports::{ApigCertificate, PortError, PortResult, Timestamp};
 use kms_core::{parse_rfc3339, rfc3339};
-use kms_model::CertificateScope;
 use serde::{Deserialize, Serialize};
+
+use crate::codes;
 
 /// The JSON object of `record_json`. Field order is the text's order;
 /// `type`, `instance_id`, `project_id` and `is_has_trusted_root_ca` are
@@ -48,13 +48,15 @@ struct RecordJson {
 /// The `record_json` text of `r`.
 ///
 /// # Errors
-/// The record does not serialise (never for these field types).
+/// A key family with no stored code; the record does not serialise
+/// (never for these field types).
 pub(crate) fn encode(r: &ApigCertificate) -> PortResult<String> {
+    let (scope_type, instance_id) = codes::certificate_scope_codes(&r.scope);
     let json = RecordJson {
         id: r.id.clone(),
         name: r.name.clone(),
-        r#type: Some(r.scope.type_str().to_owned()),
-        instance_id: Some(r.scope.instance_id_str().to_owned()),
+        r#type: Some(scope_type.to_owned()),
+        instance_id: Some(instance_id.to_owned()),
         project_id: Some(r.project_id.clone()),
         common_name: r.common_name.clone(),
         san: r.san.clone(),
@@ -72,7 +74,10 @@ pub(crate) fn encode(r: &ApigCertificate) -> PortResult<String> {
         create_time: rfc3339(r.create_time),
         update_time: rfc3339(r.update_time),
         is_has_trusted_root_ca: Some(r.has_trusted_root_ca),
-        algorithm_type: r.algorithm_type.map(|a| a.as_str().to_owned()),
+        algorithm_type: r
+            .algorithm_type
+            .map(|a| codes::key_family_code(a).map(str::to_owned))
+            .transpose()?,
     };
     serde_json::to_string(&json)
         .map_err(|e| PortError::corrupt("cannot serialise certificate record").with_source(e))
@@ -82,8 +87,8 @@ fn time(text: &str) -> PortResult<Timestamp> {
     parse_rfc3339(text).ok_or_else(|| PortError::corrupt("bad time in certificate record"))
 }
 
-/// The record a `record_json` text holds. An absent `type` is `global`,
-/// an absent `project_id` empty, an absent `is_has_trusted_root_ca`
+/// The record a `record_json` text holds. An absent `type` is `global`
+/// (and an absent `instance_id` `common`), an absent `project_id` empty, an absent `is_has_trusted_root_ca`
 /// false, as the API has always reported them.
 ///
 /// # Errors
@@ -93,22 +98,19 @@ fn time(text: &str) -> PortResult<Timestamp> {
 pub(crate) fn decode(text: &str) -> PortResult<ApigCertificate> {
     let j: RecordJson = serde_json::from_str(text)
         .map_err(|e| PortError::corrupt("bad certificate record in database").with_source(e))?;
-    let scope = CertificateScope::resolve(j.r#type.as_deref(), j.instance_id.as_deref())
-        .map_err(|e| PortError::corrupt("bad certificate scope in database").with_source(e))?;
-    if j.r#type.as_deref().is_some_and(|t| t != scope.type_str())
-        || j.instance_id
-            .as_deref()
-            .is_some_and(|i| i != scope.instance_id_str())
-    {
-        return Err(PortError::corrupt("bad certificate scope in database"));
-    }
+    // An absent `type` was `global`, and an absent `instance_id` of a
+    // global certificate `common` (an instance one must name its gateway).
+    let scope_type = j.r#type.as_deref().unwrap_or("global");
+    let instance_id = match (scope_type, j.instance_id.as_deref()) {
+        (_, Some(id)) => id,
+        ("global", None) => "common",
+        (_, None) => "",
+    };
+    let scope = codes::certificate_scope(scope_type, instance_id)?;
     let algorithm_type = j
         .algorithm_type
         .as_deref()
-        .map(|a| {
-            KeyFamily::from_name(a)
-                .ok_or_else(|| PortError::corrupt("bad certificate algorithm_type in database"))
-        })
+        .map(codes::key_family)
         .transpose()?;
     Ok(ApigCertificate {
         not_before: time(&j.not_before)?,
@@ -138,7 +140,9 @@ pub(crate) fn decode(text: &str) -> PortResult<ApigCertificate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cert_parse::KeyFamily;
     use kms_core::ports::PortErrorKind;
+    use kms_model::CertificateScope;
 
     /// A global RSA certificate's `record_json` exactly as the versions
     /// before the typed record wrote it (`serde_json` of kms-model's
@@ -247,6 +251,7 @@ mod tests {
             GLOBAL.replace(r#""instance_id":"common""#, r#""instance_id":"gw-1""#),
             GLOBAL.replace(r#""type":"global""#, r#""type":"local""#),
             INSTANCE.replace("gw-01_a", "bad id!"),
+            INSTANCE.replace(r#""instance_id":"gw-01_a","#, ""),
             GLOBAL.replace(r#""version":3"#, r#""version":300"#),
         ];
         for text in bad {

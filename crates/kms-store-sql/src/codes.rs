@@ -7,8 +7,9 @@
 //! not compile until it has a stored code (and the schema's CHECK
 //! constraints, where there is one, have a migration).
 
+use cert_parse::KeyFamily;
 use kms_core::ports::{KeyOrigin, KeyState, KeystoreState, PortError, PortResult};
-use kms_model::{CmkSpec, KeyUsage, KeystoreType};
+use kms_model::{CertificateScope, CmkSpec, InstanceId, KeyUsage, KeystoreType};
 
 macro_rules! stored_codes {
     ($(#[$doc:meta])* $ty:ty, $what:literal, $encode:ident, $decode:ident,
@@ -95,6 +96,70 @@ stored_codes!(
     }
 );
 
+/// The stored codes of a certificate's scope: its `scope_type` and its
+/// `instance_id` (`common` for a global certificate), in the columns of
+/// that name and in `record_json`.
+#[must_use]
+pub fn certificate_scope_codes(scope: &CertificateScope) -> (&'static str, &str) {
+    match scope {
+        CertificateScope::Global => ("global", "common"),
+        CertificateScope::Instance(id) => ("instance", id.as_str()),
+    }
+}
+
+/// The certificate scope stored as `scope_type` and `instance_id`.
+///
+/// # Errors
+/// [`kms_core::ports::PortErrorKind::Corrupt`]: an unknown `scope_type`,
+/// a global scope whose instance is not `common`, a malformed instance id.
+pub fn certificate_scope(scope_type: &str, instance_id: &str) -> PortResult<CertificateScope> {
+    match (scope_type, instance_id) {
+        ("global", "common") => Ok(CertificateScope::Global),
+        ("instance", id) => InstanceId::parse(id)
+            .map(CertificateScope::Instance)
+            .map_err(|e| {
+                PortError::corrupt("bad certificate instance id in database").with_source(e)
+            }),
+        (other, _) => Err(PortError::corrupt(format!(
+            "bad certificate scope {other:?} in database"
+        ))),
+    }
+}
+
+/// The stored code of a certificate key's family (`algorithm_type`).
+///
+/// # Errors
+/// [`kms_core::ports::PortErrorKind::Corrupt`]: a family cert-parse added
+/// after this table (`KeyFamily` is non-exhaustive): it needs a code here
+/// before such a certificate can be stored.
+pub fn key_family_code(family: KeyFamily) -> PortResult<&'static str> {
+    match family {
+        KeyFamily::Rsa => Ok("RSA"),
+        KeyFamily::Ecc => Ok("ECC"),
+        KeyFamily::Sm2 => Ok("SM2"),
+        KeyFamily::Ed25519 => Ok("Ed25519"),
+        other => Err(PortError::corrupt(format!(
+            "key family {other} has no stored code"
+        ))),
+    }
+}
+
+/// The certificate key family a stored code names.
+///
+/// # Errors
+/// [`kms_core::ports::PortErrorKind::Corrupt`]: no family has that code.
+pub fn key_family(code: &str) -> PortResult<KeyFamily> {
+    match code {
+        "RSA" => Ok(KeyFamily::Rsa),
+        "ECC" => Ok(KeyFamily::Ecc),
+        "SM2" => Ok(KeyFamily::Sm2),
+        "Ed25519" => Ok(KeyFamily::Ed25519),
+        other => Err(PortError::corrupt(format!(
+            "bad key family {other:?} in database"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -145,6 +210,25 @@ mod tests {
         for (v, code) in [(KeyOrigin::Kms, "kms"), (KeyOrigin::External, "external")] {
             assert_eq!((origin_code(v), origin(code).unwrap()), (code, v));
         }
+        for (v, code) in [
+            (KeyFamily::Rsa, "RSA"),
+            (KeyFamily::Ecc, "ECC"),
+            (KeyFamily::Sm2, "SM2"),
+            (KeyFamily::Ed25519, "Ed25519"),
+        ] {
+            assert_eq!(
+                (key_family_code(v).unwrap(), key_family(code).unwrap()),
+                (code, v)
+            );
+        }
+        let gw = CertificateScope::Instance(InstanceId::parse("gw-1").unwrap());
+        for (v, codes) in [
+            (CertificateScope::Global, ("global", "common")),
+            (gw, ("instance", "gw-1")),
+        ] {
+            assert_eq!(certificate_scope_codes(&v), codes);
+            assert_eq!(certificate_scope(codes.0, codes.1).unwrap(), v);
+        }
     }
 
     #[test]
@@ -155,5 +239,21 @@ mod tests {
         }
         assert!(spec("AES_128").is_err() && usage("").is_err() && origin("KMS").is_err());
         assert!(keystore_type("0").is_err() && keystore_state("enabled").is_err());
+        for bad in ["", "rsa", "DSA", "ed25519", "RSA "] {
+            assert_eq!(key_family(bad).unwrap_err().kind(), PortErrorKind::Corrupt);
+        }
+        for (t, i) in [
+            ("global", "gw-1"),
+            ("global", ""),
+            ("local", "common"),
+            ("instance", ""),
+            ("instance", "bad id!"),
+            ("", ""),
+        ] {
+            assert_eq!(
+                certificate_scope(t, i).unwrap_err().kind(),
+                PortErrorKind::Corrupt
+            );
+        }
     }
 }

@@ -138,19 +138,21 @@ pub fn certificate(r: &Row) -> PortResult<StoredCertificate> {
 /// trusted_root_ca.
 ///
 /// # Errors
-/// The record does not serialise.
+/// As [`crate::codes::key_family_code`]; the record does not serialise.
 pub fn certificate_params(cert: &StoredCertificate) -> PortResult<Vec<Value>> {
     let r = &cert.record;
     let json = crate::cert_json::encode(r)?;
+    let (scope_type, instance_id) = codes::certificate_scope_codes(&r.scope);
+    let algorithm_type = r.algorithm_type.map(codes::key_family_code).transpose()?;
     Ok(vec![
         (&r.id).into(),
         (&r.project_id).into(),
-        r.scope.type_str().into(),
-        r.scope.instance_id_str().into(),
+        scope_type.into(),
+        instance_id.into(),
         (&r.name).into(),
         (&r.common_name).into(),
         (&r.signature_algorithm).into(),
-        r.algorithm_type.map_or("", |a| a.as_str()).into(),
+        algorithm_type.unwrap_or("").into(),
         json.into(),
         (&cert.cert_pem).into(),
         cert.sealed_private_key.as_bytes().into(),
