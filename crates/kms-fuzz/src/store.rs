@@ -97,6 +97,23 @@ pub fn store_rows(data: &[u8]) {
     if let Ok(v) = codes::origin(&text) {
         assert_eq!(codes::origin_code(v), text, "origin round trip");
     }
+    if let Ok(v) = codes::key_family(&text) {
+        assert_eq!(
+            codes::key_family_code(v).ok(),
+            Some(&*text),
+            "key family round trip"
+        );
+    }
+    // A certificate scope: `scope_type` NUL `instance_id`.
+    if let Some((scope_type, instance_id)) = text.split_once('\0') {
+        if let Ok(v) = codes::certificate_scope(scope_type, instance_id) {
+            assert_eq!(
+                codes::certificate_scope_codes(&v),
+                (scope_type, instance_id),
+                "certificate scope round trip"
+            );
+        }
+    }
     let _ = Constraint::from_sqlite_columns(&text);
     let _ = Constraint::from_name(&text);
 }
