@@ -34,6 +34,7 @@ mod data;
 mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};
 mod keys;
+pub use keys::KeyPage;
 mod keystores;
 mod pins;
 mod random;
