@@ -17,12 +17,11 @@ use kms_core::ports::{
     UpdateKeyAliasError,
 };
 use kms_crypto::{PinVerifier, WrappedMasterKey};
-use kms_model::CmkSpec;
 
 use crate::dialect::{Dialect, KEY_COLUMNS, ROOT_KEY_CHECK_PREFIX, gone};
 use crate::driver::{Access, Answer, Conn, Driver, Fail, Statement};
-use crate::records;
 use crate::value::{Constraint, DbError, Row, Value, Violation, to_i64, to_u64};
+use crate::{codes, records};
 
 fn q<D: Driver>() -> &'static crate::Queries {
     D::DIALECT.queries()
@@ -158,7 +157,11 @@ pub fn set_keystore_state<D: Driver>(
     keystore_id: &str,
     state: KeystoreState,
 ) -> PortResult<bool> {
-    let params = [domain_id.into(), keystore_id.into(), state.as_str().into()];
+    let params = [
+        domain_id.into(),
+        keystore_id.into(),
+        codes::keystore_state_code(state).into(),
+    ];
     d.run(Access::Write, |c| {
         Ok(c.execute(&q::<D>().set_keystore_state, &params)?)
     })
@@ -334,7 +337,7 @@ pub fn set_key_state<D: Driver>(
     let params = [
         project_id.into(),
         key_id.into(),
-        state.as_str().into(),
+        codes::key_state_code(state).into(),
         deletion_time.map(|t| t.0).into(),
     ];
     d.run(Access::Write, |c| {
@@ -368,9 +371,9 @@ pub fn list_keys<D: Driver>(
     let qs = q::<D>();
     let filter = vec![
         project_id.into(),
-        query.state.map(KeyState::as_str).into(),
+        query.state.map(codes::key_state_code).into(),
         query.live_at.0.into(),
-        query.spec.map(CmkSpec::as_str).into(),
+        query.spec.map(codes::spec_code).into(),
     ];
     let (total, page) = page(
         d,

@@ -1,55 +1,16 @@
 //! Rows to kms-core's records and records to statement parameters, with
-//! the codecs of what the schema stores as text (states, types, specs,
-//! usages, origins).
+//! the stored codes of enumerated fields from [`crate::codes`].
 
 use kms_core::ports::{
-    CarriedPinKeys, KeyOrigin, KeyRecord, KeyRotation, KeyState, KeystoreRecord, KeystoreState,
-    PortError, PortResult, ROOT_FINGERPRINT_LEN, RootBoundItem, RootBoundRow, RootKeyState,
-    RootRotationTarget, StoredCertificate, Timestamp,
+    CarriedPinKeys, KeyRecord, KeyRotation, KeystoreRecord, PortError, PortResult,
+    ROOT_FINGERPRINT_LEN, RootBoundItem, RootBoundRow, RootKeyState, RootRotationTarget,
+    StoredCertificate, Timestamp,
 };
 use kms_crypto::Ciphertext;
-use kms_model::{CertificateRecord, CmkSpec, KeyUsage, KeystoreRef, KeystoreType};
+use kms_model::{CertificateRecord, KeystoreRef};
 
+use crate::codes;
 use crate::value::{Row, Value};
-
-/// Every key state, in the order of their codes.
-const KEY_STATES: [KeyState; 4] = [
-    KeyState::Enabled,
-    KeyState::Disabled,
-    KeyState::PendingDeletion,
-    KeyState::PendingImport,
-];
-
-// A state added to kms-core fails to compile here until KEY_STATES (and
-// the schemas' CHECK constraints) know it.
-const _: fn(KeyState) = |s| match s {
-    KeyState::Enabled
-    | KeyState::Disabled
-    | KeyState::PendingDeletion
-    | KeyState::PendingImport => {}
-};
-
-/// A key state from its stored code (`KeyState::as_str`).
-///
-/// # Errors
-/// [`kms_core::ports::PortErrorKind::Corrupt`]: no state has that code.
-pub fn key_state(s: &str) -> PortResult<KeyState> {
-    KEY_STATES
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| PortError::corrupt(format!("bad key state {s:?} in database")))
-}
-
-/// A keystore state from its stored text (`KeystoreState::as_str`).
-///
-/// # Errors
-/// [`kms_core::ports::PortErrorKind::Corrupt`]: no state has that text.
-pub fn keystore_state(s: &str) -> PortResult<KeystoreState> {
-    [KeystoreState::Enabled, KeystoreState::Disabled]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-        .ok_or_else(|| PortError::corrupt(format!("bad keystore state {s:?} in database")))
-}
 
 fn corrupt(what: &'static str) -> impl FnOnce(std::num::TryFromIntError) -> PortError {
     move |_| PortError::corrupt(what)
@@ -57,10 +18,6 @@ fn corrupt(what: &'static str) -> impl FnOnce(std::num::TryFromIntError) -> Port
 
 fn version(v: i64) -> PortResult<u32> {
     u32::try_from(v).map_err(corrupt("bad key version in database"))
-}
-
-fn spec(s: &str) -> PortResult<CmkSpec> {
-    CmkSpec::parse(s).map_err(|_| PortError::corrupt("bad key spec in database"))
 }
 
 /// A keystore from a row of [`crate::dialect::KEYSTORE_COLUMNS`].
@@ -74,10 +31,9 @@ pub fn keystore(r: &Row) -> PortResult<KeystoreRecord> {
         keystore_id: r.text(0)?,
         domain_id: r.text(1)?,
         alias: r.text(2)?,
-        keystore_type: KeystoreType::parse(&ty)
-            .map_err(|_| PortError::corrupt(format!("bad keystore type {ty:?} in database")))?,
+        keystore_type: codes::keystore_type(&ty)?,
         cluster_id: r.opt_text(4)?,
-        state: keystore_state(&r.text(5)?)?,
+        state: codes::keystore_state(&r.text(5)?)?,
         create_time: Timestamp(r.int(6)?),
     })
 }
@@ -89,9 +45,9 @@ pub fn keystore_params(k: &KeystoreRecord) -> Vec<Value> {
         k.keystore_id.as_str().into(),
         k.domain_id.as_str().into(),
         k.alias.as_str().into(),
-        k.keystore_type.as_str().into(),
+        codes::keystore_type_code(k.keystore_type).into(),
         k.cluster_id.as_deref().into(),
-        k.state.as_str().into(),
+        codes::keystore_state_code(k.state).into(),
         k.create_time.0.into(),
     ]
 }
@@ -109,7 +65,7 @@ pub fn key(r: &Row) -> PortResult<KeyRecord> {
         alias: r.text(3)?,
         description: r.text(4)?,
         keystore_id: r.text(5)?,
-        state: key_state(&r.text(6)?)?,
+        state: codes::key_state(&r.text(6)?)?,
         current_version: version(r.int(7)?)?,
         create_time: Timestamp(r.int(8)?),
         deletion_time: r.opt_int(9)?.map(Timestamp),
@@ -121,11 +77,9 @@ pub fn key(r: &Row) -> PortResult<KeyRecord> {
             rotations: u32::try_from(r.int(13)?)
                 .map_err(corrupt("bad rotation count in database"))?,
         },
-        spec: spec(&r.text(14)?)?,
-        usage: KeyUsage::parse(&r.text(15)?)
-            .map_err(|_| PortError::corrupt("bad key usage in database"))?,
-        origin: KeyOrigin::parse(&r.text(16)?)
-            .map_err(|_| PortError::corrupt("bad key origin in database"))?,
+        spec: codes::spec(&r.text(14)?)?,
+        usage: codes::usage(&r.text(15)?)?,
+        origin: codes::origin(&r.text(16)?)?,
     })
 }
 
@@ -141,7 +95,7 @@ pub fn key_params(k: &KeyRecord) -> Vec<Value> {
         (&k.description).into(),
         (&k.keystore_id).into(),
         dedicated.into(),
-        k.state.as_str().into(),
+        codes::key_state_code(k.state).into(),
         k.current_version.into(),
         k.create_time.0.into(),
         k.deletion_time.map(|t| t.0).into(),
@@ -149,9 +103,9 @@ pub fn key_params(k: &KeyRecord) -> Vec<Value> {
         k.rotation.interval_days.into(),
         k.rotation.last_rotation_time.map(|t| t.0).into(),
         k.rotation.rotations.into(),
-        k.spec.as_str().into(),
-        k.usage.as_str().into(),
-        k.origin.as_str().into(),
+        codes::spec_code(k.spec).into(),
+        codes::usage_code(k.usage).into(),
+        codes::origin_code(k.origin).into(),
     ]
 }
 
@@ -262,7 +216,7 @@ pub fn unmoved_material(r: &Row) -> PortResult<RootBoundRow> {
             key_id: r.text(0)?,
             version: version(r.int(1)?)?,
             keystore_id: r.text(2)?,
-            spec: spec(&r.text(3)?)?,
+            spec: codes::spec(&r.text(3)?)?,
         },
         bytes: r.bytes(4)?,
     })

@@ -5,7 +5,7 @@
 use kms_core::ports::{KeyState, KeystoreState, PortErrorKind, TagFilter, Timestamp};
 use kms_store_sql::ops::tag_query;
 use kms_store_sql::schema::pending;
-use kms_store_sql::{Constraint, Dialect, Row, Value, records};
+use kms_store_sql::{Constraint, Dialect, Row, Value, codes, records};
 
 #[test]
 fn placeholders_and_typed_nulls_are_rendered_per_dialect() {
@@ -79,17 +79,17 @@ fn state_codecs_round_trip_and_refuse_the_unknown() {
         KeyState::Disabled,
         KeyState::PendingDeletion,
     ] {
-        assert_eq!(records::key_state(s.as_str()).unwrap(), s);
+        assert_eq!(codes::key_state(s.as_str()).unwrap(), s);
     }
     for s in [KeystoreState::Enabled, KeystoreState::Disabled] {
-        assert_eq!(records::keystore_state(s.as_str()).unwrap(), s);
+        assert_eq!(codes::keystore_state(s.as_str()).unwrap(), s);
     }
     assert_eq!(
-        records::key_state("9").unwrap_err().kind(),
+        codes::key_state("9").unwrap_err().kind(),
         PortErrorKind::Corrupt
     );
     assert_eq!(
-        records::keystore_state("enabled").unwrap_err().kind(),
+        codes::keystore_state("enabled").unwrap_err().kind(),
         PortErrorKind::Corrupt
     );
 }

@@ -3,18 +3,14 @@
 //! version, so decrypt-data needs nothing but `cipher_text`).
 
 use crate::error::CoreError;
-use base64ct::Encoding as _;
 use kms_crypto::{BlobKind, Ciphertext, DataContext};
-use kms_model::Operation;
 use kms_model::{
-    Aad, CmkSpec, DecryptDataRequest, DecryptDataRequestBody, DecryptDataResponseBody,
-    EncryptDataRequest, EncryptDataRequestBody, EncryptDataResponseBody, EncryptionAlgorithm,
-    EncryptionContext, ErrorCode, KeyId, ReEncryptRequest, ReEncryptRequestBody,
-    ReEncryptResponseBody,
+    Aad, CmkSpec, DecryptDataRequest, EncryptDataRequest, EncryptionAlgorithm, EncryptionContext,
+    ErrorCode, KeyId, Operation, ReEncryptRequest,
 };
 use zeroize::Zeroizing;
 
-use super::{Kms, Res, Resource, kms_internal};
+use super::{Kms, Res, Resource, kms_internal, sequence_text};
 use crate::ports::{Caller, EntropyRng, KeyRecord};
 
 /// The `encryption_algorithm` must be the key's: `SYMMETRIC_DEFAULT` for
@@ -65,36 +61,61 @@ fn data_context<'a>(
     )
 }
 
+/// Data encrypted by [`Kms::encrypt_data`] or [`Kms::re_encrypt`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SealedData {
+    /// The key it is encrypted under.
+    pub key_id: String,
+    /// The ciphertext: a kms-crypto data blob under a symmetric key, the
+    /// RSAES-OAEP or SM2 (C1C3C2 DER) ciphertext under a key pair.
+    pub ciphertext: Vec<u8>,
+}
+
+/// Data opened by [`Kms::decrypt_data`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct OpenedData {
+    /// The key that opened it.
+    pub key_id: String,
+    /// The plaintext (zeroized on drop).
+    pub plaintext: Zeroizing<Vec<u8>>,
+}
+
+/// A ciphertext moved by [`Kms::re_encrypt`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReEncrypted {
+    /// The key that opened the source ciphertext.
+    pub source_key_id: String,
+    /// The ciphertext under the destination key's current version.
+    pub sealed: SealedData,
+}
+
 impl Kms {
-    /// `POST /v1.0/{project_id}/kms/encrypt-data`: encrypts the data under
-    /// the key's current version (`SYMMETRIC_DEFAULT`), or to the key
-    /// pair's public key (`SM2_ENCRYPT`, `RSAES_OAEP_SHA_256`).
+    /// encrypt-data: encrypts the data under the key's current version
+    /// (`SYMMETRIC_DEFAULT`), or to the key pair's public key
+    /// (`SM2_ENCRYPT`, `RSAES_OAEP_SHA_256`).
     ///
     /// # Errors
-    /// Validation errors (KMS.0205, KMS.2101, KMS.0208, KMS.0308), unknown,
-    /// disabled or pending-deletion key, disabled keystore; a `SIGN_VERIFY`
-    /// key (KMS.0335); an algorithm that does not fit the key (KMS.2105,
-    /// KMS.2106, KMS.0325); RSA plaintext over `k - 2*hLen - 2` bytes
-    /// (KMS.2108).
-    pub fn encrypt_data(
-        &self,
-        caller: &Caller,
-        body: &EncryptDataRequestBody,
-    ) -> Res<EncryptDataResponseBody> {
+    /// Unknown, disabled or pending-deletion key, disabled keystore; a
+    /// `SIGN_VERIFY` key (KMS.0335); an algorithm that does not fit the key
+    /// (KMS.2105, KMS.2106, KMS.0325); RSA plaintext over
+    /// `k - 2*hLen - 2` bytes (KMS.2108).
+    pub fn encrypt_data(&self, caller: &Caller, req: &EncryptDataRequest) -> Res<SealedData> {
         self.audited(
             caller,
             Operation::EncryptData,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = EncryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.usable_key(caller, &req.key_id, None)?;
                 require_fit(&key, req.encryption_algorithm)?;
                 if req.encryption_algorithm.is_asymmetric() {
                     let pair = self.key_pair(&key)?;
                     let public = &pair.public;
                     let mut rng = EntropyRng(&*self.ports.entropy);
-                    let ct = match req.encryption_algorithm {
+                    let ciphertext = match req.encryption_algorithm {
                         EncryptionAlgorithm::RsaesOaepSha256 => public
                             .encrypt_rsa_oaep_sha256(&mut rng, &req.plain_text)
                             .map_err(|e| match e {
@@ -107,53 +128,44 @@ impl Kms {
                             .encrypt_sm2(&mut rng, &req.plain_text)
                             .map_err(kms_internal)?,
                     };
-                    return Ok(EncryptDataResponseBody {
+                    return Ok(SealedData {
                         key_id: key.key_id.clone(),
-                        cipher_text: base64ct::Base64::encode_string(&ct),
+                        ciphertext,
                     });
                 }
-                let (key_id, cipher_text) = self.seal_data(
+                self.seal_data(
                     caller,
                     &req.key_id,
                     &req.plain_text,
                     req.additional_authenticated_data.as_ref(),
                     &req.encryption_context,
-                )?;
-                Ok(EncryptDataResponseBody {
-                    key_id,
-                    cipher_text,
-                })
+                )
             },
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/decrypt-data`: the key and key version
-    /// come from the blob, so old ciphertexts keep decrypting after a
-    /// rotation; `key_id`, when given, must be the blob's.
+    /// decrypt-data: the key and key version come from the blob, so old
+    /// ciphertexts keep decrypting after a rotation; `key_id`, when given,
+    /// must be the blob's.
     ///
     /// # Errors
-    /// Validation errors; a blob that is malformed, not a data blob, of
-    /// another key or version, or that does not open in this context, an
-    /// SM2 or RSAES-OAEP ciphertext that does not decrypt (KMS.2201,
-    /// opaque); unknown, disabled or pending-deletion key; an algorithm
-    /// that does not fit the key (KMS.2105, KMS.2106, KMS.0325).
-    pub fn decrypt_data(
-        &self,
-        caller: &Caller,
-        body: &DecryptDataRequestBody,
-    ) -> Res<DecryptDataResponseBody> {
+    /// A blob that is malformed, not a data blob, of another key or
+    /// version, or that does not open in this context, an SM2 or
+    /// RSAES-OAEP ciphertext that does not decrypt (KMS.2201, opaque);
+    /// unknown, disabled or pending-deletion key; an algorithm that does
+    /// not fit the key (KMS.2105, KMS.2106, KMS.0325).
+    pub fn decrypt_data(&self, caller: &Caller, req: &DecryptDataRequest) -> Res<OpenedData> {
         // The resource is the key the request names, if any; the blob's
         // key is only known once decoded.
         self.audited(
             caller,
             Operation::DecryptData,
-            body.key_id
-                .as_deref()
-                .map_or(Resource::None, Resource::Named),
-            body.sequence.as_deref(),
+            req.key_id
+                .as_ref()
+                .map_or(Resource::None, |k| Resource::Named(k.as_str())),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = DecryptDataRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let (key_id, plain) = if let (true, Some(id)) = (
+                if let (true, Some(id)) = (
                     req.encryption_algorithm.is_asymmetric(),
                     req.key_id.as_ref(),
                 ) {
@@ -163,7 +175,7 @@ impl Kms {
                     let key = self.usable_key(caller, id, None)?;
                     require_fit(&key, req.encryption_algorithm)?;
                     let pair = self.key_pair(&key)?;
-                    let plain = match req.encryption_algorithm {
+                    let plaintext = match req.encryption_algorithm {
                         EncryptionAlgorithm::RsaesOaepSha256 => {
                             pair.private.decrypt_rsa_oaep_sha256(
                                 &mut EntropyRng(&*self.ports.entropy),
@@ -173,35 +185,31 @@ impl Kms {
                         _ => pair.private.decrypt_sm2(&req.cipher_text),
                     }
                     .map_err(|_| CoreError::bare(ErrorCode::KmsInvalidCipherText))?;
-                    (key.key_id.clone(), plain)
-                } else {
-                    if let Some(id) = req.key_id.as_ref() {
-                        // A named key must take SYMMETRIC_DEFAULT (an RSA
-                        // or SM2 key: KMS.2106, KMS.0325).
-                        let key = self.usable_key(caller, id, None)?;
-                        require_fit(&key, req.encryption_algorithm)?;
-                    }
-                    self.open_data(
-                        caller,
-                        &req.cipher_text,
-                        req.key_id.as_ref(),
-                        req.additional_authenticated_data.as_ref(),
-                        &req.encryption_context,
-                    )?
-                };
-                Ok(DecryptDataResponseBody {
-                    key_id,
-                    plain_text: String::from_utf8_lossy(&plain).into_owned().into(),
-                    plain_text_base64: base64ct::Base64::encode_string(&plain).into(),
-                })
+                    return Ok(OpenedData {
+                        key_id: key.key_id.clone(),
+                        plaintext,
+                    });
+                }
+                if let Some(id) = req.key_id.as_ref() {
+                    // A named key must take SYMMETRIC_DEFAULT (an RSA or
+                    // SM2 key: KMS.2106, KMS.0325).
+                    let key = self.usable_key(caller, id, None)?;
+                    require_fit(&key, req.encryption_algorithm)?;
+                }
+                self.open_data(
+                    caller,
+                    &req.cipher_text,
+                    req.key_id.as_ref(),
+                    req.additional_authenticated_data.as_ref(),
+                    &req.encryption_context,
+                )
             },
         )
     }
 }
 
 impl Kms {
-    /// Encrypts under the key's current version: the key id and the base64
-    /// blob.
+    /// Encrypts under the key's current version.
     fn seal_data(
         &self,
         caller: &Caller,
@@ -209,21 +217,21 @@ impl Kms {
         plain: &[u8],
         aad: Option<&Aad>,
         ctx: &EncryptionContext,
-    ) -> Res<(String, String)> {
+    ) -> Res<SealedData> {
         let key = self.usable_key(caller, key_id, None)?;
         let mk = self.master_key(&key, key.current_version)?;
         let ctx = data_context(caller, aad, ctx).map_err(kms_internal)?;
         let ct = mk
             .encrypt_data(&mut EntropyRng(&*self.ports.entropy), plain, &ctx)
             .map_err(kms_internal)?;
-        Ok((
-            key.key_id.clone(),
-            base64ct::Base64::encode_string(ct.as_bytes()),
-        ))
+        Ok(SealedData {
+            key_id: key.key_id.clone(),
+            ciphertext: ct.into_bytes(),
+        })
     }
 
     /// Opens a data blob with the key and version it names (`expected`,
-    /// when given, must be that key): the key id and the plaintext.
+    /// when given, must be that key).
     fn open_data(
         &self,
         caller: &Caller,
@@ -231,7 +239,7 @@ impl Kms {
         expected: Option<&KeyId>,
         aad: Option<&Aad>,
         ctx: &EncryptionContext,
-    ) -> Res<(String, Zeroizing<Vec<u8>>)> {
+    ) -> Res<OpenedData> {
         let invalid = || CoreError::bare(ErrorCode::KmsInvalidCipherText);
         let blob = Ciphertext::from_bytes(raw).map_err(|_| invalid())?;
         let header = blob.header();
@@ -252,55 +260,49 @@ impl Kms {
         }
         let mk = self.master_key(&key, version)?;
         let ctx = data_context(caller, aad, ctx).map_err(|_| invalid())?;
-        let plain = mk
+        let plaintext = mk
             .decrypt_data(blob.as_bytes(), &ctx)
             .map_err(|_| invalid())?;
-        Ok((key.key_id.clone(), plain))
+        Ok(OpenedData {
+            key_id: key.key_id.clone(),
+            plaintext,
+        })
     }
 
-    /// `POST /v1.0/{project_id}/kms/re-encrypt`: opens a data ciphertext
-    /// (its key and version from the blob, as decrypt-data) and encrypts
-    /// the plaintext under the destination key's current version; the
-    /// plaintext never leaves the service. Re-encrypting under the same key
-    /// moves a ciphertext to the key's newest version.
+    /// re-encrypt: opens a data ciphertext (its key and version from the
+    /// blob, as decrypt-data) and encrypts the plaintext under the
+    /// destination key's current version; the plaintext never leaves the
+    /// service. Re-encrypting under the same key moves a ciphertext to the
+    /// key's newest version.
     ///
     /// # Errors
     /// As [`Kms::decrypt_data`] for the source, as [`Kms::encrypt_data`]
-    /// for the destination; `datakey_cipher_length` (DEK ciphertexts) is
-    /// not supported (KMS.0308).
-    pub fn re_encrypt(
-        &self,
-        caller: &Caller,
-        body: &ReEncryptRequestBody,
-    ) -> Res<ReEncryptResponseBody> {
+    /// for the destination.
+    pub fn re_encrypt(&self, caller: &Caller, req: &ReEncryptRequest) -> Res<ReEncrypted> {
         self.audited(
             caller,
             Operation::ReEncrypt,
-            Resource::Named(&body.destination_key_id),
+            Resource::Named(req.destination_key_id.as_str()),
             None,
             || {
-                let req = ReEncryptRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let none = EncryptionContext::default();
-                let (source_key_id, plain) = self.open_data(
+                let source = self.open_data(
                     caller,
                     &req.cipher_text,
                     req.source_key_id.as_ref(),
                     req.source_additional_authenticated_data.as_ref(),
                     &none,
                 )?;
-                let (key_id, cipher_text) = self.seal_data(
+                let sealed = self.seal_data(
                     caller,
                     &req.destination_key_id,
-                    &plain,
+                    &source.plaintext,
                     req.destination_additional_authenticated_data.as_ref(),
                     &none,
                 )?;
-                Ok(ReEncryptResponseBody {
-                    key_id,
-                    source_key_id,
-                    source_encryption_algorithm: "SYMMETRIC_DEFAULT".to_owned(),
-                    destination_encryption_algorithm: "SYMMETRIC_DEFAULT".to_owned(),
-                    cipher_text,
+                Ok(ReEncrypted {
+                    source_key_id: source.key_id,
+                    sealed,
                 })
             },
         )

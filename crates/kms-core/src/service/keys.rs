@@ -594,9 +594,9 @@ impl Kms {
         &self.config.region_id
     }
 
-    /// A key as describe-key and list-keys report it (the wire layer's
-    /// rendering; kept here for the operations not yet split in typed and
-    /// wire halves).
+    /// A key as describe-key and list-keys report it: the wire layer's
+    /// rendering in this service's region (tags' list-by-tags reads it
+    /// through here).
     pub(crate) fn key_details(&self, k: &KeyRecord) -> kms_model::KeyDetails {
         crate::wire::key_details(self.region_id(), k)
     }

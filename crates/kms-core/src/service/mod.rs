@@ -31,6 +31,7 @@ pub use seed::{
 
 mod certificates;
 mod data;
+pub use data::{OpenedData, ReEncrypted, SealedData};
 mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};
 mod keys;

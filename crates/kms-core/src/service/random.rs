@@ -1,39 +1,30 @@
 //! gen-random: random bytes from the entropy port.
 
-use kms_model::Operation;
-use kms_model::{CreateRandomResponseBody, GenRandomRequest, GenRandomRequestBody};
+use kms_model::{GenRandomRequest, Operation};
 use zeroize::Zeroizing;
 
-use super::{Kms, Res, Resource, kms_internal};
+use super::{Kms, Res, Resource, kms_internal, sequence_text};
 use crate::ports::{Caller, PortError};
 
 impl Kms {
-    /// `POST /v1.0/{project_id}/kms/gen-random`: `random_data_length` bits
-    /// (8..=8192, a multiple of 8) from the entropy port, upper-case hex.
+    /// gen-random: `random_data_length` bits (8..=8192, a multiple of 8;
+    /// the validated request holds the byte count) from the entropy port.
     ///
     /// # Errors
-    /// Bad `random_data_length` (KMS.0308), bad `sequence` (KMS.0206), an
-    /// entropy failure (KMS.0101).
-    pub fn gen_random(
-        &self,
-        caller: &Caller,
-        body: &GenRandomRequestBody,
-    ) -> Res<CreateRandomResponseBody> {
+    /// An entropy failure (KMS.0101).
+    pub fn gen_random(&self, caller: &Caller, req: &GenRandomRequest) -> Res<Zeroizing<Vec<u8>>> {
         self.audited(
             caller,
             Operation::GenRandom,
             Resource::None,
-            body.sequence.as_deref(),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = GenRandomRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let mut buf = Zeroizing::new(vec![0u8; req.bytes]);
                 self.ports
                     .entropy
                     .fill(&mut buf)
                     .map_err(|e| kms_internal(PortError::from(e)))?;
-                Ok(CreateRandomResponseBody {
-                    random_data: base16ct::upper::encode_string(&buf),
-                })
+                Ok(buf)
             },
         )
     }

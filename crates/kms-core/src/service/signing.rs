@@ -4,17 +4,14 @@ use crate::error::CoreError;
 use std::fmt;
 use std::sync::Arc;
 
-use base64ct::Encoding as _;
 use kms_crypto::{Message, PublicKey, SigningAlgorithm as Alg, SigningKey};
-use kms_model::Operation;
 use kms_model::{
-    ErrorCode, KeyUsage, MessageType, OperateKeyRequest, OperateKeyRequestBody,
-    ShowPublicKeyResponseBody, SignRequest, SignRequestBody, SignResponseBody, SigningAlgorithm,
-    ValidateSignatureRequest, ValidateSignatureResponseBody, VerifyRequestBody,
+    ErrorCode, KeyUsage, MessageType, OperateKeyRequest, Operation, SignRequest, SigningAlgorithm,
+    ValidateSignatureRequest,
 };
 
 use super::keys::signing_spec;
-use super::{Kms, Res, Resource, kms_internal, root_key_error};
+use super::{Kms, Res, Resource, kms_internal, root_key_error, sequence_text};
 use crate::ports::{Caller, EntropyRng, KeyRecord};
 
 /// The kms-crypto algorithm of a wire algorithm.
@@ -182,102 +179,77 @@ impl Kms {
         Ok(pair)
     }
 
-    /// `POST /v1.0/{project_id}/kms/sign`: signs a digest or a message
-    /// with an enabled key pair (`SIGN_VERIFY`).
+    /// sign: signs a digest or a message with an enabled key pair
+    /// (`SIGN_VERIFY`); the signature's bytes (DER for ECDSA and SM2).
     ///
     /// # Errors
-    /// Validation errors (a digest of the wrong length KMS.0329); unknown
-    /// (KMS.0207), disabled (KMS.0209) or pending-deletion (KMS.0210) key;
-    /// a symmetric key (KMS.0331), an `ENCRYPT_DECRYPT` key pair
-    /// (KMS.0334), an algorithm that does not fit the key (KMS.0332).
-    pub fn sign(&self, caller: &Caller, body: &SignRequestBody) -> Res<SignResponseBody> {
+    /// Unknown (KMS.0207), disabled (KMS.0209) or pending-deletion
+    /// (KMS.0210) key; a symmetric key (KMS.0331), an `ENCRYPT_DECRYPT` key
+    /// pair (KMS.0334), an algorithm that does not fit the key (KMS.0332),
+    /// a digest of the wrong length (KMS.0329).
+    pub fn sign(&self, caller: &Caller, req: &SignRequest) -> Res<Vec<u8>> {
         self.audited(
             caller,
             Operation::Sign,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = SignRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
                 let pair = self.key_pair(&key)?;
-                let sig = pair
-                    .private
+                pair.private
                     .sign(
                         crypto_alg(req.signing_algorithm),
                         message(req.message_type, &req.message),
                         &mut EntropyRng(&*self.ports.entropy),
                     )
-                    .map_err(|e| sign_error(&key, req.signing_algorithm, e))?;
-                Ok(SignResponseBody {
-                    key_id: key.key_id.clone(),
-                    signature: base64ct::Base64::encode_string(&sig),
-                })
+                    .map_err(|e| sign_error(&key, req.signing_algorithm, e))
             },
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/verify` (the SDK's
-    /// `validate_signature`): `signature_valid` `"true"` or `"false"`.
+    /// verify (the SDK's `validate_signature`): whether the signature
+    /// verifies.
     ///
     /// # Errors
     /// As [`Kms::sign`]. A signature that does not verify is not an error.
-    pub fn validate_signature(
-        &self,
-        caller: &Caller,
-        body: &VerifyRequestBody,
-    ) -> Res<ValidateSignatureResponseBody> {
+    pub fn validate_signature(&self, caller: &Caller, req: &ValidateSignatureRequest) -> Res<bool> {
         self.audited(
             caller,
             Operation::ValidateSignature,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = ValidateSignatureRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
                 let pair = self.key_pair(&key)?;
-                let valid = pair
-                    .public
+                pair.public
                     .verify(
                         crypto_alg(req.signing_algorithm),
                         message(req.message_type, &req.message),
                         &req.signature,
                     )
-                    .map_err(|e| sign_error(&key, req.signing_algorithm, e))?;
-                Ok(ValidateSignatureResponseBody {
-                    key_id: key.key_id.clone(),
-                    signature_valid: valid.to_string(),
-                })
+                    .map_err(|e| sign_error(&key, req.signing_algorithm, e))
             },
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/get-publickey`: the public key of an
-    /// enabled key pair, PEM SubjectPublicKeyInfo.
+    /// get-publickey: the public key of an enabled key pair of either
+    /// usage, PEM SubjectPublicKeyInfo.
     ///
     /// # Errors
-    /// Bad `key_id`; unknown, disabled or pending-deletion key; a
-    /// symmetric key (KMS.0331).
-    pub fn get_public_key(
-        &self,
-        caller: &Caller,
-        body: &OperateKeyRequestBody,
-    ) -> Res<ShowPublicKeyResponseBody> {
+    /// Unknown, disabled or pending-deletion key; a symmetric key
+    /// (KMS.0331).
+    pub fn get_public_key(&self, caller: &Caller, req: &OperateKeyRequest) -> Res<String> {
         self.audited(
             caller,
             Operation::GetPublicKey,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
                 // A key pair of either usage (an SM2 ENCRYPT_DECRYPT key's
                 // public key is what callers encrypt to).
                 let usage = self.find_key(caller, &req.key_id)?.usage;
                 let key = self.usable_key_for(caller, &req.key_id, None, usage)?;
-                let pair = self.key_pair(&key)?;
-                Ok(ShowPublicKeyResponseBody {
-                    key_id: key.key_id.clone(),
-                    public_key: pair.pem.clone(),
-                })
+                Ok(self.key_pair(&key)?.pem.clone())
             },
         )
     }

@@ -1,32 +1,13 @@
 //! Tags of CMKs: batch and single create/delete, show, the project's tags, and list keys by tags.
 
 use crate::error::CoreError;
-use kms_model::Operation;
 use kms_model::{
-    ActionResources, BatchCreateKmsTagsRequestBody, BatchKmsTagsRequest, CreateKmsTagRequest,
-    CreateKmsTagRequestBody, ErrorCode, KeyId, ListKmsByTagsRequest, ListKmsByTagsRequestBody,
-    ListKmsByTagsResponseBody, ListKmsTagsResponseBody, MAX_TAGS_PER_KEY, ShowKmsTagsResponseBody,
-    Tag, TagAction, TagItem, TagKey, TagListAction, ValidationError,
+    BatchKmsTagsRequest, CreateKmsTagRequest, ErrorCode, KeyId, ListKmsByTagsRequest,
+    MAX_TAGS_PER_KEY, Operation, TagAction, TagKey, TagListAction,
 };
 
-use super::{Kms, Res, Resource, kms_internal};
-use crate::ports::{Caller, KeyListQuery, KeyState, KeyTag, TagFilter, TagWriteError};
-
-/// A list-kms-by-tags validation error: `offset` is the tag API's own
-/// KMS.0417; every other field as any KMS body.
-fn tag_list_error(e: &ValidationError) -> CoreError {
-    if e.field == "offset" {
-        CoreError::new(ErrorCode::KmsInvalidTagOffset, e.to_string())
-    } else {
-        e.to_kms().into()
-    }
-}
-
-fn items(tags: Vec<KeyTag>) -> Vec<TagItem> {
-    tags.into_iter()
-        .map(|(key, value)| TagItem { key, value })
-        .collect()
-}
+use super::{Kms, Res, Resource, kms_internal, sequence_text};
+use crate::ports::{Caller, KeyListQuery, KeyState, KeyTag, TagFilter, TagWriteError, TaggedKeys};
 
 impl Kms {
     /// `POST /v1.0/{project_id}/kms/{key_id}/tags/action`: `create` adds the
@@ -42,17 +23,15 @@ impl Kms {
     pub fn batch_kms_tags(
         &self,
         caller: &Caller,
-        key_id: &str,
-        body: &BatchCreateKmsTagsRequestBody,
+        id: &KeyId,
+        req: &BatchKmsTagsRequest,
     ) -> Res<()> {
         self.audited(
             caller,
             Operation::BatchKmsTags,
-            Resource::Named(key_id),
-            body.sequence.as_deref(),
+            Resource::Named(id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
-                let req = BatchKmsTagsRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let (upsert, remove): (Vec<KeyTag>, Vec<String>) = match req.action {
                     TagAction::Create => (
                         req.tags
@@ -69,7 +48,7 @@ impl Kms {
                             .collect(),
                     ),
                 };
-                self.write_tags(caller, &id, &upsert, &remove)
+                self.write_tags(caller, id, &upsert, &remove)
             },
         )
     }
@@ -118,19 +97,17 @@ impl Kms {
     pub fn create_kms_tag(
         &self,
         caller: &Caller,
-        key_id: &str,
-        body: &CreateKmsTagRequestBody,
+        id: &KeyId,
+        req: &CreateKmsTagRequest,
     ) -> Res<()> {
         self.audited(
             caller,
             Operation::CreateKmsTag,
-            Resource::Named(key_id),
-            body.sequence.as_deref(),
+            Resource::Named(id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
-                let req = CreateKmsTagRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let tag = (req.key.as_str().to_owned(), req.value.as_str().to_owned());
-                self.write_tags(caller, &id, &[tag], &[])
+                self.write_tags(caller, id, &[tag], &[])
             },
         )
     }
@@ -141,90 +118,65 @@ impl Kms {
     /// # Errors
     /// Bad path `key_id` (KMS.0205) or tag key (KMS.0406, KMS.0411), unknown key,
     /// key pending deletion (KMS.0210).
-    pub fn delete_kms_tag(&self, caller: &Caller, key_id: &str, tag_key: &str) -> Res<()> {
+    pub fn delete_kms_tag(&self, caller: &Caller, id: &KeyId, tag: &TagKey) -> Res<()> {
         self.audited(
             caller,
             Operation::DeleteKmsTag,
-            Resource::Named(key_id),
+            Resource::Named(id.as_str()),
             None,
-            || {
-                let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
-                let tag = TagKey::parse(tag_key).map_err(|e| e.to_kms())?;
-                self.write_tags(caller, &id, &[], &[tag.as_str().to_owned()])
-            },
+            || self.write_tags(caller, id, &[], &[tag.as_str().to_owned()]),
         )
     }
 
-    /// `GET /v1.0/{project_id}/kms/{key_id}/tags`.
+    /// show-kms-tags: the key's tags (key, value).
     ///
     /// # Errors
-    /// Bad path `key_id` (KMS.0205), unknown key.
-    pub fn show_kms_tags(&self, caller: &Caller, key_id: &str) -> Res<ShowKmsTagsResponseBody> {
+    /// Unknown key.
+    pub fn show_kms_tags(&self, caller: &Caller, id: &KeyId) -> Res<Vec<KeyTag>> {
         self.audited(
             caller,
             Operation::ShowKmsTags,
-            Resource::Named(key_id),
+            Resource::Named(id.as_str()),
             None,
             || {
-                let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
-                let key = self.find_key(caller, &id)?;
-                let tags = self
-                    .ports
+                let key = self.find_key(caller, id)?;
+                self.ports
                     .key_tags
                     .get_key_tags(&caller.project_id, &key.key_id)
                     .map_err(kms_internal)?
-                    .ok_or_else(|| CoreError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()))?;
-                Ok(ShowKmsTagsResponseBody {
-                    exist_tags_num: tags.len() as u64,
-                    tags: items(tags),
-                })
+                    .ok_or_else(|| CoreError::new(ErrorCode::KmsKeyNotFound, key.key_id.clone()))
             },
         )
     }
 
-    /// `GET /v1.0/{project_id}/kms/tags`: every tag key used on the
-    /// project's keys, with its values.
+    /// list-kms-tags: every tag key used on the project's live keys, with
+    /// its values.
     ///
     /// # Errors
     /// A storage failure (KMS.0101).
-    pub fn list_kms_tags(&self, caller: &Caller) -> Res<ListKmsTagsResponseBody> {
+    pub fn list_kms_tags(&self, caller: &Caller) -> Res<Vec<(String, Vec<String>)>> {
         self.audited(caller, Operation::ListKmsTags, Resource::None, None, || {
-            let tags = self
-                .ports
+            self.ports
                 .key_tags
                 .list_project_tags(&caller.project_id, self.ports.clock.now())
-                .map_err(kms_internal)?;
-            Ok(ListKmsTagsResponseBody {
-                tags: tags
-                    .into_iter()
-                    .map(|(key, values)| Tag { key, values })
-                    .collect(),
-            })
+                .map_err(kms_internal)
         })
     }
 
-    /// `POST /v1.0/{project_id}/kms/resource_instances/action`: the
-    /// project's keys carrying every given tag (one of its values, any
-    /// value when none), optionally whose alias contains `resource_name`,
-    /// oldest first; `count` returns the total only.
+    /// list-kms-by-tags: the project's keys carrying every given tag (one
+    /// of its values, any value when none), optionally whose alias
+    /// contains `resource_name`, oldest first; for `count`, the total only
+    /// (an empty page). The number matching in all, and the page.
     ///
     /// # Errors
-    /// Bad body: `action` (KMS.0404), `limit` (KMS.1601), `offset`
-    /// (KMS.0417), tags (KMS.0406, KMS.0411, KMS.0405, KMS.0410, KMS.0407,
-    /// KMS.0412, KMS.0413), `matches` (KMS.0403, KMS.0402, KMS.0415),
-    /// `sequence` (KMS.0206).
-    pub fn list_kms_by_tags(
-        &self,
-        caller: &Caller,
-        body: &ListKmsByTagsRequestBody,
-    ) -> Res<ListKmsByTagsResponseBody> {
+    /// A storage failure (KMS.0101).
+    pub fn list_kms_by_tags(&self, caller: &Caller, req: &ListKmsByTagsRequest) -> Res<TaggedKeys> {
         self.audited(
             caller,
             Operation::ListKmsByTags,
             Resource::None,
-            body.sequence.as_deref(),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = ListKmsByTagsRequest::from_body(body).map_err(|e| tag_list_error(&e))?;
                 let filters: Vec<TagFilter> = req
                     .tags
                     .iter()
@@ -237,8 +189,7 @@ impl Kms {
                     TagListAction::Filter => (req.limit, req.offset),
                     TagListAction::Count => (0, 0),
                 };
-                let (total, page) = self
-                    .ports
+                self.ports
                     .key_tags
                     .list_keys_by_tags(
                         &caller.project_id,
@@ -252,19 +203,7 @@ impl Kms {
                             limit,
                         },
                     )
-                    .map_err(kms_internal)?;
-                Ok(ListKmsByTagsResponseBody {
-                    resources: page
-                        .into_iter()
-                        .map(|(k, tags)| ActionResources {
-                            resource_id: k.key_id.clone(),
-                            resource_detail: self.key_details(&k),
-                            resource_name: k.alias.clone(),
-                            tags: items(tags),
-                        })
-                        .collect(),
-                    total_count: total,
-                })
+                    .map_err(kms_internal)
             },
         )
     }

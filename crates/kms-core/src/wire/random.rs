@@ -1,20 +1,33 @@
-//! The wire face of the random operations.
+//! The wire face of gen-random: upper-case hex.
 
-use crate::ports::Caller;
-use kms_model::{ApiError, CreateRandomResponseBody, GenRandomRequestBody};
+use kms_model::{
+    ApiError, CreateRandomResponseBody, GenRandomRequest, GenRandomRequestBody, Operation,
+};
 
 use super::Wire;
+use crate::ports::Caller;
 
 impl Wire<'_> {
-    /// `POST /v1.0/{project_id}/kms/gen-random`: `random_data_length` bits
+    /// `POST /v1.0/{project_id}/kms/gen-random`.
     ///
     /// # Errors
-    /// As [`crate::Kms::gen_random`], rendered for the wire.
+    /// Bad `random_data_length` (KMS.0308), bad `sequence` (KMS.0206), or
+    /// as [`crate::Kms::gen_random`].
     pub fn gen_random(
         &self,
         caller: &Caller,
         body: &GenRandomRequestBody,
     ) -> Result<CreateRandomResponseBody, ApiError> {
-        self.kms.gen_random(caller, body).map_err(ApiError::from)
+        let req = self.admit(
+            caller,
+            Operation::GenRandom,
+            None,
+            body.sequence.as_deref(),
+            GenRandomRequest::from_body(body).map_err(|e| e.to_kms()),
+        )?;
+        let random = self.kms.gen_random(caller, &req)?;
+        Ok(CreateRandomResponseBody {
+            random_data: base16ct::upper::encode_string(&random),
+        })
     }
 }

@@ -1,51 +1,85 @@
-//! The wire face of the signing operations.
+//! The wire face of sign, verify and get-publickey: base64 messages and
+//! signatures, `"true"`/`"false"`, PEM.
 
-use crate::ports::Caller;
+use base64ct::Encoding as _;
 use kms_model::{
-    ApiError, OperateKeyRequestBody, ShowPublicKeyResponseBody, SignRequestBody, SignResponseBody,
+    ApiError, OperateKeyRequest, OperateKeyRequestBody, Operation, ShowPublicKeyResponseBody,
+    SignRequest, SignRequestBody, SignResponseBody, ValidateSignatureRequest,
     ValidateSignatureResponseBody, VerifyRequestBody,
 };
 
 use super::Wire;
+use crate::ports::Caller;
 
 impl Wire<'_> {
-    /// `POST /v1.0/{project_id}/kms/sign`: signs a digest or a message
+    /// `POST /v1.0/{project_id}/kms/sign`.
     ///
     /// # Errors
-    /// As [`crate::Kms::sign`], rendered for the wire.
+    /// A body that breaks a rule (a digest of the wrong length: KMS.0329),
+    /// or as [`crate::Kms::sign`].
     pub fn sign(
         &self,
         caller: &Caller,
         body: &SignRequestBody,
     ) -> Result<SignResponseBody, ApiError> {
-        self.kms.sign(caller, body).map_err(ApiError::from)
+        let req = self.admit(
+            caller,
+            Operation::Sign,
+            Some(&body.key_id),
+            body.sequence.as_deref(),
+            SignRequest::from_body(body).map_err(|e| e.to_kms()),
+        )?;
+        let signature = self.kms.sign(caller, &req)?;
+        Ok(SignResponseBody {
+            key_id: req.key_id.as_str().to_owned(),
+            signature: base64ct::Base64::encode_string(&signature),
+        })
     }
 
     /// `POST /v1.0/{project_id}/kms/verify` (the SDK's
+    /// `validate_signature`): `signature_valid` `"true"` or `"false"`.
     ///
     /// # Errors
-    /// As [`crate::Kms::validate_signature`], rendered for the wire.
+    /// A body that breaks a rule, or as [`crate::Kms::validate_signature`].
     pub fn validate_signature(
         &self,
         caller: &Caller,
         body: &VerifyRequestBody,
     ) -> Result<ValidateSignatureResponseBody, ApiError> {
-        self.kms
-            .validate_signature(caller, body)
-            .map_err(ApiError::from)
+        let req = self.admit(
+            caller,
+            Operation::ValidateSignature,
+            Some(&body.key_id),
+            body.sequence.as_deref(),
+            ValidateSignatureRequest::from_body(body).map_err(|e| e.to_kms()),
+        )?;
+        let valid = self.kms.validate_signature(caller, &req)?;
+        Ok(ValidateSignatureResponseBody {
+            key_id: req.key_id.as_str().to_owned(),
+            signature_valid: valid.to_string(),
+        })
     }
 
-    /// `POST /v1.0/{project_id}/kms/get-publickey`: the public key of an
+    /// `POST /v1.0/{project_id}/kms/get-publickey`.
     ///
     /// # Errors
-    /// As [`crate::Kms::get_public_key`], rendered for the wire.
+    /// Bad `key_id`, or as [`crate::Kms::get_public_key`].
     pub fn get_public_key(
         &self,
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<ShowPublicKeyResponseBody, ApiError> {
-        self.kms
-            .get_public_key(caller, body)
-            .map_err(ApiError::from)
+        let req = self.admit(
+            caller,
+            Operation::GetPublicKey,
+            Some(&body.key_id),
+            body.sequence.as_deref(),
+            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+        )?;
+        let public_key = self.kms.get_public_key(caller, &req)?;
+        Ok(ShowPublicKeyResponseBody {
+            key_id: req.key_id.as_str().to_owned(),
+            public_key,
+        })
     }
 }
