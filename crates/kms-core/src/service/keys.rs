@@ -594,13 +594,6 @@ impl Kms {
         &self.config.region_id
     }
 
-    /// A key as describe-key and list-keys report it: the wire layer's
-    /// rendering in this service's region (tags' list-by-tags reads it
-    /// through here).
-    pub(crate) fn key_details(&self, k: &KeyRecord) -> kms_model::KeyDetails {
-        crate::wire::key_details(self.region_id(), k)
-    }
-
     /// describe-key: the key's record, in any state (until its deletion
     /// time has come).
     ///
@@ -817,38 +810,5 @@ impl Kms {
                 })
             },
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use kms_model::{ListKeysRequest, ListKeysRequestBody, LooseString};
-
-    use super::key_state_of_code;
-    use crate::ports::KeyState;
-    use crate::wire::key_state_code;
-
-    /// The code a key's state is answered with is the code list-keys
-    /// filters that state by, and list-keys accepts every code it answers.
-    #[test]
-    fn answered_state_codes_are_the_list_keys_filter_codes() {
-        let states = [
-            KeyState::Enabled,
-            KeyState::Disabled,
-            KeyState::PendingDeletion,
-            KeyState::PendingImport,
-        ];
-        for state in states {
-            let code = key_state_code(state);
-            let body = ListKeysRequestBody {
-                key_state: Some(LooseString(code.to_owned())),
-                ..Default::default()
-            };
-            let req = ListKeysRequest::from_body(&body).expect("an answered code is valid");
-            let asked = req.key_state.expect("the filter is kept");
-            assert_eq!(key_state_of_code(asked), Some(state), "code {code}");
-        }
-        // "1" (to be activated) is a valid filter that no key is in.
-        assert_eq!(key_state_of_code(1), None);
     }
 }

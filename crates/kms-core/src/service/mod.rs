@@ -36,6 +36,8 @@ mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};
 mod keys;
 pub use keys::KeyPage;
+#[cfg(test)]
+pub(crate) use keys::key_state_of_code;
 mod keystores;
 mod pins;
 mod random;

@@ -14,6 +14,7 @@ use kms_model::{
 };
 
 use super::Wire;
+use crate::Kms;
 use crate::ports::{Caller, KeyRecord, KeyState, Timestamp};
 
 /// Huawei's `key_state` code of a state: `2` enabled, `3` disabled, `4`
@@ -34,27 +35,29 @@ pub(crate) fn millis_text(t: Timestamp) -> String {
     t.0.to_string()
 }
 
-/// A key as describe-key and list-keys report it (the SDK's
-/// `KeyDetails`), in the region `region_id`.
-pub(crate) fn key_details(region_id: &str, k: &KeyRecord) -> KeyDetails {
-    KeyDetails {
-        key_id: k.key_id.clone(),
-        domain_id: k.domain_id.clone(),
-        key_alias: k.alias.clone(),
-        realm: region_id.to_owned(),
-        key_spec: k.spec.as_str().to_owned(),
-        key_usage: k.usage.as_str().to_owned(),
-        key_description: k.description.clone(),
-        creation_date: millis_text(k.create_time),
-        scheduled_deletion_date: k.deletion_time.map(millis_text).unwrap_or_default(),
-        key_state: key_state_code(k.state).to_owned(),
-        default_key_flag: "0".to_owned(),
-        key_type: "1".to_owned(),
-        expiration_time: String::new(),
-        origin: k.origin.as_str().to_owned(),
-        key_rotation_enabled: k.rotation.enabled.to_string(),
-        sys_enterprise_project_id: "0".to_owned(),
-        keystore_id: k.keystore_id.clone(),
+impl Kms {
+    /// A key as describe-key, list-keys and list-kms-by-tags report it
+    /// (the SDK's `KeyDetails`), in this service's region.
+    pub(crate) fn key_details(&self, k: &KeyRecord) -> KeyDetails {
+        KeyDetails {
+            key_id: k.key_id.clone(),
+            domain_id: k.domain_id.clone(),
+            key_alias: k.alias.clone(),
+            realm: self.region_id().to_owned(),
+            key_spec: k.spec.as_str().to_owned(),
+            key_usage: k.usage.as_str().to_owned(),
+            key_description: k.description.clone(),
+            creation_date: millis_text(k.create_time),
+            scheduled_deletion_date: k.deletion_time.map(millis_text).unwrap_or_default(),
+            key_state: key_state_code(k.state).to_owned(),
+            default_key_flag: "0".to_owned(),
+            key_type: "1".to_owned(),
+            expiration_time: String::new(),
+            origin: k.origin.as_str().to_owned(),
+            key_rotation_enabled: k.rotation.enabled.to_string(),
+            sys_enterprise_project_id: "0".to_owned(),
+            keystore_id: k.keystore_id.clone(),
+        }
     }
 }
 
@@ -182,7 +185,7 @@ impl Wire<'_> {
         )?;
         let key = self.kms.describe_key(caller, &req)?;
         Ok(ListKeyDetailResponseBody {
-            key_info: key_details(self.kms.region_id(), &key),
+            key_info: self.kms.key_details(&key),
         })
     }
 
@@ -206,14 +209,9 @@ impl Wire<'_> {
             ListKeysRequest::from_body(body).map_err(|e| e.to_kms()),
         )?;
         let page = self.kms.list_keys(caller, &req)?;
-        let region_id = self.kms.region_id();
         Ok(ListKeysResponseBody {
             keys: page.keys.iter().map(|k| k.key_id.clone()).collect(),
-            key_details: page
-                .keys
-                .iter()
-                .map(|k| key_details(region_id, k))
-                .collect(),
+            key_details: page.keys.iter().map(|k| self.kms.key_details(k)).collect(),
             next_marker: page.next_marker.map(|m| m.to_string()).unwrap_or_default(),
             truncated: page.truncated().to_string(),
             total: page.total,
@@ -298,5 +296,38 @@ impl Wire<'_> {
             key_state: key_state_code(key.state).to_owned(),
             key_id: key.key_id,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kms_model::{ListKeysRequest, ListKeysRequestBody, LooseString};
+
+    use super::key_state_code;
+    use crate::ports::KeyState;
+    use crate::service::key_state_of_code;
+
+    /// The code a key's state is answered with is the code list-keys
+    /// filters that state by, and list-keys accepts every code it answers.
+    #[test]
+    fn answered_state_codes_are_the_list_keys_filter_codes() {
+        let states = [
+            KeyState::Enabled,
+            KeyState::Disabled,
+            KeyState::PendingDeletion,
+            KeyState::PendingImport,
+        ];
+        for state in states {
+            let code = key_state_code(state);
+            let body = ListKeysRequestBody {
+                key_state: Some(LooseString(code.to_owned())),
+                ..Default::default()
+            };
+            let req = ListKeysRequest::from_body(&body).expect("an answered code is valid");
+            let asked = req.key_state.expect("the filter is kept");
+            assert_eq!(key_state_of_code(asked), Some(state), "code {code}");
+        }
+        // "1" (to be activated) is a valid filter that no key is in.
+        assert_eq!(key_state_of_code(1), None);
     }
 }

@@ -17,9 +17,6 @@ mod certificates;
 mod data;
 mod datakeys;
 mod keys;
-pub(crate) use keys::key_details;
-#[cfg(test)]
-pub(crate) use keys::key_state_code;
 mod keystores;
 mod pins;
 mod random;
