@@ -429,14 +429,15 @@ impl PendingDays {
     /// # Errors
     /// [`Rule::NotDigits`] or [`Rule::OutOfRange`], reported as `pending_days`.
     pub fn parse(s: &str) -> Result<Self> {
-        let n = crate::body::page_param(
-            "pending_days",
-            Some(s),
-            u64::from(Self::MIN),
-            u64::from(Self::MIN),
-            u64::from(Self::MAX),
-        )?;
-        Self::new(n)
+        // Up to 10 digits, as every numeric query and body field.
+        let b = s.as_bytes();
+        if b.is_empty() || b.len() > 10 || !all_bytes(b, |c| c.is_ascii_digit()) {
+            return Err(ValidationError::new("pending_days", Rule::NotDigits));
+        }
+        let days = b
+            .iter()
+            .fold(0u64, |acc, &c| acc * 10 + u64::from(c - b'0'));
+        Self::new(days)
     }
 
     /// Checks a number of days given as a number.
