@@ -5,23 +5,51 @@ use crate::error::CoreError;
 use std::sync::Arc;
 
 use kms_crypto::{CipherSuite, MasterKey, SigningKey, SigningKeySpec};
-use kms_model::Operation;
 use kms_model::{
-    CancelKeyDeletionResponseBody, CmkSpec, CreateKeyRequest, CreateKeyRequestBody,
-    CreateKeyResponseBody, ErrorCode, KeyAliasInfo, KeyDescriptionInfo, KeyDetails, KeyId, KeyInfo,
-    KeySpecFilter, KeyStateInfo, KeyStateResponseBody, KeyUsage, KeystoreRef,
-    ListKeyDetailResponseBody, ListKeysRequest, ListKeysRequestBody, ListKeysResponseBody,
-    OperateKeyRequest, OperateKeyRequestBody, PresentedPin, ScheduleKeyDeletionRequestBody,
-    ScheduleKeyDeletionResponseBody, UpdateKeyAliasRequest, UpdateKeyAliasRequestBody,
-    UpdateKeyAliasResponseBody, UpdateKeyDescriptionRequest, UpdateKeyDescriptionRequestBody,
-    UpdateKeyDescriptionResponseBody,
+    CmkSpec, CreateKeyRequest, ErrorCode, KeyId, KeySpecFilter, KeyUsage, KeystoreRef,
+    ListKeysRequest, OperateKeyRequest, Operation, PendingDays, PresentedPin,
+    ScheduleKeyDeletionRequest, UpdateKeyAliasRequest, UpdateKeyDescriptionRequest,
 };
 
-use super::{Kms, Res, Resource, kms_internal, root_key_error};
+use super::{Kms, Res, Resource, kms_internal, root_key_error, sequence_text};
 use crate::ports::{
     Caller, EntropyRng, InsertKeyError, KeyListQuery, KeyMaterial, KeyOrigin, KeyRecord,
     KeyRotation, KeyState, KeystoreRecord, KeystoreState, Timestamp, UpdateKeyAliasError,
 };
+
+/// A page of [`Kms::list_keys`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyPage {
+    /// The page's keys, oldest first.
+    pub keys: Vec<KeyRecord>,
+    /// The offset of the next page (`marker`), `None` on the last page.
+    pub next_marker: Option<u64>,
+    /// How many keys match the filters in all.
+    pub total: u64,
+}
+
+impl KeyPage {
+    /// Whether another page follows.
+    #[must_use]
+    pub fn truncated(&self) -> bool {
+        self.next_marker.is_some()
+    }
+}
+
+/// The state a list-keys `key_state` code asks for: Huawei's `2` enabled,
+/// `3` disabled, `4` pending deletion, `5` pending import; `None` for
+/// `1` ("to be activated", a state no key of this service is ever in) and
+/// any other number.
+pub(crate) fn key_state_of_code(code: u8) -> Option<KeyState> {
+    match code {
+        2 => Some(KeyState::Enabled),
+        3 => Some(KeyState::Disabled),
+        4 => Some(KeyState::PendingDeletion),
+        5 => Some(KeyState::PendingImport),
+        _ => None,
+    }
+}
 
 /// The kms-crypto spec of a key pair; `None` for a symmetric key.
 pub(super) fn signing_spec(spec: CmkSpec) -> Option<SigningKeySpec> {
@@ -60,33 +88,27 @@ pub(super) fn is_gone(k: &KeyRecord, now: Timestamp) -> bool {
 }
 
 impl Kms {
-    /// `POST /v1.0/{project_id}/kms/create-key`: an AES-256 CMK, its
-    /// material generated here and stored only wrapped under the keystore's
-    /// root key.
+    /// create-key: a CMK, its material generated here (a symmetric key
+    /// stored only wrapped under its keystore's root key, a key pair only
+    /// sealed), or, with `origin` `external`, a key waiting for its
+    /// owner's material (state pending import, no version). Returns the
+    /// stored record.
     ///
     /// # Errors
-    /// Validation errors, unknown or disabled keystore, the project at its
-    /// key quota (KMS.1105), alias taken (KMS.1104).
-    pub fn create_key(
-        &self,
-        caller: &Caller,
-        body: &CreateKeyRequestBody,
-    ) -> Res<CreateKeyResponseBody> {
+    /// Unknown or disabled keystore (KMS.6007, KMS.6008), the project at
+    /// its key quota (KMS.1105), alias taken (KMS.1104), root-key
+    /// failures.
+    pub fn create_key(&self, caller: &Caller, req: &CreateKeyRequest) -> Res<KeyRecord> {
         self.audited(
             caller,
             Operation::CreateKey,
-            Resource::Created(|r: &CreateKeyResponseBody| &r.key_info.key_id),
-            body.sequence.as_deref(),
-            || self.create_key_unaudited(caller, body),
+            Resource::Created(|r: &KeyRecord| &r.key_id),
+            sequence_text(req.sequence.as_ref()),
+            || self.create_key_unaudited(caller, req),
         )
     }
 
-    fn create_key_unaudited(
-        &self,
-        caller: &Caller,
-        body: &CreateKeyRequestBody,
-    ) -> Res<CreateKeyResponseBody> {
-        let req = CreateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
+    fn create_key_unaudited(&self, caller: &Caller, req: &CreateKeyRequest) -> Res<KeyRecord> {
         let keystore_id = self.usable_keystore(caller, &req.keystore)?;
         self.check_key_quota(caller)?;
         let key_id = self.new_id().map_err(kms_internal)?;
@@ -106,11 +128,11 @@ impl Kms {
             ),
         };
         let record = KeyRecord {
-            key_id: key_id.clone(),
+            key_id,
             domain_id: caller.domain_id.clone(),
             project_id: caller.project_id.clone(),
             alias: req.key_alias.as_str().to_owned(),
-            description: req.key_description,
+            description: req.key_description.clone(),
             keystore_id,
             state,
             current_version,
@@ -122,13 +144,7 @@ impl Kms {
             origin: req.origin,
         };
         self.insert_new_key(&record, &material, master)?;
-        Ok(CreateKeyResponseBody {
-            key_info: KeyInfo {
-                key_id,
-                domain_id: caller.domain_id.clone(),
-                region_id: self.config.region_id.clone(),
-            },
-        })
+        Ok(record)
     }
 
     /// Version 1 of a new key's material, stored form first: a symmetric
@@ -402,146 +418,124 @@ impl Kms {
         Ok(self.master_keys.insert(mk))
     }
 
-    /// Moves a key to `to`. Nothing leaves pending deletion here (only
-    /// cancel-key-deletion does): KMS.0210, or KMS.1402 when scheduling
-    /// deletion again. Enabling takes a disabled key (an enabled one:
-    /// KMS.1201), disabling an enabled one (a disabled one: KMS.1301), as
-    /// the API reference states ("only a disabled key can be enabled",
-    /// "only an enabled key can be disabled").
+    /// Moves a key to `to` (with the deletion time `days` from now when
+    /// scheduling deletion) and returns its record as written. Nothing
+    /// leaves pending deletion here (only cancel-key-deletion does):
+    /// KMS.0210, or KMS.1402 when scheduling deletion again. Enabling
+    /// takes a disabled key (an enabled one: KMS.1201), disabling an
+    /// enabled one (a disabled one: KMS.1301), as the API reference states
+    /// ("only a disabled key can be enabled", "only an enabled key can be
+    /// disabled").
     fn set_key_state(
         &self,
         caller: &Caller,
-        key_id: &str,
+        key_id: &KeyId,
         action: Operation,
         sequence: Option<&str>,
         to: KeyState,
-        days: Res<Option<kms_model::PendingDays>>,
+        days: Option<PendingDays>,
     ) -> Res<KeyRecord> {
-        self.audited(caller, action, Resource::Named(key_id), sequence, || {
-            // A body rule broken (`pending_days`) is audited like any other.
-            let days = days?;
-            let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
-            sequence
-                .map(kms_model::Sequence::parse)
-                .transpose()
-                .map_err(|e| e.to_kms())?;
-            let key = self.find_key(caller, &id)?;
-            let refused = match (key.state, to) {
-                (KeyState::PendingDeletion, KeyState::PendingDeletion) => {
-                    Some(ErrorCode::KmsKeyAlreadyPendingDeletion)
-                }
-                // Nothing leaves pending deletion but cancel-key-deletion.
-                (KeyState::PendingDeletion, _) => Some(ErrorCode::KmsKeyPendingDeletion),
-                (KeyState::Enabled | KeyState::PendingImport, KeyState::Enabled) => {
-                    Some(ErrorCode::KmsKeyNotDisabled)
-                }
-                (KeyState::Disabled | KeyState::PendingImport, KeyState::Disabled) => {
-                    Some(ErrorCode::KmsKeyNotEnabled)
-                }
-                _ => None,
-            };
-            if let Some(code) = refused {
-                return Err(CoreError::new(code, key.key_id.clone()));
-            }
-            let deletion = days.map(|d| self.deletion_time(d));
-            let written =
-                self.ports
-                    .keys
-                    .set_key_state(&caller.project_id, &key.key_id, to, deletion);
-            // After the write, whatever its outcome: no request that starts
-            // once this returns sees the old state.
-            self.forget_key(&key.key_id);
-            if !written.map_err(kms_internal)? {
-                return Err(CoreError::new(
-                    ErrorCode::KmsKeyNotFound,
-                    key.key_id.clone(),
-                ));
-            }
-            Ok(KeyRecord {
-                state: to,
-                deletion_time: deletion,
-                ..(*key).clone()
-            })
-        })
-    }
-
-    fn switch_key(
-        &self,
-        caller: &Caller,
-        body: &OperateKeyRequestBody,
-        action: Operation,
-        to: KeyState,
-    ) -> Res<KeyStateResponseBody> {
-        let k = self.set_key_state(
+        self.audited(
             caller,
-            &body.key_id,
             action,
-            body.sequence.as_deref(),
-            to,
-            Ok(None),
-        )?;
-        Ok(KeyStateResponseBody {
-            key_info: KeyStateInfo {
-                key_id: k.key_id,
-                key_state: k.state.as_str().to_owned(),
+            Resource::Named(key_id.as_str()),
+            sequence,
+            || {
+                let key = self.find_key(caller, key_id)?;
+                let refused = match (key.state, to) {
+                    (KeyState::PendingDeletion, KeyState::PendingDeletion) => {
+                        Some(ErrorCode::KmsKeyAlreadyPendingDeletion)
+                    }
+                    // Nothing leaves pending deletion but cancel-key-deletion.
+                    (KeyState::PendingDeletion, _) => Some(ErrorCode::KmsKeyPendingDeletion),
+                    (KeyState::Enabled | KeyState::PendingImport, KeyState::Enabled) => {
+                        Some(ErrorCode::KmsKeyNotDisabled)
+                    }
+                    (KeyState::Disabled | KeyState::PendingImport, KeyState::Disabled) => {
+                        Some(ErrorCode::KmsKeyNotEnabled)
+                    }
+                    _ => None,
+                };
+                if let Some(code) = refused {
+                    return Err(CoreError::new(code, key.key_id.clone()));
+                }
+                let deletion = days.map(|d| self.deletion_time(d));
+                let written =
+                    self.ports
+                        .keys
+                        .set_key_state(&caller.project_id, &key.key_id, to, deletion);
+                // After the write, whatever its outcome: no request that
+                // starts once this returns sees the old state.
+                self.forget_key(&key.key_id);
+                if !written.map_err(kms_internal)? {
+                    return Err(CoreError::new(
+                        ErrorCode::KmsKeyNotFound,
+                        key.key_id.clone(),
+                    ));
+                }
+                Ok(KeyRecord {
+                    state: to,
+                    deletion_time: deletion,
+                    ..(*key).clone()
+                })
             },
-        })
+        )
     }
 
-    /// `POST /v1.0/{project_id}/kms/enable-key`: a disabled key becomes
-    /// enabled.
+    /// enable-key: a disabled key becomes enabled. Returns the key's
+    /// record as written.
     ///
     /// # Errors
-    /// Unknown key (KMS.0207), key pending deletion (KMS.0210), key
-    /// already enabled (KMS.1201).
-    pub fn enable_key(
-        &self,
-        caller: &Caller,
-        body: &OperateKeyRequestBody,
-    ) -> Res<KeyStateResponseBody> {
-        self.switch_key(caller, body, Operation::EnableKey, KeyState::Enabled)
+    /// Unknown key (KMS.0207), key pending deletion (KMS.0210), key not
+    /// disabled (KMS.1201: enabled, or waiting for imported material).
+    pub fn enable_key(&self, caller: &Caller, req: &OperateKeyRequest) -> Res<KeyRecord> {
+        self.set_key_state(
+            caller,
+            &req.key_id,
+            Operation::EnableKey,
+            sequence_text(req.sequence.as_ref()),
+            KeyState::Enabled,
+            None,
+        )
     }
 
-    /// `POST /v1.0/{project_id}/kms/disable-key`: an enabled key becomes
-    /// disabled.
+    /// disable-key: an enabled key becomes disabled. Returns the key's
+    /// record as written.
     ///
     /// # Errors
-    /// Unknown key (KMS.0207), key pending deletion (KMS.0210), key
-    /// already disabled (KMS.1301).
-    pub fn disable_key(
-        &self,
-        caller: &Caller,
-        body: &OperateKeyRequestBody,
-    ) -> Res<KeyStateResponseBody> {
-        self.switch_key(caller, body, Operation::DisableKey, KeyState::Disabled)
+    /// Unknown key (KMS.0207), key pending deletion (KMS.0210), key not
+    /// enabled (KMS.1301: disabled, or waiting for imported material).
+    pub fn disable_key(&self, caller: &Caller, req: &OperateKeyRequest) -> Res<KeyRecord> {
+        self.set_key_state(
+            caller,
+            &req.key_id,
+            Operation::DisableKey,
+            sequence_text(req.sequence.as_ref()),
+            KeyState::Disabled,
+            None,
+        )
     }
 
-    /// `POST /v1.0/{project_id}/kms/schedule-key-deletion`: `pending_days`
-    /// 7..=1096.
+    /// schedule-key-deletion: the key becomes pending deletion, gone for
+    /// every operation once `pending_days` (7..=1096, by the clock port)
+    /// have passed unless the deletion is cancelled. Returns the key's
+    /// record as written (its `deletion_time` set).
     ///
     /// # Errors
-    /// Bad `pending_days` (KMS.1401), unknown key, already pending
-    /// (KMS.1402).
+    /// Unknown key (KMS.0207), already pending deletion (KMS.1402).
     pub fn schedule_key_deletion(
         &self,
         caller: &Caller,
-        body: &ScheduleKeyDeletionRequestBody,
-    ) -> Res<ScheduleKeyDeletionResponseBody> {
-        let days = kms_model::ScheduleKeyDeletionRequest::from_body(body)
-            .map(|r| Some(r.pending_days))
-            .map_err(|e| e.to_kms().into());
-        let k = self.set_key_state(
+        req: &ScheduleKeyDeletionRequest,
+    ) -> Res<KeyRecord> {
+        self.set_key_state(
             caller,
-            &body.key_id,
+            &req.key_id,
             Operation::ScheduleKeyDeletion,
-            body.sequence.as_deref(),
+            sequence_text(req.sequence.as_ref()),
             KeyState::PendingDeletion,
-            days,
-        )?;
-        Ok(ScheduleKeyDeletionResponseBody {
-            key_id: k.key_id,
-            key_state: k.state.as_str().to_owned(),
-        })
+            Some(req.pending_days),
+        )
     }
 }
 
@@ -594,90 +588,54 @@ impl Kms {
         Ok(())
     }
 
-    /// A key as describe-key and list-keys report it.
-    pub(crate) fn key_details(&self, k: &KeyRecord) -> KeyDetails {
-        KeyDetails {
-            key_id: k.key_id.clone(),
-            domain_id: k.domain_id.clone(),
-            key_alias: k.alias.clone(),
-            realm: self.config.region_id.clone(),
-            key_spec: k.spec.as_str().to_owned(),
-            key_usage: k.usage.as_str().to_owned(),
-            key_description: k.description.clone(),
-            creation_date: k.create_time.0.to_string(),
-            scheduled_deletion_date: k.deletion_time.map(|t| t.0.to_string()).unwrap_or_default(),
-            key_state: k.state.as_str().to_owned(),
-            default_key_flag: "0".to_owned(),
-            key_type: "1".to_owned(),
-            expiration_time: String::new(),
-            origin: k.origin.as_str().to_owned(),
-            key_rotation_enabled: k.rotation.enabled.to_string(),
-            sys_enterprise_project_id: "0".to_owned(),
-            keystore_id: k.keystore_id.clone(),
-        }
+    /// The region this service reports (`region_id` of create-key,
+    /// `realm` of a key's details): [`CoreConfig::region_id`](crate::CoreConfig).
+    pub(crate) fn region_id(&self) -> &str {
+        &self.config.region_id
     }
 
-    /// `POST /v1.0/{project_id}/kms/describe-key`: the key in any state
-    /// (until its deletion time has come).
+    /// describe-key: the key's record, in any state (until its deletion
+    /// time has come).
     ///
     /// # Errors
-    /// Bad `key_id` (KMS.0205), unknown key (KMS.0207).
-    pub fn describe_key(
-        &self,
-        caller: &Caller,
-        body: &OperateKeyRequestBody,
-    ) -> Res<ListKeyDetailResponseBody> {
+    /// Unknown key (KMS.0207).
+    pub fn describe_key(&self, caller: &Caller, req: &OperateKeyRequest) -> Res<KeyRecord> {
         self.audited(
             caller,
             Operation::DescribeKey,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
-            || {
-                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let key = self.find_key(caller, &req.key_id)?;
-                Ok(ListKeyDetailResponseBody {
-                    key_info: self.key_details(&key),
-                })
-            },
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
+            || Ok((*self.find_key(caller, &req.key_id)?).clone()),
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/list-keys`: the project's keys, oldest
-    /// first, `marker` being the offset of the page. Keys whose deletion
-    /// time has come are not listed.
+    /// list-keys: a page of the project's keys, oldest first, `marker`
+    /// being the offset of the page, filtered by state (`key_state` 2..=5;
+    /// `1`, "to be activated", matches no key of this service) and spec
+    /// (`ALL`, or one spec). Keys whose deletion time has come are not
+    /// listed.
     ///
     /// # Errors
-    /// Bad `limit` (KMS.1601), `marker` (KMS.1602), `key_state` or
-    /// `key_spec` (KMS.0308).
-    pub fn list_keys(
-        &self,
-        caller: &Caller,
-        body: &ListKeysRequestBody,
-    ) -> Res<ListKeysResponseBody> {
+    /// Storage failures only (KMS.0101): every rule of the request is its
+    /// validated type's.
+    pub fn list_keys(&self, caller: &Caller, req: &ListKeysRequest) -> Res<KeyPage> {
         self.audited(
             caller,
             Operation::ListKeys,
             Resource::None,
-            body.sequence.as_deref(),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = ListKeysRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let state = match req.key_state {
-                    Some(2) => Some(Some(KeyState::Enabled)),
-                    Some(3) => Some(Some(KeyState::Disabled)),
-                    Some(4) => Some(Some(KeyState::PendingDeletion)),
-                    Some(5) => Some(Some(KeyState::PendingImport)),
-                    // "1" (to be activated): no key of this service is
-                    // ever in it.
-                    Some(_) => None,
+                    Some(code) => key_state_of_code(code).map(Some),
                     None => Some(None),
                 };
                 // `ALL`: any spec; a documented spec this service never
-                // creates (SM4, SM2): no key.
+                // creates: no key.
                 let spec = match req.key_spec {
                     KeySpecFilter::All => Some(None),
                     KeySpecFilter::Only(name) => CmkSpec::parse(name).ok().map(Some),
                 };
-                let (total, page) = match (state, spec) {
+                let (total, keys) = match (state, spec) {
                     (Some(state), Some(spec)) => self
                         .ports
                         .keys
@@ -694,17 +652,10 @@ impl Kms {
                         .map_err(kms_internal)?,
                     _ => (0, Vec::new()),
                 };
-                let end = req.marker.saturating_add(page.len() as u64);
-                let truncated = end < total;
-                Ok(ListKeysResponseBody {
-                    keys: page.iter().map(|k| k.key_id.clone()).collect(),
-                    key_details: page.iter().map(|k| self.key_details(k)).collect(),
-                    next_marker: if truncated {
-                        end.to_string()
-                    } else {
-                        String::new()
-                    },
-                    truncated: truncated.to_string(),
+                let end = req.marker.saturating_add(keys.len() as u64);
+                Ok(KeyPage {
+                    keys,
+                    next_marker: (end < total).then_some(end),
                     total,
                 })
             },
@@ -724,23 +675,19 @@ impl Kms {
         Ok(key)
     }
 
-    /// `POST /v1.0/{project_id}/kms/update-key-alias`.
+    /// update-key-alias: the key's new alias. Returns the key's record as
+    /// written.
     ///
     /// # Errors
-    /// Bad `key_id` or `key_alias` (KMS.0205, KMS.1101), unknown key,
-    /// key pending deletion (KMS.0210), alias taken (KMS.1104).
-    pub fn update_key_alias(
-        &self,
-        caller: &Caller,
-        body: &UpdateKeyAliasRequestBody,
-    ) -> Res<UpdateKeyAliasResponseBody> {
+    /// Unknown key (KMS.0207), key pending deletion (KMS.0210), alias
+    /// taken (KMS.1104).
+    pub fn update_key_alias(&self, caller: &Caller, req: &UpdateKeyAliasRequest) -> Res<KeyRecord> {
         self.audited(
             caller,
             Operation::UpdateKeyAlias,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = UpdateKeyAliasRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.editable_key(caller, &req.key_id)?;
                 let rename = || {
                     self.ports.keys.update_key_alias(
@@ -770,33 +717,31 @@ impl Kms {
                     }
                     Err(e) => return Err(kms_internal(e)),
                 }
-                Ok(UpdateKeyAliasResponseBody {
-                    key_info: KeyAliasInfo {
-                        key_id: key.key_id.clone(),
-                        key_alias: req.key_alias.as_str().to_owned(),
-                    },
+                Ok(KeyRecord {
+                    alias: req.key_alias.as_str().to_owned(),
+                    ..(*key).clone()
                 })
             },
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/update-key-description`.
+    /// update-key-description: the key's new description (at most 255
+    /// characters, checked by the request's type). Returns the key's
+    /// record as written.
     ///
     /// # Errors
-    /// Bad `key_id` (KMS.0205), description over 255 characters (KMS.1103),
-    /// unknown key, key pending deletion (KMS.0210).
+    /// Unknown key (KMS.0207), key pending deletion (KMS.0210).
     pub fn update_key_description(
         &self,
         caller: &Caller,
-        body: &UpdateKeyDescriptionRequestBody,
-    ) -> Res<UpdateKeyDescriptionResponseBody> {
+        req: &UpdateKeyDescriptionRequest,
+    ) -> Res<KeyRecord> {
         self.audited(
             caller,
             Operation::UpdateKeyDescription,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = UpdateKeyDescriptionRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.editable_key(caller, &req.key_id)?;
                 let written = self.ports.keys.update_key_description(
                     &caller.project_id,
@@ -810,34 +755,29 @@ impl Kms {
                         key.key_id.clone(),
                     ));
                 }
-                Ok(UpdateKeyDescriptionResponseBody {
-                    key_info: KeyDescriptionInfo {
-                        key_id: key.key_id.clone(),
-                        key_description: req.key_description,
-                    },
+                Ok(KeyRecord {
+                    description: req.key_description.clone(),
+                    ..(*key).clone()
                 })
             },
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/cancel-key-deletion`: a key pending
-    /// deletion (whose deletion time has not come) becomes disabled (`3`).
+    /// cancel-key-deletion: a key pending deletion (whose deletion time
+    /// has not come) becomes disabled, or pending import again when it
+    /// never received material. Returns the key's record as written (no
+    /// deletion time).
     ///
     /// # Errors
-    /// Bad `key_id` (KMS.0205), unknown or already deleted key (KMS.0207),
-    /// key not pending deletion (KMS.1501).
-    pub fn cancel_key_deletion(
-        &self,
-        caller: &Caller,
-        body: &OperateKeyRequestBody,
-    ) -> Res<CancelKeyDeletionResponseBody> {
+    /// Unknown or already deleted key (KMS.0207), key not pending deletion
+    /// (KMS.1501).
+    pub fn cancel_key_deletion(&self, caller: &Caller, req: &OperateKeyRequest) -> Res<KeyRecord> {
         self.audited(
             caller,
             Operation::CancelKeyDeletion,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.find_key(caller, &req.key_id)?;
                 if key.state != KeyState::PendingDeletion {
                     return Err(CoreError::new(
@@ -863,9 +803,10 @@ impl Kms {
                         key.key_id.clone(),
                     ));
                 }
-                Ok(CancelKeyDeletionResponseBody {
-                    key_id: key.key_id.clone(),
-                    key_state: to.as_str().to_owned(),
+                Ok(KeyRecord {
+                    state: to,
+                    deletion_time: None,
+                    ..(*key).clone()
                 })
             },
         )

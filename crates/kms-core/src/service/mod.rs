@@ -36,6 +36,9 @@ pub use data::{OpenedData, ReEncrypted, SealedData};
 mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};
 mod keys;
+pub use keys::KeyPage;
+#[cfg(test)]
+pub(crate) use keys::key_state_of_code;
 mod keystores;
 pub use keystores::KeystorePage;
 mod pins;

@@ -5,15 +5,13 @@
 
 use crate::error::CoreError;
 use kms_crypto::MasterKey;
-use kms_model::Operation;
 use kms_model::{
-    CmkSpec, ErrorCode, KeyId, OperateKeyRequest, OperateKeyRequestBody, RotateOnDemandRequest,
-    RotateOnDemandRequestBody, RotateOnDemandResponseBody, ShowKeyRotationStatusResponseBody,
-    UpdateKeyRotationIntervalRequest, UpdateKeyRotationIntervalRequestBody,
+    CmkSpec, ErrorCode, KeyId, OperateKeyRequest, Operation, RotateOnDemandRequest,
+    UpdateKeyRotationIntervalRequest,
 };
 
-use super::{Kms, Res, Resource, kms_internal, root_key_error};
-use crate::ports::{Caller, EntropyRng, KeyOrigin, KeyState, RotateKeyError};
+use super::{Kms, Res, Resource, kms_internal, root_key_error, sequence_text};
+use crate::ports::{Caller, EntropyRng, KeyOrigin, KeyRotation, KeyState, RotateKeyError};
 
 /// A key pair does not rotate: KMS.0324 for an RSA key, KMS.0325 (an
 /// operation the asymmetric key does not support) for EC and SM2 keys.
@@ -79,16 +77,15 @@ impl Kms {
         &self,
         caller: &Caller,
         action: Operation,
-        body: &OperateKeyRequestBody,
+        req: &OperateKeyRequest,
         enabled: bool,
     ) -> Res<()> {
         self.audited(
             caller,
             action,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.rotatable_key(caller, &req.key_id)?;
                 // Enabling takes rotation that is off (KMS.2901 "not
                 // disabled"), disabling rotation that is on (KMS.0313 "not
@@ -119,45 +116,43 @@ impl Kms {
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/enable-key-rotation` (empty response).
+    /// enable-key-rotation: the key rotates every interval from now on.
     ///
     /// # Errors
-    /// Bad `key_id`, unknown, disabled or pending-deletion key, a key pair
-    /// (KMS.0324, KMS.0325), rotation already enabled (KMS.2901).
-    pub fn enable_key_rotation(&self, caller: &Caller, body: &OperateKeyRequestBody) -> Res<()> {
-        self.set_rotation(caller, Operation::EnableKeyRotation, body, true)
+    /// Unknown (KMS.0207), disabled (KMS.0209) or pending-deletion
+    /// (KMS.0210) key, a key pair (KMS.0324, KMS.0325), imported material
+    /// (KMS.0312), rotation already enabled (KMS.2901).
+    pub fn enable_key_rotation(&self, caller: &Caller, req: &OperateKeyRequest) -> Res<()> {
+        self.set_rotation(caller, Operation::EnableKeyRotation, req, true)
     }
 
-    /// `POST /v1.0/{project_id}/kms/disable-key-rotation` (empty response).
+    /// disable-key-rotation: the key no longer rotates by itself.
     ///
     /// # Errors
     /// As [`Kms::enable_key_rotation`]; rotation already disabled
     /// (KMS.0313) instead of KMS.2901.
-    pub fn disable_key_rotation(&self, caller: &Caller, body: &OperateKeyRequestBody) -> Res<()> {
-        self.set_rotation(caller, Operation::DisableKeyRotation, body, false)
+    pub fn disable_key_rotation(&self, caller: &Caller, req: &OperateKeyRequest) -> Res<()> {
+        self.set_rotation(caller, Operation::DisableKeyRotation, req, false)
     }
 
-    /// `POST /v1.0/{project_id}/kms/update-key-rotation-interval` (empty
-    /// response): 30..=365 days.
+    /// update-key-rotation-interval: the enabled rotation's interval,
+    /// 30..=365 days (checked by the request's type).
     ///
     /// # Errors
-    /// Bad `key_id` (KMS.0205) or `rotation_interval` (KMS.3001), unknown,
-    /// disabled or pending-deletion key, a key pair (KMS.0324, KMS.0325),
-    /// rotation not enabled (KMS.0313: the interval is the enabled
-    /// rotation's).
+    /// Unknown, disabled or pending-deletion key, a key pair (KMS.0324,
+    /// KMS.0325), imported material (KMS.0312), rotation not enabled
+    /// (KMS.0313: the interval is the enabled rotation's).
     pub fn update_key_rotation_interval(
         &self,
         caller: &Caller,
-        body: &UpdateKeyRotationIntervalRequestBody,
+        req: &UpdateKeyRotationIntervalRequest,
     ) -> Res<()> {
         self.audited(
             caller,
             Operation::UpdateKeyRotationInterval,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
             || {
-                let req =
-                    UpdateKeyRotationIntervalRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let key = self.rotatable_key(caller, &req.key_id)?;
                 if !key.rotation.enabled {
                     return Err(CoreError::new(
@@ -183,63 +178,46 @@ impl Kms {
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/get-key-rotation-status`.
+    /// get-key-rotation-status: the key's rotation policy and history
+    /// (whether it is enabled, the interval in days, the last rotation's
+    /// time, how many rotations), for a key in any state.
     ///
     /// # Errors
-    /// Bad `key_id`, unknown key.
+    /// Unknown key (KMS.0207).
     pub fn get_key_rotation_status(
         &self,
         caller: &Caller,
-        body: &OperateKeyRequestBody,
-    ) -> Res<ShowKeyRotationStatusResponseBody> {
+        req: &OperateKeyRequest,
+    ) -> Res<KeyRotation> {
         self.audited(
             caller,
             Operation::GetKeyRotationStatus,
-            Resource::Named(&body.key_id),
-            body.sequence.as_deref(),
-            || {
-                let req = OperateKeyRequest::from_body(body).map_err(|e| e.to_kms())?;
-                let key = self.find_key(caller, &req.key_id)?;
-                let r = key.rotation;
-                Ok(ShowKeyRotationStatusResponseBody {
-                    key_rotation_enabled: r.enabled,
-                    rotation_interval: r.interval_days,
-                    last_rotation_time: r
-                        .last_rotation_time
-                        .map(|t| t.0.to_string())
-                        .unwrap_or_default(),
-                    number_of_rotations: r.rotations,
-                    // No key material is ever imported here.
-                    key_materials: Vec::new(),
-                })
-            },
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
+            || Ok(self.find_key(caller, &req.key_id)?.rotation),
         )
     }
 
-    /// `POST /v1.0/{project_id}/kms/rotate-on-demand`: a new master-key
-    /// version, generated here, wrapped under the keystore's root key and
-    /// made current; new DEKs and data use it, old ciphertexts keep their
-    /// version.
+    /// rotate-on-demand: a new master-key version, generated here, wrapped
+    /// under the keystore's root key and made current; new DEKs and data
+    /// use it, old ciphertexts keep their version. Returns the new
+    /// version's number. Two rotations racing from the same version make
+    /// one new version: the loser's material is dropped and it answers as
+    /// the winner does (the key was rotated, to the same version number).
     ///
     /// # Errors
-    /// Bad `key_id`, unknown, disabled or pending-deletion key, a key
-    /// with imported material (KMS.0312), a key at its version quota
+    /// Unknown, disabled or pending-deletion key, a key pair (KMS.0324,
+    /// KMS.0325), a key with imported material (KMS.0312), a key at its
+    /// version quota
     /// ([`CoreConfig::max_versions_per_key`](crate::CoreConfig), KMS.0308),
-    /// a disabled keystore. Two rotations racing from the same version make one new
-    /// version: the loser's material is dropped and it answers as the
-    /// winner does (the key was rotated).
-    pub fn rotate_on_demand(
-        &self,
-        caller: &Caller,
-        body: &RotateOnDemandRequestBody,
-    ) -> Res<RotateOnDemandResponseBody> {
+    /// a disabled keystore, root-key failures.
+    pub fn rotate_on_demand(&self, caller: &Caller, req: &RotateOnDemandRequest) -> Res<u32> {
         self.audited(
             caller,
             Operation::RotateOnDemand,
-            Resource::Named(&body.key_id),
+            Resource::Named(req.key_id.as_str()),
             None,
             || {
-                let req = RotateOnDemandRequest::from_body(body).map_err(|e| e.to_kms())?;
                 let spec = self.find_key(caller, &req.key_id)?.spec;
                 if spec.is_asymmetric() {
                     return Err(not_rotatable(req.key_id.as_str(), spec));
@@ -294,9 +272,7 @@ impl Kms {
                     }
                     Err(e) => return Err(kms_internal(e)),
                 }
-                Ok(RotateOnDemandResponseBody {
-                    key_id: key.key_id.clone(),
-                })
+                Ok(version)
             },
         )
     }

@@ -425,3 +425,172 @@ fn a_gone_key_frees_its_alias_for_create_and_rename() {
         "reused"
     );
 }
+
+/// The typed face: validated requests in, the key's record as written
+/// out, numbers and times as numbers; the wire face renders the same
+/// record.
+#[test]
+fn typed_key_operations_return_the_records_they_wrote() {
+    use kms_core::ErrorKind;
+    use kms_core::ports::KeyState;
+    use kms_model::{
+        CreateKeyRequest, ListKeysRequest, OperateKeyRequest, ScheduleKeyDeletionRequest,
+        UpdateKeyAliasRequest, UpdateKeyDescriptionRequest,
+    };
+
+    let f = fixture();
+    let created = f
+        .kms
+        .create_key(
+            &a(),
+            &CreateKeyRequest::from_body(&CreateKeyRequestBody {
+                key_alias: "typed".into(),
+                key_description: Some("typed description".into()),
+                ..Default::default()
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(created.alias, "typed");
+    assert_eq!(created.description, "typed description");
+    assert_eq!(created.state, KeyState::Enabled);
+    assert_eq!(created.current_version, 1);
+    assert_eq!(created.create_time, Timestamp(NOW));
+    assert_eq!(created.deletion_time, None);
+    assert_eq!(
+        (created.domain_id.as_str(), created.project_id.as_str()),
+        ("dom-a", "proj-a")
+    );
+    let op_req = |k: &str| OperateKeyRequest::from_body(&op(k)).unwrap();
+    // What describe-key reads back is what create-key returned.
+    assert_eq!(
+        f.kms.describe_key(&a(), &op_req(&created.key_id)).unwrap(),
+        created
+    );
+
+    let disabled = f.kms.disable_key(&a(), &op_req(&created.key_id)).unwrap();
+    assert_eq!(disabled.state, KeyState::Disabled);
+    let e = f
+        .kms
+        .disable_key(&a(), &op_req(&created.key_id))
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.kind()),
+        (ErrorCode::KmsKeyNotEnabled, ErrorKind::Refused)
+    );
+    assert_eq!(
+        f.kms
+            .enable_key(&a(), &op_req(&created.key_id))
+            .unwrap()
+            .state,
+        KeyState::Enabled
+    );
+
+    let renamed = f
+        .kms
+        .update_key_alias(
+            &a(),
+            &UpdateKeyAliasRequest::from_body(&UpdateKeyAliasRequestBody {
+                key_id: created.key_id.clone(),
+                key_alias: "typed-renamed".into(),
+                sequence: None,
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(renamed.alias, "typed-renamed");
+    let redescribed = f
+        .kms
+        .update_key_description(
+            &a(),
+            &UpdateKeyDescriptionRequest::from_body(&UpdateKeyDescriptionRequestBody {
+                key_id: created.key_id.clone(),
+                key_description: "new words".into(),
+                sequence: None,
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        (redescribed.alias.as_str(), redescribed.description.as_str()),
+        ("typed-renamed", "new words")
+    );
+    assert_eq!(
+        f.kms.describe_key(&a(), &op_req(&created.key_id)).unwrap(),
+        redescribed
+    );
+
+    let scheduled = f
+        .kms
+        .schedule_key_deletion(
+            &a(),
+            &ScheduleKeyDeletionRequest::from_body(&ScheduleKeyDeletionRequestBody {
+                key_id: created.key_id.clone(),
+                pending_days: "7".into(),
+                sequence: None,
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(scheduled.state, KeyState::PendingDeletion);
+    assert_eq!(scheduled.deletion_time, Some(Timestamp(NOW + 7 * DAY)));
+    // The wire renders that record: state code and millisecond text.
+    let d = f
+        .kms
+        .wire()
+        .describe_key(&a(), &op(&created.key_id))
+        .unwrap()
+        .key_info;
+    assert_eq!(d.key_state, "4");
+    assert_eq!(d.scheduled_deletion_date, (NOW + 7 * DAY).to_string());
+    let cancelled = f
+        .kms
+        .cancel_key_deletion(&a(), &op_req(&created.key_id))
+        .unwrap();
+    assert_eq!(
+        (cancelled.state, cancelled.deletion_time),
+        (KeyState::Disabled, None)
+    );
+    assert_eq!(
+        f.kms.describe_key(&a(), &op_req(&created.key_id)).unwrap(),
+        cancelled
+    );
+
+    // Another project's key is not found, a typed NotFound.
+    let e = f
+        .kms
+        .describe_key(&b(), &op_req(&created.key_id))
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.kind()),
+        (ErrorCode::KmsKeyNotFound, ErrorKind::NotFound)
+    );
+
+    // A page: records, the next marker and the total as numbers.
+    // Created later (oldest first: the order does not rest on the ids).
+    let more: Vec<String> = (0..2)
+        .map(|n| {
+            f.clock.set(Timestamp(NOW + 1 + n));
+            create(&f, &format!("more{n}"))
+        })
+        .collect();
+    let page_req = |marker: &str| {
+        ListKeysRequest::from_body(&ListKeysRequestBody {
+            limit: Some("2".into()),
+            marker: Some(LooseString(marker.into())),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let first = f.kms.list_keys(&a(), &page_req("0")).unwrap();
+    assert_eq!(first.total, 3);
+    assert_eq!(first.next_marker, Some(2));
+    assert!(first.truncated());
+    assert_eq!(first.keys[0], cancelled);
+    assert_eq!(first.keys[1].key_id, more[0]);
+    let last = f.kms.list_keys(&a(), &page_req("2")).unwrap();
+    assert_eq!((last.total, last.next_marker), (3, None));
+    assert!(!last.truncated());
+    assert_eq!(last.keys.len(), 1);
+    assert_eq!(last.keys[0].key_id, more[1]);
+}

@@ -115,6 +115,7 @@ impl Fixture {
 
     fn create(&self, alias: &str, spec: &str, keystore: Option<&str>) -> String {
         self.kms
+            .wire()
             .create_key(
                 &caller(),
                 &CreateKeyRequestBody {

@@ -273,3 +273,60 @@ fn policy_enable_disable_and_interval() {
         ErrorCode::KmsKeyNotFound,
     );
 }
+
+/// The typed face: rotate-on-demand returns the version it made current,
+/// get-key-rotation-status the policy and history with the last rotation
+/// as a `Timestamp`; the wire renders the same values as text.
+#[test]
+fn typed_rotation_reports_versions_and_times_as_numbers() {
+    use kms_model::{OperateKeyRequest, RotateOnDemandRequest, UpdateKeyRotationIntervalRequest};
+
+    let (k, clock, key) = setup();
+    let op_req = OperateKeyRequest::from_body(&op(&key)).unwrap();
+    let status = k.get_key_rotation_status(&a(), &op_req).unwrap();
+    assert!(!status.enabled);
+    assert_eq!(status.interval_days, 365);
+    assert_eq!(status.last_rotation_time, None);
+    assert_eq!(status.rotations, 0);
+
+    let rotate = RotateOnDemandRequest::from_body(&RotateOnDemandRequestBody {
+        key_id: key.clone(),
+    })
+    .unwrap();
+    clock.set(Timestamp(NOW + 1_000));
+    assert_eq!(k.rotate_on_demand(&a(), &rotate).unwrap(), 2);
+    clock.set(Timestamp(NOW + 5_000));
+    assert_eq!(k.rotate_on_demand(&a(), &rotate).unwrap(), 3);
+
+    k.enable_key_rotation(&a(), &op_req).unwrap();
+    let e = k.enable_key_rotation(&a(), &op_req).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KmsRotationNotDisabled);
+    k.update_key_rotation_interval(
+        &a(),
+        &UpdateKeyRotationIntervalRequest::from_body(&UpdateKeyRotationIntervalRequestBody {
+            key_id: key.clone(),
+            rotation_interval: LooseString("90".into()),
+            sequence: None,
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    let status = k.get_key_rotation_status(&a(), &op_req).unwrap();
+    assert!(status.enabled);
+    assert_eq!(status.interval_days, 90);
+    assert_eq!(status.last_rotation_time, Some(Timestamp(NOW + 5_000)));
+    assert_eq!(status.rotations, 2);
+    let wire = k.wire().get_key_rotation_status(&a(), &op(&key)).unwrap();
+    assert_eq!(wire.last_rotation_time, (NOW + 5_000).to_string());
+    assert_eq!(
+        (
+            wire.key_rotation_enabled,
+            wire.rotation_interval,
+            wire.number_of_rotations
+        ),
+        (true, 90, 2)
+    );
+
+    k.disable_key_rotation(&a(), &op_req).unwrap();
+    assert!(!k.get_key_rotation_status(&a(), &op_req).unwrap().enabled);
+}
