@@ -50,9 +50,9 @@ pub struct ApigCertificate {
     pub algorithm_type: Option<KeyFamily>,
     /// Whether a trusted root CA was bound.
     pub has_trusted_root_ca: bool,
-    /// First created (kept by updates).
+    /// First created (whole seconds; kept by updates).
     pub create_time: Timestamp,
-    /// Last created or replaced.
+    /// Last created or replaced (whole seconds).
     pub update_time: Timestamp,
 }
 

@@ -106,6 +106,9 @@ impl Kms {
             req.private_key.as_str().as_bytes(),
         )?;
         let leaf = checked.leaf;
+        // Whole seconds, as APIG reports and the stores keep them: the
+        // record returned is the record read back.
+        let now_s = Timestamp(now.unix_seconds().saturating_mul(1000));
         let record = ApigCertificate {
             id,
             name: req.name.as_str().to_owned(),
@@ -124,8 +127,8 @@ impl Kms {
             serial_number: leaf.serial_number,
             issuer: leaf.issuer,
             signature_algorithm: leaf.signature_algorithm.to_owned(),
-            create_time: create_time.unwrap_or(now),
-            update_time: now,
+            create_time: create_time.unwrap_or(now_s),
+            update_time: now_s,
             has_trusted_root_ca: checked.is_has_trusted_root_ca,
             algorithm_type: checked.algorithm_type,
         };

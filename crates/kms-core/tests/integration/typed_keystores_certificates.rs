@@ -167,9 +167,10 @@ fn certificate_operations_return_ports_records() {
         (upd.id.as_str(), upd.name.as_str()),
         (made.id.as_str(), "cert_typed2")
     );
+    // Whole seconds, as stored.
     assert_eq!(
         (upd.create_time, upd.update_time),
-        (Timestamp(NOW), Timestamp(NOW + 61_500))
+        (Timestamp(NOW), Timestamp(NOW + 61_000))
     );
     let filter = CertificateFilter {
         instance_id: Some("gw-1".into()),
