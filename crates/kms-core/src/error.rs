@@ -51,12 +51,10 @@ impl CoreError {
     /// A failure with a detail appended to the code's stable message.
     #[must_use]
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        let detail = detail.into();
-        let redundant = detail.is_empty() || detail == code.message();
         Self {
             kind: kind_of(code),
             code,
-            detail: (!redundant).then_some(detail),
+            detail: code.shown_detail(detail.into()),
             cause: None,
         }
     }

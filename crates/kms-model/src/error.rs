@@ -497,6 +497,15 @@ catalogue! {
     GatewayThrottled = (429, "APIGW.0308", Apig, "The throttling threshold has been reached", true),
 }
 
+impl ErrorCode {
+    /// The detail an error of this code shows after its stable message:
+    /// none when it is empty or repeats the message.
+    #[must_use]
+    pub fn shown_detail(self, detail: String) -> Option<String> {
+        (!detail.is_empty() && detail != self.message()).then_some(detail)
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -529,11 +538,9 @@ impl ApiError {
     /// An error with a detail appended to the stable message.
     #[must_use]
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        let detail = detail.into();
-        let redundant = detail.is_empty() || detail == code.message();
         Self {
             code,
-            detail: (!redundant).then_some(detail),
+            detail: code.shown_detail(detail.into()),
             cause: None,
         }
     }

@@ -460,24 +460,7 @@ impl Kms {
                     return Err(CoreError::new(code, key.key_id.clone()));
                 }
                 let deletion = days.map(|d| self.deletion_time(d));
-                let written =
-                    self.ports
-                        .keys
-                        .set_key_state(&caller.project_id, &key.key_id, to, deletion);
-                // After the write, whatever its outcome: no request that
-                // starts once this returns sees the old state.
-                self.forget_key(&key.key_id);
-                if !written.map_err(kms_internal)? {
-                    return Err(CoreError::new(
-                        ErrorCode::KmsKeyNotFound,
-                        key.key_id.clone(),
-                    ));
-                }
-                Ok(KeyRecord {
-                    state: to,
-                    deletion_time: deletion,
-                    ..(*key).clone()
-                })
+                self.write_key_state(caller, &key, to, deletion)
             },
         )
     }
@@ -792,23 +775,38 @@ impl Kms {
                 } else {
                     KeyState::Disabled
                 };
-                let written =
-                    self.ports
-                        .keys
-                        .set_key_state(&caller.project_id, &key.key_id, to, None);
-                self.forget_key(&key.key_id);
-                if !written.map_err(kms_internal)? {
-                    return Err(CoreError::new(
-                        ErrorCode::KmsKeyNotFound,
-                        key.key_id.clone(),
-                    ));
-                }
-                Ok(KeyRecord {
-                    state: to,
-                    deletion_time: None,
-                    ..(*key).clone()
-                })
+                self.write_key_state(caller, &key, to, None)
             },
         )
+    }
+
+    /// Writes `key`'s new state and deletion time, forgets what the caches
+    /// hold of it, and returns the record as written (KMS.0207 when the
+    /// key is gone meanwhile).
+    fn write_key_state(
+        &self,
+        caller: &Caller,
+        key: &KeyRecord,
+        to: KeyState,
+        deletion_time: Option<Timestamp>,
+    ) -> Res<KeyRecord> {
+        let written =
+            self.ports
+                .keys
+                .set_key_state(&caller.project_id, &key.key_id, to, deletion_time);
+        // After the write, whatever its outcome: no request that starts
+        // once this returns sees the old state.
+        self.forget_key(&key.key_id);
+        if !written.map_err(kms_internal)? {
+            return Err(CoreError::new(
+                ErrorCode::KmsKeyNotFound,
+                key.key_id.clone(),
+            ));
+        }
+        Ok(KeyRecord {
+            state: to,
+            deletion_time,
+            ..key.clone()
+        })
     }
 }

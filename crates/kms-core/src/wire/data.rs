@@ -22,12 +22,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &EncryptDataRequestBody,
     ) -> Result<EncryptDataResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<EncryptDataRequest>(
             caller,
             Operation::EncryptData,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            EncryptDataRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let sealed = self.kms.encrypt_data(caller, &req)?;
         Ok(EncryptDataResponseBody {
@@ -46,12 +46,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &DecryptDataRequestBody,
     ) -> Result<DecryptDataResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<DecryptDataRequest>(
             caller,
             Operation::DecryptData,
             body.key_id.as_deref(),
             body.sequence.as_deref(),
-            DecryptDataRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let opened = self.kms.decrypt_data(caller, &req)?;
         Ok(DecryptDataResponseBody {
@@ -74,12 +74,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &ReEncryptRequestBody,
     ) -> Result<ReEncryptResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<ReEncryptRequest>(
             caller,
             Operation::ReEncrypt,
             Some(&body.destination_key_id),
             None,
-            ReEncryptRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let moved = self.kms.re_encrypt(caller, &req)?;
         Ok(ReEncryptResponseBody {

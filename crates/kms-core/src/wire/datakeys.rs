@@ -21,12 +21,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &CreateDatakeyRequestBody,
     ) -> Result<CreateDatakeyWithoutPlaintextResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<CreateDatakeyRequest>(
             caller,
             Operation::CreateDatakeyWithoutPlaintext,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            CreateDatakeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let ct = self.kms.create_datakey_without_plaintext(caller, &req)?;
         Ok(CreateDatakeyWithoutPlaintextResponseBody {
@@ -45,12 +45,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &CreateDatakeyRequestBody,
     ) -> Result<CreateDatakeyResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<CreateDatakeyRequest>(
             caller,
             Operation::CreateDatakey,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            CreateDatakeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let dek = self.kms.create_datakey(caller, &req)?;
         Ok(CreateDatakeyResponseBody {
@@ -70,12 +70,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &EncryptDatakeyRequestBody,
     ) -> Result<EncryptDatakeyResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<EncryptDatakeyRequest>(
             caller,
             Operation::EncryptDatakey,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            EncryptDatakeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let ct = self.kms.encrypt_datakey(caller, &req)?;
         Ok(EncryptDatakeyResponseBody {
@@ -95,12 +95,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &DecryptDatakeyRequestBody,
     ) -> Result<DecryptDatakeyResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<DecryptDatakeyRequest>(
             caller,
             Operation::DecryptDatakey,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            DecryptDatakeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let dek = self.kms.decrypt_datakey(caller, &req)?;
         Ok(DecryptDatakeyResponseBody {

@@ -82,12 +82,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &CreateKeyRequestBody,
     ) -> Result<CreateKeyResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<CreateKeyRequest>(
             caller,
             Operation::CreateKey,
             None,
             body.sequence.as_deref(),
-            CreateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let key = self.kms.create_key(caller, &req)?;
         Ok(CreateKeyResponseBody {
@@ -109,12 +109,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<KeyStateResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<OperateKeyRequest>(
             caller,
             Operation::EnableKey,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         Ok(key_state_response(&self.kms.enable_key(caller, &req)?))
     }
@@ -129,12 +129,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<KeyStateResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<OperateKeyRequest>(
             caller,
             Operation::DisableKey,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         Ok(key_state_response(&self.kms.disable_key(caller, &req)?))
     }
@@ -151,12 +151,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &ScheduleKeyDeletionRequestBody,
     ) -> Result<ScheduleKeyDeletionResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<ScheduleKeyDeletionRequest>(
             caller,
             Operation::ScheduleKeyDeletion,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            ScheduleKeyDeletionRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let key = self.kms.schedule_key_deletion(caller, &req)?;
         Ok(ScheduleKeyDeletionResponseBody {
@@ -176,12 +176,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<ListKeyDetailResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<OperateKeyRequest>(
             caller,
             Operation::DescribeKey,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let key = self.kms.describe_key(caller, &req)?;
         Ok(ListKeyDetailResponseBody {
@@ -201,12 +201,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &ListKeysRequestBody,
     ) -> Result<ListKeysResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<ListKeysRequest>(
             caller,
             Operation::ListKeys,
             None,
             body.sequence.as_deref(),
-            ListKeysRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let page = self.kms.list_keys(caller, &req)?;
         Ok(ListKeysResponseBody {
@@ -229,12 +229,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &UpdateKeyAliasRequestBody,
     ) -> Result<UpdateKeyAliasResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<UpdateKeyAliasRequest>(
             caller,
             Operation::UpdateKeyAlias,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            UpdateKeyAliasRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let key = self.kms.update_key_alias(caller, &req)?;
         Ok(UpdateKeyAliasResponseBody {
@@ -256,12 +256,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &UpdateKeyDescriptionRequestBody,
     ) -> Result<UpdateKeyDescriptionResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<UpdateKeyDescriptionRequest>(
             caller,
             Operation::UpdateKeyDescription,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            UpdateKeyDescriptionRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let key = self.kms.update_key_description(caller, &req)?;
         Ok(UpdateKeyDescriptionResponseBody {
@@ -284,12 +284,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<CancelKeyDeletionResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<OperateKeyRequest>(
             caller,
             Operation::CancelKeyDeletion,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let key = self.kms.cancel_key_deletion(caller, &req)?;
         Ok(CancelKeyDeletionResponseBody {

@@ -66,12 +66,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &CreateKeyStoreRequestBody,
     ) -> Result<CreateKeyStoreResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<CreateKeystoreRequest>(
             caller,
             Operation::CreateKeystore,
             None,
             None,
-            CreateKeystoreRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let r = self.kms.create_keystore(caller, &req)?;
         Ok(CreateKeyStoreResponseBody {

@@ -7,7 +7,7 @@
 //! host that serves Huawei's HTTP contract calls these; an embedder that
 //! wants a Rust API calls [`Kms`]'s typed operations directly.
 
-use kms_model::{ApiError, Operation};
+use kms_model::{ApiError, Operation, Service, WireRequest};
 
 use crate::ports::Caller;
 
@@ -47,6 +47,24 @@ impl Wire<'_> {
 }
 
 impl Wire<'_> {
+    /// `body` validated as `R` ([`WireRequest::from_body`]), a broken rule
+    /// answered in `action`'s error shape (KMS or APIG) and audited as
+    /// [`Wire::admit`] does.
+    fn request<R: WireRequest>(
+        &self,
+        caller: &Caller,
+        action: Operation,
+        resource: Option<&str>,
+        sequence: Option<&str>,
+        body: &R::Body,
+    ) -> Result<R, ApiError> {
+        let parsed = R::from_body(body).map_err(|e| match action.service() {
+            Service::Kms => e.to_kms(),
+            Service::Apig => e.to_apig(),
+        });
+        self.admit(caller, action, resource, sequence, parsed)
+    }
+
     /// The validated request, or the rule it broke, audited as a failed
     /// `action` on `resource` (the body's own text) and answered: a
     /// request refused at the door is audited like any other.

@@ -20,13 +20,8 @@ impl Wire<'_> {
         caller: &Caller,
         body: &CreatePinRequestBody,
     ) -> Result<CreatePinResponseBody, ApiError> {
-        let req = self.admit(
-            caller,
-            Operation::CreatePin,
-            None,
-            None,
-            CreatePinRequest::from_body(body).map_err(|e| e.to_kms()),
-        )?;
+        let req =
+            self.request::<CreatePinRequest>(caller, Operation::CreatePin, None, None, body)?;
         let pin = match self.kms.create_pin(caller, &req)? {
             NewPin::Sealed(sealed) => sealed.to_hex(),
             NewPin::Plain(pin) => pin.to_hex().as_str().to_owned(),

@@ -18,12 +18,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &GenRandomRequestBody,
     ) -> Result<CreateRandomResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<GenRandomRequest>(
             caller,
             Operation::GenRandom,
             None,
             body.sequence.as_deref(),
-            GenRandomRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let random = self.kms.gen_random(caller, &req)?;
         Ok(CreateRandomResponseBody {

@@ -23,12 +23,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<(), ApiError> {
-        let req = self.admit(
+        let req = self.request::<OperateKeyRequest>(
             caller,
             Operation::EnableKeyRotation,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         Ok(self.kms.enable_key_rotation(caller, &req)?)
     }
@@ -43,12 +43,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<(), ApiError> {
-        let req = self.admit(
+        let req = self.request::<OperateKeyRequest>(
             caller,
             Operation::DisableKeyRotation,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         Ok(self.kms.disable_key_rotation(caller, &req)?)
     }
@@ -65,12 +65,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &UpdateKeyRotationIntervalRequestBody,
     ) -> Result<(), ApiError> {
-        let req = self.admit(
+        let req = self.request::<UpdateKeyRotationIntervalRequest>(
             caller,
             Operation::UpdateKeyRotationInterval,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            UpdateKeyRotationIntervalRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         Ok(self.kms.update_key_rotation_interval(caller, &req)?)
     }
@@ -88,12 +88,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<ShowKeyRotationStatusResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<OperateKeyRequest>(
             caller,
             Operation::GetKeyRotationStatus,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let r = self.kms.get_key_rotation_status(caller, &req)?;
         Ok(ShowKeyRotationStatusResponseBody {
@@ -116,12 +116,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &RotateOnDemandRequestBody,
     ) -> Result<RotateOnDemandResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<RotateOnDemandRequest>(
             caller,
             Operation::RotateOnDemand,
             Some(&body.key_id),
             None,
-            RotateOnDemandRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         self.kms.rotate_on_demand(caller, &req)?;
         Ok(RotateOnDemandResponseBody {

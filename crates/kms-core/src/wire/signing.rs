@@ -22,12 +22,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &SignRequestBody,
     ) -> Result<SignResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<SignRequest>(
             caller,
             Operation::Sign,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            SignRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let signature = self.kms.sign(caller, &req)?;
         Ok(SignResponseBody {
@@ -46,12 +46,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &VerifyRequestBody,
     ) -> Result<ValidateSignatureResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<ValidateSignatureRequest>(
             caller,
             Operation::ValidateSignature,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            ValidateSignatureRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let valid = self.kms.validate_signature(caller, &req)?;
         Ok(ValidateSignatureResponseBody {
@@ -69,12 +69,12 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<ShowPublicKeyResponseBody, ApiError> {
-        let req = self.admit(
+        let req = self.request::<OperateKeyRequest>(
             caller,
             Operation::GetPublicKey,
             Some(&body.key_id),
             body.sequence.as_deref(),
-            OperateKeyRequest::from_body(body).map_err(|e| e.to_kms()),
+            body,
         )?;
         let public_key = self.kms.get_public_key(caller, &req)?;
         Ok(ShowPublicKeyResponseBody {
