@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::ports::{
     AuditSink, CertificateStore, Clock, ClusterDirectory, Entropy, EntropyError, IdGenerator,
-    KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports, RootKeyProvider, Store,
+    KeyGrantStore, KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports, RootKeyProvider, Store,
 };
 use crate::software::{RandomIds, StaticClusters};
 
@@ -67,6 +67,7 @@ pub struct PortsBuilder {
     key_tags: Arc<dyn KeyTagStore>,
     certificates: Arc<dyn CertificateStore>,
     pins: Arc<dyn PinVerifierStore>,
+    grants: Arc<dyn KeyGrantStore>,
     root_keys: Arc<dyn RootKeyProvider>,
     audit: Arc<dyn AuditSink>,
     clock: Option<Arc<dyn Clock>>,
@@ -87,6 +88,7 @@ impl PortsBuilder {
             keys: store.clone(),
             key_tags: store.clone(),
             certificates: store.clone(),
+            grants: store.clone(),
             pins: store,
             root_keys,
             audit,
@@ -154,6 +156,7 @@ impl PortsBuilder {
             certificates: self.certificates,
             pins: self.pins,
             audit: self.audit,
+            grants: self.grants,
         })
     }
 }

@@ -28,6 +28,7 @@ use crate::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem,
     RootBoundRow, RootKeyState, RootRotationStore, RootRotationTarget,
 };
+use crate::ports::{GrantRecord, InsertGrantError, KeyGrantStore};
 use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 
 fn poisoned<T>(_: T) -> PortError {
@@ -51,6 +52,8 @@ struct State {
     keystores: Vec<KeystoreRecord>,
     keys: HashMap<String, Arc<KeyRecord>>,
     tags: HashMap<String, std::collections::BTreeMap<String, String>>,
+    /// Grants, oldest first.
+    grants: Vec<GrantRecord>,
     material: HashMap<(String, u32), Vec<u8>>,
     certificates: Vec<StoredCertificate>,
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
@@ -347,6 +350,7 @@ impl MasterKeyStore for MemoryStore {
             s.keys.remove(id);
             s.tags.remove(id);
         }
+        s.grants.retain(|g| !gone.contains(&g.key_id));
         s.material.retain(|(id, _), _| !gone.contains(id));
         Ok(gone.len() as u64)
     }
@@ -635,6 +639,87 @@ impl CertificateStore for MemoryStore {
         s.certificates
             .retain(|c| !(c.record.id == id && c.record.project_id == project_id));
         Ok(s.certificates.len() != before)
+    }
+}
+
+/// A page of `items`: their number and the `limit` from `offset`.
+fn grant_page(items: Vec<&GrantRecord>, offset: u64, limit: u64) -> (u64, Vec<GrantRecord>) {
+    let total = items.len() as u64;
+    let page = items
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .cloned()
+        .collect();
+    (total, page)
+}
+
+impl KeyGrantStore for MemoryStore {
+    fn insert_grant(&self, grant: &GrantRecord, max_per_key: u64) -> Result<(), InsertGrantError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.keys
+            .get(&grant.key_id)
+            .is_none_or(|k| k.project_id != grant.project_id)
+        {
+            return Err(InsertGrantError::KeyNotFound);
+        }
+        if s.grants.iter().any(|g| g.grant_id == grant.grant_id) {
+            return Err(id_taken("grant").into());
+        }
+        let n = s.grants.iter().filter(|g| g.key_id == grant.key_id).count() as u64;
+        if n >= max_per_key {
+            return Err(InsertGrantError::TooMany);
+        }
+        s.grants.push(grant.clone());
+        Ok(())
+    }
+
+    fn grants_of_key(&self, key_id: &str) -> PortResult<Vec<GrantRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.grants
+            .iter()
+            .filter(|g| g.key_id == key_id)
+            .cloned()
+            .collect())
+    }
+
+    fn list_grants(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<GrantRecord>)> {
+        let s = self.state.read().map_err(poisoned)?;
+        let items = s
+            .grants
+            .iter()
+            .filter(|g| g.key_id == key_id && g.project_id == project_id)
+            .collect();
+        Ok(grant_page(items, offset, limit))
+    }
+
+    fn list_retirable_grants(
+        &self,
+        principal: &str,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<GrantRecord>)> {
+        let s = self.state.read().map_err(poisoned)?;
+        let items = s
+            .grants
+            .iter()
+            .filter(|g| g.retiring_principal.as_deref() == Some(principal))
+            .collect();
+        Ok(grant_page(items, offset, limit))
+    }
+
+    fn delete_grant(&self, key_id: &str, grant_id: &str) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let before = s.grants.len();
+        s.grants
+            .retain(|g| !(g.key_id == key_id && g.grant_id == grant_id));
+        Ok(s.grants.len() != before)
     }
 }
 

@@ -276,6 +276,43 @@ impl<S: CertificateStore + ?Sized> CertificateStore for Hooked<S> {
     }
 }
 
+impl<S: crate::ports::KeyGrantStore + ?Sized> crate::ports::KeyGrantStore for Hooked<S> {
+    fn insert_grant(
+        &self,
+        grant: &crate::ports::GrantRecord,
+        max_per_key: u64,
+    ) -> Result<(), crate::ports::InsertGrantError> {
+        self.call("insert_grant", |s| s.insert_grant(grant, max_per_key))
+    }
+    fn grants_of_key(&self, key_id: &str) -> PortResult<Vec<crate::ports::GrantRecord>> {
+        self.call("grants_of_key", |s| s.grants_of_key(key_id))
+    }
+    fn list_grants(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<crate::ports::GrantRecord>)> {
+        self.call("list_grants", |s| {
+            s.list_grants(project_id, key_id, offset, limit)
+        })
+    }
+    fn list_retirable_grants(
+        &self,
+        principal: &str,
+        offset: u64,
+        limit: u64,
+    ) -> PortResult<(u64, Vec<crate::ports::GrantRecord>)> {
+        self.call("list_retirable_grants", |s| {
+            s.list_retirable_grants(principal, offset, limit)
+        })
+    }
+    fn delete_grant(&self, key_id: &str, grant_id: &str) -> PortResult<bool> {
+        self.call("delete_grant", |s| s.delete_grant(key_id, grant_id))
+    }
+}
+
 impl<S: PinVerifierStore + ?Sized> PinVerifierStore for Hooked<S> {
     fn insert_pin_verifier(
         &self,

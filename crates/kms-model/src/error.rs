@@ -184,6 +184,8 @@ impl ValidationError {
                 ErrorCode::KmsInvalidTagList
             }
             ("key_id" | "source_key_id" | "destination_key_id", _) => ErrorCode::KmsInvalidKeyId,
+            ("grantee_principal" | "retiring_principal", _) => ErrorCode::KmsInvalidUserId,
+            ("grant_id", _) => ErrorCode::KmsInvalidGrantId,
             ("sequence", _) => ErrorCode::KmsInvalidSequence,
             ("datakey_length", Rule::OutOfRange { .. }) => ErrorCode::KmsDatakeyLengthOutOfRange,
             ("datakey_length", Rule::NotMultipleOf(_)) => {
@@ -428,6 +430,18 @@ catalogue! {
     KmsRotationNotDisabled = (400, "KMS.2901", Kms, "Key rotation is not disabled", true),
     /// `rotation_interval` outside 30..=365 days.
     KmsInvalidRotationInterval = (400, "KMS.3001", Kms, "Invalid rotation_interval", true),
+    /// create-grant whose only operation is `create-grant`.
+    KmsGrantOnlyCreateGrant = (400, "KMS.2401", Kms, "Specify an operation in addition to create-grant", true),
+    /// A `grantee_principal` or `retiring_principal` that is not a user id.
+    KmsInvalidUserId = (400, "KMS.2402", Kms, "Invalid user ID", true),
+    /// create-grant by a grantee for operations its own grant lacks.
+    KmsGrantCreateFailed = (400, "KMS.2403", Kms, "Failed to create the grant", true),
+    /// A key would carry more grants than the per-key limit.
+    KmsTooManyKeyGrants = (400, "KMS.2404", Kms, "Too many CMK grants", true),
+    /// `grant_id` malformed.
+    KmsInvalidGrantId = (400, "KMS.2501", Kms, "Invalid grant ID", true),
+    /// The grant is not one of the key's.
+    KmsGrantKeyMismatch = (400, "KMS.2502", Kms, "grant_id and key_id do not match", true),
     /// Internal error.
     KmsInternal = (500, "KMS.0101", Kms, "Internal service error", true),
     /// The request did not complete within the server's time limit.

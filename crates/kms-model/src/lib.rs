@@ -90,4 +90,12 @@ pub use ops::{
     SignRequestBody, SignResponseBody, ValidateSignatureRequest, ValidateSignatureResponseBody,
     VerifyRequestBody,
 };
+// Grants.
+pub use ops::{
+    CreateGrantRequest, CreateGrantRequestBody, CreateGrantResponseBody, GRANT_NAME_PATTERN,
+    GrantDetails, GrantId, GrantOperation, GranteeType, ListGrantsRequest, ListGrantsRequestBody,
+    ListGrantsResponseBody, ListRetirableGrantsRequest, ListRetirableGrantsRequestBody,
+    MAX_LIST_GRANTS_LIMIT, PRINCIPAL_PATTERN, Principal, RevokeGrantRequest,
+    RevokeGrantRequestBody,
+};
 pub use secret::Secret;

@@ -17,6 +17,11 @@ use crate::ops::{
     ScheduleKeyDeletionRequestBody, SignRequestBody, UpdateKeyAliasRequestBody,
     UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody, VerifyRequestBody,
 };
+use crate::ops::{CreateGrantRequest, ListGrantsRequest, ListRetirableGrantsRequest, RevokeGrantRequest};
+use crate::ops::{
+    CreateGrantRequestBody, ListGrantsRequestBody, ListRetirableGrantsRequestBody,
+    RevokeGrantRequestBody,
+};
 use crate::ops::{
     BatchKmsTagsRequest, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreateKmsTagRequest, CreatePinRequest, DecryptDataRequest,
@@ -83,6 +88,10 @@ wire_requests! {
     GenRandomRequest => GenRandomRequestBody,
     SignRequest => SignRequestBody,
     ValidateSignatureRequest => VerifyRequestBody,
+    CreateGrantRequest => CreateGrantRequestBody,
+    ListGrantsRequest => ListGrantsRequestBody,
+    ListRetirableGrantsRequest => ListRetirableGrantsRequestBody,
+    RevokeGrantRequest => RevokeGrantRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -324,4 +333,14 @@ operations! {
     /// (`Kms::certificate_private_key`): never served over HTTP, audited
     /// like every operation. Errors in the APIG shape.
     ExportCertificatePrivateKey = ("export-certificate-private-key", Get, Core, "", none),
+    /// `POST /v1.0/{project_id}/kms/create-grant`.
+    CreateGrant = ("create-grant", Post, Kms, "/kms/create-grant", (CreateGrantRequest, "create_grant")),
+    /// `POST /v1.0/{project_id}/kms/list-grants`.
+    ListGrants = ("list-grants", Post, Kms, "/kms/list-grants", (ListGrantsRequest, "list_grants")),
+    /// `POST /v1.0/{project_id}/kms/list-retirable-grants`.
+    ListRetirableGrants = ("list-retirable-grants", Post, Kms, "/kms/list-retirable-grants", (ListRetirableGrantsRequest, "list_retirable_grants")),
+    /// `POST /v1.0/{project_id}/kms/revoke-grant`.
+    RevokeGrant = ("revoke-grant", Post, Kms, "/kms/revoke-grant", (RevokeGrantRequest, "revoke_grant")),
+    /// `POST /v1.0/{project_id}/kms/retire-grant`.
+    RetireGrant = ("retire-grant", Post, Kms, "/kms/retire-grant", (RevokeGrantRequest, "revoke_grant")),
 }

@@ -4,19 +4,24 @@
 use super::*;
 
 /// Everything a store keeps for the core: keystores, keys (with their
-/// tags), certificates and PIN verifiers. Implemented for every type that
+/// tags and grants), certificates and PIN verifiers. Implemented for every type that
 /// implements the five store traits; one value then fills every store
 /// port of [`Ports`] (`Ports::builder`).
 ///
 /// To bring your own store, implement the five traits and run the
 /// conformance suite (`kms-store-conformance`) against it.
 pub trait Store:
-    KeystoreStore + MasterKeyStore + KeyTagStore + CertificateStore + PinVerifierStore
+    KeystoreStore + MasterKeyStore + KeyTagStore + CertificateStore + PinVerifierStore + KeyGrantStore
 {
 }
 
 impl<T> Store for T where
-    T: KeystoreStore + MasterKeyStore + KeyTagStore + CertificateStore + PinVerifierStore
+    T: KeystoreStore
+        + MasterKeyStore
+        + KeyTagStore
+        + CertificateStore
+        + PinVerifierStore
+        + KeyGrantStore
 {
 }
 
@@ -48,4 +53,6 @@ pub struct Ports {
     pub pins: Arc<dyn PinVerifierStore>,
     /// Audit.
     pub audit: Arc<dyn AuditSink>,
+    /// Grants of CMKs.
+    pub grants: Arc<dyn KeyGrantStore>,
 }

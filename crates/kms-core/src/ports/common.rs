@@ -22,16 +22,35 @@ pub struct Caller {
     pub domain_id: String,
     /// The project the request is for.
     pub project_id: String,
+    /// The user, when the host knows one (an IAM front's user, or the
+    /// `user_id` of a configured credential): what a grant of type `user`
+    /// and a grant's `retiring_principal` name.
+    pub user_id: Option<String>,
 }
 
 impl Caller {
-    /// A caller.
+    /// A caller with no known user.
     #[must_use]
     pub fn new(domain_id: impl Into<String>, project_id: impl Into<String>) -> Self {
         Self {
             domain_id: domain_id.into(),
             project_id: project_id.into(),
+            user_id: None,
         }
+    }
+
+    /// The same caller, acting as user `user_id`.
+    #[must_use]
+    pub fn with_user(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Who this caller is as a grant's issuer: its user id, else its
+    /// account id.
+    #[must_use]
+    pub fn principal(&self) -> &str {
+        self.user_id.as_deref().unwrap_or(&self.domain_id)
     }
 }
 

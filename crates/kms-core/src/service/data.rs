@@ -46,16 +46,17 @@ fn require_fit(key: &KeyRecord, alg: EncryptionAlgorithm) -> Res<()> {
     }
 }
 
-/// The context a data blob is bound to: the caller's project, the request's
-/// AAD and canonical encryption context. The one place they are put
-/// together, for encryption and decryption alike.
+/// The context a data blob is bound to: the key's project (the caller's
+/// own, or for a grantee the key owner's), the request's AAD and canonical
+/// encryption context. The one place they are put together, for
+/// encryption and decryption alike.
 fn data_context<'a>(
-    caller: &'a Caller,
+    key: &'a KeyRecord,
     aad: Option<&Aad>,
     ctx: &EncryptionContext,
 ) -> Result<DataContext<'a>, kms_crypto::Error> {
     DataContext::new(
-        &caller.project_id,
+        &key.project_id,
         aad.map_or(&[][..], Aad::as_bytes),
         &ctx.canonical(),
     )
@@ -109,7 +110,7 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.usable_key(caller, &req.key_id, None)?;
+                let key = self.usable_key(caller, &req.key_id, None, Operation::EncryptData)?;
                 require_fit(&key, req.encryption_algorithm)?;
                 if req.encryption_algorithm.is_asymmetric() {
                     let pair = self.key_pair(&key)?;
@@ -135,6 +136,7 @@ impl Kms {
                 }
                 self.seal_data(
                     caller,
+                    Operation::EncryptData,
                     &req.key_id,
                     &req.plain_text,
                     req.additional_authenticated_data.as_ref(),
@@ -172,7 +174,7 @@ impl Kms {
                     // A public-key ciphertext names no key: the request
                     // does (the model requires key_id with SM2_ENCRYPT
                     // and RSAES_OAEP_SHA_256).
-                    let key = self.usable_key(caller, id, None)?;
+                    let key = self.usable_key(caller, id, None, Operation::DecryptData)?;
                     require_fit(&key, req.encryption_algorithm)?;
                     let pair = self.key_pair(&key)?;
                     let plaintext = match req.encryption_algorithm {
@@ -193,11 +195,12 @@ impl Kms {
                 if let Some(id) = req.key_id.as_ref() {
                     // A named key must take SYMMETRIC_DEFAULT (an RSA or
                     // SM2 key: KMS.2106, KMS.0325).
-                    let key = self.usable_key(caller, id, None)?;
+                    let key = self.usable_key(caller, id, None, Operation::DecryptData)?;
                     require_fit(&key, req.encryption_algorithm)?;
                 }
                 self.open_data(
                     caller,
+                    Operation::DecryptData,
                     &req.cipher_text,
                     req.key_id.as_ref(),
                     req.additional_authenticated_data.as_ref(),
@@ -213,14 +216,15 @@ impl Kms {
     fn seal_data(
         &self,
         caller: &Caller,
+        op: Operation,
         key_id: &KeyId,
         plain: &[u8],
         aad: Option<&Aad>,
         ctx: &EncryptionContext,
     ) -> Res<SealedData> {
-        let key = self.usable_key(caller, key_id, None)?;
+        let key = self.usable_key(caller, key_id, None, op)?;
         let mk = self.master_key(&key, key.current_version)?;
-        let ctx = data_context(caller, aad, ctx).map_err(kms_internal)?;
+        let ctx = data_context(&key, aad, ctx).map_err(kms_internal)?;
         let ct = mk
             .encrypt_data(&mut EntropyRng(&*self.ports.entropy), plain, &ctx)
             .map_err(kms_internal)?;
@@ -235,6 +239,7 @@ impl Kms {
     fn open_data(
         &self,
         caller: &Caller,
+        op: Operation,
         raw: &[u8],
         expected: Option<&KeyId>,
         aad: Option<&Aad>,
@@ -253,13 +258,13 @@ impl Kms {
         if expected.is_some_and(|k| *k != key_id) {
             return Err(invalid());
         }
-        let key = self.usable_key(caller, &key_id, None)?;
+        let key = self.usable_key(caller, &key_id, None, op)?;
         let version = header.key_version();
         if version == 0 || version > key.current_version {
             return Err(invalid());
         }
         let mk = self.master_key(&key, version)?;
-        let ctx = data_context(caller, aad, ctx).map_err(|_| invalid())?;
+        let ctx = data_context(&key, aad, ctx).map_err(|_| invalid())?;
         let plaintext = mk
             .decrypt_data(blob.as_bytes(), &ctx)
             .map_err(|_| invalid())?;
@@ -288,6 +293,7 @@ impl Kms {
                 let none = EncryptionContext::default();
                 let source = self.open_data(
                     caller,
+                    Operation::ReEncrypt,
                     &req.cipher_text,
                     req.source_key_id.as_ref(),
                     req.source_additional_authenticated_data.as_ref(),
@@ -295,6 +301,7 @@ impl Kms {
                 )?;
                 let sealed = self.seal_data(
                     caller,
+                    Operation::ReEncrypt,
                     &req.destination_key_id,
                     &source.plaintext,
                     req.destination_additional_authenticated_data.as_ref(),

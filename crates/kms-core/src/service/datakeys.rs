@@ -10,7 +10,7 @@ use kms_model::{
 };
 
 use super::{Kms, Res, Resource, dek_context, kms_internal, sequence_text};
-use crate::ports::{Caller, EntropyRng};
+use crate::ports::{Caller, EntropyRng, KeyRecord};
 
 /// The model's validated `datakey_length` as kms-crypto's DEK length: both
 /// are 8..=8192 bits in whole bytes and the model's constructors enforce it,
@@ -50,11 +50,12 @@ impl Kms {
         &self,
         caller: &Caller,
         req: &CreateDatakeyRequest,
-    ) -> Res<(Arc<MasterKey>, DekLength)> {
-        let key = self.usable_key(caller, &req.key_id, req.pin.as_ref())?;
+        op: Operation,
+    ) -> Res<(Arc<KeyRecord>, Arc<MasterKey>, DekLength)> {
+        let key = self.usable_key(caller, &req.key_id, req.pin.as_ref(), op)?;
         let mk = self.master_key(&key, key.current_version)?;
         let len = dek_length(req.datakey_length).map_err(kms_internal)?;
-        Ok((mk, len))
+        Ok((key, mk, len))
     }
 
     /// create-datakey-without-plaintext: a DEK generated and wrapped inside
@@ -73,8 +74,9 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let (mk, len) = self.dek_master_key(caller, req)?;
-                let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+                let (key, mk, len) =
+                    self.dek_master_key(caller, req, Operation::CreateDatakeyWithoutPlaintext)?;
+                let ctx = dek_context(&key, req.additional_authenticated_data.as_ref())
                     .map_err(kms_internal)?;
                 mk.generate_dek(&mut EntropyRng(&*self.ports.entropy), len, &ctx)
                     .map_err(kms_internal)
@@ -93,8 +95,8 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let (mk, len) = self.dek_master_key(caller, req)?;
-                let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+                let (key, mk, len) = self.dek_master_key(caller, req, Operation::CreateDatakey)?;
+                let ctx = dek_context(&key, req.additional_authenticated_data.as_ref())
                     .map_err(kms_internal)?;
                 let (plaintext, ciphertext) = mk
                     .generate_dek_with_plaintext(&mut EntropyRng(&*self.ports.entropy), len, &ctx)
@@ -119,14 +121,19 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.usable_key(caller, &req.key_id, req.pin.as_ref())?;
+                let key = self.usable_key(
+                    caller,
+                    &req.key_id,
+                    req.pin.as_ref(),
+                    Operation::EncryptDatakey,
+                )?;
                 // DEK || SHA-256(DEK) under an AES key, DEK || SM3(DEK)
                 // under an SM4 key.
                 let suite = super::keys::cmk_suite(&key)?;
                 let dek = Dek::from_bytes_with_suite_digest(suite, &req.plain_text)
                     .map_err(|_| CoreError::bare(ErrorCode::KmsDekHashMismatch))?;
                 let mk = self.master_key(&key, key.current_version)?;
-                let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+                let ctx = dek_context(&key, req.additional_authenticated_data.as_ref())
                     .map_err(kms_internal)?;
                 mk.wrap_dek(&mut EntropyRng(&*self.ports.entropy), &dek, &ctx)
                     .map_err(kms_internal)
@@ -154,7 +161,8 @@ impl Kms {
             sequence_text(req.sequence.as_ref()),
             || {
                 let invalid = || CoreError::bare(ErrorCode::KmsInvalidCipherText);
-                let key = self.usable_key(caller, &req.key_id, None)?;
+                let key =
+                    self.usable_key(caller, &req.key_id, None, Operation::DecryptDatakey)?;
                 let blob = Ciphertext::from_bytes(&req.cipher_text).map_err(|_| invalid())?;
                 let header = blob.header();
                 if header.kind() != BlobKind::DataKey
@@ -175,7 +183,7 @@ impl Kms {
                     return Err(invalid());
                 }
                 let mk = self.master_key(&key, version)?;
-                let ctx = dek_context(caller, req.additional_authenticated_data.as_ref())
+                let ctx = dek_context(&key, req.additional_authenticated_data.as_ref())
                     .map_err(|_| invalid())?;
                 let plaintext = mk
                     .unwrap_dek(blob.as_bytes(), &ctx)

@@ -243,12 +243,20 @@ impl Kms {
         Timestamp(self.ports.clock.now().0.saturating_add(ms))
     }
 
-    /// The key record of the caller's project, whatever its state, unless
-    /// it is gone: a key pending deletion whose deletion time has come (by
-    /// the clock port) does not exist any more (KMS.0207).
-    pub(super) fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
+    /// The key record `caller` may use for `op`, whatever its state,
+    /// unless it is gone: a key pending deletion whose deletion time has
+    /// come (by the clock port) does not exist any more (KMS.0207). The
+    /// key of the caller's project, else a key of another project whose
+    /// grant names the caller for `op` ([`Kms::granted_key`]): the one
+    /// place where access to a key is decided.
+    pub(super) fn find_key(
+        &self,
+        caller: &Caller,
+        key_id: &KeyId,
+        op: Operation,
+    ) -> Res<Arc<KeyRecord>> {
         let now = self.ports.clock.now();
-        let key = self.lookup_key(caller, key_id, now.0)?;
+        let key = self.lookup_key(caller, key_id, op, now.0)?;
         if is_gone(&key, now) {
             return Err(CoreError::new(
                 ErrorCode::KmsKeyNotFound,
@@ -259,8 +267,15 @@ impl Kms {
     }
 
     /// The key record of the caller's project, whatever its state: from
-    /// the record cache, else from storage (then cached).
-    fn lookup_key(&self, caller: &Caller, key_id: &KeyId, now: i64) -> Res<Arc<KeyRecord>> {
+    /// the record cache, else from storage (then cached); else a key
+    /// granted to the caller for `op`.
+    fn lookup_key(
+        &self,
+        caller: &Caller,
+        key_id: &KeyId,
+        op: Operation,
+        now: i64,
+    ) -> Res<Arc<KeyRecord>> {
         let not_found = || CoreError::new(ErrorCode::KmsKeyNotFound, key_id.as_str().to_owned());
         if let Some(k) = self.key_records.get(key_id.as_str(), now)
             && k.project_id == caller.project_id
@@ -273,14 +288,41 @@ impl Kms {
         // caller's project: a cached hit must not answer another tenant
         // faster than a miss (a timing oracle on which ids are in use).
         let epoch = self.key_records.epoch();
-        let key = self
+        let Some(key) = self
             .ports
             .keys
             .get_key(&caller.project_id, key_id.as_str())
             .map_err(kms_internal)?
-            .ok_or_else(not_found)?;
+        else {
+            return self.granted_key(caller, key_id, op, now)?.ok_or_else(not_found);
+        };
         self.key_records
             .insert(key_id.as_str(), Arc::clone(&key), epoch, now);
+        Ok(key)
+    }
+
+    /// The record of key `key_id` of `project_id` (a grant's key): from
+    /// the record cache, else from storage (then cached).
+    pub(super) fn key_of_project(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        now: i64,
+    ) -> Res<Option<Arc<KeyRecord>>> {
+        if let Some(k) = self.key_records.get(key_id, now)
+            && k.project_id == project_id
+        {
+            return Ok(Some(k));
+        }
+        let epoch = self.key_records.epoch();
+        let key = self
+            .ports
+            .keys
+            .get_key(project_id, key_id)
+            .map_err(kms_internal)?;
+        if let Some(k) = &key {
+            self.key_records.insert(key_id, Arc::clone(k), epoch, now);
+        }
         Ok(key)
     }
 
@@ -320,8 +362,9 @@ impl Kms {
         caller: &Caller,
         key_id: &KeyId,
         pin: Option<&PresentedPin>,
+        op: Operation,
     ) -> Res<Arc<KeyRecord>> {
-        self.usable_key_for(caller, key_id, pin, KeyUsage::EncryptDecrypt)
+        self.usable_key_for(caller, key_id, pin, KeyUsage::EncryptDecrypt, op)
     }
 
     /// A key usable for cryptography: exists in the project, has `usage`
@@ -335,8 +378,9 @@ impl Kms {
         key_id: &KeyId,
         pin: Option<&PresentedPin>,
         usage: KeyUsage,
+        op: Operation,
     ) -> Res<Arc<KeyRecord>> {
-        let key = self.find_key(caller, key_id)?;
+        let key = self.find_key(caller, key_id, op)?;
         if key.usage != usage {
             let code = match usage {
                 KeyUsage::EncryptDecrypt => ErrorCode::KmsKeyIsForSigning,
@@ -441,7 +485,7 @@ impl Kms {
             Resource::Named(key_id.as_str()),
             sequence,
             || {
-                let key = self.find_key(caller, key_id)?;
+                let key = self.find_key(caller, key_id, action)?;
                 let refused = match (key.state, to) {
                     (KeyState::PendingDeletion, KeyState::PendingDeletion) => {
                         Some(ErrorCode::KmsKeyAlreadyPendingDeletion)
@@ -588,7 +632,7 @@ impl Kms {
             Operation::DescribeKey,
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
-            || Ok((*self.find_key(caller, &req.key_id)?).clone()),
+            || Ok((*self.find_key(caller, &req.key_id, Operation::DescribeKey)?).clone()),
         )
     }
 
@@ -647,8 +691,8 @@ impl Kms {
 
     /// A key that may be renamed or re-described: exists, not pending
     /// deletion.
-    fn editable_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
-        let key = self.find_key(caller, key_id)?;
+    fn editable_key(&self, caller: &Caller, key_id: &KeyId, op: Operation) -> Res<Arc<KeyRecord>> {
+        let key = self.find_key(caller, key_id, op)?;
         if key.state == KeyState::PendingDeletion {
             return Err(CoreError::new(
                 ErrorCode::KmsKeyPendingDeletion,
@@ -671,7 +715,7 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.editable_key(caller, &req.key_id)?;
+                let key = self.editable_key(caller, &req.key_id, Operation::UpdateKeyAlias)?;
                 let rename = || {
                     self.ports.keys.update_key_alias(
                         &caller.project_id,
@@ -725,7 +769,7 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.editable_key(caller, &req.key_id)?;
+                let key = self.editable_key(caller, &req.key_id, Operation::UpdateKeyDescription)?;
                 let written = self.ports.keys.update_key_description(
                     &caller.project_id,
                     &key.key_id,
@@ -761,7 +805,7 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.find_key(caller, &req.key_id)?;
+                let key = self.find_key(caller, &req.key_id, Operation::CancelKeyDeletion)?;
                 if key.state != KeyState::PendingDeletion {
                     return Err(CoreError::new(
                         ErrorCode::KmsKeyNotPendingDeletion,

@@ -21,7 +21,7 @@ use crate::error::CoreError;
 use crate::cache::{KeyPairCache, MasterKeyCache, RecordCache};
 
 use crate::ports::{
-    AuditEvent, Caller, CertificateFilter, KeyRecord, KeystoreRecord, PortError, Ports,
+    AuditEvent, Caller, CertificateFilter, GrantRecord, KeyRecord, KeystoreRecord, PortError, Ports,
     RootKeyError,
 };
 pub use seed::{
@@ -35,6 +35,8 @@ mod data;
 pub use data::{OpenedData, ReEncrypted, SealedData};
 mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};
+mod grants;
+pub use grants::GrantPage;
 mod keys;
 pub use keys::KeyPage;
 #[cfg(test)]
@@ -68,6 +70,9 @@ pub struct CoreConfig {
     /// Versions one key may reach; rotate-on-demand beyond it answers
     /// KMS.0308. Default 1000.
     pub max_versions_per_key: u32,
+    /// Grants one key may carry; create-grant beyond it answers KMS.2404.
+    /// Default 100.
+    pub max_grants_per_key: u64,
 }
 
 impl Default for CoreConfig {
@@ -77,6 +82,7 @@ impl Default for CoreConfig {
             record_cache_ttl_ms: 1000,
             max_keys_per_project: 10_000,
             max_versions_per_key: 1000,
+            max_grants_per_key: 100,
         }
     }
 }
@@ -108,6 +114,8 @@ pub struct Kms {
     key_records: RecordCache<KeyRecord>,
     keystore_records: RecordCache<KeystoreRecord>,
     key_pairs: KeyPairCache<signing::OpenedKeyPair>,
+    /// The grants of keys, by key id (the same TTL as key records).
+    key_grants: RecordCache<Vec<GrantRecord>>,
 }
 
 /// The text of a validated request's serial number, for its audit line.
@@ -140,14 +148,16 @@ fn root_key_error(e: RootKeyError) -> CoreError {
     CoreError::bare(code).with_cause(e)
 }
 
-/// The DEK context of a request: the caller's project and the request's
-/// additional authenticated data (none: empty). The one place the two are
-/// put together, for wrap and unwrap alike.
+/// The DEK context of a request: the key's project (the caller's own, or
+/// for a grantee the key owner's, so that owner and grantees open each
+/// other's DEKs) and the request's additional authenticated data (none:
+/// empty). The one place the two are put together, for wrap and unwrap
+/// alike.
 fn dek_context<'a>(
-    caller: &'a Caller,
+    key: &'a KeyRecord,
     aad: Option<&'a Aad>,
 ) -> Result<DekContext<'a>, kms_crypto::Error> {
-    DekContext::new(&caller.project_id, aad.map_or(&[][..], Aad::as_bytes))
+    DekContext::new(&key.project_id, aad.map_or(&[][..], Aad::as_bytes))
 }
 
 /// What an audited operation acted on.
@@ -172,6 +182,7 @@ impl Kms {
             key_records: RecordCache::new(ttl, MAX_CACHED_RECORDS),
             keystore_records: RecordCache::new(ttl, MAX_CACHED_RECORDS),
             key_pairs: KeyPairCache::new(MAX_CACHED_KEY_PAIRS),
+            key_grants: RecordCache::new(ttl, MAX_CACHED_RECORDS),
         }
     }
 

@@ -46,8 +46,9 @@ impl Kms {
         &self,
         caller: &Caller,
         key_id: &KeyId,
+        op: Operation,
     ) -> Res<std::sync::Arc<crate::ports::KeyRecord>> {
-        let key = self.find_key(caller, key_id)?;
+        let key = self.find_key(caller, key_id, op)?;
         if key.spec.is_asymmetric() {
             return Err(not_rotatable(&key.key_id, key.spec));
         }
@@ -86,7 +87,7 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.rotatable_key(caller, &req.key_id)?;
+                let key = self.rotatable_key(caller, &req.key_id, action)?;
                 // Enabling takes rotation that is off (KMS.2901 "not
                 // disabled"), disabling rotation that is on (KMS.0313 "not
                 // enabled").
@@ -153,7 +154,8 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.rotatable_key(caller, &req.key_id)?;
+                let key =
+                    self.rotatable_key(caller, &req.key_id, Operation::UpdateKeyRotationInterval)?;
                 if !key.rotation.enabled {
                     return Err(CoreError::new(
                         ErrorCode::KmsRotationNotEnabled,
@@ -194,7 +196,11 @@ impl Kms {
             Operation::GetKeyRotationStatus,
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
-            || Ok(self.find_key(caller, &req.key_id)?.rotation),
+            || {
+                Ok(self
+                    .find_key(caller, &req.key_id, Operation::GetKeyRotationStatus)?
+                    .rotation)
+            },
         )
     }
 
@@ -218,11 +224,13 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             None,
             || {
-                let spec = self.find_key(caller, &req.key_id)?.spec;
+                let spec = self
+                    .find_key(caller, &req.key_id, Operation::RotateOnDemand)?
+                    .spec;
                 if spec.is_asymmetric() {
                     return Err(not_rotatable(req.key_id.as_str(), spec));
                 }
-                let key = self.usable_key(caller, &req.key_id, None)?;
+                let key = self.usable_key(caller, &req.key_id, None, Operation::RotateOnDemand)?;
                 if key.origin == KeyOrigin::External {
                     return Err(external_not_rotatable(&key.key_id));
                 }

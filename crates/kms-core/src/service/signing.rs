@@ -194,7 +194,13 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                let key = self.usable_key_for(
+                    caller,
+                    &req.key_id,
+                    None,
+                    KeyUsage::SignVerify,
+                    Operation::Sign,
+                )?;
                 let pair = self.key_pair(&key)?;
                 pair.private
                     .sign(
@@ -219,7 +225,13 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.usable_key_for(caller, &req.key_id, None, KeyUsage::SignVerify)?;
+                let key = self.usable_key_for(
+                    caller,
+                    &req.key_id,
+                    None,
+                    KeyUsage::SignVerify,
+                    Operation::ValidateSignature,
+                )?;
                 let pair = self.key_pair(&key)?;
                 pair.public
                     .verify(
@@ -247,8 +259,9 @@ impl Kms {
             || {
                 // A key pair of either usage (an SM2 ENCRYPT_DECRYPT key's
                 // public key is what callers encrypt to).
-                let usage = self.find_key(caller, &req.key_id)?.usage;
-                let key = self.usable_key_for(caller, &req.key_id, None, usage)?;
+                let op = Operation::GetPublicKey;
+                let usage = self.find_key(caller, &req.key_id, op)?.usage;
+                let key = self.usable_key_for(caller, &req.key_id, None, usage, op)?;
                 Ok(self.key_pair(&key)?.pem.clone())
             },
         )

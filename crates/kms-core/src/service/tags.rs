@@ -48,7 +48,7 @@ impl Kms {
                             .collect(),
                     ),
                 };
-                self.write_tags(caller, id, &upsert, &remove)
+                self.write_tags(caller, Operation::BatchKmsTags, id, &upsert, &remove)
             },
         )
     }
@@ -58,11 +58,12 @@ impl Kms {
     fn write_tags(
         &self,
         caller: &Caller,
+        op: Operation,
         id: &KeyId,
         upsert: &[KeyTag],
         remove: &[String],
     ) -> Res<()> {
-        let key = self.find_key(caller, id)?;
+        let key = self.find_key(caller, id, op)?;
         if key.state == KeyState::PendingDeletion {
             return Err(CoreError::new(
                 ErrorCode::KmsKeyPendingDeletion,
@@ -107,7 +108,7 @@ impl Kms {
             sequence_text(req.sequence.as_ref()),
             || {
                 let tag = (req.key.as_str().to_owned(), req.value.as_str().to_owned());
-                self.write_tags(caller, id, &[tag], &[])
+                self.write_tags(caller, Operation::CreateKmsTag, id, &[tag], &[])
             },
         )
     }
@@ -124,7 +125,15 @@ impl Kms {
             Operation::DeleteKmsTag,
             Resource::Named(id.as_str()),
             None,
-            || self.write_tags(caller, id, &[], &[tag.as_str().to_owned()]),
+            || {
+                self.write_tags(
+                    caller,
+                    Operation::DeleteKmsTag,
+                    id,
+                    &[],
+                    &[tag.as_str().to_owned()],
+                )
+            },
         )
     }
 
@@ -139,7 +148,7 @@ impl Kms {
             Resource::Named(id.as_str()),
             None,
             || {
-                let key = self.find_key(caller, id)?;
+                let key = self.find_key(caller, id, Operation::ShowKmsTags)?;
                 self.ports
                     .key_tags
                     .get_key_tags(&caller.project_id, &key.key_id)

@@ -16,6 +16,7 @@ use crate::Kms;
 mod certificates;
 mod data;
 mod datakeys;
+mod grants;
 mod keys;
 mod keystores;
 mod pins;

@@ -4,6 +4,7 @@
 mod certificates;
 mod data;
 mod datakeys;
+mod grants;
 mod key_listing;
 mod key_management;
 mod keys;
@@ -18,6 +19,7 @@ mod tags;
 pub use self::certificates::*;
 pub use self::data::*;
 pub use self::datakeys::*;
+pub use self::grants::*;
 pub use self::key_listing::*;
 pub use self::key_management::*;
 pub use self::keys::*;
