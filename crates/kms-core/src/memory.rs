@@ -52,7 +52,7 @@ struct State {
     keystores: Vec<KeystoreRecord>,
     keys: HashMap<String, Arc<KeyRecord>>,
     tags: HashMap<String, std::collections::BTreeMap<String, String>>,
-    /// Grants, oldest first.
+    /// Grants, oldest first (creation time, then id).
     grants: Vec<GrantRecord>,
     material: HashMap<(String, u32), Vec<u8>>,
     certificates: Vec<StoredCertificate>,
@@ -670,7 +670,12 @@ impl KeyGrantStore for MemoryStore {
         if n >= max_per_key {
             return Err(InsertGrantError::TooMany);
         }
-        s.grants.push(grant.clone());
+        // Kept oldest first (creation time, then id), as the SQL stores
+        // order them.
+        let at = s.grants.partition_point(|g| {
+            (g.creation_date, &g.grant_id) < (grant.creation_date, &grant.grant_id)
+        });
+        s.grants.insert(at, grant.clone());
         Ok(())
     }
 

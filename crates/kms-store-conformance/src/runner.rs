@@ -19,6 +19,8 @@ pub struct StoreSet {
     pub pins: Arc<dyn PinVerifierStore>,
     /// APIG certificates.
     pub certificates: Arc<dyn CertificateStore>,
+    /// Grants of CMKs (a view of the same storage as `keys`).
+    pub grants: Arc<dyn KeyGrantStore>,
     pub(crate) guard: Option<Box<dyn Any + Send>>,
 }
 
@@ -30,6 +32,7 @@ impl fmt::Debug for StoreSet {
             .field("key_tags", &self.key_tags)
             .field("pins", &self.pins)
             .field("certificates", &self.certificates)
+            .field("grants", &self.grants)
             .finish_non_exhaustive()
     }
 }
@@ -44,7 +47,8 @@ impl StoreSet {
             keys: store.clone(),
             key_tags: store.clone(),
             pins: store.clone(),
-            certificates: store,
+            certificates: store.clone(),
+            grants: store,
             guard: None,
         }
     }
@@ -144,6 +148,11 @@ cases![
     list_keys_by_tags_filters,
     purge_deleted_keys_frees_alias_and_keystore,
     list_project_tags_groups_values,
+    grant_round_trip_and_tenancy,
+    grant_listing_paging_and_retirable,
+    grant_delete,
+    grant_limit_is_atomic,
+    grants_go_with_their_purged_key,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics

@@ -88,6 +88,8 @@ CREATE TABLE root_key_checks (
 ALTER TABLE keys DROP CONSTRAINT keys_state_check;
 ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4', '5'));
 ",
+    // 8: grants of keys (SQLite's version 9).
+    kms_store_sql::grants::KEY_GRANTS,
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

@@ -6,6 +6,7 @@ mod cert_json;
 pub mod codes;
 pub mod dialect;
 pub mod driver;
+pub mod grants;
 pub mod ops;
 pub mod records;
 pub mod schema;
@@ -23,7 +24,7 @@ pub mod __private {
 }
 
 /// Implements every store port of kms-core (keystores, master keys, key
-/// tags, PIN verifiers, certificates, root-key rotation) for `$store`, a
+/// tags, grants, PIN verifiers, certificates, root-key rotation) for `$store`, a
 /// type of the invoking crate that implements [`Driver`], with [`ops`].
 #[macro_export]
 macro_rules! impl_store_ports {
@@ -208,6 +209,39 @@ macro_rules! impl_store_ports {
                 }
                 fn delete_certificate(&self, p: &str, id: &str) -> PortResult<bool> {
                     ops::delete_certificate(self, p, id)
+                }
+            }
+
+            impl KeyGrantStore for $store {
+                fn insert_grant(
+                    &self,
+                    g: &GrantRecord,
+                    max_per_key: u64,
+                ) -> Result<(), InsertGrantError> {
+                    $crate::grants::insert_grant(self, g, max_per_key)
+                }
+                fn grants_of_key(&self, k: &str) -> PortResult<Vec<GrantRecord>> {
+                    $crate::grants::grants_of_key(self, k)
+                }
+                fn list_grants(
+                    &self,
+                    p: &str,
+                    k: &str,
+                    offset: u64,
+                    limit: u64,
+                ) -> PortResult<(u64, Vec<GrantRecord>)> {
+                    $crate::grants::list_grants(self, p, k, offset, limit)
+                }
+                fn list_retirable_grants(
+                    &self,
+                    principal: &str,
+                    offset: u64,
+                    limit: u64,
+                ) -> PortResult<(u64, Vec<GrantRecord>)> {
+                    $crate::grants::list_retirable_grants(self, principal, offset, limit)
+                }
+                fn delete_grant(&self, k: &str, g: &str) -> PortResult<bool> {
+                    $crate::grants::delete_grant(self, k, g)
                 }
             }
 

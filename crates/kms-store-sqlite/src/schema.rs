@@ -122,6 +122,19 @@ UPDATE keys SET new_state = state;
 ALTER TABLE keys DROP COLUMN state;
 ALTER TABLE keys RENAME COLUMN new_state TO state;
 ",
+    // 9: grants of keys, counted by `meta`'s change counter like every
+    // other table.
+    concat!(
+        kms_store_sql::key_grants_sql!(),
+        r"
+CREATE TRIGGER key_grants_insert_counts AFTER INSERT ON key_grants
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_grants_update_counts AFTER UPDATE ON key_grants
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_grants_delete_counts AFTER DELETE ON key_grants
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+"
+    ),
 ];
 
 /// Applies every migration the file has not seen yet.

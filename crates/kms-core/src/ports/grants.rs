@@ -77,7 +77,8 @@ pub enum InsertGrantError {
 }
 
 /// Grants of keys. Every grant belongs to one key and goes with it when
-/// the key is purged.
+/// the key is purged. Listings are oldest first: by creation time, then
+/// by grant id.
 pub trait KeyGrantStore: Send + Sync + fmt::Debug {
     /// Inserts `grant` if its key exists in `grant.project_id` and has
     /// fewer than `max_per_key` grants, in one atomic step (two inserts

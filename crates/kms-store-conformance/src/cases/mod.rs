@@ -1,6 +1,7 @@
 //! The cases, one file per port family.
 
 mod certificates;
+mod grants;
 mod ids;
 mod keys;
 mod keystores;
@@ -12,6 +13,7 @@ mod rotation;
 mod tags;
 
 pub use self::certificates::*;
+pub use self::grants::*;
 pub use self::ids::*;
 pub use self::keys::*;
 pub use self::keystores::*;

@@ -33,6 +33,7 @@ impl RotationSet {
             + PinVerifierStore
             + CertificateStore
             + RootRotationStore
+            + KeyGrantStore
             + 'static,
     {
         let store = Arc::new(store);
@@ -43,6 +44,7 @@ impl RotationSet {
                 key_tags: store.clone(),
                 pins: store.clone(),
                 certificates: store.clone(),
+                grants: store.clone(),
                 guard: None,
             },
             rotation: store,
