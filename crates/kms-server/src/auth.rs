@@ -354,6 +354,14 @@ impl Authenticator {
     }
 }
 
+/// `caller` acting as `user_id` when the configuration names one.
+fn with_user(caller: Caller, user_id: &Option<String>) -> Caller {
+    match user_id {
+        Some(u) => caller.with_user(u),
+        None => caller,
+    }
+}
+
 impl Config {
     /// The credentials as an [`Authenticator`].
     ///
@@ -376,7 +384,7 @@ impl Config {
             keys.push(AccessKey {
                 access_key: c.access_key.clone(),
                 secret_key: zeroize::Zeroizing::new(c.secret_key.clone()),
-                caller: Caller::new(&c.domain_id, &c.project_id),
+                caller: with_user(Caller::new(&c.domain_id, &c.project_id), &c.user_id),
             });
         }
         let mut tokens: Vec<Token> = Vec::new();
@@ -391,7 +399,7 @@ impl Config {
             }
             tokens.push(Token {
                 token: zeroize::Zeroizing::new(t.token.clone()),
-                caller: Caller::new(&t.domain_id, &t.project_id),
+                caller: with_user(Caller::new(&t.domain_id, &t.project_id), &t.user_id),
             });
         }
         Ok(Authenticator::new(keys, tokens))
@@ -1021,7 +1029,7 @@ mod tests {
             .issue(session(&iam, None, now_ms(), u64::MAX))
             .unwrap();
         let caller = |t: &str| auth.authenticate_caller(&with(&[("X-Auth-Token", t)]), || 0);
-        assert_eq!(*caller(&project).unwrap(), Caller::new("d1", "p2"));
+        assert_eq!(*caller(&project).unwrap(), Caller::new("d1", "p2").with_user("u1"));
         assert_eq!(
             *caller("configured-token-0123").unwrap(),
             Caller::new("d1", "p1")

@@ -230,6 +230,10 @@ pub struct CredentialConfig {
     pub domain_id: String,
     /// Project the key acts for.
     pub project_id: String,
+    /// The user the key acts as (optional): what a grant of type `user`
+    /// and a grant's `retiring_principal` name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     /// The project's name as the IAM front reports it (`GET
     /// /v3/projects?name=`); default: a name given to the same project
     /// elsewhere in this file, else `region_id` (a region's own project is
@@ -249,6 +253,7 @@ impl fmt::Debug for CredentialConfig {
             .field("secret_key", &"<redacted>")
             .field("domain_id", &self.domain_id)
             .field("project_id", &self.project_id)
+            .field("user_id", &self.user_id)
             .field("project_name", &self.project_name)
             .field("domain_name", &self.domain_name)
             .finish()
@@ -265,6 +270,10 @@ pub struct TokenConfig {
     pub domain_id: String,
     /// Project the token acts for.
     pub project_id: String,
+    /// The user the token acts as (optional), as for
+    /// [`CredentialConfig::user_id`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     /// The project's name as the IAM front reports it (as for
     /// [`CredentialConfig::project_name`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,6 +290,7 @@ impl fmt::Debug for TokenConfig {
             .field("token", &"<redacted>")
             .field("domain_id", &self.domain_id)
             .field("project_id", &self.project_id)
+            .field("user_id", &self.user_id)
             .field("project_name", &self.project_name)
             .field("domain_name", &self.domain_name)
             .finish()
@@ -848,6 +858,7 @@ impl Config {
                 secret_key: random_text(40, ALNUM)?,
                 domain_id: domain_id.clone(),
                 project_id: project_id.clone(),
+                user_id: None,
                 project_name: None,
                 domain_name: None,
             }],
@@ -855,6 +866,7 @@ impl Config {
                 token: random_text(48, ALNUM)?,
                 domain_id,
                 project_id,
+                user_id: None,
                 project_name: None,
                 domain_name: None,
             }],

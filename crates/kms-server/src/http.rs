@@ -556,6 +556,11 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         Operation::ShowCertificate => on(f, show_certificate),
         Operation::UpdateCertificate => on(f, update_certificate),
         Operation::DeleteCertificate => on(f, delete_certificate),
+        Operation::CreateGrant => on(f, create_grant),
+        Operation::ListGrants => on(f, list_grants),
+        Operation::ListRetirableGrants => on(f, list_retirable_grants),
+        Operation::RevokeGrant => on(f, revoke_grant),
+        Operation::RetireGrant => on(f, retire_grant),
         // Host-only (certificate private-key export), or an operation this
         // build does not serve: no route; a test lists every routed
         // operation of the registry as served.

@@ -723,6 +723,7 @@ pub(crate) mod test_support {
                 secret_key: "SK".into(),
                 domain_id: "d1".into(),
                 project_id: "p1".into(),
+                user_id: None,
                 project_name: None,
                 domain_name: None,
             }],
@@ -730,6 +731,7 @@ pub(crate) mod test_support {
                 token: "t".repeat(20),
                 domain_id: "d2".into(),
                 project_id: "p9".into(),
+                user_id: None,
                 project_name: Some("other".into()),
                 domain_name: None,
             }],
@@ -756,7 +758,7 @@ pub(crate) mod test_support {
         let (scope, caller) = match project {
             Some(id) => {
                 let p = Arc::clone(iam.directory.project(id).unwrap());
-                let caller = Arc::new(Caller::new(&p.domain.id, &p.id));
+                let caller = Arc::new(Caller::new(&p.domain.id, &p.id).with_user(&user.id));
                 (Scope::Project(p), Some(caller))
             }
             None => (Scope::Domain, None),
@@ -991,7 +993,7 @@ mod tests {
         let live_one = store
             .issue(session(&iam, Some("p2"), 1_000, u64::MAX))
             .unwrap();
-        assert_eq!(*store.caller(&live_one).unwrap(), Caller::new("d1", "p2"));
+        assert_eq!(*store.caller(&live_one).unwrap(), Caller::new("d1", "p2").with_user("u1"));
         // Revoked: gone.
         assert!(store.revoke(&live_one, 1_500));
         assert!(store.caller(&live_one).is_none());

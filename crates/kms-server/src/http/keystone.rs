@@ -658,7 +658,10 @@ async fn login(state: &AppState, iam: &Iam, body: &[u8]) -> Result<Session, Fail
     };
     let scope = grant(&user, &wanted).ok_or(Failure::Unauthorized)?;
     let caller = match &scope {
-        Scope::Project(p) => Some(Arc::new(Caller::new(&p.domain.id, &p.id))),
+        // The user rides along: a grant of type `user` names it.
+        Scope::Project(p) => Some(Arc::new(
+            Caller::new(&p.domain.id, &p.id).with_user(&user.id),
+        )),
         Scope::Domain => None,
     };
     Ok(Session {

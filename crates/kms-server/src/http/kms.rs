@@ -244,3 +244,35 @@ pub(super) async fn decrypt_datakey(ctx: Ctx) -> Response {
     ctx.json_fields_now(move |k, c| k.wire().decrypt_datakey(c, &body))
         .await
 }
+
+// Grants: small store reads and writes, on the blocking pool like the
+// other writes.
+pub(super) async fn create_grant(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateGrantRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().create_grant(c, &body))
+        .await
+}
+
+pub(super) async fn list_grants(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ListGrantsRequestBody);
+    ctx.json_now(move |k, c| k.wire().list_grants(c, &body))
+        .await
+}
+
+pub(super) async fn list_retirable_grants(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ListRetirableGrantsRequestBody, optional);
+    ctx.json_now(move |k, c| k.wire().list_retirable_grants(c, &body))
+        .await
+}
+
+pub(super) async fn revoke_grant(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::RevokeGrantRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().revoke_grant(c, &body))
+        .await
+}
+
+pub(super) async fn retire_grant(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::RevokeGrantRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().retire_grant(c, &body))
+        .await
+}
