@@ -48,6 +48,10 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_create_kms_tag", body_create_kms_tag),
     ("body_sign", body_sign),
     ("body_validate_signature", body_validate_signature),
+    ("body_create_grant", body_create_grant),
+    ("body_list_grants", body_list_grants),
+    ("body_list_retirable_grants", body_list_retirable_grants),
+    ("body_revoke_grant", body_revoke_grant),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -290,4 +294,24 @@ pub fn body_sign(data: &[u8]) {
 /// verify (validate-signature) body.
 pub fn body_validate_signature(data: &[u8]) {
     body(Operation::ValidateSignature, data);
+}
+
+/// create-grant body.
+pub fn body_create_grant(data: &[u8]) {
+    body(Operation::CreateGrant, data);
+}
+
+/// list-grants body.
+pub fn body_list_grants(data: &[u8]) {
+    body(Operation::ListGrants, data);
+}
+
+/// list-retirable-grants body.
+pub fn body_list_retirable_grants(data: &[u8]) {
+    body(Operation::ListRetirableGrants, data);
+}
+
+/// revoke-grant and retire-grant body.
+pub fn body_revoke_grant(data: &[u8]) {
+    body(Operation::RevokeGrant, data);
 }
