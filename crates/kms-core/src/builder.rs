@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::ports::{
     AuditSink, CertificateStore, Clock, ClusterDirectory, Entropy, EntropyError, IdGenerator,
-    KeyGrantStore, KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports, RootKeyProvider, Store,
+    KeyGrantStore, KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports,
+    RootKeyProvider, Store,
 };
 use crate::software::{RandomIds, StaticClusters};
 

@@ -19,9 +19,9 @@ mod wire;
 pub use builder::{PortsBuildError, PortsBuilder};
 pub use cache::{CacheCount, CacheStats};
 pub use error::{CoreError, ErrorKind};
-pub use service::{GrantPage, KeyPage};
 pub use service::{CertificatePage, KeystorePage, NewPin};
 pub use service::{CertificateQuery, CoreConfig, KeyPairOp, KeyPairWork, Kms};
+pub use service::{GrantPage, KeyPage};
 pub use service::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
     SeedOutcome,

@@ -5,6 +5,7 @@
 mod integration {
     mod audit_coverage;
     mod data;
+    mod grants;
     mod hardening;
     mod key_management;
     mod key_pair_cache;

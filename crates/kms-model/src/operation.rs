@@ -17,11 +17,6 @@ use crate::ops::{
     ScheduleKeyDeletionRequestBody, SignRequestBody, UpdateKeyAliasRequestBody,
     UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody, VerifyRequestBody,
 };
-use crate::ops::{CreateGrantRequest, ListGrantsRequest, ListRetirableGrantsRequest, RevokeGrantRequest};
-use crate::ops::{
-    CreateGrantRequestBody, ListGrantsRequestBody, ListRetirableGrantsRequestBody,
-    RevokeGrantRequestBody,
-};
 use crate::ops::{
     BatchKmsTagsRequest, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreateKmsTagRequest, CreatePinRequest, DecryptDataRequest,
@@ -29,6 +24,13 @@ use crate::ops::{
     ListKeysRequest, ListKmsByTagsRequest, OperateKeyRequest, ReEncryptRequest,
     RotateOnDemandRequest, ScheduleKeyDeletionRequest, SignRequest, UpdateKeyAliasRequest,
     UpdateKeyDescriptionRequest, UpdateKeyRotationIntervalRequest, ValidateSignatureRequest,
+};
+use crate::ops::{
+    CreateGrantRequest, ListGrantsRequest, ListRetirableGrantsRequest, RevokeGrantRequest,
+};
+use crate::ops::{
+    CreateGrantRequestBody, ListGrantsRequestBody, ListRetirableGrantsRequestBody,
+    RevokeGrantRequestBody,
 };
 
 /// A validated request built from its wire body: the one seam between

@@ -1029,7 +1029,10 @@ mod tests {
             .issue(session(&iam, None, now_ms(), u64::MAX))
             .unwrap();
         let caller = |t: &str| auth.authenticate_caller(&with(&[("X-Auth-Token", t)]), || 0);
-        assert_eq!(*caller(&project).unwrap(), Caller::new("d1", "p2").with_user("u1"));
+        assert_eq!(
+            *caller(&project).unwrap(),
+            Caller::new("d1", "p2").with_user("u1")
+        );
         assert_eq!(
             *caller("configured-token-0123").unwrap(),
             Caller::new("d1", "p1")

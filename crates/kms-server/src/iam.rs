@@ -993,7 +993,10 @@ mod tests {
         let live_one = store
             .issue(session(&iam, Some("p2"), 1_000, u64::MAX))
             .unwrap();
-        assert_eq!(*store.caller(&live_one).unwrap(), Caller::new("d1", "p2").with_user("u1"));
+        assert_eq!(
+            *store.caller(&live_one).unwrap(),
+            Caller::new("d1", "p2").with_user("u1")
+        );
         // Revoked: gone.
         assert!(store.revoke(&live_one, 1_500));
         assert!(store.caller(&live_one).is_none());

@@ -280,9 +280,7 @@ pub fn list_retirable_grants<D: Driver>(
 pub fn delete_grant<D: Driver>(d: &D, key_id: &str, grant_id: &str) -> PortResult<bool> {
     let params = [key_id.into(), grant_id.into()];
     let n = d
-        .run(Access::Write, |c| {
-            Ok(c.execute(&q::<D>().delete, &params)?)
-        })
+        .run(Access::Write, |c| Ok(c.execute(&q::<D>().delete, &params)?))
         .map_err(|e| d.fail(e, "delete grant"))?;
     Ok(n > 0)
 }

@@ -161,8 +161,7 @@ impl Kms {
             sequence_text(req.sequence.as_ref()),
             || {
                 let invalid = || CoreError::bare(ErrorCode::KmsInvalidCipherText);
-                let key =
-                    self.usable_key(caller, &req.key_id, None, Operation::DecryptDatakey)?;
+                let key = self.usable_key(caller, &req.key_id, None, Operation::DecryptDatakey)?;
                 let blob = Ciphertext::from_bytes(&req.cipher_text).map_err(|_| invalid())?;
                 let header = blob.header();
                 if header.kind() != BlobKind::DataKey

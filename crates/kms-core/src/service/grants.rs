@@ -291,9 +291,7 @@ impl Kms {
                     .grants
                     .grants_of_key(req.key_id.as_str())
                     .map_err(kms_internal)?;
-                let grant = grants
-                    .iter()
-                    .find(|g| g.grant_id == req.grant_id.as_str());
+                let grant = grants.iter().find(|g| g.grant_id == req.grant_id.as_str());
                 match grant {
                     Some(g) if g.retirable_by(caller) => {}
                     _ => {

@@ -294,7 +294,9 @@ impl Kms {
             .get_key(&caller.project_id, key_id.as_str())
             .map_err(kms_internal)?
         else {
-            return self.granted_key(caller, key_id, op, now)?.ok_or_else(not_found);
+            return self
+                .granted_key(caller, key_id, op, now)?
+                .ok_or_else(not_found);
         };
         self.key_records
             .insert(key_id.as_str(), Arc::clone(&key), epoch, now);
@@ -769,7 +771,8 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || {
-                let key = self.editable_key(caller, &req.key_id, Operation::UpdateKeyDescription)?;
+                let key =
+                    self.editable_key(caller, &req.key_id, Operation::UpdateKeyDescription)?;
                 let written = self.ports.keys.update_key_description(
                     &caller.project_id,
                     &key.key_id,

@@ -21,8 +21,8 @@ use crate::error::CoreError;
 use crate::cache::{KeyPairCache, MasterKeyCache, RecordCache};
 
 use crate::ports::{
-    AuditEvent, Caller, CertificateFilter, GrantRecord, KeyRecord, KeystoreRecord, PortError, Ports,
-    RootKeyError,
+    AuditEvent, Caller, CertificateFilter, GrantRecord, KeyRecord, KeystoreRecord, PortError,
+    Ports, RootKeyError,
 };
 pub use seed::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,

@@ -18,6 +18,10 @@ use kms_model::{
     ScheduleKeyDeletionRequestBody, SignRequestBody, UpdateKeyAliasRequestBody,
     UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody, VerifyRequestBody,
 };
+use kms_model::{
+    CreateGrantRequestBody, ListGrantsRequestBody, ListRetirableGrantsRequestBody,
+    RevokeGrantRequestBody,
+};
 
 /// A well-formed key id no key has.
 const NO_KEY: &str = "00000000-0000-4000-8000-000000000000";
@@ -233,6 +237,40 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
         }
         Operation::ExportCertificatePrivateKey => {
             let _ = kms.wire().certificate_private_key(caller, "c0ffee");
+        }
+        Operation::CreateGrant => {
+            let _ = kms
+                .wire()
+                .create_grant(caller, &CreateGrantRequestBody::default());
+        }
+        Operation::ListGrants => {
+            let _ = kms.wire().list_grants(
+                caller,
+                &ListGrantsRequestBody {
+                    key_id: NO_KEY.into(),
+                    ..Default::default()
+                },
+            );
+        }
+        Operation::ListRetirableGrants => {
+            let _ = kms
+                .wire()
+                .list_retirable_grants(caller, &ListRetirableGrantsRequestBody::default());
+        }
+        Operation::RevokeGrant => {
+            let _ = kms
+                .wire()
+                .revoke_grant(caller, &RevokeGrantRequestBody::default());
+        }
+        Operation::RetireGrant => {
+            let _ = kms.wire().retire_grant(
+                caller,
+                &RevokeGrantRequestBody {
+                    key_id: NO_KEY.into(),
+                    grant_id: "ab".repeat(32),
+                    sequence: None,
+                },
+            );
         }
         _ => return false,
     }

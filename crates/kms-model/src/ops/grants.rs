@@ -606,8 +606,8 @@ mod tests {
         );
         assert_eq!(r.grantee_type, GranteeType::User);
         assert_eq!(r.name, "");
-        let e = CreateGrantRequest::from_body(&create(&["create-grant", "create-grant"]))
-            .unwrap_err();
+        let e =
+            CreateGrantRequest::from_body(&create(&["create-grant", "create-grant"])).unwrap_err();
         assert_eq!(e.to_kms().code().as_str(), "KMS.2401");
         let e = CreateGrantRequest::from_body(&create(&[])).unwrap_err();
         assert_eq!(e.to_kms().code().as_str(), "KMS.0308");
@@ -637,7 +637,10 @@ mod tests {
         b.name = Some("tf/grant:1_a-b".into());
         b.grantee_principal_type = Some("domain".into());
         let r = CreateGrantRequest::from_body(&b).unwrap();
-        assert_eq!((r.name.as_str(), r.grantee_type), ("tf/grant:1_a-b", GranteeType::Domain));
+        assert_eq!(
+            (r.name.as_str(), r.grantee_type),
+            ("tf/grant:1_a-b", GranteeType::Domain)
+        );
     }
 
     #[test]
@@ -669,10 +672,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!((r.limit, r.marker), (MAX_LIST_GRANTS_LIMIT, 0));
-        let e = ListGrantsRequest::from_json(
-            format!(r#"{{"key_id":"{KEY}","limit":"0"}}"#).as_bytes(),
-        )
-        .unwrap_err();
+        let e =
+            ListGrantsRequest::from_json(format!(r#"{{"key_id":"{KEY}","limit":"0"}}"#).as_bytes())
+                .unwrap_err();
         assert_eq!(e.to_kms().code().as_str(), "KMS.1601");
         let e = ListRetirableGrantsRequest::from_json(br#"{"marker":"-1"}"#).unwrap_err();
         assert_eq!(e.to_kms().code().as_str(), "KMS.1602");

@@ -99,10 +99,16 @@ pub fn grant_listing_paging_and_retirable(new: &dyn Fn() -> StoreSet) {
     let ids = |v: Vec<GrantRecord>| v.into_iter().map(|g| g.grant_id).collect::<Vec<_>>();
     let (total, page) = ok(s.grants.list_grants(PROJECT, &id(1), 1, 2), "page");
     assert_eq!(total, 5);
-    assert_eq!(ids(page), vec![format!("{:064x}", 2), format!("{:064x}", 3)]);
+    assert_eq!(
+        ids(page),
+        vec![format!("{:064x}", 2), format!("{:064x}", 3)]
+    );
     let (total, page) = ok(s.grants.list_grants(PROJECT, &id(1), 4, 10), "last page");
     assert_eq!((total, ids(page)), (5, vec![format!("{:064x}", 5)]));
-    let (total, page) = ok(s.grants.list_retirable_grants("retirer1", 0, 10), "retirable");
+    let (total, page) = ok(
+        s.grants.list_retirable_grants("retirer1", 0, 10),
+        "retirable",
+    );
     assert_eq!(total, 4);
     assert_eq!(
         ids(page),
@@ -124,14 +130,29 @@ pub fn grant_listing_paging_and_retirable(new: &dyn Fn() -> StoreSet) {
 pub fn grant_delete(new: &dyn Fn() -> StoreSet) {
     let s = new();
     insert_keys(&s, &[(1, PROJECT), (2, PROJECT)]);
-    ok(s.grants.insert_grant(&grant(1, 1, PROJECT, "user1"), 100), "insert");
-    ok(s.grants.insert_grant(&grant(2, 2, PROJECT, "user1"), 100), "insert");
+    ok(
+        s.grants.insert_grant(&grant(1, 1, PROJECT, "user1"), 100),
+        "insert",
+    );
+    ok(
+        s.grants.insert_grant(&grant(2, 2, PROJECT, "user1"), 100),
+        "insert",
+    );
     assert!(
-        !ok(s.grants.delete_grant(&id(1), &format!("{:064x}", 2)), "other key"),
+        !ok(
+            s.grants.delete_grant(&id(1), &format!("{:064x}", 2)),
+            "other key"
+        ),
         "grant 2 is key 2's"
     );
-    assert!(ok(s.grants.delete_grant(&id(1), &format!("{:064x}", 1)), "delete"));
-    assert!(!ok(s.grants.delete_grant(&id(1), &format!("{:064x}", 1)), "again"));
+    assert!(ok(
+        s.grants.delete_grant(&id(1), &format!("{:064x}", 1)),
+        "delete"
+    ));
+    assert!(!ok(
+        s.grants.delete_grant(&id(1), &format!("{:064x}", 1)),
+        "again"
+    ));
     assert_eq!(ok(s.grants.grants_of_key(&id(1)), "of key"), vec![]);
     assert_eq!(ok(s.grants.grants_of_key(&id(2)), "of key").len(), 1);
 }
@@ -142,7 +163,10 @@ pub fn grant_limit_is_atomic(new: &dyn Fn() -> StoreSet) {
     let s = new();
     insert_keys(&s, &[(1, PROJECT)]);
     for n in 1..=2 {
-        ok(s.grants.insert_grant(&grant(n, 1, PROJECT, "user1"), 5), "insert");
+        ok(
+            s.grants.insert_grant(&grant(n, 1, PROJECT, "user1"), 5),
+            "insert",
+        );
     }
     let barrier = Barrier::new(RACE_THREADS);
     let grants = Arc::clone(&s.grants);
@@ -176,12 +200,22 @@ pub fn grant_limit_is_atomic(new: &dyn Fn() -> StoreSet) {
 pub fn grants_go_with_their_purged_key(new: &dyn Fn() -> StoreSet) {
     let s = new();
     insert_keys(&s, &[(1, PROJECT), (2, PROJECT)]);
-    ok(s.grants.insert_grant(&grant(1, 1, PROJECT, "user1"), 100), "insert");
-    ok(s.grants.insert_grant(&grant(2, 2, PROJECT, "user1"), 100), "insert");
+    ok(
+        s.grants.insert_grant(&grant(1, 1, PROJECT, "user1"), 100),
+        "insert",
+    );
+    ok(
+        s.grants.insert_grant(&grant(2, 2, PROJECT, "user1"), 100),
+        "insert",
+    );
     let t = 1_700_000_000_000;
     ok(
-        s.keys
-            .set_key_state(PROJECT, &id(1), KeyState::PendingDeletion, Some(Timestamp(t))),
+        s.keys.set_key_state(
+            PROJECT,
+            &id(1),
+            KeyState::PendingDeletion,
+            Some(Timestamp(t)),
+        ),
         "schedule",
     );
     assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(t)), "purge"), 1);
