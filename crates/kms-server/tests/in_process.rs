@@ -6,5 +6,6 @@
 mod in_process {
     mod backend;
     mod client_vectors;
+    mod grants;
     mod http;
 }
