@@ -87,6 +87,7 @@ from huaweicloudsdkkms.v2 import (
     DeleteTagRequest,
     ListKmsTagsRequest,
 )
+import sdk_grants
 from huaweicloudsdkapig.v2 import (
     ApigClient,
     CertificateForm,
@@ -202,6 +203,7 @@ ca_cert = "{ca}"
 ''')
         if hsm:
             f.write(hsm[0])
+        f.write(sdk_grants.CONFIG)
     os.chmod(config, 0o600)  # the server refuses a config others can read
     log = open(os.path.join(tmp, "server.log"), "w")
     proc = subprocess.Popen(
@@ -1016,6 +1018,8 @@ def main():
             expect_error(lambda: other_kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(key_alias="x"))),
                          403, "KMS.0321")
         _()
+
+        sdk_grants.run(kms, url, check, expect_error)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
