@@ -5,8 +5,9 @@
 //! decrypt on B; killing a replica mid-burst loses no acknowledged write;
 //! a PostgreSQL restart is survived, with clear errors meanwhile; a key
 //! disabled or scheduled for deletion on A is refused on B, and a key
-//! rotated on A is used at its new version by B, within the documented
-//! bound (1 s, the record cache TTL).
+//! rotated on A is used at its new version by B, and a grant revoked on A
+//! is refused to its grantee (a token of another domain) on B, within the
+//! documented bound (1 s, the record cache TTL).
 //!
 //! Without PostgreSQL installed the tests skip loudly, except under
 //! `CI=true`, where they fail.
@@ -896,5 +897,127 @@ fn failed_start_or_none(dir: &Path, database: &str, nowhere: &Path) -> Option<St
             return None;
         }
         thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The grantee of [`grant_revoked_on_a_is_refused_on_b_within_the_bound`]:
+/// a token of another domain, acting as a user.
+const GRANTEE_TOKEN: &str = "replica-grantee-token-0123456789";
+const GRANTEE_DOMAIN: &str = "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0";
+const GRANTEE_PROJECT: &str = "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1";
+const GRANTEE_USER: &str = "e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2";
+
+/// `POST /v1.0/{the grantee's project}{route}` as the grantee.
+fn as_grantee(port: u16, route: &str, body: &Value) -> (u16, Value) {
+    common::request(
+        port,
+        GRANTEE_TOKEN,
+        Duration::from_secs(30),
+        "POST",
+        &format!("/v1.0/{GRANTEE_PROJECT}{route}"),
+        Some(body),
+    )
+    .unwrap()
+}
+
+#[test]
+fn grant_revoked_on_a_is_refused_on_b_within_the_bound() {
+    let Some(cluster) = cluster_or_skip("grant_revocation_bound").unwrap() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.url();
+    let top = format!(
+        r#"[[tokens]]
+token = "{GRANTEE_TOKEN}"
+domain_id = "{GRANTEE_DOMAIN}"
+project_id = "{GRANTEE_PROJECT}"
+user_id = "{GRANTEE_USER}"
+"#
+    );
+    let (a, b) = thread::scope(|s| {
+        let a = s.spawn(|| replica_top(dir.path(), "a", &url, &top, &[]));
+        let b = s.spawn(|| replica_top(dir.path(), "b", &url, &top, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let dek = |port: u16, key: &str| {
+        as_grantee(
+            port,
+            "/kms/create-datakey-without-plaintext",
+            &json!({ "key_id": key }),
+        )
+    };
+    for round in 0..3 {
+        let key = create_key(a.port, &format!("granted_{round}"));
+        // Before the grant, B (which then caches the key's grants) refuses
+        // the grantee; the grant made on A is seen on B within the bound.
+        assert_eq!(dek(b.port, &key).0, 404);
+        let (st, v) = kms(
+            a.port,
+            "/kms/create-grant",
+            &json!({
+                "key_id": key,
+                "grantee_principal": GRANTEE_USER,
+                "operations": ["create-datakey-without-plaintext", "describe-key"],
+            }),
+        );
+        assert_eq!(st, 200, "{v}");
+        let grant_id = v["grant_id"].as_str().unwrap().to_owned();
+        let t0 = Instant::now();
+        assert_eq!(dek(a.port, &key).0, 200, "A serves the grantee at once");
+        loop {
+            let sent = t0.elapsed();
+            let (st, v) = dek(b.port, &key);
+            if st == 200 {
+                break;
+            }
+            assert_eq!((st, error_code(&v)), (404, Some("KMS.0207")), "{v}");
+            assert!(sent < BOUND * 3, "B still refuses the grant {sent:?} after");
+            thread::sleep(Duration::from_millis(10));
+        }
+        // Not granted: the key does not exist for the grantee on either.
+        for port in [a.port, b.port] {
+            let (st, v) = as_grantee(port, "/kms/disable-key", &json!({ "key_id": key }));
+            assert_eq!((st, error_code(&v)), (404, Some("KMS.0207")), "{v}");
+        }
+
+        // Revoked on A: A refuses at once, B within the bound.
+        let (st, v) = kms(
+            a.port,
+            "/kms/revoke-grant",
+            &json!({ "key_id": key, "grant_id": grant_id }),
+        );
+        assert_eq!(st, 200, "{v}");
+        let t0 = Instant::now();
+        let (st, v) = dek(a.port, &key);
+        assert_eq!((st, error_code(&v)), (404, Some("KMS.0207")), "{v}");
+        let mut last_served = None;
+        loop {
+            let sent = t0.elapsed();
+            let (st, v) = dek(b.port, &key);
+            if st != 200 {
+                assert_eq!((st, error_code(&v)), (404, Some("KMS.0207")), "{v}");
+                eprintln!(
+                    "revoke-grant (round {round}): B last served the grantee for a request \
+                     sent {last_served:?} after A acknowledged, refused from one sent {sent:?} \
+                     after (bound {BOUND:?})"
+                );
+                break;
+            }
+            last_served = Some(sent);
+            assert!(
+                sent < BOUND,
+                "B served the revoked grant {sent:?} after A's revocation"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+        // Past the bound, every request on B is refused.
+        thread::sleep(BOUND.saturating_sub(t0.elapsed()));
+        for _ in 0..5 {
+            let (st, v) = dek(b.port, &key);
+            assert_eq!((st, error_code(&v)), (404, Some("KMS.0207")), "{v}");
+            let (st, v) = as_grantee(b.port, "/kms/describe-key", &json!({ "key_id": key }));
+            assert_eq!((st, error_code(&v)), (404, Some("KMS.0207")), "{v}");
+        }
     }
 }
