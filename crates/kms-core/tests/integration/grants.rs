@@ -528,3 +528,25 @@ fn a_grantees_use_is_audited_as_the_grantee() {
         ("encrypt-data", "domb", "projb", Some(key.as_str()), None)
     );
 }
+
+#[test]
+fn a_granted_use_keeps_the_keys_state_rules() {
+    let e = env();
+    let k = &e.kms;
+    let key = create_key(k, &owner(), "stateful");
+    grant(
+        k,
+        &owner(),
+        &grant_body(&key, "userb", &["encrypt-data", "describe-key"]),
+    );
+    let op = OperateKeyRequestBody {
+        key_id: key.clone(),
+        sequence: None,
+    };
+    k.wire().disable_key(&owner(), &op).unwrap();
+    // Disabled: the grantee gets the owner's answer, not a 404.
+    assert_eq!(code(encrypt(k, &grantee(), &key, "x")), "KMS.0209");
+    assert_eq!(describe(k, &grantee(), &key).unwrap(), key);
+    k.wire().enable_key(&owner(), &op).unwrap();
+    assert!(encrypt(k, &grantee(), &key, "x").is_ok());
+}
