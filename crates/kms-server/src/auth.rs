@@ -355,10 +355,17 @@ impl Authenticator {
 }
 
 /// `caller` acting as `user_id` when the configuration names one.
-fn with_user(caller: Caller, user_id: &Option<String>) -> Caller {
+///
+/// # Errors
+/// A `user_id` no grant could name (not `^[a-zA-Z0-9]{1,64}$`).
+fn with_user(caller: Caller, user_id: Option<&String>) -> Result<Caller, ConfigError> {
     match user_id {
-        Some(u) => caller.with_user(u),
-        None => caller,
+        Some(u) => {
+            kms_model::Principal::parse("user_id", u)
+                .map_err(|e| ConfigError::Invalid(format!("{e} (user_id {u:?})")))?;
+            Ok(caller.with_user(u))
+        }
+        None => Ok(caller),
     }
 }
 
@@ -384,7 +391,7 @@ impl Config {
             keys.push(AccessKey {
                 access_key: c.access_key.clone(),
                 secret_key: zeroize::Zeroizing::new(c.secret_key.clone()),
-                caller: with_user(Caller::new(&c.domain_id, &c.project_id), &c.user_id),
+                caller: with_user(Caller::new(&c.domain_id, &c.project_id), c.user_id.as_ref())?,
             });
         }
         let mut tokens: Vec<Token> = Vec::new();
@@ -399,7 +406,7 @@ impl Config {
             }
             tokens.push(Token {
                 token: zeroize::Zeroizing::new(t.token.clone()),
-                caller: with_user(Caller::new(&t.domain_id, &t.project_id), &t.user_id),
+                caller: with_user(Caller::new(&t.domain_id, &t.project_id), t.user_id.as_ref())?,
             });
         }
         Ok(Authenticator::new(keys, tokens))
@@ -1055,5 +1062,44 @@ mod tests {
             plain.authenticate_caller(&with(&[("X-Auth-Token", &project)]), || 0),
             Err(AuthError::UnknownCredential)
         );
+    }
+
+    #[test]
+    fn config_credentials_and_tokens_act_as_their_user_id() {
+        let text = |user: &str| {
+            format!(
+                "[[credentials]]\naccess_key = \"AK\"\nsecret_key = \"SK\"\n\
+                 domain_id = \"d\"\nproject_id = \"p\"\nuser_id = \"{user}\"\n\
+                 [[tokens]]\ntoken = \"token-0123456789abcdef\"\ndomain_id = \"d\"\n\
+                 project_id = \"p\"\nuser_id = \"{user}\"\n"
+            )
+        };
+        let path = std::path::Path::new("kms-server.toml");
+        let auth = Config::from_toml(&text("u1"), path)
+            .unwrap()
+            .authenticator()
+            .unwrap();
+        let token = OwnedRequest {
+            method: "POST".into(),
+            path: "/v1.0/p/kms/list-keys".into(),
+            headers: vec![("X-Auth-Token".into(), "token-0123456789abcdef".into())],
+            ..OwnedRequest::default()
+        };
+        assert_eq!(
+            *auth.authenticate_caller(&token, || 0).unwrap(),
+            Caller::new("d", "p").with_user("u1")
+        );
+        // A user id no grant could name is refused at start.
+        for bad in ["", "u-1", &"u".repeat(65)] {
+            let err = Config::from_toml(&text(bad), path)
+                .unwrap()
+                .authenticator()
+                .err()
+                .unwrap();
+            assert!(
+                matches!(&err, ConfigError::Invalid(m) if m.contains("user_id")),
+                "{err:?}"
+            );
+        }
     }
 }
