@@ -178,6 +178,7 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
          ALTER TABLE certificates DROP COLUMN root_gen;
          DROP TABLE carried_pin_keys;
          DROP TABLE root_key_checks;
+         DROP TABLE key_grants;
          ALTER TABLE keys DROP CONSTRAINT keys_state_check;
          ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4'));
          UPDATE kms_schema_version SET version = 1;",
