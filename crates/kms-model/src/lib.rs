@@ -5,6 +5,7 @@
 mod body;
 mod domain;
 mod error;
+mod grant_operation;
 mod operation;
 mod ops;
 mod secret;
