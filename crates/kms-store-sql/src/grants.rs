@@ -109,7 +109,7 @@ fn corrupt(what: &'static str) -> PortError {
     PortError::corrupt(what)
 }
 
-/// A grant row (columns as [`GRANT_COLUMNS`]).
+/// A grant row (columns as `GRANT_COLUMNS` lists them).
 ///
 /// # Errors
 /// A column of the wrong type, an unknown grantee type or operation.
