@@ -43,6 +43,9 @@ pub struct CacheStats {
     /// Opened key pairs (asymmetric CMKs: sign, verify, get-publickey,
     /// SM2 decrypt).
     pub key_pairs: CacheCount,
+    /// Keys' grants (looked up when a caller addresses a key its own
+    /// project does not hold).
+    pub key_grants: CacheCount,
 }
 
 /// Hit and miss counters of one cache.

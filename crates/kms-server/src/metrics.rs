@@ -509,6 +509,7 @@ impl Collector for Snapshot {
             ("key_record", self.cache.key_records),
             ("keystore_record", self.cache.keystore_records),
             ("key_pair", self.cache.key_pairs),
+            ("key_grants", self.cache.key_grants),
         ];
         counter(
             &mut enc,

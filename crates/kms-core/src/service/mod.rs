@@ -201,6 +201,7 @@ impl Kms {
             key_records: self.key_records.count(),
             keystore_records: self.keystore_records.count(),
             key_pairs: self.key_pairs.count(),
+            key_grants: self.key_grants.count(),
         }
     }
 

@@ -550,3 +550,25 @@ fn a_granted_use_keeps_the_keys_state_rules() {
     k.wire().enable_key(&owner(), &op).unwrap();
     assert!(encrypt(k, &grantee(), &key, "x").is_ok());
 }
+
+#[test]
+fn a_grantees_lookups_are_served_from_the_grant_cache_and_counted() {
+    let e = env();
+    let k = &e.kms;
+    let key = create_key(k, &owner(), "counted");
+    grant(k, &owner(), &grant_body(&key, "userb", &["describe-key"]));
+    // The owner's own key never consults grants.
+    describe(k, &owner(), &key).unwrap();
+    let before = k.cache_stats().key_grants;
+    assert_eq!((before.hits, before.misses), (0, 0));
+    // The grantee: one read of the key's grants, then served from cache
+    // until the TTL passes.
+    describe(k, &grantee(), &key).unwrap();
+    describe(k, &grantee(), &key).unwrap();
+    let warm = k.cache_stats().key_grants;
+    assert_eq!((warm.hits, warm.misses), (1, 1));
+    e.clock.set(Timestamp(T0 + 1000));
+    describe(k, &grantee(), &key).unwrap();
+    let expired = k.cache_stats().key_grants;
+    assert_eq!((expired.hits, expired.misses), (1, 2));
+}
