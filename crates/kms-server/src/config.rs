@@ -512,6 +512,10 @@ pub struct LimitsConfig {
     /// Versions one key may reach by rotation (default 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions_per_key: Option<u32>,
+    /// Grants one key may carry; create-grant beyond it answers KMS.2404
+    /// (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grants_per_key: Option<u64>,
 }
 
 impl LimitsConfig {
@@ -536,6 +540,7 @@ impl LimitsConfig {
             ),
             ("keys_per_project", self.keys_per_project),
             ("versions_per_key", self.versions_per_key.map(u64::from)),
+            ("grants_per_key", self.grants_per_key),
         ] {
             if v == Some(0) {
                 return Err(ConfigError::Invalid(format!(

@@ -277,6 +277,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
                 .limits
                 .versions_per_key
                 .unwrap_or(d.max_versions_per_key),
+            max_grants_per_key: config.limits.grants_per_key.unwrap_or(d.max_grants_per_key),
             ..d
         }
     }));

@@ -46,6 +46,11 @@ struct Harness {
 
 /// Three tokens, each its own domain, project and user.
 fn harness(in_memory: bool) -> Harness {
+    harness_with(in_memory, "")
+}
+
+/// [`harness`] with `extra` appended to the configuration.
+fn harness_with(in_memory: bool, extra: &str) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let mut config = String::new();
     for ((token, project), (domain, user)) in [OWNER, GRANTEE, STRANGER].into_iter().zip([
@@ -58,6 +63,7 @@ fn harness(in_memory: bool) -> Harness {
              project_id = \"{project}\"\nuser_id = \"{user}\"\n"
         ));
     }
+    config.push_str(extra);
     let path = dir.path().join("config.toml");
     std::fs::write(&path, config).unwrap();
     private(&path);
@@ -459,4 +465,35 @@ async fn grant_requests_are_refused_with_their_published_codes() {
         "{rest}"
     );
     assert_eq!(rest["grants"][0]["name"], json!("g2"));
+}
+
+#[tokio::test]
+async fn the_per_key_grant_limit_comes_from_the_configuration() {
+    let h = harness_with(false, "[limits]\ngrants_per_key = 2\n");
+    let key = h
+        .ok(OWNER, "/kms/create-key", &json!({"key_alias": "limited"}))
+        .await["key_info"]["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = json!({"key_id": key, "grantee_principal": "userb", "operations": ["describe-key"]});
+    for _ in 0..2 {
+        h.ok(OWNER, "/kms/create-grant", &body).await;
+    }
+    assert_eq!(
+        h.refused(OWNER, "/kms/create-grant", &body).await,
+        (400, "KMS.2404".to_owned())
+    );
+    // Revoking one frees its place.
+    let listed = h
+        .ok(OWNER, "/kms/list-grants", &json!({"key_id": key}))
+        .await;
+    let first = listed["grants"][0]["grant_id"].clone();
+    h.ok(
+        OWNER,
+        "/kms/revoke-grant",
+        &json!({"key_id": key, "grant_id": first}),
+    )
+    .await;
+    h.ok(OWNER, "/kms/create-grant", &body).await;
 }
