@@ -4,6 +4,7 @@
 
 mod integration {
     mod catalogue;
+    mod grants;
     mod published_codes;
     mod requests;
     mod roundtrip;
