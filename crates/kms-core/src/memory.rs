@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use kms_crypto::{PinVerifier, WrappedMasterKey};
 
 use crate::ports::{
-    AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
+    AuditEvent, AuditRecord, DueRotation, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
     Clock, DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
     KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
     PinVerifierStore, PortError, PortResult, RotateKeyError, StoredCertificate, Timestamp,
@@ -357,8 +357,9 @@ impl MasterKeyStore for MemoryStore {
         key_id: &str,
         enabled: Option<bool>,
         interval_days: Option<u32>,
+        interval_start: Option<Timestamp>,
     ) -> PortResult<bool> {
-        self.set_rotation(project_id, key_id, enabled, interval_days)
+        self.set_rotation(project_id, key_id, enabled, interval_days, interval_start)
     }
 
     fn rotate_key(
@@ -371,6 +372,29 @@ impl MasterKeyStore for MemoryStore {
     ) -> Result<(), RotateKeyError> {
         self.rotate(project_id, key_id, material, version, at)
     }
+
+    fn keys_due_for_rotation(&self, at: Timestamp, limit: u64) -> PortResult<Vec<DueRotation>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mut due: Vec<(Timestamp, &KeyRecord)> = s
+            .keys
+            .values()
+            .filter_map(|k| {
+                k.rotation_due_at()
+                    .filter(|t| *t <= at)
+                    .map(|t| (t, k.as_ref()))
+            })
+            .collect();
+        due.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key_id.cmp(&b.1.key_id)));
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(_, k)| DueRotation {
+                project_id: k.project_id.clone(),
+                key_id: k.key_id.clone(),
+                current_version: k.current_version,
+            })
+            .collect())
+    }
 }
 
 impl MemoryStore {
@@ -380,6 +404,7 @@ impl MemoryStore {
         key_id: &str,
         enabled: Option<bool>,
         interval_days: Option<u32>,
+        interval_start: Option<Timestamp>,
     ) -> PortResult<bool> {
         let mut s = self.state.write().map_err(poisoned)?;
         Ok(s.keys
@@ -392,6 +417,9 @@ impl MemoryStore {
                 }
                 if let Some(d) = interval_days {
                     r.interval_days = d;
+                }
+                if interval_start.is_some() {
+                    r.interval_start = interval_start;
                 }
             })
             .is_some())
@@ -419,6 +447,7 @@ impl MemoryStore {
         let k = Arc::make_mut(k);
         k.current_version = version;
         k.rotation.last_rotation_time = Some(at);
+        k.rotation.interval_start = Some(at);
         k.rotation.rotations = k.rotation.rotations.saturating_add(1);
         s.material
             .insert((key_id.to_owned(), version), material.as_bytes().to_vec());

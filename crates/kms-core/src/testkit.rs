@@ -15,7 +15,8 @@ use crate::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, Entropy,
     InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState, KeyTag,
     KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
-    PortError, PortResult, RootKeyError, RootKeyProvider, RotateKeyError, StoredCertificate,
+    DueRotation, PortError, PortResult, RootKeyError, RootKeyProvider, RotateKeyError,
+    StoredCertificate,
     TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
 };
 
@@ -191,9 +192,10 @@ impl<S: MasterKeyStore + ?Sized> MasterKeyStore for Hooked<S> {
         key_id: &str,
         enabled: Option<bool>,
         interval_days: Option<u32>,
+        interval_start: Option<Timestamp>,
     ) -> PortResult<bool> {
         self.call("set_key_rotation", |s| {
-            s.set_key_rotation(project_id, key_id, enabled, interval_days)
+            s.set_key_rotation(project_id, key_id, enabled, interval_days, interval_start)
         })
     }
     fn rotate_key(
@@ -206,6 +208,11 @@ impl<S: MasterKeyStore + ?Sized> MasterKeyStore for Hooked<S> {
     ) -> Result<(), RotateKeyError> {
         self.call("rotate_key", |s| {
             s.rotate_key(project_id, key_id, material, version, at)
+        })
+    }
+    fn keys_due_for_rotation(&self, at: Timestamp, limit: u64) -> PortResult<Vec<DueRotation>> {
+        self.call("keys_due_for_rotation", |s| {
+            s.keys_due_for_rotation(at, limit)
         })
     }
 }

@@ -201,12 +201,13 @@ macro_rules! operations {
     };
     (@route $method:ident Kms $path:expr) => { Some((Method::$method, format!("{}{}", KMS_PREFIX, $path))) };
     (@route $method:ident Apig $path:expr) => { Some((Method::$method, format!("{}{}", APIG_PREFIX, $path))) };
-    (@route $method:ident Core $path:expr) => { None };
+    (@route $method:ident CoreApig $path:expr) => { None };
+    (@route $method:ident CoreKms $path:expr) => { None };
     (@svc Kms) => { Service::Kms };
     (@svc Apig) => { Service::Apig };
-    // A host-only operation answers in its family's shape (certificates:
-    // APIG).
-    (@svc Core) => { Service::Apig };
+    // A host-only operation answers in its family's shape.
+    (@svc CoreApig) => { Service::Apig };
+    (@svc CoreKms) => { Service::Kms };
     (@has none) => { false };
     (@has ($req:ty, $bname:literal)) => { true };
     (@bname none) => { None };
@@ -323,5 +324,9 @@ operations! {
     /// A certificate's private key in clear, for a host that deploys it
     /// (`Kms::certificate_private_key`): never served over HTTP, audited
     /// like every operation. Errors in the APIG shape.
-    ExportCertificatePrivateKey = ("export-certificate-private-key", Get, Core, "", none),
+    ExportCertificatePrivateKey = ("export-certificate-private-key", Get, CoreApig, "", none),
+    /// An automatic rotation of a key whose interval has passed
+    /// (`Kms::rotate_due`, driven by the host): never served over HTTP,
+    /// audited as the key's owner.
+    RotateOnSchedule = ("rotate-on-schedule", Post, CoreKms, "", none),
 }

@@ -139,6 +139,7 @@ cases![
     key_rotation_policy,
     key_rotation_versions,
     race_rotate_key,
+    keys_due_for_rotation,
     key_tags_update_and_get,
     key_tags_limit_is_atomic,
     list_keys_by_tags_filters,

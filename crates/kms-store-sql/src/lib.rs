@@ -121,8 +121,9 @@ macro_rules! impl_store_ports {
                     k: &str,
                     enabled: Option<bool>,
                     interval_days: Option<u32>,
+                    start: Option<Timestamp>,
                 ) -> PortResult<bool> {
-                    ops::set_key_rotation(self, p, k, enabled, interval_days)
+                    ops::set_key_rotation(self, p, k, enabled, interval_days, start)
                 }
                 fn rotate_key(
                     &self,
@@ -133,6 +134,13 @@ macro_rules! impl_store_ports {
                     at: Timestamp,
                 ) -> Result<(), RotateKeyError> {
                     ops::rotate_key(self, p, k, m, version, at)
+                }
+                fn keys_due_for_rotation(
+                    &self,
+                    at: Timestamp,
+                    limit: u64,
+                ) -> PortResult<Vec<DueRotation>> {
+                    ops::keys_due_for_rotation(self, at, limit)
                 }
             }
 

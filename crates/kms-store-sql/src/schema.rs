@@ -195,6 +195,13 @@ ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'kms'
     CHECK (origin IN ('kms', 'external'));
 ";
 
+/// Migration: when a key's running rotation interval started (rotation
+/// last enabled, or the key last rotated), milliseconds; NULL for every key
+/// before, whose interval counts from its last rotation, else its creation.
+pub const KEY_ROTATION_START: &str = r"
+ALTER TABLE keys ADD COLUMN rotation_start BIGINT;
+";
+
 /// The index of the first migration a database at version `found` lacks,
 /// or `None` when `found` is newer than `latest`, the version this build
 /// writes.

@@ -122,6 +122,8 @@ UPDATE keys SET new_state = state;
 ALTER TABLE keys DROP COLUMN state;
 ALTER TABLE keys RENAME COLUMN new_state TO state;
 ",
+    // 9: when the running rotation interval of a key started.
+    kms_store_sql::schema::KEY_ROTATION_START,
 ];
 
 /// Applies every migration the file has not seen yet.

@@ -45,6 +45,12 @@ pub struct KeyRotation {
     pub last_rotation_time: Option<Timestamp>,
     /// How many times the key was rotated.
     pub rotations: u32,
+    /// The instant the running interval counts from: when rotation was
+    /// last enabled or the key last rotated, whichever is later (`None`
+    /// for a key whose rotation was never enabled, or was enabled before
+    /// this was recorded: then the last rotation, else the creation,
+    /// counts). An automatic rotation is due `interval_days` after it.
+    pub interval_start: Option<Timestamp>,
 }
 
 impl KeyRotation {
@@ -59,7 +65,49 @@ impl Default for KeyRotation {
             interval_days: Self::DEFAULT_INTERVAL_DAYS,
             last_rotation_time: None,
             rotations: 0,
+            interval_start: None,
         }
+    }
+}
+
+/// A key whose automatic rotation is due
+/// ([`MasterKeyStore::keys_due_for_rotation`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueRotation {
+    /// The key's project.
+    pub project_id: String,
+    /// The key.
+    pub key_id: String,
+    /// Its current version when found due: the rotation is made from it
+    /// (and does not happen if another made one meanwhile).
+    pub current_version: u32,
+}
+
+/// One day, in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
+impl KeyRecord {
+    /// When the key's next automatic rotation is due: `None` unless
+    /// rotation is enabled on an enabled key generated here. Counts from
+    /// [`KeyRotation::interval_start`], else the last rotation, else the
+    /// creation.
+    #[must_use]
+    pub fn rotation_due_at(&self) -> Option<Timestamp> {
+        if !self.rotation.enabled
+            || self.state != KeyState::Enabled
+            || self.origin != KeyOrigin::Kms
+            || self.spec.is_asymmetric()
+        {
+            return None;
+        }
+        let start = self
+            .rotation
+            .interval_start
+            .or(self.rotation.last_rotation_time)
+            .unwrap_or(self.create_time);
+        Some(Timestamp(start.0.saturating_add(
+            i64::from(self.rotation.interval_days).saturating_mul(DAY_MS),
+        )))
     }
 }
 
@@ -310,9 +358,11 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
     /// Backend failure.
     fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64>;
 
-    /// Sets a key's rotation flag (when `enabled` is given) and interval
-    /// (when `interval_days` is given), leaving its history alone; `false`
-    /// when there is no such key in the project.
+    /// Sets a key's rotation flag (when `enabled` is given), interval
+    /// (when `interval_days` is given) and the instant the running
+    /// interval counts from (when `interval_start` is given: the core
+    /// gives it when it turns rotation on), leaving its history alone;
+    /// `false` when there is no such key in the project.
     ///
     /// # Errors
     /// Backend failure.
@@ -322,12 +372,14 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         key_id: &str,
         enabled: Option<bool>,
         interval_days: Option<u32>,
+        interval_start: Option<Timestamp>,
     ) -> PortResult<bool>;
 
     /// Rotates a key **only if** its current version is still
     /// `material`'s version minus one, atomically: stores `material` as the
-    /// new version, makes it current, sets the last rotation time to `at`
-    /// and counts the rotation. Every earlier version's material stays.
+    /// new version, makes it current, sets the last rotation time and the
+    /// running interval's start to `at` and counts the rotation. Every
+    /// earlier version's material stays.
     ///
     /// # Errors
     /// No such key in the project, the version moved meanwhile (nothing
@@ -340,6 +392,15 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         version: u32,
         at: Timestamp,
     ) -> Result<(), RotateKeyError>;
+
+    /// Keys of any project whose automatic rotation is due at `at`
+    /// ([`KeyRecord::rotation_due_at`] at or before `at`): rotation
+    /// enabled, state enabled, generated here, symmetric. The longest
+    /// overdue first (then by key id), at most `limit`.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn keys_due_for_rotation(&self, at: Timestamp, limit: u64) -> PortResult<Vec<DueRotation>>;
 }
 
 /// Tags of CMKs (at most a few per key, unique tag key per key).

@@ -286,7 +286,7 @@ impl Kms {
 
     /// The dedicated keystore a key lives in, from the record cache or
     /// storage.
-    fn key_keystore(&self, key: &KeyRecord) -> Res<Arc<KeystoreRecord>> {
+    pub(super) fn key_keystore(&self, key: &KeyRecord) -> Res<Arc<KeystoreRecord>> {
         let not_found = || CoreError::new(ErrorCode::KmsKeystoreNotFound, key.keystore_id.clone());
         let now = self.ports.clock.now().0;
         if let Some(ks) = self.keystore_records.get(&key.keystore_id, now) {

@@ -46,6 +46,7 @@ pub use pins::NewPin;
 mod random;
 mod root_rotation;
 mod rotation;
+pub use rotation::RotationSweep;
 mod seed;
 mod signing;
 pub use signing::{KeyPairOp, KeyPairWork};

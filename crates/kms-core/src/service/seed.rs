@@ -450,6 +450,8 @@ impl Kms {
                 interval_days: plan
                     .rotation_interval
                     .unwrap_or(KeyRotation::DEFAULT_INTERVAL_DAYS),
+                // A seeded key's interval counts from its creation.
+                interval_start: plan.rotation_enabled.unwrap_or(false).then_some(now),
                 ..KeyRotation::default()
             },
             spec: plan.req.key_spec,

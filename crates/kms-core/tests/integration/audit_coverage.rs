@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use kms_core::memory::{self, ManualClock, VecAudit};
-use kms_core::ports::{Caller, Timestamp};
+use kms_core::ports::{Caller, Clock, Timestamp};
 use kms_core::{CertificateQuery, CoreConfig, Kms};
 use kms_model::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
@@ -23,16 +23,49 @@ use kms_model::{
 const NO_KEY: &str = "00000000-0000-4000-8000-000000000000";
 
 fn kms() -> (Kms, Arc<VecAudit>) {
+    let (kms, audit, _) = kms_with_clock();
+    (kms, audit)
+}
+
+fn kms_with_clock() -> (Kms, Arc<VecAudit>, Arc<ManualClock>) {
     let audit = Arc::new(VecAudit::default());
+    let clock = Arc::new(ManualClock::new(Timestamp(1_767_225_600_000)));
     let ports = memory::ports(
         &[9u8; 32],
         [4u8; 32],
-        Arc::new(ManualClock::new(Timestamp(1_767_225_600_000))),
+        clock.clone(),
         vec![],
         audit.clone(),
     )
     .unwrap();
-    (Kms::new(ports, CoreConfig::default()), audit)
+    (Kms::new(ports, CoreConfig::default()), audit, clock)
+}
+
+/// A key of `caller` with rotation enabled, and the clock moved past its
+/// interval: the next [`Kms::rotate_due`] rotates it.
+fn a_key_due_for_rotation(kms: &Kms, caller: &Caller, clock: &ManualClock) {
+    let key = kms
+        .wire()
+        .create_key(
+            caller,
+            &CreateKeyRequestBody {
+                key_alias: "due".into(),
+                ..CreateKeyRequestBody::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id;
+    kms.wire()
+        .enable_key_rotation(
+            caller,
+            &OperateKeyRequestBody {
+                key_id: key,
+                sequence: None,
+            },
+        )
+        .unwrap();
+    clock.set(Timestamp(clock.now().0 + 366 * 86_400_000));
 }
 
 fn op_body() -> OperateKeyRequestBody {
@@ -234,6 +267,9 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
         Operation::ExportCertificatePrivateKey => {
             let _ = kms.wire().certificate_private_key(caller, "c0ffee");
         }
+        Operation::RotateOnSchedule => {
+            assert_eq!(kms.rotate_due(10).unwrap().rotated.len(), 1);
+        }
         _ => return false,
     }
     true
@@ -241,10 +277,13 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
 
 #[test]
 fn every_operation_writes_one_audit_line_named_after_it() {
-    let (kms, audit) = kms();
+    let (kms, audit, clock) = kms_with_clock();
     let caller = Caller::new("dom-a", "proj-a");
     let mut unknown = Vec::new();
     for &op in Operation::ALL {
+        if op == Operation::RotateOnSchedule {
+            a_key_due_for_rotation(&kms, &caller, &clock);
+        }
         let before = audit.events().len();
         if !call(&kms, &caller, op) {
             unknown.push(op.name());
