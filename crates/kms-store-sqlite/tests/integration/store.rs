@@ -114,6 +114,9 @@ fn a_schema_7_database_migrates_to_pending_import() {
         );
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
+    // Schema 9 undone: the rotation interval's start.
+    conn.execute_batch("ALTER TABLE keys DROP COLUMN rotation_start;")
+        .unwrap();
     // Schema 8 undone: the state column back under schema 7's CHECK.
     conn.execute_batch(
         "ALTER TABLE keys ADD COLUMN old_state TEXT NOT NULL DEFAULT '2'
@@ -134,6 +137,9 @@ fn a_schema_7_database_migrates_to_pending_import() {
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(k.state, KeyState::Disabled);
+    // Schema 9: no recorded interval start; the interval counts from the
+    // last rotation, else the creation.
+    assert_eq!(k.rotation.interval_start, None);
     assert_eq!(
         store.get_key_material(&id(1), 1).unwrap().as_deref(),
         Some(wrapped(&id(1), 1, 1).as_bytes())
@@ -170,6 +176,9 @@ fn a_schema_2_database_migrates_to_key_rotation() {
             .unwrap();
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
+    // Schema 9 undone: the rotation interval's start.
+    conn.execute_batch("ALTER TABLE keys DROP COLUMN rotation_start;")
+        .unwrap();
     // Schema 7 undone: the origin column.
     conn.execute_batch("ALTER TABLE keys DROP COLUMN origin;")
         .unwrap();
@@ -205,7 +214,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 8);
+    assert_eq!(SCHEMA_VERSION, 9);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());
