@@ -622,6 +622,12 @@ pub struct Config {
     /// What one project may take of the server.
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: LimitsConfig,
+    /// How often, in seconds, the server looks for keys whose automatic
+    /// rotation is due and rotates them (default 3600; 0: never, for a
+    /// replica that leaves it to the others or a host that drives
+    /// `Kms::rotate_due` itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_check_secs: Option<u64>,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -664,6 +670,7 @@ impl Default for Config {
             seed: None,
             connections: ConnectionsConfig::default(),
             limits: LimitsConfig::default(),
+            rotation_check_secs: None,
         }
     }
 }
