@@ -597,6 +597,61 @@ fn dek_version(dek: &Value) -> u32 {
     u32::from_str_radix(&hex[80..88], 16).unwrap()
 }
 
+/// Two replicas, each looking for due rotations every second, and a key
+/// whose interval has passed (its start moved back 400 days in the
+/// database): it is rotated exactly once, by one of them, and both then
+/// make DEKs under version 2.
+#[test]
+fn an_interval_rotation_happens_once_across_replicas() {
+    let Some(cluster) = cluster_or_skip("rotation_once").unwrap() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.url();
+    let top = "rotation_check_secs = 1";
+    let (a, b) = thread::scope(|s| {
+        let a = s.spawn(|| replica_top(dir.path(), "a", &url, top, &[]));
+        let b = s.spawn(|| replica_top(dir.path(), "b", &url, top, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let key = create_key(a.port, "rotates-on-schedule");
+    let (st, v) = kms(a.port, "/kms/enable-key-rotation", &json!({ "key_id": key }));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(dek_version(&dek_on(b.port, &key)), 1);
+    // The key id is a generated UUID: safe to splice.
+    cluster
+        .execute(&format!(
+            "UPDATE keys SET rotation_start = rotation_start - 400::bigint * 86400000 \
+             WHERE key_id = '{key}'"
+        ))
+        .unwrap();
+    let rotations = |port: u16| -> u64 {
+        let (st, v) = kms(port, "/kms/get-key-rotation-status", &json!({ "key_id": key }));
+        assert_eq!(st, 200, "{v}");
+        v["number_of_rotations"].as_u64().unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rotations(b.port) == 0 {
+        assert!(Instant::now() < deadline, "no replica rotated the due key");
+        thread::sleep(Duration::from_millis(100));
+    }
+    // Both replicas sweep at least three more times.
+    thread::sleep(Duration::from_millis(3500));
+    assert_eq!((rotations(a.port), rotations(b.port)), (1, 1));
+    assert_eq!(dek_version(&dek_on(a.port, &key)), 2);
+    assert_eq!(dek_version(&dek_on(b.port, &key)), 2);
+    let logged: usize = [&a, &b]
+        .iter()
+        .map(|r| {
+            std::fs::read_to_string(&r.log)
+                .unwrap()
+                .matches("key rotated on schedule")
+                .count()
+        })
+        .sum();
+    assert_eq!(logged, 1, "one replica rotated it, once");
+}
+
 /// A CA's PEM, and a certificate for 127.0.0.1 it signed with its key.
 fn postgres_tls_files() -> (String, String, String) {
     let ca_key = rcgen::KeyPair::generate().unwrap();
