@@ -19,13 +19,13 @@ mod wire;
 pub use builder::{PortsBuildError, PortsBuilder};
 pub use cache::{CacheCount, CacheStats};
 pub use error::{CoreError, ErrorKind};
-pub use service::{KeyPage, RotationSweep};
 pub use service::{CertificatePage, KeystorePage, NewPin};
 pub use service::{CertificateQuery, CoreConfig, KeyPairOp, KeyPairWork, Kms};
 pub use service::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
     SeedOutcome,
 };
+pub use service::{KeyPage, RotationSweep};
 pub use service::{NewDatakey, OpenedData, OpenedDatakey, ReEncrypted, SealedData};
 pub use service::{
     RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,

@@ -18,11 +18,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use kms_crypto::{PinVerifier, WrappedMasterKey};
 
 use crate::ports::{
-    AuditEvent, AuditRecord, DueRotation, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
-    Clock, DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
-    KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
-    PinVerifierStore, PortError, PortResult, RotateKeyError, StoredCertificate, Timestamp,
-    UpdateKeyAliasError,
+    AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
+    Clock, DeleteKeystoreOutcome, DueRotation, IdGenerator, InsertKeyError, InsertKeystoreError,
+    KeyListQuery, KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore,
+    MasterKeyStore, PinVerifierStore, PortError, PortResult, RotateKeyError, StoredCertificate,
+    Timestamp, UpdateKeyAliasError,
 };
 use crate::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem,

@@ -12,12 +12,11 @@ use kms_crypto::{
 use zeroize::Zeroizing;
 
 use crate::ports::{
-    CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, Entropy,
-    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState, KeyTag,
-    KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
-    DueRotation, PortError, PortResult, RootKeyError, RootKeyProvider, RotateKeyError,
-    StoredCertificate,
-    TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
+    CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, DueRotation,
+    Entropy, InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState,
+    KeyTag, KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
+    PinVerifierStore, PortError, PortResult, RootKeyError, RootKeyProvider, RotateKeyError,
+    StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
 };
 
 /// When a [`Hooked`] store calls its hook: before the inner call, and after

@@ -299,7 +299,10 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     if let Some((path, seed)) = &seed {
         seed.apply(&kms, &config, path)?;
     }
-    let rotation = match config.rotation_check_secs.unwrap_or(DEFAULT_ROTATION_CHECK_SECS) {
+    let rotation = match config
+        .rotation_check_secs
+        .unwrap_or(DEFAULT_ROTATION_CHECK_SECS)
+    {
         0 => None,
         secs => Some((Arc::clone(&kms), Duration::from_secs(secs))),
     };

@@ -9,9 +9,8 @@
 use std::sync::Arc;
 
 use kms_core::ports::{
-    CarriedPinKeys, CertificateFilter, CertificateWriteError, DeleteKeystoreOutcome,
-    DueRotation, InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord,
-    KeyState, KeyTag,
+    CarriedPinKeys, CertificateFilter, CertificateWriteError, DeleteKeystoreOutcome, DueRotation,
+    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState, KeyTag,
     KeystoreRecord, KeystoreState, PortError, PortErrorKind, PortResult, ROOT_FINGERPRINT_LEN,
     ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState, RootRotationTarget,
     RotateKeyError, StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp,
@@ -525,15 +524,16 @@ pub fn keys_due_for_rotation<D: Driver>(
 ) -> PortResult<Vec<DueRotation>> {
     let params = [at.0.into(), true.into(), to_i64(limit).into()];
     let found = d
-        .run(Access::Read, |c| Ok(c.query(&q::<D>().rotation_due, &params)?))
+        .run(Access::Read, |c| {
+            Ok(c.query(&q::<D>().rotation_due, &params)?)
+        })
         .map_err(|e| d.fail(e, "list keys due for rotation"))?;
     rows(found, |r| {
         Ok(DueRotation {
             project_id: r.text(0)?,
             key_id: r.text(1)?,
-            current_version: u32::try_from(r.int(2)?).map_err(|e| {
-                PortError::corrupt("bad key version in database").with_source(e)
-            })?,
+            current_version: u32::try_from(r.int(2)?)
+                .map_err(|e| PortError::corrupt("bad key version in database").with_source(e))?,
         })
     })
 }

@@ -30,14 +30,7 @@ fn kms() -> (Kms, Arc<VecAudit>) {
 fn kms_with_clock() -> (Kms, Arc<VecAudit>, Arc<ManualClock>) {
     let audit = Arc::new(VecAudit::default());
     let clock = Arc::new(ManualClock::new(Timestamp(1_767_225_600_000)));
-    let ports = memory::ports(
-        &[9u8; 32],
-        [4u8; 32],
-        clock.clone(),
-        vec![],
-        audit.clone(),
-    )
-    .unwrap();
+    let ports = memory::ports(&[9u8; 32], [4u8; 32], clock.clone(), vec![], audit.clone()).unwrap();
     (Kms::new(ports, CoreConfig::default()), audit, clock)
 }
 

@@ -372,7 +372,10 @@ fn a_key_rotates_once_when_its_interval_has_passed_and_old_ciphertexts_still_ope
 
     clock.set(Timestamp(NOW + 40 * DAY - 1));
     let sweep = k.rotate_due(100).unwrap();
-    assert!(sweep.rotated.is_empty() && sweep.failed.is_empty(), "{sweep:?}");
+    assert!(
+        sweep.rotated.is_empty() && sweep.failed.is_empty(),
+        "{sweep:?}"
+    );
     assert_eq!(status(&k, &key).1, 0);
 
     clock.set(Timestamp(NOW + 40 * DAY));
@@ -436,7 +439,10 @@ fn keys_without_rotation_disabled_or_key_pairs_never_rotate_by_themselves() {
     k.wire().disable_key(&a(), &op(&key)).unwrap();
     clock.set(Timestamp(NOW + 1000 * DAY));
     let sweep = k.rotate_due(100).unwrap();
-    assert!(sweep.rotated.is_empty() && sweep.failed.is_empty(), "{sweep:?}");
+    assert!(
+        sweep.rotated.is_empty() && sweep.failed.is_empty(),
+        "{sweep:?}"
+    );
     for id in [&key, &off, &pair] {
         assert_eq!(status(&k, id).1, 0);
     }

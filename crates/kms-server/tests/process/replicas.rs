@@ -615,7 +615,11 @@ fn an_interval_rotation_happens_once_across_replicas() {
         (a.join().unwrap(), b.join().unwrap())
     });
     let key = create_key(a.port, "rotates-on-schedule");
-    let (st, v) = kms(a.port, "/kms/enable-key-rotation", &json!({ "key_id": key }));
+    let (st, v) = kms(
+        a.port,
+        "/kms/enable-key-rotation",
+        &json!({ "key_id": key }),
+    );
     assert_eq!(st, 200, "{v}");
     assert_eq!(dek_version(&dek_on(b.port, &key)), 1);
     // The key id is a generated UUID: safe to splice.
@@ -626,7 +630,11 @@ fn an_interval_rotation_happens_once_across_replicas() {
         ))
         .unwrap();
     let rotations = |port: u16| -> u64 {
-        let (st, v) = kms(port, "/kms/get-key-rotation-status", &json!({ "key_id": key }));
+        let (st, v) = kms(
+            port,
+            "/kms/get-key-rotation-status",
+            &json!({ "key_id": key }),
+        );
         assert_eq!(st, 200, "{v}");
         v["number_of_rotations"].as_u64().unwrap()
     };

@@ -31,7 +31,8 @@ pub fn key_rotation_policy(new: &dyn Fn() -> StoreSet) {
     };
     assert_eq!(*got(&s), rec, "the rotation record round-trips");
     assert!(ok(
-        s.keys.set_key_rotation(PROJECT, &id(1), Some(false), None, None),
+        s.keys
+            .set_key_rotation(PROJECT, &id(1), Some(false), None, None),
         "disable"
     ));
     assert_eq!(
@@ -42,7 +43,8 @@ pub fn key_rotation_policy(new: &dyn Fn() -> StoreSet) {
         }
     );
     assert!(ok(
-        s.keys.set_key_rotation(PROJECT, &id(1), None, Some(30), None),
+        s.keys
+            .set_key_rotation(PROJECT, &id(1), None, Some(30), None),
         "interval"
     ));
     assert_eq!(
@@ -72,7 +74,8 @@ pub fn key_rotation_policy(new: &dyn Fn() -> StoreSet) {
         "other project"
     ));
     assert!(!ok(
-        s.keys.set_key_rotation(PROJECT, &id(2), Some(false), None, None),
+        s.keys
+            .set_key_rotation(PROJECT, &id(2), Some(false), None, None),
         "unknown"
     ));
     let (_, listed) = ok(s.keys.list_keys(PROJECT, &query(None, 0, 0, 10)), "list");
