@@ -25,7 +25,7 @@ pub use service::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
     SeedOutcome,
 };
-pub use service::{KeyPage, RotationSweep};
+pub use service::{KeyPage, Quota, RotationSweep, UserQuotas};
 pub use service::{NewDatakey, OpenedData, OpenedDatakey, ReEncrypted, SealedData};
 pub use service::{
     RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,

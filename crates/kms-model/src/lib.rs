@@ -20,7 +20,7 @@ pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
 };
-pub use operation::{APIG_PREFIX, KMS_PREFIX, Method, Operation, WireRequest};
+pub use operation::{APIG_PREFIX, KMS_PREFIX, KMS_V2_PREFIX, Method, Operation, WireRequest};
 // Body decoding, bounds and paging shared by every family.
 pub use ops::{
     DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, PageQuery,
@@ -89,5 +89,10 @@ pub use ops::{
     MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, ShowPublicKeyResponseBody, SignRequest,
     SignRequestBody, SignResponseBody, ValidateSignatureRequest, ValidateSignatureResponseBody,
     VerifyRequestBody,
+};
+// Quotas, the key count and the regions.
+pub use ops::{
+    ListSupportRegionsResponseBody, QuotaResource, Quotas, ShowUserInstancesResponseBody,
+    ShowUserQuotasResponseBody,
 };
 pub use secret::Secret;

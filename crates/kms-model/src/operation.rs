@@ -113,21 +113,30 @@ impl Method {
 
 /// Where a KMS route starts (`{project_id}` as the router spells it).
 pub const KMS_PREFIX: &str = "/v1.0/{project_id}";
+/// Where a KMS route of the API's second version starts.
+pub const KMS_V2_PREFIX: &str = "/v2/{project_id}";
 /// Where an APIG route starts.
 pub const APIG_PREFIX: &str = "/v2/{project_id}/apigw";
 
 impl Service {
     /// The service a request path belongs to, for a path no route matched
-    /// (an unknown route, a method not allowed, a timeout): `/v2/...` is
-    /// API Gateway, anything else KMS.
+    /// (an unknown route, a method not allowed, a timeout):
+    /// `/v2/{project}/kms/...` is KMS (its second version's routes),
+    /// any other `/v2/...` API Gateway, anything else KMS.
     #[must_use]
     pub fn of_path(path: &str) -> Self {
-        if path.starts_with("/v2/") {
-            Self::Apig
-        } else {
-            Self::Kms
+        match path.strip_prefix("/v2/") {
+            Some(rest) if !is_kms_v2(rest) => Self::Apig,
+            _ => Self::Kms,
         }
     }
+}
+
+/// Whether the path after `/v2/` is `{project}/kms` or below it.
+fn is_kms_v2(rest: &str) -> bool {
+    let mut segments = rest.split('/');
+    segments.next();
+    segments.next() == Some("kms")
 }
 
 macro_rules! operations {
@@ -200,10 +209,12 @@ macro_rules! operations {
         }
     };
     (@route $method:ident Kms $path:expr) => { Some((Method::$method, format!("{}{}", KMS_PREFIX, $path))) };
+    (@route $method:ident KmsV2 $path:expr) => { Some((Method::$method, format!("{}{}", KMS_V2_PREFIX, $path))) };
     (@route $method:ident Apig $path:expr) => { Some((Method::$method, format!("{}{}", APIG_PREFIX, $path))) };
     (@route $method:ident CoreApig $path:expr) => { None };
     (@route $method:ident CoreKms $path:expr) => { None };
     (@svc Kms) => { Service::Kms };
+    (@svc KmsV2) => { Service::Kms };
     (@svc Apig) => { Service::Apig };
     // A host-only operation answers in its family's shape.
     (@svc CoreApig) => { Service::Apig };
@@ -329,4 +340,10 @@ operations! {
     /// (`Kms::rotate_due`, driven by the host): never served over HTTP,
     /// audited as the key's owner.
     RotateOnSchedule = ("rotate-on-schedule", Post, CoreKms, "", none),
+    /// `GET /v1.0/{project_id}/kms/user-quotas`.
+    ShowUserQuotas = ("show-user-quotas", Get, Kms, "/kms/user-quotas", none),
+    /// `GET /v1.0/{project_id}/kms/user-instances`.
+    ShowUserInstances = ("show-user-instances", Get, Kms, "/kms/user-instances", none),
+    /// `GET /v2/{project_id}/kms/regions`.
+    ListSupportRegions = ("list-support-regions", Get, KmsV2, "/kms/regions", none),
 }

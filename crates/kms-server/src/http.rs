@@ -556,6 +556,9 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         Operation::ShowCertificate => on(f, show_certificate),
         Operation::UpdateCertificate => on(f, update_certificate),
         Operation::DeleteCertificate => on(f, delete_certificate),
+        Operation::ShowUserQuotas => on(f, show_user_quotas),
+        Operation::ShowUserInstances => on(f, show_user_instances),
+        Operation::ListSupportRegions => on(f, list_support_regions),
         // Host-only (certificate private-key export), or an operation this
         // build does not serve: no route; a test lists every routed
         // operation of the registry as served.

@@ -545,20 +545,7 @@ impl Kms {
     /// before the insert: creates racing at the limit may overshoot it by
     /// the number in flight.
     fn check_key_quota(&self, caller: &Caller) -> Res<()> {
-        let (held, _) = self
-            .ports
-            .keys
-            .list_keys(
-                &caller.project_id,
-                &KeyListQuery {
-                    state: None,
-                    live_at: self.ports.clock.now(),
-                    spec: None,
-                    offset: 0,
-                    limit: 0,
-                },
-            )
-            .map_err(kms_internal)?;
+        let held = self.keys_held(&caller.project_id)?;
         if held >= self.config.max_keys_per_project {
             return Err(CoreError::new(
                 ErrorCode::KmsTooManyKeys,
@@ -569,6 +556,26 @@ impl Kms {
             ));
         }
         Ok(())
+    }
+
+    /// The keys a project holds (pending deletion included, gone ones
+    /// not): what the key quota counts.
+    pub(super) fn keys_held(&self, project_id: &str) -> Res<u64> {
+        let (held, _) = self
+            .ports
+            .keys
+            .list_keys(
+                project_id,
+                &KeyListQuery {
+                    state: None,
+                    live_at: self.ports.clock.now(),
+                    spec: None,
+                    offset: 0,
+                    limit: 0,
+                },
+            )
+            .map_err(kms_internal)?;
+        Ok(held)
     }
 
     /// The region this service reports (`region_id` of create-key,

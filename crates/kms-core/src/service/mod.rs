@@ -43,6 +43,8 @@ mod keystores;
 pub use keystores::KeystorePage;
 mod pins;
 pub use pins::NewPin;
+mod quotas;
+pub use quotas::{Quota, UserQuotas};
 mod random;
 mod root_rotation;
 mod rotation;

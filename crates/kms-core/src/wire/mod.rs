@@ -19,6 +19,7 @@ mod datakeys;
 mod keys;
 mod keystores;
 mod pins;
+mod quotas;
 mod random;
 mod rotation;
 mod signing;

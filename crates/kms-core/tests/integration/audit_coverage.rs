@@ -260,6 +260,15 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
         Operation::ExportCertificatePrivateKey => {
             let _ = kms.wire().certificate_private_key(caller, "c0ffee");
         }
+        Operation::ShowUserQuotas => {
+            let _ = kms.wire().show_user_quotas(caller);
+        }
+        Operation::ShowUserInstances => {
+            let _ = kms.wire().show_user_instances(caller);
+        }
+        Operation::ListSupportRegions => {
+            let _ = kms.wire().list_support_regions(caller);
+        }
         Operation::RotateOnSchedule => {
             assert_eq!(kms.rotate_due(10).unwrap().rotated.len(), 1);
         }

@@ -165,6 +165,20 @@ pub(super) async fn delete_kms_tag(ctx: Ctx) -> Response {
         .await
 }
 
+pub(super) async fn show_user_quotas(ctx: Ctx) -> Response {
+    ctx.json_now(move |k, c| k.wire().show_user_quotas(c)).await
+}
+
+pub(super) async fn show_user_instances(ctx: Ctx) -> Response {
+    ctx.json_now(move |k, c| k.wire().show_user_instances(c))
+        .await
+}
+
+pub(super) async fn list_support_regions(ctx: Ctx) -> Response {
+    ctx.json_now(move |k, c| k.wire().list_support_regions(c))
+        .await
+}
+
 pub(super) async fn list_kms_tags(ctx: Ctx) -> Response {
     ctx.json_now(move |k, c| k.wire().list_kms_tags(c)).await
 }
