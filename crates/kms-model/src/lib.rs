@@ -16,6 +16,7 @@ pub use domain::{
     MAX_PEM_BYTES, PemText, PendingDays, PinType, Sequence, decode_hex,
 };
 pub use domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
+pub use domain::{KeyAgreementAlgorithm, MacAlgorithm};
 pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
@@ -89,5 +90,13 @@ pub use ops::{
     MAX_SIGN_MESSAGE_BYTES, MAX_SIGNATURE_BYTES, ShowPublicKeyResponseBody, SignRequest,
     SignRequestBody, SignResponseBody, ValidateSignatureRequest, ValidateSignatureResponseBody,
     VerifyRequestBody,
+};
+// MACs, key agreement and the version documents.
+pub use ops::{
+    ApiLink, ApiVersionDetail, DeriveSharedSecretRequest, DeriveSharedSecretRequestBody,
+    DeriveSharedSecretResponseBody, GenerateMacRequest, GenerateMacRequestBody,
+    GenerateMacResponseBody, MAX_AGREEMENT_PUBLIC_KEY_BYTES, MAX_MAC_BYTES, MAX_MAC_MESSAGE_BYTES,
+    Recipient, ShowVersionResponseBody, ShowVersionsResponseBody, VerifyMacRequest,
+    VerifyMacRequestBody, VerifyMacResponseBody,
 };
 pub use secret::Secret;

@@ -18,6 +18,10 @@ use crate::ops::{
     UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody, VerifyRequestBody,
 };
 use crate::ops::{
+    DeriveSharedSecretRequest, DeriveSharedSecretRequestBody, GenerateMacRequest,
+    GenerateMacRequestBody, VerifyMacRequest, VerifyMacRequestBody,
+};
+use crate::ops::{
     BatchKmsTagsRequest, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreateKmsTagRequest, CreatePinRequest, DecryptDataRequest,
     DecryptDatakeyRequest, EncryptDataRequest, EncryptDatakeyRequest, GenRandomRequest,
@@ -83,6 +87,9 @@ wire_requests! {
     GenRandomRequest => GenRandomRequestBody,
     SignRequest => SignRequestBody,
     ValidateSignatureRequest => VerifyRequestBody,
+    GenerateMacRequest => GenerateMacRequestBody,
+    VerifyMacRequest => VerifyMacRequestBody,
+    DeriveSharedSecretRequest => DeriveSharedSecretRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -202,8 +209,11 @@ macro_rules! operations {
     (@route $method:ident Kms $path:expr) => { Some((Method::$method, format!("{}{}", KMS_PREFIX, $path))) };
     (@route $method:ident Apig $path:expr) => { Some((Method::$method, format!("{}{}", APIG_PREFIX, $path))) };
     (@route $method:ident Core $path:expr) => { None };
+    // Outside any project prefix (the version documents).
+    (@route $method:ident Root $path:expr) => { Some((Method::$method, String::from($path))) };
     (@svc Kms) => { Service::Kms };
     (@svc Apig) => { Service::Apig };
+    (@svc Root) => { Service::Kms };
     // A host-only operation answers in its family's shape (certificates:
     // APIG).
     (@svc Core) => { Service::Apig };
@@ -324,4 +334,14 @@ operations! {
     /// (`Kms::certificate_private_key`): never served over HTTP, audited
     /// like every operation. Errors in the APIG shape.
     ExportCertificatePrivateKey = ("export-certificate-private-key", Get, Core, "", none),
+    /// `POST /v1.0/{project_id}/kms/generate-mac`.
+    GenerateMac = ("generate-mac", Post, Kms, "/kms/generate-mac", (GenerateMacRequest, "generate_mac")),
+    /// `POST /v1.0/{project_id}/kms/verify-mac`.
+    VerifyMac = ("verify-mac", Post, Kms, "/kms/verify-mac", (VerifyMacRequest, "verify_mac")),
+    /// `POST /v1.0/{project_id}/kms/derive-shared-secret`.
+    DeriveSharedSecret = ("derive-shared-secret", Post, Kms, "/kms/derive-shared-secret", (DeriveSharedSecretRequest, "derive_shared_secret")),
+    /// `GET /`: the API version documents (outside the project prefix).
+    ShowVersions = ("show-versions", Get, Root, "/", none),
+    /// `GET /{version_id}`: one API version document.
+    ShowVersion = ("show-version", Get, Root, "/{version_id}", none),
 }

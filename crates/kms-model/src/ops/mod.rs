@@ -14,6 +14,7 @@ mod reencrypt;
 mod rotation;
 mod signing;
 mod tags;
+mod mac;
 
 pub use self::certificates::*;
 pub use self::data::*;
@@ -28,6 +29,7 @@ pub use self::reencrypt::*;
 pub use self::rotation::*;
 pub use self::signing::*;
 pub use self::tags::*;
+pub use self::mac::*;
 pub use crate::body::{
     DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, PageQuery,
     decode_body, decode_optional_body, page_param,
