@@ -50,6 +50,8 @@ mod seed;
 mod signing;
 pub use signing::{KeyPairOp, KeyPairWork};
 mod tags;
+mod mac;
+pub use mac::{API_VERSIONS, ApiVersion};
 
 /// Settings of the core that are not ports.
 #[derive(Clone, Debug, PartialEq, Eq)]

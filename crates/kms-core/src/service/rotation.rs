@@ -226,7 +226,9 @@ impl Kms {
                 if key.origin == KeyOrigin::External {
                     return Err(external_not_rotatable(&key.key_id));
                 }
-                let suite = super::keys::cmk_suite(&key)?;
+                // AES_256, SM4 and the HMAC keys rotate alike.
+                let suite = super::keys::storage_suite(key.spec)
+                    .map_or_else(|| super::keys::cmk_suite(&key), Ok)?;
                 if key.current_version >= self.config.max_versions_per_key {
                     return Err(CoreError::new(
                         ErrorCode::KmsInvalidParameter,

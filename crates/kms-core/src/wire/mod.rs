@@ -23,6 +23,7 @@ mod random;
 mod rotation;
 mod signing;
 mod tags;
+mod mac;
 
 /// The wire face of a [`Kms`]: see the module documentation.
 #[derive(Clone, Copy, Debug)]
