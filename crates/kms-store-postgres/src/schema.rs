@@ -88,6 +88,9 @@ CREATE TABLE root_key_checks (
 ALTER TABLE keys DROP CONSTRAINT keys_state_check;
 ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4', '5'));
 ",
+    // 8: key usages GENERATE_VERIFY_MAC and KEY_AGREEMENT (SQLite's
+    // version 9).
+    kms_store_sql::schema::KEY_USAGES_POSTGRES,
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

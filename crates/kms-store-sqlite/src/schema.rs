@@ -122,6 +122,8 @@ UPDATE keys SET new_state = state;
 ALTER TABLE keys DROP COLUMN state;
 ALTER TABLE keys RENAME COLUMN new_state TO state;
 ",
+    // 9: key usages GENERATE_VERIFY_MAC and KEY_AGREEMENT.
+    kms_store_sql::schema::KEY_USAGES_SQLITE,
 ];
 
 /// Applies every migration the file has not seen yet.
