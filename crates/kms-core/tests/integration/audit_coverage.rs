@@ -234,6 +234,29 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
         Operation::ExportCertificatePrivateKey => {
             let _ = kms.wire().certificate_private_key(caller, "c0ffee");
         }
+        Operation::GenerateMac => {
+            let _ = kms
+                .wire()
+                .generate_mac(caller, &kms_model::GenerateMacRequestBody::default());
+        }
+        Operation::VerifyMac => {
+            let _ = kms
+                .wire()
+                .verify_mac(caller, &kms_model::VerifyMacRequestBody::default());
+        }
+        Operation::DeriveSharedSecret => {
+            let _ = kms.wire().derive_shared_secret(
+                caller,
+                &kms_model::DeriveSharedSecretRequestBody::default(),
+            );
+        }
+        Operation::ShowVersions => {
+            let _ = kms.wire().show_versions(caller, "");
+        }
+        Operation::ShowVersion => {
+            // An unknown version: refused, and audited.
+            let _ = kms.wire().show_version(caller, "", "v9");
+        }
         _ => return false,
     }
     true
