@@ -266,8 +266,21 @@ pub(super) async fn derive_shared_secret(ctx: Ctx) -> Response {
 /// `GET /`: authenticated like every route (the API reference lists the
 /// `kms::getVersions` permission), audited, links relative to the host the
 /// client reached (`/v1.0/`): the server does not know the scheme and host
-/// name a client or proxy used.
-pub(super) async fn show_versions(ctx: Ctx) -> Response {
+/// name a client or proxy used. With the IAM (Keystone) front on, the same
+/// path is also Keystone's version discovery, which clients call with no
+/// credentials: a request without an `Authorization` header (no SDK
+/// signature) gets Keystone's list there, a signed one the KMS versions.
+pub(super) async fn show_versions(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    if state.iam().is_some() && !req.headers().contains_key(axum::http::header::AUTHORIZATION) {
+        return super::keystone::versions(axum::extract::State(state), req).await;
+    }
+    let ctx = match Ctx::from_request(req, &state).await {
+        Ok(ctx) => ctx,
+        Err(rejection) => return rejection.into_response(),
+    };
     ctx.json_now(move |k, c| k.wire().show_versions(c, "")).await
 }
 
