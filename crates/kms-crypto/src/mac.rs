@@ -141,7 +141,11 @@ mod tests {
         ];
         for (alg, want) in cases {
             let mac = k.mac(alg, b"abc").unwrap();
-            assert_eq!(crate::hex::encode_upper(&mac), want.to_uppercase(), "{alg:?}");
+            assert_eq!(
+                crate::hex::encode_upper(&mac),
+                want.to_uppercase(),
+                "{alg:?}"
+            );
             assert!(k.verify_mac(alg, b"abc", &mac).unwrap());
         }
     }
@@ -160,7 +164,10 @@ mod tests {
             assert!(k.verify_mac(alg, b"message", &mac).unwrap());
             assert!(!k.verify_mac(alg, b"messagE", &mac).unwrap());
             assert!(!key(2).verify_mac(alg, b"message", &mac).unwrap());
-            assert!(!k.verify_mac(alg, b"message", &mac[..mac.len() - 1]).unwrap());
+            assert!(
+                !k.verify_mac(alg, b"message", &mac[..mac.len() - 1])
+                    .unwrap()
+            );
             assert!(!k.verify_mac(alg, b"message", &[]).unwrap());
             mac[0] ^= 1;
             assert!(!k.verify_mac(alg, b"message", &mac).unwrap());

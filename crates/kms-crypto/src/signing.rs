@@ -554,7 +554,6 @@ impl SigningKey {
         }
     }
 
-
     /// The public half.
     #[must_use]
     pub fn public_key(&self) -> PublicKey {

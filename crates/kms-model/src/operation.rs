@@ -18,16 +18,16 @@ use crate::ops::{
     UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody, VerifyRequestBody,
 };
 use crate::ops::{
-    DeriveSharedSecretRequest, DeriveSharedSecretRequestBody, GenerateMacRequest,
-    GenerateMacRequestBody, VerifyMacRequest, VerifyMacRequestBody,
-};
-use crate::ops::{
     BatchKmsTagsRequest, CertificateRequest, CreateDatakeyRequest, CreateKeyRequest,
     CreateKeystoreRequest, CreateKmsTagRequest, CreatePinRequest, DecryptDataRequest,
     DecryptDatakeyRequest, EncryptDataRequest, EncryptDatakeyRequest, GenRandomRequest,
     ListKeysRequest, ListKmsByTagsRequest, OperateKeyRequest, ReEncryptRequest,
     RotateOnDemandRequest, ScheduleKeyDeletionRequest, SignRequest, UpdateKeyAliasRequest,
     UpdateKeyDescriptionRequest, UpdateKeyRotationIntervalRequest, ValidateSignatureRequest,
+};
+use crate::ops::{
+    DeriveSharedSecretRequest, DeriveSharedSecretRequestBody, GenerateMacRequest,
+    GenerateMacRequestBody, VerifyMacRequest, VerifyMacRequestBody,
 };
 
 /// A validated request built from its wire body: the one seam between

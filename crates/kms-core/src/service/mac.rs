@@ -176,18 +176,12 @@ impl Kms {
     /// A version not served: KMS.0201 (the invalid-URL answer of any
     /// unknown route).
     pub fn show_version(&self, caller: &Caller, version_id: &str) -> Res<ApiVersion> {
-        self.audited(
-            caller,
-            Operation::ShowVersion,
-            Resource::None,
-            None,
-            || {
-                API_VERSIONS
-                    .iter()
-                    .find(|v| v.id == version_id)
-                    .copied()
-                    .ok_or_else(|| CoreError::bare(ErrorCode::KmsInvalidUrl))
-            },
-        )
+        self.audited(caller, Operation::ShowVersion, Resource::None, None, || {
+            API_VERSIONS
+                .iter()
+                .find(|v| v.id == version_id)
+                .copied()
+                .ok_or_else(|| CoreError::bare(ErrorCode::KmsInvalidUrl))
+        })
     }
 }

@@ -49,8 +49,8 @@ mod rotation;
 mod seed;
 mod signing;
 pub use signing::{KeyPairOp, KeyPairWork};
-mod tags;
 mod mac;
+mod tags;
 pub use mac::{API_VERSIONS, ApiVersion};
 
 /// Settings of the core that are not ports.

@@ -18,12 +18,12 @@ mod data;
 mod datakeys;
 mod keys;
 mod keystores;
+mod mac;
 mod pins;
 mod random;
 mod rotation;
 mod signing;
 mod tags;
-mod mac;
 
 /// The wire face of a [`Kms`]: see the module documentation.
 #[derive(Clone, Copy, Debug)]

@@ -245,10 +245,9 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
                 .verify_mac(caller, &kms_model::VerifyMacRequestBody::default());
         }
         Operation::DeriveSharedSecret => {
-            let _ = kms.wire().derive_shared_secret(
-                caller,
-                &kms_model::DeriveSharedSecretRequestBody::default(),
-            );
+            let _ = kms
+                .wire()
+                .derive_shared_secret(caller, &kms_model::DeriveSharedSecretRequestBody::default());
         }
         Operation::ShowVersions => {
             let _ = kms.wire().show_versions(caller, "");

@@ -21,7 +21,10 @@ const SEEDED: &str = "5eeded00-0000-4000-8000-00000000ac01";
 const MATERIAL: [u8; 32] = [0x42; 32];
 
 fn kms() -> Kms {
-    Kms::new(memory::test_ports([4u8; 32]).unwrap(), CoreConfig::default())
+    Kms::new(
+        memory::test_ports([4u8; 32]).unwrap(),
+        CoreConfig::default(),
+    )
 }
 
 fn a() -> Caller {
@@ -193,7 +196,10 @@ fn hmac_keys_keep_to_their_usage_and_algorithm() {
         );
     }
     for spec in ["AES_256", "RSA_2048", "SM2", "HMAC_SM3"] {
-        assert!(create(&k, "x", spec, Some("KEY_AGREEMENT")).is_err(), "{spec}");
+        assert!(
+            create(&k, "x", spec, Some("KEY_AGREEMENT")).is_err(),
+            "{spec}"
+        );
     }
     // Another algorithm than the key's: KMS.0308.
     assert_eq!(
@@ -319,7 +325,11 @@ fn derive_shared_secret_matches_the_peer_side_of_ecdh() {
         // SubjectPublicKeyInfo, as get-publickey gives it).
         let der = pem_body(&ours);
         let theirs = peer.diffie_hellman(&der).unwrap();
-        assert_eq!(Base64::decode_vec(&r.shared_secret).unwrap(), *theirs, "{spec}");
+        assert_eq!(
+            Base64::decode_vec(&r.shared_secret).unwrap(),
+            *theirs,
+            "{spec}"
+        );
         // A key of the other curve, or garbage: KMS.0308.
         let other = if spec == "EC_P256" {
             kms_crypto::SigningKeySpec::EcP384
@@ -327,7 +337,10 @@ fn derive_shared_secret_matches_the_peer_side_of_ecdh() {
             kms_crypto::SigningKeySpec::EcP256
         };
         let wrong = kms_crypto::SigningKey::generate(other, &mut EntropyRng(&entropy)).unwrap();
-        for bad in [wrong.public_key().to_der().unwrap(), vec![0x30, 0x03, 1, 2, 3]] {
+        for bad in [
+            wrong.public_key().to_der().unwrap(),
+            vec![0x30, 0x03, 1, 2, 3],
+        ] {
             let e = k
                 .wire()
                 .derive_shared_secret(
@@ -386,10 +399,7 @@ fn derive_shared_secret_matches_the_peer_side_of_ecdh() {
 }
 
 fn pem_body(pem: &str) -> Vec<u8> {
-    let b64: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     Base64::decode_vec(&b64).unwrap()
 }
 

@@ -20,7 +20,10 @@ fn both_sides_agree_on_p256_and_p384() {
         assert_eq!(*ab, *ba);
         // Another peer, another secret.
         let c = SigningKey::generate(spec, &mut rng).unwrap();
-        assert_ne!(*a.diffie_hellman(&c.public_key().to_der().unwrap()).unwrap(), *ab);
+        assert_ne!(
+            *a.diffie_hellman(&c.public_key().to_der().unwrap()).unwrap(),
+            *ab
+        );
     }
 }
 

@@ -8,13 +8,13 @@ mod key_listing;
 mod key_management;
 mod keys;
 mod keystores;
+mod mac;
 mod pins;
 mod random;
 mod reencrypt;
 mod rotation;
 mod signing;
 mod tags;
-mod mac;
 
 pub use self::certificates::*;
 pub use self::data::*;
@@ -23,13 +23,13 @@ pub use self::key_listing::*;
 pub use self::key_management::*;
 pub use self::keys::*;
 pub use self::keystores::*;
+pub use self::mac::*;
 pub use self::pins::*;
 pub use self::random::*;
 pub use self::reencrypt::*;
 pub use self::rotation::*;
 pub use self::signing::*;
 pub use self::tags::*;
-pub use self::mac::*;
 pub use crate::body::{
     DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, PageQuery,
     decode_body, decode_optional_body, page_param,

@@ -274,14 +274,19 @@ pub(super) async fn show_versions(
     axum::extract::State(state): axum::extract::State<AppState>,
     req: Request,
 ) -> Response {
-    if state.iam().is_some() && !req.headers().contains_key(axum::http::header::AUTHORIZATION) {
+    if state.iam().is_some()
+        && !req
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+    {
         return super::keystone::versions(axum::extract::State(state), req).await;
     }
     let ctx = match Ctx::from_request(req, &state).await {
         Ok(ctx) => ctx,
         Err(rejection) => return rejection.into_response(),
     };
-    ctx.json_now(move |k, c| k.wire().show_versions(c, "")).await
+    ctx.json_now(move |k, c| k.wire().show_versions(c, ""))
+        .await
 }
 
 /// `GET /{version_id}`: a path segment that names no served version is an

@@ -54,8 +54,7 @@ pub fn mac_and_agreement_keys_round_trip(new: &dyn Fn() -> StoreSet) {
         )
         .unwrap_or_else(|e| panic!("seal: {e}"));
     ok(
-        s.keys
-            .insert_key(&ec, &KeyMaterial::SealedKeyPair(sealed)),
+        s.keys.insert_key(&ec, &KeyMaterial::SealedKeyPair(sealed)),
         "insert KEY_AGREEMENT key",
     );
     assert_eq!(
@@ -66,7 +65,8 @@ pub fn mac_and_agreement_keys_round_trip(new: &dyn Fn() -> StoreSet) {
     // An HMAC key rotates: version 2 is stored beside version 1.
     let v2 = wrapped(&hmac_ids[0], 2, 42);
     ok(
-        s.keys.rotate_key(PROJECT, &hmac_ids[0], &v2, 2, Timestamp(1_800_000_000_000)),
+        s.keys
+            .rotate_key(PROJECT, &hmac_ids[0], &v2, 2, Timestamp(1_800_000_000_000)),
         "rotate HMAC key",
     );
     assert_eq!(
@@ -81,7 +81,10 @@ pub fn mac_and_agreement_keys_round_trip(new: &dyn Fn() -> StoreSet) {
     );
     let rotated = ok(s.keys.get_key(PROJECT, &hmac_ids[0]), "get rotated")
         .unwrap_or_else(|| panic!("rotated HMAC key missing"));
-    assert_eq!(rotated.current_version, 2, "rotation makes version 2 current");
+    assert_eq!(
+        rotated.current_version, 2,
+        "rotation makes version 2 current"
+    );
     let only = |spec| {
         let q = KeyListQuery {
             spec,
