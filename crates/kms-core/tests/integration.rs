@@ -9,6 +9,7 @@ mod integration {
     mod key_management;
     mod key_pair_cache;
     mod key_pairs;
+    mod mac;
     mod national;
     mod random;
     mod record_cache;

@@ -574,6 +574,11 @@ impl MasterKey {
         self.version
     }
 
+    /// The material itself, for the HMAC of an HMAC CMK (`crate::mac`).
+    pub(crate) fn material(&self) -> &[u8] {
+        &self.bytes[..]
+    }
+
     /// The raw master key bytes. Hazardous: only for export to a real HSM or tests.
     #[cfg(feature = "hazmat")]
     pub fn expose_secret_bytes(&self) -> &[u8; KEY_LEN] {

@@ -519,6 +519,41 @@ impl SigningKey {
         self.spec
     }
 
+    /// ECDH (SEC 1 section 3.3.1, the cofactor is 1 on these curves) of
+    /// this EC P-256 or P-384 private key with a peer's public key, DER
+    /// SubjectPublicKeyInfo: the shared secret is the agreed point's x
+    /// coordinate (32 or 48 bytes), as OpenSSL's and Python
+    /// `cryptography`'s `exchange(ECDH())` return it.
+    ///
+    /// # Errors
+    /// [`Error::AlgorithmMismatch`] for an RSA or SM2 key;
+    /// [`Error::Rejected`] if `peer_spki_der` is not a public key on this
+    /// key's curve (the identity is not encodable, so never accepted).
+    pub fn diffie_hellman(&self, peer_spki_der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        use p256::pkcs8::DecodePublicKey;
+        match &self.secret {
+            Secret::P256(k) => {
+                let peer = p256::PublicKey::from_public_key_der(peer_spki_der)
+                    .map_err(|_| Error::Rejected)?;
+                let secret =
+                    p256::SecretKey::from_pkcs8_der(&k.pkcs8).map_err(|_| Error::Rejected)?;
+                let shared =
+                    p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
+                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+            }
+            Secret::P384(k) => {
+                let peer = p384::PublicKey::from_public_key_der(peer_spki_der)
+                    .map_err(|_| Error::Rejected)?;
+                let secret =
+                    p384::SecretKey::from_pkcs8_der(&k.pkcs8).map_err(|_| Error::Rejected)?;
+                let shared =
+                    p384::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
+                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+            }
+            Secret::Rsa(_) | Secret::Sm2(_) => Err(Error::AlgorithmMismatch),
+        }
+    }
+
     /// The public half.
     #[must_use]
     pub fn public_key(&self) -> PublicKey {

@@ -16,6 +16,7 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("crypto_ciphertext_parse", crypto_ciphertext_parse),
     ("crypto_dek_unwrap", crypto_dek_unwrap),
     ("crypto_data_decrypt", crypto_data_decrypt),
+    ("crypto_ecdh_public_key", crypto_ecdh_public_key),
 ];
 
 /// Key id of the fixed fuzzing master key.
@@ -765,5 +766,32 @@ pub fn crypto_data_decrypt(data: &[u8]) {
             assert!(len == 0 || len > kms_crypto::MAX_DATA_BYTES);
         }
         Err(e) => panic!("unexpected error from encrypt_data: {e:?}"),
+    }
+}
+
+/// ECDH keys of the agreement target (their own seeded generator, so the
+/// unwrap targets' keys and seeds are untouched).
+#[allow(clippy::expect_used)]
+fn ecdh_keys() -> &'static [SigningKey; 2] {
+    static KEYS: OnceLock<[SigningKey; 2]> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut rng = ChaCha20Rng::from_seed(*b"kms-rs ECDH fuzzing keys, public");
+        [
+            SigningKey::generate(SigningKeySpec::EcP256, &mut rng).expect("P-256 key"),
+            SigningKey::generate(SigningKeySpec::EcP384, &mut rng).expect("P-384 key"),
+        ]
+    })
+}
+
+/// Arbitrary bytes as derive-shared-secret's peer public key, on both
+/// curves: a secret of the curve's field length, or [`Error::Rejected`];
+/// never a panic, never another error.
+pub fn crypto_ecdh_public_key(data: &[u8]) {
+    for (key, len) in ecdh_keys().iter().zip([32, 48]) {
+        match key.diffie_hellman(data) {
+            Ok(secret) => assert_eq!(secret.len(), len),
+            Err(Error::Rejected) => {}
+            Err(e) => panic!("unexpected error from diffie_hellman: {e:?}"),
+        }
     }
 }

@@ -48,6 +48,9 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_create_kms_tag", body_create_kms_tag),
     ("body_sign", body_sign),
     ("body_validate_signature", body_validate_signature),
+    ("body_generate_mac", body_generate_mac),
+    ("body_verify_mac", body_verify_mac),
+    ("body_derive_shared_secret", body_derive_shared_secret),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -290,4 +293,19 @@ pub fn body_sign(data: &[u8]) {
 /// verify (validate-signature) body.
 pub fn body_validate_signature(data: &[u8]) {
     body(Operation::ValidateSignature, data);
+}
+
+/// generate-mac body.
+pub fn body_generate_mac(data: &[u8]) {
+    body(Operation::GenerateMac, data);
+}
+
+/// verify-mac body.
+pub fn body_verify_mac(data: &[u8]) {
+    body(Operation::VerifyMac, data);
+}
+
+/// derive-shared-secret body.
+pub fn body_derive_shared_secret(data: &[u8]) {
+    body(Operation::DeriveSharedSecret, data);
 }

@@ -364,6 +364,9 @@ catalogue! {
     KmsKeyIsForEncryption = (400, "KMS.0334", Kms, "The cmk is used to encrypt and decrypt", true),
     /// An encryption operation with a `SIGN_VERIFY` key.
     KmsKeyIsForSigning = (400, "KMS.0335", Kms, "The cmk is used to sign and verify", true),
+    /// An operation an HMAC key does not do (anything but MACs), or a
+    /// usage other than `GENERATE_VERIFY_MAC` for one.
+    KmsHmacUnsupported = (400, "KMS.0341", Kms, "The hmac key do not support this operation", true),
     /// An empty tag list.
     KmsEmptyTagList = (400, "KMS.0401", Kms, "Tag list cannot be empty", true),
     /// A `matches` value that is empty or too long.

@@ -16,6 +16,7 @@ pub use domain::{
     MAX_PEM_BYTES, PemText, PendingDays, PinType, Sequence, decode_hex,
 };
 pub use domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
+pub use domain::{KeyAgreementAlgorithm, MacAlgorithm};
 pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
@@ -94,5 +95,13 @@ pub use ops::{
 pub use ops::{
     ListSupportRegionsResponseBody, QuotaResource, Quotas, ShowUserInstancesResponseBody,
     ShowUserQuotasResponseBody,
+};
+// MACs, key agreement and the version documents.
+pub use ops::{
+    ApiLink, ApiVersionDetail, DeriveSharedSecretRequest, DeriveSharedSecretRequestBody,
+    DeriveSharedSecretResponseBody, GenerateMacRequest, GenerateMacRequestBody,
+    GenerateMacResponseBody, MAX_AGREEMENT_PUBLIC_KEY_BYTES, MAX_MAC_BYTES, MAX_MAC_MESSAGE_BYTES,
+    Recipient, ShowVersionResponseBody, ShowVersionsResponseBody, VerifyMacRequest,
+    VerifyMacRequestBody, VerifyMacResponseBody,
 };
 pub use secret::Secret;

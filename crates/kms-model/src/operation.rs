@@ -25,6 +25,10 @@ use crate::ops::{
     RotateOnDemandRequest, ScheduleKeyDeletionRequest, SignRequest, UpdateKeyAliasRequest,
     UpdateKeyDescriptionRequest, UpdateKeyRotationIntervalRequest, ValidateSignatureRequest,
 };
+use crate::ops::{
+    DeriveSharedSecretRequest, DeriveSharedSecretRequestBody, GenerateMacRequest,
+    GenerateMacRequestBody, VerifyMacRequest, VerifyMacRequestBody,
+};
 
 /// A validated request built from its wire body: the one seam between
 /// what a client sends and what the core accepts.
@@ -83,6 +87,9 @@ wire_requests! {
     GenRandomRequest => GenRandomRequestBody,
     SignRequest => SignRequestBody,
     ValidateSignatureRequest => VerifyRequestBody,
+    GenerateMacRequest => GenerateMacRequestBody,
+    VerifyMacRequest => VerifyMacRequestBody,
+    DeriveSharedSecretRequest => DeriveSharedSecretRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -213,12 +220,15 @@ macro_rules! operations {
     (@route $method:ident Apig $path:expr) => { Some((Method::$method, format!("{}{}", APIG_PREFIX, $path))) };
     (@route $method:ident CoreApig $path:expr) => { None };
     (@route $method:ident CoreKms $path:expr) => { None };
+    // Outside any project prefix (the version documents).
+    (@route $method:ident Root $path:expr) => { Some((Method::$method, String::from($path))) };
     (@svc Kms) => { Service::Kms };
     (@svc KmsV2) => { Service::Kms };
     (@svc Apig) => { Service::Apig };
     // A host-only operation answers in its family's shape.
     (@svc CoreApig) => { Service::Apig };
     (@svc CoreKms) => { Service::Kms };
+    (@svc Root) => { Service::Kms };
     (@has none) => { false };
     (@has ($req:ty, $bname:literal)) => { true };
     (@bname none) => { None };
@@ -346,4 +356,14 @@ operations! {
     ShowUserInstances = ("show-user-instances", Get, Kms, "/kms/user-instances", none),
     /// `GET /v2/{project_id}/kms/regions`.
     ListSupportRegions = ("list-support-regions", Get, KmsV2, "/kms/regions", none),
+    /// `POST /v1.0/{project_id}/kms/generate-mac`.
+    GenerateMac = ("generate-mac", Post, Kms, "/kms/generate-mac", (GenerateMacRequest, "generate_mac")),
+    /// `POST /v1.0/{project_id}/kms/verify-mac`.
+    VerifyMac = ("verify-mac", Post, Kms, "/kms/verify-mac", (VerifyMacRequest, "verify_mac")),
+    /// `POST /v1.0/{project_id}/kms/derive-shared-secret`.
+    DeriveSharedSecret = ("derive-shared-secret", Post, Kms, "/kms/derive-shared-secret", (DeriveSharedSecretRequest, "derive_shared_secret")),
+    /// `GET /`: the API version documents (outside the project prefix).
+    ShowVersions = ("show-versions", Get, Root, "/", none),
+    /// `GET /{version_id}`: one API version document.
+    ShowVersion = ("show-version", Get, Root, "/{version_id}", none),
 }

@@ -559,6 +559,14 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         Operation::ShowUserQuotas => on(f, show_user_quotas),
         Operation::ShowUserInstances => on(f, show_user_instances),
         Operation::ListSupportRegions => on(f, list_support_regions),
+        Operation::GenerateMac => on(f, generate_mac),
+        Operation::VerifyMac => on(f, verify_mac),
+        Operation::DeriveSharedSecret => on(f, derive_shared_secret),
+        // The version documents sit outside the project prefix; any other
+        // method there answers as an unknown route did before they were
+        // served (400 KMS.0201), not 405.
+        Operation::ShowVersions => on(f, show_versions).fallback(unknown_route),
+        Operation::ShowVersion => on(f, show_version).fallback(unknown_route),
         // Host-only (certificate private-key export), or an operation this
         // build does not serve: no route; a test lists every routed
         // operation of the registry as served.
@@ -871,7 +879,7 @@ fn error_response(e: &ApiError) -> Response {
     resp
 }
 
-async fn unknown_route(uri: axum::http::Uri) -> Response {
+pub(crate) async fn unknown_route(uri: axum::http::Uri) -> Response {
     error_response(&ApiError::bare(match Service::of_path(uri.path()) {
         Service::Kms => ErrorCode::KmsInvalidUrl,
         Service::Apig => ErrorCode::ApigApiNotFound,
@@ -1123,11 +1131,23 @@ impl FromRequest<AppState> for Ctx {
                 (body, caller)
             }
         };
-        // The first path parameter is the project. The router has already
-        // percent-decoded every parameter (once: a tag key `%41` arrives as
-        // `%2541` and is `%41`, never `A`).
+        // The first path parameter is the project, on every route under a
+        // project prefix (the version documents, `GET /` and
+        // `GET /{version_id}`, have none: the caller's credential names
+        // the project). The router has already percent-decoded every
+        // parameter (once: a tag key `%41` arrives as `%2541` and is
+        // `%41`, never `A`).
+        let under_project = parts
+            .extensions
+            .get::<MatchedPath>()
+            .is_none_or(|p| p.as_str().contains("{project_id}"));
         let mut values = raw.iter().map(|(_, v)| v);
-        let Some(project) = values.next() else {
+        let project = if under_project {
+            values.next()
+        } else {
+            Some(caller.project_id.as_str())
+        };
+        let Some(project) = project else {
             return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl)));
         };
         if project != caller.project_id {

@@ -145,6 +145,7 @@ cases![
     list_keys_by_tags_filters,
     purge_deleted_keys_frees_alias_and_keystore,
     list_project_tags_groups_values,
+    mac_and_agreement_keys_round_trip,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics

@@ -91,6 +91,9 @@ ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4',
     // 8: when the running rotation interval of a key started (SQLite's
     // version 9).
     kms_store_sql::schema::KEY_ROTATION_START,
+    // 9: key usages GENERATE_VERIFY_MAC and KEY_AGREEMENT (SQLite's
+    // version 10).
+    kms_store_sql::schema::KEY_USAGES_POSTGRES,
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

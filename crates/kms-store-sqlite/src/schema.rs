@@ -124,6 +124,8 @@ ALTER TABLE keys RENAME COLUMN new_state TO state;
 ",
     // 9: when the running rotation interval of a key started.
     kms_store_sql::schema::KEY_ROTATION_START,
+    // 10: key usages GENERATE_VERIFY_MAC and KEY_AGREEMENT.
+    kms_store_sql::schema::KEY_USAGES_SQLITE,
 ];
 
 /// Applies every migration the file has not seen yet.

@@ -54,7 +54,12 @@ pub(crate) fn key_state_of_code(code: u8) -> Option<KeyState> {
 /// The kms-crypto spec of a key pair; `None` for a symmetric key.
 pub(super) fn signing_spec(spec: CmkSpec) -> Option<SigningKeySpec> {
     match spec {
-        CmkSpec::Aes256 | CmkSpec::Sm4 => None,
+        CmkSpec::Aes256
+        | CmkSpec::Sm4
+        | CmkSpec::Hmac256
+        | CmkSpec::Hmac384
+        | CmkSpec::Hmac512
+        | CmkSpec::HmacSm3 => None,
         CmkSpec::Sm2 => Some(SigningKeySpec::Sm2),
         CmkSpec::Rsa2048 => Some(SigningKeySpec::Rsa2048),
         CmkSpec::Rsa3072 => Some(SigningKeySpec::Rsa3072),
@@ -71,6 +76,15 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
     match key.spec {
         CmkSpec::Aes256 => Ok(CipherSuite::Aes256Gcm),
         CmkSpec::Sm4 => Ok(CipherSuite::Sm4Gcm),
+        // An HMAC key makes MACs only (KMS.0341).
+        spec if spec.is_hmac() => Err(CoreError::new(
+            ErrorCode::KmsHmacUnsupported,
+            format!(
+                "key {} is a {} key: it generates and verifies MACs",
+                key.key_id,
+                spec.as_str()
+            ),
+        )),
         spec => Err(CoreError::new(
             ErrorCode::KmsAsymmetricUnsupported,
             format!(
@@ -79,6 +93,18 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
                 spec.as_str()
             ),
         )),
+    }
+}
+
+/// The suite a symmetric or HMAC key's versions are kept and cached
+/// with: SM4-GCM for SM4, AES-256-GCM for AES_256 and the HMAC keys (whose
+/// 32 bytes of material are the HMAC key itself; the suite only picks the
+/// per-purpose keys an HMAC key never uses). `None` for a key pair.
+pub(super) fn storage_suite(spec: CmkSpec) -> Option<CipherSuite> {
+    match spec {
+        CmkSpec::Sm4 => Some(CipherSuite::Sm4Gcm),
+        spec if signing_spec(spec).is_none() => Some(CipherSuite::Aes256Gcm),
+        _ => None,
     }
 }
 
@@ -164,11 +190,7 @@ impl Kms {
             None => {
                 // AES_256 or SM4: the material is 32 bytes either way; the
                 // spec picks the blobs' suite.
-                let suite = if spec == CmkSpec::Sm4 {
-                    CipherSuite::Sm4Gcm
-                } else {
-                    CipherSuite::Aes256Gcm
-                };
+                let suite = storage_suite(spec).unwrap_or(CipherSuite::Aes256Gcm);
                 let key = match given {
                     Some(key) => key.into_suite(suite).map_err(kms_internal)?,
                     None => MasterKey::generate_with_suite(
@@ -338,10 +360,16 @@ impl Kms {
     ) -> Res<Arc<KeyRecord>> {
         let key = self.find_key(caller, key_id)?;
         if key.usage != usage {
-            let code = match usage {
-                KeyUsage::EncryptDecrypt => ErrorCode::KmsKeyIsForSigning,
+            let code = match (usage, key.usage) {
+                // An HMAC key does nothing but MACs.
+                _ if key.spec.is_hmac() => ErrorCode::KmsHmacUnsupported,
+                (KeyUsage::EncryptDecrypt, _) => ErrorCode::KmsKeyIsForSigning,
                 _ if !key.spec.is_asymmetric() => ErrorCode::KmsSymmetricUnsupported,
-                _ => ErrorCode::KmsKeyIsForEncryption,
+                // A MAC asked of a key pair.
+                (KeyUsage::GenerateVerifyMac, _) => ErrorCode::KmsAsymmetricUnsupported,
+                (_, KeyUsage::EncryptDecrypt) => ErrorCode::KmsKeyIsForEncryption,
+                (_, KeyUsage::SignVerify) => ErrorCode::KmsKeyIsForSigning,
+                _ => ErrorCode::KmsAsymmetricUnsupported,
             };
             return Err(CoreError::new(
                 code,
@@ -394,7 +422,11 @@ impl Kms {
     /// The unwrapped material of a key version: from the cache, else from
     /// storage through the root-key provider (and then cached).
     pub(super) fn master_key(&self, key: &KeyRecord, version: u32) -> Res<Arc<MasterKey>> {
-        let suite = cmk_suite(key)?;
+        let suite = match storage_suite(key.spec) {
+            Some(suite) => suite,
+            // A key pair: KMS.0325.
+            None => cmk_suite(key)?,
+        };
         if let Some(k) = self.master_keys.get(&key.key_id, version) {
             if k.suite() == suite {
                 return Ok(k);

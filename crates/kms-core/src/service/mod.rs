@@ -52,7 +52,9 @@ pub use rotation::RotationSweep;
 mod seed;
 mod signing;
 pub use signing::{KeyPairOp, KeyPairWork};
+mod mac;
 mod tags;
+pub use mac::{API_VERSIONS, ApiVersion};
 
 /// Settings of the core that are not ports.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -32,14 +32,20 @@ impl Kms {
     /// # Errors
     /// A storage failure (KMS.0101).
     pub fn user_quotas(&self, caller: &Caller) -> Res<UserQuotas> {
-        self.audited(caller, Operation::ShowUserQuotas, Resource::None, None, || {
-            Ok(UserQuotas {
-                cmk: Quota {
-                    used: self.keys_held(&caller.project_id)?,
-                    quota: self.config.max_keys_per_project,
-                },
-            })
-        })
+        self.audited(
+            caller,
+            Operation::ShowUserQuotas,
+            Resource::None,
+            None,
+            || {
+                Ok(UserQuotas {
+                    cmk: Quota {
+                        used: self.keys_held(&caller.project_id)?,
+                        quota: self.config.max_keys_per_project,
+                    },
+                })
+            },
+        )
     }
 
     /// show-user-instances: the project's keys that are not a cloud

@@ -225,11 +225,13 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             None,
             || {
-                let spec = self.find_key(caller, &req.key_id)?.spec;
-                if spec.is_asymmetric() {
-                    return Err(not_rotatable(req.key_id.as_str(), spec));
+                let found = self.find_key(caller, &req.key_id)?;
+                if found.spec.is_asymmetric() {
+                    return Err(not_rotatable(req.key_id.as_str(), found.spec));
                 }
-                let key = self.usable_key(caller, &req.key_id, None)?;
+                // A symmetric key of its own usage: ENCRYPT_DECRYPT, or
+                // GENERATE_VERIFY_MAC for an HMAC key.
+                let key = self.usable_key_for(caller, &req.key_id, None, found.usage)?;
                 if key.origin == KeyOrigin::External {
                     return Err(external_not_rotatable(&key.key_id));
                 }
@@ -269,7 +271,9 @@ impl Kms {
     /// The key is gone, its suite or keystore refuses, root-key or store
     /// failures.
     fn add_version(&self, key: &KeyRecord, version: u32) -> Res<bool> {
-        let suite = super::keys::cmk_suite(key)?;
+        // AES_256, SM4 and the HMAC keys rotate alike.
+        let suite =
+            super::keys::storage_suite(key.spec).map_or_else(|| super::keys::cmk_suite(key), Ok)?;
         let mk = MasterKey::generate_with_suite(
             suite,
             &mut EntropyRng(&*self.ports.entropy),

@@ -18,6 +18,7 @@ mod data;
 mod datakeys;
 mod keys;
 mod keystores;
+mod mac;
 mod pins;
 mod quotas;
 mod random;

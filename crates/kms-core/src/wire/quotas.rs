@@ -13,7 +13,10 @@ impl Wire<'_> {
     ///
     /// # Errors
     /// As [`crate::Kms::user_quotas`].
-    pub fn show_user_quotas(&self, caller: &Caller) -> Result<ShowUserQuotasResponseBody, ApiError> {
+    pub fn show_user_quotas(
+        &self,
+        caller: &Caller,
+    ) -> Result<ShowUserQuotasResponseBody, ApiError> {
         let q = self.kms.user_quotas(caller)?;
         Ok(ShowUserQuotasResponseBody {
             quotas: Quotas {

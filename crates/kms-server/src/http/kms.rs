@@ -258,3 +258,68 @@ pub(super) async fn decrypt_datakey(ctx: Ctx) -> Response {
     ctx.json_fields_now(move |k, c| k.wire().decrypt_datakey(c, &body))
         .await
 }
+
+pub(super) async fn generate_mac(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::GenerateMacRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().generate_mac(c, &body))
+        .await
+}
+
+pub(super) async fn verify_mac(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::VerifyMacRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().verify_mac(c, &body))
+        .await
+}
+
+pub(super) async fn derive_shared_secret(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::DeriveSharedSecretRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().derive_shared_secret(c, &body))
+        .await
+}
+
+/// `GET /`: authenticated like every route (the API reference lists the
+/// `kms::getVersions` permission), audited, links relative to the host the
+/// client reached (`/v1.0/`): the server does not know the scheme and host
+/// name a client or proxy used. With the IAM (Keystone) front on, the same
+/// path is also Keystone's version discovery, which clients call with no
+/// credentials: a request without an `Authorization` header (no SDK
+/// signature) gets Keystone's list there, a signed one the KMS versions.
+pub(super) async fn show_versions(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    if state.iam().is_some()
+        && !req
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+    {
+        return super::keystone::versions(axum::extract::State(state), req).await;
+    }
+    let ctx = match Ctx::from_request(req, &state).await {
+        Ok(ctx) => ctx,
+        Err(rejection) => return rejection.into_response(),
+    };
+    ctx.json_now(move |k, c| k.wire().show_versions(c, ""))
+        .await
+}
+
+/// `GET /{version_id}`: a path segment that names no served version is an
+/// unknown route (400 KMS.0201, before authentication, exactly as before
+/// this route existed); a served one is answered as [`show_versions`].
+pub(super) async fn show_version(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    let path = req.uri().path();
+    let id = path.strip_prefix('/').unwrap_or(path);
+    if !kms_core::API_VERSIONS.iter().any(|v| v.id == id) {
+        return unknown_route(req.uri().clone()).await;
+    }
+    let ctx = match Ctx::from_request(req, &state).await {
+        Ok(ctx) => ctx,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let id = ctx.param(0);
+    ctx.json_now(move |k, c| k.wire().show_version(c, "", &id))
+        .await
+}

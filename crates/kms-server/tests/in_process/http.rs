@@ -3828,3 +3828,182 @@ fn the_model_check_catches_a_missing_field_a_wrong_type_and_an_extra_field() {
     assert!(conforms(&json!({"a": "x", "n": 1, "l": [{"b": "t"}]}), &model, "m").is_err());
     assert!(conforms(&json!({"a": "x", "n": 1, "l": [], "z": 0}), &model, "m").is_err());
 }
+
+// ---------------------------------------------------------------- MACs, ECDH, version documents (issue 24)
+
+#[tokio::test]
+async fn version_documents_outside_the_project_prefix() {
+    let h = harness();
+    // Signed like every SDK call, outside any project.
+    let r = h.send(signed_request("GET", "/", "", 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["versions"][0]["id"], "v1.0");
+    assert_eq!(r.body["versions"][0]["status"], "CURRENT");
+    assert_eq!(r.body["versions"][0]["links"][0]["href"], "/v1.0/");
+    assert_eq!(r.body["versions"][0]["links"][0]["rel"], "self");
+    assert_eq!(r.body["versions"][0]["min_version"], "");
+    let r = h
+        .send(signed_request("GET", "/", "", 0, "wrong-secret"))
+        .await;
+    assert_kms_error(&r, 401, "KMS.6401");
+    // This harness runs the IAM (Keystone) front: an unsigned GET / is
+    // Keystone's version discovery, unchanged.
+    let r = h.call("GET", "/", None).await;
+    assert_eq!(r.status, StatusCode::MULTIPLE_CHOICES, "{}", r.body);
+    assert_eq!(r.body["versions"]["values"][0]["id"], "v3.0");
+    let r = h.call("GET", "/v1.0", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["version"]["id"], "v1.0");
+    assert_eq!(r.body["version"]["updated"], "2016-10-29T02:00:00Z");
+    let r = h.send(signed_request("GET", "/v1.0", "", 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Without credentials: 401 in the KMS shape.
+    let anonymous = h
+        .send(Request::get("/v1.0").body(Body::empty()).unwrap())
+        .await;
+    assert_kms_error(&anonymous, 401, "KMS.6401");
+    // A segment that names no version is an unknown route, before any
+    // authentication, exactly as before the route existed; so is any other
+    // method on the version documents.
+    let unknown = h
+        .send(Request::get("/v9").body(Body::empty()).unwrap())
+        .await;
+    assert_kms_error(&unknown, 400, "KMS.0201");
+    assert_kms_error(&h.call("GET", "/nothing", None).await, 400, "KMS.0201");
+    assert_kms_error(
+        &h.call("POST", "/v1.0", Some(json!({}))).await,
+        400,
+        "KMS.0201",
+    );
+    assert_kms_error(&h.call("DELETE", "/", None).await, 400, "KMS.0201");
+    // The fixed routes beside it still answer.
+    let health = h
+        .send(Request::get("/health").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(health.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn mac_keys_and_key_agreement_over_http() {
+    let h = harness();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(json!({"key_alias": "mac", "key_spec": "HMAC_512"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mac_key = r.body["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/generate-mac",
+            Some(
+                json!({"key_id": mac_key, "mac_algorithm": "HMAC_SHA_512", "message": "aGVsbG8="}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mac = r.body["mac"].as_str().unwrap().to_owned();
+    assert_eq!(mac.len(), 128);
+    assert!(
+        mac.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
+    let verify = |mac: String, message: &'static str| json!({"key_id": mac_key, "mac_algorithm": "HMAC_SHA_512", "message": message, "mac": mac});
+    let r = h
+        .kms(
+            "POST",
+            "/kms/verify-mac",
+            Some(verify(mac.clone(), "aGVsbG8=")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["mac_valid"], json!(true), "a JSON boolean");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/verify-mac",
+            Some(verify(mac.clone(), "aGVsbG9v")),
+        )
+        .await;
+    assert_eq!(r.body["mac_valid"], json!(false));
+    // A body rule broken: mac not hex (KMS.0308); a mandatory field
+    // missing (KMS.0204).
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/verify-mac",
+            Some(verify("zz".into(), "aGVsbG8=")),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/generate-mac",
+            Some(json!({"key_id": mac_key})),
+        )
+        .await,
+        400,
+        "KMS.0204",
+    );
+    // An HMAC key does not encrypt: KMS.0341.
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": mac_key, "plain_text": "abc"})),
+        )
+        .await,
+        400,
+        "KMS.0341",
+    );
+    // derive-shared-secret with a KEY_AGREEMENT EC key; a malformed peer key
+    // is KMS.0308.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(
+                json!({"key_alias": "agree", "key_spec": "EC_P256", "key_usage": "KEY_AGREEMENT"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let agree = r.body["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let r = h
+        .kms("POST", "/kms/get-publickey", Some(json!({"key_id": agree})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Its own public key as the peer's: a valid point on the curve.
+    let pem = r.body["public_key"].as_str().unwrap();
+    let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/derive-shared-secret",
+            Some(json!({"key_id": agree, "key_agreement_algorithm": "ECDH", "public_key": der})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_agreement_algorithm"], "ECDH");
+    assert_eq!(
+        r.body["shared_secret"].as_str().unwrap().len(),
+        44,
+        "32 bytes, base64"
+    );
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/derive-shared-secret",
+            Some(json!({"key_id": agree, "key_agreement_algorithm": "ECDH", "public_key": "MAMCAQE="})),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+}

@@ -1028,6 +1028,7 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
     sdk_over_https(binary)
+    __import__("sdk_mac").run(binary, sys.modules[__name__])
 
     print(f"\n{len(PASSED)} passed, {len(FAILURES)} failed")
     if FAILURES or not PASSED:

@@ -214,7 +214,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 9);
+    assert_eq!(SCHEMA_VERSION, 10);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());
