@@ -9,6 +9,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Result, Rule, Service, ValidationError};
 use crate::ops::{
+    AssociateAliasRequest, AssociateAliasRequestBody, CreateAliasRequest, CreateAliasRequestBody,
+    DeleteAliasRequest, DeleteAliasRequestBody,
+};
+use crate::ops::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
     CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
     DecryptDataRequestBody, DecryptDatakeyRequestBody, EncryptDataRequestBody,
@@ -83,6 +87,9 @@ wire_requests! {
     GenRandomRequest => GenRandomRequestBody,
     SignRequest => SignRequestBody,
     ValidateSignatureRequest => VerifyRequestBody,
+    CreateAliasRequest => CreateAliasRequestBody,
+    DeleteAliasRequest => DeleteAliasRequestBody,
+    AssociateAliasRequest => AssociateAliasRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -324,4 +331,12 @@ operations! {
     /// (`Kms::certificate_private_key`): never served over HTTP, audited
     /// like every operation. Errors in the APIG shape.
     ExportCertificatePrivateKey = ("export-certificate-private-key", Get, Core, "", none),
+    /// `POST /v1.0/{project_id}/kms/aliases`.
+    CreateAlias = ("create-alias", Post, Kms, "/kms/aliases", (CreateAliasRequest, "create_alias")),
+    /// `GET /v1.0/{project_id}/kms/aliases` (`?key_id=&limit=&marker=`).
+    ListAliases = ("list-aliases", Get, Kms, "/kms/aliases", none),
+    /// `DELETE /v1.0/{project_id}/kms/aliases`.
+    DeleteAlias = ("delete-alias", Delete, Kms, "/kms/aliases", (DeleteAliasRequest, "delete_alias")),
+    /// `POST /v1.0/{project_id}/kms/alias/associate`.
+    AssociateAlias = ("associate-alias", Post, Kms, "/kms/alias/associate", (AssociateAliasRequest, "associate_alias")),
 }
