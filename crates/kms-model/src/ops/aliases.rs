@@ -347,60 +347,91 @@ impl ListAliasesRequest {
 /// the alias names, in one place (`Wire::keyed_request` in kms-core),
 /// before the body is validated.
 pub trait KeyAddressed: Clone {
-    /// The body's key id fields that may hold an alias (absent optional
-    /// ones left out).
+    /// The values of the body's key id fields that may hold an alias
+    /// (`None` for an absent optional one): read on every request, so a
+    /// fixed array, not an allocation.
+    fn key_id_values(&self) -> [Option<&str>; 2];
+
+    /// The same fields, to write a resolved key id into.
     fn key_id_fields(&mut self) -> Vec<&mut String>;
 }
 
 impl KeyAddressed for OperateKeyRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [Some(&self.key_id), None]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         vec![&mut self.key_id]
     }
 }
 
 impl KeyAddressed for EncryptDataRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [Some(&self.key_id), None]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         vec![&mut self.key_id]
     }
 }
 
 impl KeyAddressed for DecryptDataRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [self.key_id.as_deref(), None]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         self.key_id.iter_mut().collect()
     }
 }
 
 impl KeyAddressed for CreateDatakeyRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [Some(&self.key_id), None]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         vec![&mut self.key_id]
     }
 }
 
 impl KeyAddressed for EncryptDatakeyRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [Some(&self.key_id), None]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         vec![&mut self.key_id]
     }
 }
 
 impl KeyAddressed for DecryptDatakeyRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [Some(&self.key_id), None]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         vec![&mut self.key_id]
     }
 }
 
 impl KeyAddressed for SignRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [Some(&self.key_id), None]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         vec![&mut self.key_id]
     }
 }
 
 impl KeyAddressed for VerifyRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [Some(&self.key_id), None]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         vec![&mut self.key_id]
     }
 }
 
 impl KeyAddressed for ReEncryptRequestBody {
+    fn key_id_values(&self) -> [Option<&str>; 2] {
+        [Some(&self.destination_key_id), self.source_key_id.as_deref()]
+    }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         let mut v = vec![&mut self.destination_key_id];
         v.extend(self.source_key_id.iter_mut());
