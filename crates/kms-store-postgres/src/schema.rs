@@ -88,6 +88,9 @@ CREATE TABLE root_key_checks (
 ALTER TABLE keys DROP CONSTRAINT keys_state_check;
 ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4', '5'));
 ",
+    // 8: the alias API's aliases (SQLite's version 9); the alias column
+    // compares and sorts in byte order (`COLLATE "C"`), as SQLite's does.
+    kms_store_sql::key_aliases_table!(int: "BIGINT", alias: "TEXT COLLATE \"C\"", tail: ""),
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

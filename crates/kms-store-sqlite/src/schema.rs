@@ -122,6 +122,19 @@ UPDATE keys SET new_state = state;
 ALTER TABLE keys DROP COLUMN state;
 ALTER TABLE keys RENAME COLUMN new_state TO state;
 ",
+    // 9: the alias API's aliases (PostgreSQL's version 8), counted in the
+    // change counter like every table.
+    concat!(
+        kms_store_sql::key_aliases_table!(int: "INTEGER", alias: "TEXT", tail: " WITHOUT ROWID"),
+        r"
+CREATE TRIGGER key_aliases_insert_counts AFTER INSERT ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_aliases_update_counts AFTER UPDATE ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_aliases_delete_counts AFTER DELETE ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+"
+    ),
 ];
 
 /// Applies every migration the file has not seen yet.
