@@ -37,6 +37,7 @@ use kms_core::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState,
     RootRotationStore, RootRotationTarget,
 };
+use kms_core::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
 use kms_core::ports::{KeyTagStore, TagFilter, TagWriteError};
 use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
 use kms_model::{CertificateScope, CmkSpec, KeyUsage, KeystoreType};
