@@ -234,6 +234,32 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
         Operation::ExportCertificatePrivateKey => {
             let _ = kms.wire().certificate_private_key(caller, "c0ffee");
         }
+        Operation::CreateAlias => {
+            let _ = kms.wire().create_alias(
+                caller,
+                &kms_model::CreateAliasRequestBody {
+                    key_id: NO_KEY.into(),
+                    alias: "alias/a".into(),
+                },
+            );
+        }
+        Operation::ListAliases => {
+            let _ = kms.wire().list_aliases(caller, None, Some("0"), None);
+        }
+        Operation::DeleteAlias => {
+            let _ = kms
+                .wire()
+                .delete_alias(caller, &kms_model::DeleteAliasRequestBody::default());
+        }
+        Operation::AssociateAlias => {
+            let _ = kms.wire().associate_alias(
+                caller,
+                &kms_model::AssociateAliasRequestBody {
+                    alias: "alias/none".into(),
+                    target_key_id: NO_KEY.into(),
+                },
+            );
+        }
         _ => return false,
     }
     true
