@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::ports::{
     AuditSink, CertificateStore, Clock, ClusterDirectory, Entropy, EntropyError, IdGenerator,
-    KeyAliasStore, KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports, RootKeyProvider, Store,
+    KeyAliasStore, KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports,
+    RootKeyProvider, Store,
 };
 use crate::software::{RandomIds, StaticClusters};
 

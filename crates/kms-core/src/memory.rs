@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use kms_crypto::{PinVerifier, WrappedMasterKey};
 
+use crate::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
 use crate::ports::{
     AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
     Clock, DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
@@ -28,7 +29,6 @@ use crate::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem,
     RootBoundRow, RootKeyState, RootRotationStore, RootRotationTarget,
 };
-use crate::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
 use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 
 fn poisoned<T>(_: T) -> PortError {
@@ -617,10 +617,7 @@ impl KeyAliasStore for MemoryStore {
         live_at: Timestamp,
     ) -> PortResult<Vec<AliasRecord>> {
         let s = self.state.read().map_err(poisoned)?;
-        let start = (
-            project_id.to_owned(),
-            after.unwrap_or_default().to_owned(),
-        );
+        let start = (project_id.to_owned(), after.unwrap_or_default().to_owned());
         Ok(s.aliases
             .range(start..)
             .take_while(|((p, _), _)| p == project_id)
@@ -635,7 +632,9 @@ impl KeyAliasStore for MemoryStore {
 }
 
 fn key_in_project(s: &State, project_id: &str, key_id: &str) -> bool {
-    s.keys.get(key_id).is_some_and(|k| k.project_id == project_id)
+    s.keys
+        .get(key_id)
+        .is_some_and(|k| k.project_id == project_id)
 }
 
 fn aliases_of(s: &State, key_id: &str) -> usize {

@@ -26,6 +26,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use cert_parse::KeyFamily;
+use kms_core::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
 use kms_core::ports::{
     ApigCertificate, CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory,
     ClusterInfo, DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError,
@@ -37,7 +38,6 @@ use kms_core::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState,
     RootRotationStore, RootRotationTarget,
 };
-use kms_core::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
 use kms_core::ports::{KeyTagStore, TagFilter, TagWriteError};
 use kms_crypto::{MasterKey, PIN_VERIFIER_LEN, PinVerifier, RootKey, WrappedMasterKey};
 use kms_model::{CertificateScope, CmkSpec, KeyUsage, KeystoreType};

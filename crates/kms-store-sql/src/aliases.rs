@@ -48,7 +48,8 @@ CREATE INDEX key_aliases_by_key ON key_aliases (key_id);
     };
 }
 
-const ALIAS_COLUMNS: &str = "a.domain_id, a.project_id, a.alias, a.key_id, a.create_time, a.update_time";
+const ALIAS_COLUMNS: &str =
+    "a.domain_id, a.project_id, a.alias, a.key_id, a.create_time, a.update_time";
 
 /// The statements of the alias store, rendered per dialect.
 #[derive(Debug)]
@@ -79,15 +80,15 @@ impl AliasQueries {
                 "SELECT key_id FROM key_aliases WHERE project_id = ?1 AND alias = ?2{}",
                 d.for_update()
             )),
-            move_alias: r(
-                "UPDATE key_aliases SET key_id = ?3, update_time = ?4
-                 WHERE project_id = ?1 AND alias = ?2",
-            ),
+            move_alias: r("UPDATE key_aliases SET key_id = ?3, update_time = ?4
+                 WHERE project_id = ?1 AND alias = ?2"),
             get: r(&format!(
                 "SELECT {ALIAS_COLUMNS} FROM key_aliases a WHERE a.project_id = ?1 AND a.alias = ?2"
             )),
-            delete: r("DELETE FROM key_aliases WHERE project_id = ?1 AND alias = ?2
-                 AND (?3::text IS NULL OR key_id = ?3::text)"),
+            delete: r(
+                "DELETE FROM key_aliases WHERE project_id = ?1 AND alias = ?2
+                 AND (?3::text IS NULL OR key_id = ?3::text)",
+            ),
             list: r(&format!(
                 "SELECT {ALIAS_COLUMNS} FROM key_aliases a JOIN keys k ON k.key_id = a.key_id
                  WHERE a.project_id = ?1
@@ -142,7 +143,10 @@ pub fn insert_alias<D: Driver>(
         {
             return Ok(Err(AliasWriteError::KeyNotFound));
         }
-        if too_many(c.count(&qs.count_of_key, &[(&a.key_id).into()])?, max_per_key) {
+        if too_many(
+            c.count(&qs.count_of_key, &[(&a.key_id).into()])?,
+            max_per_key,
+        ) {
             return Ok(Err(AliasWriteError::TooMany));
         }
         let params: [Value; 6] = [
@@ -192,8 +196,7 @@ pub fn associate_alias<D: Driver>(
         {
             return Ok(Err(AliasWriteError::KeyNotFound));
         }
-        let Some(current) = c.query_opt(&qs.lock_alias, &[project_id.into(), alias.into()])?
-        else {
+        let Some(current) = c.query_opt(&qs.lock_alias, &[project_id.into(), alias.into()])? else {
             return Ok(Err(AliasWriteError::AliasNotFound));
         };
         if current.text(0)? != target_key_id

@@ -24,7 +24,9 @@ pub struct AliasPage {
 /// The wire error of a refused alias write.
 fn alias_write_error(e: AliasWriteError, key_id: &str, alias: &str) -> CoreError {
     match e {
-        AliasWriteError::KeyNotFound => CoreError::new(ErrorCode::KmsKeyNotFound, key_id.to_owned()),
+        AliasWriteError::KeyNotFound => {
+            CoreError::new(ErrorCode::KmsKeyNotFound, key_id.to_owned())
+        }
         AliasWriteError::AliasNotFound => {
             CoreError::new(ErrorCode::KmsKeyNotFound, format!("no alias {alias}"))
         }
@@ -143,11 +145,8 @@ impl Kms {
                 .map_or(Resource::None, |k| Resource::Named(k.as_str())),
             None,
             || {
-                let names: Vec<String> = req
-                    .aliases
-                    .iter()
-                    .map(|a| a.as_str().to_owned())
-                    .collect();
+                let names: Vec<String> =
+                    req.aliases.iter().map(|a| a.as_str().to_owned()).collect();
                 let key_id = req.key_id.as_ref().map(KeyId::as_str);
                 self.ports
                     .key_aliases
@@ -209,7 +208,10 @@ impl Kms {
                 CoreError::new(ErrorCode::KmsKeyNotFound, format!("no alias {alias}"))
             })?;
         KeyId::parse(&record.key_id).map_err(|e| {
-            kms_internal(crate::ports::PortError::corrupt("stored alias names a malformed key id").with_source(e))
+            kms_internal(
+                crate::ports::PortError::corrupt("stored alias names a malformed key id")
+                    .with_source(e),
+            )
         })
     }
 

@@ -55,8 +55,7 @@ impl Wire<'_> {
         limit: Option<&str>,
         marker: Option<&str>,
     ) -> Result<ListAliasResponseBody, ApiError> {
-        let parsed =
-            ListAliasesRequest::from_query(key_id, limit, marker).map_err(|e| e.to_kms());
+        let parsed = ListAliasesRequest::from_query(key_id, limit, marker).map_err(|e| e.to_kms());
         let req = self.admit(caller, Operation::ListAliases, key_id, None, parsed)?;
         let page = self.kms.list_aliases(caller, &req)?;
         Ok(ListAliasResponseBody {

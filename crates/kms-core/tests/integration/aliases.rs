@@ -11,9 +11,8 @@ use kms_core::ports::{Caller, Timestamp};
 use kms_core::{CoreConfig, Kms};
 use kms_model::{
     AliasEntity, ApiError, AssociateAliasRequestBody, CreateAliasRequestBody,
-    CreateDatakeyRequestBody, CreateKeyRequestBody, DecryptDataRequestBody,
-    DeleteAliasRequestBody, EncryptDataRequestBody, ErrorCode, OperateKeyRequestBody,
-    ScheduleKeyDeletionRequestBody,
+    CreateDatakeyRequestBody, CreateKeyRequestBody, DecryptDataRequestBody, DeleteAliasRequestBody,
+    EncryptDataRequestBody, OperateKeyRequestBody, ScheduleKeyDeletionRequestBody,
 };
 
 const T0: i64 = 1_767_225_600_000;
@@ -140,13 +139,27 @@ fn create_list_associate_delete() {
     f.clock.set(Timestamp(T0 + 60_000));
     let moved = associate(k, &a(), "alias/app", &key2).unwrap();
     assert_eq!(
-        (moved.key_id.as_str(), moved.create_time.as_str(), moved.update_time.as_str()),
-        (key2.as_str(), "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z")
+        (
+            moved.key_id.as_str(),
+            moved.create_time.as_str(),
+            moved.update_time.as_str()
+        ),
+        (
+            key2.as_str(),
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:01:00Z"
+        )
     );
     assert_eq!(listed(k, &a(), Some(&key1)), []);
-    assert_eq!(listed(k, &a(), Some(&key2)), [("alias/app".into(), key2.clone())]);
+    assert_eq!(
+        listed(k, &a(), Some(&key2)),
+        [("alias/app".into(), key2.clone())]
+    );
     // A delete naming key 1 finds no alias/app of key 1: nothing deleted.
-    assert_eq!(code(delete(k, &a(), Some(&key1), &["alias/app"])), "KMS.0207");
+    assert_eq!(
+        code(delete(k, &a(), Some(&key1), &["alias/app"])),
+        "KMS.0207"
+    );
     assert_eq!(listed(k, &a(), None).len(), 1);
     delete(k, &a(), Some(&key2), &["alias/app"]).unwrap();
     assert_eq!(listed(k, &a(), None), []);
@@ -169,18 +182,33 @@ fn rules_and_codes() {
         "",
         &format!("alias/{}", "x".repeat(250)),
     ] {
-        assert_eq!(code(create_alias(k, &a(), &key, bad)), "KMS.0308", "{bad:?}");
+        assert_eq!(
+            code(create_alias(k, &a(), &key, bad)),
+            "KMS.0308",
+            "{bad:?}"
+        );
     }
     create_alias(k, &a(), &key, &format!("alias/{}", "x".repeat(249))).unwrap();
     create_alias(k, &a(), &key, "alias/a:b/c_d-E9").unwrap();
-    assert_eq!(code(create_alias(k, &a(), "not-a-key", "alias/z")), "KMS.0205");
     assert_eq!(
-        code(create_alias(k, &a(), "00000000-0000-4000-8000-000000000000", "alias/z")),
+        code(create_alias(k, &a(), "not-a-key", "alias/z")),
+        "KMS.0205"
+    );
+    assert_eq!(
+        code(create_alias(
+            k,
+            &a(),
+            "00000000-0000-4000-8000-000000000000",
+            "alias/z"
+        )),
         "KMS.0207"
     );
     assert_eq!(code(associate(k, &a(), "alias/x", "bad")), "KMS.0205");
     assert_eq!(code(delete(k, &a(), None, &[])), "KMS.0308");
-    assert_eq!(code(delete(k, &a(), None, &["alias/q", "alias/q"])), "KMS.0308");
+    assert_eq!(
+        code(delete(k, &a(), None, &["alias/q", "alias/q"])),
+        "KMS.0308"
+    );
     assert_eq!(code(delete(k, &a(), Some("bad"), &["alias/q"])), "KMS.0205");
     // The query: limit 1..=100 (KMS.1601), marker an alias (KMS.1602),
     // key_id a key id (KMS.0205).
@@ -196,7 +224,10 @@ fn rules_and_codes() {
             "{limit:?} {marker:?}"
         );
     }
-    assert_eq!(code(k.wire().list_aliases(&a(), Some("x"), None, None)), "KMS.0205");
+    assert_eq!(
+        code(k.wire().list_aliases(&a(), Some("x"), None, None)),
+        "KMS.0205"
+    );
     // An empty parameter is an absent one.
     assert_eq!(
         k.wire()
@@ -219,7 +250,10 @@ fn at_most_50_aliases_per_key() {
     }
     assert_eq!(code(create_alias(k, &a(), &key, "alias/n50")), "KMS.0308");
     create_alias(k, &a(), &other, "alias/elsewhere").unwrap();
-    assert_eq!(code(associate(k, &a(), "alias/elsewhere", &key)), "KMS.0308");
+    assert_eq!(
+        code(associate(k, &a(), "alias/elsewhere", &key)),
+        "KMS.0308"
+    );
 }
 
 #[test]
@@ -252,10 +286,16 @@ fn paging_by_marker() {
         marker = page.page_info.next_marker;
     }
     assert_eq!(pages, 3);
-    assert_eq!(seen, ["alias/a", "alias/b", "alias/c", "alias/d", "alias/e"]);
+    assert_eq!(
+        seen,
+        ["alias/a", "alias/b", "alias/c", "alias/d", "alias/e"]
+    );
     // A full last page says there is no next one.
     let all = k.wire().list_aliases(&a(), None, Some("5"), None).unwrap();
-    assert_eq!((all.aliases.len(), all.page_info.next_marker.as_str()), (5, ""));
+    assert_eq!(
+        (all.aliases.len(), all.page_info.next_marker.as_str()),
+        (5, "")
+    );
 }
 
 #[test]
@@ -267,9 +307,15 @@ fn tenancy() {
     create_alias(k, &a(), &key_a, "alias/shared-name").unwrap();
     // Another project: its own alias of the same name, and none of A's.
     create_alias(k, &b(), &key_b, "alias/shared-name").unwrap();
-    assert_eq!(listed(k, &b(), None), [("alias/shared-name".into(), key_b.clone())]);
+    assert_eq!(
+        listed(k, &b(), None),
+        [("alias/shared-name".into(), key_b.clone())]
+    );
     assert_eq!(code(create_alias(k, &b(), &key_a, "alias/x")), "KMS.0207");
-    assert_eq!(code(associate(k, &b(), "alias/shared-name", &key_a)), "KMS.0207");
+    assert_eq!(
+        code(associate(k, &b(), "alias/shared-name", &key_a)),
+        "KMS.0207"
+    );
     assert_eq!(code(encrypt(k, &b(), "alias/none")), "KMS.0207");
     // Each project's alias resolves to its own key.
     assert_eq!(encrypt(k, &a(), "alias/shared-name").unwrap().0, key_a);
@@ -385,7 +431,10 @@ fn keys_pending_deletion_and_gone() {
     // resolves to a key refused as pending deletion.
     assert_eq!(code(create_alias(k, &a(), &key, "alias/more")), "KMS.0210");
     assert_eq!(code(associate(k, &a(), "alias/mover", &key)), "KMS.0210");
-    assert_eq!(listed(k, &a(), Some(&key)), [("alias/doomed".into(), key.clone())]);
+    assert_eq!(
+        listed(k, &a(), Some(&key)),
+        [("alias/doomed".into(), key.clone())]
+    );
     assert_eq!(code(encrypt(k, &a(), "alias/doomed")), "KMS.0210");
     // Once the deletion time has passed the key is gone, and so are its
     // aliases, from the listing and from resolution.

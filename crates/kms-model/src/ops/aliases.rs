@@ -430,7 +430,10 @@ impl KeyAddressed for VerifyRequestBody {
 
 impl KeyAddressed for ReEncryptRequestBody {
     fn key_id_values(&self) -> [Option<&str>; 2] {
-        [Some(&self.destination_key_id), self.source_key_id.as_deref()]
+        [
+            Some(&self.destination_key_id),
+            self.source_key_id.as_deref(),
+        ]
     }
     fn key_id_fields(&mut self) -> Vec<&mut String> {
         let mut v = vec![&mut self.destination_key_id];

@@ -258,12 +258,8 @@ pub(super) async fn list_aliases(ctx: Ctx) -> Response {
         ctx.query_param("marker"),
     );
     ctx.json_now(move |k, c| {
-        k.wire().list_aliases(
-            c,
-            key_id.as_deref(),
-            limit.as_deref(),
-            marker.as_deref(),
-        )
+        k.wire()
+            .list_aliases(c, key_id.as_deref(), limit.as_deref(), marker.as_deref())
     })
     .await
 }

@@ -54,7 +54,10 @@ pub fn alias_round_trip_and_unique_per_project(new: &dyn Fn() -> StoreSet) {
         "an alias is unique in its project, whichever key"
     );
     let other = alias_record(OTHER_PROJECT, "alias/app", 3, 7);
-    ok(s.key_aliases.insert_alias(&other, 50), "same alias elsewhere");
+    ok(
+        s.key_aliases.insert_alias(&other, 50),
+        "same alias elsewhere",
+    );
     assert_eq!(
         ok(s.key_aliases.get_alias(OTHER_PROJECT, "alias/app"), "get"),
         Some(other)
@@ -87,7 +90,8 @@ pub fn alias_limit_per_key(new: &dyn Fn() -> StoreSet) {
     insert_keys(&s, &[(1, PROJECT), (2, PROJECT)]);
     for a in ["alias/a", "alias/b", "alias/c"] {
         ok(
-            s.key_aliases.insert_alias(&alias_record(PROJECT, a, 1, 1), 3),
+            s.key_aliases
+                .insert_alias(&alias_record(PROJECT, a, 1, 1), 3),
             "insert",
         );
     }
@@ -235,7 +239,8 @@ pub fn alias_list_order_paging_filter_and_expiry(new: &dyn Fn() -> StoreSet) {
         ("alias/a/x", 2),
     ] {
         ok(
-            s.key_aliases.insert_alias(&alias_record(PROJECT, a, k, 1), 50),
+            s.key_aliases
+                .insert_alias(&alias_record(PROJECT, a, k, 1), 50),
             "insert",
         );
     }
@@ -255,10 +260,7 @@ pub fn alias_list_order_paging_filter_and_expiry(new: &dyn Fn() -> StoreSet) {
         ["alias/B", "alias/a", "alias/a-1", "alias/a/x", "alias/b"],
         "byte order, this project only"
     );
-    assert_eq!(
-        aliases_of(&list(None, None, 2)),
-        ["alias/B", "alias/a"]
-    );
+    assert_eq!(aliases_of(&list(None, None, 2)), ["alias/B", "alias/a"]);
     assert_eq!(
         aliases_of(&list(None, Some("alias/a"), 2)),
         ["alias/a-1", "alias/a/x"]
@@ -287,10 +289,7 @@ pub fn alias_list_order_paging_filter_and_expiry(new: &dyn Fn() -> StoreSet) {
         ),
         "schedule",
     );
-    assert_eq!(
-        aliases_of(&list(None, None, 100)),
-        ["alias/a", "alias/a/x"]
-    );
+    assert_eq!(aliases_of(&list(None, None, 100)), ["alias/a", "alias/a/x"]);
     assert_eq!(
         aliases_of(&ok(
             s.key_aliases
@@ -341,7 +340,8 @@ pub fn race_alias_limit(new: &dyn Fn() -> StoreSet) {
         aliases.insert_alias(&alias_record(PROJECT, "alias/there", 100, 1), 50),
         "insert",
     );
-    let results = race(|i| aliases.associate_alias(PROJECT, &format!("alias/r{i}"), &id(100), 4, NOW));
+    let results =
+        race(|i| aliases.associate_alias(PROJECT, &format!("alias/r{i}"), &id(100), 4, NOW));
     let won = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(won, 3, "a key with room for 3 takes 3: {results:?}");
     for r in &results {
@@ -350,7 +350,11 @@ pub fn race_alias_limit(new: &dyn Fn() -> StoreSet) {
         }
     }
     assert_eq!(
-        ok(aliases.list_aliases(PROJECT, Some(&id(100)), None, 100, NOW), "list").len(),
+        ok(
+            aliases.list_aliases(PROJECT, Some(&id(100)), None, 100, NOW),
+            "list"
+        )
+        .len(),
         4
     );
 }
