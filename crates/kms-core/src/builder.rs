@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::ports::{
     AuditSink, CertificateStore, Clock, ClusterDirectory, Entropy, EntropyError, IdGenerator,
-    KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports, RootKeyProvider, Store,
+    KeyAliasStore, KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports,
+    RootKeyProvider, Store,
 };
 use crate::software::{RandomIds, StaticClusters};
 
@@ -65,6 +66,7 @@ pub struct PortsBuilder {
     keystores: Arc<dyn KeystoreStore>,
     keys: Arc<dyn MasterKeyStore>,
     key_tags: Arc<dyn KeyTagStore>,
+    key_aliases: Arc<dyn KeyAliasStore>,
     certificates: Arc<dyn CertificateStore>,
     pins: Arc<dyn PinVerifierStore>,
     root_keys: Arc<dyn RootKeyProvider>,
@@ -86,6 +88,7 @@ impl PortsBuilder {
             keystores: store.clone(),
             keys: store.clone(),
             key_tags: store.clone(),
+            key_aliases: store.clone(),
             certificates: store.clone(),
             pins: store,
             root_keys,
@@ -154,6 +157,7 @@ impl PortsBuilder {
             certificates: self.certificates,
             pins: self.pins,
             audit: self.audit,
+            key_aliases: self.key_aliases,
         })
     }
 }

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use kms_crypto::{PinVerifier, WrappedMasterKey};
 
+use crate::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
 use crate::ports::{
     AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
     Clock, DeleteKeystoreOutcome, DueRotation, IdGenerator, InsertKeyError, InsertKeystoreError,
@@ -51,6 +52,8 @@ struct State {
     keystores: Vec<KeystoreRecord>,
     keys: HashMap<String, Arc<KeyRecord>>,
     tags: HashMap<String, std::collections::BTreeMap<String, String>>,
+    /// Aliases of the alias API, by project then alias.
+    aliases: std::collections::BTreeMap<(String, String), AliasRecord>,
     material: HashMap<(String, u32), Vec<u8>>,
     certificates: Vec<StoredCertificate>,
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
@@ -347,6 +350,7 @@ impl MasterKeyStore for MemoryStore {
             s.keys.remove(id);
             s.tags.remove(id);
         }
+        s.aliases.retain(|_, a| !gone.contains(&a.key_id));
         s.material.retain(|(id, _), _| !gone.contains(id));
         Ok(gone.len() as u64)
     }
@@ -550,6 +554,120 @@ impl KeyTagStore for MemoryStore {
             .collect();
         Ok((mine.len() as u64, page))
     }
+}
+
+impl KeyAliasStore for MemoryStore {
+    fn insert_alias(
+        &self,
+        record: &AliasRecord,
+        max_per_key: usize,
+    ) -> Result<(), AliasWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if !key_in_project(&s, &record.project_id, &record.key_id) {
+            return Err(AliasWriteError::KeyNotFound);
+        }
+        let id = (record.project_id.clone(), record.alias.clone());
+        if s.aliases.contains_key(&id) {
+            return Err(AliasWriteError::AliasTaken);
+        }
+        if aliases_of(&s, &record.key_id) >= max_per_key {
+            return Err(AliasWriteError::TooMany);
+        }
+        s.aliases.insert(id, record.clone());
+        Ok(())
+    }
+
+    fn associate_alias(
+        &self,
+        project_id: &str,
+        alias: &str,
+        target_key_id: &str,
+        max_per_key: usize,
+        at: Timestamp,
+    ) -> Result<AliasRecord, AliasWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let id = (project_id.to_owned(), alias.to_owned());
+        let Some(current) = s.aliases.get(&id).map(|a| a.key_id.clone()) else {
+            return Err(AliasWriteError::AliasNotFound);
+        };
+        if !key_in_project(&s, project_id, target_key_id) {
+            return Err(AliasWriteError::KeyNotFound);
+        }
+        if current != target_key_id && aliases_of(&s, target_key_id) >= max_per_key {
+            return Err(AliasWriteError::TooMany);
+        }
+        let a = s
+            .aliases
+            .get_mut(&id)
+            .ok_or(AliasWriteError::AliasNotFound)?;
+        target_key_id.clone_into(&mut a.key_id);
+        a.update_time = at;
+        Ok(a.clone())
+    }
+
+    fn delete_aliases(
+        &self,
+        project_id: &str,
+        key_id: Option<&str>,
+        aliases: &[String],
+    ) -> Result<(), AliasWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let ids: Vec<(String, String)> = aliases
+            .iter()
+            .map(|a| (project_id.to_owned(), a.clone()))
+            .collect();
+        let all_there = ids.iter().all(|id| {
+            s.aliases
+                .get(id)
+                .is_some_and(|a| key_id.is_none_or(|k| a.key_id == k))
+        });
+        if !all_there {
+            return Err(AliasWriteError::AliasNotFound);
+        }
+        for id in &ids {
+            s.aliases.remove(id);
+        }
+        Ok(())
+    }
+
+    fn get_alias(&self, project_id: &str, alias: &str) -> PortResult<Option<AliasRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.aliases
+            .get(&(project_id.to_owned(), alias.to_owned()))
+            .cloned())
+    }
+
+    fn list_aliases(
+        &self,
+        project_id: &str,
+        key_id: Option<&str>,
+        after: Option<&str>,
+        limit: u64,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<AliasRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let start = (project_id.to_owned(), after.unwrap_or_default().to_owned());
+        Ok(s.aliases
+            .range(start..)
+            .take_while(|((p, _), _)| p == project_id)
+            .map(|(_, a)| a)
+            .filter(|a| after.is_none_or(|m| a.alias.as_str() > m))
+            .filter(|a| key_id.is_none_or(|k| a.key_id == k))
+            .filter(|a| s.keys.get(&a.key_id).is_some_and(|k| !is_gone(k, live_at)))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+}
+
+fn key_in_project(s: &State, project_id: &str, key_id: &str) -> bool {
+    s.keys
+        .get(key_id)
+        .is_some_and(|k| k.project_id == project_id)
+}
+
+fn aliases_of(s: &State, key_id: &str) -> usize {
+    s.aliases.values().filter(|a| a.key_id == key_id).count()
 }
 
 fn tags_of(s: &State, key_id: &str) -> Vec<KeyTag> {

@@ -11,6 +11,7 @@ use kms_crypto::{
 };
 use zeroize::Zeroizing;
 
+use crate::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
 use crate::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, DueRotation,
     Entropy, InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState,
@@ -250,6 +251,53 @@ impl<S: KeyTagStore + ?Sized> KeyTagStore for Hooked<S> {
     ) -> PortResult<TaggedKeys> {
         self.call("list_keys_by_tags", |s| {
             s.list_keys_by_tags(project_id, tags, alias_contains, query)
+        })
+    }
+}
+
+impl<S: KeyAliasStore + ?Sized> KeyAliasStore for Hooked<S> {
+    fn insert_alias(
+        &self,
+        record: &AliasRecord,
+        max_per_key: usize,
+    ) -> Result<(), AliasWriteError> {
+        self.call("insert_alias", |s| s.insert_alias(record, max_per_key))
+    }
+    fn associate_alias(
+        &self,
+        project_id: &str,
+        alias: &str,
+        target_key_id: &str,
+        max_per_key: usize,
+        at: Timestamp,
+    ) -> Result<AliasRecord, AliasWriteError> {
+        self.call("associate_alias", |s| {
+            s.associate_alias(project_id, alias, target_key_id, max_per_key, at)
+        })
+    }
+    fn delete_aliases(
+        &self,
+        project_id: &str,
+        key_id: Option<&str>,
+        aliases: &[String],
+    ) -> Result<(), AliasWriteError> {
+        self.call("delete_aliases", |s| {
+            s.delete_aliases(project_id, key_id, aliases)
+        })
+    }
+    fn get_alias(&self, project_id: &str, alias: &str) -> PortResult<Option<AliasRecord>> {
+        self.call("get_alias", |s| s.get_alias(project_id, alias))
+    }
+    fn list_aliases(
+        &self,
+        project_id: &str,
+        key_id: Option<&str>,
+        after: Option<&str>,
+        limit: u64,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<AliasRecord>> {
+        self.call("list_aliases", |s| {
+            s.list_aliases(project_id, key_id, after, limit, live_at)
         })
     }
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod integration {
+    mod aliases;
     mod audit_coverage;
     mod data;
     mod hardening;

@@ -183,7 +183,9 @@ impl ValidationError {
             {
                 ErrorCode::KmsInvalidTagList
             }
-            ("key_id" | "source_key_id" | "destination_key_id", _) => ErrorCode::KmsInvalidKeyId,
+            ("key_id" | "source_key_id" | "destination_key_id" | "target_key_id", _) => {
+                ErrorCode::KmsInvalidKeyId
+            }
             ("sequence", _) => ErrorCode::KmsInvalidSequence,
             ("datakey_length", Rule::OutOfRange { .. }) => ErrorCode::KmsDatakeyLengthOutOfRange,
             ("datakey_length", Rule::NotMultipleOf(_)) => {

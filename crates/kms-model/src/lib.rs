@@ -104,4 +104,11 @@ pub use ops::{
     Recipient, ShowVersionResponseBody, ShowVersionsResponseBody, VerifyMacRequest,
     VerifyMacRequestBody, VerifyMacResponseBody,
 };
+// Aliases (the alias API).
+pub use ops::{
+    ALIAS_NAME_PATTERN, ALIAS_PREFIX, AliasEntity, AliasName, AliasPageInfo, AssociateAliasRequest,
+    AssociateAliasRequestBody, CreateAliasRequest, CreateAliasRequestBody, DeleteAliasRequest,
+    DeleteAliasRequestBody, KeyAddressed, ListAliasResponseBody, ListAliasesRequest,
+    MAX_ALIAS_BYTES, MAX_ALIASES_PER_DELETE, MAX_ALIASES_PER_KEY, MAX_LIST_ALIASES_LIMIT,
+};
 pub use secret::Secret;

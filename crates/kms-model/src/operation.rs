@@ -9,6 +9,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Result, Rule, Service, ValidationError};
 use crate::ops::{
+    AssociateAliasRequest, AssociateAliasRequestBody, CreateAliasRequest, CreateAliasRequestBody,
+    DeleteAliasRequest, DeleteAliasRequestBody,
+};
+use crate::ops::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
     CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
     DecryptDataRequestBody, DecryptDatakeyRequestBody, EncryptDataRequestBody,
@@ -90,6 +94,9 @@ wire_requests! {
     GenerateMacRequest => GenerateMacRequestBody,
     VerifyMacRequest => VerifyMacRequestBody,
     DeriveSharedSecretRequest => DeriveSharedSecretRequestBody,
+    CreateAliasRequest => CreateAliasRequestBody,
+    DeleteAliasRequest => DeleteAliasRequestBody,
+    AssociateAliasRequest => AssociateAliasRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -366,4 +373,12 @@ operations! {
     ShowVersions = ("show-versions", Get, Root, "/", none),
     /// `GET /{version_id}`: one API version document.
     ShowVersion = ("show-version", Get, Root, "/{version_id}", none),
+    /// `POST /v1.0/{project_id}/kms/aliases`.
+    CreateAlias = ("create-alias", Post, Kms, "/kms/aliases", (CreateAliasRequest, "create_alias")),
+    /// `GET /v1.0/{project_id}/kms/aliases` (`?key_id=&limit=&marker=`).
+    ListAliases = ("list-aliases", Get, Kms, "/kms/aliases", none),
+    /// `DELETE /v1.0/{project_id}/kms/aliases`.
+    DeleteAlias = ("delete-alias", Delete, Kms, "/kms/aliases", (DeleteAliasRequest, "delete_alias")),
+    /// `POST /v1.0/{project_id}/kms/alias/associate`.
+    AssociateAlias = ("associate-alias", Post, Kms, "/kms/alias/associate", (AssociateAliasRequest, "associate_alias")),
 }

@@ -567,6 +567,10 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         // served (400 KMS.0201), not 405.
         Operation::ShowVersions => on(f, show_versions).fallback(unknown_route),
         Operation::ShowVersion => on(f, show_version).fallback(unknown_route),
+        Operation::CreateAlias => on(f, create_alias),
+        Operation::ListAliases => on(f, list_aliases),
+        Operation::DeleteAlias => on(f, delete_alias),
+        Operation::AssociateAlias => on(f, associate_alias),
         // Host-only (certificate private-key export), or an operation this
         // build does not serve: no route; a test lists every routed
         // operation of the registry as served.
@@ -1296,6 +1300,19 @@ impl Ctx {
         f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
     ) -> Response {
         json(self.service, self.blocking(f).await)
+    }
+
+    /// [`Ctx::json_blocking`] answering 201 Created on success, for an
+    /// operation the API reference documents 201 (create-alias).
+    async fn json_created_blocking<R: Serialize + Send + 'static>(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
+    ) -> Response {
+        let mut resp = self.json_blocking(f).await;
+        if resp.status() == StatusCode::OK {
+            *resp.status_mut() = StatusCode::CREATED;
+        }
+        resp
     }
 
     /// A handler's answer: `f` run on the blocking pool, 204 with no body

@@ -15,6 +15,9 @@ pub struct StoreSet {
     pub keys: Arc<dyn MasterKeyStore>,
     /// Tags of CMKs (a view of the same storage as `keys`).
     pub key_tags: Arc<dyn KeyTagStore>,
+    /// Aliases of CMKs, the alias API's (a view of the same storage as
+    /// `keys`).
+    pub key_aliases: Arc<dyn KeyAliasStore>,
     /// PIN verifiers.
     pub pins: Arc<dyn PinVerifierStore>,
     /// APIG certificates.
@@ -28,6 +31,7 @@ impl fmt::Debug for StoreSet {
             .field("keystores", &self.keystores)
             .field("keys", &self.keys)
             .field("key_tags", &self.key_tags)
+            .field("key_aliases", &self.key_aliases)
             .field("pins", &self.pins)
             .field("certificates", &self.certificates)
             .finish_non_exhaustive()
@@ -43,6 +47,7 @@ impl StoreSet {
             keystores: store.clone(),
             keys: store.clone(),
             key_tags: store.clone(),
+            key_aliases: store.clone(),
             pins: store.clone(),
             certificates: store,
             guard: None,
@@ -146,6 +151,13 @@ cases![
     purge_deleted_keys_frees_alias_and_keystore,
     list_project_tags_groups_values,
     mac_and_agreement_keys_round_trip,
+    alias_round_trip_and_unique_per_project,
+    alias_limit_per_key,
+    alias_associate_moves_it,
+    alias_delete_all_or_none,
+    alias_list_order_paging_filter_and_expiry,
+    race_alias_insert,
+    race_alias_limit,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics

@@ -94,6 +94,9 @@ ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4',
     // 9: key usages GENERATE_VERIFY_MAC and KEY_AGREEMENT (SQLite's
     // version 10).
     kms_store_sql::schema::KEY_USAGES_POSTGRES,
+    // 10: the alias API's aliases (SQLite's version 11); the alias column
+    // compares and sorts in byte order (`COLLATE "C"`), as SQLite's does.
+    kms_store_sql::key_aliases_table!(int: "BIGINT", alias: "TEXT COLLATE \"C\"", tail: ""),
 ];
 
 /// A schema name safe to splice into SQL: `[a-z_][a-z0-9_]{0,62}`.

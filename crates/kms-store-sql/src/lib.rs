@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod aliases;
 mod cert_json;
 pub mod codes;
 pub mod dialect;
@@ -23,7 +24,7 @@ pub mod __private {
 }
 
 /// Implements every store port of kms-core (keystores, master keys, key
-/// tags, PIN verifiers, certificates, root-key rotation) for `$store`, a
+/// tags, key aliases, PIN verifiers, certificates, root-key rotation) for `$store`, a
 /// type of the invoking crate that implements [`Driver`], with [`ops`].
 #[macro_export]
 macro_rules! impl_store_ports {
@@ -173,6 +174,47 @@ macro_rules! impl_store_ports {
                     q: &KeyListQuery,
                 ) -> PortResult<TaggedKeys> {
                     ops::list_keys_by_tags(self, p, tags, alias_contains, q)
+                }
+            }
+
+            impl KeyAliasStore for $store {
+                fn insert_alias(
+                    &self,
+                    a: &AliasRecord,
+                    max_per_key: usize,
+                ) -> Result<(), AliasWriteError> {
+                    $crate::aliases::insert_alias(self, a, max_per_key)
+                }
+                fn associate_alias(
+                    &self,
+                    p: &str,
+                    a: &str,
+                    k: &str,
+                    max_per_key: usize,
+                    at: Timestamp,
+                ) -> Result<AliasRecord, AliasWriteError> {
+                    $crate::aliases::associate_alias(self, p, a, k, max_per_key, at)
+                }
+                fn delete_aliases(
+                    &self,
+                    p: &str,
+                    k: Option<&str>,
+                    aliases: &[String],
+                ) -> Result<(), AliasWriteError> {
+                    $crate::aliases::delete_aliases(self, p, k, aliases)
+                }
+                fn get_alias(&self, p: &str, a: &str) -> PortResult<Option<AliasRecord>> {
+                    $crate::aliases::get_alias(self, p, a)
+                }
+                fn list_aliases(
+                    &self,
+                    p: &str,
+                    k: Option<&str>,
+                    after: Option<&str>,
+                    limit: u64,
+                    live_at: Timestamp,
+                ) -> PortResult<Vec<AliasRecord>> {
+                    $crate::aliases::list_aliases(self, p, k, after, limit, live_at)
                 }
             }
 

@@ -187,10 +187,12 @@ pub enum Constraint {
     KeyMaterialVersion,
     /// `certificate_name`: certificate name unique per project and scope.
     CertificateName,
+    /// `key_alias_name`: an alias of the alias API unique per project.
+    AliasName,
 }
 
 impl Constraint {
-    const ALL: [(Self, &'static str, &'static str); 6] = [
+    const ALL: [(Self, &'static str, &'static str); 7] = [
         (Self::KeystoreAlias, "keystore_alias", "keystores.alias"),
         (
             Self::KeystoreCluster,
@@ -213,6 +215,7 @@ impl Constraint {
             "certificate_name",
             "certificates.name",
         ),
+        (Self::AliasName, "key_alias_name", "key_aliases.alias"),
     ];
 
     /// The constraint of that name (PostgreSQL reports it).

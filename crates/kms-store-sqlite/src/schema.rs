@@ -126,6 +126,19 @@ ALTER TABLE keys RENAME COLUMN new_state TO state;
     kms_store_sql::schema::KEY_ROTATION_START,
     // 10: key usages GENERATE_VERIFY_MAC and KEY_AGREEMENT.
     kms_store_sql::schema::KEY_USAGES_SQLITE,
+    // 11: the alias API's aliases (PostgreSQL's version 10), counted in the
+    // change counter like every table.
+    concat!(
+        kms_store_sql::key_aliases_table!(int: "INTEGER", alias: "TEXT", tail: " WITHOUT ROWID"),
+        r"
+CREATE TRIGGER key_aliases_insert_counts AFTER INSERT ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_aliases_update_counts AFTER UPDATE ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_aliases_delete_counts AFTER DELETE ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+"
+    ),
 ];
 
 /// Applies every migration the file has not seen yet.

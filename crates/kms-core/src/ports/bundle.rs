@@ -4,19 +4,24 @@
 use super::*;
 
 /// Everything a store keeps for the core: keystores, keys (with their
-/// tags), certificates and PIN verifiers. Implemented for every type that
-/// implements the five store traits; one value then fills every store
+/// tags and aliases), certificates and PIN verifiers. Implemented for
+/// every type that implements the six store traits; one value then fills every store
 /// port of [`Ports`] (`Ports::builder`).
 ///
-/// To bring your own store, implement the five traits and run the
+/// To bring your own store, implement the six traits and run the
 /// conformance suite (`kms-store-conformance`) against it.
 pub trait Store:
-    KeystoreStore + MasterKeyStore + KeyTagStore + CertificateStore + PinVerifierStore
+    KeystoreStore + MasterKeyStore + KeyTagStore + CertificateStore + PinVerifierStore + KeyAliasStore
 {
 }
 
 impl<T> Store for T where
-    T: KeystoreStore + MasterKeyStore + KeyTagStore + CertificateStore + PinVerifierStore
+    T: KeystoreStore
+        + MasterKeyStore
+        + KeyTagStore
+        + CertificateStore
+        + PinVerifierStore
+        + KeyAliasStore
 {
 }
 
@@ -48,4 +53,6 @@ pub struct Ports {
     pub pins: Arc<dyn PinVerifierStore>,
     /// Audit.
     pub audit: Arc<dyn AuditSink>,
+    /// Aliases of CMKs (the alias API).
+    pub key_aliases: Arc<dyn KeyAliasStore>,
 }

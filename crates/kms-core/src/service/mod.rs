@@ -29,6 +29,8 @@ pub use seed::{
     SeedOutcome,
 };
 
+mod aliases;
+pub use aliases::AliasPage;
 mod certificates;
 pub use certificates::CertificatePage;
 mod data;

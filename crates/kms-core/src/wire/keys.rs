@@ -176,7 +176,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<ListKeyDetailResponseBody, ApiError> {
-        let req = self.request::<OperateKeyRequest>(
+        let req = self.keyed_request::<OperateKeyRequest>(
             caller,
             Operation::DescribeKey,
             Some(&body.key_id),

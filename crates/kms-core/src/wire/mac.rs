@@ -40,7 +40,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &GenerateMacRequestBody,
     ) -> Result<GenerateMacResponseBody, ApiError> {
-        let req = self.request::<GenerateMacRequest>(
+        let req = self.keyed_request::<GenerateMacRequest>(
             caller,
             Operation::GenerateMac,
             Some(&body.key_id),
@@ -65,7 +65,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &VerifyMacRequestBody,
     ) -> Result<VerifyMacResponseBody, ApiError> {
-        let req = self.request::<VerifyMacRequest>(
+        let req = self.keyed_request::<VerifyMacRequest>(
             caller,
             Operation::VerifyMac,
             Some(&body.key_id),
@@ -90,7 +90,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &DeriveSharedSecretRequestBody,
     ) -> Result<DeriveSharedSecretResponseBody, ApiError> {
-        let req = self.request::<DeriveSharedSecretRequest>(
+        let req = self.keyed_request::<DeriveSharedSecretRequest>(
             caller,
             Operation::DeriveSharedSecret,
             Some(&body.key_id),

@@ -294,6 +294,32 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
             // An unknown version: refused, and audited.
             let _ = kms.wire().show_version(caller, "", "v9");
         }
+        Operation::CreateAlias => {
+            let _ = kms.wire().create_alias(
+                caller,
+                &kms_model::CreateAliasRequestBody {
+                    key_id: NO_KEY.into(),
+                    alias: "alias/a".into(),
+                },
+            );
+        }
+        Operation::ListAliases => {
+            let _ = kms.wire().list_aliases(caller, None, Some("0"), None);
+        }
+        Operation::DeleteAlias => {
+            let _ = kms
+                .wire()
+                .delete_alias(caller, &kms_model::DeleteAliasRequestBody::default());
+        }
+        Operation::AssociateAlias => {
+            let _ = kms.wire().associate_alias(
+                caller,
+                &kms_model::AssociateAliasRequestBody {
+                    alias: "alias/none".into(),
+                    target_key_id: NO_KEY.into(),
+                },
+            );
+        }
         _ => return false,
     }
     true

@@ -426,3 +426,54 @@ fn the_version_documents_name_v1_0() {
         ErrorCode::KmsInvalidUrl
     );
 }
+
+/// generate-mac and verify-mac use a key: its alias (the alias API) names
+/// it as its id does; the answer carries the key id, an unknown alias is
+/// KMS.0207.
+#[test]
+fn an_alias_names_the_mac_key() {
+    let k = kms();
+    let key = create(&k, "mac", "HMAC_256", None).unwrap();
+    k.wire()
+        .create_alias(
+            &a(),
+            &kms_model::CreateAliasRequestBody {
+                key_id: key.clone(),
+                alias: "alias/mac".into(),
+            },
+        )
+        .unwrap();
+    let by_id = generate(&k, &key, "HMAC_SHA_256", b"m").unwrap();
+    let r = k
+        .wire()
+        .generate_mac(
+            &a(),
+            &GenerateMacRequestBody {
+                key_id: "alias/mac".into(),
+                mac_algorithm: "HMAC_SHA_256".into(),
+                message: Base64::encode_string(b"m"),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (r.key_id.as_str(), r.mac.as_str()),
+        (key.as_str(), by_id.as_str())
+    );
+    let r = k
+        .wire()
+        .verify_mac(
+            &a(),
+            &VerifyMacRequestBody {
+                key_id: "alias/mac".into(),
+                mac_algorithm: "HMAC_SHA_256".into(),
+                message: Base64::encode_string(b"m"),
+                mac: by_id,
+            },
+        )
+        .unwrap();
+    assert!(r.mac_valid);
+    assert_eq!(
+        generate(&k, "alias/none", "HMAC_SHA_256", b"m"),
+        Err(ErrorCode::KmsKeyNotFound)
+    );
+}

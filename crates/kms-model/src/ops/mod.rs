@@ -1,6 +1,7 @@
 //! The operations by family: each family's wire bodies (named after the
 //! SDK's models), validated requests and responses side by side.
 
+mod aliases;
 mod certificates;
 mod data;
 mod datakeys;
@@ -17,6 +18,7 @@ mod rotation;
 mod signing;
 mod tags;
 
+pub use self::aliases::*;
 pub use self::certificates::*;
 pub use self::data::*;
 pub use self::datakeys::*;

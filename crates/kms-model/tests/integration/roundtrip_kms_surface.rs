@@ -222,3 +222,38 @@ proptest! {
         }
     }
 }
+
+prop_compose! {
+    fn arb_alias_entity()(
+        a in (text(), text(), text()),
+        b in (text(), text(), text()),
+    ) -> AliasEntity {
+        let (domain_id, key_id, alias) = a;
+        let (alias_urn, create_time, update_time) = b;
+        AliasEntity { domain_id, key_id, alias, alias_urn, create_time, update_time }
+    }
+}
+
+proptest! {
+    #[test]
+    fn alias_bodies_round_trip(
+        key_id in text(),
+        alias in text(),
+        aliases in proptest::collection::vec(text(), 0..4),
+        opt_key in opt_text(),
+        entities in proptest::collection::vec(arb_alias_entity(), 0..3),
+        next_marker in text(),
+        current_count in any::<u64>(),
+    ) {
+        round_trip(&CreateAliasRequestBody { key_id: key_id.clone(), alias: alias.clone() })?;
+        round_trip(&DeleteAliasRequestBody { aliases, key_id: opt_key })?;
+        round_trip(&AssociateAliasRequestBody { alias, target_key_id: key_id })?;
+        for e in &entities {
+            round_trip(e)?;
+        }
+        round_trip(&ListAliasResponseBody {
+            aliases: entities,
+            page_info: AliasPageInfo { next_marker, current_count },
+        })?;
+    }
+}

@@ -323,3 +323,34 @@ pub(super) async fn show_version(
     ctx.json_now(move |k, c| k.wire().show_version(c, "", &id))
         .await
 }
+
+pub(super) async fn create_alias(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateAliasRequestBody);
+    ctx.json_created_blocking(move |k, c| k.wire().create_alias(c, &body))
+        .await
+}
+
+pub(super) async fn list_aliases(ctx: Ctx) -> Response {
+    let (key_id, limit, marker) = (
+        ctx.query_param("key_id"),
+        ctx.query_param("limit"),
+        ctx.query_param("marker"),
+    );
+    ctx.json_now(move |k, c| {
+        k.wire()
+            .list_aliases(c, key_id.as_deref(), limit.as_deref(), marker.as_deref())
+    })
+    .await
+}
+
+pub(super) async fn delete_alias(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::DeleteAliasRequestBody);
+    ctx.empty_json_blocking(move |k, c| k.wire().delete_alias(c, &body))
+        .await
+}
+
+pub(super) async fn associate_alias(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::AssociateAliasRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().associate_alias(c, &body))
+        .await
+}

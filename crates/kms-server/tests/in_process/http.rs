@@ -4007,3 +4007,126 @@ async fn mac_keys_and_key_agreement_over_http() {
         "KMS.0308",
     );
 }
+
+/// The alias API over HTTP at the SDK's routes: create (201), list with
+/// `key_id`/`limit`/`marker` in the object the provider reads, associate,
+/// delete (200 `{}`), an alias as `key_id` of encrypt-data, the codes.
+#[tokio::test]
+async fn aliases_over_http() {
+    let h = harness();
+    let key1 = h.create_key("alias-http-1").await;
+    let key2 = h.create_key("alias-http-2").await;
+    for n in ["alias/web", "alias/api", "alias/db"] {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/aliases",
+                Some(json!({"key_id": key1, "alias": n})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.body["alias"], n);
+        assert_eq!(r.body["key_id"], key1);
+        assert!(
+            r.body["alias_urn"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!(":alias:{n}")),
+            "{}",
+            r.body
+        );
+    }
+    let dup = h
+        .kms(
+            "POST",
+            "/kms/aliases",
+            Some(json!({"key_id": key2, "alias": "alias/web"})),
+        )
+        .await;
+    assert_kms_error(&dup, 400, "KMS.1104");
+    let bad = h
+        .kms(
+            "POST",
+            "/kms/aliases",
+            Some(json!({"key_id": key2, "alias": "web"})),
+        )
+        .await;
+    assert_kms_error(&bad, 400, "KMS.0308");
+    // Paging: limit 2 from the start, then from the marker.
+    let p1 = h
+        .kms("GET", &format!("/kms/aliases?key_id={key1}&limit=2"), None)
+        .await;
+    assert_eq!(p1.status, StatusCode::OK, "{}", p1.body);
+    let names = |r: &Reply| -> Vec<String> {
+        r.body["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["alias"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&p1), ["alias/api", "alias/db"]);
+    assert_eq!(p1.body["page_info"]["next_marker"], "alias/db");
+    assert_eq!(p1.body["page_info"]["current_count"], 2);
+    let p2 = h
+        .kms(
+            "GET",
+            &format!("/kms/aliases?key_id={key1}&limit=2&marker=alias%2Fdb"),
+            None,
+        )
+        .await;
+    assert_eq!(names(&p2), ["alias/web"]);
+    assert_eq!(p2.body["page_info"]["next_marker"], "");
+    assert_kms_error(
+        &h.kms("GET", "/kms/aliases?limit=0", None).await,
+        400,
+        "KMS.1601",
+    );
+    // The alias as key_id.
+    let enc = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": "alias/web", "plain_text": "hi"})),
+        )
+        .await;
+    assert_eq!(enc.status, StatusCode::OK, "{}", enc.body);
+    assert_eq!(enc.body["key_id"], key1);
+    // Moved to key 2.
+    let moved = h
+        .kms(
+            "POST",
+            "/kms/alias/associate",
+            Some(json!({"alias": "alias/web", "target_key_id": key2})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.body["key_id"], key2);
+    let enc = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": "alias/web", "plain_text": "hi"})),
+        )
+        .await;
+    assert_eq!(enc.body["key_id"], key2, "{}", enc.body);
+    // Deleted (a body on DELETE, as the SDK and Terraform send it).
+    let del = h
+        .kms(
+            "DELETE",
+            "/kms/aliases",
+            Some(json!({"key_id": key1, "aliases": ["alias/api", "alias/db"]})),
+        )
+        .await;
+    assert_empty_json_200(&del);
+    let all = h.kms("GET", "/kms/aliases", None).await;
+    assert_eq!(names(&all), ["alias/web"]);
+    let gone = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": "alias/api", "plain_text": "hi"})),
+        )
+        .await;
+    assert_kms_error(&gone, 404, "KMS.0207");
+}

@@ -6,7 +6,8 @@
 //! a PostgreSQL restart is survived, with clear errors meanwhile; a key
 //! disabled or scheduled for deletion on A is refused on B, and a key
 //! rotated on A is used at its new version by B, within the documented
-//! bound (1 s, the record cache TTL).
+//! bound (1 s, the record cache TTL); an alias moved or deleted on A is
+//! seen by B's next request (aliases are not cached).
 //!
 //! Without PostgreSQL installed the tests skip loudly, except under
 //! `CI=true`, where they fail.
@@ -576,6 +577,80 @@ fn key_disabled_deleted_or_rotated_on_a_is_seen_on_b_within_the_bound() {
     assert_eq!(
         p["data_key"].as_str().unwrap().to_uppercase(),
         old["plain_text"].as_str().unwrap().to_uppercase()
+    );
+}
+
+/// The key id encrypt-data on `port` answers for `key_id` (an alias),
+/// or the error code.
+fn encrypt_via(port: u16, key_id: &str) -> Result<String, String> {
+    let (st, v) = kms(
+        port,
+        "/kms/encrypt-data",
+        &json!({ "key_id": key_id, "plain_text": "via alias" }),
+    );
+    if st == 200 {
+        Ok(v["key_id"].as_str().unwrap().to_owned())
+    } else {
+        Err(error_code(&v).unwrap_or("<none>").to_owned())
+    }
+}
+
+#[test]
+fn alias_moves_are_seen_across_replicas() {
+    let Some((_dir, _pg, a, b)) = setup("alias_moves_across_replicas") else {
+        return;
+    };
+    let key1 = create_key(a.port, "alias_move_1");
+    let key2 = create_key(a.port, "alias_move_2");
+    let (st, v) = kms(
+        a.port,
+        "/kms/aliases",
+        &json!({ "key_id": key1, "alias": "alias/moving" }),
+    );
+    assert_eq!(st, 201, "{v}");
+    // B resolves the alias created on A, and has key 1's record cached.
+    assert_eq!(encrypt_via(b.port, "alias/moving"), Ok(key1.clone()));
+    for round in 0..20 {
+        let (from, to) = if round % 2 == 0 {
+            (&key1, &key2)
+        } else {
+            (&key2, &key1)
+        };
+        let (st, v) = kms(
+            a.port,
+            "/kms/alias/associate",
+            &json!({ "alias": "alias/moving", "target_key_id": to }),
+        );
+        assert_eq!((st, v["key_id"].as_str()), (200, Some(to.as_str())), "{v}");
+        // The first request to B after A acknowledged the move uses the
+        // new key: aliases are never cached, so the bound is 0.
+        assert_eq!(
+            encrypt_via(b.port, "alias/moving").as_ref(),
+            Ok(to),
+            "round {round}: B still used {from} after the move on A"
+        );
+        let (st, v) = request(
+            b.port,
+            "GET",
+            &format!("/v1.0/{PROJECT}/kms/aliases?key_id={to}"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["aliases"][0]["alias"], "alias/moving", "{v}");
+    }
+    // Deleted on A: B resolves nothing at once.
+    let (st, v) = request(
+        a.port,
+        "DELETE",
+        &format!("/v1.0/{PROJECT}/kms/aliases"),
+        Some(&json!({ "aliases": ["alias/moving"] })),
+    )
+    .unwrap();
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        encrypt_via(b.port, "alias/moving"),
+        Err("KMS.0207".to_owned())
     );
 }
 

@@ -1,5 +1,6 @@
 //! The cases, one file per port family.
 
+mod aliases;
 mod certificates;
 mod ids;
 mod keys;
@@ -12,6 +13,7 @@ mod root_rotation;
 mod rotation;
 mod tags;
 
+pub use self::aliases::*;
 pub use self::certificates::*;
 pub use self::ids::*;
 pub use self::keys::*;
