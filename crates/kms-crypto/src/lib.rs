@@ -8,6 +8,7 @@ mod error;
 mod format;
 pub mod hex;
 mod keys;
+mod pairs;
 mod pin;
 mod rng;
 mod sealed;
@@ -24,6 +25,7 @@ pub use keys::{
     KEY_LEN, MASTER_KEY_PAYLOAD_LEN, MasterKey, MasterKeyPayload, PIN_KEYS_LEN, PinKeys, RootKey,
     WRAPPED_MASTER_KEY_LEN, WrappedMasterKey,
 };
+pub use pairs::{DataKeyPair, DataKeyPairSpec};
 pub use pin::{PIN_VERIFIER_LEN, Pin, PinScope, PinVerifier};
 pub use sealed::PrivateKeyScope;
 pub use signing::{

@@ -90,4 +90,10 @@ pub use ops::{
     SignRequestBody, SignResponseBody, ValidateSignatureRequest, ValidateSignatureResponseBody,
     VerifyRequestBody,
 };
+// Data key pairs.
+pub use ops::{
+    CreateDatakeyPairResponseBody, CreateEcDatakeyPairRequest, CreateEcDatakeyPairRequestBody,
+    CreateRsaDatakeyPairRequest, CreateRsaDatakeyPairRequestBody, DatakeyPairRequest,
+    DatakeyPairSpec,
+};
 pub use secret::Secret;

@@ -25,6 +25,10 @@ use crate::ops::{
     RotateOnDemandRequest, ScheduleKeyDeletionRequest, SignRequest, UpdateKeyAliasRequest,
     UpdateKeyDescriptionRequest, UpdateKeyRotationIntervalRequest, ValidateSignatureRequest,
 };
+use crate::ops::{
+    CreateEcDatakeyPairRequest, CreateEcDatakeyPairRequestBody, CreateRsaDatakeyPairRequest,
+    CreateRsaDatakeyPairRequestBody,
+};
 
 /// A validated request built from its wire body: the one seam between
 /// what a client sends and what the core accepts.
@@ -83,6 +87,8 @@ wire_requests! {
     GenRandomRequest => GenRandomRequestBody,
     SignRequest => SignRequestBody,
     ValidateSignatureRequest => VerifyRequestBody,
+    CreateRsaDatakeyPairRequest => CreateRsaDatakeyPairRequestBody,
+    CreateEcDatakeyPairRequest => CreateEcDatakeyPairRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -324,4 +330,8 @@ operations! {
     /// (`Kms::certificate_private_key`): never served over HTTP, audited
     /// like every operation. Errors in the APIG shape.
     ExportCertificatePrivateKey = ("export-certificate-private-key", Get, Core, "", none),
+    /// `POST /v1.0/{project_id}/kms/create-rsa-datakey-pair`.
+    CreateRsaDatakeyPair = ("create-rsa-datakey-pair", Post, Kms, "/kms/create-rsa-datakey-pair", (CreateRsaDatakeyPairRequest, "create_rsa_datakey_pair")),
+    /// `POST /v1.0/{project_id}/kms/create-ec-datakey-pair`.
+    CreateEcDatakeyPair = ("create-ec-datakey-pair", Post, Kms, "/kms/create-ec-datakey-pair", (CreateEcDatakeyPairRequest, "create_ec_datakey_pair")),
 }

@@ -18,6 +18,7 @@ mod data;
 mod datakeys;
 mod keys;
 mod keystores;
+mod pairs;
 mod pins;
 mod random;
 mod rotation;
