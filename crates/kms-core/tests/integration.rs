@@ -5,6 +5,7 @@
 mod integration {
     mod audit_coverage;
     mod data;
+    mod datakey_pairs;
     mod hardening;
     mod key_management;
     mod key_pair_cache;

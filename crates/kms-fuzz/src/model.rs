@@ -48,6 +48,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_create_kms_tag", body_create_kms_tag),
     ("body_sign", body_sign),
     ("body_validate_signature", body_validate_signature),
+    ("body_create_rsa_datakey_pair", body_create_rsa_datakey_pair),
+    ("body_create_ec_datakey_pair", body_create_ec_datakey_pair),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -290,4 +292,14 @@ pub fn body_sign(data: &[u8]) {
 /// verify (validate-signature) body.
 pub fn body_validate_signature(data: &[u8]) {
     body(Operation::ValidateSignature, data);
+}
+
+/// create-rsa-datakey-pair body.
+pub fn body_create_rsa_datakey_pair(data: &[u8]) {
+    body(Operation::CreateRsaDatakeyPair, data);
+}
+
+/// create-ec-datakey-pair body.
+pub fn body_create_ec_datakey_pair(data: &[u8]) {
+    body(Operation::CreateEcDatakeyPair, data);
 }

@@ -556,6 +556,8 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         Operation::ShowCertificate => on(f, show_certificate),
         Operation::UpdateCertificate => on(f, update_certificate),
         Operation::DeleteCertificate => on(f, delete_certificate),
+        Operation::CreateRsaDatakeyPair => on(f, create_rsa_datakey_pair),
+        Operation::CreateEcDatakeyPair => on(f, create_ec_datakey_pair),
         // Host-only (certificate private-key export), or an operation this
         // build does not serve: no route; a test lists every routed
         // operation of the registry as served.
