@@ -1002,6 +1002,8 @@ def main():
             kms.disable_key_rotation(DisableKeyRotationRequest(body=body()))
         _()
 
+        __import__("sdk_pairs").run(kms, check, expect_error)
+
         @check("wrong secret key raises 401 (KMS.6401 / APIG.1002)")
         def _():
             bad_kms, bad_apig = clients(url, sk="wrong-secret-key-000000000000000000000000")
