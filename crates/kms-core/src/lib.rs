@@ -20,6 +20,7 @@ pub use builder::{PortsBuildError, PortsBuilder};
 pub use cache::{CacheCount, CacheStats};
 pub use error::{CoreError, ErrorKind};
 pub use service::AliasPage;
+pub use service::NewDatakeyPair;
 pub use service::{API_VERSIONS, ApiVersion};
 pub use service::{CertificatePage, KeystorePage, NewPin};
 pub use service::{CertificateQuery, CoreConfig, KeyPairOp, KeyPairWork, Kms};

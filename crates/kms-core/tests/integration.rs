@@ -6,6 +6,7 @@ mod integration {
     mod aliases;
     mod audit_coverage;
     mod data;
+    mod datakey_pairs;
     mod hardening;
     mod key_management;
     mod key_pair_cache;

@@ -9,6 +9,7 @@ mod format;
 pub mod hex;
 mod keys;
 mod mac;
+mod pairs;
 mod pin;
 mod rng;
 mod sealed;
@@ -26,6 +27,7 @@ pub use keys::{
     WRAPPED_MASTER_KEY_LEN, WrappedMasterKey,
 };
 pub use mac::MacAlgorithm;
+pub use pairs::{DataKeyPair, DataKeyPairSpec};
 pub use pin::{PIN_VERIFIER_LEN, Pin, PinScope, PinVerifier};
 pub use sealed::PrivateKeyScope;
 pub use signing::{

@@ -56,6 +56,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_associate_alias", body_associate_alias),
     ("model_alias_name", model_alias_name),
     ("query_list_aliases", query_list_aliases),
+    ("body_create_rsa_datakey_pair", body_create_rsa_datakey_pair),
+    ("body_create_ec_datakey_pair", body_create_ec_datakey_pair),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -367,4 +369,14 @@ pub fn query_list_aliases(data: &[u8]) {
             assert!(!api.to_json().is_empty());
         }
     }
+}
+
+/// create-rsa-datakey-pair body.
+pub fn body_create_rsa_datakey_pair(data: &[u8]) {
+    body(Operation::CreateRsaDatakeyPair, data);
+}
+
+/// create-ec-datakey-pair body.
+pub fn body_create_ec_datakey_pair(data: &[u8]) {
+    body(Operation::CreateEcDatakeyPair, data);
 }

@@ -111,4 +111,10 @@ pub use ops::{
     DeleteAliasRequestBody, KeyAddressed, ListAliasResponseBody, ListAliasesRequest,
     MAX_ALIAS_BYTES, MAX_ALIASES_PER_DELETE, MAX_ALIASES_PER_KEY, MAX_LIST_ALIASES_LIMIT,
 };
+// Data key pairs.
+pub use ops::{
+    CreateDatakeyPairResponseBody, CreateEcDatakeyPairRequest, CreateEcDatakeyPairRequestBody,
+    CreateRsaDatakeyPairRequest, CreateRsaDatakeyPairRequestBody, DatakeyPairRequest,
+    DatakeyPairSpec,
+};
 pub use secret::Secret;

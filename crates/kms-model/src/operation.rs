@@ -30,8 +30,9 @@ use crate::ops::{
     UpdateKeyDescriptionRequest, UpdateKeyRotationIntervalRequest, ValidateSignatureRequest,
 };
 use crate::ops::{
-    DeriveSharedSecretRequest, DeriveSharedSecretRequestBody, GenerateMacRequest,
-    GenerateMacRequestBody, VerifyMacRequest, VerifyMacRequestBody,
+    CreateEcDatakeyPairRequest, CreateEcDatakeyPairRequestBody, CreateRsaDatakeyPairRequest,
+    CreateRsaDatakeyPairRequestBody, DeriveSharedSecretRequest, DeriveSharedSecretRequestBody,
+    GenerateMacRequest, GenerateMacRequestBody, VerifyMacRequest, VerifyMacRequestBody,
 };
 
 /// A validated request built from its wire body: the one seam between
@@ -97,6 +98,8 @@ wire_requests! {
     CreateAliasRequest => CreateAliasRequestBody,
     DeleteAliasRequest => DeleteAliasRequestBody,
     AssociateAliasRequest => AssociateAliasRequestBody,
+    CreateRsaDatakeyPairRequest => CreateRsaDatakeyPairRequestBody,
+    CreateEcDatakeyPairRequest => CreateEcDatakeyPairRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -381,4 +384,8 @@ operations! {
     DeleteAlias = ("delete-alias", Delete, Kms, "/kms/aliases", (DeleteAliasRequest, "delete_alias")),
     /// `POST /v1.0/{project_id}/kms/alias/associate`.
     AssociateAlias = ("associate-alias", Post, Kms, "/kms/alias/associate", (AssociateAliasRequest, "associate_alias")),
+    /// `POST /v1.0/{project_id}/kms/create-rsa-datakey-pair`.
+    CreateRsaDatakeyPair = ("create-rsa-datakey-pair", Post, Kms, "/kms/create-rsa-datakey-pair", (CreateRsaDatakeyPairRequest, "create_rsa_datakey_pair")),
+    /// `POST /v1.0/{project_id}/kms/create-ec-datakey-pair`.
+    CreateEcDatakeyPair = ("create-ec-datakey-pair", Post, Kms, "/kms/create-ec-datakey-pair", (CreateEcDatakeyPairRequest, "create_ec_datakey_pair")),
 }

@@ -571,6 +571,8 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         Operation::ListAliases => on(f, list_aliases),
         Operation::DeleteAlias => on(f, delete_alias),
         Operation::AssociateAlias => on(f, associate_alias),
+        Operation::CreateRsaDatakeyPair => on(f, create_rsa_datakey_pair),
+        Operation::CreateEcDatakeyPair => on(f, create_ec_datakey_pair),
         // Host-only (certificate private-key export), or an operation this
         // build does not serve: no route; a test lists every routed
         // operation of the registry as served.

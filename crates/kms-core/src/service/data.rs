@@ -209,8 +209,9 @@ impl Kms {
 }
 
 impl Kms {
-    /// Encrypts under the key's current version.
-    fn seal_data(
+    /// Encrypts under the key's current version (a data blob; also the
+    /// private key of a data key pair).
+    pub(super) fn seal_data(
         &self,
         caller: &Caller,
         key_id: &KeyId,

@@ -43,6 +43,8 @@ pub use keys::KeyPage;
 pub(crate) use keys::key_state_of_code;
 mod keystores;
 pub use keystores::KeystorePage;
+mod pairs;
+pub use pairs::NewDatakeyPair;
 mod pins;
 pub use pins::NewPin;
 mod quotas;

@@ -20,6 +20,7 @@ mod datakeys;
 mod keys;
 mod keystores;
 mod mac;
+mod pairs;
 mod pins;
 mod quotas;
 mod random;

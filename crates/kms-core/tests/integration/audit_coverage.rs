@@ -18,6 +18,7 @@ use kms_model::{
     ScheduleKeyDeletionRequestBody, SignRequestBody, UpdateKeyAliasRequestBody,
     UpdateKeyDescriptionRequestBody, UpdateKeyRotationIntervalRequestBody, VerifyRequestBody,
 };
+use kms_model::{CreateEcDatakeyPairRequestBody, CreateRsaDatakeyPairRequestBody};
 
 /// A well-formed key id no key has.
 const NO_KEY: &str = "00000000-0000-4000-8000-000000000000";
@@ -317,6 +318,28 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
                 &kms_model::AssociateAliasRequestBody {
                     alias: "alias/none".into(),
                     target_key_id: NO_KEY.into(),
+                },
+            );
+        }
+        // A valid body naming no key: refused by the typed operation
+        // (KMS.0207), which audits it.
+        Operation::CreateRsaDatakeyPair => {
+            let _ = kms.wire().create_rsa_datakey_pair(
+                caller,
+                &CreateRsaDatakeyPairRequestBody {
+                    key_id: NO_KEY.into(),
+                    key_spec: "RSA_2048".into(),
+                    ..CreateRsaDatakeyPairRequestBody::default()
+                },
+            );
+        }
+        Operation::CreateEcDatakeyPair => {
+            let _ = kms.wire().create_ec_datakey_pair(
+                caller,
+                &CreateEcDatakeyPairRequestBody {
+                    key_id: NO_KEY.into(),
+                    key_spec: "ECC_NIST_P256".into(),
+                    ..CreateEcDatakeyPairRequestBody::default()
                 },
             );
         }

@@ -460,4 +460,6 @@ key_addressed_by_key_id!(
     GenerateMacRequestBody,
     VerifyMacRequestBody,
     DeriveSharedSecretRequestBody,
+    CreateRsaDatakeyPairRequestBody,
+    CreateEcDatakeyPairRequestBody,
 );

@@ -354,3 +354,17 @@ pub(super) async fn associate_alias(ctx: Ctx) -> Response {
     ctx.json_blocking(move |k, c| k.wire().associate_alias(c, &body))
         .await
 }
+
+// Data key pairs: key generation (RSA most of all) takes milliseconds to
+// seconds, so on the blocking pool rather than a worker.
+pub(super) async fn create_rsa_datakey_pair(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateRsaDatakeyPairRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().create_rsa_datakey_pair(c, &body))
+        .await
+}
+
+pub(super) async fn create_ec_datakey_pair(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateEcDatakeyPairRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().create_ec_datakey_pair(c, &body))
+        .await
+}

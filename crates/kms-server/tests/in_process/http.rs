@@ -4130,3 +4130,162 @@ async fn aliases_over_http() {
         .await;
     assert_kms_error(&gone, 404, "KMS.0207");
 }
+
+/// create-rsa-datakey-pair and create-ec-datakey-pair over HTTP (SQLite
+/// backend): the SDK's fields, `with_plain_text` as a boolean or its
+/// string, the private key opened by decrypt-data with the same AAD and
+/// matching the public key, the body rules.
+#[tokio::test]
+async fn datakey_pairs() {
+    use kms_crypto::{SigningKey, SigningKeySpec};
+    // The SDK's `CreateRsaDatakeyPairResponse` / `CreateEcDatakeyPairResponse`
+    // (the same attributes); the server sends a subset (none of the
+    // wrapped forms no request field asks for; no plaintext when refused).
+    const MODEL: [&str; 7] = [
+        "key_id",
+        "key_spec",
+        "public_key",
+        "private_key_cipher_text",
+        "private_key_plain_text",
+        "wrapped_private_key",
+        "ciphertext_recipient",
+    ];
+    let h = harness();
+    let aes = h.create_key("pairs-aes").await;
+    for (route, spec, with, want_plain) in [
+        (
+            "/kms/create-ec-datakey-pair",
+            "ECC_NIST_P256",
+            json!(true),
+            true,
+        ),
+        (
+            "/kms/create-ec-datakey-pair",
+            "ECC_NIST_P256",
+            json!("false"),
+            false,
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            "RSA_2048",
+            json!(false),
+            false,
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            "RSA_2048",
+            json!("true"),
+            true,
+        ),
+    ] {
+        let r = h
+            .kms(
+                "POST",
+                route,
+                Some(
+                    json!({"key_id": aes, "key_spec": spec, "with_plain_text": with,
+                            "additional_authenticated_data": "bound",
+                            "sequence": "919c82d4-8046-4722-9094-35c3c6524cff"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let fields = r.body.as_object().unwrap();
+        for (k, v) in fields {
+            assert!(MODEL.contains(&k.as_str()), "{k} is not in the SDK model");
+            assert!(v.is_string(), "{k}: {v}");
+        }
+        assert_eq!(r.body["key_id"], aes.as_str());
+        assert_eq!(r.body["key_spec"], spec);
+        assert_eq!(fields.contains_key("private_key_plain_text"), want_plain);
+        let public = base64ct::Base64::decode_vec(r.body["public_key"].as_str().unwrap()).unwrap();
+        let ct = r.body["private_key_cipher_text"].as_str().unwrap();
+        // decrypt-data without the AAD refuses; with it, opens the PKCS#8 DER.
+        let d = h
+            .kms(
+                "POST",
+                "/kms/decrypt-data",
+                Some(json!({"cipher_text": ct})),
+            )
+            .await;
+        assert_kms_error(&d, 400, "KMS.2201");
+        let d = h
+            .kms(
+                "POST",
+                "/kms/decrypt-data",
+                Some(json!({"cipher_text": ct, "additional_authenticated_data": "bound"})),
+            )
+            .await;
+        assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+        let b64 = d.body["plain_text_base64"].as_str().unwrap();
+        if want_plain {
+            assert_eq!(r.body["private_key_plain_text"].as_str().unwrap(), b64);
+        }
+        let der = base64ct::Base64::decode_vec(b64).unwrap();
+        let cmk_spec = if spec == "RSA_2048" {
+            SigningKeySpec::Rsa2048
+        } else {
+            SigningKeySpec::EcP256
+        };
+        let key = SigningKey::from_pkcs8_der(cmk_spec, &der).unwrap();
+        assert_eq!(key.public_key().to_der().unwrap(), public, "{spec}");
+    }
+    let ec_key = {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/create-key",
+                Some(json!({"key_alias": "pairs-ec", "key_spec": "EC_P256"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["key_info"]["key_id"].as_str().unwrap().to_owned()
+    };
+    for (route, body, status, code) in [
+        (
+            "/kms/create-ec-datakey-pair",
+            json!({"key_id": aes}),
+            400,
+            "KMS.0204",
+        ),
+        (
+            "/kms/create-ec-datakey-pair",
+            json!({"key_id": aes, "key_spec": "RSA_2048"}),
+            400,
+            "KMS.0308",
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            json!({"key_id": aes, "key_spec": "RSA_1024"}),
+            400,
+            "KMS.0308",
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            json!({"key_id": aes, "key_spec": "RSA_2048", "with_plain_text": "no"}),
+            400,
+            "KMS.0308",
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            json!({"key_id": "bad", "key_spec": "RSA_2048"}),
+            400,
+            "KMS.0205",
+        ),
+        (
+            "/kms/create-ec-datakey-pair",
+            json!({"key_id": "00000000-0000-4000-8000-000000000000", "key_spec": "SM2"}),
+            404,
+            "KMS.0207",
+        ),
+        (
+            "/kms/create-ec-datakey-pair",
+            json!({"key_id": ec_key, "key_spec": "SM2"}),
+            400,
+            "KMS.0325",
+        ),
+    ] {
+        let r = h.kms("POST", route, Some(body.clone())).await;
+        assert_kms_error(&r, status, code);
+    }
+}

@@ -1003,6 +1003,7 @@ def main():
         _()
 
         __import__("sdk_aliases").run(kms, check, expect_error)
+        __import__("sdk_pairs").run(kms, check, expect_error)
 
         @check("wrong secret key raises 401 (KMS.6401 / APIG.1002)")
         def _():
