@@ -13,6 +13,7 @@ mod integration {
     mod key_pairs;
     mod mac;
     mod national;
+    mod quotas;
     mod random;
     mod record_cache;
     mod root_key_hooks;

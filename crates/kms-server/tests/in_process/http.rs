@@ -4289,3 +4289,61 @@ async fn datakey_pairs() {
         assert_kms_error(&r, status, code);
     }
 }
+
+// ---------------------------------------------------------------- quotas, instances, regions (issue 24)
+
+#[tokio::test]
+async fn quotas_instances_and_regions_over_http() {
+    let h = harness();
+    let r = h.kms("GET", "/kms/user-quotas", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"quotas": {"resources": [{"type": "CMK", "used": 0, "quota": 10000}]}})
+    );
+    h.create_key("q1").await;
+    h.create_key("q2").await;
+    let r = h.kms("GET", "/kms/user-quotas", None).await;
+    assert_eq!(r.body["quotas"]["resources"][0]["used"], 2, "{}", r.body);
+    let r = h.kms("GET", "/kms/user-instances", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"instance_num": 2}));
+    // list-support-regions sits under /v2/{project_id}/kms.
+    let r = h
+        .call("GET", &format!("/v2/{PROJECT}/kms/regions"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"regions": ["local-1"]}));
+    // Anything else under /v2/{project_id}/kms answers in the KMS shape
+    // (not APIG's, whose routes are /v2/{project_id}/apigw).
+    assert_kms_error(
+        &h.call("GET", &format!("/v2/{PROJECT}/kms/nothing"), None)
+            .await,
+        400,
+        "KMS.0201",
+    );
+    assert_kms_error(
+        &h.call(
+            "POST",
+            &format!("/v2/{PROJECT}/kms/regions"),
+            Some(json!({})),
+        )
+        .await,
+        405,
+        "KMS.0215",
+    );
+    assert_kms_error(
+        &h.kms("POST", "/kms/user-quotas", Some(json!({}))).await,
+        405,
+        "KMS.0215",
+    );
+    // Another project's path is refused as everywhere.
+    let r = h
+        .call(
+            "GET",
+            "/v2/99999999999999999999999999999999/kms/regions",
+            None,
+        )
+        .await;
+    assert_kms_error(&r, 403, "KMS.0321");
+}

@@ -1004,6 +1004,7 @@ def main():
 
         __import__("sdk_aliases").run(kms, check, expect_error)
         __import__("sdk_pairs").run(kms, check, expect_error)
+        __import__("sdk_quotas").run(kms, check, expect_error)
 
         @check("wrong secret key raises 401 (KMS.6401 / APIG.1002)")
         def _():
