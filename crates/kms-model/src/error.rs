@@ -433,6 +433,25 @@ catalogue! {
     KmsRotationNotDisabled = (400, "KMS.2901", Kms, "Key rotation is not disabled", true),
     /// `rotation_interval` outside 30..=365 days.
     KmsInvalidRotationInterval = (400, "KMS.3001", Kms, "Invalid rotation_interval", true),
+    /// import-key-material with an import token whose validity has passed.
+    KmsImportTokenExpired = (400, "KMS.2601", Kms, "Token expired", true),
+    /// import-key-material with an `expiration_time` not after now.
+    KmsImportExpirationPast = (400, "KMS.2602", Kms, "Key expiration time must be later than the current time", true),
+    /// import-key-material with a token issued for another key.
+    KmsImportTokenKeyMismatch = (400, "KMS.2603", Kms, "Key IDs in the imported key and token do not match", true),
+    /// Imported symmetric material of the wrong length (32 bytes).
+    KmsImportMaterialLength = (400, "KMS.2604", Kms, "The external key plaintext length must be 32 bits", true),
+    /// An import token that is unknown, forged, or whose wrapped material
+    /// does not decrypt under it.
+    KmsImportTokenInvalid = (400, "KMS.2605", Kms, "Token verification failed", true),
+    /// Material imported again into a key must be the material it had.
+    KmsImportMaterialDiffers = (400, "KMS.2606", Kms, "You are importing a deleted key again. The imported plaintext must be the same as the deleted key plaintext", true),
+    /// An asymmetric import without `encrypted_privatekey`.
+    KmsImportPrivateKeyMissing = (400, "KMS.2608", Kms, "The imported asymmetric private key can not be null", true),
+    /// An asymmetric import whose private key is invalid (or not served).
+    KmsImportPrivateKeyInvalid = (400, "KMS.2609", Kms, "The imported asymmetric private is invalid", true),
+    /// delete-imported-key-material of a key neither enabled nor disabled.
+    KmsMaterialNotDeletable = (400, "KMS.2701", Kms, "Key material is not in Enabled or Disabled state and cannot be deleted", true),
     /// Internal error.
     KmsInternal = (500, "KMS.0101", Kms, "Internal service error", true),
     /// The request did not complete within the server's time limit.

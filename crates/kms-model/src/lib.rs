@@ -117,4 +117,11 @@ pub use ops::{
     CreateRsaDatakeyPairRequest, CreateRsaDatakeyPairRequestBody, DatakeyPairRequest,
     DatakeyPairSpec,
 };
+// Key material import (BYOK).
+pub use ops::{
+    CreateParametersForImportResponseBody, GetParametersForImportRequest,
+    GetParametersForImportRequestBody, ImportKeyMaterialRequest, ImportKeyMaterialRequestBody,
+    MAX_EXPIRATION_SECONDS, MAX_IMPORT_TOKEN_BYTES, MAX_WRAPPED_MATERIAL_BYTES,
+    MAX_WRAPPED_PRIVATE_KEY_BYTES, WrappingAlgorithm,
+};
 pub use secret::Secret;

@@ -34,6 +34,10 @@ use crate::ops::{
     CreateRsaDatakeyPairRequestBody, DeriveSharedSecretRequest, DeriveSharedSecretRequestBody,
     GenerateMacRequest, GenerateMacRequestBody, VerifyMacRequest, VerifyMacRequestBody,
 };
+use crate::ops::{
+    GetParametersForImportRequest, GetParametersForImportRequestBody, ImportKeyMaterialRequest,
+    ImportKeyMaterialRequestBody,
+};
 
 /// A validated request built from its wire body: the one seam between
 /// what a client sends and what the core accepts.
@@ -100,6 +104,8 @@ wire_requests! {
     AssociateAliasRequest => AssociateAliasRequestBody,
     CreateRsaDatakeyPairRequest => CreateRsaDatakeyPairRequestBody,
     CreateEcDatakeyPairRequest => CreateEcDatakeyPairRequestBody,
+    GetParametersForImportRequest => GetParametersForImportRequestBody,
+    ImportKeyMaterialRequest => ImportKeyMaterialRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -388,4 +394,10 @@ operations! {
     CreateRsaDatakeyPair = ("create-rsa-datakey-pair", Post, Kms, "/kms/create-rsa-datakey-pair", (CreateRsaDatakeyPairRequest, "create_rsa_datakey_pair")),
     /// `POST /v1.0/{project_id}/kms/create-ec-datakey-pair`.
     CreateEcDatakeyPair = ("create-ec-datakey-pair", Post, Kms, "/kms/create-ec-datakey-pair", (CreateEcDatakeyPairRequest, "create_ec_datakey_pair")),
+    /// `POST /v1.0/{project_id}/kms/get-parameters-for-import`.
+    CreateParametersForImport = ("get-parameters-for-import", Post, Kms, "/kms/get-parameters-for-import", (GetParametersForImportRequest, "get_parameters_for_import")),
+    /// `POST /v1.0/{project_id}/kms/import-key-material`.
+    ImportKeyMaterial = ("import-key-material", Post, Kms, "/kms/import-key-material", (ImportKeyMaterialRequest, "import_key_material")),
+    /// `POST /v1.0/{project_id}/kms/delete-imported-key-material`.
+    DeleteImportedKeyMaterial = ("delete-imported-key-material", Post, Kms, "/kms/delete-imported-key-material", (OperateKeyRequest, "operate_key")),
 }
