@@ -30,6 +30,7 @@ use crate::ports::{
     RootBoundRow, RootKeyState, RootRotationStore, RootRotationTarget,
 };
 use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
+use crate::ports::{ImportMaterialError, ImportTokenRecord};
 
 fn poisoned<T>(_: T) -> PortError {
     PortError::poisoned("in-memory store")
@@ -63,6 +64,10 @@ struct State {
     /// Root-rotation marks of key material and certificates (absent: 0).
     material_marks: HashMap<(String, u32), u32>,
     certificate_marks: HashMap<String, u32>,
+    /// Import tokens, by token id.
+    import_tokens: HashMap<String, ImportTokenRecord>,
+    /// The fingerprint of each key's last imported material.
+    import_fingerprints: HashMap<String, Vec<u8>>,
 }
 
 /// Every store port in memory, behind one lock.
@@ -352,6 +357,8 @@ impl MasterKeyStore for MemoryStore {
         }
         s.aliases.retain(|_, a| !gone.contains(&a.key_id));
         s.material.retain(|(id, _), _| !gone.contains(id));
+        s.import_fingerprints.retain(|id, _| !gone.contains(id));
+        s.import_tokens.retain(|_, t| !gone.contains(&t.key_id));
         Ok(gone.len() as u64)
     }
 
@@ -398,6 +405,100 @@ impl MasterKeyStore for MemoryStore {
                 current_version: k.current_version,
             })
             .collect())
+    }
+
+    fn insert_import_token(&self, token: &ImportTokenRecord) -> PortResult<()> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.import_tokens.contains_key(&token.token_id) {
+            return Err(id_taken("import token"));
+        }
+        s.import_tokens
+            .insert(token.token_id.clone(), token.clone());
+        Ok(())
+    }
+
+    fn get_import_token(&self, token_id: &str) -> PortResult<Option<ImportTokenRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.import_tokens.get(token_id).cloned())
+    }
+
+    fn purge_import_tokens(&self, at: Timestamp) -> PortResult<u64> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let before = s.import_tokens.len();
+        s.import_tokens.retain(|_, t| t.expires > at);
+        Ok(u64::try_from(before - s.import_tokens.len()).unwrap_or(u64::MAX))
+    }
+
+    fn import_fingerprint(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<u8>>> {
+        let s = self.state.read().map_err(poisoned)?;
+        if !s.keys.get(key_id).is_some_and(|k| k.project_id == project_id) {
+            return Ok(None);
+        }
+        Ok(s.import_fingerprints.get(key_id).cloned())
+    }
+
+    fn import_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        fingerprint: &[u8],
+        expiry: Option<Timestamp>,
+    ) -> Result<(), ImportMaterialError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let State {
+            keys,
+            material: stored,
+            import_fingerprints,
+            ..
+        } = &mut *s;
+        let Some(k) = keys.get_mut(key_id).filter(|k| k.project_id == project_id) else {
+            return Err(ImportMaterialError::NotFound);
+        };
+        if k.state != KeyState::PendingImport {
+            return Err(ImportMaterialError::NotPendingImport);
+        }
+        if import_fingerprints
+            .get(key_id)
+            .is_some_and(|f| f.as_slice() != fingerprint)
+        {
+            return Err(ImportMaterialError::MaterialDiffers);
+        }
+        let k = Arc::make_mut(k);
+        k.state = KeyState::Enabled;
+        k.current_version = 1;
+        k.material_expiry = expiry;
+        stored.retain(|(id, _), _| id != key_id);
+        stored.insert((key_id.to_owned(), 1), material.as_bytes().to_vec());
+        import_fingerprints.insert(key_id.to_owned(), fingerprint.to_vec());
+        Ok(())
+    }
+
+    fn delete_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        expired_at: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let State {
+            keys,
+            material: stored,
+            ..
+        } = &mut *s;
+        let Some(k) = keys.get_mut(key_id).filter(|k| {
+            k.project_id == project_id
+                && matches!(k.state, KeyState::Enabled | KeyState::Disabled)
+                && expired_at.is_none_or(|at| k.material_expiry.is_some_and(|t| t <= at))
+        }) else {
+            return Ok(false);
+        };
+        let k = Arc::make_mut(k);
+        k.state = KeyState::PendingImport;
+        k.current_version = 0;
+        k.material_expiry = None;
+        stored.retain(|(id, _), _| id != key_id);
+        Ok(true)
     }
 }
 

@@ -12,6 +12,7 @@ use kms_crypto::{
 use zeroize::Zeroizing;
 
 use crate::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
+use crate::ports::{ImportMaterialError, ImportTokenRecord};
 use crate::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, DueRotation,
     Entropy, InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState,
@@ -213,6 +214,42 @@ impl<S: MasterKeyStore + ?Sized> MasterKeyStore for Hooked<S> {
     fn keys_due_for_rotation(&self, at: Timestamp, limit: u64) -> PortResult<Vec<DueRotation>> {
         self.call("keys_due_for_rotation", |s| {
             s.keys_due_for_rotation(at, limit)
+        })
+    }
+    fn insert_import_token(&self, token: &ImportTokenRecord) -> PortResult<()> {
+        self.call("insert_import_token", |s| s.insert_import_token(token))
+    }
+    fn get_import_token(&self, token_id: &str) -> PortResult<Option<ImportTokenRecord>> {
+        self.call("get_import_token", |s| s.get_import_token(token_id))
+    }
+    fn purge_import_tokens(&self, at: Timestamp) -> PortResult<u64> {
+        self.call("purge_import_tokens", |s| s.purge_import_tokens(at))
+    }
+    fn import_fingerprint(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<u8>>> {
+        self.call("import_fingerprint", |s| {
+            s.import_fingerprint(project_id, key_id)
+        })
+    }
+    fn import_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        fingerprint: &[u8],
+        expiry: Option<Timestamp>,
+    ) -> Result<(), ImportMaterialError> {
+        self.call("import_key_material", |s| {
+            s.import_key_material(project_id, key_id, material, fingerprint, expiry)
+        })
+    }
+    fn delete_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        expired_at: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        self.call("delete_key_material", |s| {
+            s.delete_key_material(project_id, key_id, expired_at)
         })
     }
 }

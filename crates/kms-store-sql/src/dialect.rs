@@ -106,7 +106,7 @@ pub const KEY_COLUMNS: &str =
     "key_id, domain_id, project_id, alias, description, keystore_id, state,
      current_version, create_time, deletion_time,
      rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
-     key_spec, key_usage, origin, rotation_start";
+     key_spec, key_usage, origin, rotation_start, material_expiry";
 
 /// When a key's automatic rotation is due, in milliseconds: the running
 /// interval's start (else the last rotation, else the creation) plus the

@@ -4,6 +4,7 @@
 
 pub mod aliases;
 mod cert_json;
+pub mod imports;
 pub mod codes;
 pub mod dialect;
 pub mod driver;
@@ -142,6 +143,36 @@ macro_rules! impl_store_ports {
                     limit: u64,
                 ) -> PortResult<Vec<DueRotation>> {
                     ops::keys_due_for_rotation(self, at, limit)
+                }
+                fn insert_import_token(&self, t: &ImportTokenRecord) -> PortResult<()> {
+                    $crate::imports::insert_import_token(self, t)
+                }
+                fn get_import_token(&self, id: &str) -> PortResult<Option<ImportTokenRecord>> {
+                    $crate::imports::get_import_token(self, id)
+                }
+                fn purge_import_tokens(&self, at: Timestamp) -> PortResult<u64> {
+                    $crate::imports::purge_import_tokens(self, at)
+                }
+                fn import_fingerprint(&self, p: &str, k: &str) -> PortResult<Option<Vec<u8>>> {
+                    $crate::imports::import_fingerprint(self, p, k)
+                }
+                fn import_key_material(
+                    &self,
+                    p: &str,
+                    k: &str,
+                    m: &WrappedMasterKey,
+                    fingerprint: &[u8],
+                    expiry: Option<Timestamp>,
+                ) -> Result<(), ImportMaterialError> {
+                    $crate::imports::import_key_material(self, p, k, m, fingerprint, expiry)
+                }
+                fn delete_key_material(
+                    &self,
+                    p: &str,
+                    k: &str,
+                    expired_at: Option<Timestamp>,
+                ) -> PortResult<bool> {
+                    $crate::imports::delete_key_material(self, p, k, expired_at)
                 }
             }
 

@@ -81,6 +81,7 @@ pub fn key(r: &Row) -> PortResult<KeyRecord> {
         spec: codes::spec(&r.text(14)?)?,
         usage: codes::usage(&r.text(15)?)?,
         origin: codes::origin(&r.text(16)?)?,
+        material_expiry: r.opt_int(18)?.map(Timestamp),
     })
 }
 

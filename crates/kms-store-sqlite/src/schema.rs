@@ -139,6 +139,20 @@ CREATE TRIGGER key_aliases_delete_counts AFTER DELETE ON key_aliases
     BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
 "
     ),
+    // 12: key material import (PostgreSQL's version 11): the material's
+    // expiry and fingerprint on the key, the import tokens (counted in the
+    // change counter like every table).
+    concat!(
+        kms_store_sql::import_tables!(int: "INTEGER", bytes: "BLOB", tail: " WITHOUT ROWID"),
+        r"
+CREATE TRIGGER import_tokens_insert_counts AFTER INSERT ON import_tokens
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER import_tokens_update_counts AFTER UPDATE ON import_tokens
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER import_tokens_delete_counts AFTER DELETE ON import_tokens
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+"
+    ),
 ];
 
 /// Applies every migration the file has not seen yet.

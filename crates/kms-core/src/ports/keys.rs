@@ -142,6 +142,63 @@ pub struct KeyRecord {
     pub usage: KeyUsage,
     /// Generated here or imported.
     pub origin: KeyOrigin,
+    /// When imported material expires (`expiration_time` of
+    /// import-key-material): from then on the key reads as pending import
+    /// and its material is removed. `None`: never, or no imported material.
+    pub material_expiry: Option<Timestamp>,
+}
+
+impl KeyRecord {
+    /// Whether the key's imported material has expired at `now`: the
+    /// key is then pending import, whatever its stored state says (the
+    /// core removes the material when it notices).
+    #[must_use]
+    pub fn material_expired(&self, now: Timestamp) -> bool {
+        matches!(self.state, KeyState::Enabled | KeyState::Disabled)
+            && self.material_expiry.is_some_and(|t| t <= now)
+    }
+}
+
+/// The stored half of an import token (get-parameters-for-import): the
+/// wrapping key pair, sealed, and a digest of the token's secret part.
+/// The client holds the token; the store holds nothing that rebuilds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportTokenRecord {
+    /// The token's id (8-4-4-4-12), carried in the token.
+    pub token_id: String,
+    /// The key's project.
+    pub project_id: String,
+    /// The key the token imports into.
+    pub key_id: String,
+    /// SHA-256 of the token's secret part (compared in constant time).
+    pub secret_digest: Vec<u8>,
+    /// `RSAES_OAEP_SHA_256` or `SM2_ENCRYPT`.
+    pub wrapping_algorithm: String,
+    /// The wrapping private key sealed under the default keystore's root
+    /// key, naming the token id (blob `0x06`).
+    pub sealed_private_key: Vec<u8>,
+    /// When the token expires.
+    pub expires: Timestamp,
+}
+
+/// Why an import of key material did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportMaterialError {
+    /// No such key in the project.
+    #[error("not found")]
+    NotFound,
+    /// The key is no longer pending import (another import won, or its
+    /// state changed); nothing changed.
+    #[error("not pending import")]
+    NotPendingImport,
+    /// The key had material before, and this is other material; nothing
+    /// changed.
+    #[error("other material")]
+    MaterialDiffers,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
 }
 
 /// A CMK's first stored material (version 1).
@@ -401,6 +458,66 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
     /// # Errors
     /// Backend failure.
     fn keys_due_for_rotation(&self, at: Timestamp, limit: u64) -> PortResult<Vec<DueRotation>>;
+
+    /// Stores an import token (its id is fresh).
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn insert_import_token(&self, token: &ImportTokenRecord) -> PortResult<()>;
+
+    /// The import token with this id, expired or not.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_import_token(&self, token_id: &str) -> PortResult<Option<ImportTokenRecord>>;
+
+    /// Deletes every import token that expired at or before `at`; returns
+    /// how many.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn purge_import_tokens(&self, at: Timestamp) -> PortResult<u64>;
+
+    /// The fingerprint of the material last imported into the key (kept
+    /// when the material is deleted or expires, for the re-import rule);
+    /// `None` when none was ever imported or there is no such key in the
+    /// project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn import_fingerprint(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<u8>>>;
+
+    /// Imports material into a key **only if** the key is pending import
+    /// and its recorded fingerprint is none or `fingerprint`, atomically:
+    /// stores `material` as version 1 (replacing any), makes it current,
+    /// sets the state enabled, the material's expiry and the fingerprint.
+    ///
+    /// # Errors
+    /// No such key in the project, not pending import, other material
+    /// than before (nothing changed), or a backend failure.
+    fn import_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &WrappedMasterKey,
+        fingerprint: &[u8],
+        expiry: Option<Timestamp>,
+    ) -> Result<(), ImportMaterialError>;
+
+    /// Removes a key's imported material **only if** the key is enabled or
+    /// disabled (and, when `expired_at` is given, its material expired at
+    /// or before it), atomically: every version's material is deleted, the
+    /// current version becomes 0, the state pending import, the expiry
+    /// none; the fingerprint stays. `false` when nothing matched.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn delete_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        expired_at: Option<Timestamp>,
+    ) -> PortResult<bool>;
 }
 
 /// Tags of CMKs (at most a few per key, unique tag key per key).

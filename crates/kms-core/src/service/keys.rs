@@ -168,6 +168,7 @@ impl Kms {
             spec: req.key_spec,
             usage: req.key_usage,
             origin: req.origin,
+            material_expiry: None,
         };
         self.insert_new_key(&record, &material, master)?;
         Ok(record)

@@ -457,6 +457,7 @@ impl Kms {
             spec: plan.req.key_spec,
             usage: plan.req.key_usage,
             origin: plan.origin(),
+            material_expiry: None,
         };
         let (material, master) =
             self.new_key_material(&record.keystore_id, key_id, record.spec, plan.master)?;
