@@ -441,7 +441,7 @@ impl MasterKeyStore for MemoryStore {
         &self,
         project_id: &str,
         key_id: &str,
-        material: &WrappedMasterKey,
+        material: &KeyMaterial,
         fingerprint: &[u8],
         expiry: Option<Timestamp>,
     ) -> Result<(), ImportMaterialError> {
@@ -464,12 +464,15 @@ impl MasterKeyStore for MemoryStore {
         {
             return Err(ImportMaterialError::MaterialDiffers);
         }
+        let Some(bytes) = material.stored_bytes() else {
+            return Err(PortError::corrupt("no material to import").into());
+        };
         let k = Arc::make_mut(k);
         k.state = KeyState::Enabled;
         k.current_version = 1;
         k.material_expiry = expiry;
         stored.retain(|(id, _), _| id != key_id);
-        stored.insert((key_id.to_owned(), 1), material.as_bytes().to_vec());
+        stored.insert((key_id.to_owned(), 1), bytes.to_vec());
         import_fingerprints.insert(key_id.to_owned(), fingerprint.to_vec());
         Ok(())
     }

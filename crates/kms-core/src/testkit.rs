@@ -234,7 +234,7 @@ impl<S: MasterKeyStore + ?Sized> MasterKeyStore for Hooked<S> {
         &self,
         project_id: &str,
         key_id: &str,
-        material: &WrappedMasterKey,
+        material: &KeyMaterial,
         fingerprint: &[u8],
         expiry: Option<Timestamp>,
     ) -> Result<(), ImportMaterialError> {

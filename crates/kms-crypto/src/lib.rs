@@ -7,6 +7,7 @@ mod dek;
 mod error;
 mod format;
 pub mod hex;
+mod import;
 mod keys;
 mod mac;
 mod pairs;
@@ -25,6 +26,11 @@ pub use format::{
 pub use keys::{
     KEY_LEN, MASTER_KEY_PAYLOAD_LEN, MasterKey, MasterKeyPayload, PIN_KEYS_LEN, PinKeys, RootKey,
     WRAPPED_MASTER_KEY_LEN, WrappedMasterKey,
+};
+pub use import::{
+    IMPORT_DIGEST_LEN, IMPORT_TOKEN_ID_LEN, IMPORT_TOKEN_LEN, IMPORT_TOKEN_SECRET_LEN,
+    IMPORT_TOKEN_VERSION, ImportToken, MAX_IMPORTED_PRIVATE_KEY_LEN, fingerprints_equal,
+    import_fingerprint, secret_digest, unwrap_private_key,
 };
 pub use mac::MacAlgorithm;
 pub use pairs::{DataKeyPair, DataKeyPairSpec};

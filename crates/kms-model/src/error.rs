@@ -450,6 +450,10 @@ catalogue! {
     KmsImportPrivateKeyMissing = (400, "KMS.2608", Kms, "The imported asymmetric private key can not be null", true),
     /// An asymmetric import whose private key is invalid (or not served).
     KmsImportPrivateKeyInvalid = (400, "KMS.2609", Kms, "The imported asymmetric private is invalid", true),
+    /// A key pair's temporary key of neither 16 nor 32 bytes.
+    KmsImportTemporaryKeyLength = (400, "KMS.2610", Kms, "The temporary key length must be 16 or 32", true),
+    /// delete-imported-key-material of a key pair (its private key stays).
+    KmsImportedPrivateKeyNotDeletable = (400, "KMS.2702", Kms, "The imported private key material can not be deleted", true),
     /// delete-imported-key-material of a key neither enabled nor disabled.
     KmsMaterialNotDeletable = (400, "KMS.2701", Kms, "Key material is not in Enabled or Disabled state and cannot be deleted", true),
     /// Internal error.

@@ -573,6 +573,9 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         Operation::AssociateAlias => on(f, associate_alias),
         Operation::CreateRsaDatakeyPair => on(f, create_rsa_datakey_pair),
         Operation::CreateEcDatakeyPair => on(f, create_ec_datakey_pair),
+        Operation::CreateParametersForImport => on(f, get_parameters_for_import),
+        Operation::ImportKeyMaterial => on(f, import_key_material),
+        Operation::DeleteImportedKeyMaterial => on(f, delete_imported_key_material),
         // Host-only (certificate private-key export), or an operation this
         // build does not serve: no route; a test lists every routed
         // operation of the registry as served.

@@ -8,8 +8,9 @@
 
 use std::sync::LazyLock;
 
-use kms_core::ports::{ImportMaterialError, ImportTokenRecord, PortResult, Timestamp};
-use kms_crypto::WrappedMasterKey;
+use kms_core::ports::{
+    ImportMaterialError, ImportTokenRecord, KeyMaterial, PortError, PortResult, Timestamp,
+};
 
 use crate::dialect::Dialect;
 use crate::driver::{Access, Driver};
@@ -210,11 +211,14 @@ pub fn import_key_material<D: Driver>(
     d: &D,
     project_id: &str,
     key_id: &str,
-    material: &WrappedMasterKey,
+    material: &KeyMaterial,
     fingerprint: &[u8],
     expiry: Option<Timestamp>,
 ) -> Result<(), ImportMaterialError> {
     let qs = queries(D::DIALECT);
+    let Some(bytes) = material.stored_bytes() else {
+        return Err(PortError::corrupt("no material to import").into());
+    };
     let key: [Value; 2] = [project_id.into(), key_id.into()];
     let res = d.run(Access::Transaction, |c| {
         let mut update = key.to_vec();
@@ -231,7 +235,7 @@ pub fn import_key_material<D: Driver>(
         c.execute(&qs.delete_material_rows, &[key_id.into()])?;
         c.execute(
             &qs.insert_material,
-            &[key_id.into(), material.as_bytes().into()],
+            &[key_id.into(), bytes.into()],
         )?;
         c.commit()?;
         Ok(Ok(()))

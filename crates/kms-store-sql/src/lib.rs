@@ -160,7 +160,7 @@ macro_rules! impl_store_ports {
                     &self,
                     p: &str,
                     k: &str,
-                    m: &WrappedMasterKey,
+                    m: &KeyMaterial,
                     fingerprint: &[u8],
                     expiry: Option<Timestamp>,
                 ) -> Result<(), ImportMaterialError> {

@@ -499,7 +499,7 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         &self,
         project_id: &str,
         key_id: &str,
-        material: &WrappedMasterKey,
+        material: &KeyMaterial,
         fingerprint: &[u8],
         expiry: Option<Timestamp>,
     ) -> Result<(), ImportMaterialError>;

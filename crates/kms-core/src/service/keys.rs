@@ -268,7 +268,8 @@ impl Kms {
 
     /// The key record of the caller's project, whatever its state, unless
     /// it is gone: a key pending deletion whose deletion time has come (by
-    /// the clock port) does not exist any more (KMS.0207).
+    /// the clock port) does not exist any more (KMS.0207). A key whose
+    /// imported material expired reads as pending import.
     pub(super) fn find_key(&self, caller: &Caller, key_id: &KeyId) -> Res<Arc<KeyRecord>> {
         let now = self.ports.clock.now();
         let key = self.lookup_key(caller, key_id, now.0)?;
@@ -277,6 +278,11 @@ impl Kms {
                 ErrorCode::KmsKeyNotFound,
                 key_id.as_str().to_owned(),
             ));
+        }
+        // Imported material whose expiry has come (by the clock port): the
+        // key reads as pending import, and the material is removed now.
+        if key.material_expired(now) {
+            return Ok(Arc::new(self.expire_material(&key, now)?));
         }
         Ok(key)
     }
@@ -676,6 +682,19 @@ impl Kms {
                     _ => (0, Vec::new()),
                 };
                 let end = req.marker.saturating_add(keys.len() as u64);
+                // Keys whose imported material expired read as pending
+                // import (their material is removed when one is used).
+                let now = self.ports.clock.now();
+                let keys = keys
+                    .into_iter()
+                    .map(|k| {
+                        if k.material_expired(now) {
+                            super::import::expired_view(&k)
+                        } else {
+                            k
+                        }
+                    })
+                    .collect();
                 Ok(KeyPage {
                     keys,
                     next_marker: (end < total).then_some(end),

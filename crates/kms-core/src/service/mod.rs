@@ -37,6 +37,8 @@ mod data;
 pub use data::{OpenedData, ReEncrypted, SealedData};
 mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};
+mod import;
+pub use import::{IMPORT_TOKEN_VALIDITY_MS, IMPORTED_KEY_LEN, ImportParameters};
 mod keys;
 pub use keys::KeyPage;
 #[cfg(test)]

@@ -52,7 +52,7 @@ impl Kms {
             key_state: key_state_code(k.state).to_owned(),
             default_key_flag: "0".to_owned(),
             key_type: "1".to_owned(),
-            expiration_time: String::new(),
+            expiration_time: k.material_expiry.map(millis_text).unwrap_or_default(),
             origin: k.origin.as_str().to_owned(),
             key_rotation_enabled: k.rotation.enabled.to_string(),
             sys_enterprise_project_id: "0".to_owned(),

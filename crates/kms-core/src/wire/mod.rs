@@ -17,6 +17,7 @@ mod aliases;
 mod certificates;
 mod data;
 mod datakeys;
+mod import;
 mod keys;
 mod keystores;
 mod mac;

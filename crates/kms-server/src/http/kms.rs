@@ -368,3 +368,23 @@ pub(super) async fn create_ec_datakey_pair(ctx: Ctx) -> Response {
     ctx.json_blocking(move |k, c| k.wire().create_ec_datakey_pair(c, &body))
         .await
 }
+
+// Key material import: get-parameters-for-import generates a wrapping key
+// pair (RSA-2048 takes up to seconds), import opens it: the blocking pool.
+pub(super) async fn get_parameters_for_import(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::GetParametersForImportRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().get_parameters_for_import(c, &body))
+        .await
+}
+
+pub(super) async fn import_key_material(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ImportKeyMaterialRequestBody);
+    ctx.empty_json_blocking(move |k, c| k.wire().import_key_material(c, &body))
+        .await
+}
+
+pub(super) async fn delete_imported_key_material(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    ctx.empty_json_blocking(move |k, c| k.wire().delete_imported_key_material(c, &body))
+        .await
+}
