@@ -1005,6 +1005,7 @@ def main():
         __import__("sdk_aliases").run(kms, check, expect_error)
         __import__("sdk_pairs").run(kms, check, expect_error)
         __import__("sdk_quotas").run(kms, check, expect_error)
+        __import__("sdk_import").run(kms, check, expect_error, PROJECT)
 
         @check("wrong secret key raises 401 (KMS.6401 / APIG.1002)")
         def _():
