@@ -17,6 +17,7 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("crypto_dek_unwrap", crypto_dek_unwrap),
     ("crypto_data_decrypt", crypto_data_decrypt),
     ("crypto_ecdh_public_key", crypto_ecdh_public_key),
+    ("crypto_import", crypto_import),
 ];
 
 /// Key id of the fixed fuzzing master key.
@@ -793,5 +794,35 @@ pub fn crypto_ecdh_public_key(data: &[u8]) {
             Err(Error::Rejected) => {}
             Err(e) => panic!("unexpected error from diffie_hellman: {e:?}"),
         }
+    }
+}
+
+/// Key material import on arbitrary bytes: the import token parser (a
+/// token that parses re-encodes to the same bytes), and the temporary-key
+/// unwrap of an imported private key (the first byte picks the temporary
+/// key's length: 16, 32 or another, which must be refused as such).
+pub fn crypto_import(data: &[u8]) {
+    if let Ok(t) = kms_crypto::ImportToken::parse(data) {
+        assert_eq!(data.len(), kms_crypto::IMPORT_TOKEN_LEN);
+        let again = kms_crypto::ImportToken::encode(t.id(), &data[1 + kms_crypto::IMPORT_TOKEN_ID_LEN..])
+            .expect("a parsed token re-encodes");
+        assert_eq!(again, data);
+    }
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let len = match pick % 3 {
+        0 => 16,
+        1 => 32,
+        _ => usize::from(pick % 48),
+    };
+    let key = vec![0x5au8; len];
+    match kms_crypto::unwrap_private_key(&key, rest) {
+        Ok(der) => assert!(der.len() <= rest.len()),
+        Err(Error::Rejected) => {}
+        Err(Error::InvalidKeyLength { actual, .. }) => {
+            assert!(actual != 16 && actual != 32);
+        }
+        Err(e) => panic!("unexpected error from unwrap_private_key: {e:?}"),
     }
 }

@@ -58,6 +58,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("query_list_aliases", query_list_aliases),
     ("body_create_rsa_datakey_pair", body_create_rsa_datakey_pair),
     ("body_create_ec_datakey_pair", body_create_ec_datakey_pair),
+    ("body_get_parameters_for_import", body_get_parameters_for_import),
+    ("body_import_key_material", body_import_key_material),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -379,4 +381,14 @@ pub fn body_create_rsa_datakey_pair(data: &[u8]) {
 /// create-ec-datakey-pair body.
 pub fn body_create_ec_datakey_pair(data: &[u8]) {
     body(Operation::CreateEcDatakeyPair, data);
+}
+
+/// get-parameters-for-import body.
+pub fn body_get_parameters_for_import(data: &[u8]) {
+    body(Operation::CreateParametersForImport, data);
+}
+
+/// import-key-material body.
+pub fn body_import_key_material(data: &[u8]) {
+    body(Operation::ImportKeyMaterial, data);
 }

@@ -171,9 +171,14 @@ mod tests {
             t("ENCRYPT_DECRYPT"),
             t("kms"),
             Value::Int(1_700_000_000_000),
+            Value::Int(1_800_000_000_000),
         ];
         let data = encode(&cells);
         let key = records::key(&row_of(&data)).expect("a valid key row");
+        assert_eq!(
+            key.material_expiry,
+            Some(kms_core::ports::Timestamp(1_800_000_000_000))
+        );
         assert_eq!(key.alias, "alias");
         assert_eq!(key.rotation.interval_days, 365);
         assert_eq!(
@@ -187,5 +192,8 @@ mod tests {
         assert!(records::key(&row_of(&encode(&bad))).is_err());
         // The interval's start missing (a row of schema 8): corrupt too.
         assert!(records::key(&row_of(&encode(&cells[..17]))).is_err());
+        // The material's expiry column missing (a row before import's
+        // migration): corrupt too.
+        assert!(records::key(&row_of(&encode(&cells[..18]))).is_err());
     }
 }

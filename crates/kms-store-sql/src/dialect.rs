@@ -325,8 +325,8 @@ impl Queries {
             insert_key: r("INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
                                dedicated_keystore_id, state, current_version, create_time, deletion_time,
                                rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
-                               key_spec, key_usage, origin, rotation_start)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"),
+                               key_spec, key_usage, origin, rotation_start, material_expiry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"),
             insert_material: r(
                 "INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)",
             ),

@@ -109,6 +109,7 @@ pub fn key_params(k: &KeyRecord) -> Vec<Value> {
         codes::usage_code(k.usage).into(),
         codes::origin_code(k.origin).into(),
         k.rotation.interval_start.map(|t| t.0).into(),
+        k.material_expiry.map(|t| t.0).into(),
     ]
 }
 
