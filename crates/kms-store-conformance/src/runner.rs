@@ -158,6 +158,9 @@ cases![
     alias_list_order_paging_filter_and_expiry,
     race_alias_insert,
     race_alias_limit,
+    import_tokens_round_trip_and_purge,
+    import_delete_and_reimport,
+    race_import_key_material,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics

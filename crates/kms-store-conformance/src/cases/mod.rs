@@ -3,6 +3,7 @@
 mod aliases;
 mod certificates;
 mod ids;
+mod import;
 mod keys;
 mod keystores;
 mod mac;
@@ -16,6 +17,7 @@ mod tags;
 pub use self::aliases::*;
 pub use self::certificates::*;
 pub use self::ids::*;
+pub use self::import::*;
 pub use self::keys::*;
 pub use self::keystores::*;
 pub use self::mac::*;
