@@ -114,6 +114,14 @@ fn a_schema_7_database_migrates_to_pending_import() {
         );
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
+    // Schema 12 undone: key material import's table (and its triggers)
+    // and the key's two columns.
+    conn.execute_batch(
+        "DROP TABLE import_tokens;
+         ALTER TABLE keys DROP COLUMN material_expiry;
+         ALTER TABLE keys DROP COLUMN import_fingerprint;",
+    )
+    .unwrap();
     // Schema 11 undone: the alias API's table (and its triggers). Schema
     // 10 (the key usage column replaced) is re-run as it is.
     conn.execute_batch("DROP TABLE key_aliases;").unwrap();
@@ -179,6 +187,14 @@ fn a_schema_2_database_migrates_to_key_rotation() {
             .unwrap();
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
+    // Schema 12 undone: key material import's table (and its triggers)
+    // and the key's two columns.
+    conn.execute_batch(
+        "DROP TABLE import_tokens;
+         ALTER TABLE keys DROP COLUMN material_expiry;
+         ALTER TABLE keys DROP COLUMN import_fingerprint;",
+    )
+    .unwrap();
     // Schema 11 undone: the alias API's table (and its triggers). Schema
     // 10 (the key usage column replaced) is re-run as it is.
     conn.execute_batch("DROP TABLE key_aliases;").unwrap();
@@ -220,7 +236,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 11);
+    assert_eq!(SCHEMA_VERSION, 12);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());
