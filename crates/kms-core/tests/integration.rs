@@ -8,6 +8,7 @@ mod integration {
     mod data;
     mod datakey_pairs;
     mod hardening;
+    mod import;
     mod key_management;
     mod key_pair_cache;
     mod key_pairs;
