@@ -343,6 +343,30 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
                 },
             );
         }
+        Operation::CreateParametersForImport => {
+            let _ = kms.wire().get_parameters_for_import(
+                caller,
+                &kms_model::GetParametersForImportRequestBody {
+                    key_id: NO_KEY.into(),
+                    wrapping_algorithm: "RSAES_OAEP_SHA_256".into(),
+                    sequence: None,
+                },
+            );
+        }
+        Operation::ImportKeyMaterial => {
+            let _ = kms.wire().import_key_material(
+                caller,
+                &kms_model::ImportKeyMaterialRequestBody {
+                    key_id: NO_KEY.into(),
+                    import_token: "AAAA".into(),
+                    encrypted_key_material: "AAAA".into(),
+                    ..kms_model::ImportKeyMaterialRequestBody::default()
+                },
+            );
+        }
+        Operation::DeleteImportedKeyMaterial => {
+            let _ = kms.wire().delete_imported_key_material(caller, &op_body());
+        }
         _ => return false,
     }
     true
