@@ -4347,3 +4347,131 @@ async fn quotas_instances_and_regions_over_http() {
         .await;
     assert_kms_error(&r, 403, "KMS.0321");
 }
+
+/// Key material import over HTTP (issue 24 item 3): the SDK's response
+/// shape of get-parameters-for-import (`expiration_time` a JSON integer,
+/// base64 token and public key), import-key-material with golangsdk's
+/// string `expiration_time` answering `{}`, describe-key's
+/// `expiration_time` in milliseconds, delete-imported-key-material, and
+/// the body rules.
+#[tokio::test]
+async fn key_material_import_over_http() {
+    use rsa::pkcs8::DecodePublicKey as _;
+    let h = harness();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(json!({"key_alias": "byok", "origin": "external"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let key = r.body["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/get-parameters-for-import",
+            Some(json!({"key_id": key, "wrapping_algorithm": "RSAES_OAEP_SHA_256"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_id"], json!(key));
+    assert!(r.body["expiration_time"].is_i64(), "{}", r.body);
+    let expires = r.body["expiration_time"].as_i64().unwrap();
+    assert!((expires - now_unix() - 86_400).abs() < 300, "{expires}");
+    let token = r.body["import_token"].as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 200);
+    let public =
+        base64ct::Base64::decode_vec(r.body["public_key"].as_str().unwrap()).unwrap();
+    let pk = rsa::PublicKey::from_public_key_der(&public).unwrap();
+    let wrapped = pk
+        .oaep_encrypt_with_rng::<sha2::Sha256, _>(
+            &mut kms_core::ports::EntropyRng(&kms_core::os::OsEntropy),
+            &[0x11; 32],
+        )
+        .unwrap();
+    let wrapped = base64ct::Base64::encode_string(&wrapped);
+    // Body rules: the token missing (KMS.0204), an unknown wrapping
+    // algorithm (KMS.0308), expiration_time not a number (KMS.0308).
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/import-key-material",
+            Some(json!({"key_id": key, "encrypted_key_material": wrapped})),
+        )
+        .await,
+        400,
+        "KMS.0204",
+    );
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/get-parameters-for-import",
+            Some(json!({"key_id": key, "wrapping_algorithm": "RSAES_PKCS1_V1_5"})),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/import-key-material",
+            Some(json!({"key_id": key, "import_token": token,
+                        "encrypted_key_material": wrapped, "expiration_time": "soon"})),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+    let expiry = now_unix() + 86_400 * 30;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/import-key-material",
+            Some(json!({"key_id": key, "import_token": token,
+                        "encrypted_key_material": wrapped,
+                        "expiration_time": expiry.to_string()})),
+        )
+        .await;
+    assert_empty_json_200(&r);
+    let d = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(d.body["key_info"]["key_state"], json!("2"), "{}", d.body);
+    assert_eq!(
+        d.body["key_info"]["expiration_time"],
+        json!(format!("{expiry}000"))
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "byok"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/delete-imported-key-material",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_empty_json_200(&r);
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/delete-imported-key-material",
+            Some(json!({"key_id": key})),
+        )
+        .await,
+        400,
+        "KMS.2701",
+    );
+    let d = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(d.body["key_info"]["key_state"], json!("5"));
+    assert_eq!(d.body["key_info"]["expiration_time"], json!(""));
+}
