@@ -21,10 +21,10 @@ pub use cache::{CacheCount, CacheStats};
 pub use error::{CoreError, ErrorKind};
 pub use service::AliasPage;
 pub use service::NewDatakeyPair;
-pub use service::{IMPORT_TOKEN_VALIDITY_MS, IMPORTED_KEY_LEN, ImportParameters};
 pub use service::{API_VERSIONS, ApiVersion};
 pub use service::{CertificatePage, KeystorePage, NewPin};
 pub use service::{CertificateQuery, CoreConfig, KeyPairOp, KeyPairWork, Kms};
+pub use service::{IMPORT_TOKEN_VALIDITY_MS, IMPORTED_KEY_LEN, ImportParameters};
 pub use service::{
     ImportedKeyMaterial, SeedCertificate, SeedError, SeedKey, SeedKeyState, SeedKeystore,
     SeedOutcome,

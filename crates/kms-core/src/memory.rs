@@ -29,8 +29,8 @@ use crate::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem,
     RootBoundRow, RootKeyState, RootRotationStore, RootRotationTarget,
 };
-use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 use crate::ports::{ImportMaterialError, ImportTokenRecord};
+use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 
 fn poisoned<T>(_: T) -> PortError {
     PortError::poisoned("in-memory store")
@@ -431,10 +431,14 @@ impl MasterKeyStore for MemoryStore {
 
     fn import_fingerprint(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<u8>>> {
         let s = self.state.read().map_err(poisoned)?;
-        if !s.keys.get(key_id).is_some_and(|k| k.project_id == project_id) {
-            return Ok(None);
-        }
-        Ok(s.import_fingerprints.get(key_id).cloned())
+        let mine = s
+            .keys
+            .get(key_id)
+            .is_some_and(|k| k.project_id == project_id);
+        Ok(s.import_fingerprints
+            .get(key_id)
+            .filter(|_| mine)
+            .cloned())
     }
 
     fn import_key_material(

@@ -12,7 +12,6 @@ use kms_crypto::{
 use zeroize::Zeroizing;
 
 use crate::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
-use crate::ports::{ImportMaterialError, ImportTokenRecord};
 use crate::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, DueRotation,
     Entropy, InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState,
@@ -20,6 +19,7 @@ use crate::ports::{
     PinVerifierStore, PortError, PortResult, RootKeyError, RootKeyProvider, RotateKeyError,
     StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
 };
+use crate::ports::{ImportMaterialError, ImportTokenRecord};
 
 /// When a [`Hooked`] store calls its hook: before the inner call, and after
 /// it with the inner call done.

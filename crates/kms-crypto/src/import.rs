@@ -203,15 +203,29 @@ mod tests {
             let kek = vec![9u8; len];
             let mut buf = vec![0u8; der.len() + 16];
             let wrapped = if len == 16 {
-                aes_kw::KwpAes128::new_from_slice(&kek).unwrap().wrap_key(&der, &mut buf).unwrap().to_vec()
+                aes_kw::KwpAes128::new_from_slice(&kek)
+                    .unwrap()
+                    .wrap_key(&der, &mut buf)
+                    .unwrap()
+                    .to_vec()
             } else {
-                aes_kw::KwpAes256::new_from_slice(&kek).unwrap().wrap_key(&der, &mut buf).unwrap().to_vec()
+                aes_kw::KwpAes256::new_from_slice(&kek)
+                    .unwrap()
+                    .wrap_key(&der, &mut buf)
+                    .unwrap()
+                    .to_vec()
             };
             assert_eq!(&unwrap_private_key(&kek, &wrapped).unwrap()[..], &der[..]);
             let other = vec![8u8; len];
-            assert!(matches!(unwrap_private_key(&other, &wrapped), Err(Error::Rejected)));
+            assert!(matches!(
+                unwrap_private_key(&other, &wrapped),
+                Err(Error::Rejected)
+            ));
         }
-        assert!(matches!(unwrap_private_key(&[1u8; 24], &[0u8; 48]), Err(Error::InvalidKeyLength { actual: 24, .. })));
+        assert!(matches!(
+            unwrap_private_key(&[1u8; 24], &[0u8; 48]),
+            Err(Error::InvalidKeyLength { actual: 24, .. })
+        ));
         assert!(unwrap_private_key(&[1u8; 32], &[]).is_err());
     }
 }

@@ -801,11 +801,13 @@ pub fn crypto_ecdh_public_key(data: &[u8]) {
 /// token that parses re-encodes to the same bytes), and the temporary-key
 /// unwrap of an imported private key (the first byte picks the temporary
 /// key's length: 16, 32 or another, which must be refused as such).
+#[allow(clippy::expect_used)] // a parsed token that does not re-encode is the bug sought
 pub fn crypto_import(data: &[u8]) {
     if let Ok(t) = kms_crypto::ImportToken::parse(data) {
         assert_eq!(data.len(), kms_crypto::IMPORT_TOKEN_LEN);
-        let again = kms_crypto::ImportToken::encode(t.id(), &data[1 + kms_crypto::IMPORT_TOKEN_ID_LEN..])
-            .expect("a parsed token re-encodes");
+        let again =
+            kms_crypto::ImportToken::encode(t.id(), &data[1 + kms_crypto::IMPORT_TOKEN_ID_LEN..])
+                .expect("a parsed token re-encodes");
         assert_eq!(again, data);
     }
     let Some((&pick, rest)) = data.split_first() else {

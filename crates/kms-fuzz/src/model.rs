@@ -58,7 +58,10 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("query_list_aliases", query_list_aliases),
     ("body_create_rsa_datakey_pair", body_create_rsa_datakey_pair),
     ("body_create_ec_datakey_pair", body_create_ec_datakey_pair),
-    ("body_get_parameters_for_import", body_get_parameters_for_import),
+    (
+        "body_get_parameters_for_import",
+        body_get_parameters_for_import,
+    ),
     ("body_import_key_material", body_import_key_material),
 ];
 

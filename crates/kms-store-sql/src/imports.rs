@@ -233,10 +233,7 @@ pub fn import_key_material<D: Driver>(
             return Ok(Err(why));
         }
         c.execute(&qs.delete_material_rows, &[key_id.into()])?;
-        c.execute(
-            &qs.insert_material,
-            &[key_id.into(), bytes.into()],
-        )?;
+        c.execute(&qs.insert_material, &[key_id.into(), bytes.into()])?;
         c.commit()?;
         Ok(Ok(()))
     });

@@ -4,10 +4,10 @@
 
 pub mod aliases;
 mod cert_json;
-pub mod imports;
 pub mod codes;
 pub mod dialect;
 pub mod driver;
+pub mod imports;
 pub mod ops;
 pub mod records;
 pub mod schema;

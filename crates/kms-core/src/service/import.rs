@@ -72,7 +72,10 @@ fn refused(code: ErrorCode, why: impl Into<String>) -> CoreError {
 /// project's, or the material does not decrypt under it). Never says
 /// which.
 fn token_invalid() -> CoreError {
-    refused(ErrorCode::KmsImportTokenInvalid, "the import token does not verify")
+    refused(
+        ErrorCode::KmsImportTokenInvalid,
+        "the import token does not verify",
+    )
 }
 
 impl Kms {
@@ -87,7 +90,10 @@ impl Kms {
             ));
         }
         if key.state == KeyState::PendingDeletion {
-            return Err(refused(ErrorCode::KmsKeyPendingDeletion, key.key_id.clone()));
+            return Err(refused(
+                ErrorCode::KmsKeyPendingDeletion,
+                key.key_id.clone(),
+            ));
         }
         Ok(key)
     }
@@ -214,7 +220,10 @@ impl Kms {
             ));
         }
         if record.expires <= now {
-            return Err(refused(ErrorCode::KmsImportTokenExpired, "the import token expired"));
+            return Err(refused(
+                ErrorCode::KmsImportTokenExpired,
+                "the import token expired",
+            ));
         }
         let key = self.external_key(caller, &req.key_id)?;
         if key.state != KeyState::PendingImport {
@@ -395,15 +404,21 @@ impl Kms {
                     ));
                 }
                 if !matches!(key.state, KeyState::Enabled | KeyState::Disabled) {
-                    return Err(refused(ErrorCode::KmsMaterialNotDeletable, key.key_id.clone()));
+                    return Err(refused(
+                        ErrorCode::KmsMaterialNotDeletable,
+                        key.key_id.clone(),
+                    ));
                 }
-                let deleted = self
-                    .ports
-                    .keys
-                    .delete_key_material(&caller.project_id, &key.key_id, None);
+                let deleted =
+                    self.ports
+                        .keys
+                        .delete_key_material(&caller.project_id, &key.key_id, None);
                 self.forget_key(&key.key_id);
                 if !deleted.map_err(kms_internal)? {
-                    return Err(refused(ErrorCode::KmsMaterialNotDeletable, key.key_id.clone()));
+                    return Err(refused(
+                        ErrorCode::KmsMaterialNotDeletable,
+                        key.key_id.clone(),
+                    ));
                 }
                 Ok(expired_view(&key))
             },
@@ -415,10 +430,10 @@ impl Kms {
     /// storage (a conditional write: only if it is still the expired
     /// material) and the record as it now reads is returned.
     pub(super) fn expire_material(&self, key: &KeyRecord, now: Timestamp) -> Res<KeyRecord> {
-        let removed =
-            self.ports
-                .keys
-                .delete_key_material(&key.project_id, &key.key_id, Some(now));
+        let removed = self
+            .ports
+            .keys
+            .delete_key_material(&key.project_id, &key.key_id, Some(now));
         self.forget_key(&key.key_id);
         removed.map_err(kms_internal)?;
         Ok(expired_view(key))

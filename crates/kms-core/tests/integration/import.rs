@@ -211,7 +211,15 @@ fn imported_material_becomes_version_1_and_serves_every_operation() {
         assert_eq!(pk.size(), 256);
     }
     let expiry = (NOW / 1000 + 7 * 86_400).to_string();
-    import(&f, &a(), &key, &token, &oaep(&f, &public, &MATERIAL), Some(&expiry)).unwrap();
+    import(
+        &f,
+        &a(),
+        &key,
+        &token,
+        &oaep(&f, &public, &MATERIAL),
+        Some(&expiry),
+    )
+    .unwrap();
     let d = describe(&f, &key);
     assert_eq!((d.key_state.as_str(), d.origin.as_str()), ("2", "external"));
     assert_eq!(d.expiration_time, format!("{expiry}000"));
@@ -301,7 +309,14 @@ fn the_token_rules() {
         Err(ErrorCode::KmsImportMaterialLength)
     );
     assert_eq!(
-        import(&f, &a(), &key, &token, &wrapped, Some(&(NOW / 1000).to_string())),
+        import(
+            &f,
+            &a(),
+            &key,
+            &token,
+            &wrapped,
+            Some(&(NOW / 1000).to_string())
+        ),
         Err(ErrorCode::KmsImportExpirationPast)
     );
     assert_eq!(describe(&f, &key).key_state, "5");
@@ -368,7 +383,10 @@ fn delete_and_the_reimport_rule() {
     let blob = encrypt(&f, &key, "kept").unwrap();
     delete_material(&f, &key).unwrap();
     let d = describe(&f, &key);
-    assert_eq!((d.key_state.as_str(), d.expiration_time.as_str()), ("5", ""));
+    assert_eq!(
+        (d.key_state.as_str(), d.expiration_time.as_str()),
+        ("5", "")
+    );
     assert_eq!(f.ports.keys.get_key_material(&key, 1).unwrap(), None);
     assert_eq!(decrypt(&f, &blob), Err(ErrorCode::KmsKeyNotEnabled));
     assert_eq!(
@@ -377,7 +395,14 @@ fn delete_and_the_reimport_rule() {
     );
     let (token, public, _) = params(&f, &key, "RSAES_OAEP_SHA_256").unwrap();
     assert_eq!(
-        import(&f, &a(), &key, &token, &oaep(&f, &public, &[0x3d; 32]), None),
+        import(
+            &f,
+            &a(),
+            &key,
+            &token,
+            &oaep(&f, &public, &[0x3d; 32]),
+            None
+        ),
         Err(ErrorCode::KmsImportMaterialDiffers)
     );
     import(&f, &a(), &key, &token, &oaep(&f, &public, &MATERIAL), None).unwrap();
@@ -423,11 +448,7 @@ fn expired_material_reads_as_pending_import_and_is_removed() {
         .wire()
         .list_keys(&a(), &ListKeysRequestBody::default())
         .unwrap();
-    let entry = listed
-        .key_details
-        .iter()
-        .find(|k| k.key_id == key)
-        .unwrap();
+    let entry = listed.key_details.iter().find(|k| k.key_id == key).unwrap();
     assert_eq!(entry.key_state, "5");
     assert_eq!(decrypt(&f, &blob), Err(ErrorCode::KmsKeyNotEnabled));
     // Used once: the material is gone from storage, the stored state too.

@@ -186,8 +186,7 @@ impl ImportKeyMaterialRequest {
     /// The first rule broken.
     pub fn from_body(b: &ImportKeyMaterialRequestBody) -> Result<Self> {
         let key_id = KeyId::parse(&b.key_id)?;
-        let import_token =
-            base64_field("import_token", &b.import_token, MAX_IMPORT_TOKEN_BYTES)?;
+        let import_token = base64_field("import_token", &b.import_token, MAX_IMPORT_TOKEN_BYTES)?;
         let encrypted_key_material = base64_field(
             "encrypted_key_material",
             &b.encrypted_key_material,

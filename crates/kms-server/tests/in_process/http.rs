@@ -4381,8 +4381,7 @@ async fn key_material_import_over_http() {
     assert!((expires - now_unix() - 86_400).abs() < 300, "{expires}");
     let token = r.body["import_token"].as_str().unwrap().to_owned();
     assert_eq!(token.len(), 200);
-    let public =
-        base64ct::Base64::decode_vec(r.body["public_key"].as_str().unwrap()).unwrap();
+    let public = base64ct::Base64::decode_vec(r.body["public_key"].as_str().unwrap()).unwrap();
     let pk = rsa::PublicKey::from_public_key_der(&public).unwrap();
     let wrapped = pk
         .oaep_encrypt_with_rng::<sha2::Sha256, _>(

@@ -37,25 +37,43 @@ fn get(s: &StoreSet, n: usize) -> KeyRecord {
 pub fn import_tokens_round_trip_and_purge(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
-        s.keys.insert_key(&waiting(1, PROJECT), &KeyMaterial::AwaitingImport),
+        s.keys
+            .insert_key(&waiting(1, PROJECT), &KeyMaterial::AwaitingImport),
         "insert",
     );
     let (a, b) = (token(1, &id(1), 1_000), token(2, &id(1), 2_000));
     ok(s.keys.insert_import_token(&a), "token a");
     ok(s.keys.insert_import_token(&b), "token b");
-    assert!(s.keys.insert_import_token(&a).is_err(), "an id is never reused");
-    assert_eq!(ok(s.keys.get_import_token(&a.token_id), "get a"), Some(a.clone()));
+    assert!(
+        s.keys.insert_import_token(&a).is_err(),
+        "an id is never reused"
+    );
+    assert_eq!(
+        ok(s.keys.get_import_token(&a.token_id), "get a"),
+        Some(a.clone())
+    );
     assert_eq!(ok(s.keys.get_import_token(&id(999)), "get none"), None);
     assert_eq!(ok(s.keys.purge_import_tokens(Timestamp(999)), "purge"), 0);
     assert_eq!(ok(s.keys.purge_import_tokens(Timestamp(1_000)), "purge"), 1);
     assert_eq!(ok(s.keys.get_import_token(&a.token_id), "get a"), None);
-    assert_eq!(ok(s.keys.get_import_token(&b.token_id), "get b"), Some(b.clone()));
+    assert_eq!(
+        ok(s.keys.get_import_token(&b.token_id), "get b"),
+        Some(b.clone())
+    );
     // The key scheduled for deletion and purged: its tokens go with it.
     assert!(ok(
-        s.keys.set_key_state(PROJECT, &id(1), KeyState::PendingDeletion, Some(Timestamp(5))),
+        s.keys.set_key_state(
+            PROJECT,
+            &id(1),
+            KeyState::PendingDeletion,
+            Some(Timestamp(5))
+        ),
         "schedule"
     ));
-    assert_eq!(ok(s.keys.purge_deleted_keys(Timestamp(10)), "purge keys"), 1);
+    assert_eq!(
+        ok(s.keys.purge_deleted_keys(Timestamp(10)), "purge keys"),
+        1
+    );
     assert_eq!(ok(s.keys.get_import_token(&b.token_id), "get b"), None);
 }
 
@@ -66,7 +84,8 @@ pub fn import_tokens_round_trip_and_purge(new: &dyn Fn() -> StoreSet) {
 pub fn import_delete_and_reimport(new: &dyn Fn() -> StoreSet) {
     let s = new();
     ok(
-        s.keys.insert_key(&waiting(1, PROJECT), &KeyMaterial::AwaitingImport),
+        s.keys
+            .insert_key(&waiting(1, PROJECT), &KeyMaterial::AwaitingImport),
         "insert",
     );
     assert_eq!(ok(s.keys.import_fingerprint(PROJECT, &id(1)), "fp"), None);
@@ -79,13 +98,8 @@ pub fn import_delete_and_reimport(new: &dyn Fn() -> StoreSet) {
         "another project's key"
     );
     ok(
-        s.keys.import_key_material(
-            PROJECT,
-            &id(1),
-            &material,
-            &fp,
-            Some(Timestamp(5_000)),
-        ),
+        s.keys
+            .import_key_material(PROJECT, &id(1), &material, &fp, Some(Timestamp(5_000))),
         "import",
     );
     let k = get(&s, 1);
@@ -101,20 +115,26 @@ pub fn import_delete_and_reimport(new: &dyn Fn() -> StoreSet) {
         ok(s.keys.import_fingerprint(PROJECT, &id(1)), "fp"),
         Some(fp.to_vec())
     );
-    assert_eq!(ok(s.keys.import_fingerprint(OTHER_PROJECT, &id(1)), "fp"), None);
     assert_eq!(
-        s.keys.import_key_material(PROJECT, &id(1), &material, &fp, None),
+        ok(s.keys.import_fingerprint(OTHER_PROJECT, &id(1)), "fp"),
+        None
+    );
+    assert_eq!(
+        s.keys
+            .import_key_material(PROJECT, &id(1), &material, &fp, None),
         Err(ImportMaterialError::NotPendingImport),
         "an enabled key takes no import"
     );
     // Not expired yet at 4999: nothing happens.
     assert!(!ok(
-        s.keys.delete_key_material(PROJECT, &id(1), Some(Timestamp(4_999))),
+        s.keys
+            .delete_key_material(PROJECT, &id(1), Some(Timestamp(4_999))),
         "early expiry"
     ));
     assert_eq!(get(&s, 1).state, KeyState::Enabled);
     assert!(ok(
-        s.keys.delete_key_material(PROJECT, &id(1), Some(Timestamp(5_000))),
+        s.keys
+            .delete_key_material(PROJECT, &id(1), Some(Timestamp(5_000))),
         "expiry"
     ));
     let k = get(&s, 1);
@@ -135,28 +155,39 @@ pub fn import_delete_and_reimport(new: &dyn Fn() -> StoreSet) {
     );
     assert_eq!(get(&s, 1).state, KeyState::PendingImport, "nothing changed");
     ok(
-        s.keys.import_key_material(PROJECT, &id(1), &material, &fp, None),
+        s.keys
+            .import_key_material(PROJECT, &id(1), &material, &fp, None),
         "same material again",
     );
     let k = get(&s, 1);
     assert_eq!((k.state, k.material_expiry), (KeyState::Enabled, None));
     // Disabled material is deletable too; pending deletion is not.
     assert!(ok(
-        s.keys.set_key_state(PROJECT, &id(1), KeyState::Disabled, None),
+        s.keys
+            .set_key_state(PROJECT, &id(1), KeyState::Disabled, None),
         "disable"
     ));
-    assert!(ok(s.keys.delete_key_material(PROJECT, &id(1), None), "delete"));
+    assert!(ok(
+        s.keys.delete_key_material(PROJECT, &id(1), None),
+        "delete"
+    ));
     assert_eq!(
         ok(s.keys.import_fingerprint(PROJECT, &id(1)), "fp"),
         Some(fp.to_vec()),
         "the fingerprint stays"
     );
     ok(
-        s.keys.import_key_material(PROJECT, &id(1), &material, &fp, None),
+        s.keys
+            .import_key_material(PROJECT, &id(1), &material, &fp, None),
         "import",
     );
     assert!(ok(
-        s.keys.set_key_state(PROJECT, &id(1), KeyState::PendingDeletion, Some(Timestamp(9))),
+        s.keys.set_key_state(
+            PROJECT,
+            &id(1),
+            KeyState::PendingDeletion,
+            Some(Timestamp(9))
+        ),
         "schedule"
     ));
     assert!(!ok(
@@ -188,7 +219,9 @@ pub fn race_import_key_material(new: &dyn Fn() -> StoreSet) {
     assert_eq!(wins, 1, "one import wins: {results:?}");
     for r in &results {
         match r {
-            Ok(()) | Err(ImportMaterialError::NotPendingImport | ImportMaterialError::MaterialDiffers) => {}
+            Ok(())
+            | Err(ImportMaterialError::NotPendingImport | ImportMaterialError::MaterialDiffers) => {
+            }
             Err(e) => panic!("unexpected {e:?}"),
         }
     }
