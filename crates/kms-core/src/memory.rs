@@ -435,10 +435,7 @@ impl MasterKeyStore for MemoryStore {
             .keys
             .get(key_id)
             .is_some_and(|k| k.project_id == project_id);
-        Ok(s.import_fingerprints
-            .get(key_id)
-            .filter(|_| mine)
-            .cloned())
+        Ok(s.import_fingerprints.get(key_id).filter(|_| mine).cloned())
     }
 
     fn import_key_material(
