@@ -58,6 +58,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("query_list_aliases", query_list_aliases),
     ("body_create_rsa_datakey_pair", body_create_rsa_datakey_pair),
     ("body_create_ec_datakey_pair", body_create_ec_datakey_pair),
+    ("body_replicate_key", body_replicate_key),
+    ("body_update_primary_region", body_update_primary_region),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -379,4 +381,14 @@ pub fn body_create_rsa_datakey_pair(data: &[u8]) {
 /// create-ec-datakey-pair body.
 pub fn body_create_ec_datakey_pair(data: &[u8]) {
     body(Operation::CreateEcDatakeyPair, data);
+}
+
+/// replicate-key body (the path's key id is checked by the wire layer).
+pub fn body_replicate_key(data: &[u8]) {
+    body(Operation::ReplicateKey, data);
+}
+
+/// update-primary-region body.
+pub fn body_update_primary_region(data: &[u8]) {
+    body(Operation::UpdatePrimaryRegion, data);
 }

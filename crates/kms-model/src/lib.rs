@@ -117,4 +117,10 @@ pub use ops::{
     CreateRsaDatakeyPairRequest, CreateRsaDatakeyPairRequestBody, DatakeyPairRequest,
     DatakeyPairSpec,
 };
+// Multi-region keys.
+pub use ops::{
+    MAX_TAGS_PER_REPLICA, PROJECT_ID_PATTERN, REGION_ID_PATTERN, ReplicateKeyRequest,
+    ReplicateKeyRequestBody, ReplicateKeyResponseBody, UpdatePrimaryRegionRequest,
+    UpdatePrimaryRegionRequestBody, UpdatePrimaryRegionResponseBody, region_id, same_key,
+};
 pub use secret::Secret;

@@ -34,6 +34,10 @@ use crate::ops::{
     CreateRsaDatakeyPairRequestBody, DeriveSharedSecretRequest, DeriveSharedSecretRequestBody,
     GenerateMacRequest, GenerateMacRequestBody, VerifyMacRequest, VerifyMacRequestBody,
 };
+use crate::ops::{
+    ReplicateKeyRequest, ReplicateKeyRequestBody, UpdatePrimaryRegionRequest,
+    UpdatePrimaryRegionRequestBody,
+};
 
 /// A validated request built from its wire body: the one seam between
 /// what a client sends and what the core accepts.
@@ -100,6 +104,8 @@ wire_requests! {
     AssociateAliasRequest => AssociateAliasRequestBody,
     CreateRsaDatakeyPairRequest => CreateRsaDatakeyPairRequestBody,
     CreateEcDatakeyPairRequest => CreateEcDatakeyPairRequestBody,
+    ReplicateKeyRequest => ReplicateKeyRequestBody,
+    UpdatePrimaryRegionRequest => UpdatePrimaryRegionRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -388,4 +394,8 @@ operations! {
     CreateRsaDatakeyPair = ("create-rsa-datakey-pair", Post, Kms, "/kms/create-rsa-datakey-pair", (CreateRsaDatakeyPairRequest, "create_rsa_datakey_pair")),
     /// `POST /v1.0/{project_id}/kms/create-ec-datakey-pair`.
     CreateEcDatakeyPair = ("create-ec-datakey-pair", Post, Kms, "/kms/create-ec-datakey-pair", (CreateEcDatakeyPairRequest, "create_ec_datakey_pair")),
+    /// `POST /v2/{project_id}/kms/keys/{key_id}/replicate`.
+    ReplicateKey = ("replicate-key", Post, KmsV2, "/kms/keys/{key_id}/replicate", (ReplicateKeyRequest, "replicate_key")),
+    /// `PUT /v2/{project_id}/kms/keys/{key_id}/update-primary-region`.
+    UpdatePrimaryRegion = ("update-primary-region", Put, KmsV2, "/kms/keys/{key_id}/update-primary-region", (UpdatePrimaryRegionRequest, "update_primary_region")),
 }

@@ -179,6 +179,20 @@ pub(super) async fn list_support_regions(ctx: Ctx) -> Response {
         .await
 }
 
+pub(super) async fn replicate_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ReplicateKeyRequestBody);
+    let id = ctx.param(0);
+    ctx.json_blocking(move |k, c| k.wire().replicate_key(c, &id, &body))
+        .await
+}
+
+pub(super) async fn update_primary_region(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdatePrimaryRegionRequestBody);
+    let id = ctx.param(0);
+    ctx.json_blocking(move |k, c| k.wire().update_primary_region(c, &id, &body))
+        .await
+}
+
 pub(super) async fn list_kms_tags(ctx: Ctx) -> Response {
     ctx.json_now(move |k, c| k.wire().list_kms_tags(c)).await
 }

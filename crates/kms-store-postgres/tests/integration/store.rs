@@ -174,6 +174,7 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
         "from_v1",
         "ALTER TABLE keys DROP COLUMN key_spec, DROP COLUMN key_usage, DROP COLUMN origin,
              DROP COLUMN rotation_start;
+         DROP TABLE key_groups;
          DROP TABLE key_aliases;
          DROP TABLE root_key_fingerprint;
          ALTER TABLE key_material DROP COLUMN root_gen;
