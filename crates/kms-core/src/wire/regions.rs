@@ -25,8 +25,8 @@ impl Wire<'_> {
     /// `POST /v2/{project_id}/kms/keys/{key_id}/replicate`.
     ///
     /// # Errors
-    /// Bad path `key_id` (KMS.0205), a body `key_id` that is not the
-    /// path's or any other rule of the body (KMS.0308), or as
+    /// Bad path `key_id` or a body `key_id` that is not the path's
+    /// (KMS.0205), any other rule of the body (KMS.0308), or as
     /// [`crate::Kms::replicate_key`].
     pub fn replicate_key(
         &self,
@@ -54,8 +54,8 @@ impl Wire<'_> {
     /// `PUT /v2/{project_id}/kms/keys/{key_id}/update-primary-region`.
     ///
     /// # Errors
-    /// Bad path `key_id` (KMS.0205), a body `key_id` that is not the
-    /// path's or a bad `primary_region` (KMS.0308), or as
+    /// Bad path `key_id` or a body `key_id` that is not the path's
+    /// (KMS.0205), a bad `primary_region` (KMS.0308), or as
     /// [`crate::Kms::update_primary_region`].
     pub fn update_primary_region(
         &self,

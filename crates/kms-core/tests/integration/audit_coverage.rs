@@ -343,6 +343,28 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
                 },
             );
         }
+        Operation::ReplicateKey => {
+            let _ = kms.wire().replicate_key(
+                caller,
+                NO_KEY,
+                &kms_model::ReplicateKeyRequestBody {
+                    replica_region: "cn-south-1".into(),
+                    key_alias: "r".into(),
+                    replica_project_id: "p2".into(),
+                    ..Default::default()
+                },
+            );
+        }
+        Operation::UpdatePrimaryRegion => {
+            let _ = kms.wire().update_primary_region(
+                caller,
+                NO_KEY,
+                &kms_model::UpdatePrimaryRegionRequestBody {
+                    key_id: None,
+                    primary_region: "cn-south-1".into(),
+                },
+            );
+        }
         _ => return false,
     }
     true

@@ -21,7 +21,7 @@ pub const PROJECT_ID_PATTERN: &str = "^[A-Za-z0-9_-]{1,64}$";
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicateKeyRequestBody {
     /// The key to replicate; the path's `key_id` names it too and wins
-    /// (a different value here: KMS.0308).
+    /// (a different value here: KMS.0205).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
     /// The region the replica lives in.
@@ -59,7 +59,7 @@ pub struct ReplicateKeyResponseBody {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdatePrimaryRegionRequestBody {
     /// The key; the path's `key_id` names it too and wins (a different
-    /// value here: KMS.0308).
+    /// value here: KMS.0205).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
     /// The region whose member of the key's group becomes the primary.
@@ -115,7 +115,7 @@ fn project_id(field: &'static str, s: &str) -> Result<String> {
 }
 
 /// The body's `key_id`, when given (and not empty), must be the path's
-/// (KMS.0308): replicate-key and update-primary-region name their key in
+/// (KMS.0205, a bad key id): replicate-key and update-primary-region name their key in
 /// the path.
 ///
 /// # Errors
