@@ -158,6 +158,7 @@ cases![
     alias_list_order_paging_filter_and_expiry,
     race_alias_insert,
     race_alias_limit,
+    groups_replicas_and_primary,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics

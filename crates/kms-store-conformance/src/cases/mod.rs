@@ -2,6 +2,7 @@
 
 mod aliases;
 mod certificates;
+mod groups;
 mod ids;
 mod keys;
 mod keystores;
@@ -15,6 +16,7 @@ mod tags;
 
 pub use self::aliases::*;
 pub use self::certificates::*;
+pub use self::groups::*;
 pub use self::ids::*;
 pub use self::keys::*;
 pub use self::keystores::*;
