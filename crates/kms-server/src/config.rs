@@ -1273,4 +1273,49 @@ mod tests {
         c.credentials.push(dup);
         assert!(c.authenticator().is_err());
     }
+
+    #[test]
+    fn regions_name_known_projects_once() {
+        let base = r#"
+[[credentials]]
+access_key = "ak"
+secret_key = "sk"
+domain_id = "d1"
+project_id = "p1"
+[[tokens]]
+token = "t"
+domain_id = "d2"
+project_id = "p2"
+"#;
+        let parse = |extra: &str| {
+            Config::from_toml(&format!("{base}{extra}"), Path::new("c.toml"))
+                .unwrap()
+                .core_regions()
+        };
+        let ok = parse(
+            r#"
+[[regions]]
+id = "cn-south-1"
+projects = ["p1", "p2"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 1);
+        assert_eq!(
+            ok[0]
+                .projects
+                .iter()
+                .map(|p| (p.project_id.as_str(), p.domain_id.as_str()))
+                .collect::<Vec<_>>(),
+            [("p1", "d1"), ("p2", "d2")]
+        );
+        for bad in [
+            "[[regions]]\nid = \"cn-south-1\"\nprojects = [\"p9\"]\n",
+            "[[regions]]\nid = \"Bad Region\"\n",
+            "[[regions]]\nid = \"a\"\n[[regions]]\nid = \"a\"\n",
+            "[[regions]]\nid = \"a\"\nprojects = [\"p1\"]\n[[regions]]\nid = \"b\"\nprojects = [\"p1\"]\n",
+        ] {
+            assert!(matches!(parse(bad), Err(ConfigError::Invalid(_))), "{bad}");
+        }
+    }
 }
