@@ -268,7 +268,7 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
             let _ = kms.wire().show_user_instances(caller);
         }
         Operation::ListSupportRegions => {
-            let _ = kms.wire().list_support_regions(caller);
+            let _ = kms.wire().list_support_regions(caller, Some("x"), None);
         }
         Operation::RotateOnSchedule => {
             assert_eq!(kms.rotate_due(10).unwrap().rotated.len(), 1);

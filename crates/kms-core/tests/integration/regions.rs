@@ -463,7 +463,21 @@ fn the_primary_region_moves() {
 fn the_regions_served_are_listed() {
     let k = kms();
     assert_eq!(
-        k.wire().list_support_regions(&p(1)).unwrap().regions,
+        k.wire()
+            .list_support_regions(&p(1), None, None)
+            .unwrap()
+            .regions,
         [HOME, SOUTH, EAST]
     );
+    // Terraform pages by `limit` and `offset` until a page is empty.
+    let page = |offset: &str, limit: &str| {
+        k.wire()
+            .list_support_regions(&p(1), Some(offset), Some(limit))
+            .map(|r| r.regions)
+    };
+    assert_eq!(page("0", "2").unwrap(), [HOME, SOUTH]);
+    assert_eq!(page("2", "2").unwrap(), [EAST]);
+    assert_eq!(page("3", "50").unwrap(), Vec::<String>::new());
+    assert_eq!(code(page("0", "0")), "KMS.1601");
+    assert_eq!(code(page("-1", "5")), "KMS.1603");
 }

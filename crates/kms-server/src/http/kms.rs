@@ -175,8 +175,12 @@ pub(super) async fn show_user_instances(ctx: Ctx) -> Response {
 }
 
 pub(super) async fn list_support_regions(ctx: Ctx) -> Response {
-    ctx.json_now(move |k, c| k.wire().list_support_regions(c))
-        .await
+    let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
+    ctx.json_now(move |k, c| {
+        k.wire()
+            .list_support_regions(c, offset.as_deref(), limit.as_deref())
+    })
+    .await
 }
 
 pub(super) async fn replicate_key(ctx: Ctx) -> Response {

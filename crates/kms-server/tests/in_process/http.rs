@@ -4414,6 +4414,17 @@ async fn multi_region_keys_over_http() {
         .call("GET", &format!("/v2/{PROJECT}/kms/regions"), None)
         .await;
     assert_eq!(r.body, json!({"regions": ["local-1", "cn-south-1"]}));
+    // Terraform's data source pages by 50 until a page is empty.
+    for (offset, want) in [(0, json!(["local-1", "cn-south-1"])), (2, json!([]))] {
+        let r = h
+            .call(
+                "GET",
+                &format!("/v2/{PROJECT}/kms/regions?limit=50&offset={offset}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.body["regions"], want, "{}", r.body);
+    }
     let key = h.create_key("mrk").await;
     let ct = h
         .kms(
