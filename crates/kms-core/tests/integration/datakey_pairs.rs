@@ -257,7 +257,6 @@ fn the_ciphertext_still_opens_after_the_cmk_rotates() {
             &a(),
             &RotateOnDemandRequestBody {
                 key_id: aes.clone(),
-                ..Default::default()
             },
         )
         .unwrap();

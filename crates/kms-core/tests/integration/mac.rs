@@ -281,7 +281,6 @@ fn a_mac_made_before_a_rotation_still_verifies_and_new_macs_use_the_new_version(
             &a(),
             &RotateOnDemandRequestBody {
                 key_id: key.clone(),
-                ..Default::default()
             },
         )
         .unwrap();

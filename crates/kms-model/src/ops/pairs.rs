@@ -330,7 +330,7 @@ mod tests {
         for (body, want) in [
             (format!(r#"{{"key_id":"{KEY}"}}"#), "KMS.0204"),
             (format!(r#"{{"key_id":"{KEY}","key_spec":""}}"#), "KMS.0204"),
-            (format!(r#"{{"key_spec":"RSA_2048"}}"#), "KMS.0204"),
+            (r#"{"key_spec":"RSA_2048"}"#.to_string(), "KMS.0204"),
             (
                 r#"{"key_id":"nope","key_spec":"RSA_2048"}"#.to_owned(),
                 "KMS.0205",
