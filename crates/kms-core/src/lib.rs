@@ -31,6 +31,7 @@ pub use service::{
 };
 pub use service::{KeyPage, Quota, RotationSweep, UserQuotas};
 pub use service::{NewDatakey, OpenedData, OpenedDatakey, ReEncrypted, SealedData};
+pub use service::{ProjectRef, RegionConfig, Replica};
 pub use service::{
     RootRotation, RootRotationError, RootRotationReport, root_key_opens_stored_rows,
 };

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use kms_crypto::{PinVerifier, WrappedMasterKey};
 
-use crate::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
+use crate::ports::{AliasRecord, AliasWriteError, GroupMember, InsertReplicaError, KeyAliasStore};
 use crate::ports::{
     AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
     Clock, DeleteKeystoreOutcome, DueRotation, IdGenerator, InsertKeyError, InsertKeystoreError,
@@ -56,6 +56,8 @@ struct State {
     /// Aliases of the alias API, by project then alias.
     aliases: std::collections::BTreeMap<(String, String), AliasRecord>,
     material: HashMap<(String, u32), Vec<u8>>,
+    /// Multi-region group memberships, by member key id.
+    groups: HashMap<String, GroupMember>,
     certificates: Vec<StoredCertificate>,
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
     root: RootKeyState,
@@ -356,6 +358,7 @@ impl MasterKeyStore for MemoryStore {
             s.tags.remove(id);
         }
         s.aliases.retain(|_, a| !gone.contains(&a.key_id));
+        s.groups.retain(|id, _| !gone.contains(id));
         s.material.retain(|(id, _), _| !gone.contains(id));
         s.import_fingerprints.retain(|id, _| !gone.contains(id));
         s.import_tokens.retain(|_, t| !gone.contains(&t.key_id));
@@ -502,6 +505,83 @@ impl MasterKeyStore for MemoryStore {
         k.current_version = 0;
         k.material_expiry = None;
         stored.retain(|(id, _), _| id != key_id);
+        Ok(true)
+    }
+
+    fn key_group(&self, key_id: &str) -> PortResult<Vec<GroupMember>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let Some(group) = s.groups.get(key_id).map(|m| m.group_id.clone()) else {
+            return Ok(Vec::new());
+        };
+        Ok(s.groups
+            .values()
+            .filter(|m| m.group_id == group)
+            .cloned()
+            .collect())
+    }
+
+    fn insert_replica(
+        &self,
+        source: &GroupMember,
+        record: &KeyRecord,
+        versions: &[WrappedMasterKey],
+        replica: &GroupMember,
+    ) -> Result<(), InsertReplicaError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if !s.keys.contains_key(&source.key_id) {
+            return Err(InsertReplicaError::SourceGone);
+        }
+        if s.keys.contains_key(&record.key_id) {
+            return Err(id_taken("key").into());
+        }
+        if s.keys
+            .values()
+            .any(|k| k.project_id == record.project_id && k.alias == record.alias)
+        {
+            return Err(InsertReplicaError::AliasTaken);
+        }
+        let source_member = s
+            .groups
+            .get(&source.key_id)
+            .cloned()
+            .unwrap_or_else(|| source.clone());
+        let group = source_member.group_id.clone();
+        if s.groups
+            .values()
+            .any(|m| m.group_id == group && m.region_id == replica.region_id)
+            || source_member.region_id == replica.region_id
+        {
+            return Err(InsertReplicaError::RegionTaken);
+        }
+        for (i, w) in versions.iter().enumerate() {
+            let v = u32::try_from(i + 1).map_err(|_| id_taken("version"))?;
+            s.material
+                .insert((record.key_id.clone(), v), w.as_bytes().to_vec());
+        }
+        s.keys
+            .insert(record.key_id.clone(), Arc::new(record.clone()));
+        s.groups
+            .entry(source.key_id.clone())
+            .or_insert(source_member);
+        s.groups.insert(
+            replica.key_id.clone(),
+            GroupMember {
+                group_id: group,
+                primary: false,
+                ..replica.clone()
+            },
+        );
+        Ok(())
+    }
+
+    fn set_group_primary(&self, key_id: &str) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let Some(group) = s.groups.get(key_id).map(|m| m.group_id.clone()) else {
+            return Ok(false);
+        };
+        for m in s.groups.values_mut().filter(|m| m.group_id == group) {
+            m.primary = m.key_id == key_id;
+        }
         Ok(true)
     }
 }

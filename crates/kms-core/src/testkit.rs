@@ -11,7 +11,7 @@ use kms_crypto::{
 };
 use zeroize::Zeroizing;
 
-use crate::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
+use crate::ports::{AliasRecord, AliasWriteError, GroupMember, InsertReplicaError, KeyAliasStore};
 use crate::ports::{
     CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, DueRotation,
     Entropy, InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState,
@@ -251,6 +251,26 @@ impl<S: MasterKeyStore + ?Sized> MasterKeyStore for Hooked<S> {
         self.call("delete_key_material", |s| {
             s.delete_key_material(project_id, key_id, expired_at)
         })
+    }
+
+    fn key_group(&self, key_id: &str) -> PortResult<Vec<GroupMember>> {
+        self.call("key_group", |s| s.key_group(key_id))
+    }
+
+    fn insert_replica(
+        &self,
+        source: &GroupMember,
+        record: &KeyRecord,
+        versions: &[WrappedMasterKey],
+        replica: &GroupMember,
+    ) -> Result<(), InsertReplicaError> {
+        self.call("insert_replica", |s| {
+            s.insert_replica(source, record, versions, replica)
+        })
+    }
+
+    fn set_group_primary(&self, key_id: &str) -> PortResult<bool> {
+        self.call("set_group_primary", |s| s.set_group_primary(key_id))
     }
 }
 

@@ -17,6 +17,7 @@ mod integration {
     mod quotas;
     mod random;
     mod record_cache;
+    mod regions;
     mod root_key_hooks;
     mod root_rotation;
     mod rotation;

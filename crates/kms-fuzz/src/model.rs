@@ -63,6 +63,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
         body_get_parameters_for_import,
     ),
     ("body_import_key_material", body_import_key_material),
+    ("body_replicate_key", body_replicate_key),
+    ("body_update_primary_region", body_update_primary_region),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -394,4 +396,14 @@ pub fn body_get_parameters_for_import(data: &[u8]) {
 /// import-key-material body.
 pub fn body_import_key_material(data: &[u8]) {
     body(Operation::ImportKeyMaterial, data);
+}
+
+/// replicate-key body (the path's key id is checked by the wire layer).
+pub fn body_replicate_key(data: &[u8]) {
+    body(Operation::ReplicateKey, data);
+}
+
+/// update-primary-region body.
+pub fn body_update_primary_region(data: &[u8]) {
+    body(Operation::UpdatePrimaryRegion, data);
 }

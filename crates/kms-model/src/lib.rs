@@ -124,4 +124,10 @@ pub use ops::{
     MAX_EXPIRATION_SECONDS, MAX_IMPORT_TOKEN_BYTES, MAX_WRAPPED_MATERIAL_BYTES,
     MAX_WRAPPED_PRIVATE_KEY_BYTES, WrappingAlgorithm,
 };
+// Multi-region keys.
+pub use ops::{
+    MAX_TAGS_PER_REPLICA, PROJECT_ID_PATTERN, REGION_ID_PATTERN, ReplicateKeyRequest,
+    ReplicateKeyRequestBody, ReplicateKeyResponseBody, UpdatePrimaryRegionRequest,
+    UpdatePrimaryRegionRequestBody, UpdatePrimaryRegionResponseBody, region_id, same_key,
+};
 pub use secret::Secret;

@@ -36,7 +36,8 @@ use crate::ops::{
 };
 use crate::ops::{
     GetParametersForImportRequest, GetParametersForImportRequestBody, ImportKeyMaterialRequest,
-    ImportKeyMaterialRequestBody,
+    ImportKeyMaterialRequestBody, ReplicateKeyRequest, ReplicateKeyRequestBody,
+    UpdatePrimaryRegionRequest, UpdatePrimaryRegionRequestBody,
 };
 
 /// A validated request built from its wire body: the one seam between
@@ -106,6 +107,8 @@ wire_requests! {
     CreateEcDatakeyPairRequest => CreateEcDatakeyPairRequestBody,
     GetParametersForImportRequest => GetParametersForImportRequestBody,
     ImportKeyMaterialRequest => ImportKeyMaterialRequestBody,
+    ReplicateKeyRequest => ReplicateKeyRequestBody,
+    UpdatePrimaryRegionRequest => UpdatePrimaryRegionRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -400,4 +403,8 @@ operations! {
     ImportKeyMaterial = ("import-key-material", Post, Kms, "/kms/import-key-material", (ImportKeyMaterialRequest, "import_key_material")),
     /// `POST /v1.0/{project_id}/kms/delete-imported-key-material`.
     DeleteImportedKeyMaterial = ("delete-imported-key-material", Post, Kms, "/kms/delete-imported-key-material", (OperateKeyRequest, "operate_key")),
+    /// `POST /v2/{project_id}/kms/keys/{key_id}/replicate`.
+    ReplicateKey = ("replicate-key", Post, KmsV2, "/kms/keys/{key_id}/replicate", (ReplicateKeyRequest, "replicate_key")),
+    /// `PUT /v2/{project_id}/kms/keys/{key_id}/update-primary-region`.
+    UpdatePrimaryRegion = ("update-primary-region", Put, KmsV2, "/kms/keys/{key_id}/update-primary-region", (UpdatePrimaryRegionRequest, "update_primary_region")),
 }

@@ -559,6 +559,8 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         Operation::ShowUserQuotas => on(f, show_user_quotas),
         Operation::ShowUserInstances => on(f, show_user_instances),
         Operation::ListSupportRegions => on(f, list_support_regions),
+        Operation::ReplicateKey => on(f, replicate_key),
+        Operation::UpdatePrimaryRegion => on(f, update_primary_region),
         Operation::GenerateMac => on(f, generate_mac),
         Operation::VerifyMac => on(f, verify_mac),
         Operation::DeriveSharedSecret => on(f, derive_shared_secret),

@@ -149,6 +149,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     let metrics_token = config.metrics_token()?;
     let connections = config.connections.policy()?;
     config.limits.check()?;
+    let core_regions = config.core_regions()?;
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
     let national = config.national_keystore_ids()?;
@@ -280,6 +281,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
                 .limits
                 .versions_per_key
                 .unwrap_or(d.max_versions_per_key),
+            regions: core_regions,
             ..d
         }
     }));

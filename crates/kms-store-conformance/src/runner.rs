@@ -161,6 +161,7 @@ cases![
     import_tokens_round_trip_and_purge,
     import_delete_and_reimport,
     race_import_key_material,
+    groups_replicas_and_primary,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics

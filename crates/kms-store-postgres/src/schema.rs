@@ -97,7 +97,9 @@ ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4',
     // 10: the alias API's aliases (SQLite's version 11); the alias column
     // compares and sorts in byte order (`COLLATE "C"`), as SQLite's does.
     kms_store_sql::key_aliases_table!(int: "BIGINT", alias: "TEXT COLLATE \"C\"", tail: ""),
-    // 11: key material import (SQLite's version 12): the material's expiry
+    // 11: multi-region groups (SQLite's version 12).
+    kms_store_sql::key_groups_table!(flag: "BOOLEAN", tail: ""),
+    // 12: key material import (SQLite's version 13): the material's expiry
     // and fingerprint on the key, the import tokens.
     kms_store_sql::import_tables!(int: "BIGINT", bytes: "BYTEA", tail: ""),
 ];

@@ -7,6 +7,7 @@ mod cert_json;
 pub mod codes;
 pub mod dialect;
 pub mod driver;
+pub mod groups;
 pub mod imports;
 pub mod ops;
 pub mod records;
@@ -173,6 +174,21 @@ macro_rules! impl_store_ports {
                     expired_at: Option<Timestamp>,
                 ) -> PortResult<bool> {
                     $crate::imports::delete_key_material(self, p, k, expired_at)
+                }
+                fn key_group(&self, k: &str) -> PortResult<Vec<GroupMember>> {
+                    $crate::groups::key_group(self, k)
+                }
+                fn insert_replica(
+                    &self,
+                    source: &GroupMember,
+                    r: &KeyRecord,
+                    versions: &[WrappedMasterKey],
+                    replica: &GroupMember,
+                ) -> Result<(), InsertReplicaError> {
+                    $crate::groups::insert_replica(self, source, r, versions, replica)
+                }
+                fn set_group_primary(&self, k: &str) -> PortResult<bool> {
+                    $crate::groups::set_group_primary(self, k)
                 }
             }
 

@@ -189,10 +189,12 @@ pub enum Constraint {
     CertificateName,
     /// `key_alias_name`: an alias of the alias API unique per project.
     AliasName,
+    /// `key_group_region`: one member of a multi-region group per region.
+    GroupRegion,
 }
 
 impl Constraint {
-    const ALL: [(Self, &'static str, &'static str); 7] = [
+    const ALL: [(Self, &'static str, &'static str); 8] = [
         (Self::KeystoreAlias, "keystore_alias", "keystores.alias"),
         (
             Self::KeystoreCluster,
@@ -216,6 +218,11 @@ impl Constraint {
             "certificates.name",
         ),
         (Self::AliasName, "key_alias_name", "key_aliases.alias"),
+        (
+            Self::GroupRegion,
+            "key_group_region",
+            "key_groups.region_id",
+        ),
     ];
 
     /// The constraint of that name (PostgreSQL reports it).

@@ -139,7 +139,23 @@ CREATE TRIGGER key_aliases_delete_counts AFTER DELETE ON key_aliases
     BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
 "
     ),
-    // 12: key material import (PostgreSQL's version 11): the material's
+    // 12: multi-region groups (PostgreSQL's version 11), counted in the
+    // change counter like every table.
+    concat!(
+        kms_store_sql::key_groups_table!(
+            flag: "INTEGER CHECK (is_primary IN (0, 1))",
+            tail: " WITHOUT ROWID"
+        ),
+        r"
+CREATE TRIGGER key_groups_insert_counts AFTER INSERT ON key_groups
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_groups_update_counts AFTER UPDATE ON key_groups
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_groups_delete_counts AFTER DELETE ON key_groups
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+"
+    ),
+    // 13: key material import (PostgreSQL's version 12): the material's
     // expiry and fingerprint on the key, the import tokens (counted in the
     // change counter like every table).
     concat!(

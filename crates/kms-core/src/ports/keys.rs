@@ -518,6 +518,74 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         key_id: &str,
         expired_at: Option<Timestamp>,
     ) -> PortResult<bool>;
+    /// The multi-region group `key_id` belongs to: every member, itself
+    /// included, in no particular order; empty when it is in none.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn key_group(&self, key_id: &str) -> PortResult<Vec<GroupMember>>;
+
+    /// Inserts `record` (a replica of `source`, with `versions[i]` as its
+    /// version `i + 1`, each wrapped for the replica) and makes both
+    /// members of one group, atomically: `source` joins as the group's
+    /// primary (its group's id its key id) if it was in none; `replica`
+    /// joins `source`'s group as a replica. Refused when the replica's
+    /// alias is taken in its project, the group has a member in the
+    /// replica's region already, or the source key is gone.
+    ///
+    /// # Errors
+    /// Which rule failed, or a backend failure.
+    fn insert_replica(
+        &self,
+        source: &GroupMember,
+        record: &KeyRecord,
+        versions: &[WrappedMasterKey],
+        replica: &GroupMember,
+    ) -> Result<(), InsertReplicaError>;
+
+    /// Makes `key_id` its group's primary and every other member a
+    /// replica, atomically; `false` when it is in no group.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn set_group_primary(&self, key_id: &str) -> PortResult<bool>;
+}
+
+/// A key's membership of a multi-region group: keys of one account in
+/// different regions holding the same material (each wrapped for itself),
+/// so that each opens the others' ciphertexts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupMember {
+    /// The member key.
+    pub key_id: String,
+    /// Its project.
+    pub project_id: String,
+    /// Its account.
+    pub domain_id: String,
+    /// Its region.
+    pub region_id: String,
+    /// The group: its first primary's key id.
+    pub group_id: String,
+    /// The group's primary (exactly one member is).
+    pub primary: bool,
+}
+
+/// Why a replica was not inserted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InsertReplicaError {
+    /// The replica's alias is taken in its project.
+    #[error("alias taken")]
+    AliasTaken,
+    /// The group has a member in the replica's region.
+    #[error("region taken")]
+    RegionTaken,
+    /// The source key was deleted meanwhile.
+    #[error("source gone")]
+    SourceGone,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
 }
 
 /// Tags of CMKs (at most a few per key, unique tag key per key).

@@ -583,7 +583,7 @@ impl Kms {
     /// KMS.1105 when the project holds its quota of keys already. Checked
     /// before the insert: creates racing at the limit may overshoot it by
     /// the number in flight.
-    fn check_key_quota(&self, caller: &Caller) -> Res<()> {
+    pub(super) fn check_key_quota(&self, caller: &Caller) -> Res<()> {
         let held = self.keys_held(&caller.project_id)?;
         if held >= self.config.max_keys_per_project {
             return Err(CoreError::new(
@@ -617,12 +617,6 @@ impl Kms {
         Ok(held)
     }
 
-    /// The region this service reports (`region_id` of create-key,
-    /// `realm` of a key's details): [`CoreConfig::region_id`](crate::CoreConfig).
-    pub(crate) fn region_id(&self) -> &str {
-        &self.config.region_id
-    }
-
     /// describe-key: the key's record, in any state (until its deletion
     /// time has come).
     ///
@@ -635,6 +629,34 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || Ok((*self.find_key(caller, &req.key_id)?).clone()),
+        )
+    }
+
+    /// describe-key with the key's place in its multi-region group:
+    /// `Some(true)` its primary, `Some(false)` a replica, `None` in no
+    /// group.
+    ///
+    /// # Errors
+    /// As [`Kms::describe_key`].
+    pub fn describe_key_in_group(
+        &self,
+        caller: &Caller,
+        req: &OperateKeyRequest,
+    ) -> Res<(KeyRecord, Option<bool>)> {
+        self.audited(
+            caller,
+            Operation::DescribeKey,
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
+            || {
+                let key = (*self.find_key(caller, &req.key_id)?).clone();
+                let role = self
+                    .key_group(&key.key_id)?
+                    .iter()
+                    .find(|m| m.key_id == key.key_id)
+                    .map(|m| m.primary);
+                Ok((key, role))
+            },
         )
     }
 

@@ -59,8 +59,10 @@ mod seed;
 mod signing;
 pub use signing::{KeyPairOp, KeyPairWork};
 mod mac;
+mod regions;
 mod tags;
 pub use mac::{API_VERSIONS, ApiVersion};
+pub use regions::{ProjectRef, RegionConfig, Replica};
 
 /// Settings of the core that are not ports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +81,11 @@ pub struct CoreConfig {
     /// Versions one key may reach; rotate-on-demand beyond it answers
     /// KMS.0308. Default 1000.
     pub max_versions_per_key: u32,
+    /// Regions served besides (or including, to name its projects)
+    /// `region_id`, with their projects: where replica keys go
+    /// (replicate-key), and the region of those projects' keys. Default
+    /// none: one region.
+    pub regions: Vec<RegionConfig>,
 }
 
 impl Default for CoreConfig {
@@ -88,6 +95,7 @@ impl Default for CoreConfig {
             record_cache_ttl_ms: 1000,
             max_keys_per_project: 10_000,
             max_versions_per_key: 1000,
+            regions: Vec::new(),
         }
     }
 }

@@ -76,7 +76,7 @@ impl Kms {
             Operation::ListSupportRegions,
             Resource::None,
             None,
-            || Ok(vec![self.region_id().to_owned()]),
+            || Ok(self.regions_served()),
         )
     }
 }

@@ -102,6 +102,9 @@ impl Kms {
                     };
                     return Err(CoreError::new(code, key.key_id.clone()));
                 }
+                if enabled {
+                    self.refuse_group_rotation(&key)?;
+                }
                 // Turning rotation on starts the interval now.
                 let written = self.ports.keys.set_key_rotation(
                     &caller.project_id,
@@ -235,6 +238,7 @@ impl Kms {
                 if key.origin == KeyOrigin::External {
                     return Err(external_not_rotatable(&key.key_id));
                 }
+                self.refuse_group_rotation(&key)?;
                 let version = self.next_version(&key)?;
                 // A lost race answers as the winner does.
                 self.add_version(&key, version)?;
@@ -382,6 +386,7 @@ impl Kms {
             return Ok(None);
         }
         let fail = |e: CoreError| (domain.clone(), e);
+        self.refuse_group_rotation(&key).map_err(fail)?;
         if KeystoreRef::is_dedicated_id(&key.keystore_id) {
             let ks = self.key_keystore(&key).map_err(fail)?;
             if ks.state != KeystoreState::Enabled {

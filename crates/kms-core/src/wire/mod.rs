@@ -25,6 +25,7 @@ mod pairs;
 mod pins;
 mod quotas;
 mod random;
+mod regions;
 mod rotation;
 mod signing;
 mod tags;

@@ -1,8 +1,8 @@
 //! Wire face of the quotas, the key count and the regions.
 
 use kms_model::{
-    ApiError, ListSupportRegionsResponseBody, QuotaResource, Quotas, ShowUserInstancesResponseBody,
-    ShowUserQuotasResponseBody,
+    ApiError, ListSupportRegionsResponseBody, Operation, PageQuery, QuotaResource, Quotas,
+    ShowUserInstancesResponseBody, ShowUserQuotasResponseBody,
 };
 
 use super::Wire;
@@ -42,16 +42,30 @@ impl Wire<'_> {
         })
     }
 
-    /// `GET /v2/{project_id}/kms/regions`.
+    /// `GET /v2/{project_id}/kms/regions` (`?offset=&limit=`, as
+    /// Terraform's data source pages it).
     ///
     /// # Errors
-    /// As [`crate::Kms::support_regions`].
+    /// `offset` (KMS.1603) or `limit` (KMS.1601) not digits or out of
+    /// range, or as [`crate::Kms::support_regions`].
     pub fn list_support_regions(
         &self,
         caller: &Caller,
+        offset: Option<&str>,
+        limit: Option<&str>,
     ) -> Result<ListSupportRegionsResponseBody, ApiError> {
+        let page = self.admit(
+            caller,
+            Operation::ListSupportRegions,
+            None,
+            None,
+            PageQuery::regions(offset, limit).map_err(|e| e.to_kms()),
+        )?;
+        let regions = self.kms.support_regions(caller)?;
+        let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(page.limit).unwrap_or(usize::MAX);
         Ok(ListSupportRegionsResponseBody {
-            regions: self.kms.support_regions(caller)?,
+            regions: regions.into_iter().skip(skip).take(take).collect(),
         })
     }
 }

@@ -268,7 +268,7 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
             let _ = kms.wire().show_user_instances(caller);
         }
         Operation::ListSupportRegions => {
-            let _ = kms.wire().list_support_regions(caller);
+            let _ = kms.wire().list_support_regions(caller, Some("x"), None);
         }
         Operation::RotateOnSchedule => {
             assert_eq!(kms.rotate_due(10).unwrap().rotated.len(), 1);
@@ -366,6 +366,28 @@ fn call(kms: &Kms, caller: &Caller, op: Operation) -> bool {
         }
         Operation::DeleteImportedKeyMaterial => {
             let _ = kms.wire().delete_imported_key_material(caller, &op_body());
+        }
+        Operation::ReplicateKey => {
+            let _ = kms.wire().replicate_key(
+                caller,
+                NO_KEY,
+                &kms_model::ReplicateKeyRequestBody {
+                    replica_region: "cn-south-1".into(),
+                    key_alias: "r".into(),
+                    replica_project_id: "p2".into(),
+                    ..Default::default()
+                },
+            );
+        }
+        Operation::UpdatePrimaryRegion => {
+            let _ = kms.wire().update_primary_region(
+                caller,
+                NO_KEY,
+                &kms_model::UpdatePrimaryRegionRequestBody {
+                    key_id: None,
+                    primary_region: "cn-south-1".into(),
+                },
+            );
         }
         _ => return false,
     }

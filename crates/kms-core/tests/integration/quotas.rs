@@ -92,7 +92,10 @@ fn the_regions_are_the_configured_one() {
     let k = kms(10);
     let a = Caller::new("dom-a", "proj-a");
     assert_eq!(
-        k.wire().list_support_regions(&a).unwrap().regions,
+        k.wire()
+            .list_support_regions(&a, None, None)
+            .unwrap()
+            .regions,
         ["eu-test-1"]
     );
 }

@@ -52,6 +52,7 @@ prop_compose! {
         ids in (text(), text(), text(), text(), text(), text()),
         more in (text(), text(), text(), text(), text(), text()),
         rest in (text(), text(), text(), text(), text()),
+        multi_region_key_type in opt_text(),
     ) -> KeyDetails {
         let (key_id, domain_id, key_alias, realm, key_spec, key_usage) = ids;
         let (key_description, creation_date, scheduled_deletion_date, key_state, default_key_flag, key_type) = more;
@@ -60,6 +61,7 @@ prop_compose! {
             key_id, domain_id, key_alias, realm, key_spec, key_usage, key_description,
             creation_date, scheduled_deletion_date, key_state, default_key_flag, key_type,
             expiration_time, origin, key_rotation_enabled, sys_enterprise_project_id, keystore_id,
+            multi_region_key_type,
         }
     }
 }

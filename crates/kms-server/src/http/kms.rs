@@ -175,7 +175,25 @@ pub(super) async fn show_user_instances(ctx: Ctx) -> Response {
 }
 
 pub(super) async fn list_support_regions(ctx: Ctx) -> Response {
-    ctx.json_now(move |k, c| k.wire().list_support_regions(c))
+    let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
+    ctx.json_now(move |k, c| {
+        k.wire()
+            .list_support_regions(c, offset.as_deref(), limit.as_deref())
+    })
+    .await
+}
+
+pub(super) async fn replicate_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ReplicateKeyRequestBody);
+    let id = ctx.param(0);
+    ctx.json_blocking(move |k, c| k.wire().replicate_key(c, &id, &body))
+        .await
+}
+
+pub(super) async fn update_primary_region(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdatePrimaryRegionRequestBody);
+    let id = ctx.param(0);
+    ctx.json_blocking(move |k, c| k.wire().update_primary_region(c, &id, &body))
         .await
 }
 

@@ -4474,3 +4474,197 @@ async fn key_material_import_over_http() {
     assert_eq!(d.body["key_info"]["key_state"], json!("5"));
     assert_eq!(d.body["key_info"]["expiration_time"], json!(""));
 }
+
+// ---------------------------------------------------------------- multi-region keys (issue 24)
+
+const SOUTH_TOKEN: &str = "south-token-0123456789abcdef";
+const SOUTH_PROJECT: &str = "55555555555555555555555555555555";
+
+/// A server with two regions: the home one (`local-1`, `PROJECT`) and
+/// `cn-south-1` (`SOUTH_PROJECT`, the same domain, reached with
+/// `SOUTH_TOKEN`).
+fn two_region_harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"
+[[tokens]]
+token = "{TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[tokens]]
+token = "{SOUTH_TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{SOUTH_PROJECT}"
+[[regions]]
+id = "cn-south-1"
+projects = ["{SOUTH_PROJECT}"]
+"#
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    private(&path);
+    let cli = Cli {
+        config: Some(path),
+        data_dir: dir.path().join("data"),
+        listen: None,
+        in_memory: true,
+        database: None,
+        database_ca: None,
+        database_password_file: None,
+        tls_cert: None,
+        tls_key: None,
+        previous_root_key: None,
+        seed: None,
+        command: None,
+    };
+    let app = kms_server::prepare(&cli).unwrap().app;
+    Harness { _dir: dir, app }
+}
+
+async fn south(h: &Harness, method: &str, route: &str, body: Option<Value>) -> Reply {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(format!("/v1.0/{SOUTH_PROJECT}{route}"))
+        .header("X-Auth-Token", SOUTH_TOKEN)
+        .header("Content-Type", "application/json");
+    if body.is_none() {
+        b = b.header("Content-Length", "0");
+    }
+    let body = body.map_or_else(Body::empty, |v| Body::from(v.to_string()));
+    h.send(b.body(body).unwrap()).await
+}
+
+#[tokio::test]
+async fn multi_region_keys_over_http() {
+    let h = two_region_harness();
+    let r = h
+        .call("GET", &format!("/v2/{PROJECT}/kms/regions"), None)
+        .await;
+    assert_eq!(r.body, json!({"regions": ["local-1", "cn-south-1"]}));
+    // Terraform's data source pages by 50 until a page is empty.
+    for (offset, want) in [(0, json!(["local-1", "cn-south-1"])), (2, json!([]))] {
+        let r = h
+            .call(
+                "GET",
+                &format!("/v2/{PROJECT}/kms/regions?limit=50&offset={offset}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.body["regions"], want, "{}", r.body);
+    }
+    let key = h.create_key("mrk").await;
+    let ct = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "over there"})),
+        )
+        .await
+        .body["cipher_text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Terraform's body (no key_id; the path names the key).
+    let r = h
+        .call(
+            "POST",
+            &format!("/v2/{PROJECT}/kms/keys/{key}/replicate"),
+            Some(json!({
+                "replica_region": "cn-south-1",
+                "key_alias": "mrk-south",
+                "replica_project_id": SOUTH_PROJECT,
+                "tags": [{"key": "env", "value": "dr"}]
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["domain_id"], DOMAIN);
+    assert_eq!(r.body["region"], "cn-south-1");
+    let replica = r.body["key_id"].as_str().unwrap().to_owned();
+    assert_ne!(replica, key);
+    // The replica, in its own project, opens the primary's ciphertext.
+    let r = south(
+        &h,
+        "POST",
+        "/kms/decrypt-data",
+        Some(json!({"cipher_text": ct})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["plain_text"], "over there");
+    assert_eq!(r.body["key_id"], replica);
+    let r = south(
+        &h,
+        "POST",
+        "/kms/describe-key",
+        Some(json!({"key_id": replica})),
+    )
+    .await;
+    assert_eq!(r.body["key_info"]["multi_region_key_type"], "REPLICA");
+    assert_eq!(r.body["key_info"]["realm"], "cn-south-1");
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.body["key_info"]["multi_region_key_type"], "PRIMARY");
+    // A key in no group reports no type.
+    let plain = h.create_key("plain").await;
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": plain})))
+        .await;
+    assert!(r.body["key_info"].get("multi_region_key_type").is_none());
+    // update-primary-region: PUT, Terraform's body.
+    let r = h
+        .call(
+            "PUT",
+            &format!("/v2/{PROJECT}/kms/keys/{key}/update-primary-region"),
+            Some(json!({"primary_region": "cn-south-1"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"key_id": key, "primary_region": "cn-south-1"})
+    );
+    // Errors in the KMS shape: a bad path key id, a body key id that is
+    // not the path's, an unknown region, the wrong method.
+    assert_kms_error(
+        &h.call(
+            "POST",
+            &format!("/v2/{PROJECT}/kms/keys/nope/replicate"),
+            Some(json!({"replica_region": "cn-south-1", "key_alias": "x", "replica_project_id": SOUTH_PROJECT})),
+        )
+        .await,
+        400,
+        "KMS.0205",
+    );
+    assert_kms_error(
+        &h.call(
+            "PUT",
+            &format!("/v2/{PROJECT}/kms/keys/{plain}/update-primary-region"),
+            Some(json!({"key_id": key, "primary_region": "cn-south-1"})),
+        )
+        .await,
+        400,
+        "KMS.0205",
+    );
+    assert_kms_error(
+        &h.call(
+            "POST",
+            &format!("/v2/{PROJECT}/kms/keys/{plain}/replicate"),
+            Some(json!({"replica_region": "eu-west-0", "key_alias": "x", "replica_project_id": SOUTH_PROJECT})),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+    assert_kms_error(
+        &h.call(
+            "GET",
+            &format!("/v2/{PROJECT}/kms/keys/{plain}/replicate"),
+            None,
+        )
+        .await,
+        405,
+        "KMS.0215",
+    );
+}

@@ -1034,6 +1034,7 @@ def main():
 
     sdk_over_https(binary)
     __import__("sdk_mac").run(binary, sys.modules[__name__])
+    __import__("sdk_regions").run(binary, sys.modules[__name__])
 
     print(f"\n{len(PASSED)} passed, {len(FAILURES)} failed")
     if FAILURES or not PASSED:

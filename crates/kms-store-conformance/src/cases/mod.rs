@@ -2,6 +2,7 @@
 
 mod aliases;
 mod certificates;
+mod groups;
 mod ids;
 mod import;
 mod keys;
@@ -16,6 +17,7 @@ mod tags;
 
 pub use self::aliases::*;
 pub use self::certificates::*;
+pub use self::groups::*;
 pub use self::ids::*;
 pub use self::import::*;
 pub use self::keys::*;

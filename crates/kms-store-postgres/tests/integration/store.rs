@@ -176,6 +176,7 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
              DROP COLUMN rotation_start, DROP COLUMN material_expiry,
              DROP COLUMN import_fingerprint;
          DROP TABLE import_tokens;
+         DROP TABLE key_groups;
          DROP TABLE key_aliases;
          DROP TABLE root_key_fingerprint;
          ALTER TABLE key_material DROP COLUMN root_gen;

@@ -114,7 +114,7 @@ fn a_schema_7_database_migrates_to_pending_import() {
         );
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
-    // Schema 12 undone: key material import's table (and its triggers)
+    // Schema 13 undone: key material import's table (and its triggers)
     // and the key's two columns.
     conn.execute_batch(
         "DROP TABLE import_tokens;
@@ -124,7 +124,8 @@ fn a_schema_7_database_migrates_to_pending_import() {
     .unwrap();
     // Schema 11 undone: the alias API's table (and its triggers). Schema
     // 10 (the key usage column replaced) is re-run as it is.
-    conn.execute_batch("DROP TABLE key_aliases;").unwrap();
+    conn.execute_batch("DROP TABLE key_groups; DROP TABLE key_aliases;")
+        .unwrap();
     // Schema 9 undone: the rotation interval's start.
     conn.execute_batch("ALTER TABLE keys DROP COLUMN rotation_start;")
         .unwrap();
@@ -187,7 +188,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
             .unwrap();
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
-    // Schema 12 undone: key material import's table (and its triggers)
+    // Schema 13 undone: key material import's table (and its triggers)
     // and the key's two columns.
     conn.execute_batch(
         "DROP TABLE import_tokens;
@@ -197,7 +198,8 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     .unwrap();
     // Schema 11 undone: the alias API's table (and its triggers). Schema
     // 10 (the key usage column replaced) is re-run as it is.
-    conn.execute_batch("DROP TABLE key_aliases;").unwrap();
+    conn.execute_batch("DROP TABLE key_groups; DROP TABLE key_aliases;")
+        .unwrap();
     // Schema 9 undone: the rotation interval's start.
     conn.execute_batch("ALTER TABLE keys DROP COLUMN rotation_start;")
         .unwrap();
@@ -236,7 +238,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 12);
+    assert_eq!(SCHEMA_VERSION, 13);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());
