@@ -222,3 +222,78 @@ impl ImportKeyMaterialRequest {
         Self::from_body(&decode_body(bytes)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "0d0466b0-e727-4d9c-b35d-f84bb474a37f";
+
+    fn code(e: &ValidationError) -> &'static str {
+        e.to_kms().code().as_str()
+    }
+
+    #[test]
+    fn get_parameters_for_import_rules() {
+        let ok = GetParametersForImportRequest::from_json(
+            format!(r#"{{"key_id":"{KEY}","wrapping_algorithm":"SM2_ENCRYPT"}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(ok.wrapping_algorithm, WrappingAlgorithm::Sm2Encrypt);
+        let missing =
+            GetParametersForImportRequest::from_json(format!(r#"{{"key_id":"{KEY}"}}"#).as_bytes())
+                .unwrap_err();
+        assert_eq!(code(&missing), "KMS.0204");
+        for alg in ["RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5", "rsaes_oaep_sha_256"] {
+            let e = GetParametersForImportRequest::from_json(
+                format!(r#"{{"key_id":"{KEY}","wrapping_algorithm":"{alg}"}}"#).as_bytes(),
+            )
+            .unwrap_err();
+            assert_eq!(code(&e), "KMS.0308", "{alg}");
+        }
+        let e = GetParametersForImportRequest::from_json(
+            br#"{"key_id":"nope","wrapping_algorithm":"RSAES_OAEP_SHA_256"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(code(&e), "KMS.0205");
+    }
+
+    #[test]
+    fn import_key_material_rules_and_redaction() {
+        let body = |extra: &str| {
+            format!(
+                r#"{{"key_id":"{KEY}","import_token":"c2VjcmV0LXRva2Vu","encrypted_key_material":"AAEC"{extra}}}"#
+            )
+        };
+        let r = ImportKeyMaterialRequest::from_json(body("").as_bytes()).unwrap();
+        assert_eq!(r.expiration_time, None);
+        assert_eq!(r.encrypted_key_material, [0, 1, 2]);
+        assert!(!format!("{r:?}").contains("secret-token"));
+        assert!(!serde_json::to_string(&r).unwrap().contains("c2VjcmV0"));
+        // An integer (the SDK) or a decimal string (golangsdk).
+        for e in [r#","expiration_time":1999999999"#, r#","expiration_time":"1999999999""#] {
+            let r = ImportKeyMaterialRequest::from_json(body(e).as_bytes()).unwrap();
+            assert_eq!(r.expiration_time, Some(1_999_999_999));
+        }
+        for e in [
+            r#","expiration_time":-1"#,
+            r#","expiration_time":"soon""#,
+            r#","expiration_time":0"#,
+            r#","expiration_time":253402300800"#,
+            r#","encrypted_privatekey":"***""#,
+        ] {
+            let err = ImportKeyMaterialRequest::from_json(body(e).as_bytes()).unwrap_err();
+            assert_eq!(code(&err), "KMS.0308", "{e}");
+        }
+        let r = ImportKeyMaterialRequest::from_json(
+            body(r#","encrypted_privatekey":"""#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(r.encrypted_private_key, None, "empty is absent");
+        let err = ImportKeyMaterialRequest::from_json(
+            format!(r#"{{"key_id":"{KEY}","encrypted_key_material":"AAEC"}}"#).as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(code(&err), "KMS.0204");
+    }
+}

@@ -259,3 +259,36 @@ proptest! {
         })?;
     }
 }
+
+proptest! {
+    /// Key material import's bodies (issue 24 item 3).
+    #[test]
+    fn import_bodies_round_trip(
+        ids in (text(), text(), text(), text()),
+        seq in opt_text(),
+        privatekey in opt_text(),
+        expiry in opt_loose(),
+        expiration_time in any::<i64>(),
+    ) {
+        let (key_id, wrapping_algorithm, import_token, material) = ids;
+        round_trip(&GetParametersForImportRequestBody {
+            key_id: key_id.clone(),
+            wrapping_algorithm: wrapping_algorithm.clone(),
+            sequence: seq.clone(),
+        })?;
+        round_trip(&CreateParametersForImportResponseBody {
+            key_id: key_id.clone(),
+            import_token: import_token.clone(),
+            expiration_time,
+            public_key: wrapping_algorithm,
+        })?;
+        round_trip(&ImportKeyMaterialRequestBody {
+            key_id,
+            import_token,
+            encrypted_key_material: material,
+            encrypted_privatekey: privatekey,
+            expiration_time: expiry,
+            sequence: seq,
+        })?;
+    }
+}
