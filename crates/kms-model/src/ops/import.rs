@@ -271,7 +271,10 @@ mod tests {
         assert!(!format!("{r:?}").contains("secret-token"));
         assert!(!serde_json::to_string(&r).unwrap().contains("c2VjcmV0"));
         // An integer (the SDK) or a decimal string (golangsdk).
-        for e in [r#","expiration_time":1999999999"#, r#","expiration_time":"1999999999""#] {
+        for e in [
+            r#","expiration_time":1999999999"#,
+            r#","expiration_time":"1999999999""#,
+        ] {
             let r = ImportKeyMaterialRequest::from_json(body(e).as_bytes()).unwrap();
             assert_eq!(r.expiration_time, Some(1_999_999_999));
         }
@@ -285,10 +288,9 @@ mod tests {
             let err = ImportKeyMaterialRequest::from_json(body(e).as_bytes()).unwrap_err();
             assert_eq!(code(&err), "KMS.0308", "{e}");
         }
-        let r = ImportKeyMaterialRequest::from_json(
-            body(r#","encrypted_privatekey":"""#).as_bytes(),
-        )
-        .unwrap();
+        let r =
+            ImportKeyMaterialRequest::from_json(body(r#","encrypted_privatekey":"""#).as_bytes())
+                .unwrap();
         assert_eq!(r.encrypted_private_key, None, "empty is absent");
         let err = ImportKeyMaterialRequest::from_json(
             format!(r#"{{"key_id":"{KEY}","encrypted_key_material":"AAEC"}}"#).as_bytes(),
