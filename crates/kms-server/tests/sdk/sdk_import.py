@@ -110,7 +110,7 @@ def run(kms, check, expect_error, project):
     @check("BYOK: create-key origin external waits for material (state 5, KMS.1301 on use)")
     def _():
         r = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
-            key_alias="sdk_byok", key_spec="AES_256", origin="external")))
+            key_alias="sdk_import", key_spec="AES_256", origin="external")))
         key_id = r.key_info.key_id
         d = _describe(kms, key_id)
         assert (d.key_state, d.origin, d.expiration_time) == ("5", "external", ""), d
@@ -145,7 +145,7 @@ def run(kms, check, expect_error, project):
         forged = base64.b64encode(forged[:-1] + bytes([forged[-1] ^ 1])).decode()
         expect_error(lambda: _import(kms, key_id, forged, _oaep(public, material)), 400, "KMS.2605")
         other = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
-            key_alias="sdk_byok_other", origin="external"))).key_info.key_id
+            key_alias="sdk_import_other", origin="external"))).key_info.key_id
         expect_error(lambda: _import(kms, other, token, _oaep(public, material)), 400, "KMS.2603")
         expect_error(lambda: _import(kms, key_id, token, _oaep(public, material),
                                      expiration_time=int(time.time()) - 10), 400, "KMS.2602")
@@ -219,7 +219,7 @@ def run(kms, check, expect_error, project):
            "get-publickey returns its public key; its material cannot be deleted (KMS.2702)")
     def _():
         key_id = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
-            key_alias="sdk_byok_rsa", key_spec="RSA_2048", key_usage="SIGN_VERIFY",
+            key_alias="sdk_import_rsa", key_spec="RSA_2048", key_usage="SIGN_VERIFY",
             origin="external"))).key_info.key_id
         r, public = _params(kms, key_id)
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
