@@ -697,9 +697,26 @@ impl SigningKey {
         _rng: &mut R,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
-        use aws_lc_rs::rsa::{
-            OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, PrivateDecryptingKey,
-        };
+        self.decrypt_rsa_oaep(&aws_lc_rs::rsa::OAEP_SHA256_MGF1SHA256, ciphertext)
+    }
+
+    /// RSAES-OAEP decryption with SHA-1, MGF1-SHA-1 and an empty label
+    /// (`RSAES_OAEP_SHA_1`, OpenSSL's default OAEP): only to unwrap key
+    /// material a client imports with that documented wrapping algorithm
+    /// (OAEP's security does not rest on SHA-1's collision resistance).
+    ///
+    /// # Errors
+    /// As [`SigningKey::decrypt_rsa_oaep_sha256`].
+    pub fn decrypt_rsa_oaep_sha1(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        self.decrypt_rsa_oaep(&aws_lc_rs::rsa::OAEP_SHA1_MGF1SHA1, ciphertext)
+    }
+
+    fn decrypt_rsa_oaep(
+        &self,
+        algorithm: &'static aws_lc_rs::rsa::OaepAlgorithm,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        use aws_lc_rs::rsa::{OaepPrivateDecryptingKey, PrivateDecryptingKey};
         let Secret::Rsa(k) = &self.secret else {
             return Err(Error::AlgorithmMismatch);
         };
@@ -712,7 +729,7 @@ impl SigningKey {
             .ok_or(Error::Rejected)?;
         let mut out = Zeroizing::new(vec![0u8; key.min_output_size()]);
         let n = key
-            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, None)
+            .decrypt(algorithm, ciphertext, &mut out, None)
             .map_err(|_| Error::Rejected)?
             .len();
         out.truncate(n);

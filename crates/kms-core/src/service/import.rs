@@ -59,7 +59,9 @@ impl std::fmt::Debug for ImportParameters {
 /// The spec of a wrapping key pair.
 const fn wrapping_spec(a: WrappingAlgorithm) -> SigningKeySpec {
     match a {
-        WrappingAlgorithm::RsaesOaepSha256 => SigningKeySpec::Rsa2048,
+        WrappingAlgorithm::RsaesOaepSha256 | WrappingAlgorithm::RsaesOaepSha1 => {
+            SigningKeySpec::Rsa2048
+        }
         WrappingAlgorithm::Sm2Encrypt => SigningKeySpec::Sm2,
     }
 }
@@ -99,7 +101,7 @@ impl Kms {
     }
 
     /// get-parameters-for-import: a fresh wrapping key pair (RSA-2048 for
-    /// `RSAES_OAEP_SHA_256`, SM2 for `SM2_ENCRYPT`), its private key
+    /// `RSAES_OAEP_SHA_256` and `RSAES_OAEP_SHA_1`, SM2 for `SM2_ENCRYPT`), its private key
     /// sealed under the default keystore's root key in a stored token
     /// record, valid 24 hours; the client gets the token (id and a
     /// 113-byte random secret) and the public key. Expired tokens are
@@ -271,6 +273,9 @@ impl Kms {
                 &mut EntropyRng(&*self.ports.entropy),
                 &req.encrypted_key_material,
             ),
+            WrappingAlgorithm::RsaesOaepSha1 => {
+                wrapping.decrypt_rsa_oaep_sha1(&req.encrypted_key_material)
+            }
             WrappingAlgorithm::Sm2Encrypt => wrapping.decrypt_sm2(&req.encrypted_key_material),
         }
         .map_err(|_| token_invalid())?;

@@ -328,7 +328,7 @@ fn the_token_rules() {
         ErrorCode::KmsInvalidParameter
     );
     assert_eq!(
-        params(&f, &key, "RSAES_OAEP_SHA_1").unwrap_err(),
+        params(&f, &key, "RSAES_PKCS1_V1_5").unwrap_err(),
         ErrorCode::KmsInvalidParameter
     );
     // After 24 hours the token has expired (and is purged by the next

@@ -33,7 +33,7 @@ pub const MAX_EXPIRATION_SECONDS: u64 = 253_402_300_799;
 pub struct GetParametersForImportRequestBody {
     /// The key waiting for its material.
     pub key_id: String,
-    /// `RSAES_OAEP_SHA_256` or `SM2_ENCRYPT`.
+    /// `RSAES_OAEP_SHA_256`, `RSAES_OAEP_SHA_1` or `SM2_ENCRYPT`.
     #[serde(default)]
     pub wrapping_algorithm: String,
     /// 36-byte request serial number.
@@ -88,6 +88,10 @@ pub enum WrappingAlgorithm {
     /// RSAES-OAEP with SHA-256 and MGF1-SHA-256 under a fresh RSA-2048 key.
     #[serde(rename = "RSAES_OAEP_SHA_256")]
     RsaesOaepSha256,
+    /// RSAES-OAEP with SHA-1 and MGF1-SHA-1 under a fresh RSA-2048 key
+    /// (listed by the user guide's import procedure, not by the SDK).
+    #[serde(rename = "RSAES_OAEP_SHA_1")]
+    RsaesOaepSha1,
     /// SM2 public-key encryption (GB/T 32918.4) under a fresh SM2 key.
     #[serde(rename = "SM2_ENCRYPT")]
     Sm2Encrypt,
@@ -99,6 +103,7 @@ impl WrappingAlgorithm {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::RsaesOaepSha256 => "RSAES_OAEP_SHA_256",
+            Self::RsaesOaepSha1 => "RSAES_OAEP_SHA_1",
             Self::Sm2Encrypt => "SM2_ENCRYPT",
         }
     }
@@ -106,7 +111,7 @@ impl WrappingAlgorithm {
     /// The algorithm of a wire name, if it is one of these.
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::RsaesOaepSha256, Self::Sm2Encrypt]
+        [Self::RsaesOaepSha256, Self::RsaesOaepSha1, Self::Sm2Encrypt]
             .into_iter()
             .find(|a| a.as_str() == name)
     }
@@ -125,8 +130,9 @@ pub struct GetParametersForImportRequest {
 
 impl GetParametersForImportRequest {
     /// `key_id` a key id (KMS.0205); `wrapping_algorithm` present (KMS.0204)
-    /// and `RSAES_OAEP_SHA_256` or `SM2_ENCRYPT` (KMS.0308); `sequence` 36
-    /// bytes.
+    /// and `RSAES_OAEP_SHA_256`, `RSAES_OAEP_SHA_1` or `SM2_ENCRYPT`
+    /// (KMS.0308: `RSAES_PKCS1_V1_5` is refused, see
+    /// docs/ciphertext-format.md); `sequence` 36 bytes.
     ///
     /// # Errors
     /// The first rule broken.
@@ -136,9 +142,11 @@ impl GetParametersForImportRequest {
         if b.wrapping_algorithm.is_empty() {
             return Err(ValidationError::missing(F));
         }
-        let wrapping_algorithm = WrappingAlgorithm::from_name(&b.wrapping_algorithm).ok_or(
-            ValidationError::new(F, Rule::NotOneOf("RSAES_OAEP_SHA_256, SM2_ENCRYPT")),
-        )?;
+        let wrapping_algorithm =
+            WrappingAlgorithm::from_name(&b.wrapping_algorithm).ok_or(ValidationError::new(
+                F,
+                Rule::NotOneOf("RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1, SM2_ENCRYPT"),
+            ))?;
         Ok(Self {
             key_id,
             wrapping_algorithm,
@@ -244,7 +252,11 @@ mod tests {
             GetParametersForImportRequest::from_json(format!(r#"{{"key_id":"{KEY}"}}"#).as_bytes())
                 .unwrap_err();
         assert_eq!(code(&missing), "KMS.0204");
-        for alg in ["RSAES_OAEP_SHA_1", "RSAES_PKCS1_V1_5", "rsaes_oaep_sha_256"] {
+        for alg in [
+            "RSAES_OAEP_SHA_384",
+            "RSAES_PKCS1_V1_5",
+            "rsaes_oaep_sha_256",
+        ] {
             let e = GetParametersForImportRequest::from_json(
                 format!(r#"{{"key_id":"{KEY}","wrapping_algorithm":"{alg}"}}"#).as_bytes(),
             )

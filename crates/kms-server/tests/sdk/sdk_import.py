@@ -215,6 +215,24 @@ def run(kms, check, expect_error, project):
         assert out.plain_text == "kept", out
     _()
 
+    @check("BYOK: RSAES_OAEP_SHA_1 wraps too (the user guide's variant); RSAES_PKCS1_V1_5 is refused "
+           "(KMS.0308)")
+    def _():
+        key_id = kms.create_key(CreateKeyRequest(body=CreateKeyRequestBody(
+            key_alias="sdk_import_sha1", origin="external"))).key_info.key_id
+        expect_error(lambda: _params(kms, key_id, "RSAES_PKCS1_V1_5"), 400, "KMS.0308")
+        r, public = _params(kms, key_id, "RSAES_OAEP_SHA_1")
+        material = os.urandom(32)
+        wrapped = base64.b64encode(public.encrypt(material, padding.OAEP(
+            mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None))).decode()
+        # SHA-256 OAEP under a SHA-1 token does not open.
+        expect_error(lambda: _import(kms, key_id, r.import_token, _oaep(public, material)),
+                     400, "KMS.2605")
+        _import(kms, key_id, r.import_token, wrapped)
+        blob = base64.b64decode(_encrypt(kms, key_id, "sha1-wrapped"))
+        assert open_data_blob(blob, material, project)[2] == b"sha1-wrapped"
+    _()
+
     @check("BYOK: an RSA key pair imported by the temporary-key scheme (AES-KWP of PKCS#8); "
            "get-publickey returns its public key; its material cannot be deleted (KMS.2702)")
     def _():
