@@ -7,7 +7,8 @@
 //! disabled or scheduled for deletion on A is refused on B, and a key
 //! rotated on A is used at its new version by B, within the documented
 //! bound (1 s, the record cache TTL); an alias moved or deleted on A is
-//! seen by B's next request (aliases are not cached).
+//! seen by B's next request (aliases are not cached); an import token
+//! fetched from A imports on B.
 //!
 //! Without PostgreSQL installed the tests skip loudly, except under
 //! `CI=true`, where they fail.
@@ -1035,4 +1036,74 @@ fn failed_start_or_none(dir: &Path, database: &str, nowhere: &Path) -> Option<St
         }
         thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Key material import across replicas: the import token and its sealed
+/// wrapping key live in the shared database, so parameters fetched from A
+/// import on B; the imported key serves both; material deleted on B is
+/// refused on A once the record cache's bound has passed.
+#[test]
+fn an_import_token_from_one_replica_imports_on_the_other() {
+    use base64ct::Encoding as _;
+    use rsa::pkcs8::DecodePublicKey as _;
+    let Some((_dir, _pg, a, b)) = setup("import_across_replicas") else {
+        return;
+    };
+    let (st, v) = kms(
+        a.port,
+        "/kms/create-key",
+        &json!({ "key_alias": "imported", "origin": "external" }),
+    );
+    assert_eq!(st, 200, "{v}");
+    let key = v["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let (st, p) = kms(
+        a.port,
+        "/kms/get-parameters-for-import",
+        &json!({ "key_id": key, "wrapping_algorithm": "RSAES_OAEP_SHA_256" }),
+    );
+    assert_eq!(st, 200, "{p}");
+    let public = base64ct::Base64::decode_vec(p["public_key"].as_str().unwrap()).unwrap();
+    let wrapped = rsa::PublicKey::from_public_key_der(&public)
+        .unwrap()
+        .oaep_encrypt_with_rng::<sha2::Sha256, _>(
+            &mut kms_core::ports::EntropyRng(&kms_core::os::OsEntropy),
+            &[0x5c; 32],
+        )
+        .unwrap();
+    let (st, v) = kms(
+        b.port,
+        "/kms/import-key-material",
+        &json!({
+            "key_id": key,
+            "import_token": p["import_token"],
+            "encrypted_key_material": base64ct::Base64::encode_string(&wrapped),
+        }),
+    );
+    assert_eq!(st, 200, "{v}");
+    thread::sleep(BOUND);
+    let (st, e) = kms(
+        a.port,
+        "/kms/encrypt-data",
+        &json!({ "key_id": key, "plain_text": "across" }),
+    );
+    assert_eq!(st, 200, "{e}");
+    let (st, d) = kms(
+        b.port,
+        "/kms/decrypt-data",
+        &json!({ "cipher_text": e["cipher_text"] }),
+    );
+    assert_eq!((st, d["plain_text"].as_str()), (200, Some("across")), "{d}");
+    let (st, v) = kms(
+        b.port,
+        "/kms/delete-imported-key-material",
+        &json!({ "key_id": key }),
+    );
+    assert_eq!(st, 200, "{v}");
+    thread::sleep(BOUND);
+    let (st, e) = kms(
+        a.port,
+        "/kms/encrypt-data",
+        &json!({ "key_id": key, "plain_text": "after" }),
+    );
+    assert_eq!((st, error_code(&e)), (400, Some("KMS.1301")), "{e}");
 }
