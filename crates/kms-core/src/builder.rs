@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::ports::{
     AuditSink, CertificateStore, Clock, ClusterDirectory, Entropy, EntropyError, IdGenerator,
-    KeyGrantStore, KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore, Ports,
-    RootKeyProvider, Store,
+    KeyAliasStore, KeyGrantStore, KeyTagStore, KeystoreStore, MasterKeyStore, PinVerifierStore,
+    Ports, RootKeyProvider, Store,
 };
 use crate::software::{RandomIds, StaticClusters};
 
@@ -66,6 +66,7 @@ pub struct PortsBuilder {
     keystores: Arc<dyn KeystoreStore>,
     keys: Arc<dyn MasterKeyStore>,
     key_tags: Arc<dyn KeyTagStore>,
+    key_aliases: Arc<dyn KeyAliasStore>,
     certificates: Arc<dyn CertificateStore>,
     pins: Arc<dyn PinVerifierStore>,
     grants: Arc<dyn KeyGrantStore>,
@@ -88,6 +89,7 @@ impl PortsBuilder {
             keystores: store.clone(),
             keys: store.clone(),
             key_tags: store.clone(),
+            key_aliases: store.clone(),
             certificates: store.clone(),
             grants: store.clone(),
             pins: store,
@@ -158,6 +160,7 @@ impl PortsBuilder {
             pins: self.pins,
             audit: self.audit,
             grants: self.grants,
+            key_aliases: self.key_aliases,
         })
     }
 }

@@ -17,18 +17,20 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use kms_crypto::{PinVerifier, WrappedMasterKey};
 
+use crate::ports::{AliasRecord, AliasWriteError, GroupMember, InsertReplicaError, KeyAliasStore};
 use crate::ports::{
     AuditEvent, AuditRecord, AuditSink, CertificateFilter, CertificateStore, CertificateWriteError,
-    Clock, DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError, KeyListQuery,
-    KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
-    PinVerifierStore, PortError, PortResult, RotateKeyError, StoredCertificate, Timestamp,
-    UpdateKeyAliasError,
+    Clock, DeleteKeystoreOutcome, DueRotation, IdGenerator, InsertKeyError, InsertKeystoreError,
+    KeyListQuery, KeyRecord, KeyState, KeystoreRecord, KeystoreState, KeystoreStore,
+    MasterKeyStore, PinVerifierStore, PortError, PortResult, RotateKeyError, StoredCertificate,
+    Timestamp, UpdateKeyAliasError,
 };
 use crate::ports::{
     CarriedPinKeys, ROOT_FINGERPRINT_LEN, ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem,
     RootBoundRow, RootKeyState, RootRotationStore, RootRotationTarget,
 };
 use crate::ports::{GrantRecord, InsertGrantError, KeyGrantStore};
+use crate::ports::{ImportMaterialError, ImportTokenRecord};
 use crate::ports::{KeyMaterial, KeyTag, KeyTagStore, TagFilter, TagWriteError, TaggedKeys};
 
 fn poisoned<T>(_: T) -> PortError {
@@ -54,7 +56,11 @@ struct State {
     tags: HashMap<String, std::collections::BTreeMap<String, String>>,
     /// Grants, oldest first (creation time, then id).
     grants: Vec<GrantRecord>,
+    /// Aliases of the alias API, by project then alias.
+    aliases: std::collections::BTreeMap<(String, String), AliasRecord>,
     material: HashMap<(String, u32), Vec<u8>>,
+    /// Multi-region group memberships, by member key id.
+    groups: HashMap<String, GroupMember>,
     certificates: Vec<StoredCertificate>,
     pin_verifiers: HashSet<(String, String, [u8; 32])>,
     root: RootKeyState,
@@ -63,6 +69,10 @@ struct State {
     /// Root-rotation marks of key material and certificates (absent: 0).
     material_marks: HashMap<(String, u32), u32>,
     certificate_marks: HashMap<String, u32>,
+    /// Import tokens, by token id.
+    import_tokens: HashMap<String, ImportTokenRecord>,
+    /// The fingerprint of each key's last imported material.
+    import_fingerprints: HashMap<String, Vec<u8>>,
 }
 
 /// Every store port in memory, behind one lock.
@@ -351,7 +361,11 @@ impl MasterKeyStore for MemoryStore {
             s.tags.remove(id);
         }
         s.grants.retain(|g| !gone.contains(&g.key_id));
+        s.aliases.retain(|_, a| !gone.contains(&a.key_id));
+        s.groups.retain(|id, _| !gone.contains(id));
         s.material.retain(|(id, _), _| !gone.contains(id));
+        s.import_fingerprints.retain(|id, _| !gone.contains(id));
+        s.import_tokens.retain(|_, t| !gone.contains(&t.key_id));
         Ok(gone.len() as u64)
     }
 
@@ -361,8 +375,9 @@ impl MasterKeyStore for MemoryStore {
         key_id: &str,
         enabled: Option<bool>,
         interval_days: Option<u32>,
+        interval_start: Option<Timestamp>,
     ) -> PortResult<bool> {
-        self.set_rotation(project_id, key_id, enabled, interval_days)
+        self.set_rotation(project_id, key_id, enabled, interval_days, interval_start)
     }
 
     fn rotate_key(
@@ -375,6 +390,204 @@ impl MasterKeyStore for MemoryStore {
     ) -> Result<(), RotateKeyError> {
         self.rotate(project_id, key_id, material, version, at)
     }
+
+    fn keys_due_for_rotation(&self, at: Timestamp, limit: u64) -> PortResult<Vec<DueRotation>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mut due: Vec<(Timestamp, &KeyRecord)> = s
+            .keys
+            .values()
+            .filter_map(|k| {
+                k.rotation_due_at()
+                    .filter(|t| *t <= at)
+                    .map(|t| (t, k.as_ref()))
+            })
+            .collect();
+        due.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key_id.cmp(&b.1.key_id)));
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(_, k)| DueRotation {
+                project_id: k.project_id.clone(),
+                key_id: k.key_id.clone(),
+                current_version: k.current_version,
+            })
+            .collect())
+    }
+
+    fn insert_import_token(&self, token: &ImportTokenRecord) -> PortResult<()> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if s.import_tokens.contains_key(&token.token_id) {
+            return Err(id_taken("import token"));
+        }
+        s.import_tokens
+            .insert(token.token_id.clone(), token.clone());
+        Ok(())
+    }
+
+    fn get_import_token(&self, token_id: &str) -> PortResult<Option<ImportTokenRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.import_tokens.get(token_id).cloned())
+    }
+
+    fn purge_import_tokens(&self, at: Timestamp) -> PortResult<u64> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let before = s.import_tokens.len();
+        s.import_tokens.retain(|_, t| t.expires > at);
+        Ok(u64::try_from(before - s.import_tokens.len()).unwrap_or(u64::MAX))
+    }
+
+    fn import_fingerprint(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<u8>>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mine = s
+            .keys
+            .get(key_id)
+            .is_some_and(|k| k.project_id == project_id);
+        Ok(s.import_fingerprints.get(key_id).filter(|_| mine).cloned())
+    }
+
+    fn import_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &KeyMaterial,
+        fingerprint: &[u8],
+        expiry: Option<Timestamp>,
+    ) -> Result<(), ImportMaterialError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let State {
+            keys,
+            material: stored,
+            import_fingerprints,
+            ..
+        } = &mut *s;
+        let Some(k) = keys.get_mut(key_id).filter(|k| k.project_id == project_id) else {
+            return Err(ImportMaterialError::NotFound);
+        };
+        if k.state != KeyState::PendingImport {
+            return Err(ImportMaterialError::NotPendingImport);
+        }
+        if import_fingerprints
+            .get(key_id)
+            .is_some_and(|f| f.as_slice() != fingerprint)
+        {
+            return Err(ImportMaterialError::MaterialDiffers);
+        }
+        let Some(bytes) = material.stored_bytes() else {
+            return Err(PortError::corrupt("no material to import").into());
+        };
+        let k = Arc::make_mut(k);
+        k.state = KeyState::Enabled;
+        k.current_version = 1;
+        k.material_expiry = expiry;
+        stored.retain(|(id, _), _| id != key_id);
+        stored.insert((key_id.to_owned(), 1), bytes.to_vec());
+        import_fingerprints.insert(key_id.to_owned(), fingerprint.to_vec());
+        Ok(())
+    }
+
+    fn delete_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        expired_at: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let State {
+            keys,
+            material: stored,
+            ..
+        } = &mut *s;
+        let Some(k) = keys.get_mut(key_id).filter(|k| {
+            k.project_id == project_id
+                && matches!(k.state, KeyState::Enabled | KeyState::Disabled)
+                && expired_at.is_none_or(|at| k.material_expiry.is_some_and(|t| t <= at))
+        }) else {
+            return Ok(false);
+        };
+        let k = Arc::make_mut(k);
+        k.state = KeyState::PendingImport;
+        k.current_version = 0;
+        k.material_expiry = None;
+        stored.retain(|(id, _), _| id != key_id);
+        Ok(true)
+    }
+
+    fn key_group(&self, key_id: &str) -> PortResult<Vec<GroupMember>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let Some(group) = s.groups.get(key_id).map(|m| m.group_id.clone()) else {
+            return Ok(Vec::new());
+        };
+        Ok(s.groups
+            .values()
+            .filter(|m| m.group_id == group)
+            .cloned()
+            .collect())
+    }
+
+    fn insert_replica(
+        &self,
+        source: &GroupMember,
+        record: &KeyRecord,
+        versions: &[WrappedMasterKey],
+        replica: &GroupMember,
+    ) -> Result<(), InsertReplicaError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if !s.keys.contains_key(&source.key_id) {
+            return Err(InsertReplicaError::SourceGone);
+        }
+        if s.keys.contains_key(&record.key_id) {
+            return Err(id_taken("key").into());
+        }
+        if s.keys
+            .values()
+            .any(|k| k.project_id == record.project_id && k.alias == record.alias)
+        {
+            return Err(InsertReplicaError::AliasTaken);
+        }
+        let source_member = s
+            .groups
+            .get(&source.key_id)
+            .cloned()
+            .unwrap_or_else(|| source.clone());
+        let group = source_member.group_id.clone();
+        if s.groups
+            .values()
+            .any(|m| m.group_id == group && m.region_id == replica.region_id)
+            || source_member.region_id == replica.region_id
+        {
+            return Err(InsertReplicaError::RegionTaken);
+        }
+        for (i, w) in versions.iter().enumerate() {
+            let v = u32::try_from(i + 1).map_err(|_| id_taken("version"))?;
+            s.material
+                .insert((record.key_id.clone(), v), w.as_bytes().to_vec());
+        }
+        s.keys
+            .insert(record.key_id.clone(), Arc::new(record.clone()));
+        s.groups
+            .entry(source.key_id.clone())
+            .or_insert(source_member);
+        s.groups.insert(
+            replica.key_id.clone(),
+            GroupMember {
+                group_id: group,
+                primary: false,
+                ..replica.clone()
+            },
+        );
+        Ok(())
+    }
+
+    fn set_group_primary(&self, key_id: &str) -> PortResult<bool> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let Some(group) = s.groups.get(key_id).map(|m| m.group_id.clone()) else {
+            return Ok(false);
+        };
+        for m in s.groups.values_mut().filter(|m| m.group_id == group) {
+            m.primary = m.key_id == key_id;
+        }
+        Ok(true)
+    }
 }
 
 impl MemoryStore {
@@ -384,6 +597,7 @@ impl MemoryStore {
         key_id: &str,
         enabled: Option<bool>,
         interval_days: Option<u32>,
+        interval_start: Option<Timestamp>,
     ) -> PortResult<bool> {
         let mut s = self.state.write().map_err(poisoned)?;
         Ok(s.keys
@@ -396,6 +610,9 @@ impl MemoryStore {
                 }
                 if let Some(d) = interval_days {
                     r.interval_days = d;
+                }
+                if interval_start.is_some() {
+                    r.interval_start = interval_start;
                 }
             })
             .is_some())
@@ -423,6 +640,7 @@ impl MemoryStore {
         let k = Arc::make_mut(k);
         k.current_version = version;
         k.rotation.last_rotation_time = Some(at);
+        k.rotation.interval_start = Some(at);
         k.rotation.rotations = k.rotation.rotations.saturating_add(1);
         s.material
             .insert((key_id.to_owned(), version), material.as_bytes().to_vec());
@@ -525,6 +743,120 @@ impl KeyTagStore for MemoryStore {
             .collect();
         Ok((mine.len() as u64, page))
     }
+}
+
+impl KeyAliasStore for MemoryStore {
+    fn insert_alias(
+        &self,
+        record: &AliasRecord,
+        max_per_key: usize,
+    ) -> Result<(), AliasWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        if !key_in_project(&s, &record.project_id, &record.key_id) {
+            return Err(AliasWriteError::KeyNotFound);
+        }
+        let id = (record.project_id.clone(), record.alias.clone());
+        if s.aliases.contains_key(&id) {
+            return Err(AliasWriteError::AliasTaken);
+        }
+        if aliases_of(&s, &record.key_id) >= max_per_key {
+            return Err(AliasWriteError::TooMany);
+        }
+        s.aliases.insert(id, record.clone());
+        Ok(())
+    }
+
+    fn associate_alias(
+        &self,
+        project_id: &str,
+        alias: &str,
+        target_key_id: &str,
+        max_per_key: usize,
+        at: Timestamp,
+    ) -> Result<AliasRecord, AliasWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let id = (project_id.to_owned(), alias.to_owned());
+        let Some(current) = s.aliases.get(&id).map(|a| a.key_id.clone()) else {
+            return Err(AliasWriteError::AliasNotFound);
+        };
+        if !key_in_project(&s, project_id, target_key_id) {
+            return Err(AliasWriteError::KeyNotFound);
+        }
+        if current != target_key_id && aliases_of(&s, target_key_id) >= max_per_key {
+            return Err(AliasWriteError::TooMany);
+        }
+        let a = s
+            .aliases
+            .get_mut(&id)
+            .ok_or(AliasWriteError::AliasNotFound)?;
+        target_key_id.clone_into(&mut a.key_id);
+        a.update_time = at;
+        Ok(a.clone())
+    }
+
+    fn delete_aliases(
+        &self,
+        project_id: &str,
+        key_id: Option<&str>,
+        aliases: &[String],
+    ) -> Result<(), AliasWriteError> {
+        let mut s = self.state.write().map_err(poisoned)?;
+        let ids: Vec<(String, String)> = aliases
+            .iter()
+            .map(|a| (project_id.to_owned(), a.clone()))
+            .collect();
+        let all_there = ids.iter().all(|id| {
+            s.aliases
+                .get(id)
+                .is_some_and(|a| key_id.is_none_or(|k| a.key_id == k))
+        });
+        if !all_there {
+            return Err(AliasWriteError::AliasNotFound);
+        }
+        for id in &ids {
+            s.aliases.remove(id);
+        }
+        Ok(())
+    }
+
+    fn get_alias(&self, project_id: &str, alias: &str) -> PortResult<Option<AliasRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        Ok(s.aliases
+            .get(&(project_id.to_owned(), alias.to_owned()))
+            .cloned())
+    }
+
+    fn list_aliases(
+        &self,
+        project_id: &str,
+        key_id: Option<&str>,
+        after: Option<&str>,
+        limit: u64,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<AliasRecord>> {
+        let s = self.state.read().map_err(poisoned)?;
+        let start = (project_id.to_owned(), after.unwrap_or_default().to_owned());
+        Ok(s.aliases
+            .range(start..)
+            .take_while(|((p, _), _)| p == project_id)
+            .map(|(_, a)| a)
+            .filter(|a| after.is_none_or(|m| a.alias.as_str() > m))
+            .filter(|a| key_id.is_none_or(|k| a.key_id == k))
+            .filter(|a| s.keys.get(&a.key_id).is_some_and(|k| !is_gone(k, live_at)))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+}
+
+fn key_in_project(s: &State, project_id: &str, key_id: &str) -> bool {
+    s.keys
+        .get(key_id)
+        .is_some_and(|k| k.project_id == project_id)
+}
+
+fn aliases_of(s: &State, key_id: &str) -> usize {
+    s.aliases.values().filter(|a| a.key_id == key_id).count()
 }
 
 fn tags_of(s: &State, key_id: &str) -> Vec<KeyTag> {

@@ -11,13 +11,15 @@ use kms_crypto::{
 };
 use zeroize::Zeroizing;
 
+use crate::ports::{AliasRecord, AliasWriteError, GroupMember, InsertReplicaError, KeyAliasStore};
 use crate::ports::{
-    CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, Entropy,
-    InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState, KeyTag,
-    KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore, PinVerifierStore,
-    PortError, PortResult, RootKeyError, RootKeyProvider, RotateKeyError, StoredCertificate,
-    TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
+    CertificateFilter, CertificateStore, CertificateWriteError, DeleteKeystoreOutcome, DueRotation,
+    Entropy, InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState,
+    KeyTag, KeyTagStore, KeystoreRecord, KeystoreState, KeystoreStore, MasterKeyStore,
+    PinVerifierStore, PortError, PortResult, RootKeyError, RootKeyProvider, RotateKeyError,
+    StoredCertificate, TagFilter, TagWriteError, TaggedKeys, Timestamp, UpdateKeyAliasError,
 };
+use crate::ports::{ImportMaterialError, ImportTokenRecord};
 
 /// When a [`Hooked`] store calls its hook: before the inner call, and after
 /// it with the inner call done.
@@ -191,9 +193,10 @@ impl<S: MasterKeyStore + ?Sized> MasterKeyStore for Hooked<S> {
         key_id: &str,
         enabled: Option<bool>,
         interval_days: Option<u32>,
+        interval_start: Option<Timestamp>,
     ) -> PortResult<bool> {
         self.call("set_key_rotation", |s| {
-            s.set_key_rotation(project_id, key_id, enabled, interval_days)
+            s.set_key_rotation(project_id, key_id, enabled, interval_days, interval_start)
         })
     }
     fn rotate_key(
@@ -207,6 +210,67 @@ impl<S: MasterKeyStore + ?Sized> MasterKeyStore for Hooked<S> {
         self.call("rotate_key", |s| {
             s.rotate_key(project_id, key_id, material, version, at)
         })
+    }
+    fn keys_due_for_rotation(&self, at: Timestamp, limit: u64) -> PortResult<Vec<DueRotation>> {
+        self.call("keys_due_for_rotation", |s| {
+            s.keys_due_for_rotation(at, limit)
+        })
+    }
+    fn insert_import_token(&self, token: &ImportTokenRecord) -> PortResult<()> {
+        self.call("insert_import_token", |s| s.insert_import_token(token))
+    }
+    fn get_import_token(&self, token_id: &str) -> PortResult<Option<ImportTokenRecord>> {
+        self.call("get_import_token", |s| s.get_import_token(token_id))
+    }
+    fn purge_import_tokens(&self, at: Timestamp) -> PortResult<u64> {
+        self.call("purge_import_tokens", |s| s.purge_import_tokens(at))
+    }
+    fn import_fingerprint(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<u8>>> {
+        self.call("import_fingerprint", |s| {
+            s.import_fingerprint(project_id, key_id)
+        })
+    }
+    fn import_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &KeyMaterial,
+        fingerprint: &[u8],
+        expiry: Option<Timestamp>,
+    ) -> Result<(), ImportMaterialError> {
+        self.call("import_key_material", |s| {
+            s.import_key_material(project_id, key_id, material, fingerprint, expiry)
+        })
+    }
+    fn delete_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        expired_at: Option<Timestamp>,
+    ) -> PortResult<bool> {
+        self.call("delete_key_material", |s| {
+            s.delete_key_material(project_id, key_id, expired_at)
+        })
+    }
+
+    fn key_group(&self, key_id: &str) -> PortResult<Vec<GroupMember>> {
+        self.call("key_group", |s| s.key_group(key_id))
+    }
+
+    fn insert_replica(
+        &self,
+        source: &GroupMember,
+        record: &KeyRecord,
+        versions: &[WrappedMasterKey],
+        replica: &GroupMember,
+    ) -> Result<(), InsertReplicaError> {
+        self.call("insert_replica", |s| {
+            s.insert_replica(source, record, versions, replica)
+        })
+    }
+
+    fn set_group_primary(&self, key_id: &str) -> PortResult<bool> {
+        self.call("set_group_primary", |s| s.set_group_primary(key_id))
     }
 }
 
@@ -244,6 +308,53 @@ impl<S: KeyTagStore + ?Sized> KeyTagStore for Hooked<S> {
     ) -> PortResult<TaggedKeys> {
         self.call("list_keys_by_tags", |s| {
             s.list_keys_by_tags(project_id, tags, alias_contains, query)
+        })
+    }
+}
+
+impl<S: KeyAliasStore + ?Sized> KeyAliasStore for Hooked<S> {
+    fn insert_alias(
+        &self,
+        record: &AliasRecord,
+        max_per_key: usize,
+    ) -> Result<(), AliasWriteError> {
+        self.call("insert_alias", |s| s.insert_alias(record, max_per_key))
+    }
+    fn associate_alias(
+        &self,
+        project_id: &str,
+        alias: &str,
+        target_key_id: &str,
+        max_per_key: usize,
+        at: Timestamp,
+    ) -> Result<AliasRecord, AliasWriteError> {
+        self.call("associate_alias", |s| {
+            s.associate_alias(project_id, alias, target_key_id, max_per_key, at)
+        })
+    }
+    fn delete_aliases(
+        &self,
+        project_id: &str,
+        key_id: Option<&str>,
+        aliases: &[String],
+    ) -> Result<(), AliasWriteError> {
+        self.call("delete_aliases", |s| {
+            s.delete_aliases(project_id, key_id, aliases)
+        })
+    }
+    fn get_alias(&self, project_id: &str, alias: &str) -> PortResult<Option<AliasRecord>> {
+        self.call("get_alias", |s| s.get_alias(project_id, alias))
+    }
+    fn list_aliases(
+        &self,
+        project_id: &str,
+        key_id: Option<&str>,
+        after: Option<&str>,
+        limit: u64,
+        live_at: Timestamp,
+    ) -> PortResult<Vec<AliasRecord>> {
+        self.call("list_aliases", |s| {
+            s.list_aliases(project_id, key_id, after, limit, live_at)
         })
     }
 }

@@ -540,6 +540,19 @@ impl MasterKey {
         Self::from_parts(id, version, CipherSuite::Aes256Gcm, key_array(bytes)?)
     }
 
+    /// The same material (and suite) as another key's version: a member
+    /// of a multi-region group, whose keys share their material, each
+    /// version labelled with the member's own key id. Deriving the member
+    /// key of another member's id opens that member's blobs; deriving one
+    /// for the replica's own id gives the material to wrap for it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyId`].
+    pub fn relabelled(&self, key_id: &str, version: u32) -> Result<Self> {
+        let id = key_id_bytes(key_id)?;
+        Self::from_parts(id, version, self.suite, Zeroizing::new(*self.bytes))
+    }
+
     fn from_parts(
         key_id: [u8; KEY_ID_LEN],
         version: u32,
@@ -572,6 +585,11 @@ impl MasterKey {
     /// The key version.
     pub fn version(&self) -> u32 {
         self.version
+    }
+
+    /// The material itself, for the HMAC of an HMAC CMK (`crate::mac`).
+    pub(crate) fn material(&self) -> &[u8] {
+        &self.bytes[..]
     }
 
     /// The raw master key bytes. Hazardous: only for export to a real HSM or tests.

@@ -7,7 +7,10 @@ mod dek;
 mod error;
 mod format;
 pub mod hex;
+mod import;
 mod keys;
+mod mac;
+mod pairs;
 mod pin;
 mod rng;
 mod sealed;
@@ -20,10 +23,17 @@ pub use format::{
     BlobKind, CIPHERTEXT_OVERHEAD, CipherSuite, Ciphertext, CiphertextHeader, MAX_DATA_BYTES,
     MAX_PRIVATE_KEY_BYTES, PIN_LEN,
 };
+pub use import::{
+    IMPORT_DIGEST_LEN, IMPORT_TOKEN_ID_LEN, IMPORT_TOKEN_LEN, IMPORT_TOKEN_SECRET_LEN,
+    IMPORT_TOKEN_VERSION, ImportToken, MAX_IMPORTED_PRIVATE_KEY_LEN, fingerprints_equal,
+    import_fingerprint, secret_digest, unwrap_private_key,
+};
 pub use keys::{
     KEY_LEN, MASTER_KEY_PAYLOAD_LEN, MasterKey, MasterKeyPayload, PIN_KEYS_LEN, PinKeys, RootKey,
     WRAPPED_MASTER_KEY_LEN, WrappedMasterKey,
 };
+pub use mac::MacAlgorithm;
+pub use pairs::{DataKeyPair, DataKeyPairSpec};
 pub use pin::{PIN_VERIFIER_LEN, Pin, PinScope, PinVerifier};
 pub use sealed::PrivateKeyScope;
 pub use signing::{

@@ -519,6 +519,41 @@ impl SigningKey {
         self.spec
     }
 
+    /// ECDH (SEC 1 section 3.3.1, the cofactor is 1 on these curves) of
+    /// this EC P-256 or P-384 private key with a peer's public key, DER
+    /// SubjectPublicKeyInfo: the shared secret is the agreed point's x
+    /// coordinate (32 or 48 bytes), as OpenSSL's and Python
+    /// `cryptography`'s `exchange(ECDH())` return it.
+    ///
+    /// # Errors
+    /// [`Error::AlgorithmMismatch`] for an RSA or SM2 key;
+    /// [`Error::Rejected`] if `peer_spki_der` is not a public key on this
+    /// key's curve (the identity is not encodable, so never accepted).
+    pub fn diffie_hellman(&self, peer_spki_der: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        use p256::pkcs8::DecodePublicKey;
+        match &self.secret {
+            Secret::P256(k) => {
+                let peer = p256::PublicKey::from_public_key_der(peer_spki_der)
+                    .map_err(|_| Error::Rejected)?;
+                let secret =
+                    p256::SecretKey::from_pkcs8_der(&k.pkcs8).map_err(|_| Error::Rejected)?;
+                let shared =
+                    p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
+                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+            }
+            Secret::P384(k) => {
+                let peer = p384::PublicKey::from_public_key_der(peer_spki_der)
+                    .map_err(|_| Error::Rejected)?;
+                let secret =
+                    p384::SecretKey::from_pkcs8_der(&k.pkcs8).map_err(|_| Error::Rejected)?;
+                let shared =
+                    p384::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
+                Ok(Zeroizing::new(shared.raw_secret_bytes().to_vec()))
+            }
+            Secret::Rsa(_) | Secret::Sm2(_) => Err(Error::AlgorithmMismatch),
+        }
+    }
+
     /// The public half.
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
@@ -662,9 +697,26 @@ impl SigningKey {
         _rng: &mut R,
         ciphertext: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>> {
-        use aws_lc_rs::rsa::{
-            OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, PrivateDecryptingKey,
-        };
+        self.decrypt_rsa_oaep(&aws_lc_rs::rsa::OAEP_SHA256_MGF1SHA256, ciphertext)
+    }
+
+    /// RSAES-OAEP decryption with SHA-1, MGF1-SHA-1 and an empty label
+    /// (`RSAES_OAEP_SHA_1`, OpenSSL's default OAEP): only to unwrap key
+    /// material a client imports with that documented wrapping algorithm
+    /// (OAEP's security does not rest on SHA-1's collision resistance).
+    ///
+    /// # Errors
+    /// As [`SigningKey::decrypt_rsa_oaep_sha256`].
+    pub fn decrypt_rsa_oaep_sha1(&self, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        self.decrypt_rsa_oaep(&aws_lc_rs::rsa::OAEP_SHA1_MGF1SHA1, ciphertext)
+    }
+
+    fn decrypt_rsa_oaep(
+        &self,
+        algorithm: &'static aws_lc_rs::rsa::OaepAlgorithm,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        use aws_lc_rs::rsa::{OaepPrivateDecryptingKey, PrivateDecryptingKey};
         let Secret::Rsa(k) = &self.secret else {
             return Err(Error::AlgorithmMismatch);
         };
@@ -677,7 +729,7 @@ impl SigningKey {
             .ok_or(Error::Rejected)?;
         let mut out = Zeroizing::new(vec![0u8; key.min_output_size()]);
         let n = key
-            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, None)
+            .decrypt(algorithm, ciphertext, &mut out, None)
             .map_err(|_| Error::Rejected)?
             .len();
         out.truncate(n);

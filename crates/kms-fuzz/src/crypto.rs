@@ -16,6 +16,8 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("crypto_ciphertext_parse", crypto_ciphertext_parse),
     ("crypto_dek_unwrap", crypto_dek_unwrap),
     ("crypto_data_decrypt", crypto_data_decrypt),
+    ("crypto_ecdh_public_key", crypto_ecdh_public_key),
+    ("crypto_import", crypto_import),
 ];
 
 /// Key id of the fixed fuzzing master key.
@@ -765,5 +767,64 @@ pub fn crypto_data_decrypt(data: &[u8]) {
             assert!(len == 0 || len > kms_crypto::MAX_DATA_BYTES);
         }
         Err(e) => panic!("unexpected error from encrypt_data: {e:?}"),
+    }
+}
+
+/// ECDH keys of the agreement target (their own seeded generator, so the
+/// unwrap targets' keys and seeds are untouched).
+#[allow(clippy::expect_used)]
+fn ecdh_keys() -> &'static [SigningKey; 2] {
+    static KEYS: OnceLock<[SigningKey; 2]> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let mut rng = ChaCha20Rng::from_seed(*b"kms-rs ECDH fuzzing keys, public");
+        [
+            SigningKey::generate(SigningKeySpec::EcP256, &mut rng).expect("P-256 key"),
+            SigningKey::generate(SigningKeySpec::EcP384, &mut rng).expect("P-384 key"),
+        ]
+    })
+}
+
+/// Arbitrary bytes as derive-shared-secret's peer public key, on both
+/// curves: a secret of the curve's field length, or [`Error::Rejected`];
+/// never a panic, never another error.
+pub fn crypto_ecdh_public_key(data: &[u8]) {
+    for (key, len) in ecdh_keys().iter().zip([32, 48]) {
+        match key.diffie_hellman(data) {
+            Ok(secret) => assert_eq!(secret.len(), len),
+            Err(Error::Rejected) => {}
+            Err(e) => panic!("unexpected error from diffie_hellman: {e:?}"),
+        }
+    }
+}
+
+/// Key material import on arbitrary bytes: the import token parser (a
+/// token that parses re-encodes to the same bytes), and the temporary-key
+/// unwrap of an imported private key (the first byte picks the temporary
+/// key's length: 16, 32 or another, which must be refused as such).
+#[allow(clippy::expect_used)] // a parsed token that does not re-encode is the bug sought
+pub fn crypto_import(data: &[u8]) {
+    if let Ok(t) = kms_crypto::ImportToken::parse(data) {
+        assert_eq!(data.len(), kms_crypto::IMPORT_TOKEN_LEN);
+        let again =
+            kms_crypto::ImportToken::encode(t.id(), &data[1 + kms_crypto::IMPORT_TOKEN_ID_LEN..])
+                .expect("a parsed token re-encodes");
+        assert_eq!(again, data);
+    }
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let len = match pick % 3 {
+        0 => 16,
+        1 => 32,
+        _ => usize::from(pick % 48),
+    };
+    let key = vec![0x5au8; len];
+    match kms_crypto::unwrap_private_key(&key, rest) {
+        Ok(der) => assert!(der.len() <= rest.len()),
+        Err(Error::Rejected) => {}
+        Err(Error::InvalidKeyLength { actual, .. }) => {
+            assert!(actual != 16 && actual != 32);
+        }
+        Err(e) => panic!("unexpected error from unwrap_private_key: {e:?}"),
     }
 }

@@ -52,6 +52,23 @@ pub const TARGETS: &[(&str, crate::FuzzFn)] = &[
     ("body_list_grants", body_list_grants),
     ("body_list_retirable_grants", body_list_retirable_grants),
     ("body_revoke_grant", body_revoke_grant),
+    ("body_generate_mac", body_generate_mac),
+    ("body_verify_mac", body_verify_mac),
+    ("body_derive_shared_secret", body_derive_shared_secret),
+    ("body_create_alias", body_create_alias),
+    ("body_delete_alias", body_delete_alias),
+    ("body_associate_alias", body_associate_alias),
+    ("model_alias_name", model_alias_name),
+    ("query_list_aliases", query_list_aliases),
+    ("body_create_rsa_datakey_pair", body_create_rsa_datakey_pair),
+    ("body_create_ec_datakey_pair", body_create_ec_datakey_pair),
+    (
+        "body_get_parameters_for_import",
+        body_get_parameters_for_import,
+    ),
+    ("body_import_key_material", body_import_key_material),
+    ("body_replicate_key", body_replicate_key),
+    ("body_update_primary_region", body_update_primary_region),
 ];
 
 #[allow(clippy::expect_used)] // the patterns are constants: a failure is a bug
@@ -61,6 +78,7 @@ fn regex(pattern: &str) -> Regex {
 
 static ALIAS: LazyLock<Regex> = LazyLock::new(|| regex(kms_model::ALIAS_PATTERN));
 static KEY_ID: LazyLock<Regex> = LazyLock::new(|| regex(kms_model::KEY_ID_PATTERN));
+static ALIAS_NAME: LazyLock<Regex> = LazyLock::new(|| regex(kms_model::ALIAS_NAME_PATTERN));
 static CERT_NAME: LazyLock<Regex> = LazyLock::new(|| regex(kms_model::CERTIFICATE_NAME_PATTERN));
 
 fn text(data: &[u8]) -> Option<&str> {
@@ -314,4 +332,102 @@ pub fn body_list_retirable_grants(data: &[u8]) {
 /// revoke-grant and retire-grant body.
 pub fn body_revoke_grant(data: &[u8]) {
     body(Operation::RevokeGrant, data);
+}
+
+/// generate-mac body.
+pub fn body_generate_mac(data: &[u8]) {
+    body(Operation::GenerateMac, data);
+}
+
+/// verify-mac body.
+pub fn body_verify_mac(data: &[u8]) {
+    body(Operation::VerifyMac, data);
+}
+
+/// derive-shared-secret body.
+pub fn body_derive_shared_secret(data: &[u8]) {
+    body(Operation::DeriveSharedSecret, data);
+}
+
+/// create-alias body.
+pub fn body_create_alias(data: &[u8]) {
+    body(Operation::CreateAlias, data);
+}
+
+/// delete-alias body.
+pub fn body_delete_alias(data: &[u8]) {
+    body(Operation::DeleteAlias, data);
+}
+
+/// associate-alias body.
+pub fn body_associate_alias(data: &[u8]) {
+    body(Operation::AssociateAlias, data);
+}
+
+/// `AliasName` against its regex; an accepted alias is kept as sent and
+/// is in the alias form a key id may take.
+pub fn model_alias_name(data: &[u8]) {
+    if let Some(s) = text(data) {
+        let got = kms_model::AliasName::parse(s);
+        assert_eq!(got.is_ok(), ALIAS_NAME.is_match(s), "{s:?}");
+        if let Ok(a) = got {
+            assert_eq!(a.as_str(), s);
+            assert!(kms_model::AliasName::is_alias_form(s));
+        }
+    }
+}
+
+/// The list-aliases query (`key_id`, `limit`, `marker`, one per line):
+/// accepted or a KMS wire error, never a panic; an accepted query has a
+/// limit in 1..=100 and a marker that is an alias.
+pub fn query_list_aliases(data: &[u8]) {
+    let Some(s) = text(data) else { return };
+    let mut parts = s.splitn(3, '\n');
+    let (key_id, limit, marker) = (parts.next(), parts.next(), parts.next());
+    match kms_model::ListAliasesRequest::from_query(key_id, limit, marker) {
+        Ok(q) => {
+            assert!((1..=kms_model::MAX_LIST_ALIASES_LIMIT).contains(&q.limit));
+            if let Some(m) = &q.marker {
+                assert!(ALIAS_NAME.is_match(m.as_str()), "{m:?}");
+            }
+            if let Some(k) = &q.key_id {
+                assert!(KEY_ID.is_match(k.as_str()), "{k:?}");
+            }
+        }
+        Err(e) => {
+            let api = e.to_kms();
+            assert!(api.status() >= 400);
+            assert!(!api.to_json().is_empty());
+        }
+    }
+}
+
+/// create-rsa-datakey-pair body.
+pub fn body_create_rsa_datakey_pair(data: &[u8]) {
+    body(Operation::CreateRsaDatakeyPair, data);
+}
+
+/// create-ec-datakey-pair body.
+pub fn body_create_ec_datakey_pair(data: &[u8]) {
+    body(Operation::CreateEcDatakeyPair, data);
+}
+
+/// get-parameters-for-import body.
+pub fn body_get_parameters_for_import(data: &[u8]) {
+    body(Operation::CreateParametersForImport, data);
+}
+
+/// import-key-material body.
+pub fn body_import_key_material(data: &[u8]) {
+    body(Operation::ImportKeyMaterial, data);
+}
+
+/// replicate-key body (the path's key id is checked by the wire layer).
+pub fn body_replicate_key(data: &[u8]) {
+    body(Operation::ReplicateKey, data);
+}
+
+/// update-primary-region body.
+pub fn body_update_primary_region(data: &[u8]) {
+    body(Operation::UpdatePrimaryRegion, data);
 }

@@ -170,13 +170,30 @@ mod tests {
             t("AES_256"),
             t("ENCRYPT_DECRYPT"),
             t("kms"),
+            Value::Int(1_700_000_000_000),
+            Value::Int(1_800_000_000_000),
         ];
         let data = encode(&cells);
         let key = records::key(&row_of(&data)).expect("a valid key row");
+        assert_eq!(
+            key.material_expiry,
+            Some(kms_core::ports::Timestamp(1_800_000_000_000))
+        );
         assert_eq!(key.alias, "alias");
         assert_eq!(key.rotation.interval_days, 365);
+        assert_eq!(
+            key.rotation.interval_start,
+            Some(kms_core::ports::Timestamp(1_700_000_000_000))
+        );
         store_rows(&data);
-        // One byte less: the origin is "km", a corrupt row, not a panic.
-        assert!(records::key(&row_of(&data[..data.len() - 1])).is_err());
+        // The origin "km": a corrupt row, not a panic.
+        let mut bad = cells.clone();
+        bad[16] = t("km");
+        assert!(records::key(&row_of(&encode(&bad))).is_err());
+        // The interval's start missing (a row of schema 8): corrupt too.
+        assert!(records::key(&row_of(&encode(&cells[..17]))).is_err());
+        // The material's expiry column missing (a row before import's
+        // migration): corrupt too.
+        assert!(records::key(&row_of(&encode(&cells[..18]))).is_err());
     }
 }

@@ -251,6 +251,15 @@ impl PageQuery {
         Self::parse(offset, limit, 20, 500)
     }
 
+    /// The paging of `GET /v2/{project_id}/kms/regions` (default: every
+    /// region, up to 1000; Terraform pages by 50 until a page is empty).
+    ///
+    /// # Errors
+    /// `offset` or `limit` not digits or out of range.
+    pub fn regions(offset: Option<&str>, limit: Option<&str>) -> Result<Self> {
+        Self::parse(offset, limit, 1000, 1000)
+    }
+
     fn parse(offset: Option<&str>, limit: Option<&str>, default: u64, max: u64) -> Result<Self> {
         Ok(Self {
             offset: page_param("offset", offset, 0, 0, u64::from(u32::MAX))?,

@@ -884,8 +884,7 @@ impl fmt::Debug for PemText {
 }
 
 /// A CMK's `key_spec`: what this implementation creates. The SDK documents
-/// more (`SECP256K1`, `ED25519`, `HMAC_*`); those are refused as
-/// unsupported.
+/// more (`SECP256K1`, `ED25519`); those are refused as unsupported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum CmkSpec {
     /// Symmetric AES-256 (the default).
@@ -912,11 +911,23 @@ pub enum CmkSpec {
     /// SM2 key pair: SM2DSA_SM3 signatures or SM2_ENCRYPT.
     #[serde(rename = "SM2")]
     Sm2,
+    /// HMAC key for `HMAC_SHA_256` (`GENERATE_VERIFY_MAC`).
+    #[serde(rename = "HMAC_256")]
+    Hmac256,
+    /// HMAC key for `HMAC_SHA_384`.
+    #[serde(rename = "HMAC_384")]
+    Hmac384,
+    /// HMAC key for `HMAC_SHA_512`.
+    #[serde(rename = "HMAC_512")]
+    Hmac512,
+    /// HMAC key for `HMAC_SM3` (national cryptography).
+    #[serde(rename = "HMAC_SM3")]
+    HmacSm3,
 }
 
 impl CmkSpec {
     /// Every spec served.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 12] = [
         Self::Aes256,
         Self::Rsa2048,
         Self::Rsa3072,
@@ -925,6 +936,10 @@ impl CmkSpec {
         Self::EcP384,
         Self::Sm4,
         Self::Sm2,
+        Self::Hmac256,
+        Self::Hmac384,
+        Self::Hmac512,
+        Self::HmacSm3,
     ];
 
     /// The wire name.
@@ -939,6 +954,10 @@ impl CmkSpec {
             Self::EcP384 => "EC_P384",
             Self::Sm4 => "SM4",
             Self::Sm2 => "SM2",
+            Self::Hmac256 => "HMAC_256",
+            Self::Hmac384 => "HMAC_384",
+            Self::Hmac512 => "HMAC_512",
+            Self::HmacSm3 => "HMAC_SM3",
         }
     }
 
@@ -951,20 +970,15 @@ impl CmkSpec {
         if let Some(spec) = Self::ALL.into_iter().find(|spec| spec.as_str() == s) {
             return Ok(spec);
         }
-        const DOCUMENTED: &[&str] = &[
-            "SECP256K1",
-            "ED25519",
-            "HMAC_256",
-            "HMAC_384",
-            "HMAC_512",
-            "HMAC_SM3",
-        ];
+        const DOCUMENTED: &[&str] = &["SECP256K1", "ED25519"];
         let rule = if DOCUMENTED.contains(&s) {
             Rule::Unsupported(
-                "this KMS creates AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384 and SM2 keys",
+                "this KMS creates AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SM2 and HMAC_256/384/512/SM3 keys",
             )
         } else {
-            Rule::NotOneOf("AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SM2")
+            Rule::NotOneOf(
+                "AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SM2, HMAC_256, HMAC_384, HMAC_512, HMAC_SM3",
+            )
         };
         Err(ValidationError::new("key_spec", rule))
     }
@@ -972,7 +986,36 @@ impl CmkSpec {
     /// Whether the key is a key pair (RSA, EC, SM2).
     #[must_use]
     pub const fn is_asymmetric(self) -> bool {
-        !matches!(self, Self::Aes256 | Self::Sm4)
+        !matches!(
+            self,
+            Self::Aes256
+                | Self::Sm4
+                | Self::Hmac256
+                | Self::Hmac384
+                | Self::Hmac512
+                | Self::HmacSm3
+        )
+    }
+
+    /// Whether the key is an HMAC key (`HMAC_256/384/512/SM3`).
+    #[must_use]
+    pub const fn is_hmac(self) -> bool {
+        matches!(
+            self,
+            Self::Hmac256 | Self::Hmac384 | Self::Hmac512 | Self::HmacSm3
+        )
+    }
+
+    /// The one MAC algorithm an HMAC key computes; `None` for other keys.
+    #[must_use]
+    pub const fn mac_algorithm(self) -> Option<MacAlgorithm> {
+        match self {
+            Self::Hmac256 => Some(MacAlgorithm::HmacSha256),
+            Self::Hmac384 => Some(MacAlgorithm::HmacSha384),
+            Self::Hmac512 => Some(MacAlgorithm::HmacSha512),
+            Self::HmacSm3 => Some(MacAlgorithm::HmacSm3),
+            _ => None,
+        }
     }
 }
 
@@ -1022,6 +1065,12 @@ pub enum KeyUsage {
     /// Signs and verifies (asymmetric keys).
     #[serde(rename = "SIGN_VERIFY")]
     SignVerify,
+    /// Generates and verifies MACs (HMAC keys).
+    #[serde(rename = "GENERATE_VERIFY_MAC")]
+    GenerateVerifyMac,
+    /// Derives shared secrets by ECDH (EC key pairs).
+    #[serde(rename = "KEY_AGREEMENT")]
+    KeyAgreement,
 }
 
 impl KeyUsage {
@@ -1031,6 +1080,8 @@ impl KeyUsage {
         match self {
             Self::EncryptDecrypt => "ENCRYPT_DECRYPT",
             Self::SignVerify => "SIGN_VERIFY",
+            Self::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
+            Self::KeyAgreement => "KEY_AGREEMENT",
         }
     }
 
@@ -1042,9 +1093,11 @@ impl KeyUsage {
         match s {
             "ENCRYPT_DECRYPT" => Ok(Self::EncryptDecrypt),
             "SIGN_VERIFY" => Ok(Self::SignVerify),
+            "GENERATE_VERIFY_MAC" => Ok(Self::GenerateVerifyMac),
+            "KEY_AGREEMENT" => Ok(Self::KeyAgreement),
             _ => Err(ValidationError::new(
                 "key_usage",
-                Rule::NotOneOf("ENCRYPT_DECRYPT, SIGN_VERIFY"),
+                Rule::NotOneOf("ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT"),
             )),
         }
     }
@@ -1163,6 +1216,97 @@ impl MessageType {
             _ => Err(ValidationError::new(
                 "message_type",
                 Rule::NotOneOf("DIGEST, RAW"),
+            )),
+        }
+    }
+}
+
+/// A `mac_algorithm` of generate-mac / verify-mac.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum MacAlgorithm {
+    /// HMAC-SHA-256 (an `HMAC_256` key).
+    #[serde(rename = "HMAC_SHA_256")]
+    HmacSha256,
+    /// HMAC-SHA-384 (an `HMAC_384` key).
+    #[serde(rename = "HMAC_SHA_384")]
+    HmacSha384,
+    /// HMAC-SHA-512 (an `HMAC_512` key).
+    #[serde(rename = "HMAC_SHA_512")]
+    HmacSha512,
+    /// HMAC-SM3 (an `HMAC_SM3` key).
+    #[serde(rename = "HMAC_SM3")]
+    HmacSm3,
+}
+
+impl MacAlgorithm {
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::HmacSha256 => "HMAC_SHA_256",
+            Self::HmacSha384 => "HMAC_SHA_384",
+            Self::HmacSha512 => "HMAC_SHA_512",
+            Self::HmacSm3 => "HMAC_SM3",
+        }
+    }
+
+    /// The MAC's length in bytes (the hash's output).
+    #[must_use]
+    pub const fn mac_len(self) -> usize {
+        match self {
+            Self::HmacSha256 | Self::HmacSm3 => 32,
+            Self::HmacSha384 => 48,
+            Self::HmacSha512 => 64,
+        }
+    }
+
+    /// Parses a `mac_algorithm` (exact spelling).
+    ///
+    /// # Errors
+    /// [`Rule::NotOneOf`].
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "HMAC_SHA_256" => Ok(Self::HmacSha256),
+            "HMAC_SHA_384" => Ok(Self::HmacSha384),
+            "HMAC_SHA_512" => Ok(Self::HmacSha512),
+            "HMAC_SM3" => Ok(Self::HmacSm3),
+            _ => Err(ValidationError::new(
+                "mac_algorithm",
+                Rule::NotOneOf("HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512, HMAC_SM3"),
+            )),
+        }
+    }
+}
+
+/// A `key_agreement_algorithm` of derive-shared-secret: only `ECDH` is
+/// documented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum KeyAgreementAlgorithm {
+    /// Elliptic-curve Diffie-Hellman: the shared secret is the x
+    /// coordinate of the agreed point.
+    #[serde(rename = "ECDH")]
+    Ecdh,
+}
+
+impl KeyAgreementAlgorithm {
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Ecdh => "ECDH",
+        }
+    }
+
+    /// Parses a `key_agreement_algorithm` (exact spelling).
+    ///
+    /// # Errors
+    /// [`Rule::NotOneOf`].
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "ECDH" => Ok(Self::Ecdh),
+            _ => Err(ValidationError::new(
+                "key_agreement_algorithm",
+                Rule::NotOneOf("ECDH"),
             )),
         }
     }

@@ -183,9 +183,11 @@ impl ValidationError {
             {
                 ErrorCode::KmsInvalidTagList
             }
-            ("key_id" | "source_key_id" | "destination_key_id", _) => ErrorCode::KmsInvalidKeyId,
             ("grantee_principal" | "retiring_principal", _) => ErrorCode::KmsInvalidUserId,
             ("grant_id", _) => ErrorCode::KmsInvalidGrantId,
+            ("key_id" | "source_key_id" | "destination_key_id" | "target_key_id", _) => {
+                ErrorCode::KmsInvalidKeyId
+            }
             ("sequence", _) => ErrorCode::KmsInvalidSequence,
             ("datakey_length", Rule::OutOfRange { .. }) => ErrorCode::KmsDatakeyLengthOutOfRange,
             ("datakey_length", Rule::NotMultipleOf(_)) => {
@@ -366,6 +368,9 @@ catalogue! {
     KmsKeyIsForEncryption = (400, "KMS.0334", Kms, "The cmk is used to encrypt and decrypt", true),
     /// An encryption operation with a `SIGN_VERIFY` key.
     KmsKeyIsForSigning = (400, "KMS.0335", Kms, "The cmk is used to sign and verify", true),
+    /// An operation an HMAC key does not do (anything but MACs), or a
+    /// usage other than `GENERATE_VERIFY_MAC` for one.
+    KmsHmacUnsupported = (400, "KMS.0341", Kms, "The hmac key do not support this operation", true),
     /// An empty tag list.
     KmsEmptyTagList = (400, "KMS.0401", Kms, "Tag list cannot be empty", true),
     /// A `matches` value that is empty or too long.
@@ -442,6 +447,29 @@ catalogue! {
     KmsInvalidGrantId = (400, "KMS.2501", Kms, "Invalid grant ID", true),
     /// The grant is not one of the key's.
     KmsGrantKeyMismatch = (400, "KMS.2502", Kms, "grant_id and key_id do not match", true),
+    /// import-key-material with an import token whose validity has passed.
+    KmsImportTokenExpired = (400, "KMS.2601", Kms, "Token expired", true),
+    /// import-key-material with an `expiration_time` not after now.
+    KmsImportExpirationPast = (400, "KMS.2602", Kms, "Key expiration time must be later than the current time", true),
+    /// import-key-material with a token issued for another key.
+    KmsImportTokenKeyMismatch = (400, "KMS.2603", Kms, "Key IDs in the imported key and token do not match", true),
+    /// Imported symmetric material of the wrong length (32 bytes).
+    KmsImportMaterialLength = (400, "KMS.2604", Kms, "The external key plaintext length must be 32 bits", true),
+    /// An import token that is unknown, forged, or whose wrapped material
+    /// does not decrypt under it.
+    KmsImportTokenInvalid = (400, "KMS.2605", Kms, "Token verification failed", true),
+    /// Material imported again into a key must be the material it had.
+    KmsImportMaterialDiffers = (400, "KMS.2606", Kms, "You are importing a deleted key again. The imported plaintext must be the same as the deleted key plaintext", true),
+    /// An asymmetric import without `encrypted_privatekey`.
+    KmsImportPrivateKeyMissing = (400, "KMS.2608", Kms, "The imported asymmetric private key can not be null", true),
+    /// An asymmetric import whose private key is invalid (or not served).
+    KmsImportPrivateKeyInvalid = (400, "KMS.2609", Kms, "The imported asymmetric private is invalid", true),
+    /// A key pair's temporary key of neither 16 nor 32 bytes.
+    KmsImportTemporaryKeyLength = (400, "KMS.2610", Kms, "The temporary key length must be 16 or 32", true),
+    /// delete-imported-key-material of a key pair (its private key stays).
+    KmsImportedPrivateKeyNotDeletable = (400, "KMS.2702", Kms, "The imported private key material can not be deleted", true),
+    /// delete-imported-key-material of a key neither enabled nor disabled.
+    KmsMaterialNotDeletable = (400, "KMS.2701", Kms, "Key material is not in Enabled or Disabled state and cannot be deleted", true),
     /// Internal error.
     KmsInternal = (500, "KMS.0101", Kms, "Internal service error", true),
     /// The request did not complete within the server's time limit.

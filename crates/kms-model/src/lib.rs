@@ -17,11 +17,12 @@ pub use domain::{
     MAX_PEM_BYTES, PemText, PendingDays, PinType, Sequence, decode_hex,
 };
 pub use domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
+pub use domain::{KeyAgreementAlgorithm, MacAlgorithm};
 pub use error::{
     ApiError, ErrorBody, ErrorCode, ErrorDetail, KmsErrorBody, Result, Rule, Service,
     ValidationError,
 };
-pub use operation::{APIG_PREFIX, KMS_PREFIX, Method, Operation, WireRequest};
+pub use operation::{APIG_PREFIX, KMS_PREFIX, KMS_V2_PREFIX, Method, Operation, WireRequest};
 // Body decoding, bounds and paging shared by every family.
 pub use ops::{
     DEK_DIGEST_BYTES, LooseString, MAX_BODY_BYTES, MAX_CIPHERTEXT_BYTES, MAX_PIN_BYTES, PageQuery,
@@ -98,5 +99,44 @@ pub use ops::{
     ListGrantsResponseBody, ListRetirableGrantsRequest, ListRetirableGrantsRequestBody,
     MAX_LIST_GRANTS_LIMIT, PRINCIPAL_PATTERN, Principal, RevokeGrantRequest,
     RevokeGrantRequestBody,
+};
+// Quotas, the key count and the regions.
+pub use ops::{
+    ListSupportRegionsResponseBody, QuotaResource, Quotas, ShowUserInstancesResponseBody,
+    ShowUserQuotasResponseBody,
+};
+// MACs, key agreement and the version documents.
+pub use ops::{
+    ApiLink, ApiVersionDetail, DeriveSharedSecretRequest, DeriveSharedSecretRequestBody,
+    DeriveSharedSecretResponseBody, GenerateMacRequest, GenerateMacRequestBody,
+    GenerateMacResponseBody, MAX_AGREEMENT_PUBLIC_KEY_BYTES, MAX_MAC_BYTES, MAX_MAC_MESSAGE_BYTES,
+    Recipient, ShowVersionResponseBody, ShowVersionsResponseBody, VerifyMacRequest,
+    VerifyMacRequestBody, VerifyMacResponseBody,
+};
+// Aliases (the alias API).
+pub use ops::{
+    ALIAS_NAME_PATTERN, ALIAS_PREFIX, AliasEntity, AliasName, AliasPageInfo, AssociateAliasRequest,
+    AssociateAliasRequestBody, CreateAliasRequest, CreateAliasRequestBody, DeleteAliasRequest,
+    DeleteAliasRequestBody, KeyAddressed, ListAliasResponseBody, ListAliasesRequest,
+    MAX_ALIAS_BYTES, MAX_ALIASES_PER_DELETE, MAX_ALIASES_PER_KEY, MAX_LIST_ALIASES_LIMIT,
+};
+// Data key pairs.
+pub use ops::{
+    CreateDatakeyPairResponseBody, CreateEcDatakeyPairRequest, CreateEcDatakeyPairRequestBody,
+    CreateRsaDatakeyPairRequest, CreateRsaDatakeyPairRequestBody, DatakeyPairRequest,
+    DatakeyPairSpec,
+};
+// Key material import (BYOK).
+pub use ops::{
+    CreateParametersForImportResponseBody, GetParametersForImportRequest,
+    GetParametersForImportRequestBody, ImportKeyMaterialRequest, ImportKeyMaterialRequestBody,
+    MAX_EXPIRATION_SECONDS, MAX_IMPORT_TOKEN_BYTES, MAX_WRAPPED_MATERIAL_BYTES,
+    MAX_WRAPPED_PRIVATE_KEY_BYTES, WrappingAlgorithm,
+};
+// Multi-region keys.
+pub use ops::{
+    MAX_TAGS_PER_REPLICA, PROJECT_ID_PATTERN, REGION_ID_PATTERN, ReplicateKeyRequest,
+    ReplicateKeyRequestBody, ReplicateKeyResponseBody, UpdatePrimaryRegionRequest,
+    UpdatePrimaryRegionRequestBody, UpdatePrimaryRegionResponseBody, region_id, same_key,
 };
 pub use secret::Secret;

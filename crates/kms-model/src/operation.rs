@@ -9,6 +9,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, Result, Rule, Service, ValidationError};
 use crate::ops::{
+    AssociateAliasRequest, AssociateAliasRequestBody, CreateAliasRequest, CreateAliasRequestBody,
+    DeleteAliasRequest, DeleteAliasRequestBody,
+};
+use crate::ops::{
     BatchCreateKmsTagsRequestBody, CertificateForm, CreateDatakeyRequestBody, CreateKeyRequestBody,
     CreateKeyStoreRequestBody, CreateKmsTagRequestBody, CreatePinRequestBody,
     DecryptDataRequestBody, DecryptDatakeyRequestBody, EncryptDataRequestBody,
@@ -26,11 +30,19 @@ use crate::ops::{
     UpdateKeyDescriptionRequest, UpdateKeyRotationIntervalRequest, ValidateSignatureRequest,
 };
 use crate::ops::{
+    CreateEcDatakeyPairRequest, CreateEcDatakeyPairRequestBody, CreateGrantRequestBody,
+    CreateRsaDatakeyPairRequest, CreateRsaDatakeyPairRequestBody, DeriveSharedSecretRequest,
+    DeriveSharedSecretRequestBody, GenerateMacRequest, GenerateMacRequestBody,
+    ListGrantsRequestBody, ListRetirableGrantsRequestBody, RevokeGrantRequestBody,
+    VerifyMacRequest, VerifyMacRequestBody,
+};
+use crate::ops::{
     CreateGrantRequest, ListGrantsRequest, ListRetirableGrantsRequest, RevokeGrantRequest,
 };
 use crate::ops::{
-    CreateGrantRequestBody, ListGrantsRequestBody, ListRetirableGrantsRequestBody,
-    RevokeGrantRequestBody,
+    GetParametersForImportRequest, GetParametersForImportRequestBody, ImportKeyMaterialRequest,
+    ImportKeyMaterialRequestBody, ReplicateKeyRequest, ReplicateKeyRequestBody,
+    UpdatePrimaryRegionRequest, UpdatePrimaryRegionRequestBody,
 };
 
 /// A validated request built from its wire body: the one seam between
@@ -94,6 +106,18 @@ wire_requests! {
     ListGrantsRequest => ListGrantsRequestBody,
     ListRetirableGrantsRequest => ListRetirableGrantsRequestBody,
     RevokeGrantRequest => RevokeGrantRequestBody,
+    GenerateMacRequest => GenerateMacRequestBody,
+    VerifyMacRequest => VerifyMacRequestBody,
+    DeriveSharedSecretRequest => DeriveSharedSecretRequestBody,
+    CreateAliasRequest => CreateAliasRequestBody,
+    DeleteAliasRequest => DeleteAliasRequestBody,
+    AssociateAliasRequest => AssociateAliasRequestBody,
+    CreateRsaDatakeyPairRequest => CreateRsaDatakeyPairRequestBody,
+    CreateEcDatakeyPairRequest => CreateEcDatakeyPairRequestBody,
+    GetParametersForImportRequest => GetParametersForImportRequestBody,
+    ImportKeyMaterialRequest => ImportKeyMaterialRequestBody,
+    ReplicateKeyRequest => ReplicateKeyRequestBody,
+    UpdatePrimaryRegionRequest => UpdatePrimaryRegionRequestBody,
 }
 
 /// An HTTP method of the contract.
@@ -124,21 +148,30 @@ impl Method {
 
 /// Where a KMS route starts (`{project_id}` as the router spells it).
 pub const KMS_PREFIX: &str = "/v1.0/{project_id}";
+/// Where a KMS route of the API's second version starts.
+pub const KMS_V2_PREFIX: &str = "/v2/{project_id}";
 /// Where an APIG route starts.
 pub const APIG_PREFIX: &str = "/v2/{project_id}/apigw";
 
 impl Service {
     /// The service a request path belongs to, for a path no route matched
-    /// (an unknown route, a method not allowed, a timeout): `/v2/...` is
-    /// API Gateway, anything else KMS.
+    /// (an unknown route, a method not allowed, a timeout):
+    /// `/v2/{project}/kms/...` is KMS (its second version's routes),
+    /// any other `/v2/...` API Gateway, anything else KMS.
     #[must_use]
     pub fn of_path(path: &str) -> Self {
-        if path.starts_with("/v2/") {
-            Self::Apig
-        } else {
-            Self::Kms
+        match path.strip_prefix("/v2/") {
+            Some(rest) if !is_kms_v2(rest) => Self::Apig,
+            _ => Self::Kms,
         }
     }
+}
+
+/// Whether the path after `/v2/` is `{project}/kms` or below it.
+fn is_kms_v2(rest: &str) -> bool {
+    let mut segments = rest.split('/');
+    segments.next();
+    segments.next() == Some("kms")
 }
 
 macro_rules! operations {
@@ -211,13 +244,19 @@ macro_rules! operations {
         }
     };
     (@route $method:ident Kms $path:expr) => { Some((Method::$method, format!("{}{}", KMS_PREFIX, $path))) };
+    (@route $method:ident KmsV2 $path:expr) => { Some((Method::$method, format!("{}{}", KMS_V2_PREFIX, $path))) };
     (@route $method:ident Apig $path:expr) => { Some((Method::$method, format!("{}{}", APIG_PREFIX, $path))) };
-    (@route $method:ident Core $path:expr) => { None };
+    (@route $method:ident CoreApig $path:expr) => { None };
+    (@route $method:ident CoreKms $path:expr) => { None };
+    // Outside any project prefix (the version documents).
+    (@route $method:ident Root $path:expr) => { Some((Method::$method, String::from($path))) };
     (@svc Kms) => { Service::Kms };
+    (@svc KmsV2) => { Service::Kms };
     (@svc Apig) => { Service::Apig };
-    // A host-only operation answers in its family's shape (certificates:
-    // APIG).
-    (@svc Core) => { Service::Apig };
+    // A host-only operation answers in its family's shape.
+    (@svc CoreApig) => { Service::Apig };
+    (@svc CoreKms) => { Service::Kms };
+    (@svc Root) => { Service::Kms };
     (@has none) => { false };
     (@has ($req:ty, $bname:literal)) => { true };
     (@bname none) => { None };
@@ -334,7 +373,49 @@ operations! {
     /// A certificate's private key in clear, for a host that deploys it
     /// (`Kms::certificate_private_key`): never served over HTTP, audited
     /// like every operation. Errors in the APIG shape.
-    ExportCertificatePrivateKey = ("export-certificate-private-key", Get, Core, "", none),
+    ExportCertificatePrivateKey = ("export-certificate-private-key", Get, CoreApig, "", none),
+    /// An automatic rotation of a key whose interval has passed
+    /// (`Kms::rotate_due`, driven by the host): never served over HTTP,
+    /// audited as the key's owner.
+    RotateOnSchedule = ("rotate-on-schedule", Post, CoreKms, "", none),
+    /// `GET /v1.0/{project_id}/kms/user-quotas`.
+    ShowUserQuotas = ("show-user-quotas", Get, Kms, "/kms/user-quotas", none),
+    /// `GET /v1.0/{project_id}/kms/user-instances`.
+    ShowUserInstances = ("show-user-instances", Get, Kms, "/kms/user-instances", none),
+    /// `GET /v2/{project_id}/kms/regions`.
+    ListSupportRegions = ("list-support-regions", Get, KmsV2, "/kms/regions", none),
+    /// `POST /v1.0/{project_id}/kms/generate-mac`.
+    GenerateMac = ("generate-mac", Post, Kms, "/kms/generate-mac", (GenerateMacRequest, "generate_mac")),
+    /// `POST /v1.0/{project_id}/kms/verify-mac`.
+    VerifyMac = ("verify-mac", Post, Kms, "/kms/verify-mac", (VerifyMacRequest, "verify_mac")),
+    /// `POST /v1.0/{project_id}/kms/derive-shared-secret`.
+    DeriveSharedSecret = ("derive-shared-secret", Post, Kms, "/kms/derive-shared-secret", (DeriveSharedSecretRequest, "derive_shared_secret")),
+    /// `GET /`: the API version documents (outside the project prefix).
+    ShowVersions = ("show-versions", Get, Root, "/", none),
+    /// `GET /{version_id}`: one API version document.
+    ShowVersion = ("show-version", Get, Root, "/{version_id}", none),
+    /// `POST /v1.0/{project_id}/kms/aliases`.
+    CreateAlias = ("create-alias", Post, Kms, "/kms/aliases", (CreateAliasRequest, "create_alias")),
+    /// `GET /v1.0/{project_id}/kms/aliases` (`?key_id=&limit=&marker=`).
+    ListAliases = ("list-aliases", Get, Kms, "/kms/aliases", none),
+    /// `DELETE /v1.0/{project_id}/kms/aliases`.
+    DeleteAlias = ("delete-alias", Delete, Kms, "/kms/aliases", (DeleteAliasRequest, "delete_alias")),
+    /// `POST /v1.0/{project_id}/kms/alias/associate`.
+    AssociateAlias = ("associate-alias", Post, Kms, "/kms/alias/associate", (AssociateAliasRequest, "associate_alias")),
+    /// `POST /v1.0/{project_id}/kms/create-rsa-datakey-pair`.
+    CreateRsaDatakeyPair = ("create-rsa-datakey-pair", Post, Kms, "/kms/create-rsa-datakey-pair", (CreateRsaDatakeyPairRequest, "create_rsa_datakey_pair")),
+    /// `POST /v1.0/{project_id}/kms/create-ec-datakey-pair`.
+    CreateEcDatakeyPair = ("create-ec-datakey-pair", Post, Kms, "/kms/create-ec-datakey-pair", (CreateEcDatakeyPairRequest, "create_ec_datakey_pair")),
+    /// `POST /v1.0/{project_id}/kms/get-parameters-for-import`.
+    CreateParametersForImport = ("get-parameters-for-import", Post, Kms, "/kms/get-parameters-for-import", (GetParametersForImportRequest, "get_parameters_for_import")),
+    /// `POST /v1.0/{project_id}/kms/import-key-material`.
+    ImportKeyMaterial = ("import-key-material", Post, Kms, "/kms/import-key-material", (ImportKeyMaterialRequest, "import_key_material")),
+    /// `POST /v1.0/{project_id}/kms/delete-imported-key-material`.
+    DeleteImportedKeyMaterial = ("delete-imported-key-material", Post, Kms, "/kms/delete-imported-key-material", (OperateKeyRequest, "operate_key")),
+    /// `POST /v2/{project_id}/kms/keys/{key_id}/replicate`.
+    ReplicateKey = ("replicate-key", Post, KmsV2, "/kms/keys/{key_id}/replicate", (ReplicateKeyRequest, "replicate_key")),
+    /// `PUT /v2/{project_id}/kms/keys/{key_id}/update-primary-region`.
+    UpdatePrimaryRegion = ("update-primary-region", Put, KmsV2, "/kms/keys/{key_id}/update-primary-region", (UpdatePrimaryRegionRequest, "update_primary_region")),
     /// `POST /v1.0/{project_id}/kms/create-grant`.
     CreateGrant = ("create-grant", Post, Kms, "/kms/create-grant", (CreateGrantRequest, "create_grant")),
     /// `POST /v1.0/{project_id}/kms/list-grants`.

@@ -9,6 +9,7 @@ mod integration {
     mod requests;
     mod roundtrip;
     mod roundtrip_kms_surface;
+    mod roundtrip_pairs;
     mod seeds;
     mod validators;
 }

@@ -637,6 +637,30 @@ pub struct Config {
     /// What one project may take of the server.
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: LimitsConfig,
+    /// How often, in seconds, the server looks for keys whose automatic
+    /// rotation is due and rotates them (default 3600; 0: never, for a
+    /// replica that leaves it to the others or a host that drives
+    /// `Kms::rotate_due` itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation_check_secs: Option<u64>,
+    /// Regions this server serves besides `region_id` (or `region_id`
+    /// itself, to name its projects), each with the projects in it: where
+    /// replicate-key may put a replica, what list-support-regions answers,
+    /// and the region keys of those projects report. Each project must be
+    /// given to some credential, token or user, whose domain it is of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<RegionEntry>,
+}
+
+/// One `[[regions]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionEntry {
+    /// Region id (`cn-south-1`).
+    pub id: String,
+    /// Its projects.
+    #[serde(default)]
+    pub projects: Vec<String>,
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {
@@ -679,6 +703,8 @@ impl Default for Config {
             seed: None,
             connections: ConnectionsConfig::default(),
             limits: LimitsConfig::default(),
+            rotation_check_secs: None,
+            regions: Vec::new(),
         }
     }
 }
@@ -750,6 +776,69 @@ impl Config {
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+
+    /// The `[[regions]]` as kms-core sees them: each project with the
+    /// domain a credential, token or user gives it.
+    ///
+    /// # Errors
+    /// A bad region id, a region or project given twice, a project no
+    /// credential, token or user names.
+    pub fn core_regions(&self) -> Result<Vec<kms_core::RegionConfig>, ConfigError> {
+        let mut out: Vec<kms_core::RegionConfig> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for r in &self.regions {
+            kms_model::region_id("regions.id", &r.id)
+                .map_err(|e| ConfigError::Invalid(format!("regions {:?}: {e}", r.id)))?;
+            if out.iter().any(|o| o.region_id == r.id) {
+                return Err(ConfigError::Invalid(format!(
+                    "regions {}: configured twice",
+                    r.id
+                )));
+            }
+            let mut projects = Vec::new();
+            for p in &r.projects {
+                if seen.contains(&p.as_str()) {
+                    return Err(ConfigError::Invalid(format!(
+                        "regions {}: project {p} is in more than one region",
+                        r.id
+                    )));
+                }
+                seen.push(p);
+                let domain = self
+                    .credentials
+                    .iter()
+                    .find(|c| c.project_id == *p)
+                    .map(|c| c.domain_id.clone())
+                    .or_else(|| {
+                        self.tokens
+                            .iter()
+                            .find(|t| t.project_id == *p)
+                            .map(|t| t.domain_id.clone())
+                    })
+                    .or_else(|| {
+                        self.users
+                            .iter()
+                            .find(|u| u.projects.iter().any(|up| up.id == *p))
+                            .map(|u| u.domain_id.clone())
+                    })
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                            "regions {}: project {p} is given to no credential, token or user",
+                            r.id
+                        ))
+                    })?;
+                projects.push(kms_core::ProjectRef {
+                    project_id: p.clone(),
+                    domain_id: domain,
+                });
+            }
+            out.push(kms_core::RegionConfig {
+                region_id: r.id.clone(),
+                projects,
+            });
+        }
+        Ok(out)
     }
 
     /// The listen address, parsed.
@@ -1200,5 +1289,50 @@ mod tests {
         let dup = c.credentials[0].clone();
         c.credentials.push(dup);
         assert!(c.authenticator().is_err());
+    }
+
+    #[test]
+    fn regions_name_known_projects_once() {
+        let base = r#"
+[[credentials]]
+access_key = "ak"
+secret_key = "sk"
+domain_id = "d1"
+project_id = "p1"
+[[tokens]]
+token = "t"
+domain_id = "d2"
+project_id = "p2"
+"#;
+        let parse = |extra: &str| {
+            Config::from_toml(&format!("{base}{extra}"), Path::new("c.toml"))
+                .unwrap()
+                .core_regions()
+        };
+        let ok = parse(
+            r#"
+[[regions]]
+id = "cn-south-1"
+projects = ["p1", "p2"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 1);
+        assert_eq!(
+            ok[0]
+                .projects
+                .iter()
+                .map(|p| (p.project_id.as_str(), p.domain_id.as_str()))
+                .collect::<Vec<_>>(),
+            [("p1", "d1"), ("p2", "d2")]
+        );
+        for bad in [
+            "[[regions]]\nid = \"cn-south-1\"\nprojects = [\"p9\"]\n",
+            "[[regions]]\nid = \"Bad Region\"\n",
+            "[[regions]]\nid = \"a\"\n[[regions]]\nid = \"a\"\n",
+            "[[regions]]\nid = \"a\"\nprojects = [\"p1\"]\n[[regions]]\nid = \"b\"\nprojects = [\"p1\"]\n",
+        ] {
+            assert!(matches!(parse(bad), Err(ConfigError::Invalid(_))), "{bad}");
+        }
     }
 }

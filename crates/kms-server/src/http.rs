@@ -561,6 +561,28 @@ fn api_handler(op: Operation) -> Option<axum::routing::MethodRouter<AppState>> {
         Operation::ListRetirableGrants => on(f, list_retirable_grants),
         Operation::RevokeGrant => on(f, revoke_grant),
         Operation::RetireGrant => on(f, retire_grant),
+        Operation::ShowUserQuotas => on(f, show_user_quotas),
+        Operation::ShowUserInstances => on(f, show_user_instances),
+        Operation::ListSupportRegions => on(f, list_support_regions),
+        Operation::ReplicateKey => on(f, replicate_key),
+        Operation::UpdatePrimaryRegion => on(f, update_primary_region),
+        Operation::GenerateMac => on(f, generate_mac),
+        Operation::VerifyMac => on(f, verify_mac),
+        Operation::DeriveSharedSecret => on(f, derive_shared_secret),
+        // The version documents sit outside the project prefix; any other
+        // method there answers as an unknown route did before they were
+        // served (400 KMS.0201), not 405.
+        Operation::ShowVersions => on(f, show_versions).fallback(unknown_route),
+        Operation::ShowVersion => on(f, show_version).fallback(unknown_route),
+        Operation::CreateAlias => on(f, create_alias),
+        Operation::ListAliases => on(f, list_aliases),
+        Operation::DeleteAlias => on(f, delete_alias),
+        Operation::AssociateAlias => on(f, associate_alias),
+        Operation::CreateRsaDatakeyPair => on(f, create_rsa_datakey_pair),
+        Operation::CreateEcDatakeyPair => on(f, create_ec_datakey_pair),
+        Operation::CreateParametersForImport => on(f, get_parameters_for_import),
+        Operation::ImportKeyMaterial => on(f, import_key_material),
+        Operation::DeleteImportedKeyMaterial => on(f, delete_imported_key_material),
         // Host-only (certificate private-key export), or an operation this
         // build does not serve: no route; a test lists every routed
         // operation of the registry as served.
@@ -873,7 +895,7 @@ fn error_response(e: &ApiError) -> Response {
     resp
 }
 
-async fn unknown_route(uri: axum::http::Uri) -> Response {
+pub(crate) async fn unknown_route(uri: axum::http::Uri) -> Response {
     error_response(&ApiError::bare(match Service::of_path(uri.path()) {
         Service::Kms => ErrorCode::KmsInvalidUrl,
         Service::Apig => ErrorCode::ApigApiNotFound,
@@ -1125,11 +1147,23 @@ impl FromRequest<AppState> for Ctx {
                 (body, caller)
             }
         };
-        // The first path parameter is the project. The router has already
-        // percent-decoded every parameter (once: a tag key `%41` arrives as
-        // `%2541` and is `%41`, never `A`).
+        // The first path parameter is the project, on every route under a
+        // project prefix (the version documents, `GET /` and
+        // `GET /{version_id}`, have none: the caller's credential names
+        // the project). The router has already percent-decoded every
+        // parameter (once: a tag key `%41` arrives as `%2541` and is
+        // `%41`, never `A`).
+        let under_project = parts
+            .extensions
+            .get::<MatchedPath>()
+            .is_none_or(|p| p.as_str().contains("{project_id}"));
         let mut values = raw.iter().map(|(_, v)| v);
-        let Some(project) = values.next() else {
+        let project = if under_project {
+            values.next()
+        } else {
+            Some(caller.project_id.as_str())
+        };
+        let Some(project) = project else {
             return Err(reject(ApiError::bare(ErrorCode::KmsInvalidUrl)));
         };
         if project != caller.project_id {
@@ -1278,6 +1312,19 @@ impl Ctx {
         f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
     ) -> Response {
         json(self.service, self.blocking(f).await)
+    }
+
+    /// [`Ctx::json_blocking`] answering 201 Created on success, for an
+    /// operation the API reference documents 201 (create-alias).
+    async fn json_created_blocking<R: Serialize + Send + 'static>(
+        &self,
+        f: impl FnOnce(&Kms, &Caller) -> Result<R, ApiError> + Send + 'static,
+    ) -> Response {
+        let mut resp = self.json_blocking(f).await;
+        if resp.status() == StatusCode::OK {
+            *resp.status_mut() = StatusCode::CREATED;
+        }
+        resp
     }
 
     /// A handler's answer: `f` run on the blocking pool, 204 with no body

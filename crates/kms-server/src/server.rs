@@ -38,6 +38,9 @@ pub struct Prepared {
     tls: Option<Arc<ReloadableTls>>,
     /// Timeouts, the connection cap and the shutdown deadline.
     connections: crate::serve::ConnectionPolicy,
+    /// The core and how often to look for keys due for automatic rotation
+    /// (`None`: never, `rotation_check_secs = 0`).
+    rotation: Option<(Arc<Kms>, Duration)>,
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StartError {
@@ -146,6 +149,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     let metrics_token = config.metrics_token()?;
     let connections = config.connections.policy()?;
     config.limits.check()?;
+    let core_regions = config.core_regions()?;
     let clusters = config.cluster_infos(&base)?;
     let hsm_clusters = config.pkcs11_clusters(&base)?;
     let national = config.national_keystore_ids()?;
@@ -278,6 +282,7 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
                 .versions_per_key
                 .unwrap_or(d.max_versions_per_key),
             max_grants_per_key: config.limits.grants_per_key.unwrap_or(d.max_grants_per_key),
+            regions: core_regions,
             ..d
         }
     }));
@@ -297,6 +302,13 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
     if let Some((path, seed)) = &seed {
         seed.apply(&kms, &config, path)?;
     }
+    let rotation = match config
+        .rotation_check_secs
+        .unwrap_or(DEFAULT_ROTATION_CHECK_SECS)
+    {
+        0 => None,
+        secs => Some((Arc::clone(&kms), Duration::from_secs(secs))),
+    };
     let state = AppState::new(
         kms,
         auth,
@@ -336,7 +348,51 @@ pub fn prepare(cli: &Cli) -> Result<Prepared, StartError> {
         development_password,
         tls,
         connections,
+        rotation,
     })
+}
+
+/// How often the server looks for keys due for automatic rotation, by
+/// default: the shortest interval is 30 days, so an hour late is nothing.
+const DEFAULT_ROTATION_CHECK_SECS: u64 = 3600;
+
+/// Keys rotated per sweep at most; the rest wait for the next one (a sweep
+/// that rotated this many looks again at once).
+const ROTATION_BATCH: u64 = 500;
+
+/// Rotates the keys whose interval has passed, now and every `every`:
+/// [`Kms::rotate_due`] on the blocking pool (it reads and writes storage).
+/// On several replicas each sweeps; a key is rotated once.
+async fn sweep_rotations(kms: Arc<Kms>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        loop {
+            let k = Arc::clone(&kms);
+            match tokio::task::spawn_blocking(move || k.rotate_due(ROTATION_BATCH)).await {
+                Ok(Ok(sweep)) => {
+                    for (key_id, version) in &sweep.rotated {
+                        tracing::info!(%key_id, version, "key rotated on schedule");
+                    }
+                    for (key_id, error) in &sweep.failed {
+                        tracing::warn!(%key_id, code = error.code().as_str(), %error, "scheduled key rotation failed; retried at the next check");
+                    }
+                    if (sweep.rotated.len() as u64) < ROTATION_BATCH {
+                        break;
+                    }
+                }
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "looking for keys due for rotation failed; retried at the next check");
+                    break;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "the rotation sweep stopped");
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// `text` quoted for a POSIX shell (single quotes).
@@ -488,6 +544,9 @@ pub async fn run(cli: Cli) -> Result<(), StartError> {
     if let Some(tls) = &prepared.tls {
         crate::tls::reload_on_sighup(Arc::clone(tls))
             .map_err(io("installing the SIGHUP handler"))?;
+    }
+    if let Some((kms, every)) = prepared.rotation.clone() {
+        tokio::spawn(sweep_rotations(kms, every));
     }
     let policy = &prepared.connections;
     tracing::info!(

@@ -55,6 +55,7 @@ pub fn key(n: usize, project: &str, alias: &str, keystore_id: &str) -> KeyRecord
         spec: CmkSpec::Aes256,
         usage: KeyUsage::EncryptDecrypt,
         origin: KeyOrigin::Kms,
+        material_expiry: None,
     }
 }
 

@@ -26,6 +26,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use cert_parse::KeyFamily;
+use kms_core::ports::{AliasRecord, AliasWriteError, KeyAliasStore};
 use kms_core::ports::{
     ApigCertificate, CertificateFilter, CertificateStore, CertificateWriteError, ClusterDirectory,
     ClusterInfo, DeleteKeystoreOutcome, IdGenerator, InsertKeyError, InsertKeystoreError,

@@ -15,6 +15,9 @@ pub struct StoreSet {
     pub keys: Arc<dyn MasterKeyStore>,
     /// Tags of CMKs (a view of the same storage as `keys`).
     pub key_tags: Arc<dyn KeyTagStore>,
+    /// Aliases of CMKs, the alias API's (a view of the same storage as
+    /// `keys`).
+    pub key_aliases: Arc<dyn KeyAliasStore>,
     /// PIN verifiers.
     pub pins: Arc<dyn PinVerifierStore>,
     /// APIG certificates.
@@ -30,6 +33,7 @@ impl fmt::Debug for StoreSet {
             .field("keystores", &self.keystores)
             .field("keys", &self.keys)
             .field("key_tags", &self.key_tags)
+            .field("key_aliases", &self.key_aliases)
             .field("pins", &self.pins)
             .field("certificates", &self.certificates)
             .field("grants", &self.grants)
@@ -46,6 +50,7 @@ impl StoreSet {
             keystores: store.clone(),
             keys: store.clone(),
             key_tags: store.clone(),
+            key_aliases: store.clone(),
             pins: store.clone(),
             certificates: store.clone(),
             grants: store,
@@ -143,6 +148,7 @@ cases![
     key_rotation_policy,
     key_rotation_versions,
     race_rotate_key,
+    keys_due_for_rotation,
     key_tags_update_and_get,
     key_tags_limit_is_atomic,
     list_keys_by_tags_filters,
@@ -153,6 +159,18 @@ cases![
     grant_delete,
     grant_limit_is_atomic,
     grants_go_with_their_purged_key,
+    mac_and_agreement_keys_round_trip,
+    alias_round_trip_and_unique_per_project,
+    alias_limit_per_key,
+    alias_associate_moves_it,
+    alias_delete_all_or_none,
+    alias_list_order_paging_filter_and_expiry,
+    race_alias_insert,
+    race_alias_limit,
+    import_tokens_round_trip_and_purge,
+    import_delete_and_reimport,
+    race_import_key_material,
+    groups_replicas_and_primary,
 ];
 
 /// Runs every case of [`CASES`] on fresh stores from `new`, and panics

@@ -88,7 +88,21 @@ CREATE TABLE root_key_checks (
 ALTER TABLE keys DROP CONSTRAINT keys_state_check;
 ALTER TABLE keys ADD CONSTRAINT keys_state_check CHECK (state IN ('2', '3', '4', '5'));
 ",
-    // 8: grants of keys (SQLite's version 9).
+    // 8: when the running rotation interval of a key started (SQLite's
+    // version 9).
+    kms_store_sql::schema::KEY_ROTATION_START,
+    // 9: key usages GENERATE_VERIFY_MAC and KEY_AGREEMENT (SQLite's
+    // version 10).
+    kms_store_sql::schema::KEY_USAGES_POSTGRES,
+    // 10: the alias API's aliases (SQLite's version 11); the alias column
+    // compares and sorts in byte order (`COLLATE "C"`), as SQLite's does.
+    kms_store_sql::key_aliases_table!(int: "BIGINT", alias: "TEXT COLLATE \"C\"", tail: ""),
+    // 11: multi-region groups (SQLite's version 12).
+    kms_store_sql::key_groups_table!(flag: "BOOLEAN", tail: ""),
+    // 12: key material import (SQLite's version 13): the material's expiry
+    // and fingerprint on the key, the import tokens.
+    kms_store_sql::import_tables!(int: "BIGINT", bytes: "BYTEA", tail: ""),
+    // 13: grants of keys (SQLite's version 14).
     kms_store_sql::grants::KEY_GRANTS,
 ];
 

@@ -252,8 +252,17 @@ impl PgCluster {
         if password.contains('\'') {
             return Err(io::Error::other("test passwords may not hold a quote"));
         }
+        self.execute(&format!("ALTER ROLE {USER} PASSWORD '{password}'"))
+    }
+
+    /// Runs `sql` (one or more statements) on the default database as the
+    /// superuser, as a test that reaches past the store does.
+    ///
+    /// # Errors
+    /// The connection or a statement failed.
+    pub fn execute(&self, sql: &str) -> io::Result<()> {
         let url = self.url();
-        let sql = format!("ALTER ROLE {USER} PASSWORD '{password}'");
+        let sql = sql.to_owned();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;

@@ -77,6 +77,10 @@ stored_codes!(
         CmkSpec::EcP384 => "EC_P384",
         CmkSpec::Sm4 => "SM4",
         CmkSpec::Sm2 => "SM2",
+        CmkSpec::Hmac256 => "HMAC_256",
+        CmkSpec::Hmac384 => "HMAC_384",
+        CmkSpec::Hmac512 => "HMAC_512",
+        CmkSpec::HmacSm3 => "HMAC_SM3",
     }
 );
 
@@ -85,6 +89,8 @@ stored_codes!(
     KeyUsage, "key usage", usage_code, usage, {
         KeyUsage::EncryptDecrypt => "ENCRYPT_DECRYPT",
         KeyUsage::SignVerify => "SIGN_VERIFY",
+        KeyUsage::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
+        KeyUsage::KeyAgreement => "KEY_AGREEMENT",
     }
 );
 
@@ -202,8 +208,18 @@ mod tests {
             assert_eq!(spec(spec_code(v)).unwrap(), v);
         }
         for (v, code) in [
+            (CmkSpec::Hmac256, "HMAC_256"),
+            (CmkSpec::Hmac384, "HMAC_384"),
+            (CmkSpec::Hmac512, "HMAC_512"),
+            (CmkSpec::HmacSm3, "HMAC_SM3"),
+        ] {
+            assert_eq!((spec_code(v), spec(code).unwrap()), (code, v));
+        }
+        for (v, code) in [
             (KeyUsage::EncryptDecrypt, "ENCRYPT_DECRYPT"),
             (KeyUsage::SignVerify, "SIGN_VERIFY"),
+            (KeyUsage::GenerateVerifyMac, "GENERATE_VERIFY_MAC"),
+            (KeyUsage::KeyAgreement, "KEY_AGREEMENT"),
         ] {
             assert_eq!((usage_code(v), usage(code).unwrap()), (code, v));
         }

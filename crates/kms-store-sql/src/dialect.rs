@@ -3,6 +3,11 @@
 
 use std::sync::LazyLock;
 
+use kms_core::ports::{KeyOrigin, KeyState};
+use kms_model::CmkSpec;
+
+use crate::codes;
+
 /// The SQL a database speaks, where the two differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
@@ -101,7 +106,24 @@ pub const KEY_COLUMNS: &str =
     "key_id, domain_id, project_id, alias, description, keystore_id, state,
      current_version, create_time, deletion_time,
      rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
-     key_spec, key_usage, origin";
+     key_spec, key_usage, origin, rotation_start, material_expiry";
+
+/// When a key's automatic rotation is due, in milliseconds: the running
+/// interval's start (else the last rotation, else the creation) plus the
+/// interval in days (`kms_core::ports::KeyRecord::rotation_due_at`).
+const ROTATION_DUE: &str =
+    "COALESCE(rotation_start, last_rotation_time, create_time) + rotation_interval * 86400000";
+
+/// The stored codes of the symmetric key specs (the ones that rotate), as
+/// an SQL list (fixed codes of `codes`, no caller text).
+fn symmetric_spec_codes() -> String {
+    CmkSpec::ALL
+        .iter()
+        .filter(|s| !s.is_asymmetric())
+        .map(|s| format!("'{}'", codes::spec_code(*s)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// The columns of a certificate row, in `records::certificate`'s
 /// order.
@@ -147,6 +169,7 @@ pub struct Queries {
     pub purge_deleted: String,
     pub set_rotation: String,
     pub rotate: String,
+    pub rotation_due: String,
     pub key_exists: String,
     pub lock_key: String,
     // tags
@@ -302,8 +325,8 @@ impl Queries {
             insert_key: r("INSERT INTO keys (key_id, domain_id, project_id, alias, description, keystore_id,
                                dedicated_keystore_id, state, current_version, create_time, deletion_time,
                                rotation_enabled, rotation_interval, last_rotation_time, number_of_rotations,
-                               key_spec, key_usage, origin)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
+                               key_spec, key_usage, origin, rotation_start, material_expiry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"),
             insert_material: r(
                 "INSERT INTO key_material (key_id, version, wrapped) VALUES (?1, ?2, ?3)",
             ),
@@ -326,11 +349,26 @@ impl Queries {
             purge_deleted: r("DELETE FROM keys WHERE state = '4'
                  AND deletion_time IS NOT NULL AND deletion_time <= ?1"),
             set_rotation: r("UPDATE keys SET rotation_enabled = COALESCE(?3, rotation_enabled),
-                                 rotation_interval = COALESCE(?4, rotation_interval)
+                                 rotation_interval = COALESCE(?4, rotation_interval),
+                                 rotation_start = COALESCE(?5, rotation_start)
                  WHERE project_id = ?1 AND key_id = ?2"),
             rotate: r("UPDATE keys SET current_version = ?3, last_rotation_time = ?5,
+                                 rotation_start = ?5,
                                  number_of_rotations = number_of_rotations + 1
                  WHERE project_id = ?1 AND key_id = ?2 AND current_version = ?4"),
+            // Symmetric specs only: a key pair's rotation cannot be enabled,
+            // but the store does not rely on that.
+            rotation_due: r(&format!(
+                "SELECT project_id, key_id, current_version FROM keys
+                 WHERE rotation_enabled = ?2 AND state = '{enabled}' AND origin = '{kms}'
+                   AND key_spec IN ({symmetric})
+                   AND {due} <= ?1
+                 ORDER BY {due}, key_id LIMIT ?3",
+                enabled = codes::key_state_code(KeyState::Enabled),
+                kms = codes::origin_code(KeyOrigin::Kms),
+                symmetric = symmetric_spec_codes(),
+                due = ROTATION_DUE,
+            )),
             key_exists: d.select("1", "keys", "project_id = ?1 AND key_id = ?2"),
             lock_key: d.select(
                 "1",

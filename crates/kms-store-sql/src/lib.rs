@@ -2,11 +2,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod aliases;
 mod cert_json;
 pub mod codes;
 pub mod dialect;
 pub mod driver;
 pub mod grants;
+pub mod groups;
+pub mod imports;
 pub mod ops;
 pub mod records;
 pub mod schema;
@@ -24,7 +27,7 @@ pub mod __private {
 }
 
 /// Implements every store port of kms-core (keystores, master keys, key
-/// tags, grants, PIN verifiers, certificates, root-key rotation) for `$store`, a
+/// tags, key aliases, grants, PIN verifiers, certificates, root-key rotation) for `$store`, a
 /// type of the invoking crate that implements [`Driver`], with [`ops`].
 #[macro_export]
 macro_rules! impl_store_ports {
@@ -122,8 +125,9 @@ macro_rules! impl_store_ports {
                     k: &str,
                     enabled: Option<bool>,
                     interval_days: Option<u32>,
+                    start: Option<Timestamp>,
                 ) -> PortResult<bool> {
-                    ops::set_key_rotation(self, p, k, enabled, interval_days)
+                    ops::set_key_rotation(self, p, k, enabled, interval_days, start)
                 }
                 fn rotate_key(
                     &self,
@@ -134,6 +138,58 @@ macro_rules! impl_store_ports {
                     at: Timestamp,
                 ) -> Result<(), RotateKeyError> {
                     ops::rotate_key(self, p, k, m, version, at)
+                }
+                fn keys_due_for_rotation(
+                    &self,
+                    at: Timestamp,
+                    limit: u64,
+                ) -> PortResult<Vec<DueRotation>> {
+                    ops::keys_due_for_rotation(self, at, limit)
+                }
+                fn insert_import_token(&self, t: &ImportTokenRecord) -> PortResult<()> {
+                    $crate::imports::insert_import_token(self, t)
+                }
+                fn get_import_token(&self, id: &str) -> PortResult<Option<ImportTokenRecord>> {
+                    $crate::imports::get_import_token(self, id)
+                }
+                fn purge_import_tokens(&self, at: Timestamp) -> PortResult<u64> {
+                    $crate::imports::purge_import_tokens(self, at)
+                }
+                fn import_fingerprint(&self, p: &str, k: &str) -> PortResult<Option<Vec<u8>>> {
+                    $crate::imports::import_fingerprint(self, p, k)
+                }
+                fn import_key_material(
+                    &self,
+                    p: &str,
+                    k: &str,
+                    m: &KeyMaterial,
+                    fingerprint: &[u8],
+                    expiry: Option<Timestamp>,
+                ) -> Result<(), ImportMaterialError> {
+                    $crate::imports::import_key_material(self, p, k, m, fingerprint, expiry)
+                }
+                fn delete_key_material(
+                    &self,
+                    p: &str,
+                    k: &str,
+                    expired_at: Option<Timestamp>,
+                ) -> PortResult<bool> {
+                    $crate::imports::delete_key_material(self, p, k, expired_at)
+                }
+                fn key_group(&self, k: &str) -> PortResult<Vec<GroupMember>> {
+                    $crate::groups::key_group(self, k)
+                }
+                fn insert_replica(
+                    &self,
+                    source: &GroupMember,
+                    r: &KeyRecord,
+                    versions: &[WrappedMasterKey],
+                    replica: &GroupMember,
+                ) -> Result<(), InsertReplicaError> {
+                    $crate::groups::insert_replica(self, source, r, versions, replica)
+                }
+                fn set_group_primary(&self, k: &str) -> PortResult<bool> {
+                    $crate::groups::set_group_primary(self, k)
                 }
             }
 
@@ -166,6 +222,47 @@ macro_rules! impl_store_ports {
                     q: &KeyListQuery,
                 ) -> PortResult<TaggedKeys> {
                     ops::list_keys_by_tags(self, p, tags, alias_contains, q)
+                }
+            }
+
+            impl KeyAliasStore for $store {
+                fn insert_alias(
+                    &self,
+                    a: &AliasRecord,
+                    max_per_key: usize,
+                ) -> Result<(), AliasWriteError> {
+                    $crate::aliases::insert_alias(self, a, max_per_key)
+                }
+                fn associate_alias(
+                    &self,
+                    p: &str,
+                    a: &str,
+                    k: &str,
+                    max_per_key: usize,
+                    at: Timestamp,
+                ) -> Result<AliasRecord, AliasWriteError> {
+                    $crate::aliases::associate_alias(self, p, a, k, max_per_key, at)
+                }
+                fn delete_aliases(
+                    &self,
+                    p: &str,
+                    k: Option<&str>,
+                    aliases: &[String],
+                ) -> Result<(), AliasWriteError> {
+                    $crate::aliases::delete_aliases(self, p, k, aliases)
+                }
+                fn get_alias(&self, p: &str, a: &str) -> PortResult<Option<AliasRecord>> {
+                    $crate::aliases::get_alias(self, p, a)
+                }
+                fn list_aliases(
+                    &self,
+                    p: &str,
+                    k: Option<&str>,
+                    after: Option<&str>,
+                    limit: u64,
+                    live_at: Timestamp,
+                ) -> PortResult<Vec<AliasRecord>> {
+                    $crate::aliases::list_aliases(self, p, k, after, limit, live_at)
                 }
             }
 

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use kms_core::ports::{
-    CarriedPinKeys, CertificateFilter, CertificateWriteError, DeleteKeystoreOutcome,
+    CarriedPinKeys, CertificateFilter, CertificateWriteError, DeleteKeystoreOutcome, DueRotation,
     InsertKeyError, InsertKeystoreError, KeyListQuery, KeyMaterial, KeyRecord, KeyState, KeyTag,
     KeystoreRecord, KeystoreState, PortError, PortErrorKind, PortResult, ROOT_FINGERPRINT_LEN,
     ROOT_KEY_CHECK_LEN, Rewrapped, RootBoundItem, RootBoundRow, RootKeyState, RootRotationTarget,
@@ -450,12 +450,14 @@ pub fn set_key_rotation<D: Driver>(
     key_id: &str,
     enabled: Option<bool>,
     interval_days: Option<u32>,
+    interval_start: Option<Timestamp>,
 ) -> PortResult<bool> {
     let params = [
         project_id.into(),
         key_id.into(),
         enabled.into(),
         interval_days.into(),
+        interval_start.map(|t| t.0).into(),
     ];
     d.run(Access::Write, |c| {
         Ok(c.execute(&q::<D>().set_rotation, &params)?)
@@ -509,6 +511,31 @@ pub fn rotate_key<D: Driver>(
             _ => Err(d.fail(e, "rotate key").into()),
         },
     }
+}
+
+/// [`kms_core::ports::MasterKeyStore::keys_due_for_rotation`].
+///
+/// # Errors
+/// As the port.
+pub fn keys_due_for_rotation<D: Driver>(
+    d: &D,
+    at: Timestamp,
+    limit: u64,
+) -> PortResult<Vec<DueRotation>> {
+    let params = [at.0.into(), true.into(), to_i64(limit).into()];
+    let found = d
+        .run(Access::Read, |c| {
+            Ok(c.query(&q::<D>().rotation_due, &params)?)
+        })
+        .map_err(|e| d.fail(e, "list keys due for rotation"))?;
+    rows(found, |r| {
+        Ok(DueRotation {
+            project_id: r.text(0)?,
+            key_id: r.text(1)?,
+            current_version: u32::try_from(r.int(2)?)
+                .map_err(|e| PortError::corrupt("bad key version in database").with_source(e))?,
+        })
+    })
 }
 
 // ---------------------------------------------------------------- key tags

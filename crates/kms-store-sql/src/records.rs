@@ -76,10 +76,12 @@ pub fn key(r: &Row) -> PortResult<KeyRecord> {
             last_rotation_time: r.opt_int(12)?.map(Timestamp),
             rotations: u32::try_from(r.int(13)?)
                 .map_err(corrupt("bad rotation count in database"))?,
+            interval_start: r.opt_int(17)?.map(Timestamp),
         },
         spec: codes::spec(&r.text(14)?)?,
         usage: codes::usage(&r.text(15)?)?,
         origin: codes::origin(&r.text(16)?)?,
+        material_expiry: r.opt_int(18)?.map(Timestamp),
     })
 }
 
@@ -106,6 +108,8 @@ pub fn key_params(k: &KeyRecord) -> Vec<Value> {
         codes::spec_code(k.spec).into(),
         codes::usage_code(k.usage).into(),
         codes::origin_code(k.origin).into(),
+        k.rotation.interval_start.map(|t| t.0).into(),
+        k.material_expiry.map(|t| t.0).into(),
     ]
 }
 

@@ -195,6 +195,34 @@ ALTER TABLE keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'kms'
     CHECK (origin IN ('kms', 'external'));
 ";
 
+/// Migration: when a key's running rotation interval started (rotation
+/// last enabled, or the key last rotated), milliseconds; NULL for every key
+/// before, whose interval counts from its last rotation, else its creation.
+pub const KEY_ROTATION_START: &str = r"
+ALTER TABLE keys ADD COLUMN rotation_start BIGINT;
+";
+
+/// The key usages of MAC keys and key agreement, `GENERATE_VERIFY_MAC`
+/// and `KEY_AGREEMENT` (SQLite's version 10, PostgreSQL's 9), for
+/// PostgreSQL, which names the column's CHECK `keys_key_usage_check`.
+/// (The key specs have no CHECK: `HMAC_*` needs no migration.)
+pub const KEY_USAGES_POSTGRES: &str = r"
+ALTER TABLE keys DROP CONSTRAINT keys_key_usage_check;
+ALTER TABLE keys ADD CONSTRAINT keys_key_usage_check CHECK
+    (key_usage IN ('ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'));
+";
+
+/// The same for SQLite, which cannot alter a CHECK: the column is replaced
+/// by one whose CHECK allows the new usages (no index, trigger or other
+/// constraint names the column).
+pub const KEY_USAGES_SQLITE: &str = r"
+ALTER TABLE keys ADD COLUMN new_key_usage TEXT NOT NULL DEFAULT 'ENCRYPT_DECRYPT'
+    CHECK (new_key_usage IN ('ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'));
+UPDATE keys SET new_key_usage = key_usage;
+ALTER TABLE keys DROP COLUMN key_usage;
+ALTER TABLE keys RENAME COLUMN new_key_usage TO key_usage;
+";
+
 /// The index of the first migration a database at version `found` lacks,
 /// or `None` when `found` is newer than `latest`, the version this build
 /// writes.

@@ -187,10 +187,14 @@ pub enum Constraint {
     KeyMaterialVersion,
     /// `certificate_name`: certificate name unique per project and scope.
     CertificateName,
+    /// `key_alias_name`: an alias of the alias API unique per project.
+    AliasName,
+    /// `key_group_region`: one member of a multi-region group per region.
+    GroupRegion,
 }
 
 impl Constraint {
-    const ALL: [(Self, &'static str, &'static str); 6] = [
+    const ALL: [(Self, &'static str, &'static str); 8] = [
         (Self::KeystoreAlias, "keystore_alias", "keystores.alias"),
         (
             Self::KeystoreCluster,
@@ -212,6 +216,12 @@ impl Constraint {
             Self::CertificateName,
             "certificate_name",
             "certificates.name",
+        ),
+        (Self::AliasName, "key_alias_name", "key_aliases.alias"),
+        (
+            Self::GroupRegion,
+            "key_group_region",
+            "key_groups.region_id",
         ),
     ];
 

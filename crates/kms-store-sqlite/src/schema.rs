@@ -122,8 +122,55 @@ UPDATE keys SET new_state = state;
 ALTER TABLE keys DROP COLUMN state;
 ALTER TABLE keys RENAME COLUMN new_state TO state;
 ",
-    // 9: grants of keys, counted by `meta`'s change counter like every
-    // other table.
+    // 9: when the running rotation interval of a key started.
+    kms_store_sql::schema::KEY_ROTATION_START,
+    // 10: key usages GENERATE_VERIFY_MAC and KEY_AGREEMENT.
+    kms_store_sql::schema::KEY_USAGES_SQLITE,
+    // 11: the alias API's aliases (PostgreSQL's version 10), counted in the
+    // change counter like every table.
+    concat!(
+        kms_store_sql::key_aliases_table!(int: "INTEGER", alias: "TEXT", tail: " WITHOUT ROWID"),
+        r"
+CREATE TRIGGER key_aliases_insert_counts AFTER INSERT ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_aliases_update_counts AFTER UPDATE ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_aliases_delete_counts AFTER DELETE ON key_aliases
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+"
+    ),
+    // 12: multi-region groups (PostgreSQL's version 11), counted in the
+    // change counter like every table.
+    concat!(
+        kms_store_sql::key_groups_table!(
+            flag: "INTEGER CHECK (is_primary IN (0, 1))",
+            tail: " WITHOUT ROWID"
+        ),
+        r"
+CREATE TRIGGER key_groups_insert_counts AFTER INSERT ON key_groups
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_groups_update_counts AFTER UPDATE ON key_groups
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER key_groups_delete_counts AFTER DELETE ON key_groups
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+"
+    ),
+    // 13: key material import (PostgreSQL's version 12): the material's
+    // expiry and fingerprint on the key, the import tokens (counted in the
+    // change counter like every table).
+    concat!(
+        kms_store_sql::import_tables!(int: "INTEGER", bytes: "BLOB", tail: " WITHOUT ROWID"),
+        r"
+CREATE TRIGGER import_tokens_insert_counts AFTER INSERT ON import_tokens
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER import_tokens_update_counts AFTER UPDATE ON import_tokens
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+CREATE TRIGGER import_tokens_delete_counts AFTER DELETE ON import_tokens
+    BEGIN UPDATE meta SET value = value + 1 WHERE name = 'change_counter'; END;
+"
+    ),
+    // 14: grants of keys (PostgreSQL's version 13), counted by `meta`'s
+    // change counter like every other table.
     concat!(
         kms_store_sql::key_grants_sql!(),
         r"

@@ -31,6 +31,11 @@ const SHARED_NAMES: &[(&str, &str)] = &[
          the engine's (algorithm and hash); kms-core maps one to the other",
     ),
     (
+        "MacAlgorithm",
+        "one meaning, Huawei's `mac_algorithm`: kms-model's is the wire enum, kms-crypto's the \
+         engine's (the HMAC hash); kms-core maps one to the other",
+    ),
+    (
         "Password",
         "one meaning, a password held zeroized and never shown by `Debug`: kms-server's is an \
          IAM user's, kms-store-postgres's the database role's",

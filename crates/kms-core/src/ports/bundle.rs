@@ -4,14 +4,20 @@
 use super::*;
 
 /// Everything a store keeps for the core: keystores, keys (with their
-/// tags and grants), certificates and PIN verifiers. Implemented for every type that
-/// implements the five store traits; one value then fills every store
+/// tags, aliases and grants), certificates and PIN verifiers. Implemented for
+/// every type that implements the seven store traits; one value then fills every store
 /// port of [`Ports`] (`Ports::builder`).
 ///
-/// To bring your own store, implement the five traits and run the
+/// To bring your own store, implement the seven traits and run the
 /// conformance suite (`kms-store-conformance`) against it.
 pub trait Store:
-    KeystoreStore + MasterKeyStore + KeyTagStore + CertificateStore + PinVerifierStore + KeyGrantStore
+    KeystoreStore
+    + MasterKeyStore
+    + KeyTagStore
+    + CertificateStore
+    + PinVerifierStore
+    + KeyAliasStore
+    + KeyGrantStore
 {
 }
 
@@ -21,6 +27,7 @@ impl<T> Store for T where
         + KeyTagStore
         + CertificateStore
         + PinVerifierStore
+        + KeyAliasStore
         + KeyGrantStore
 {
 }
@@ -53,6 +60,8 @@ pub struct Ports {
     pub pins: Arc<dyn PinVerifierStore>,
     /// Audit.
     pub audit: Arc<dyn AuditSink>,
+    /// Aliases of CMKs (the alias API).
+    pub key_aliases: Arc<dyn KeyAliasStore>,
     /// Grants of CMKs.
     pub grants: Arc<dyn KeyGrantStore>,
 }

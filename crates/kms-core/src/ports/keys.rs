@@ -45,6 +45,12 @@ pub struct KeyRotation {
     pub last_rotation_time: Option<Timestamp>,
     /// How many times the key was rotated.
     pub rotations: u32,
+    /// The instant the running interval counts from: when rotation was
+    /// last enabled or the key last rotated, whichever is later (`None`
+    /// for a key whose rotation was never enabled, or was enabled before
+    /// this was recorded: then the last rotation, else the creation,
+    /// counts). An automatic rotation is due `interval_days` after it.
+    pub interval_start: Option<Timestamp>,
 }
 
 impl KeyRotation {
@@ -59,7 +65,49 @@ impl Default for KeyRotation {
             interval_days: Self::DEFAULT_INTERVAL_DAYS,
             last_rotation_time: None,
             rotations: 0,
+            interval_start: None,
         }
+    }
+}
+
+/// A key whose automatic rotation is due
+/// ([`MasterKeyStore::keys_due_for_rotation`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DueRotation {
+    /// The key's project.
+    pub project_id: String,
+    /// The key.
+    pub key_id: String,
+    /// Its current version when found due: the rotation is made from it
+    /// (and does not happen if another made one meanwhile).
+    pub current_version: u32,
+}
+
+/// One day, in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
+impl KeyRecord {
+    /// When the key's next automatic rotation is due: `None` unless
+    /// rotation is enabled on an enabled key generated here. Counts from
+    /// [`KeyRotation::interval_start`], else the last rotation, else the
+    /// creation.
+    #[must_use]
+    pub fn rotation_due_at(&self) -> Option<Timestamp> {
+        if !self.rotation.enabled
+            || self.state != KeyState::Enabled
+            || self.origin != KeyOrigin::Kms
+            || self.spec.is_asymmetric()
+        {
+            return None;
+        }
+        let start = self
+            .rotation
+            .interval_start
+            .or(self.rotation.last_rotation_time)
+            .unwrap_or(self.create_time);
+        Some(Timestamp(start.0.saturating_add(
+            i64::from(self.rotation.interval_days).saturating_mul(DAY_MS),
+        )))
     }
 }
 
@@ -94,6 +142,63 @@ pub struct KeyRecord {
     pub usage: KeyUsage,
     /// Generated here or imported.
     pub origin: KeyOrigin,
+    /// When imported material expires (`expiration_time` of
+    /// import-key-material): from then on the key reads as pending import
+    /// and its material is removed. `None`: never, or no imported material.
+    pub material_expiry: Option<Timestamp>,
+}
+
+impl KeyRecord {
+    /// Whether the key's imported material has expired at `now`: the
+    /// key is then pending import, whatever its stored state says (the
+    /// core removes the material when it notices).
+    #[must_use]
+    pub fn material_expired(&self, now: Timestamp) -> bool {
+        matches!(self.state, KeyState::Enabled | KeyState::Disabled)
+            && self.material_expiry.is_some_and(|t| t <= now)
+    }
+}
+
+/// The stored half of an import token (get-parameters-for-import): the
+/// wrapping key pair, sealed, and a digest of the token's secret part.
+/// The client holds the token; the store holds nothing that rebuilds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportTokenRecord {
+    /// The token's id (8-4-4-4-12), carried in the token.
+    pub token_id: String,
+    /// The key's project.
+    pub project_id: String,
+    /// The key the token imports into.
+    pub key_id: String,
+    /// SHA-256 of the token's secret part (compared in constant time).
+    pub secret_digest: Vec<u8>,
+    /// `RSAES_OAEP_SHA_256` or `SM2_ENCRYPT`.
+    pub wrapping_algorithm: String,
+    /// The wrapping private key sealed under the default keystore's root
+    /// key, naming the token id (blob `0x06`).
+    pub sealed_private_key: Vec<u8>,
+    /// When the token expires.
+    pub expires: Timestamp,
+}
+
+/// Why an import of key material did not happen.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportMaterialError {
+    /// No such key in the project.
+    #[error("not found")]
+    NotFound,
+    /// The key is no longer pending import (another import won, or its
+    /// state changed); nothing changed.
+    #[error("not pending import")]
+    NotPendingImport,
+    /// The key had material before, and this is other material; nothing
+    /// changed.
+    #[error("other material")]
+    MaterialDiffers,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
 }
 
 /// A CMK's first stored material (version 1).
@@ -310,9 +415,11 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
     /// Backend failure.
     fn purge_deleted_keys(&self, at: Timestamp) -> PortResult<u64>;
 
-    /// Sets a key's rotation flag (when `enabled` is given) and interval
-    /// (when `interval_days` is given), leaving its history alone; `false`
-    /// when there is no such key in the project.
+    /// Sets a key's rotation flag (when `enabled` is given), interval
+    /// (when `interval_days` is given) and the instant the running
+    /// interval counts from (when `interval_start` is given: the core
+    /// gives it when it turns rotation on), leaving its history alone;
+    /// `false` when there is no such key in the project.
     ///
     /// # Errors
     /// Backend failure.
@@ -322,12 +429,14 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         key_id: &str,
         enabled: Option<bool>,
         interval_days: Option<u32>,
+        interval_start: Option<Timestamp>,
     ) -> PortResult<bool>;
 
     /// Rotates a key **only if** its current version is still
     /// `material`'s version minus one, atomically: stores `material` as the
-    /// new version, makes it current, sets the last rotation time to `at`
-    /// and counts the rotation. Every earlier version's material stays.
+    /// new version, makes it current, sets the last rotation time and the
+    /// running interval's start to `at` and counts the rotation. Every
+    /// earlier version's material stays.
     ///
     /// # Errors
     /// No such key in the project, the version moved meanwhile (nothing
@@ -340,6 +449,143 @@ pub trait MasterKeyStore: Send + Sync + fmt::Debug {
         version: u32,
         at: Timestamp,
     ) -> Result<(), RotateKeyError>;
+
+    /// Keys of any project whose automatic rotation is due at `at`
+    /// ([`KeyRecord::rotation_due_at`] at or before `at`): rotation
+    /// enabled, state enabled, generated here, symmetric. The longest
+    /// overdue first (then by key id), at most `limit`.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn keys_due_for_rotation(&self, at: Timestamp, limit: u64) -> PortResult<Vec<DueRotation>>;
+
+    /// Stores an import token (its id is fresh).
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn insert_import_token(&self, token: &ImportTokenRecord) -> PortResult<()>;
+
+    /// The import token with this id, expired or not.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn get_import_token(&self, token_id: &str) -> PortResult<Option<ImportTokenRecord>>;
+
+    /// Deletes every import token that expired at or before `at`; returns
+    /// how many.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn purge_import_tokens(&self, at: Timestamp) -> PortResult<u64>;
+
+    /// The fingerprint of the material last imported into the key (kept
+    /// when the material is deleted or expires, for the re-import rule);
+    /// `None` when none was ever imported or there is no such key in the
+    /// project.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn import_fingerprint(&self, project_id: &str, key_id: &str) -> PortResult<Option<Vec<u8>>>;
+
+    /// Imports material into a key **only if** the key is pending import
+    /// and its recorded fingerprint is none or `fingerprint`, atomically:
+    /// stores `material` as version 1 (replacing any), makes it current,
+    /// sets the state enabled, the material's expiry and the fingerprint.
+    ///
+    /// # Errors
+    /// No such key in the project, not pending import, other material
+    /// than before (nothing changed), or a backend failure.
+    fn import_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        material: &KeyMaterial,
+        fingerprint: &[u8],
+        expiry: Option<Timestamp>,
+    ) -> Result<(), ImportMaterialError>;
+
+    /// Removes a key's imported material **only if** the key is enabled or
+    /// disabled (and, when `expired_at` is given, its material expired at
+    /// or before it), atomically: every version's material is deleted, the
+    /// current version becomes 0, the state pending import, the expiry
+    /// none; the fingerprint stays. `false` when nothing matched.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn delete_key_material(
+        &self,
+        project_id: &str,
+        key_id: &str,
+        expired_at: Option<Timestamp>,
+    ) -> PortResult<bool>;
+    /// The multi-region group `key_id` belongs to: every member, itself
+    /// included, in no particular order; empty when it is in none.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn key_group(&self, key_id: &str) -> PortResult<Vec<GroupMember>>;
+
+    /// Inserts `record` (a replica of `source`, with `versions[i]` as its
+    /// version `i + 1`, each wrapped for the replica) and makes both
+    /// members of one group, atomically: `source` joins as the group's
+    /// primary (its group's id its key id) if it was in none; `replica`
+    /// joins `source`'s group as a replica. Refused when the replica's
+    /// alias is taken in its project, the group has a member in the
+    /// replica's region already, or the source key is gone.
+    ///
+    /// # Errors
+    /// Which rule failed, or a backend failure.
+    fn insert_replica(
+        &self,
+        source: &GroupMember,
+        record: &KeyRecord,
+        versions: &[WrappedMasterKey],
+        replica: &GroupMember,
+    ) -> Result<(), InsertReplicaError>;
+
+    /// Makes `key_id` its group's primary and every other member a
+    /// replica, atomically; `false` when it is in no group.
+    ///
+    /// # Errors
+    /// Backend failure.
+    fn set_group_primary(&self, key_id: &str) -> PortResult<bool>;
+}
+
+/// A key's membership of a multi-region group: keys of one account in
+/// different regions holding the same material (each wrapped for itself),
+/// so that each opens the others' ciphertexts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupMember {
+    /// The member key.
+    pub key_id: String,
+    /// Its project.
+    pub project_id: String,
+    /// Its account.
+    pub domain_id: String,
+    /// Its region.
+    pub region_id: String,
+    /// The group: its first primary's key id.
+    pub group_id: String,
+    /// The group's primary (exactly one member is).
+    pub primary: bool,
+}
+
+/// Why a replica was not inserted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InsertReplicaError {
+    /// The replica's alias is taken in its project.
+    #[error("alias taken")]
+    AliasTaken,
+    /// The group has a member in the replica's region.
+    #[error("region taken")]
+    RegionTaken,
+    /// The source key was deleted meanwhile.
+    #[error("source gone")]
+    SourceGone,
+    /// Storage failure.
+    #[error(transparent)]
+    Backend(#[from] PortError),
 }
 
 /// Tags of CMKs (at most a few per key, unique tag key per key).

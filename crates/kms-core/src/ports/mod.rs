@@ -24,6 +24,7 @@ use kms_crypto::{
 use kms_model::{CmkSpec, KeyUsage, KeystoreType};
 use zeroize::Zeroizing;
 
+mod aliases;
 mod audit;
 mod bundle;
 mod certificates;
@@ -37,6 +38,7 @@ mod pins;
 mod root_keys;
 mod root_rotation;
 
+pub use self::aliases::*;
 pub use self::audit::*;
 pub use self::bundle::*;
 pub use self::certificates::*;

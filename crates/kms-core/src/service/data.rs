@@ -55,8 +55,18 @@ fn data_context<'a>(
     aad: Option<&Aad>,
     ctx: &EncryptionContext,
 ) -> Result<DataContext<'a>, kms_crypto::Error> {
+    data_context_in(&key.project_id, aad, ctx)
+}
+
+/// [`data_context`] bound to another project: a ciphertext another member
+/// of a multi-region group sealed is bound to that member's project.
+fn data_context_in<'a>(
+    project_id: &'a str,
+    aad: Option<&Aad>,
+    ctx: &EncryptionContext,
+) -> Result<DataContext<'a>, kms_crypto::Error> {
     DataContext::new(
-        &key.project_id,
+        project_id,
         aad.map_or(&[][..], Aad::as_bytes),
         &ctx.canonical(),
     )
@@ -212,8 +222,9 @@ impl Kms {
 }
 
 impl Kms {
-    /// Encrypts under the key's current version.
-    fn seal_data(
+    /// Encrypts under the key's current version (a data blob; also the
+    /// private key of a data key pair).
+    pub(super) fn seal_data(
         &self,
         caller: &Caller,
         op: Operation,
@@ -255,19 +266,38 @@ impl Kms {
             .key_id()
             .and_then(|id| KeyId::parse(id).ok())
             .ok_or_else(invalid)?;
-        if expected.is_some_and(|k| *k != key_id) {
+        // The blob's key, or (a blob another member of a multi-region
+        // group sealed) the caller's member of that group.
+        let (key, peer) = match self.usable_key(caller, &key_id, None, op) {
+            Ok(key) => (key, None),
+            Err(e) if e.code() == ErrorCode::KmsKeyNotFound => {
+                let Some((mine, theirs)) = self.group_peer(caller, key_id.as_str())? else {
+                    return Err(e);
+                };
+                (self.usable_key(caller, &mine, None, op)?, Some(theirs))
+            }
+            Err(e) => return Err(e),
+        };
+        if expected.is_some_and(|k| *k != key_id && k.as_str() != key.key_id) {
             return Err(invalid());
         }
-        let key = self.usable_key(caller, &key_id, None, op)?;
         let version = header.key_version();
         if version == 0 || version > key.current_version {
             return Err(invalid());
         }
-        let mk = self.master_key(&key, version)?;
-        let ctx = data_context(&key, aad, ctx).map_err(|_| invalid())?;
-        let plaintext = mk
-            .decrypt_data(blob.as_bytes(), &ctx)
-            .map_err(|_| invalid())?;
+        let plaintext = match &peer {
+            None => {
+                let ctx = data_context(&key, aad, ctx).map_err(|_| invalid())?;
+                self.master_key(&key, version)?
+                    .decrypt_data(blob.as_bytes(), &ctx)
+            }
+            Some(theirs) => {
+                let ctx = data_context_in(&theirs.project_id, aad, ctx).map_err(|_| invalid())?;
+                self.peer_master_key(&key, &theirs.key_id, version)?
+                    .decrypt_data(blob.as_bytes(), &ctx)
+            }
+        }
+        .map_err(|_| invalid())?;
         Ok(OpenedData {
             key_id: key.key_id.clone(),
             plaintext,

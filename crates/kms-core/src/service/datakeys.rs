@@ -164,11 +164,22 @@ impl Kms {
                 let key = self.usable_key(caller, &req.key_id, None, Operation::DecryptDatakey)?;
                 let blob = Ciphertext::from_bytes(&req.cipher_text).map_err(|_| invalid())?;
                 let header = blob.header();
-                if header.kind() != BlobKind::DataKey
-                    || header.key_id() != Some(key.key_id.as_str())
-                {
+                if header.kind() != BlobKind::DataKey {
                     return Err(invalid());
                 }
+                // The key's own blob, or one another member of its
+                // multi-region group sealed (bound to that member's
+                // project).
+                let peer = match header.key_id() {
+                    Some(id) if id == key.key_id => None,
+                    Some(id) => Some(
+                        self.key_group(&key.key_id)?
+                            .into_iter()
+                            .find(|m| m.key_id == id)
+                            .ok_or_else(invalid)?,
+                    ),
+                    None => return Err(invalid()),
+                };
                 // `datakey_cipher_length` bounds the DEK rather than
                 // naming its length: the length is the blob's own, bound
                 // into its AEAD. Huawei's Java encryption SDK sends "32"
@@ -181,15 +192,26 @@ impl Kms {
                 if version == 0 || version > key.current_version {
                     return Err(invalid());
                 }
-                let mk = self.master_key(&key, version)?;
-                let ctx = dek_context(&key, req.additional_authenticated_data.as_ref())
-                    .map_err(|_| invalid())?;
-                let plaintext = mk
-                    .unwrap_dek(blob.as_bytes(), &ctx)
-                    .map_err(|_| invalid())?;
+                let aad = req.additional_authenticated_data.as_ref();
+                let (plaintext, suite) = match &peer {
+                    None => {
+                        let mk = self.master_key(&key, version)?;
+                        let ctx = dek_context(&key, aad).map_err(|_| invalid())?;
+                        (mk.unwrap_dek(blob.as_bytes(), &ctx), mk.suite())
+                    }
+                    Some(theirs) => {
+                        let mk = self.peer_master_key(&key, &theirs.key_id, version)?;
+                        let ctx = kms_crypto::DekContext::new(
+                            &theirs.project_id,
+                            aad.map_or(&[][..], kms_model::Aad::as_bytes),
+                        )
+                        .map_err(|_| invalid())?;
+                        (mk.unwrap_dek(blob.as_bytes(), &ctx), mk.suite())
+                    }
+                };
                 Ok(OpenedDatakey {
-                    plaintext,
-                    suite: mk.suite(),
+                    plaintext: plaintext.map_err(|_| invalid())?,
+                    suite,
                 })
             },
         )

@@ -54,7 +54,12 @@ pub(crate) fn key_state_of_code(code: u8) -> Option<KeyState> {
 /// The kms-crypto spec of a key pair; `None` for a symmetric key.
 pub(super) fn signing_spec(spec: CmkSpec) -> Option<SigningKeySpec> {
     match spec {
-        CmkSpec::Aes256 | CmkSpec::Sm4 => None,
+        CmkSpec::Aes256
+        | CmkSpec::Sm4
+        | CmkSpec::Hmac256
+        | CmkSpec::Hmac384
+        | CmkSpec::Hmac512
+        | CmkSpec::HmacSm3 => None,
         CmkSpec::Sm2 => Some(SigningKeySpec::Sm2),
         CmkSpec::Rsa2048 => Some(SigningKeySpec::Rsa2048),
         CmkSpec::Rsa3072 => Some(SigningKeySpec::Rsa3072),
@@ -71,6 +76,15 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
     match key.spec {
         CmkSpec::Aes256 => Ok(CipherSuite::Aes256Gcm),
         CmkSpec::Sm4 => Ok(CipherSuite::Sm4Gcm),
+        // An HMAC key makes MACs only (KMS.0341).
+        spec if spec.is_hmac() => Err(CoreError::new(
+            ErrorCode::KmsHmacUnsupported,
+            format!(
+                "key {} is a {} key: it generates and verifies MACs",
+                key.key_id,
+                spec.as_str()
+            ),
+        )),
         spec => Err(CoreError::new(
             ErrorCode::KmsAsymmetricUnsupported,
             format!(
@@ -79,6 +93,18 @@ pub(super) fn cmk_suite(key: &KeyRecord) -> Res<CipherSuite> {
                 spec.as_str()
             ),
         )),
+    }
+}
+
+/// The suite a symmetric or HMAC key's versions are kept and cached
+/// with: SM4-GCM for SM4, AES-256-GCM for AES_256 and the HMAC keys (whose
+/// 32 bytes of material are the HMAC key itself; the suite only picks the
+/// per-purpose keys an HMAC key never uses). `None` for a key pair.
+pub(super) fn storage_suite(spec: CmkSpec) -> Option<CipherSuite> {
+    match spec {
+        CmkSpec::Sm4 => Some(CipherSuite::Sm4Gcm),
+        spec if signing_spec(spec).is_none() => Some(CipherSuite::Aes256Gcm),
+        _ => None,
     }
 }
 
@@ -142,6 +168,7 @@ impl Kms {
             spec: req.key_spec,
             usage: req.key_usage,
             origin: req.origin,
+            material_expiry: None,
         };
         self.insert_new_key(&record, &material, master)?;
         Ok(record)
@@ -164,11 +191,7 @@ impl Kms {
             None => {
                 // AES_256 or SM4: the material is 32 bytes either way; the
                 // spec picks the blobs' suite.
-                let suite = if spec == CmkSpec::Sm4 {
-                    CipherSuite::Sm4Gcm
-                } else {
-                    CipherSuite::Aes256Gcm
-                };
+                let suite = storage_suite(spec).unwrap_or(CipherSuite::Aes256Gcm);
                 let key = match given {
                     Some(key) => key.into_suite(suite).map_err(kms_internal)?,
                     None => MasterKey::generate_with_suite(
@@ -245,10 +268,11 @@ impl Kms {
 
     /// The key record `caller` may use for `op`, whatever its state,
     /// unless it is gone: a key pending deletion whose deletion time has
-    /// come (by the clock port) does not exist any more (KMS.0207). The
-    /// key of the caller's project, else a key of another project whose
-    /// grant names the caller for `op` ([`Kms::granted_key`]): the one
-    /// place where access to a key is decided.
+    /// come (by the clock port) does not exist any more (KMS.0207). A key
+    /// whose imported material expired reads as pending import. The key
+    /// of the caller's project, else a key of another project whose grant
+    /// names the caller for `op` ([`Kms::granted_key`]): the one place
+    /// where access to a key is decided.
     pub(super) fn find_key(
         &self,
         caller: &Caller,
@@ -262,6 +286,11 @@ impl Kms {
                 ErrorCode::KmsKeyNotFound,
                 key_id.as_str().to_owned(),
             ));
+        }
+        // Imported material whose expiry has come (by the clock port): the
+        // key reads as pending import, and the material is removed now.
+        if key.material_expired(now) {
+            return Ok(Arc::new(self.expire_material(&key, now)?));
         }
         Ok(key)
     }
@@ -330,7 +359,7 @@ impl Kms {
 
     /// The dedicated keystore a key lives in, from the record cache or
     /// storage.
-    fn key_keystore(&self, key: &KeyRecord) -> Res<Arc<KeystoreRecord>> {
+    pub(super) fn key_keystore(&self, key: &KeyRecord) -> Res<Arc<KeystoreRecord>> {
         let not_found = || CoreError::new(ErrorCode::KmsKeystoreNotFound, key.keystore_id.clone());
         let now = self.ports.clock.now().0;
         if let Some(ks) = self.keystore_records.get(&key.keystore_id, now) {
@@ -384,10 +413,16 @@ impl Kms {
     ) -> Res<Arc<KeyRecord>> {
         let key = self.find_key(caller, key_id, op)?;
         if key.usage != usage {
-            let code = match usage {
-                KeyUsage::EncryptDecrypt => ErrorCode::KmsKeyIsForSigning,
+            let code = match (usage, key.usage) {
+                // An HMAC key does nothing but MACs.
+                _ if key.spec.is_hmac() => ErrorCode::KmsHmacUnsupported,
+                (KeyUsage::EncryptDecrypt, _) => ErrorCode::KmsKeyIsForSigning,
                 _ if !key.spec.is_asymmetric() => ErrorCode::KmsSymmetricUnsupported,
-                _ => ErrorCode::KmsKeyIsForEncryption,
+                // A MAC asked of a key pair.
+                (KeyUsage::GenerateVerifyMac, _) => ErrorCode::KmsAsymmetricUnsupported,
+                (_, KeyUsage::EncryptDecrypt) => ErrorCode::KmsKeyIsForEncryption,
+                (_, KeyUsage::SignVerify) => ErrorCode::KmsKeyIsForSigning,
+                _ => ErrorCode::KmsAsymmetricUnsupported,
             };
             return Err(CoreError::new(
                 code,
@@ -440,7 +475,11 @@ impl Kms {
     /// The unwrapped material of a key version: from the cache, else from
     /// storage through the root-key provider (and then cached).
     pub(super) fn master_key(&self, key: &KeyRecord, version: u32) -> Res<Arc<MasterKey>> {
-        let suite = cmk_suite(key)?;
+        let suite = match storage_suite(key.spec) {
+            Some(suite) => suite,
+            // A key pair: KMS.0325.
+            None => cmk_suite(key)?,
+        };
         if let Some(k) = self.master_keys.get(&key.key_id, version) {
             if k.suite() == suite {
                 return Ok(k);
@@ -590,21 +629,8 @@ impl Kms {
     /// KMS.1105 when the project holds its quota of keys already. Checked
     /// before the insert: creates racing at the limit may overshoot it by
     /// the number in flight.
-    fn check_key_quota(&self, caller: &Caller) -> Res<()> {
-        let (held, _) = self
-            .ports
-            .keys
-            .list_keys(
-                &caller.project_id,
-                &KeyListQuery {
-                    state: None,
-                    live_at: self.ports.clock.now(),
-                    spec: None,
-                    offset: 0,
-                    limit: 0,
-                },
-            )
-            .map_err(kms_internal)?;
+    pub(super) fn check_key_quota(&self, caller: &Caller) -> Res<()> {
+        let held = self.keys_held(&caller.project_id)?;
         if held >= self.config.max_keys_per_project {
             return Err(CoreError::new(
                 ErrorCode::KmsTooManyKeys,
@@ -617,10 +643,24 @@ impl Kms {
         Ok(())
     }
 
-    /// The region this service reports (`region_id` of create-key,
-    /// `realm` of a key's details): [`CoreConfig::region_id`](crate::CoreConfig).
-    pub(crate) fn region_id(&self) -> &str {
-        &self.config.region_id
+    /// The keys a project holds (pending deletion included, gone ones
+    /// not): what the key quota counts.
+    pub(super) fn keys_held(&self, project_id: &str) -> Res<u64> {
+        let (held, _) = self
+            .ports
+            .keys
+            .list_keys(
+                project_id,
+                &KeyListQuery {
+                    state: None,
+                    live_at: self.ports.clock.now(),
+                    spec: None,
+                    offset: 0,
+                    limit: 0,
+                },
+            )
+            .map_err(kms_internal)?;
+        Ok(held)
     }
 
     /// describe-key: the key's record, in any state (until its deletion
@@ -635,6 +675,34 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             sequence_text(req.sequence.as_ref()),
             || Ok((*self.find_key(caller, &req.key_id, Operation::DescribeKey)?).clone()),
+        )
+    }
+
+    /// describe-key with the key's place in its multi-region group:
+    /// `Some(true)` its primary, `Some(false)` a replica, `None` in no
+    /// group.
+    ///
+    /// # Errors
+    /// As [`Kms::describe_key`].
+    pub fn describe_key_in_group(
+        &self,
+        caller: &Caller,
+        req: &OperateKeyRequest,
+    ) -> Res<(KeyRecord, Option<bool>)> {
+        self.audited(
+            caller,
+            Operation::DescribeKey,
+            Resource::Named(req.key_id.as_str()),
+            sequence_text(req.sequence.as_ref()),
+            || {
+                let key = (*self.find_key(caller, &req.key_id, Operation::DescribeKey)?).clone();
+                let role = self
+                    .key_group(&key.key_id)?
+                    .iter()
+                    .find(|m| m.key_id == key.key_id)
+                    .map(|m| m.primary);
+                Ok((key, role))
+            },
         )
     }
 
@@ -682,6 +750,19 @@ impl Kms {
                     _ => (0, Vec::new()),
                 };
                 let end = req.marker.saturating_add(keys.len() as u64);
+                // Keys whose imported material expired read as pending
+                // import (their material is removed when one is used).
+                let now = self.ports.clock.now();
+                let keys = keys
+                    .into_iter()
+                    .map(|k| {
+                        if k.material_expired(now) {
+                            super::import::expired_view(&k)
+                        } else {
+                            k
+                        }
+                    })
+                    .collect();
                 Ok(KeyPage {
                     keys,
                     next_marker: (end < total).then_some(end),

@@ -29,6 +29,8 @@ pub use seed::{
     SeedOutcome,
 };
 
+mod aliases;
+pub use aliases::AliasPage;
 mod certificates;
 pub use certificates::CertificatePage;
 mod data;
@@ -37,21 +39,32 @@ mod datakeys;
 pub use datakeys::{NewDatakey, OpenedDatakey};
 mod grants;
 pub use grants::GrantPage;
+mod import;
+pub use import::{IMPORT_TOKEN_VALIDITY_MS, IMPORTED_KEY_LEN, ImportParameters};
 mod keys;
 pub use keys::KeyPage;
 #[cfg(test)]
 pub(crate) use keys::key_state_of_code;
 mod keystores;
 pub use keystores::KeystorePage;
+mod pairs;
+pub use pairs::NewDatakeyPair;
 mod pins;
 pub use pins::NewPin;
+mod quotas;
+pub use quotas::{Quota, UserQuotas};
 mod random;
 mod root_rotation;
 mod rotation;
+pub use rotation::RotationSweep;
 mod seed;
 mod signing;
 pub use signing::{KeyPairOp, KeyPairWork};
+mod mac;
+mod regions;
 mod tags;
+pub use mac::{API_VERSIONS, ApiVersion};
+pub use regions::{ProjectRef, RegionConfig, Replica};
 
 /// Settings of the core that are not ports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +86,11 @@ pub struct CoreConfig {
     /// Grants one key may carry; create-grant beyond it answers KMS.2404.
     /// Default 100.
     pub max_grants_per_key: u64,
+    /// Regions served besides (or including, to name its projects)
+    /// `region_id`, with their projects: where replica keys go
+    /// (replicate-key), and the region of those projects' keys. Default
+    /// none: one region.
+    pub regions: Vec<RegionConfig>,
 }
 
 impl Default for CoreConfig {
@@ -83,6 +101,7 @@ impl Default for CoreConfig {
             max_keys_per_project: 10_000,
             max_versions_per_key: 1000,
             max_grants_per_key: 100,
+            regions: Vec::new(),
         }
     }
 }

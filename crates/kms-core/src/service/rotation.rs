@@ -11,7 +11,11 @@ use kms_model::{
 };
 
 use super::{Kms, Res, Resource, kms_internal, root_key_error, sequence_text};
-use crate::ports::{Caller, EntropyRng, KeyOrigin, KeyRotation, KeyState, RotateKeyError};
+use crate::ports::{
+    Caller, DueRotation, EntropyRng, KeyOrigin, KeyRecord, KeyRotation, KeyState, KeystoreState,
+    RotateKeyError, Timestamp,
+};
+use kms_model::KeystoreRef;
 
 /// A key pair does not rotate: KMS.0324 for an RSA key, KMS.0325 (an
 /// operation the asymmetric key does not support) for EC and SM2 keys.
@@ -99,11 +103,16 @@ impl Kms {
                     };
                     return Err(CoreError::new(code, key.key_id.clone()));
                 }
+                if enabled {
+                    self.refuse_group_rotation(&key)?;
+                }
+                // Turning rotation on starts the interval now.
                 let written = self.ports.keys.set_key_rotation(
                     &caller.project_id,
                     &key.key_id,
                     Some(enabled),
                     None,
+                    enabled.then(|| self.ports.clock.now()),
                 );
                 self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
@@ -167,6 +176,7 @@ impl Kms {
                     &key.key_id,
                     None,
                     Some(req.rotation_interval),
+                    None,
                 );
                 self.forget_key(&key.key_id);
                 if !written.map_err(kms_internal)? {
@@ -224,64 +234,199 @@ impl Kms {
             Resource::Named(req.key_id.as_str()),
             None,
             || {
-                let spec = self
-                    .find_key(caller, &req.key_id, Operation::RotateOnDemand)?
-                    .spec;
-                if spec.is_asymmetric() {
-                    return Err(not_rotatable(req.key_id.as_str(), spec));
+                let found = self.find_key(caller, &req.key_id, Operation::RotateOnDemand)?;
+                if found.spec.is_asymmetric() {
+                    return Err(not_rotatable(req.key_id.as_str(), found.spec));
                 }
-                let key = self.usable_key(caller, &req.key_id, None, Operation::RotateOnDemand)?;
+                // A symmetric key of its own usage: ENCRYPT_DECRYPT, or
+                // GENERATE_VERIFY_MAC for an HMAC key.
+                let key = self.usable_key_for(
+                    caller,
+                    &req.key_id,
+                    None,
+                    found.usage,
+                    Operation::RotateOnDemand,
+                )?;
                 if key.origin == KeyOrigin::External {
                     return Err(external_not_rotatable(&key.key_id));
                 }
-                let suite = super::keys::cmk_suite(&key)?;
-                if key.current_version >= self.config.max_versions_per_key {
-                    return Err(CoreError::new(
-                        ErrorCode::KmsInvalidParameter,
-                        format!(
-                            "key {} has {} versions: the quota is {}",
-                            key.key_id, key.current_version, self.config.max_versions_per_key
-                        ),
-                    ));
-                }
-                let version = key.current_version.checked_add(1).ok_or_else(|| {
-                    CoreError::new(ErrorCode::KmsInvalidParameter, "no key version left")
-                })?;
-                let mk = MasterKey::generate_with_suite(
-                    suite,
-                    &mut EntropyRng(&*self.ports.entropy),
-                    &key.key_id,
-                    version,
-                )
-                .map_err(kms_internal)?;
-                let wrapped = self
-                    .ports
-                    .root_keys
-                    .wrap_master_key(&key.keystore_id, &mk)
-                    .map_err(root_key_error)?;
-                let written = self.ports.keys.rotate_key(
-                    &caller.project_id,
-                    &key.key_id,
-                    &wrapped,
-                    version,
-                    self.ports.clock.now(),
-                );
-                self.forget_key(&key.key_id);
-                match written {
-                    Ok(()) => {
-                        self.master_keys.insert(mk);
-                    }
-                    Err(RotateKeyError::VersionChanged) => {}
-                    Err(RotateKeyError::NotFound) => {
-                        return Err(CoreError::new(
-                            ErrorCode::KmsKeyNotFound,
-                            key.key_id.clone(),
-                        ));
-                    }
-                    Err(e) => return Err(kms_internal(e)),
-                }
+                self.refuse_group_rotation(&key)?;
+                let version = self.next_version(&key)?;
+                // A lost race answers as the winner does.
+                self.add_version(&key, version)?;
                 Ok(version)
             },
         )
     }
+
+    /// The version a rotation of `key` makes.
+    ///
+    /// # Errors
+    /// The key is at its version quota.
+    fn next_version(&self, key: &KeyRecord) -> Res<u32> {
+        if key.current_version >= self.config.max_versions_per_key {
+            return Err(CoreError::new(
+                ErrorCode::KmsInvalidParameter,
+                format!(
+                    "key {} has {} versions: the quota is {}",
+                    key.key_id, key.current_version, self.config.max_versions_per_key
+                ),
+            ));
+        }
+        key.current_version
+            .checked_add(1)
+            .ok_or_else(|| CoreError::new(ErrorCode::KmsInvalidParameter, "no key version left"))
+    }
+
+    /// Makes `version` the key's current version with fresh material, if
+    /// its current version is still `version - 1`: `true` when this call
+    /// made it, `false` when another rotation got there first (its material
+    /// is the version's; this call's is dropped).
+    ///
+    /// # Errors
+    /// The key is gone, its suite or keystore refuses, root-key or store
+    /// failures.
+    fn add_version(&self, key: &KeyRecord, version: u32) -> Res<bool> {
+        // AES_256, SM4 and the HMAC keys rotate alike.
+        let suite =
+            super::keys::storage_suite(key.spec).map_or_else(|| super::keys::cmk_suite(key), Ok)?;
+        let mk = MasterKey::generate_with_suite(
+            suite,
+            &mut EntropyRng(&*self.ports.entropy),
+            &key.key_id,
+            version,
+        )
+        .map_err(kms_internal)?;
+        let wrapped = self
+            .ports
+            .root_keys
+            .wrap_master_key(&key.keystore_id, &mk)
+            .map_err(root_key_error)?;
+        let written = self.ports.keys.rotate_key(
+            &key.project_id,
+            &key.key_id,
+            &wrapped,
+            version,
+            self.ports.clock.now(),
+        );
+        self.forget_key(&key.key_id);
+        match written {
+            Ok(()) => {
+                self.master_keys.insert(mk);
+                Ok(true)
+            }
+            Err(RotateKeyError::VersionChanged) => Ok(false),
+            Err(RotateKeyError::NotFound) => Err(CoreError::new(
+                ErrorCode::KmsKeyNotFound,
+                key.key_id.clone(),
+            )),
+            Err(e) => Err(kms_internal(e)),
+        }
+    }
+
+    /// Automatic rotation: rotates every key whose rotation is enabled and
+    /// whose interval has passed by the clock port's now (at most `limit`
+    /// keys, the longest overdue first), each from the version it was found
+    /// due at. The host drives it (kms-server runs it periodically on a
+    /// background task; an embedder calls it when it likes). Safe to run on
+    /// several replicas at once: a key is rotated once, by whichever
+    /// replica's conditional write lands first; the others skip it.
+    ///
+    /// Each rotation (and each failed one) writes one audit line,
+    /// `rotate-on-schedule`, as the key's owner; a key another replica
+    /// rotated first writes none.
+    ///
+    /// # Errors
+    /// Only a failure to list the due keys; a key that fails to rotate is
+    /// reported in [`RotationSweep::failed`] and the sweep goes on.
+    pub fn rotate_due(&self, limit: u64) -> Res<RotationSweep> {
+        let now = self.ports.clock.now();
+        let due = self
+            .ports
+            .keys
+            .keys_due_for_rotation(now, limit)
+            .map_err(kms_internal)?;
+        let mut sweep = RotationSweep::default();
+        for d in due {
+            match self.rotate_one_due(&d, now) {
+                Ok(Some((domain_id, version))) => {
+                    let caller = Caller::new(domain_id, d.project_id.clone());
+                    self.record_audit(
+                        &caller,
+                        Operation::RotateOnSchedule,
+                        Some(&d.key_id),
+                        None,
+                        None,
+                    );
+                    sweep.rotated.push((d.key_id, version));
+                }
+                Ok(None) => sweep.skipped += 1,
+                Err((domain_id, e)) => {
+                    let caller = Caller::new(domain_id, d.project_id.clone());
+                    self.record_audit(
+                        &caller,
+                        Operation::RotateOnSchedule,
+                        Some(&d.key_id),
+                        None,
+                        Some(e.code()),
+                    );
+                    sweep.failed.push((d.key_id, e));
+                }
+            }
+        }
+        Ok(sweep)
+    }
+
+    /// One due key: `Some((domain, version))` rotated, `None` no longer
+    /// due (rotated by another replica, or changed since it was listed).
+    fn rotate_one_due(
+        &self,
+        due: &DueRotation,
+        now: Timestamp,
+    ) -> Result<Option<(String, u32)>, (String, CoreError)> {
+        // Read from the store, not the record cache: a replica that
+        // rotated the key a moment ago must be seen.
+        let key = match self.ports.keys.get_key(&due.project_id, &due.key_id) {
+            Ok(Some(k)) => k,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err((String::new(), kms_internal(e))),
+        };
+        let domain = key.domain_id.clone();
+        if key.current_version != due.current_version
+            || key.rotation_due_at().is_none_or(|t| t > now)
+        {
+            return Ok(None);
+        }
+        let fail = |e: CoreError| (domain.clone(), e);
+        self.refuse_group_rotation(&key).map_err(fail)?;
+        if KeystoreRef::is_dedicated_id(&key.keystore_id) {
+            let ks = self.key_keystore(&key).map_err(fail)?;
+            if ks.state != KeystoreState::Enabled {
+                return Err(fail(CoreError::new(
+                    ErrorCode::KmsKeystoreDisabled,
+                    ks.keystore_id.clone(),
+                )));
+            }
+        }
+        let version = self.next_version(&key).map_err(fail)?;
+        match self.add_version(&key, version) {
+            Ok(true) => Ok(Some((domain, version))),
+            Ok(false) => Ok(None),
+            Err(e) => Err(fail(e)),
+        }
+    }
+}
+
+/// What one [`Kms::rotate_due`] sweep did.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct RotationSweep {
+    /// The keys rotated, each with its new version.
+    pub rotated: Vec<(String, u32)>,
+    /// Keys found due that another rotation (another replica, or an
+    /// on-demand rotation) changed first: not rotated again.
+    pub skipped: usize,
+    /// Keys that could not be rotated (a disabled keystore, the version
+    /// quota, a root-key failure), each with why; tried again next sweep.
+    pub failed: Vec<(String, CoreError)>,
 }

@@ -450,11 +450,14 @@ impl Kms {
                 interval_days: plan
                     .rotation_interval
                     .unwrap_or(KeyRotation::DEFAULT_INTERVAL_DAYS),
+                // A seeded key's interval counts from its creation.
+                interval_start: plan.rotation_enabled.unwrap_or(false).then_some(now),
                 ..KeyRotation::default()
             },
             spec: plan.req.key_spec,
             usage: plan.req.key_usage,
             origin: plan.origin(),
+            material_expiry: None,
         };
         let (material, master) =
             self.new_key_material(&record.keystore_id, key_id, record.spec, plan.master)?;

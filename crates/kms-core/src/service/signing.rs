@@ -144,7 +144,13 @@ impl Kms {
     /// else read from storage and opened through the root-key provider
     /// (then cached unless a state change raced with the read).
     pub(super) fn key_pair(&self, key: &KeyRecord) -> Res<Arc<OpenedKeyPair>> {
-        // A symmetric key has none: KMS.0331.
+        // An HMAC key has none: KMS.0341; a symmetric key: KMS.0331.
+        if key.spec.is_hmac() {
+            return Err(CoreError::new(
+                ErrorCode::KmsHmacUnsupported,
+                format!("key {} is an HMAC key, not a key pair", key.key_id),
+            ));
+        }
         let spec = signing_spec(key.spec).ok_or_else(|| {
             CoreError::new(
                 ErrorCode::KmsSymmetricUnsupported,

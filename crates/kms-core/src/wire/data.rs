@@ -22,7 +22,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &EncryptDataRequestBody,
     ) -> Result<EncryptDataResponseBody, ApiError> {
-        let req = self.request::<EncryptDataRequest>(
+        let req = self.keyed_request::<EncryptDataRequest>(
             caller,
             Operation::EncryptData,
             Some(&body.key_id),
@@ -46,7 +46,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &DecryptDataRequestBody,
     ) -> Result<DecryptDataResponseBody, ApiError> {
-        let req = self.request::<DecryptDataRequest>(
+        let req = self.keyed_request::<DecryptDataRequest>(
             caller,
             Operation::DecryptData,
             body.key_id.as_deref(),
@@ -74,7 +74,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &ReEncryptRequestBody,
     ) -> Result<ReEncryptResponseBody, ApiError> {
-        let req = self.request::<ReEncryptRequest>(
+        let req = self.keyed_request::<ReEncryptRequest>(
             caller,
             Operation::ReEncrypt,
             Some(&body.destination_key_id),

@@ -21,7 +21,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &CreateDatakeyRequestBody,
     ) -> Result<CreateDatakeyWithoutPlaintextResponseBody, ApiError> {
-        let req = self.request::<CreateDatakeyRequest>(
+        let req = self.keyed_request::<CreateDatakeyRequest>(
             caller,
             Operation::CreateDatakeyWithoutPlaintext,
             Some(&body.key_id),
@@ -45,7 +45,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &CreateDatakeyRequestBody,
     ) -> Result<CreateDatakeyResponseBody, ApiError> {
-        let req = self.request::<CreateDatakeyRequest>(
+        let req = self.keyed_request::<CreateDatakeyRequest>(
             caller,
             Operation::CreateDatakey,
             Some(&body.key_id),
@@ -70,7 +70,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &EncryptDatakeyRequestBody,
     ) -> Result<EncryptDatakeyResponseBody, ApiError> {
-        let req = self.request::<EncryptDatakeyRequest>(
+        let req = self.keyed_request::<EncryptDatakeyRequest>(
             caller,
             Operation::EncryptDatakey,
             Some(&body.key_id),
@@ -95,7 +95,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &DecryptDatakeyRequestBody,
     ) -> Result<DecryptDatakeyResponseBody, ApiError> {
-        let req = self.request::<DecryptDatakeyRequest>(
+        let req = self.keyed_request::<DecryptDatakeyRequest>(
             caller,
             Operation::DecryptDatakey,
             Some(&body.key_id),

@@ -43,7 +43,7 @@ impl Kms {
             key_id: k.key_id.clone(),
             domain_id: k.domain_id.clone(),
             key_alias: k.alias.clone(),
-            realm: self.region_id().to_owned(),
+            realm: self.region_of(&k.project_id).to_owned(),
             key_spec: k.spec.as_str().to_owned(),
             key_usage: k.usage.as_str().to_owned(),
             key_description: k.description.clone(),
@@ -52,11 +52,12 @@ impl Kms {
             key_state: key_state_code(k.state).to_owned(),
             default_key_flag: "0".to_owned(),
             key_type: "1".to_owned(),
-            expiration_time: String::new(),
+            expiration_time: k.material_expiry.map(millis_text).unwrap_or_default(),
             origin: k.origin.as_str().to_owned(),
             key_rotation_enabled: k.rotation.enabled.to_string(),
             sys_enterprise_project_id: "0".to_owned(),
             keystore_id: k.keystore_id.clone(),
+            multi_region_key_type: None,
         }
     }
 }
@@ -94,7 +95,7 @@ impl Wire<'_> {
             key_info: KeyInfo {
                 key_id: key.key_id,
                 domain_id: key.domain_id,
-                region_id: self.kms.region_id().to_owned(),
+                region_id: self.kms.region_of(&caller.project_id).to_owned(),
             },
         })
     }
@@ -176,17 +177,18 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<ListKeyDetailResponseBody, ApiError> {
-        let req = self.request::<OperateKeyRequest>(
+        let req = self.keyed_request::<OperateKeyRequest>(
             caller,
             Operation::DescribeKey,
             Some(&body.key_id),
             body.sequence.as_deref(),
             body,
         )?;
-        let key = self.kms.describe_key(caller, &req)?;
-        Ok(ListKeyDetailResponseBody {
-            key_info: self.kms.key_details(&key),
-        })
+        let (key, group_role) = self.kms.describe_key_in_group(caller, &req)?;
+        let mut key_info = self.kms.key_details(&key);
+        key_info.multi_region_key_type =
+            group_role.map(|primary| if primary { "PRIMARY" } else { "REPLICA" }.to_owned());
+        Ok(ListKeyDetailResponseBody { key_info })
     }
 
     /// `POST /v1.0/{project_id}/kms/list-keys`: the page's ids and

@@ -7,20 +7,26 @@
 //! host that serves Huawei's HTTP contract calls these; an embedder that
 //! wants a Rust API calls [`Kms`]'s typed operations directly.
 
-use kms_model::{ApiError, Operation, Service, WireRequest};
+use kms_model::{AliasName, ApiError, KeyAddressed, Operation, Service, WireRequest};
 
 use crate::ports::Caller;
 
 use crate::Kms;
 
+mod aliases;
 mod certificates;
 mod data;
 mod datakeys;
 mod grants;
+mod import;
 mod keys;
 mod keystores;
+mod mac;
+mod pairs;
 mod pins;
+mod quotas;
 mod random;
+mod regions;
 mod rotation;
 mod signing;
 mod tags;
@@ -64,6 +70,46 @@ impl Wire<'_> {
             Service::Apig => e.to_apig(),
         });
         self.admit(caller, action, resource, sequence, parsed)
+    }
+
+    /// [`Wire::request`] for an operation whose key id may name the key
+    /// by one of its aliases (`alias/...`): each such value is resolved to
+    /// the key id it names ([`Kms::resolve_alias`], the one place an alias
+    /// becomes a key id) before the body is validated, so the operation,
+    /// its audit line and its answer see the key id. An alias that is
+    /// malformed (KMS.0205) or names nothing in the project (KMS.0207) is
+    /// audited and answered here. A body without an alias is not copied.
+    fn keyed_request<R: WireRequest>(
+        &self,
+        caller: &Caller,
+        action: Operation,
+        resource: Option<&str>,
+        sequence: Option<&str>,
+        body: &R::Body,
+    ) -> Result<R, ApiError>
+    where
+        R::Body: KeyAddressed,
+    {
+        if !body
+            .key_id_values()
+            .into_iter()
+            .flatten()
+            .any(AliasName::is_alias_form)
+        {
+            return self.request::<R>(caller, action, resource, sequence, body);
+        }
+        let mut resolved = body.clone();
+        for field in resolved.key_id_fields() {
+            if !AliasName::is_alias_form(field) {
+                continue;
+            }
+            let id = AliasName::parse_field("key_id", field)
+                .map_err(|e| e.to_kms())
+                .and_then(|name| Ok(self.kms.resolve_alias(caller, &name)?));
+            let id = self.admit(caller, action, resource, sequence, id)?;
+            *field = id.as_str().to_owned();
+        }
+        self.request::<R>(caller, action, resource, sequence, &resolved)
     }
 
     /// The validated request, or the rule it broke, audited as a failed

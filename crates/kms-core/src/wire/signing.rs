@@ -22,7 +22,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &SignRequestBody,
     ) -> Result<SignResponseBody, ApiError> {
-        let req = self.request::<SignRequest>(
+        let req = self.keyed_request::<SignRequest>(
             caller,
             Operation::Sign,
             Some(&body.key_id),
@@ -46,7 +46,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &VerifyRequestBody,
     ) -> Result<ValidateSignatureResponseBody, ApiError> {
-        let req = self.request::<ValidateSignatureRequest>(
+        let req = self.keyed_request::<ValidateSignatureRequest>(
             caller,
             Operation::ValidateSignature,
             Some(&body.key_id),
@@ -69,7 +69,7 @@ impl Wire<'_> {
         caller: &Caller,
         body: &OperateKeyRequestBody,
     ) -> Result<ShowPublicKeyResponseBody, ApiError> {
-        let req = self.request::<OperateKeyRequest>(
+        let req = self.keyed_request::<OperateKeyRequest>(
             caller,
             Operation::GetPublicKey,
             Some(&body.key_id),

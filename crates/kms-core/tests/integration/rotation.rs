@@ -330,3 +330,142 @@ fn typed_rotation_reports_versions_and_times_as_numbers() {
     k.disable_key_rotation(&a(), &op_req).unwrap();
     assert!(!k.get_key_rotation_status(&a(), &op_req).unwrap().enabled);
 }
+
+// ---------------------------------------------------------------- automatic rotation
+
+const DAY: i64 = 86_400_000;
+
+/// Enabled, number of rotations, last rotation time, interval.
+fn status(k: &Kms, key: &str) -> (bool, u32, String, u32) {
+    let s = k.wire().get_key_rotation_status(&a(), &op(key)).unwrap();
+    (
+        s.key_rotation_enabled,
+        s.number_of_rotations,
+        s.last_rotation_time,
+        s.rotation_interval,
+    )
+}
+
+fn set_interval(k: &Kms, key: &str, days: u32) {
+    k.wire()
+        .update_key_rotation_interval(
+            &a(),
+            &UpdateKeyRotationIntervalRequestBody {
+                key_id: key.into(),
+                rotation_interval: LooseString(days.to_string()),
+                sequence: None,
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_key_rotates_once_when_its_interval_has_passed_and_old_ciphertexts_still_open() {
+    let (k, clock, key) = setup();
+    // Created at NOW; rotation turned on 10 days later, interval 30 days:
+    // due at NOW + 40 days, counted from the enabling, not the creation.
+    clock.set(Timestamp(NOW + 10 * DAY));
+    k.wire().enable_key_rotation(&a(), &op(&key)).unwrap();
+    set_interval(&k, &key, 30);
+    let (plain, ct) = dek(&k, &key);
+    let sealed = data(&k, &key, "before");
+
+    clock.set(Timestamp(NOW + 40 * DAY - 1));
+    let sweep = k.rotate_due(100).unwrap();
+    assert!(
+        sweep.rotated.is_empty() && sweep.failed.is_empty(),
+        "{sweep:?}"
+    );
+    assert_eq!(status(&k, &key).1, 0);
+
+    clock.set(Timestamp(NOW + 40 * DAY));
+    let sweep = k.rotate_due(100).unwrap();
+    assert_eq!(sweep.rotated, [(key.clone(), 2)]);
+    assert!(sweep.failed.is_empty());
+    assert_eq!(
+        status(&k, &key),
+        (true, 1, (NOW + 40 * DAY).to_string(), 30),
+        "one rotation, at the sweep's instant"
+    );
+
+    // A second sweep at the same instant finds nothing due.
+    assert!(k.rotate_due(100).unwrap().rotated.is_empty());
+    // New DEKs use version 2; the old DEK and data still open.
+    let (_, ct2) = dek(&k, &key);
+    assert_eq!(version_of(&base16ct::mixed::decode_vec(&ct2).unwrap()), 2);
+    assert_eq!(undek(&k, &key, &ct), plain);
+    assert_eq!(undata(&k, &sealed), "before");
+
+    // The next interval counts from the rotation.
+    clock.set(Timestamp(NOW + 70 * DAY - 1));
+    assert!(k.rotate_due(100).unwrap().rotated.is_empty());
+    clock.set(Timestamp(NOW + 70 * DAY));
+    assert_eq!(k.rotate_due(100).unwrap().rotated, [(key.clone(), 3)]);
+    assert_eq!(status(&k, &key).1, 2);
+}
+
+#[test]
+fn keys_without_rotation_disabled_or_key_pairs_never_rotate_by_themselves() {
+    let (k, clock, key) = setup();
+    // Rotation off (the default).
+    let pair = k
+        .wire()
+        .create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: "pair".into(),
+                key_spec: Some("EC_P256".into()),
+                key_usage: Some("SIGN_VERIFY".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id;
+    let off = k
+        .wire()
+        .create_key(
+            &a(),
+            &CreateKeyRequestBody {
+                key_alias: "off".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .key_info
+        .key_id;
+    // On, then the key disabled.
+    k.wire().enable_key_rotation(&a(), &op(&key)).unwrap();
+    k.wire().disable_key(&a(), &op(&key)).unwrap();
+    clock.set(Timestamp(NOW + 1000 * DAY));
+    let sweep = k.rotate_due(100).unwrap();
+    assert!(
+        sweep.rotated.is_empty() && sweep.failed.is_empty(),
+        "{sweep:?}"
+    );
+    for id in [&key, &off, &pair] {
+        assert_eq!(status(&k, id).1, 0);
+    }
+    // Enabled again: due at once (its interval started over a year ago).
+    k.wire().enable_key(&a(), &op(&key)).unwrap();
+    assert_eq!(k.rotate_due(100).unwrap().rotated, [(key.clone(), 2)]);
+}
+
+#[test]
+fn sweeps_racing_on_threads_rotate_a_due_key_once() {
+    let (k, clock, key) = setup();
+    k.wire().enable_key_rotation(&a(), &op(&key)).unwrap();
+    clock.set(Timestamp(NOW + 400 * DAY));
+    let k = Arc::new(k);
+    let rotated: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let k = k.clone();
+                s.spawn(move || k.rotate_due(100).unwrap().rotated.len())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(rotated, 1, "one sweep rotates the key, the others skip it");
+    assert_eq!(status(&k, &key).1, 1);
+}

@@ -2,6 +2,7 @@
 //! properties and tampering, and the documented example blob.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agreement;
 mod data;
 mod engine;
 mod example;

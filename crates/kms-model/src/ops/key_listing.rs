@@ -56,6 +56,7 @@ impl KeySpecFilter {
     /// The specs the SDK documents.
     pub const SPECS: &'static [&'static str] = &[
         "AES_256", "SM4", "RSA_2048", "RSA_3072", "RSA_4096", "EC_P256", "EC_P384", "SM2",
+        "HMAC_256", "HMAC_384", "HMAC_512", "HMAC_SM3",
     ];
 
     /// Parses a documented spec or `ALL`.
@@ -74,7 +75,7 @@ impl KeySpecFilter {
                 ValidationError::new(
                     "key_spec",
                     Rule::Unsupported(
-                        "one of AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SM2, ALL",
+                        "one of AES_256, SM4, RSA_2048, RSA_3072, RSA_4096, EC_P256, EC_P384, SM2, HMAC_256, HMAC_384, HMAC_512, HMAC_SM3, ALL",
                     ),
                 )
             })

@@ -91,6 +91,10 @@ pub struct KeyDetails {
     pub sys_enterprise_project_id: String,
     /// `0` (default keystore) or a dedicated keystore id.
     pub keystore_id: String,
+    /// describe-key of a multi-region key: `PRIMARY` or `REPLICA` (absent
+    /// for any other key, and in listings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_region_key_type: Option<String>,
 }
 
 /// Response of `POST /v1.0/{project_id}/kms/describe-key`.

@@ -80,7 +80,10 @@ impl CreateKeyRequest {
     /// `AES_256` or `SM4` with `key_usage` `ENCRYPT_DECRYPT` (else
     /// KMS.1115); `EC_P256`, `EC_P384` with `SIGN_VERIFY` (else KMS.1114);
     /// `RSA_2048`, `RSA_3072`, `RSA_4096` and `SM2` with either (default
-    /// `SIGN_VERIFY`); `origin` `kms` (default) or `external` (else
+    /// `SIGN_VERIFY`); `EC_P256`, `EC_P384` also with `KEY_AGREEMENT`
+    /// (any other spec: KMS.0308); `HMAC_256`, `HMAC_384`, `HMAC_512`,
+    /// `HMAC_SM3` only with `GENERATE_VERIFY_MAC`, their default (else
+    /// KMS.0341), a usage no other spec takes (KMS.0308); `origin` `kms` (default) or `external` (else
     /// KMS.0308), `external` only in the default keystore (else KMS.0339).
     ///
     /// # Errors
@@ -91,7 +94,9 @@ impl CreateKeyRequest {
             .map(CmkSpec::parse)
             .transpose()?
             .unwrap_or(CmkSpec::Aes256);
-        let default_usage = if key_spec.is_asymmetric() {
+        let default_usage = if key_spec.is_hmac() {
+            KeyUsage::GenerateVerifyMac
+        } else if key_spec.is_asymmetric() {
             KeyUsage::SignVerify
         } else {
             KeyUsage::EncryptDecrypt
@@ -116,6 +121,34 @@ impl CreateKeyRequest {
                     Rule::Specific {
                         code: ErrorCode::KmsEcCannotEncrypt,
                         why: "an EC key signs and verifies (SIGN_VERIFY)",
+                    },
+                ));
+            }
+            (spec, usage) if spec.is_hmac() && usage != KeyUsage::GenerateVerifyMac => {
+                return Err(ValidationError::new(
+                    "key_usage",
+                    Rule::Specific {
+                        code: ErrorCode::KmsHmacUnsupported,
+                        why: "an HMAC key generates and verifies MACs (GENERATE_VERIFY_MAC)",
+                    },
+                ));
+            }
+            (_, KeyUsage::GenerateVerifyMac) if !key_spec.is_hmac() => {
+                return Err(ValidationError::new(
+                    "key_usage",
+                    Rule::Specific {
+                        code: ErrorCode::KmsInvalidParameter,
+                        why: "GENERATE_VERIFY_MAC is the usage of HMAC_256/384/512/SM3 keys",
+                    },
+                ));
+            }
+            (CmkSpec::EcP256 | CmkSpec::EcP384, KeyUsage::KeyAgreement) => {}
+            (_, KeyUsage::KeyAgreement) => {
+                return Err(ValidationError::new(
+                    "key_usage",
+                    Rule::Specific {
+                        code: ErrorCode::KmsInvalidParameter,
+                        why: "KEY_AGREEMENT is served for EC_P256 and EC_P384 key pairs",
                     },
                 ));
             }

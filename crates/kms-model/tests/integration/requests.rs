@@ -474,8 +474,8 @@ fn pin_and_key_requests() {
             ErrorCode::KmsSymmetricCannotSign,
         ),
         (
-            json!({"key_alias":"k1","key_spec":"HMAC_256"}),
-            ErrorCode::KmsInvalidParameter,
+            json!({"key_alias":"k1","key_spec":"HMAC_256","key_usage":"ENCRYPT_DECRYPT"}),
+            ErrorCode::KmsHmacUnsupported,
         ),
         (
             json!({"key_alias":"k1","key_spec":"RSA_1024"}),

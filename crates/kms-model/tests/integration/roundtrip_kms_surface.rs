@@ -52,6 +52,7 @@ prop_compose! {
         ids in (text(), text(), text(), text(), text(), text()),
         more in (text(), text(), text(), text(), text(), text()),
         rest in (text(), text(), text(), text(), text()),
+        multi_region_key_type in opt_text(),
     ) -> KeyDetails {
         let (key_id, domain_id, key_alias, realm, key_spec, key_usage) = ids;
         let (key_description, creation_date, scheduled_deletion_date, key_state, default_key_flag, key_type) = more;
@@ -60,6 +61,7 @@ prop_compose! {
             key_id, domain_id, key_alias, realm, key_spec, key_usage, key_description,
             creation_date, scheduled_deletion_date, key_state, default_key_flag, key_type,
             expiration_time, origin, key_rotation_enabled, sys_enterprise_project_id, keystore_id,
+            multi_region_key_type,
         }
     }
 }
@@ -220,5 +222,73 @@ proptest! {
             let again: std::collections::BTreeMap<String, String> = serde_json::from_slice(&a).unwrap();
             prop_assert_eq!(again, pairs);
         }
+    }
+}
+
+prop_compose! {
+    fn arb_alias_entity()(
+        a in (text(), text(), text()),
+        b in (text(), text(), text()),
+    ) -> AliasEntity {
+        let (domain_id, key_id, alias) = a;
+        let (alias_urn, create_time, update_time) = b;
+        AliasEntity { domain_id, key_id, alias, alias_urn, create_time, update_time }
+    }
+}
+
+proptest! {
+    #[test]
+    fn alias_bodies_round_trip(
+        key_id in text(),
+        alias in text(),
+        aliases in proptest::collection::vec(text(), 0..4),
+        opt_key in opt_text(),
+        entities in proptest::collection::vec(arb_alias_entity(), 0..3),
+        next_marker in text(),
+        current_count in any::<u64>(),
+    ) {
+        round_trip(&CreateAliasRequestBody { key_id: key_id.clone(), alias: alias.clone() })?;
+        round_trip(&DeleteAliasRequestBody { aliases, key_id: opt_key })?;
+        round_trip(&AssociateAliasRequestBody { alias, target_key_id: key_id })?;
+        for e in &entities {
+            round_trip(e)?;
+        }
+        round_trip(&ListAliasResponseBody {
+            aliases: entities,
+            page_info: AliasPageInfo { next_marker, current_count },
+        })?;
+    }
+}
+
+proptest! {
+    /// Key material import's bodies (issue 24 item 3).
+    #[test]
+    fn import_bodies_round_trip(
+        ids in (text(), text(), text(), text()),
+        seq in opt_text(),
+        privatekey in opt_text(),
+        expiry in opt_loose(),
+        expiration_time in any::<i64>(),
+    ) {
+        let (key_id, wrapping_algorithm, import_token, material) = ids;
+        round_trip(&GetParametersForImportRequestBody {
+            key_id: key_id.clone(),
+            wrapping_algorithm: wrapping_algorithm.clone(),
+            sequence: seq.clone(),
+        })?;
+        round_trip(&CreateParametersForImportResponseBody {
+            key_id: key_id.clone(),
+            import_token: import_token.clone(),
+            expiration_time,
+            public_key: wrapping_algorithm,
+        })?;
+        round_trip(&ImportKeyMaterialRequestBody {
+            key_id,
+            import_token,
+            encrypted_key_material: material,
+            encrypted_privatekey: privatekey,
+            expiration_time: expiry,
+            sequence: seq,
+        })?;
     }
 }

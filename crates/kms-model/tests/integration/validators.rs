@@ -4,9 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kms_model::{
-    ALIAS_PATTERN, Aad, CERTIFICATE_NAME_PATTERN, CertificateName, CertificateScope, DatakeyLength,
-    INSTANCE_ID_PATTERN, InstanceId, KEY_ID_PATTERN, KeyAlias, KeyId, KeystoreAlias, KeystoreRef,
-    KeystoreType, PemText, PendingDays, PinType, Rule, Sequence, decode_hex,
+    ALIAS_NAME_PATTERN, ALIAS_PATTERN, Aad, AliasName, CERTIFICATE_NAME_PATTERN, CertificateName,
+    CertificateScope, DatakeyLength, INSTANCE_ID_PATTERN, InstanceId, KEY_ID_PATTERN, KeyAlias,
+    KeyId, KeystoreAlias, KeystoreRef, KeystoreType, PemText, PendingDays, PinType, Rule, Sequence,
+    decode_hex,
 };
 use proptest::prelude::*;
 use regex::Regex;
@@ -60,6 +61,17 @@ proptest! {
         let oracle = re(ALIAS_PATTERN).is_match(&s);
         prop_assert_eq!(KeystoreAlias::parse(&s).is_ok(), oracle);
         prop_assert_eq!(KeyAlias::parse(&s).is_ok(), oracle);
+    }
+
+    #[test]
+    fn alias_name_matches_regex(s in prop_oneof![
+        "alias/[a-zA-Z0-9:/_ .-]{0,12}",
+        "alias/[a-zA-Z0-9:/_-]{245,252}",
+        near(ALNUM, 20),
+        ".{0,30}",
+    ]) {
+        let r = re(ALIAS_NAME_PATTERN);
+        prop_assert_eq!(AliasName::parse(&s).is_ok(), r.is_match(&s), "{:?}", s);
     }
 
     #[test]

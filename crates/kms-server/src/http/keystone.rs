@@ -24,8 +24,9 @@ use crate::iam::*;
 /// The Keystone routes, served beside the API by [`crate::router`] when the
 /// state has an [`Iam`].
 pub(crate) fn routes() -> Router<AppState> {
+    // `GET /` (Keystone's version list) is routed by the KMS version
+    // documents' handler, which shares the path: see `kms::show_versions`.
     Router::new()
-        .route("/", get(versions))
         .route("/v3", get(version))
         .route("/v3/", get(version))
         .route(
@@ -244,7 +245,7 @@ fn version_view(href: &str) -> VersionView<'_> {
 }
 
 /// `GET /`: Keystone's version list, 300 Multiple Choices.
-async fn versions(State(state): State<AppState>, req: Request) -> Response {
+pub(super) async fn versions(State(state): State<AppState>, req: Request) -> Response {
     let (iam, _, _) = match open(&state, req).await {
         Ok(x) => x,
         Err(r) => return r,

@@ -165,6 +165,38 @@ pub(super) async fn delete_kms_tag(ctx: Ctx) -> Response {
         .await
 }
 
+pub(super) async fn show_user_quotas(ctx: Ctx) -> Response {
+    ctx.json_now(move |k, c| k.wire().show_user_quotas(c)).await
+}
+
+pub(super) async fn show_user_instances(ctx: Ctx) -> Response {
+    ctx.json_now(move |k, c| k.wire().show_user_instances(c))
+        .await
+}
+
+pub(super) async fn list_support_regions(ctx: Ctx) -> Response {
+    let (offset, limit) = (ctx.query_param("offset"), ctx.query_param("limit"));
+    ctx.json_now(move |k, c| {
+        k.wire()
+            .list_support_regions(c, offset.as_deref(), limit.as_deref())
+    })
+    .await
+}
+
+pub(super) async fn replicate_key(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ReplicateKeyRequestBody);
+    let id = ctx.param(0);
+    ctx.json_blocking(move |k, c| k.wire().replicate_key(c, &id, &body))
+        .await
+}
+
+pub(super) async fn update_primary_region(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::UpdatePrimaryRegionRequestBody);
+    let id = ctx.param(0);
+    ctx.json_blocking(move |k, c| k.wire().update_primary_region(c, &id, &body))
+        .await
+}
+
 pub(super) async fn list_kms_tags(ctx: Ctx) -> Response {
     ctx.json_now(move |k, c| k.wire().list_kms_tags(c)).await
 }
@@ -274,5 +306,135 @@ pub(super) async fn revoke_grant(ctx: Ctx) -> Response {
 pub(super) async fn retire_grant(ctx: Ctx) -> Response {
     let body = body_or_reject!(ctx, kms_model::RevokeGrantRequestBody);
     ctx.json_blocking(move |k, c| k.wire().retire_grant(c, &body))
+        .await
+}
+
+pub(super) async fn generate_mac(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::GenerateMacRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().generate_mac(c, &body))
+        .await
+}
+
+pub(super) async fn verify_mac(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::VerifyMacRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().verify_mac(c, &body))
+        .await
+}
+
+pub(super) async fn derive_shared_secret(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::DeriveSharedSecretRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().derive_shared_secret(c, &body))
+        .await
+}
+
+/// `GET /`: authenticated like every route (the API reference lists the
+/// `kms::getVersions` permission), audited, links relative to the host the
+/// client reached (`/v1.0/`): the server does not know the scheme and host
+/// name a client or proxy used. With the IAM (Keystone) front on, the same
+/// path is also Keystone's version discovery, which clients call with no
+/// credentials: a request without an `Authorization` header (no SDK
+/// signature) gets Keystone's list there, a signed one the KMS versions.
+pub(super) async fn show_versions(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    if state.iam().is_some()
+        && !req
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION)
+    {
+        return super::keystone::versions(axum::extract::State(state), req).await;
+    }
+    let ctx = match Ctx::from_request(req, &state).await {
+        Ok(ctx) => ctx,
+        Err(rejection) => return rejection.into_response(),
+    };
+    ctx.json_now(move |k, c| k.wire().show_versions(c, ""))
+        .await
+}
+
+/// `GET /{version_id}`: a path segment that names no served version is an
+/// unknown route (400 KMS.0201, before authentication, exactly as before
+/// this route existed); a served one is answered as [`show_versions`].
+pub(super) async fn show_version(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+) -> Response {
+    let path = req.uri().path();
+    let id = path.strip_prefix('/').unwrap_or(path);
+    if !kms_core::API_VERSIONS.iter().any(|v| v.id == id) {
+        return unknown_route(req.uri().clone()).await;
+    }
+    let ctx = match Ctx::from_request(req, &state).await {
+        Ok(ctx) => ctx,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let id = ctx.param(0);
+    ctx.json_now(move |k, c| k.wire().show_version(c, "", &id))
+        .await
+}
+
+pub(super) async fn create_alias(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateAliasRequestBody);
+    ctx.json_created_blocking(move |k, c| k.wire().create_alias(c, &body))
+        .await
+}
+
+pub(super) async fn list_aliases(ctx: Ctx) -> Response {
+    let (key_id, limit, marker) = (
+        ctx.query_param("key_id"),
+        ctx.query_param("limit"),
+        ctx.query_param("marker"),
+    );
+    ctx.json_now(move |k, c| {
+        k.wire()
+            .list_aliases(c, key_id.as_deref(), limit.as_deref(), marker.as_deref())
+    })
+    .await
+}
+
+pub(super) async fn delete_alias(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::DeleteAliasRequestBody);
+    ctx.empty_json_blocking(move |k, c| k.wire().delete_alias(c, &body))
+        .await
+}
+
+pub(super) async fn associate_alias(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::AssociateAliasRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().associate_alias(c, &body))
+        .await
+}
+
+// Data key pairs: key generation (RSA most of all) takes milliseconds to
+// seconds, so on the blocking pool rather than a worker.
+pub(super) async fn create_rsa_datakey_pair(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateRsaDatakeyPairRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().create_rsa_datakey_pair(c, &body))
+        .await
+}
+
+pub(super) async fn create_ec_datakey_pair(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::CreateEcDatakeyPairRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().create_ec_datakey_pair(c, &body))
+        .await
+}
+
+// Key material import: get-parameters-for-import generates a wrapping key
+// pair (RSA-2048 takes up to seconds), import opens it: the blocking pool.
+pub(super) async fn get_parameters_for_import(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::GetParametersForImportRequestBody);
+    ctx.json_blocking(move |k, c| k.wire().get_parameters_for_import(c, &body))
+        .await
+}
+
+pub(super) async fn import_key_material(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::ImportKeyMaterialRequestBody);
+    ctx.empty_json_blocking(move |k, c| k.wire().import_key_material(c, &body))
+        .await
+}
+
+pub(super) async fn delete_imported_key_material(ctx: Ctx) -> Response {
+    let body = body_or_reject!(ctx, kms_model::OperateKeyRequestBody);
+    ctx.empty_json_blocking(move |k, c| k.wire().delete_imported_key_material(c, &body))
         .await
 }

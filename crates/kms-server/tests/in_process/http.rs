@@ -3828,3 +3828,843 @@ fn the_model_check_catches_a_missing_field_a_wrong_type_and_an_extra_field() {
     assert!(conforms(&json!({"a": "x", "n": 1, "l": [{"b": "t"}]}), &model, "m").is_err());
     assert!(conforms(&json!({"a": "x", "n": 1, "l": [], "z": 0}), &model, "m").is_err());
 }
+
+// ---------------------------------------------------------------- MACs, ECDH, version documents (issue 24)
+
+#[tokio::test]
+async fn version_documents_outside_the_project_prefix() {
+    let h = harness();
+    // Signed like every SDK call, outside any project.
+    let r = h.send(signed_request("GET", "/", "", 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["versions"][0]["id"], "v1.0");
+    assert_eq!(r.body["versions"][0]["status"], "CURRENT");
+    assert_eq!(r.body["versions"][0]["links"][0]["href"], "/v1.0/");
+    assert_eq!(r.body["versions"][0]["links"][0]["rel"], "self");
+    assert_eq!(r.body["versions"][0]["min_version"], "");
+    let r = h
+        .send(signed_request("GET", "/", "", 0, "wrong-secret"))
+        .await;
+    assert_kms_error(&r, 401, "KMS.6401");
+    // This harness runs the IAM (Keystone) front: an unsigned GET / is
+    // Keystone's version discovery, unchanged.
+    let r = h.call("GET", "/", None).await;
+    assert_eq!(r.status, StatusCode::MULTIPLE_CHOICES, "{}", r.body);
+    assert_eq!(r.body["versions"]["values"][0]["id"], "v3.0");
+    let r = h.call("GET", "/v1.0", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["version"]["id"], "v1.0");
+    assert_eq!(r.body["version"]["updated"], "2016-10-29T02:00:00Z");
+    let r = h.send(signed_request("GET", "/v1.0", "", 0, SK)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Without credentials: 401 in the KMS shape.
+    let anonymous = h
+        .send(Request::get("/v1.0").body(Body::empty()).unwrap())
+        .await;
+    assert_kms_error(&anonymous, 401, "KMS.6401");
+    // A segment that names no version is an unknown route, before any
+    // authentication, exactly as before the route existed; so is any other
+    // method on the version documents.
+    let unknown = h
+        .send(Request::get("/v9").body(Body::empty()).unwrap())
+        .await;
+    assert_kms_error(&unknown, 400, "KMS.0201");
+    assert_kms_error(&h.call("GET", "/nothing", None).await, 400, "KMS.0201");
+    assert_kms_error(
+        &h.call("POST", "/v1.0", Some(json!({}))).await,
+        400,
+        "KMS.0201",
+    );
+    assert_kms_error(&h.call("DELETE", "/", None).await, 400, "KMS.0201");
+    // The fixed routes beside it still answer.
+    let health = h
+        .send(Request::get("/health").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(health.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn mac_keys_and_key_agreement_over_http() {
+    let h = harness();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(json!({"key_alias": "mac", "key_spec": "HMAC_512"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mac_key = r.body["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/generate-mac",
+            Some(
+                json!({"key_id": mac_key, "mac_algorithm": "HMAC_SHA_512", "message": "aGVsbG8="}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mac = r.body["mac"].as_str().unwrap().to_owned();
+    assert_eq!(mac.len(), 128);
+    assert!(
+        mac.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
+    let verify = |mac: String, message: &'static str| json!({"key_id": mac_key, "mac_algorithm": "HMAC_SHA_512", "message": message, "mac": mac});
+    let r = h
+        .kms(
+            "POST",
+            "/kms/verify-mac",
+            Some(verify(mac.clone(), "aGVsbG8=")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["mac_valid"], json!(true), "a JSON boolean");
+    let r = h
+        .kms(
+            "POST",
+            "/kms/verify-mac",
+            Some(verify(mac.clone(), "aGVsbG9v")),
+        )
+        .await;
+    assert_eq!(r.body["mac_valid"], json!(false));
+    // A body rule broken: mac not hex (KMS.0308); a mandatory field
+    // missing (KMS.0204).
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/verify-mac",
+            Some(verify("zz".into(), "aGVsbG8=")),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/generate-mac",
+            Some(json!({"key_id": mac_key})),
+        )
+        .await,
+        400,
+        "KMS.0204",
+    );
+    // An HMAC key does not encrypt: KMS.0341.
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": mac_key, "plain_text": "abc"})),
+        )
+        .await,
+        400,
+        "KMS.0341",
+    );
+    // derive-shared-secret with a KEY_AGREEMENT EC key; a malformed peer key
+    // is KMS.0308.
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(
+                json!({"key_alias": "agree", "key_spec": "EC_P256", "key_usage": "KEY_AGREEMENT"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let agree = r.body["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let r = h
+        .kms("POST", "/kms/get-publickey", Some(json!({"key_id": agree})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Its own public key as the peer's: a valid point on the curve.
+    let pem = r.body["public_key"].as_str().unwrap();
+    let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/derive-shared-secret",
+            Some(json!({"key_id": agree, "key_agreement_algorithm": "ECDH", "public_key": der})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_agreement_algorithm"], "ECDH");
+    assert_eq!(
+        r.body["shared_secret"].as_str().unwrap().len(),
+        44,
+        "32 bytes, base64"
+    );
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/derive-shared-secret",
+            Some(json!({"key_id": agree, "key_agreement_algorithm": "ECDH", "public_key": "MAMCAQE="})),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+}
+
+/// The alias API over HTTP at the SDK's routes: create (201), list with
+/// `key_id`/`limit`/`marker` in the object the provider reads, associate,
+/// delete (200 `{}`), an alias as `key_id` of encrypt-data, the codes.
+#[tokio::test]
+async fn aliases_over_http() {
+    let h = harness();
+    let key1 = h.create_key("alias-http-1").await;
+    let key2 = h.create_key("alias-http-2").await;
+    for n in ["alias/web", "alias/api", "alias/db"] {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/aliases",
+                Some(json!({"key_id": key1, "alias": n})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.body["alias"], n);
+        assert_eq!(r.body["key_id"], key1);
+        assert!(
+            r.body["alias_urn"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!(":alias:{n}")),
+            "{}",
+            r.body
+        );
+    }
+    let dup = h
+        .kms(
+            "POST",
+            "/kms/aliases",
+            Some(json!({"key_id": key2, "alias": "alias/web"})),
+        )
+        .await;
+    assert_kms_error(&dup, 400, "KMS.1104");
+    let bad = h
+        .kms(
+            "POST",
+            "/kms/aliases",
+            Some(json!({"key_id": key2, "alias": "web"})),
+        )
+        .await;
+    assert_kms_error(&bad, 400, "KMS.0308");
+    // Paging: limit 2 from the start, then from the marker.
+    let p1 = h
+        .kms("GET", &format!("/kms/aliases?key_id={key1}&limit=2"), None)
+        .await;
+    assert_eq!(p1.status, StatusCode::OK, "{}", p1.body);
+    let names = |r: &Reply| -> Vec<String> {
+        r.body["aliases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["alias"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&p1), ["alias/api", "alias/db"]);
+    assert_eq!(p1.body["page_info"]["next_marker"], "alias/db");
+    assert_eq!(p1.body["page_info"]["current_count"], 2);
+    let p2 = h
+        .kms(
+            "GET",
+            &format!("/kms/aliases?key_id={key1}&limit=2&marker=alias%2Fdb"),
+            None,
+        )
+        .await;
+    assert_eq!(names(&p2), ["alias/web"]);
+    assert_eq!(p2.body["page_info"]["next_marker"], "");
+    assert_kms_error(
+        &h.kms("GET", "/kms/aliases?limit=0", None).await,
+        400,
+        "KMS.1601",
+    );
+    // The alias as key_id.
+    let enc = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": "alias/web", "plain_text": "hi"})),
+        )
+        .await;
+    assert_eq!(enc.status, StatusCode::OK, "{}", enc.body);
+    assert_eq!(enc.body["key_id"], key1);
+    // Moved to key 2.
+    let moved = h
+        .kms(
+            "POST",
+            "/kms/alias/associate",
+            Some(json!({"alias": "alias/web", "target_key_id": key2})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(moved.body["key_id"], key2);
+    let enc = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": "alias/web", "plain_text": "hi"})),
+        )
+        .await;
+    assert_eq!(enc.body["key_id"], key2, "{}", enc.body);
+    // Deleted (a body on DELETE, as the SDK and Terraform send it).
+    let del = h
+        .kms(
+            "DELETE",
+            "/kms/aliases",
+            Some(json!({"key_id": key1, "aliases": ["alias/api", "alias/db"]})),
+        )
+        .await;
+    assert_empty_json_200(&del);
+    let all = h.kms("GET", "/kms/aliases", None).await;
+    assert_eq!(names(&all), ["alias/web"]);
+    let gone = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": "alias/api", "plain_text": "hi"})),
+        )
+        .await;
+    assert_kms_error(&gone, 404, "KMS.0207");
+}
+
+/// create-rsa-datakey-pair and create-ec-datakey-pair over HTTP (SQLite
+/// backend): the SDK's fields, `with_plain_text` as a boolean or its
+/// string, the private key opened by decrypt-data with the same AAD and
+/// matching the public key, the body rules.
+#[tokio::test]
+async fn datakey_pairs() {
+    use kms_crypto::{SigningKey, SigningKeySpec};
+    // The SDK's `CreateRsaDatakeyPairResponse` / `CreateEcDatakeyPairResponse`
+    // (the same attributes); the server sends a subset (none of the
+    // wrapped forms no request field asks for; no plaintext when refused).
+    const MODEL: [&str; 7] = [
+        "key_id",
+        "key_spec",
+        "public_key",
+        "private_key_cipher_text",
+        "private_key_plain_text",
+        "wrapped_private_key",
+        "ciphertext_recipient",
+    ];
+    let h = harness();
+    let aes = h.create_key("pairs-aes").await;
+    for (route, spec, with, want_plain) in [
+        (
+            "/kms/create-ec-datakey-pair",
+            "ECC_NIST_P256",
+            json!(true),
+            true,
+        ),
+        (
+            "/kms/create-ec-datakey-pair",
+            "ECC_NIST_P256",
+            json!("false"),
+            false,
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            "RSA_2048",
+            json!(false),
+            false,
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            "RSA_2048",
+            json!("true"),
+            true,
+        ),
+    ] {
+        let r = h
+            .kms(
+                "POST",
+                route,
+                Some(
+                    json!({"key_id": aes, "key_spec": spec, "with_plain_text": with,
+                            "additional_authenticated_data": "bound",
+                            "sequence": "919c82d4-8046-4722-9094-35c3c6524cff"}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let fields = r.body.as_object().unwrap();
+        for (k, v) in fields {
+            assert!(MODEL.contains(&k.as_str()), "{k} is not in the SDK model");
+            assert!(v.is_string(), "{k}: {v}");
+        }
+        assert_eq!(r.body["key_id"], aes.as_str());
+        assert_eq!(r.body["key_spec"], spec);
+        assert_eq!(fields.contains_key("private_key_plain_text"), want_plain);
+        let public = base64ct::Base64::decode_vec(r.body["public_key"].as_str().unwrap()).unwrap();
+        let ct = r.body["private_key_cipher_text"].as_str().unwrap();
+        // decrypt-data without the AAD refuses; with it, opens the PKCS#8 DER.
+        let d = h
+            .kms(
+                "POST",
+                "/kms/decrypt-data",
+                Some(json!({"cipher_text": ct})),
+            )
+            .await;
+        assert_kms_error(&d, 400, "KMS.2201");
+        let d = h
+            .kms(
+                "POST",
+                "/kms/decrypt-data",
+                Some(json!({"cipher_text": ct, "additional_authenticated_data": "bound"})),
+            )
+            .await;
+        assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+        let b64 = d.body["plain_text_base64"].as_str().unwrap();
+        if want_plain {
+            assert_eq!(r.body["private_key_plain_text"].as_str().unwrap(), b64);
+        }
+        let der = base64ct::Base64::decode_vec(b64).unwrap();
+        let cmk_spec = if spec == "RSA_2048" {
+            SigningKeySpec::Rsa2048
+        } else {
+            SigningKeySpec::EcP256
+        };
+        let key = SigningKey::from_pkcs8_der(cmk_spec, &der).unwrap();
+        assert_eq!(key.public_key().to_der().unwrap(), public, "{spec}");
+    }
+    let ec_key = {
+        let r = h
+            .kms(
+                "POST",
+                "/kms/create-key",
+                Some(json!({"key_alias": "pairs-ec", "key_spec": "EC_P256"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["key_info"]["key_id"].as_str().unwrap().to_owned()
+    };
+    for (route, body, status, code) in [
+        (
+            "/kms/create-ec-datakey-pair",
+            json!({"key_id": aes}),
+            400,
+            "KMS.0204",
+        ),
+        (
+            "/kms/create-ec-datakey-pair",
+            json!({"key_id": aes, "key_spec": "RSA_2048"}),
+            400,
+            "KMS.0308",
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            json!({"key_id": aes, "key_spec": "RSA_1024"}),
+            400,
+            "KMS.0308",
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            json!({"key_id": aes, "key_spec": "RSA_2048", "with_plain_text": "no"}),
+            400,
+            "KMS.0308",
+        ),
+        (
+            "/kms/create-rsa-datakey-pair",
+            json!({"key_id": "bad", "key_spec": "RSA_2048"}),
+            400,
+            "KMS.0205",
+        ),
+        (
+            "/kms/create-ec-datakey-pair",
+            json!({"key_id": "00000000-0000-4000-8000-000000000000", "key_spec": "SM2"}),
+            404,
+            "KMS.0207",
+        ),
+        (
+            "/kms/create-ec-datakey-pair",
+            json!({"key_id": ec_key, "key_spec": "SM2"}),
+            400,
+            "KMS.0325",
+        ),
+    ] {
+        let r = h.kms("POST", route, Some(body.clone())).await;
+        assert_kms_error(&r, status, code);
+    }
+}
+
+// ---------------------------------------------------------------- quotas, instances, regions (issue 24)
+
+#[tokio::test]
+async fn quotas_instances_and_regions_over_http() {
+    let h = harness();
+    let r = h.kms("GET", "/kms/user-quotas", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"quotas": {"resources": [{"type": "CMK", "used": 0, "quota": 10000}]}})
+    );
+    h.create_key("q1").await;
+    h.create_key("q2").await;
+    let r = h.kms("GET", "/kms/user-quotas", None).await;
+    assert_eq!(r.body["quotas"]["resources"][0]["used"], 2, "{}", r.body);
+    let r = h.kms("GET", "/kms/user-instances", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"instance_num": 2}));
+    // list-support-regions sits under /v2/{project_id}/kms.
+    let r = h
+        .call("GET", &format!("/v2/{PROJECT}/kms/regions"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"regions": ["local-1"]}));
+    // Anything else under /v2/{project_id}/kms answers in the KMS shape
+    // (not APIG's, whose routes are /v2/{project_id}/apigw).
+    assert_kms_error(
+        &h.call("GET", &format!("/v2/{PROJECT}/kms/nothing"), None)
+            .await,
+        400,
+        "KMS.0201",
+    );
+    assert_kms_error(
+        &h.call(
+            "POST",
+            &format!("/v2/{PROJECT}/kms/regions"),
+            Some(json!({})),
+        )
+        .await,
+        405,
+        "KMS.0215",
+    );
+    assert_kms_error(
+        &h.kms("POST", "/kms/user-quotas", Some(json!({}))).await,
+        405,
+        "KMS.0215",
+    );
+    // Another project's path is refused as everywhere.
+    let r = h
+        .call(
+            "GET",
+            "/v2/99999999999999999999999999999999/kms/regions",
+            None,
+        )
+        .await;
+    assert_kms_error(&r, 403, "KMS.0321");
+}
+
+/// Key material import over HTTP (issue 24 item 3): the SDK's response
+/// shape of get-parameters-for-import (`expiration_time` a JSON integer,
+/// base64 token and public key), import-key-material with golangsdk's
+/// string `expiration_time` answering `{}`, describe-key's
+/// `expiration_time` in milliseconds, delete-imported-key-material, and
+/// the body rules.
+#[tokio::test]
+async fn key_material_import_over_http() {
+    use rsa::pkcs8::DecodePublicKey as _;
+    let h = harness();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/create-key",
+            Some(json!({"key_alias": "byok", "origin": "external"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let key = r.body["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let r = h
+        .kms(
+            "POST",
+            "/kms/get-parameters-for-import",
+            Some(json!({"key_id": key, "wrapping_algorithm": "RSAES_OAEP_SHA_256"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["key_id"], json!(key));
+    assert!(r.body["expiration_time"].is_i64(), "{}", r.body);
+    let expires = r.body["expiration_time"].as_i64().unwrap();
+    assert!((expires - now_unix() - 86_400).abs() < 300, "{expires}");
+    let token = r.body["import_token"].as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 200);
+    let public = base64ct::Base64::decode_vec(r.body["public_key"].as_str().unwrap()).unwrap();
+    let pk = rsa::PublicKey::from_public_key_der(&public).unwrap();
+    let wrapped = pk
+        .oaep_encrypt_with_rng::<sha2::Sha256, _>(
+            &mut kms_core::ports::EntropyRng(&kms_core::os::OsEntropy),
+            &[0x11; 32],
+        )
+        .unwrap();
+    let wrapped = base64ct::Base64::encode_string(&wrapped);
+    // Body rules: the token missing (KMS.0204), an unknown wrapping
+    // algorithm (KMS.0308), expiration_time not a number (KMS.0308).
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/import-key-material",
+            Some(json!({"key_id": key, "encrypted_key_material": wrapped})),
+        )
+        .await,
+        400,
+        "KMS.0204",
+    );
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/get-parameters-for-import",
+            Some(json!({"key_id": key, "wrapping_algorithm": "RSAES_PKCS1_V1_5"})),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/import-key-material",
+            Some(json!({"key_id": key, "import_token": token,
+                        "encrypted_key_material": wrapped, "expiration_time": "soon"})),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+    let expiry = now_unix() + 86_400 * 30;
+    let r = h
+        .kms(
+            "POST",
+            "/kms/import-key-material",
+            Some(json!({"key_id": key, "import_token": token,
+                        "encrypted_key_material": wrapped,
+                        "expiration_time": expiry.to_string()})),
+        )
+        .await;
+    assert_empty_json_200(&r);
+    let d = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(d.body["key_info"]["key_state"], json!("2"), "{}", d.body);
+    assert_eq!(
+        d.body["key_info"]["expiration_time"],
+        json!(format!("{expiry}000"))
+    );
+    let r = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "byok"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = h
+        .kms(
+            "POST",
+            "/kms/delete-imported-key-material",
+            Some(json!({"key_id": key})),
+        )
+        .await;
+    assert_empty_json_200(&r);
+    assert_kms_error(
+        &h.kms(
+            "POST",
+            "/kms/delete-imported-key-material",
+            Some(json!({"key_id": key})),
+        )
+        .await,
+        400,
+        "KMS.2701",
+    );
+    let d = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(d.body["key_info"]["key_state"], json!("5"));
+    assert_eq!(d.body["key_info"]["expiration_time"], json!(""));
+}
+
+// ---------------------------------------------------------------- multi-region keys (issue 24)
+
+const SOUTH_TOKEN: &str = "south-token-0123456789abcdef";
+const SOUTH_PROJECT: &str = "55555555555555555555555555555555";
+
+/// A server with two regions: the home one (`local-1`, `PROJECT`) and
+/// `cn-south-1` (`SOUTH_PROJECT`, the same domain, reached with
+/// `SOUTH_TOKEN`).
+fn two_region_harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"
+[[tokens]]
+token = "{TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{PROJECT}"
+[[tokens]]
+token = "{SOUTH_TOKEN}"
+domain_id = "{DOMAIN}"
+project_id = "{SOUTH_PROJECT}"
+[[regions]]
+id = "cn-south-1"
+projects = ["{SOUTH_PROJECT}"]
+"#
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    private(&path);
+    let cli = Cli {
+        config: Some(path),
+        data_dir: dir.path().join("data"),
+        listen: None,
+        in_memory: true,
+        database: None,
+        database_ca: None,
+        database_password_file: None,
+        tls_cert: None,
+        tls_key: None,
+        previous_root_key: None,
+        seed: None,
+        command: None,
+    };
+    let app = kms_server::prepare(&cli).unwrap().app;
+    Harness { _dir: dir, app }
+}
+
+async fn south(h: &Harness, method: &str, route: &str, body: Option<Value>) -> Reply {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(format!("/v1.0/{SOUTH_PROJECT}{route}"))
+        .header("X-Auth-Token", SOUTH_TOKEN)
+        .header("Content-Type", "application/json");
+    if body.is_none() {
+        b = b.header("Content-Length", "0");
+    }
+    let body = body.map_or_else(Body::empty, |v| Body::from(v.to_string()));
+    h.send(b.body(body).unwrap()).await
+}
+
+#[tokio::test]
+async fn multi_region_keys_over_http() {
+    let h = two_region_harness();
+    let r = h
+        .call("GET", &format!("/v2/{PROJECT}/kms/regions"), None)
+        .await;
+    assert_eq!(r.body, json!({"regions": ["local-1", "cn-south-1"]}));
+    // Terraform's data source pages by 50 until a page is empty.
+    for (offset, want) in [(0, json!(["local-1", "cn-south-1"])), (2, json!([]))] {
+        let r = h
+            .call(
+                "GET",
+                &format!("/v2/{PROJECT}/kms/regions?limit=50&offset={offset}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.body["regions"], want, "{}", r.body);
+    }
+    let key = h.create_key("mrk").await;
+    let ct = h
+        .kms(
+            "POST",
+            "/kms/encrypt-data",
+            Some(json!({"key_id": key, "plain_text": "over there"})),
+        )
+        .await
+        .body["cipher_text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Terraform's body (no key_id; the path names the key).
+    let r = h
+        .call(
+            "POST",
+            &format!("/v2/{PROJECT}/kms/keys/{key}/replicate"),
+            Some(json!({
+                "replica_region": "cn-south-1",
+                "key_alias": "mrk-south",
+                "replica_project_id": SOUTH_PROJECT,
+                "tags": [{"key": "env", "value": "dr"}]
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["domain_id"], DOMAIN);
+    assert_eq!(r.body["region"], "cn-south-1");
+    let replica = r.body["key_id"].as_str().unwrap().to_owned();
+    assert_ne!(replica, key);
+    // The replica, in its own project, opens the primary's ciphertext.
+    let r = south(
+        &h,
+        "POST",
+        "/kms/decrypt-data",
+        Some(json!({"cipher_text": ct})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["plain_text"], "over there");
+    assert_eq!(r.body["key_id"], replica);
+    let r = south(
+        &h,
+        "POST",
+        "/kms/describe-key",
+        Some(json!({"key_id": replica})),
+    )
+    .await;
+    assert_eq!(r.body["key_info"]["multi_region_key_type"], "REPLICA");
+    assert_eq!(r.body["key_info"]["realm"], "cn-south-1");
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": key})))
+        .await;
+    assert_eq!(r.body["key_info"]["multi_region_key_type"], "PRIMARY");
+    // A key in no group reports no type.
+    let plain = h.create_key("plain").await;
+    let r = h
+        .kms("POST", "/kms/describe-key", Some(json!({"key_id": plain})))
+        .await;
+    assert!(r.body["key_info"].get("multi_region_key_type").is_none());
+    // update-primary-region: PUT, Terraform's body.
+    let r = h
+        .call(
+            "PUT",
+            &format!("/v2/{PROJECT}/kms/keys/{key}/update-primary-region"),
+            Some(json!({"primary_region": "cn-south-1"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.body,
+        json!({"key_id": key, "primary_region": "cn-south-1"})
+    );
+    // Errors in the KMS shape: a bad path key id, a body key id that is
+    // not the path's, an unknown region, the wrong method.
+    assert_kms_error(
+        &h.call(
+            "POST",
+            &format!("/v2/{PROJECT}/kms/keys/nope/replicate"),
+            Some(json!({"replica_region": "cn-south-1", "key_alias": "x", "replica_project_id": SOUTH_PROJECT})),
+        )
+        .await,
+        400,
+        "KMS.0205",
+    );
+    assert_kms_error(
+        &h.call(
+            "PUT",
+            &format!("/v2/{PROJECT}/kms/keys/{plain}/update-primary-region"),
+            Some(json!({"key_id": key, "primary_region": "cn-south-1"})),
+        )
+        .await,
+        400,
+        "KMS.0205",
+    );
+    assert_kms_error(
+        &h.call(
+            "POST",
+            &format!("/v2/{PROJECT}/kms/keys/{plain}/replicate"),
+            Some(json!({"replica_region": "eu-west-0", "key_alias": "x", "replica_project_id": SOUTH_PROJECT})),
+        )
+        .await,
+        400,
+        "KMS.0308",
+    );
+    assert_kms_error(
+        &h.call(
+            "GET",
+            &format!("/v2/{PROJECT}/kms/keys/{plain}/replicate"),
+            None,
+        )
+        .await,
+        405,
+        "KMS.0215",
+    );
+}

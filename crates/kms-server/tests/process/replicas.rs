@@ -7,7 +7,9 @@
 //! disabled or scheduled for deletion on A is refused on B, and a key
 //! rotated on A is used at its new version by B, and a grant revoked on A
 //! is refused to its grantee (a token of another domain) on B, within the
-//! documented bound (1 s, the record cache TTL).
+//! documented bound (1 s, the record cache TTL); an alias moved or deleted
+//! on A is seen by B's next request (aliases are not cached); an import
+//! token fetched from A imports on B.
 //!
 //! Without PostgreSQL installed the tests skip loudly, except under
 //! `CI=true`, where they fail.
@@ -580,6 +582,80 @@ fn key_disabled_deleted_or_rotated_on_a_is_seen_on_b_within_the_bound() {
     );
 }
 
+/// The key id encrypt-data on `port` answers for `key_id` (an alias),
+/// or the error code.
+fn encrypt_via(port: u16, key_id: &str) -> Result<String, String> {
+    let (st, v) = kms(
+        port,
+        "/kms/encrypt-data",
+        &json!({ "key_id": key_id, "plain_text": "via alias" }),
+    );
+    if st == 200 {
+        Ok(v["key_id"].as_str().unwrap().to_owned())
+    } else {
+        Err(error_code(&v).unwrap_or("<none>").to_owned())
+    }
+}
+
+#[test]
+fn alias_moves_are_seen_across_replicas() {
+    let Some((_dir, _pg, a, b)) = setup("alias_moves_across_replicas") else {
+        return;
+    };
+    let key1 = create_key(a.port, "alias_move_1");
+    let key2 = create_key(a.port, "alias_move_2");
+    let (st, v) = kms(
+        a.port,
+        "/kms/aliases",
+        &json!({ "key_id": key1, "alias": "alias/moving" }),
+    );
+    assert_eq!(st, 201, "{v}");
+    // B resolves the alias created on A, and has key 1's record cached.
+    assert_eq!(encrypt_via(b.port, "alias/moving"), Ok(key1.clone()));
+    for round in 0..20 {
+        let (from, to) = if round % 2 == 0 {
+            (&key1, &key2)
+        } else {
+            (&key2, &key1)
+        };
+        let (st, v) = kms(
+            a.port,
+            "/kms/alias/associate",
+            &json!({ "alias": "alias/moving", "target_key_id": to }),
+        );
+        assert_eq!((st, v["key_id"].as_str()), (200, Some(to.as_str())), "{v}");
+        // The first request to B after A acknowledged the move uses the
+        // new key: aliases are never cached, so the bound is 0.
+        assert_eq!(
+            encrypt_via(b.port, "alias/moving").as_ref(),
+            Ok(to),
+            "round {round}: B still used {from} after the move on A"
+        );
+        let (st, v) = request(
+            b.port,
+            "GET",
+            &format!("/v1.0/{PROJECT}/kms/aliases?key_id={to}"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["aliases"][0]["alias"], "alias/moving", "{v}");
+    }
+    // Deleted on A: B resolves nothing at once.
+    let (st, v) = request(
+        a.port,
+        "DELETE",
+        &format!("/v1.0/{PROJECT}/kms/aliases"),
+        Some(&json!({ "aliases": ["alias/moving"] })),
+    )
+    .unwrap();
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        encrypt_via(b.port, "alias/moving"),
+        Err("KMS.0207".to_owned())
+    );
+}
+
 /// A 256-bit DEK made on `port` under `key` (plaintext and ciphertext).
 fn dek_on(port: u16, key: &str) -> Value {
     let (st, d) = kms(
@@ -596,6 +672,69 @@ fn dek_on(port: u16, key: &str) -> Value {
 fn dek_version(dek: &Value) -> u32 {
     let hex = dek["cipher_text"].as_str().unwrap();
     u32::from_str_radix(&hex[80..88], 16).unwrap()
+}
+
+/// Two replicas, each looking for due rotations every second, and a key
+/// whose interval has passed (its start moved back 400 days in the
+/// database): it is rotated exactly once, by one of them, and both then
+/// make DEKs under version 2.
+#[test]
+fn an_interval_rotation_happens_once_across_replicas() {
+    let Some(cluster) = cluster_or_skip("rotation_once").unwrap() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = cluster.url();
+    let top = "rotation_check_secs = 1";
+    let (a, b) = thread::scope(|s| {
+        let a = s.spawn(|| replica_top(dir.path(), "a", &url, top, &[]));
+        let b = s.spawn(|| replica_top(dir.path(), "b", &url, top, &[]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let key = create_key(a.port, "rotates-on-schedule");
+    let (st, v) = kms(
+        a.port,
+        "/kms/enable-key-rotation",
+        &json!({ "key_id": key }),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(dek_version(&dek_on(b.port, &key)), 1);
+    // The key id is a generated UUID: safe to splice.
+    cluster
+        .execute(&format!(
+            "UPDATE keys SET rotation_start = rotation_start - 400::bigint * 86400000 \
+             WHERE key_id = '{key}'"
+        ))
+        .unwrap();
+    let rotations = |port: u16| -> u64 {
+        let (st, v) = kms(
+            port,
+            "/kms/get-key-rotation-status",
+            &json!({ "key_id": key }),
+        );
+        assert_eq!(st, 200, "{v}");
+        v["number_of_rotations"].as_u64().unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while rotations(b.port) == 0 {
+        assert!(Instant::now() < deadline, "no replica rotated the due key");
+        thread::sleep(Duration::from_millis(100));
+    }
+    // Both replicas sweep at least three more times.
+    thread::sleep(Duration::from_millis(3500));
+    assert_eq!((rotations(a.port), rotations(b.port)), (1, 1));
+    assert_eq!(dek_version(&dek_on(a.port, &key)), 2);
+    assert_eq!(dek_version(&dek_on(b.port, &key)), 2);
+    let logged: usize = [&a, &b]
+        .iter()
+        .map(|r| {
+            std::fs::read_to_string(&r.log)
+                .unwrap()
+                .matches("key rotated on schedule")
+                .count()
+        })
+        .sum();
+    assert_eq!(logged, 1, "one replica rotated it, once");
 }
 
 /// A CA's PEM, and a certificate for 127.0.0.1 it signed with its key.
@@ -898,6 +1037,76 @@ fn failed_start_or_none(dir: &Path, database: &str, nowhere: &Path) -> Option<St
         }
         thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Key material import across replicas: the import token and its sealed
+/// wrapping key live in the shared database, so parameters fetched from A
+/// import on B; the imported key serves both; material deleted on B is
+/// refused on A once the record cache's bound has passed.
+#[test]
+fn an_import_token_from_one_replica_imports_on_the_other() {
+    use base64ct::Encoding as _;
+    use rsa::pkcs8::DecodePublicKey as _;
+    let Some((_dir, _pg, a, b)) = setup("import_across_replicas") else {
+        return;
+    };
+    let (st, v) = kms(
+        a.port,
+        "/kms/create-key",
+        &json!({ "key_alias": "imported", "origin": "external" }),
+    );
+    assert_eq!(st, 200, "{v}");
+    let key = v["key_info"]["key_id"].as_str().unwrap().to_owned();
+    let (st, p) = kms(
+        a.port,
+        "/kms/get-parameters-for-import",
+        &json!({ "key_id": key, "wrapping_algorithm": "RSAES_OAEP_SHA_256" }),
+    );
+    assert_eq!(st, 200, "{p}");
+    let public = base64ct::Base64::decode_vec(p["public_key"].as_str().unwrap()).unwrap();
+    let wrapped = rsa::PublicKey::from_public_key_der(&public)
+        .unwrap()
+        .oaep_encrypt_with_rng::<sha2::Sha256, _>(
+            &mut kms_core::ports::EntropyRng(&kms_core::os::OsEntropy),
+            &[0x5c; 32],
+        )
+        .unwrap();
+    let (st, v) = kms(
+        b.port,
+        "/kms/import-key-material",
+        &json!({
+            "key_id": key,
+            "import_token": p["import_token"],
+            "encrypted_key_material": base64ct::Base64::encode_string(&wrapped),
+        }),
+    );
+    assert_eq!(st, 200, "{v}");
+    thread::sleep(BOUND);
+    let (st, e) = kms(
+        a.port,
+        "/kms/encrypt-data",
+        &json!({ "key_id": key, "plain_text": "across" }),
+    );
+    assert_eq!(st, 200, "{e}");
+    let (st, d) = kms(
+        b.port,
+        "/kms/decrypt-data",
+        &json!({ "cipher_text": e["cipher_text"] }),
+    );
+    assert_eq!((st, d["plain_text"].as_str()), (200, Some("across")), "{d}");
+    let (st, v) = kms(
+        b.port,
+        "/kms/delete-imported-key-material",
+        &json!({ "key_id": key }),
+    );
+    assert_eq!(st, 200, "{v}");
+    thread::sleep(BOUND);
+    let (st, e) = kms(
+        a.port,
+        "/kms/encrypt-data",
+        &json!({ "key_id": key, "plain_text": "after" }),
+    );
+    assert_eq!((st, error_code(&e)), (400, Some("KMS.1301")), "{e}");
 }
 
 /// The grantee of [`grant_revoked_on_a_is_refused_on_b_within_the_bound`]:

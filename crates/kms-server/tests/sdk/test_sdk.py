@@ -1004,6 +1004,11 @@ def main():
             kms.disable_key_rotation(DisableKeyRotationRequest(body=body()))
         _()
 
+        __import__("sdk_aliases").run(kms, check, expect_error)
+        __import__("sdk_pairs").run(kms, check, expect_error)
+        __import__("sdk_quotas").run(kms, check, expect_error)
+        __import__("sdk_import").run(kms, check, expect_error, PROJECT)
+
         @check("wrong secret key raises 401 (KMS.6401 / APIG.1002)")
         def _():
             bad_kms, bad_apig = clients(url, sk="wrong-secret-key-000000000000000000000000")
@@ -1032,6 +1037,8 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
     sdk_over_https(binary)
+    __import__("sdk_mac").run(binary, sys.modules[__name__])
+    __import__("sdk_regions").run(binary, sys.modules[__name__])
 
     print(f"\n{len(PASSED)} passed, {len(FAILURES)} failed")
     if FAILURES or not PASSED:

@@ -30,6 +30,7 @@ impl RotationSet {
         S: KeystoreStore
             + MasterKeyStore
             + KeyTagStore
+            + KeyAliasStore
             + PinVerifierStore
             + CertificateStore
             + RootRotationStore
@@ -42,6 +43,7 @@ impl RotationSet {
                 keystores: store.clone(),
                 keys: store.clone(),
                 key_tags: store.clone(),
+                key_aliases: store.clone(),
                 pins: store.clone(),
                 certificates: store.clone(),
                 grants: store.clone(),

@@ -172,7 +172,12 @@ fn schema_1_database_is_migrated_and_its_keys_kept() {
     execute_in(
         &cluster,
         "from_v1",
-        "ALTER TABLE keys DROP COLUMN key_spec, DROP COLUMN key_usage, DROP COLUMN origin;
+        "ALTER TABLE keys DROP COLUMN key_spec, DROP COLUMN key_usage, DROP COLUMN origin,
+             DROP COLUMN rotation_start, DROP COLUMN material_expiry,
+             DROP COLUMN import_fingerprint;
+         DROP TABLE import_tokens;
+         DROP TABLE key_groups;
+         DROP TABLE key_aliases;
          DROP TABLE root_key_fingerprint;
          ALTER TABLE key_material DROP COLUMN root_gen;
          ALTER TABLE certificates DROP COLUMN root_gen;

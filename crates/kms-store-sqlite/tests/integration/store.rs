@@ -114,8 +114,23 @@ fn a_schema_7_database_migrates_to_pending_import() {
         );
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
-    // Schema 9 undone: the grants table (and its triggers).
+    // Schema 14 undone: the grants table (and its triggers).
     conn.execute_batch("DROP TABLE key_grants;").unwrap();
+    // Schema 13 undone: key material import's table (and its triggers)
+    // and the key's two columns.
+    conn.execute_batch(
+        "DROP TABLE import_tokens;
+         ALTER TABLE keys DROP COLUMN material_expiry;
+         ALTER TABLE keys DROP COLUMN import_fingerprint;",
+    )
+    .unwrap();
+    // Schema 11 undone: the alias API's table (and its triggers). Schema
+    // 10 (the key usage column replaced) is re-run as it is.
+    conn.execute_batch("DROP TABLE key_groups; DROP TABLE key_aliases;")
+        .unwrap();
+    // Schema 9 undone: the rotation interval's start.
+    conn.execute_batch("ALTER TABLE keys DROP COLUMN rotation_start;")
+        .unwrap();
     // Schema 8 undone: the state column back under schema 7's CHECK.
     conn.execute_batch(
         "ALTER TABLE keys ADD COLUMN old_state TEXT NOT NULL DEFAULT '2'
@@ -136,6 +151,9 @@ fn a_schema_7_database_migrates_to_pending_import() {
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(k.state, KeyState::Disabled);
+    // Schema 9: no recorded interval start; the interval counts from the
+    // last rotation, else the creation.
+    assert_eq!(k.rotation.interval_start, None);
     assert_eq!(
         store.get_key_material(&id(1), 1).unwrap().as_deref(),
         Some(wrapped(&id(1), 1, 1).as_bytes())
@@ -172,8 +190,23 @@ fn a_schema_2_database_migrates_to_key_rotation() {
             .unwrap();
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
-    // Schema 9 undone: the grants table (and its triggers).
+    // Schema 14 undone: the grants table (and its triggers).
     conn.execute_batch("DROP TABLE key_grants;").unwrap();
+    // Schema 13 undone: key material import's table (and its triggers)
+    // and the key's two columns.
+    conn.execute_batch(
+        "DROP TABLE import_tokens;
+         ALTER TABLE keys DROP COLUMN material_expiry;
+         ALTER TABLE keys DROP COLUMN import_fingerprint;",
+    )
+    .unwrap();
+    // Schema 11 undone: the alias API's table (and its triggers). Schema
+    // 10 (the key usage column replaced) is re-run as it is.
+    conn.execute_batch("DROP TABLE key_groups; DROP TABLE key_aliases;")
+        .unwrap();
+    // Schema 9 undone: the rotation interval's start.
+    conn.execute_batch("ALTER TABLE keys DROP COLUMN rotation_start;")
+        .unwrap();
     // Schema 7 undone: the origin column.
     conn.execute_batch("ALTER TABLE keys DROP COLUMN origin;")
         .unwrap();
@@ -209,7 +242,7 @@ fn a_schema_2_database_migrates_to_key_rotation() {
     drop(conn);
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 9);
+    assert_eq!(SCHEMA_VERSION, 14);
     let k = store.get_key(PROJECT, &id(1)).unwrap().unwrap();
     assert_eq!(*k, key(1, PROJECT, "old", "0"));
     assert_eq!(k.rotation, KeyRotation::default());

@@ -1,0 +1,81 @@
+//! Wire face of the multi-region keys: replicate-key and
+//! update-primary-region (`/v2/{project_id}/kms/keys/{key_id}/...`).
+
+use kms_model::{
+    ApiError, KeyId, Operation, ReplicateKeyRequest, ReplicateKeyRequestBody,
+    ReplicateKeyResponseBody, UpdatePrimaryRegionRequest, UpdatePrimaryRegionRequestBody,
+    UpdatePrimaryRegionResponseBody, same_key,
+};
+
+use super::Wire;
+use crate::ports::Caller;
+
+/// The path's key id, then the body's `key_id` against it, then the body.
+fn path_and_body<R>(
+    key_id: &str,
+    body_key_id: Option<&str>,
+    body: impl FnOnce() -> kms_model::Result<R>,
+) -> Result<(KeyId, R), ApiError> {
+    let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
+    same_key(&id, body_key_id).map_err(|e| e.to_kms())?;
+    Ok((id, body().map_err(|e| e.to_kms())?))
+}
+
+impl Wire<'_> {
+    /// `POST /v2/{project_id}/kms/keys/{key_id}/replicate`.
+    ///
+    /// # Errors
+    /// Bad path `key_id` or a body `key_id` that is not the path's
+    /// (KMS.0205), any other rule of the body (KMS.0308), or as
+    /// [`crate::Kms::replicate_key`].
+    pub fn replicate_key(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        body: &ReplicateKeyRequestBody,
+    ) -> Result<ReplicateKeyResponseBody, ApiError> {
+        let (id, req) = self.admit(
+            caller,
+            Operation::ReplicateKey,
+            Some(key_id),
+            None,
+            path_and_body(key_id, body.key_id.as_deref(), || {
+                ReplicateKeyRequest::from_body(body)
+            }),
+        )?;
+        let r = self.kms.replicate_key(caller, &id, &req)?;
+        Ok(ReplicateKeyResponseBody {
+            key_id: r.key_id,
+            domain_id: r.domain_id,
+            region: r.region_id,
+        })
+    }
+
+    /// `PUT /v2/{project_id}/kms/keys/{key_id}/update-primary-region`.
+    ///
+    /// # Errors
+    /// Bad path `key_id` or a body `key_id` that is not the path's
+    /// (KMS.0205), a bad `primary_region` (KMS.0308), or as
+    /// [`crate::Kms::update_primary_region`].
+    pub fn update_primary_region(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        body: &UpdatePrimaryRegionRequestBody,
+    ) -> Result<UpdatePrimaryRegionResponseBody, ApiError> {
+        let (id, req) = self.admit(
+            caller,
+            Operation::UpdatePrimaryRegion,
+            Some(key_id),
+            None,
+            path_and_body(key_id, body.key_id.as_deref(), || {
+                UpdatePrimaryRegionRequest::from_body(body)
+            }),
+        )?;
+        let primary_region = self.kms.update_primary_region(caller, &id, &req)?;
+        Ok(UpdatePrimaryRegionResponseBody {
+            key_id: id.as_str().to_owned(),
+            primary_region,
+        })
+    }
+}
