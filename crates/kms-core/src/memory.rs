@@ -1058,6 +1058,15 @@ impl KeyGrantStore for MemoryStore {
             .retain(|g| !(g.key_id == key_id && g.grant_id == grant_id));
         Ok(s.grants.len() != before)
     }
+
+    fn most_grants_on_a_key(&self, project_id: &str) -> PortResult<u64> {
+        let s = self.state.read().map_err(poisoned)?;
+        let mut per_key: HashMap<&str, u64> = HashMap::new();
+        for g in s.grants.iter().filter(|g| g.project_id == project_id) {
+            *per_key.entry(g.key_id.as_str()).or_default() += 1;
+        }
+        Ok(per_key.values().copied().max().unwrap_or(0))
+    }
 }
 
 impl PinVerifierStore for MemoryStore {

@@ -422,6 +422,12 @@ impl<S: crate::ports::KeyGrantStore + ?Sized> crate::ports::KeyGrantStore for Ho
     fn delete_grant(&self, key_id: &str, grant_id: &str) -> PortResult<bool> {
         self.call("delete_grant", |s| s.delete_grant(key_id, grant_id))
     }
+
+    fn most_grants_on_a_key(&self, project_id: &str) -> PortResult<u64> {
+        self.call("most_grants_on_a_key", |s| {
+            s.most_grants_on_a_key(project_id)
+        })
+    }
 }
 
 impl<S: PinVerifierStore + ?Sized> PinVerifierStore for Hooked<S> {

@@ -159,6 +159,7 @@ cases![
     grant_delete,
     grant_limit_is_atomic,
     grants_go_with_their_purged_key,
+    most_grants_on_a_key_of_the_project,
     mac_and_agreement_keys_round_trip,
     alias_round_trip_and_unique_per_project,
     alias_limit_per_key,

@@ -58,6 +58,7 @@ pub struct GrantQueries {
     pub count_retirable: String,
     pub retirable: String,
     pub delete: String,
+    pub most_on_a_key: String,
 }
 
 impl GrantQueries {
@@ -90,6 +91,8 @@ impl GrantQueries {
                  {order} LIMIT ?2 OFFSET ?3"
             )),
             delete: r("DELETE FROM key_grants WHERE key_id = ?1 AND grant_id = ?2"),
+            most_on_a_key: r("SELECT COUNT(*) AS n FROM key_grants WHERE project_id = ?1
+                 GROUP BY key_id ORDER BY n DESC LIMIT 1"),
         }
     }
 }
@@ -283,4 +286,20 @@ pub fn delete_grant<D: Driver>(d: &D, key_id: &str, grant_id: &str) -> PortResul
         .run(Access::Write, |c| Ok(c.execute(&q::<D>().delete, &params)?))
         .map_err(|e| d.fail(e, "delete grant"))?;
     Ok(n > 0)
+}
+
+/// [`kms_core::ports::KeyGrantStore::most_grants_on_a_key`].
+///
+/// # Errors
+/// As the port.
+pub fn most_grants_on_a_key<D: Driver>(d: &D, project_id: &str) -> PortResult<u64> {
+    let found = d
+        .run(Access::Read, |c| {
+            Ok(c.query(&q::<D>().most_on_a_key, &[project_id.into()])?)
+        })
+        .map_err(|e| d.fail(e, "most grants on a key"))?;
+    match found.first() {
+        None => Ok(0),
+        Some(r) => u64::try_from(r.int(0)?).map_err(|_| corrupt("negative grant count")),
+    }
 }

@@ -340,6 +340,9 @@ macro_rules! impl_store_ports {
                 fn delete_grant(&self, k: &str, g: &str) -> PortResult<bool> {
                     $crate::grants::delete_grant(self, k, g)
                 }
+                fn most_grants_on_a_key(&self, p: &str) -> PortResult<u64> {
+                    $crate::grants::most_grants_on_a_key(self, p)
+                }
             }
 
             impl RootRotationStore for $store {

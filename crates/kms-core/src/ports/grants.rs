@@ -127,4 +127,11 @@ pub trait KeyGrantStore: Send + Sync + fmt::Debug {
     /// # Errors
     /// Storage failures.
     fn delete_grant(&self, key_id: &str, grant_id: &str) -> PortResult<bool>;
+
+    /// The most grants any one key of `project_id` has (0 when none has
+    /// any): show-user-quotas' `grant_per_CMK` use.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn most_grants_on_a_key(&self, project_id: &str) -> PortResult<u64>;
 }

@@ -22,12 +22,17 @@ pub struct UserQuotas {
     /// Keys of the project
     /// ([`CoreConfig::max_keys_per_project`](crate::CoreConfig)).
     pub cmk: Quota,
+    /// The most grants one key of the project has, against the per-key
+    /// limit ([`CoreConfig::max_grants_per_key`](crate::CoreConfig)) that
+    /// create-grant enforces (KMS.2404).
+    pub grant_per_cmk: Quota,
 }
 
 impl Kms {
     /// show-user-quotas: the keys the project holds (pending deletion
     /// included) against its quota, the same count create-key's KMS.1105
-    /// checks.
+    /// checks; and the most grants one of its keys has against the per-key
+    /// limit create-grant's KMS.2404 checks.
     ///
     /// # Errors
     /// A storage failure (KMS.0101).
@@ -42,6 +47,14 @@ impl Kms {
                     cmk: Quota {
                         used: self.keys_held(&caller.project_id)?,
                         quota: self.config.max_keys_per_project,
+                    },
+                    grant_per_cmk: Quota {
+                        used: self
+                            .ports
+                            .grants
+                            .most_grants_on_a_key(&caller.project_id)
+                            .map_err(super::kms_internal)?,
+                        quota: self.config.max_grants_per_key,
                     },
                 })
             },

@@ -20,11 +20,18 @@ impl Wire<'_> {
         let q = self.kms.user_quotas(caller)?;
         Ok(ShowUserQuotasResponseBody {
             quotas: Quotas {
-                resources: vec![QuotaResource {
-                    kind: "CMK".to_owned(),
-                    used: q.cmk.used,
-                    quota: q.cmk.quota,
-                }],
+                resources: vec![
+                    QuotaResource {
+                        kind: "CMK".to_owned(),
+                        used: q.cmk.used,
+                        quota: q.cmk.quota,
+                    },
+                    QuotaResource {
+                        kind: "grant_per_CMK".to_owned(),
+                        used: q.grant_per_cmk.used,
+                        quota: q.grant_per_cmk.quota,
+                    },
+                ],
             },
         })
     }

@@ -572,3 +572,39 @@ fn a_grantees_lookups_are_served_from_the_grant_cache_and_counted() {
     let expired = k.cache_stats().key_grants;
     assert_eq!((expired.hits, expired.misses), (1, 2));
 }
+
+/// show-user-quotas' `grant_per_CMK`: the most grants one key of the
+/// project has, against the per-key limit create-grant enforces; a
+/// revocation lowers it.
+#[test]
+fn grant_per_cmk_counts_the_busiest_key() {
+    let Env { kms: k, .. } = env();
+    let per_cmk = |caller: &Caller| {
+        k.wire()
+            .show_user_quotas(caller)
+            .unwrap()
+            .quotas
+            .resources
+            .into_iter()
+            .find(|r| r.kind == "grant_per_CMK")
+            .map(|r| (r.used, r.quota))
+            .expect("a grant_per_CMK entry")
+    };
+    assert_eq!(per_cmk(&owner()), (0, 100));
+    let busy = create_key(&k, &owner(), "busy");
+    let quiet = create_key(&k, &owner(), "quiet");
+    let first = grant(&k, &owner(), &grant_body(&busy, "userb", &["encrypt-data"]));
+    grant(&k, &owner(), &grant_body(&busy, "userc", &["decrypt-data"]));
+    grant(
+        &k,
+        &owner(),
+        &grant_body(&quiet, "userb", &["encrypt-data"]),
+    );
+    assert_eq!(per_cmk(&owner()), (2, 100));
+    // The grantee's own project holds no key with grants.
+    assert_eq!(per_cmk(&grantee()), (0, 100));
+    k.wire()
+        .revoke_grant(&owner(), &revoke_body(&busy, &first))
+        .unwrap();
+    assert_eq!(per_cmk(&owner()), (1, 100));
+}

@@ -4299,7 +4299,10 @@ async fn quotas_instances_and_regions_over_http() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
         r.body,
-        json!({"quotas": {"resources": [{"type": "CMK", "used": 0, "quota": 10000}]}})
+        json!({"quotas": {"resources": [
+            {"type": "CMK", "used": 0, "quota": 10000},
+            {"type": "grant_per_CMK", "used": 0, "quota": 100}
+        ]}})
     );
     h.create_key("q1").await;
     h.create_key("q2").await;

@@ -222,3 +222,33 @@ pub fn grants_go_with_their_purged_key(new: &dyn Fn() -> StoreSet) {
     assert_eq!(ok(s.grants.grants_of_key(&id(1)), "of key"), vec![]);
     assert_eq!(ok(s.grants.grants_of_key(&id(2)), "kept").len(), 1);
 }
+
+/// most_grants_on_a_key: the busiest key of the project counts, other
+/// projects' grants do not, 0 with none; a delete lowers it.
+pub fn most_grants_on_a_key_of_the_project(new: &dyn Fn() -> StoreSet) {
+    let s = new();
+    assert_eq!(ok(s.grants.most_grants_on_a_key(PROJECT), "most"), 0);
+    insert_keys(&s, &[(1, PROJECT), (2, PROJECT), (3, OTHER_PROJECT)]);
+    for (n, key, project) in [
+        (1, 1, PROJECT),
+        (2, 1, PROJECT),
+        (3, 2, PROJECT),
+        (4, 3, OTHER_PROJECT),
+        (5, 3, OTHER_PROJECT),
+        (6, 3, OTHER_PROJECT),
+    ] {
+        ok(
+            s.grants
+                .insert_grant(&grant(n, key, project, &format!("user{n}")), 100),
+            "insert",
+        );
+    }
+    assert_eq!(ok(s.grants.most_grants_on_a_key(PROJECT), "most"), 2);
+    assert_eq!(ok(s.grants.most_grants_on_a_key(OTHER_PROJECT), "most"), 3);
+    assert!(ok(
+        s.grants.delete_grant(&id(1), &format!("{:064x}", 1)),
+        "delete"
+    ));
+    assert_eq!(ok(s.grants.most_grants_on_a_key(PROJECT), "most"), 1);
+    assert_eq!(ok(s.grants.most_grants_on_a_key("nobody"), "most"), 0);
+}
