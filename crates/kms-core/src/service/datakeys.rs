@@ -9,7 +9,7 @@ use kms_model::{
     Operation,
 };
 
-use super::{Kms, Res, Resource, dek_context, kms_internal, sequence_text};
+use super::{Kms, Res, Resource, dek_context, dek_context_in, kms_internal, sequence_text};
 use crate::ports::{Caller, EntropyRng, KeyRecord};
 
 /// The model's validated `datakey_length` as kms-crypto's DEK length: both
@@ -201,11 +201,7 @@ impl Kms {
                     }
                     Some(theirs) => {
                         let mk = self.peer_master_key(&key, &theirs.key_id, version)?;
-                        let ctx = kms_crypto::DekContext::new(
-                            &theirs.project_id,
-                            aad.map_or(&[][..], kms_model::Aad::as_bytes),
-                        )
-                        .map_err(|_| invalid())?;
+                        let ctx = dek_context_in(&theirs.project_id, aad).map_err(|_| invalid())?;
                         (mk.unwrap_dek(blob.as_bytes(), &ctx), mk.suite())
                     }
                 };

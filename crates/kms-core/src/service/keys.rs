@@ -678,34 +678,6 @@ impl Kms {
         )
     }
 
-    /// describe-key with the key's place in its multi-region group:
-    /// `Some(true)` its primary, `Some(false)` a replica, `None` in no
-    /// group.
-    ///
-    /// # Errors
-    /// As [`Kms::describe_key`].
-    pub fn describe_key_in_group(
-        &self,
-        caller: &Caller,
-        req: &OperateKeyRequest,
-    ) -> Res<(KeyRecord, Option<bool>)> {
-        self.audited(
-            caller,
-            Operation::DescribeKey,
-            Resource::Named(req.key_id.as_str()),
-            sequence_text(req.sequence.as_ref()),
-            || {
-                let key = (*self.find_key(caller, &req.key_id, Operation::DescribeKey)?).clone();
-                let role = self
-                    .key_group(&key.key_id)?
-                    .iter()
-                    .find(|m| m.key_id == key.key_id)
-                    .map(|m| m.primary);
-                Ok((key, role))
-            },
-        )
-    }
-
     /// list-keys: a page of the project's keys, oldest first, `marker`
     /// being the offset of the page, filtered by state (`key_state` 2..=5;
     /// `1`, "to be activated", matches no key of this service) and spec

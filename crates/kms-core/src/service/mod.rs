@@ -176,7 +176,16 @@ fn dek_context<'a>(
     key: &'a KeyRecord,
     aad: Option<&'a Aad>,
 ) -> Result<DekContext<'a>, kms_crypto::Error> {
-    DekContext::new(&key.project_id, aad.map_or(&[][..], Aad::as_bytes))
+    dek_context_in(&key.project_id, aad)
+}
+
+/// [`dek_context`] bound to another project: a DEK another member of a
+/// multi-region group wrapped is bound to that member's project.
+fn dek_context_in<'a>(
+    project_id: &'a str,
+    aad: Option<&'a Aad>,
+) -> Result<DekContext<'a>, kms_crypto::Error> {
+    DekContext::new(project_id, aad.map_or(&[][..], Aad::as_bytes))
 }
 
 /// What an audited operation acted on.

@@ -86,6 +86,20 @@ impl Kms {
         self.ports.keys.key_group(key_id).map_err(kms_internal)
     }
 
+    /// A key's place in its multi-region group, for describe-key:
+    /// `Some(true)` its primary, `Some(false)` a replica, `None` in no
+    /// group.
+    ///
+    /// # Errors
+    /// A storage failure (KMS.0101).
+    pub fn group_role(&self, key_id: &str) -> Res<Option<bool>> {
+        Ok(self
+            .key_group(key_id)?
+            .iter()
+            .find(|m| m.key_id == key_id)
+            .map(|m| m.primary))
+    }
+
     /// A member of a key's multi-region group, if it is in one: refused
     /// rotation (on demand, on schedule, or turned on), which would let
     /// the members' versions drift apart.
@@ -223,13 +237,16 @@ impl Kms {
                     req.replica_region
                 ))
             })?;
+        let region_taken = || {
+            refused(format!(
+                "key {} has a member in region {} already",
+                key.key_id, region.region_id
+            ))
+        };
         if region.region_id == source.region_id
             || group.iter().any(|m| m.region_id == region.region_id)
         {
-            return Err(refused(format!(
-                "key {} has a member in region {} already",
-                key.key_id, region.region_id
-            )));
+            return Err(region_taken());
         }
         if !region
             .projects
@@ -292,12 +309,7 @@ impl Kms {
                     req.key_alias.as_str().to_owned(),
                 ));
             }
-            Err(InsertReplicaError::RegionTaken) => {
-                return Err(refused(format!(
-                    "key {} has a member in region {} already",
-                    key.key_id, region.region_id
-                )));
-            }
+            Err(InsertReplicaError::RegionTaken) => return Err(region_taken()),
             Err(InsertReplicaError::SourceGone) => {
                 return Err(CoreError::new(
                     ErrorCode::KmsKeyNotFound,
@@ -306,7 +318,6 @@ impl Kms {
             }
             Err(e) => return Err(kms_internal(e)),
         }
-        self.forget_key(&key.key_id);
         if !req.tags.is_empty() {
             let tags: Vec<KeyTag> = req
                 .tags

@@ -184,10 +184,12 @@ impl Wire<'_> {
             body.sequence.as_deref(),
             body,
         )?;
-        let (key, group_role) = self.kms.describe_key_in_group(caller, &req)?;
+        let key = self.kms.describe_key(caller, &req)?;
         let mut key_info = self.kms.key_details(&key);
-        key_info.multi_region_key_type =
-            group_role.map(|primary| if primary { "PRIMARY" } else { "REPLICA" }.to_owned());
+        key_info.multi_region_key_type = self
+            .kms
+            .group_role(&key.key_id)?
+            .map(|primary| if primary { "PRIMARY" } else { "REPLICA" }.to_owned());
         Ok(ListKeyDetailResponseBody { key_info })
     }
 

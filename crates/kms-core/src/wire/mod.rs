@@ -13,6 +13,18 @@ use crate::ports::Caller;
 
 use crate::Kms;
 
+/// A route's path key id, then its body, validated in that order (the
+/// order the rules are checked in); the body's rules may read the parsed
+/// path id (replicate-key's body `key_id` must be the path's).
+pub(super) fn path_and_body<R>(
+    key_id: &str,
+    body: impl FnOnce(&kms_model::KeyId) -> kms_model::Result<R>,
+) -> Result<(kms_model::KeyId, R), ApiError> {
+    let id = kms_model::KeyId::parse(key_id).map_err(|e| e.to_kms())?;
+    let parsed = body(&id).map_err(|e| e.to_kms())?;
+    Ok((id, parsed))
+}
+
 mod aliases;
 mod certificates;
 mod data;

@@ -2,24 +2,13 @@
 //! update-primary-region (`/v2/{project_id}/kms/keys/{key_id}/...`).
 
 use kms_model::{
-    ApiError, KeyId, Operation, ReplicateKeyRequest, ReplicateKeyRequestBody,
-    ReplicateKeyResponseBody, UpdatePrimaryRegionRequest, UpdatePrimaryRegionRequestBody,
-    UpdatePrimaryRegionResponseBody, same_key,
+    ApiError, Operation, ReplicateKeyRequest, ReplicateKeyRequestBody, ReplicateKeyResponseBody,
+    UpdatePrimaryRegionRequest, UpdatePrimaryRegionRequestBody, UpdatePrimaryRegionResponseBody,
+    same_key,
 };
 
-use super::Wire;
+use super::{Wire, path_and_body};
 use crate::ports::Caller;
-
-/// The path's key id, then the body's `key_id` against it, then the body.
-fn path_and_body<R>(
-    key_id: &str,
-    body_key_id: Option<&str>,
-    body: impl FnOnce() -> kms_model::Result<R>,
-) -> Result<(KeyId, R), ApiError> {
-    let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
-    same_key(&id, body_key_id).map_err(|e| e.to_kms())?;
-    Ok((id, body().map_err(|e| e.to_kms())?))
-}
 
 impl Wire<'_> {
     /// `POST /v2/{project_id}/kms/keys/{key_id}/replicate`.
@@ -39,7 +28,8 @@ impl Wire<'_> {
             Operation::ReplicateKey,
             Some(key_id),
             None,
-            path_and_body(key_id, body.key_id.as_deref(), || {
+            path_and_body(key_id, |id| {
+                same_key(id, body.key_id.as_deref())?;
                 ReplicateKeyRequest::from_body(body)
             }),
         )?;
@@ -68,7 +58,8 @@ impl Wire<'_> {
             Operation::UpdatePrimaryRegion,
             Some(key_id),
             None,
-            path_and_body(key_id, body.key_id.as_deref(), || {
+            path_and_body(key_id, |id| {
+                same_key(id, body.key_id.as_deref())?;
                 UpdatePrimaryRegionRequest::from_body(body)
             }),
         )?;

@@ -8,7 +8,7 @@ use kms_model::{
     ShowKmsTagsResponseBody, Tag, TagItem, TagKey, ValidationError,
 };
 
-use super::Wire;
+use super::{Wire, path_and_body};
 use crate::ports::{Caller, KeyTag};
 
 /// A list-kms-by-tags validation error: `offset` is the tag API's own
@@ -25,15 +25,6 @@ fn items(tags: Vec<KeyTag>) -> Vec<TagItem> {
     tags.into_iter()
         .map(|(key, value)| TagItem { key, value })
         .collect()
-}
-
-/// The path's key id, then the body (the order the rules are checked in).
-fn path_and_body<R>(
-    key_id: &str,
-    body: impl FnOnce() -> kms_model::Result<R>,
-) -> Result<(KeyId, R), ApiError> {
-    let id = KeyId::parse(key_id).map_err(|e| e.to_kms())?;
-    Ok((id, body().map_err(|e| e.to_kms())?))
 }
 
 impl Wire<'_> {
@@ -58,7 +49,7 @@ impl Wire<'_> {
             Operation::BatchKmsTags,
             Some(key_id),
             body.sequence.as_deref(),
-            path_and_body(key_id, || BatchKmsTagsRequest::from_body(body)),
+            path_and_body(key_id, |_| BatchKmsTagsRequest::from_body(body)),
         )?;
         Ok(self.kms.batch_kms_tags(caller, &id, &req)?)
     }
@@ -78,7 +69,7 @@ impl Wire<'_> {
             Operation::CreateKmsTag,
             Some(key_id),
             body.sequence.as_deref(),
-            path_and_body(key_id, || CreateKmsTagRequest::from_body(body)),
+            path_and_body(key_id, |_| CreateKmsTagRequest::from_body(body)),
         )?;
         Ok(self.kms.create_kms_tag(caller, &id, &req)?)
     }
@@ -100,7 +91,7 @@ impl Wire<'_> {
             Operation::DeleteKmsTag,
             Some(key_id),
             None,
-            path_and_body(key_id, || TagKey::parse(tag_key)),
+            path_and_body(key_id, |_| TagKey::parse(tag_key)),
         )?;
         Ok(self.kms.delete_kms_tag(caller, &id, &tag)?)
     }
