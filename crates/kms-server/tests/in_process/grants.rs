@@ -6,12 +6,9 @@
 //! for a non-grantee, revocation refusing the grantee at once, and the
 //! published grant codes with their statuses.
 
-use std::path::Path;
-
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
-use kms_server::Cli;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -30,14 +27,6 @@ const STRANGER: (&str, &str) = (
     "stranger-token-0123456789abc",
     "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0",
 );
-
-fn private(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-}
 
 struct Harness {
     _dir: tempfile::TempDir,
@@ -64,24 +53,9 @@ fn harness_with(in_memory: bool, extra: &str) -> Harness {
         ));
     }
     config.push_str(extra);
-    let path = dir.path().join("config.toml");
-    std::fs::write(&path, config).unwrap();
-    private(&path);
-    let cli = Cli {
-        config: Some(path),
-        data_dir: dir.path().join("data"),
-        listen: None,
-        in_memory,
-        database: None,
-        database_ca: None,
-        database_password_file: None,
-        tls_cert: None,
-        tls_key: None,
-        previous_root_key: None,
-        seed: None,
-        command: None,
-    };
-    let app = kms_server::prepare(&cli).unwrap().app;
+    let app = super::http::prepare_config(dir.path(), &config, in_memory, None)
+        .unwrap()
+        .app;
     Harness { _dir: dir, app }
 }
 

@@ -78,6 +78,17 @@ domain_id = "{DOMAIN}"
 "#,
         data("test-hsm-ca.pem").display()
     );
+    prepare_config(dir, &config, in_memory, seed)
+}
+
+/// Writes `config` (owner-only, as the server demands) into `dir` and
+/// prepares a server from it, its data under `dir/data`.
+pub(super) fn prepare_config(
+    dir: &Path,
+    config: &str,
+    in_memory: bool,
+    seed: Option<PathBuf>,
+) -> Result<kms_server::Prepared, kms_server::StartError> {
     let path = dir.join("config.toml");
     std::fs::write(&path, config).unwrap();
     private(&path);
@@ -2136,24 +2147,7 @@ password_hash = "{mallory}"
 projects = [{{ id = "mallory-project" }}]
 "#
     );
-    let path = dir.path().join("config.toml");
-    std::fs::write(&path, config).unwrap();
-    private(&path);
-    let cli = Cli {
-        config: Some(path),
-        data_dir: dir.path().join("data"),
-        listen: None,
-        in_memory: true,
-        database: None,
-        database_ca: None,
-        database_password_file: None,
-        tls_cert: None,
-        tls_key: None,
-        previous_root_key: None,
-        seed: None,
-        command: None,
-    };
-    let app = kms_server::prepare(&cli).unwrap().app;
+    let app = prepare_config(dir.path(), &config, true, None).unwrap().app;
     Harness { _dir: dir, app }
 }
 
@@ -3062,24 +3056,7 @@ domain_id = "{DOMAIN}"
 project_id = "{PROJECT}"
 "#
     );
-    let path = dir.path().join("config.toml");
-    std::fs::write(&path, config).unwrap();
-    private(&path);
-    let cli = Cli {
-        config: Some(path),
-        data_dir: dir.path().join("data"),
-        listen: None,
-        in_memory: true,
-        database: None,
-        database_ca: None,
-        database_password_file: None,
-        tls_cert: None,
-        tls_key: None,
-        previous_root_key: None,
-        seed: None,
-        command: None,
-    };
-    let app = kms_server::prepare(&cli).unwrap().app;
+    let app = prepare_config(dir.path(), &config, true, None).unwrap().app;
     let h = Harness { _dir: dir, app };
     let key = h.create_key("budget").await;
     // A signed request (a known access key, a fresh date) whose 1 KiB body
@@ -4503,24 +4480,7 @@ id = "cn-south-1"
 projects = ["{SOUTH_PROJECT}"]
 "#
     );
-    let path = dir.path().join("config.toml");
-    std::fs::write(&path, config).unwrap();
-    private(&path);
-    let cli = Cli {
-        config: Some(path),
-        data_dir: dir.path().join("data"),
-        listen: None,
-        in_memory: true,
-        database: None,
-        database_ca: None,
-        database_password_file: None,
-        tls_cert: None,
-        tls_key: None,
-        previous_root_key: None,
-        seed: None,
-        command: None,
-    };
-    let app = kms_server::prepare(&cli).unwrap().app;
+    let app = prepare_config(dir.path(), &config, true, None).unwrap().app;
     Harness { _dir: dir, app }
 }
 
