@@ -14,8 +14,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
-import urllib.request
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -41,17 +39,6 @@ HMAC_MATERIAL = bytes(range(32))
 
 
 def start(binary, h, tmp):
-    port = h.free_port()
-    config = os.path.join(tmp, "config.toml")
-    with open(config, "w") as f:
-        f.write(f'''listen = "127.0.0.1:{port}"
-[[credentials]]
-access_key = "{h.AK}"
-secret_key = "{h.SK}"
-domain_id = "{h.DOMAIN}"
-project_id = "{h.PROJECT}"
-''')
-    os.chmod(config, 0o600)
     seed = os.path.join(tmp, "seed.toml")
     with open(seed, "w") as f:
         f.write(f'''[[projects]]
@@ -63,21 +50,12 @@ key_spec = "HMAC_256"
 key_material = "{HMAC_MATERIAL.hex()}"
 ''')
     os.chmod(seed, 0o600)
-    log = open(os.path.join(tmp, "server.log"), "w")
-    proc = subprocess.Popen(
-        [binary, "--config", config, "--data-dir", os.path.join(tmp, "data"), "--seed", seed],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/health", timeout=1).read()
-            return proc, url
-        except Exception:  # noqa: BLE001 - not up yet
-            if proc.poll() is not None:
-                raise RuntimeError("MAC server exited; see " + log.name)
-            time.sleep(0.1)
-    raise RuntimeError("MAC server did not come up")
+    return h.launch(binary, tmp, h.free_port(), f'''[[credentials]]
+access_key = "{h.AK}"
+secret_key = "{h.SK}"
+domain_id = "{h.DOMAIN}"
+project_id = "{h.PROJECT}"
+''', args=("--seed", seed), name="MAC server")
 
 
 def run(binary, h):

@@ -7,11 +7,8 @@ primary's data and DEK ciphertexts with the second project's credentials
 Called from test_sdk.py's main: ``run(binary, module)``.
 """
 
-import os
 import subprocess
 import tempfile
-import time
-import urllib.request
 
 from huaweicloudsdkkms.v2 import (
     CreateDatakeyRequest,
@@ -38,11 +35,7 @@ SOUTH_SK = "southsk00000000000000000000000000000000SK"
 
 
 def start(binary, h, tmp):
-    port = h.free_port()
-    config = os.path.join(tmp, "config.toml")
-    with open(config, "w") as f:
-        f.write(f'''listen = "127.0.0.1:{port}"
-[[credentials]]
+    return h.launch(binary, tmp, h.free_port(), f'''[[credentials]]
 access_key = "{h.AK}"
 secret_key = "{h.SK}"
 domain_id = "{h.DOMAIN}"
@@ -55,23 +48,7 @@ project_id = "{SOUTH_PROJECT}"
 [[regions]]
 id = "{SOUTH}"
 projects = ["{SOUTH_PROJECT}"]
-''')
-    os.chmod(config, 0o600)
-    log = open(os.path.join(tmp, "server.log"), "w")
-    proc = subprocess.Popen(
-        [binary, "--config", config, "--data-dir", os.path.join(tmp, "data")],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/health", timeout=1).read()
-            return proc, url
-        except Exception:  # noqa: BLE001 - not up yet
-            if proc.poll() is not None:
-                raise RuntimeError("regions server exited; see " + log.name)
-            time.sleep(0.1)
-    raise RuntimeError("regions server did not come up")
+''', name="regions server")
 
 
 def south_client(h, url):

@@ -183,14 +183,36 @@ pin_env = "KMS_SDK_HSM_PIN"
     return extra, env
 
 
-def start_server(binary, data_dir, tmp):
-    port = free_port()
-    hsm = softhsm_setup(tmp)
-    ca = os.path.join(data_dir, "test-hsm-ca.pem")
+def launch(binary, tmp, port, config_body, args=(), env=None, name="server"):
+    """Writes `listen` on `port` and `config_body` to tmp/config.toml
+    (owner-only: the server refuses a config others can read), starts the
+    server with its data in tmp/data and its log in tmp/server.log, and
+    waits for /health: (process, url)."""
     config = os.path.join(tmp, "config.toml")
     with open(config, "w") as f:
-        f.write(f'''listen = "127.0.0.1:{port}"
-[[credentials]]
+        f.write(f'listen = "127.0.0.1:{port}"\n' + config_body)
+    os.chmod(config, 0o600)
+    log = open(os.path.join(tmp, "server.log"), "w")
+    proc = subprocess.Popen(
+        [binary, "--config", config, "--data-dir", os.path.join(tmp, "data"), *args],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/health", timeout=1).read()
+            return proc, url
+        except Exception:  # noqa: BLE001 - not up yet
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited; see {log.name}")
+            time.sleep(0.1)
+    raise RuntimeError(f"{name} did not come up")
+
+
+def start_server(binary, data_dir, tmp):
+    hsm = softhsm_setup(tmp)
+    ca = os.path.join(data_dir, "test-hsm-ca.pem")
+    body = f'''[[credentials]]
 access_key = "{AK}"
 secret_key = "{SK}"
 domain_id = "{DOMAIN}"
@@ -200,26 +222,11 @@ id = "{CLUSTER}"
 type = "DHSM"
 domain_id = "{DOMAIN}"
 ca_cert = "{ca}"
-''')
-        if hsm:
-            f.write(hsm[0])
-        f.write(sdk_grants.CONFIG)
-    os.chmod(config, 0o600)  # the server refuses a config others can read
-    log = open(os.path.join(tmp, "server.log"), "w")
-    proc = subprocess.Popen(
-        [binary, "--config", config, "--data-dir", os.path.join(tmp, "data")],
-        stdout=log, stderr=subprocess.STDOUT, env=hsm[1] if hsm else None,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/health", timeout=1).read()
-            return proc, url
-        except Exception:  # noqa: BLE001 - not up yet
-            if proc.poll() is not None:
-                raise RuntimeError("server exited; see " + log.name)
-            time.sleep(0.1)
-    raise RuntimeError("server did not come up")
+'''
+    if hsm:
+        body += hsm[0]
+    body += sdk_grants.CONFIG
+    return launch(binary, tmp, free_port(), body, env=hsm[1] if hsm else None)
 
 
 def clients(url, project=PROJECT, sk=SK):
