@@ -40,13 +40,33 @@ pub(crate) const MAX_CLOCK_SKEW_SECS: i64 = 15 * 60;
 
 /// What [`Authenticator::precheck`] decides before a body is read.
 #[derive(Debug)]
-pub enum Precheck {
+pub enum Precheck<'r, 'a> {
     /// A token: the caller is known.
     Caller(Arc<Caller>),
     /// A signature whose header-level checks passed: its body is to be
     /// read (within the server's budget for unauthenticated bodies), then
-    /// the signature verified.
-    Signature,
+    /// the signature verified by [`Authenticator::finish_signature`].
+    Signature(PendingSignature<'r, 'a>),
+}
+
+/// A signature whose header-level checks passed, with what they read (the
+/// parsed `Authorization`, the key, the date, each signed header's value),
+/// so that verifying it once the body is in reads no header twice. Not an
+/// authentication.
+pub struct PendingSignature<'r, 'a> {
+    parsed: ParsedAuthorization<'r>,
+    key: &'a KeyEntry,
+    date: &'r str,
+    values: Vec<&'r str>,
+}
+
+impl fmt::Debug for PendingSignature<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingSignature")
+            .field("access_key", &self.parsed.access)
+            .field("date", &self.date)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An AK/SK pair and the tenant it acts for. Not `Clone`: the secret key
@@ -264,13 +284,14 @@ impl Authenticator {
     /// The checks a signature's headers allow before its body is read: a
     /// well-formed `Authorization`, a configured access key, `X-Sdk-Date`
     /// within the window (and a legacy scope of its day), every signed
-    /// header present. Returns the key and the date.
+    /// header present (its value kept for the canonical request).
     fn signature_head<'r>(
         &self,
         req: &'r impl SignedRequest,
-        parsed: &ParsedAuthorization<'_>,
+        authorization: &'r str,
         now_unix: impl FnOnce() -> i64,
-    ) -> Result<(&KeyEntry, &'r str), AuthError> {
+    ) -> Result<PendingSignature<'r, '_>, AuthError> {
+        let parsed = parse_authorization(authorization)?;
         let key = self
             .keys
             .iter()
@@ -288,54 +309,73 @@ impl Authenticator {
         {
             return Err(AuthError::BadCredentialScope);
         }
-        if parsed
-            .signed_headers
-            .iter()
-            .any(|h| req.header(h).is_none())
-        {
-            return Err(AuthError::MissingSignedHeader);
-        }
-        Ok((key, date))
+        let values = signed_header_values(req, &parsed.signed_headers)?;
+        Ok(PendingSignature {
+            parsed,
+            key,
+            date,
+            values,
+        })
     }
 
     /// What can be decided before the body is read: a token's caller (it
     /// needs no body), or that a signature's headers pass
     /// [`Self::authenticate_caller`]'s checks that do not involve the
     /// body (the body's hash is signed, so the signature itself waits for
-    /// it). A refusal here is final; `Precheck::Signature` is not an
-    /// authentication.
+    /// it: [`Self::finish_signature`]). A refusal here is final;
+    /// `Precheck::Signature` is not an authentication.
     ///
     /// # Errors
     /// Why the request is not authenticated.
-    pub fn precheck(
+    pub fn precheck<'r>(
         &self,
-        req: &impl SignedRequest,
+        req: &'r impl SignedRequest,
         now_unix: impl FnOnce() -> i64,
-    ) -> Result<Precheck, AuthError> {
+    ) -> Result<Precheck<'r, '_>, AuthError> {
         if req.header("x-auth-token").is_some() {
             return self
                 .authenticate_caller(req, now_unix)
                 .map(Precheck::Caller);
         }
         let authorization = req.header("authorization").ok_or(AuthError::Missing)?;
-        let parsed = parse_authorization(authorization)?;
-        self.signature_head(req, &parsed, now_unix)?;
-        Ok(Precheck::Signature)
+        self.signature_head(req, authorization, now_unix)
+            .map(Precheck::Signature)
     }
 
-    fn verify_signature(
+    /// Verifies a signature [`Self::precheck`] let through against the
+    /// whole request, `req` (the same request, its body read): the method,
+    /// path, query and body are read from `req`, the signed headers'
+    /// values are the ones the precheck read.
+    ///
+    /// # Errors
+    /// A claimed payload hash that is not the body's, a signature that
+    /// does not match.
+    pub fn finish_signature(
         &self,
+        pending: &PendingSignature<'_, '_>,
         req: &impl SignedRequest,
-        authorization: &str,
-        now_unix: impl FnOnce() -> i64,
-    ) -> Result<&Arc<Caller>, AuthError> {
-        let parsed = parse_authorization(authorization)?;
-        let (key, date) = self.signature_head(req, &parsed, now_unix)?;
+    ) -> Result<Arc<Caller>, AuthError> {
+        Self::verify(pending, req).map(Arc::clone)
+    }
+
+    fn verify<'a>(
+        pending: &PendingSignature<'_, 'a>,
+        req: &impl SignedRequest,
+    ) -> Result<&'a Arc<Caller>, AuthError> {
+        let PendingSignature {
+            parsed,
+            key,
+            date,
+            values,
+        } = pending;
         let expected = match &parsed.scheme {
-            Scheme::Access => signature_tag(req, &parsed.signed_headers, date, key.mac.clone())?,
-            Scheme::Credential(scope) => legacy_signature_tag(
+            Scheme::Access => {
+                signature_tag_of(req, &parsed.signed_headers, values, date, key.mac.clone())?
+            }
+            Scheme::Credential(scope) => legacy_signature_tag_of(
                 req,
                 &parsed.signed_headers,
+                values,
                 date,
                 scope,
                 key.legacy_mac.clone(),
@@ -351,6 +391,16 @@ impl Authenticator {
         } else {
             Err(AuthError::BadSignature)
         }
+    }
+
+    fn verify_signature<'r>(
+        &self,
+        req: &'r impl SignedRequest,
+        authorization: &'r str,
+        now_unix: impl FnOnce() -> i64,
+    ) -> Result<&Arc<Caller>, AuthError> {
+        let pending = self.signature_head(req, authorization, now_unix)?;
+        Self::verify(&pending, req)
     }
 }
 
@@ -532,6 +582,64 @@ mod tests {
         let upper = claimed.to_ascii_uppercase();
         let req = signed(original, ALL, &[("x-sdk-content-sha256", &upper)]);
         assert!(auth().authenticate(&req, NOW).is_ok());
+    }
+
+    /// The server's two steps: the headers checked before the body is read
+    /// (`precheck`, over the request with no body yet), the signature once
+    /// it is (`finish_signature`), agree with `authenticate` in one step,
+    /// for both schemes, and the body still decides.
+    #[test]
+    fn precheck_then_finish_is_authenticate() {
+        let body = br#"{"key_id":"a","cipher_text":"00"}"#;
+        let mut legacy = request(
+            vec![
+                ("x-sdk-date", format_sdk_date(NOW)),
+                ("content-type", "application/json".into()),
+            ],
+            body,
+        );
+        let a = legacy_authorization_header(
+            &legacy,
+            "AK",
+            "SK",
+            "r",
+            "kms",
+            &["content-type", "x-sdk-date"],
+        )
+        .unwrap();
+        legacy.headers.push(("authorization".into(), a));
+        for req in [signed(body, ALL, &[]), legacy] {
+            let auth = auth();
+            let head = Req {
+                body: Vec::new(),
+                ..req.clone()
+            };
+            let Ok(Precheck::Signature(pending)) = auth.precheck(&head, || NOW) else {
+                panic!("the headers pass");
+            };
+            let caller = auth.finish_signature(&pending, &req).unwrap();
+            assert_eq!(&caller, auth.authenticate(&req, NOW).unwrap());
+            let other = Req {
+                body: br#"{"key_id":"b","cipher_text":"11"}"#.to_vec(),
+                ..req.clone()
+            };
+            assert_eq!(
+                auth.finish_signature(&pending, &other),
+                Err(AuthError::BadSignature)
+            );
+            assert_eq!(auth.authenticate(&other, NOW), Err(AuthError::BadSignature));
+        }
+        // Refusals the headers decide come before the body.
+        let mut missing = signed(body, ALL, &[]);
+        missing.headers.retain(|(k, _)| k != "host");
+        assert!(matches!(
+            auth().precheck(&missing, || NOW),
+            Err(AuthError::MissingSignedHeader)
+        ));
+        assert!(matches!(
+            auth().precheck(&signed(body, ALL, &[]), || NOW + 3600),
+            Err(AuthError::Expired)
+        ));
     }
 
     /// Signs `req` the way a client that trusts its own payload claim

@@ -1124,7 +1124,7 @@ impl FromRequest<AppState> for Ctx {
                     .map_err(|_| reject(too_long()))?;
                 (body, caller)
             }
-            Precheck::Signature => {
+            Precheck::Signature(pending) => {
                 // The body decides: it is buffered within the budget all
                 // unauthenticated bodies share, waited for inside the
                 // request timeout.
@@ -1142,7 +1142,7 @@ impl FromRequest<AppState> for Ctx {
                 let caller = state
                     .inner
                     .auth
-                    .authenticate_caller(&view, now_unix)
+                    .finish_signature(&pending, &view)
                     .map_err(unauthenticated)?;
                 (body, caller)
             }

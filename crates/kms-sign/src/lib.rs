@@ -545,14 +545,38 @@ impl Sink for Sha256 {
     }
 }
 
+/// Each name of `signed_headers` with its value in `req`, looked up once:
+/// what the canonical request covers, for a verifier that checks the
+/// headers before the body arrives and signs over them after.
+///
+/// # Errors
+/// [`AuthError::MissingSignedHeader`] when a signed header is absent.
+pub fn signed_header_values<'r, H: AsRef<str>>(
+    req: &'r impl SignedRequest,
+    signed_headers: &[H],
+) -> Result<Vec<&'r str>, AuthError> {
+    signed_headers
+        .iter()
+        .map(|name| {
+            req.header(name.as_ref())
+                .ok_or(AuthError::MissingSignedHeader)
+        })
+        .collect()
+}
+
 /// Writes the canonical request of SDK-HMAC-SHA256 (see `contract.md`)
-/// under `canon`'s rules for the URI, the query and header values.
+/// under `canon`'s rules for the URI, the query and header values;
+/// `values[i]` is the value of `signed_headers[i]`.
 fn write_canonical_request<H: AsRef<str>>(
     req: &impl SignedRequest,
     signed_headers: &[H],
+    values: &[&str],
     canon: Canon,
     out: &mut impl Sink,
 ) -> Result<(), AuthError> {
+    if values.len() != signed_headers.len() {
+        return Err(AuthError::MissingSignedHeader);
+    }
     out.put(req.method());
     out.put("\n");
     match canon {
@@ -568,10 +592,8 @@ fn write_canonical_request<H: AsRef<str>>(
         });
     }
     out.put("\n");
-    for name in signed_headers {
-        let name = name.as_ref();
-        let value = req.header(name).ok_or(AuthError::MissingSignedHeader)?;
-        out.put(name);
+    for (name, value) in signed_headers.iter().zip(values) {
+        out.put(name.as_ref());
         out.put(":");
         match canon {
             Canon::Sdk => out.put(value.trim()),
@@ -600,8 +622,9 @@ pub fn canonical_request<H: AsRef<str>>(
     req: &impl SignedRequest,
     signed_headers: &[H],
 ) -> Result<String, AuthError> {
+    let values = signed_header_values(req, signed_headers)?;
     let mut c = String::with_capacity(512);
-    write_canonical_request(req, signed_headers, Canon::Sdk, &mut c)?;
+    write_canonical_request(req, signed_headers, &values, Canon::Sdk, &mut c)?;
     Ok(c)
 }
 
@@ -642,10 +665,27 @@ pub fn signature_tag<H: AsRef<str>>(
     req: &impl SignedRequest,
     signed_headers: &[H],
     sdk_date: &str,
+    mac: Hmac<Sha256>,
+) -> Result<[u8; 32], AuthError> {
+    let values = signed_header_values(req, signed_headers)?;
+    signature_tag_of(req, signed_headers, &values, sdk_date, mac)
+}
+
+/// [`signature_tag`] over header values already looked up
+/// ([`signed_header_values`]): `values[i]` is `signed_headers[i]`'s.
+///
+/// # Errors
+/// `values` not one per signed header, a claimed payload hash that is not
+/// the body's.
+pub fn signature_tag_of<H: AsRef<str>>(
+    req: &impl SignedRequest,
+    signed_headers: &[H],
+    values: &[&str],
+    sdk_date: &str,
     mut mac: Hmac<Sha256>,
 ) -> Result<[u8; 32], AuthError> {
     let mut hash = Sha256::new();
-    write_canonical_request(req, signed_headers, Canon::Sdk, &mut hash)?;
+    write_canonical_request(req, signed_headers, values, Canon::Sdk, &mut hash)?;
     let mut hex = [0u8; 64];
     let canonical_hex = base16ct::lower::encode_str(&hash.finalize(), &mut hex)
         .map_err(|_| AuthError::Malformed)?;
@@ -683,12 +723,30 @@ pub fn legacy_signature_tag<H: AsRef<str>>(
     scope: &CredentialScope<'_>,
     sdk_mac: Hmac<Sha256>,
 ) -> Result<[u8; 32], AuthError> {
+    let values = signed_header_values(req, signed_headers)?;
+    legacy_signature_tag_of(req, signed_headers, &values, sdk_date, scope, sdk_mac)
+}
+
+/// [`legacy_signature_tag`] over header values already looked up
+/// ([`signed_header_values`]): `values[i]` is `signed_headers[i]`'s.
+///
+/// # Errors
+/// `values` not one per signed header, a claimed payload hash that is not
+/// the body's.
+pub fn legacy_signature_tag_of<H: AsRef<str>>(
+    req: &impl SignedRequest,
+    signed_headers: &[H],
+    values: &[&str],
+    sdk_date: &str,
+    scope: &CredentialScope<'_>,
+    sdk_mac: Hmac<Sha256>,
+) -> Result<[u8; 32], AuthError> {
     let k_date = derive_step(sdk_mac, scope.date);
     let k_region = derive_step(mac_over(&k_date)?, scope.region);
     let k_service = derive_step(mac_over(&k_region)?, scope.service);
     let k_signing = derive_step(mac_over(&k_service)?, LEGACY_SCOPE_TERMINATOR);
     let mut hash = Sha256::new();
-    write_canonical_request(req, signed_headers, Canon::Legacy, &mut hash)?;
+    write_canonical_request(req, signed_headers, values, Canon::Legacy, &mut hash)?;
     let mut hex = [0u8; 64];
     let canonical_hex = base16ct::lower::encode_str(&hash.finalize(), &mut hex)
         .map_err(|_| AuthError::Malformed)?;
