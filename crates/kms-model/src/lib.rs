@@ -14,7 +14,7 @@ pub use domain::{
     ALIAS_PATTERN, Aad, CERTIFICATE_NAME_PATTERN, CLUSTER_ID_PATTERN, CertificateName,
     CertificateScope, ClusterId, DatakeyLength, INSTANCE_ID_PATTERN, InstanceId, KEY_ID_PATTERN,
     KeyAlias, KeyId, KeySpec, KeystoreAlias, KeystoreId, KeystoreRef, KeystoreType, MAX_AAD_BYTES,
-    MAX_PEM_BYTES, PemText, PendingDays, PinType, Sequence, decode_hex,
+    MAX_PEM_BYTES, PemText, PendingDays, PinType, Sequence, decode_hex, decode_public_hex,
 };
 pub use domain::{CmkSpec, KeyOrigin, KeyUsage, MessageType, SigningAlgorithm};
 pub use domain::{KeyAgreementAlgorithm, MacAlgorithm};

@@ -310,7 +310,7 @@ impl DecryptDatakeyRequest {
     pub fn from_body(b: &DecryptDatakeyRequestBody) -> Result<Self> {
         Ok(Self {
             key_id: KeyId::parse(&b.key_id)?,
-            cipher_text: decode_hex("cipher_text", &b.cipher_text, MAX_CIPHERTEXT_BYTES)?.to_vec(),
+            cipher_text: decode_public_hex("cipher_text", &b.cipher_text, MAX_CIPHERTEXT_BYTES)?,
             max_datakey_length: DatakeyLength::parse_bytes_field(
                 "datakey_cipher_length",
                 b.datakey_cipher_length.as_str(),

@@ -7,7 +7,7 @@ use kms_model::{
     ALIAS_NAME_PATTERN, ALIAS_PATTERN, Aad, AliasName, CERTIFICATE_NAME_PATTERN, CertificateName,
     CertificateScope, DatakeyLength, INSTANCE_ID_PATTERN, InstanceId, KEY_ID_PATTERN, KeyAlias,
     KeyId, KeystoreAlias, KeystoreRef, KeystoreType, PemText, PendingDays, PinType, Rule, Sequence,
-    decode_hex,
+    decode_hex, decode_public_hex,
 };
 use proptest::prelude::*;
 use regex::Regex;
@@ -119,6 +119,19 @@ proptest! {
     fn hex_rejects_non_hex(s in ".{1,20}") {
         let is_hex = s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit());
         prop_assert_eq!(decode_hex("cipher_text", &s, 64).is_ok(), is_hex);
+    }
+
+    /// The table decoder of public hex gives what the constant-time one
+    /// gives, bytes or the same typed error, on any text (hex-heavy, any
+    /// characters, around the length bound).
+    #[test]
+    fn public_hex_decodes_as_the_constant_time_decoder(
+        s in prop_oneof!["[0-9a-fA-F]{0,140}", ".{0,40}", "[0-9a-fA-FgG ]{0,20}"],
+        max in 0usize..70,
+    ) {
+        let public = decode_public_hex("cipher_text", &s, max);
+        let secret = decode_hex("cipher_text", &s, max).map(|z| z.to_vec());
+        prop_assert_eq!(public, secret);
     }
 }
 
