@@ -870,13 +870,13 @@ pub fn decode_public_hex(field: &'static str, s: &str, max_bytes: usize) -> Resu
             },
         ));
     }
-    let (pairs, rest) = s.as_bytes().as_chunks::<2>();
-    if !rest.is_empty() {
+    let pairs = s.as_bytes().chunks_exact(2);
+    if !pairs.remainder().is_empty() {
         return Err(ValidationError::new(field, Rule::NotHex));
     }
     let mut out = Vec::with_capacity(pairs.len());
-    for &[hi, lo] in pairs {
-        let (h, l) = (DIGIT[usize::from(hi)], DIGIT[usize::from(lo)]);
+    for pair in pairs {
+        let (h, l) = (DIGIT[usize::from(pair[0])], DIGIT[usize::from(pair[1])]);
         if (h | l) == 0xff {
             return Err(ValidationError::new(field, Rule::NotHex));
         }
