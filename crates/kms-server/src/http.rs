@@ -149,7 +149,7 @@ impl AppState {
     }
 
     /// The same state with at most `limit` (at least 1) blocking operations
-    /// at once (default: twice the cores), half of them (at least one) for
+    /// at once (default: four per core), half of them (at least one) for
     /// one project.
     #[must_use]
     pub fn with_blocking_limit(self, limit: usize) -> Self {
@@ -468,8 +468,13 @@ fn unauthenticated_default(body_limit: usize) -> usize {
         .min(u32::MAX as usize)
 }
 
+/// Four per core, so that one project's share (half) is twice the cores:
+/// with a share of one per core, every hand-off between two private-key
+/// operations (the slot released, the next request woken, its work handed
+/// to a blocking thread) left a core idle, 20 % of the time for RSA-2048
+/// signing on two cores (docs/benchmarks-server.md).
 fn default_blocking_limit() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
+    std::thread::available_parallelism().map_or(4, |n| n.get() * 4)
 }
 
 /// The router with every route of the contract and all middleware. The
