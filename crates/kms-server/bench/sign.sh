@@ -7,9 +7,13 @@
 # Cases, each at 1 and 16 connections, `rounds` times interleaved (the
 # median req/s is reported, with min and max): sign and verify with an
 # RSA_2048 key (RSASSA_PSS_SHA_256) and an EC_P256 key (ECDSA_SHA_256), a
-# 32-byte DIGEST message; get-publickey of the EC key. Ratios printed:
-#   1 connection:   server req/s / openssl one-core ops/s
-#   16 connections: server req/s / (2 x openssl one-core ops/s)
+# 32-byte DIGEST message; get-publickey of the EC key. The same four sign
+# and verify cases against kms-floor's `sign` and `verify` (floor-rsa-sign
+# ...: the bare HTTP front with the same primitive inline and nothing else,
+# the most any server could do here with both). Ratios printed:
+#   1 connection:   req/s / openssl one-core ops/s
+#   16 connections: req/s / (2 x openssl one-core ops/s)
+#   and for kms-server's cases: kms-server req/s / the floor's
 # `uptime` is printed before and after: on a shared machine the load is
 # part of the figure. OPENSSL_SECONDS (default 5) sets openssl's run time.
 set -euo pipefail
@@ -17,7 +21,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 duration="${1:-8s}"; rounds="${2:-3}"; threads="${3:-2}"
-(cd "$repo" && cargo build --locked --release -p kms-server --bins)
+(cd "$repo" && cargo build --locked --release -p kms-server --bins && cargo build --locked --release -p kms-floor)
 echo "start: $(uptime)"
 
 # The primitive on this machine, per core.
@@ -29,8 +33,11 @@ ec_verify=$(awk '/ecdsa \(nistp256\)/ { print $NF }' <<<"$ossl")
 echo "openssl speed, one core: rsa2048 sign ${rsa_sign}/s verify ${rsa_verify}/s; ecdsap256 sign ${ec_sign}/s verify ${ec_verify}/s"
 echo "after openssl: $(uptime)"
 
-dir="$(mktemp -d)"; pid=""
-cleanup() { if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$dir"; }
+dir="$(mktemp -d)"; pid=""; fpid=""
+cleanup() {
+  for p in $pid $fpid; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$dir"
+}
 trap cleanup EXIT
 project="0123456789abcdef0123456789abcdef"; token="sign-test-token-0123456789abcdef"
 port=$((20000 + RANDOM % 20000))
@@ -62,31 +69,55 @@ path[rsa-verify]=verify; body[rsa-verify]=$(verify_body "$rsa" RSASSA_PSS_SHA_25
 path[ec-sign]=sign;    body[ec-sign]=$(sign_body "$ec" ECDSA_SHA_256);          limit1[ec-sign]=$ec_sign
 path[ec-verify]=verify; body[ec-verify]=$(verify_body "$ec" ECDSA_SHA_256);      limit1[ec-verify]=$ec_verify
 path[ec-publickey]=get-publickey; body[ec-publickey]="{\"key_id\":\"$ec\"}";    limit1[ec-publickey]=0
-cases="rsa-sign rsa-verify ec-sign ec-verify ec-publickey"
-# Every case answers 200 before it is measured.
-for c in $cases; do api "${path[$c]}" "${body[$c]}" >/dev/null; done
+fport=$((20000 + RANDOM % 20000))
+while [ "$fport" = "$port" ]; do fport=$((20000 + RANDOM % 20000)); done
+"$target/release/kms-floor" "127.0.0.1:$fport" & fpid=$!
+for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$fport") 2>/dev/null && break; sleep 0.05; done
+floor_api() { curl -sf -X POST "http://127.0.0.1:$fport/v1.0/$project/kms/$1" -H 'Content-Type: application/json' -d "$2"; }
+floor_verify_body() { # the floor's own signature, in the server case's body shape
+  local sig; sig=$(floor_api sign "$(sign_body "$1" "$2")" | field '["signature"]')
+  echo "{\"key_id\":\"$1\",\"message\":\"$digest\",\"message_type\":\"DIGEST\",\"signing_algorithm\":\"$2\",\"signature\":\"$sig\"}"
+}
+declare -A at
+for c in rsa-sign rsa-verify ec-sign ec-verify; do
+  path[floor-$c]=${path[$c]}; limit1[floor-$c]=${limit1[$c]}; at[floor-$c]=$fport
+done
+body[floor-rsa-sign]=${body[rsa-sign]}; body[floor-ec-sign]=${body[ec-sign]}
+body[floor-rsa-verify]=$(floor_verify_body "$rsa" RSASSA_PSS_SHA_256)
+body[floor-ec-verify]=$(floor_verify_body "$ec" ECDSA_SHA_256)
+cases="rsa-sign floor-rsa-sign rsa-verify floor-rsa-verify ec-sign floor-ec-sign ec-verify floor-ec-verify ec-publickey"
+for c in $cases; do at[$c]=${at[$c]:-$port}; done
+# Every case answers 200 (and a verify "true") before it is measured.
+for c in $cases; do
+  out=$(curl -sf -X POST "http://127.0.0.1:${at[$c]}/v1.0/$project/kms/${path[$c]}" -H "X-Auth-Token: $token" \
+    -H 'Content-Type: application/json' -d "${body[$c]}")
+  case "$c" in *verify) grep -q '"signature_valid":"true"' <<<"$out" || { echo "$c: $out" >&2; exit 1; } ;; esac
+done
 results="$dir/results"; : > "$results"
 for round in $(seq "$rounds"); do
   for c in $cases; do
     for conns in 1 16; do
       out=$(KMS_PATH="/v1.0/$project/kms/${path[$c]}" KMS_BODY="${body[$c]}" KMS_TOKEN="$token" \
         wrk -t"$(( conns < threads ? conns : threads ))" -c"$conns" -d"$duration" -s "$here/request.lua" \
-        "http://127.0.0.1:$port" | grep '^RESULT')
+        "http://127.0.0.1:${at[$c]}" | grep '^RESULT')
       echo "round $round: $c c=$conns $out"
       echo "$c $conns $(sed 's/.*rps=\([0-9]*\).*/\1/' <<<"$out")" >> "$results"
     done
   done
 done
 echo "end: $(uptime)"
+median_of() { grep "^$1 $2 " "$results" | awk '{ print $3 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for c in $cases; do
   for conns in 1 16; do
+    floor=0; case "$c" in floor-*|ec-publickey) ;; *) floor=$(median_of "floor-$c" "$conns") ;; esac
     grep "^$c $conns " "$results" | awk '{ print $3 }' | sort -n | awk -v c="$c" -v n="$conns" \
-      -v one="${limit1[$c]}" '{ v[NR] = $1 } END {
+      -v one="${limit1[$c]}" -v floor="$floor" '{ v[NR] = $1 } END {
         m = v[int((NR + 1) / 2)]; printf "%s c=%d: median %d req/s (min %d, max %d)", c, n, m, v[1], v[NR]
         if (one > 0) {
           lim = (n == 1 ? one : 2 * one)
           printf "; %s %.0f/s: %.2fx", (n == 1 ? "openssl one core" : "openssl two cores"), lim, m / lim
         }
+        if (floor > 0) printf "; floor %d: %.2fx of it", floor, m / floor
         printf "\n" }'
   done
 done
