@@ -8,7 +8,7 @@
 # median req/s is reported, with min and max): sign and verify with an
 # RSA_2048 key (RSASSA_PSS_SHA_256) and an EC_P256 key (ECDSA_SHA_256), a
 # 32-byte DIGEST message; get-publickey of the EC key. The same four sign
-# and verify cases against kms-floor's `sign` and `verify` (floor-rsa-sign
+# and verify cases against kms-floor-primitive (floor-rsa-sign
 # ...: the bare HTTP front with the same primitive inline and nothing else,
 # the most any server could do here with both). Ratios printed:
 #   1 connection:   req/s / openssl one-core ops/s
@@ -71,7 +71,7 @@ path[ec-verify]=verify; body[ec-verify]=$(verify_body "$ec" ECDSA_SHA_256);     
 path[ec-publickey]=get-publickey; body[ec-publickey]="{\"key_id\":\"$ec\"}";    limit1[ec-publickey]=0
 fport=$((20000 + RANDOM % 20000))
 while [ "$fport" = "$port" ]; do fport=$((20000 + RANDOM % 20000)); done
-"$target/release/kms-floor" "127.0.0.1:$fport" & fpid=$!
+"$target/release/kms-floor-primitive" "127.0.0.1:$fport" & fpid=$!
 for _ in $(seq 200); do (echo > "/dev/tcp/127.0.0.1/$fport") 2>/dev/null && break; sleep 0.05; done
 floor_api() { curl -sf -X POST "http://127.0.0.1:$fport/v1.0/$project/kms/$1" -H 'Content-Type: application/json' -d "$2"; }
 floor_verify_body() { # the floor's own signature, in the server case's body shape
