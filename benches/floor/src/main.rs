@@ -37,25 +37,9 @@ async fn handler(body: Bytes) -> impl IntoResponse {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8090".to_owned());
     let app = Router::new().route(
         "/v1.0/{project_id}/kms/create-datakey-without-plaintext",
         post(handler),
     );
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("kms-floor: cannot listen on {addr}: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match axum::serve(listener, app).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kms-floor: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    kms_floor::serve("kms-floor", "127.0.0.1:8090", app).await
 }

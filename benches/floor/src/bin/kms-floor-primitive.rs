@@ -104,9 +104,6 @@ async fn verify(State(keys): State<Arc<Keys>>, body: Bytes) -> Response {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8091".to_owned());
     let keys = match Keys::generate() {
         Ok(k) => Arc::new(k),
         Err(e) => {
@@ -118,18 +115,5 @@ async fn main() -> std::process::ExitCode {
         .route("/v1.0/{project_id}/kms/sign", post(sign))
         .route("/v1.0/{project_id}/kms/verify", post(verify))
         .with_state(keys);
-    let listener = match tokio::net::TcpListener::bind(&addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("kms-floor-primitive: cannot listen on {addr}: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match axum::serve(listener, app).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("kms-floor-primitive: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    kms_floor::serve("kms-floor-primitive", "127.0.0.1:8091", app).await
 }
