@@ -528,7 +528,8 @@ fn canonical_query(query: &str) -> String {
 }
 
 /// Where a canonical request is written: a `String` (tools, tests) or,
-/// when verifying, straight into its SHA-256 without being assembled.
+/// when verifying, straight into its SHA-256 ([`BufferedSha256`]) without
+/// being assembled.
 trait Sink {
     fn put(&mut self, s: &str);
 }
@@ -536,12 +537,6 @@ trait Sink {
 impl Sink for String {
     fn put(&mut self, s: &str) {
         self.push_str(s);
-    }
-}
-
-impl Sink for Sha256 {
-    fn put(&mut self, s: &str) {
-        self.update(s.as_bytes());
     }
 }
 
