@@ -813,23 +813,26 @@ impl Aad {
     }
 }
 
+/// A hex field's length rules: not empty, at most two digits per byte of
+/// `max_bytes`.
+fn check_hex_len(field: &'static str, s: &str, max_bytes: usize) -> Result<()> {
+    if s.is_empty() {
+        return Err(ValidationError::new(field, Rule::Empty));
+    }
+    let max = max_bytes.saturating_mul(2);
+    if s.len() > max {
+        return Err(ValidationError::new(field, Rule::TooLong { max }));
+    }
+    Ok(())
+}
+
 /// Decodes a hex field (either case, two digits per byte) of at most
 /// `max_bytes` bytes into a zeroized buffer.
 ///
 /// # Errors
 /// Empty, odd length, a non-hex digit, or too long.
 pub fn decode_hex(field: &'static str, s: &str, max_bytes: usize) -> Result<Zeroizing<Vec<u8>>> {
-    if s.is_empty() {
-        return Err(ValidationError::new(field, Rule::Empty));
-    }
-    if s.len() > max_bytes.saturating_mul(2) {
-        return Err(ValidationError::new(
-            field,
-            Rule::TooLong {
-                max: max_bytes.saturating_mul(2),
-            },
-        ));
-    }
+    check_hex_len(field, s, max_bytes)?;
     base16ct::mixed::decode_vec(s.as_bytes())
         .map(Zeroizing::new)
         .map_err(|_| ValidationError::new(field, Rule::NotHex))
@@ -859,17 +862,7 @@ pub fn decode_public_hex(field: &'static str, s: &str, max_bytes: usize) -> Resu
         }
         t
     };
-    if s.is_empty() {
-        return Err(ValidationError::new(field, Rule::Empty));
-    }
-    if s.len() > max_bytes.saturating_mul(2) {
-        return Err(ValidationError::new(
-            field,
-            Rule::TooLong {
-                max: max_bytes.saturating_mul(2),
-            },
-        ));
-    }
+    check_hex_len(field, s, max_bytes)?;
     let pairs = s.as_bytes().chunks_exact(2);
     if !pairs.remainder().is_empty() {
         return Err(ValidationError::new(field, Rule::NotHex));
